@@ -1,0 +1,120 @@
+//! Password hashing (argon2id, OWASP parameters) and opaque access tokens.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash as Phc;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+
+use crate::domain::Password;
+
+/// An argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`): the only form a
+/// password is ever stored in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(..)")
+    }
+}
+
+impl PasswordHash {
+    /// Hashes with a fresh random salt and the crate's defaults (argon2id,
+    /// m=19 MiB, t=2, p=1 — the OWASP recommendation).
+    pub fn new(password: &Password) -> PasswordHash {
+        let phc = Argon2::default()
+            .hash_password(password.expose().as_bytes())
+            .expect("argon2 with default parameters and a generated salt cannot fail");
+        PasswordHash(phc.to_string())
+    }
+
+    /// Takes an existing PHC string after checking that it parses as argon2.
+    pub fn from_phc(phc: &str) -> Result<PasswordHash, String> {
+        let parsed = Phc::new(phc).map_err(|e| format!("not a PHC hash: {e}"))?;
+        if !parsed.algorithm.as_str().starts_with("argon2") {
+            return Err("only argon2 hashes are accepted".into());
+        }
+        Ok(PasswordHash(phc.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn verify(&self, password: &str) -> bool {
+        Phc::new(&self.0)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    }
+}
+
+/// A hash to verify against when the email is unknown, so that a login for a missing
+/// user costs the same time as a wrong password.
+pub fn dummy_hash() -> &'static PasswordHash {
+    static DUMMY: OnceLock<PasswordHash> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        PasswordHash::new(&Password::parse("dummy password for timing").expect("valid"))
+    })
+}
+
+/// A freshly issued access token, shown once to whoever logged in.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    hex(&bytes)
+}
+
+/// What is stored for a token: its SHA-256. Tokens carry 256 random bits, so a fast
+/// hash is enough (no salt or stretching needed, unlike passwords).
+pub fn token_digest(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
+        let hash = PasswordHash::new(&Password::parse("correct horse").unwrap());
+        assert!(
+            hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            hash.as_str()
+        );
+        assert!(hash.verify("correct horse"));
+        assert!(!hash.verify("correct horse "));
+        assert!(PasswordHash::from_phc(hash.as_str()).is_ok());
+    }
+
+    #[test]
+    fn salts_differ() {
+        let p = Password::parse("same password").unwrap();
+        assert_ne!(PasswordHash::new(&p), PasswordHash::new(&p));
+    }
+
+    #[test]
+    fn rejects_non_argon2_phc() {
+        assert!(PasswordHash::from_phc("plaintext").is_err());
+        assert!(PasswordHash::from_phc("$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA").is_err());
+    }
+
+    #[test]
+    fn tokens_are_256_bit_and_unique() {
+        let a = new_token();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, new_token());
+        assert_eq!(token_digest(&a).len(), 32);
+        assert_ne!(token_digest(&a), a.as_bytes());
+    }
+}

@@ -1,0 +1,93 @@
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
+/// A tag key offered while a key is typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySuggestion {
+    pub key: String,
+    /// How many users carry the key.
+    pub users: u64,
+    /// Character positions in `key` that matched what was typed (for highlighting).
+    pub matched: Vec<usize>,
+}
+
+/// Ranks `keys` (with their user counts) against `typed`: best fuzzy match first,
+/// then the more widely used key, then alphabetical. The key typed exactly is not offered.
+pub fn rank_tag_keys(keys: &[(String, u64)], typed: &str, limit: usize) -> Vec<KeySuggestion> {
+    let matcher = SkimMatcherV2::default();
+    let mut scored: Vec<(i64, KeySuggestion)> = keys
+        .iter()
+        .filter(|(key, _)| key != typed)
+        .filter_map(|(key, users)| {
+            let (score, matched) = matcher.fuzzy_indices(key, typed)?;
+            Some((
+                score,
+                KeySuggestion {
+                    key: key.clone(),
+                    users: *users,
+                    matched,
+                },
+            ))
+        })
+        .collect();
+    scored.sort_by(|(sa, a), (sb, b)| {
+        sb.cmp(sa)
+            .then(b.users.cmp(&a.users))
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    scored.into_iter().take(limit).map(|(_, s)| s).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Vec<(String, u64)> {
+        [
+            ("phone", 40),
+            ("phone_work", 3),
+            ("hubspot_id", 12),
+            ("plan", 20),
+            ("stripe_id", 12),
+        ]
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect()
+    }
+
+    #[test]
+    fn best_match_first_with_matched_positions() {
+        let s = rank_tag_keys(&keys(), "phn", 10);
+        assert_eq!(s[0].key, "phone");
+        assert_eq!(s[0].matched, vec![0, 1, 3]);
+        assert!(s.iter().all(|k| k.key.starts_with("ph")), "{s:?}");
+    }
+
+    #[test]
+    fn ties_go_to_the_more_used_key() {
+        let s = rank_tag_keys(&keys(), "id", 10);
+        let names: Vec<&str> = s.iter().map(|k| k.key.as_str()).collect();
+        assert_eq!(names.len(), 2);
+        // equal usage (12): alphabetical
+        assert_eq!(names, vec!["hubspot_id", "stripe_id"]);
+        let more_used = vec![("a_id".to_string(), 1), ("b_id".to_string(), 9)];
+        assert_eq!(rank_tag_keys(&more_used, "id", 10)[0].key, "b_id");
+    }
+
+    #[test]
+    fn empty_input_offers_everything_by_usage_and_limit_applies() {
+        let s = rank_tag_keys(&keys(), "", 2);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].key, "phone");
+        assert_eq!(s[1].key, "plan");
+    }
+
+    #[test]
+    fn exact_key_is_not_suggested() {
+        assert!(
+            rank_tag_keys(&keys(), "plan", 10)
+                .iter()
+                .all(|k| k.key != "plan")
+        );
+    }
+}

@@ -1,0 +1,57 @@
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store, StoreError};
+use crate::domain::Field;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AppId(pub(crate) i64);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub id: AppId,
+    pub name: String,
+    pub user_limit: Option<u64>,
+}
+
+impl Store {
+    /// The application called `name`, created on first use (`--app NAME` selects a
+    /// namespace of users, much like a realm).
+    pub fn application(&mut self, name: &str) -> Result<Application> {
+        let name = crate::domain::required_text(name)
+            .map_err(|m| StoreError::invalid(Field::Record, format!("application name {m}")))?;
+        self.conn.execute(
+            "INSERT INTO applications (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+            [&name],
+        )?;
+        Ok(self.conn.query_row(
+            "SELECT id, name, user_limit FROM applications WHERE name = ?1",
+            [&name],
+            |r| {
+                Ok(Application {
+                    id: AppId(r.get(0)?),
+                    name: r.get(1)?,
+                    user_limit: r.get(2)?,
+                })
+            },
+        )?)
+    }
+
+    pub fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE applications SET user_limit = ?2 WHERE id = ?1",
+            params![app.0, limit],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn user_limit(conn: &rusqlite::Connection, app: AppId) -> Result<Option<u64>> {
+        Ok(conn
+            .query_row(
+                "SELECT user_limit FROM applications WHERE id = ?1",
+                [app.0],
+                |r| r.get::<_, Option<u64>>(0),
+            )
+            .optional()?
+            .flatten())
+    }
+}

@@ -1,0 +1,109 @@
+//! SQLite storage: the only module that speaks SQL.
+
+mod apps;
+mod devices;
+mod groups;
+mod migrations;
+mod query;
+mod seed;
+mod tags;
+mod tokens;
+mod users;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::domain::FieldError;
+
+pub use apps::{AppId, Application};
+pub use devices::ReachedDevice;
+pub use groups::Group;
+pub use migrations::SCHEMA_VERSION;
+pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
+pub use seed::SeedUser;
+pub use users::{User, UserId, UserRow};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}", join_errors(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("no such {what}: {name}")]
+    NotFound { what: &'static str, name: String },
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("token is not valid")]
+    InvalidToken,
+    #[error("the user was changed by someone else since it was opened")]
+    Conflict,
+    #[error(
+        "this database was written by a newer xusers (schema version {found}; this build supports up to {supported})"
+    )]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+fn join_errors(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl StoreError {
+    fn invalid(field: crate::domain::Field, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    fn not_found(what: &'static str, name: impl Into<String>) -> StoreError {
+        StoreError::NotFound {
+            what,
+            name: name.into(),
+        }
+    }
+}
+
+/// How long a write waits for another process's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database file at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Store::setup(conn)
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "journal_mode", "wal")?;
+        conn.pragma_update(None, "synchronous", "normal")?;
+        migrations::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+}
+
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,261 @@
+//! The typed user query and the SQL it becomes. User text only ever travels as bound
+//! parameters; the SQL text is assembled from the fixed fragments below.
+
+use rusqlite::types::Value;
+
+use super::AppId;
+
+/// Which users a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    All,
+    /// In at least one group.
+    Grouped,
+    /// In no group.
+    Ungrouped,
+    /// Direct members of one group.
+    Group(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortField {
+    #[default]
+    Email,
+    FirstName,
+    LastName,
+    Created,
+    LastLogin,
+}
+
+impl SortField {
+    pub const ALL: [SortField; 5] = [
+        SortField::Email,
+        SortField::FirstName,
+        SortField::LastName,
+        SortField::Created,
+        SortField::LastLogin,
+    ];
+
+    pub fn next(self) -> SortField {
+        let i = Self::ALL.iter().position(|f| *f == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+
+    /// The name used on the command line (`--sort`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SortField::Email => "email",
+            SortField::FirstName => "first",
+            SortField::LastName => "last",
+            SortField::Created => "created",
+            SortField::LastLogin => "last-login",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<SortField> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            SortField::Email => "u.email_key",
+            SortField::FirstName => "u.first_name",
+            SortField::LastName => "u.last_name",
+            SortField::Created => "u.created_at",
+            SortField::LastLogin => "u.last_login",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// `tag:key` (present) or `tag:key=value` (present with exactly that value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagFilter {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+impl TagFilter {
+    /// Parses `key` or `key=value`.
+    pub fn parse(term: &str) -> TagFilter {
+        match term.split_once('=') {
+            Some((key, value)) => TagFilter {
+                key: key.to_string(),
+                value: Some(value.to_string()),
+            },
+            None => TagFilter {
+                key: term.to_string(),
+                value: None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserQuery {
+    pub scope: Scope,
+    /// Substrings that must all appear in the email, first or last name (any case).
+    pub text: Vec<String>,
+    pub tags: Vec<TagFilter>,
+    pub sort: Sort,
+}
+
+impl UserQuery {
+    /// Reads a filter line: whitespace-separated terms, `tag:key` and `tag:key=value`
+    /// terms select by tag, every other term is text; all terms must match.
+    pub fn filter(mut self, line: &str) -> UserQuery {
+        for term in line.split_whitespace() {
+            match term.strip_prefix("tag:") {
+                Some(tag) if !tag.is_empty() => self.tags.push(TagFilter::parse(tag)),
+                _ => self.text.push(term.to_lowercase()),
+            }
+        }
+        self
+    }
+}
+
+/// The value a list is ordered by, taken from a row to page from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortKey {
+    Text(String),
+    Int(i64),
+}
+
+/// A position in a sorted list: the sort value and id of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: SortKey,
+    pub id: i64,
+}
+
+/// Which slice of a sorted list to read. Rows always come back in list order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    First(usize),
+    Last(usize),
+    After(Cursor, usize),
+    Before(Cursor, usize),
+    AtOrAfter(Cursor, usize),
+}
+
+/// Aggregate counts for the three panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScopeCounts {
+    pub all: u64,
+    pub grouped: u64,
+    pub ungrouped: u64,
+}
+
+/// `WHERE` clause (without the keyword) and its parameters for the query's filters.
+pub(crate) fn where_clause(app: AppId, q: &UserQuery) -> (String, Vec<Value>) {
+    let mut parts = vec!["u.app_id = ?".to_string()];
+    let mut params = vec![Value::Integer(app.0)];
+    match q.scope {
+        Scope::All => {}
+        Scope::Grouped => parts.push("u.group_count > 0".into()),
+        Scope::Ungrouped => parts.push("u.group_count = 0".into()),
+        Scope::Group(g) => {
+            parts.push(
+                "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = ?)"
+                    .into(),
+            );
+            params.push(Value::Integer(g));
+        }
+    }
+    for term in &q.text {
+        parts.push("instr(u.search, ?) > 0".into());
+        params.push(Value::Text(term.to_lowercase()));
+    }
+    for tag in &q.tags {
+        let mut clause =
+            "EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.key = ?".to_string();
+        params.push(Value::Text(tag.key.clone()));
+        if let Some(value) = &tag.value {
+            clause.push_str(" AND t.value = ?");
+            params.push(Value::Text(value.clone()));
+        }
+        clause.push(')');
+        parts.push(clause);
+    }
+    (parts.join(" AND "), params)
+}
+
+/// Adds the page's keyset condition, `ORDER BY` and `LIMIT` to a where clause.
+/// Returns the SQL tail and whether the rows come back reversed (to be flipped).
+pub(crate) fn page_clause(
+    sort: Sort,
+    page: &Page,
+    where_sql: &mut String,
+    params: &mut Vec<Value>,
+) -> (String, bool) {
+    let col = sort.field.column();
+    let (cursor, limit, backwards, inclusive) = match page {
+        Page::First(n) => (None, *n, false, false),
+        Page::Last(n) => (None, *n, true, false),
+        Page::After(c, n) => (Some(c), *n, false, false),
+        Page::AtOrAfter(c, n) => (Some(c), *n, false, true),
+        Page::Before(c, n) => (Some(c), *n, true, false),
+    };
+    // Reading backwards is reading forwards in the opposite direction.
+    let descending = sort.descending != backwards;
+    if let Some(c) = cursor {
+        let op = match (descending, inclusive) {
+            (false, false) => ">",
+            (false, true) => ">=",
+            (true, false) => "<",
+            (true, true) => "<=",
+        };
+        where_sql.push_str(&format!(" AND ({col}, u.id) {op} (?, ?)"));
+        params.push(match &c.key {
+            SortKey::Text(s) => Value::Text(s.clone()),
+            SortKey::Int(i) => Value::Integer(*i),
+        });
+        params.push(Value::Integer(c.id));
+    }
+    let dir = if descending { "DESC" } else { "ASC" };
+    params.push(Value::Integer(limit as i64));
+    (
+        format!(" ORDER BY {col} {dir}, u.id {dir} LIMIT ?"),
+        backwards,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_line_splits_text_and_tag_terms() {
+        let q = UserQuery::default().filter("  Ali tag:phone tag:plan=pro @ACME tag: ");
+        assert_eq!(q.text, vec!["ali", "@acme", "tag:"]);
+        assert_eq!(
+            q.tags,
+            vec![
+                TagFilter {
+                    key: "phone".into(),
+                    value: None
+                },
+                TagFilter {
+                    key: "plan".into(),
+                    value: Some("pro".into())
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn sort_fields_cycle_and_round_trip_names() {
+        let mut f = SortField::Email;
+        for _ in 0..SortField::ALL.len() {
+            assert_eq!(SortField::from_name(f.name()), Some(f));
+            f = f.next();
+        }
+        assert_eq!(f, SortField::Email);
+    }
+}

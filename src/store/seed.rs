@@ -1,0 +1,77 @@
+use rusqlite::params;
+
+use super::users::search_haystack;
+use super::{AppId, Result, Store};
+use crate::auth::PasswordHash;
+use crate::domain::email_key;
+
+/// A user for bulk seeding: already valid, with group ids resolved.
+#[derive(Debug, Clone)]
+pub struct SeedUser {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub groups: Vec<i64>,
+    pub tags: Vec<(String, String)>,
+    pub created_at: i64,
+    pub last_login: i64,
+}
+
+/// Users per transaction: large enough to amortise commits, small enough that an
+/// interrupted seed keeps most of its work.
+const BATCH: usize = 10_000;
+
+impl Store {
+    /// Inserts many users sharing one password hash with prepared statements in
+    /// batched transactions; `progress` is told how many are in after each batch.
+    pub fn insert_seed_users(
+        &mut self,
+        app: AppId,
+        users: impl Iterator<Item = SeedUser>,
+        hash: &PasswordHash,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        let mut users = users.peekable();
+        let mut done = 0u64;
+        while users.peek().is_some() {
+            let tx = self.conn.transaction()?;
+            {
+                let mut user = tx.prepare_cached(
+                    "INSERT INTO users (app_id, email, email_key, password_hash, first_name,
+                         last_name, search, created_at, updated_at, last_login)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                )?;
+                let mut member = tx.prepare_cached(
+                    "INSERT INTO memberships (user_id, group_id) VALUES (?1, ?2)",
+                )?;
+                let mut tag = tx.prepare_cached(
+                    "INSERT INTO user_tags (user_id, key, value) VALUES (?1, ?2, ?3)",
+                )?;
+                for u in users.by_ref().take(BATCH) {
+                    user.execute(params![
+                        app.0,
+                        u.email,
+                        email_key(&u.email),
+                        hash.as_str(),
+                        u.first_name,
+                        u.last_name,
+                        search_haystack(&u.email, &u.first_name, &u.last_name),
+                        u.created_at,
+                        u.last_login
+                    ])?;
+                    let id = tx.last_insert_rowid();
+                    for g in &u.groups {
+                        member.execute(params![id, g])?;
+                    }
+                    for (k, v) in &u.tags {
+                        tag.execute(params![id, k, v])?;
+                    }
+                    done += 1;
+                }
+            }
+            tx.commit()?;
+            progress(done);
+        }
+        Ok(done)
+    }
+}

@@ -1,0 +1,34 @@
+use rusqlite::params;
+
+use super::{AppId, Result, Store, UserId};
+use crate::domain::{KeySuggestion, rank_tag_keys};
+
+impl Store {
+    /// Distinct tag keys on users other than `except`, with how many of them use each.
+    pub fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.key, count(*) FROM user_tags t JOIN users u ON u.id = t.user_id
+             WHERE u.app_id = ?1 AND u.id IS NOT ?2
+             GROUP BY t.key",
+        )?;
+        let rows = stmt.query_map(params![app.0, except.map(|u| u.0)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Keys used on other users that fuzzily match `typed`, best first.
+    pub fn suggest_tag_keys(
+        &self,
+        app: AppId,
+        except: Option<UserId>,
+        typed: &str,
+        limit: usize,
+    ) -> Result<Vec<KeySuggestion>> {
+        Ok(rank_tag_keys(
+            &self.tag_key_usage(app, except)?,
+            typed,
+            limit,
+        ))
+    }
+}

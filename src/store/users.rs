@@ -1,0 +1,364 @@
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use super::groups::group_id;
+use super::query::{page_clause, where_clause};
+use super::{
+    AppId, Cursor, Page, Result, ScopeCounts, SortField, SortKey, Store, StoreError, UserQuery,
+    unix_now,
+};
+use crate::auth::PasswordHash;
+use crate::domain::{Email, Field, FieldError, NewUser, Profile, UserChanges, email_key};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(pub(crate) i64);
+
+impl UserId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+/// One line of a user list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// Group names, sorted.
+    pub groups: Vec<String>,
+    pub tag_count: u32,
+    pub created_at: i64,
+    /// Unix seconds; `None` when the user never logged in.
+    pub last_login: Option<i64>,
+}
+
+impl UserRow {
+    /// Where this row stands in a list sorted by `field`.
+    pub fn cursor(&self, field: SortField) -> Cursor {
+        let key = match field {
+            SortField::Email => SortKey::Text(email_key(&self.email)),
+            SortField::FirstName => SortKey::Text(self.first_name.clone()),
+            SortField::LastName => SortKey::Text(self.last_name.clone()),
+            SortField::Created => SortKey::Int(self.created_at),
+            SortField::LastLogin => SortKey::Int(self.last_login.unwrap_or(0)),
+        };
+        Cursor { key, id: self.id.0 }
+    }
+}
+
+/// A whole user profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub groups: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_login: Option<i64>,
+    /// Changes on every edit; an edit based on an older version is refused.
+    pub version: i64,
+}
+
+const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name, u.tag_count, u.created_at,
+     u.last_login,
+     (SELECT group_concat(name, char(31)) FROM
+         (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+          WHERE m.user_id = u.id ORDER BY g.name))";
+
+fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
+    let groups: Option<String> = r.get(7)?;
+    Ok(UserRow {
+        id: UserId(r.get(0)?),
+        email: r.get(1)?,
+        first_name: r.get(2)?,
+        last_name: r.get(3)?,
+        tag_count: r.get(4)?,
+        created_at: r.get(5)?,
+        last_login: Some(r.get::<_, i64>(6)?).filter(|t| *t > 0),
+        groups: groups
+            .map(|g| g.split('\u{1f}').map(String::from).collect())
+            .unwrap_or_default(),
+    })
+}
+
+impl Store {
+    pub fn create_user(
+        &mut self,
+        app: AppId,
+        user: &NewUser,
+        hash: &PasswordHash,
+    ) -> Result<UserId> {
+        let tx = self.conn.transaction()?;
+        let mut errors = Vec::new();
+        if let Some(limit) = Store::user_limit(&tx, app)? {
+            let count: u64 = tx.query_row(
+                "SELECT count(*) FROM users WHERE app_id = ?1",
+                [app.0],
+                |r| r.get(0),
+            )?;
+            if count >= limit {
+                errors.push(FieldError::new(
+                    Field::Record,
+                    format!("the application's user limit of {limit} is reached"),
+                ));
+            }
+        }
+        check_email_free(&tx, app, &user.email, None, &mut errors)?;
+        let groups = resolve_groups(&tx, app, &user.profile, &mut errors)?;
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let now = unix_now();
+        let p = &user.profile;
+        tx.execute(
+            "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
+                                search, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            params![
+                app.0,
+                user.email.as_str(),
+                user.email.key(),
+                hash.as_str(),
+                p.first_name.as_deref().unwrap_or(""),
+                p.last_name.as_deref().unwrap_or(""),
+                search_text(user.email.as_str(), p),
+                now
+            ],
+        )?;
+        let id = UserId(tx.last_insert_rowid());
+        write_links(&tx, id, &groups, p)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Applies an edit. `expected_version` (from when the edit began) guards against
+    /// overwriting someone else's change; a new password also ends every session.
+    pub fn update_user(
+        &mut self,
+        app: AppId,
+        id: UserId,
+        changes: &UserChanges,
+        new_hash: Option<&PasswordHash>,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let version: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM users WHERE id = ?1 AND app_id = ?2",
+                params![id.0, app.0],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let version = version.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        if expected_version.is_some_and(|v| v != version) {
+            return Err(StoreError::Conflict);
+        }
+        let mut errors = Vec::new();
+        check_email_free(&tx, app, &changes.email, Some(id), &mut errors)?;
+        let groups = resolve_groups(&tx, app, &changes.profile, &mut errors)?;
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let p = &changes.profile;
+        tx.execute(
+            "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5,
+                 search = ?6, updated_at = ?7, version = version + 1
+             WHERE id = ?1",
+            params![
+                id.0,
+                changes.email.as_str(),
+                changes.email.key(),
+                p.first_name.as_deref().unwrap_or(""),
+                p.last_name.as_deref().unwrap_or(""),
+                search_text(changes.email.as_str(), p),
+                unix_now()
+            ],
+        )?;
+        if let Some(hash) = new_hash {
+            tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![id.0, hash.as_str()],
+            )?;
+            tx.execute("DELETE FROM tokens WHERE user_id = ?1", [id.0])?;
+        }
+        tx.execute("DELETE FROM memberships WHERE user_id = ?1", [id.0])?;
+        tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [id.0])?;
+        write_links(&tx, id, &groups, p)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes the user with their memberships, tags and tokens (one statement; the
+    /// foreign keys cascade inside it, so it is atomic).
+    pub fn delete_user(&mut self, id: UserId) -> Result<()> {
+        let n = self
+            .conn
+            .execute("DELETE FROM users WHERE id = ?1", [id.0])?;
+        if n == 0 {
+            return Err(StoreError::not_found("user", id.0.to_string()));
+        }
+        Ok(())
+    }
+
+    pub fn user(&self, id: UserId) -> Result<User> {
+        let found = self
+            .conn
+            .prepare_cached(
+                "SELECT id, email, first_name, last_name, created_at, updated_at, last_login, version
+                 FROM users WHERE id = ?1",
+            )?
+            .query_row([id.0], |r| {
+                Ok(User {
+                    id: UserId(r.get(0)?),
+                    email: r.get(1)?,
+                    first_name: Some(r.get::<_, String>(2)?).filter(|s| !s.is_empty()),
+                    last_name: Some(r.get::<_, String>(3)?).filter(|s| !s.is_empty()),
+                    created_at: r.get(4)?,
+                    updated_at: r.get(5)?,
+                    last_login: Some(r.get::<_, i64>(6)?).filter(|t| *t > 0),
+                    version: r.get(7)?,
+                    groups: Vec::new(),
+                    tags: BTreeMap::new(),
+                })
+            })
+            .optional()?;
+        let mut user = found.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        user.groups = self
+            .conn
+            .prepare_cached(
+                "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+                 WHERE m.user_id = ?1 ORDER BY g.name",
+            )?
+            .query_map([id.0], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        user.tags = self
+            .conn
+            .prepare_cached("SELECT key, value FROM user_tags WHERE user_id = ?1 ORDER BY key")?
+            .query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(user)
+    }
+
+    /// The user with this email (any case) in the application.
+    pub fn find_user(&self, app: AppId, email: &str) -> Result<UserId> {
+        find_user_id(&self.conn, app, email)?.ok_or_else(|| StoreError::not_found("user", email))
+    }
+
+    /// One page of the query's users, in list order.
+    pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
+        let (mut where_sql, mut params) = where_clause(app, query);
+        let (tail, reversed) = page_clause(query.sort, page, &mut where_sql, &mut params);
+        let sql = format!("SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql}{tail}");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows: Vec<UserRow> = stmt
+            .query_map(params_from_iter(params), read_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        if reversed {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// How many users the query matches (scope, text and tags; sort is irrelevant).
+    pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
+        let (where_sql, params) = where_clause(app, query);
+        let sql = format!("SELECT count(*) FROM users u WHERE {where_sql}");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params), |r| r.get(0))?)
+    }
+
+    /// The sizes of the three panes.
+    pub fn scope_counts(&self, app: AppId) -> Result<ScopeCounts> {
+        let (all, grouped): (u64, u64) = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), count(*) FILTER (WHERE group_count > 0) FROM users WHERE app_id = ?1",
+            )?
+            .query_row([app.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(ScopeCounts {
+            all,
+            grouped,
+            ungrouped: all - grouped,
+        })
+    }
+}
+
+pub(crate) fn find_user_id(conn: &Connection, app: AppId, email: &str) -> Result<Option<UserId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2")?
+        .query_row(params![app.0, email_key(email)], |r| Ok(UserId(r.get(0)?)))
+        .optional()?)
+}
+
+fn check_email_free(
+    conn: &Connection,
+    app: AppId,
+    email: &Email,
+    except: Option<UserId>,
+    errors: &mut Vec<FieldError>,
+) -> Result<()> {
+    if let Some(other) = find_user_id(conn, app, email.as_str())?
+        && Some(other) != except
+    {
+        errors.push(FieldError::new(
+            Field::Email,
+            format!("{email} is already used in this application"),
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_groups(
+    conn: &Connection,
+    app: AppId,
+    profile: &Profile,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for name in &profile.groups {
+        match group_id(conn, app, name) {
+            Ok(id) => ids.push(id),
+            Err(StoreError::NotFound { .. }) => errors.push(FieldError::new(
+                Field::Groups,
+                format!("no such group: {name}"),
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ids)
+}
+
+fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile) -> Result<()> {
+    let mut member =
+        conn.prepare_cached("INSERT INTO memberships (user_id, group_id) VALUES (?1, ?2)")?;
+    for g in groups {
+        member.execute(params![id.0, g])?;
+    }
+    let mut tag =
+        conn.prepare_cached("INSERT INTO user_tags (user_id, key, value) VALUES (?1, ?2, ?3)")?;
+    for (key, value) in &profile.tags {
+        tag.execute(params![id.0, key.as_str(), value])?;
+    }
+    Ok(())
+}
+
+/// The lower-cased haystack the text filter searches.
+pub(crate) fn search_text(email: &str, profile: &Profile) -> String {
+    search_haystack(
+        email,
+        profile.first_name.as_deref().unwrap_or(""),
+        profile.last_name.as_deref().unwrap_or(""),
+    )
+}
+
+pub(crate) fn search_haystack(email: &str, first: &str, last: &str) -> String {
+    format!("{}\n{}\n{}", email, first, last).to_lowercase()
+}

@@ -1,0 +1,49 @@
+#![allow(dead_code)] // each test binary uses its own part of these helpers
+
+use std::sync::OnceLock;
+
+use tempfile::TempDir;
+use xusers::auth::PasswordHash;
+use xusers::domain::{Password, UserDraft};
+use xusers::store::{AppId, Store, UserId};
+
+/// A store in a real file inside a temporary directory (dropped with the guard).
+pub fn temp_store() -> (TempDir, Store, AppId) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("test.db")).unwrap();
+    let app = store.application("default").unwrap().id;
+    (dir, store, app)
+}
+
+pub const PASSWORD: &str = "s3cret-pass";
+
+/// One hash of [`PASSWORD`] shared by test users: hashing once keeps the tests fast.
+pub fn hash() -> &'static PasswordHash {
+    static HASH: OnceLock<PasswordHash> = OnceLock::new();
+    HASH.get_or_init(|| PasswordHash::new(&Password::parse(PASSWORD).unwrap()))
+}
+
+pub fn draft(email: &str) -> UserDraft {
+    UserDraft {
+        email: email.into(),
+        password: Some(PASSWORD.into()),
+        ..Default::default()
+    }
+}
+
+pub fn add(store: &mut Store, app: AppId, d: UserDraft) -> UserId {
+    let user = d.validate_new().unwrap();
+    store.create_user(app, &user, hash()).unwrap()
+}
+
+pub fn add_email(store: &mut Store, app: AppId, email: &str) -> UserId {
+    add(store, app, draft(email))
+}
+
+/// Groups: Acme ─ Sales ─ EMEA, and Support alone.
+pub fn group_tree(store: &mut Store, app: AppId) {
+    store.create_group(app, "Acme", None).unwrap();
+    store.create_group(app, "Sales", Some("Acme")).unwrap();
+    store.create_group(app, "EMEA", Some("Sales")).unwrap();
+    store.create_group(app, "Support", None).unwrap();
+}

@@ -1,0 +1,152 @@
+mod common;
+
+use common::*;
+use xusers::auth::PasswordHash;
+use xusers::domain::{Password, UserDraft};
+use xusers::store::StoreError;
+
+#[test]
+fn token_lifecycle_invalidate_one() {
+    let (_dir, mut store, app) = temp_store();
+    let ann = add_email(&mut store, app, "ann@acme.io");
+    let bob = add_email(&mut store, app, "bob@acme.io");
+    let t_ann = store.login(app, "ANN@acme.io", PASSWORD).unwrap();
+    let t_bob = store.login(app, "bob@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &t_ann).unwrap(), ann);
+    assert_eq!(store.authenticate(app, &t_bob).unwrap(), bob);
+    assert!(store.user(ann).unwrap().last_login.is_some());
+
+    let before = store.user(ann).unwrap();
+    assert_eq!(store.invalidate_user_tokens(ann).unwrap(), 1);
+    assert!(matches!(
+        store.authenticate(app, &t_ann),
+        Err(StoreError::InvalidToken)
+    ));
+    assert_eq!(
+        store.authenticate(app, &t_bob).unwrap(),
+        bob,
+        "others keep theirs"
+    );
+    assert_eq!(
+        store.user(ann).unwrap(),
+        before,
+        "nothing else about the user changes"
+    );
+
+    // Logging in again at once (same second, same millisecond) works.
+    let again = store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &again).unwrap(), ann);
+}
+
+#[test]
+fn login_right_after_invalidation_in_the_same_instant_works() {
+    let (_dir, mut store, app) = temp_store();
+    let id = add_email(&mut store, app, "fast@acme.io");
+    for _ in 0..3 {
+        let old = store.login(app, "fast@acme.io", PASSWORD).unwrap();
+        store.invalidate_user_tokens(id).unwrap();
+        let new = store.login(app, "fast@acme.io", PASSWORD).unwrap();
+        assert!(store.authenticate(app, &old).is_err());
+        assert_eq!(store.authenticate(app, &new).unwrap(), id);
+    }
+}
+
+#[test]
+fn invalidate_all_ends_every_session_of_the_application_only() {
+    let (_dir, mut store, app) = temp_store();
+    let other = store.application("other").unwrap().id;
+    add_email(&mut store, app, "a@acme.io");
+    add_email(&mut store, app, "b@acme.io");
+    add_email(&mut store, other, "a@acme.io");
+    let ta = store.login(app, "a@acme.io", PASSWORD).unwrap();
+    let tb = store.login(app, "b@acme.io", PASSWORD).unwrap();
+    let t_other = store.login(other, "a@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.invalidate_all_tokens(app).unwrap(), 2);
+    assert!(store.authenticate(app, &ta).is_err());
+    assert!(store.authenticate(app, &tb).is_err());
+    assert!(store.authenticate(other, &t_other).is_ok());
+    // A token is only valid in its own application.
+    assert!(store.authenticate(app, &t_other).is_err());
+    let fresh = store.login(app, "b@acme.io", PASSWORD).unwrap();
+    assert!(store.authenticate(app, &fresh).is_ok());
+}
+
+#[test]
+fn failures_read_the_same_whether_or_not_the_email_exists() {
+    let (_dir, mut store, app) = temp_store();
+    add_email(&mut store, app, "ann@acme.io");
+    let wrong = store
+        .login(app, "ann@acme.io", "wrong password")
+        .unwrap_err();
+    let unknown = store.login(app, "nobody@acme.io", PASSWORD).unwrap_err();
+    assert_eq!(wrong.to_string(), "invalid email or password");
+    assert_eq!(unknown.to_string(), wrong.to_string());
+    assert!(store.authenticate(app, "not-a-token").is_err());
+}
+
+#[test]
+fn changing_the_password_ends_sessions_and_only_then() {
+    let (_dir, mut store, app) = temp_store();
+    let id = add_email(&mut store, app, "pw@acme.io");
+    let token = store.login(app, "pw@acme.io", PASSWORD).unwrap();
+    let v = store.user(id).unwrap().version;
+    let keep = UserDraft {
+        email: "pw@acme.io".into(),
+        first_name: "Pat".into(),
+        ..Default::default()
+    };
+    store
+        .update_user(app, id, &keep.validate_changes().unwrap(), None, Some(v))
+        .unwrap();
+    assert!(
+        store.authenticate(app, &token).is_ok(),
+        "edit without password change"
+    );
+
+    let new_pw = "brand new password";
+    let change = UserDraft {
+        password: Some(new_pw.into()),
+        ..keep
+    }
+    .validate_changes()
+    .unwrap();
+    let hash = PasswordHash::new(&Password::parse(new_pw).unwrap());
+    store
+        .update_user(app, id, &change, Some(&hash), None)
+        .unwrap();
+    assert!(store.authenticate(app, &token).is_err());
+    assert!(store.login(app, "pw@acme.io", PASSWORD).is_err());
+    let t = store.login(app, "pw@acme.io", new_pw).unwrap();
+    assert_eq!(store.authenticate(app, &t).unwrap(), id);
+}
+
+#[test]
+fn the_database_file_holds_no_password_or_token_text() {
+    let (dir, mut store, app) = temp_store();
+    let secrets = ["Correct-Horse-Battery-1", "pässwörd-ümlaut-2"];
+    for (i, pw) in secrets.iter().enumerate() {
+        let user = UserDraft {
+            password: Some(pw.to_string()),
+            ..draft(&format!("u{i}@acme.io"))
+        }
+        .validate_new()
+        .unwrap();
+        let hash = PasswordHash::new(&user.password);
+        store.create_user(app, &user, &hash).unwrap();
+    }
+    let token = store.login(app, "u0@acme.io", secrets[0]).unwrap();
+    drop(store); // checkpoints the WAL into the main file
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let haystack = String::from_utf8_lossy(&bytes);
+    assert!(haystack.contains("u0@acme.io"), "the file was read");
+    assert!(haystack.contains("$argon2id$"), "hashes are stored");
+    for needle in [secrets[0], secrets[1], token.as_str()] {
+        assert!(
+            !haystack.contains(needle),
+            "found {needle:?} in the database files"
+        );
+    }
+}
