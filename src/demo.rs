@@ -69,6 +69,8 @@ const DOMAINS: &[&str] = &[
     "partner.co.uk",
     "globex.net",
 ];
+/// Coprime with the number of name combinations (30 × 20 × 5).
+const STRIDE: u64 = 7919;
 const PLANS: &[&str] = &["free", "pro", "team", "enterprise"];
 const LOCALES: &[&str] = &["en-GB", "de-DE", "fr-FR", "ja-JP", "pt-BR", "en-US"];
 
@@ -101,11 +103,14 @@ pub fn seed_demo(
 }
 
 fn demo_user(rng: &mut fastrand::Rng, i: u64, groups: &[i64], now: i64) -> SeedUser {
-    let n = i as usize;
-    let first = FIRST[n % FIRST.len()];
-    let last = LAST[(n / FIRST.len()) % LAST.len()];
-    let domain = DOMAINS[(n / (FIRST.len() * LAST.len())) % DOMAINS.len()];
-    let round = n / (FIRST.len() * LAST.len() * DOMAINS.len());
+    // Walk the name combinations in a scrambled but repeatable order (a stride
+    // coprime with their number visits each once) so that neighbours differ.
+    let combos = (FIRST.len() * LAST.len() * DOMAINS.len()) as u64;
+    let c = ((i % combos) * STRIDE % combos) as usize;
+    let first = FIRST[c % FIRST.len()];
+    let last = LAST[(c / FIRST.len()) % LAST.len()];
+    let domain = DOMAINS[c / (FIRST.len() * LAST.len())];
+    let round = i / combos;
     let local = ascii_local(&format!("{first}.{last}"));
     let email = if round == 0 {
         format!("{local}@{domain}")
@@ -119,8 +124,10 @@ fn demo_user(rng: &mut fastrand::Rng, i: u64, groups: &[i64], now: i64) -> SeedU
         _ => (first.to_string(), last.to_string()),
     };
     let member_of = match rng.u8(0..10) {
+        _ if groups.is_empty() => vec![],
         0..=2 => vec![],
         3..=7 => vec![groups[rng.usize(0..groups.len())]],
+        _ if groups.len() == 1 => groups.to_vec(),
         _ => {
             let a = rng.usize(0..groups.len());
             let b = (a + 1 + rng.usize(0..groups.len() - 1)) % groups.len();
@@ -176,4 +183,31 @@ fn ascii_local(name: &str) -> String {
             c => Some(c.to_ascii_lowercase()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Email;
+
+    #[test]
+    fn demo_emails_are_valid_and_unique_across_rounds() {
+        let mut rng = fastrand::Rng::with_seed(1);
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..7_000 {
+            let u = demo_user(&mut rng, i, &[1, 2, 3], 1_800_000_000);
+            let email = Email::parse(&u.email).unwrap_or_else(|e| panic!("{}: {e}", u.email));
+            assert!(seen.insert(email.key()), "duplicate {}", u.email);
+            assert!(u.last_login == 0 || u.last_login >= u.created_at);
+        }
+    }
+
+    #[test]
+    fn neighbouring_demo_users_differ() {
+        let mut rng = fastrand::Rng::with_seed(1);
+        let names: std::collections::HashSet<String> = (0..20)
+            .map(|i| demo_user(&mut rng, i, &[1], 0).last_name)
+            .collect();
+        assert!(names.len() > 5, "{names:?}");
+    }
 }

@@ -1,6 +1,9 @@
 //! xusers: manage an application's Experience Users over SQLite.
 
 pub mod auth;
+pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod inert;
 pub mod store;
+pub mod tui;

@@ -106,3 +106,10 @@ fn find_group(conn: &Connection, app: AppId, name: &str) -> Result<Option<i64>> 
 pub(crate) fn group_id(conn: &Connection, app: AppId, name: &str) -> Result<i64> {
     find_group(conn, app, name)?.ok_or_else(|| StoreError::not_found("group", name))
 }
+
+impl Store {
+    /// The id of the group called `name`.
+    pub fn group_named(&self, app: AppId, name: &str) -> Result<i64> {
+        group_id(&self.conn, app, name)
+    }
+}

@@ -1,3 +1,5 @@
+use std::collections::{BTreeMap, HashMap};
+
 use rusqlite::params;
 
 use super::{AppId, Result, Store, UserId};
@@ -30,5 +32,24 @@ impl Store {
             typed,
             limit,
         ))
+    }
+}
+
+impl Store {
+    /// The tags of several users in one query.
+    pub fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>> {
+        let ids = serde_json::to_string(&users.iter().map(|u| u.0).collect::<Vec<_>>())
+            .expect("ids serialise");
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.user_id, t.key, t.value FROM json_each(?1) j
+             JOIN user_tags t ON t.user_id = j.value",
+        )?;
+        let mut out: HashMap<UserId, BTreeMap<String, String>> = HashMap::new();
+        let rows = stmt.query_map([ids], |r| Ok((UserId(r.get(0)?), r.get(1)?, r.get(2)?)))?;
+        for row in rows {
+            let (id, key, value) = row?;
+            out.entry(id).or_default().insert(key, value);
+        }
+        Ok(out)
     }
 }

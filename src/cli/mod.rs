@@ -1,0 +1,215 @@
+//! The command line: the console by default, and headless subcommands that call the
+//! same store functions.
+
+mod output;
+mod paths;
+mod users;
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "xusers",
+    version,
+    about = "Manage an application's Experience Users"
+)]
+pub struct Cli {
+    /// The database file [default: the platform data directory's xusers.db]
+    #[arg(long, global = true, env = "XUSERS_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// The application whose users to manage
+    #[arg(long, global = true, default_value = "default", value_name = "NAME")]
+    app: String,
+    /// Open the console on the demo database (created and seeded on first use)
+    #[arg(long, conflicts_with = "db")]
+    demo: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Fill the database with a realistic demo application
+    Demo {
+        /// How many users to create
+        #[arg(long, default_value_t = DEFAULT_DEMO_USERS)]
+        users: u64,
+    },
+    /// List and add users
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Log a user in and print a new access token
+    Login {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (one trailing newline is dropped)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Print the user an access token belongs to, as JSON
+    Whoami { token: String },
+    /// End sessions
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TokensCommand {
+    /// Make existing access tokens stop working
+    Invalidate(InvalidateArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct InvalidateArgs {
+    /// Every user of the application
+    #[arg(long)]
+    all: bool,
+    /// One user
+    #[arg(long)]
+    email: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Json,
+}
+
+/// A failure to report: a message for stderr and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub lines: Vec<String>,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            lines: vec![message.into()],
+        }
+    }
+
+    pub fn runtime(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            lines: vec![message.into()],
+        }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        match e {
+            StoreError::Invalid(errors) => Failure {
+                code: 2,
+                lines: errors.iter().map(ToString::to_string).collect(),
+            },
+            other => Failure::runtime(other.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::runtime(e.to_string())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let db = if cli.demo {
+        paths::data_file("demo.db")?
+    } else {
+        match cli.db {
+            Some(path) => path,
+            None => paths::data_file("xusers.db")?,
+        }
+    };
+    let fresh_demo = cli.demo && !db.exists();
+    let mut store = Store::open(&db)
+        .map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
+    let app = store.application(&cli.app)?;
+    if fresh_demo {
+        seed_demo(
+            &mut store,
+            app.id,
+            DEFAULT_DEMO_USERS,
+            crate::store::unix_now(),
+            |_| (),
+        )?;
+    }
+    match cli.command {
+        None => {
+            if !std::io::stdout().is_terminal() {
+                return Err(Failure::runtime(
+                    "the console needs a terminal; see `xusers --help` for commands",
+                ));
+            }
+            crate::tui::run(store, app, db).map_err(|e| Failure::runtime(e.to_string()))
+        }
+        Some(Command::Demo { users }) => {
+            let bar = indicatif::ProgressBar::new(users);
+            let n = seed_demo(
+                &mut store,
+                app.id,
+                users,
+                crate::store::unix_now(),
+                |done| bar.set_position(done),
+            )?;
+            bar.finish_and_clear();
+            println!(
+                "Added {n} demo users to '{}' in {}; every password is '{}'.",
+                app.name,
+                db.display(),
+                crate::demo::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Some(Command::Users(cmd)) => users::run(&mut store, &app, cmd),
+        Some(Command::Login { email, .. }) => {
+            let password = read_password()?;
+            let token = store.login(app.id, &email, &password)?;
+            println!("{token}");
+            Ok(())
+        }
+        Some(Command::Whoami { token }) => {
+            let id = store.authenticate(app.id, &token)?;
+            output::print_json(&output::UserJson::from_user(store.user(id)?))
+        }
+        Some(Command::Tokens(TokensCommand::Invalidate(args))) => {
+            let (n, whom) = match args.email {
+                Some(email) => {
+                    let id = store.find_user(app.id, &email)?;
+                    (store.invalidate_user_tokens(id)?, email)
+                }
+                None => (
+                    store.invalidate_all_tokens(app.id)?,
+                    format!("every user of '{}'", app.name),
+                ),
+            };
+            println!("Invalidated {n} token(s) of {whom}.");
+            Ok(())
+        }
+    }
+}
+
+/// The password given on standard input, without its one trailing line ending.
+pub(crate) fn read_password() -> Result<String, Failure> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
+    let password = input
+        .strip_suffix('\n')
+        .map(|p| p.strip_suffix('\r').unwrap_or(p))
+        .unwrap_or(&input);
+    Ok(password.to_string())
+}

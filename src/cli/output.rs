@@ -1,0 +1,94 @@
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use unicode_width::UnicodeWidthStr;
+
+use super::Failure;
+use crate::inert::inert;
+use crate::store::{User, UserRow};
+
+/// A user as the JSON output shows it (a stable shape scripts rely on).
+#[derive(Debug, Serialize)]
+pub struct UserJson {
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub groups: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub created: String,
+    pub last_login: Option<String>,
+}
+
+impl UserJson {
+    pub fn from_row(row: UserRow, tags: BTreeMap<String, String>) -> UserJson {
+        UserJson {
+            email: row.email,
+            first_name: Some(row.first_name).filter(|s| !s.is_empty()),
+            last_name: Some(row.last_name).filter(|s| !s.is_empty()),
+            groups: row.groups,
+            tags,
+            created: rfc3339(row.created_at),
+            last_login: row.last_login.map(rfc3339),
+        }
+    }
+
+    pub fn from_user(user: User) -> UserJson {
+        UserJson {
+            email: user.email,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            groups: user.groups,
+            tags: user.tags,
+            created: rfc3339(user.created_at),
+            last_login: user.last_login.map(rfc3339),
+        }
+    }
+}
+
+pub fn rfc3339(unix: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::runtime(format!("cannot write JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Aligned columns, measured in display width; stored text is shown inert.
+pub fn print_users_table(rows: &[UserRow]) {
+    let header = ["EMAIL", "FIRST", "LAST", "GROUPS", "TAGS", "LAST LOGIN"].map(String::from);
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                inert(&r.email).into_owned(),
+                inert(&r.first_name).into_owned(),
+                inert(&r.last_name).into_owned(),
+                inert(&r.groups.join(", ")).into_owned(),
+                r.tag_count.to_string(),
+                r.last_login.map(rfc3339).unwrap_or_else(|| "never".into()),
+            ]
+        })
+        .collect();
+    let mut widths = header.clone().map(|h| h.width());
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.width());
+        }
+    }
+    for row in std::iter::once(&header).chain(&cells) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.width())))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
+}

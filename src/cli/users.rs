@@ -1,0 +1,163 @@
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::output::{UserJson, print_json, print_users_table};
+use super::{Failure, Format, read_password};
+use crate::auth::PasswordHash;
+use crate::domain::UserDraft;
+use crate::store::{
+    Application, Page, Scope, Sort, SortField, Store, TagFilter, UserId, UserQuery,
+};
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List users (every matching user unless --limit is given)
+    List(ListArgs),
+    /// Add a user; the password is read from standard input
+    Add(AddArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    All,
+    Grouped,
+    Ungrouped,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Which users: all, in at least one group, or in none
+    #[arg(long, value_enum, default_value = "all", conflicts_with = "group")]
+    scope: ScopeArg,
+    /// Only members of this group
+    #[arg(long, value_name = "NAME")]
+    group: Option<String>,
+    /// Only users with this tag (KEY) or this tag value (KEY=VALUE); repeatable
+    #[arg(long, value_name = "KEY[=VALUE]")]
+    tag: Vec<String>,
+    /// Text that the email, first or last name must contain (any case)
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
+    /// Sort by email, first, last, created or last-login
+    #[arg(long, default_value = "email", value_parser = parse_sort)]
+    sort: SortField,
+    /// Sort in descending order
+    #[arg(long)]
+    desc: bool,
+    /// At most this many users
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long, value_name = "F")]
+    first: Option<String>,
+    #[arg(long, value_name = "L")]
+    last: Option<String>,
+    /// A group to join (must exist); repeatable
+    #[arg(long, value_name = "G")]
+    group: Vec<String>,
+    /// A tag, KEY=VALUE; repeatable
+    #[arg(long, value_name = "K=V", value_parser = parse_tag)]
+    tag: Vec<(String, String)>,
+    /// Read the password from standard input (one trailing newline is dropped)
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+fn parse_sort(s: &str) -> Result<SortField, String> {
+    SortField::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = SortField::ALL.iter().map(|f| f.name()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
+fn parse_tag(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("'{s}' must be KEY=VALUE"))
+}
+
+const PAGE: usize = 1000;
+
+pub fn run(store: &mut Store, app: &Application, cmd: UsersCommand) -> Result<(), Failure> {
+    match cmd {
+        UsersCommand::List(args) => list(store, app, args),
+        UsersCommand::Add(args) => add(store, app, args),
+    }
+}
+
+fn list(store: &Store, app: &Application, args: ListArgs) -> Result<(), Failure> {
+    let scope = match (&args.group, args.scope) {
+        (Some(name), _) => Scope::Group(store.group_named(app.id, name)?),
+        (None, ScopeArg::All) => Scope::All,
+        (None, ScopeArg::Grouped) => Scope::Grouped,
+        (None, ScopeArg::Ungrouped) => Scope::Ungrouped,
+    };
+    let query = UserQuery {
+        scope,
+        tags: args.tag.iter().map(|t| TagFilter::parse(t)).collect(),
+        sort: Sort {
+            field: args.sort,
+            descending: args.desc,
+        },
+        ..Default::default()
+    }
+    .filter(args.filter.as_deref().unwrap_or(""));
+    let limit = args.limit.unwrap_or(usize::MAX);
+    let mut rows = Vec::new();
+    let mut page = Page::First(PAGE.min(limit));
+    while rows.len() < limit {
+        let batch = store.list_users(app.id, &query, &page)?;
+        let full = batch.len() == PAGE.min(limit - rows.len());
+        let next = batch.last().map(|r| r.cursor(query.sort.field));
+        rows.extend(batch);
+        match next {
+            Some(cursor) if full && rows.len() < limit => {
+                page = Page::After(cursor, PAGE.min(limit - rows.len()))
+            }
+            _ => break,
+        }
+    }
+    match args.format {
+        Format::Table => {
+            print_users_table(&rows);
+            Ok(())
+        }
+        Format::Json => {
+            let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
+            let mut tags = store.tags_of(&ids)?;
+            let users: Vec<UserJson> = rows
+                .into_iter()
+                .map(|row| {
+                    let t = tags.remove(&row.id).unwrap_or_default();
+                    UserJson::from_row(row, t)
+                })
+                .collect();
+            print_json(&users)
+        }
+    }
+}
+
+fn add(store: &mut Store, app: &Application, args: AddArgs) -> Result<(), Failure> {
+    let password = read_password()?;
+    let draft = UserDraft {
+        email: args.email,
+        password: Some(password),
+        first_name: args.first.unwrap_or_default(),
+        last_name: args.last.unwrap_or_default(),
+        groups: args.group,
+        tags: args.tag,
+    };
+    let user = draft
+        .validate_new()
+        .map_err(crate::store::StoreError::Invalid)?;
+    let hash = PasswordHash::new(&user.password);
+    store.create_user(app.id, &user, &hash)?;
+    println!("Added {}", user.email);
+    Ok(())
+}

@@ -1,0 +1,51 @@
+use ratatui::crossterm::event::KeyEvent;
+
+use super::app::Pane;
+
+/// What the user asked for; produced by the keymap (or the mouse) and applied by
+/// [`super::update::update`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ShowPane(Pane),
+    NextPane,
+    PrevPane,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    StartFilter,
+    ClearFilter,
+    /// Leave the filter line, keeping the filter.
+    FilterDone,
+    /// A key typed into the filter line.
+    FilterKey(KeyEvent),
+    Paste(String),
+    NextSort,
+    FlipSort,
+    Edit,
+    Add,
+    OpenMenu,
+    Delete,
+    InvalidateUser,
+    InvalidateAll,
+    Reload,
+    Help,
+    /// Close the top-most popup.
+    Close,
+    MenuChoose,
+    /// `y` in a dialog: confirm straight away.
+    Confirm,
+    /// `Enter` in a dialog: press the focused button.
+    PressButton,
+    SwitchButton,
+    Resize(u16, u16),
+    /// A click on the screen (column, row).
+    Click(u16, u16),
+    ScrollUp,
+    ScrollDown,
+    /// Time passes (unix seconds): expires status messages, ages "last login".
+    Tick(i64),
+}

@@ -1,0 +1,209 @@
+use tui_input::Input;
+
+use super::keymap::Context;
+use super::list::UserList;
+use super::theme::Theme;
+use crate::store::{Application, Result, Scope, ScopeCounts, Sort, Store, UserId, UserQuery};
+
+/// The three lists an administrator works from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    All,
+    Grouped,
+    Ungrouped,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::All, Pane::Grouped, Pane::Ungrouped];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::All => "All users",
+            Pane::Grouped => "In a group",
+            Pane::Ungrouped => "In no group",
+        }
+    }
+
+    pub fn scope(self) -> Scope {
+        match self {
+            Pane::All => Scope::All,
+            Pane::Grouped => Scope::Grouped,
+            Pane::Ungrouped => Scope::Ungrouped,
+        }
+    }
+
+    pub fn count(self, counts: &ScopeCounts) -> u64 {
+        match self {
+            Pane::All => counts.all,
+            Pane::Grouped => counts.grouped,
+            Pane::Ungrouped => counts.ungrouped,
+        }
+    }
+
+    pub fn offset(self, by: isize) -> Pane {
+        let i = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0) as isize;
+        Pane::ALL[(i + by).rem_euclid(Pane::ALL.len() as isize) as usize]
+    }
+}
+
+/// An action waiting for the administrator's yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Delete { id: UserId, email: String },
+    InvalidateUser { id: UserId, email: String },
+    InvalidateAll,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub title: &'static str,
+    pub message: String,
+    pub ok_label: &'static str,
+    pub pending: Pending,
+    /// Focus starts on Cancel, so a stray Enter never destroys anything.
+    pub ok_focused: bool,
+}
+
+/// The row menu's items, in order.
+pub const MENU_ITEMS: [(&str, super::action::Action); 3] = [
+    ("Edit", super::action::Action::Edit),
+    ("Invalidate tokens", super::action::Action::InvalidateUser),
+    ("Delete", super::action::Action::Delete),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modal {
+    Menu { selected: usize },
+    Confirm(Confirm),
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub kind: StatusKind,
+    /// Unix second after which the message goes away.
+    pub until: i64,
+}
+
+/// How long a status message stays, in seconds.
+const STATUS_SECONDS: i64 = 5;
+
+pub struct App {
+    pub store: Store,
+    pub application: Application,
+    /// The database path as shown in the header.
+    pub db_label: String,
+    pub pane: Pane,
+    pub sort: Sort,
+    pub filter: Input,
+    pub filter_focused: bool,
+    pub list: UserList,
+    pub counts: ScopeCounts,
+    /// How many users of the pane the filter matches (only while a filter is set).
+    pub matches: Option<u64>,
+    pub modal: Option<Modal>,
+    pub status: Option<Status>,
+    /// Unix seconds, for "last login" ages and status expiry.
+    pub now: i64,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub theme: Theme,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(
+        store: Store,
+        application: Application,
+        db_label: String,
+        size: (u16, u16),
+        now: i64,
+        theme: Theme,
+    ) -> Result<App> {
+        let mut app = App {
+            store,
+            application,
+            db_label,
+            pane: Pane::All,
+            sort: Sort::default(),
+            filter: Input::default(),
+            filter_focused: false,
+            list: UserList::default(),
+            counts: ScopeCounts::default(),
+            matches: None,
+            modal: None,
+            status: None,
+            now,
+            size,
+            theme,
+            quit: false,
+        };
+        app.refresh_counts()?;
+        app.list.load_first(
+            &app.store,
+            app.application.id,
+            &app.query(),
+            app.visible_rows(),
+        )?;
+        Ok(app)
+    }
+
+    /// The query the list shows: the pane's scope, the filter line and the sort.
+    pub fn query(&self) -> UserQuery {
+        UserQuery {
+            scope: self.pane.scope(),
+            sort: self.sort,
+            ..Default::default()
+        }
+        .filter(self.filter.value())
+    }
+
+    pub fn context(&self) -> Context {
+        match &self.modal {
+            Some(Modal::Help) => Context::Help,
+            Some(Modal::Confirm(_)) => Context::Confirm,
+            Some(Modal::Menu { .. }) => Context::Menu,
+            None if self.filter_focused => Context::Filter,
+            None => Context::List,
+        }
+    }
+
+    /// Rows of users the table shows at the current size.
+    pub fn visible_rows(&self) -> usize {
+        super::layout::Areas::new(self.size).table_rows()
+    }
+
+    pub fn refresh_counts(&mut self) -> Result<()> {
+        self.counts = self.store.scope_counts(self.application.id)?;
+        self.matches = if self.filter.value().trim().is_empty() {
+            None
+        } else {
+            Some(self.store.count_users(self.application.id, &self.query())?)
+        };
+        Ok(())
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.set_status(text.into(), StatusKind::Info);
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.set_status(text.into(), StatusKind::Error);
+    }
+
+    fn set_status(&mut self, text: String, kind: StatusKind) {
+        self.status = Some(Status {
+            text,
+            kind,
+            until: self.now + STATUS_SECONDS,
+        });
+    }
+}

@@ -1,0 +1,400 @@
+//! The one table of keys: it drives dispatch, the footer hints and the help popup,
+//! so the three can never disagree.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::app::Pane;
+
+/// Where keyboard focus is; each context has its own bindings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    List,
+    Filter,
+    Menu,
+    Confirm,
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+pub struct Binding {
+    pub context: Context,
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// Short word for the footer; `None` keeps the binding out of the footer.
+    pub hint: Option<&'static str>,
+    /// What the help popup says.
+    pub help: &'static str,
+}
+
+const fn bind(
+    context: Context,
+    keys: &'static [Key],
+    action: Action,
+    hint: Option<&'static str>,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        context,
+        keys,
+        action,
+        hint,
+        help,
+    }
+}
+
+use Context::*;
+use KeyCode::{
+    BackTab, Delete, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Tab, Up,
+};
+
+pub static BINDINGS: &[Binding] = &[
+    bind(
+        List,
+        &[k('1')],
+        Action::ShowPane(Pane::All),
+        None,
+        "All users",
+    ),
+    bind(
+        List,
+        &[k('2')],
+        Action::ShowPane(Pane::Grouped),
+        None,
+        "Users in a group",
+    ),
+    bind(
+        List,
+        &[k('3')],
+        Action::ShowPane(Pane::Ungrouped),
+        None,
+        "Users in no group",
+    ),
+    bind(List, &[code(Tab)], Action::NextPane, None, "Next pane"),
+    bind(
+        List,
+        &[code(BackTab)],
+        Action::PrevPane,
+        None,
+        "Previous pane",
+    ),
+    bind(List, &[code(Up), k('k')], Action::Up, None, "Move up"),
+    bind(List, &[code(Down), k('j')], Action::Down, None, "Move down"),
+    bind(List, &[code(PageUp)], Action::PageUp, None, "Page up"),
+    bind(List, &[code(PageDown)], Action::PageDown, None, "Page down"),
+    bind(
+        List,
+        &[code(Home), k('g')],
+        Action::Home,
+        None,
+        "First user",
+    ),
+    bind(List, &[code(End), k('G')], Action::End, None, "Last user"),
+    bind(
+        List,
+        &[k('/')],
+        Action::StartFilter,
+        Some("filter"),
+        "Filter (text, tag:k=v)",
+    ),
+    bind(
+        List,
+        &[code(Esc)],
+        Action::ClearFilter,
+        None,
+        "Clear the filter",
+    ),
+    bind(
+        List,
+        &[k('s')],
+        Action::NextSort,
+        Some("sort"),
+        "Sort by the next column",
+    ),
+    bind(
+        List,
+        &[k('S')],
+        Action::FlipSort,
+        None,
+        "Flip the sort direction",
+    ),
+    bind(
+        List,
+        &[k('e'), code(Enter)],
+        Action::Edit,
+        Some("edit"),
+        "Edit the selected user",
+    ),
+    bind(List, &[k('a')], Action::Add, Some("add"), "Add a user"),
+    bind(
+        List,
+        &[k('m')],
+        Action::OpenMenu,
+        Some("menu"),
+        "Row actions menu",
+    ),
+    bind(
+        List,
+        &[k('d'), code(Delete)],
+        Action::Delete,
+        Some("delete"),
+        "Delete the selected user",
+    ),
+    bind(
+        List,
+        &[k('i')],
+        Action::InvalidateUser,
+        Some("invalidate"),
+        "Invalidate user's tokens",
+    ),
+    bind(
+        List,
+        &[k('I')],
+        Action::InvalidateAll,
+        None,
+        "Invalidate all tokens",
+    ),
+    bind(List, &[k('r')], Action::Reload, None, "Reload"),
+    bind(
+        List,
+        &[k('?')],
+        Action::Help,
+        Some("help"),
+        "Show this help",
+    ),
+    bind(
+        List,
+        &[k('q'), ctrl('c')],
+        Action::Quit,
+        Some("quit"),
+        "Quit",
+    ),
+    bind(
+        Filter,
+        &[code(Enter)],
+        Action::FilterDone,
+        Some("keep"),
+        "Keep the filter, back to list",
+    ),
+    bind(
+        Filter,
+        &[code(Esc)],
+        Action::ClearFilter,
+        Some("clear"),
+        "Clear the filter",
+    ),
+    bind(Filter, &[code(Up)], Action::Up, None, "Move up"),
+    bind(Filter, &[code(Down)], Action::Down, None, "Move down"),
+    bind(Filter, &[ctrl('c')], Action::Quit, Some("quit"), "Quit"),
+    bind(Menu, &[code(Up), k('k')], Action::Up, None, "Previous item"),
+    bind(Menu, &[code(Down), k('j')], Action::Down, None, "Next item"),
+    bind(
+        Menu,
+        &[code(Enter)],
+        Action::MenuChoose,
+        Some("choose"),
+        "Choose the item",
+    ),
+    bind(Menu, &[k('e')], Action::Edit, None, "Edit"),
+    bind(
+        Menu,
+        &[k('i')],
+        Action::InvalidateUser,
+        None,
+        "Invalidate tokens",
+    ),
+    bind(
+        Menu,
+        &[k('d'), code(Delete)],
+        Action::Delete,
+        None,
+        "Delete",
+    ),
+    bind(
+        Menu,
+        &[code(Esc), k('q'), k('m')],
+        Action::Close,
+        Some("close"),
+        "Close the menu",
+    ),
+    bind(Menu, &[ctrl('c')], Action::Quit, None, "Quit"),
+    bind(Confirm, &[k('y')], Action::Confirm, Some("yes"), "Confirm"),
+    bind(
+        Confirm,
+        &[k('n'), code(Esc)],
+        Action::Close,
+        Some("no"),
+        "Cancel",
+    ),
+    bind(
+        Confirm,
+        &[code(Enter)],
+        Action::PressButton,
+        Some("press"),
+        "Press the focused button",
+    ),
+    bind(
+        Confirm,
+        &[
+            code(Tab),
+            code(BackTab),
+            code(Left),
+            code(Right),
+            k('h'),
+            k('l'),
+        ],
+        Action::SwitchButton,
+        Some("switch"),
+        "Switch button",
+    ),
+    bind(Confirm, &[ctrl('c')], Action::Quit, None, "Quit"),
+    bind(
+        Help,
+        &[code(Esc), k('?'), k('q')],
+        Action::Close,
+        Some("close"),
+        "Close the help",
+    ),
+    bind(Help, &[ctrl('c')], Action::Quit, None, "Quit"),
+];
+
+impl Key {
+    fn matches(&self, event: &KeyEvent) -> bool {
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        let other = event
+            .modifiers
+            .intersects(KeyModifiers::ALT | KeyModifiers::SUPER);
+        // Shift is part of the character (`G`, `?`) or of the key (`BackTab`).
+        self.code == event.code && self.ctrl == ctrl && !other
+    }
+
+    /// How the key is written in the footer and help.
+    pub fn name(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::BackTab => "Shift-Tab".into(),
+            KeyCode::Delete => "Del".into(),
+            other => other.to_string(),
+        };
+        if self.ctrl {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+impl Binding {
+    pub fn key_names(&self) -> String {
+        self.keys
+            .iter()
+            .map(Key::name)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The action bound to `event` in `context`, if any.
+pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
+    bindings(context)
+        .find(|b| b.keys.iter().any(|key| key.matches(event)))
+        .map(|b| b.action.clone())
+}
+
+pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.context == context)
+}
+
+/// (keys, word) pairs for the footer of `context`.
+pub fn footer_hints(context: Context) -> Vec<(String, &'static str)> {
+    bindings(context)
+        .filter_map(|b| b.hint.map(|h| (b.keys[0].name(), h)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for a in BINDINGS {
+            for b in BINDINGS {
+                if std::ptr::eq(a, b) || a.context != b.context {
+                    continue;
+                }
+                for key in a.keys {
+                    assert!(
+                        !b.keys.contains(key),
+                        "{:?} bound twice in {:?}",
+                        key,
+                        a.context
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shift_and_ctrl_are_told_apart() {
+        let press = |code, modifiers| KeyEvent::new(code, modifiers);
+        assert_eq!(
+            action_for(List, &press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::End)
+        );
+        assert_eq!(
+            action_for(List, &press(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(List, &press(KeyCode::Char('c'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            action_for(List, &press(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            None
+        );
+        assert_eq!(
+            action_for(List, &press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevPane)
+        );
+    }
+
+    #[test]
+    fn every_context_can_quit() {
+        for ctx in [List, Filter, Menu, Confirm, Help] {
+            let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+            assert_eq!(action_for(ctx, &ctrl_c), Some(Action::Quit), "{ctx:?}");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The slice of a user list held in memory: only the rows around the selection are
+//! ever loaded, so scrolling works the same over ten users or ten million.
+
+use crate::store::{AppId, Page, Result, Store, UserQuery, UserRow};
+
+#[derive(Debug, Default)]
+pub struct UserList {
+    pub rows: Vec<UserRow>,
+    /// Index of the selected row in `rows`.
+    pub selected: usize,
+    /// Index in `rows` of the first row on screen.
+    pub top: usize,
+    at_start: bool,
+    at_end: bool,
+}
+
+/// Rows beyond the screen loaded at each fetch, and the most kept in memory.
+fn fetch_size(height: usize) -> usize {
+    (height * 2).max(20)
+}
+fn capacity(height: usize) -> usize {
+    fetch_size(height) * 3
+}
+
+impl UserList {
+    pub fn selected_row(&self) -> Option<&UserRow> {
+        self.rows.get(self.selected)
+    }
+
+    pub fn visible(&self, height: usize) -> &[UserRow] {
+        let end = (self.top + height).min(self.rows.len());
+        &self.rows[self.top.min(end)..end]
+    }
+
+    /// Whether the first loaded row is the first row of the list.
+    pub fn at_start(&self) -> bool {
+        self.at_start
+    }
+
+    pub fn load_first(
+        &mut self,
+        store: &Store,
+        app: AppId,
+        q: &UserQuery,
+        height: usize,
+    ) -> Result<()> {
+        let n = fetch_size(height);
+        self.rows = store.list_users(app, q, &Page::First(n))?;
+        self.at_start = true;
+        self.at_end = self.rows.len() < n;
+        self.selected = 0;
+        self.top = 0;
+        Ok(())
+    }
+
+    pub fn load_last(
+        &mut self,
+        store: &Store,
+        app: AppId,
+        q: &UserQuery,
+        height: usize,
+    ) -> Result<()> {
+        let n = fetch_size(height);
+        self.rows = store.list_users(app, q, &Page::Last(n))?;
+        self.at_end = true;
+        self.at_start = self.rows.len() < n;
+        self.selected = self.rows.len().saturating_sub(1);
+        self.top = self.rows.len().saturating_sub(height);
+        Ok(())
+    }
+
+    /// Loads the list afresh around the selected user, keeping it (or, when it is
+    /// gone, the row that took its place) at the same place on screen.
+    pub fn reload(
+        &mut self,
+        store: &Store,
+        app: AppId,
+        q: &UserQuery,
+        height: usize,
+    ) -> Result<()> {
+        let Some(row) = self.selected_row() else {
+            return self.load_first(store, app, q, height);
+        };
+        let cursor = row.cursor(q.sort.field);
+        let on_screen = self.selected.saturating_sub(self.top);
+        let n = fetch_size(height);
+        let after = store.list_users(app, q, &Page::AtOrAfter(cursor.clone(), n))?;
+        if after.is_empty() {
+            return self.load_last(store, app, q, height);
+        }
+        let before = store.list_users(app, q, &Page::Before(cursor, height))?;
+        self.at_start = before.len() < height;
+        self.at_end = after.len() < n;
+        self.selected = before.len();
+        self.top = self.selected - on_screen.min(self.selected);
+        self.rows = before;
+        self.rows.extend(after);
+        Ok(())
+    }
+
+    /// Moves the selection by `delta` rows, loading more as the edge comes near.
+    pub fn move_by(
+        &mut self,
+        store: &Store,
+        app: AppId,
+        q: &UserQuery,
+        delta: isize,
+        height: usize,
+    ) -> Result<()> {
+        let n = fetch_size(height);
+        if delta > 0 {
+            let target = self.selected + delta as usize;
+            while target + height >= self.rows.len() && !self.at_end {
+                let Some(last) = self.rows.last() else { break };
+                let more = store.list_users(app, q, &Page::After(last.cursor(q.sort.field), n))?;
+                self.at_end = more.len() < n;
+                self.rows.extend(more);
+            }
+            self.selected = target.min(self.rows.len().saturating_sub(1));
+        } else {
+            let mut target = self.selected as isize + delta;
+            while target < height as isize && !self.at_start {
+                let Some(first) = self.rows.first() else {
+                    break;
+                };
+                let more =
+                    store.list_users(app, q, &Page::Before(first.cursor(q.sort.field), n))?;
+                self.at_start = more.len() < n;
+                let added = more.len();
+                self.rows.splice(0..0, more);
+                self.selected += added;
+                self.top += added;
+                target += added as isize;
+            }
+            self.selected = target.max(0) as usize;
+        }
+        self.scroll_into_view(height);
+        self.trim(height);
+        Ok(())
+    }
+
+    /// Selects the row shown `offset` rows below the top of the table.
+    pub fn select_visible(&mut self, offset: usize, height: usize) {
+        if offset < height && self.top + offset < self.rows.len() {
+            self.selected = self.top + offset;
+        }
+    }
+
+    pub fn scroll_into_view(&mut self, height: usize) {
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + height {
+            self.top = self.selected + 1 - height;
+        }
+    }
+
+    /// Drops rows far from the screen so memory stays bounded.
+    fn trim(&mut self, height: usize) {
+        let cap = capacity(height);
+        if self.rows.len() <= cap {
+            return;
+        }
+        let keep_before = fetch_size(height);
+        let drop_front = self.top.saturating_sub(keep_before);
+        if drop_front > 0 {
+            self.rows.drain(..drop_front);
+            self.selected -= drop_front;
+            self.top -= drop_front;
+            self.at_start = false;
+        }
+        let keep_until = self.top + height + fetch_size(height);
+        if self.rows.len() > keep_until {
+            self.rows.truncate(keep_until);
+            self.at_end = false;
+        }
+    }
+}

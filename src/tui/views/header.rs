@@ -1,0 +1,29 @@
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::inert::inert;
+use crate::tui::app::App;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let left = Line::from(vec![
+        Span::styled(" xusers ", t.title),
+        Span::styled("app ", t.dim),
+        Span::raw(inert(&app.application.name).into_owned()),
+        Span::styled("  db ", t.dim),
+        Span::raw(inert(&app.db_label).into_owned()),
+    ]);
+    let n = app.counts.all;
+    let noun = if n == 1 { "user" } else { "users" };
+    let users = match app.application.user_limit {
+        Some(limit) => format!("{n} / {limit} {noun} "),
+        None => format!("{n} {noun} "),
+    };
+    frame.render_widget(Paragraph::new(left), area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(users, t.title)).alignment(Alignment::Right),
+        area,
+    );
+}

@@ -1,0 +1,69 @@
+//! Pure drawing: each function reads the state and draws; none asks the store.
+
+mod confirm;
+mod filter;
+mod footer;
+mod header;
+mod help;
+mod menu;
+pub mod tabs;
+mod user_list;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+
+use super::app::{App, Modal};
+use super::layout::Areas;
+
+pub fn view(app: &App, frame: &mut Frame) {
+    let areas = Areas::new((frame.area().width, frame.area().height));
+    header::draw(app, frame, areas.header);
+    tabs::draw(app, frame, areas.tabs);
+    user_list::draw(app, frame, areas.table);
+    filter::draw(app, frame, areas.filter);
+    footer::draw_status(app, frame, areas.status);
+    footer::draw_hints(app, frame, areas.footer);
+    match &app.modal {
+        Some(Modal::Menu { selected }) => menu::draw(app, *selected, frame, &areas),
+        Some(Modal::Confirm(c)) => confirm::draw(app, c, frame),
+        Some(Modal::Help) => help::draw(app, frame),
+        None => {}
+    }
+}
+
+/// A popup of at most `width`×`height` in the middle of `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    area.centered(
+        Constraint::Length(width.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    )
+}
+
+/// "5m ago" style age of a unix time, for the last-login column.
+pub fn age(now: i64, then: i64) -> String {
+    let s = (now - then).max(0);
+    match s {
+        0..60 => "just now".into(),
+        60..3_600 => format!("{}m ago", s / 60),
+        3_600..86_400 => format!("{}h ago", s / 3_600),
+        86_400..2_592_000 => format!("{}d ago", s / 86_400),
+        2_592_000..31_536_000 => format!("{}mo ago", s / 2_592_000),
+        _ => format!("{}y ago", s / 31_536_000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::age;
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(age(1000, 990), "just now");
+        assert_eq!(age(10_000, 10_000 - 125), "2m ago");
+        assert_eq!(age(100_000, 100_000 - 7_200), "2h ago");
+        assert_eq!(age(10_000_000, 10_000_000 - 3 * 86_400), "3d ago");
+        assert_eq!(age(100_000_000, 100_000_000 - 65 * 86_400), "2mo ago");
+        assert_eq!(age(100_000_000, 100_000_000 - 800 * 86_400), "2y ago");
+        assert_eq!(age(0, 50), "just now", "clock skew never shows negative");
+    }
+}

@@ -1,0 +1,44 @@
+mod common;
+
+use common::*;
+use xusers::demo::{DEMO_PASSWORD, seed_demo};
+use xusers::store::{Page, UserQuery};
+
+#[test]
+fn demo_fills_an_empty_application_with_a_realistic_set() {
+    let (_dir, mut store, app) = temp_store();
+    let mut progress = Vec::new();
+    let n = seed_demo(&mut store, app, 60, 1_800_000_000, |done| {
+        progress.push(done)
+    })
+    .unwrap();
+    assert_eq!(n, 60);
+    assert_eq!(progress.last(), Some(&60));
+    let counts = store.scope_counts(app).unwrap();
+    assert_eq!(counts.all, 60);
+    assert!(counts.grouped > 0 && counts.ungrouped > 0, "{counts:?}");
+    // A group tree at least three levels deep.
+    let groups = store.groups(app).unwrap();
+    let depth = |mut id: i64| {
+        let mut d = 1;
+        while let Some(p) = groups.iter().find(|g| g.id == id).unwrap().parent_id {
+            id = p;
+            d += 1;
+        }
+        d
+    };
+    assert!(groups.iter().map(|g| depth(g.id)).max().unwrap() >= 3);
+    // Varied tags, and every demo user logs in with the demo password.
+    let keys = store.tag_key_usage(app, None).unwrap();
+    assert!(keys.len() >= 4, "{keys:?}");
+    let rows = store
+        .list_users(app, &UserQuery::default(), &Page::First(3))
+        .unwrap();
+    for row in rows {
+        assert!(store.login(app, &row.email, DEMO_PASSWORD).is_ok());
+    }
+    // A second run refuses rather than mixing with existing users.
+    let err = seed_demo(&mut store, app, 5, 0, |_| ()).unwrap_err();
+    assert!(err.to_string().contains("already has 60 users"), "{err}");
+    assert_eq!(store.scope_counts(app).unwrap().all, 60);
+}

@@ -1,0 +1,432 @@
+//! What the console's keys do to the data and the state.
+
+mod common;
+
+use common::console::*;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::style::Color;
+use xusers::demo::DEMO_PASSWORD;
+use xusers::store::{Page, Scope, StoreError, UserQuery};
+use xusers::tui::action::Action;
+use xusers::tui::app::{Modal, Pane};
+use xusers::tui::theme::Theme;
+use xusers::tui::update::update;
+
+const SIZE: (u16, u16) = (120, 30);
+
+fn exists(app: &xusers::tui::app::App, email: &str) -> bool {
+    app.store.find_user(app.application.id, email).is_ok()
+}
+
+#[test]
+fn confirming_delete_removes_the_user_and_updates_counts() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "j");
+    let victim = selected_email(&app);
+    let next = app.list.rows[2].email.clone();
+    keys(&mut app, "d");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    keys(&mut app, "y");
+    assert!(!exists(&app, &victim));
+    assert_eq!(app.counts.all, 59);
+    assert_eq!(app.modal, None);
+    assert_eq!(selected_email(&app), next, "the next user takes its place");
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        format!("Deleted {victim}")
+    );
+}
+
+#[test]
+fn enter_on_the_focused_ok_button_confirms() {
+    let (_d, mut app) = console(60, SIZE);
+    let victim = selected_email(&app);
+    key(&mut app, KeyCode::Delete);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Enter);
+    assert!(!exists(&app, &victim));
+}
+
+#[test]
+fn cancelling_delete_in_every_way_keeps_the_user() {
+    let (_d, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    // Focus starts on Cancel: a bare Enter cancels.
+    keys(&mut app, "d");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "dn");
+    keys(&mut app, "d");
+    key(&mut app, KeyCode::Esc);
+    // Switching focus to OK and back, then Enter, still cancels.
+    keys(&mut app, "d");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Enter);
+    assert!(exists(&app, &email));
+    assert_eq!(app.counts.all, 60);
+    assert_eq!(app.modal, None);
+}
+
+#[test]
+fn a_dialog_swallows_list_keys() {
+    let (_d, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    keys(&mut app, "d");
+    keys(&mut app, "jjq2a");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    assert!(!app.quit);
+    assert_eq!(app.pane, Pane::All);
+    assert_eq!(selected_email(&app), email);
+}
+
+#[test]
+fn invalidating_one_user_ends_their_tokens_only() {
+    let (_d, mut app) = console(60, SIZE);
+    let id = app.application.id;
+    let email = selected_email(&app);
+    let other = app.list.rows[1].email.clone();
+    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    let other_token = app.store.login(id, &other, DEMO_PASSWORD).unwrap();
+    let user_id = app.store.find_user(id, &email).unwrap();
+    let before = app.store.user(user_id).unwrap();
+    keys(&mut app, "iy");
+    assert!(matches!(
+        app.store.authenticate(id, &token),
+        Err(StoreError::InvalidToken)
+    ));
+    assert!(app.store.authenticate(id, &other_token).is_ok());
+    assert_eq!(
+        app.store.user(user_id).unwrap(),
+        before,
+        "nothing else changed"
+    );
+    let fresh = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    assert_eq!(app.store.authenticate(id, &fresh).unwrap(), user_id);
+}
+
+#[test]
+fn invalidating_all_ends_every_token() {
+    let (_d, mut app) = console(60, SIZE);
+    let id = app.application.id;
+    let rows = app.list.rows[..5].to_vec();
+    let tokens: Vec<String> = rows
+        .iter()
+        .map(|r| app.store.login(id, &r.email, DEMO_PASSWORD).unwrap())
+        .collect();
+    keys(&mut app, "I");
+    match &app.modal {
+        Some(Modal::Confirm(c)) => assert!(c.message.contains("all 60 users"), "{}", c.message),
+        other => panic!("{other:?}"),
+    }
+    keys(&mut app, "y");
+    for t in &tokens {
+        assert!(app.store.authenticate(id, t).is_err());
+    }
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Invalidated 5 token(s)")
+    );
+    let fresh = app.store.login(id, &rows[0].email, DEMO_PASSWORD).unwrap();
+    assert!(app.store.authenticate(id, &fresh).is_ok());
+}
+
+#[test]
+fn row_menu_leads_to_the_same_dialogs() {
+    let (_d, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    keys(&mut app, "m");
+    assert_eq!(app.modal, Some(Modal::Menu { selected: 0 }));
+    keys(&mut app, "jj");
+    key(&mut app, KeyCode::Enter);
+    match &app.modal {
+        Some(Modal::Confirm(c)) => assert!(c.message.starts_with(&format!("Delete {email}?"))),
+        other => panic!("{other:?}"),
+    }
+    keys(&mut app, "n");
+    keys(&mut app, "mk");
+    assert_eq!(app.modal, Some(Modal::Menu { selected: 2 }), "wraps around");
+    keys(&mut app, "i");
+    match &app.modal {
+        Some(Modal::Confirm(c)) => assert_eq!(c.title, "Invalidate tokens"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn delete_dialog_names_the_groups_left() {
+    let (_d, mut app) = console(60, SIZE);
+    // Find a user in two groups.
+    while app.list.selected_row().unwrap().groups.len() != 2 {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "d");
+    match &app.modal {
+        Some(Modal::Confirm(c)) => {
+            assert!(c.message.contains("They leave 2 groups."), "{}", c.message)
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn paging_across_ten_thousand_users_matches_the_store() {
+    let (_d, mut app) = console(10_000, SIZE);
+    let all = UserQuery::default();
+    let id = app.application.id;
+    let height = app.visible_rows();
+    for _ in 0..300 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    let expected = app
+        .store
+        .list_users(id, &all, &Page::First(300 * height + 1))
+        .unwrap();
+    assert_eq!(selected_email(&app), expected.last().unwrap().email);
+    assert!(
+        app.list.rows.len() <= 6 * height.max(10) * 2,
+        "memory stays bounded: {}",
+        app.list.rows.len()
+    );
+    key(&mut app, KeyCode::End);
+    let last = app.store.list_users(id, &all, &Page::Last(1)).unwrap();
+    assert_eq!(selected_email(&app), last[0].email);
+    key(&mut app, KeyCode::PageUp);
+    let tail = app
+        .store
+        .list_users(id, &all, &Page::Last(height + 1))
+        .unwrap();
+    assert_eq!(selected_email(&app), tail[0].email);
+    keys(&mut app, "g");
+    let first = app.store.list_users(id, &all, &Page::First(1)).unwrap();
+    assert_eq!(selected_email(&app), first[0].email);
+    keys(&mut app, "k");
+    assert_eq!(selected_email(&app), first[0].email, "stops at the top");
+    keys(&mut app, "G");
+    keys(&mut app, "j");
+    assert_eq!(selected_email(&app), last[0].email, "stops at the bottom");
+    // Walking up from the end row by row crosses fetch boundaries seamlessly.
+    let tail = app.store.list_users(id, &all, &Page::Last(200)).unwrap();
+    for expected in tail.iter().rev() {
+        assert_eq!(selected_email(&app), expected.email);
+        keys(&mut app, "k");
+    }
+}
+
+#[test]
+fn reload_keeps_the_selected_user_and_its_place() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "jjjjj");
+    let email = selected_email(&app);
+    let on_screen = app.list.selected - app.list.top;
+    keys(&mut app, "r");
+    assert_eq!(selected_email(&app), email);
+    assert_eq!(app.list.selected - app.list.top, on_screen);
+}
+
+#[test]
+fn filter_is_live_and_escape_clears_it() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "/smi");
+    assert!(app.filter_focused);
+    assert!(
+        app.list
+            .rows
+            .iter()
+            .all(|r| r.email.contains("smi") || r.last_name.to_lowercase().contains("smi"))
+    );
+    assert_eq!(app.matches, Some(app.list.rows.len() as u64));
+    // Typing letters in the filter never triggers list keys.
+    keys(&mut app, "qd");
+    assert!(!app.quit && app.modal.is_none());
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    key_with(&mut app, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    assert_eq!(app.filter.value(), "", "Ctrl-W deletes the word");
+    update(&mut app, Action::Paste("tag:plan=pro\n".into()));
+    assert_eq!(app.filter.value(), "tag:plan=pro ");
+    let q = UserQuery::default().filter("tag:plan=pro");
+    assert_eq!(
+        app.matches,
+        Some(app.store.count_users(app.application.id, &q).unwrap())
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.filter_focused);
+    assert_eq!(
+        app.filter.value(),
+        "tag:plan=pro ",
+        "Enter keeps the filter"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.filter.value(), "");
+    assert_eq!(app.matches, None);
+    let everyone = app
+        .store
+        .list_users(app.application.id, &UserQuery::default(), &Page::First(1))
+        .unwrap();
+    assert_eq!(app.list.rows[0], everyone[0], "the whole list is back");
+}
+
+#[test]
+fn panes_follow_keys_and_show_their_scope() {
+    let (_d, mut app) = console(60, SIZE);
+    let id = app.application.id;
+    for (keys_pressed, pane, scope) in [
+        ("2", Pane::Grouped, Scope::Grouped),
+        ("3", Pane::Ungrouped, Scope::Ungrouped),
+        ("1", Pane::All, Scope::All),
+    ] {
+        keys(&mut app, keys_pressed);
+        assert_eq!(app.pane, pane);
+        let q = UserQuery {
+            scope,
+            ..Default::default()
+        };
+        let expected = app.store.list_users(id, &q, &Page::First(5)).unwrap();
+        assert_eq!(app.list.rows[..5], expected[..]);
+    }
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.pane, Pane::Grouped);
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.pane, Pane::Ungrouped);
+}
+
+#[test]
+fn counts_come_from_the_store() {
+    let (_d, mut app) = console(60, SIZE);
+    let counts = app.store.scope_counts(app.application.id).unwrap();
+    assert_eq!(app.counts, counts);
+    assert_eq!(counts.all, 60);
+    // Another process adds a user: r shows it.
+    common::add_email(&mut app.store, app.application.id, "new@acme.io");
+    keys(&mut app, "r");
+    assert_eq!(app.counts.all, 61);
+}
+
+#[test]
+fn form_keys_say_not_yet_available() {
+    let (_d, mut app) = console(60, SIZE);
+    for k in ["a", "e"] {
+        keys(&mut app, k);
+        assert!(
+            app.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("not available yet")
+        );
+    }
+}
+
+#[test]
+fn quit_keys() {
+    let (_d, mut app) = console(5, SIZE);
+    keys(&mut app, "q");
+    assert!(app.quit);
+    let (_d, mut app) = console(5, SIZE);
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(app.quit);
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    let (_d, mut app) = console(60, SIZE);
+    // The table's first user row is screen line 4 (header, tabs, border, column names).
+    update(&mut app, Action::Click(10, 4 + 3));
+    assert_eq!(app.list.selected, 3);
+    update(&mut app, Action::ScrollDown);
+    assert_eq!(app.list.selected, 6);
+    update(&mut app, Action::ScrollUp);
+    update(&mut app, Action::ScrollUp);
+    assert_eq!(app.list.selected, 0);
+    update(&mut app, Action::Click(25, 1));
+    assert_eq!(app.pane, Pane::Grouped, "a click on a tab switches pane");
+}
+
+#[test]
+fn resize_changes_the_page_and_keeps_the_selection_visible() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "jjjjjjjjjjjjjjjjjjjj");
+    update(&mut app, Action::Resize(80, 12));
+    let height = app.visible_rows();
+    assert!(height < 10);
+    assert!(app.list.selected >= app.list.top && app.list.selected < app.list.top + height);
+    assert!(screen(&app).contains(&selected_email(&app)[..10]));
+}
+
+#[test]
+fn status_messages_expire() {
+    let (_d, mut app) = console(5, SIZE);
+    keys(&mut app, "r");
+    assert!(app.status.is_some());
+    update(&mut app, Action::Tick(NOW + 2));
+    assert!(app.status.is_some());
+    update(&mut app, Action::Tick(NOW + 10));
+    assert!(app.status.is_none());
+}
+
+#[test]
+fn selected_row_and_errors_have_their_styles() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "j");
+    let t = Theme::color();
+    let term = render(&app);
+    let buf = term.backend().buffer();
+    // Second user row: screen line 5.
+    let cell = &buf[(5, 5)];
+    assert_eq!(cell.bg, t.selected.bg.unwrap());
+    assert_eq!(cell.fg, t.selected.fg.unwrap());
+    assert_ne!(
+        buf[(5, 4)].bg,
+        t.selected.bg.unwrap(),
+        "other rows are plain"
+    );
+    // Someone else deletes the selected user; deleting it here reports an error in red.
+    let id = app
+        .store
+        .find_user(app.application.id, &selected_email(&app))
+        .unwrap();
+    app.store.delete_user(id).unwrap();
+    keys(&mut app, "dy");
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("no such user"), "{}", status.text);
+    let term = render(&app);
+    let line = app.size.1 - 2;
+    assert_eq!(term.backend().buffer()[(2, line)].bg, Color::Red);
+}
+
+#[test]
+fn no_color_renders_without_any_colour() {
+    let (_d, mut app) = console(60, SIZE);
+    app.theme = Theme::mono();
+    keys(&mut app, "jd");
+    let term = render(&app);
+    let buf = term.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
+    }
+    // Selection is still visible, by reverse video.
+    assert!(
+        buf[(5, 5)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+}
+
+#[test]
+fn hostile_text_from_the_database_is_shown_inert() {
+    let (_d, mut app) = console(0, SIZE);
+    let draft = xusers::domain::UserDraft {
+        first_name: "\u{1b}[2J\u{1b}]0;pwned\u{7}Eve".into(),
+        last_name: "x\u{202e}gpj".into(),
+        ..common::draft("eve@acme.io")
+    };
+    common::add(&mut app.store, app.application.id, draft);
+    keys(&mut app, "r");
+    let text = screen(&app);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'));
+    assert!(text.contains("␛[2J␛]0;pw"), "{text}");
+}

@@ -1,0 +1,154 @@
+//! What the console shows, as text snapshots of rendered frames.
+
+mod common;
+
+use common::console::*;
+use insta::assert_snapshot;
+use ratatui::crossterm::event::KeyCode;
+
+const SIZE: (u16, u16) = (120, 30);
+
+#[test]
+fn all_users_pane() {
+    let (_d, app) = console(60, SIZE);
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn in_a_group_pane() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "2");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn in_no_group_pane() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "3");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn empty_database() {
+    let (_d, app) = console(0, SIZE);
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn empty_pane_when_nobody_is_grouped() {
+    let (_d, mut app) = console(0, SIZE);
+    common::add_email(&mut app.store, app.application.id, "solo@acme.io");
+    keys(&mut app, "r2");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn filter_matching_nothing() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "/xyz");
+    key(&mut app, KeyCode::Enter);
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn filter_by_text_while_typing() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "/ali");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn filter_by_tag_in_a_pane() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "2/tag:plan=pro");
+    key(&mut app, KeyCode::Enter);
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn every_sort_indicator() {
+    let (_d, mut app) = console(60, SIZE);
+    let mut lines = Vec::new();
+    for _ in 0..5 {
+        for _ in 0..2 {
+            let text = screen(&app);
+            let rows: Vec<&str> = text.lines().collect();
+            lines.push(format!("{}\n{}\n{}", rows[2], rows[3], rows[4]));
+            keys(&mut app, "S");
+        }
+        keys(&mut app, "s");
+    }
+    assert_snapshot!(lines.join("\n"));
+}
+
+#[test]
+fn row_menu() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "jjm");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn delete_dialog() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "jjd");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn invalidate_one_dialog() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "i");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn invalidate_all_dialog() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "I");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn help_popup() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "?");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn status_after_delete() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "jdy");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn small_terminal_80x24() {
+    let (_d, mut app) = console(60, (80, 24));
+    keys(&mut app, "j");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn help_at_80x24_fits() {
+    let (_d, mut app) = console(60, (80, 24));
+    keys(&mut app, "?");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn large_terminal_160x48() {
+    let (_d, app) = console(60, (160, 48));
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn far_down_a_list_of_ten_thousand() {
+    let (_d, mut app) = console(10_000, SIZE);
+    for _ in 0..300 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    keys(&mut app, "jjjk");
+    assert_snapshot!(screen(&app));
+}
