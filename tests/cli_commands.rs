@@ -42,7 +42,11 @@ impl Env {
 
     fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.cmd().args(args).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -71,7 +75,9 @@ fn stdout(a: &assert_cmd::assert::Assert) -> String {
 fn help_lists_every_command() {
     let env = Env::new();
     let a = env.cmd().arg("--help").assert().success();
-    for word in ["demo", "users", "login", "whoami", "tokens", "--db", "--app", "--demo"] {
+    for word in [
+        "demo", "users", "login", "whoami", "tokens", "--db", "--app", "--demo",
+    ] {
         assert!(stdout(&a).contains(word), "{word}");
     }
     for sub in [
@@ -82,7 +88,11 @@ fn help_lists_every_command() {
         &["whoami", "--help"],
         &["demo", "--help"],
     ] {
-        env.cmd().args(sub).assert().success().stdout(predicate::str::contains("Usage"));
+        env.cmd()
+            .args(sub)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
     }
 }
 
@@ -92,11 +102,19 @@ fn add_then_list_as_table_and_json() {
     env.add(
         "Ann@Acme.io",
         "long enough",
-        &["--first", "Ann", "--tag", "phone=+1 555", "--tag", "plan=pro"],
+        &[
+            "--first",
+            "Ann",
+            "--tag",
+            "phone=+1 555",
+            "--tag",
+            "plan=pro",
+        ],
     )
     .success()
     .stdout("Added Ann@Acme.io\n");
-    env.add("bob@acme.io", "long enough", &["--last", "Lee"]).success();
+    env.add("bob@acme.io", "long enough", &["--last", "Lee"])
+        .success();
     let table = env.cmd().args(["users", "list"]).assert().success();
     let text = stdout(&table);
     assert!(text.starts_with("EMAIL"), "{text}");
@@ -114,7 +132,10 @@ fn add_then_list_as_table_and_json() {
             "last_login": null
         })
     );
-    assert!(users[0]["created"].as_str().unwrap().contains('T'), "RFC 3339");
+    assert!(
+        users[0]["created"].as_str().unwrap().contains('T'),
+        "RFC 3339"
+    );
 }
 
 #[test]
@@ -135,11 +156,20 @@ fn list_filters_sorts_and_limits() {
     let acme = env.emails(&["--filter", "ACME"]);
     assert!(!acme.is_empty() && acme.iter().all(|e| e.contains("acme")));
     let pro = env.json(&["users", "list", "--format", "json", "--tag", "plan=pro"]);
-    assert!(pro.as_array().unwrap().iter().all(|u| u["tags"]["plan"] == "pro"));
+    assert!(
+        pro.as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["tags"]["plan"] == "pro")
+    );
     let sales = env.json(&["users", "list", "--format", "json", "--group", "Sales"]);
-    assert!(sales.as_array().unwrap().iter().all(|u| {
-        u["groups"].as_array().unwrap().iter().any(|g| g == "Sales")
-    }));
+    assert!(
+        sales
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| { u["groups"].as_array().unwrap().iter().any(|g| g == "Sales") })
+    );
     env.cmd()
         .args(["users", "list", "--group", "Nope"])
         .assert()
@@ -150,7 +180,9 @@ fn list_filters_sorts_and_limits() {
 #[test]
 fn bad_input_is_refused_with_every_reason_and_writes_nothing() {
     let env = Env::new();
-    let a = env.add("not-an-email", "short", &["--tag", "bad key=v"]).code(2);
+    let a = env
+        .add("not-an-email", "short", &["--tag", "bad key=v"])
+        .code(2);
     let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 3, "{err}");
@@ -167,9 +199,16 @@ fn bad_input_is_refused_with_every_reason_and_writes_nothing() {
     env.add("g@acme.io", "long enough", &["--group", "Nope"])
         .code(2)
         .stderr(predicate::str::contains("no such group: Nope"));
-    env.add("t@acme.io", "long enough", &["--tag", "novalue"]).code(2);
-    env.cmd().args(["users", "list", "--sort", "age"]).assert().code(2);
-    env.cmd().args(["users", "list", "--limit", "x"]).assert().code(2);
+    env.add("t@acme.io", "long enough", &["--tag", "novalue"])
+        .code(2);
+    env.cmd()
+        .args(["users", "list", "--sort", "age"])
+        .assert()
+        .code(2);
+    env.cmd()
+        .args(["users", "list", "--limit", "x"])
+        .assert()
+        .code(2);
     env.cmd().args(["users", "frobnicate"]).assert().code(2);
     env.cmd().args(["tokens", "invalidate"]).assert().code(2);
     env.cmd()
@@ -198,9 +237,13 @@ fn login_whoami_and_invalidation() {
     env.login("nobody@acme.io", "long enough")
         .code(1)
         .stderr("xusers: invalid email or password\n");
-    let token = stdout(&env.login("ANN@acme.io", "long enough").success()).trim().to_string();
+    let token = stdout(&env.login("ANN@acme.io", "long enough").success())
+        .trim()
+        .to_string();
     assert_eq!(token.len(), 64);
-    let bob = stdout(&env.login("bob@acme.io", "long enough").success()).trim().to_string();
+    let bob = stdout(&env.login("bob@acme.io", "long enough").success())
+        .trim()
+        .to_string();
     let me = env.json(&["whoami", &token]);
     assert_eq!(me["email"], "ann@acme.io");
     assert!(me["last_login"].is_string());
@@ -209,17 +252,24 @@ fn login_whoami_and_invalidation() {
         .args(["tokens", "invalidate", "--email", "ann@acme.io"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("Invalidated 1 token(s) of ann@acme.io"));
+        .stdout(predicate::str::contains(
+            "Invalidated 1 token(s) of ann@acme.io",
+        ));
     env.cmd()
         .args(["whoami", &token])
         .assert()
         .code(1)
         .stderr("xusers: token is not valid\n");
     env.cmd().args(["whoami", &bob]).assert().success();
-    let again = stdout(&env.login("ann@acme.io", "long enough").success()).trim().to_string();
+    let again = stdout(&env.login("ann@acme.io", "long enough").success())
+        .trim()
+        .to_string();
     env.cmd().args(["whoami", &again]).assert().success();
 
-    env.cmd().args(["tokens", "invalidate", "--all"]).assert().success();
+    env.cmd()
+        .args(["tokens", "invalidate", "--all"])
+        .assert()
+        .success();
     env.cmd().args(["whoami", &again]).assert().code(1);
     env.cmd().args(["whoami", &bob]).assert().code(1);
     env.cmd()
@@ -234,7 +284,15 @@ fn applications_keep_their_users_apart() {
     let env = Env::new();
     env.add("ann@acme.io", "long enough", &[]).success();
     env.cmd()
-        .args(["--app", "shop", "users", "add", "--email", "ann@acme.io", "--password-stdin"])
+        .args([
+            "--app",
+            "shop",
+            "users",
+            "add",
+            "--email",
+            "ann@acme.io",
+            "--password-stdin",
+        ])
         .write_stdin("other password")
         .assert()
         .success();
@@ -253,7 +311,11 @@ fn demo_seeds_users_who_log_in_with_the_demo_password() {
         .stdout(predicate::str::contains("Added 12 demo users"));
     let first = env.emails(&["--limit", "1"]).remove(0);
     env.login(&first, "demo-password").success();
-    env.cmd().args(["demo"]).assert().code(2).stderr(predicate::str::contains("already has 12 users"));
+    env.cmd()
+        .args(["demo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already has 12 users"));
 }
 
 #[test]
@@ -262,14 +324,19 @@ fn database_location_defaults_and_overrides() {
     let data = env.dir.path().join("data");
     let run = |args: &[&str], db_env: Option<&Path>| {
         let mut cmd = Command::cargo_bin("xusers").unwrap();
-        cmd.env_remove("XUSERS_DB").env("XDG_DATA_HOME", &data).env("HOME", env.dir.path());
+        cmd.env_remove("XUSERS_DB")
+            .env("XDG_DATA_HOME", &data)
+            .env("HOME", env.dir.path());
         if let Some(p) = db_env {
             cmd.env("XUSERS_DB", p);
         }
         cmd.args(args).assert()
     };
     run(&["demo", "--users", "3"], None).success();
-    assert!(data.join("xusers").join("xusers.db").exists(), "platform data dir");
+    assert!(
+        data.join("xusers").join("xusers.db").exists(),
+        "platform data dir"
+    );
     let via_env = env.dir.path().join("env.db");
     run(&["demo", "--users", "2"], Some(&via_env)).success();
     assert!(via_env.exists());
