@@ -307,18 +307,18 @@ fn counts_come_from_the_store() {
 }
 
 #[test]
-fn form_keys_say_not_yet_available() {
+fn add_and_edit_keys_open_the_form() {
     let (_d, mut app) = console(60, SIZE);
-    for k in ["a", "e"] {
-        keys(&mut app, k);
-        assert!(
-            app.status
-                .as_ref()
-                .unwrap()
-                .text
-                .contains("not available yet")
-        );
-    }
+    keys(&mut app, "a");
+    assert!(!app.form.as_ref().unwrap().is_edit());
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.form.as_ref().unwrap().is_edit());
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "m");
+    key(&mut app, KeyCode::Enter);
+    let form = app.form.as_ref().expect("the menu's Edit opens the form");
+    assert_eq!(form.email.value(), selected_email(&app));
 }
 
 #[test]

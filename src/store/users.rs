@@ -310,7 +310,7 @@ fn check_email_free(
     {
         errors.push(FieldError::new(
             Field::Email,
-            format!("{email} is already used in this application"),
+            "already used by another user of this application",
         ));
     }
     Ok(())
@@ -361,4 +361,17 @@ pub(crate) fn search_text(email: &str, profile: &Profile) -> String {
 
 pub(crate) fn search_haystack(email: &str, first: &str, last: &str) -> String {
     format!("{}\n{}\n{}", email, first, last).to_lowercase()
+}
+
+impl Store {
+    /// One user as a list row.
+    pub fn user_row(&self, id: UserId) -> Result<UserRow> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM users u WHERE u.id = ?1"
+            ))?
+            .query_row([id.0], read_row)
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("user", id.0.to_string()))
+    }
 }

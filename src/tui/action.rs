@@ -1,6 +1,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::app::Pane;
+use crate::auth::PasswordHash;
 
 /// What the user asked for; produced by the keymap (or the mouse) and applied by
 /// [`super::update::update`].
@@ -48,4 +49,22 @@ pub enum Action {
     ScrollDown,
     /// Time passes (unix seconds): expires status messages, ages "last login".
     Tick(i64),
+    // The user form.
+    Save,
+    NextField,
+    PrevField,
+    /// Space: tick a checkbox or a group.
+    Toggle,
+    /// A key typed into the focused text field of the form.
+    FormKey(KeyEvent),
+    /// Enter in the tag editor: accept a suggestion, or go on to the next cell.
+    TagEnter,
+    AddTag,
+    RemoveTag,
+    PrevButton,
+    NextButton,
+    /// Load the user afresh after someone else changed it.
+    ReloadForm,
+    /// The password hash computed off the UI thread is ready.
+    PasswordHashed(PasswordHash),
 }

@@ -1,4 +1,10 @@
+use std::sync::mpsc::Receiver;
+
 use tui_input::Input;
+
+use super::action::Action;
+use super::form::{FormFocus, UserForm};
+use crate::auth::PasswordHash;
 
 use super::keymap::Context;
 use super::list::UserList;
@@ -50,9 +56,17 @@ impl Pane {
 /// An action waiting for the administrator's yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
-    Delete { id: UserId, email: String },
-    InvalidateUser { id: UserId, email: String },
+    Delete {
+        id: UserId,
+        email: String,
+    },
+    InvalidateUser {
+        id: UserId,
+        email: String,
+    },
     InvalidateAll,
+    /// Close the form, dropping its edits.
+    Discard,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,10 +80,10 @@ pub struct Confirm {
 }
 
 /// The row menu's items, in order.
-pub const MENU_ITEMS: [(&str, super::action::Action); 3] = [
-    ("Edit", super::action::Action::Edit),
-    ("Invalidate tokens", super::action::Action::InvalidateUser),
-    ("Delete", super::action::Action::Delete),
+pub const MENU_ITEMS: [(&str, Action); 3] = [
+    ("Edit", Action::Edit),
+    ("Invalidate tokens", Action::InvalidateUser),
+    ("Delete", Action::Delete),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +131,10 @@ pub struct App {
     pub size: (u16, u16),
     pub theme: Theme,
     pub quit: bool,
+    /// The add / edit form, when open (it covers the list).
+    pub form: Option<UserForm>,
+    /// Where a password hash computed off the UI thread arrives.
+    pub hashing: Option<Receiver<PasswordHash>>,
 }
 
 impl App {
@@ -145,6 +163,8 @@ impl App {
             size,
             theme,
             quit: false,
+            form: None,
+            hashing: None,
         };
         app.refresh_counts()?;
         app.list.load_first(
@@ -171,9 +191,25 @@ impl App {
             Some(Modal::Help) => Context::Help,
             Some(Modal::Confirm(_)) => Context::Confirm,
             Some(Modal::Menu { .. }) => Context::Menu,
-            None if self.filter_focused => Context::Filter,
-            None => Context::List,
+            None => match &self.form {
+                Some(form) => match form.focus {
+                    FormFocus::ChangePassword => Context::FormCheck,
+                    FormFocus::Groups => Context::FormGroups,
+                    FormFocus::Tags => Context::FormTags,
+                    FormFocus::Actions => Context::FormActions,
+                    _ => Context::FormText,
+                },
+                None if self.filter_focused => Context::Filter,
+                None => Context::List,
+            },
         }
+    }
+
+    /// Work finished off the UI thread, as an action to apply (non-blocking).
+    pub fn background_action(&mut self) -> Option<Action> {
+        let hash = self.hashing.as_ref()?.try_recv().ok()?;
+        self.hashing = None;
+        Some(Action::PasswordHashed(hash))
     }
 
     /// Rows of users the table shows at the current size.

@@ -14,6 +14,24 @@ pub enum Context {
     Menu,
     Confirm,
     Help,
+    /// Keys that work anywhere in the user form.
+    Form,
+    FormText,
+    FormCheck,
+    FormGroups,
+    FormTags,
+    FormActions,
+}
+
+impl Context {
+    /// The shared context whose bindings also apply, if any.
+    fn parent(self) -> Option<Context> {
+        matches!(
+            self,
+            FormText | FormCheck | FormGroups | FormTags | FormActions
+        )
+        .then_some(Form)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,6 +297,143 @@ pub static BINDINGS: &[Binding] = &[
         "Close the help",
     ),
     bind(Help, &[ctrl('c')], Action::Quit, None, "Quit"),
+    bind(
+        FormText,
+        &[code(Up)],
+        Action::PrevField,
+        None,
+        "Previous field",
+    ),
+    bind(
+        FormText,
+        &[code(Down), code(Enter)],
+        Action::NextField,
+        None,
+        "Next field",
+    ),
+    bind(
+        FormCheck,
+        &[k(' ')],
+        Action::Toggle,
+        Some("tick"),
+        "Tick or untick",
+    ),
+    bind(
+        FormCheck,
+        &[code(Up)],
+        Action::PrevField,
+        None,
+        "Previous field",
+    ),
+    bind(
+        FormCheck,
+        &[code(Down), code(Enter)],
+        Action::NextField,
+        None,
+        "Next field",
+    ),
+    bind(
+        FormGroups,
+        &[k(' ')],
+        Action::Toggle,
+        Some("tick"),
+        "Join or leave the group",
+    ),
+    bind(FormGroups, &[code(Up)], Action::Up, None, "Previous group"),
+    bind(FormGroups, &[code(Down)], Action::Down, None, "Next group"),
+    bind(
+        FormTags,
+        &[code(Up)],
+        Action::Up,
+        None,
+        "Previous tag or suggestion",
+    ),
+    bind(
+        FormTags,
+        &[code(Down)],
+        Action::Down,
+        None,
+        "Next tag or suggestion",
+    ),
+    bind(
+        FormTags,
+        &[code(Enter)],
+        Action::TagEnter,
+        Some("next"),
+        "Accept suggestion / next cell",
+    ),
+    bind(
+        FormTags,
+        &[ctrl('n')],
+        Action::AddTag,
+        Some("add tag"),
+        "Add a tag",
+    ),
+    bind(
+        FormTags,
+        &[ctrl('d')],
+        Action::RemoveTag,
+        Some("remove tag"),
+        "Remove the tag",
+    ),
+    bind(
+        FormActions,
+        &[code(Left)],
+        Action::PrevButton,
+        None,
+        "Previous button",
+    ),
+    bind(
+        FormActions,
+        &[code(Right)],
+        Action::NextButton,
+        None,
+        "Next button",
+    ),
+    bind(
+        FormActions,
+        &[code(Enter), k(' ')],
+        Action::PressButton,
+        Some("press"),
+        "Press the button",
+    ),
+    bind(
+        FormActions,
+        &[code(Up)],
+        Action::PrevField,
+        None,
+        "Previous field",
+    ),
+    bind(Form, &[ctrl('s')], Action::Save, Some("save"), "Save"),
+    bind(
+        Form,
+        &[code(Tab)],
+        Action::NextField,
+        Some("next"),
+        "Next field",
+    ),
+    bind(
+        Form,
+        &[code(BackTab)],
+        Action::PrevField,
+        None,
+        "Previous field",
+    ),
+    bind(
+        Form,
+        &[code(Esc)],
+        Action::Close,
+        Some("close"),
+        "Close (asks first when edited)",
+    ),
+    bind(
+        Form,
+        &[ctrl('r')],
+        Action::ReloadForm,
+        None,
+        "Reload the user after a conflict",
+    ),
+    bind(Form, &[ctrl('c')], Action::Quit, None, "Quit"),
 ];
 
 impl Key {
@@ -331,8 +486,13 @@ pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
         .map(|b| b.action.clone())
 }
 
+/// The bindings in force in `context`: its own first, then the shared ones.
 pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
-    BINDINGS.iter().filter(move |b| b.context == context)
+    let own = BINDINGS.iter().filter(move |b| b.context == context);
+    let shared = BINDINGS
+        .iter()
+        .filter(move |b| Some(b.context) == context.parent());
+    own.chain(shared)
 }
 
 /// (keys, word) pairs for the footer of `context`.
@@ -348,9 +508,14 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
+        let overlaps = |a: &Binding, b: &Binding| {
+            a.context == b.context
+                || a.context.parent() == Some(b.context)
+                || b.context.parent() == Some(a.context)
+        };
         for a in BINDINGS {
             for b in BINDINGS {
-                if std::ptr::eq(a, b) || a.context != b.context {
+                if std::ptr::eq(a, b) || !overlaps(a, b) {
                     continue;
                 }
                 for key in a.keys {
@@ -392,7 +557,18 @@ mod tests {
 
     #[test]
     fn every_context_can_quit() {
-        for ctx in [List, Filter, Menu, Confirm, Help] {
+        for ctx in [
+            List,
+            Filter,
+            Menu,
+            Confirm,
+            Help,
+            FormText,
+            FormCheck,
+            FormGroups,
+            FormTags,
+            FormActions,
+        ] {
             let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
             assert_eq!(action_for(ctx, &ctrl_c), Some(Action::Quit), "{ctx:?}");
         }

@@ -1,7 +1,7 @@
 //! The slice of a user list held in memory: only the rows around the selection are
 //! ever loaded, so scrolling works the same over ten users or ten million.
 
-use crate::store::{AppId, Page, Result, Store, UserQuery, UserRow};
+use crate::store::{AppId, Cursor, Page, Result, Store, UserQuery, UserRow};
 
 #[derive(Debug, Default)]
 pub struct UserList {
@@ -83,6 +83,31 @@ impl UserList {
         };
         let cursor = row.cursor(q.sort.field);
         let on_screen = self.selected.saturating_sub(self.top);
+        self.load_around(store, app, q, cursor, on_screen, height)
+    }
+
+    /// Loads the list so that `row` (or the row after it, when `row` is not in the
+    /// list) is selected, a third of the way down the screen.
+    pub fn show(
+        &mut self,
+        store: &Store,
+        app: AppId,
+        q: &UserQuery,
+        row: &UserRow,
+        height: usize,
+    ) -> Result<()> {
+        self.load_around(store, app, q, row.cursor(q.sort.field), height / 3, height)
+    }
+
+    fn load_around(
+        &mut self,
+        store: &Store,
+        app: AppId,
+        q: &UserQuery,
+        cursor: Cursor,
+        on_screen: usize,
+        height: usize,
+    ) -> Result<()> {
         let n = fetch_size(height);
         let after = store.list_users(app, q, &Page::AtOrAfter(cursor.clone(), n))?;
         if after.is_empty() {

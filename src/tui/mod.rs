@@ -2,6 +2,8 @@
 
 pub mod action;
 pub mod app;
+pub mod form;
+mod form_update;
 pub mod keymap;
 pub mod layout;
 pub mod list;
@@ -23,6 +25,7 @@ use crate::store::{Application, Store, unix_now};
 
 /// How often the console wakes without input (status expiry, ages).
 const TICK: Duration = Duration::from_millis(500);
+const BUSY_TICK: Duration = Duration::from_millis(10);
 
 pub fn run(
     store: Store,
@@ -41,7 +44,17 @@ pub fn run(
     )?;
     while !app.quit {
         guard.terminal.draw(|frame| views::view(&app, frame))?;
-        let action = if event::poll(TICK)? {
+        if let Some(done) = app.background_action() {
+            update::update(&mut app, done);
+            continue;
+        }
+        // While work runs off the UI thread, look for its result often.
+        let wait = if app.hashing.is_some() {
+            BUSY_TICK
+        } else {
+            TICK
+        };
+        let action = if event::poll(wait)? {
             action_for_event(&app, event::read()?)
         } else {
             Some(Action::Tick(unix_now()))
@@ -71,6 +84,9 @@ pub fn action_for_event(app: &App, event: Event) -> Option<Action> {
 
 pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
     let context = app.context();
-    keymap::action_for(context, &key)
-        .or_else(|| (context == Context::Filter).then_some(Action::FilterKey(key)))
+    keymap::action_for(context, &key).or(match context {
+        Context::Filter => Some(Action::FilterKey(key)),
+        Context::FormText | Context::FormGroups | Context::FormTags => Some(Action::FormKey(key)),
+        _ => None,
+    })
 }

@@ -18,6 +18,12 @@ pub struct Theme {
     pub info: Style,
     pub error: Style,
     pub filter: Style,
+    pub input: Style,
+    pub label_focused: Style,
+    /// Inline validation messages.
+    pub invalid: Style,
+    /// Characters of a suggestion that match what was typed.
+    pub matched: Style,
 }
 
 impl Theme {
@@ -58,6 +64,12 @@ impl Theme {
                 .bg(Color::Red)
                 .add_modifier(bold),
             filter: Style::new().fg(Color::Yellow),
+            input: Style::new().fg(Color::White).bg(Color::Indexed(236)),
+            label_focused: Style::new().fg(Color::Cyan).add_modifier(bold),
+            invalid: Style::new().fg(Color::LightRed),
+            matched: Style::new()
+                .fg(Color::Yellow)
+                .add_modifier(bold | Modifier::UNDERLINED),
         }
     }
 
@@ -81,6 +93,10 @@ impl Theme {
             info: plain,
             error: reversed.add_modifier(Modifier::BOLD),
             filter: plain,
+            input: Style::new().add_modifier(Modifier::UNDERLINED),
+            label_focused: bold,
+            invalid: bold,
+            matched: bold.add_modifier(Modifier::UNDERLINED),
         }
     }
 }

@@ -7,8 +7,10 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::action::Action;
 use super::app::{App, Confirm, MENU_ITEMS, Modal, Pane, Pending};
+use super::form::UserForm;
+use super::form_update;
 use super::layout::Areas;
-use crate::store::Result;
+use crate::store::{Result, UserRow};
 
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: isize = 3;
@@ -19,7 +21,10 @@ pub fn update(app: &mut App, action: Action) {
     }
 }
 
-fn apply(app: &mut App, action: Action) -> Result<()> {
+pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
+    if form_update::handles(app, &action) {
+        return form_update::apply(app, action);
+    }
     let height = app.visible_rows();
     match action {
         Action::Quit => app.quit = true,
@@ -93,9 +98,16 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             app.sort.descending = !app.sort.descending;
             filter_changed(app)?;
         }
-        Action::Edit | Action::Add => {
+        Action::Add => {
             app.modal = None;
-            app.info("The user form is not available yet");
+            app.form = Some(UserForm::add(&app.store, app.application.id)?);
+        }
+        Action::Edit => {
+            app.modal = None;
+            if let Some(row) = app.list.selected_row() {
+                let id = row.id;
+                app.form = Some(UserForm::edit(&app.store, app.application.id, id)?);
+            }
         }
         Action::OpenMenu => {
             if app.list.selected_row().is_some() {
@@ -108,8 +120,16 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
                 apply(app, MENU_ITEMS[selected].1.clone())?;
             }
         }
-        Action::Delete => ask_delete(app),
-        Action::InvalidateUser => ask_invalidate(app),
+        Action::Delete => {
+            if let Some(row) = app.list.selected_row().cloned() {
+                ask_delete(app, &row);
+            }
+        }
+        Action::InvalidateUser => {
+            if let Some(row) = app.list.selected_row().cloned() {
+                ask_invalidate(app, &row);
+            }
+        }
         Action::InvalidateAll => {
             let n = app.counts.all;
             app.modal = Some(Modal::Confirm(Confirm {
@@ -144,6 +164,19 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             }
         }
         Action::Click(x, y) => click(app, x, y)?,
+        // Form actions when no form is open (form_update takes them otherwise).
+        Action::Save
+        | Action::NextField
+        | Action::PrevField
+        | Action::Toggle
+        | Action::FormKey(_)
+        | Action::TagEnter
+        | Action::AddTag
+        | Action::RemoveTag
+        | Action::PrevButton
+        | Action::NextButton
+        | Action::ReloadForm
+        | Action::PasswordHashed(_) => {}
     }
     Ok(())
 }
@@ -160,7 +193,7 @@ fn move_by(app: &mut App, delta: isize) -> Result<()> {
         .move_by(&app.store, app.application.id, &q, delta, height)
 }
 
-fn reload_list(app: &mut App) -> Result<()> {
+pub(super) fn reload_list(app: &mut App) -> Result<()> {
     let q = app.query();
     let height = app.visible_rows();
     app.list.reload(&app.store, app.application.id, &q, height)
@@ -178,7 +211,7 @@ fn edit_filter(app: &mut App, requests: impl IntoIterator<Item = InputRequest>) 
 }
 
 /// The rows or their order changed: start from the top and recount.
-fn filter_changed(app: &mut App) -> Result<()> {
+pub(super) fn filter_changed(app: &mut App) -> Result<()> {
     let q = app.query();
     let height = app.visible_rows();
     app.list
@@ -186,11 +219,7 @@ fn filter_changed(app: &mut App) -> Result<()> {
     app.refresh_counts()
 }
 
-fn ask_delete(app: &mut App) {
-    app.modal = None;
-    let Some(row) = app.list.selected_row() else {
-        return;
-    };
+pub(super) fn ask_delete(app: &mut App, row: &UserRow) {
     let leaves = match row.groups.len() {
         0 => "They are in no group.".to_string(),
         1 => "They leave 1 group.".to_string(),
@@ -211,11 +240,7 @@ fn ask_delete(app: &mut App) {
     }));
 }
 
-fn ask_invalidate(app: &mut App) {
-    app.modal = None;
-    let Some(row) = app.list.selected_row() else {
-        return;
-    };
+pub(super) fn ask_invalidate(app: &mut App, row: &UserRow) {
     app.modal = Some(Modal::Confirm(Confirm {
         title: "Invalidate tokens",
         message: format!(
@@ -235,6 +260,7 @@ fn ask_invalidate(app: &mut App) {
 fn run(app: &mut App, pending: Pending) -> Result<()> {
     match pending {
         Pending::Delete { id, email } => {
+            app.form = None;
             let result = app.store.delete_user(id);
             app.refresh_counts()?;
             reload_list(app)?;
@@ -245,6 +271,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
             let n = app.store.invalidate_user_tokens(id)?;
             app.info(format!("Invalidated {n} token(s) of {email}"));
         }
+        Pending::Discard => app.form = None,
         Pending::InvalidateAll => {
             let n = app.store.invalidate_all_tokens(app.application.id)?;
             app.info(format!(
@@ -257,7 +284,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
 }
 
 fn click(app: &mut App, x: u16, y: u16) -> Result<()> {
-    if app.modal.is_some() {
+    if app.modal.is_some() || app.form.is_some() {
         return Ok(());
     }
     let areas = Areas::new(app.size);

@@ -65,3 +65,18 @@ pub fn screen(app: &App) -> String {
 pub fn selected_email(app: &App) -> String {
     app.list.selected_row().unwrap().email.clone()
 }
+
+/// Waits for work running off the UI thread (password hashing) and applies it.
+pub fn finish_background(app: &mut App) {
+    if let Some(rx) = app.hashing.take() {
+        let hash = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the hash arrives");
+        update(app, xusers::tui::action::Action::PasswordHashed(hash));
+    }
+}
+
+/// Types text into whatever has focus, one key at a time.
+pub fn type_text(app: &mut App, text: &str) {
+    keys(app, text);
+}

@@ -3,10 +3,12 @@
 mod confirm;
 mod filter;
 mod footer;
+mod form_panes;
 mod header;
 mod help;
 mod menu;
 pub mod tabs;
+mod user_form;
 mod user_list;
 
 use ratatui::Frame;
@@ -23,6 +25,14 @@ pub fn view(app: &App, frame: &mut Frame) {
     filter::draw(app, frame, areas.filter);
     footer::draw_status(app, frame, areas.status);
     footer::draw_hints(app, frame, areas.footer);
+    if let Some(form) = &app.form {
+        let screen = frame.area();
+        let above_status = Rect {
+            height: areas.status.y.saturating_sub(screen.y),
+            ..screen
+        };
+        user_form::draw(app, form, frame, above_status);
+    }
     match &app.modal {
         Some(Modal::Menu { selected }) => menu::draw(app, *selected, frame, &areas),
         Some(Modal::Confirm(c)) => confirm::draw(app, c, frame),

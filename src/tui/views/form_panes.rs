@@ -1,0 +1,239 @@
+//! The form's lower half: the groups tree, the devices it reaches, the tag editor
+//! and its suggestion popup.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::user_form::visible_text;
+use crate::domain::Field;
+use crate::inert::inert;
+use crate::tui::app::App;
+use crate::tui::form::{FormFocus, TagColumn, UserForm};
+use crate::tui::theme::Theme;
+
+const KEY_WIDTH: u16 = 14;
+
+pub fn draw(app: &App, form: &UserForm, frame: &mut Frame, area: Rect) {
+    let [groups, devices, tags] = Layout::horizontal([
+        Constraint::Percentage(32),
+        Constraint::Percentage(28),
+        Constraint::Percentage(40),
+    ])
+    .areas(area);
+    draw_groups(&app.theme, form, frame, groups);
+    draw_devices(&app.theme, form, frame, devices);
+    draw_tags(&app.theme, form, frame, tags);
+}
+
+fn pane<'a>(t: &Theme, title: String, focused: bool) -> Block<'a> {
+    let style = if focused { t.title } else { t.border };
+    Block::bordered().border_style(style).title(Line::styled(
+        title,
+        if focused { t.title } else { Style::new() },
+    ))
+}
+
+fn draw_groups(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
+    let focused = form.focus == FormFocus::Groups;
+    let filter = form.groups.filter.value();
+    let title = if filter.is_empty() {
+        format!(" Groups ({}) ", form.groups.ticked.len())
+    } else {
+        format!(" Groups matching '{}' ", inert(filter))
+    };
+    let block = pane(t, title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let visible = form.groups.visible();
+    if visible.is_empty() {
+        let text = if form.groups.items.is_empty() {
+            "No groups yet"
+        } else {
+            "No group matches"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, t.dim)), inner);
+        return;
+    }
+    let height = inner.height as usize;
+    let top = form.groups.cursor.saturating_sub(height.saturating_sub(1));
+    let lines: Vec<Line> = visible
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(height)
+        .map(|(i, item)| {
+            let tick = if form.groups.ticked.contains(&item.id) {
+                "[x]"
+            } else {
+                "[ ]"
+            };
+            let text = format!("{}{tick} {}", "  ".repeat(item.depth), inert(&item.name));
+            let style = if focused && i == form.groups.cursor {
+                t.selected
+            } else {
+                Style::new()
+            };
+            Line::styled(text, style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_devices(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
+    let block = pane(
+        t,
+        format!(" Devices reached ({}) ", form.devices.len()),
+        false,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines: Vec<Line> = if form.devices.is_empty() {
+        vec![Line::styled("None — tick a group", t.dim)]
+    } else {
+        form.devices
+            .iter()
+            .map(|d| {
+                Line::from(vec![
+                    Span::raw(inert(&d.device).into_owned()),
+                    Span::styled(format!(" · {}", inert(&d.via_group)), t.dim),
+                ])
+            })
+            .collect()
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Each row's problem: a bad or repeated key (live), or what the last save reported.
+fn tag_problems(form: &UserForm) -> BTreeMap<usize, String> {
+    let mut problems: BTreeMap<usize, String> = form.tags.key_problems().into_iter().collect();
+    for e in &form.errors {
+        if let Field::TagKey(i) | Field::TagValue(i) = e.field
+            && let Some(row) = form.tag_row(i)
+        {
+            problems.entry(row).or_insert_with(|| e.message.clone());
+        }
+    }
+    problems
+}
+
+fn draw_tags(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
+    let focused = form.focus == FormFocus::Tags;
+    let block = pane(t, format!(" Tags ({}) ", form.tags.filled().len()), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let problems = tag_problems(form);
+    let value_width = inner.width.saturating_sub(KEY_WIDTH + 5) as usize;
+    let editor = &form.tags;
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (i, row) in editor.rows.iter().enumerate() {
+        let current = focused && i == editor.row;
+        let cell_style = |column| {
+            if current && editor.column == column {
+                t.input
+            } else {
+                Style::new()
+            }
+        };
+        let (key, key_cursor) = visible_text(&row.key, KEY_WIDTH as usize, false);
+        let (value, value_cursor) = visible_text(&row.value, value_width, false);
+        let mark = if problems.contains_key(&i) {
+            "✗ "
+        } else {
+            "  "
+        };
+        lines.push(Line::from(vec![
+            Span::styled(mark, t.invalid),
+            Span::styled(
+                format!("{key:<w$}", w = KEY_WIDTH as usize),
+                cell_style(TagColumn::Key),
+            ),
+            Span::styled(" = ", t.dim),
+            Span::styled(
+                format!("{value:<value_width$}"),
+                cell_style(TagColumn::Value),
+            ),
+        ]));
+        if current {
+            let x = match editor.column {
+                TagColumn::Key => 2 + key_cursor,
+                TagColumn::Value => 2 + KEY_WIDTH + 3 + value_cursor,
+            };
+            cursor = Some(Position::new(inner.x + x, inner.y + i as u16));
+        }
+    }
+    for (row, problem) in &problems {
+        lines.push(Line::styled(
+            format!("✗ tag {}: {problem}", row + 1),
+            t.invalid,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let Some(position) = cursor
+        && !form.saving
+    {
+        frame.set_cursor_position(position);
+        draw_suggestions(t, form, frame, position);
+    }
+}
+
+/// The fuzzy suggestions, just under the key being typed; matched letters stand out.
+fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Position) {
+    let suggestions = &form.tags.suggestions;
+    if suggestions.is_empty() {
+        return;
+    }
+    let screen = frame.area();
+    let width = 30.min(screen.width);
+    let height = suggestions.len() as u16 + 2;
+    let x = cursor
+        .x
+        .saturating_sub(2)
+        .min(screen.width.saturating_sub(width));
+    let y = if cursor.y + 1 + height <= screen.height {
+        cursor.y + 1
+    } else {
+        cursor.y.saturating_sub(height)
+    };
+    let area = Rect::new(x, y, width, height).intersection(screen);
+    let lines: Vec<Line> = suggestions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let chosen = i == form.tags.chosen;
+            let base = if chosen { t.selected } else { Style::new() };
+            let mut spans: Vec<Span> = s
+                .key
+                .chars()
+                .enumerate()
+                .map(|(pos, c)| {
+                    let style = if s.matched.contains(&pos) {
+                        base.patch(t.matched)
+                    } else {
+                        base
+                    };
+                    Span::styled(c.to_string(), style)
+                })
+                .collect();
+            let used = format!(" {} users", s.users);
+            let pad = (width as usize - 2).saturating_sub(s.key.chars().count() + used.len());
+            spans.push(Span::styled(" ".repeat(pad), base));
+            spans.push(Span::styled(used, if chosen { base } else { t.dim }));
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_style(t.title)
+                .title(Line::styled(" ↑↓ Tab ", t.dim)),
+        ),
+        area,
+    );
+}

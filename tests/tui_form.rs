@@ -1,0 +1,448 @@
+//! The add / edit form: snapshots of what it shows, and what saving does.
+
+mod common;
+
+use common::console::*;
+use insta::assert_snapshot;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use xusers::demo::DEMO_PASSWORD;
+use xusers::domain::UserDraft;
+use xusers::tui::action::Action;
+use xusers::tui::app::{App, Modal, Pane};
+use xusers::tui::form::{FormFocus, TagColumn};
+use xusers::tui::update::update;
+
+const SIZE: (u16, u16) = (120, 30);
+
+fn ctrl(app: &mut App, c: char) {
+    key_with(app, KeyCode::Char(c), KeyModifiers::CONTROL);
+}
+
+fn tab(app: &mut App, times: usize) {
+    for _ in 0..times {
+        key(app, KeyCode::Tab);
+    }
+}
+
+/// Types a tag into the current row (ignoring any suggestion) and its value.
+fn tag(app: &mut App, key_text: &str, value: &str) {
+    type_text(app, key_text);
+    if !app.form.as_ref().unwrap().tags.suggestions.is_empty() {
+        key(app, KeyCode::Esc);
+    }
+    key(app, KeyCode::Enter);
+    type_text(app, value);
+}
+
+fn focus(app: &App) -> FormFocus {
+    app.form.as_ref().expect("form open").focus
+}
+
+/// Opens the edit form on the first user with exactly these many groups.
+fn edit_user_with_groups(app: &mut App, n: usize) -> String {
+    while app.list.selected_row().unwrap().groups.len() != n {
+        keys(app, "j");
+    }
+    keys(app, "e");
+    selected_email(app)
+}
+
+#[test]
+fn empty_add_form() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    assert_eq!(focus(&app), FormFocus::Email, "opens on Email");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn filled_edit_form() {
+    let (_d, mut app) = console(60, SIZE);
+    edit_user_with_groups(&mut app, 2);
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn change_password_off_then_on() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "e");
+    tab(&mut app, 1);
+    assert_eq!(focus(&app), FormFocus::ChangePassword);
+    let off = screen(&app);
+    assert!(!off.contains("Password*"), "hidden until ticked");
+    key(&mut app, KeyCode::Char(' '));
+    tab(&mut app, 1);
+    assert_eq!(focus(&app), FormFocus::Password);
+    type_text(&mut app, "new secret");
+    let on = screen(&app);
+    assert!(!on.contains("new secret"), "the password is masked");
+    assert_snapshot!("change_password_off", off);
+    assert_snapshot!("change_password_on", on);
+}
+
+#[test]
+fn groups_tree_with_a_nested_selection_and_its_devices() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    assert_eq!(focus(&app), FormFocus::Groups);
+    // Berlin office sits under Acme › Sales › EMEA; tick it and Mobile.
+    type_text(&mut app, "berlin");
+    key(&mut app, KeyCode::Char(' '));
+    for _ in 0..6 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.groups.ticked_names(), ["Mobile", "Berlin office"]);
+    let devices: Vec<&str> = form.devices.iter().map(|d| d.device.as_str()).collect();
+    assert_eq!(
+        devices,
+        [
+            "Berlin printer",
+            "Build server",
+            "Demo kiosk",
+            "HQ front door",
+            "Test iPhone 15"
+        ],
+        "the ticked groups' devices and their ancestors'"
+    );
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn tag_editor_suggests_keys_with_highlighted_matches() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    assert_eq!(focus(&app), FormFocus::Tags);
+    type_text(&mut app, "pe");
+    let form = app.form.as_ref().unwrap();
+    let keys_offered: Vec<&str> = form
+        .tags
+        .suggestions
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
+    assert!(keys_offered.len() >= 2, "{keys_offered:?}");
+    assert!(keys_offered.contains(&"phone"), "{keys_offered:?}");
+    let phone = form
+        .tags
+        .suggestions
+        .iter()
+        .find(|s| s.key == "phone")
+        .unwrap();
+    assert_eq!(phone.matched, [0, 4]);
+    let term = render(&app);
+    // In "phone" the matched p and e carry the highlight style; h, o, n do not.
+    let buf = term.backend().buffer();
+    let text = screen(&app);
+    let (row, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("│phone"))
+        .unwrap();
+    let chars: Vec<char> = line.chars().collect();
+    let col = (0..chars.len())
+        .find(|&i| chars[i..].starts_with(&['│', 'p', 'h', 'o', 'n', 'e']))
+        .unwrap() as u16; // the snapshot line's opening quote offsets the border: this is 'p'
+    let matched = app.theme.matched.fg.unwrap();
+    let fg = |dx: u16| buf[(col + dx, row as u16)].fg;
+    assert_eq!(fg(0), matched, "p");
+    assert_ne!(fg(1), matched, "h");
+    assert_ne!(fg(3), matched, "n");
+    assert_eq!(fg(4), matched, "e");
+    assert_snapshot!(text);
+    // Tab accepts the chosen suggestion and moves to the value.
+    key(&mut app, KeyCode::Down);
+    let second = app.form.as_ref().unwrap().tags.suggestions[1].key.clone();
+    key(&mut app, KeyCode::Tab);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.tags.rows[0].key.value(), second);
+    assert_eq!(form.tags.column, TagColumn::Value);
+}
+
+#[test]
+fn typing_on_ignores_a_suggestion() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    type_text(&mut app, "pho");
+    assert!(!app.form.as_ref().unwrap().tags.suggestions.is_empty());
+    type_text(&mut app, "ne_work");
+    key(&mut app, KeyCode::Enter);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.tags.rows[0].key.value(), "phone_work");
+    assert_eq!(form.tags.column, TagColumn::Value);
+}
+
+#[test]
+fn every_inline_error_at_once() {
+    let (_d, mut app) = console(60, SIZE);
+    app.store
+        .set_user_limit(app.application.id, Some(60))
+        .unwrap();
+    keys(&mut app, "a");
+    type_text(&mut app, "not-an-email");
+    tab(&mut app, 1);
+    type_text(&mut app, "short");
+    tab(&mut app, 4);
+    tag(&mut app, "bad key", "x");
+    key(&mut app, KeyCode::Enter);
+    tag(&mut app, "plan", "a");
+    ctrl(&mut app, 'n');
+    tag(&mut app, "plan", "b");
+    ctrl(&mut app, 's');
+    finish_background(&mut app);
+    assert!(app.form.is_some(), "still open");
+    assert_eq!(
+        app.store.scope_counts(app.application.id).unwrap().all,
+        60,
+        "nothing written"
+    );
+    let syntax = screen(&app);
+    assert!(
+        syntax.contains("✗ must look like name@example.com"),
+        "{syntax}"
+    );
+    assert!(syntax.contains("✗ must be at least 8 characters (has 5)"));
+    assert!(syntax.contains("key may only hold"));
+    assert!(syntax.contains("'plan' is already on row 2"));
+    assert_snapshot!("inline_errors_syntax", syntax);
+
+    // Now a well-formed user whose email exists, past the user limit.
+    let taken = app.list.rows[0].email.to_uppercase();
+    let form = app.form.as_mut().unwrap();
+    form.email = taken.as_str().into();
+    form.password = "long enough".into();
+    form.tags.rows.truncate(2);
+    form.tags.rows[0].key = "phone".into();
+    form.focus = FormFocus::Email;
+    ctrl(&mut app, 's');
+    finish_background(&mut app);
+    let store_errors = screen(&app);
+    assert!(
+        store_errors.contains("already used by another user"),
+        "{store_errors}"
+    );
+    assert!(store_errors.contains("user limit of 60 is reached"));
+    assert_snapshot!("inline_errors_from_the_store", store_errors);
+    assert_eq!(app.store.scope_counts(app.application.id).unwrap().all, 60);
+}
+
+#[test]
+fn adding_a_user_saves_everything_and_selects_it() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "3"); // In no group: the new user will be in a group
+    keys(&mut app, "a");
+    type_text(&mut app, "  New.Person@Acme.io ");
+    tab(&mut app, 1);
+    update(&mut app, Action::Paste("pässwörd-long".into()));
+    tab(&mut app, 1);
+    type_text(&mut app, "Nova");
+    tab(&mut app, 2);
+    type_text(&mut app, "support");
+    key(&mut app, KeyCode::Char(' '));
+    tab(&mut app, 1);
+    tag(&mut app, "plan", "pro");
+    ctrl(&mut app, 's');
+    assert!(
+        app.form.as_ref().unwrap().saving,
+        "hashing runs off the UI thread"
+    );
+    assert!(screen(&app).contains("Saving…"));
+    finish_background(&mut app);
+    assert!(app.form.is_none());
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        "Added New.Person@Acme.io"
+    );
+    assert_eq!(
+        app.pane,
+        Pane::All,
+        "switched to a pane that holds the user"
+    );
+    assert_eq!(selected_email(&app), "New.Person@Acme.io");
+    let id = app
+        .store
+        .find_user(app.application.id, "new.person@acme.io")
+        .unwrap();
+    let user = app.store.user(id).unwrap();
+    assert_eq!(user.first_name.as_deref(), Some("Nova"));
+    assert_eq!(user.last_name, None);
+    assert_eq!(user.groups, ["Support"]);
+    assert_eq!(user.tags["plan"], "pro");
+    assert!(
+        app.store
+            .login(app.application.id, "new.person@acme.io", "pässwörd-long")
+            .is_ok()
+    );
+    assert_eq!(app.counts.all, 61);
+}
+
+#[test]
+fn editing_keeps_the_password_unless_asked() {
+    let (_d, mut app) = console(60, SIZE);
+    let id = app.application.id;
+    let email = selected_email(&app);
+    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    keys(&mut app, "e");
+    tab(&mut app, 2);
+    assert_eq!(focus(&app), FormFocus::FirstName);
+    ctrl(&mut app, 'u');
+    type_text(&mut app, "Alicia");
+    ctrl(&mut app, 's');
+    assert!(app.hashing.is_none(), "no password, nothing to hash");
+    assert!(app.form.is_none());
+    assert_eq!(app.status.as_ref().unwrap().text, format!("Saved {email}"));
+    assert_eq!(app.list.selected_row().unwrap().first_name, "Alicia");
+    assert!(
+        app.store.authenticate(id, &token).is_ok(),
+        "sessions survive"
+    );
+    assert!(app.store.login(id, &email, DEMO_PASSWORD).is_ok());
+
+    // Now change it: old sessions end, the new password works.
+    keys(&mut app, "e");
+    tab(&mut app, 1);
+    key(&mut app, KeyCode::Char(' '));
+    tab(&mut app, 1);
+    type_text(&mut app, "another-pass");
+    ctrl(&mut app, 's');
+    finish_background(&mut app);
+    assert!(app.form.is_none());
+    assert!(app.store.authenticate(id, &token).is_err());
+    assert!(app.store.login(id, &email, "another-pass").is_ok());
+}
+
+#[test]
+fn escape_with_edits_asks_to_discard() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "e");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none(), "no edits: closes at once");
+    keys(&mut app, "e");
+    tab(&mut app, 2);
+    type_text(&mut app, "zz");
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    assert_snapshot!(screen(&app));
+    keys(&mut app, "n");
+    assert!(app.form.is_some(), "keep editing");
+    assert!(
+        app.form
+            .as_ref()
+            .unwrap()
+            .first_name
+            .value()
+            .ends_with("zz")
+    );
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "y");
+    assert!(app.form.is_none());
+    assert!(
+        !app.list.rows[0].first_name.ends_with("zz"),
+        "nothing saved"
+    );
+}
+
+#[test]
+fn footer_buttons_invalidate_and_delete_through_the_same_dialogs() {
+    let (_d, mut app) = console(60, SIZE);
+    let id = app.application.id;
+    let email = edit_user_with_groups(&mut app, 2);
+    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(focus(&app), FormFocus::Actions);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Enter);
+    match &app.modal {
+        Some(Modal::Confirm(c)) => assert_eq!(c.title, "Invalidate tokens"),
+        other => panic!("{other:?}"),
+    }
+    keys(&mut app, "y");
+    assert!(app.store.authenticate(id, &token).is_err());
+    assert!(app.form.is_some(), "the form stays open");
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Enter);
+    match &app.modal {
+        Some(Modal::Confirm(c)) => assert!(c.message.contains("They leave 2 groups.")),
+        other => panic!("{other:?}"),
+    }
+    keys(&mut app, "y");
+    assert!(app.form.is_none());
+    assert!(app.store.find_user(id, &email).is_err());
+}
+
+#[test]
+fn saving_over_someone_elses_change_offers_a_reload() {
+    let (dir, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    keys(&mut app, "e");
+    tab(&mut app, 2);
+    type_text(&mut app, "-mine");
+    // Another xusers process edits the same user meanwhile.
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let app_id = other.application("default").unwrap().id;
+    let id = other.find_user(app_id, &email).unwrap();
+    let theirs = UserDraft {
+        email: email.clone(),
+        first_name: "Theirs".into(),
+        ..Default::default()
+    }
+    .validate_changes()
+    .unwrap();
+    other.update_user(app_id, id, &theirs, None, None).unwrap();
+    ctrl(&mut app, 's');
+    let text = screen(&app);
+    assert!(text.contains("Someone else changed this user"), "{text}");
+    assert_eq!(
+        app.store.user(id).unwrap().first_name.as_deref(),
+        Some("Theirs"),
+        "not overwritten"
+    );
+    ctrl(&mut app, 'r');
+    assert_eq!(app.form.as_ref().unwrap().first_name.value(), "Theirs");
+    ctrl(&mut app, 's');
+    assert!(app.form.is_none(), "saves once reloaded");
+    // Deleted elsewhere.
+    keys(&mut app, "e");
+    other.delete_user(id).unwrap();
+    tab(&mut app, 2);
+    type_text(&mut app, "x");
+    ctrl(&mut app, 's');
+    assert!(screen(&app).contains("Someone else deleted this user"));
+}
+
+#[test]
+fn form_at_80x24() {
+    let (_d, mut app) = console(60, (80, 24));
+    edit_user_with_groups(&mut app, 2);
+    tab(&mut app, 5);
+    type_text(&mut app, "x");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn editing_keys_work_like_a_shell_line() {
+    let (_d, mut app) = console(5, SIZE);
+    keys(&mut app, "a");
+    type_text(&mut app, "ann smith");
+    ctrl(&mut app, 'w');
+    assert_eq!(app.form.as_ref().unwrap().email.value(), "ann ");
+    ctrl(&mut app, 'a');
+    key(&mut app, KeyCode::Delete);
+    ctrl(&mut app, 'e');
+    type_text(&mut app, "b@acme.io");
+    assert_eq!(app.form.as_ref().unwrap().email.value(), "nn b@acme.io");
+    // Ctrl-Left jumps back over a word; Ctrl-K cuts to the end.
+    key_with(&mut app, KeyCode::Left, KeyModifiers::CONTROL);
+    ctrl(&mut app, 'k');
+    assert_eq!(app.form.as_ref().unwrap().email.value(), "nn b@");
+    update(&mut app, Action::Paste("x@y.io\n".into()));
+    assert_eq!(app.form.as_ref().unwrap().email.value(), "nn b@x@y.io ");
+}
