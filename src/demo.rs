@@ -89,20 +89,62 @@ pub fn seed_demo(
             format!("the application already has {existing} users; demo fills an empty one"),
         )]));
     }
-    let mut group_ids = Vec::new();
-    for (name, parent) in GROUPS {
-        group_ids.push(store.create_group(app, name, *parent)?.id);
-    }
-    for (name, groups) in DEVICES {
-        store.create_device(app, name, groups)?;
-    }
+    let scale = Scale::build(store, app, count)?;
     let hash = PasswordHash::new(&Password::parse(DEMO_PASSWORD).expect("valid demo password"));
     let mut rng = fastrand::Rng::with_seed(0x5eed);
-    let users = (0..count).map(move |i| demo_user(&mut rng, i, &group_ids, now));
+    let users = (0..count).map(move |i| demo_user(&mut rng, i, &scale, now));
     store.insert_seed_users(app, users, &hash, progress)
 }
 
-fn demo_user(rng: &mut fastrand::Rng, i: u64, groups: &[i64], now: i64) -> SeedUser {
+/// How big the demo world is: the named groups and keys suit a small demo; large ones
+/// (the million-user benchmark) add generated teams up to 200 groups in four levels and
+/// generated tag keys up to 10,000, so that every user carries 3–6 tags.
+struct Scale {
+    groups: Vec<i64>,
+    extra_keys: Vec<String>,
+}
+
+const MAX_GROUPS: u64 = 200;
+const MAX_KEYS: u64 = 10_000;
+
+impl Scale {
+    fn build(store: &mut Store, app: AppId, users: u64) -> Result<Scale> {
+        let mut groups = Vec::new();
+        // (id, depth) of groups that may take children without passing four levels.
+        let mut parents: Vec<(String, usize)> = Vec::new();
+        for (name, parent) in GROUPS {
+            groups.push(store.create_group(app, name, *parent)?.id);
+            let depth = parent
+                .and_then(|p| parents.iter().find(|(n, _)| n == p))
+                .map_or(0, |(_, d)| d + 1);
+            parents.push((name.to_string(), depth));
+        }
+        for (name, linked) in DEVICES {
+            store.create_device(app, name, linked)?;
+        }
+        let wanted = (users / 5_000).clamp(GROUPS.len() as u64, MAX_GROUPS) as usize;
+        for i in 0..wanted - GROUPS.len() {
+            let open: Vec<&(String, usize)> = parents.iter().filter(|(_, d)| *d < 3).collect();
+            let (parent, depth) = open[i % open.len()].clone();
+            let name = format!("Team {:03}", i + 1);
+            groups.push(store.create_group(app, &name, Some(&parent))?.id);
+            if i % 4 == 0 {
+                store.create_device(app, &format!("Team {:03} badge reader", i + 1), &[&name])?;
+            }
+            parents.push((name, depth + 1));
+        }
+        let keys = (users / 100).min(MAX_KEYS);
+        let extra_keys = if keys > 6 {
+            (0..keys).map(|k| format!("ext_{k:04}")).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Scale { groups, extra_keys })
+    }
+}
+
+fn demo_user(rng: &mut fastrand::Rng, i: u64, scale: &Scale, now: i64) -> SeedUser {
+    let groups = &scale.groups;
     // Walk the name combinations in a scrambled but repeatable order (a stride
     // coprime with their number visits each once) so that neighbours differ.
     let combos = (FIRST.len() * LAST.len() * DOMAINS.len()) as u64;
@@ -153,6 +195,17 @@ fn demo_user(rng: &mut fastrand::Rng, i: u64, groups: &[i64], now: i64) -> SeedU
     if rng.u8(0..5) == 0 {
         tags.push(("employee_no".into(), format!("E-{:05}", rng.u32(1..99_999))));
     }
+    if !scale.extra_keys.is_empty() {
+        let wanted = rng.usize(3..=6);
+        while tags.len() < wanted {
+            // Skewed: low-numbered keys are common, high-numbered ones rare.
+            let r = rng.f64();
+            let key = &scale.extra_keys[(r * r * scale.extra_keys.len() as f64) as usize];
+            if tags.iter().all(|(k, _)| k != key) {
+                tags.push((key.clone(), format!("v{}", rng.u16(..1000))));
+            }
+        }
+    }
     let created_at = now - rng.i64(86_400..2 * 365 * 86_400);
     let last_login = match rng.u8(0..10) {
         0..=2 => 0,
@@ -191,11 +244,55 @@ mod tests {
     use crate::domain::Email;
 
     #[test]
+    fn a_million_users_get_200_groups_in_four_levels_and_10000_keys() {
+        let mut store = Store::open_in_memory().unwrap();
+        let app = store.application("default").unwrap().id;
+        let scale = Scale::build(&mut store, app, 1_000_000).unwrap();
+        assert_eq!(scale.groups.len(), 200);
+        assert_eq!(scale.extra_keys.len(), 10_000);
+        let groups = store.groups(app).unwrap();
+        let depth = |mut id: i64| {
+            let mut d = 0;
+            while let Some(p) = groups.iter().find(|g| g.id == id).unwrap().parent_id {
+                id = p;
+                d += 1;
+            }
+            d
+        };
+        let deepest = groups.iter().map(|g| depth(g.id)).max().unwrap();
+        assert_eq!(deepest, 3, "four levels");
+    }
+
+    fn small(groups: &[i64]) -> Scale {
+        Scale {
+            groups: groups.to_vec(),
+            extra_keys: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn large_demo_users_carry_three_to_six_distinct_tags() {
+        let scale = Scale {
+            groups: vec![1, 2],
+            extra_keys: (0..500).map(|k| format!("ext_{k:04}")).collect(),
+        };
+        let mut rng = fastrand::Rng::with_seed(3);
+        for i in 0..2_000 {
+            let u = demo_user(&mut rng, i, &scale, 1_800_000_000);
+            assert!((3..=6).contains(&u.tags.len()), "{:?}", u.tags);
+            let mut keys: Vec<&String> = u.tags.iter().map(|(k, _)| k).collect();
+            keys.sort();
+            keys.dedup();
+            assert_eq!(keys.len(), u.tags.len(), "one value per key");
+        }
+    }
+
+    #[test]
     fn demo_emails_are_valid_and_unique_across_rounds() {
         let mut rng = fastrand::Rng::with_seed(1);
         let mut seen = std::collections::HashSet::new();
         for i in 0..7_000 {
-            let u = demo_user(&mut rng, i, &[1, 2, 3], 1_800_000_000);
+            let u = demo_user(&mut rng, i, &small(&[1, 2, 3]), 1_800_000_000);
             let email = Email::parse(&u.email).unwrap_or_else(|e| panic!("{}: {e}", u.email));
             assert!(seen.insert(email.key()), "duplicate {}", u.email);
             assert!(u.last_login == 0 || u.last_login >= u.created_at);
@@ -206,7 +303,7 @@ mod tests {
     fn neighbouring_demo_users_differ() {
         let mut rng = fastrand::Rng::with_seed(1);
         let names: std::collections::HashSet<String> = (0..20)
-            .map(|i| demo_user(&mut rng, i, &[1], 0).last_name)
+            .map(|i| demo_user(&mut rng, i, &small(&[1]), 0).last_name)
             .collect();
         assert!(names.len() > 5, "{names:?}");
     }

@@ -1,4 +1,5 @@
-//! Versioned schema, tracked in SQLite's `user_version`.
+//! Versioned schema, tracked in SQLite's `user_version`, and the derived objects
+//! (indexes, triggers, counters, search index) that can always be rebuilt.
 
 use rusqlite::Connection;
 
@@ -8,6 +9,23 @@ use super::{Result, StoreError};
 const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const DERIVED_INDEXES: &str = include_str!("derived_indexes.sql");
+const DERIVED_TRIGGERS: &str = include_str!("derived_triggers.sql");
+
+/// Recomputes what the triggers maintain, for when they were not there to do it.
+const RECOMPUTE: &str = "
+    UPDATE users SET group_count = (SELECT count(*) FROM memberships m WHERE m.user_id = users.id);
+    UPDATE applications SET
+        user_count = (SELECT count(*) FROM users u WHERE u.app_id = applications.id),
+        grouped_count = (SELECT count(*) FROM users u
+                         WHERE u.app_id = applications.id AND u.group_count > 0);
+    DELETE FROM tag_keys;
+    INSERT INTO tag_keys (app_id, key, users)
+        SELECT u.app_id, t.key, count(*) FROM user_tags t JOIN users u ON u.id = t.user_id
+        GROUP BY u.app_id, t.key;
+    INSERT INTO users_fts(users_fts) VALUES ('rebuild');
+";
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -22,6 +40,43 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
+    }
+    ensure_derived(conn)
+}
+
+fn count_triggers(conn: &Connection) -> Result<usize> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Creates whatever derived object is missing. When triggers were missing (a bulk
+/// load dropped them, or was interrupted), first recomputes the data they keep.
+pub fn ensure_derived(conn: &mut Connection) -> Result<()> {
+    let expected = DERIVED_TRIGGERS.matches("CREATE TRIGGER").count();
+    let tx = conn.transaction()?;
+    tx.execute_batch(DERIVED_INDEXES)?;
+    if count_triggers(&tx)? < expected {
+        tx.execute_batch(RECOMPUTE)?;
+        tx.execute_batch(DERIVED_TRIGGERS)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Drops every index and trigger that [`ensure_derived`] makes, for a fast bulk load.
+pub fn drop_derived(conn: &Connection) -> Result<()> {
+    let names: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT type, name FROM sqlite_master
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (kind, name) in names {
+        conn.execute_batch(&format!("DROP {kind} IF EXISTS \"{name}\""))?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ mod apps;
 mod devices;
 mod groups;
 mod migrations;
+mod plan;
 mod query;
 mod seed;
 mod tags;

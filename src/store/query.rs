@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 
 use super::AppId;
+use super::plan::Plan;
 
 /// Which users a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -153,7 +154,7 @@ pub struct ScopeCounts {
 }
 
 /// `WHERE` clause (without the keyword) and its parameters for the query's filters.
-pub(crate) fn where_clause(app: AppId, q: &UserQuery) -> (String, Vec<Value>) {
+pub(crate) fn where_clause(app: AppId, q: &UserQuery, plan: &Plan) -> (String, Vec<Value>) {
     let mut parts = vec!["u.app_id = ?".to_string()];
     let mut params = vec![Value::Integer(app.0)];
     match q.scope {
@@ -168,13 +169,21 @@ pub(crate) fn where_clause(app: AppId, q: &UserQuery) -> (String, Vec<Value>) {
             params.push(Value::Integer(g));
         }
     }
+    if let Some(expr) = &plan.fts {
+        parts.push("u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)".into());
+        params.push(Value::Text(expr.clone()));
+    }
     for term in &q.text {
         parts.push("instr(u.search, ?) > 0".into());
         params.push(Value::Text(term.to_lowercase()));
     }
-    for tag in &q.tags {
-        let mut clause =
-            "EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.key = ?".to_string();
+    for (i, tag) in q.tags.iter().enumerate() {
+        let mut clause = if plan.narrow_tags.get(i).copied().unwrap_or(false) {
+            "u.id IN (SELECT t.user_id FROM user_tags t WHERE t.key = ?"
+        } else {
+            "EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.key = ?"
+        }
+        .to_string();
         params.push(Value::Text(tag.key.clone()));
         if let Some(value) = &tag.value {
             clause.push_str(" AND t.value = ?");
@@ -190,6 +199,7 @@ pub(crate) fn where_clause(app: AppId, q: &UserQuery) -> (String, Vec<Value>) {
 /// Returns the SQL tail and whether the rows come back reversed (to be flipped).
 pub(crate) fn page_clause(
     sort: Sort,
+    narrow: bool,
     page: &Page,
     where_sql: &mut String,
     params: &mut Vec<Value>,
@@ -220,8 +230,11 @@ pub(crate) fn page_clause(
     }
     let dir = if descending { "DESC" } else { "ASC" };
     params.push(Value::Integer(limit as i64));
+    // `+` keeps SQLite from walking the sort index over every user when the rows
+    // come from a small set: sorting that set is cheaper.
+    let order = if narrow { "+" } else { "" };
     (
-        format!(" ORDER BY {col} {dir}, u.id {dir} LIMIT ?"),
+        format!(" ORDER BY {order}{col} {dir}, u.id {dir} LIMIT ?"),
         backwards,
     )
 }

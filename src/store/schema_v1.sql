@@ -1,7 +1,11 @@
+-- Tables only. Indexes, triggers and the search index are derived data: see derived.sql.
+
 CREATE TABLE applications (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
-    user_limit INTEGER CHECK (user_limit IS NULL OR user_limit >= 0)
+    user_limit INTEGER CHECK (user_limit IS NULL OR user_limit >= 0),
+    user_count INTEGER NOT NULL DEFAULT 0,       -- kept by triggers on users
+    grouped_count INTEGER NOT NULL DEFAULT 0     -- users with group_count > 0, likewise
 );
 
 CREATE TABLE users (
@@ -17,15 +21,8 @@ CREATE TABLE users (
     updated_at INTEGER NOT NULL,
     last_login INTEGER NOT NULL DEFAULT 0,       -- unix seconds, 0 = never
     group_count INTEGER NOT NULL DEFAULT 0,      -- kept by triggers on memberships
-    tag_count INTEGER NOT NULL DEFAULT 0,        -- kept by triggers on user_tags
-    version INTEGER NOT NULL DEFAULT 1,          -- bumped on every edit: detects concurrent edits
-    UNIQUE (app_id, email_key)
+    version INTEGER NOT NULL DEFAULT 1           -- bumped on every edit: detects concurrent edits
 );
-CREATE INDEX users_first ON users(app_id, first_name, id);
-CREATE INDEX users_last ON users(app_id, last_name, id);
-CREATE INDEX users_created ON users(app_id, created_at, id);
-CREATE INDEX users_login ON users(app_id, last_login, id);
-CREATE INDEX users_grouped ON users(app_id, group_count > 0, email_key);
 
 CREATE TABLE groups (
     id INTEGER PRIMARY KEY,
@@ -34,7 +31,6 @@ CREATE TABLE groups (
     parent_id INTEGER REFERENCES groups(id) ON DELETE SET NULL,
     UNIQUE (app_id, name)
 );
-CREATE INDEX groups_parent ON groups(parent_id);
 
 CREATE TABLE devices (
     id INTEGER PRIMARY KEY,
@@ -48,14 +44,12 @@ CREATE TABLE group_devices (
     device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
     PRIMARY KEY (group_id, device_id)
 ) WITHOUT ROWID;
-CREATE INDEX group_devices_device ON group_devices(device_id);
 
 CREATE TABLE memberships (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
     PRIMARY KEY (user_id, group_id)
 ) WITHOUT ROWID;
-CREATE INDEX memberships_group ON memberships(group_id, user_id);
 
 CREATE TABLE user_tags (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -63,24 +57,22 @@ CREATE TABLE user_tags (
     value TEXT NOT NULL,
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
-CREATE INDEX user_tags_key ON user_tags(key, value, user_id);
+
+-- How many users of each application carry each tag key: the suggestions' source.
+CREATE TABLE tag_keys (
+    app_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    users INTEGER NOT NULL,
+    PRIMARY KEY (app_id, key)
+) WITHOUT ROWID;
 
 CREATE TABLE tokens (
     digest BLOB PRIMARY KEY,                     -- SHA-256 of the token; the token itself is never stored
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX tokens_user ON tokens(user_id);
 
-CREATE TRIGGER memberships_added AFTER INSERT ON memberships BEGIN
-    UPDATE users SET group_count = group_count + 1 WHERE id = NEW.user_id;
-END;
-CREATE TRIGGER memberships_removed AFTER DELETE ON memberships BEGIN
-    UPDATE users SET group_count = group_count - 1 WHERE id = OLD.user_id;
-END;
-CREATE TRIGGER user_tags_added AFTER INSERT ON user_tags BEGIN
-    UPDATE users SET tag_count = tag_count + 1 WHERE id = NEW.user_id;
-END;
-CREATE TRIGGER user_tags_removed AFTER DELETE ON user_tags BEGIN
-    UPDATE users SET tag_count = tag_count - 1 WHERE id = OLD.user_id;
-END;
+-- Substring search over `users.search` (trigram: any substring of three or more characters).
+CREATE VIRTUAL TABLE users_fts USING fts5(
+    search, content = 'users', content_rowid = 'id', tokenize = 'trigram'
+);

@@ -8,15 +8,30 @@ use crate::domain::{KeySuggestion, rank_tag_keys};
 impl Store {
     /// Distinct tag keys on users other than `except`, with how many of them use each.
     pub fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT t.key, count(*) FROM user_tags t JOIN users u ON u.id = t.user_id
-             WHERE u.app_id = ?1 AND u.id IS NOT ?2
-             GROUP BY t.key",
-        )?;
-        let rows = stmt.query_map(params![app.0, except.map(|u| u.0)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+        let own: Vec<String> = match except {
+            Some(user) => self
+                .conn
+                .prepare_cached("SELECT key FROM user_tags WHERE user_id = ?1")?
+                .query_map([user.0], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?,
+            None => Vec::new(),
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, users FROM tag_keys WHERE app_id = ?1")?;
+        let rows = stmt.query_map(params![app.0], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut usage = Vec::new();
+        for row in rows {
+            let (key, users) = row?;
+            // The edited user's own keys count only their other users.
+            let users = users - u64::from(own.contains(&key));
+            if users > 0 {
+                usage.push((key, users));
+            }
+        }
+        Ok(usage)
     }
 
     /// Keys used on other users that fuzzily match `typed`, best first.

@@ -65,7 +65,8 @@ pub struct User {
     pub version: i64,
 }
 
-const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name, u.tag_count, u.created_at,
+const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
+     (SELECT count(*) FROM user_tags t WHERE t.user_id = u.id), u.created_at,
      u.last_login,
      (SELECT group_concat(name, char(31)) FROM
          (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
@@ -98,7 +99,7 @@ impl Store {
         let mut errors = Vec::new();
         if let Some(limit) = Store::user_limit(&tx, app)? {
             let count: u64 = tx.query_row(
-                "SELECT count(*) FROM users WHERE app_id = ?1",
+                "SELECT user_count FROM applications WHERE id = ?1",
                 [app.0],
                 |r| r.get(0),
             )?;
@@ -194,15 +195,17 @@ impl Store {
         Ok(())
     }
 
-    /// Removes the user with their memberships, tags and tokens (one statement; the
-    /// foreign keys cascade inside it, so it is atomic).
+    /// Removes the user with their memberships, tags and tokens, atomically. The
+    /// children go first so that the triggers keeping counts still see the user.
     pub fn delete_user(&mut self, id: UserId) -> Result<()> {
-        let n = self
-            .conn
-            .execute("DELETE FROM users WHERE id = ?1", [id.0])?;
-        if n == 0 {
+        let tx = self.conn.transaction()?;
+        for child in ["memberships", "user_tags", "tokens"] {
+            tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
+        }
+        if tx.execute("DELETE FROM users WHERE id = ?1", [id.0])? == 0 {
             return Err(StoreError::not_found("user", id.0.to_string()));
         }
+        tx.commit()?;
         Ok(())
     }
 
@@ -252,8 +255,10 @@ impl Store {
 
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let (mut where_sql, mut params) = where_clause(app, query);
-        let (tail, reversed) = page_clause(query.sort, page, &mut where_sql, &mut params);
+        let plan = self.plan(query)?;
+        let (mut where_sql, mut params) = where_clause(app, query, &plan);
+        let (tail, reversed) =
+            page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
         let sql = format!("SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql}{tail}");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows: Vec<UserRow> = stmt
@@ -267,7 +272,7 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        let (where_sql, params) = where_clause(app, query);
+        let (where_sql, params) = where_clause(app, query, &self.plan(query)?);
         let sql = format!("SELECT count(*) FROM users u WHERE {where_sql}");
         Ok(self
             .conn
@@ -275,13 +280,11 @@ impl Store {
             .query_row(params_from_iter(params), |r| r.get(0))?)
     }
 
-    /// The sizes of the three panes.
+    /// The sizes of the three panes, from counters the triggers keep (no scan).
     pub fn scope_counts(&self, app: AppId) -> Result<ScopeCounts> {
         let (all, grouped): (u64, u64) = self
             .conn
-            .prepare_cached(
-                "SELECT count(*), count(*) FILTER (WHERE group_count > 0) FROM users WHERE app_id = ?1",
-            )?
+            .prepare_cached("SELECT user_count, grouped_count FROM applications WHERE id = ?1")?
             .query_row([app.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(ScopeCounts {
             all,

@@ -1,0 +1,14 @@
+-- Everything here and in derived_triggers.sql can be dropped and rebuilt from the
+-- tables (bulk loads do so); every statement is idempotent and runs at each open, so a
+-- load interrupted half-way is repaired the next time the database is opened.
+
+CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users(app_id, email_key);
+CREATE INDEX IF NOT EXISTS users_first ON users(app_id, first_name, id);
+CREATE INDEX IF NOT EXISTS users_last ON users(app_id, last_name, id);
+CREATE INDEX IF NOT EXISTS users_created ON users(app_id, created_at, id);
+CREATE INDEX IF NOT EXISTS users_login ON users(app_id, last_login, id);
+CREATE INDEX IF NOT EXISTS groups_parent ON groups(parent_id);
+CREATE INDEX IF NOT EXISTS group_devices_device ON group_devices(device_id);
+CREATE INDEX IF NOT EXISTS memberships_group ON memberships(group_id, user_id);
+CREATE INDEX IF NOT EXISTS user_tags_key ON user_tags(key, value, user_id);
+CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);

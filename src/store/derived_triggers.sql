@@ -1,0 +1,42 @@
+-- Triggers that keep counters, tag-key usage and the search index current.
+-- Like the indexes, they are dropped during bulk loads and recreated after.
+
+CREATE TRIGGER IF NOT EXISTS memberships_added AFTER INSERT ON memberships BEGIN
+    UPDATE users SET group_count = group_count + 1 WHERE id = NEW.user_id;
+END;
+CREATE TRIGGER IF NOT EXISTS memberships_removed AFTER DELETE ON memberships BEGIN
+    UPDATE users SET group_count = group_count - 1 WHERE id = OLD.user_id;
+END;
+
+CREATE TRIGGER IF NOT EXISTS users_added AFTER INSERT ON users BEGIN
+    UPDATE applications SET user_count = user_count + 1,
+        grouped_count = grouped_count + (NEW.group_count > 0)
+    WHERE id = NEW.app_id;
+    INSERT INTO users_fts(rowid, search) VALUES (NEW.id, NEW.search);
+END;
+CREATE TRIGGER IF NOT EXISTS users_removed AFTER DELETE ON users BEGIN
+    UPDATE applications SET user_count = user_count - 1,
+        grouped_count = grouped_count - (OLD.group_count > 0)
+    WHERE id = OLD.app_id;
+    INSERT INTO users_fts(users_fts, rowid, search) VALUES ('delete', OLD.id, OLD.search);
+END;
+CREATE TRIGGER IF NOT EXISTS users_grouping AFTER UPDATE OF group_count ON users
+WHEN (OLD.group_count > 0) != (NEW.group_count > 0) BEGIN
+    UPDATE applications SET grouped_count = grouped_count + (NEW.group_count > 0) - (OLD.group_count > 0)
+    WHERE id = NEW.app_id;
+END;
+CREATE TRIGGER IF NOT EXISTS users_search AFTER UPDATE OF search ON users BEGIN
+    INSERT INTO users_fts(users_fts, rowid, search) VALUES ('delete', OLD.id, OLD.search);
+    INSERT INTO users_fts(rowid, search) VALUES (NEW.id, NEW.search);
+END;
+
+CREATE TRIGGER IF NOT EXISTS user_tags_added AFTER INSERT ON user_tags BEGIN
+    INSERT INTO tag_keys (app_id, key, users)
+    SELECT app_id, NEW.key, 1 FROM users WHERE id = NEW.user_id
+    ON CONFLICT (app_id, key) DO UPDATE SET users = users + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS user_tags_removed AFTER DELETE ON user_tags BEGIN
+    UPDATE tag_keys SET users = users - 1
+    WHERE key = OLD.key AND app_id = (SELECT app_id FROM users WHERE id = OLD.user_id);
+    DELETE FROM tag_keys WHERE key = OLD.key AND users <= 0;
+END;

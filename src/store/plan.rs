@@ -1,0 +1,85 @@
+//! Choosing how to evaluate a query's filters. A filter that matches few users is
+//! read from its index (the trigram search index, the tag index) and the few rows are
+//! sorted; one that matches many is checked row by row while walking the sort index,
+//! which fills a page after a few rows. A cheap probe tells the two apart.
+
+use rusqlite::params;
+
+use super::{Result, Store, UserQuery};
+
+/// Matches below this many count as few.
+const FEW: i64 = 2_000;
+
+/// Trigram search needs terms of at least three characters.
+const MIN_SEARCH_CHARS: usize = 3;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// The FTS5 query for the text terms, when they match few users.
+    pub fts: Option<String>,
+    /// Per tag filter: whether it matches few users.
+    pub narrow_tags: Vec<bool>,
+}
+
+impl Plan {
+    /// Whether the rows come from a small set (to sort) rather than an index walk.
+    pub fn narrow(&self) -> bool {
+        self.fts.is_some() || self.narrow_tags.iter().any(|n| *n)
+    }
+}
+
+/// The FTS5 query for the searchable terms: each a quoted string, all required.
+fn fts_query(q: &UserQuery) -> Option<String> {
+    let terms: Vec<String> = q
+        .text
+        .iter()
+        .filter(|t| t.chars().count() >= MIN_SEARCH_CHARS)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+impl Store {
+    pub(crate) fn plan(&self, q: &UserQuery) -> Result<Plan> {
+        let fts = match fts_query(q) {
+            Some(expr) => {
+                let n: i64 = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT count(*) FROM (SELECT rowid FROM users_fts
+                         WHERE users_fts MATCH ?1 LIMIT ?2)",
+                    )?
+                    .query_row(params![expr, FEW], |r| r.get(0))?;
+                (n < FEW).then_some(expr)
+            }
+            None => None,
+        };
+        let mut narrow_tags = Vec::new();
+        for tag in &q.tags {
+            let n: i64 = self
+                .conn
+                .prepare_cached(
+                    "SELECT count(*) FROM (SELECT 1 FROM user_tags
+                     WHERE key = ?1 AND (?2 IS NULL OR value = ?2) LIMIT ?3)",
+                )?
+                .query_row(params![tag.key, tag.value, FEW], |r| r.get(0))?;
+            narrow_tags.push(n < FEW);
+        }
+        Ok(Plan { fts, narrow_tags })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_terms_and_skips_short_ones() {
+        let q = UserQuery::default().filter(r#"al ali "x"y @acme"#);
+        assert_eq!(
+            fts_query(&q).as_deref(),
+            Some(r#""ali" AND """x""y" AND "@acme""#)
+        );
+        assert_eq!(fts_query(&UserQuery::default().filter("al b")), None);
+    }
+}
