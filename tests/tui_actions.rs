@@ -237,6 +237,9 @@ fn filter_is_live_and_escape_clears_it() {
             .iter()
             .all(|r| r.email.contains("smi") || r.last_name.to_lowercase().contains("smi"))
     );
+    assert_eq!(app.matches, None, "counted off the UI thread");
+    assert!(screen(&app).contains("counting…"));
+    finish_background(&mut app);
     assert_eq!(app.matches, Some(app.list.rows.len() as u64));
     // Typing letters in the filter never triggers list keys.
     keys(&mut app, "qd");
@@ -248,6 +251,7 @@ fn filter_is_live_and_escape_clears_it() {
     update(&mut app, Action::Paste("tag:plan=pro\n".into()));
     assert_eq!(app.filter.value(), "tag:plan=pro ");
     let q = UserQuery::default().filter("tag:plan=pro");
+    finish_background(&mut app);
     assert_eq!(
         app.matches,
         Some(app.store.count_users(app.application.id, &q).unwrap())

@@ -47,6 +47,7 @@ fn filter_matching_nothing() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "/xyz");
     key(&mut app, KeyCode::Enter);
+    finish_background(&mut app);
     assert_snapshot!(screen(&app));
 }
 
@@ -54,6 +55,7 @@ fn filter_matching_nothing() {
 fn filter_by_text_while_typing() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "/ali");
+    finish_background(&mut app);
     assert_snapshot!(screen(&app));
 }
 
@@ -62,6 +64,7 @@ fn filter_by_tag_in_a_pane() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "2/tag:plan=pro");
     key(&mut app, KeyCode::Enter);
+    finish_background(&mut app);
     assert_snapshot!(screen(&app));
 }
 

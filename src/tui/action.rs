@@ -65,6 +65,8 @@ pub enum Action {
     NextButton,
     /// Load the user afresh after someone else changed it.
     ReloadForm,
+    /// A match count computed off the UI thread: (generation, matches).
+    Counted(u64, u64),
     /// The password hash computed off the UI thread is ready.
     PasswordHashed(PasswordHash),
 }

@@ -3,6 +3,7 @@ use std::sync::mpsc::Receiver;
 use tui_input::Input;
 
 use super::action::Action;
+use super::counter::MatchCounter;
 use super::form::{FormFocus, UserForm};
 use crate::auth::PasswordHash;
 
@@ -121,8 +122,13 @@ pub struct App {
     pub filter_focused: bool,
     pub list: UserList,
     pub counts: ScopeCounts,
-    /// How many users of the pane the filter matches (only while a filter is set).
+    /// How many users of the pane the filter matches (only while a filter is set and
+    /// once counted).
     pub matches: Option<u64>,
+    /// Counts matches off the UI thread (absent for an in-memory store).
+    pub counter: Option<MatchCounter>,
+    /// The generation of the count the screen waits for.
+    pub count_pending: Option<u64>,
     pub modal: Option<Modal>,
     pub status: Option<Status>,
     /// Unix seconds, for "last login" ages and status expiry.
@@ -157,6 +163,8 @@ impl App {
             list: UserList::default(),
             counts: ScopeCounts::default(),
             matches: None,
+            counter: None,
+            count_pending: None,
             modal: None,
             status: None,
             now,
@@ -166,6 +174,9 @@ impl App {
             form: None,
             hashing: None,
         };
+        if let Some(path) = app.store.path() {
+            app.counter = Some(MatchCounter::start(&path)?);
+        }
         app.refresh_counts()?;
         app.list.load_first(
             &app.store,
@@ -207,9 +218,17 @@ impl App {
 
     /// Work finished off the UI thread, as an action to apply (non-blocking).
     pub fn background_action(&mut self) -> Option<Action> {
+        if let Some((generation, n)) = self.counter.as_ref().and_then(MatchCounter::try_result) {
+            return Some(Action::Counted(generation, n));
+        }
         let hash = self.hashing.as_ref()?.try_recv().ok()?;
         self.hashing = None;
         Some(Action::PasswordHashed(hash))
+    }
+
+    /// Whether work off the UI thread is under way (the loop then looks for it often).
+    pub fn busy(&self) -> bool {
+        self.hashing.is_some() || self.count_pending.is_some()
     }
 
     /// Rows of users the table shows at the current size.
@@ -219,11 +238,18 @@ impl App {
 
     pub fn refresh_counts(&mut self) -> Result<()> {
         self.counts = self.store.scope_counts(self.application.id)?;
-        self.matches = if self.filter.value().trim().is_empty() {
-            None
-        } else {
-            Some(self.store.count_users(self.application.id, &self.query())?)
-        };
+        self.matches = None;
+        self.count_pending = None;
+        if self.filter.value().trim().is_empty() {
+            return Ok(());
+        }
+        let query = self.query();
+        match &mut self.counter {
+            Some(counter) => {
+                self.count_pending = Some(counter.request(self.application.id, query));
+            }
+            None => self.matches = Some(self.store.count_users(self.application.id, &query)?),
+        }
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod app;
+pub mod counter;
 pub mod form;
 mod form_update;
 pub mod keymap;
@@ -49,7 +50,7 @@ pub fn run(
             continue;
         }
         // While work runs off the UI thread, look for its result often.
-        let wait = if app.hashing.is_some() {
+        let wait = if app.busy() {
             BUSY_TICK
         } else {
             TICK

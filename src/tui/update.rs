@@ -164,6 +164,12 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
             }
         }
         Action::Click(x, y) => click(app, x, y)?,
+        Action::Counted(generation, n) => {
+            if app.count_pending == Some(generation) {
+                app.count_pending = None;
+                app.matches = Some(n);
+            }
+        }
         // Form actions when no form is open (form_update takes them otherwise).
         Action::Save
         | Action::NextField

@@ -66,8 +66,16 @@ pub fn selected_email(app: &App) -> String {
     app.list.selected_row().unwrap().email.clone()
 }
 
-/// Waits for work running off the UI thread (password hashing) and applies it.
+/// Waits for work running off the UI thread (match counts, password hashing) and
+/// applies it.
 pub fn finish_background(app: &mut App) {
+    while app.count_pending.is_some() {
+        let counter = app.counter.as_ref().expect("a counter");
+        let (generation, n) = counter
+            .wait(std::time::Duration::from_secs(30))
+            .expect("the count arrives");
+        update(app, xusers::tui::action::Action::Counted(generation, n));
+    }
     if let Some(rx) = app.hashing.take() {
         let hash = rx
             .recv_timeout(std::time::Duration::from_secs(30))

@@ -29,8 +29,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Line::styled(" / filter by text, tag:key or tag:key=value", t.dim)
     };
     frame.render_widget(Paragraph::new(line), area);
-    if let Some(n) = app.matches {
-        let text = format!("{n} match{} ", if n == 1 { "" } else { "es" });
+    let count = match (app.matches, app.count_pending) {
+        (Some(n), _) => Some(format!("{n} match{} ", if n == 1 { "" } else { "es" })),
+        (None, Some(_)) => Some("counting… ".to_string()),
+        (None, None) => None,
+    };
+    if let Some(text) = count {
         frame.render_widget(
             Paragraph::new(Line::styled(text, t.filter)).alignment(Alignment::Right),
             area,

@@ -1,0 +1,68 @@
+//! Counting the users a filter matches on a second connection, off the UI thread: at
+//! a million users a count may take longer than a frame, and the first page never
+//! waits for it. A newer request interrupts the one in progress.
+
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use rusqlite::InterruptHandle;
+
+use crate::store::{AppId, Result, Store, UserQuery};
+
+pub struct MatchCounter {
+    requests: Sender<(u64, AppId, UserQuery)>,
+    results: Receiver<(u64, u64)>,
+    interrupt: InterruptHandle,
+    generation: u64,
+}
+
+impl MatchCounter {
+    pub fn start(path: &Path) -> Result<MatchCounter> {
+        let store = Store::open(path)?;
+        let interrupt = store.interrupt_handle();
+        let (requests, inbox) = mpsc::channel::<(u64, AppId, UserQuery)>();
+        let (outbox, results) = mpsc::channel();
+        std::thread::spawn(move || {
+            while let Ok(mut request) = inbox.recv() {
+                // Only the newest request matters.
+                while let Ok(newer) = inbox.try_recv() {
+                    request = newer;
+                }
+                let (generation, app, query) = request;
+                if let Ok(n) = store.count_users(app, &query)
+                    && outbox.send((generation, n)).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        Ok(MatchCounter {
+            requests,
+            results,
+            interrupt,
+            generation: 0,
+        })
+    }
+
+    /// Asks for a count, abandoning any earlier one; returns its generation.
+    pub fn request(&mut self, app: AppId, query: UserQuery) -> u64 {
+        self.generation += 1;
+        self.interrupt.interrupt();
+        let _ = self.requests.send((self.generation, app, query));
+        self.generation
+    }
+
+    /// A finished count `(generation, matches)`, if one is ready.
+    pub fn try_result(&self) -> Option<(u64, u64)> {
+        self.results.try_recv().ok()
+    }
+
+    /// Waits up to `timeout` for a finished count.
+    pub fn wait(&self, timeout: Duration) -> Option<(u64, u64)> {
+        match self.results.recv_timeout(timeout) {
+            Ok(result) => Some(result),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+}
