@@ -155,7 +155,13 @@ pub struct ScopeCounts {
 
 /// `WHERE` clause (without the keyword) and its parameters for the query's filters.
 pub(crate) fn where_clause(app: AppId, q: &UserQuery, plan: &Plan) -> (String, Vec<Value>) {
-    let mut parts = vec!["u.app_id = ?".to_string()];
+    // With a small set to read, `+` keeps SQLite from walking an app_id index instead.
+    let app_column = if plan.narrow() {
+        "+u.app_id = ?"
+    } else {
+        "u.app_id = ?"
+    };
+    let mut parts = vec![app_column.to_string()];
     let mut params = vec![Value::Integer(app.0)];
     match q.scope {
         Scope::All => {}

@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::groups::group_id;
@@ -68,9 +69,8 @@ pub struct User {
 const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
      (SELECT count(*) FROM user_tags t WHERE t.user_id = u.id), u.created_at,
      u.last_login,
-     (SELECT group_concat(name, char(31)) FROM
-         (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
-          WHERE m.user_id = u.id ORDER BY g.name))";
+     (SELECT group_concat(g.name, char(31)) FROM memberships m JOIN groups g ON g.id = m.group_id
+      WHERE m.user_id = u.id)";
 
 fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
     let groups: Option<String> = r.get(7)?;
@@ -82,9 +82,14 @@ fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
         tag_count: r.get(4)?,
         created_at: r.get(5)?,
         last_login: Some(r.get::<_, i64>(6)?).filter(|t| *t > 0),
-        groups: groups
-            .map(|g| g.split('\u{1f}').map(String::from).collect())
-            .unwrap_or_default(),
+        groups: {
+            // Sorted here rather than in SQL, which would sort once per row.
+            let mut names: Vec<String> = groups
+                .map(|g| g.split('\u{1f}').map(String::from).collect())
+                .unwrap_or_default();
+            names.sort();
+            names
+        },
     })
 }
 
@@ -255,11 +260,7 @@ impl Store {
 
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let plan = self.plan(query)?;
-        let (mut where_sql, mut params) = where_clause(app, query, &plan);
-        let (tail, reversed) =
-            page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
-        let sql = format!("SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql}{tail}");
+        let (sql, params, reversed) = self.list_sql(app, query, page)?;
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows: Vec<UserRow> = stmt
             .query_map(params_from_iter(params), read_row)?
@@ -272,12 +273,57 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        let (where_sql, params) = where_clause(app, query, &self.plan(query)?);
-        let sql = format!("SELECT count(*) FROM users u WHERE {where_sql}");
+        let (sql, params) = self.count_sql(app, query)?;
         Ok(self
             .conn
             .prepare_cached(&sql)?
             .query_row(params_from_iter(params), |r| r.get(0))?)
+    }
+
+    /// SQLite's plan for a page of the list and for its count (`EXPLAIN QUERY PLAN`
+    /// details), so that losing an index shows up in tests and diagnostics.
+    pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
+        let (list, list_params, _) = self.list_sql(app, query, page)?;
+        let (count, count_params) = self.count_sql(app, query)?;
+        Ok([
+            self.explain(&list, list_params)?,
+            self.explain(&count, count_params)?,
+        ])
+    }
+
+    fn list_sql(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        page: &Page,
+    ) -> Result<(String, Vec<Value>, bool)> {
+        let plan = self.plan(query)?;
+        let (mut where_sql, mut params) = where_clause(app, query, &plan);
+        let (tail, reversed) =
+            page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
+        let sql = format!("SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql}{tail}");
+        Ok((sql, params, reversed))
+    }
+
+    fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<(String, Vec<Value>)> {
+        let (where_sql, params) = where_clause(app, query, &self.plan(query)?);
+        Ok((
+            format!("SELECT count(*) FROM users u WHERE {where_sql}"),
+            params,
+        ))
+    }
+
+    /// The plan of a literal statement (for diagnostics and tests).
+    pub fn explain_sql(&self, sql: &str) -> Result<String> {
+        self.explain(sql, Vec::new())
+    }
+
+    fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
+        let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let details: Vec<String> = stmt
+            .query_map(params_from_iter(params), |r| r.get::<_, String>(3))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(details.join("\n"))
     }
 
     /// The sizes of the three panes, from counters the triggers keep (no scan).

@@ -50,11 +50,7 @@ pub fn run(
             continue;
         }
         // While work runs off the UI thread, look for its result often.
-        let wait = if app.busy() {
-            BUSY_TICK
-        } else {
-            TICK
-        };
+        let wait = if app.busy() { BUSY_TICK } else { TICK };
         let action = if event::poll(wait)? {
             action_for_event(&app, event::read()?)
         } else {
