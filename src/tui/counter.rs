@@ -3,7 +3,7 @@
 //! waits for it. A newer request interrupts the one in progress.
 
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::Duration;
 
 use rusqlite::InterruptHandle;
@@ -60,9 +60,6 @@ impl MatchCounter {
 
     /// Waits up to `timeout` for a finished count.
     pub fn wait(&self, timeout: Duration) -> Option<(u64, u64)> {
-        match self.results.recv_timeout(timeout) {
-            Ok(result) => Some(result),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        }
+        self.results.recv_timeout(timeout).ok()
     }
 }
