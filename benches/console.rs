@@ -100,7 +100,7 @@ fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples[i].as_secs_f64() * 1000.0
 }
 
-fn report(name: &str, samples: &mut Vec<Duration>) {
+fn report(name: &str, samples: &mut [Duration]) {
     assert!(
         samples.len() >= 200,
         "{name}: only {} samples",
