@@ -120,15 +120,11 @@ fn peak_rss_mb() -> f64 {
 }
 
 /// A five-letter piece of one user's email that few others share.
-fn rare_term(store: &Store, app: xusers::store::AppId, users: u64) -> String {
-    let page = store
-        .list_users(
-            app,
-            &UserQuery::default(),
-            &Page::First((users / 2) as usize),
-        )
+fn rare_term(store: &Store, app: xusers::store::AppId) -> String {
+    let last = store
+        .list_users(app, &UserQuery::default(), &Page::Last(1))
         .unwrap();
-    let email = &page.last().unwrap().email;
+    let email = &last[0].email;
     let at = email.find('@').unwrap();
     email[at.saturating_sub(4)..=at].to_string()
 }
@@ -197,7 +193,7 @@ fn main() {
         console.char('s');
     }
 
-    let rare = rare_term(&console.app.store, app_id, users);
+    let rare = rare_term(&console.app.store, app_id);
     println!("# rare term: {rare}");
     let terms = [
         "ali",
@@ -208,14 +204,28 @@ fn main() {
     ];
     let mut filter = Vec::new();
     let mut counts = Vec::new();
+    let mut first_round = true;
     while filter.len() < 200 {
+        if !filter.is_empty() {
+            first_round = false;
+        }
         for term in terms {
             console.char('/');
+            let mut typed_so_far = String::new();
             for c in term.chars() {
+                typed_so_far.push(c);
                 let typed = Instant::now();
-                filter.push(console.char(c));
+                let shown = console.char(c);
+                filter.push(shown);
                 assert!(console.await_count(), "a count for {term}");
                 counts.push(typed.elapsed());
+                if first_round {
+                    println!(
+                        "# filter {typed_so_far:?}: page {:.1} ms, count {:.1} ms",
+                        shown.as_secs_f64() * 1000.0,
+                        typed.elapsed().as_secs_f64() * 1000.0
+                    );
+                }
             }
             console.key(KeyCode::Esc);
         }

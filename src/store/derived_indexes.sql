@@ -3,6 +3,9 @@
 -- load interrupted half-way is repaired the next time the database is opened.
 
 CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users(app_id, email_key);
+-- The filter's haystack (and scope) beside the default sort: filtered pages sorted by
+-- email, and counts, test rows in this index and read the table only for matches.
+CREATE INDEX IF NOT EXISTS users_search ON users(app_id, email_key, search, group_count);
 CREATE INDEX IF NOT EXISTS users_first ON users(app_id, first_name, id);
 CREATE INDEX IF NOT EXISTS users_last ON users(app_id, last_name, id);
 CREATE INDEX IF NOT EXISTS users_created ON users(app_id, created_at, id);

@@ -1,6 +1,8 @@
 //! Versioned schema, tracked in SQLite's `user_version`, and the derived objects
 //! (indexes, triggers, counters, search index) that can always be rebuilt.
 
+use std::collections::HashMap;
+
 use rusqlite::Connection;
 
 use super::{Result, StoreError};
@@ -20,12 +22,41 @@ const RECOMPUTE: &str = "
         user_count = (SELECT count(*) FROM users u WHERE u.app_id = applications.id),
         grouped_count = (SELECT count(*) FROM users u
                          WHERE u.app_id = applications.id AND u.group_count > 0);
-    DELETE FROM tag_keys;
-    INSERT INTO tag_keys (app_id, key, users)
-        SELECT u.app_id, t.key, count(*) FROM user_tags t JOIN users u ON u.id = t.user_id
-        GROUP BY u.app_id, t.key;
     INSERT INTO users_fts(users_fts) VALUES ('rebuild');
 ";
+
+/// Counts tag-key usage per application: both tables are read in user-id order
+/// and merged, two sequential passes (a join or a `GROUP BY` in SQL would seek or
+/// sort millions of rows).
+fn recount_tag_keys(conn: &Connection) -> Result<()> {
+    let mut usage: HashMap<(i64, String), u64> = HashMap::new();
+    let mut users = conn.prepare("SELECT id, app_id FROM users ORDER BY id")?;
+    let mut users = users.query([])?;
+    let mut tags = conn.prepare("SELECT user_id, key FROM user_tags ORDER BY user_id")?;
+    let mut tags = tags.query([])?;
+    let mut user: Option<(i64, i64)> = None;
+    while let Some(tag) = tags.next()? {
+        let owner: i64 = tag.get(0)?;
+        while user.is_none_or(|(id, _)| id < owner) {
+            match users.next()? {
+                Some(row) => user = Some((row.get(0)?, row.get(1)?)),
+                None => break,
+            }
+        }
+        if let Some((id, app)) = user
+            && id == owner
+        {
+            *usage.entry((app, tag.get(1)?)).or_default() += 1;
+        }
+    }
+    conn.execute("DELETE FROM tag_keys", [])?;
+    let mut insert =
+        conn.prepare("INSERT INTO tag_keys (app_id, key, users) VALUES (?1, ?2, ?3)")?;
+    for ((app, key), users) in usage {
+        insert.execute(rusqlite::params![app, key, users])?;
+    }
+    Ok(())
+}
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -60,6 +91,7 @@ pub fn ensure_derived(conn: &mut Connection) -> Result<()> {
     tx.execute_batch(DERIVED_INDEXES)?;
     if count_triggers(&tx)? < expected {
         tx.execute_batch(RECOMPUTE)?;
+        recount_tag_keys(&tx)?;
         tx.execute_batch(DERIVED_TRIGGERS)?;
     }
     tx.commit()?;

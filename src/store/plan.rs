@@ -28,15 +28,23 @@ impl Plan {
     }
 }
 
-/// The FTS5 query for the searchable terms: each a quoted string, all required.
+/// The FTS5 query for the searchable terms: every trigram of every term, all
+/// required (the index keeps no positions, so a longer term is its trigrams).
 fn fts_query(q: &UserQuery) -> Option<String> {
-    let terms: Vec<String> = q
-        .text
-        .iter()
-        .filter(|t| t.chars().count() >= MIN_SEARCH_CHARS)
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" AND "))
+    let mut trigrams: Vec<String> = Vec::new();
+    for term in &q.text {
+        let chars: Vec<char> = term.chars().collect();
+        for window in chars.windows(MIN_SEARCH_CHARS) {
+            let trigram = format!(
+                "\"{}\"",
+                window.iter().collect::<String>().replace('"', "\"\"")
+            );
+            if !trigrams.contains(&trigram) {
+                trigrams.push(trigram);
+            }
+        }
+    }
+    (!trigrams.is_empty()).then(|| trigrams.join(" AND "))
 }
 
 impl Store {
@@ -74,11 +82,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fts_query_quotes_terms_and_skips_short_ones() {
-        let q = UserQuery::default().filter(r#"al ali "x"y @acme"#);
+    fn fts_query_asks_for_every_trigram_quoted_and_skips_short_terms() {
+        let q = UserQuery::default().filter(r#"al ali "x"y @acme acm"#);
         assert_eq!(
             fts_query(&q).as_deref(),
-            Some(r#""ali" AND """x""y" AND "@acme""#)
+            Some(r#""ali" AND """x""" AND "x""y" AND "@ac" AND "acm" AND "cme""#)
         );
         assert_eq!(fts_query(&UserQuery::default().filter("al b")), None);
     }

@@ -154,12 +154,19 @@ pub struct ScopeCounts {
 }
 
 /// `WHERE` clause (without the keyword) and its parameters for the query's filters.
-pub(crate) fn where_clause(app: AppId, q: &UserQuery, plan: &Plan) -> (String, Vec<Value>) {
-    // With a small set to read, `+` keeps SQLite from walking an app_id index instead.
-    let app_column = if plan.narrow() {
-        "+u.app_id = ?"
-    } else {
+/// `walk_index`: whether SQLite may walk an index starting with `app_id` (a page of a
+/// large set does; reading a small set, or counting a large one in one sequential
+/// scan, must not: `+` rules it out).
+pub(crate) fn where_clause(
+    app: AppId,
+    q: &UserQuery,
+    plan: &Plan,
+    walk_index: bool,
+) -> (String, Vec<Value>) {
+    let app_column = if walk_index {
         "u.app_id = ?"
+    } else {
+        "+u.app_id = ?"
     };
     let mut parts = vec![app_column.to_string()];
     let mut params = vec![Value::Integer(app.0)];
@@ -239,8 +246,14 @@ pub(crate) fn page_clause(
     // `+` keeps SQLite from walking the sort index over every user when the rows
     // come from a small set: sorting that set is cheaper.
     let order = if narrow { "+" } else { "" };
+    // Emails are unique within an application: they need no id to break ties, and
+    // leaving it out lets any index on email give the order.
+    let tie = match sort.field {
+        SortField::Email => String::new(),
+        _ => format!(", u.id {dir}"),
+    };
     (
-        format!(" ORDER BY {order}{col} {dir}, u.id {dir} LIMIT ?"),
+        format!(" ORDER BY {order}{col} {dir}{tie} LIMIT ?"),
         backwards,
     )
 }

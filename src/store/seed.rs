@@ -40,6 +40,9 @@ impl Store {
         migrations::drop_derived(&self.conn)?;
         self.conn
             .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+        // A machine crash mid-load may lose the load, which is then run again; a
+        // killed process loses nothing committed (the OS still writes it out).
+        self.conn.pragma_update(None, "synchronous", "off")?;
         let mut users = users.peekable();
         let mut done = 0u64;
         while users.peek().is_some() {
@@ -85,6 +88,7 @@ impl Store {
         migrations::ensure_derived(&mut self.conn)?;
         self.conn
             .pragma_update(None, "cache_size", -DEFAULT_CACHE_KIB)?;
+        self.conn.pragma_update(None, "synchronous", "normal")?;
         Ok(done)
     }
 }

@@ -1,0 +1,157 @@
+//! Counters, tag-key usage and the search index stay true through every write, and
+//! are rebuilt when a bulk load was cut short.
+
+mod common;
+
+use common::*;
+use xusers::demo::seed_demo;
+use xusers::domain::UserDraft;
+use xusers::store::{Page, Scope, Store, UserQuery};
+
+/// The counts as a scan of the users finds them.
+fn recount(store: &Store, app: xusers::store::AppId) -> (u64, u64, u64) {
+    let count = |scope| {
+        store
+            .list_users(
+                app,
+                &UserQuery {
+                    scope,
+                    ..Default::default()
+                },
+                &Page::First(100_000),
+            )
+            .unwrap()
+            .len() as u64
+    };
+    (
+        count(Scope::All),
+        count(Scope::Grouped),
+        count(Scope::Ungrouped),
+    )
+}
+
+fn counters(store: &Store, app: xusers::store::AppId) -> (u64, u64, u64) {
+    let c = store.scope_counts(app).unwrap();
+    (c.all, c.grouped, c.ungrouped)
+}
+
+#[test]
+fn counters_and_tag_usage_follow_every_write() {
+    let (_dir, mut store, app) = temp_store();
+    group_tree(&mut store, app);
+    let a = add(
+        &mut store,
+        app,
+        UserDraft {
+            groups: vec!["Sales".into()],
+            tags: vec![("plan".into(), "pro".into())],
+            ..draft("a@acme.io")
+        },
+    );
+    let b = add(
+        &mut store,
+        app,
+        UserDraft {
+            tags: vec![("plan".into(), "free".into()), ("phone".into(), "1".into())],
+            ..draft("b@acme.io")
+        },
+    );
+    assert_eq!(counters(&store, app), (2, 1, 1));
+    assert_eq!(counters(&store, app), recount(&store, app));
+    let mut usage = store.tag_key_usage(app, None).unwrap();
+    usage.sort();
+    assert_eq!(usage, [("phone".to_string(), 1), ("plan".to_string(), 2)]);
+
+    // b joins a group, drops a tag and is renamed (the search index follows).
+    let v = store.user(b).unwrap().version;
+    let changes = UserDraft {
+        email: "robert@acme.io".into(),
+        groups: vec!["Support".into()],
+        tags: vec![("plan".into(), "free".into())],
+        ..Default::default()
+    }
+    .validate_changes()
+    .unwrap();
+    store.update_user(app, b, &changes, None, Some(v)).unwrap();
+    assert_eq!(counters(&store, app), (2, 2, 0));
+    assert_eq!(
+        store.tag_key_usage(app, None).unwrap(),
+        [("plan".to_string(), 2)]
+    );
+    let found = |store: &Store, text: &str| {
+        store
+            .list_users(app, &UserQuery::default().filter(text), &Page::First(10))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.email)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found(&store, "robert"), ["robert@acme.io"]);
+    assert!(
+        found(&store, "b@acme").is_empty(),
+        "the old address is gone from search"
+    );
+
+    store.delete_user(a).unwrap();
+    assert_eq!(counters(&store, app), (1, 1, 0));
+    assert_eq!(
+        store.tag_key_usage(app, None).unwrap(),
+        [("plan".to_string(), 1)]
+    );
+    store.delete_user(b).unwrap();
+    assert_eq!(counters(&store, app), (0, 0, 0));
+    assert!(store.tag_key_usage(app, None).unwrap().is_empty());
+    assert!(found(&store, "robert").is_empty());
+}
+
+#[test]
+fn an_interrupted_bulk_load_is_repaired_on_the_next_open() {
+    let (dir, mut store, app) = temp_store();
+    seed_demo(&mut store, app, 500, 1_800_000_000, |_| ()).unwrap();
+    let expected = counters(&store, app);
+    let mut usage = store.tag_key_usage(app, None).unwrap();
+    usage.sort();
+    drop(store);
+    // As a load killed half-way leaves it: no indexes, no triggers, stale counters,
+    // an empty search index.
+    let path = dir.path().join("test.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let derived: Vec<(String, String)> = conn
+        .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('index','trigger') AND sql IS NOT NULL")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(derived.len() > 10);
+    for (kind, name) in &derived {
+        conn.execute_batch(&format!("DROP {kind} {name}")).unwrap();
+    }
+    conn.execute_batch(
+        "UPDATE applications SET user_count = 0, grouped_count = 0;
+         DELETE FROM tag_keys;
+         INSERT INTO users_fts(users_fts) VALUES ('delete-all');",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    assert_eq!(counters(&store, app), expected);
+    assert_eq!(counters(&store, app), recount(&store, app));
+    let mut repaired = store.tag_key_usage(app, None).unwrap();
+    repaired.sort();
+    assert_eq!(repaired, usage);
+    let first = store
+        .list_users(app, &UserQuery::default(), &Page::First(1))
+        .unwrap();
+    let q = UserQuery::default().filter(&first[0].email);
+    assert_eq!(
+        store.list_users(app, &q, &Page::First(5)).unwrap(),
+        first,
+        "search index rebuilt"
+    );
+    let plan = store
+        .explain_sql("SELECT id FROM users WHERE app_id = 1 AND email_key = 'x'")
+        .unwrap();
+    assert!(plan.contains("users_email"), "indexes rebuilt: {plan}");
+}
