@@ -15,27 +15,41 @@ pub struct KeySuggestion {
 /// then the more widely used key, then alphabetical. The key typed exactly is not offered.
 pub fn rank_tag_keys(keys: &[(String, u64)], typed: &str, limit: usize) -> Vec<KeySuggestion> {
     let matcher = SkimMatcherV2::default();
-    let mut scored: Vec<(i64, KeySuggestion)> = keys
+    // Scores first (cheap), positions only for the few that are shown.
+    let mut scored: Vec<(i64, &String, u64)> = keys
         .iter()
-        .filter(|(key, _)| key != typed)
-        .filter_map(|(key, users)| {
-            let (score, matched) = matcher.fuzzy_indices(key, typed)?;
-            Some((
-                score,
-                KeySuggestion {
-                    key: key.clone(),
-                    users: *users,
-                    matched,
-                },
-            ))
-        })
+        .filter(|(key, _)| key != typed && holds_in_order(key, typed))
+        .filter_map(|(key, users)| Some((matcher.fuzzy_match(key, typed)?, key, *users)))
         .collect();
-    scored.sort_by(|(sa, a), (sb, b)| {
-        sb.cmp(sa)
-            .then(b.users.cmp(&a.users))
-            .then_with(|| a.key.cmp(&b.key))
-    });
-    scored.into_iter().take(limit).map(|(_, s)| s).collect()
+    let by_rank = |a: &(i64, &String, u64), b: &(i64, &String, u64)| {
+        b.0.cmp(&a.0).then(b.2.cmp(&a.2)).then_with(|| a.1.cmp(b.1))
+    };
+    if scored.len() > limit && limit > 0 {
+        scored.select_nth_unstable_by(limit - 1, by_rank);
+        scored.truncate(limit);
+    }
+    scored.sort_by(by_rank);
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, key, users)| KeySuggestion {
+            key: key.clone(),
+            users,
+            matched: matcher
+                .fuzzy_indices(key, typed)
+                .map(|(_, m)| m)
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Whether every character of `typed` appears in `key` in order, ignoring ASCII
+/// case: what any fuzzy match needs, checked far faster than scoring.
+fn holds_in_order(key: &str, typed: &str) -> bool {
+    let mut rest = key.chars();
+    typed
+        .chars()
+        .all(|t| rest.any(|k| k.eq_ignore_ascii_case(&t)))
 }
 
 #[cfg(test)]
@@ -80,6 +94,24 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].key, "phone");
         assert_eq!(s[1].key, "plan");
+    }
+
+    #[test]
+    fn order_check_never_drops_a_real_match() {
+        let matcher = SkimMatcherV2::default();
+        for (key, typed) in [
+            ("phone", "pn"),
+            ("phone", "np"),
+            ("Stripe_ID", "sid"),
+            ("plan", "PL"),
+            ("ext_0042", "e42"),
+        ] {
+            if matcher.fuzzy_match(key, typed).is_some() {
+                assert!(holds_in_order(key, typed), "{key} {typed}");
+            }
+        }
+        assert!(!holds_in_order("phone", "np"));
+        assert!(!holds_in_order("plan", "plx"));
     }
 
     #[test]
