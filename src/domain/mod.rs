@@ -13,7 +13,7 @@ pub use email::{Email, email_key};
 pub use error::{Errors, Field, FieldError};
 pub use group::creates_cycle;
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Password};
-pub use suggest::{KeySuggestion, rank_tag_keys};
+pub use suggest::{KeySuggestion, holds_in_order, rank_tag_keys};
 pub use tag::{TagKey, is_key_char, tag_value};
 pub use text::{MAX_TEXT_CHARS, optional_text, required_text};
 pub use user::{NewUser, Profile, UserChanges, UserDraft};

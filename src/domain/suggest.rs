@@ -13,11 +13,15 @@ pub struct KeySuggestion {
 
 /// Ranks `keys` (with their user counts) against `typed`: best fuzzy match first,
 /// then the more widely used key, then alphabetical. The key typed exactly is not offered.
-pub fn rank_tag_keys(keys: &[(String, u64)], typed: &str, limit: usize) -> Vec<KeySuggestion> {
+pub fn rank_tag_keys<'a>(
+    keys: impl IntoIterator<Item = &'a (String, u64)>,
+    typed: &str,
+    limit: usize,
+) -> Vec<KeySuggestion> {
     let matcher = SkimMatcherV2::default();
     // Scores first (cheap), positions only for the few that are shown.
     let mut scored: Vec<(i64, &String, u64)> = keys
-        .iter()
+        .into_iter()
         .filter(|(key, _)| key != typed && holds_in_order(key, typed))
         .filter_map(|(key, users)| Some((matcher.fuzzy_match(key, typed)?, key, *users)))
         .collect();
@@ -45,7 +49,7 @@ pub fn rank_tag_keys(keys: &[(String, u64)], typed: &str, limit: usize) -> Vec<K
 
 /// Whether every character of `typed` appears in `key` in order, ignoring ASCII
 /// case: what any fuzzy match needs, checked far faster than scoring.
-fn holds_in_order(key: &str, typed: &str) -> bool {
+pub fn holds_in_order(key: &str, typed: &str) -> bool {
     let mut rest = key.chars();
     typed
         .chars()

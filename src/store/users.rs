@@ -4,7 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::groups::group_id;
-use super::plan::Plan;
+use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
@@ -298,7 +298,7 @@ impl Store {
         query: &UserQuery,
         page: &Page,
     ) -> Result<(String, Vec<Value>, bool)> {
-        let plan = self.plan(query)?;
+        let plan = self.plan(query, FEW_FOR_PAGE)?;
         let (mut where_sql, mut params) = where_clause(app, query, &plan, !plan.narrow());
         let (tail, reversed) =
             page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
@@ -311,7 +311,7 @@ impl Store {
     }
 
     fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<(String, Vec<Value>)> {
-        let plan = self.plan(query)?;
+        let plan = self.plan(query, FEW_FOR_COUNT)?;
         let index = scan_index(query, &plan);
         let (where_sql, params) = where_clause(app, query, &plan, !index.is_empty());
         Ok((

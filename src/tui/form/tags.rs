@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use tui_input::Input;
 
-use crate::domain::{KeySuggestion, TagKey, rank_tag_keys};
+use crate::domain::{KeySuggestion, TagKey, holds_in_order, rank_tag_keys};
 
 /// How many suggestions the popup shows.
 pub const SUGGESTIONS: usize = 6;
@@ -41,6 +41,10 @@ pub struct TagEditor {
     pub column: TagColumn,
     /// Keys used on other users with their user counts, loaded once when the form opens.
     pub known_keys: Vec<(String, u64)>,
+    /// Indices of the known keys that could match what is typed, and what that was:
+    /// typing on only narrows them, so each keystroke looks at fewer keys.
+    pool: Vec<usize>,
+    pool_for: String,
     pub suggestions: Vec<KeySuggestion>,
     /// Which suggestion `↑↓` has chosen.
     pub chosen: usize,
@@ -57,6 +61,8 @@ impl TagEditor {
             row: 0,
             column: TagColumn::Key,
             known_keys,
+            pool: Vec::new(),
+            pool_for: String::new(),
             suggestions: Vec::new(),
             chosen: 0,
         }
@@ -75,15 +81,34 @@ impl TagEditor {
         self.chosen = 0;
         self.suggestions = match self.column {
             TagColumn::Key => {
-                let typed = self.rows[self.row].key.value();
+                let typed = self.rows[self.row].key.value().to_string();
                 if typed.is_empty() {
                     Vec::new()
                 } else {
-                    rank_tag_keys(&self.known_keys, typed, SUGGESTIONS)
+                    self.narrow_pool(&typed);
+                    let keys = self.pool.iter().map(|&i| &self.known_keys[i]);
+                    rank_tag_keys(keys, &typed, SUGGESTIONS)
                 }
             }
             TagColumn::Value => Vec::new(),
         };
+    }
+
+    fn narrow_pool(&mut self, typed: &str) {
+        let extends = !self.pool_for.is_empty() && typed.starts_with(&self.pool_for);
+        let keys = &self.known_keys;
+        self.pool = if extends {
+            self.pool
+                .iter()
+                .copied()
+                .filter(|&i| holds_in_order(&keys[i].0, typed))
+                .collect()
+        } else {
+            (0..keys.len())
+                .filter(|&i| holds_in_order(&keys[i].0, typed))
+                .collect()
+        };
+        self.pool_for = typed.to_string();
     }
 
     pub fn dismiss(&mut self) {
@@ -195,6 +220,12 @@ mod tests {
         typed(&mut e, "pn");
         let keys: Vec<&str> = e.suggestions.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(keys, ["phone", "plan"]);
+        // Deleting widens the suggestions again.
+        e.current().handle(tui_input::InputRequest::DeletePrevChar);
+        e.suggest();
+        let keys: Vec<&str> = e.suggestions.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys.len(), 3, "{keys:?}");
+        typed(&mut e, "n");
         e.choose(1);
         assert!(e.accept());
         assert_eq!(e.rows[0].key.value(), "plan");

@@ -21,8 +21,11 @@ pub fn view(app: &App, frame: &mut Frame) {
     let areas = Areas::new((frame.area().width, frame.area().height));
     header::draw(app, frame, areas.header);
     tabs::draw(app, frame, areas.tabs);
-    user_list::draw(app, frame, areas.table);
-    filter::draw(app, frame, areas.filter);
+    // The form covers the list: drawing the list under it would be wasted work.
+    if app.form.is_none() {
+        user_list::draw(app, frame, areas.table);
+        filter::draw(app, frame, areas.filter);
+    }
     footer::draw_status(app, frame, areas.status);
     footer::draw_hints(app, frame, areas.footer);
     if let Some(form) = &app.form {
