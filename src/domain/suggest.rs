@@ -144,10 +144,18 @@ mod tests {
         let mut keys: Vec<(String, u64)> = (0..5_000).map(|k| (format!("ext_{k:04}"), 1)).collect();
         keys.push(("rare_e_x_t".into(), 1));
         keys.push(("popular_ext".into(), 500));
-        let s = rank_tag_keys(&keys, "ext", 6);
-        assert_eq!(s.len(), 6);
-        assert!(s.iter().all(|k| k.key.contains("ext")), "{s:?}");
-        assert!(s.iter().any(|k| k.key == "popular_ext"), "{s:?}");
+        let s = rank_tag_keys(&keys, "ext", 1_000);
+        assert_eq!(s.len(), SHORTLIST, "only the shortlist is scored");
+        assert!(
+            s.iter().all(|k| k.key.contains("ext")),
+            "one piece first: {s:?}"
+        );
+        assert!(
+            s.iter().any(|k| k.key == "popular_ext"),
+            "the most used is kept"
+        );
+        // With few candidates nothing is cut.
+        assert_eq!(rank_tag_keys(&keys[..10], "ext", 1_000).len(), 10);
     }
 
     #[test]
