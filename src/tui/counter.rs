@@ -10,6 +10,9 @@ use rusqlite::InterruptHandle;
 
 use crate::store::{AppId, Result, Store, UserQuery};
 
+/// How long a request waits for a newer one before counting starts.
+const SETTLE: Duration = Duration::from_millis(15);
+
 pub struct MatchCounter {
     requests: Sender<(u64, AppId, UserQuery)>,
     results: Receiver<(u64, u64)>,
@@ -25,8 +28,10 @@ impl MatchCounter {
         let (outbox, results) = mpsc::channel();
         std::thread::spawn(move || {
             while let Ok(mut request) = inbox.recv() {
-                // Only the newest request matters.
-                while let Ok(newer) = inbox.try_recv() {
+                // Only the newest request matters; waiting a moment for it also leaves
+                // the cores to the page the keystroke asked for, and skips counts for
+                // keys typed in quick succession.
+                while let Ok(newer) = inbox.recv_timeout(SETTLE) {
                     request = newer;
                 }
                 let (generation, app, query) = request;
