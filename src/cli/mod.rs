@@ -156,13 +156,23 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             crate::tui::run(store, app, db).map_err(|e| Failure::runtime(e.to_string()))
         }
         Some(Command::Demo { users }) => {
-            let bar = indicatif::ProgressBar::new(users);
+            let bar = indicatif::ProgressBar::new(users).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} users  {elapsed} {msg}",
+                )
+                .expect("a valid template"),
+            );
             let n = seed_demo(
                 &mut store,
                 app.id,
                 users,
                 crate::store::unix_now(),
-                |done| bar.set_position(done),
+                |done| {
+                    bar.set_position(done);
+                    if done == users {
+                        bar.set_message("building indexes and the search index…");
+                    }
+                },
             )?;
             bar.finish_and_clear();
             println!(
