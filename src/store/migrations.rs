@@ -16,8 +16,9 @@ const DERIVED_INDEXES: &str = include_str!("derived_indexes.sql");
 const DERIVED_TRIGGERS: &str = include_str!("derived_triggers.sql");
 
 /// Recomputes what the triggers maintain, for when they were not there to do it.
+/// (`users.group_count` needs no recount: the only writer without triggers, the bulk
+/// load, writes each user's count with the user.)
 const RECOMPUTE: &str = "
-    UPDATE users SET group_count = (SELECT count(*) FROM memberships m WHERE m.user_id = users.id);
     UPDATE applications SET
         user_count = (SELECT count(*) FROM users u WHERE u.app_id = applications.id),
         grouped_count = (SELECT count(*) FROM users u
