@@ -69,6 +69,10 @@ impl StoreError {
     }
 }
 
+/// Page cache per connection, in KiB: enough to keep most index pages a filter walks
+/// between keystrokes, small enough that memory hardly grows with the database.
+pub(crate) const CACHE_KIB: i64 = 4 * 1024;
+
 /// How long a write waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -94,6 +98,7 @@ impl Store {
 
     fn setup(mut conn: Connection) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "journal_mode", "wal")?;
         conn.pragma_update(None, "synchronous", "normal")?;
@@ -116,6 +121,11 @@ impl Store {
             .path()
             .filter(|p| !p.is_empty())
             .map(std::path::PathBuf::from)
+    }
+
+    /// Sets this connection's page cache (a connection that only scans needs little).
+    pub fn set_cache_kib(&self, kib: i64) -> Result<()> {
+        Ok(self.conn.pragma_update(None, "cache_size", -kib)?)
     }
 
     /// Lets another thread cancel this connection's running query.

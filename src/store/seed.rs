@@ -21,9 +21,8 @@ pub struct SeedUser {
 /// interrupted seed keeps most of its work.
 const BATCH: usize = 10_000;
 
-/// Page cache while bulk loading, and the usual one (SQLite's default), in KiB.
+/// Page cache while bulk loading, in KiB.
 const BULK_CACHE_KIB: i64 = 256 * 1024;
-const DEFAULT_CACHE_KIB: i64 = 2_000;
 
 impl Store {
     /// Inserts many users sharing one password hash with prepared statements in
@@ -87,7 +86,7 @@ impl Store {
         }
         migrations::ensure_derived(&mut self.conn)?;
         self.conn
-            .pragma_update(None, "cache_size", -DEFAULT_CACHE_KIB)?;
+            .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
         self.conn.pragma_update(None, "synchronous", "normal")?;
         Ok(done)
     }

@@ -10,6 +10,8 @@ use rusqlite::InterruptHandle;
 
 use crate::store::{AppId, Result, Store, UserQuery};
 
+const SCAN_CACHE_KIB: i64 = 512;
+
 /// How long a request waits for a newer one before counting starts.
 const SETTLE: Duration = Duration::from_millis(15);
 
@@ -23,6 +25,8 @@ pub struct MatchCounter {
 impl MatchCounter {
     pub fn start(path: &Path) -> Result<MatchCounter> {
         let store = Store::open(path)?;
+        // Counting scans: a page cache would only hold pages it never reads again.
+        store.set_cache_kib(SCAN_CACHE_KIB)?;
         let interrupt = store.interrupt_handle();
         let (requests, inbox) = mpsc::channel::<(u64, AppId, UserQuery)>();
         let (outbox, results) = mpsc::channel();
