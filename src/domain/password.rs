@@ -1,7 +1,7 @@
 use std::fmt;
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
-pub const MAX_PASSWORD_CHARS: usize = 1024;
+const MIN_PASSWORD_CHARS: usize = 8;
+const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// A plaintext password that meets the length rule. Never trimmed or truncated, and
 /// never printed: `Debug` hides it.

@@ -23,7 +23,7 @@ impl TagKey {
     }
 }
 
-pub fn is_key_char(c: char) -> bool {
+fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 

@@ -10,7 +10,7 @@ use super::{Result, StoreError};
 /// Each entry upgrades the schema by one version; never edit a released one.
 const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
 
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const DERIVED_INDEXES: &str = include_str!("derived_indexes.sql");
 const DERIVED_TRIGGERS: &str = include_str!("derived_triggers.sql");

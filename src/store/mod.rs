@@ -21,7 +21,6 @@ use crate::domain::FieldError;
 pub use apps::{AppId, Application};
 pub use devices::ReachedDevice;
 pub use groups::Group;
-pub use migrations::SCHEMA_VERSION;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use users::{User, UserId, UserRow};

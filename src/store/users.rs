@@ -16,12 +16,6 @@ use crate::domain::{Email, Field, FieldError, NewUser, Profile, UserChanges, ema
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(pub(crate) i64);
 
-impl UserId {
-    pub fn get(self) -> i64 {
-        self.0
-    }
-}
-
 /// One line of a user list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRow {

@@ -32,11 +32,6 @@ impl UserList {
         &self.rows[self.top.min(end)..end]
     }
 
-    /// Whether the first loaded row is the first row of the list.
-    pub fn at_start(&self) -> bool {
-        self.at_start
-    }
-
     pub fn load_first(
         &mut self,
         store: &Store,
