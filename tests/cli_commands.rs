@@ -299,6 +299,17 @@ fn applications_keep_their_users_apart() {
     let shop = env.json(&["--app", "shop", "users", "list", "--format", "json"]);
     assert_eq!(shop.as_array().unwrap().len(), 1);
     env.login("ann@acme.io", "other password").code(1);
+    // Reading a mistyped application reports it and creates nothing.
+    env.cmd()
+        .args(["--app", "shpo", "users", "list"])
+        .assert()
+        .code(1)
+        .stderr("xusers: no such application: shpo\n");
+    let apps: i64 = rusqlite::Connection::open(env.db())
+        .unwrap()
+        .query_row("SELECT count(*) FROM applications", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(apps, 2, "default and shop");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
-use crate::store::{Store, StoreError};
+use crate::store::{DEFAULT_APP, Store, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,7 +24,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "XUSERS_DB", value_name = "PATH")]
     db: Option<PathBuf>,
     /// The application whose users to manage
-    #[arg(long, global = true, default_value = "default", value_name = "NAME")]
+    #[arg(long, global = true, default_value = DEFAULT_APP, value_name = "NAME")]
     app: String,
     /// Open the console on the demo database (created and seeded on first use)
     #[arg(long, conflicts_with = "db")]
@@ -136,7 +136,18 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let fresh_demo = cli.demo && !db.exists();
     let mut store = Store::open(&db)
         .map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
-    let app = store.application(&cli.app)?;
+    // The default application, the console and commands that add users create the
+    // application on first use; the others only read it.
+    let creates = cli.app == DEFAULT_APP
+        || matches!(
+            cli.command,
+            None | Some(Command::Demo { .. }) | Some(Command::Users(users::UsersCommand::Add(_)))
+        );
+    let app = if creates {
+        store.application(&cli.app)?
+    } else {
+        store.existing_application(&cli.app)?
+    };
     if fresh_demo {
         seed_demo(
             &mut store,

@@ -3,6 +3,9 @@ use rusqlite::{OptionalExtension, params};
 use super::{Result, Store, StoreError};
 use crate::domain::Field;
 
+/// The application used when none is named.
+pub const DEFAULT_APP: &str = "default";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AppId(pub(crate) i64);
 
@@ -23,17 +26,26 @@ impl Store {
             "INSERT INTO applications (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
             [&name],
         )?;
-        Ok(self.conn.query_row(
-            "SELECT id, name, user_limit FROM applications WHERE name = ?1",
-            [&name],
-            |r| {
-                Ok(Application {
-                    id: AppId(r.get(0)?),
-                    name: r.get(1)?,
-                    user_limit: r.get(2)?,
-                })
-            },
-        )?)
+        self.existing_application(&name)
+    }
+
+    /// The application called `name`, which must exist (reads never create one, so a
+    /// mistyped `--app` is reported instead of showing an empty application).
+    pub fn existing_application(&self, name: &str) -> Result<Application> {
+        self.conn
+            .query_row(
+                "SELECT id, name, user_limit FROM applications WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(Application {
+                        id: AppId(r.get(0)?),
+                        name: r.get(1)?,
+                        user_limit: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("application", name))
     }
 
     pub fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::domain::FieldError;
 
-pub use apps::{AppId, Application};
+pub use apps::{AppId, Application, DEFAULT_APP};
 pub use devices::ReachedDevice;
 pub use groups::Group;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
