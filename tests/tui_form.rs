@@ -185,8 +185,9 @@ fn every_inline_error_at_once() {
     app.store
         .set_user_limit(app.application.id, Some(60))
         .unwrap();
+    let taken = app.list.rows[0].email.to_uppercase();
     keys(&mut app, "a");
-    type_text(&mut app, "not-an-email");
+    type_text(&mut app, &taken);
     tab(&mut app, 1);
     type_text(&mut app, "short");
     tab(&mut app, 4);
@@ -203,33 +204,33 @@ fn every_inline_error_at_once() {
         60,
         "nothing written"
     );
-    let syntax = screen(&app);
-    assert!(
-        syntax.contains("✗ must look like name@example.com"),
-        "{syntax}"
+    let all = screen(&app);
+    for problem in [
+        "✗ already used by another user of this application",
+        "✗ must be at least 8 characters (has 5)",
+        "key may only hold",
+        "'plan' is already on row 2",
+        "✗ the application's user limit of 60 is reached",
+    ] {
+        assert!(all.contains(problem), "{problem}\n{all}");
+    }
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        "5 problem(s) to fix before saving"
     );
-    assert!(syntax.contains("✗ must be at least 8 characters (has 5)"));
-    assert!(syntax.contains("key may only hold"));
-    assert!(syntax.contains("'plan' is already on row 2"));
-    assert_snapshot!("inline_errors_syntax", syntax);
+    assert_snapshot!("inline_errors_all_at_once", all);
 
-    // Now a well-formed user whose email exists, past the user limit.
-    let taken = app.list.rows[0].email.to_uppercase();
+    // The other email error: not an address at all.
     let form = app.form.as_mut().unwrap();
-    form.email = taken.as_str().into();
-    form.password = "long enough".into();
-    form.tags.rows.truncate(2);
-    form.tags.rows[0].key = "phone".into();
+    form.email = "not-an-email".into();
     form.focus = FormFocus::Email;
     ctrl(&mut app, 's');
-    finish_background(&mut app);
-    let store_errors = screen(&app);
+    let invalid = screen(&app);
     assert!(
-        store_errors.contains("already used by another user"),
-        "{store_errors}"
+        invalid.contains("✗ must look like name@example.com"),
+        "{invalid}"
     );
-    assert!(store_errors.contains("user limit of 60 is reached"));
-    assert_snapshot!("inline_errors_from_the_store", store_errors);
+    assert_snapshot!("inline_error_invalid_email", invalid);
     assert_eq!(app.store.scope_counts(app.application.id).unwrap().all, 60);
 }
 

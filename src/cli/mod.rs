@@ -3,6 +3,7 @@
 
 mod output;
 mod paths;
+mod user_edit;
 mod users;
 
 use std::io::{IsTerminal, Read};
@@ -57,6 +58,11 @@ enum Command {
     /// End sessions
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +131,11 @@ impl From<std::io::Error> for Failure {
 }
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    if let Some(Command::Completions { shell }) = cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "xusers", &mut std::io::stdout());
+        return Ok(());
+    }
     let db = if cli.demo {
         paths::data_file("demo.db")?
     } else {
@@ -205,6 +216,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let id = store.authenticate(app.id, &token)?;
             output::print_json(&output::UserJson::from_user(store.user(id)?))
         }
+        Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
         Some(Command::Tokens(TokensCommand::Invalidate(args))) => {
             let (n, whom) = match args.email {
                 Some(email) => {

@@ -1,6 +1,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{UserJson, print_json, print_users_table};
+use super::user_edit::{DeleteArgs, GetArgs, SetArgs, delete, get, set};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::UserDraft;
@@ -14,6 +15,12 @@ pub enum UsersCommand {
     List(ListArgs),
     /// Add a user; the password is read from standard input
     Add(AddArgs),
+    /// Show one user's whole profile, with the devices reached through groups
+    Get(GetArgs),
+    /// Change a user's email, names, groups, tags or password
+    Set(SetArgs),
+    /// Delete users with their memberships, tags and tokens (all or none)
+    Delete(DeleteArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -76,7 +83,7 @@ fn parse_sort(s: &str) -> Result<SortField, String> {
     })
 }
 
-fn parse_tag(s: &str) -> Result<(String, String), String> {
+pub(super) fn parse_tag(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| format!("'{s}' must be KEY=VALUE"))
@@ -88,6 +95,9 @@ pub fn run(store: &mut Store, app: &Application, cmd: UsersCommand) -> Result<()
     match cmd {
         UsersCommand::List(args) => list(store, app, args),
         UsersCommand::Add(args) => add(store, app, args),
+        UsersCommand::Get(args) => get(store, app, args),
+        UsersCommand::Set(args) => set(store, app, args),
+        UsersCommand::Delete(args) => delete(store, app, args),
     }
 }
 
@@ -155,7 +165,7 @@ fn add(store: &mut Store, app: &Application, args: AddArgs) -> Result<(), Failur
     };
     let user = draft
         .validate_new()
-        .map_err(crate::store::StoreError::Invalid)?;
+        .map_err(|broken| store.draft_problems(app.id, &draft, None, broken))?;
     let hash = PasswordHash::new(&user.password);
     store.create_user(app.id, &user, &hash)?;
     println!("Added {}", user.email);

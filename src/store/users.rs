@@ -11,7 +11,9 @@ use super::{
     UserQuery, unix_now,
 };
 use crate::auth::PasswordHash;
-use crate::domain::{Email, Field, FieldError, NewUser, Profile, UserChanges, email_key};
+use crate::domain::{
+    Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(pub(crate) i64);
@@ -96,22 +98,7 @@ impl Store {
         hash: &PasswordHash,
     ) -> Result<UserId> {
         let tx = self.conn.transaction()?;
-        let mut errors = Vec::new();
-        if let Some(limit) = Store::user_limit(&tx, app)? {
-            let count: u64 = tx.query_row(
-                "SELECT user_count FROM applications WHERE id = ?1",
-                [app.0],
-                |r| r.get(0),
-            )?;
-            if count >= limit {
-                errors.push(FieldError::new(
-                    Field::Record,
-                    format!("the application's user limit of {limit} is reached"),
-                ));
-            }
-        }
-        check_email_free(&tx, app, &user.email, None, &mut errors)?;
-        let groups = resolve_groups(&tx, app, &user.profile, &mut errors)?;
+        let (errors, groups) = conflicts(&tx, app, Some(&user.email), &user.profile.groups, None)?;
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
@@ -160,9 +147,13 @@ impl Store {
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict);
         }
-        let mut errors = Vec::new();
-        check_email_free(&tx, app, &changes.email, Some(id), &mut errors)?;
-        let groups = resolve_groups(&tx, app, &changes.profile, &mut errors)?;
+        let (errors, groups) = conflicts(
+            &tx,
+            app,
+            Some(&changes.email),
+            &changes.profile.groups,
+            Some(id),
+        )?;
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
@@ -198,12 +189,20 @@ impl Store {
     /// Removes the user with their memberships, tags and tokens, atomically. The
     /// children go first so that the triggers keeping counts still see the user.
     pub fn delete_user(&mut self, id: UserId) -> Result<()> {
+        self.delete_users(&[id])
+    }
+
+    /// Deletes several users in one transaction: all of them, or none when one is
+    /// missing.
+    pub fn delete_users(&mut self, ids: &[UserId]) -> Result<()> {
         let tx = self.conn.transaction()?;
-        for child in ["memberships", "user_tags", "tokens"] {
-            tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
-        }
-        if tx.execute("DELETE FROM users WHERE id = ?1", [id.0])? == 0 {
-            return Err(StoreError::not_found("user", id.0.to_string()));
+        for id in ids {
+            for child in ["memberships", "user_tags", "tokens"] {
+                tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
+            }
+            if tx.execute("DELETE FROM users WHERE id = ?1", [id.0])? == 0 {
+                return Err(StoreError::not_found("user", id.0.to_string()));
+            }
         }
         tx.commit()?;
         Ok(())
@@ -359,32 +358,42 @@ pub(crate) fn find_user_id(conn: &Connection, app: AppId, email: &str) -> Result
         .optional()?)
 }
 
-fn check_email_free(
+/// What only the database can refuse: a full application (when adding), an email
+/// another user has, unknown groups. Returns the problems and the groups' ids.
+fn conflicts(
     conn: &Connection,
     app: AppId,
-    email: &Email,
-    except: Option<UserId>,
-    errors: &mut Vec<FieldError>,
-) -> Result<()> {
-    if let Some(other) = find_user_id(conn, app, email.as_str())?
-        && Some(other) != except
+    email: Option<&Email>,
+    groups: &[String],
+    editing: Option<UserId>,
+) -> Result<(Vec<FieldError>, Vec<i64>)> {
+    let mut errors = Vec::new();
+    if editing.is_none()
+        && let Some(limit) = Store::user_limit(conn, app)?
+    {
+        let count: u64 = conn.query_row(
+            "SELECT user_count FROM applications WHERE id = ?1",
+            [app.0],
+            |r| r.get(0),
+        )?;
+        if count >= limit {
+            errors.push(FieldError::new(
+                Field::Record,
+                format!("the application's user limit of {limit} is reached"),
+            ));
+        }
+    }
+    if let Some(email) = email
+        && let Some(other) = find_user_id(conn, app, email.as_str())?
+        && Some(other) != editing
     {
         errors.push(FieldError::new(
             Field::Email,
             "already used by another user of this application",
         ));
     }
-    Ok(())
-}
-
-fn resolve_groups(
-    conn: &Connection,
-    app: AppId,
-    profile: &Profile,
-    errors: &mut Vec<FieldError>,
-) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
-    for name in &profile.groups {
+    for name in groups {
         match group_id(conn, app, name) {
             Ok(id) => ids.push(id),
             Err(StoreError::NotFound { .. }) => errors.push(FieldError::new(
@@ -394,7 +403,34 @@ fn resolve_groups(
             Err(e) => return Err(e),
         }
     }
-    Ok(ids)
+    Ok((errors, ids))
+}
+
+impl Store {
+    /// Every problem with a draft: its own rules broken and, for the fields that do
+    /// pass them, what the database would refuse, so that all are reported at once.
+    pub fn draft_problems(
+        &self,
+        app: AppId,
+        draft: &UserDraft,
+        editing: Option<UserId>,
+        mut broken: Vec<FieldError>,
+    ) -> StoreError {
+        let email = Email::parse(&draft.email).ok();
+        let groups: Vec<String> = draft
+            .groups
+            .iter()
+            .map(|g| g.trim().to_string())
+            .filter(|g| !g.is_empty())
+            .collect();
+        match conflicts(&self.conn, app, email.as_ref(), &groups, editing) {
+            Ok((found, _)) => {
+                broken.extend(found);
+                StoreError::Invalid(broken)
+            }
+            Err(e) => e,
+        }
+    }
 }
 
 fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile) -> Result<()> {

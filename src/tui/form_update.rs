@@ -195,11 +195,21 @@ fn start_save(app: &mut App) -> Result<()> {
     let draft = form.draft();
     let password = match validated_password(&form.mode, &draft) {
         Ok(password) => password,
-        Err(errors) => {
-            let n = errors.len();
-            form.errors = errors;
-            app.error(format!("{n} problem(s) to fix before saving"));
-            return Ok(());
+        Err(broken) => {
+            let editing = match form.mode {
+                FormMode::Edit { id, .. } => Some(id),
+                FormMode::Add => None,
+            };
+            return match app
+                .store
+                .draft_problems(app.application.id, &draft, editing, broken)
+            {
+                StoreError::Invalid(errors) => {
+                    show_problems(app, errors);
+                    Ok(())
+                }
+                other => Err(other),
+            };
         }
     };
     form.errors.clear();
@@ -252,9 +262,7 @@ fn finish_save(app: &mut App, hash: Option<PasswordHash>) -> Result<()> {
     match written {
         Ok(id) => saved(app, id, draft.email.trim()),
         Err(StoreError::Invalid(errors)) => {
-            let n = errors.len();
-            form.errors = errors;
-            app.error(format!("{n} problem(s) to fix before saving"));
+            show_problems(app, errors);
             Ok(())
         }
         Err(StoreError::Conflict) => {
@@ -271,6 +279,15 @@ fn finish_save(app: &mut App, hash: Option<PasswordHash>) -> Result<()> {
         }
         Err(other) => Err(other),
     }
+}
+
+/// Shows every problem beside its field; nothing was written.
+fn show_problems(app: &mut App, errors: Vec<crate::domain::FieldError>) {
+    let n = errors.len();
+    if let Some(form) = app.form.as_mut() {
+        form.errors = errors;
+    }
+    app.error(format!("{n} problem(s) to fix before saving"));
 }
 
 /// Closes the form and shows the saved user selected in the list.

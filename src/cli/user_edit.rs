@@ -1,0 +1,182 @@
+//! `users get`, `users set` and `users delete`: one user's whole profile, edits to it,
+//! and deletion.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Args;
+use serde::Serialize;
+
+use super::output::{UserJson, print_json, rfc3339};
+use super::{Failure, Format, read_password};
+use crate::auth::PasswordHash;
+use crate::domain::UserDraft;
+use crate::inert::inert;
+use crate::store::{Application, ReachedDevice, Store, User, UserId};
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    email: String,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    email: String,
+    /// A new email address
+    #[arg(long = "email", value_name = "NEW")]
+    new_email: Option<String>,
+    /// A new first name ("" clears it)
+    #[arg(long, value_name = "F")]
+    first: Option<String>,
+    /// A new last name ("" clears it)
+    #[arg(long, value_name = "L")]
+    last: Option<String>,
+    /// Join a group; repeatable
+    #[arg(long, value_name = "G")]
+    add_group: Vec<String>,
+    /// Leave a group; repeatable
+    #[arg(long, value_name = "G")]
+    remove_group: Vec<String>,
+    /// Set a tag, KEY=VALUE; repeatable
+    #[arg(long, value_name = "K=V", value_parser = super::users::parse_tag)]
+    tag: Vec<(String, String)>,
+    /// Remove a tag; repeatable
+    #[arg(long, value_name = "K")]
+    untag: Vec<String>,
+    /// Read a new password from standard input (ends the user's sessions)
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[arg(required = true)]
+    emails: Vec<String>,
+    /// Do not ask (required when not on a terminal)
+    #[arg(long)]
+    yes: bool,
+}
+
+/// `users get --format json`: the list's user object plus the devices reached.
+#[derive(Serialize)]
+struct ProfileJson {
+    #[serde(flatten)]
+    user: UserJson,
+    devices: Vec<DeviceJson>,
+}
+
+#[derive(Serialize)]
+struct DeviceJson {
+    name: String,
+    via_group: String,
+}
+
+pub fn get(store: &Store, app: &Application, args: GetArgs) -> Result<(), Failure> {
+    let id = store.find_user(app.id, &args.email)?;
+    let user = store.user(id)?;
+    let devices = store.user_devices(id)?;
+    match args.format {
+        Format::Json => print_json(&ProfileJson {
+            user: UserJson::from_user(user),
+            devices: devices
+                .into_iter()
+                .map(|d| DeviceJson {
+                    name: d.device,
+                    via_group: d.via_group,
+                })
+                .collect(),
+        }),
+        Format::Table => {
+            print_profile(&user, &devices);
+            Ok(())
+        }
+    }
+}
+
+fn print_profile(user: &User, devices: &[ReachedDevice]) {
+    let or_none = |s: &Option<String>| s.as_deref().map_or("-".into(), |s| inert(s).into_owned());
+    let tags: Vec<String> = user
+        .tags
+        .iter()
+        .map(|(k, v)| format!("{k}={}", inert(v)))
+        .collect();
+    let reached: Vec<String> = devices
+        .iter()
+        .map(|d| format!("{} (via {})", inert(&d.device), inert(&d.via_group)))
+        .collect();
+    let rows = [
+        ("email", inert(&user.email).into_owned()),
+        ("first name", or_none(&user.first_name)),
+        ("last name", or_none(&user.last_name)),
+        ("groups", inert(&user.groups.join(", ")).into_owned()),
+        ("tags", tags.join(", ")),
+        ("devices", reached.join(", ")),
+        ("created", rfc3339(user.created_at)),
+        (
+            "last login",
+            user.last_login.map_or("never".into(), rfc3339),
+        ),
+    ];
+    for (label, value) in rows {
+        println!("{label:<11} {value}");
+    }
+}
+
+pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Failure> {
+    let id = store.find_user(app.id, &args.email)?;
+    let user = store.user(id)?;
+    let mut groups = user.groups.clone();
+    groups.retain(|g| !args.remove_group.contains(g));
+    groups.extend(args.add_group.iter().cloned());
+    let mut tags = user.tags.clone();
+    tags.retain(|k, _| !args.untag.contains(k));
+    tags.extend(args.tag.iter().cloned());
+    let draft = UserDraft {
+        email: args.new_email.unwrap_or(user.email),
+        password: if args.password_stdin {
+            Some(read_password()?)
+        } else {
+            None
+        },
+        first_name: args.first.or(user.first_name).unwrap_or_default(),
+        last_name: args.last.or(user.last_name).unwrap_or_default(),
+        groups,
+        tags: tags.into_iter().collect(),
+    };
+    let changes = draft
+        .validate_changes()
+        .map_err(|broken| store.draft_problems(app.id, &draft, Some(id), broken))?;
+    let hash = changes.password.as_ref().map(PasswordHash::new);
+    store.update_user(app.id, id, &changes, hash.as_ref(), Some(user.version))?;
+    println!("Saved {}", changes.email);
+    Ok(())
+}
+
+pub fn delete(store: &mut Store, app: &Application, args: DeleteArgs) -> Result<(), Failure> {
+    let ids = args
+        .emails
+        .iter()
+        .map(|e| store.find_user(app.id, e))
+        .collect::<Result<Vec<UserId>, _>>()?;
+    if !args.yes && !confirmed(&args.emails)? {
+        return Err(Failure::runtime("nothing deleted"));
+    }
+    store.delete_users(&ids)?;
+    println!("Deleted {} user(s)", ids.len());
+    Ok(())
+}
+
+/// Asks on the terminal; without one, deleting needs `--yes`.
+fn confirmed(emails: &[String]) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "not on a terminal: pass --yes to delete without asking",
+        ));
+    }
+    print!("Delete {}? [y/N] ", emails.join(", "));
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}

@@ -1,0 +1,71 @@
+//! Running the real binary against a private database and data directory.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub struct Env {
+    pub dir: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("x.db")
+    }
+
+    /// `xusers --db <temp>` with a private data directory.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::cargo_bin("xusers").unwrap();
+        cmd.env_remove("XUSERS_DB")
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("HOME", self.dir.path())
+            .arg("--db")
+            .arg(self.db());
+        cmd
+    }
+
+    pub fn add(&self, email: &str, password: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .args(["users", "add", "--email", email, "--password-stdin"])
+            .args(extra)
+            .write_stdin(format!("{password}\n"))
+            .assert()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    pub fn emails(&self, extra: &[&str]) -> Vec<String> {
+        let list = self.json(&[&["users", "list", "--format", "json"], extra].concat());
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> assert_cmd::assert::Assert {
+        self.cmd()
+            .args(["login", "--email", email, "--password-stdin"])
+            .write_stdin(password.to_string())
+            .assert()
+    }
+}
+
+pub fn stdout(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(a.get_output().stdout.clone()).unwrap()
+}
