@@ -1,6 +1,7 @@
 //! The command line: the console by default, and headless subcommands that call the
 //! same store functions.
 
+mod admin;
 mod output;
 mod paths;
 mod user_edit;
@@ -58,6 +59,15 @@ enum Command {
     /// End sessions
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Manage the group tree
+    #[command(subcommand)]
+    Groups(admin::GroupsCommand),
+    /// Manage devices and the groups they are tied to
+    #[command(subcommand)]
+    Devices(admin::DevicesCommand),
+    /// Manage applications (they ignore --app)
+    #[command(subcommand)]
+    Apps(admin::AppsCommand),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -147,13 +157,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let fresh_demo = cli.demo && !db.exists();
     let mut store = Store::open(&db)
         .map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
-    // The default application, the console and commands that add users create the
-    // application on first use; the others only read it.
-    let creates = cli.app == DEFAULT_APP
-        || matches!(
-            cli.command,
-            None | Some(Command::Demo { .. }) | Some(Command::Users(users::UsersCommand::Add(_)))
-        );
+    if let Some(Command::Apps(cmd)) = cli.command {
+        return admin::apps(&mut store, cmd);
+    }
+    // The console and commands that add users create the application on first use;
+    // the others only read it (`default` always exists).
+    let creates = matches!(
+        cli.command,
+        None | Some(Command::Demo { .. }) | Some(Command::Users(users::UsersCommand::Add(_)))
+    );
     let app = if creates {
         store.application(&cli.app)?
     } else {
@@ -217,6 +229,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             output::print_json(&output::UserJson::from_user(store.user(id)?))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
+        Some(Command::Apps(_)) => unreachable!("answered before an application is chosen"),
+        Some(Command::Groups(cmd)) => admin::groups(&mut store, &app, cmd),
+        Some(Command::Devices(cmd)) => admin::devices(&mut store, &app, cmd),
         Some(Command::Tokens(TokensCommand::Invalidate(args))) => {
             let (n, whom) = match args.email {
                 Some(email) => {

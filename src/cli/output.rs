@@ -61,13 +61,12 @@ pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Aligned columns, measured in display width; stored text is shown inert.
+/// The users as an aligned table; stored text is shown inert.
 pub fn print_users_table(rows: &[UserRow]) {
-    let header = ["EMAIL", "FIRST", "LAST", "GROUPS", "TAGS", "LAST LOGIN"].map(String::from);
-    let cells: Vec<[String; 6]> = rows
+    let cells = rows
         .iter()
         .map(|r| {
-            [
+            vec![
                 inert(&r.email).into_owned(),
                 inert(&r.first_name).into_owned(),
                 inert(&r.last_name).into_owned(),
@@ -77,16 +76,25 @@ pub fn print_users_table(rows: &[UserRow]) {
             ]
         })
         .collect();
-    let mut widths = header.clone().map(|h| h.width());
-    for row in &cells {
+    print_table(
+        &["EMAIL", "FIRST", "LAST", "GROUPS", "TAGS", "LAST LOGIN"],
+        cells,
+    );
+}
+
+/// Aligned columns, measured in display width (callers make stored text inert).
+pub fn print_table(header: &[&str], rows: Vec<Vec<String>>) {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.width());
         }
     }
-    for row in std::iter::once(&header).chain(&cells) {
+    for row in std::iter::once(&header).chain(&rows) {
         let line: Vec<String> = row
             .iter()
-            .zip(widths)
+            .zip(&widths)
             .map(|(cell, w)| format!("{cell}{}", " ".repeat(w - cell.width())))
             .collect();
         println!("{}", line.join("  ").trim_end());

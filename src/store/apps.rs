@@ -67,3 +67,44 @@ impl Store {
             .flatten())
     }
 }
+
+impl Store {
+    /// Adds an application; its name must be new.
+    pub fn create_application(
+        &mut self,
+        name: &str,
+        user_limit: Option<u64>,
+    ) -> Result<Application> {
+        let name = crate::domain::required_text(name)
+            .map_err(|m| StoreError::invalid(Field::Record, format!("application name {m}")))?;
+        if self.existing_application(&name).is_ok() {
+            return Err(StoreError::invalid(
+                Field::Record,
+                format!("an application named '{name}' already exists"),
+            ));
+        }
+        self.conn.execute(
+            "INSERT INTO applications (name, user_limit) VALUES (?1, ?2)",
+            params![name, user_limit],
+        )?;
+        self.existing_application(&name)
+    }
+
+    /// Every application with its number of users, by name.
+    pub fn applications(&self) -> Result<Vec<(Application, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, user_limit, user_count FROM applications ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                Application {
+                    id: AppId(r.get(0)?),
+                    name: r.get(1)?,
+                    user_limit: r.get(2)?,
+                },
+                r.get(3)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

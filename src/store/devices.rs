@@ -15,6 +15,12 @@ impl Store {
     pub fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64> {
         let name = required_text(name).map_err(|m| StoreError::invalid(Field::Record, m))?;
         let tx = self.conn.transaction()?;
+        if device_id(&tx, app, &name).is_ok() {
+            return Err(StoreError::invalid(
+                Field::Record,
+                format!("a device named '{name}' already exists"),
+            ));
+        }
         tx.execute(
             "INSERT INTO devices (app_id, name) VALUES (?1, ?2)",
             params![app.0, name],
@@ -65,4 +71,66 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         self.devices_reached(&groups)
     }
+}
+
+/// A device and the groups it is tied to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub name: String,
+    pub groups: Vec<String>,
+}
+
+impl Store {
+    /// Every device of the application with its groups, by name.
+    pub fn devices(&self, app: AppId) -> Result<Vec<Device>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.name, (SELECT group_concat(g.name, char(31)) FROM group_devices gd
+                             JOIN groups g ON g.id = gd.group_id WHERE gd.device_id = d.id)
+             FROM devices d WHERE d.app_id = ?1 ORDER BY d.name",
+        )?;
+        let rows = stmt.query_map([app.0], |r| {
+            let groups: Option<String> = r.get(1)?;
+            let mut groups: Vec<String> = groups
+                .map(|g| g.split('\u{1f}').map(String::from).collect())
+                .unwrap_or_default();
+            groups.sort();
+            Ok(Device {
+                name: r.get(0)?,
+                groups,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ties (`link = true`) or unties a device and a group.
+    pub fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let device = device_id(&tx, app, device)?;
+        let group = group_id(&tx, app, group)?;
+        let sql = if link {
+            "INSERT INTO group_devices (group_id, device_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM group_devices WHERE group_id = ?1 AND device_id = ?2"
+        };
+        tx.execute(sql, params![group, device])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn delete_device(&mut self, app: AppId, name: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let id = device_id(&tx, app, name)?;
+        tx.execute("DELETE FROM group_devices WHERE device_id = ?1", [id])?;
+        tx.execute("DELETE FROM devices WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn device_id(conn: &rusqlite::Connection, app: AppId, name: &str) -> Result<i64> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT id FROM devices WHERE app_id = ?1 AND name = ?2")?
+        .query_row(params![app.0, name], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("device", name))
 }

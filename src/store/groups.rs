@@ -113,3 +113,78 @@ impl Store {
         group_id(&self.conn, app, name)
     }
 }
+
+/// A group with how many users are direct members and how many devices it is tied to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSummary {
+    pub group: Group,
+    /// Levels below the top (0 = a top-level group).
+    pub depth: usize,
+    pub members: u64,
+    pub devices: u64,
+}
+
+impl Store {
+    /// The group tree (parents first) with member and device counts.
+    pub fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>> {
+        let groups = list_groups(&self.conn, app)?;
+        let mut counts = self.conn.prepare_cached(
+            "SELECT (SELECT count(*) FROM memberships WHERE group_id = ?1),
+                    (SELECT count(*) FROM group_devices WHERE group_id = ?1)",
+        )?;
+        let mut depth: HashMap<i64, usize> = HashMap::new();
+        let mut out = Vec::with_capacity(groups.len());
+        for group in groups {
+            let d = group
+                .parent_id
+                .and_then(|p| depth.get(&p))
+                .map_or(0, |d| d + 1);
+            depth.insert(group.id, d);
+            let (members, devices) =
+                counts.query_row([group.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            out.push(GroupSummary {
+                group,
+                depth: d,
+                members,
+                devices,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn rename_group(&mut self, app: AppId, old: &str, new: &str) -> Result<()> {
+        let new = required_text(new).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
+        let tx = self.conn.transaction()?;
+        let id = group_id(&tx, app, old)?;
+        if find_group(&tx, app, &new)?.is_some_and(|other| other != id) {
+            return Err(StoreError::invalid(
+                Field::GroupName,
+                format!("a group named '{new}' already exists"),
+            ));
+        }
+        tx.execute(
+            "UPDATE groups SET name = ?2 WHERE id = ?1",
+            params![id, new],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes a group. Its members stay (they only leave it), its devices stay (only
+    /// the tie goes), and its child groups move up to its parent, keeping their own
+    /// subtrees, so nobody loses a device reached through a grandparent.
+    pub fn delete_group(&mut self, app: AppId, name: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let id = group_id(&tx, app, name)?;
+        tx.execute(
+            "UPDATE groups SET parent_id = (SELECT parent_id FROM groups WHERE id = ?1)
+             WHERE parent_id = ?1",
+            [id],
+        )?;
+        tx.execute("DELETE FROM memberships WHERE group_id = ?1", [id])?;
+        tx.execute("DELETE FROM group_devices WHERE group_id = ?1", [id])?;
+        tx.execute("DELETE FROM groups WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -19,8 +19,8 @@ use rusqlite::{Connection, OpenFlags};
 use crate::domain::FieldError;
 
 pub use apps::{AppId, Application, DEFAULT_APP};
-pub use devices::ReachedDevice;
-pub use groups::Group;
+pub use devices::{Device, ReachedDevice};
+pub use groups::{Group, GroupSummary};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use users::{User, UserId, UserRow};

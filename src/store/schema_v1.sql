@@ -8,6 +8,9 @@ CREATE TABLE applications (
     grouped_count INTEGER NOT NULL DEFAULT 0     -- users with group_count > 0, likewise
 );
 
+-- The application used when none is named always exists.
+INSERT INTO applications (name) VALUES ('default');
+
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     app_id INTEGER NOT NULL REFERENCES applications(id) ON DELETE CASCADE,

@@ -1,0 +1,243 @@
+//! Groups, devices and applications through the real binary.
+
+mod common;
+
+use common::cli::*;
+use predicates::prelude::*;
+
+fn ok(env: &Env, args: &[&str]) -> String {
+    stdout(&env.cmd().args(args).assert().success())
+}
+
+#[test]
+fn groups_form_a_tree_that_refuses_cycles() {
+    let env = Env::new();
+    ok(&env, &["groups", "add", "Acme"]);
+    ok(&env, &["groups", "add", "Sales", "--parent", "Acme"]);
+    ok(&env, &["groups", "add", "EMEA", "--parent", "Sales"]);
+    ok(&env, &["groups", "add", "Support"]);
+    env.add(
+        "ann@acme.io",
+        "long enough",
+        &["--group", "EMEA", "--group", "Sales"],
+    )
+    .success();
+    ok(&env, &["devices", "add", "Printer", "--group", "EMEA"]);
+    let table = ok(&env, &["groups", "list"]);
+    assert_eq!(
+        table,
+        "GROUP     MEMBERS  DEVICES\nAcme      0        0\n  Sales   1        0\n    EMEA  1        1\nSupport   0        0\n"
+    );
+    let json = env.json(&["groups", "list", "--format", "json"]);
+    assert_eq!(
+        json[2],
+        serde_json::json!({"name": "EMEA", "parent": "Sales", "members": 1, "devices": 1})
+    );
+
+    for (name, parent) in [("Acme", "EMEA"), ("Sales", "Sales")] {
+        env.cmd()
+            .args(["groups", "move", name, "--parent", parent])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("cycle"));
+    }
+    ok(&env, &["groups", "move", "Support", "--parent", "Acme"]);
+    ok(&env, &["groups", "move", "Support", "--root"]);
+    env.cmd()
+        .args(["groups", "move", "Support"])
+        .assert()
+        .code(2);
+    env.cmd()
+        .args(["groups", "move", "Support", "--root", "--parent", "Acme"])
+        .assert()
+        .code(2);
+    ok(&env, &["groups", "rename", "EMEA", "Europe"]);
+    env.cmd()
+        .args(["groups", "rename", "Europe", "Sales"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    for args in [
+        &["groups", "rename", "Nope", "X"][..],
+        &["groups", "delete", "Nope"],
+        &["groups", "add", "X", "--parent", "Nope"],
+        &["groups", "move", "Nope", "--root"],
+    ] {
+        env.cmd()
+            .args(args)
+            .assert()
+            .code(1)
+            .stderr("xusers: no such group: Nope\n");
+    }
+}
+
+#[test]
+fn deleting_a_group_keeps_members_and_lifts_its_children() {
+    let env = Env::new();
+    ok(&env, &["groups", "add", "Acme"]);
+    ok(&env, &["groups", "add", "Sales", "--parent", "Acme"]);
+    ok(&env, &["groups", "add", "EMEA", "--parent", "Sales"]);
+    ok(&env, &["devices", "add", "HQ door", "--group", "Acme"]);
+    ok(&env, &["devices", "add", "Kiosk", "--group", "Sales"]);
+    env.add("ann@acme.io", "long enough", &["--group", "Sales"])
+        .success();
+    env.add("bob@acme.io", "long enough", &["--group", "EMEA"])
+        .success();
+    ok(&env, &["groups", "delete", "Sales"]);
+    assert_eq!(
+        ok(&env, &["groups", "list"]),
+        "GROUP   MEMBERS  DEVICES\nAcme    0        1\n  EMEA  1        0\n"
+    );
+    let ann = env.json(&["users", "get", "ann@acme.io", "--format", "json"]);
+    assert_eq!(
+        ann["groups"],
+        serde_json::json!([]),
+        "a member stays, without the group"
+    );
+    let bob = env.json(&["users", "get", "bob@acme.io", "--format", "json"]);
+    assert_eq!(
+        bob["devices"],
+        serde_json::json!([{"name": "HQ door", "via_group": "Acme"}])
+    );
+    let devices = env.json(&["devices", "list", "--format", "json"]);
+    assert_eq!(
+        devices[1],
+        serde_json::json!({"name": "Kiosk", "groups": []}),
+        "the device stays"
+    );
+    assert_eq!(env.emails(&["--scope", "ungrouped"]), ["ann@acme.io"]);
+}
+
+#[test]
+fn devices_are_added_linked_unlinked_and_deleted() {
+    let env = Env::new();
+    ok(&env, &["groups", "add", "Acme"]);
+    ok(&env, &["groups", "add", "Ops"]);
+    ok(&env, &["devices", "add", "Door", "--group", "Acme"]);
+    ok(&env, &["devices", "link", "Door", "--group", "Ops"]);
+    ok(&env, &["devices", "add", "Badge"]);
+    assert_eq!(
+        ok(&env, &["devices", "list"]),
+        "DEVICE  GROUPS\nBadge\nDoor    Acme, Ops\n"
+    );
+    ok(&env, &["devices", "unlink", "Door", "--group", "Acme"]);
+    let list = env.json(&["devices", "list", "--format", "json"]);
+    assert_eq!(list[1]["groups"], serde_json::json!(["Ops"]));
+    env.cmd()
+        .args(["devices", "add", "Door"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    ok(&env, &["devices", "delete", "Badge"]);
+    assert_eq!(
+        env.json(&["devices", "list", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    for args in [
+        &["devices", "delete", "Nope"][..],
+        &["devices", "link", "Nope", "--group", "Ops"],
+        &["devices", "unlink", "Nope", "--group", "Ops"],
+    ] {
+        env.cmd()
+            .args(args)
+            .assert()
+            .code(1)
+            .stderr("xusers: no such device: Nope\n");
+    }
+    env.cmd()
+        .args(["devices", "link", "Door", "--group", "Nope"])
+        .assert()
+        .code(1)
+        .stderr("xusers: no such group: Nope\n");
+    env.cmd().args(["devices", "link", "Door"]).assert().code(2);
+}
+
+#[test]
+fn applications_with_limits() {
+    let env = Env::new();
+    ok(&env, &["apps", "add", "shop", "--user-limit", "1"]);
+    env.cmd()
+        .args(["apps", "add", "shop"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exists"));
+    env.cmd()
+        .args([
+            "--app",
+            "shop",
+            "users",
+            "add",
+            "--email",
+            "a@acme.io",
+            "--password-stdin",
+        ])
+        .write_stdin("long enough")
+        .assert()
+        .success();
+    env.cmd()
+        .args([
+            "--app",
+            "shop",
+            "users",
+            "add",
+            "--email",
+            "b@acme.io",
+            "--password-stdin",
+        ])
+        .write_stdin("long enough")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("user limit of 1"));
+    assert_eq!(
+        ok(&env, &["apps", "list"]),
+        "APPLICATION  USERS  LIMIT\ndefault      0      none\nshop         1      1\n"
+    );
+    ok(&env, &["apps", "set-limit", "shop", "none"]);
+    let apps = env.json(&["apps", "list", "--format", "json"]);
+    assert_eq!(
+        apps[1],
+        serde_json::json!({"name": "shop", "users": 1, "user_limit": null})
+    );
+    ok(&env, &["apps", "set-limit", "shop", "5"]);
+    env.cmd()
+        .args(["apps", "set-limit", "shop", "lots"])
+        .assert()
+        .code(2);
+    env.cmd()
+        .args(["apps", "set-limit", "nope", "3"])
+        .assert()
+        .code(1)
+        .stderr("xusers: no such application: nope\n");
+}
+
+#[test]
+fn every_admin_command_has_help() {
+    let env = Env::new();
+    for args in [
+        &["groups", "--help"][..],
+        &["groups", "list", "--help"],
+        &["groups", "add", "--help"],
+        &["groups", "rename", "--help"],
+        &["groups", "move", "--help"],
+        &["groups", "delete", "--help"],
+        &["devices", "--help"],
+        &["devices", "list", "--help"],
+        &["devices", "add", "--help"],
+        &["devices", "link", "--help"],
+        &["devices", "unlink", "--help"],
+        &["devices", "delete", "--help"],
+        &["apps", "--help"],
+        &["apps", "list", "--help"],
+        &["apps", "add", "--help"],
+        &["apps", "set-limit", "--help"],
+    ] {
+        env.cmd()
+            .args(args)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Usage"));
+    }
+}
