@@ -33,7 +33,12 @@ pub enum GroupsCommand {
 pub struct MoveArgs {
     name: String,
     /// The new parent
-    #[arg(long, value_name = "P", required_unless_present = "root", conflicts_with = "root")]
+    #[arg(
+        long,
+        value_name = "P",
+        required_unless_present = "root",
+        conflicts_with = "root"
+    )]
     parent: Option<String>,
     /// Make it a top-level group
     #[arg(long)]
