@@ -2,6 +2,7 @@
 //! same store functions.
 
 mod admin;
+mod export;
 mod output;
 mod paths;
 mod user_edit;

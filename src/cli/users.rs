@@ -1,12 +1,13 @@
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::export::{ExportArgs, export};
 use super::output::{UserJson, print_json, print_users_table};
 use super::user_edit::{DeleteArgs, GetArgs, SetArgs, delete, get, set};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::UserDraft;
 use crate::store::{
-    Application, Page, Scope, Sort, SortField, Store, TagFilter, UserId, UserQuery,
+    Application, Page, Scope, Sort, SortField, Store, TagFilter, UserId, UserQuery, UserRow,
 };
 
 #[derive(Debug, Subcommand)]
@@ -21,6 +22,8 @@ pub enum UsersCommand {
     Set(SetArgs),
     /// Delete users with their memberships, tags and tokens (all or none)
     Delete(DeleteArgs),
+    /// Write the selected users as CSV or JSON (hashes only when asked for)
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -30,8 +33,9 @@ enum ScopeArg {
     Ungrouped,
 }
 
+/// Which users a command acts on: the same options for listing and exporting.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub struct Selection {
     /// Which users: all, in at least one group, or in none
     #[arg(long, value_enum, default_value = "all", conflicts_with = "group")]
     scope: ScopeArg,
@@ -50,6 +54,59 @@ pub struct ListArgs {
     /// Sort in descending order
     #[arg(long)]
     desc: bool,
+}
+
+impl Selection {
+    pub fn query(&self, store: &Store, app: &Application) -> Result<UserQuery, Failure> {
+        let scope = match (&self.group, self.scope) {
+            (Some(name), _) => Scope::Group(store.group_named(app.id, name)?),
+            (None, ScopeArg::All) => Scope::All,
+            (None, ScopeArg::Grouped) => Scope::Grouped,
+            (None, ScopeArg::Ungrouped) => Scope::Ungrouped,
+        };
+        Ok(UserQuery {
+            scope,
+            tags: self.tag.iter().map(|t| TagFilter::parse(t)).collect(),
+            sort: Sort {
+                field: self.sort,
+                descending: self.desc,
+            },
+            ..Default::default()
+        }
+        .filter(self.filter.as_deref().unwrap_or("")))
+    }
+}
+
+/// Hands the query's users to `each` a page at a time, at most `limit` in all.
+pub fn for_each_page(
+    store: &Store,
+    app: &Application,
+    query: &UserQuery,
+    limit: usize,
+    mut each: impl FnMut(Vec<UserRow>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let mut done = 0;
+    let mut page = Page::First(PAGE.min(limit));
+    while done < limit {
+        let batch = store.list_users(app.id, query, &page)?;
+        let full = batch.len() == PAGE.min(limit - done);
+        let next = batch.last().map(|r| r.cursor(query.sort.field));
+        done += batch.len();
+        each(batch)?;
+        match next {
+            Some(cursor) if full && done < limit => {
+                page = Page::After(cursor, PAGE.min(limit - done))
+            }
+            _ => break,
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    selection: Selection,
     /// At most this many users
     #[arg(long, value_name = "N")]
     limit: Option<usize>,
@@ -98,41 +155,23 @@ pub fn run(store: &mut Store, app: &Application, cmd: UsersCommand) -> Result<()
         UsersCommand::Get(args) => get(store, app, args),
         UsersCommand::Set(args) => set(store, app, args),
         UsersCommand::Delete(args) => delete(store, app, args),
+        UsersCommand::Export(args) => export(store, app, args),
     }
 }
 
 fn list(store: &Store, app: &Application, args: ListArgs) -> Result<(), Failure> {
-    let scope = match (&args.group, args.scope) {
-        (Some(name), _) => Scope::Group(store.group_named(app.id, name)?),
-        (None, ScopeArg::All) => Scope::All,
-        (None, ScopeArg::Grouped) => Scope::Grouped,
-        (None, ScopeArg::Ungrouped) => Scope::Ungrouped,
-    };
-    let query = UserQuery {
-        scope,
-        tags: args.tag.iter().map(|t| TagFilter::parse(t)).collect(),
-        sort: Sort {
-            field: args.sort,
-            descending: args.desc,
-        },
-        ..Default::default()
-    }
-    .filter(args.filter.as_deref().unwrap_or(""));
-    let limit = args.limit.unwrap_or(usize::MAX);
+    let query = args.selection.query(store, app)?;
     let mut rows = Vec::new();
-    let mut page = Page::First(PAGE.min(limit));
-    while rows.len() < limit {
-        let batch = store.list_users(app.id, &query, &page)?;
-        let full = batch.len() == PAGE.min(limit - rows.len());
-        let next = batch.last().map(|r| r.cursor(query.sort.field));
-        rows.extend(batch);
-        match next {
-            Some(cursor) if full && rows.len() < limit => {
-                page = Page::After(cursor, PAGE.min(limit - rows.len()))
-            }
-            _ => break,
-        }
-    }
+    for_each_page(
+        store,
+        app,
+        &query,
+        args.limit.unwrap_or(usize::MAX),
+        |batch| {
+            rows.extend(batch);
+            Ok(())
+        },
+    )?;
     match args.format {
         Format::Table => {
             print_users_table(&rows);

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -480,5 +480,19 @@ impl Store {
             .query_row([id.0], read_row)
             .optional()?
             .ok_or_else(|| StoreError::not_found("user", id.0.to_string()))
+    }
+}
+
+impl Store {
+    /// The stored password hashes (PHC strings) of several users, in one query; for
+    /// exports that ask for them.
+    pub fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>> {
+        let ids = serde_json::to_string(&users.iter().map(|u| u.0).collect::<Vec<_>>())
+            .expect("ids serialise");
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT u.id, u.password_hash FROM json_each(?1) j JOIN users u ON u.id = j.value",
+        )?;
+        let rows = stmt.query_map([ids], |r| Ok((UserId(r.get(0)?), r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -1,0 +1,166 @@
+//! `users export`: every selected user as CSV or as a JSON document, streamed a page
+//! at a time so that a million users never sit in memory.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::Failure;
+use super::output::UserJson;
+use super::users::{Selection, for_each_page};
+use crate::store::{Application, Store, UserId};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    selection: Selection,
+    #[arg(long, value_enum, default_value = "csv")]
+    format: ExportFormat,
+    /// Write here instead of standard output
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Include each user's argon2id password hash (for moving users elsewhere)
+    #[arg(long)]
+    with_password_hashes: bool,
+}
+
+/// The version of the JSON export document.
+const DOCUMENT_VERSION: u32 = 1;
+
+/// The CSV columns; groups and tags are JSON inside their cells (names and values may
+/// hold any character).
+const CSV_COLUMNS: [&str; 7] = [
+    "email",
+    "first_name",
+    "last_name",
+    "groups",
+    "tags",
+    "created",
+    "last_login",
+];
+
+#[derive(Serialize)]
+struct ExportedUser {
+    #[serde(flatten)]
+    user: UserJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password_hash: Option<String>,
+}
+
+/// Where rows go: a CSV writer, or the JSON document being written.
+enum Sink {
+    Csv(csv::Writer<BufWriter<Box<dyn Write>>>),
+    Json {
+        out: BufWriter<Box<dyn Write>>,
+        first: bool,
+    },
+}
+
+pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), Failure> {
+    let query = args.selection.query(store, app)?;
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(
+            File::create(path)
+                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(out);
+    let mut sink = match args.format {
+        ExportFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(out);
+            let mut header = CSV_COLUMNS.to_vec();
+            if args.with_password_hashes {
+                header.push("password_hash");
+            }
+            writer.write_record(&header).map_err(csv_failure)?;
+            Sink::Csv(writer)
+        }
+        ExportFormat::Json => {
+            let name = serde_json::to_string(&app.name).expect("a string serialises");
+            write!(
+                out,
+                "{{\"format\":\"xusers-users\",\"version\":{DOCUMENT_VERSION},\"application\":{name},\"users\":["
+            )?;
+            Sink::Json { out, first: true }
+        }
+    };
+    let bar = indicatif::ProgressBar::new(store.count_users(app.id, &query)?);
+    for_each_page(store, app, &query, usize::MAX, |rows| {
+        let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
+        let mut tags = store.tags_of(&ids)?;
+        let mut hashes = if args.with_password_hashes {
+            store.password_hashes_of(&ids)?
+        } else {
+            Default::default()
+        };
+        for row in rows {
+            let id = row.id;
+            let user = ExportedUser {
+                password_hash: hashes.remove(&id),
+                user: UserJson::from_row(row, tags.remove(&id).unwrap_or_default()),
+            };
+            match &mut sink {
+                Sink::Csv(writer) => write_csv_row(writer, &user, args.with_password_hashes)?,
+                Sink::Json { out, first } => {
+                    if !*first {
+                        out.write_all(b",")?;
+                    }
+                    *first = false;
+                    out.write_all(b"\n")?;
+                    serde_json::to_writer(&mut *out, &user)
+                        .map_err(|e| Failure::runtime(format!("cannot write JSON: {e}")))?;
+                }
+            }
+            bar.inc(1);
+        }
+        Ok(())
+    })?;
+    match sink {
+        Sink::Csv(mut writer) => writer.flush()?,
+        Sink::Json { mut out, .. } => {
+            out.write_all(b"\n]}\n")?;
+            out.flush()?;
+        }
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+fn write_csv_row(
+    writer: &mut csv::Writer<BufWriter<Box<dyn Write>>>,
+    user: &ExportedUser,
+    with_hash: bool,
+) -> Result<(), Failure> {
+    let u = &user.user;
+    let mut record = vec![
+        u.email.clone(),
+        u.first_name.clone().unwrap_or_default(),
+        u.last_name.clone().unwrap_or_default(),
+        json_cell(&u.groups),
+        json_cell(&u.tags),
+        u.created.clone(),
+        u.last_login.clone().unwrap_or_default(),
+    ];
+    if with_hash {
+        record.push(user.password_hash.clone().unwrap_or_default());
+    }
+    writer.write_record(&record).map_err(csv_failure)
+}
+
+fn json_cell(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("plain data serialises")
+}
+
+fn csv_failure(e: csv::Error) -> Failure {
+    Failure::runtime(format!("cannot write CSV: {e}"))
+}

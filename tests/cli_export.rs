@@ -1,0 +1,143 @@
+//! `users export`: CSV and a JSON document, same selection options as `users list`.
+
+mod common;
+
+use common::cli::*;
+
+fn seeded() -> Env {
+    let env = Env::new();
+    env.cmd()
+        .args(["groups", "add", "Sales"])
+        .assert()
+        .success();
+    env.add(
+        "ann@acme.io",
+        "long enough",
+        &[
+            "--first",
+            "Ann, \"the\" first",
+            "--group",
+            "Sales",
+            "--tag",
+            "plan=pro;x=y",
+        ],
+    )
+    .success();
+    env.add("bob@acme.io", "long enough", &["--last", "Lee"])
+        .success();
+    env
+}
+
+#[test]
+fn json_export_is_a_document_of_the_list_objects() {
+    let env = seeded();
+    let doc = env.json(&["users", "export", "--format", "json"]);
+    assert_eq!(doc["format"], "xusers-users");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["application"], "default");
+    let listed = env.json(&["users", "list", "--format", "json"]);
+    assert_eq!(doc["users"], listed, "the same user objects as users list");
+    assert!(
+        doc["users"][0].get("password_hash").is_none(),
+        "no hashes unless asked"
+    );
+    let with = env.json(&[
+        "users",
+        "export",
+        "--format",
+        "json",
+        "--with-password-hashes",
+    ]);
+    for user in with["users"].as_array().unwrap() {
+        assert!(
+            user["password_hash"]
+                .as_str()
+                .unwrap()
+                .starts_with("$argon2id$v=19$")
+        );
+    }
+    let pro = env.json(&[
+        "users",
+        "export",
+        "--format",
+        "json",
+        "--tag",
+        "plan=pro;x=y",
+    ]);
+    assert_eq!(pro["users"].as_array().unwrap().len(), 1);
+    let empty = env.json(&["users", "export", "--format", "json", "--filter", "nobody"]);
+    assert_eq!(empty["users"], serde_json::json!([]));
+}
+
+#[test]
+fn csv_export_quotes_text_and_holds_groups_and_tags_as_json() {
+    let env = seeded();
+    let path = env.dir.path().join("users.csv");
+    env.cmd()
+        .args(["users", "export", "--output"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout("");
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "email",
+            "first_name",
+            "last_name",
+            "groups",
+            "tags",
+            "created",
+            "last_login"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][0], "ann@acme.io");
+    assert_eq!(&rows[0][1], "Ann, \"the\" first");
+    assert_eq!(&rows[0][3], r#"["Sales"]"#);
+    assert_eq!(&rows[0][4], r#"{"plan":"pro;x=y"}"#);
+    assert_eq!(&rows[1][2], "Lee");
+    assert_eq!(&rows[1][6], "", "never logged in");
+
+    let out = env
+        .cmd()
+        .args([
+            "users",
+            "export",
+            "--with-password-hashes",
+            "--scope",
+            "ungrouped",
+        ])
+        .assert()
+        .success();
+    let mut reader = csv::Reader::from_reader(out.get_output().stdout.as_slice());
+    assert_eq!(reader.headers().unwrap().len(), 8);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0][7].starts_with("$argon2id$"));
+}
+
+#[test]
+fn export_refuses_bad_options() {
+    let env = seeded();
+    env.cmd()
+        .args(["users", "export", "--format", "xml"])
+        .assert()
+        .code(2);
+    env.cmd()
+        .args(["users", "export", "--group", "Nope"])
+        .assert()
+        .code(1)
+        .stderr("xusers: no such group: Nope\n");
+    env.cmd()
+        .args(["users", "export", "--output", "/nonexistent/dir/x.csv"])
+        .assert()
+        .code(1);
+    env.cmd()
+        .args(["users", "export", "--help"])
+        .assert()
+        .success();
+}
