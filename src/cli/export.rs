@@ -58,7 +58,7 @@ struct ExportedUser {
 
 /// Where rows go: a CSV writer, or the JSON document being written.
 enum Sink {
-    Csv(csv::Writer<BufWriter<Box<dyn Write>>>),
+    Csv(Box<csv::Writer<BufWriter<Box<dyn Write>>>>),
     Json {
         out: BufWriter<Box<dyn Write>>,
         first: bool,
@@ -83,7 +83,7 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
                 header.push("password_hash");
             }
             writer.write_record(&header).map_err(csv_failure)?;
-            Sink::Csv(writer)
+            Sink::Csv(Box::new(writer))
         }
         ExportFormat::Json => {
             let name = serde_json::to_string(&app.name).expect("a string serialises");
