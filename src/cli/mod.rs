@@ -3,6 +3,7 @@
 
 mod admin;
 mod export;
+mod import;
 mod output;
 mod paths;
 mod user_edit;
@@ -165,7 +166,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     // the others only read it (`default` always exists).
     let creates = matches!(
         cli.command,
-        None | Some(Command::Demo { .. }) | Some(Command::Users(users::UsersCommand::Add(_)))
+        None | Some(Command::Demo { .. })
+            | Some(Command::Users(
+                users::UsersCommand::Add(_) | users::UsersCommand::Import(_)
+            ))
     );
     let app = if creates {
         store.application(&cli.app)?

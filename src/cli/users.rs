@@ -1,6 +1,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::export::{ExportArgs, export};
+use super::import::{ImportArgs, import};
 use super::output::{UserJson, print_json, print_users_table};
 use super::user_edit::{DeleteArgs, GetArgs, SetArgs, delete, get, set};
 use super::{Failure, Format, read_password};
@@ -24,6 +25,8 @@ pub enum UsersCommand {
     Delete(DeleteArgs),
     /// Write the selected users as CSV or JSON (hashes only when asked for)
     Export(ExportArgs),
+    /// Read users from CSV or JSON: all or nothing unless --partial
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -156,6 +159,7 @@ pub fn run(store: &mut Store, app: &Application, cmd: UsersCommand) -> Result<()
         UsersCommand::Set(args) => set(store, app, args),
         UsersCommand::Delete(args) => delete(store, app, args),
         UsersCommand::Export(args) => export(store, app, args),
+        UsersCommand::Import(args) => import(store, app, args),
     }
 }
 

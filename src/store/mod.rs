@@ -3,6 +3,7 @@
 mod apps;
 mod devices;
 mod groups;
+mod import;
 mod migrations;
 mod plan;
 mod query;
@@ -21,6 +22,7 @@ use crate::domain::FieldError;
 pub use apps::{AppId, Application, DEFAULT_APP};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupSummary};
+pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use users::{User, UserId, UserRow};

@@ -103,24 +103,15 @@ impl Store {
             return Err(StoreError::Invalid(errors));
         }
         let now = unix_now();
-        let p = &user.profile;
-        tx.execute(
-            "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
-                                search, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-            params![
-                app.0,
-                user.email.as_str(),
-                user.email.key(),
-                hash.as_str(),
-                p.first_name.as_deref().unwrap_or(""),
-                p.last_name.as_deref().unwrap_or(""),
-                search_text(user.email.as_str(), p),
-                now
-            ],
+        let id = insert_user(
+            &tx,
+            app,
+            &user.email,
+            &user.profile,
+            hash,
+            &groups,
+            (now, 0),
         )?;
-        let id = UserId(tx.last_insert_rowid());
-        write_links(&tx, id, &groups, p)?;
         tx.commit()?;
         Ok(id)
     }
@@ -157,31 +148,7 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let p = &changes.profile;
-        tx.execute(
-            "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5,
-                 search = ?6, updated_at = ?7, version = version + 1
-             WHERE id = ?1",
-            params![
-                id.0,
-                changes.email.as_str(),
-                changes.email.key(),
-                p.first_name.as_deref().unwrap_or(""),
-                p.last_name.as_deref().unwrap_or(""),
-                search_text(changes.email.as_str(), p),
-                unix_now()
-            ],
-        )?;
-        if let Some(hash) = new_hash {
-            tx.execute(
-                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-                params![id.0, hash.as_str()],
-            )?;
-            tx.execute("DELETE FROM tokens WHERE user_id = ?1", [id.0])?;
-        }
-        tx.execute("DELETE FROM memberships WHERE user_id = ?1", [id.0])?;
-        tx.execute("DELETE FROM user_tags WHERE user_id = ?1", [id.0])?;
-        write_links(&tx, id, &groups, p)?;
+        rewrite_user(&tx, id, &changes.email, &changes.profile, new_hash, &groups)?;
         tx.commit()?;
         Ok(())
     }
@@ -360,7 +327,7 @@ pub(crate) fn find_user_id(conn: &Connection, app: AppId, email: &str) -> Result
 
 /// What only the database can refuse: a full application (when adding), an email
 /// another user has, unknown groups. Returns the problems and the groups' ids.
-fn conflicts(
+pub(crate) fn conflicts(
     conn: &Connection,
     app: AppId,
     email: Option<&Email>,
@@ -431,6 +398,73 @@ impl Store {
             Err(e) => e,
         }
     }
+}
+
+/// Inserts a user whose every check has passed; `times` is (created, last login).
+pub(crate) fn insert_user(
+    conn: &Connection,
+    app: AppId,
+    email: &Email,
+    profile: &Profile,
+    hash: &PasswordHash,
+    groups: &[i64],
+    (created, last_login): (i64, i64),
+) -> Result<UserId> {
+    conn.prepare_cached(
+        "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
+                            search, created_at, updated_at, last_login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+    )?
+    .execute(params![
+        app.0,
+        email.as_str(),
+        email.key(),
+        hash.as_str(),
+        profile.first_name.as_deref().unwrap_or(""),
+        profile.last_name.as_deref().unwrap_or(""),
+        search_text(email.as_str(), profile),
+        created,
+        last_login
+    ])?;
+    let id = UserId(conn.last_insert_rowid());
+    write_links(conn, id, groups, profile)?;
+    Ok(id)
+}
+
+/// Replaces a user's email, names, groups and tags (and password, which also ends
+/// their sessions); bumps the version.
+pub(crate) fn rewrite_user(
+    conn: &Connection,
+    id: UserId,
+    email: &Email,
+    profile: &Profile,
+    new_hash: Option<&PasswordHash>,
+    groups: &[i64],
+) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5,
+             search = ?6, updated_at = ?7, version = version + 1
+         WHERE id = ?1",
+        params![
+            id.0,
+            email.as_str(),
+            email.key(),
+            profile.first_name.as_deref().unwrap_or(""),
+            profile.last_name.as_deref().unwrap_or(""),
+            search_text(email.as_str(), profile),
+            unix_now()
+        ],
+    )?;
+    if let Some(hash) = new_hash {
+        conn.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            params![id.0, hash.as_str()],
+        )?;
+        conn.execute("DELETE FROM tokens WHERE user_id = ?1", [id.0])?;
+    }
+    conn.execute("DELETE FROM memberships WHERE user_id = ?1", [id.0])?;
+    conn.execute("DELETE FROM user_tags WHERE user_id = ?1", [id.0])?;
+    write_links(conn, id, groups, profile)
 }
 
 fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile) -> Result<()> {

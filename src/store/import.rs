@@ -1,0 +1,133 @@
+//! Bulk import in one transaction: all or nothing, unless asked to keep the good rows.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+
+use super::users::{conflicts, find_user_id, insert_user, rewrite_user};
+use super::{AppId, Result, Store, unix_now};
+use crate::auth::PasswordHash;
+use crate::domain::{Email, Field, FieldError, Profile};
+
+/// What to do with a row whose email (in any case) is already a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    Fail,
+    Skip,
+    Update,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ImportOptions {
+    pub on_conflict: OnConflict,
+    /// Create groups a row names that do not exist (at the top of the tree).
+    pub create_groups: bool,
+    /// Keep the good rows when others fail (otherwise nothing is written).
+    pub partial: bool,
+    /// Check everything, write nothing.
+    pub dry_run: bool,
+}
+
+/// A row that passed its own rules; the store checks the rest.
+#[derive(Debug, Clone)]
+pub struct ImportUser {
+    /// Where the row is in its file, for the report.
+    pub line: usize,
+    pub email: Email,
+    pub profile: Profile,
+    /// Required for a new user; for an update, a new password.
+    pub hash: Option<PasswordHash>,
+    pub created: Option<i64>,
+    pub last_login: Option<i64>,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    /// Failed rows with every problem found, by line.
+    pub failed: Vec<(usize, Vec<FieldError>)>,
+    /// Whether anything was written.
+    pub written: bool,
+}
+
+impl Store {
+    pub fn import_users(
+        &mut self,
+        app: AppId,
+        users: Vec<ImportUser>,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
+        let tx = self.conn.transaction()?;
+        let mut report = ImportReport::default();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for user in users {
+            let mut errors = Vec::new();
+            if let Some(first) = seen.get(&user.email.key()) {
+                errors.push(FieldError::new(
+                    Field::Email,
+                    format!("{} is already on line {first} of this file", user.email),
+                ));
+            } else {
+                seen.insert(user.email.key(), user.line);
+            }
+            if options.create_groups {
+                for name in &user.profile.groups {
+                    tx.execute(
+                        "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                        params![app.0, name],
+                    )?;
+                }
+            }
+            let existing = find_user_id(&tx, app, user.email.as_str())?;
+            let (found, groups) =
+                conflicts(&tx, app, Some(&user.email), &user.profile.groups, existing)?;
+            errors.extend(found);
+            match (existing, options.on_conflict) {
+                (Some(_), OnConflict::Fail) => errors.push(FieldError::new(
+                    Field::Email,
+                    "already a user (--on-conflict skip or update to go on)",
+                )),
+                (Some(_), OnConflict::Skip) if errors.is_empty() => {
+                    report.skipped += 1;
+                    continue;
+                }
+                (None, _) if user.hash.is_none() => errors.push(FieldError::new(
+                    Field::Password,
+                    "a new user needs a password or a password_hash",
+                )),
+                _ => {}
+            }
+            if !errors.is_empty() {
+                report.failed.push((user.line, errors));
+                continue;
+            }
+            match existing {
+                Some(id) => {
+                    rewrite_user(
+                        &tx,
+                        id,
+                        &user.email,
+                        &user.profile,
+                        user.hash.as_ref(),
+                        &groups,
+                    )?;
+                    report.updated += 1;
+                }
+                None => {
+                    let hash = user.hash.as_ref().expect("checked above");
+                    let created = user.created.unwrap_or_else(unix_now);
+                    let times = (created, user.last_login.unwrap_or(0));
+                    insert_user(&tx, app, &user.email, &user.profile, hash, &groups, times)?;
+                    report.created += 1;
+                }
+            }
+        }
+        if !options.dry_run && (report.failed.is_empty() || options.partial) {
+            tx.commit()?;
+            report.written = true;
+        }
+        Ok(report)
+    }
+}
