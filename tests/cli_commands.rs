@@ -138,6 +138,18 @@ fn bad_input_is_refused_with_every_reason_and_writes_nothing() {
         .stderr(predicate::str::contains("no such group: Nope"));
     env.add("t@acme.io", "long enough", &["--tag", "novalue"])
         .code(2);
+    env.add(
+        "esc@acme.io",
+        "long enough",
+        &["--first", "\u{1b}[2JEve", "--tag", "k=\u{9b}x"],
+    )
+    .code(2)
+    .stderr(predicate::str::contains(
+        "first name: may not contain control characters (found U+001B)",
+    ))
+    .stderr(predicate::str::contains(
+        "tag 1 value: value may not contain control characters (found U+009B)",
+    ));
     env.cmd()
         .args(["users", "list", "--sort", "age"])
         .assert()

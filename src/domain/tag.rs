@@ -1,4 +1,4 @@
-use super::text::MAX_TEXT_CHARS;
+use super::text::{MAX_TEXT_CHARS, no_controls};
 
 /// A tag key: 1–255 of `A-Z a-z 0-9 - _`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,6 +32,7 @@ pub fn tag_value(input: &str) -> Result<String, String> {
     if input.chars().count() > MAX_TEXT_CHARS {
         return Err(format!("value must be at most {MAX_TEXT_CHARS} characters"));
     }
+    no_controls(input).map_err(|m| format!("value {m}"))?;
     Ok(input.to_string())
 }
 
@@ -68,5 +69,10 @@ mod tests {
         assert!(tag_value("").is_ok());
         assert!(tag_value(&"日".repeat(255)).is_ok());
         assert!(tag_value(&"日".repeat(256)).is_err());
+        assert!(
+            tag_value("id\u{1b}]0;x\u{7}")
+                .unwrap_err()
+                .contains("control characters")
+        );
     }
 }
