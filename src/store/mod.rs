@@ -45,6 +45,8 @@ pub enum StoreError {
         "this database was written by a newer xusers (schema version {found}; this build supports up to {supported})"
     )]
     NewerSchema { found: i64, supported: i64 },
+    #[error("{0}")]
+    Unusable(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -84,6 +86,30 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) and migrates the database file at `path`.
     pub fn open(path: &Path) -> Result<Store> {
+        if path.is_dir() {
+            return Err(StoreError::Unusable(
+                "it is a directory, not a database file".into(),
+            ));
+        }
+        Store::open_file(path).map_err(|e| match e {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                StoreError::Unusable("it is not an xusers (SQLite) database file".into())
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, detail))
+                if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+            {
+                StoreError::Unusable(format!(
+                    "the database file is damaged ({}); restore it from a backup",
+                    detail.unwrap_or_else(|| "malformed".into())
+                ))
+            }
+            other => other,
+        })
+    }
+
+    fn open_file(path: &Path) -> Result<Store> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
