@@ -437,3 +437,57 @@ fn hostile_text_from_the_database_is_shown_inert() {
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'));
     assert!(text.contains("␛[2J␛]0;pw"), "{text}");
 }
+
+#[test]
+fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
+    let (dir, seeded) = console(60, SIZE);
+    let email = selected_email(&seeded);
+    drop(seeded);
+    let store = xusers::store::Store::open_read_only(&dir.path().join("demo.db")).unwrap();
+    let application = store.existing_application("default").unwrap();
+    let mut app = xusers::tui::app::App::new(
+        store,
+        application,
+        "demo.db".into(),
+        SIZE,
+        NOW,
+        Theme::color(),
+    )
+    .unwrap();
+    assert!(screen(&app).lines().next().unwrap().contains("READ-ONLY"));
+    let refused = |app: &xusers::tui::app::App| {
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Read-only: nothing can be changed")
+    };
+    keys(&mut app, "a");
+    assert!(app.form.is_none() && refused(&app));
+    for dialog in ["dy", "iy", "Iy"] {
+        app.status = None;
+        keys(&mut app, dialog);
+        assert!(refused(&app), "{dialog}");
+    }
+    keys(&mut app, "e");
+    tab(&mut app);
+    app.status = None;
+    key_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(refused(&app), "saving the form");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    // Looking still works.
+    keys(&mut app, "/ali");
+    finish_background(&mut app);
+    assert!(app.matches.is_some());
+    let store = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    assert!(
+        store
+            .find_user(store.existing_application("default").unwrap().id, &email)
+            .is_ok()
+    );
+}
+
+fn tab(app: &mut xusers::tui::app::App) {
+    key(app, KeyCode::Tab);
+}

@@ -33,6 +33,9 @@ pub struct Cli {
     /// Open the console on the demo database (created and seeded on first use)
     #[arg(long, conflicts_with = "db")]
     demo: bool,
+    /// Look without risk: every change is refused
+    #[arg(long, global = true)]
+    read_only: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -157,8 +160,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
     };
     let fresh_demo = cli.demo && !db.exists();
-    let mut store = Store::open(&db)
-        .map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
+    let opened = if cli.read_only {
+        Store::open_read_only(&db)
+    } else {
+        Store::open(&db)
+    };
+    let mut store =
+        opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
     }
@@ -171,7 +179,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 users::UsersCommand::Add(_) | users::UsersCommand::Import(_)
             ))
     );
-    let app = if creates {
+    let app = if creates && !cli.read_only {
         store.application(&cli.app)?
     } else {
         store.existing_application(&cli.app)?

@@ -59,7 +59,18 @@ fn recount_tag_keys(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-pub fn migrate(conn: &mut Connection) -> Result<()> {
+/// Refuses a database this build cannot use as it is (for read-only opening).
+pub fn check_version(conn: &Connection) -> Result<()> {
+    let found = version(conn)?;
+    if found < SCHEMA_VERSION {
+        return Err(StoreError::Unusable(format!(
+            "the database (schema version {found}) needs upgrading to version {SCHEMA_VERSION}: open it once without --read-only"
+        )));
+    }
+    Ok(())
+}
+
+fn version(conn: &Connection) -> Result<i64> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {
@@ -67,6 +78,11 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
             supported: SCHEMA_VERSION,
         });
     }
+    Ok(found)
+}
+
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = version(conn)?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;

@@ -47,8 +47,19 @@ pub enum StoreError {
     NewerSchema { found: i64, supported: i64 },
     #[error("{0}")]
     Unusable(String),
+    #[error("the database was opened read-only: nothing can be changed")]
+    ReadOnly,
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly,
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 fn join_errors(errors: &[FieldError]) -> String {
@@ -81,6 +92,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Store {
     conn: Connection,
+    read_only: bool,
 }
 
 impl Store {
@@ -130,7 +142,35 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "wal")?;
         conn.pragma_update(None, "synchronous", "normal")?;
         migrations::migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            read_only: false,
+        })
+    }
+
+    /// Opens an existing database for looking only: every write is refused with
+    /// [`StoreError::ReadOnly`]. It must already be at this build's schema version.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(StoreError::Unusable(
+                "there is no database file to open read-only".into(),
+            ));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        migrations::check_version(&conn)?;
+        Ok(Store {
+            conn,
+            read_only: true,
+        })
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 }
 

@@ -12,10 +12,17 @@ use super::form_update;
 use super::layout::Areas;
 use crate::store::{Result, UserRow};
 
+/// What a refused change says in a read-only console.
+pub(super) const READ_ONLY: &str = "Read-only: nothing can be changed (started with --read-only)";
+
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: isize = 3;
 
 pub fn update(app: &mut App, action: Action) {
+    if app.store.is_read_only() && action == Action::Add {
+        app.error(READ_ONLY);
+        return;
+    }
     if let Err(e) = apply(app, action) {
         app.error(e.to_string());
     }
@@ -264,6 +271,10 @@ pub(super) fn ask_invalidate(app: &mut App, row: &UserRow) {
 }
 
 fn run(app: &mut App, pending: Pending) -> Result<()> {
+    if app.store.is_read_only() && pending != Pending::Discard {
+        app.error(READ_ONLY);
+        return Ok(());
+    }
     match pending {
         Pending::Delete { id, email } => {
             app.form = None;

@@ -8,13 +8,19 @@ use crate::tui::app::App;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
+    let mut spans = vec![Span::styled(" xusers ", t.title)];
+    if app.store.is_read_only() {
+        spans.push(Span::styled(" READ-ONLY ", t.error));
+        spans.push(Span::raw(" "));
+    }
     let left = Line::from(vec![
-        Span::styled(" xusers ", t.title),
         Span::styled("app ", t.dim),
         Span::raw(inert(&app.application.name).into_owned()),
         Span::styled("  db ", t.dim),
         Span::raw(inert(&app.db_label).into_owned()),
     ]);
+    spans.extend(left.spans);
+    let left = Line::from(spans);
     let n = app.counts.all;
     let noun = if n == 1 { "user" } else { "users" };
     let users = match app.application.user_limit {
