@@ -43,6 +43,20 @@ impl PasswordHash {
         &self.0
     }
 
+    /// Whether this hash was made with weaker argon2 parameters (or another variant)
+    /// than [`PasswordHash::new`] uses today.
+    pub fn is_weaker_than_current(&self) -> bool {
+        let Ok(parsed) = Phc::new(&self.0) else {
+            return true;
+        };
+        let current = argon2::Params::default();
+        let param = |name: &str| parsed.params.get_decimal(name).unwrap_or(0);
+        parsed.algorithm.as_str() != "argon2id"
+            || param("m") < current.m_cost()
+            || param("t") < current.t_cost()
+            || param("p") < current.p_cost()
+    }
+
     pub fn verify(&self, password: &str) -> bool {
         Phc::new(&self.0)
             .map(|parsed| {

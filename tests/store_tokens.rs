@@ -150,3 +150,86 @@ fn the_database_file_holds_no_password_or_token_text() {
         );
     }
 }
+
+#[test]
+fn too_many_failures_lock_an_email_out_for_a_while() {
+    use xusers::store::LoginPolicy;
+    let (dir, mut store, app) = temp_store();
+    store.set_login_policy(LoginPolicy {
+        max_failures: 3,
+        window_secs: 900,
+    });
+    add_email(&mut store, app, "ann@acme.io");
+    add_email(&mut store, app, "bob@acme.io");
+    for _ in 0..3 {
+        assert!(store.login(app, "ann@acme.io", "wrong password").is_err());
+    }
+    let locked = store.login(app, "ANN@acme.io", PASSWORD).unwrap_err();
+    assert_eq!(
+        locked.to_string(),
+        "invalid email or password",
+        "the same generic error"
+    );
+    assert!(
+        store.login(app, "bob@acme.io", PASSWORD).is_ok(),
+        "others are not locked"
+    );
+    // Unknown emails count too, and read the same.
+    for _ in 0..3 {
+        store.login(app, "ghost@acme.io", PASSWORD).unwrap_err();
+    }
+    // Once the failures are older than the window, the right password works again
+    // and clears them.
+    rusqlite::Connection::open(dir.path().join("test.db"))
+        .unwrap()
+        .execute("UPDATE login_failures SET at = at - 1000", [])
+        .unwrap();
+    assert!(store.login(app, "ann@acme.io", PASSWORD).is_ok());
+    assert!(store.login(app, "ann@acme.io", "wrong password").is_err());
+    assert!(
+        store.login(app, "ann@acme.io", PASSWORD).is_ok(),
+        "one failure does not lock"
+    );
+}
+
+#[test]
+fn a_weaker_stored_hash_is_replaced_on_the_next_login() {
+    use argon2::password_hash::PasswordHasher;
+    let (dir, mut store, app) = temp_store();
+    let weak_params = argon2::Params::new(1024, 1, 1, None).unwrap();
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        weak_params,
+    )
+    .hash_password(PASSWORD.as_bytes())
+    .unwrap()
+    .to_string();
+    let user = draft("old@acme.io").validate_new().unwrap();
+    let hash = PasswordHash::from_phc(&weak).unwrap();
+    assert!(hash.is_weaker_than_current());
+    store.create_user(app, &user, &hash).unwrap();
+    let token = store.login(app, "old@acme.io", PASSWORD).unwrap();
+    let stored: String = rusqlite::Connection::open(dir.path().join("test.db"))
+        .unwrap()
+        .query_row(
+            "SELECT password_hash FROM users WHERE email_key = ?1",
+            ["old@acme.io"],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+    assert!(
+        !PasswordHash::from_phc(&stored)
+            .unwrap()
+            .is_weaker_than_current()
+    );
+    assert!(
+        store.authenticate(app, &token).is_ok(),
+        "the new token still works"
+    );
+    assert!(store.login(app, "old@acme.io", PASSWORD).is_ok());
+}

@@ -3,9 +3,9 @@ use std::fmt;
 const MIN_PASSWORD_CHARS: usize = 8;
 const MAX_PASSWORD_CHARS: usize = 1024;
 
-/// A plaintext password that meets the length rule. Never trimmed or truncated, and
-/// never printed: `Debug` hides it.
-#[derive(Clone, PartialEq, Eq)]
+/// A plaintext password that meets the length rule. Never trimmed or truncated, never
+/// printed (`Debug` hides it), and wiped from memory when dropped.
+#[derive(Clone, PartialEq, Eq, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct Password(String);
 
 impl Password {

@@ -15,3 +15,4 @@ CREATE INDEX IF NOT EXISTS group_devices_device ON group_devices(device_id);
 CREATE INDEX IF NOT EXISTS memberships_group ON memberships(group_id, user_id);
 CREATE INDEX IF NOT EXISTS user_tags_key ON user_tags(key, value, user_id);
 CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(app_id, email_key, at);

@@ -25,6 +25,7 @@ pub use groups::{Group, GroupSummary};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
+pub use tokens::LoginPolicy;
 pub use users::{User, UserId, UserRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -93,6 +94,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     read_only: bool,
+    login_policy: LoginPolicy,
 }
 
 impl Store {
@@ -145,6 +147,7 @@ impl Store {
         Ok(Store {
             conn,
             read_only: false,
+            login_policy: LoginPolicy::default(),
         })
     }
 
@@ -166,6 +169,7 @@ impl Store {
         Ok(Store {
             conn,
             read_only: true,
+            login_policy: LoginPolicy::default(),
         })
     }
 

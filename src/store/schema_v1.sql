@@ -69,6 +69,13 @@ CREATE TABLE tag_keys (
     PRIMARY KEY (app_id, key)
 ) WITHOUT ROWID;
 
+-- Failed logins, for locking an email out for a while after too many.
+CREATE TABLE login_failures (
+    app_id INTEGER NOT NULL,
+    email_key TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+
 CREATE TABLE tokens (
     digest BLOB PRIMARY KEY,                     -- SHA-256 of the token; the token itself is never stored
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,

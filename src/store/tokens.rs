@@ -3,13 +3,45 @@ use rusqlite::{OptionalExtension, params};
 use super::users::find_user_id;
 use super::{AppId, Result, Store, StoreError, UserId, unix_now};
 use crate::auth::{PasswordHash, dummy_hash, new_token, token_digest};
+use crate::domain::{Password, email_key};
+
+/// How many failed logins within how many seconds lock an email out (for that long).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginPolicy {
+    pub max_failures: u32,
+    pub window_secs: i64,
+}
+
+impl Default for LoginPolicy {
+    /// 10 failures within 15 minutes.
+    fn default() -> LoginPolicy {
+        LoginPolicy {
+            max_failures: 10,
+            window_secs: 15 * 60,
+        }
+    }
+}
 
 impl Store {
+    pub fn set_login_policy(&mut self, policy: LoginPolicy) {
+        self.login_policy = policy;
+    }
+
     /// Checks email and password and issues a new access token. Every failure reads
-    /// the same and costs the same (an unknown email is verified against a dummy hash).
+    /// the same and costs the same: an unknown email is verified against a dummy hash,
+    /// and so is a locked-out one (after too many failures within the window). A
+    /// stored hash with weaker parameters than today's is replaced on success.
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
+        let key = email_key(email);
+        let now = unix_now();
+        let since = now - self.login_policy.window_secs;
+        let failures: u32 = self.conn.query_row(
+            "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3",
+            params![app.0, key, since],
+            |r| r.get(0),
+        )?;
         let found = match find_user_id(&self.conn, app, email)? {
-            Some(id) => self
+            Some(id) if failures < self.login_policy.max_failures => self
                 .conn
                 .query_row(
                     "SELECT password_hash FROM users WHERE id = ?1",
@@ -18,21 +50,41 @@ impl Store {
                 )
                 .optional()?
                 .map(|hash| (id, hash)),
-            None => None,
+            _ => None,
         };
-        let Some((id, stored)) = found else {
-            dummy_hash().verify(password);
+        let stored = found
+            .as_ref()
+            .and_then(|(_, h)| PasswordHash::from_phc(h).ok());
+        let ok = match &stored {
+            Some(hash) => hash.verify(password),
+            None => {
+                dummy_hash().verify(password);
+                false
+            }
+        };
+        let (Some((id, _)), true) = (found, ok) else {
+            self.conn.execute(
+                "INSERT INTO login_failures (app_id, email_key, at) VALUES (?1, ?2, ?3)",
+                params![app.0, key, now],
+            )?;
             return Err(StoreError::InvalidCredentials);
         };
-        let ok = PasswordHash::from_phc(&stored)
-            .map(|h| h.verify(password))
-            .unwrap_or(false);
-        if !ok {
-            return Err(StoreError::InvalidCredentials);
-        }
+        let rehash = stored
+            .filter(PasswordHash::is_weaker_than_current)
+            .and_then(|_| Password::parse(password).ok())
+            .map(|p| PasswordHash::new(&p));
         let token = new_token();
-        let now = unix_now();
         let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM login_failures WHERE app_id = ?1 AND email_key = ?2",
+            params![app.0, key],
+        )?;
+        if let Some(hash) = rehash {
+            tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![id.0, hash.as_str()],
+            )?;
+        }
         tx.execute(
             "INSERT INTO tokens (digest, user_id, created_at) VALUES (?1, ?2, ?3)",
             params![token_digest(&token), id.0, now],
