@@ -66,3 +66,26 @@ fn the_cli_exits_non_zero_naming_the_file() {
         .code(1)
         .stderr(predicate::str::contains("it is a directory"));
 }
+
+#[test]
+fn a_long_write_lock_elsewhere_reads_as_busy_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.db");
+    let mut store = Store::open(&path).unwrap();
+    store
+        .set_busy_timeout(std::time::Duration::from_millis(200))
+        .unwrap();
+    let app = store.application("default").unwrap().id;
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let user = common::draft("ann@acme.io").validate_new().unwrap();
+    let err = store.create_user(app, &user, common::hash()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the database is busy (another program is writing to it); try again"
+    );
+    other.execute_batch("ROLLBACK").unwrap();
+    // Once the lock is gone the same write goes through.
+    store.create_user(app, &user, common::hash()).unwrap();
+    assert_eq!(store.scope_counts(app).unwrap().all, 1);
+}

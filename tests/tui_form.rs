@@ -447,3 +447,33 @@ fn editing_keys_work_like_a_shell_line() {
     update(&mut app, Action::Paste("x@y.io\n".into()));
     assert_eq!(app.form.as_ref().unwrap().email.value(), "nn b@x@y.io ");
 }
+
+#[test]
+fn a_busy_database_keeps_the_edit_for_a_retry() {
+    let (dir, mut app) = console(60, SIZE);
+    app.store
+        .set_busy_timeout(std::time::Duration::from_millis(100))
+        .unwrap();
+    keys(&mut app, "a");
+    type_text(&mut app, "retry@acme.io");
+    tab(&mut app, 1);
+    type_text(&mut app, "long enough");
+    let other = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    ctrl(&mut app, 's');
+    finish_background(&mut app);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("database is busy")
+    );
+    let form = app.form.as_ref().expect("the form stays open");
+    assert_eq!(form.email.value(), "retry@acme.io", "the edit is kept");
+    other.execute_batch("ROLLBACK").unwrap();
+    ctrl(&mut app, 's');
+    finish_background(&mut app);
+    assert!(app.form.is_none());
+    assert_eq!(selected_email(&app), "retry@acme.io");
+}

@@ -50,6 +50,8 @@ pub enum StoreError {
     Unusable(String),
     #[error("the database was opened read-only: nothing can be changed")]
     ReadOnly,
+    #[error("the database is busy (another program is writing to it); try again")]
+    Busy,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -58,6 +60,9 @@ impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
         match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ReadOnly) => StoreError::ReadOnly,
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
             _ => StoreError::Sqlite(e),
         }
     }
@@ -192,6 +197,12 @@ impl Store {
             .path()
             .filter(|p| !p.is_empty())
             .map(std::path::PathBuf::from)
+    }
+
+    /// How long a write waits for another process's lock before giving up with
+    /// [`StoreError::Busy`].
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(timeout)?)
     }
 
     /// Sets this connection's page cache (a connection that only scans needs little).
