@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::Failure;
-use super::output::UserJson;
+use super::output::{UserJson, users_json};
 use super::users::{Selection, for_each_page};
 use crate::store::{Application, Store, UserId};
 
@@ -97,17 +97,15 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
     let bar = indicatif::ProgressBar::new(store.count_users(app.id, &query)?);
     for_each_page(store, app, &query, usize::MAX, |rows| {
         let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
-        let mut tags = store.tags_of(&ids)?;
         let mut hashes = if args.with_password_hashes {
             store.password_hashes_of(&ids)?
         } else {
             Default::default()
         };
-        for row in rows {
-            let id = row.id;
+        for (id, user) in ids.iter().zip(users_json(store, rows)?) {
             let user = ExportedUser {
-                password_hash: hashes.remove(&id),
-                user: UserJson::from_row(row, tags.remove(&id).unwrap_or_default()),
+                password_hash: hashes.remove(id),
+                user,
             };
             match &mut sink {
                 Sink::Csv(writer) => write_csv_row(writer, &user, args.with_password_hashes)?,

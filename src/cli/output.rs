@@ -7,7 +7,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::Failure;
 use crate::inert::inert;
-use crate::store::{User, UserRow};
+use crate::store::{Store, User, UserId, UserRow};
 
 /// A user as the JSON output shows it (a stable shape scripts rely on).
 #[derive(Debug, Serialize)]
@@ -45,6 +45,19 @@ impl UserJson {
             last_login: user.last_login.map(rfc3339),
         }
     }
+}
+
+/// A page of list rows as user objects, with their tags read in one query.
+pub fn users_json(store: &Store, rows: Vec<UserRow>) -> Result<Vec<UserJson>, Failure> {
+    let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
+    let mut tags = store.tags_of(&ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let t = tags.remove(&row.id).unwrap_or_default();
+            UserJson::from_row(row, t)
+        })
+        .collect())
 }
 
 pub fn rfc3339(unix: i64) -> String {

@@ -2,13 +2,13 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::export::{ExportArgs, export};
 use super::import::{ImportArgs, import};
-use super::output::{UserJson, print_json, print_users_table};
+use super::output::{print_json, print_users_table, users_json};
 use super::user_edit::{DeleteArgs, GetArgs, SetArgs, delete, get, set};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::UserDraft;
 use crate::store::{
-    Application, Page, Scope, Sort, SortField, Store, TagFilter, UserId, UserQuery, UserRow,
+    Application, Page, Scope, Sort, SortField, Store, TagFilter, UserQuery, UserRow,
 };
 
 #[derive(Debug, Subcommand)]
@@ -165,32 +165,24 @@ pub fn run(store: &mut Store, app: &Application, cmd: UsersCommand) -> Result<()
 
 fn list(store: &Store, app: &Application, args: ListArgs) -> Result<(), Failure> {
     let query = args.selection.query(store, app)?;
-    let mut rows = Vec::new();
-    for_each_page(
-        store,
-        app,
-        &query,
-        args.limit.unwrap_or(usize::MAX),
-        |batch| {
-            rows.extend(batch);
-            Ok(())
-        },
-    )?;
+    let limit = args.limit.unwrap_or(usize::MAX);
     match args.format {
         Format::Table => {
+            let mut rows = Vec::new();
+            for_each_page(store, app, &query, limit, |batch| {
+                rows.extend(batch);
+                Ok(())
+            })?;
             print_users_table(&rows);
             Ok(())
         }
         Format::Json => {
-            let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
-            let mut tags = store.tags_of(&ids)?;
-            let users: Vec<UserJson> = rows
-                .into_iter()
-                .map(|row| {
-                    let t = tags.remove(&row.id).unwrap_or_default();
-                    UserJson::from_row(row, t)
-                })
-                .collect();
+            // Tags are read a page at a time, never for every listed user in one query.
+            let mut users = Vec::new();
+            for_each_page(store, app, &query, limit, |batch| {
+                users.extend(users_json(store, batch)?);
+                Ok(())
+            })?;
             print_json(&users)
         }
     }
