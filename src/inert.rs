@@ -9,19 +9,18 @@ pub fn inert(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_care) {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(
-        text.chars()
-            .filter_map(|c| match c {
-                '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
-                '\u{7f}' => Some('\u{2421}'),
-                '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
-                    Some('\u{fffd}')
-                }
-                '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' => None,
-                c => Some(c),
-            })
-            .collect(),
-    )
+    Cow::Owned(text.chars().filter_map(inert_char).collect())
+}
+
+/// One character as [`inert`] shows it; `None` when it is dropped.
+pub fn inert_char(c: char) -> Option<char> {
+    match c {
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+        '\u{7f}' => Some('\u{2421}'),
+        '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
+        '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' => None,
+        c => Some(c),
+    }
 }
 
 fn needs_care(c: char) -> bool {

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::user_form::visible_text;
 use crate::domain::Field;
-use crate::inert::inert;
+use crate::inert::{inert, inert_char};
 use crate::tui::app::App;
 use crate::tui::form::{FormFocus, TagColumn, UserForm};
 use crate::tui::theme::Theme;
@@ -149,15 +149,9 @@ fn draw_tags(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
         };
         lines.push(Line::from(vec![
             Span::styled(mark, t.invalid),
-            Span::styled(
-                format!("{key:<w$}", w = KEY_WIDTH as usize),
-                cell_style(TagColumn::Key),
-            ),
+            Span::styled(key, cell_style(TagColumn::Key)),
             Span::styled(" = ", t.dim),
-            Span::styled(
-                format!("{value:<value_width$}"),
-                cell_style(TagColumn::Value),
-            ),
+            Span::styled(value, cell_style(TagColumn::Value)),
         ]));
         if current {
             let x = match editor.column {
@@ -211,6 +205,7 @@ fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Posit
                 .key
                 .chars()
                 .enumerate()
+                .filter_map(|(pos, c)| Some((pos, inert_char(c)?)))
                 .map(|(pos, c)| {
                     let style = if s.matched.contains(&pos) {
                         base.patch(t.matched)

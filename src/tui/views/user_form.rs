@@ -9,10 +9,11 @@ use tui_input::Input;
 
 use super::form_panes;
 use crate::domain::Field;
-use crate::inert::inert;
+use crate::inert::{inert, inert_char};
 use crate::tui::app::App;
 use crate::tui::form::{FormFocus, UserForm};
 use crate::tui::theme::Theme;
+use unicode_width::UnicodeWidthChar;
 
 const LABEL: u16 = 18;
 
@@ -79,10 +80,7 @@ fn draw_field(t: &Theme, form: &UserForm, field: FormFocus, frame: &mut Frame, a
     };
     let width = input_width(area.width);
     let (shown, cursor) = visible_text(input, width as usize, masked);
-    let mut spans = vec![
-        label_span(t, label, focused),
-        Span::styled(format!("{shown:<w$}", w = width as usize), t.input),
-    ];
+    let mut spans = vec![label_span(t, label, focused), Span::styled(shown, t.input)];
     if let Some(error) = form.error(error_field) {
         spans.push(Span::styled(format!(" ✗ {error}"), t.invalid));
     }
@@ -106,20 +104,36 @@ fn input_width(total: u16) -> u16 {
     (total.saturating_sub(LABEL) * 11 / 20).clamp(12, 44)
 }
 
-/// The part of an input that fits `width` columns around the cursor, and the
-/// cursor's column within it. Passwords show one `•` per character.
+/// The part of an input that fits `width` columns around the cursor, padded to exactly
+/// `width` columns (wide characters count twice), and the cursor's column within it.
+/// Text is shown inert; passwords show one `•` per character.
 pub fn visible_text(input: &Input, width: usize, masked: bool) -> (String, u16) {
-    if masked {
-        let chars = input.value().chars().count();
-        let cursor = input.cursor().min(chars);
-        let scroll = cursor.saturating_sub(width.saturating_sub(1));
-        let shown = "•".repeat(chars.saturating_sub(scroll).min(width));
-        return (shown, (cursor - scroll) as u16);
+    let glyphs: Vec<Option<char>> = input
+        .value()
+        .chars()
+        .map(|c| if masked { Some('•') } else { inert_char(c) })
+        .collect();
+    let columns = |c: &char| c.width().unwrap_or(0);
+    let cursor_column: usize = glyphs[..input.cursor().min(glyphs.len())]
+        .iter()
+        .flatten()
+        .map(columns)
+        .sum();
+    let scroll = cursor_column.saturating_sub(width.saturating_sub(1));
+    let (mut shown, mut skipped, mut used) = (String::new(), 0, 0);
+    for c in glyphs.iter().flatten() {
+        let w = columns(c);
+        if skipped < scroll {
+            skipped += w;
+        } else if used + w <= width {
+            shown.push(*c);
+            used += w;
+        } else {
+            break;
+        }
     }
-    let scroll = input.visual_scroll(width);
-    let shown: String = inert(input.value()).chars().skip(scroll).collect();
-    let cursor = input.visual_cursor().saturating_sub(scroll);
-    (shown, cursor as u16)
+    shown.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    (shown, cursor_column.saturating_sub(skipped) as u16)
 }
 
 fn draw_message(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
