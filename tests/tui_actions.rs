@@ -464,11 +464,26 @@ fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
     };
     keys(&mut app, "a");
     assert!(app.form.is_none() && refused(&app));
-    for dialog in ["dy", "iy", "Iy"] {
+    for dialog in ["d", "i", "I"] {
         app.status = None;
         keys(&mut app, dialog);
-        assert!(refused(&app), "{dialog}");
+        assert!(
+            refused(&app) && app.modal.is_none(),
+            "{dialog} opens no dialog"
+        );
     }
+    // The row menu offers the same changes; choosing one is refused too.
+    let delete = xusers::tui::app::MENU_ITEMS
+        .iter()
+        .position(|(_, action)| *action == xusers::tui::action::Action::Delete)
+        .unwrap();
+    app.status = None;
+    keys(&mut app, "m");
+    for _ in 0..delete {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    assert!(refused(&app) && app.modal.is_none(), "the menu's Delete");
     keys(&mut app, "e");
     tab(&mut app);
     app.status = None;

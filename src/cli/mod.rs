@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
-use crate::store::{DEFAULT_APP, Store, StoreError};
+use crate::store::{DEFAULT_APP, ReadOnly, Store, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -167,6 +167,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     };
     let mut store =
         opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
+    if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
+        eprintln!("note: {why}: {} is opened read-only", db.display());
+    }
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
     }
@@ -179,7 +182,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 users::UsersCommand::Add(_) | users::UsersCommand::Import(_)
             ))
     );
-    let app = if creates && !cli.read_only {
+    let app = if creates && !store.is_read_only() {
         store.application(&cli.app)?
     } else {
         store.existing_application(&cli.app)?

@@ -26,6 +26,7 @@ pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use tokens::LoginPolicy;
+
 pub use users::{User, UserId, UserRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -98,34 +99,55 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Store {
     conn: Connection,
-    read_only: bool,
+    read_only: Option<ReadOnly>,
     login_policy: LoginPolicy,
 }
 
+/// Why a store refuses every write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnly {
+    /// `--read-only` was asked for.
+    Asked,
+    /// The database file may not be written by this user.
+    FileNotWritable,
+    /// The file's folder may not be written, so SQLite cannot keep its journal there.
+    FolderNotWritable,
+}
+
+impl std::fmt::Display for ReadOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ReadOnly::Asked => "opened with --read-only",
+            ReadOnly::FileNotWritable => "the database file is not writable",
+            ReadOnly::FolderNotWritable => "the database's folder is not writable",
+        })
+    }
+}
+
 impl Store {
-    /// Opens (creating if needed) and migrates the database file at `path`.
+    /// Opens (creating if needed) and migrates the database file at `path`. A file
+    /// this user may not change is opened read-only instead (see [`Store::read_only`]).
     pub fn open(path: &Path) -> Result<Store> {
         if path.is_dir() {
             return Err(StoreError::Unusable(
                 "it is a directory, not a database file".into(),
             ));
         }
-        Store::open_file(path).map_err(|e| match e {
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
-                if f.code == rusqlite::ErrorCode::NotADatabase =>
-            {
-                StoreError::Unusable("it is not an xusers (SQLite) database file".into())
+        match Store::open_file(path) {
+            Err(e) if path.is_file() && cannot_write(&e) => {
+                let why = if std::fs::OpenOptions::new().append(true).open(path).is_err() {
+                    ReadOnly::FileNotWritable
+                } else {
+                    ReadOnly::FolderNotWritable
+                };
+                Store::open_read_only_because(path, why)
             }
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, detail))
-                if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
-            {
-                StoreError::Unusable(format!(
-                    "the database file is damaged ({}); restore it from a backup",
-                    detail.unwrap_or_else(|| "malformed".into())
-                ))
-            }
-            other => other,
-        })
+            Err(e) if cannot_write(&e) => Err(StoreError::Unusable(
+                "cannot create it: the folder is not writable".into(),
+            )),
+            opened => opened,
+        }
+        .map_err(describe_fault)
     }
 
     fn open_file(path: &Path) -> Result<Store> {
@@ -135,6 +157,10 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // SQLite quietly opens a write-protected file read-only.
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::ReadOnly);
+        }
         Store::setup(conn)
     }
 
@@ -151,7 +177,7 @@ impl Store {
         migrations::migrate(&mut conn)?;
         Ok(Store {
             conn,
-            read_only: false,
+            read_only: None,
             login_policy: LoginPolicy::default(),
         })
     }
@@ -164,22 +190,87 @@ impl Store {
                 "there is no database file to open read-only".into(),
             ));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
-        migrations::check_version(&conn)?;
+        Store::open_read_only_because(path, ReadOnly::Asked).map_err(describe_fault)
+    }
+
+    fn open_read_only_because(path: &Path, why: ReadOnly) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = match Store::read_only_connection(path, flags) {
+            // In a folder it may not write, SQLite cannot make the shared-memory file a
+            // WAL reader needs; nobody else can change the file there without
+            // privileges, so it is read as unchanging.
+            Err(e) if why == ReadOnly::FolderNotWritable && cannot_write(&e) => {
+                let mut uri = url_path(path);
+                uri.push_str("?immutable=1");
+                Store::read_only_connection(Path::new(&uri), flags | OpenFlags::SQLITE_OPEN_URI)?
+            }
+            opened => opened?,
+        };
         Ok(Store {
             conn,
-            read_only: true,
+            read_only: Some(why),
             login_policy: LoginPolicy::default(),
         })
     }
 
+    fn read_only_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        migrations::check_version(&conn)?;
+        Ok(conn)
+    }
+
     pub fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
+    }
+
+    /// Why every write is refused, when it is.
+    pub fn read_only(&self) -> Option<ReadOnly> {
         self.read_only
+    }
+}
+
+/// The errors SQLite gives when it may not write the file or make its journal beside it.
+fn cannot_write(e: &StoreError) -> bool {
+    match e {
+        StoreError::ReadOnly => true,
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+            f.code == rusqlite::ErrorCode::CannotOpen
+        }
+        _ => false,
+    }
+}
+
+/// A `file:` URI for `path`: reserved characters and non-ASCII bytes percent-encoded.
+fn url_path(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'?' | b'#' | b'%' | 0x80.. => uri.push_str(&format!("%{byte:02X}")),
+            _ => uri.push(byte as char),
+        }
+    }
+    uri
+}
+
+/// A file that is not a database, or a damaged one, said plainly.
+fn describe_fault(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            StoreError::Unusable("it is not an xusers (SQLite) database file".into())
+        }
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, detail))
+            if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+        {
+            StoreError::Unusable(format!(
+                "the database file is damaged ({}); restore it from a backup",
+                detail.unwrap_or_else(|| "malformed".into())
+            ))
+        }
+        other => other,
     }
 }
 

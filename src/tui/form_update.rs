@@ -9,7 +9,7 @@ use tui_input::backend::crossterm::to_input_request;
 use super::action::Action;
 use super::app::{App, Confirm, Modal, Pane, Pending};
 use super::form::{FormButton, FormFocus, FormMode, TagColumn, UserForm};
-use super::update::{READ_ONLY, ask_delete, ask_invalidate, filter_changed};
+use super::update::{ask_delete, ask_invalidate, filter_changed, refuse_read_only};
 use crate::auth::PasswordHash;
 use crate::domain::UserDraft;
 use crate::store::{Result, StoreError, UserId};
@@ -189,7 +189,7 @@ fn reopen(app: &mut App, id: UserId) -> Result<()> {
 /// tens of milliseconds: the screen keeps drawing) before writing.
 fn start_save(app: &mut App) -> Result<()> {
     if app.store.is_read_only() {
-        app.error(READ_ONLY);
+        refuse_read_only(app);
         return Ok(());
     }
     let Some(form) = app.form.as_mut() else {

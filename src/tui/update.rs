@@ -12,23 +12,31 @@ use super::form_update;
 use super::layout::Areas;
 use crate::store::{Result, UserRow};
 
-/// What a refused change says in a read-only console.
-pub(super) const READ_ONLY: &str = "Read-only: nothing can be changed (started with --read-only)";
+/// What a refused change says in a read-only console, with the reason.
+pub(super) fn refuse_read_only(app: &mut App) {
+    if let Some(why) = app.store.read_only() {
+        app.error(format!("Read-only: nothing can be changed ({why})"));
+    }
+}
 
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: isize = 3;
 
 pub fn update(app: &mut App, action: Action) {
-    if app.store.is_read_only() && action == Action::Add {
-        app.error(READ_ONLY);
-        return;
-    }
     if let Err(e) = apply(app, action) {
         app.error(e.to_string());
     }
 }
 
 pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
+    let changes = matches!(
+        action,
+        Action::Add | Action::Delete | Action::InvalidateUser | Action::InvalidateAll
+    );
+    if app.store.is_read_only() && changes {
+        refuse_read_only(app);
+        return Ok(());
+    }
     if form_update::handles(app, &action) {
         return form_update::apply(app, action);
     }
@@ -272,7 +280,7 @@ pub(super) fn ask_invalidate(app: &mut App, row: &UserRow) {
 
 fn run(app: &mut App, pending: Pending) -> Result<()> {
     if app.store.is_read_only() && pending != Pending::Discard {
-        app.error(READ_ONLY);
+        refuse_read_only(app);
         return Ok(());
     }
     match pending {

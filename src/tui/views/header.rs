@@ -4,13 +4,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::inert::inert;
+use crate::store::ReadOnly;
 use crate::tui::app::App;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" xusers ", t.title)];
-    if app.store.is_read_only() {
-        spans.push(Span::styled(" READ-ONLY ", t.error));
+    if let Some(why) = app.store.read_only() {
+        let banner = match why {
+            ReadOnly::Asked => " READ-ONLY ".to_string(),
+            why => format!(" READ-ONLY: {why} "),
+        };
+        spans.push(Span::styled(banner, t.error));
         spans.push(Span::raw(" "));
     }
     let left = Line::from(vec![
