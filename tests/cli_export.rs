@@ -141,3 +141,38 @@ fn export_refuses_bad_options() {
         .assert()
         .success();
 }
+
+/// Like import, export takes its format from the file's extension unless told.
+#[test]
+fn the_output_files_extension_chooses_the_format() {
+    let env = seeded();
+    let path = env.dir.path().join("users.JSON");
+    env.cmd()
+        .args(["users", "export", "--with-password-hashes", "--output"])
+        .arg(&path)
+        .assert()
+        .success();
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(document["users"].as_array().unwrap().len(), 2);
+    let told = env.dir.path().join("users.json");
+    env.cmd()
+        .args(["users", "export", "--format", "csv", "--output"])
+        .arg(&told)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read_to_string(&told)
+            .unwrap()
+            .starts_with("email,")
+    );
+    // A file round-trips without naming the format on either side.
+    let other = Env::new();
+    other
+        .cmd()
+        .args(["users", "import", "--create-groups"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert_eq!(other.emails(&[]), ["ann@acme.io", "bob@acme.io"]);
+}

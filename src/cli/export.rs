@@ -5,26 +5,21 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 
 use super::Failure;
-use super::output::{UserJson, users_json};
+use super::output::{FileFormat, UserJson, users_json};
 use super::users::{Selection, for_each_page};
 use crate::store::{Application, Store, UserId};
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ExportFormat {
-    Csv,
-    Json,
-}
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
     selection: Selection,
-    #[arg(long, value_enum, default_value = "csv")]
-    format: ExportFormat,
+    /// The document's format [default: from the output file's extension, else csv]
+    #[arg(long, value_enum)]
+    format: Option<FileFormat>,
     /// Write here instead of standard output
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -75,8 +70,12 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
-    let mut sink = match args.format {
-        ExportFormat::Csv => {
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().and_then(FileFormat::of))
+        .unwrap_or(FileFormat::Csv);
+    let mut sink = match format {
+        FileFormat::Csv => {
             let mut writer = csv::Writer::from_writer(out);
             let mut header = CSV_COLUMNS.to_vec();
             if args.with_password_hashes {
@@ -85,7 +84,7 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
             writer.write_record(&header).map_err(csv_failure)?;
             Sink::Csv(Box::new(writer))
         }
-        ExportFormat::Json => {
+        FileFormat::Json => {
             let name = serde_json::to_string(&app.name).expect("a string serialises");
             write!(
                 out,

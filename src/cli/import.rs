@@ -11,15 +11,10 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::Failure;
+use super::output::FileFormat;
 use crate::auth::PasswordHash;
 use crate::domain::{Field, FieldError, Password, UserDraft};
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FileFormat {
-    Csv,
-    Json,
-}
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ConflictArg {
@@ -76,11 +71,10 @@ type Problems = Vec<(usize, Vec<FieldError>)>;
 pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<(), Failure> {
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", args.file.display())))?;
-    let format = match args.format {
-        Some(f) => f,
-        None if args.file.extension().is_some_and(|e| e == "csv") => FileFormat::Csv,
-        None => FileFormat::Json,
-    };
+    let format = args
+        .format
+        .or_else(|| FileFormat::of(&args.file))
+        .unwrap_or(FileFormat::Json);
     let (rows, mut failed) = match format {
         FileFormat::Csv => read_csv(&text)?,
         FileFormat::Json => read_json(&text)?,

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -8,6 +9,25 @@ use unicode_width::UnicodeWidthStr;
 use super::Failure;
 use crate::inert::inert;
 use crate::store::{Store, User, UserId, UserRow};
+
+/// The formats users are exported and imported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Json,
+}
+
+impl FileFormat {
+    /// The format a file's extension names, if it names one.
+    pub fn of(path: &Path) -> Option<FileFormat> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "csv" => Some(FileFormat::Csv),
+            "json" => Some(FileFormat::Json),
+            _ => None,
+        }
+    }
+}
 
 /// A user as the JSON output shows it (a stable shape scripts rely on).
 #[derive(Debug, Serialize)]
