@@ -79,7 +79,7 @@ fn check_after_kill(db: &Path) -> i64 {
         .unwrap();
     assert_eq!(half_written, 0, "users without their groups or tags");
     drop(conn);
-    let mut store = Store::open(db).expect("opens after the kill");
+    let store = Store::open(db).expect("opens after the kill");
     let app = store.existing_application("default").unwrap();
     let counts = store.scope_counts(app.id).unwrap();
     drop(store);
