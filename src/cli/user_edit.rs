@@ -11,7 +11,7 @@ use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::UserDraft;
 use crate::inert::inert;
-use crate::store::{Application, ReachedDevice, Store, User, UserId};
+use crate::store::{Application, ReachedDevice, Store, StoreError, User, UserId};
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
@@ -123,34 +123,54 @@ fn print_profile(user: &User, devices: &[ReachedDevice]) {
     }
 }
 
+/// How often `set` re-reads the user and applies its changes again when another
+/// administrator saved the same user in between (it only changes what it names).
+const SET_ATTEMPTS: usize = 10;
+
 pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Failure> {
     let id = store.find_user(app.id, &args.email)?;
-    let user = store.user(id)?;
-    let mut groups = user.groups.clone();
+    let password = if args.password_stdin {
+        Some(read_password()?)
+    } else {
+        None
+    };
+    let mut hash = None;
+    for attempt in 1.. {
+        let user = store.user(id)?;
+        let version = user.version;
+        let draft = edited(&args, user, password.clone());
+        let changes = draft
+            .validate_changes()
+            .map_err(|broken| store.draft_problems(app.id, &draft, Some(id), broken))?;
+        if hash.is_none() {
+            hash = changes.password.as_ref().map(PasswordHash::new);
+        }
+        match store.update_user(app.id, id, &changes, hash.as_ref(), Some(version)) {
+            Err(StoreError::Conflict) if attempt < SET_ATTEMPTS => continue,
+            saved => saved?,
+        }
+        println!("Saved {}", changes.email);
+        break;
+    }
+    Ok(())
+}
+
+/// The user with what `set` names changed.
+fn edited(args: &SetArgs, user: User, password: Option<String>) -> UserDraft {
+    let mut groups = user.groups;
     groups.retain(|g| !args.remove_group.contains(g));
     groups.extend(args.add_group.iter().cloned());
-    let mut tags = user.tags.clone();
+    let mut tags = user.tags;
     tags.retain(|k, _| !args.untag.contains(k));
     tags.extend(args.tag.iter().cloned());
-    let draft = UserDraft {
-        email: args.new_email.unwrap_or(user.email),
-        password: if args.password_stdin {
-            Some(read_password()?)
-        } else {
-            None
-        },
-        first_name: args.first.or(user.first_name).unwrap_or_default(),
-        last_name: args.last.or(user.last_name).unwrap_or_default(),
+    UserDraft {
+        email: args.new_email.clone().unwrap_or(user.email),
+        password,
+        first_name: args.first.clone().or(user.first_name).unwrap_or_default(),
+        last_name: args.last.clone().or(user.last_name).unwrap_or_default(),
         groups,
         tags: tags.into_iter().collect(),
-    };
-    let changes = draft
-        .validate_changes()
-        .map_err(|broken| store.draft_problems(app.id, &draft, Some(id), broken))?;
-    let hash = changes.password.as_ref().map(PasswordHash::new);
-    store.update_user(app.id, id, &changes, hash.as_ref(), Some(user.version))?;
-    println!("Saved {}", changes.email);
-    Ok(())
+    }
 }
 
 pub fn delete(store: &mut Store, app: &Application, args: DeleteArgs) -> Result<(), Failure> {

@@ -1,7 +1,7 @@
 use rusqlite::params;
 
 use super::groups::group_id;
-use super::{AppId, Result, Store, StoreError, UserId};
+use super::{AppId, Result, Store, StoreError, UserId, begin_write};
 use crate::domain::{Field, required_text};
 
 /// A device a user reaches, and the group it is tied to on the way.
@@ -14,7 +14,7 @@ pub struct ReachedDevice {
 impl Store {
     pub fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64> {
         let name = required_text(name).map_err(|m| StoreError::invalid(Field::Record, m))?;
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         if device_id(&tx, app, &name).is_ok() {
             return Err(StoreError::invalid(
                 Field::Record,
@@ -104,7 +104,7 @@ impl Store {
 
     /// Ties (`link = true`) or unties a device and a group.
     pub fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let device = device_id(&tx, app, device)?;
         let group = group_id(&tx, app, group)?;
         let sql = if link {
@@ -118,7 +118,7 @@ impl Store {
     }
 
     pub fn delete_device(&mut self, app: AppId, name: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let id = device_id(&tx, app, name)?;
         tx.execute("DELETE FROM group_devices WHERE device_id = ?1", [id])?;
         tx.execute("DELETE FROM devices WHERE id = ?1", [id])?;

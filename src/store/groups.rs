@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{AppId, Result, Store, StoreError};
+use super::{AppId, Result, Store, StoreError, begin_write};
 use crate::domain::{Field, creates_cycle, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub struct Group {
 impl Store {
     pub fn create_group(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<Group> {
         let name = required_text(name).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let parent_id = match parent {
             Some(p) => Some(group_id(&tx, app, p)?),
             None => None,
@@ -41,7 +41,7 @@ impl Store {
 
     /// Moves `name` under `parent` (or to the top with `None`); refuses cycles.
     pub fn set_group_parent(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, name)?;
         let parent_id = match parent {
             Some(p) => {
@@ -154,7 +154,7 @@ impl Store {
 
     pub fn rename_group(&mut self, app: AppId, old: &str, new: &str) -> Result<()> {
         let new = required_text(new).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, old)?;
         if find_group(&tx, app, &new)?.is_some_and(|other| other != id) {
             return Err(StoreError::invalid(
@@ -174,7 +174,7 @@ impl Store {
     /// the tie goes), and its child groups move up to its parent, keeping their own
     /// subtrees, so nobody loses a device reached through a grandparent.
     pub fn delete_group(&mut self, app: AppId, name: &str) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, name)?;
         tx.execute(
             "UPDATE groups SET parent_id = (SELECT parent_id FROM groups WHERE id = ?1)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::users::{conflicts, find_user_id, insert_user, rewrite_user};
-use super::{AppId, Result, Store, unix_now};
+use super::{AppId, Result, Store, begin_write, unix_now};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Profile};
 
@@ -59,7 +59,7 @@ impl Store {
         users: Vec<ImportUser>,
         options: ImportOptions,
     ) -> Result<ImportReport> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let mut report = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for user in users {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
-use super::{Result, StoreError};
+use super::{Result, StoreError, begin_write};
 
 /// Each entry upgrades the schema by one version; never edit a released one.
 const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
@@ -84,7 +84,7 @@ fn version(conn: &Connection) -> Result<i64> {
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let found = version(conn)?;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
+        let tx = begin_write(conn)?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
@@ -104,7 +104,7 @@ fn count_triggers(conn: &Connection) -> Result<usize> {
 /// load dropped them, or was interrupted), first recomputes the data they keep.
 pub fn ensure_derived(conn: &mut Connection) -> Result<()> {
     let expected = DERIVED_TRIGGERS.matches("CREATE TRIGGER").count();
-    let tx = conn.transaction()?;
+    let tx = begin_write(conn)?;
     tx.execute_batch(DERIVED_INDEXES)?;
     if count_triggers(&tx)? < expected {
         tx.execute_batch(RECOMPUTE)?;

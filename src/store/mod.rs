@@ -231,6 +231,13 @@ impl Store {
     }
 }
 
+/// Starts a write transaction holding the write lock from its first statement, so that
+/// a write never fails half-way because another process wrote since it began reading:
+/// it waits its turn (up to the busy timeout) instead.
+fn begin_write(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 /// The errors SQLite gives when it may not write the file or make its journal beside it.
 fn cannot_write(e: &StoreError) -> bool {
     match e {

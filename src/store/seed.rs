@@ -1,7 +1,7 @@
 use rusqlite::params;
 
 use super::users::search_haystack;
-use super::{AppId, Result, Store, migrations};
+use super::{AppId, Result, Store, begin_write, migrations};
 use crate::auth::PasswordHash;
 use crate::domain::email_key;
 
@@ -45,7 +45,7 @@ impl Store {
         let mut users = users.peekable();
         let mut done = 0u64;
         while users.peek().is_some() {
-            let tx = self.conn.transaction()?;
+            let tx = begin_write(&mut self.conn)?;
             {
                 let mut user = tx.prepare_cached(
                     "INSERT INTO users (app_id, email, email_key, password_hash, first_name,

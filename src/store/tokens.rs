@@ -1,7 +1,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::users::find_user_id;
-use super::{AppId, Result, Store, StoreError, UserId, unix_now};
+use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, dummy_hash, new_token, token_digest};
 use crate::domain::{Password, email_key};
 
@@ -74,7 +74,7 @@ impl Store {
             .and_then(|_| Password::parse(password).ok())
             .map(|p| PasswordHash::new(&p));
         let token = new_token();
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         tx.execute(
             "DELETE FROM login_failures WHERE app_id = ?1 AND email_key = ?2",
             params![app.0, key],

@@ -8,7 +8,7 @@ use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
-    UserQuery, unix_now,
+    UserQuery, begin_write, unix_now,
 };
 use crate::auth::PasswordHash;
 use crate::domain::{
@@ -97,7 +97,7 @@ impl Store {
         user: &NewUser,
         hash: &PasswordHash,
     ) -> Result<UserId> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let (errors, groups) = conflicts(&tx, app, Some(&user.email), &user.profile.groups, None)?;
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
@@ -126,7 +126,7 @@ impl Store {
         new_hash: Option<&PasswordHash>,
         expected_version: Option<i64>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         let version: Option<i64> = tx
             .query_row(
                 "SELECT version FROM users WHERE id = ?1 AND app_id = ?2",
@@ -162,7 +162,7 @@ impl Store {
     /// Deletes several users in one transaction: all of them, or none when one is
     /// missing.
     pub fn delete_users(&mut self, ids: &[UserId]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&mut self.conn)?;
         for id in ids {
             for child in ["memberships", "user_tags", "tokens"] {
                 tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
@@ -175,9 +175,10 @@ impl Store {
         Ok(())
     }
 
+    /// One user, read in one snapshot so that its version matches what is shown.
     pub fn user(&self, id: UserId) -> Result<User> {
-        let found = self
-            .conn
+        let snapshot = self.conn.unchecked_transaction()?;
+        let found = snapshot
             .prepare_cached(
                 "SELECT id, email, first_name, last_name, created_at, updated_at, last_login, version
                  FROM users WHERE id = ?1",
@@ -198,16 +199,14 @@ impl Store {
             })
             .optional()?;
         let mut user = found.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
-        user.groups = self
-            .conn
+        user.groups = snapshot
             .prepare_cached(
                 "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
                  WHERE m.user_id = ?1 ORDER BY g.name",
             )?
             .query_map([id.0], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        user.tags = self
-            .conn
+        user.tags = snapshot
             .prepare_cached("SELECT key, value FROM user_tags WHERE user_id = ?1 ORDER BY key")?
             .query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
