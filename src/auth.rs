@@ -43,6 +43,16 @@ impl PasswordHash {
         &self.0
     }
 
+    /// Algorithm, version and cost parameters: the PHC string without salt and hash.
+    pub fn parameters(&self) -> &str {
+        let end = self
+            .0
+            .match_indices('$')
+            .nth(3)
+            .map_or(self.0.len(), |(i, _)| i);
+        &self.0[..end]
+    }
+
     /// Whether this hash was made with weaker argon2 parameters (or another variant)
     /// than [`PasswordHash::new`] uses today.
     pub fn is_weaker_than_current(&self) -> bool {
@@ -58,6 +68,8 @@ impl PasswordHash {
     }
 
     pub fn verify(&self, password: &str) -> bool {
+        #[cfg(test)]
+        VERIFIED.with(|v| v.borrow_mut().push(self.parameters().to_string()));
         Phc::new(&self.0)
             .map(|parsed| {
                 Argon2::default()
@@ -68,13 +80,22 @@ impl PasswordHash {
     }
 }
 
-/// A hash to verify against when the email is unknown, so that a login for a missing
-/// user costs the same time as a wrong password.
+/// A hash to verify against when the email is unknown (or locked out), so that such a
+/// login costs one full argon2 verification with today's parameters, as a wrong
+/// password does. It is fixed so that no login ever pays for making it.
+const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$QilOv+432OccHdveGLjdWw$5lRPIFS2jmx3filOP67Q/FZGjcIs3vDTQZnH8xR6Z+s";
+
 pub fn dummy_hash() -> &'static PasswordHash {
     static DUMMY: OnceLock<PasswordHash> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        PasswordHash::new(&Password::parse("dummy password for timing").expect("valid"))
-    })
+    DUMMY.get_or_init(|| PasswordHash::from_phc(DUMMY_PHC).expect("a valid PHC string"))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The parameters of every hash verified on this thread: lets tests check that a
+    /// failed login did a full verification, without timing it.
+    pub(crate) static VERIFIED: std::cell::RefCell<Vec<String>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A freshly issued access token, shown once to whoever logged in.
@@ -109,6 +130,14 @@ mod tests {
         assert!(hash.verify("correct horse"));
         assert!(!hash.verify("correct horse "));
         assert!(PasswordHash::from_phc(hash.as_str()).is_ok());
+    }
+
+    #[test]
+    fn the_dummy_hash_has_todays_parameters() {
+        let fresh = PasswordHash::new(&Password::parse("correct horse").unwrap());
+        assert_eq!(fresh.parameters(), "$argon2id$v=19$m=19456,t=2,p=1");
+        assert_eq!(dummy_hash().parameters(), fresh.parameters());
+        assert!(!dummy_hash().is_weaker_than_current());
     }
 
     #[test]

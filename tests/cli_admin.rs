@@ -193,13 +193,16 @@ fn applications_with_limits() {
         .stderr(predicate::str::contains("user limit of 1"));
     assert_eq!(
         ok(&env, &["apps", "list"]),
-        "APPLICATION  USERS  LIMIT\ndefault      0      none\nshop         1      1\n"
+        "APPLICATION  USERS  LIMIT  LOCKOUT\n\
+         default      0      none   10 failures in 15 min\n\
+         shop         1      1      10 failures in 15 min\n"
     );
     ok(&env, &["apps", "set-limit", "shop", "none"]);
     let apps = env.json(&["apps", "list", "--format", "json"]);
     assert_eq!(
         apps[1],
-        serde_json::json!({"name": "shop", "users": 1, "user_limit": null})
+        serde_json::json!({"name": "shop", "users": 1, "user_limit": null,
+                           "lockout": {"failures": 10, "minutes": 15}})
     );
     ok(&env, &["apps", "set-limit", "shop", "5"]);
     env.cmd()
@@ -240,4 +243,74 @@ fn every_admin_command_has_help() {
             .success()
             .stdout(predicate::str::contains("Usage"));
     }
+}
+
+#[test]
+fn the_login_lockout_is_set_per_application() {
+    let env = Env::new();
+    env.add("ann@acme.io", "long enough", &[]).success();
+    assert_eq!(
+        ok(
+            &env,
+            &[
+                "apps",
+                "set-lockout",
+                "default",
+                "--failures",
+                "2",
+                "--minutes",
+                "60"
+            ]
+        ),
+        "default: 2 failed logins within 60 minutes lock an email out\n"
+    );
+    let login = |password: &str| {
+        env.cmd()
+            .args(["login", "--email", "ann@acme.io", "--password-stdin"])
+            .write_stdin(password.to_string())
+            .assert()
+    };
+    login("wrong one").code(1);
+    login("wrong two").code(1);
+    login("long enough")
+        .code(1)
+        .stderr(predicate::str::contains("invalid email or password"));
+    let apps = env.json(&["apps", "list", "--format", "json"]);
+    assert_eq!(
+        apps[0]["lockout"],
+        serde_json::json!({"failures": 2, "minutes": 60})
+    );
+    // Bad numbers are refused and change nothing.
+    for bad in [
+        ["--failures", "0"],
+        ["--minutes", "0"],
+        ["--failures", "many"],
+    ] {
+        let mut args = vec![
+            "apps",
+            "set-lockout",
+            "default",
+            "--failures",
+            "3",
+            "--minutes",
+            "5",
+        ];
+        let at = args.iter().position(|a| *a == bad[0]).unwrap();
+        args[at + 1] = bad[1];
+        env.cmd().args(&args).assert().code(2);
+    }
+    assert_eq!(env.json(&["apps", "list", "--format", "json"]), apps);
+    env.cmd()
+        .args([
+            "apps",
+            "set-lockout",
+            "nope",
+            "--failures",
+            "3",
+            "--minutes",
+            "5",
+        ])
+        .assert()
+        .code(1)
+        .stderr("xusers: no such application: nope\n");
 }

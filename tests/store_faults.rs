@@ -78,6 +78,12 @@ fn a_long_write_lock_elsewhere_reads_as_busy_and_changes_nothing() {
     let app = store.application("default").unwrap().id;
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Opening and reading do not wait for the writer (they would fail as busy).
+    let reader = Store::open(&path).unwrap();
+    reader
+        .set_busy_timeout(std::time::Duration::from_millis(200))
+        .unwrap();
+    assert_eq!(reader.scope_counts(app).unwrap().all, 0);
     let user = common::draft("ann@acme.io").validate_new().unwrap();
     let err = store.create_user(app, &user, common::hash()).unwrap_err();
     assert_eq!(

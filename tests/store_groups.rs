@@ -146,3 +146,34 @@ fn a_database_from_a_newer_version_is_refused() {
     let s = Store::open(&p2).unwrap();
     assert!(s.find_user(app, "keep@acme.io").is_ok());
 }
+
+/// A database written before the lockout became per-application (schema version 1)
+/// is upgraded in place: its users stay and the application gets the default lockout.
+#[test]
+fn a_database_from_an_older_version_is_upgraded_keeping_its_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("../src/store/schema_v1.sql"))
+        .unwrap();
+    conn.execute(
+        "INSERT INTO users (app_id, email, email_key, password_hash, search, created_at,
+                            updated_at)
+         VALUES (1, 'Old@acme.io', 'old@acme.io', ?1, 'old@acme.io', 0, 0)",
+        [hash().as_str()],
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    drop(conn);
+    let err = Store::open_read_only(&path).err().expect("needs upgrading");
+    assert!(err.to_string().contains("needs upgrading"), "{err}");
+    let mut store = Store::open(&path).unwrap();
+    let app = store.existing_application("default").unwrap();
+    assert_eq!(app.login_policy, xusers::store::LoginPolicy::default());
+    assert_eq!(
+        store.scope_counts(app.id).unwrap().all,
+        1,
+        "counters rebuilt"
+    );
+    assert!(store.login(app.id, "old@acme.io", PASSWORD).is_ok());
+}

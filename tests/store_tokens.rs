@@ -155,10 +155,15 @@ fn the_database_file_holds_no_password_or_token_text() {
 fn too_many_failures_lock_an_email_out_for_a_while() {
     use xusers::store::LoginPolicy;
     let (dir, mut store, app) = temp_store();
-    store.set_login_policy(LoginPolicy {
-        max_failures: 3,
-        window_secs: 900,
-    });
+    store
+        .set_login_policy(
+            app,
+            LoginPolicy {
+                max_failures: 3,
+                window_secs: 900,
+            },
+        )
+        .unwrap();
     add_email(&mut store, app, "ann@acme.io");
     add_email(&mut store, app, "bob@acme.io");
     for _ in 0..3 {
@@ -232,4 +237,54 @@ fn a_weaker_stored_hash_is_replaced_on_the_next_login() {
         "the new token still works"
     );
     assert!(store.login(app, "old@acme.io", PASSWORD).is_ok());
+}
+
+#[test]
+fn the_lockout_is_kept_with_the_application_and_must_be_positive() {
+    use xusers::store::LoginPolicy;
+    let (dir, mut store, app) = temp_store();
+    assert_eq!(
+        store.existing_application("default").unwrap().login_policy,
+        LoginPolicy::default()
+    );
+    let policy = LoginPolicy {
+        max_failures: 4,
+        window_secs: 3600,
+    };
+    store.set_login_policy(app, policy).unwrap();
+    for bad in [
+        LoginPolicy {
+            max_failures: 0,
+            window_secs: 60,
+        },
+        LoginPolicy {
+            max_failures: 3,
+            window_secs: 0,
+        },
+    ] {
+        assert!(store.set_login_policy(app, bad).is_err(), "{bad:?}");
+    }
+    drop(store);
+    let other = xusers::store::Store::open(&dir.path().join("test.db")).unwrap();
+    assert_eq!(
+        other.existing_application("default").unwrap().login_policy,
+        policy,
+        "another process applies the same policy"
+    );
+}
+
+#[test]
+fn old_failures_are_pruned_as_new_ones_come() {
+    let (dir, mut store, app) = temp_store();
+    for _ in 0..3 {
+        store.login(app, "ghost@acme.io", PASSWORD).unwrap_err();
+    }
+    let conn = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
+    conn.execute("UPDATE login_failures SET at = at - 1000", [])
+        .unwrap();
+    store.login(app, "ghost@acme.io", PASSWORD).unwrap_err();
+    let kept: i64 = conn
+        .query_row("SELECT count(*) FROM login_failures", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 1);
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::output::{print_json, print_table};
 use super::{Failure, Format};
 use crate::inert::inert;
-use crate::store::{Application, Store};
+use crate::store::{Application, LoginPolicy, Store};
 
 #[derive(Debug, Subcommand)]
 pub enum GroupsCommand {
@@ -76,7 +76,7 @@ pub enum DevicesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AppsCommand {
-    /// Every application with its number of users and its limit
+    /// Every application with its number of users, its limit and its login lockout
     List {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
@@ -93,6 +93,15 @@ pub enum AppsCommand {
         /// A number of users, or `none`
         #[arg(value_parser = parse_limit)]
         limit: Limit,
+    },
+    /// Set how many failed logins within how many minutes lock an email out
+    /// (for that long; 10 in 15 by default)
+    SetLockout {
+        name: String,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        failures: u32,
+        #[arg(long, value_name = "M", value_parser = clap::value_parser!(i64).range(1..=10080))]
+        minutes: i64,
     },
 }
 
@@ -128,6 +137,13 @@ struct AppJson {
     name: String,
     users: u64,
     user_limit: Option<u64>,
+    lockout: LockoutJson,
+}
+
+#[derive(Serialize)]
+struct LockoutJson {
+    failures: u32,
+    minutes: i64,
 }
 
 pub fn groups(store: &mut Store, app: &Application, cmd: GroupsCommand) -> Result<(), Failure> {
@@ -252,6 +268,10 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                     let json: Vec<AppJson> = apps
                         .into_iter()
                         .map(|(a, users)| AppJson {
+                            lockout: LockoutJson {
+                                failures: a.login_policy.max_failures,
+                                minutes: a.login_policy.window_secs / 60,
+                            },
                             name: a.name,
                             users,
                             user_limit: a.user_limit,
@@ -260,13 +280,18 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                     return print_json(&json);
                 }
                 Format::Table => print_table(
-                    &["APPLICATION", "USERS", "LIMIT"],
+                    &["APPLICATION", "USERS", "LIMIT", "LOCKOUT"],
                     apps.iter()
                         .map(|(a, users)| {
                             vec![
                                 inert(&a.name).into_owned(),
                                 users.to_string(),
                                 a.user_limit.map_or("none".into(), |l| l.to_string()),
+                                format!(
+                                    "{} failures in {} min",
+                                    a.login_policy.max_failures,
+                                    a.login_policy.window_secs / 60
+                                ),
                             ]
                         })
                         .collect(),
@@ -284,6 +309,19 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                 Some(n) => println!("{name} may have up to {n} users"),
                 None => println!("{name} has no user limit"),
             }
+        }
+        AppsCommand::SetLockout {
+            name,
+            failures,
+            minutes,
+        } => {
+            let app = store.existing_application(&name)?;
+            let policy = LoginPolicy {
+                max_failures: failures,
+                window_secs: minutes * 60,
+            };
+            store.set_login_policy(app.id, policy)?;
+            println!("{name}: {failures} failed logins within {minutes} minutes lock an email out");
         }
     }
     Ok(())

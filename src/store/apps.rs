@@ -1,6 +1,6 @@
 use rusqlite::{OptionalExtension, params};
 
-use super::{Result, Store, StoreError};
+use super::{LoginPolicy, Result, Store, StoreError};
 use crate::domain::Field;
 
 /// The application used when none is named.
@@ -14,6 +14,21 @@ pub struct Application {
     pub id: AppId,
     pub name: String,
     pub user_limit: Option<u64>,
+    pub login_policy: LoginPolicy,
+}
+
+const APP_COLUMNS: &str = "id, name, user_limit, lockout_failures, lockout_secs";
+
+fn application_row(r: &rusqlite::Row) -> rusqlite::Result<Application> {
+    Ok(Application {
+        id: AppId(r.get(0)?),
+        name: r.get(1)?,
+        user_limit: r.get(2)?,
+        login_policy: LoginPolicy {
+            max_failures: r.get(3)?,
+            window_secs: r.get(4)?,
+        },
+    })
 }
 
 impl Store {
@@ -34,15 +49,9 @@ impl Store {
     pub fn existing_application(&self, name: &str) -> Result<Application> {
         self.conn
             .query_row(
-                "SELECT id, name, user_limit FROM applications WHERE name = ?1",
+                &format!("SELECT {APP_COLUMNS} FROM applications WHERE name = ?1"),
                 [name],
-                |r| {
-                    Ok(Application {
-                        id: AppId(r.get(0)?),
-                        name: r.get(1)?,
-                        user_limit: r.get(2)?,
-                    })
-                },
+                application_row,
             )
             .optional()?
             .ok_or_else(|| StoreError::not_found("application", name))
@@ -54,6 +63,29 @@ impl Store {
             params![app.0, limit],
         )?;
         Ok(())
+    }
+
+    /// Sets how many failed logins within how long lock an email out.
+    pub fn set_login_policy(&mut self, app: AppId, policy: LoginPolicy) -> Result<()> {
+        policy.check()?;
+        self.conn.execute(
+            "UPDATE applications SET lockout_failures = ?2, lockout_secs = ?3 WHERE id = ?1",
+            params![app.0, policy.max_failures, policy.window_secs],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn login_policy(conn: &rusqlite::Connection, app: AppId) -> Result<LoginPolicy> {
+        Ok(conn.query_row(
+            "SELECT lockout_failures, lockout_secs FROM applications WHERE id = ?1",
+            [app.0],
+            |r| {
+                Ok(LoginPolicy {
+                    max_failures: r.get(0)?,
+                    window_secs: r.get(1)?,
+                })
+            },
+        )?)
     }
 
     pub(crate) fn user_limit(conn: &rusqlite::Connection, app: AppId) -> Result<Option<u64>> {
@@ -92,19 +124,10 @@ impl Store {
 
     /// Every application with its number of users, by name.
     pub fn applications(&self) -> Result<Vec<(Application, u64)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, user_limit, user_count FROM applications ORDER BY name",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                Application {
-                    id: AppId(r.get(0)?),
-                    name: r.get(1)?,
-                    user_limit: r.get(2)?,
-                },
-                r.get(3)?,
-            ))
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {APP_COLUMNS}, user_count FROM applications ORDER BY name"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((application_row(r)?, r.get(5)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use super::{Result, StoreError, begin_write};
 
 /// Each entry upgrades the schema by one version; never edit a released one.
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
 
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -103,6 +103,10 @@ fn count_triggers(conn: &Connection) -> Result<usize> {
 /// Creates whatever derived object is missing. When triggers were missing (a bulk
 /// load dropped them, or was interrupted), first recomputes the data they keep.
 pub fn ensure_derived(conn: &mut Connection) -> Result<()> {
+    // Usually all is there: opening then only reads, and never waits for a writer.
+    if all_derived_present(conn)? {
+        return Ok(());
+    }
     let expected = DERIVED_TRIGGERS.matches("CREATE TRIGGER").count();
     let tx = begin_write(conn)?;
     tx.execute_batch(DERIVED_INDEXES)?;
@@ -113,6 +117,22 @@ pub fn ensure_derived(conn: &mut Connection) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+fn all_derived_present(conn: &Connection) -> Result<bool> {
+    let mut present = conn.prepare_cached("SELECT count(*) FROM sqlite_master WHERE name = ?1")?;
+    for sql in [DERIVED_INDEXES, DERIVED_TRIGGERS] {
+        for name in sql
+            .split("IF NOT EXISTS ")
+            .skip(1)
+            .filter_map(|rest| rest.split_whitespace().next())
+        {
+            if present.query_row([name], |r| r.get::<_, i64>(0))? == 0 {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
 }
 
 /// Drops every index and trigger that [`ensure_derived`] makes, for a fast bulk load.

@@ -100,7 +100,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     read_only: Option<ReadOnly>,
-    login_policy: LoginPolicy,
 }
 
 /// Why a store refuses every write.
@@ -178,7 +177,6 @@ impl Store {
         Ok(Store {
             conn,
             read_only: None,
-            login_policy: LoginPolicy::default(),
         })
     }
 
@@ -209,7 +207,6 @@ impl Store {
         Ok(Store {
             conn,
             read_only: Some(why),
-            login_policy: LoginPolicy::default(),
         })
     }
 

@@ -3,7 +3,7 @@ use rusqlite::{OptionalExtension, params};
 use super::users::find_user_id;
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, dummy_hash, new_token, token_digest};
-use crate::domain::{Password, email_key};
+use crate::domain::{Field, Password, email_key};
 
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub struct LoginPolicy {
 }
 
 impl Default for LoginPolicy {
-    /// 10 failures within 15 minutes.
+    /// 10 failures within 15 minutes (the schema's defaults for a new application).
     fn default() -> LoginPolicy {
         LoginPolicy {
             max_failures: 10,
@@ -22,11 +22,20 @@ impl Default for LoginPolicy {
     }
 }
 
-impl Store {
-    pub fn set_login_policy(&mut self, policy: LoginPolicy) {
-        self.login_policy = policy;
+impl LoginPolicy {
+    /// Both numbers must be positive: a lockout cannot be switched off, only widened.
+    pub fn check(&self) -> Result<()> {
+        if self.max_failures == 0 || self.window_secs <= 0 {
+            return Err(StoreError::invalid(
+                Field::Record,
+                "the lockout needs at least 1 failure and a window of at least 1 second",
+            ));
+        }
+        Ok(())
     }
+}
 
+impl Store {
     /// Checks email and password and issues a new access token. Every failure reads
     /// the same and costs the same: an unknown email is verified against a dummy hash,
     /// and so is a locked-out one (after too many failures within the window). A
@@ -34,14 +43,15 @@ impl Store {
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let key = email_key(email);
         let now = unix_now();
-        let since = now - self.login_policy.window_secs;
+        let policy = Store::login_policy(&self.conn, app)?;
+        let since = now - policy.window_secs;
         let failures: u32 = self.conn.query_row(
             "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3",
             params![app.0, key, since],
             |r| r.get(0),
         )?;
         let found = match find_user_id(&self.conn, app, email)? {
-            Some(id) if failures < self.login_policy.max_failures => self
+            Some(id) if failures < policy.max_failures => self
                 .conn
                 .query_row(
                     "SELECT password_hash FROM users WHERE id = ?1",
@@ -63,10 +73,18 @@ impl Store {
             }
         };
         let (Some((id, _)), true) = (found, ok) else {
-            self.conn.execute(
+            // Failures older than the window no longer count: they go, so that
+            // guessing at many emails does not grow the table without end.
+            let tx = begin_write(&mut self.conn)?;
+            tx.execute(
+                "DELETE FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at <= ?3",
+                params![app.0, key, since],
+            )?;
+            tx.execute(
                 "INSERT INTO login_failures (app_id, email_key, at) VALUES (?1, ?2, ?3)",
                 params![app.0, key, now],
             )?;
+            tx.commit()?;
             return Err(StoreError::InvalidCredentials);
         };
         let rehash = stored
@@ -124,5 +142,62 @@ impl Store {
             "DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE app_id = ?1)",
             [app.0],
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::VERIFIED;
+    use crate::domain::UserDraft;
+
+    /// Timing is measured by `cargo bench --bench login`; this guards its cause: every
+    /// failed login, whatever the reason, verifies one hash with today's parameters.
+    #[test]
+    fn every_failed_login_costs_one_full_verification_with_todays_parameters() {
+        let mut store = Store::open_in_memory().unwrap();
+        let app = store.application("default").unwrap().id;
+        let password = Password::parse("right password").unwrap();
+        let hash = PasswordHash::new(&password);
+        let user = UserDraft {
+            email: "ann@acme.io".into(),
+            password: Some("right password".into()),
+            ..Default::default()
+        }
+        .validate_new()
+        .unwrap();
+        store.create_user(app, &user, &hash).unwrap();
+        store
+            .set_login_policy(
+                app,
+                LoginPolicy {
+                    max_failures: 2,
+                    window_secs: 900,
+                },
+            )
+            .unwrap();
+        let verified = |store: &mut Store, email: &str, password: &str| {
+            VERIFIED.with(|v| v.borrow_mut().clear());
+            let result = store.login(app, email, password);
+            (result.is_ok(), VERIFIED.with(|v| v.borrow().clone()))
+        };
+        let once = vec![hash.parameters().to_string()];
+        assert_eq!(
+            verified(&mut store, "ann@acme.io", "wrong password"),
+            (false, once.clone())
+        );
+        assert_eq!(
+            verified(&mut store, "nobody@acme.io", "any password"),
+            (false, once.clone())
+        );
+        assert_eq!(
+            verified(&mut store, "ann@acme.io", "wrong again"),
+            (false, once.clone())
+        );
+        // Locked out now: even the right password fails, at the same cost.
+        assert_eq!(
+            verified(&mut store, "ann@acme.io", "right password"),
+            (false, once)
+        );
     }
 }
