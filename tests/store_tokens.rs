@@ -126,7 +126,7 @@ fn the_database_file_holds_no_password_or_token_text() {
     let secrets = ["Correct-Horse-Battery-1", "pässwörd-ümlaut-2"];
     for (i, pw) in secrets.iter().enumerate() {
         let user = UserDraft {
-            password: Some(pw.to_string()),
+            password: Some((*pw).into()),
             ..draft(&format!("u{i}@acme.io"))
         }
         .validate_new()

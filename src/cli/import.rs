@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use super::Failure;
 use super::output::FileFormat;
 use crate::auth::PasswordHash;
-use crate::domain::{Field, FieldError, Password, UserDraft};
+use crate::domain::{Field, FieldError, Password, PasswordInput, UserDraft};
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -238,7 +238,7 @@ fn check_row(line: usize, row: Row) -> Result<(ImportUser, Option<Password>), Ve
             Field::Password,
             "give a password or a password_hash, not both",
         )),
-        (Some(p), None) => match Password::parse(&p) {
+        (Some(p), None) => match Password::parse(PasswordInput::from(p).as_str()) {
             Ok(p) => password = Some(p),
             Err(m) => errors.push(FieldError::new(Field::Password, m)),
         },

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
+use crate::domain::PasswordInput;
 use crate::store::{DEFAULT_APP, ReadOnly, Store, StoreError};
 
 #[derive(Debug, Parser)]
@@ -236,7 +237,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Users(cmd)) => users::run(&mut store, &app, cmd),
         Some(Command::Login { email, .. }) => {
             let password = read_password()?;
-            let token = store.login(app.id, &email, &password)?;
+            let token = store.login(app.id, &email, password.as_str())?;
             println!("{token}");
             Ok(())
         }
@@ -266,14 +267,19 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// The password given on standard input, without its one trailing line ending.
-pub(crate) fn read_password() -> Result<String, Failure> {
+pub(crate) fn read_password() -> Result<PasswordInput, Failure> {
     let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
-    let password = input
-        .strip_suffix('\n')
-        .map(|p| p.strip_suffix('\r').unwrap_or(p))
-        .unwrap_or(&input);
-    Ok(password.to_string())
+    let read = std::io::stdin().read_to_string(&mut input);
+    // The buffer becomes the password itself, wiped when dropped, even on error.
+    let mut password = PasswordInput::from(input);
+    read.map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
+    let text = password.as_str();
+    let text = match text.strip_suffix('\n') {
+        Some(line) => line.strip_suffix('\r').unwrap_or(line),
+        None => text,
+    };
+    if text.len() != password.as_str().len() {
+        password = PasswordInput::from(text);
+    }
+    Ok(password)
 }

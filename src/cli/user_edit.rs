@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::output::{UserJson, print_json, rfc3339};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
-use crate::domain::UserDraft;
+use crate::domain::{PasswordInput, UserDraft};
 use crate::inert::inert;
 use crate::store::{Application, ReachedDevice, Store, StoreError, User, UserId};
 
@@ -156,7 +156,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
 }
 
 /// The user with what `set` names changed.
-fn edited(args: &SetArgs, user: User, password: Option<String>) -> UserDraft {
+fn edited(args: &SetArgs, user: User, password: Option<PasswordInput>) -> UserDraft {
     let mut groups = user.groups;
     groups.retain(|g| !args.remove_group.contains(g));
     groups.extend(args.add_group.iter().cloned());

@@ -12,7 +12,7 @@ mod user;
 pub use email::{Email, email_key};
 pub use error::{Errors, Field, FieldError};
 pub use group::creates_cycle;
-pub use password::Password;
+pub use password::{Password, PasswordInput};
 pub use suggest::{KeySuggestion, holds_in_order, rank_tag_keys};
 pub use tag::{TagKey, tag_value};
 pub use text::{MAX_TEXT_CHARS, optional_text, required_text};

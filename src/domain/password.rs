@@ -36,9 +36,47 @@ impl fmt::Debug for Password {
     }
 }
 
+/// Password text as typed or read, before it is checked: never printed, and wiped from
+/// memory when dropped, like [`Password`].
+#[derive(Clone, Default, PartialEq, Eq, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub struct PasswordInput(String);
+
+impl PasswordInput {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for PasswordInput {
+    /// Takes the string's buffer itself, so no unwiped copy is left behind.
+    fn from(text: String) -> PasswordInput {
+        PasswordInput(text)
+    }
+}
+
+impl From<&str> for PasswordInput {
+    fn from(text: &str) -> PasswordInput {
+        PasswordInput(text.to_string())
+    }
+}
+
+impl fmt::Debug for PasswordInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordInput(***)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_the_text() {
+        let typed = PasswordInput::from("hunter2hunter2");
+        assert_eq!(format!("{typed:?}"), "PasswordInput(***)");
+        let parsed = Password::parse(typed.as_str()).unwrap();
+        assert_eq!(format!("{parsed:?}"), "Password(***)");
+    }
 
     #[test]
     fn counts_code_points_not_bytes() {

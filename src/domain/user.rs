@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::email::Email;
 use super::error::{Errors, Field, FieldError};
-use super::password::Password;
+use super::password::{Password, PasswordInput};
 use super::tag::{TagKey, tag_value};
 use super::text::{optional_text, required_text};
 
@@ -11,7 +11,7 @@ use super::text::{optional_text, required_text};
 pub struct UserDraft {
     pub email: String,
     /// `None` on edit when "Change password?" is not ticked.
-    pub password: Option<String>,
+    pub password: Option<PasswordInput>,
     pub first_name: String,
     pub last_name: String,
     pub groups: Vec<String>,
@@ -50,7 +50,7 @@ impl UserDraft {
         let email = errors.check(Field::Email, Email::parse(&self.email));
         let password = errors.check(
             Field::Password,
-            Password::parse(self.password.as_deref().unwrap_or("")),
+            Password::parse(self.password.as_ref().map_or("", PasswordInput::as_str)),
         );
         let profile = self.profile(&mut errors);
         errors.finish(|| NewUser {
@@ -64,7 +64,9 @@ impl UserDraft {
         let mut errors = Errors::default();
         let email = errors.check(Field::Email, Email::parse(&self.email));
         let password = match &self.password {
-            Some(p) => errors.check(Field::Password, Password::parse(p)).map(Some),
+            Some(p) => errors
+                .check(Field::Password, Password::parse(p.as_str()))
+                .map(Some),
             None => Some(None),
         };
         let profile = self.profile(&mut errors);

@@ -69,7 +69,7 @@ pub fn apply(app: &mut App, action: Action) -> Result<()> {
         Action::Toggle => match form.focus {
             FormFocus::ChangePassword => {
                 form.change_password = !form.change_password;
-                form.password.reset();
+                form.wipe_password();
                 form.clear_errors_of_focus();
             }
             FormFocus::Groups => {
@@ -296,8 +296,8 @@ fn show_problems(app: &mut App, errors: Vec<crate::domain::FieldError>) {
 
 /// Closes the form and shows the saved user selected in the list.
 fn saved(app: &mut App, id: UserId, email: &str) -> Result<()> {
-    let verb = match app.form.take().map(|f| f.mode) {
-        Some(FormMode::Add) => "Added",
+    let verb = match app.form.take().map(|f| f.mode == FormMode::Add) {
+        Some(true) => "Added",
         _ => "Saved",
     };
     app.refresh_counts()?;

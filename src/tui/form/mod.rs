@@ -8,7 +8,7 @@ pub use tags::{SUGGESTIONS, TagColumn, TagEditor, TagRow};
 
 use tui_input::Input;
 
-use crate::domain::{Field, FieldError, UserDraft};
+use crate::domain::{Field, FieldError, PasswordInput, UserDraft};
 use crate::store::{AppId, ReachedDevice, Result, Store, UserId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,10 +76,22 @@ pub struct UserForm {
     initial: UserDraft,
 }
 
+impl Drop for UserForm {
+    /// The typed password is wiped when the form closes. (Copies left by the text
+    /// field's own edits, as its buffer grew, are beyond reach.)
+    fn drop(&mut self) {
+        self.wipe_password();
+    }
+}
+
 impl UserForm {
+    pub fn wipe_password(&mut self) {
+        drop(PasswordInput::from(self.password.value_and_reset()));
+    }
+
     pub fn add(store: &Store, app: AppId) -> Result<UserForm> {
         let draft = UserDraft {
-            password: Some(String::new()),
+            password: Some(PasswordInput::default()),
             ..Default::default()
         };
         UserForm::build(store, app, FormMode::Add, draft, None)
@@ -198,9 +210,7 @@ impl UserForm {
     pub fn draft(&self) -> UserDraft {
         UserDraft {
             email: self.email.value().to_string(),
-            password: self
-                .password_shown()
-                .then(|| self.password.value().to_string()),
+            password: self.password_shown().then(|| self.password.value().into()),
             first_name: self.first_name.value().to_string(),
             last_name: self.last_name.value().to_string(),
             groups: self.groups.ticked_names(),
