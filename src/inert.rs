@@ -3,8 +3,9 @@
 use std::borrow::Cow;
 
 /// Control characters become visible symbols (ESC shows as `␛`), bidirectional
-/// overrides and C1 controls become `�`, and zero-width characters are dropped, so
-/// that no stored text can move the cursor, recolour the screen or reorder a line.
+/// overrides and isolates, C1 controls and line/paragraph separators become `�`, and
+/// zero-width characters (with the invisible direction marks) are dropped, so that no
+/// stored text can move the cursor, recolour the screen, break or reorder a line.
 pub fn inert(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_care) {
         return Cow::Borrowed(text);
@@ -17,17 +18,14 @@ pub fn inert_char(c: char) -> Option<char> {
     match c {
         '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
         '\u{7f}' => Some('\u{2421}'),
-        '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
-        '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' => None,
+        '\u{80}'..='\u{9f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
+        '\u{61c}' | '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}' => None,
         c => Some(c),
     }
 }
 
 fn needs_care(c: char) -> bool {
-    matches!(c,
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
-        | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    inert_char(c) != Some(c)
 }
 
 #[cfg(test)]
@@ -54,5 +52,6 @@ mod tests {
     fn bidi_overrides_neutralised_and_zero_width_dropped() {
         assert_eq!(inert("user\u{202e}gpj.exe"), "user\u{fffd}gpj.exe");
         assert_eq!(inert("a\u{200b}d\u{2066}m\u{feff}in"), "ad\u{fffd}min");
+        assert_eq!(inert("a\u{61c}b\u{2028}c\u{2029}"), "ab\u{fffd}c\u{fffd}");
     }
 }
