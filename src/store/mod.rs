@@ -26,7 +26,6 @@ pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use tokens::LoginPolicy;
-
 pub use users::{User, UserId, UserRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -195,8 +194,8 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = match Store::read_only_connection(path, flags) {
             // In a folder it may not write, SQLite cannot make the shared-memory file a
-            // WAL reader needs; nobody else can change the file there without
-            // privileges, so it is read as unchanging.
+            // WAL reader needs. A writer would need the folder too (for its journal),
+            // so only a privileged user could change the file: it is read as unchanging.
             Err(e) if why == ReadOnly::FolderNotWritable && cannot_write(&e) => {
                 let mut uri = url_path(path);
                 uri.push_str("?immutable=1");
