@@ -79,11 +79,13 @@ fn a_long_write_lock_elsewhere_reads_as_busy_and_changes_nothing() {
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     // Opening and reading do not wait for the writer (they would fail as busy).
-    let reader = Store::open(&path).unwrap();
+    let mut reader = Store::open(&path).unwrap();
     reader
         .set_busy_timeout(std::time::Duration::from_millis(200))
         .unwrap();
     assert_eq!(reader.scope_counts(app).unwrap().all, 0);
+    // Nor does the console's "create the application on first use" when it exists.
+    assert_eq!(reader.application("default").unwrap().id, app);
     let user = common::draft("ann@acme.io").validate_new().unwrap();
     let err = store.create_user(app, &user, common::hash()).unwrap_err();
     assert_eq!(

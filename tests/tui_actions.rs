@@ -370,6 +370,15 @@ fn status_messages_expire() {
     assert!(app.status.is_some());
     update(&mut app, Action::Tick(NOW + 10));
     assert!(app.status.is_none());
+    // A message made after a long wait (the clock was last set before it) still
+    // stays its full time from when it is first seen.
+    keys(&mut app, "r");
+    update(&mut app, Action::Tick(NOW + 100));
+    assert!(app.status.is_some(), "shown when the clock catches up");
+    update(&mut app, Action::Tick(NOW + 104));
+    assert!(app.status.is_some());
+    update(&mut app, Action::Tick(NOW + 106));
+    assert!(app.status.is_none());
 }
 
 #[test]

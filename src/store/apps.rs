@@ -37,6 +37,10 @@ impl Store {
     pub fn application(&mut self, name: &str) -> Result<Application> {
         let name = crate::domain::required_text(name)
             .map_err(|m| StoreError::invalid(Field::Record, format!("application name {m}")))?;
+        // Read first: opening an existing application must not wait for a writer.
+        if let Ok(app) = self.existing_application(&name) {
+            return Ok(app);
+        }
         self.conn.execute(
             "INSERT INTO applications (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
             [&name],

@@ -104,8 +104,10 @@ pub enum StatusKind {
 pub struct Status {
     pub text: String,
     pub kind: StatusKind,
-    /// Unix second after which the message goes away.
-    pub until: i64,
+    /// Unix second after which the message goes away; set by the first tick after it
+    /// is shown, so that a message that follows a long wait (a busy database) stays
+    /// its full time even though `App::now` was stale when it was made.
+    pub until: Option<i64>,
 }
 
 /// How long a status message stays, in seconds.
@@ -253,6 +255,19 @@ impl App {
         Ok(())
     }
 
+    /// Time passes: the clock moves on and a status message expires after its time.
+    pub fn tick(&mut self, now: i64) {
+        self.now = now;
+        let Some(status) = &mut self.status else {
+            return;
+        };
+        match status.until {
+            None => status.until = Some(now + STATUS_SECONDS),
+            Some(until) if until <= now => self.status = None,
+            Some(_) => {}
+        }
+    }
+
     pub fn info(&mut self, text: impl Into<String>) {
         self.set_status(text.into(), StatusKind::Info);
     }
@@ -265,7 +280,7 @@ impl App {
         self.status = Some(Status {
             text,
             kind,
-            until: self.now + STATUS_SECONDS,
+            until: None,
         });
     }
 }

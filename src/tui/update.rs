@@ -43,12 +43,7 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
     let height = app.visible_rows();
     match action {
         Action::Quit => app.quit = true,
-        Action::Tick(now) => {
-            app.now = now;
-            if app.status.as_ref().is_some_and(|s| s.until <= now) {
-                app.status = None;
-            }
-        }
+        Action::Tick(now) => app.tick(now),
         Action::Resize(w, h) => {
             app.size = (w, h);
             let height = app.visible_rows();
