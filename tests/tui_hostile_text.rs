@@ -137,6 +137,16 @@ fn the_form_shows_hostile_text_inert_and_aligned() {
     assert_snapshot!("form_with_escape_sequences", text);
     key(&mut app, KeyCode::Esc);
 
+    keys(&mut app, "je");
+    let text = screen(&app);
+    assert_inert(&text);
+    assert!(
+        text.contains("👩👩👧") && text.contains("ZeroWidth"),
+        "{text}"
+    );
+    assert_snapshot!("form_with_emoji_and_zero_width_joiners", text);
+    key(&mut app, KeyCode::Esc);
+
     keys(&mut app, "Ge");
     let text = screen(&app);
     assert_snapshot!("form_with_cjk_text", text);
