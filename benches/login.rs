@@ -11,7 +11,7 @@ use xusers::domain::{Password, UserDraft};
 use xusers::store::{AppId, LoginPolicy, Store};
 
 /// Attempts per path; each path's median is reported.
-const ATTEMPTS: usize = 41;
+const ATTEMPTS: usize = 61;
 
 fn main() {
     let dir = tempfile::tempdir().unwrap();
