@@ -217,35 +217,6 @@ fn applications_with_limits() {
 }
 
 #[test]
-fn every_admin_command_has_help() {
-    let env = Env::new();
-    for args in [
-        &["groups", "--help"][..],
-        &["groups", "list", "--help"],
-        &["groups", "add", "--help"],
-        &["groups", "rename", "--help"],
-        &["groups", "move", "--help"],
-        &["groups", "delete", "--help"],
-        &["devices", "--help"],
-        &["devices", "list", "--help"],
-        &["devices", "add", "--help"],
-        &["devices", "link", "--help"],
-        &["devices", "unlink", "--help"],
-        &["devices", "delete", "--help"],
-        &["apps", "--help"],
-        &["apps", "list", "--help"],
-        &["apps", "add", "--help"],
-        &["apps", "set-limit", "--help"],
-    ] {
-        env.cmd()
-            .args(args)
-            .assert()
-            .success()
-            .stdout(predicate::str::contains("Usage"));
-    }
-}
-
-#[test]
 fn the_login_lockout_is_set_per_application() {
     let env = Env::new();
     env.add("ann@acme.io", "long enough", &[]).success();
