@@ -154,7 +154,7 @@ fn a_database_from_an_older_version_is_upgraded_keeping_its_users() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(include_str!("../src/store/schema_v1.sql"))
+    conn.execute_batch(include_str!("../assets/sql/schema_v1.sql"))
         .unwrap();
     conn.execute(
         "INSERT INTO users (app_id, email, email_key, password_hash, search, created_at,

@@ -8,12 +8,15 @@ use rusqlite::Connection;
 use super::{Result, StoreError, begin_write};
 
 /// Each entry upgrades the schema by one version; never edit a released one.
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../assets/sql/schema_v1.sql"),
+    include_str!("../../assets/sql/schema_v2.sql"),
+];
 
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-const DERIVED_INDEXES: &str = include_str!("derived_indexes.sql");
-const DERIVED_TRIGGERS: &str = include_str!("derived_triggers.sql");
+const DERIVED_INDEXES: &str = include_str!("../../assets/sql/derived_indexes.sql");
+const DERIVED_TRIGGERS: &str = include_str!("../../assets/sql/derived_triggers.sql");
 
 /// Recomputes what the triggers maintain, for when they were not there to do it.
 /// (`users.group_count` needs no recount: the only writer without triggers, the bulk
