@@ -41,16 +41,34 @@ fn groups_form_a_tree_that_refuses_cycles() {
             .code(2)
             .stderr(predicate::str::contains("cycle"));
     }
+    assert_eq!(
+        ok(&env, &["groups", "list"]),
+        table,
+        "a refused move changes nothing"
+    );
     ok(&env, &["groups", "move", "Support", "--parent", "Acme"]);
-    ok(&env, &["groups", "move", "Support", "--root"]);
-    env.cmd()
-        .args(["groups", "move", "Support"])
-        .assert()
-        .code(2);
-    env.cmd()
-        .args(["groups", "move", "Support", "--root", "--parent", "Acme"])
-        .assert()
-        .code(2);
+    assert_eq!(
+        ok(&env, &["groups", "list"]),
+        "GROUP      MEMBERS  DEVICES\nAcme       0        0\n  Sales    1        0\n    EMEA   1        1\n  Support  0        0\n"
+    );
+    ok(&env, &["groups", "move", "Sales", "--root"]);
+    assert_eq!(
+        ok(&env, &["groups", "list"]),
+        "GROUP      MEMBERS  DEVICES\nAcme       0        0\n  Support  0        0\nSales      1        0\n  EMEA     1        1\n",
+        "Sales moves to the top with its subtree"
+    );
+    let moved = ok(&env, &["groups", "list"]);
+    for args in [
+        &["groups", "move", "Support"][..],
+        &["groups", "move", "Support", "--root", "--parent", "Acme"],
+    ] {
+        env.cmd().args(args).assert().code(2);
+    }
+    assert_eq!(
+        ok(&env, &["groups", "list"]),
+        moved,
+        "bad arguments change nothing"
+    );
     ok(&env, &["groups", "rename", "EMEA", "Europe"]);
     env.cmd()
         .args(["groups", "rename", "Europe", "Sales"])

@@ -34,6 +34,7 @@ fn demo_fills_an_empty_application_with_a_realistic_set() {
     let rows = store
         .list_users(app, &UserQuery::default(), &Page::First(3))
         .unwrap();
+    assert_eq!(rows.len(), 3);
     for row in rows {
         assert!(store.login(app, &row.email, DEMO_PASSWORD).is_ok());
     }

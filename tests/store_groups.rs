@@ -53,21 +53,59 @@ fn groups_list_as_a_tree_and_refuse_cycles() {
             .map(|g| g.name)
             .collect::<Vec<_>>()
     };
+    // Each group with its depth and parent, parents before children.
+    let tree = |s: &Store| {
+        s.group_summaries(app)
+            .unwrap()
+            .into_iter()
+            .map(|g| {
+                let parent = g.group.parent_id.map(|p| {
+                    s.groups(app)
+                        .unwrap()
+                        .into_iter()
+                        .find(|x| x.id == p)
+                        .unwrap()
+                        .name
+                });
+                (g.depth, g.group.name, parent)
+            })
+            .collect::<Vec<_>>()
+    };
+    let node = |depth: usize, name: &str, parent: Option<&str>| {
+        (depth, name.to_string(), parent.map(str::to_string))
+    };
     assert_eq!(names(&store), ["Acme", "Sales", "EMEA", "Support"]);
+    let before = tree(&store);
     for (group, parent) in [("Acme", "EMEA"), ("Sales", "Sales"), ("Acme", "Sales")] {
         match store.set_group_parent(app, group, Some(parent)) {
             Err(StoreError::Invalid(e)) => assert_eq!(e[0].field, Field::GroupParent),
             other => panic!("{group} under {parent}: {other:?}"),
         }
     }
+    assert_eq!(tree(&store), before, "a refused move changes nothing");
     store
         .set_group_parent(app, "Support", Some("EMEA"))
         .unwrap();
-    assert_eq!(names(&store), ["Acme", "Sales", "EMEA", "Support"]);
+    assert_eq!(
+        tree(&store),
+        [
+            node(0, "Acme", None),
+            node(1, "Sales", Some("Acme")),
+            node(2, "EMEA", Some("Sales")),
+            node(3, "Support", Some("EMEA")),
+        ]
+    );
     store.set_group_parent(app, "EMEA", None).unwrap();
-    assert_eq!(names(&store), ["Acme", "Sales", "EMEA", "Support"]);
-    let emea = store.groups(app).unwrap();
-    assert_eq!(emea[2].parent_id, None);
+    assert_eq!(
+        tree(&store),
+        [
+            node(0, "Acme", None),
+            node(1, "Sales", Some("Acme")),
+            node(0, "EMEA", None),
+            node(1, "Support", Some("EMEA")),
+        ],
+        "EMEA moves to the top with its subtree"
+    );
     assert!(
         store.create_group(app, "Sales", None).is_err(),
         "names are unique"

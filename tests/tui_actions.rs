@@ -231,6 +231,7 @@ fn filter_is_live_and_escape_clears_it() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "/smi");
     assert!(app.filter_focused);
+    assert!(!app.list.rows.is_empty(), "the demo has Smiths");
     assert!(
         app.list
             .rows

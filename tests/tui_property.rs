@@ -1,7 +1,7 @@
 //! Random sequences of key presses (every key the keymap binds, text, pastes, clicks,
 //! wheel and resizes) on a seeded database never panic, and afterwards the console
-//! agrees with the store: the three counts, the match count, a selection in range,
-//! and only valid users in the database.
+//! agrees with the store: the three counts, the match count, a selection in range and
+//! on screen, and only valid users in the database.
 
 mod common;
 
@@ -147,7 +147,13 @@ fn check_invariants(app: &App, db: &std::path::Path) {
         assert_eq!(list.selected, 0);
     } else {
         assert!(list.selected < list.rows.len(), "selection in range");
-        assert!(list.top <= list.selected, "selection on screen");
+        let visible = app.visible_rows();
+        assert!(
+            list.top <= list.selected && list.selected < list.top + visible,
+            "selection on screen: top {} selected {} of {visible} rows",
+            list.top,
+            list.selected
+        );
         let row = list.selected_row().unwrap();
         store.user(row.id).expect("the selected user exists");
     }

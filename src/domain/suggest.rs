@@ -160,10 +160,14 @@ mod tests {
 
     #[test]
     fn exact_key_is_not_suggested() {
-        assert!(
-            rank_tag_keys(&keys(), "plan", 10)
-                .iter()
-                .all(|k| k.key != "plan")
+        let mut keys = keys();
+        keys.push(("plan_tier".into(), 5));
+        let s = rank_tag_keys(&keys, "plan", 10);
+        let names: Vec<&str> = s.iter().map(|k| k.key.as_str()).collect();
+        assert_eq!(
+            names,
+            ["plan_tier"],
+            "the longer key stays, the exact one goes"
         );
     }
 }

@@ -5,6 +5,8 @@ use rusqlite::params;
 use super::{AppId, Result, Store, UserId};
 use crate::domain::{KeySuggestion, rank_tag_keys};
 
+pub(crate) const TAG_KEY_USAGE_SQL: &str = "SELECT key, users FROM tag_keys WHERE app_id = ?1";
+
 impl Store {
     /// Distinct tag keys on users other than `except`, with how many of them use each.
     pub fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>> {
@@ -16,9 +18,7 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?,
             None => Vec::new(),
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT key, users FROM tag_keys WHERE app_id = ?1")?;
+        let mut stmt = self.conn.prepare_cached(TAG_KEY_USAGE_SQL)?;
         let rows = stmt.query_map(params![app.0], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
         })?;

@@ -5,6 +5,12 @@ use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, dummy_hash, new_token, token_digest};
 use crate::domain::{Field, Password, email_key};
 
+pub(crate) const RECENT_FAILURES_SQL: &str =
+    "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
+pub(crate) const AUTHENTICATE_SQL: &str =
+    "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.digest = ?1 AND u.app_id = ?2";
+
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginPolicy {
@@ -45,11 +51,11 @@ impl Store {
         let now = unix_now();
         let policy = Store::login_policy(&self.conn, app)?;
         let since = now - policy.window_secs;
-        let failures: u32 = self.conn.query_row(
-            "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3",
-            params![app.0, key, since],
-            |r| r.get(0),
-        )?;
+        let failures: u32 =
+            self.conn
+                .query_row(RECENT_FAILURES_SQL, params![app.0, key, since], |r| {
+                    r.get(0)
+                })?;
         let found = match find_user_id(&self.conn, app, email)? {
             Some(id) if failures < policy.max_failures => self
                 .conn
@@ -118,10 +124,7 @@ impl Store {
     /// The user a token belongs to, if the token is still valid in this application.
     pub fn authenticate(&self, app: AppId, token: &str) -> Result<UserId> {
         self.conn
-            .prepare_cached(
-                "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.digest = ?1 AND u.app_id = ?2",
-            )?
+            .prepare_cached(AUTHENTICATE_SQL)?
             .query_row(params![token_digest(token), app.0], |r| {
                 Ok(UserId(r.get(0)?))
             })

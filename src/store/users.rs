@@ -6,6 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
+use super::tags::TAG_KEY_USAGE_SQL;
+use super::tokens::{AUTHENTICATE_SQL, RECENT_FAILURES_SQL};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
@@ -279,9 +281,23 @@ impl Store {
         ))
     }
 
-    /// The plan of a literal statement (for diagnostics and tests).
-    pub fn explain_sql(&self, sql: &str) -> Result<String> {
-        self.explain(sql, Vec::new())
+    /// SQLite's plan for each lookup that runs per login, request or form: by email, by
+    /// token, recent login failures, the pane counters and tag-key usage.
+    pub fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>> {
+        [
+            ("find by email", FIND_USER_SQL),
+            ("authenticate", AUTHENTICATE_SQL),
+            ("recent login failures", RECENT_FAILURES_SQL),
+            ("pane counts", SCOPE_COUNTS_SQL),
+            ("tag-key usage", TAG_KEY_USAGE_SQL),
+        ]
+        .into_iter()
+        .map(|(what, sql)| {
+            // The plan does not depend on the values: NULL stands in for each.
+            let params = vec![Value::Null; self.conn.prepare(sql)?.parameter_count()];
+            Ok((what, self.explain(sql, params)?))
+        })
+        .collect()
     }
 
     fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
@@ -296,7 +312,7 @@ impl Store {
     pub fn scope_counts(&self, app: AppId) -> Result<ScopeCounts> {
         let (all, grouped): (u64, u64) = self
             .conn
-            .prepare_cached("SELECT user_count, grouped_count FROM applications WHERE id = ?1")?
+            .prepare_cached(SCOPE_COUNTS_SQL)?
             .query_row([app.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(ScopeCounts {
             all,
@@ -317,9 +333,12 @@ fn scan_index(query: &UserQuery, plan: &Plan) -> &'static str {
     }
 }
 
+const SCOPE_COUNTS_SQL: &str = "SELECT user_count, grouped_count FROM applications WHERE id = ?1";
+const FIND_USER_SQL: &str = "SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2";
+
 pub(crate) fn find_user_id(conn: &Connection, app: AppId, email: &str) -> Result<Option<UserId>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2")?
+        .prepare_cached(FIND_USER_SQL)?
         .query_row(params![app.0, email_key(email)], |r| Ok(UserId(r.get(0)?)))
         .optional()?)
 }

@@ -69,4 +69,6 @@ pub enum Action {
     Counted(u64, u64),
     /// The password hash computed off the UI thread is ready.
     PasswordHashed(PasswordHash),
+    /// The worker hashing the password died before it sent a hash.
+    HashingFailed,
 }

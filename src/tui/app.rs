@@ -1,4 +1,4 @@
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use tui_input::Input;
 
@@ -223,9 +223,15 @@ impl App {
         if let Some((generation, n)) = self.counter.as_ref().and_then(MatchCounter::try_result) {
             return Some(Action::Counted(generation, n));
         }
-        let hash = self.hashing.as_ref()?.try_recv().ok()?;
+        let received = self.hashing.as_ref()?.try_recv();
+        let done = match received {
+            Ok(hash) => Action::PasswordHashed(hash),
+            Err(TryRecvError::Empty) => return None,
+            // The worker ended without sending: it died, and no hash will ever come.
+            Err(TryRecvError::Disconnected) => Action::HashingFailed,
+        };
         self.hashing = None;
-        Some(Action::PasswordHashed(hash))
+        Some(done)
     }
 
     /// Whether work off the UI thread is under way (the loop then looks for it often).

@@ -16,7 +16,7 @@ use crate::store::{Result, StoreError, UserId};
 
 /// Whether `action` is the form's to handle (a form is open and no dialog covers it).
 pub fn handles(app: &App, action: &Action) -> bool {
-    if matches!(action, Action::PasswordHashed(_)) {
+    if matches!(action, Action::PasswordHashed(_) | Action::HashingFailed) {
         return true;
     }
     app.form.is_some()
@@ -43,8 +43,16 @@ pub fn handles(app: &App, action: &Action) -> bool {
 }
 
 pub fn apply(app: &mut App, action: Action) -> Result<()> {
-    if let Action::PasswordHashed(hash) = action {
-        return finish_save(app, Some(hash));
+    match action {
+        Action::PasswordHashed(hash) => return finish_save(app, Some(hash)),
+        Action::HashingFailed => {
+            if let Some(form) = app.form.as_mut() {
+                form.saving = false;
+            }
+            app.error("The password could not be hashed; nothing was saved. Ctrl-S tries again");
+            return Ok(());
+        }
+        _ => {}
     }
     let Some(form) = app.form.as_mut() else {
         return Ok(());

@@ -192,7 +192,8 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
         | Action::PrevButton
         | Action::NextButton
         | Action::ReloadForm
-        | Action::PasswordHashed(_) => {}
+        | Action::PasswordHashed(_)
+        | Action::HashingFailed => {}
     }
     Ok(())
 }

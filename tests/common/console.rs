@@ -67,20 +67,20 @@ pub fn selected_email(app: &App) -> String {
 }
 
 /// Waits for work running off the UI thread (match counts, password hashing) and
-/// applies it.
+/// applies it, the way the console's loop does: `busy`, then `background_action`.
 pub fn finish_background(app: &mut App) {
-    while app.count_pending.is_some() {
-        let counter = app.counter.as_ref().expect("a counter");
-        let (generation, n) = counter
-            .wait(std::time::Duration::from_secs(30))
-            .expect("the count arrives");
-        update(app, xusers::tui::action::Action::Counted(generation, n));
-    }
-    if let Some(rx) = app.hashing.take() {
-        let hash = rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .expect("the hash arrives");
-        update(app, xusers::tui::action::Action::PasswordHashed(hash));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.busy() {
+        match app.background_action() {
+            Some(done) => update(app, done),
+            None => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "background work never finished"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
     }
 }
 
