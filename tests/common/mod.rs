@@ -4,6 +4,8 @@
 pub mod cli;
 #[allow(dead_code)]
 pub mod console;
+#[allow(dead_code)]
+pub mod svg;
 
 use std::sync::OnceLock;
 
