@@ -10,8 +10,8 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::Failure;
 use super::output::FileFormat;
+use super::{Failure, csv_cell};
 use crate::auth::PasswordHash;
 use crate::domain::{Field, FieldError, Password, PasswordInput, UserDraft};
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
@@ -164,6 +164,7 @@ fn read_csv(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
         let line = record.position().map_or(0, |p| p.line() as usize);
         let mut object = serde_json::Map::new();
         for (name, cell) in headers.iter().zip(record.iter()) {
+            let cell = csv_cell::unescape(cell);
             let value = match name {
                 _ if cell.is_empty() && name != "email" => continue,
                 "groups" | "tags" => match serde_json::from_str(cell) {

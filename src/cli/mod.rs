@@ -2,6 +2,7 @@
 //! same store functions.
 
 mod admin;
+mod csv_cell;
 mod export;
 mod import;
 mod output;
