@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use super::output::FileFormat;
 use super::{Failure, csv_cell};
 use crate::auth::PasswordHash;
-use crate::domain::{Field, FieldError, Password, PasswordInput, UserDraft};
+use crate::domain::{Email, Field, FieldError, Password, PasswordInput, Profile, UserDraft};
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -75,12 +75,11 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         .format
         .or_else(|| FileFormat::of(&args.file))
         .unwrap_or(FileFormat::Json);
-    let (rows, mut failed) = match format {
+    let (rows, failed) = match format {
         FileFormat::Csv => read_csv(&text)?,
         FileFormat::Json => read_json(&text)?,
     };
-    let (users, bad) = check_rows(rows);
-    failed.extend(bad);
+    let users = check_rows(rows);
     let options = ImportOptions {
         on_conflict: match args.on_conflict {
             ConflictArg::Fail => OnConflict::Fail,
@@ -89,7 +88,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         },
         create_groups: args.create_groups,
         partial: args.partial,
-        // Rows that broke their own rules already sink an all-or-nothing import; the
+        // Rows that could not be read already sink an all-or-nothing import; the
         // store still checks the rest so that every bad row is reported.
         dry_run: args.dry_run || (!failed.is_empty() && !args.partial),
     };
@@ -196,19 +195,16 @@ fn read_csv(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
     Ok((rows, failed))
 }
 
-/// Applies each row's own rules and hashes plaintext passwords (in parallel).
-fn check_rows(rows: Vec<(usize, Row)>) -> (Vec<ImportUser>, Problems) {
-    let mut checked = Vec::new();
-    let mut failed = Vec::new();
-    for (line, row) in rows {
-        match check_row(line, row) {
-            Ok(ok) => checked.push(ok),
-            Err(errors) => failed.push((line, errors)),
-        }
-    }
+/// Applies each row's own rules and hashes the plaintext passwords of the rows that
+/// pass them (in parallel).
+fn check_rows(rows: Vec<(usize, Row)>) -> Vec<ImportUser> {
+    let mut checked: Vec<(ImportUser, Option<Password>)> = rows
+        .into_iter()
+        .map(|(line, row)| check_row(line, row))
+        .collect();
     let passwords: Vec<Option<Password>> = checked.iter_mut().map(|(_, p)| p.take()).collect();
     let hashes = hash_all(&passwords);
-    let users = checked
+    checked
         .into_iter()
         .zip(hashes)
         .map(|((mut user, _), hash)| {
@@ -217,11 +213,12 @@ fn check_rows(rows: Vec<(usize, Row)>) -> (Vec<ImportUser>, Problems) {
             }
             user
         })
-        .collect();
-    (users, failed)
+        .collect()
 }
 
-fn check_row(line: usize, row: Row) -> Result<(ImportUser, Option<Password>), Vec<FieldError>> {
+/// The row as the store takes it, and its plaintext password to hash when the row
+/// passed its rules.
+fn check_row(line: usize, row: Row) -> (ImportUser, Option<Password>) {
     let draft = UserDraft {
         email: row.email,
         password: None,
@@ -234,6 +231,7 @@ fn check_row(line: usize, row: Row) -> Result<(ImportUser, Option<Password>), Ve
     let changes = draft.validate_changes().map_err(|e| errors.extend(e)).ok();
     let mut hash = None;
     let mut password = None;
+    let gives_password = row.password.is_some() || row.password_hash.is_some();
     match (row.password, row.password_hash) {
         (Some(_), Some(_)) => errors.push(FieldError::new(
             Field::Password,
@@ -254,19 +252,39 @@ fn check_row(line: usize, row: Row) -> Result<(ImportUser, Option<Password>), Ve
     }
     let created = parse_time(row.created.as_deref(), "created", &mut errors);
     let last_login = parse_time(row.last_login.as_deref(), "last_login", &mut errors);
+    let user = ImportUser {
+        line,
+        broken: Vec::new(),
+        email: None,
+        profile: Profile::default(),
+        gives_password,
+        hash,
+        created,
+        last_login,
+    };
     match changes {
-        Some(c) if errors.is_empty() => Ok((
+        Some(c) if errors.is_empty() => (
             ImportUser {
-                line,
-                email: c.email,
+                email: Some(c.email),
                 profile: c.profile,
-                hash,
-                created,
-                last_login,
+                ..user
             },
             password,
-        )),
-        _ => Err(errors),
+        ),
+        // What of a broken row passed the rules, for the database checks.
+        _ => (
+            ImportUser {
+                email: Email::parse(&draft.email).ok(),
+                profile: Profile {
+                    groups: draft.valid_group_names(),
+                    ..Profile::default()
+                },
+                broken: errors,
+                hash: None,
+                ..user
+            },
+            None,
+        ),
     }
 }
 
