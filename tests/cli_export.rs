@@ -250,3 +250,30 @@ fn csv_cells_that_look_like_formulas_are_text_and_import_gives_them_back() {
     assert_eq!(after["users"][2]["first_name"], "'quoted");
     target.login("ann@acme.io", "long enough").success();
 }
+
+/// A tag key no user can have is a mistake, not an empty selection: exit 2 naming it.
+#[test]
+fn a_tag_key_that_breaks_the_rules_is_refused() {
+    let env = seeded();
+    for command in ["list", "export"] {
+        env.cmd()
+            .args([
+                "users",
+                command,
+                "--tag",
+                "plan",
+                "--tag",
+                "bad key=x",
+                "--tag",
+                "",
+            ])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "xusers: --tag \"bad key=x\": key may only hold A-Z a-z 0-9 - _ (found ' ')\n\
+                 xusers: --tag \"\": key is required\n",
+            );
+    }
+    assert_eq!(env.emails(&["--tag", "plan"]), ["ann@acme.io"]);
+}

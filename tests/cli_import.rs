@@ -334,3 +334,48 @@ fn a_hash_that_cannot_be_verified_is_refused_naming_row_and_reason() {
     assert_eq!(lines.len(), 3, "{lines:?}");
     assert_eq!(env.emails(&[]), ["d@example.com"]);
 }
+
+/// Bad input is exit 2 with one clear line, and nothing is written.
+#[test]
+fn bad_files_are_exit_2_with_a_clear_line() {
+    let env = Env::new();
+    let latin1 = env.dir.path().join("latin1.csv");
+    std::fs::write(&latin1, b"email,password\nren\xe9@acme.io,long enough\n").unwrap();
+    import(&env, &latin1, &[]).code(2).stderr(format!(
+        "xusers: {} is not UTF-8 text (line 2); save it as UTF-8\n",
+        latin1.display()
+    ));
+    let scalars = write(&env, "scalars.json", r#"[1, "ann@acme.io", null, ["x"]]"#);
+    let out = import(&env, &scalars, &[]).code(2);
+    assert_eq!(
+        stderr_lines(&out),
+        [
+            "xusers: line 1: user: a user is a JSON object, not a number",
+            "xusers: line 2: user: a user is a JSON object, not a string",
+            "xusers: line 3: user: a user is a JSON object, not null",
+            "xusers: line 4: user: a user is a JSON object, not an array",
+            "xusers: bad rows: nothing imported",
+        ]
+    );
+    let user = r#"{"email": "ann@acme.io", "password": "long enough"}"#;
+    for version in ["2", "\"1\"", "1.5", "-1"] {
+        let newer = write(
+            &env,
+            "newer.json",
+            &format!(r#"{{"format": "xusers-users", "version": {version}, "users": [{user}]}}"#),
+        );
+        import(&env, &newer, &[]).code(2).stderr(format!(
+            "xusers: the export document's version is {version}, but this build reads only \
+             version 1 and older (a newer xusers may have written it)\n"
+        ));
+    }
+    assert!(env.emails(&[]).is_empty(), "nothing was written");
+    for version in ["1", "0"] {
+        let known = write(
+            &env,
+            "known.json",
+            &format!(r#"{{"format": "xusers-users", "version": {version}, "users": [{user}]}}"#),
+        );
+        import(&env, &known, &["--dry-run"]).success();
+    }
+}

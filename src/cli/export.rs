@@ -28,8 +28,8 @@ pub struct ExportArgs {
     with_password_hashes: bool,
 }
 
-/// The version of the JSON export document.
-const DOCUMENT_VERSION: u32 = 1;
+/// The version of the JSON export document (import reads it and every older one).
+pub(super) const DOCUMENT_VERSION: u64 = 1;
 
 /// The CSV columns; groups and tags are JSON inside their cells (names and values may
 /// hold any character).

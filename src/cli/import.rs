@@ -10,6 +10,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::export::DOCUMENT_VERSION;
 use super::output::FileFormat;
 use super::{Failure, csv_cell};
 use crate::auth::PasswordHash;
@@ -69,8 +70,16 @@ struct Row {
 type Problems = Vec<(usize, Vec<FieldError>)>;
 
 pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(&args.file)
+    let bytes = std::fs::read(&args.file)
         .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", args.file.display())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        Failure::usage(format!(
+            "{} is not UTF-8 text (line {line}); save it as UTF-8",
+            args.file.display()
+        ))
+    })?;
     let format = args
         .format
         .or_else(|| FileFormat::of(&args.file))
@@ -125,6 +134,13 @@ fn read_json(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
     let items = match value {
         serde_json::Value::Array(items) => items,
         serde_json::Value::Object(mut doc) => match doc.remove("users") {
+            _ if newer_than_this_build(doc.get("version")) => {
+                return Err(Failure::usage(format!(
+                    "the export document's version is {}, but this build reads only \
+                     version {DOCUMENT_VERSION} and older (a newer xusers may have written it)",
+                    doc["version"]
+                )));
+            }
             Some(serde_json::Value::Array(items)) => items,
             _ => {
                 return Err(Failure::usage(
@@ -142,12 +158,34 @@ fn read_json(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
     let mut failed = Vec::new();
     // JSON rows are numbered from 1, in file order.
     for (i, item) in items.into_iter().enumerate() {
+        if !item.is_object() {
+            let problem = format!("a user is a JSON object, not {}", json_kind(&item));
+            failed.push((i + 1, vec![FieldError::new(Field::Record, problem)]));
+            continue;
+        }
         match serde_json::from_value::<Row>(item) {
             Ok(row) => rows.push((i + 1, row)),
             Err(e) => failed.push((i + 1, vec![FieldError::new(Field::Record, e.to_string())])),
         }
     }
     Ok((rows, failed))
+}
+
+/// Whether an export document's `version` is one this build cannot promise to read:
+/// newer than it, or not a version number at all.
+fn newer_than_this_build(version: Option<&serde_json::Value>) -> bool {
+    version.is_some_and(|v| v.as_u64().is_none_or(|v| v > DOCUMENT_VERSION))
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "true or false",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 fn read_csv(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
