@@ -272,11 +272,19 @@ fn a_second_row_for_an_email_reports_only_the_duplicate() {
         "users.json",
         r#"[
             {"email": "imp3@example.com", "password": "long enough"},
-            {"email": "IMP3@example.com", "password": "long enough"}
+            {"email": "IMP3@example.com", "password": "long enough"},
+            {"email": "imp3@EXAMPLE.com", "groups": ["Nope"]}
         ]"#,
     );
-    let only_the_duplicate =
-        ["xusers: line 2: email: IMP3@example.com is already on line 1 of this file"];
+    let only_the_duplicate = [
+        "xusers: line 2: email: IMP3@example.com is already on line 1 of this file",
+        "xusers: line 3: email: imp3@EXAMPLE.com is already on line 1 of this file",
+    ];
+    // With room for one user only, the repeats would also be "past the limit".
+    env.cmd()
+        .args(["apps", "set-limit", "default", "1"])
+        .assert()
+        .success();
     for conflict in ["fail", "skip", "update"] {
         let out = import(&env, &file, &["--on-conflict", conflict]).code(2);
         let lines = stderr_lines(&out);
@@ -285,15 +293,16 @@ fn a_second_row_for_an_email_reports_only_the_duplicate() {
     }
     import(&env, &file, &["--partial"])
         .success()
-        .stdout("created 1, updated 0, skipped 0, failed 1\n");
+        .stdout("created 1, updated 0, skipped 0, failed 2\n");
     assert_eq!(env.emails(&[]), ["imp3@example.com"]);
-    // Now the email is a user: the first row says so, the second only repeats.
+    // Now the email is a user: the first row says so, the others only repeat it.
     let out = import(&env, &file, &[]).code(2);
     assert_eq!(
         stderr_lines(&out),
         [
             "xusers: line 1: email: already a user (--on-conflict skip or update to go on)",
             only_the_duplicate[0],
+            only_the_duplicate[1],
             "xusers: bad rows: nothing imported",
         ]
     );

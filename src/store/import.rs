@@ -71,21 +71,22 @@ impl Store {
         let tx = begin_write(&mut self.conn)?;
         let mut report = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for user in users {
-            let mut errors = user.broken.clone();
-            // A second row for an email is that problem alone: whether the email is a
-            // user depends on whether the first row was written.
-            let duplicate = user.email.as_ref().and_then(|email| {
+        for mut user in users {
+            let mut errors = std::mem::take(&mut user.broken);
+            if let Some(email) = &user.email {
                 let first = *seen.entry(email.key()).or_insert(user.line);
-                (first != user.line).then_some((email, first))
-            });
-            if let Some((email, first)) = duplicate {
-                errors.push(FieldError::new(
-                    Field::Email,
-                    format!("{email} is already on line {first} of this file"),
-                ));
+                if first != user.line {
+                    // A repeat is that problem alone: whether its email is a user, or
+                    // the limit is reached, depends on whether the first row was written.
+                    errors.push(FieldError::new(
+                        Field::Email,
+                        format!("{email} is already on line {first} of this file"),
+                    ));
+                    report.failed.push((user.line, errors));
+                    continue;
+                }
             }
-            let email = user.email.as_ref().filter(|_| duplicate.is_none());
+            let email = user.email.as_ref();
             // Groups to create are made only for a row that can be written; for the
             // others they are no problem.
             let mut groups: &[String] = &user.profile.groups;
