@@ -13,8 +13,10 @@ use zeroize::Zeroize;
 
 use crate::domain::Password;
 
-/// An argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`): the only form a
-/// password is ever stored in.
+/// An argon2 PHC string this build can verify: the only form a password is ever
+/// stored in. Every password hashed here gets argon2id (`$argon2id$v=19$m=19456,t=2,
+/// p=1$…`); an imported argon2i, argon2d or weaker one is kept until the next good
+/// login replaces it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
