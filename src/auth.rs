@@ -6,14 +6,17 @@ use std::sync::OnceLock;
 use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::Output;
 use argon2::password_hash::phc::PasswordHash as Phc;
+use argon2::password_hash::phc::Salt;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use crate::domain::Password;
 
-/// An argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`): the only form a
-/// password is ever stored in.
+/// An argon2 PHC string this build can verify: the only form a password is ever
+/// stored in. Every password hashed here gets argon2id (`$argon2id$v=19$m=19456,t=2,
+/// p=1$…`); an imported argon2i, argon2d or weaker one is kept until the next good
+/// login replaces it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
@@ -33,12 +36,11 @@ impl PasswordHash {
         PasswordHash(phc.to_string())
     }
 
-    /// Takes an existing PHC string after checking that it parses as argon2.
+    /// Takes an existing PHC string after checking that it can be verified: an argon2
+    /// variant, version and parameters this build computes, with a salt and a hash.
+    /// The error says why not.
     pub fn from_phc(phc: &str) -> Result<PasswordHash, String> {
-        let parsed = Phc::new(phc).map_err(|e| format!("not a PHC hash: {e}"))?;
-        if !parsed.algorithm.as_str().starts_with("argon2") {
-            return Err("only argon2 hashes are accepted".into());
-        }
+        Verifier::parse(phc)?;
         Ok(PasswordHash(phc.to_string()))
     }
 
@@ -56,18 +58,11 @@ impl PasswordHash {
         &self.0[..end]
     }
 
-    /// Whether this hash was made with weaker argon2 parameters (or another variant)
-    /// than [`PasswordHash::new`] uses today.
+    /// Whether verifying this hash costs less than one verification with today's
+    /// argon2id parameters (another variant or version, less memory, fewer passes or
+    /// lanes), so that it should be replaced.
     pub fn is_weaker_than_current(&self) -> bool {
-        let Ok(parsed) = Phc::new(&self.0) else {
-            return true;
-        };
-        let current = argon2::Params::default();
-        let param = |name: &str| parsed.params.get_decimal(name).unwrap_or(0);
-        parsed.algorithm.as_str() != "argon2id"
-            || param("m") < current.m_cost()
-            || param("t") < current.t_cost()
-            || param("p") < current.p_cost()
+        Verifier::parse(&self.0).map_or(true, |v| !v.full_cost)
     }
 
     /// Re-computes the hash of `password` with this hash's salt and parameters and
@@ -75,31 +70,18 @@ impl PasswordHash {
     /// calls (wiped after each): allocating 19 MiB afresh costs more or less with the
     /// allocator's state, which made a failed login for an unknown email measurably
     /// slower than for a known one.
-    pub fn verify(&self, password: &str) -> bool {
-        #[cfg(test)]
-        VERIFIED.with(|v| v.borrow_mut().push(self.parameters().to_string()));
-        let Ok(phc) = Phc::new(&self.0) else {
-            return false;
+    pub fn verify(&self, password: &str) -> Verification {
+        let Ok(verifier) = Verifier::parse(&self.0) else {
+            return Verification::default();
         };
-        let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
-            return false;
-        };
-        let (Ok(algorithm), Ok(version), Ok(params)) = (
-            Algorithm::try_from(phc.algorithm.as_str()),
-            phc.version
-                .map_or(Ok(Version::default()), Version::try_from),
-            Params::try_from(&phc),
-        ) else {
-            return false;
-        };
-        let mut computed = [0u8; 64];
-        let computed = &mut computed[..expected.len().min(64)];
+        let mut computed = [0u8; Output::MAX_LENGTH];
+        let computed = &mut computed[..verifier.expected.len()];
         let hashed = WORK_MEMORY.with(|memory| {
             let mut blocks = memory.borrow_mut();
-            blocks.resize(params.block_count(), Block::new());
-            let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            blocks.resize(verifier.params.block_count(), Block::new());
+            let hashed = verifier.argon2().hash_password_into_with_memory(
                 password.as_bytes(),
-                salt,
+                &verifier.salt,
                 computed,
                 &mut blocks[..],
             );
@@ -108,7 +90,99 @@ impl PasswordHash {
             blocks.iter_mut().for_each(Zeroize::zeroize);
             hashed
         });
-        hashed.is_ok() && Output::new(computed).is_ok_and(|computed| computed == *expected)
+        if hashed.is_err() {
+            return Verification::default();
+        }
+        #[cfg(test)]
+        VERIFIED.with(|v| v.borrow_mut().push(verifier.ran()));
+        Verification {
+            matches: Output::new(computed).is_ok_and(|c| c == verifier.expected),
+            full_cost: verifier.full_cost,
+        }
+    }
+}
+
+/// What checking a password against a stored hash found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Verification {
+    pub matches: bool,
+    /// Whether the check was (at least) one whole argon2id computation with today's
+    /// parameters. A cheaper stored hash — or, one day, a foreign scheme — says no.
+    pub full_cost: bool,
+}
+
+/// Checks a login's password against the stored hash (`None` for an unknown or
+/// locked-out email) and never spends less than one full argon2id verification with
+/// today's parameters: when the stored hash was not that, the dummy hash is verified
+/// as well, so that a cheap stored hash does not tell which emails have accounts.
+pub fn check_login_password(stored: Option<&PasswordHash>, password: &str) -> bool {
+    let checked = stored.map_or_else(Verification::default, |h| h.verify(password));
+    if !checked.full_cost {
+        dummy_hash().verify(password);
+    }
+    checked.matches
+}
+
+/// A stored PHC string taken apart into what an argon2 verification needs.
+struct Verifier {
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    salt: Salt,
+    expected: Output,
+    /// Costs at least as much as a hash made by [`PasswordHash::new`] today.
+    full_cost: bool,
+}
+
+impl Verifier {
+    fn parse(phc: &str) -> Result<Verifier, String> {
+        let phc = Phc::new(phc).map_err(|e| format!("not a PHC hash: {e}"))?;
+        let algorithm = Algorithm::try_from(phc.algorithm.as_str()).map_err(|_| {
+            format!(
+                "{} hashes cannot be verified (only argon2id, argon2i and argon2d)",
+                phc.algorithm
+            )
+        })?;
+        let version = phc
+            .version
+            .map_or(Ok(Version::default()), Version::try_from)
+            .map_err(|_| "an argon2 version other than 16 or 19".to_string())?;
+        let params =
+            Params::try_from(&phc).map_err(|e| format!("invalid argon2 parameters: {e}"))?;
+        let (Some(salt), Some(expected)) = (phc.salt, phc.hash) else {
+            return Err("no salt or no hash in it".into());
+        };
+        let current = Params::default();
+        let full_cost = algorithm == Algorithm::Argon2id
+            && version == Version::default()
+            && params.m_cost() >= current.m_cost()
+            && params.t_cost() >= current.t_cost()
+            && params.p_cost() >= current.p_cost();
+        Ok(Verifier {
+            algorithm,
+            version,
+            params,
+            salt,
+            expected,
+            full_cost,
+        })
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(self.algorithm, self.version, self.params.clone())
+    }
+
+    /// The parameters of a computation that ran, as a PHC prefix.
+    #[cfg(test)]
+    fn ran(&self) -> String {
+        format!(
+            "${}$v={}$m={},t={},p={}",
+            self.algorithm,
+            self.version as u32,
+            self.params.m_cost(),
+            self.params.t_cost(),
+            self.params.p_cost()
+        )
     }
 }
 
@@ -128,8 +202,9 @@ thread_local! {
 
 #[cfg(test)]
 thread_local! {
-    /// The parameters of every hash verified on this thread: lets tests check that a
-    /// failed login did a full verification, without timing it.
+    /// The parameters of every argon2 computation that ran to its end on this thread
+    /// (recorded after the work, never for a hash that could not be computed): lets
+    /// tests check that a failed login did a full verification, without timing it.
     pub(crate) static VERIFIED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -154,46 +229,141 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    fn hash_with(algorithm: Algorithm, m: u32, t: u32, password: &str) -> PasswordHash {
+        let phc = Argon2::new(
+            algorithm,
+            Version::V0x13,
+            Params::new(m, t, 1, None).unwrap(),
+        )
+        .hash_password(password.as_bytes())
+        .unwrap();
+        PasswordHash::from_phc(&phc.to_string()).unwrap()
+    }
+
+    fn recorded(run: impl FnOnce()) -> Vec<String> {
+        VERIFIED.with(|v| v.borrow_mut().clear());
+        run();
+        VERIFIED.with(|v| v.borrow().clone())
+    }
+
+    const TODAY: &str = "$argon2id$v=19$m=19456,t=2,p=1";
+
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
         let hash = PasswordHash::new(&Password::parse("correct horse").unwrap());
-        assert!(
-            hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{}",
-            hash.as_str()
+        assert!(hash.as_str().starts_with(TODAY), "{}", hash.as_str());
+        let right = hash.verify("correct horse");
+        assert_eq!(
+            right,
+            Verification {
+                matches: true,
+                full_cost: true
+            }
         );
-        assert!(hash.verify("correct horse"));
-        assert!(!hash.verify("correct horse "));
+        assert!(!hash.verify("correct horse ").matches);
         assert!(PasswordHash::from_phc(hash.as_str()).is_ok());
     }
 
     #[test]
     fn the_dummy_hash_has_todays_parameters() {
         let fresh = PasswordHash::new(&Password::parse("correct horse").unwrap());
-        assert_eq!(fresh.parameters(), "$argon2id$v=19$m=19456,t=2,p=1");
+        assert_eq!(fresh.parameters(), TODAY);
         assert_eq!(dummy_hash().parameters(), fresh.parameters());
         assert!(!dummy_hash().is_weaker_than_current());
+        assert!(dummy_hash().verify("any password").full_cost);
     }
 
     #[test]
     fn verifying_again_on_reused_memory_gives_the_same_answers() {
         let a = PasswordHash::new(&Password::parse("first password").unwrap());
         let b = PasswordHash::new(&Password::parse("second password").unwrap());
+        let matches = |h: &PasswordHash, p: &str| h.verify(p).matches;
         for _ in 0..2 {
-            assert!(a.verify("first password") && b.verify("second password"));
-            assert!(!a.verify("second password") && !b.verify("first password"));
+            assert!(matches(&a, "first password") && matches(&b, "second password"));
+            assert!(!matches(&a, "second password") && !matches(&b, "first password"));
         }
         // A hash with other parameters (less memory, argon2i) on the same memory.
-        let small = Argon2::new(
-            Algorithm::Argon2i,
-            Version::V0x13,
-            Params::new(64, 1, 1, None).unwrap(),
+        let small = hash_with(Algorithm::Argon2i, 64, 1, "small password");
+        assert!(matches(&small, "small password") && !matches(&small, "first password"));
+        assert!(matches(&a, "first password"));
+    }
+
+    #[test]
+    fn only_todays_argon2id_or_stronger_counts_as_full_cost() {
+        let weak = [
+            hash_with(Algorithm::Argon2id, 64, 1, "pw"),
+            hash_with(Algorithm::Argon2i, 19456, 2, "pw"),
+            hash_with(Algorithm::Argon2d, 19456, 2, "pw"),
+            hash_with(Algorithm::Argon2id, 19456, 1, "pw"),
+        ];
+        for hash in &weak {
+            assert!(hash.is_weaker_than_current(), "{}", hash.parameters());
+            assert_eq!(
+                hash.verify("pw"),
+                Verification {
+                    matches: true,
+                    full_cost: false
+                },
+                "{}",
+                hash.parameters()
+            );
+        }
+        let old_version = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x10,
+            Params::new(19456, 2, 1, None).unwrap(),
         )
-        .hash_password(b"small password")
+        .hash_password(b"pw")
         .unwrap();
-        let small = PasswordHash::from_phc(&small.to_string()).unwrap();
-        assert!(small.verify("small password") && !small.verify("first password"));
-        assert!(a.verify("first password"));
+        let old_version = PasswordHash::from_phc(&old_version.to_string()).unwrap();
+        assert!(old_version.is_weaker_than_current());
+        let stronger = hash_with(Algorithm::Argon2id, 19456, 3, "pw");
+        assert!(!stronger.is_weaker_than_current());
+        assert!(stronger.verify("pw").full_cost);
+    }
+
+    /// The probe records a computation only once it has run: a hash that cannot be
+    /// computed records nothing and is never taken for a full verification.
+    #[test]
+    fn the_probe_records_only_work_that_ran() {
+        let broken = PasswordHash(format!("{TODAY}$c2FsdA$aGFzaA"));
+        assert!(
+            recorded(|| {
+                assert_eq!(broken.verify("pw"), Verification::default());
+            })
+            .is_empty()
+        );
+        let weak = hash_with(Algorithm::Argon2i, 64, 1, "pw");
+        assert_eq!(
+            recorded(|| {
+                weak.verify("pw");
+            }),
+            ["$argon2i$v=19$m=64,t=1,p=1"]
+        );
+    }
+
+    /// Timing is measured by `cargo bench --bench login`; this guards its cause.
+    #[test]
+    fn a_login_check_never_spends_less_than_one_verification_with_todays_parameters() {
+        let today = PasswordHash::new(&Password::parse("right password").unwrap());
+        let weak = hash_with(Algorithm::Argon2i, 64, 1, "right password");
+        let check = |stored: Option<&PasswordHash>, password: &str| {
+            let mut matched = false;
+            let ran = recorded(|| matched = check_login_password(stored, password));
+            (matched, ran)
+        };
+        let weak_ran = vec!["$argon2i$v=19$m=64,t=1,p=1".to_string(), TODAY.to_string()];
+        assert_eq!(
+            check(Some(&today), "wrong"),
+            (false, vec![TODAY.to_string()])
+        );
+        assert_eq!(check(None, "wrong"), (false, vec![TODAY.to_string()]));
+        assert_eq!(check(Some(&weak), "wrong"), (false, weak_ran.clone()));
+        assert_eq!(check(Some(&weak), "right password"), (true, weak_ran));
+        assert_eq!(
+            check(Some(&today), "right password"),
+            (true, vec![TODAY.to_string()])
+        );
     }
 
     #[test]
@@ -203,9 +373,26 @@ mod tests {
     }
 
     #[test]
-    fn rejects_non_argon2_phc() {
-        assert!(PasswordHash::from_phc("plaintext").is_err());
-        assert!(PasswordHash::from_phc("$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA").is_err());
+    fn refuses_hashes_it_cannot_verify_saying_why() {
+        let refused = |phc: &str| PasswordHash::from_phc(phc).unwrap_err();
+        assert!(refused("plaintext").starts_with("not a PHC hash"));
+        assert!(
+            refused("$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+                .contains("pbkdf2-sha256 hashes cannot be verified")
+        );
+        assert!(refused("$argon2id$v=19$m=19456,t=2,p=1").contains("no salt or no hash"));
+        assert!(
+            refused("$argon2id$v=19$m=1,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+                .contains("invalid argon2 parameters")
+        );
+        assert!(
+            refused("$argon2id$v=18$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+                .contains("version")
+        );
+        assert!(
+            refused("$argon2id$v=19$m=19456,t=2,p=1,x=3$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+                .contains("invalid argon2 parameters")
+        );
     }
 
     #[test]

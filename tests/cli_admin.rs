@@ -231,7 +231,7 @@ fn applications_with_limits() {
         .args(["apps", "set-limit", "nope", "3"])
         .assert()
         .code(1)
-        .stderr("xusers: no such application: nope\n");
+        .stderr("xusers: no such application: nope (known: default, shop)\n");
 }
 
 #[test]
@@ -301,5 +301,5 @@ fn the_login_lockout_is_set_per_application() {
         ])
         .assert()
         .code(1)
-        .stderr("xusers: no such application: nope\n");
+        .stderr("xusers: no such application: nope (known: default)\n");
 }

@@ -250,6 +250,7 @@ fn login_whoami_and_invalidation() {
 fn applications_keep_their_users_apart() {
     let env = Env::new();
     env.add("ann@acme.io", "long enough", &[]).success();
+    env.cmd().args(["apps", "add", "shop"]).assert().success();
     env.cmd()
         .args([
             "--app",
@@ -266,17 +267,61 @@ fn applications_keep_their_users_apart() {
     let shop = env.json(&["--app", "shop", "users", "list", "--format", "json"]);
     assert_eq!(shop.as_array().unwrap().len(), 1);
     env.login("ann@acme.io", "other password").code(1);
-    // Reading a mistyped application reports it and creates nothing.
+}
+
+/// A mistyped `--app` is reported with the names there are, and creates nothing: the
+/// console (before it takes the terminal) and every command but `demo` and `apps add`.
+#[test]
+fn an_unknown_application_is_refused_and_never_created() {
+    let env = Env::new();
+    env.cmd().args(["apps", "add", "prod"]).assert().success();
+    let refused = "xusers: no such application: prdo (known: default, prod)\n";
+    let file = env.dir.path().join("users.json");
+    std::fs::write(
+        &file,
+        r#"[{"email": "ann@acme.io", "password": "long enough"}]"#,
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let commands: [&[&str]; 10] = [
+        &[],
+        &["users", "add", "--email", "ann@acme.io", "--password-stdin"],
+        &["users", "import", file],
+        &["users", "list"],
+        &["users", "export"],
+        &["groups", "add", "Sales"],
+        &["devices", "list"],
+        &["login", "--email", "ann@acme.io", "--password-stdin"],
+        &["tokens", "invalidate", "--all"],
+        &["--read-only", "users", "list"],
+    ];
+    for command in commands {
+        env.cmd()
+            .args(["--app", "prdo"])
+            .args(command)
+            .write_stdin("long enough\n")
+            .assert()
+            .code(1)
+            .stderr(refused);
+    }
+    let apps = || {
+        env.json(&["apps", "list", "--format", "json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(apps(), ["default", "prod"], "nothing was created");
     env.cmd()
-        .args(["--app", "shpo", "users", "list"])
+        .args(["--app", "demo-app", "demo", "--users", "3"])
         .assert()
-        .code(1)
-        .stderr("xusers: no such application: shpo\n");
-    let apps: i64 = rusqlite::Connection::open(env.db())
-        .unwrap()
-        .query_row("SELECT count(*) FROM applications", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(apps, 2, "default and shop");
+        .success();
+    assert_eq!(
+        apps(),
+        ["default", "demo-app", "prod"],
+        "demo creates its application"
+    );
 }
 
 #[test]

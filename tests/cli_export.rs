@@ -176,3 +176,104 @@ fn the_output_files_extension_chooses_the_format() {
         .success();
     assert_eq!(other.emails(&[]), ["ann@acme.io", "bob@acme.io"]);
 }
+
+/// OWASP "CSV injection": a cell a spreadsheet would run as a formula is written with
+/// a leading `'` (text to a spreadsheet); import strips exactly one and gets back the
+/// original values.
+#[test]
+fn csv_cells_that_look_like_formulas_are_text_and_import_gives_them_back() {
+    let env = Env::new();
+    let hyperlink = r#"=HYPERLINK("http://evil.example","click")"#;
+    env.add(
+        "ann@acme.io",
+        "long enough",
+        &[&format!("--first={hyperlink}"), "--last=+1 555 0100"],
+    )
+    .success();
+    env.cmd()
+        .args(["users", "add", "--email=-2@acme.io", "--password-stdin"])
+        .args(["--first=-2", "--last=@SUM(A1)"])
+        .write_stdin("long enough\n")
+        .assert()
+        .success();
+    env.add(
+        "cid@acme.io",
+        "long enough",
+        &["--first='quoted", "--last=plain"],
+    )
+    .success();
+    let path = env.dir.path().join("users.csv");
+    env.cmd()
+        .args(["users", "export", "--with-password-hashes", "--output"])
+        .arg(&path)
+        .assert()
+        .success();
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let names: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|r| [r[0].as_str(), r[1].as_str(), r[2].as_str()])
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ["'-2@acme.io", "'-2", "'@SUM(A1)"],
+            ["ann@acme.io", &format!("'{hyperlink}"), "'+1 555 0100"],
+            ["cid@acme.io", "''quoted", "plain"],
+        ]
+    );
+
+    let target = Env::new();
+    target
+        .cmd()
+        .args(["users", "import"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout("created 3, updated 0, skipped 0, failed 0\n");
+    let export = |env: &Env| {
+        env.json(&[
+            "users",
+            "export",
+            "--format",
+            "json",
+            "--with-password-hashes",
+        ])
+    };
+    let after = export(&target);
+    assert_eq!(export(&env), after, "the same users, byte for byte");
+    assert_eq!(after["users"][0]["email"], "-2@acme.io");
+    assert_eq!(after["users"][1]["first_name"], hyperlink);
+    assert_eq!(after["users"][2]["first_name"], "'quoted");
+    target.login("ann@acme.io", "long enough").success();
+}
+
+/// A tag key no user can have is a mistake, not an empty selection: exit 2 naming it.
+#[test]
+fn a_tag_key_that_breaks_the_rules_is_refused() {
+    let env = seeded();
+    for command in ["list", "export"] {
+        env.cmd()
+            .args([
+                "users",
+                command,
+                "--tag",
+                "plan",
+                "--tag",
+                "bad key=x",
+                "--tag",
+                "",
+            ])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "xusers: --tag \"bad key=x\": key may only hold A-Z a-z 0-9 - _ (found ' ')\n\
+                 xusers: --tag \"\": key is required\n",
+            );
+    }
+    assert_eq!(env.emails(&["--tag", "plan"]), ["ann@acme.io"]);
+}

@@ -185,3 +185,206 @@ fn unreadable_files_are_refused() {
         .assert()
         .code(2);
 }
+
+fn stderr_lines(out: &assert_cmd::assert::Assert) -> Vec<String> {
+    String::from_utf8(out.get_output().stderr.clone())
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// A row's own rule problems and what the database refuses (taken email, unknown
+/// group, user limit) are reported together, as `users add` does.
+#[test]
+fn each_rows_rule_and_database_problems_are_reported_together() {
+    let env = Env::new();
+    env.add("taken@example.com", "long enough", &[]).success();
+    env.cmd()
+        .args(["apps", "set-limit", "default", "1"])
+        .assert()
+        .success();
+    let file = write(
+        &env,
+        "users.json",
+        r#"[
+            {"email": "imp6@example.com", "password": "short", "groups": ["Nope"]},
+            {"email": "taken@example.com", "first_name": "a\u001bb", "groups": ["Nope"]},
+            {"email": "not-an-email", "password": "long enough", "groups": [" Nope ", "Nope"]}
+        ]"#,
+    );
+    let out = import(&env, &file, &[]).code(2);
+    let limit = "the application's user limit of 1 is reached";
+    assert_eq!(
+        stderr_lines(&out),
+        [
+            "xusers: line 1: password: must be at least 8 characters (has 5)".to_string(),
+            format!("xusers: line 1: user: {limit}"),
+            "xusers: line 1: groups: no such group: Nope".into(),
+            "xusers: line 2: first name: may not contain control characters (found U+001B)".into(),
+            "xusers: line 2: groups: no such group: Nope".into(),
+            "xusers: line 2: email: already a user (--on-conflict skip or update to go on)".into(),
+            "xusers: line 3: email: must look like name@example.com".into(),
+            format!("xusers: line 3: user: {limit}"),
+            "xusers: line 3: groups: no such group: Nope".into(),
+            "xusers: bad rows: nothing imported".into(),
+        ]
+    );
+    assert_eq!(env.emails(&[]), ["taken@example.com"]);
+}
+
+/// With --create-groups, only a row that is written creates its groups.
+#[test]
+fn a_broken_row_creates_no_groups() {
+    let env = Env::new();
+    let file = write(
+        &env,
+        "users.json",
+        r#"[
+            {"email": "ann@example.com", "password": "long enough", "groups": ["Kept"]},
+            {"email": "bob@example.com", "password": "short", "groups": ["Dropped"]}
+        ]"#,
+    );
+    let out = import(&env, &file, &["--create-groups", "--partial"])
+        .success()
+        .stdout("created 1, updated 0, skipped 0, failed 1\n");
+    assert_eq!(
+        stderr_lines(&out),
+        ["xusers: line 2: password: must be at least 8 characters (has 5)"]
+    );
+    let groups = env.json(&["groups", "list", "--format", "json"]);
+    let names: Vec<&str> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Kept"]);
+}
+
+/// Two rows for one email (in any case) report only that, whatever the database
+/// holds and whatever --on-conflict says.
+#[test]
+fn a_second_row_for_an_email_reports_only_the_duplicate() {
+    let env = Env::new();
+    let file = write(
+        &env,
+        "users.json",
+        r#"[
+            {"email": "imp3@example.com", "password": "long enough"},
+            {"email": "IMP3@example.com", "password": "long enough"},
+            {"email": "imp3@EXAMPLE.com", "groups": ["Nope"]}
+        ]"#,
+    );
+    let only_the_duplicate = [
+        "xusers: line 2: email: IMP3@example.com is already on line 1 of this file",
+        "xusers: line 3: email: imp3@EXAMPLE.com is already on line 1 of this file",
+    ];
+    // With room for one user only, the repeats would also be "past the limit".
+    env.cmd()
+        .args(["apps", "set-limit", "default", "1"])
+        .assert()
+        .success();
+    for conflict in ["fail", "skip", "update"] {
+        let out = import(&env, &file, &["--on-conflict", conflict]).code(2);
+        let lines = stderr_lines(&out);
+        assert_eq!(lines[..lines.len() - 1], only_the_duplicate, "{conflict}");
+        assert!(env.emails(&[]).is_empty());
+    }
+    import(&env, &file, &["--partial"])
+        .success()
+        .stdout("created 1, updated 0, skipped 0, failed 2\n");
+    assert_eq!(env.emails(&[]), ["imp3@example.com"]);
+    // Now the email is a user: the first row says so, the others only repeat it.
+    let out = import(&env, &file, &[]).code(2);
+    assert_eq!(
+        stderr_lines(&out),
+        [
+            "xusers: line 1: email: already a user (--on-conflict skip or update to go on)",
+            only_the_duplicate[0],
+            only_the_duplicate[1],
+            "xusers: bad rows: nothing imported",
+        ]
+    );
+}
+
+/// A stored hash that could not be verified at login is refused, naming the row and
+/// the reason; argon2i and weak argon2id hashes are kept (and cost the login floor).
+#[test]
+fn a_hash_that_cannot_be_verified_is_refused_naming_row_and_reason() {
+    let env = Env::new();
+    let file = write(
+        &env,
+        "users.json",
+        r#"[
+            {"email": "a@example.com", "password_hash": "$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"},
+            {"email": "b@example.com", "password_hash": "$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"},
+            {"email": "c@example.com", "password_hash": "$argon2id$v=19$m=64,t=1,p=1"},
+            {"email": "d@example.com", "password_hash": "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"}
+        ]"#,
+    );
+    let out = import(&env, &file, &["--partial"])
+        .success()
+        .stdout("created 1, updated 0, skipped 0, failed 3\n");
+    let lines = stderr_lines(&out);
+    for (line, reason) in [
+        ("line 1", "pbkdf2-sha256 hashes cannot be verified"),
+        ("line 2", "invalid argon2 parameters"),
+        ("line 3", "no salt or no hash"),
+    ] {
+        let prefix = format!("xusers: {line}: password: password_hash: ");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&prefix) && l.contains(reason)),
+            "{line}: {reason}\n{lines:?}"
+        );
+    }
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(env.emails(&[]), ["d@example.com"]);
+}
+
+/// Bad input is exit 2 with one clear line, and nothing is written.
+#[test]
+fn bad_files_are_exit_2_with_a_clear_line() {
+    let env = Env::new();
+    let latin1 = env.dir.path().join("latin1.csv");
+    std::fs::write(&latin1, b"email,password\nren\xe9@acme.io,long enough\n").unwrap();
+    import(&env, &latin1, &[]).code(2).stderr(format!(
+        "xusers: {} is not UTF-8 text (line 2); save it as UTF-8\n",
+        latin1.display()
+    ));
+    let scalars = write(&env, "scalars.json", r#"[1, "ann@acme.io", null, ["x"]]"#);
+    let out = import(&env, &scalars, &[]).code(2);
+    assert_eq!(
+        stderr_lines(&out),
+        [
+            "xusers: line 1: user: a user is a JSON object, not a number",
+            "xusers: line 2: user: a user is a JSON object, not a string",
+            "xusers: line 3: user: a user is a JSON object, not null",
+            "xusers: line 4: user: a user is a JSON object, not an array",
+            "xusers: bad rows: nothing imported",
+        ]
+    );
+    let user = r#"{"email": "ann@acme.io", "password": "long enough"}"#;
+    for version in ["2", "\"1\"", "1.5", "-1"] {
+        let newer = write(
+            &env,
+            "newer.json",
+            &format!(r#"{{"format": "xusers-users", "version": {version}, "users": [{user}]}}"#),
+        );
+        import(&env, &newer, &[]).code(2).stderr(format!(
+            "xusers: the export document's version is {version}, but this build reads only \
+             version 1 and older (a newer xusers may have written it)\n"
+        ));
+    }
+    assert!(env.emails(&[]).is_empty(), "nothing was written");
+    for version in ["1", "0"] {
+        let known = write(
+            &env,
+            "known.json",
+            &format!(r#"{{"format": "xusers-users", "version": {version}, "users": [{user}]}}"#),
+        );
+        import(&env, &known, &["--dry-run"]).success();
+    }
+}

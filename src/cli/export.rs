@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::Failure;
 use super::output::{FileFormat, UserJson, users_json};
 use super::users::{Selection, for_each_page};
+use super::{Failure, csv_cell};
 use crate::store::{Application, Store, UserId};
 
 #[derive(Debug, Args)]
@@ -28,8 +28,8 @@ pub struct ExportArgs {
     with_password_hashes: bool,
 }
 
-/// The version of the JSON export document.
-const DOCUMENT_VERSION: u32 = 1;
+/// The version of the JSON export document (import reads it and every older one).
+pub(super) const DOCUMENT_VERSION: u64 = 1;
 
 /// The CSV columns; groups and tags are JSON inside their cells (names and values may
 /// hold any character).
@@ -151,7 +151,8 @@ fn write_csv_row(
     if with_hash {
         record.push(user.password_hash.clone().unwrap_or_default());
     }
-    writer.write_record(&record).map_err(csv_failure)
+    let record = record.iter().map(|cell| csv_cell::escape(cell));
+    writer.write_record(record).map_err(csv_failure)
 }
 
 fn json_cell(value: &impl Serialize) -> String {

@@ -10,10 +10,11 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::Failure;
+use super::export::DOCUMENT_VERSION;
 use super::output::FileFormat;
+use super::{Failure, csv_cell};
 use crate::auth::PasswordHash;
-use crate::domain::{Field, FieldError, Password, PasswordInput, UserDraft};
+use crate::domain::{Email, Field, FieldError, Password, PasswordInput, Profile, UserDraft};
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -69,18 +70,25 @@ struct Row {
 type Problems = Vec<(usize, Vec<FieldError>)>;
 
 pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(&args.file)
+    let bytes = std::fs::read(&args.file)
         .map_err(|e| Failure::runtime(format!("cannot read {}: {e}", args.file.display())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        Failure::usage(format!(
+            "{} is not UTF-8 text (line {line}); save it as UTF-8",
+            args.file.display()
+        ))
+    })?;
     let format = args
         .format
         .or_else(|| FileFormat::of(&args.file))
         .unwrap_or(FileFormat::Json);
-    let (rows, mut failed) = match format {
+    let (rows, failed) = match format {
         FileFormat::Csv => read_csv(&text)?,
         FileFormat::Json => read_json(&text)?,
     };
-    let (users, bad) = check_rows(rows);
-    failed.extend(bad);
+    let users = check_rows(rows);
     let options = ImportOptions {
         on_conflict: match args.on_conflict {
             ConflictArg::Fail => OnConflict::Fail,
@@ -89,7 +97,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         },
         create_groups: args.create_groups,
         partial: args.partial,
-        // Rows that broke their own rules already sink an all-or-nothing import; the
+        // Rows that could not be read already sink an all-or-nothing import; the
         // store still checks the rest so that every bad row is reported.
         dry_run: args.dry_run || (!failed.is_empty() && !args.partial),
     };
@@ -126,6 +134,13 @@ fn read_json(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
     let items = match value {
         serde_json::Value::Array(items) => items,
         serde_json::Value::Object(mut doc) => match doc.remove("users") {
+            _ if newer_than_this_build(doc.get("version")) => {
+                return Err(Failure::usage(format!(
+                    "the export document's version is {}, but this build reads only \
+                     version {DOCUMENT_VERSION} and older (a newer xusers may have written it)",
+                    doc["version"]
+                )));
+            }
             Some(serde_json::Value::Array(items)) => items,
             _ => {
                 return Err(Failure::usage(
@@ -143,12 +158,34 @@ fn read_json(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
     let mut failed = Vec::new();
     // JSON rows are numbered from 1, in file order.
     for (i, item) in items.into_iter().enumerate() {
+        if !item.is_object() {
+            let problem = format!("a user is a JSON object, not {}", json_kind(&item));
+            failed.push((i + 1, vec![FieldError::new(Field::Record, problem)]));
+            continue;
+        }
         match serde_json::from_value::<Row>(item) {
             Ok(row) => rows.push((i + 1, row)),
             Err(e) => failed.push((i + 1, vec![FieldError::new(Field::Record, e.to_string())])),
         }
     }
     Ok((rows, failed))
+}
+
+/// Whether an export document's `version` is one this build cannot promise to read:
+/// newer than it, or not a version number at all.
+fn newer_than_this_build(version: Option<&serde_json::Value>) -> bool {
+    version.is_some_and(|v| v.as_u64().is_none_or(|v| v > DOCUMENT_VERSION))
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "true or false",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 fn read_csv(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
@@ -164,6 +201,7 @@ fn read_csv(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
         let line = record.position().map_or(0, |p| p.line() as usize);
         let mut object = serde_json::Map::new();
         for (name, cell) in headers.iter().zip(record.iter()) {
+            let cell = csv_cell::unescape(cell);
             let value = match name {
                 _ if cell.is_empty() && name != "email" => continue,
                 "groups" | "tags" => match serde_json::from_str(cell) {
@@ -195,19 +233,16 @@ fn read_csv(text: &str) -> Result<(Vec<(usize, Row)>, Problems), Failure> {
     Ok((rows, failed))
 }
 
-/// Applies each row's own rules and hashes plaintext passwords (in parallel).
-fn check_rows(rows: Vec<(usize, Row)>) -> (Vec<ImportUser>, Problems) {
-    let mut checked = Vec::new();
-    let mut failed = Vec::new();
-    for (line, row) in rows {
-        match check_row(line, row) {
-            Ok(ok) => checked.push(ok),
-            Err(errors) => failed.push((line, errors)),
-        }
-    }
+/// Applies each row's own rules and hashes the plaintext passwords of the rows that
+/// pass them (in parallel).
+fn check_rows(rows: Vec<(usize, Row)>) -> Vec<ImportUser> {
+    let mut checked: Vec<(ImportUser, Option<Password>)> = rows
+        .into_iter()
+        .map(|(line, row)| check_row(line, row))
+        .collect();
     let passwords: Vec<Option<Password>> = checked.iter_mut().map(|(_, p)| p.take()).collect();
     let hashes = hash_all(&passwords);
-    let users = checked
+    checked
         .into_iter()
         .zip(hashes)
         .map(|((mut user, _), hash)| {
@@ -216,11 +251,12 @@ fn check_rows(rows: Vec<(usize, Row)>) -> (Vec<ImportUser>, Problems) {
             }
             user
         })
-        .collect();
-    (users, failed)
+        .collect()
 }
 
-fn check_row(line: usize, row: Row) -> Result<(ImportUser, Option<Password>), Vec<FieldError>> {
+/// The row as the store takes it, and its plaintext password to hash when the row
+/// passed its rules.
+fn check_row(line: usize, row: Row) -> (ImportUser, Option<Password>) {
     let draft = UserDraft {
         email: row.email,
         password: None,
@@ -233,6 +269,7 @@ fn check_row(line: usize, row: Row) -> Result<(ImportUser, Option<Password>), Ve
     let changes = draft.validate_changes().map_err(|e| errors.extend(e)).ok();
     let mut hash = None;
     let mut password = None;
+    let gives_password = row.password.is_some() || row.password_hash.is_some();
     match (row.password, row.password_hash) {
         (Some(_), Some(_)) => errors.push(FieldError::new(
             Field::Password,
@@ -253,19 +290,39 @@ fn check_row(line: usize, row: Row) -> Result<(ImportUser, Option<Password>), Ve
     }
     let created = parse_time(row.created.as_deref(), "created", &mut errors);
     let last_login = parse_time(row.last_login.as_deref(), "last_login", &mut errors);
+    let user = ImportUser {
+        line,
+        broken: Vec::new(),
+        email: None,
+        profile: Profile::default(),
+        gives_password,
+        hash,
+        created,
+        last_login,
+    };
     match changes {
-        Some(c) if errors.is_empty() => Ok((
+        Some(c) if errors.is_empty() => (
             ImportUser {
-                line,
-                email: c.email,
+                email: Some(c.email),
                 profile: c.profile,
-                hash,
-                created,
-                last_login,
+                ..user
             },
             password,
-        )),
-        _ => Err(errors),
+        ),
+        // What of a broken row passed the rules, for the database checks.
+        _ => (
+            ImportUser {
+                email: Email::parse(&draft.email).ok(),
+                profile: Profile {
+                    groups: draft.valid_group_names(),
+                    ..Profile::default()
+                },
+                broken: errors,
+                hash: None,
+                ..user
+            },
+            None,
+        ),
     }
 }
 

@@ -2,6 +2,7 @@
 //! same store functions.
 
 mod admin;
+mod csv_cell;
 mod export;
 mod import;
 mod output;
@@ -174,15 +175,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
     }
-    // The console and commands that add users create the application on first use;
-    // the others only read it (`default` always exists).
-    let creates = matches!(
-        cli.command,
-        None | Some(Command::Demo { .. })
-            | Some(Command::Users(
-                users::UsersCommand::Add(_) | users::UsersCommand::Import(_)
-            ))
-    );
+    // Only seeding demo data creates the application it names; everything else (the
+    // console before it takes the terminal) refuses an unknown one, so that a typo
+    // never creates an application (`default` always exists; `apps add` adds others).
+    let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
     let app = if creates && !store.is_read_only() {
         store.application(&cli.app)?
     } else {

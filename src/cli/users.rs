@@ -6,7 +6,7 @@ use super::output::{print_json, print_users_table, users_json};
 use super::user_edit::{DeleteArgs, GetArgs, SetArgs, delete, get, set};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
-use crate::domain::UserDraft;
+use crate::domain::{TagKey, UserDraft};
 use crate::store::{
     Application, Page, Scope, Sort, SortField, Store, TagFilter, UserQuery, UserRow,
 };
@@ -61,6 +61,20 @@ pub struct Selection {
 
 impl Selection {
     pub fn query(&self, store: &Store, app: &Application) -> Result<UserQuery, Failure> {
+        let tags: Vec<TagFilter> = self.tag.iter().map(|t| TagFilter::parse(t)).collect();
+        // A key no tag can have would only ever select nobody: it is a mistake.
+        let bad_keys: Vec<String> = (self.tag.iter().zip(&tags))
+            .filter_map(|(term, tag)| {
+                let problem = TagKey::parse(&tag.key).err()?;
+                Some(format!("--tag {term:?}: {problem}"))
+            })
+            .collect();
+        if !bad_keys.is_empty() {
+            return Err(Failure {
+                code: 2,
+                lines: bad_keys,
+            });
+        }
         let scope = match (&self.group, self.scope) {
             (Some(name), _) => Scope::Group(store.group_named(app.id, name)?),
             (None, ScopeArg::All) => Scope::All,
@@ -69,7 +83,7 @@ impl Selection {
         };
         Ok(UserQuery {
             scope,
-            tags: self.tag.iter().map(|t| TagFilter::parse(t)).collect(),
+            tags,
             sort: Sort {
                 field: self.sort,
                 descending: self.desc,

@@ -77,6 +77,18 @@ impl UserDraft {
         })
     }
 
+    /// The group names that pass their rules, trimmed, without duplicates: what a
+    /// draft with other problems is still checked against the database with.
+    pub fn valid_group_names(&self) -> Vec<String> {
+        let mut groups = Vec::new();
+        for name in self.groups.iter().filter_map(|g| required_text(g).ok()) {
+            if !groups.contains(&name) {
+                groups.push(name);
+            }
+        }
+        groups
+    }
+
     fn profile(&self, errors: &mut Errors) -> Option<Profile> {
         let first_name = errors.check(Field::FirstName, optional_text(&self.first_name));
         let last_name = errors.check(Field::LastName, optional_text(&self.last_name));

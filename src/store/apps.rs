@@ -48,17 +48,29 @@ impl Store {
         self.existing_application(&name)
     }
 
-    /// The application called `name`, which must exist (reads never create one, so a
-    /// mistyped `--app` is reported instead of showing an empty application).
+    /// The application called `name`, which must exist, so that a mistyped `--app` is
+    /// reported (with the names there are) instead of showing an empty application.
     pub fn existing_application(&self, name: &str) -> Result<Application> {
-        self.conn
+        if let Some(app) = self
+            .conn
             .query_row(
                 &format!("SELECT {APP_COLUMNS} FROM applications WHERE name = ?1"),
                 [name],
                 application_row,
             )
             .optional()?
-            .ok_or_else(|| StoreError::not_found("application", name))
+        {
+            return Ok(app);
+        }
+        let known = self
+            .conn
+            .prepare("SELECT name FROM applications ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Err(StoreError::UnknownApplication {
+            name: name.to_string(),
+            known,
+        })
     }
 
     pub fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {

@@ -28,14 +28,23 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-/// A row that passed its own rules; the store checks the rest.
+/// A row of the file, checked against its own rules; the store checks the rest.
 #[derive(Debug, Clone)]
 pub struct ImportUser {
     /// Where the row is in its file, for the report.
     pub line: usize,
-    pub email: Email,
+    /// The problems with the row's own rules. A broken row is never written, but it is
+    /// still checked against the database (with what of it passed the rules), so that
+    /// all of its problems are reported together.
+    pub broken: Vec<FieldError>,
+    /// `None` when the email breaks its rules.
+    pub email: Option<Email>,
+    /// For a broken row, only the group names are filled in.
     pub profile: Profile,
-    /// Required for a new user; for an update, a new password.
+    /// Whether the row gives a password or a password_hash (valid or not).
+    pub gives_password: bool,
+    /// Required for a new user; for an update, a new password. Only a row that passed
+    /// its rules has one.
     pub hash: Option<PasswordHash>,
     pub created: Option<i64>,
     pub last_login: Option<i64>,
@@ -62,27 +71,42 @@ impl Store {
         let tx = begin_write(&mut self.conn)?;
         let mut report = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for user in users {
-            let mut errors = Vec::new();
-            if let Some(first) = seen.get(&user.email.key()) {
-                errors.push(FieldError::new(
-                    Field::Email,
-                    format!("{} is already on line {first} of this file", user.email),
-                ));
-            } else {
-                seen.insert(user.email.key(), user.line);
-            }
-            if options.create_groups {
-                for name in &user.profile.groups {
-                    tx.execute(
-                        "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                        params![app.0, name],
-                    )?;
+        for mut user in users {
+            let mut errors = std::mem::take(&mut user.broken);
+            if let Some(email) = &user.email {
+                let first = *seen.entry(email.key()).or_insert(user.line);
+                if first != user.line {
+                    // A repeat is that problem alone: whether its email is a user, or
+                    // the limit is reached, depends on whether the first row was written.
+                    errors.push(FieldError::new(
+                        Field::Email,
+                        format!("{email} is already on line {first} of this file"),
+                    ));
+                    report.failed.push((user.line, errors));
+                    continue;
                 }
             }
-            let existing = find_user_id(&tx, app, user.email.as_str())?;
-            let (found, groups) =
-                conflicts(&tx, app, Some(&user.email), &user.profile.groups, existing)?;
+            let email = user.email.as_ref();
+            // Groups to create are made only for a row that can be written; for the
+            // others they are no problem.
+            let mut groups: &[String] = &user.profile.groups;
+            if options.create_groups {
+                if errors.is_empty() {
+                    for name in groups {
+                        tx.execute(
+                            "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                            params![app.0, name],
+                        )?;
+                    }
+                } else {
+                    groups = &[];
+                }
+            }
+            let existing = match email {
+                Some(email) => find_user_id(&tx, app, email.as_str())?,
+                None => None,
+            };
+            let (found, group_ids) = conflicts(&tx, app, email, groups, existing)?;
             errors.extend(found);
             match (existing, options.on_conflict) {
                 (Some(_), OnConflict::Fail) => errors.push(FieldError::new(
@@ -93,7 +117,7 @@ impl Store {
                     report.skipped += 1;
                     continue;
                 }
-                (None, _) if user.hash.is_none() => errors.push(FieldError::new(
+                (None, _) if !user.gives_password => errors.push(FieldError::new(
                     Field::Password,
                     "a new user needs a password or a password_hash",
                 )),
@@ -103,23 +127,25 @@ impl Store {
                 report.failed.push((user.line, errors));
                 continue;
             }
+            let email = email.expect("a row without problems has a valid email");
             match existing {
                 Some(id) => {
                     rewrite_user(
                         &tx,
                         id,
-                        &user.email,
+                        email,
                         &user.profile,
                         user.hash.as_ref(),
-                        &groups,
+                        &group_ids,
                     )?;
                     report.updated += 1;
                 }
                 None => {
-                    let hash = user.hash.as_ref().expect("checked above");
+                    let hash = (user.hash.as_ref())
+                        .expect("a row without problems that gives a password has its hash");
                     let created = user.created.unwrap_or_else(unix_now);
                     let times = (created, user.last_login.unwrap_or(0));
-                    insert_user(&tx, app, &user.email, &user.profile, hash, &groups, times)?;
+                    insert_user(&tx, app, email, &user.profile, hash, &group_ids, times)?;
                     report.created += 1;
                 }
             }

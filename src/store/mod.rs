@@ -36,6 +36,8 @@ pub enum StoreError {
     Invalid(Vec<FieldError>),
     #[error("no such {what}: {name}")]
     NotFound { what: &'static str, name: String },
+    #[error("no such application: {name} (known: {})", known.join(", "))]
+    UnknownApplication { name: String, known: Vec<String> },
     #[error("invalid email or password")]
     InvalidCredentials,
     #[error("token is not valid")]

@@ -2,7 +2,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::users::find_user_id;
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
-use crate::auth::{PasswordHash, dummy_hash, new_token, token_digest};
+use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, Password, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
@@ -43,9 +43,11 @@ impl LoginPolicy {
 
 impl Store {
     /// Checks email and password and issues a new access token. Every failure reads
-    /// the same and costs the same: an unknown email is verified against a dummy hash,
-    /// and so is a locked-out one (after too many failures within the window). A
-    /// stored hash with weaker parameters than today's is replaced on success.
+    /// the same and costs at least one full argon2id verification with today's
+    /// parameters: an unknown email is verified against a dummy hash, and so is a
+    /// locked-out one (after too many failures within the window); a cheaper stored
+    /// hash is verified and then the dummy hash too. A stored hash weaker than today's
+    /// is replaced on success.
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let key = email_key(email);
         let now = unix_now();
@@ -71,13 +73,7 @@ impl Store {
         let stored = found
             .as_ref()
             .and_then(|(_, h)| PasswordHash::from_phc(h).ok());
-        let ok = match &stored {
-            Some(hash) => hash.verify(password),
-            None => {
-                dummy_hash().verify(password);
-                false
-            }
-        };
+        let ok = check_login_password(stored.as_ref(), password);
         let (Some((id, _)), true) = (found, ok) else {
             // Failures older than the window no longer count: they go, so that
             // guessing at many emails does not grow the table without end.
@@ -155,21 +151,47 @@ mod tests {
     use crate::domain::UserDraft;
 
     /// Timing is measured by `cargo bench --bench login`; this guards its cause: every
-    /// failed login, whatever the reason, verifies one hash with today's parameters.
+    /// failed login, whatever the reason and whatever is stored, runs one argon2id
+    /// computation with today's parameters to its end (the probe records a computation
+    /// only after it ran).
     #[test]
     fn every_failed_login_costs_one_full_verification_with_todays_parameters() {
+        use argon2::password_hash::PasswordHasher;
         let mut store = Store::open_in_memory().unwrap();
         let app = store.application("default").unwrap().id;
-        let password = Password::parse("right password").unwrap();
-        let hash = PasswordHash::new(&password);
-        let user = UserDraft {
-            email: "ann@acme.io".into(),
-            password: Some("right password".into()),
-            ..Default::default()
-        }
-        .validate_new()
-        .unwrap();
-        store.create_user(app, &user, &hash).unwrap();
+        let add = |store: &mut Store, email: &str, hash: &PasswordHash| {
+            let user = UserDraft {
+                email: email.into(),
+                password: Some("right password".into()),
+                ..Default::default()
+            }
+            .validate_new()
+            .unwrap();
+            store.create_user(app, &user, hash).unwrap();
+        };
+        let hash = PasswordHash::new(&Password::parse("right password").unwrap());
+        add(&mut store, "ann@acme.io", &hash);
+        let weak = argon2::Argon2::new(
+            argon2::Algorithm::Argon2i,
+            argon2::Version::V0x13,
+            argon2::Params::new(64, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"right password")
+        .unwrap()
+        .to_string();
+        add(
+            &mut store,
+            "weak@acme.io",
+            &PasswordHash::from_phc(&weak).unwrap(),
+        );
+        add(&mut store, "broken@acme.io", &hash);
+        store
+            .conn
+            .execute(
+                "UPDATE users SET password_hash = 'not a hash' WHERE email_key = 'broken@acme.io'",
+                [],
+            )
+            .unwrap();
         store
             .set_login_policy(
                 app,
@@ -192,6 +214,19 @@ mod tests {
         assert_eq!(
             verified(&mut store, "nobody@acme.io", "any password"),
             (false, once.clone())
+        );
+        assert_eq!(
+            verified(&mut store, "weak@acme.io", "wrong password"),
+            (
+                false,
+                vec!["$argon2i$v=19$m=64,t=1,p=1".to_string(), once[0].clone()]
+            ),
+            "the weak hash, then today's cost"
+        );
+        assert_eq!(
+            verified(&mut store, "broken@acme.io", "right password"),
+            (false, once.clone()),
+            "a stored hash that cannot be verified"
         );
         assert_eq!(
             verified(&mut store, "ann@acme.io", "wrong again"),

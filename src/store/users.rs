@@ -402,12 +402,7 @@ impl Store {
         mut broken: Vec<FieldError>,
     ) -> StoreError {
         let email = Email::parse(&draft.email).ok();
-        let groups: Vec<String> = draft
-            .groups
-            .iter()
-            .map(|g| g.trim().to_string())
-            .filter(|g| !g.is_empty())
-            .collect();
+        let groups = draft.valid_group_names();
         match conflicts(&self.conn, app, email.as_ref(), &groups, editing) {
             Ok((found, _)) => {
                 broken.extend(found);
