@@ -90,6 +90,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
     };
     let users = check_rows(rows);
     let options = ImportOptions {
+        origin: args.file.display().to_string(),
         on_conflict: match args.on_conflict {
             ConflictArg::Fail => OnConflict::Fail,
             ConflictArg::Skip => OnConflict::Skip,

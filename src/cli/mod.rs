@@ -2,6 +2,7 @@
 //! same store functions.
 
 mod admin;
+mod audit;
 mod csv_cell;
 mod export;
 mod import;
@@ -17,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
-use crate::store::{DEFAULT_APP, ReadOnly, Store, StoreError};
+use crate::store::{Actor, DEFAULT_APP, ReadOnly, Source, Store, StoreError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +39,9 @@ pub struct Cli {
     /// Look without risk: every change is refused
     #[arg(long, global = true)]
     read_only: bool,
+    /// Who the audit log names for the changes made [default: the OS user, user@host]
+    #[arg(long, env = "XUSERS_ACTOR", value_name = "NAME")]
+    actor: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -75,6 +79,9 @@ enum Command {
     /// Manage applications (they ignore --app)
     #[command(subcommand)]
     Apps(admin::AppsCommand),
+    /// Read, export, verify and prune the audit log of every change (all applications)
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -161,6 +168,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             None => paths::data_file("xusers.db")?,
         }
     };
+    let source = match cli.command {
+        None => Source::Console,
+        Some(_) => Source::Cli,
+    };
+    let actor = match &cli.actor {
+        Some(name) => {
+            Actor::named(name, source).map_err(|e| Failure::usage(format!("--actor: {e}")))?
+        }
+        None => Actor::local(source),
+    };
     let fresh_demo = cli.demo && !db.exists();
     let opened = if cli.read_only {
         Store::open_read_only(&db)
@@ -169,11 +186,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     };
     let mut store =
         opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
+    store.set_actor(actor);
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
         eprintln!("note: {why}: {} is opened read-only", db.display());
     }
-    if let Some(Command::Apps(cmd)) = cli.command {
-        return admin::apps(&mut store, cmd);
+    match cli.command {
+        Some(Command::Apps(cmd)) => return admin::apps(&mut store, cmd),
+        Some(Command::Audit(cmd)) => return audit::run(&mut store, cmd),
+        _ => {}
     }
     // Only seeding demo data creates the application it names; everything else (the
     // console before it takes the terminal) refuses an unknown one, so that a typo
@@ -242,7 +262,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             output::print_json(&output::UserJson::from_user(store.user(id)?))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
-        Some(Command::Apps(_)) => unreachable!("answered before an application is chosen"),
+        Some(Command::Apps(_) | Command::Audit(_)) => {
+            unreachable!("answered before an application is chosen")
+        }
         Some(Command::Groups(cmd)) => admin::groups(&mut store, &app, cmd),
         Some(Command::Devices(cmd)) => admin::devices(&mut store, &app, cmd),
         Some(Command::Tokens(TokensCommand::Invalidate(args))) => {

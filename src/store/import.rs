@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
-use super::users::{conflicts, find_user_id, insert_user, rewrite_user};
-use super::{AppId, Result, Store, begin_write, unix_now};
+use super::audit::{self, Batch, Changes, Context, Record, Source, Target, UserFields};
+use super::users::{audit_user, conflicts, find_user_id, insert_user, read_user, rewrite_user};
+use super::{AppId, Result, Store, UserId, begin_write, unix_now};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Profile};
 
@@ -17,8 +18,11 @@ pub enum OnConflict {
     Update,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
+    /// What is imported (the file, the system it comes from): the audit log's summary
+    /// entry of the import names it.
+    pub origin: String,
     pub on_conflict: OnConflict,
     /// Create groups a row names that do not exist (at the top of the tree).
     pub create_groups: bool,
@@ -69,6 +73,11 @@ impl Store {
         options: ImportOptions,
     ) -> Result<ImportReport> {
         let tx = begin_write(&mut self.conn)?;
+        let actor = &self.actor;
+        let context = Context {
+            batch: Some(Batch::begin(&tx)?),
+            source: Some(Source::Import),
+        };
         let mut report = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for mut user in users {
@@ -93,10 +102,17 @@ impl Store {
             if options.create_groups {
                 if errors.is_empty() {
                     for name in groups {
-                        tx.execute(
+                        let added = tx.execute(
                             "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                             params![app.0, name],
                         )?;
+                        if added > 0 {
+                            let target = Target::new("group", Some(tx.last_insert_rowid()), name);
+                            let changes =
+                                Changes::default().with("name", None::<String>, name.as_str());
+                            let record = Record::new(Some(app), "group.create", target, changes);
+                            audit::append(&tx, actor, record.within(context))?;
+                        }
                     }
                 } else {
                     groups = &[];
@@ -130,13 +146,25 @@ impl Store {
             let email = email.expect("a row without problems has a valid email");
             match existing {
                 Some(id) => {
-                    rewrite_user(
+                    let before = UserFields::of_user(&read_user(&tx, id)?);
+                    let ended = rewrite_user(
                         &tx,
                         id,
                         email,
                         &user.profile,
                         user.hash.as_ref(),
                         &group_ids,
+                    )?;
+                    let after = UserFields::of(email, &user.profile);
+                    audit_user(
+                        &tx,
+                        actor,
+                        app,
+                        id,
+                        Some(&before),
+                        Some(&after),
+                        ended,
+                        context,
                     )?;
                     report.updated += 1;
                 }
@@ -145,12 +173,23 @@ impl Store {
                         .expect("a row without problems that gives a password has its hash");
                     let created = user.created.unwrap_or_else(unix_now);
                     let times = (created, user.last_login.unwrap_or(0));
-                    insert_user(&tx, app, email, &user.profile, hash, &group_ids, times)?;
+                    let id: UserId =
+                        insert_user(&tx, app, email, &user.profile, hash, &group_ids, times)?;
+                    let after = UserFields::of(email, &user.profile);
+                    audit_user(&tx, actor, app, id, None, Some(&after), None, context)?;
                     report.created += 1;
                 }
             }
         }
         if !options.dry_run && (report.failed.is_empty() || options.partial) {
+            let changes = Changes::default()
+                .with("created", 0, report.created)
+                .with("updated", 0, report.updated)
+                .with("skipped", 0, report.skipped)
+                .with("failed", 0, report.failed.len());
+            let target = Target::new("import", None, options.origin.as_str());
+            let summary = Record::new(Some(app), "import", target, changes);
+            audit::append(&tx, actor, summary.within(context))?;
             tx.commit()?;
             report.written = true;
         }

@@ -11,6 +11,7 @@ use super::{Result, StoreError, begin_write};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../assets/sql/schema_v1.sql"),
     include_str!("../../assets/sql/schema_v2.sql"),
+    include_str!("../../assets/sql/schema_v4.sql"),
 ];
 
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -138,12 +139,14 @@ fn all_derived_present(conn: &Connection) -> Result<bool> {
     Ok(true)
 }
 
-/// Drops every index and trigger that [`ensure_derived`] makes, for a fast bulk load.
+/// Drops every index and trigger that [`ensure_derived`] makes, for a fast bulk load
+/// (the audit log's are kept: a bulk load does not touch it, and it is never unguarded).
 pub fn drop_derived(conn: &Connection) -> Result<()> {
     let names: Vec<(String, String)> = conn
         .prepare(
             "SELECT type, name FROM sqlite_master
-             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL",
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+               AND tbl_name NOT IN ('audit', 'audit_horizon')",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;

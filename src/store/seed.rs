@@ -1,5 +1,6 @@
 use rusqlite::params;
 
+use super::audit::{self, Changes, Record};
 use super::users::search_haystack;
 use super::{AppId, Result, Store, begin_write, migrations};
 use crate::auth::PasswordHash;
@@ -88,6 +89,16 @@ impl Store {
         self.conn
             .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
         self.conn.pragma_update(None, "synchronous", "normal")?;
+        // One entry for the whole load (demo users, not one entry each).
+        let tx = begin_write(&mut self.conn)?;
+        let target = audit::app_target(&tx, app)?;
+        let changes = Changes::default().with("seeded_users", 0, done);
+        audit::append(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "users.seed", target, changes),
+        )?;
+        tx.commit()?;
         Ok(done)
     }
 }

@@ -1,6 +1,7 @@
 use rusqlite::{OptionalExtension, params};
 
-use super::users::find_user_id;
+use super::audit::{self, Changes, Record, Target};
+use super::users::{find_user_id, read_user};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, Password, email_key};
@@ -74,6 +75,7 @@ impl Store {
             .as_ref()
             .and_then(|(_, h)| PasswordHash::from_phc(h).ok());
         let ok = check_login_password(stored.as_ref(), password);
+        let found_id = found.as_ref().map(|(id, _)| id.0);
         let (Some((id, _)), true) = (found, ok) else {
             // Failures older than the window no longer count: they go, so that
             // guessing at many emails does not grow the table without end.
@@ -86,6 +88,23 @@ impl Store {
                 "INSERT INTO login_failures (app_id, email_key, at) VALUES (?1, ?2, ?3)",
                 params![app.0, key, now],
             )?;
+            // The failure that locks the email out is recorded (single logins are not:
+            // they would flood the log).
+            if failures + 1 == policy.max_failures {
+                let changes = Changes::default()
+                    .with("failed_logins", failures, failures + 1)
+                    .with(
+                        "locked_minutes",
+                        serde_json::Value::Null,
+                        policy.window_secs / 60,
+                    );
+                let target = Target::new("login", found_id, key.clone());
+                audit::append(
+                    &tx,
+                    &self.actor,
+                    Record::new(Some(app), "login.lockout", target, changes),
+                )?;
+            }
             tx.commit()?;
             return Err(StoreError::InvalidCredentials);
         };
@@ -130,17 +149,38 @@ impl Store {
 
     /// Ends every session of one user; returns how many tokens stopped working.
     pub fn invalidate_user_tokens(&mut self, user: UserId) -> Result<usize> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?)
+        let tx = begin_write(&mut self.conn)?;
+        let email = read_user(&tx, user)?.email;
+        let app = AppId(
+            tx.query_row("SELECT app_id FROM users WHERE id = ?1", [user.0], |r| {
+                r.get(0)
+            })?,
+        );
+        let n = tx.execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?;
+        let changes = Changes::default().with("tokens", n, 0);
+        let target = Target::new("user", Some(user.0), email);
+        audit::append(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "tokens.invalidate", target, changes),
+        )?;
+        tx.commit()?;
+        Ok(n)
     }
 
     /// Ends every session of every user in the application.
     pub fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize> {
-        Ok(self.conn.execute(
+        let tx = begin_write(&mut self.conn)?;
+        let n = tx.execute(
             "DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE app_id = ?1)",
             [app.0],
-        )?)
+        )?;
+        let changes = Changes::default().with("tokens", n, 0);
+        let target = audit::app_target(&tx, app)?;
+        let record = Record::new(Some(app), "tokens.invalidate_all", target, changes);
+        audit::append(&tx, &self.actor, record)?;
+        tx.commit()?;
+        Ok(n)
     }
 }
 

@@ -1,0 +1,218 @@
+//! `xusers audit`: read, export, verify and prune the audit log.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::output::{print_json, print_table};
+use super::{Failure, Format};
+use crate::domain::{parse_time, rfc3339_ms};
+use crate::inert::inert;
+use crate::store::{AuditEntry, AuditQuery, Store, shown};
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Entries newest first (every matching entry unless --limit is given)
+    List(ListArgs),
+    /// Every entry, oldest first, as JSON lines
+    Export,
+    /// Recompute the hash chain: exit 1 naming the first entry changed, removed or reordered
+    Verify,
+    /// Remove the entries older than TIME (the only way entries go; recorded itself)
+    Prune {
+        /// RFC 3339, or an age such as 90d
+        #[arg(long, value_name = "TIME")]
+        before: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// From this time on: RFC 3339 or an age such as 7d, 12h
+    #[arg(long, value_name = "TIME")]
+    since: Option<String>,
+    /// Up to this time: RFC 3339 or an age such as 1h
+    #[arg(long, value_name = "TIME")]
+    until: Option<String>,
+    /// Only what this actor did
+    #[arg(long, value_name = "A")]
+    actor: Option<String>,
+    /// Only entries about the user who has or had this email
+    #[arg(long, value_name = "EMAIL")]
+    user: Option<String>,
+    /// Only this op (user.delete), or every op under a prefix (user, group)
+    #[arg(long, value_name = "OP")]
+    op: Option<String>,
+    /// At most this many entries
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// An entry as `audit list --format json` and `audit export` show it (stable).
+#[derive(Serialize)]
+struct EntryJson<'a> {
+    seq: i64,
+    time: String,
+    app: Option<&'a str>,
+    actor: &'a str,
+    source: &'a str,
+    op: &'a str,
+    target: TargetJson<'a>,
+    changes: serde_json::Value,
+    batch: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct TargetJson<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    id: Option<i64>,
+    label: &'a str,
+}
+
+impl<'a> EntryJson<'a> {
+    fn of(e: &'a AuditEntry) -> EntryJson<'a> {
+        EntryJson {
+            seq: e.seq,
+            time: rfc3339_ms(e.time_ms),
+            app: e.app.as_deref(),
+            actor: &e.actor,
+            source: &e.source,
+            op: &e.op,
+            target: TargetJson {
+                kind: &e.target.kind,
+                id: e.target.id,
+                label: &e.target.label,
+            },
+            changes: e.changes.as_json(),
+            batch: e.batch,
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn time_arg(option: &str, text: Option<&str>, now: i64) -> Result<Option<i64>, Failure> {
+    text.map(|t| parse_time(t, now).map_err(|e| Failure::usage(format!("{option}: {e}"))))
+        .transpose()
+}
+
+pub fn run(store: &mut Store, cmd: AuditCommand) -> Result<(), Failure> {
+    match cmd {
+        AuditCommand::List(args) => list(store, args),
+        AuditCommand::Export => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut written = Ok(());
+            store.audit_for_each(&AuditQuery::default(), |entry| {
+                let line =
+                    serde_json::to_string(&EntryJson::of(&entry)).expect("entries serialise");
+                if written.is_ok() {
+                    written = writeln!(out, "{line}");
+                }
+                Ok(())
+            })?;
+            written?;
+            out.flush()?;
+            Ok(())
+        }
+        AuditCommand::Verify => {
+            let report = store.verify_audit()?;
+            match (report.broken, report.head) {
+                (Some((_, what)), _) => Err(Failure::runtime(format!(
+                    "the audit log is not intact: {what} ({} entries before it are intact)",
+                    report.entries
+                ))),
+                (None, Some(head)) => {
+                    println!(
+                        "{} entries intact; the newest entry's hash is {head}",
+                        report.entries
+                    );
+                    Ok(())
+                }
+                (None, None) => {
+                    println!("0 entries intact (the log is empty)");
+                    Ok(())
+                }
+            }
+        }
+        AuditCommand::Prune { before } => {
+            let before = time_arg("--before", Some(&before), now_ms())?.expect("given");
+            let report = store.prune_audit(before)?;
+            match report.entry {
+                Some(entry) => println!(
+                    "Removed {} entries older than {}; the log now starts at entry {} (the prune is entry {entry}).",
+                    report.removed,
+                    rfc3339_ms(before),
+                    report.first_kept,
+                ),
+                None => println!(
+                    "No entry is older than {}: nothing removed.",
+                    rfc3339_ms(before)
+                ),
+            }
+            Ok(())
+        }
+    }
+}
+
+const PAGE: usize = 1000;
+
+fn list(store: &Store, args: ListArgs) -> Result<(), Failure> {
+    let now = now_ms();
+    let query = AuditQuery {
+        since_ms: time_arg("--since", args.since.as_deref(), now)?,
+        until_ms: time_arg("--until", args.until.as_deref(), now)?,
+        actor: args.actor,
+        user: args.user,
+        op: args.op,
+        text: String::new(),
+    };
+    let limit = args.limit.unwrap_or(usize::MAX);
+    let mut entries: Vec<AuditEntry> = Vec::new();
+    let mut older_than = None;
+    while entries.len() < limit {
+        let page = store.audit_page(&query, older_than, PAGE.min(limit - entries.len()))?;
+        let full = page.len() == PAGE.min(limit - entries.len());
+        older_than = page.last().map(|e| e.seq);
+        entries.extend(page);
+        if !full {
+            break;
+        }
+    }
+    match args.format {
+        Format::Json => print_json(&entries.iter().map(EntryJson::of).collect::<Vec<_>>()),
+        Format::Table => {
+            let rows = entries
+                .iter()
+                .map(|e| {
+                    let changes: Vec<String> = e
+                        .changes
+                        .iter()
+                        .map(|(field, before, after)| {
+                            format!("{field}: {} → {}", shown(before), shown(after))
+                        })
+                        .collect();
+                    vec![
+                        e.seq.to_string(),
+                        rfc3339_ms(e.time_ms),
+                        inert(&e.actor).into_owned(),
+                        e.source.clone(),
+                        inert(&e.op).into_owned(),
+                        inert(&format!("{} {}", e.target.kind, e.target.label)).into_owned(),
+                        inert(&changes.join("; ")).into_owned(),
+                    ]
+                })
+                .collect();
+            print_table(
+                &["SEQ", "TIME", "ACTOR", "SOURCE", "OP", "TARGET", "CHANGES"],
+                rows,
+            );
+            Ok(())
+        }
+    }
+}

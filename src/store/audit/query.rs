@@ -1,0 +1,184 @@
+//! Reading the log: newest first, keyset-paged by seq, with typed filters.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+
+use super::{AuditEntry, Changes, Target};
+use crate::store::{Result, Store, UserId};
+
+/// Which entries to read; every filter set must hold (AND).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// From this time on (UTC, ms), inclusive.
+    pub since_ms: Option<i64>,
+    /// Up to this time (UTC, ms), inclusive.
+    pub until_ms: Option<i64>,
+    /// Exactly this actor.
+    pub actor: Option<String>,
+    /// About the user who has or had this email (any case), whatever it is now.
+    pub user: Option<String>,
+    /// This op (`user.create`), or every op under a prefix (`user`, `device`).
+    pub op: Option<String>,
+    /// Text the actor, the target's label or the op contains (any case).
+    pub text: String,
+}
+
+const COLUMNS: &str = "seq, time_ms, app, actor, source, op, target_type, target_id,
+                       target_label, changes, batch";
+
+fn read_entry(r: &Row) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        time_ms: r.get(1)?,
+        app: r.get(2)?,
+        actor: r.get(3)?,
+        source: r.get(4)?,
+        op: r.get(5)?,
+        target: Target {
+            kind: r.get(6)?,
+            id: r.get(7)?,
+            label: r.get(8)?,
+        },
+        changes: Changes::from_json(&r.get::<_, String>(9)?),
+        batch: r.get(10)?,
+    })
+}
+
+impl AuditQuery {
+    /// The WHERE clause and its bound values. Times become seq bounds (entry times
+    /// never go backwards), so every filter walks the primary key newest first.
+    fn clause(&self, conn: &Connection, older_than: Option<i64>) -> Result<(String, Vec<Value>)> {
+        let mut terms = vec!["1".to_string()];
+        let mut params: Vec<Value> = Vec::new();
+        // Every `?` of one term names that term's one value.
+        let mut bind = |terms: &mut Vec<String>, sql: &str, value: Value| {
+            params.push(value);
+            terms.push(sql.replace('?', &format!("?{}", params.len())));
+        };
+        if let Some(seq) = older_than {
+            bind(&mut terms, "seq < ?", seq.into());
+        }
+        if let Some(since) = self.since_ms {
+            bind(
+                &mut terms,
+                "seq >= coalesce((SELECT min(seq) FROM audit WHERE time_ms >= ?), 1 << 62)",
+                since.into(),
+            );
+        }
+        if let Some(until) = self.until_ms {
+            bind(
+                &mut terms,
+                "seq <= coalesce((SELECT max(seq) FROM audit WHERE time_ms <= ?), 0)",
+                until.into(),
+            );
+        }
+        if let Some(actor) = &self.actor {
+            bind(&mut terms, "actor = ?", actor.clone().into());
+        }
+        if let Some(op) = &self.op {
+            bind(
+                &mut terms,
+                "(op = ? OR substr(op, 1, length(?) + 1) = ? || '.')",
+                op.clone().into(),
+            );
+        }
+        if let Some(email) = &self.user {
+            let ids = user_ids(conn, email)?;
+            bind(
+                &mut terms,
+                "target_type = 'user' AND target_id IN (SELECT value FROM json_each(?))",
+                serde_json::to_string(&ids).expect("ids serialise").into(),
+            );
+        }
+        if !self.text.is_empty() {
+            bind(
+                &mut terms,
+                "instr(lower(actor || char(31) || target_label || char(31) || op), ?) > 0",
+                self.text.to_lowercase().into(),
+            );
+        }
+        Ok((terms.join(" AND "), params))
+    }
+}
+
+/// The ids of the users who have or had this email: the one that has it now, and
+/// every user an entry was written about under it.
+fn user_ids(conn: &Connection, email: &str) -> Result<Vec<i64>> {
+    let mut ids: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT DISTINCT target_id FROM audit
+             WHERE target_label = ?1 COLLATE NOCASE AND target_type = 'user'",
+        )?
+        .query_map([email.trim()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let now: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT u.id FROM applications a JOIN users u ON u.app_id = a.id AND u.email_key = ?1",
+        )?
+        .query_map([crate::domain::email_key(email)], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.extend(now);
+    Ok(ids)
+}
+
+impl Store {
+    /// Up to `limit` entries matching `query`, newest first, older than the entry
+    /// `older_than` when given (the last one of the page before).
+    pub fn audit_page(
+        &self,
+        query: &AuditQuery,
+        older_than: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>> {
+        let (clause, mut params) = query.clause(&self.conn, older_than)?;
+        params.push((limit as i64).into());
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit WHERE {clause} ORDER BY seq DESC LIMIT ?{}",
+            params.len()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), read_entry)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every entry matching `query`, oldest first, handed to `each` one at a time.
+    pub fn audit_for_each(
+        &self,
+        query: &AuditQuery,
+        mut each: impl FnMut(AuditEntry) -> Result<()>,
+    ) -> Result<()> {
+        let snapshot = self.conn.unchecked_transaction()?;
+        let (clause, params) = query.clause(&snapshot, None)?;
+        let mut stmt = snapshot.prepare(&format!(
+            "SELECT {COLUMNS} FROM audit WHERE {clause} ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(params))?;
+        while let Some(row) = rows.next()? {
+            each(read_entry(row)?)?;
+        }
+        Ok(())
+    }
+
+    /// One entry.
+    pub fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM audit WHERE seq = ?1"))?
+            .query_row([seq], read_entry)
+            .optional()?)
+    }
+
+    /// The user's most recent entries since the user was created, newest first (a
+    /// deleted user's id may be given again: the older user's entries are not theirs).
+    pub fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM audit
+             WHERE target_type = 'user' AND target_id = ?1
+               AND seq >= coalesce((SELECT max(seq) FROM audit WHERE target_type = 'user'
+                                    AND target_id = ?1 AND op = 'user.create'), 0)
+             ORDER BY seq DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params![user.0, limit as i64], read_entry)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
