@@ -16,9 +16,7 @@ CREATE TABLE audit (
     batch INTEGER,                               -- shared by one import's or bulk action's entries
     hash BLOB NOT NULL
 );
-CREATE INDEX audit_time ON audit(time_ms);
-CREATE INDEX audit_target ON audit(target_type, target_id, seq);
-CREATE INDEX audit_label ON audit(target_label COLLATE NOCASE);
+-- Its indexes are in derived_indexes.sql.
 
 -- Where the log starts after `audit prune`: the first entry kept and the hash of the
 -- entry before it, which that first entry's hash builds on. Only ever moves forward.
