@@ -162,7 +162,11 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        let before = UserFields::of_user(&read_user(&tx, id)?);
+        // What the user was, for the audit entry (read only when it is written).
+        let before = match self.actor.recorded() {
+            true => Some(UserFields::of_user(&read_user(&tx, id)?)),
+            false => None,
+        };
         let ended = rewrite_user(&tx, id, &changes.email, &changes.profile, new_hash, &groups)?;
         let after = UserFields::of(&changes.email, &changes.profile);
         audit_user(
@@ -170,7 +174,7 @@ impl Store {
             &self.actor,
             app,
             id,
-            Some(&before),
+            before.as_ref(),
             Some(&after),
             ended,
             Context::default(),

@@ -23,23 +23,47 @@ impl Source {
 pub struct Actor {
     name: String,
     pub source: Source,
+    /// Only `benches/audit.rs` makes an actor whose changes are not recorded, to
+    /// measure what recording costs; no build without the feature can.
+    #[cfg(feature = "bench-internals")]
+    unrecorded: bool,
 }
 
 impl Actor {
     /// A named actor (`--actor NAME`): trimmed, not empty, no control characters.
     pub fn named(name: &str, source: Source) -> Result<Actor, String> {
         let name = required_text(name).map_err(|m| format!("the actor {m}"))?;
-        Ok(Actor { name, source })
+        Ok(Actor {
+            name,
+            source,
+            #[cfg(feature = "bench-internals")]
+            unrecorded: false,
+        })
     }
 
     /// The operating system's user on this host, `user@host`.
     pub fn local(source: Source) -> Actor {
         let user = whoami::username().unwrap_or_else(|_| "unknown".into());
         let host = whoami::hostname().unwrap_or_else(|_| "localhost".into());
-        Actor::named(&format!("{user}@{host}"), source).unwrap_or(Actor {
-            name: "unknown@localhost".into(),
-            source,
-        })
+        Actor::named(&format!("{user}@{host}"), source)
+            .unwrap_or_else(|_| Actor::named("unknown@localhost", source).expect("a valid name"))
+    }
+
+    /// For the benchmark only: an actor whose changes leave no audit entry.
+    #[cfg(feature = "bench-internals")]
+    pub fn unrecorded_for_bench() -> Actor {
+        Actor {
+            unrecorded: true,
+            ..Actor::local(Source::Cli)
+        }
+    }
+
+    /// Whether this actor's changes are recorded (always, but in the benchmark).
+    pub(crate) fn recorded(&self) -> bool {
+        #[cfg(feature = "bench-internals")]
+        return !self.unrecorded;
+        #[cfg(not(feature = "bench-internals"))]
+        true
     }
 
     pub fn name(&self) -> &str {
