@@ -2,7 +2,9 @@
 
 pub mod action;
 pub mod app;
+pub mod columns;
 pub mod counter;
+pub mod fit;
 pub mod form;
 mod form_update;
 pub mod keymap;
