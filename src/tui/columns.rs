@@ -79,7 +79,7 @@ impl Column {
         let title = self.title().len() as u16 + if sorted { 2 } else { 0 };
         let content = match self {
             Column::Email => EMAIL_ROOM,
-            Column::First | Column::Last => 9,
+            Column::First | Column::Last => 10,
             Column::Groups => 12,
             // "never", "11mo ago"
             Column::Created | Column::LastLogin => 8,

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod list;
 pub mod terminal;
 pub mod theme;
+pub mod title_bar;
 pub mod update;
 pub mod views;
 
