@@ -163,13 +163,17 @@ mod tests {
     }
 
     #[test]
-    fn every_column_shows_in_a_wide_window_and_fills_it_exactly() {
+    fn every_column_shows_from_96_columns_and_fills_the_row_exactly() {
         for sort in SortField::ALL {
-            let placed = layout(116, sort);
+            // A 96-column window: 94 inside the borders.
+            let placed = layout(94, sort);
             assert_eq!(placed.len(), Column::ORDER.len(), "{sort:?}");
             let last = placed.last().unwrap();
-            assert_eq!(last.x + last.width, 116, "{sort:?}");
+            assert_eq!(last.x + last.width, 94, "{sort:?}");
+            let wider = layout(116, sort);
+            assert_eq!(wider.last().unwrap().x + wider.last().unwrap().width, 116);
         }
+        assert!(layout(93, SortField::LastLogin).len() < Column::ORDER.len());
     }
 
     #[test]
