@@ -2,9 +2,9 @@
 
 pub mod action;
 pub mod app;
-pub mod columns;
+mod columns;
 pub mod counter;
-pub mod fit;
+mod fit;
 pub mod form;
 mod form_update;
 pub mod keymap;
@@ -12,7 +12,7 @@ pub mod layout;
 pub mod list;
 pub mod terminal;
 pub mod theme;
-pub mod title_bar;
+mod title_bar;
 pub mod update;
 pub mod views;
 
