@@ -3,7 +3,7 @@ use rusqlite::params;
 use super::users::search_haystack;
 use super::{AppId, Result, Store, begin_write, migrations};
 use crate::auth::PasswordHash;
-use crate::domain::email_key;
+use crate::domain::{email_key, name_sort_key};
 
 /// A user for bulk seeding: already valid, with group ids resolved.
 #[derive(Debug, Clone)]
@@ -49,8 +49,9 @@ impl Store {
             {
                 let mut user = tx.prepare_cached(
                     "INSERT INTO users (app_id, email, email_key, password_hash, first_name,
-                         last_name, search, created_at, updated_at, last_login, group_count)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
+                         last_name, first_key, last_key, search, created_at, updated_at,
+                         last_login, group_count)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
                 )?;
                 let mut member = tx.prepare_cached(
                     "INSERT INTO memberships (user_id, group_id) VALUES (?1, ?2)",
@@ -66,6 +67,8 @@ impl Store {
                         hash.as_str(),
                         u.first_name,
                         u.last_name,
+                        name_sort_key(&u.first_name),
+                        name_sort_key(&u.last_name),
                         search_haystack(&u.email, &u.first_name, &u.last_name),
                         u.created_at,
                         u.last_login,

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::auth::PasswordHash;
 use crate::domain::{
-    Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key,
+    Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key, name_sort_key,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,8 +40,8 @@ impl UserRow {
     pub fn cursor(&self, field: SortField) -> Cursor {
         let key = match field {
             SortField::Email => SortKey::Text(email_key(&self.email)),
-            SortField::FirstName => SortKey::Text(self.first_name.clone()),
-            SortField::LastName => SortKey::Text(self.last_name.clone()),
+            SortField::FirstName => SortKey::Text(name_sort_key(&self.first_name)),
+            SortField::LastName => SortKey::Text(name_sort_key(&self.last_name)),
             SortField::Created => SortKey::Int(self.created_at),
             SortField::LastLogin => SortKey::Int(self.last_login.unwrap_or(0)),
         };
@@ -425,16 +425,18 @@ pub(crate) fn insert_user(
 ) -> Result<UserId> {
     conn.prepare_cached(
         "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
-                            search, created_at, updated_at, last_login)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                            first_key, last_key, search, created_at, updated_at, last_login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
     )?
     .execute(params![
         app.0,
         email.as_str(),
         email.key(),
         hash.as_str(),
-        profile.first_name.as_deref().unwrap_or(""),
-        profile.last_name.as_deref().unwrap_or(""),
+        first_name(profile),
+        last_name(profile),
+        name_sort_key(first_name(profile)),
+        name_sort_key(last_name(profile)),
         search_text(email.as_str(), profile),
         created,
         last_login
@@ -456,14 +458,16 @@ pub(crate) fn rewrite_user(
 ) -> Result<()> {
     conn.execute(
         "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5,
-             search = ?6, updated_at = ?7, version = version + 1
+             first_key = ?6, last_key = ?7, search = ?8, updated_at = ?9, version = version + 1
          WHERE id = ?1",
         params![
             id.0,
             email.as_str(),
             email.key(),
-            profile.first_name.as_deref().unwrap_or(""),
-            profile.last_name.as_deref().unwrap_or(""),
+            first_name(profile),
+            last_name(profile),
+            name_sort_key(first_name(profile)),
+            name_sort_key(last_name(profile)),
             search_text(email.as_str(), profile),
             unix_now()
         ],
@@ -494,13 +498,18 @@ fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile)
     Ok(())
 }
 
+/// A name as stored: an absent one is empty.
+fn first_name(profile: &Profile) -> &str {
+    profile.first_name.as_deref().unwrap_or("")
+}
+
+fn last_name(profile: &Profile) -> &str {
+    profile.last_name.as_deref().unwrap_or("")
+}
+
 /// The lower-cased haystack the text filter searches.
 pub(crate) fn search_text(email: &str, profile: &Profile) -> String {
-    search_haystack(
-        email,
-        profile.first_name.as_deref().unwrap_or(""),
-        profile.last_name.as_deref().unwrap_or(""),
-    )
+    search_haystack(email, first_name(profile), last_name(profile))
 }
 
 /// Lower-cased email, then each name the email does not already contain (most

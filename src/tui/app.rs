@@ -32,6 +32,15 @@ impl Pane {
         }
     }
 
+    /// The title in a narrow window's tabs.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Pane::All => "All",
+            Pane::Grouped => "Grouped",
+            Pane::Ungrouped => "No group",
+        }
+    }
+
     pub fn scope(self) -> Scope {
         match self {
             Pane::All => Scope::All,

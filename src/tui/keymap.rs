@@ -495,6 +495,14 @@ pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
     own.chain(shared)
 }
 
+/// How the first key bound to `action` in `context` is written ("" when none is).
+pub fn key_name(context: Context, action: &Action) -> String {
+    bindings(context)
+        .find(|b| &b.action == action)
+        .map(|b| b.keys[0].name())
+        .unwrap_or_default()
+}
+
 /// (keys, word) pairs for the footer of `context`.
 pub fn footer_hints(context: Context) -> Vec<(String, &'static str)> {
     bindings(context)

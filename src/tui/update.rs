@@ -10,6 +10,7 @@ use super::app::{App, Confirm, MENU_ITEMS, Modal, Pane, Pending};
 use super::form::UserForm;
 use super::form_update;
 use super::layout::Areas;
+use super::title_bar::title_bar;
 use crate::store::{Result, UserRow};
 
 /// What a refused change says in a read-only console, with the reason.
@@ -312,7 +313,14 @@ fn click(app: &mut App, x: u16, y: u16) -> Result<()> {
     if let Some(offset) = areas.row_at(y) {
         let height = app.visible_rows();
         app.list.select_visible(offset, height);
-    } else if let Some(i) = areas.tab_at(x, y, &super::views::tabs::widths(app)) {
+        if areas.email_at(x, app.sort.field) && app.list.selected_row().is_some() {
+            apply(app, Action::Edit)?;
+        }
+    } else if y == areas.table.y
+        && let Some(button) = title_bar(areas.table, app.pane).button_at(x)
+    {
+        apply(app, button.action())?;
+    } else if let Some(i) = areas.tab_at(x, y, &super::views::tabs::widths(app, areas.tabs.width)) {
         show_pane(app, Pane::ALL[i])?;
     }
     Ok(())
