@@ -243,7 +243,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Whoami { token }) => {
             let id = store.authenticate(app.id, &token)?;
-            output::print_json(&output::UserJson::from_user(store.user(id)?))
+            // A user deleted since the token was checked has no valid token either.
+            let user = store.user(id).map_err(|e| match e {
+                StoreError::UserGone(_) => StoreError::InvalidToken,
+                other => other,
+            })?;
+            output::print_json(&output::UserJson::from_user(user))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
         Some(Command::Apps(_)) => unreachable!("answered before an application is chosen"),

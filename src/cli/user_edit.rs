@@ -74,7 +74,7 @@ struct DeviceJson {
 
 pub fn get(store: &Store, app: &Application, args: GetArgs) -> Result<(), Failure> {
     let id = store.find_user(app.id, &args.email)?;
-    let user = store.user(id)?;
+    let user = store.user(id).map_err(|e| e.naming(&[(id, &args.email)]))?;
     let devices = store.user_devices(id)?;
     match args.format {
         Format::Json => print_json(&ProfileJson {
@@ -136,7 +136,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
     };
     let mut hash = None;
     for attempt in 1.. {
-        let user = store.user(id)?;
+        let user = store.user(id).map_err(|e| e.naming(&[(id, &args.email)]))?;
         let version = user.version;
         let draft = edited(&args, user, password.clone());
         let changes = draft
@@ -147,7 +147,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
         }
         match store.update_user(app.id, id, &changes, hash.as_ref(), Some(version)) {
             Err(StoreError::Conflict) if attempt < SET_ATTEMPTS => continue,
-            saved => saved?,
+            saved => saved.map_err(|e| e.naming(&[(id, &args.email)]))?,
         }
         println!("Saved {}", changes.email);
         break;
@@ -174,21 +174,26 @@ fn edited(args: &SetArgs, user: User, password: Option<PasswordInput>) -> UserDr
 }
 
 pub fn delete(store: &mut Store, app: &Application, args: DeleteArgs) -> Result<(), Failure> {
-    let ids = args
-        .emails
-        .iter()
-        .map(|e| store.find_user(app.id, e))
-        .collect::<Result<Vec<UserId>, _>>()?;
-    if !args.yes && !confirmed(&args.emails)? {
+    // One user named twice (in any case) is one user, under the first spelling given.
+    let mut users: Vec<(UserId, &str)> = Vec::new();
+    for email in &args.emails {
+        let id = store.find_user(app.id, email)?;
+        if users.iter().all(|(known, _)| *known != id) {
+            users.push((id, email));
+        }
+    }
+    let emails: Vec<&str> = users.iter().map(|(_, email)| *email).collect();
+    if !args.yes && !confirmed(&emails)? {
         return Err(Failure::runtime("nothing deleted"));
     }
-    store.delete_users(&ids)?;
+    let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
+    store.delete_users(&ids).map_err(|e| e.naming(&users))?;
     println!("Deleted {} user(s)", ids.len());
     Ok(())
 }
 
 /// Asks on the terminal; without one, deleting needs `--yes`.
-fn confirmed(emails: &[String]) -> Result<bool, Failure> {
+fn confirmed(emails: &[&str]) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage(
             "not on a terminal: pass --yes to delete without asking",

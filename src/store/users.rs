@@ -134,7 +134,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let version = version.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        let version = version.ok_or_else(|| StoreError::UserGone(id))?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict);
         }
@@ -168,7 +168,7 @@ impl Store {
                 tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
             }
             if tx.execute("DELETE FROM users WHERE id = ?1", [id.0])? == 0 {
-                return Err(StoreError::not_found("user", id.0.to_string()));
+                return Err(StoreError::UserGone(*id));
             }
         }
         tx.commit()?;
@@ -198,7 +198,7 @@ impl Store {
                 })
             })
             .optional()?;
-        let mut user = found.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        let mut user = found.ok_or_else(|| StoreError::UserGone(id))?;
         user.groups = snapshot
             .prepare_cached(
                 "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
@@ -512,7 +512,7 @@ impl Store {
             ))?
             .query_row([id.0], read_row)
             .optional()?
-            .ok_or_else(|| StoreError::not_found("user", id.0.to_string()))
+            .ok_or_else(|| StoreError::UserGone(id))
     }
 }
 

@@ -22,13 +22,23 @@ impl Env {
 
     /// `xusers --db <temp>` with a private data directory.
     pub fn cmd(&self) -> Command {
+        let mut cmd = self.bare();
+        cmd.arg("--db").arg(self.db());
+        cmd
+    }
+
+    /// `xusers` with a private data directory (and log), no database named.
+    pub fn bare(&self) -> Command {
         let mut cmd = Command::cargo_bin("xusers").unwrap();
         cmd.env_remove("XUSERS_DB")
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("HOME", self.dir.path())
-            .arg("--db")
-            .arg(self.db());
+            .env("XDG_DATA_HOME", self.data_home())
+            .env("HOME", self.dir.path());
         cmd
+    }
+
+    /// What the platform data directory resolves to under [`Env::bare`].
+    pub fn data_home(&self) -> PathBuf {
+        self.dir.path().join("data")
     }
 
     pub fn add(&self, email: &str, password: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
