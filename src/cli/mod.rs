@@ -9,6 +9,8 @@ mod paths;
 mod user_edit;
 mod users;
 
+pub use output::to_stdout;
+
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
@@ -16,7 +18,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
+use crate::private_file;
 use crate::store::{DEFAULT_APP, ReadOnly, Store, StoreError};
+use output::{errln, outln};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -126,6 +130,15 @@ impl Failure {
             lines: vec![message.into()],
         }
     }
+
+    /// Standard output's reader went away: nothing to say, and the status a shell
+    /// shows for a command that SIGPIPE ended (128 + 13).
+    pub fn closed_pipe() -> Failure {
+        Failure {
+            code: 141,
+            lines: Vec::new(),
+        }
+    }
 }
 
 impl From<StoreError> for Failure {
@@ -149,8 +162,10 @@ impl From<std::io::Error> for Failure {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     if let Some(Command::Completions { shell }) = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "xusers", &mut std::io::stdout());
-        return Ok(());
+        // Written by us: clap_complete panics when its own write fails.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "xusers", &mut script);
+        return output::to_stdout(|out| out.write_all(&script));
     }
     let db = if cli.demo {
         paths::data_file("demo.db")?
@@ -169,7 +184,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let mut store =
         opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
-        eprintln!("note: {why}: {} is opened read-only", db.display());
+        errln!("note: {why}: {} is opened read-only", db.display());
+    }
+    if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
+        errln!("warning: {warning}");
     }
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
@@ -226,19 +244,18 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )?;
             bar.finish_and_clear();
-            println!(
+            outln!(
                 "Added {n} demo users to '{}' in {}; every password is '{}'.",
                 app.name,
                 db.display(),
                 crate::demo::DEMO_PASSWORD
-            );
-            Ok(())
+            )
         }
         Some(Command::Users(cmd)) => users::run(&mut store, &app, cmd),
         Some(Command::Login { email, .. }) => {
             let password = read_password()?;
             let token = store.login(app.id, &email, password.as_str())?;
-            println!("{token}");
+            outln!("{token}")?;
             Ok(())
         }
         Some(Command::Whoami { token }) => {
@@ -265,10 +282,21 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     format!("every user of '{}'", app.name),
                 ),
             };
-            println!("Invalidated {n} token(s) of {whom}.");
+            outln!("Invalidated {n} token(s) of {whom}.")?;
             Ok(())
         }
     }
+}
+
+/// The database file and the companions SQLite keeps beside it.
+fn database_files(db: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = vec![db.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    files
 }
 
 /// The password given on standard input, without its one trailing line ending.

@@ -9,7 +9,7 @@ pub fn data_file(name: &str) -> Result<PathBuf, Failure> {
     let dirs = ProjectDirs::from("io", "xusers", "xusers")
         .ok_or_else(|| Failure::runtime("no home directory: pass --db PATH or set XUSERS_DB"))?;
     let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir)
+    crate::private_file::create_dir_all(dir)
         .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", dir.display())))?;
     Ok(dir.join(name))
 }

@@ -1,12 +1,12 @@
 //! `users get`, `users set` and `users delete`: one user's whole profile, edits to it,
 //! and deletion.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{UserJson, print_json, rfc3339};
+use super::output::{UserJson, outln, print_json, rfc3339, to_stdout};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::{PasswordInput, UserDraft};
@@ -87,14 +87,11 @@ pub fn get(store: &Store, app: &Application, args: GetArgs) -> Result<(), Failur
                 })
                 .collect(),
         }),
-        Format::Table => {
-            print_profile(&user, &devices);
-            Ok(())
-        }
+        Format::Table => print_profile(&user, &devices),
     }
 }
 
-fn print_profile(user: &User, devices: &[ReachedDevice]) {
+fn print_profile(user: &User, devices: &[ReachedDevice]) -> Result<(), Failure> {
     let or_none = |s: &Option<String>| s.as_deref().map_or("-".into(), |s| inert(s).into_owned());
     let tags: Vec<String> = user
         .tags
@@ -118,9 +115,12 @@ fn print_profile(user: &User, devices: &[ReachedDevice]) {
             user.last_login.map_or("never".into(), rfc3339),
         ),
     ];
-    for (label, value) in rows {
-        println!("{label:<11} {value}");
-    }
+    to_stdout(|out| {
+        for (label, value) in rows {
+            writeln!(out, "{label:<11} {value}")?;
+        }
+        Ok(())
+    })
 }
 
 /// How often `set` re-reads the user and applies its changes again when another
@@ -149,7 +149,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
             Err(StoreError::Conflict) if attempt < SET_ATTEMPTS => continue,
             saved => saved.map_err(|e| e.naming(&[(id, &args.email)]))?,
         }
-        println!("Saved {}", changes.email);
+        outln!("Saved {}", changes.email)?;
         break;
     }
     Ok(())
@@ -188,7 +188,7 @@ pub fn delete(store: &mut Store, app: &Application, args: DeleteArgs) -> Result<
     }
     let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
     store.delete_users(&ids).map_err(|e| e.naming(&users))?;
-    println!("Deleted {} user(s)", ids.len());
+    outln!("Deleted {} user(s)", ids.len())?;
     Ok(())
 }
 
@@ -199,8 +199,7 @@ fn confirmed(emails: &[&str]) -> Result<bool, Failure> {
             "not on a terminal: pass --yes to delete without asking",
         ));
     }
-    print!("Delete {}? [y/N] ", emails.join(", "));
-    std::io::stdout().flush()?;
+    to_stdout(|out| write!(out, "Delete {}? [y/N] ", emails.join(", ")))?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))

@@ -161,6 +161,9 @@ impl Store {
                 )));
             }
         }
+        // Created owner-only before SQLite opens it: its `-wal` and `-shm` files take
+        // the database's mode. A failure here shows as SQLite's own, just below.
+        let _ = crate::private_file::create_if_missing(path);
         match Store::open_file(path) {
             Err(e) if path.is_file() && cannot_write(&e) => {
                 let why = if std::fs::OpenOptions::new().append(true).open(path).is_err() {
