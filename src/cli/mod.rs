@@ -176,6 +176,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
     };
     let fresh_demo = cli.demo && !db.exists();
+    // Checked before opening: SQLite makes new companions with the database's mode.
+    if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
+        errln!("warning: {warning}");
+    }
     let opened = if cli.read_only {
         Store::open_read_only(&db)
     } else {
@@ -186,9 +190,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
         errln!("note: {why}: {} is opened read-only", db.display());
     }
-    if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
-        errln!("warning: {warning}");
-    }
+
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
     }
