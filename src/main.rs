@@ -1,13 +1,16 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use xusers::cli::{Cli, Failure, to_stdout};
 
 fn main() -> ExitCode {
-    let result = match Cli::try_parse() {
-        Ok(cli) => xusers::cli::run(cli),
+    let result = match Cli::command().try_get_matches() {
+        Ok(matches) => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => xusers::cli::run(cli, &command_name(&matches)),
+            Err(e) => answer_clap(e),
+        },
         Err(e) => answer_clap(e),
     };
     match result {
@@ -20,6 +23,21 @@ fn main() -> ExitCode {
             }
             ExitCode::from(failure.code)
         }
+    }
+}
+
+/// "users list", "console" …: the command's name, never its arguments (a token, say).
+fn command_name(matches: &ArgMatches) -> String {
+    let mut names = Vec::new();
+    let mut at = matches;
+    while let Some((name, sub)) = at.subcommand() {
+        names.push(name);
+        at = sub;
+    }
+    if names.is_empty() {
+        "console".into()
+    } else {
+        names.join(" ")
     }
 }
 

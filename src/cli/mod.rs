@@ -15,6 +15,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tracing::level_filters::LevelFilter;
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
@@ -41,6 +42,19 @@ pub struct Cli {
     /// Look without risk: every change is refused
     #[arg(long, global = true)]
     read_only: bool,
+    /// What goes to the log file (xusers.log): every change and error at `info`
+    #[arg(
+        long,
+        global = true,
+        env = "XUSERS_LOG",
+        value_enum,
+        default_value = "info",
+        value_name = "LEVEL"
+    )]
+    log_level: LogLevel,
+    /// The folder that holds xusers.log [default: the platform data directory]
+    #[arg(long, global = true, env = "XUSERS_LOG_DIR", value_name = "DIR")]
+    log_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -102,6 +116,29 @@ struct InvalidateArgs {
     email: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl From<LogLevel> for LevelFilter {
+    fn from(level: LogLevel) -> LevelFilter {
+        match level {
+            LogLevel::Off => LevelFilter::OFF,
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Warn => LevelFilter::WARN,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Trace => LevelFilter::TRACE,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
     #[default]
@@ -159,7 +196,20 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), Failure> {
+/// Runs the command; a failure is logged (with the application and `command`, its
+/// name) before it is reported.
+pub fn run(cli: Cli, command: &str) -> Result<(), Failure> {
+    let app = cli.app.clone();
+    let result = execute(cli);
+    if let Err(failure) = &result {
+        for line in &failure.lines {
+            tracing::error!(app, command, "{line}");
+        }
+    }
+    result
+}
+
+fn execute(cli: Cli) -> Result<(), Failure> {
     if let Some(Command::Completions { shell }) = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
         // Written by us: clap_complete panics when its own write fails.
@@ -167,6 +217,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         clap_complete::generate(shell, &mut command, "xusers", &mut script);
         return output::to_stdout(|out| out.write_all(&script));
     }
+    start_log(cli.log_dir.as_deref(), cli.log_level);
     let db = if cli.demo {
         paths::data_file("demo.db")?
     } else {
@@ -287,6 +338,28 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             outln!("Invalidated {n} token(s) of {whom}.")?;
             Ok(())
         }
+    }
+}
+
+/// Starts the log in `dir` (else the data directory); a log that cannot be written
+/// gets a note and the command goes on without it.
+fn start_log(dir: Option<&std::path::Path>, level: LogLevel) {
+    if matches!(level, LogLevel::Off) {
+        return;
+    }
+    let dir = match dir {
+        Some(dir) => dir.to_path_buf(),
+        None => match paths::data_dir() {
+            Ok(dir) => dir,
+            Err(failure) => {
+                let why = failure.lines.join("; ");
+                return errln!("note: no log file ({why}); pass --log-dir DIR");
+            }
+        },
+    };
+    if let Err(e) = crate::log::start(&dir, level.into()) {
+        let file = dir.join(crate::log::FILE_NAME);
+        errln!("note: no log file: cannot write {}: {e}", file.display());
     }
 }
 

@@ -4,6 +4,7 @@ mod apps;
 mod devices;
 mod groups;
 mod import;
+mod logged;
 mod migrations;
 mod plan;
 mod query;

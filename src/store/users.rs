@@ -97,6 +97,16 @@ impl Store {
         user: &NewUser,
         hash: &PasswordHash,
     ) -> Result<UserId> {
+        let result = self.create_user_unlogged(app, user, hash);
+        self.logged(app, "add user", user.email.as_str(), result)
+    }
+
+    fn create_user_unlogged(
+        &mut self,
+        app: AppId,
+        user: &NewUser,
+        hash: &PasswordHash,
+    ) -> Result<UserId> {
         let tx = begin_write(&mut self.conn)?;
         let (errors, groups) = conflicts(&tx, app, Some(&user.email), &user.profile.groups, None)?;
         if !errors.is_empty() {
@@ -119,6 +129,29 @@ impl Store {
     /// Applies an edit. `expected_version` (from when the edit began) guards against
     /// overwriting someone else's change; a new password also ends every session.
     pub fn update_user(
+        &mut self,
+        app: AppId,
+        id: UserId,
+        changes: &UserChanges,
+        new_hash: Option<&PasswordHash>,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
+        let before = self.user_for_log(id);
+        let result = self.update_user_unlogged(app, id, changes, new_hash, expected_version);
+        let what = match new_hash {
+            Some(_) => "save user, with a new password",
+            None => "save user",
+        };
+        let subject = match before {
+            Some((_, old)) if old != changes.email.as_str() => {
+                format!("{old} -> {}", changes.email)
+            }
+            _ => changes.email.to_string(),
+        };
+        self.logged(app, what, &subject, result)
+    }
+
+    fn update_user_unlogged(
         &mut self,
         app: AppId,
         id: UserId,
@@ -162,6 +195,17 @@ impl Store {
     /// Deletes several users in one transaction: all of them, or none when one is
     /// missing.
     pub fn delete_users(&mut self, ids: &[UserId]) -> Result<()> {
+        let named: Vec<(AppId, String)> =
+            ids.iter().filter_map(|id| self.user_for_log(*id)).collect();
+        let result = self.delete_users_unlogged(ids);
+        let emails: Vec<&str> = named.iter().map(|(_, email)| email.as_str()).collect();
+        match named.first() {
+            Some((app, _)) => self.logged(*app, "delete users", &emails.join(", "), result),
+            None => result,
+        }
+    }
+
+    fn delete_users_unlogged(&mut self, ids: &[UserId]) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         for id in ids {
             for child in ["memberships", "user_tags", "tokens"] {
