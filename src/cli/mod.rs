@@ -241,7 +241,6 @@ fn execute(cli: Cli) -> Result<(), Failure> {
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
         errln!("note: {why}: {} is opened read-only", db.display());
     }
-
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
     }
@@ -308,8 +307,7 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         Some(Command::Login { email, .. }) => {
             let password = read_password()?;
             let token = store.login(app.id, &email, password.as_str())?;
-            outln!("{token}")?;
-            Ok(())
+            outln!("{token}")
         }
         Some(Command::Whoami { token }) => {
             let id = store.authenticate(app.id, &token)?;
@@ -335,8 +333,7 @@ fn execute(cli: Cli) -> Result<(), Failure> {
                     format!("every user of '{}'", app.name),
                 ),
             };
-            outln!("Invalidated {n} token(s) of {whom}.")?;
-            Ok(())
+            outln!("Invalidated {n} token(s) of {whom}.")
         }
     }
 }
