@@ -104,7 +104,8 @@ fn a_session_of_writes_is_logged_without_a_secret() {
 
     let log = log_text(&env);
     for parts in [
-        &["INFO", "add group", "app=\"default\"", "Staff"][..],
+        &["INFO", "migrate the schema to version 1"][..],
+        &["INFO", "add group", "app=\"default\"", "Staff"],
         &["INFO", "add user", "app=\"default\"", "a@x.io"],
         &["INFO", "log in", "a@x.io"],
         &["INFO", "save user, with a new password", "a@x.io"],

@@ -91,6 +91,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
+        tracing::info!("migrate the schema to version {}", index + 1);
     }
     ensure_derived(conn)
 }
