@@ -63,11 +63,35 @@ fn create_read_update_delete_with_groups_and_tags() {
     assert_eq!(after.version, user.version + 1);
 
     store.delete_user(id).unwrap();
-    assert!(matches!(store.user(id), Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.user(id), Err(StoreError::UserGone(_))));
     assert!(matches!(
         store.delete_user(id),
-        Err(StoreError::NotFound { .. })
+        Err(StoreError::UserGone(_))
     ));
+}
+
+#[test]
+fn a_user_gone_meanwhile_is_named_by_email_never_by_id() {
+    let (_d, mut store, app) = temp_store();
+    let kept = add_email(&mut store, app, "kept@x.io");
+    let gone = add_email(&mut store, app, "gone@x.io");
+    store.delete_user(gone).unwrap();
+    let err = store.delete_users(&[kept, gone]).unwrap_err();
+    assert!(
+        !err.to_string().contains(|c: char| c.is_ascii_digit()),
+        "no internal id in: {err}"
+    );
+    let named = err.naming(&[(kept, "kept@x.io"), (gone, "gone@x.io")]);
+    assert_eq!(named.to_string(), "no such user: gone@x.io");
+    assert!(
+        store.user(kept).is_ok(),
+        "all or none: the other user stays"
+    );
+    let unrelated = store.user(gone).unwrap_err().naming(&[(kept, "kept@x.io")]);
+    assert!(
+        matches!(unrelated, StoreError::UserGone(_)),
+        "only the gone user is named"
+    );
 }
 
 #[test]

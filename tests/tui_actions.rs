@@ -38,6 +38,27 @@ fn confirming_delete_removes_the_user_and_updates_counts() {
 }
 
 #[test]
+fn a_stale_row_names_its_user_by_email() {
+    let (dir, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let id = other.find_user(app.application.id, &email).unwrap();
+    other.delete_user(id).unwrap();
+    let error = |app: &xusers::tui::app::App| {
+        let status = app.status.as_ref().expect("a status message");
+        assert_eq!(status.kind, xusers::tui::app::StatusKind::Error);
+        status.text.clone()
+    };
+    keys(&mut app, "e");
+    assert!(app.form.is_none());
+    assert_eq!(error(&app), format!("no such user: {email}"));
+    keys(&mut app, "d");
+    keys(&mut app, "y");
+    assert_eq!(error(&app), format!("no such user: {email}"));
+    assert_ne!(selected_email(&app), email, "the list no longer shows them");
+}
+
+#[test]
 fn enter_on_the_focused_ok_button_confirms() {
     let (_d, mut app) = console(60, SIZE);
     let victim = selected_email(&app);

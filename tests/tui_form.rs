@@ -9,7 +9,7 @@ use xusers::demo::DEMO_PASSWORD;
 use xusers::domain::UserDraft;
 use xusers::tui::action::Action;
 use xusers::tui::app::{App, Modal, Pane};
-use xusers::tui::form::{FormFocus, TagColumn};
+use xusers::tui::form::{FormButton, FormFocus, TagColumn};
 use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
@@ -417,6 +417,23 @@ fn saving_over_someone_elses_change_offers_a_reload() {
     type_text(&mut app, "x");
     ctrl(&mut app, 's');
     assert!(screen(&app).contains("Someone else deleted this user"));
+    ctrl(&mut app, 'r');
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        format!("no such user: {email}"),
+        "named by email, never by id"
+    );
+    // The form's Delete button on the vanished user says the same.
+    let form = app.form.as_mut().expect("the form stays open");
+    form.focus = FormFocus::Actions;
+    form.button = 3;
+    assert_eq!(form.buttons()[3], FormButton::Delete);
+    app.status = None;
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.status.as_ref().map(|s| s.text.clone()),
+        Some(format!("no such user: {email}"))
+    );
 }
 
 #[test]

@@ -118,6 +118,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
+        tracing::info!("migrate the schema to version {}", index + 1);
     }
     ensure_derived(conn)
 }

@@ -32,6 +32,21 @@ impl Store {
         app: AppId,
         users: impl Iterator<Item = SeedUser>,
         hash: &PasswordHash,
+        progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        let result = self.insert_seed_users_unlogged(app, users, hash, progress);
+        let what = match &result {
+            Ok(n) => format!("add demo users ({n})"),
+            Err(_) => "add demo users".into(),
+        };
+        self.logged(app, &what, "demo data", result)
+    }
+
+    fn insert_seed_users_unlogged(
+        &mut self,
+        app: AppId,
+        users: impl Iterator<Item = SeedUser>,
+        hash: &PasswordHash,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
         // Bulk mode: indexes and triggers go, and are rebuilt (with the counters and

@@ -99,6 +99,16 @@ impl Store {
         user: &NewUser,
         hash: &PasswordHash,
     ) -> Result<UserId> {
+        let result = self.create_user_unlogged(app, user, hash);
+        self.logged(app, "add user", user.email.as_str(), result)
+    }
+
+    fn create_user_unlogged(
+        &mut self,
+        app: AppId,
+        user: &NewUser,
+        hash: &PasswordHash,
+    ) -> Result<UserId> {
         let tx = begin_write(&mut self.conn)?;
         let (errors, groups) = conflicts(&tx, app, Some(&user.email), &user.profile.groups, None)?;
         if !errors.is_empty() {
@@ -128,6 +138,29 @@ impl Store {
         new_hash: Option<&PasswordHash>,
         expected_version: Option<i64>,
     ) -> Result<()> {
+        let before = self.user_for_log(id);
+        let result = self.update_user_unlogged(app, id, changes, new_hash, expected_version);
+        let what = match new_hash {
+            Some(_) => "save user, with a new password",
+            None => "save user",
+        };
+        let subject = match before {
+            Some((_, old)) if old != changes.email.as_str() => {
+                format!("{old} -> {}", changes.email)
+            }
+            _ => changes.email.to_string(),
+        };
+        self.logged(app, what, &subject, result)
+    }
+
+    fn update_user_unlogged(
+        &mut self,
+        app: AppId,
+        id: UserId,
+        changes: &UserChanges,
+        new_hash: Option<&PasswordHash>,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let version: Option<i64> = tx
             .query_row(
@@ -136,7 +169,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let version = version.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        let version = version.ok_or_else(|| StoreError::UserGone(id))?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict);
         }
@@ -164,13 +197,24 @@ impl Store {
     /// Deletes several users in one transaction: all of them, or none when one is
     /// missing.
     pub fn delete_users(&mut self, ids: &[UserId]) -> Result<()> {
+        let named: Vec<(AppId, String)> =
+            ids.iter().filter_map(|id| self.user_for_log(*id)).collect();
+        let result = self.delete_users_unlogged(ids);
+        let emails: Vec<&str> = named.iter().map(|(_, email)| email.as_str()).collect();
+        match named.first() {
+            Some((app, _)) => self.logged(*app, "delete users", &emails.join(", "), result),
+            None => result,
+        }
+    }
+
+    fn delete_users_unlogged(&mut self, ids: &[UserId]) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         for id in ids {
             for child in ["memberships", "user_tags", "tokens"] {
                 tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
             }
             if tx.execute("DELETE FROM users WHERE id = ?1", [id.0])? == 0 {
-                return Err(StoreError::not_found("user", id.0.to_string()));
+                return Err(StoreError::UserGone(*id));
             }
         }
         tx.commit()?;
@@ -200,7 +244,7 @@ impl Store {
                 })
             })
             .optional()?;
-        let mut user = found.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        let mut user = found.ok_or_else(|| StoreError::UserGone(id))?;
         user.groups = snapshot
             .prepare_cached(
                 "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
@@ -535,7 +579,7 @@ impl Store {
             ))?
             .query_row([id.0], read_row)
             .optional()?
-            .ok_or_else(|| StoreError::not_found("user", id.0.to_string()))
+            .ok_or_else(|| StoreError::UserGone(id))
     }
 }
 

@@ -288,7 +288,9 @@ impl App {
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.set_status(text.into(), StatusKind::Error);
+        let text = text.into();
+        tracing::warn!(app = self.application.name.as_str(), "console: {text}");
+        self.set_status(text, StatusKind::Error);
     }
 
     fn set_status(&mut self, text: String, kind: StatusKind) {

@@ -162,11 +162,17 @@ fn press(app: &mut App, button: FormButton) -> Result<()> {
     match (button, edited) {
         (FormButton::Save, _) => start_save(app)?,
         (FormButton::Cancel, _) => close(app),
-        (FormButton::InvalidateTokens, Some(id)) => ask_invalidate(app, &app.store.user_row(id)?),
-        (FormButton::Delete, Some(id)) => ask_delete(app, &app.store.user_row(id)?),
+        (FormButton::InvalidateTokens, Some(id)) => ask_invalidate(app, &edited_row(app, id)?),
+        (FormButton::Delete, Some(id)) => ask_delete(app, &edited_row(app, id)?),
         _ => {}
     }
     Ok(())
+}
+
+/// The form's user as it is now, named by the email it was opened with if it is gone.
+fn edited_row(app: &App, id: UserId) -> Result<crate::store::UserRow> {
+    let email = app.form.as_ref().map_or("", UserForm::opened_email);
+    app.store.user_row(id).map_err(|e| e.naming(&[(id, email)]))
 }
 
 /// Closes the form, asking first when it holds unsaved edits.
@@ -185,7 +191,9 @@ fn close(app: &mut App) {
 }
 
 fn reopen(app: &mut App, id: UserId) -> Result<()> {
-    let mut fresh = UserForm::edit(&app.store, app.application.id, id)?;
+    let email = app.form.as_ref().map_or("", UserForm::opened_email);
+    let mut fresh =
+        UserForm::edit(&app.store, app.application.id, id).map_err(|e| e.naming(&[(id, email)]))?;
     if let Some(old) = &app.form {
         fresh.focus = old.focus;
     }
@@ -285,7 +293,7 @@ fn finish_save(app: &mut App, hash: Option<PasswordHash>) -> Result<()> {
             );
             Ok(())
         }
-        Err(StoreError::NotFound { .. }) => {
+        Err(StoreError::UserGone(_)) => {
             form.conflict = Some("Someone else deleted this user after you opened it.".into());
             Ok(())
         }

@@ -116,8 +116,10 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
         Action::Edit => {
             app.modal = None;
             if let Some(row) = app.list.selected_row() {
-                let id = row.id;
-                app.form = Some(UserForm::edit(&app.store, app.application.id, id)?);
+                let (id, email) = (row.id, row.email.clone());
+                let form = UserForm::edit(&app.store, app.application.id, id)
+                    .map_err(|e| e.naming(&[(id, &email)]))?;
+                app.form = Some(form);
             }
         }
         Action::OpenMenu => {
@@ -286,7 +288,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
             let result = app.store.delete_user(id);
             app.refresh_counts()?;
             reload_list(app)?;
-            result?;
+            result.map_err(|e| e.naming(&[(id, &email)]))?;
             app.info(format!("Deleted {email}"));
         }
         Pending::InvalidateUser { id, email } => {
