@@ -24,12 +24,9 @@ fn tab(app: &mut App, times: usize) {
     }
 }
 
-/// Types a tag into the current row (ignoring any suggestion) and its value.
+/// Types a tag into the current row (`Enter` keeps the typed key) and its value.
 fn tag(app: &mut App, key_text: &str, value: &str) {
     type_text(app, key_text);
-    if !app.form.as_ref().unwrap().tags.suggestions.is_empty() {
-        key(app, KeyCode::Esc);
-    }
     key(app, KeyCode::Enter);
     type_text(app, value);
 }
@@ -86,16 +83,16 @@ fn groups_tree_with_a_nested_selection_and_its_devices() {
     keys(&mut app, "a");
     tab(&mut app, 4);
     assert_eq!(focus(&app), FormFocus::Groups);
-    // Berlin office sits under Acme › Sales › EMEA; tick it and Mobile.
+    // Berlin office sits under Acme › Sales › EMEA; tick it and Mobile (Enter ticks).
     type_text(&mut app, "berlin");
-    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
     for _ in 0..6 {
         key(&mut app, KeyCode::Backspace);
     }
     for _ in 0..2 {
         key(&mut app, KeyCode::Down);
     }
-    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
     let form = app.form.as_ref().unwrap();
     assert_eq!(form.groups.ticked_names(), ["Mobile", "Berlin office"]);
     let devices: Vec<&str> = form.devices.iter().map(|d| d.device.as_str()).collect();
@@ -246,7 +243,7 @@ fn adding_a_user_saves_everything_and_selects_it() {
     type_text(&mut app, "Nova");
     tab(&mut app, 2);
     type_text(&mut app, "support");
-    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
     tab(&mut app, 1);
     tag(&mut app, "plan", "pro");
     ctrl(&mut app, 's');
@@ -476,4 +473,168 @@ fn a_busy_database_keeps_the_edit_for_a_retry() {
     finish_background(&mut app);
     assert!(app.form.is_none());
     assert_eq!(selected_email(&app), "retry@acme.io");
+}
+
+#[test]
+fn devices_pane_tells_no_tick_from_ticks_that_reach_nothing() {
+    let (_d, mut app) = console(60, SIZE);
+    app.store
+        .create_group(app.application.id, "Lab", None)
+        .unwrap();
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    assert!(screen(&app).contains("None — tick a group"));
+    type_text(&mut app, "lab");
+    key(&mut app, KeyCode::Enter);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.groups.ticked_names(), ["Lab"]);
+    assert!(form.devices.is_empty());
+    let text = screen(&app);
+    assert!(text.contains("No device reaches the ticked"), "{text}");
+    assert!(!text.contains("tick a group"), "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn groups_box_filters_by_a_name_with_spaces_and_enter_ticks() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    assert_eq!(focus(&app), FormFocus::Groups);
+    let footer = screen(&app).lines().last().unwrap().to_string();
+    assert!(footer.contains("Enter tick"), "{footer}");
+    assert!(!footer.contains("Space"), "{footer}");
+    type_text(&mut app, "Berlin office");
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.groups.filter.value(), "Berlin office");
+    let shown: Vec<&str> = form
+        .groups
+        .visible()
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(shown, ["Berlin office"]);
+    assert!(form.groups.ticked.is_empty(), "typing never ticks");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.form.as_ref().unwrap().groups.ticked_names(),
+        ["Berlin office"]
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.form.as_ref().unwrap().groups.ticked.is_empty(),
+        "untick"
+    );
+}
+
+#[test]
+fn tag_key_keeps_what_was_typed_unless_a_suggestion_was_chosen() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    type_text(&mut app, "st");
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.tags.suggestions[0].key, "stripe_id");
+    assert!(screen(&app).contains("Tab takes · Enter keeps typed"));
+    key(&mut app, KeyCode::Enter);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(
+        form.tags.rows[0].key.value(),
+        "st",
+        "Enter keeps the typed key"
+    );
+    assert_eq!(form.tags.column, TagColumn::Value);
+
+    // ↑↓ pick a suggestion: then Enter takes it, as the popup's title says.
+    ctrl(&mut app, 'n');
+    type_text(&mut app, "p");
+    key(&mut app, KeyCode::Down);
+    let picked = app.form.as_ref().unwrap().tags.suggestions[1].key.clone();
+    assert!(screen(&app).contains("Tab/Enter take it"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.form.as_ref().unwrap().tags.rows[1].key.value(), picked);
+
+    // Tab takes the highlighted one without any picking.
+    ctrl(&mut app, 'n');
+    type_text(&mut app, "st");
+    key(&mut app, KeyCode::Tab);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.tags.rows[2].key.value(), "stripe_id");
+    assert_eq!(form.tags.column, TagColumn::Value);
+}
+
+#[test]
+fn ctrl_c_with_unsaved_edits_asks_and_a_second_ctrl_c_quits() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "e");
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "nothing unsaved: quits at once");
+
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "e");
+    tab(&mut app, 2);
+    type_text(&mut app, "zz");
+    ctrl(&mut app, 'c');
+    assert!(!app.quit);
+    match &app.modal {
+        Some(Modal::Confirm(c)) => assert_eq!(c.title, "Discard changes and quit?"),
+        other => panic!("{other:?}"),
+    }
+    assert_snapshot!(screen(&app));
+    keys(&mut app, "n");
+    assert!(!app.quit);
+    assert!(
+        app.form
+            .as_ref()
+            .unwrap()
+            .first_name
+            .value()
+            .ends_with("zz")
+    );
+    ctrl(&mut app, 'c');
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "a second Ctrl-C quits");
+
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    type_text(&mut app, "x");
+    ctrl(&mut app, 'c');
+    keys(&mut app, "y");
+    assert!(app.quit, "y quits too");
+}
+
+#[test]
+fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
+    let (dir, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let id = other.find_user(app.application.id, &email).unwrap();
+
+    // Learned on Save.
+    keys(&mut app, "e");
+    other.delete_user(id).unwrap();
+    tab(&mut app, 2);
+    type_text(&mut app, "x");
+    ctrl(&mut app, 's');
+    assert!(screen(&app).contains("Someone else deleted this user"));
+    assert_eq!(app.counts.all, 59, "counts refreshed without r");
+    assert!(!app.list.rows.is_empty());
+    assert!(app.list.rows.iter().all(|r| r.email != email), "row gone");
+
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "y");
+    assert!(app.form.is_none());
+
+    // Learned on the Delete button.
+    let email = selected_email(&app);
+    let id = other.find_user(app.application.id, &email).unwrap();
+    keys(&mut app, "e");
+    other.delete_user(id).unwrap();
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.modal.is_none(), "nothing left to confirm");
+    assert!(screen(&app).contains("Someone else deleted this user"));
+    assert_eq!(app.counts.all, 58);
+    assert!(app.list.rows.iter().all(|r| r.email != email));
 }

@@ -93,7 +93,12 @@ fn draw_devices(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines: Vec<Line> = if form.devices.is_empty() {
-        vec![Line::styled("None — tick a group", t.dim)]
+        let why = if form.groups.ticked.is_empty() {
+            "None — tick a group"
+        } else {
+            "No device reaches the ticked groups"
+        };
+        vec![Line::styled(why, t.dim)]
     } else {
         form.devices
             .iter()
@@ -105,7 +110,8 @@ fn draw_devices(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
             })
             .collect()
     };
-    frame.render_widget(Paragraph::new(lines), inner);
+    // Wrapped rather than cut: a cut name could read as another device.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
 
 /// Each row's problem: a bad or repeated key (live), or what the last save reported.
@@ -176,6 +182,15 @@ fn draw_tags(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
     }
 }
 
+/// How to take a suggestion: `Enter` keeps the typed key until `↑↓` picks one.
+fn suggestions_title(form: &UserForm) -> &'static str {
+    if form.tags.picked {
+        " Tab/Enter take it "
+    } else {
+        " Tab takes · Enter keeps typed "
+    }
+}
+
 /// The fuzzy suggestions, just under the key being typed; matched letters stand out.
 fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Position) {
     let suggestions = &form.tags.suggestions;
@@ -183,7 +198,8 @@ fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Posit
         return;
     }
     let screen = frame.area();
-    let width = 30.min(screen.width);
+    // Wide enough for the title that says how to take a suggestion.
+    let width = 34.min(screen.width);
     let height = suggestions.len() as u16 + 2;
     let x = cursor
         .x
@@ -227,7 +243,7 @@ fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Posit
         Paragraph::new(lines).block(
             Block::bordered()
                 .border_style(t.title)
-                .title(Line::styled(" ↑↓ Tab ", t.dim)),
+                .title(Line::styled(suggestions_title(form), t.dim)),
         ),
         area,
     );
