@@ -617,6 +617,10 @@ fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
     type_text(&mut app, "x");
     ctrl(&mut app, 's');
     assert!(screen(&app).contains("Someone else deleted this user"));
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        "Someone else deleted this user"
+    );
     assert_eq!(app.counts.all, 59, "counts refreshed without r");
     assert!(!app.list.rows.is_empty());
     assert!(app.list.rows.iter().all(|r| r.email != email), "row gone");
@@ -637,4 +641,85 @@ fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
     assert!(screen(&app).contains("Someone else deleted this user"));
     assert_eq!(app.counts.all, 58);
     assert!(app.list.rows.iter().all(|r| r.email != email));
+}
+
+/// The screen line the cursor is on, after checking it is inside the form's border
+/// (the form covers rows 0..8 of a 40×10 screen).
+fn cursor_line(app: &App) -> String {
+    let mut term = render(app);
+    let at = term.get_cursor_position().unwrap();
+    assert!(
+        (1..39).contains(&at.x) && (1..7).contains(&at.y),
+        "cursor {at:?} outside the form\n{}",
+        screen(app)
+    );
+    screen(app).lines().nth(at.y as usize).unwrap().to_string()
+}
+
+#[test]
+fn form_scrolls_to_keep_the_focus_and_cursor_in_view_at_40x10() {
+    let (_d, mut app) = console(60, (40, 10));
+    edit_user_with_groups(&mut app, 2);
+    tab(&mut app, 1);
+    key(&mut app, KeyCode::Char(' ')); // Change password? shows one more field
+    let mut seen = Vec::new();
+    for _ in 0..app.form.as_ref().unwrap().focus_order().len() {
+        let text = screen(&app);
+        assert!(!text.contains("Acmee"), "no stray character\n{text}");
+        let label = match focus(&app) {
+            FormFocus::Email => Some("Email*"),
+            FormFocus::Password => Some("Password*"),
+            FormFocus::FirstName => Some("First name"),
+            FormFocus::LastName => Some("Last name"),
+            FormFocus::Tags => Some("locale"),
+            FormFocus::ChangePassword => {
+                assert!(text.contains("Change password?  [x]"), "{text}");
+                None
+            }
+            FormFocus::Groups => {
+                assert!(
+                    text.contains("Groups (2)") && text.contains("[ ] Acme"),
+                    "{text}"
+                );
+                None
+            }
+            FormFocus::Actions => {
+                assert!(
+                    text.contains("[ Save ]") && text.contains("[ Delete ]"),
+                    "{text}"
+                );
+                None
+            }
+        };
+        if let Some(label) = label {
+            let line = cursor_line(&app);
+            assert!(line.contains(label), "{:?}: {line}", focus(&app));
+        }
+        seen.push(focus(&app));
+        tab(&mut app, 1);
+    }
+    assert_eq!(seen.len(), 8, "every stop visited: {seen:?}");
+
+    // Typing into First name shows the text where the cursor is.
+    while focus(&app) != FormFocus::FirstName {
+        tab(&mut app, 1);
+    }
+    type_text(&mut app, "xyz");
+    assert!(cursor_line(&app).contains("Björnxyz"));
+    assert_snapshot!("form_40x10_first_name", screen(&app));
+    tab(&mut app, 2);
+    assert_eq!(focus(&app), FormFocus::Groups);
+    assert_snapshot!("form_40x10_groups", screen(&app));
+
+    // In Tags the rows scroll too: the cursor stays on the row being typed.
+    tab(&mut app, 1);
+    for i in 0..6 {
+        ctrl(&mut app, 'n');
+        type_text(&mut app, &format!("k{i}"));
+        assert!(cursor_line(&app).contains(&format!("k{i}")), "row {i}");
+    }
+    assert_snapshot!("form_40x10_tags", screen(&app));
+    tab(&mut app, 1);
+    assert_eq!(focus(&app), FormFocus::Actions);
+    assert_snapshot!("form_40x10_buttons", screen(&app));
 }

@@ -181,6 +181,7 @@ fn vanished(app: &mut App) -> Result<()> {
     if let Some(form) = app.form.as_mut() {
         form.conflict = Some("Someone else deleted this user after you opened it.".into());
     }
+    app.error("Someone else deleted this user");
     app.refresh_counts()?;
     reload_list(app)
 }
@@ -299,6 +300,8 @@ fn finish_save(app: &mut App, hash: Option<PasswordHash>) -> Result<()> {
                  Ctrl-R reloads their version (dropping your edits); Esc leaves."
                     .into(),
             );
+            // Also on the status line, which stays in view however the form scrolls.
+            app.error("Not saved: someone else changed this user");
             Ok(())
         }
         Err(StoreError::NotFound { .. }) => vanished(app),
