@@ -723,3 +723,29 @@ fn form_scrolls_to_keep_the_focus_and_cursor_in_view_at_40x10() {
     assert_eq!(focus(&app), FormFocus::Actions);
     assert_snapshot!("form_40x10_buttons", screen(&app));
 }
+
+#[test]
+fn suggestions_at_40x10_leave_the_key_in_view_and_scroll_to_the_chosen_one() {
+    let (_d, mut app) = console(60, (40, 10));
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    type_text(&mut app, "p");
+    let line = cursor_line(&app);
+    assert!(line.contains("p") && line.contains('='), "{line}");
+    let offered = app.form.as_ref().unwrap().tags.suggestions.len();
+    assert!(offered >= 5, "{offered}");
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Down);
+    }
+    let chosen = app.form.as_ref().unwrap().tags.suggestions[4].key.clone();
+    let text = screen(&app);
+    assert!(
+        text.contains(&format!("│{chosen} ")),
+        "{chosen} in view\n{text}"
+    );
+    assert!(
+        cursor_line(&app).contains('='),
+        "the key row is still in view"
+    );
+    assert_snapshot!(text);
+}

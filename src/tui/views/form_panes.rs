@@ -274,20 +274,33 @@ pub fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: P
     let screen = frame.area();
     // Wide enough for the title that says how to take a suggestion.
     let width = 34.min(screen.width);
-    let height = suggestions.len() as u16 + 2;
+    // Below the key, or above it when there is more room there; never over it. On a
+    // short screen fewer suggestions show, scrolled to keep the chosen one in view.
+    let below = screen.bottom().saturating_sub(cursor.y + 1);
+    let above = cursor.y.saturating_sub(screen.y);
+    let fits_below = below >= suggestions.len() as u16 + 2 || below >= above;
+    let room = if fits_below { below } else { above };
+    let shown = (suggestions.len() as u16).min(room.saturating_sub(2));
+    if shown == 0 {
+        return;
+    }
+    let height = shown + 2;
     let x = cursor
         .x
         .saturating_sub(2)
         .min(screen.width.saturating_sub(width));
-    let y = if cursor.y + 1 + height <= screen.height {
+    let y = if fits_below {
         cursor.y + 1
     } else {
-        cursor.y.saturating_sub(height)
+        cursor.y - height
     };
     let area = Rect::new(x, y, width, height).intersection(screen);
+    let first = (form.tags.chosen + 1).saturating_sub(shown as usize);
     let lines: Vec<Line> = suggestions
         .iter()
         .enumerate()
+        .skip(first)
+        .take(shown as usize)
         .map(|(i, s)| {
             let chosen = i == form.tags.chosen;
             let base = if chosen { t.selected } else { Style::new() };
