@@ -47,7 +47,13 @@ impl Pane {
 /// The panes' rows, top to bottom, with their heights: all three side by side, or
 /// one under another on a narrow form. `room` is what the form has left for them,
 /// `view` the height of the form's inside.
-pub fn rows(form: &UserForm, width: u16, room: u16, view: u16) -> Vec<(&'static [Pane], u16)> {
+pub fn rows(
+    t: &Theme,
+    form: &UserForm,
+    width: u16,
+    room: u16,
+    view: u16,
+) -> Vec<(&'static [Pane], u16)> {
     if width >= STACK_BELOW {
         return vec![(
             &[Pane::Groups, Pane::Devices, Pane::Tags],
@@ -57,7 +63,7 @@ pub fn rows(form: &UserForm, width: u16, room: u16, view: u16) -> Vec<(&'static 
     // Each pane as tall as its content (borders included), within one screen.
     let fit = |lines: usize| (lines as u16 + 2).clamp(3, view.max(3));
     let groups = fit(form.groups.visible().len());
-    let devices = fit(form.devices.len().max(1));
+    let devices = fit(devices_text(t, form).line_count(width.saturating_sub(2)));
     let tags = fit(form.tags.rows.len() + tag_problems(form).len());
     let slack = room.saturating_sub(groups + devices + tags);
     vec![
@@ -159,6 +165,11 @@ fn draw_devices(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
     );
     let inner = block.inner(area);
     block.render(area, buf);
+    devices_text(t, form).render(inner, buf);
+}
+
+/// The devices reached, each with the group it comes through.
+fn devices_text<'a>(t: &Theme, form: &UserForm) -> Paragraph<'a> {
     let lines: Vec<Line> = if form.devices.is_empty() {
         let why = if form.groups.ticked.is_empty() {
             "None — tick a group"
@@ -178,9 +189,7 @@ fn draw_devices(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
             .collect()
     };
     // Wrapped rather than cut: a cut name could read as another device.
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .render(inner, buf);
+    Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
 /// Each row's problem: a bad or repeated key (live), or what the last save reported.

@@ -130,7 +130,7 @@ fn bands(t: &Theme, form: &UserForm, inner: Rect) -> Vec<(Band, u16)> {
     let room = inner.height.saturating_sub(fixed);
     let mut bands: Vec<(Band, u16)> = fields.into_iter().map(|f| (Band::Field(f), 1)).collect();
     bands.push((Band::Gap, 1));
-    for (panes, height) in form_panes::rows(form, inner.width, room, inner.height) {
+    for (panes, height) in form_panes::rows(t, form, inner.width, room, inner.height) {
         bands.push((Band::Panes(panes), height));
     }
     bands.extend([
