@@ -155,18 +155,18 @@ fn press(app: &mut App, button: FormButton) -> Result<()> {
         Some(FormMode::Edit { id, .. }) => Some(*id),
         _ => None,
     };
-    let row = |app: &App, id| match app.store.user_row(id) {
+    let current_row = |app: &App, id| match app.store.user_row(id) {
         Err(StoreError::NotFound { .. }) => Ok(None),
         found => found.map(Some),
     };
     match (button, edited) {
         (FormButton::Save, _) => start_save(app)?,
         (FormButton::Cancel, _) => close(app),
-        (FormButton::InvalidateTokens, Some(id)) => match row(app, id)? {
+        (FormButton::InvalidateTokens, Some(id)) => match current_row(app, id)? {
             Some(row) => ask_invalidate(app, &row),
             None => vanished(app)?,
         },
-        (FormButton::Delete, Some(id)) => match row(app, id)? {
+        (FormButton::Delete, Some(id)) => match current_row(app, id)? {
             Some(row) => ask_delete(app, &row),
             None => vanished(app)?,
         },
