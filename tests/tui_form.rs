@@ -749,3 +749,15 @@ fn suggestions_at_40x10_leave_the_key_in_view_and_scroll_to_the_chosen_one() {
     );
     assert_snapshot!(text);
 }
+
+#[test]
+fn a_title_too_long_for_the_border_drops_the_email_rather_than_cut_it() {
+    let (_d, mut app) = console(60, (40, 10));
+    while app.list.selected_row().unwrap().email.chars().count() <= 27 {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "e");
+    let top = screen(&app).lines().next().unwrap().to_string();
+    assert!(top.starts_with("\"┌ Edit user ──"), "{top}");
+    assert!(!top.contains('@') && !top.contains("required"), "{top}");
+}
