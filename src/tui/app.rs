@@ -77,6 +77,8 @@ pub enum Pending {
     InvalidateAll,
     /// Close the form, dropping its edits.
     Discard,
+    /// Quit, dropping the form's edits.
+    Quit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -332,9 +332,11 @@ pub static BINDINGS: &[Binding] = &[
         None,
         "Next field",
     ),
+    // Typing (spaces included) filters the groups, so ticking takes a key that types
+    // nothing.
     bind(
         FormGroups,
-        &[k(' ')],
+        &[code(Enter)],
         Action::Toggle,
         Some("tick"),
         "Join or leave the group",
@@ -360,7 +362,7 @@ pub static BINDINGS: &[Binding] = &[
         &[code(Enter)],
         Action::TagEnter,
         Some("next"),
-        "Accept suggestion / next cell",
+        "Next cell, or the suggestion chosen with ↑↓",
     ),
     bind(
         FormTags,

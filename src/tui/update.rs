@@ -43,7 +43,7 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
     }
     let height = app.visible_rows();
     match action {
-        Action::Quit => app.quit = true,
+        Action::Quit => quit(app),
         Action::Tick(now) => app.tick(now),
         Action::Resize(w, h) => {
             app.size = (w, h);
@@ -201,6 +201,25 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
     Ok(())
 }
 
+/// Quits at once, unless the form holds unsaved edits: then it asks first, and a
+/// second Ctrl-C quits.
+fn quit(app: &mut App) {
+    let asked = matches!(&app.modal, Some(Modal::Confirm(c)) if c.pending == Pending::Quit);
+    if asked || !app.form.as_ref().is_some_and(UserForm::is_dirty) {
+        app.quit = true;
+        return;
+    }
+    app.modal = Some(Modal::Confirm(Confirm {
+        title: "Discard changes and quit?",
+        message: "This form has unsaved edits. Quit without saving them? \
+                  (Ctrl-C again quits.)"
+            .into(),
+        ok_label: "Quit",
+        pending: Pending::Quit,
+        ok_focused: false,
+    }));
+}
+
 fn show_pane(app: &mut App, pane: Pane) -> Result<()> {
     app.pane = pane;
     filter_changed(app)
@@ -278,7 +297,7 @@ pub(super) fn ask_invalidate(app: &mut App, row: &UserRow) {
 }
 
 fn run(app: &mut App, pending: Pending) -> Result<()> {
-    if app.store.is_read_only() && pending != Pending::Discard {
+    if app.store.is_read_only() && !matches!(pending, Pending::Discard | Pending::Quit) {
         refuse_read_only(app);
         return Ok(());
     }
@@ -296,6 +315,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
             app.info(format!("Invalidated {n} token(s) of {email}"));
         }
         Pending::Discard => app.form = None,
+        Pending::Quit => app.quit = true,
         Pending::InvalidateAll => {
             let n = app.store.invalidate_all_tokens(app.application.id)?;
             app.info(format!(
