@@ -27,7 +27,7 @@ fn draft(i: usize, round: usize) -> UserDraft {
         groups: Vec::new(),
         tags: vec![(
             "plan".into(),
-            if round % 2 == 0 { "pro" } else { "free" }.into(),
+            if round.is_multiple_of(2) { "pro" } else { "free" }.into(),
         )],
     }
 }

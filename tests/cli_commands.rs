@@ -22,20 +22,7 @@ fn help_lists_every_command() {
 /// Every command and subcommand clap knows, so a new one cannot be left out.
 #[test]
 fn every_command_has_help() {
-    fn paths(command: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
-        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
-            let mut path = prefix.to_vec();
-            path.push(sub.get_name().to_string());
-            paths(sub, &path, out);
-            out.push(path);
-        }
-    }
-    let mut all = Vec::new();
-    paths(
-        &<xusers::cli::Cli as clap::CommandFactory>::command(),
-        &[],
-        &mut all,
-    );
+    let all = command_paths();
     assert!(all.len() > 25, "{all:?}");
     let env = Env::new();
     for path in all {

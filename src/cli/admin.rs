@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::output::{print_json, print_table};
+use super::output::{outln, print_json, print_table};
 use super::{Failure, Format};
 use crate::inert::inert;
 use crate::store::{Application, LoginPolicy, Store};
@@ -182,27 +182,27 @@ pub fn groups(store: &mut Store, app: &Application, cmd: GroupsCommand) -> Resul
                             ]
                         })
                         .collect(),
-                ),
+                )?,
             }
         }
         GroupsCommand::Add { name, parent } => {
             let group = store.create_group(id, &name, parent.as_deref())?;
-            println!("Added group {}", group.name);
+            outln!("Added group {}", group.name)?;
         }
         GroupsCommand::Rename { old, new } => {
             store.rename_group(id, &old, &new)?;
-            println!("Renamed {old} to {}", new.trim());
+            outln!("Renamed {old} to {}", new.trim())?;
         }
         GroupsCommand::Move(args) => {
             store.set_group_parent(id, &args.name, args.parent.as_deref())?;
             match args.parent {
-                Some(parent) => println!("Moved {} under {parent}", args.name),
-                None => println!("Moved {} to the top", args.name),
+                Some(parent) => outln!("Moved {} under {parent}", args.name)?,
+                None => outln!("Moved {} to the top", args.name)?,
             }
         }
         GroupsCommand::Delete { name } => {
             store.delete_group(id, &name)?;
-            println!("Deleted group {name}");
+            outln!("Deleted group {name}")?;
         }
     }
     Ok(())
@@ -235,25 +235,25 @@ pub fn devices(store: &mut Store, app: &Application, cmd: DevicesCommand) -> Res
                             ]
                         })
                         .collect(),
-                ),
+                )?,
             }
         }
         DevicesCommand::Add { name, group } => {
             let groups: Vec<&str> = group.iter().map(String::as_str).collect();
             store.create_device(id, &name, &groups)?;
-            println!("Added device {}", name.trim());
+            outln!("Added device {}", name.trim())?;
         }
         DevicesCommand::Link { name, group } => {
             store.link_device(id, &name, &group, true)?;
-            println!("Tied {name} to {group}");
+            outln!("Tied {name} to {group}")?;
         }
         DevicesCommand::Unlink { name, group } => {
             store.link_device(id, &name, &group, false)?;
-            println!("Untied {name} from {group}");
+            outln!("Untied {name} from {group}")?;
         }
         DevicesCommand::Delete { name } => {
             store.delete_device(id, &name)?;
-            println!("Deleted device {name}");
+            outln!("Deleted device {name}")?;
         }
     }
     Ok(())
@@ -295,19 +295,19 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                             ]
                         })
                         .collect(),
-                ),
+                )?,
             }
         }
         AppsCommand::Add { name, user_limit } => {
             let app = store.create_application(&name, user_limit)?;
-            println!("Added application {}", app.name);
+            outln!("Added application {}", app.name)?;
         }
         AppsCommand::SetLimit { name, limit } => {
             let app = store.existing_application(&name)?;
             store.set_user_limit(app.id, limit.0)?;
             match limit.0 {
-                Some(n) => println!("{name} may have up to {n} users"),
-                None => println!("{name} has no user limit"),
+                Some(n) => outln!("{name} may have up to {n} users")?,
+                None => outln!("{name} has no user limit")?,
             }
         }
         AppsCommand::SetLockout {
@@ -321,7 +321,7 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                 window_secs: minutes * 60,
             };
             store.set_login_policy(app.id, policy)?;
-            println!("{name}: {failures} failed logins within {minutes} minutes lock an email out");
+            outln!("{name}: {failures} failed logins within {minutes} minutes lock an email out")?;
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::output::{print_json, print_table};
+use super::output::{Destination, outln, print_json, print_table};
 use super::{Failure, Format};
 use crate::domain::{parse_time, rfc3339_ms};
 use crate::inert::inert;
@@ -107,18 +107,14 @@ pub fn run(store: &mut Store, cmd: AuditCommand) -> Result<(), Failure> {
         AuditCommand::List(args) => list(store, args),
         AuditCommand::Export => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let mut written = Ok(());
+            let failed = |e: std::io::Error| Destination::Stdout.failure(e);
             store.audit_for_each(&AuditQuery::default(), |entry| {
-                let line =
-                    serde_json::to_string(&EntryJson::of(&entry)).expect("entries serialise");
-                if written.is_ok() {
-                    written = writeln!(out, "{line}");
-                }
-                Ok(())
+                serde_json::to_writer(&mut out, &EntryJson::of(&entry))
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map_err(failed)
             })?;
-            written?;
-            out.flush()?;
-            Ok(())
+            out.flush().map_err(failed)
         }
         AuditCommand::Verify => {
             let report = store.verify_audit()?;
@@ -127,35 +123,28 @@ pub fn run(store: &mut Store, cmd: AuditCommand) -> Result<(), Failure> {
                     "the audit log is not intact: {what} ({} entries before it are intact)",
                     report.entries
                 ))),
-                (None, Some(head)) => {
-                    println!(
-                        "{} entries intact; the newest entry's hash is {head}",
-                        report.entries
-                    );
-                    Ok(())
-                }
-                (None, None) => {
-                    println!("0 entries intact (the log is empty)");
-                    Ok(())
-                }
+                (None, Some(head)) => outln!(
+                    "{} entries intact; the newest entry's hash is {head}",
+                    report.entries
+                ),
+                (None, None) => outln!("0 entries intact (the log is empty)"),
             }
         }
         AuditCommand::Prune { before } => {
             let before = time_arg("--before", Some(&before), now_ms())?.expect("given");
             let report = store.prune_audit(before)?;
             match report.entry {
-                Some(entry) => println!(
+                Some(entry) => outln!(
                     "Removed {} entries older than {}; the log now starts at entry {} (the prune is entry {entry}).",
                     report.removed,
                     rfc3339_ms(before),
                     report.first_kept,
                 ),
-                None => println!(
+                None => outln!(
                     "No entry is older than {}: nothing removed.",
                     rfc3339_ms(before)
                 ),
             }
-            Ok(())
         }
     }
 }
@@ -211,8 +200,7 @@ fn list(store: &Store, args: ListArgs) -> Result<(), Failure> {
             print_table(
                 &["SEQ", "TIME", "ACTOR", "SOURCE", "OP", "TARGET", "CHANGES"],
                 rows,
-            );
-            Ok(())
+            )
         }
     }
 }

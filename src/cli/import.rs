@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::export::DOCUMENT_VERSION;
-use super::output::FileFormat;
+use super::output::{FileFormat, errln, outln};
 use super::{Failure, csv_cell};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Password, PasswordInput, Profile, UserDraft};
@@ -107,11 +107,11 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
     report.failed.sort_by_key(|(line, _)| *line);
     for (line, errors) in &report.failed {
         for e in errors {
-            eprintln!("xusers: line {line}: {e}");
+            errln!("xusers: line {line}: {e}");
         }
     }
     let verb = if report.written { "" } else { "would be " };
-    println!(
+    outln!(
         "{verb}created {}, {verb}updated {}, skipped {}, failed {}{}",
         report.created,
         report.updated,
@@ -122,7 +122,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         } else {
             " — nothing was written"
         }
-    );
+    )?;
     if !report.failed.is_empty() && !args.partial {
         return Err(Failure::usage("bad rows: nothing imported"));
     }

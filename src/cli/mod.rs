@@ -11,14 +11,19 @@ mod paths;
 mod user_edit;
 mod users;
 
+pub use output::to_stdout;
+
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tracing::level_filters::LevelFilter;
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
+use crate::private_file;
 use crate::store::{Actor, DEFAULT_APP, ReadOnly, Source, Store, StoreError};
+use output::{errln, outln};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +47,19 @@ pub struct Cli {
     /// Who the audit log names for the changes made [default: the OS user, user@host]
     #[arg(long, env = "XUSERS_ACTOR", value_name = "NAME")]
     actor: Option<String>,
+    /// What goes to the log file (xusers.log): every change and error at `info`
+    #[arg(
+        long,
+        global = true,
+        env = "XUSERS_LOG",
+        value_enum,
+        default_value = "info",
+        value_name = "LEVEL"
+    )]
+    log_level: LogLevel,
+    /// The folder that holds xusers.log [default: the platform data directory]
+    #[arg(long, global = true, env = "XUSERS_LOG_DIR", value_name = "DIR")]
+    log_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -106,6 +124,29 @@ struct InvalidateArgs {
     email: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl From<LogLevel> for LevelFilter {
+    fn from(level: LogLevel) -> LevelFilter {
+        match level {
+            LogLevel::Off => LevelFilter::OFF,
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Warn => LevelFilter::WARN,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Trace => LevelFilter::TRACE,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
     #[default]
@@ -134,6 +175,15 @@ impl Failure {
             lines: vec![message.into()],
         }
     }
+
+    /// Standard output's reader went away: nothing to say, and the status a shell
+    /// shows for a command that SIGPIPE ended (128 + 13).
+    pub fn closed_pipe() -> Failure {
+        Failure {
+            code: 141,
+            lines: Vec::new(),
+        }
+    }
 }
 
 impl From<StoreError> for Failure {
@@ -154,12 +204,28 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), Failure> {
+/// Runs the command; a failure is logged (with the application and `command`, its
+/// name) before it is reported.
+pub fn run(cli: Cli, command: &str) -> Result<(), Failure> {
+    let app = cli.app.clone();
+    let result = execute(cli);
+    if let Err(failure) = &result {
+        for line in &failure.lines {
+            tracing::error!(app, command, "{line}");
+        }
+    }
+    result
+}
+
+fn execute(cli: Cli) -> Result<(), Failure> {
     if let Some(Command::Completions { shell }) = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "xusers", &mut std::io::stdout());
-        return Ok(());
+        // Written by us: clap_complete panics when its own write fails.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "xusers", &mut script);
+        return output::to_stdout(|out| out.write_all(&script));
     }
+    start_log(cli.log_dir.as_deref(), cli.log_level);
     let db = if cli.demo {
         paths::data_file("demo.db")?
     } else {
@@ -179,6 +245,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         None => Actor::local(source),
     };
     let fresh_demo = cli.demo && !db.exists();
+    // Checked before opening: SQLite makes new companions with the database's mode.
+    if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
+        errln!("warning: {warning}");
+    }
     let opened = if cli.read_only {
         Store::open_read_only(&db)
     } else {
@@ -188,7 +258,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
     store.set_actor(actor);
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
-        eprintln!("note: {why}: {} is opened read-only", db.display());
+        errln!("note: {why}: {} is opened read-only", db.display());
     }
     match cli.command {
         Some(Command::Apps(cmd)) => return admin::apps(&mut store, cmd),
@@ -242,24 +312,27 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )?;
             bar.finish_and_clear();
-            println!(
+            outln!(
                 "Added {n} demo users to '{}' in {}; every password is '{}'.",
                 app.name,
                 db.display(),
                 crate::demo::DEMO_PASSWORD
-            );
-            Ok(())
+            )
         }
         Some(Command::Users(cmd)) => users::run(&mut store, &app, cmd),
         Some(Command::Login { email, .. }) => {
             let password = read_password()?;
             let token = store.login(app.id, &email, password.as_str())?;
-            println!("{token}");
-            Ok(())
+            outln!("{token}")
         }
         Some(Command::Whoami { token }) => {
             let id = store.authenticate(app.id, &token)?;
-            output::print_json(&output::UserJson::from_user(store.user(id)?))
+            // A user deleted since the token was checked has no valid token either.
+            let user = store.user(id).map_err(|e| match e {
+                StoreError::UserGone(_) => StoreError::InvalidToken,
+                other => other,
+            })?;
+            output::print_json(&output::UserJson::from_user(user))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
         Some(Command::Apps(_) | Command::Audit(_)) => {
@@ -278,10 +351,42 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                     format!("every user of '{}'", app.name),
                 ),
             };
-            println!("Invalidated {n} token(s) of {whom}.");
-            Ok(())
+            outln!("Invalidated {n} token(s) of {whom}.")
         }
     }
+}
+
+/// Starts the log in `dir` (else the data directory); a log that cannot be written
+/// gets a note and the command goes on without it.
+fn start_log(dir: Option<&std::path::Path>, level: LogLevel) {
+    if matches!(level, LogLevel::Off) {
+        return;
+    }
+    let dir = match dir {
+        Some(dir) => dir.to_path_buf(),
+        None => match paths::data_dir() {
+            Ok(dir) => dir,
+            Err(failure) => {
+                let why = failure.lines.join("; ");
+                return errln!("note: no log file ({why}); pass --log-dir DIR");
+            }
+        },
+    };
+    if let Err(e) = crate::log::start(&dir, level.into()) {
+        let file = dir.join(crate::log::FILE_NAME);
+        errln!("note: no log file: cannot write {}: {e}", file.display());
+    }
+}
+
+/// The database file and the companions SQLite keeps beside it.
+fn database_files(db: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = vec![db.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    files
 }
 
 /// The password given on standard input, without its one trailing line ending.

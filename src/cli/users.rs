@@ -2,7 +2,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::export::{ExportArgs, export};
 use super::import::{ImportArgs, import};
-use super::output::{print_json, print_users_table, users_json};
+use super::output::{outln, print_json, print_users_table, users_json};
 use super::user_edit::{DeleteArgs, GetArgs, SetArgs, delete, get, set};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
@@ -187,8 +187,7 @@ fn list(store: &Store, app: &Application, args: ListArgs) -> Result<(), Failure>
                 rows.extend(batch);
                 Ok(())
             })?;
-            print_users_table(&rows);
-            Ok(())
+            print_users_table(&rows)
         }
         Format::Json => {
             // Tags are read a page at a time, never for every listed user in one query.
@@ -217,6 +216,6 @@ fn add(store: &mut Store, app: &Application, args: AddArgs) -> Result<(), Failur
         .map_err(|broken| store.draft_problems(app.id, &draft, None, broken))?;
     let hash = PasswordHash::new(&user.password);
     store.create_user(app.id, &user, &hash)?;
-    println!("Added {}", user.email);
+    outln!("Added {}", user.email)?;
     Ok(())
 }

@@ -80,6 +80,7 @@ impl Store {
             params![name, user_limit],
         )?;
         if added > 0 {
+            tracing::info!(app = name, user_limit, "add application");
             let app = AppId(tx.last_insert_rowid());
             let changes = Changes::default().with("name", None::<String>, name).with(
                 "user_limit",
@@ -98,6 +99,12 @@ impl Store {
     }
 
     pub fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
+        let result = self.set_user_limit_unlogged(app, limit);
+        let limit = limit.map_or("none".into(), |n| n.to_string());
+        self.logged(app, "set user limit", &format!("limit {limit}"), result)
+    }
+
+    fn set_user_limit_unlogged(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let before = Store::user_limit(&tx, app)?;
         tx.execute(
@@ -117,6 +124,15 @@ impl Store {
 
     /// Sets how many failed logins within how long lock an email out.
     pub fn set_login_policy(&mut self, app: AppId, policy: LoginPolicy) -> Result<()> {
+        let result = self.set_login_policy_unlogged(app, policy);
+        let subject = format!(
+            "{} failures in {} s",
+            policy.max_failures, policy.window_secs
+        );
+        self.logged(app, "set login lockout", &subject, result)
+    }
+
+    fn set_login_policy_unlogged(&mut self, app: AppId, policy: LoginPolicy) -> Result<()> {
         policy.check()?;
         let tx = begin_write(&mut self.conn)?;
         let before = Store::login_policy(&tx, app)?;

@@ -72,6 +72,28 @@ impl Store {
         users: Vec<ImportUser>,
         options: ImportOptions,
     ) -> Result<ImportReport> {
+        let rows = users.len();
+        let result = self.import_users_unlogged(app, users, options);
+        let what = match &result {
+            Ok(r) if r.written => format!(
+                "import users (created {}, updated {}, skipped {}, failed {})",
+                r.created,
+                r.updated,
+                r.skipped,
+                r.failed.len()
+            ),
+            Ok(_) => "import users (dry run: nothing written)".into(),
+            Err(_) => "import users".into(),
+        };
+        self.logged(app, &what, &format!("{rows} row(s)"), result)
+    }
+
+    fn import_users_unlogged(
+        &mut self,
+        app: AppId,
+        users: Vec<ImportUser>,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
         let tx = begin_write(&mut self.conn)?;
         let actor = &self.actor;
         let context = Context {

@@ -4,7 +4,7 @@ use super::audit::{self, Changes, Record};
 use super::users::search_haystack;
 use super::{AppId, Result, Store, begin_write, migrations};
 use crate::auth::PasswordHash;
-use crate::domain::email_key;
+use crate::domain::{email_key, name_sort_key};
 
 /// A user for bulk seeding: already valid, with group ids resolved.
 #[derive(Debug, Clone)]
@@ -33,6 +33,21 @@ impl Store {
         app: AppId,
         users: impl Iterator<Item = SeedUser>,
         hash: &PasswordHash,
+        progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        let result = self.insert_seed_users_unlogged(app, users, hash, progress);
+        let what = match &result {
+            Ok(n) => format!("add demo users ({n})"),
+            Err(_) => "add demo users".into(),
+        };
+        self.logged(app, &what, "demo data", result)
+    }
+
+    fn insert_seed_users_unlogged(
+        &mut self,
+        app: AppId,
+        users: impl Iterator<Item = SeedUser>,
+        hash: &PasswordHash,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
         // Bulk mode: indexes and triggers go, and are rebuilt (with the counters and
@@ -50,8 +65,9 @@ impl Store {
             {
                 let mut user = tx.prepare_cached(
                     "INSERT INTO users (app_id, email, email_key, password_hash, first_name,
-                         last_name, search, created_at, updated_at, last_login, group_count)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
+                         last_name, first_key, last_key, search, created_at, updated_at,
+                         last_login, group_count)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
                 )?;
                 let mut member = tx.prepare_cached(
                     "INSERT INTO memberships (user_id, group_id) VALUES (?1, ?2)",
@@ -67,6 +83,8 @@ impl Store {
                         hash.as_str(),
                         u.first_name,
                         u.last_name,
+                        name_sort_key(&u.first_name),
+                        name_sort_key(&u.last_name),
                         search_haystack(&u.email, &u.first_name, &u.last_name),
                         u.created_at,
                         u.last_login,

@@ -50,6 +50,11 @@ impl Store {
     /// hash is verified and then the dummy hash too. A stored hash weaker than today's
     /// is replaced on success.
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
+        let result = self.login_unlogged(app, email, password);
+        self.logged(app, "log in", email, result)
+    }
+
+    fn login_unlogged(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let key = email_key(email);
         let now = unix_now();
         let policy = Store::login_policy(&self.conn, app)?;
@@ -149,6 +154,17 @@ impl Store {
 
     /// Ends every session of one user; returns how many tokens stopped working.
     pub fn invalidate_user_tokens(&mut self, user: UserId) -> Result<usize> {
+        let result = self.invalidate_user_tokens_unlogged(user);
+        match (self.user_for_log(user), &result) {
+            (Some((app, email)), Ok(n)) => {
+                let what = format!("invalidate tokens ({n} ended)");
+                self.logged(app, &what, &email, result)
+            }
+            _ => result,
+        }
+    }
+
+    fn invalidate_user_tokens_unlogged(&mut self, user: UserId) -> Result<usize> {
         let tx = begin_write(&mut self.conn)?;
         let email = read_user(&tx, user)?.email;
         let app = AppId(
@@ -170,6 +186,15 @@ impl Store {
 
     /// Ends every session of every user in the application.
     pub fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize> {
+        let result = self.invalidate_all_tokens_unlogged(app);
+        let what = match &result {
+            Ok(n) => format!("invalidate tokens ({n} ended)"),
+            Err(_) => "invalidate tokens".into(),
+        };
+        self.logged(app, &what, "every user", result)
+    }
+
+    fn invalidate_all_tokens_unlogged(&mut self, app: AppId) -> Result<usize> {
         let tx = begin_write(&mut self.conn)?;
         let n = tx.execute(
             "DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE app_id = ?1)",

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::auth::PasswordHash;
 use crate::domain::{
-    Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key,
+    Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key, name_sort_key,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,8 +41,8 @@ impl UserRow {
     pub fn cursor(&self, field: SortField) -> Cursor {
         let key = match field {
             SortField::Email => SortKey::Text(email_key(&self.email)),
-            SortField::FirstName => SortKey::Text(self.first_name.clone()),
-            SortField::LastName => SortKey::Text(self.last_name.clone()),
+            SortField::FirstName => SortKey::Text(name_sort_key(&self.first_name)),
+            SortField::LastName => SortKey::Text(name_sort_key(&self.last_name)),
             SortField::Created => SortKey::Int(self.created_at),
             SortField::LastLogin => SortKey::Int(self.last_login.unwrap_or(0)),
         };
@@ -100,6 +100,16 @@ impl Store {
         user: &NewUser,
         hash: &PasswordHash,
     ) -> Result<UserId> {
+        let result = self.create_user_unlogged(app, user, hash);
+        self.logged(app, "add user", user.email.as_str(), result)
+    }
+
+    fn create_user_unlogged(
+        &mut self,
+        app: AppId,
+        user: &NewUser,
+        hash: &PasswordHash,
+    ) -> Result<UserId> {
         let tx = begin_write(&mut self.conn)?;
         let (errors, groups) = conflicts(&tx, app, Some(&user.email), &user.profile.groups, None)?;
         if !errors.is_empty() {
@@ -140,6 +150,29 @@ impl Store {
         new_hash: Option<&PasswordHash>,
         expected_version: Option<i64>,
     ) -> Result<()> {
+        let before = self.user_for_log(id);
+        let result = self.update_user_unlogged(app, id, changes, new_hash, expected_version);
+        let what = match new_hash {
+            Some(_) => "save user, with a new password",
+            None => "save user",
+        };
+        let subject = match before {
+            Some((_, old)) if old != changes.email.as_str() => {
+                format!("{old} -> {}", changes.email)
+            }
+            _ => changes.email.to_string(),
+        };
+        self.logged(app, what, &subject, result)
+    }
+
+    fn update_user_unlogged(
+        &mut self,
+        app: AppId,
+        id: UserId,
+        changes: &UserChanges,
+        new_hash: Option<&PasswordHash>,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let version: Option<i64> = tx
             .query_row(
@@ -148,7 +181,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let version = version.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        let version = version.ok_or_else(|| StoreError::UserGone(id))?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict);
         }
@@ -193,6 +226,17 @@ impl Store {
     /// missing.
     /// Several users are one batch in the audit log, with a summary entry.
     pub fn delete_users(&mut self, ids: &[UserId]) -> Result<()> {
+        let named: Vec<(AppId, String)> =
+            ids.iter().filter_map(|id| self.user_for_log(*id)).collect();
+        let result = self.delete_users_unlogged(ids);
+        let emails: Vec<&str> = named.iter().map(|(_, email)| email.as_str()).collect();
+        match named.first() {
+            Some((app, _)) => self.logged(*app, "delete users", &emails.join(", "), result),
+            None => result,
+        }
+    }
+
+    fn delete_users_unlogged(&mut self, ids: &[UserId]) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let context = Context {
             batch: if ids.len() > 1 {
@@ -270,7 +314,7 @@ pub(crate) fn read_user(conn: &Connection, id: UserId) -> Result<User> {
             })
         })
         .optional()?;
-    let mut user = found.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+    let mut user = found.ok_or(StoreError::UserGone(id))?;
     user.groups = conn
         .prepare_cached(
             "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
@@ -496,16 +540,18 @@ pub(crate) fn insert_user(
 ) -> Result<UserId> {
     conn.prepare_cached(
         "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
-                            search, created_at, updated_at, last_login)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                            first_key, last_key, search, created_at, updated_at, last_login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
     )?
     .execute(params![
         app.0,
         email.as_str(),
         email.key(),
         hash.as_str(),
-        profile.first_name.as_deref().unwrap_or(""),
-        profile.last_name.as_deref().unwrap_or(""),
+        first_name(profile),
+        last_name(profile),
+        name_sort_key(first_name(profile)),
+        name_sort_key(last_name(profile)),
         search_text(email.as_str(), profile),
         created,
         last_login
@@ -528,14 +574,16 @@ pub(crate) fn rewrite_user(
 ) -> Result<Option<usize>> {
     conn.execute(
         "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5,
-             search = ?6, updated_at = ?7, version = version + 1
+             first_key = ?6, last_key = ?7, search = ?8, updated_at = ?9, version = version + 1
          WHERE id = ?1",
         params![
             id.0,
             email.as_str(),
             email.key(),
-            profile.first_name.as_deref().unwrap_or(""),
-            profile.last_name.as_deref().unwrap_or(""),
+            first_name(profile),
+            last_name(profile),
+            name_sort_key(first_name(profile)),
+            name_sort_key(last_name(profile)),
             search_text(email.as_str(), profile),
             unix_now()
         ],
@@ -617,13 +665,18 @@ fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile)
     Ok(())
 }
 
+/// A name as stored: an absent one is empty.
+fn first_name(profile: &Profile) -> &str {
+    profile.first_name.as_deref().unwrap_or("")
+}
+
+fn last_name(profile: &Profile) -> &str {
+    profile.last_name.as_deref().unwrap_or("")
+}
+
 /// The lower-cased haystack the text filter searches.
 pub(crate) fn search_text(email: &str, profile: &Profile) -> String {
-    search_haystack(
-        email,
-        profile.first_name.as_deref().unwrap_or(""),
-        profile.last_name.as_deref().unwrap_or(""),
-    )
+    search_haystack(email, first_name(profile), last_name(profile))
 }
 
 /// Lower-cased email, then each name the email does not already contain (most
@@ -649,7 +702,7 @@ impl Store {
             ))?
             .query_row([id.0], read_row)
             .optional()?
-            .ok_or_else(|| StoreError::not_found("user", id.0.to_string()))
+            .ok_or_else(|| StoreError::UserGone(id))
     }
 }
 

@@ -53,11 +53,12 @@ pub enum Action {
     Save,
     NextField,
     PrevField,
-    /// Space: tick a checkbox or a group.
+    /// Tick a checkbox (Space) or the group under the cursor (Enter).
     Toggle,
     /// A key typed into the focused text field of the form.
     FormKey(KeyEvent),
-    /// Enter in the tag editor: accept a suggestion, or go on to the next cell.
+    /// Enter in the tag editor: take the suggestion picked with `↑↓`, or go on to the
+    /// next cell.
     TagEnter,
     AddTag,
     RemoveTag,

@@ -32,6 +32,15 @@ impl Pane {
         }
     }
 
+    /// The title in a narrow window's tabs.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Pane::All => "All",
+            Pane::Grouped => "Grouped",
+            Pane::Ungrouped => "No group",
+        }
+    }
+
     pub fn scope(self) -> Scope {
         match self {
             Pane::All => Scope::All,
@@ -68,6 +77,8 @@ pub enum Pending {
     InvalidateAll,
     /// Close the form, dropping its edits.
     Discard,
+    /// Quit, dropping the form's edits.
+    Quit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,7 +290,9 @@ impl App {
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.set_status(text.into(), StatusKind::Error);
+        let text = text.into();
+        tracing::warn!(app = self.application.name.as_str(), "console: {text}");
+        self.set_status(text, StatusKind::Error);
     }
 
     fn set_status(&mut self, text: String, kind: StatusKind) {

@@ -9,7 +9,7 @@ use tui_input::backend::crossterm::to_input_request;
 use super::action::Action;
 use super::app::{App, Confirm, Modal, Pane, Pending};
 use super::form::{FormButton, FormFocus, FormMode, TagColumn, UserForm};
-use super::update::{ask_delete, ask_invalidate, filter_changed, refuse_read_only};
+use super::update::{ask_delete, ask_invalidate, filter_changed, refuse_read_only, reload_list};
 use crate::auth::PasswordHash;
 use crate::domain::UserDraft;
 use crate::store::{Result, StoreError, UserId};
@@ -96,8 +96,7 @@ pub fn apply(app: &mut App, action: Action) -> Result<()> {
             let chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
             edit_focused(form, chars.map(InputRequest::InsertChar));
         }
-        Action::TagEnter if form.tags.accept() => {}
-        Action::TagEnter => form.tags.advance(),
+        Action::TagEnter => form.tags.enter(),
         Action::AddTag => form.tags.add_row(),
         Action::RemoveTag => {
             form.tags.remove_row();
@@ -126,8 +125,13 @@ pub fn apply(app: &mut App, action: Action) -> Result<()> {
         }
         Action::ReloadForm => {
             if let FormMode::Edit { id, .. } = form.mode {
-                reopen(app, id)?;
-                app.info("Reloaded the user as it is now; your edits were dropped");
+                match reopen(app, id) {
+                    Err(StoreError::UserGone(_)) => vanished(app)?,
+                    done => {
+                        done?;
+                        app.info("Reloaded the user as it is now; your edits were dropped");
+                    }
+                }
             }
         }
         _ => {}
@@ -159,14 +163,40 @@ fn press(app: &mut App, button: FormButton) -> Result<()> {
         Some(FormMode::Edit { id, .. }) => Some(*id),
         _ => None,
     };
+    let current_row = |app: &App, id| match app.store.user_row(id) {
+        Err(StoreError::UserGone(_)) => Ok(None),
+        found => found.map(Some),
+    };
     match (button, edited) {
         (FormButton::Save, _) => start_save(app)?,
         (FormButton::Cancel, _) => close(app),
-        (FormButton::InvalidateTokens, Some(id)) => ask_invalidate(app, &app.store.user_row(id)?),
-        (FormButton::Delete, Some(id)) => ask_delete(app, &app.store.user_row(id)?),
+        (FormButton::InvalidateTokens, Some(id)) => match current_row(app, id)? {
+            Some(row) => ask_invalidate(app, &row),
+            None => vanished(app)?,
+        },
+        (FormButton::Delete, Some(id)) => match current_row(app, id)? {
+            Some(row) => ask_delete(app, &row),
+            None => vanished(app)?,
+        },
         _ => {}
     }
     Ok(())
+}
+
+/// The edited user was deleted elsewhere: the form says so, and the list and its
+/// counts catch up at once.
+fn vanished(app: &mut App) -> Result<()> {
+    let Some(form) = app.form.as_mut() else {
+        return Ok(());
+    };
+    form.conflict = Some("Someone else deleted this user after you opened it.".into());
+    let gone = format!(
+        "no such user: {} (someone else deleted it)",
+        form.opened_email()
+    );
+    app.error(gone);
+    app.refresh_counts()?;
+    reload_list(app)
 }
 
 /// Closes the form, asking first when it holds unsaved edits.
@@ -283,12 +313,11 @@ fn finish_save(app: &mut App, hash: Option<PasswordHash>) -> Result<()> {
                  Ctrl-R reloads their version (dropping your edits); Esc leaves."
                     .into(),
             );
+            // Also on the status line, which stays in view however the form scrolls.
+            app.error("Not saved: someone else changed this user");
             Ok(())
         }
-        Err(StoreError::NotFound { .. }) => {
-            form.conflict = Some("Someone else deleted this user after you opened it.".into());
-            Ok(())
-        }
+        Err(StoreError::UserGone(_)) => vanished(app),
         Err(other) => Err(other),
     }
 }

@@ -332,9 +332,11 @@ pub static BINDINGS: &[Binding] = &[
         None,
         "Next field",
     ),
+    // Typing (spaces included) filters the groups, so ticking takes a key that types
+    // nothing.
     bind(
         FormGroups,
-        &[k(' ')],
+        &[code(Enter)],
         Action::Toggle,
         Some("tick"),
         "Join or leave the group",
@@ -360,7 +362,7 @@ pub static BINDINGS: &[Binding] = &[
         &[code(Enter)],
         Action::TagEnter,
         Some("next"),
-        "Accept suggestion / next cell",
+        "Next cell, or the suggestion chosen with ↑↓",
     ),
     bind(
         FormTags,
@@ -493,6 +495,14 @@ pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
         .iter()
         .filter(move |b| Some(b.context) == context.parent());
     own.chain(shared)
+}
+
+/// How the first key bound to `action` in `context` is written ("" when none is).
+pub fn key_name(context: Context, action: &Action) -> String {
+    bindings(context)
+        .find(|b| &b.action == action)
+        .map(|b| b.keys[0].name())
+        .unwrap_or_default()
 }
 
 /// (keys, word) pairs for the footer of `context`.

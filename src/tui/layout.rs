@@ -3,6 +3,9 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
+use super::columns::{Column, layout};
+use crate::store::SortField;
+
 pub struct Areas {
     pub header: Rect,
     pub tabs: Rect,
@@ -46,6 +49,16 @@ impl Areas {
     pub fn row_at(&self, y: u16) -> Option<usize> {
         let first = self.table.y + TABLE_TOP;
         (y >= first && ((y - first) as usize) < self.table_rows()).then(|| (y - first) as usize)
+    }
+
+    /// Whether screen column `x` of a user row is in the email column.
+    pub fn email_at(&self, x: u16, sort: SortField) -> bool {
+        let inner_x = self.table.x + 1;
+        let row_width = self.table.width.saturating_sub(2);
+        layout(row_width, sort)
+            .iter()
+            .find(|p| p.column == Column::Email)
+            .is_some_and(|p| x >= inner_x + p.x && x < inner_x + p.x + p.width)
     }
 
     /// The tab (pane index) at column `x` of the tabs line, given each tab's width.

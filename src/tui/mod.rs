@@ -2,7 +2,9 @@
 
 pub mod action;
 pub mod app;
+mod columns;
 pub mod counter;
+mod fit;
 pub mod form;
 mod form_update;
 pub mod keymap;
@@ -10,6 +12,7 @@ pub mod layout;
 pub mod list;
 pub mod terminal;
 pub mod theme;
+mod title_bar;
 pub mod update;
 pub mod views;
 

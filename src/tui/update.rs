@@ -10,6 +10,7 @@ use super::app::{App, Confirm, MENU_ITEMS, Modal, Pane, Pending};
 use super::form::UserForm;
 use super::form_update;
 use super::layout::Areas;
+use super::title_bar::title_bar;
 use crate::store::{Result, UserRow};
 
 /// What a refused change says in a read-only console, with the reason.
@@ -42,7 +43,7 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
     }
     let height = app.visible_rows();
     match action {
-        Action::Quit => app.quit = true,
+        Action::Quit => quit(app),
         Action::Tick(now) => app.tick(now),
         Action::Resize(w, h) => {
             app.size = (w, h);
@@ -115,8 +116,10 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
         Action::Edit => {
             app.modal = None;
             if let Some(row) = app.list.selected_row() {
-                let id = row.id;
-                app.form = Some(UserForm::edit(&app.store, app.application.id, id)?);
+                let (id, email) = (row.id, row.email.clone());
+                let form = UserForm::edit(&app.store, app.application.id, id)
+                    .map_err(|e| e.naming(&[(id, &email)]))?;
+                app.form = Some(form);
             }
         }
         Action::OpenMenu => {
@@ -198,6 +201,25 @@ pub(super) fn apply(app: &mut App, action: Action) -> Result<()> {
     Ok(())
 }
 
+/// Quits at once, unless the form holds unsaved edits: then it asks first, and a
+/// second Ctrl-C quits.
+fn quit(app: &mut App) {
+    let asked = matches!(&app.modal, Some(Modal::Confirm(c)) if c.pending == Pending::Quit);
+    if asked || !app.form.as_ref().is_some_and(UserForm::is_dirty) {
+        app.quit = true;
+        return;
+    }
+    app.modal = Some(Modal::Confirm(Confirm {
+        title: "Discard changes and quit?",
+        message: "This form has unsaved edits. Quit without saving them? \
+                  (Ctrl-C again quits.)"
+            .into(),
+        ok_label: "Quit",
+        pending: Pending::Quit,
+        ok_focused: false,
+    }));
+}
+
 fn show_pane(app: &mut App, pane: Pane) -> Result<()> {
     app.pane = pane;
     filter_changed(app)
@@ -275,7 +297,7 @@ pub(super) fn ask_invalidate(app: &mut App, row: &UserRow) {
 }
 
 fn run(app: &mut App, pending: Pending) -> Result<()> {
-    if app.store.is_read_only() && pending != Pending::Discard {
+    if app.store.is_read_only() && !matches!(pending, Pending::Discard | Pending::Quit) {
         refuse_read_only(app);
         return Ok(());
     }
@@ -285,7 +307,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
             let result = app.store.delete_user(id);
             app.refresh_counts()?;
             reload_list(app)?;
-            result?;
+            result.map_err(|e| e.naming(&[(id, &email)]))?;
             app.info(format!("Deleted {email}"));
         }
         Pending::InvalidateUser { id, email } => {
@@ -293,6 +315,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
             app.info(format!("Invalidated {n} token(s) of {email}"));
         }
         Pending::Discard => app.form = None,
+        Pending::Quit => app.quit = true,
         Pending::InvalidateAll => {
             let n = app.store.invalidate_all_tokens(app.application.id)?;
             app.info(format!(
@@ -312,7 +335,14 @@ fn click(app: &mut App, x: u16, y: u16) -> Result<()> {
     if let Some(offset) = areas.row_at(y) {
         let height = app.visible_rows();
         app.list.select_visible(offset, height);
-    } else if let Some(i) = areas.tab_at(x, y, &super::views::tabs::widths(app)) {
+        if areas.email_at(x, app.sort.field) && app.list.selected_row().is_some() {
+            apply(app, Action::Edit)?;
+        }
+    } else if y == areas.table.y
+        && let Some(button) = title_bar(areas.table, app.pane).button_at(x)
+    {
+        apply(app, button.action())?;
+    } else if let Some(i) = areas.tab_at(x, y, &super::views::tabs::widths(app, areas.tabs.width)) {
         show_pane(app, Pane::ALL[i])?;
     }
     Ok(())

@@ -4,7 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
 use super::{AuditEntry, Changes, Target};
-use crate::store::{Result, Store, UserId};
+use crate::store::{Result, Store, StoreError, UserId};
 
 /// Which entries to read; every filter set must hold (AND).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -141,20 +141,28 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Every entry matching `query`, oldest first, handed to `each` one at a time.
-    pub fn audit_for_each(
+    /// Every entry matching `query`, oldest first, handed to `each` one at a time
+    /// (its error stops the reading).
+    pub fn audit_for_each<E: From<StoreError>>(
         &self,
         query: &AuditQuery,
-        mut each: impl FnMut(AuditEntry) -> Result<()>,
-    ) -> Result<()> {
-        let snapshot = self.conn.unchecked_transaction()?;
+        mut each: impl FnMut(AuditEntry) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
         let (clause, params) = query.clause(&snapshot, None)?;
-        let mut stmt = snapshot.prepare(&format!(
-            "SELECT {COLUMNS} FROM audit WHERE {clause} ORDER BY seq"
-        ))?;
-        let mut rows = stmt.query(params_from_iter(params))?;
-        while let Some(row) = rows.next()? {
-            each(read_entry(row)?)?;
+        let mut stmt = snapshot
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM audit WHERE {clause} ORDER BY seq"
+            ))
+            .map_err(StoreError::from)?;
+        let mut rows = stmt
+            .query(params_from_iter(params))
+            .map_err(StoreError::from)?;
+        while let Some(row) = rows.next().map_err(StoreError::from)? {
+            each(read_entry(row).map_err(StoreError::from)?)?;
         }
         Ok(())
     }

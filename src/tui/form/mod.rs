@@ -85,6 +85,11 @@ impl Drop for UserForm {
 }
 
 impl UserForm {
+    /// The email the user had when the form opened (names them if they vanish).
+    pub fn opened_email(&self) -> &str {
+        &self.initial.email
+    }
+
     pub fn wipe_password(&mut self) {
         drop(PasswordInput::from(self.password.value_and_reset()));
     }

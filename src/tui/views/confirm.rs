@@ -9,13 +9,14 @@ use crate::tui::app::{App, Confirm};
 
 const WIDTH: u16 = 60;
 
-pub fn draw(app: &App, confirm: &Confirm, frame: &mut Frame) {
+/// The dialog in the middle of `bounds`.
+pub fn draw(app: &App, confirm: &Confirm, frame: &mut Frame, bounds: Rect) {
     let t = &app.theme;
-    let inner_width = WIDTH.min(frame.area().width).saturating_sub(4);
+    let inner_width = WIDTH.min(bounds.width).saturating_sub(4);
     let message = Paragraph::new(inert(&confirm.message).into_owned()).wrap(Wrap { trim: true });
     let text_lines = message.line_count(inner_width) as u16;
     // Border, padding, text, padding, buttons, border.
-    let area = centered(frame.area(), WIDTH, text_lines + 5);
+    let area = centered(bounds, WIDTH, text_lines + 5);
     let block = Block::bordered()
         .title(Line::styled(format!(" {} ", confirm.title), t.danger))
         .border_style(t.danger);

@@ -1,29 +1,47 @@
 use ratatui::Frame;
-use ratatui::layout::Constraint;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Row, Table};
 
 use super::centered;
 use crate::tui::app::App;
+use crate::tui::fit::fit;
 use crate::tui::keymap::{Binding, Context, bindings};
 
-/// Every key of the list, straight from the keymap table; in two columns when one
-/// would not fit the screen.
-pub fn draw(app: &App, frame: &mut Frame) {
+const KEY_WIDTH: u16 = 10;
+const GAP: u16 = 2;
+/// One column of keys and what they do.
+const COLUMN_WIDTH: u16 = 48;
+/// The narrowest window that shows the keys in two columns.
+const MIN_TWO_COLUMNS: u16 = 72;
+
+/// Every key of the list, straight from the keymap table, in the middle of `bounds`:
+/// in two columns when one would not fit (and the window is wide enough). In a window
+/// too small for all of them, the border says how many more there are.
+pub fn draw(app: &App, frame: &mut Frame, bounds: Rect) {
     let t = &app.theme;
     let all: Vec<&Binding> = bindings(Context::List).collect();
-    let screen = frame.area();
-    let columns = if all.len() as u16 + 2 > screen.height {
+    // Two columns only where both keep most of their descriptions.
+    let columns: u16 = if all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS {
         2
     } else {
         1
     };
-    let per_column = all.len().div_ceil(columns);
+    let per_column = all.len().div_ceil(columns as usize);
+    let area = centered(bounds, COLUMN_WIDTH * columns, per_column as u16 + 2);
+    let shown_rows = per_column.min(area.height.saturating_sub(2) as usize);
+    // Inside the borders: each column is its key, a gap, then the description.
+    let inner_width = area.width.saturating_sub(2);
+    let text_width = (inner_width.saturating_sub(columns * KEY_WIDTH + (2 * columns - 1) * GAP)
+        / columns) as usize;
     let cell = |b: Option<&&Binding>| match b {
-        Some(b) => [Line::styled(b.key_names(), t.key), Line::raw(b.help)],
+        Some(b) => [
+            Line::styled(fit(&b.key_names(), KEY_WIDTH as usize).into_owned(), t.key),
+            Line::raw(fit(b.help, text_width).into_owned()),
+        ],
         None => [Line::raw(""), Line::raw("")],
     };
-    let rows: Vec<Row> = (0..per_column)
+    let rows: Vec<Row> = (0..shown_rows)
         .map(|i| {
             let mut cells = cell(all.get(i)).to_vec();
             if columns == 2 {
@@ -32,14 +50,27 @@ pub fn draw(app: &App, frame: &mut Frame) {
             Row::new(cells)
         })
         .collect();
-    let widths = [Constraint::Length(10), Constraint::Fill(1)];
-    let widths: Vec<Constraint> = widths.iter().cycle().take(columns * 2).copied().collect();
-    let area = centered(screen, 48 * columns as u16, per_column as u16 + 2);
-    let table = Table::new(rows, widths).column_spacing(2).block(
-        Block::bordered()
-            .border_style(t.title)
-            .title(Line::styled(" Keys — Esc closes ", t.title)),
-    );
+    let widths = [Constraint::Length(KEY_WIDTH), Constraint::Fill(1)];
+    let widths: Vec<Constraint> = widths
+        .iter()
+        .cycle()
+        .take(columns as usize * 2)
+        .copied()
+        .collect();
+    let mut block = Block::bordered()
+        .border_style(t.title)
+        .title(Line::styled(" Keys — Esc closes ", t.title));
+    let shown = (0..shown_rows)
+        .map(|i| 1 + usize::from(columns == 2 && i + per_column < all.len()))
+        .sum::<usize>();
+    let hidden = all.len() - shown.min(all.len());
+    if hidden > 0 {
+        block = block.title_bottom(Line::styled(
+            format!(" {hidden} more: enlarge the window "),
+            t.title,
+        ));
+    }
+    let table = Table::new(rows, widths).column_spacing(GAP).block(block);
     frame.render_widget(Clear, area);
     frame.render_widget(table, area);
 }

@@ -4,7 +4,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::tui::app::{App, MENU_ITEMS};
-use crate::tui::keymap::{Context, bindings};
+use crate::tui::keymap::{Context, key_name};
 use crate::tui::layout::Areas;
 
 const WIDTH: u16 = 26;
@@ -13,23 +13,20 @@ const WIDTH: u16 = 26;
 pub fn draw(app: &App, selected: usize, frame: &mut Frame, areas: &Areas) {
     let t = &app.theme;
     let height = MENU_ITEMS.len() as u16 + 2;
-    let screen = frame.area();
-    let row_y = areas.table.y + 2 + app.list.selected.saturating_sub(app.list.top) as u16;
-    let y = if row_y + 1 + height <= screen.height {
+    // Within the table's rows and borders: never over the filter line or the footer.
+    let bounds = areas.table;
+    let row_y = bounds.y + 2 + app.list.selected.saturating_sub(app.list.top) as u16;
+    let y = if row_y + 1 + height <= bounds.bottom() {
         row_y + 1
     } else {
-        row_y.saturating_sub(height)
+        row_y.saturating_sub(height).max(bounds.y)
     };
-    let area =
-        Rect::new(areas.table.x + 2, y, WIDTH.min(screen.width), height).intersection(screen);
+    let area = Rect::new(bounds.x + 2, y, WIDTH, height).intersection(bounds);
     let lines: Vec<Line> = MENU_ITEMS
         .iter()
         .enumerate()
         .map(|(i, (label, action))| {
-            let key = bindings(Context::Menu)
-                .find(|b| &b.action == action)
-                .map(|b| b.keys[0].name())
-                .unwrap_or_default();
+            let key = key_name(Context::Menu, action);
             let pad = (WIDTH as usize - 4).saturating_sub(label.len() + key.len());
             let style = if i == selected { t.selected } else { t.button };
             Line::from(vec![

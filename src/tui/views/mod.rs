@@ -36,10 +36,16 @@ pub fn view(app: &App, frame: &mut Frame) {
         };
         user_form::draw(app, form, frame, above_status);
     }
+    // Popups stay above the filter line, so the filter, status and footer lines are
+    // always whole.
+    let above_filter = Rect {
+        height: areas.filter.y.saturating_sub(frame.area().y),
+        ..frame.area()
+    };
     match &app.modal {
         Some(Modal::Menu { selected }) => menu::draw(app, *selected, frame, &areas),
-        Some(Modal::Confirm(c)) => confirm::draw(app, c, frame),
-        Some(Modal::Help) => help::draw(app, frame),
+        Some(Modal::Confirm(c)) => confirm::draw(app, c, frame, above_filter),
+        Some(Modal::Help) => help::draw(app, frame, above_filter),
         None => {}
     }
 }
@@ -60,8 +66,9 @@ pub fn age(now: i64, then: i64) -> String {
         60..3_600 => format!("{}m ago", s / 60),
         3_600..86_400 => format!("{}h ago", s / 3_600),
         86_400..2_592_000 => format!("{}d ago", s / 86_400),
-        2_592_000..31_536_000 => format!("{}mo ago", s / 2_592_000),
-        _ => format!("{}y ago", s / 31_536_000),
+        // Months of 30 days: twelve of them already read as a year.
+        2_592_000..31_104_000 => format!("{}mo ago", s / 2_592_000),
+        _ => format!("{}y ago", (s / 31_536_000).max(1)),
     }
 }
 
@@ -77,6 +84,7 @@ mod tests {
         assert_eq!(age(10_000_000, 10_000_000 - 3 * 86_400), "3d ago");
         assert_eq!(age(100_000_000, 100_000_000 - 65 * 86_400), "2mo ago");
         assert_eq!(age(100_000_000, 100_000_000 - 800 * 86_400), "2y ago");
+        assert_eq!(age(100_000_000, 100_000_000 - 362 * 86_400), "1y ago");
         assert_eq!(age(0, 50), "just now", "clock skew never shows negative");
     }
 }

@@ -2,46 +2,45 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::age;
 use crate::inert::inert;
-use crate::store::SortField;
+use crate::store::UserRow;
 use crate::tui::app::{App, Pane};
-
-const COLUMNS: [(&str, Option<SortField>); 6] = [
-    ("Email", Some(SortField::Email)),
-    ("First", Some(SortField::FirstName)),
-    ("Last", Some(SortField::LastName)),
-    ("Groups", None),
-    ("Tags", None),
-    ("Last login", Some(SortField::LastLogin)),
-];
+use crate::tui::columns::{Column, GAP, layout};
+use crate::tui::fit::fit;
+use crate::tui::title_bar::{Button, title_bar};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let sort = format!(
-        " sorted by {} {} ",
-        app.sort.field.name(),
-        if app.sort.descending { "▼" } else { "▲" }
-    );
+    let arrow = if app.sort.descending { "▼" } else { "▲" };
+    let bar = title_bar(area, app.pane);
+    let note = format!(" sorted by {} {arrow} ", app.sort.field.name());
     let mut block = Block::bordered()
         .border_style(t.border)
-        .title(Line::styled(format!(" {} ", app.pane.title()), t.title))
-        .title(Line::styled(sort, t.dim));
-    if app.pane == Pane::All {
-        block = block.title(
-            Line::from(vec![
-                Span::styled("[ I ", t.key),
-                Span::styled("Invalidate all tokens ]", t.danger),
-            ])
-            .alignment(Alignment::Right),
-        );
+        .title(Line::styled(bar.title.clone(), t.title));
+    // The note goes first when room is short: the column header shows the arrow too.
+    if (note.width() as u16) < bar.room_left {
+        block = block.title(Line::styled(note, t.dim));
+    }
+    let inner = block.inner(area);
+    frame.render_widget(&block, area);
+    for (button, x) in &bar.buttons {
+        let style = match button {
+            Button::Add => t.title,
+            Button::InvalidateAll => t.danger,
+        };
+        let line = Line::from(vec![
+            Span::styled(format!("[ {} ", button.key()), t.key),
+            Span::styled(format!("{} ]", button.label()), style),
+        ]);
+        let at = Rect::new(*x, area.y, button.text().width() as u16, 1).intersection(area);
+        frame.render_widget(Paragraph::new(line), at);
     }
     let height = app.visible_rows();
     let rows = app.list.visible(height);
     if rows.is_empty() {
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
         let message = Paragraph::new(empty_message(app))
             .style(t.dim)
             .alignment(Alignment::Center)
@@ -54,44 +53,50 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(message, middle);
         return;
     }
-    let header = Row::new(COLUMNS.iter().map(|(name, field)| {
-        let mark = match field {
-            Some(f) if *f == app.sort.field && app.sort.descending => " ▼",
-            Some(f) if *f == app.sort.field => " ▲",
-            _ => "",
+    let columns = layout(inner.width, app.sort.field);
+    let header = Row::new(columns.iter().map(|p| {
+        let title = match p.column.sort_field() {
+            Some(f) if f == app.sort.field => format!("{} {arrow}", p.column.title()),
+            _ => p.column.title().to_string(),
         };
-        Cell::from(format!("{name}{mark}"))
+        Cell::from(fit(&title, p.width as usize).into_owned())
     }))
     .style(t.header_row);
     let selected = app.list.selected.checked_sub(app.list.top);
     let body = rows.iter().map(|r| {
-        let cells = [
-            inert(&r.email).into_owned(),
-            inert(&r.first_name).into_owned(),
-            inert(&r.last_name).into_owned(),
-            inert(&r.groups.join(", ")).into_owned(),
-            r.tag_count.to_string(),
-            r.last_login
-                .map_or_else(|| "never".into(), |at| age(app.now, at)),
-        ];
-        Row::new(cells)
+        Row::new(
+            columns
+                .iter()
+                .map(|p| fit(&cell_text(app, r, p.column), p.width as usize).into_owned()),
+        )
     });
-    let widths = [
-        Constraint::Fill(3),
-        Constraint::Length(10),
-        Constraint::Length(10),
-        Constraint::Fill(2),
-        Constraint::Length(4),
-        Constraint::Length(10),
-    ];
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .map(|p| Constraint::Length(p.width))
+        .collect();
     let table = Table::new(body, widths)
         .header(header)
-        .block(block)
+        .column_spacing(GAP)
         .row_highlight_style(t.selected)
         .highlight_symbol("▶ ")
         .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::new().with_selected(selected);
-    frame.render_stateful_widget(table, area, &mut state);
+    frame.render_stateful_widget(table, inner, &mut state);
+}
+
+/// What a cell shows, before it is fitted to its column.
+fn cell_text(app: &App, row: &UserRow, column: Column) -> String {
+    match column {
+        Column::Email => inert(&row.email).into_owned(),
+        Column::First => inert(&row.first_name).into_owned(),
+        Column::Last => inert(&row.last_name).into_owned(),
+        Column::Groups => inert(&row.groups.join(", ")).into_owned(),
+        Column::Tags => row.tag_count.to_string(),
+        Column::Created => age(app.now, row.created_at),
+        Column::LastLogin => row
+            .last_login
+            .map_or_else(|| "never".into(), |at| age(app.now, at)),
+    }
 }
 
 fn empty_message(app: &App) -> String {
