@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use xusers::auth::PasswordHash;
 use xusers::domain::{Password, UserDraft};
-use xusers::store::{Actor, AppId, AuditQuery, Source, Store, UserId};
+use xusers::store::{Actor, AppId, AuditPage, AuditQuery, Source, Store, UserId};
 
 const USERS: usize = 1000;
 
@@ -27,7 +27,12 @@ fn draft(i: usize, round: usize) -> UserDraft {
         groups: Vec::new(),
         tags: vec![(
             "plan".into(),
-            if round.is_multiple_of(2) { "pro" } else { "free" }.into(),
+            if round.is_multiple_of(2) {
+                "pro"
+            } else {
+                "free"
+            }
+            .into(),
         )],
     }
 }
@@ -158,7 +163,10 @@ fn main() {
     let mut first: Vec<Duration> = (0..200)
         .map(|_| {
             let start = Instant::now();
-            assert_eq!(store.audit_page(&all, None, 50).unwrap().len(), 50);
+            assert_eq!(
+                store.audit_page(&all, AuditPage::Newest(50)).unwrap().len(),
+                50
+            );
             start.elapsed()
         })
         .collect();
@@ -190,7 +198,7 @@ fn main() {
         let mut times: Vec<Duration> = (0..5)
             .map(|_| {
                 let start = Instant::now();
-                store.audit_page(&query, None, 50).unwrap();
+                store.audit_page(&query, AuditPage::Newest(50)).unwrap();
                 start.elapsed()
             })
             .collect();

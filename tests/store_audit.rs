@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use xusers::store::{Actor, AuditQuery, Source, Store, StoreError};
+use xusers::store::{Actor, AuditPage, AuditQuery, Source, Store, StoreError};
 
 fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join("test.db")).unwrap()
@@ -111,7 +111,11 @@ fn the_triggers_come_back_at_the_next_open() {
 fn prune_removes_older_entries_records_itself_and_the_rest_still_verifies() {
     let (dir, mut store, app) = logged(4);
     std::thread::sleep(std::time::Duration::from_millis(5));
-    let cut = store.audit_page(&AuditQuery::default(), None, 1).unwrap()[0].time_ms + 1;
+    let cut = store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap()[0]
+        .time_ms
+        + 1;
     std::thread::sleep(std::time::Duration::from_millis(5));
     store.create_group(app, "Late", None).unwrap();
     store.set_actor(Actor::named("auditor", Source::Cli).unwrap());
@@ -120,7 +124,9 @@ fn prune_removes_older_entries_records_itself_and_the_rest_still_verifies() {
         (report.removed, report.entry, report.first_kept),
         (4, Some(6), 5)
     );
-    let left = store.audit_page(&AuditQuery::default(), None, 10).unwrap();
+    let left = store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(10))
+        .unwrap();
     let seqs: Vec<i64> = left.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, [6, 5]);
     let prune = &left[0];
@@ -158,7 +164,11 @@ fn prune_removes_older_entries_records_itself_and_the_rest_still_verifies() {
 fn a_horizon_moved_without_a_prune_entry_is_named_by_verify() {
     let (dir, mut store, app) = logged(3);
     std::thread::sleep(std::time::Duration::from_millis(5));
-    let cut = store.audit_page(&AuditQuery::default(), None, 1).unwrap()[0].time_ms + 1;
+    let cut = store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap()[0]
+        .time_ms
+        + 1;
     store.create_group(app, "Late", None).unwrap();
     store.prune_audit(cut).unwrap();
     // Someone moves the horizon on and removes entry 4 behind it, with a made-up anchor.
@@ -224,10 +234,21 @@ fn pages_follow_each_other_newest_first_and_text_filters() {
     store.set_actor(Actor::named("Dana", Source::Console).unwrap());
     store.create_group(app, "Finance", None).unwrap();
     let all = AuditQuery::default();
-    let first = store.audit_page(&all, None, 10).unwrap();
-    let second = store.audit_page(&all, Some(first[9].seq), 10).unwrap();
+    let first = store.audit_page(&all, AuditPage::Newest(10)).unwrap();
+    let second = store
+        .audit_page(&all, AuditPage::OlderThan(first[9].seq, 10))
+        .unwrap();
     let seqs: Vec<i64> = first.iter().chain(&second).map(|e| e.seq).collect();
     assert_eq!(seqs, (7..=26).rev().collect::<Vec<_>>());
+    // Back up from the second page, and from the oldest end.
+    let back = store
+        .audit_page(&all, AuditPage::NewerThan(second[0].seq, 3))
+        .unwrap();
+    let back: Vec<i64> = back.iter().map(|e| e.seq).collect();
+    assert_eq!(back, [19, 18, 17]);
+    let oldest = store.audit_page(&all, AuditPage::Oldest(3)).unwrap();
+    let oldest: Vec<i64> = oldest.iter().map(|e| e.seq).collect();
+    assert_eq!(oldest, [3, 2, 1]);
     assert!(!first.is_empty() && first.windows(2).all(|w| w[0].time_ms >= w[1].time_ms));
     let by = |text: &str| -> Vec<i64> {
         let q = AuditQuery {
@@ -235,7 +256,7 @@ fn pages_follow_each_other_newest_first_and_text_filters() {
             ..Default::default()
         };
         store
-            .audit_page(&q, None, 50)
+            .audit_page(&q, AuditPage::Newest(50))
             .unwrap()
             .iter()
             .map(|e| e.seq)
@@ -247,7 +268,7 @@ fn pages_follow_each_other_newest_first_and_text_filters() {
     assert_eq!(by("group.create").len(), 26, "op");
     assert_eq!(by("nothing like it"), Vec::<i64>::new());
     assert_eq!(
-        store.audit_page(&all, None, 1).unwrap()[0].source,
+        store.audit_page(&all, AuditPage::Newest(1)).unwrap()[0].source,
         "console"
     );
 }

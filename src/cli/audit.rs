@@ -9,7 +9,7 @@ use super::output::{Destination, outln, print_json, print_table};
 use super::{Failure, Format};
 use crate::domain::{parse_time, rfc3339_ms};
 use crate::inert::inert;
-use crate::store::{AuditEntry, AuditQuery, Store, shown};
+use crate::store::{AuditEntry, AuditPage, AuditQuery, Store, shown};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -165,8 +165,12 @@ fn list(store: &Store, args: ListArgs) -> Result<(), Failure> {
     let mut entries: Vec<AuditEntry> = Vec::new();
     let mut older_than = None;
     while entries.len() < limit {
-        let page = store.audit_page(&query, older_than, PAGE.min(limit - entries.len()))?;
-        let full = page.len() == PAGE.min(limit - entries.len());
+        let size = PAGE.min(limit - entries.len());
+        let page = match older_than {
+            Some(seq) => store.audit_page(&query, AuditPage::OlderThan(seq, size))?,
+            None => store.audit_page(&query, AuditPage::Newest(size))?,
+        };
+        let full = page.len() == size;
         older_than = page.last().map(|e| e.seq);
         entries.extend(page);
         if !full {

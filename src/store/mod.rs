@@ -23,7 +23,8 @@ use crate::domain::FieldError;
 
 pub use apps::{AppId, Application, DEFAULT_APP};
 pub use audit::{
-    Actor, AuditEntry, AuditQuery, Changes, PruneReport, Source, Target, VerifyReport, shown,
+    Actor, AuditEntry, AuditPage, AuditQuery, Changes, PruneReport, Source, Target, VerifyReport,
+    shown,
 };
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupSummary};

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod app;
+pub mod audit;
 mod columns;
 pub mod counter;
 mod fit;

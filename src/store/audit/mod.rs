@@ -14,7 +14,7 @@ pub use actor::{Actor, Source};
 pub use chain::{PruneReport, VerifyReport};
 pub(crate) use changes::UserFields;
 pub use changes::{Changes, shown};
-pub use query::AuditQuery;
+pub use query::{AuditPage, AuditQuery};
 
 /// What an entry is about, as it was when the entry was written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,6 +23,17 @@ pub struct AuditQuery {
     pub text: String,
 }
 
+/// Which page of the log to read (pages always come newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditPage {
+    Newest(usize),
+    /// The entries just before (older than) this seq.
+    OlderThan(i64, usize),
+    /// The entries just after (newer than) this seq.
+    NewerThan(i64, usize),
+    Oldest(usize),
+}
+
 const COLUMNS: &str = "seq, time_ms, app, actor, source, op, target_type, target_id,
                        target_label, changes, batch";
 
@@ -47,7 +58,11 @@ fn read_entry(r: &Row) -> rusqlite::Result<AuditEntry> {
 impl AuditQuery {
     /// The WHERE clause and its bound values. Times become seq bounds (entry times
     /// never go backwards), so every filter walks the primary key newest first.
-    fn clause(&self, conn: &Connection, older_than: Option<i64>) -> Result<(String, Vec<Value>)> {
+    fn clause(
+        &self,
+        conn: &Connection,
+        bound: Option<(&str, i64)>,
+    ) -> Result<(String, Vec<Value>)> {
         let mut terms = vec!["1".to_string()];
         let mut params: Vec<Value> = Vec::new();
         // Every `?` of one term names that term's one value.
@@ -55,8 +70,8 @@ impl AuditQuery {
             params.push(value);
             terms.push(sql.replace('?', &format!("?{}", params.len())));
         };
-        if let Some(seq) = older_than {
-            bind(&mut terms, "seq < ?", seq.into());
+        if let Some((sql, seq)) = bound {
+            bind(&mut terms, sql, seq.into());
         }
         if let Some(since) = self.since_ms {
             bind(
@@ -122,23 +137,28 @@ fn user_ids(conn: &Connection, email: &str) -> Result<Vec<i64>> {
 }
 
 impl Store {
-    /// Up to `limit` entries matching `query`, newest first, older than the entry
-    /// `older_than` when given (the last one of the page before).
-    pub fn audit_page(
-        &self,
-        query: &AuditQuery,
-        older_than: Option<i64>,
-        limit: usize,
-    ) -> Result<Vec<AuditEntry>> {
-        let (clause, mut params) = query.clause(&self.conn, older_than)?;
+    /// One page of the entries matching `query`, newest first, read by key (seq).
+    pub fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>> {
+        let (bound, newest_first, limit) = match page {
+            AuditPage::Newest(n) => (None, true, n),
+            AuditPage::OlderThan(seq, n) => (Some(("seq < ?", seq)), true, n),
+            AuditPage::NewerThan(seq, n) => (Some(("seq > ?", seq)), false, n),
+            AuditPage::Oldest(n) => (None, false, n),
+        };
+        let (clause, mut params) = query.clause(&self.conn, bound)?;
         params.push((limit as i64).into());
         let sql = format!(
-            "SELECT {COLUMNS} FROM audit WHERE {clause} ORDER BY seq DESC LIMIT ?{}",
+            "SELECT {COLUMNS} FROM audit WHERE {clause} ORDER BY seq {} LIMIT ?{}",
+            if newest_first { "DESC" } else { "ASC" },
             params.len()
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(params), read_entry)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut entries: Vec<AuditEntry> = rows.collect::<rusqlite::Result<_>>()?;
+        if !newest_first {
+            entries.reverse();
+        }
+        Ok(entries)
     }
 
     /// Every entry matching `query`, oldest first, handed to `each` one at a time
