@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::audit::{self, Batch, Changes, Context, Record, Source, Target, UserFields};
-use super::users::{audit_user, conflicts, find_user_id, insert_user, read_user, rewrite_user};
+use super::users::{audit_user, conflicts, find_user_id, insert_user, rewrite_user};
 use super::{AppId, Result, Store, UserId, begin_write, unix_now};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Profile};
@@ -168,7 +168,7 @@ impl Store {
             let email = email.expect("a row without problems has a valid email");
             match existing {
                 Some(id) => {
-                    let before = UserFields::of_user(&read_user(&tx, id)?);
+                    let before = UserFields::read(&tx, id)?;
                     let ended = rewrite_user(
                         &tx,
                         id,

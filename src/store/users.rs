@@ -197,7 +197,7 @@ impl Store {
         }
         // What the user was, for the audit entry (read only when it is written).
         let before = match self.actor.recorded() {
-            true => Some(UserFields::of_user(&read_user(&tx, id)?)),
+            true => Some(UserFields::read(&tx, id)?),
             false => None,
         };
         let ended = rewrite_user(&tx, id, &changes.email, &changes.profile, new_hash, &groups)?;

@@ -21,6 +21,34 @@ pub(super) fn last(conn: &Connection) -> Result<Option<(i64, i64, Hash)>> {
         .optional()?)
 }
 
+/// The first entry written at or after `time_ms`. Entry times never go backwards, so
+/// this is a binary search over seq by primary key (no index on time to keep up).
+pub(super) fn first_at_or_after(conn: &Connection, time_ms: i64) -> Result<Option<i64>> {
+    let mut at =
+        conn.prepare_cached("SELECT seq, time_ms FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT 1")?;
+    let mut entry = |seq: i64| -> Result<Option<(i64, i64)>> {
+        Ok(at
+            .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    };
+    let (Some((mut lo, first_time)), Some((mut hi, _, _))) = (entry(i64::MIN)?, last(conn)?) else {
+        return Ok(None);
+    };
+    if first_time >= time_ms {
+        return Ok(Some(lo));
+    }
+    // The entry at `lo` is earlier than `time_ms`; the answer is past it, up to `hi`.
+    hi += 1;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match entry(mid)? {
+            Some((seq, time)) if time < time_ms => lo = seq,
+            _ => hi = mid,
+        }
+    }
+    Ok(entry(hi)?.map(|(seq, _)| seq))
+}
+
 /// An entry's fields as they are hashed and stored.
 struct Content<'a> {
     seq: i64,
@@ -244,12 +272,10 @@ impl Store {
     pub fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport> {
         let actor = self.actor.clone();
         let tx = begin_write(&mut self.conn)?;
-        let first_kept: i64 = tx.query_row(
-            "SELECT coalesce((SELECT min(seq) FROM audit WHERE time_ms >= ?1),
-                             (SELECT max(seq) + 1 FROM audit), 1)",
-            [before_ms],
-            |r| r.get(0),
-        )?;
+        let first_kept = match first_at_or_after(&tx, before_ms)? {
+            Some(seq) => seq,
+            None => last(&tx)?.map_or(1, |(seq, ..)| seq + 1),
+        };
         let (removed, total, old_first): (u64, u64, Option<i64>) = tx.query_row(
             "SELECT (SELECT count(*) FROM audit WHERE seq < ?1), count(*), min(seq) FROM audit",
             [first_kept],

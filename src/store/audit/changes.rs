@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::{Email, Profile};
-use crate::store::User;
+use rusqlite::OptionalExtension;
+
+use crate::store::{Result, StoreError, User, UserId};
 
 /// What an entry changed: field → `[before, after]`, `null` where there was or is
 /// nothing. Only what differs is kept; a password shows only as `"changed"`.
@@ -98,6 +100,40 @@ impl UserFields {
                 .map(|(k, v)| (k.as_str().to_string(), v.clone()))
                 .collect(),
         }
+    }
+
+    /// The user's fields as they are now, in one query (what an edit reads before it
+    /// writes, for its entry).
+    pub fn read(conn: &rusqlite::Connection, id: UserId) -> Result<UserFields> {
+        let found = conn
+            .prepare_cached(
+                "SELECT email, first_name, last_name,
+                    (SELECT json_group_array(name) FROM
+                        (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+                         WHERE m.user_id = u.id ORDER BY g.name)),
+                    (SELECT json_group_object(key, value) FROM user_tags t WHERE t.user_id = u.id)
+                 FROM users u WHERE id = ?1",
+            )?
+            .query_row([id.0], |r| {
+                let name = |s: String| Some(s).filter(|s| !s.is_empty());
+                let json = |i| -> rusqlite::Result<String> { r.get(i) };
+                Ok((
+                    r.get(0)?,
+                    name(r.get(1)?),
+                    name(r.get(2)?),
+                    json(3)?,
+                    json(4)?,
+                ))
+            })
+            .optional()?;
+        let (email, first_name, last_name, groups, tags) = found.ok_or(StoreError::UserGone(id))?;
+        Ok(UserFields {
+            email,
+            first_name,
+            last_name,
+            groups: serde_json::from_str(&groups).unwrap_or_default(),
+            tags: serde_json::from_str(&tags).unwrap_or_default(),
+        })
     }
 
     pub fn of_user(user: &User) -> UserFields {

@@ -3,6 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
+use super::chain::first_at_or_after;
 use super::{AuditEntry, Changes, Target};
 use crate::store::{Result, Store, StoreError, UserId};
 
@@ -73,19 +74,15 @@ impl AuditQuery {
         if let Some((sql, seq)) = bound {
             bind(&mut terms, sql, seq.into());
         }
+        let none = i64::MAX;
         if let Some(since) = self.since_ms {
-            bind(
-                &mut terms,
-                "seq >= coalesce((SELECT min(seq) FROM audit WHERE time_ms >= ?), 1 << 62)",
-                since.into(),
-            );
+            let first = first_at_or_after(conn, since)?.unwrap_or(none);
+            bind(&mut terms, "seq >= ?", first.into());
         }
         if let Some(until) = self.until_ms {
-            bind(
-                &mut terms,
-                "seq <= coalesce((SELECT max(seq) FROM audit WHERE time_ms <= ?), 0)",
-                until.into(),
-            );
+            // The last entry at or before `until` is the one before the first after it.
+            let after = first_at_or_after(conn, until.saturating_add(1))?.unwrap_or(none);
+            bind(&mut terms, "seq < ?", after.into());
         }
         if let Some(actor) = &self.actor {
             bind(&mut terms, "actor = ?", actor.clone().into());
