@@ -190,7 +190,10 @@ fn vanished(app: &mut App) -> Result<()> {
         return Ok(());
     };
     form.conflict = Some("Someone else deleted this user after you opened it.".into());
-    let gone = format!("no such user: {} (someone else deleted it)", form.opened_email());
+    let gone = format!(
+        "no such user: {} (someone else deleted it)",
+        form.opened_email()
+    );
     app.error(gone);
     app.refresh_counts()?;
     reload_list(app)
