@@ -300,6 +300,12 @@ fn an_unknown_application_is_refused_and_never_created() {
             .collect::<Vec<_>>()
     };
     assert_eq!(apps(), ["default", "prod"], "nothing was created");
+    for app in ["default", "prod"] {
+        let users = env.json(&["--app", app, "users", "list", "--format", "json"]);
+        assert_eq!(users, serde_json::json!([]), "no user landed in {app}");
+        let groups = env.json(&["--app", app, "groups", "list", "--format", "json"]);
+        assert_eq!(groups, serde_json::json!([]), "no group landed in {app}");
+    }
     env.cmd()
         .args(["--app", "demo-app", "demo", "--users", "3"])
         .assert()
