@@ -318,6 +318,22 @@ fn an_unknown_application_is_refused_and_never_created() {
 }
 
 #[test]
+fn a_typo_on_a_database_not_made_yet_creates_no_file() {
+    let env = Env::new();
+    for command in [&[][..], &["users", "list"], &["groups", "list"]] {
+        env.cmd()
+            .args(["--app", "prdo"])
+            .args(command)
+            .assert()
+            .code(1)
+            .stderr("xusers: no such application: prdo (known: default)\n");
+        assert!(!env.db().exists(), "refused before the database was made");
+    }
+    env.cmd().args(["users", "list"]).assert().success();
+    assert!(env.db().exists(), "the default application needs no setup");
+}
+
+#[test]
 fn demo_seeds_users_who_log_in_with_the_demo_password() {
     let env = Env::new();
     env.cmd()

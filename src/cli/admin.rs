@@ -187,22 +187,22 @@ pub fn groups(store: &mut Store, app: &Application, cmd: GroupsCommand) -> Resul
         }
         GroupsCommand::Add { name, parent } => {
             let group = store.create_group(id, &name, parent.as_deref())?;
-            outln!("Added group {}", group.name)?;
+            outln!("Added group {}", inert(&group.name))?;
         }
         GroupsCommand::Rename { old, new } => {
             store.rename_group(id, &old, &new)?;
-            outln!("Renamed {old} to {}", new.trim())?;
+            outln!("Renamed {} to {}", inert(&old), inert(new.trim()))?;
         }
         GroupsCommand::Move(args) => {
             store.set_group_parent(id, &args.name, args.parent.as_deref())?;
             match args.parent {
-                Some(parent) => outln!("Moved {} under {parent}", args.name)?,
-                None => outln!("Moved {} to the top", args.name)?,
+                Some(parent) => outln!("Moved {} under {}", inert(&args.name), inert(&parent))?,
+                None => outln!("Moved {} to the top", inert(&args.name))?,
             }
         }
         GroupsCommand::Delete { name } => {
             store.delete_group(id, &name)?;
-            outln!("Deleted group {name}")?;
+            outln!("Deleted group {}", inert(&name))?;
         }
     }
     Ok(())
@@ -241,19 +241,19 @@ pub fn devices(store: &mut Store, app: &Application, cmd: DevicesCommand) -> Res
         DevicesCommand::Add { name, group } => {
             let groups: Vec<&str> = group.iter().map(String::as_str).collect();
             store.create_device(id, &name, &groups)?;
-            outln!("Added device {}", name.trim())?;
+            outln!("Added device {}", inert(name.trim()))?;
         }
         DevicesCommand::Link { name, group } => {
             store.link_device(id, &name, &group, true)?;
-            outln!("Tied {name} to {group}")?;
+            outln!("Tied {} to {}", inert(&name), inert(&group))?;
         }
         DevicesCommand::Unlink { name, group } => {
             store.link_device(id, &name, &group, false)?;
-            outln!("Untied {name} from {group}")?;
+            outln!("Untied {} from {}", inert(&name), inert(&group))?;
         }
         DevicesCommand::Delete { name } => {
             store.delete_device(id, &name)?;
-            outln!("Deleted device {name}")?;
+            outln!("Deleted device {}", inert(&name))?;
         }
     }
     Ok(())
@@ -300,14 +300,14 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
         }
         AppsCommand::Add { name, user_limit } => {
             let app = store.create_application(&name, user_limit)?;
-            outln!("Added application {}", app.name)?;
+            outln!("Added application {}", inert(&app.name))?;
         }
         AppsCommand::SetLimit { name, limit } => {
             let app = store.existing_application(&name)?;
             store.set_user_limit(app.id, limit.0)?;
             match limit.0 {
-                Some(n) => outln!("{name} may have up to {n} users")?,
-                None => outln!("{name} has no user limit")?,
+                Some(n) => outln!("{} may have up to {n} users", inert(&name))?,
+                None => outln!("{} has no user limit", inert(&name))?,
             }
         }
         AppsCommand::SetLockout {
@@ -321,7 +321,10 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                 window_secs: minutes * 60,
             };
             store.set_login_policy(app.id, policy)?;
-            outln!("{name}: {failures} failed logins within {minutes} minutes lock an email out")?;
+            outln!(
+                "{}: {failures} failed logins within {minutes} minutes lock an email out",
+                inert(&name)
+            )?;
         }
     }
     Ok(())

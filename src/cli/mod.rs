@@ -228,6 +228,19 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         }
     };
     let fresh_demo = cli.demo && !db.exists();
+    // Only seeding demo data creates the application it names; everything else (the
+    // console before it takes the terminal) refuses an unknown one, so that a typo
+    // never creates an application (`default` always exists; `apps add` adds others).
+    let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
+    // A database not made yet knows only `default`: a typo is refused before the file is.
+    let adds_apps = matches!(cli.command, Some(Command::Apps(_)));
+    if !db.exists() && !creates && !adds_apps && cli.app != DEFAULT_APP {
+        return Err(StoreError::UnknownApplication {
+            name: cli.app,
+            known: vec![DEFAULT_APP.to_string()],
+        }
+        .into());
+    }
     // Checked before opening: SQLite makes new companions with the database's mode.
     if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
         errln!("warning: {warning}");
@@ -245,10 +258,6 @@ fn execute(cli: Cli) -> Result<(), Failure> {
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
     }
-    // Only seeding demo data creates the application it names; everything else (the
-    // console before it takes the terminal) refuses an unknown one, so that a typo
-    // never creates an application (`default` always exists; `apps add` adds others).
-    let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
     let app = if creates && !store.is_read_only() {
         store.application(&cli.app)?
     } else {
@@ -326,7 +335,7 @@ fn execute(cli: Cli) -> Result<(), Failure> {
                 }
                 None => (
                     store.invalidate_all_tokens(app.id)?,
-                    format!("every user of '{}'", app.name),
+                    format!("every user of '{}'", crate::inert::inert(&app.name)),
                 ),
             };
             outln!("Invalidated {n} token(s) of {whom}.")

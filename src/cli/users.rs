@@ -216,6 +216,6 @@ fn add(store: &mut Store, app: &Application, args: AddArgs) -> Result<(), Failur
         .map_err(|broken| store.draft_problems(app.id, &draft, None, broken))?;
     let hash = PasswordHash::new(&user.password);
     store.create_user(app.id, &user, &hash)?;
-    outln!("Added {}", user.email)?;
+    outln!("Added {}", crate::inert::inert(user.email.as_str()))?;
     Ok(())
 }

@@ -145,10 +145,20 @@ impl Store {
         }
     }
 
+    /// A user deleted meanwhile is an error, never "0 tokens ended".
     fn invalidate_user_tokens_unlogged(&mut self, user: UserId) -> Result<usize> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?)
+        let tx = begin_write(&mut self.conn)?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+            [user.0],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(StoreError::UserGone(user));
+        }
+        let ended = tx.execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?;
+        tx.commit()?;
+        Ok(ended)
     }
 
     /// Ends every session of every user in the application.
