@@ -26,15 +26,27 @@ fn every_command_has_help() {
     assert!(all.len() > 25, "{all:?}");
     let env = Env::new();
     for path in all {
-        env.cmd()
-            .args(&path)
-            .arg("--help")
-            .assert()
-            .success()
-            .stdout(predicate::str::contains(format!(
-                "Usage: xusers {}",
-                path.join(" ")
-            )));
+        let help = stdout(&env.cmd().args(&path).arg("--help").assert().success());
+        assert!(
+            help.contains(&format!("Usage: xusers {}", path.join(" "))),
+            "{help}"
+        );
+        // The options every command shares stand apart from the command's own.
+        let (own, global) = help
+            .split_once("Global options:")
+            .expect("a global section");
+        assert!(
+            global.contains("--db <PATH>") && !own.contains("--db <PATH>"),
+            "{help}"
+        );
+        let undocumented: Vec<&str> = own
+            .lines()
+            .filter(|l| l.trim_start().starts_with("--") && l.trim_end().ends_with('>'))
+            .collect();
+        assert!(
+            undocumented.is_empty(),
+            "options without a word: {undocumented:?}"
+        );
     }
     assert!(!env.db().exists(), "help never touches the database");
 }

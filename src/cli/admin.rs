@@ -18,6 +18,7 @@ pub enum GroupsCommand {
     /// Add a group, at the top or under a parent
     Add {
         name: String,
+        /// The parent group (none: at the top)
         #[arg(long, value_name = "P")]
         parent: Option<String>,
     },
@@ -55,18 +56,21 @@ pub enum DevicesCommand {
     /// Add a device, tied to groups
     Add {
         name: String,
+        /// A group that reaches the device; repeatable
         #[arg(long, value_name = "G")]
         group: Vec<String>,
     },
     /// Tie a device to a group
     Link {
         name: String,
+        /// The group
         #[arg(long, value_name = "G")]
         group: String,
     },
     /// Untie a device from a group
     Unlink {
         name: String,
+        /// The group
         #[arg(long, value_name = "G")]
         group: String,
     },
@@ -84,6 +88,7 @@ pub enum AppsCommand {
     /// Add an application
     Add {
         name: String,
+        /// At most this many users (none: no limit)
         #[arg(long, value_name = "N")]
         user_limit: Option<u64>,
     },
@@ -98,8 +103,10 @@ pub enum AppsCommand {
     /// (for that long; 10 in 15 by default)
     SetLockout {
         name: String,
+        /// Failed logins that lock an email out (1–1000)
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
         failures: u32,
+        /// The window, in minutes, over which failures count (1–10080)
         #[arg(long, value_name = "M", value_parser = clap::value_parser!(i64).range(1..=10080))]
         minutes: i64,
     },

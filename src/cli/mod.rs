@@ -32,21 +32,28 @@ use output::{errln, outln};
 )]
 pub struct Cli {
     /// The database file [default: the platform data directory's xusers.db]
-    #[arg(long, global = true, env = "XUSERS_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "XUSERS_DB",
+        value_name = "PATH"
+    )]
     db: Option<PathBuf>,
     /// The application whose users to manage
-    #[arg(long, global = true, default_value = DEFAULT_APP, value_name = "NAME")]
+    #[arg(long, global = true, help_heading = "Global options", default_value = DEFAULT_APP, value_name = "NAME")]
     app: String,
     /// Open the console on the demo database (created and seeded on first use)
     #[arg(long, conflicts_with = "db")]
     demo: bool,
     /// Look without risk: every change is refused
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     read_only: bool,
     /// What goes to the log file (xusers.log): every change and error at `info`
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "XUSERS_LOG",
         value_enum,
         default_value = "info",
@@ -54,7 +61,13 @@ pub struct Cli {
     )]
     log_level: LogLevel,
     /// The folder that holds xusers.log [default: the platform data directory]
-    #[arg(long, global = true, env = "XUSERS_LOG_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "XUSERS_LOG_DIR",
+        value_name = "DIR"
+    )]
     log_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -73,6 +86,7 @@ enum Command {
     Users(users::UsersCommand),
     /// Log a user in and print a new access token
     Login {
+        /// The user's email
         #[arg(long)]
         email: String,
         /// Read the password from standard input (one trailing newline is dropped)

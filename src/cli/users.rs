@@ -133,10 +133,13 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
+    /// The email the user logs in with (unique in the application, whatever its case)
     #[arg(long)]
     email: String,
+    /// First name (optional)
     #[arg(long, value_name = "F")]
     first: Option<String>,
+    /// Last name (optional)
     #[arg(long, value_name = "L")]
     last: Option<String>,
     /// A group to join (must exist); repeatable
