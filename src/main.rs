@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             let mut stderr = std::io::stderr().lock();
             for line in &failure.lines {
                 // A closed stderr only loses the message.
-                let _ = writeln!(stderr, "xusers: {line}");
+                let _ = writeln!(stderr, "xusers: {}", xusers::inert::inert(line));
             }
             ExitCode::from(failure.code)
         }

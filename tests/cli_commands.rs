@@ -26,15 +26,27 @@ fn every_command_has_help() {
     assert!(all.len() > 25, "{all:?}");
     let env = Env::new();
     for path in all {
-        env.cmd()
-            .args(&path)
-            .arg("--help")
-            .assert()
-            .success()
-            .stdout(predicate::str::contains(format!(
-                "Usage: xusers {}",
-                path.join(" ")
-            )));
+        let help = stdout(&env.cmd().args(&path).arg("--help").assert().success());
+        assert!(
+            help.contains(&format!("Usage: xusers {}", path.join(" "))),
+            "{help}"
+        );
+        // The options every command shares stand apart from the command's own.
+        let (own, global) = help
+            .split_once("Global options:")
+            .expect("a global section");
+        assert!(
+            global.contains("--db <PATH>") && !own.contains("--db <PATH>"),
+            "{help}"
+        );
+        let undocumented: Vec<&str> = own
+            .lines()
+            .filter(|l| l.trim_start().starts_with("--") && l.trim_end().ends_with('>'))
+            .collect();
+        assert!(
+            undocumented.is_empty(),
+            "options without a word: {undocumented:?}"
+        );
     }
     assert!(!env.db().exists(), "help never touches the database");
 }
@@ -300,6 +312,12 @@ fn an_unknown_application_is_refused_and_never_created() {
             .collect::<Vec<_>>()
     };
     assert_eq!(apps(), ["default", "prod"], "nothing was created");
+    for app in ["default", "prod"] {
+        let users = env.json(&["--app", app, "users", "list", "--format", "json"]);
+        assert_eq!(users, serde_json::json!([]), "no user landed in {app}");
+        let groups = env.json(&["--app", app, "groups", "list", "--format", "json"]);
+        assert_eq!(groups, serde_json::json!([]), "no group landed in {app}");
+    }
     env.cmd()
         .args(["--app", "demo-app", "demo", "--users", "3"])
         .assert()
@@ -309,6 +327,22 @@ fn an_unknown_application_is_refused_and_never_created() {
         ["default", "demo-app", "prod"],
         "demo creates its application"
     );
+}
+
+#[test]
+fn a_typo_on_a_database_not_made_yet_creates_no_file() {
+    let env = Env::new();
+    for command in [&[][..], &["users", "list"], &["groups", "list"]] {
+        env.cmd()
+            .args(["--app", "prdo"])
+            .args(command)
+            .assert()
+            .code(1)
+            .stderr("xusers: no such application: prdo (known: default)\n");
+        assert!(!env.db().exists(), "refused before the database was made");
+    }
+    env.cmd().args(["users", "list"]).assert().success();
+    assert!(env.db().exists(), "the default application needs no setup");
 }
 
 #[test]

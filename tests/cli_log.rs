@@ -139,7 +139,14 @@ fn a_session_of_writes_is_logged_without_a_secret() {
 #[test]
 fn the_log_is_private_and_lives_in_the_data_directory_by_default() {
     let env = Env::new();
-    env.add("a@x.io", "long enough", &[]).success();
+    // Run from the test's folder, so that a log written to the working directory
+    // would be found below.
+    env.cmd()
+        .current_dir(env.dir.path())
+        .args(["users", "add", "--email", "a@x.io", "--password-stdin"])
+        .write_stdin("long enough\n")
+        .assert()
+        .success();
     let file = env.data_home().join("xusers/xusers.log");
     let log = fs::read_to_string(&file).unwrap();
     line_with(&log, &["add user", "a@x.io"]);
@@ -147,7 +154,26 @@ fn the_log_is_private_and_lives_in_the_data_directory_by_default() {
         fs::metadata(&file).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    assert!(!logs(&env).exists(), "no XUSERS_LOG_DIR, no other log");
+    // The only log anywhere under the test's folder (working directory, HOME,
+    // database folder and data directory alike) is that one.
+    assert_eq!(log_files(env.dir.path()), [file]);
+}
+
+/// Every file under `dir` whose name starts with `xusers.log`.
+fn log_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(log_files(&path));
+        } else if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("xusers.log"))
+        {
+            found.push(path);
+        }
+    }
+    found
 }
 
 #[test]

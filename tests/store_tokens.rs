@@ -288,3 +288,19 @@ fn old_failures_are_pruned_as_new_ones_come() {
         .unwrap();
     assert_eq!(kept, 1);
 }
+
+#[test]
+fn invalidating_a_user_deleted_meanwhile_is_an_error_not_zero_tokens() {
+    let (_dir, mut store, app) = temp_store();
+    let gone = add_email(&mut store, app, "gone@acme.io");
+    store.delete_user(gone).unwrap();
+    let err = store.invalidate_user_tokens(gone).unwrap_err();
+    assert!(
+        matches!(err, StoreError::UserGone(id) if id == gone),
+        "{err}"
+    );
+    assert_eq!(
+        err.naming(&[(gone, "gone@acme.io")]).to_string(),
+        "no such user: gone@acme.io"
+    );
+}

@@ -653,10 +653,19 @@ fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
     other.delete_user(id).unwrap();
     key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     key(&mut app, KeyCode::Left);
+    // Save on an untouched form learns the same: make sure Delete is what is pressed.
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.focus, FormFocus::Actions);
+    assert_eq!(form.buttons()[form.button], FormButton::Delete);
     key(&mut app, KeyCode::Enter);
     assert!(app.modal.is_none(), "nothing left to confirm");
     assert!(screen(&app).contains("Someone else deleted this user"));
+    assert_eq!(
+        app.status.as_ref().unwrap().text,
+        format!("no such user: {email} (someone else deleted it)")
+    );
     assert_eq!(app.counts.all, 58);
+    assert!(!app.list.rows.is_empty());
     assert!(app.list.rows.iter().all(|r| r.email != email));
 }
 
@@ -715,7 +724,16 @@ fn form_scrolls_to_keep_the_focus_and_cursor_in_view_at_40x10() {
         seen.push(focus(&app));
         tab(&mut app, 1);
     }
-    assert_eq!(seen.len(), 8, "every stop visited: {seen:?}");
+    // One Tab per stop: each stop seen once means Tab reached them all.
+    let order = app.form.as_ref().unwrap().focus_order();
+    assert_eq!(order.len(), 8, "{order:?}");
+    for stop in &order {
+        assert_eq!(
+            seen.iter().filter(|s| *s == stop).count(),
+            1,
+            "{stop:?} visited once: {seen:?}"
+        );
+    }
 
     // Typing into First name shows the text where the cursor is.
     while focus(&app) != FormFocus::FirstName {

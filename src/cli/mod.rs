@@ -33,16 +33,22 @@ use output::{errln, outln};
 )]
 pub struct Cli {
     /// The database file [default: the platform data directory's xusers.db]
-    #[arg(long, global = true, env = "XUSERS_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "XUSERS_DB",
+        value_name = "PATH"
+    )]
     db: Option<PathBuf>,
     /// The application whose users to manage
-    #[arg(long, global = true, default_value = DEFAULT_APP, value_name = "NAME")]
+    #[arg(long, global = true, help_heading = "Global options", default_value = DEFAULT_APP, value_name = "NAME")]
     app: String,
     /// Open the console on the demo database (created and seeded on first use)
     #[arg(long, conflicts_with = "db")]
     demo: bool,
     /// Look without risk: every change is refused
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     read_only: bool,
     /// Who the audit log names for the changes made [default: the OS user, user@host]
     #[arg(long, env = "XUSERS_ACTOR", value_name = "NAME")]
@@ -51,6 +57,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "XUSERS_LOG",
         value_enum,
         default_value = "info",
@@ -58,7 +65,13 @@ pub struct Cli {
     )]
     log_level: LogLevel,
     /// The folder that holds xusers.log [default: the platform data directory]
-    #[arg(long, global = true, env = "XUSERS_LOG_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "XUSERS_LOG_DIR",
+        value_name = "DIR"
+    )]
     log_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -77,6 +90,7 @@ enum Command {
     Users(users::UsersCommand),
     /// Log a user in and print a new access token
     Login {
+        /// The user's email
         #[arg(long)]
         email: String,
         /// Read the password from standard input (one trailing newline is dropped)
@@ -245,6 +259,19 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         None => Actor::local(source),
     };
     let fresh_demo = cli.demo && !db.exists();
+    // Only seeding demo data creates the application it names; everything else (the
+    // console before it takes the terminal) refuses an unknown one, so that a typo
+    // never creates an application (`default` always exists; `apps add` adds others).
+    let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
+    // A database not made yet knows only `default`: a typo is refused before the file is.
+    let adds_apps = matches!(cli.command, Some(Command::Apps(_)));
+    if !db.exists() && !creates && !adds_apps && cli.app != DEFAULT_APP {
+        return Err(StoreError::UnknownApplication {
+            name: cli.app,
+            known: vec![DEFAULT_APP.to_string()],
+        }
+        .into());
+    }
     // Checked before opening: SQLite makes new companions with the database's mode.
     if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
         errln!("warning: {warning}");
@@ -265,10 +292,6 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         Some(Command::Audit(cmd)) => return audit::run(&mut store, cmd),
         _ => {}
     }
-    // Only seeding demo data creates the application it names; everything else (the
-    // console before it takes the terminal) refuses an unknown one, so that a typo
-    // never creates an application (`default` always exists; `apps add` adds others).
-    let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
     let app = if creates && !store.is_read_only() {
         store.application(&cli.app)?
     } else {
@@ -348,7 +371,7 @@ fn execute(cli: Cli) -> Result<(), Failure> {
                 }
                 None => (
                     store.invalidate_all_tokens(app.id)?,
-                    format!("every user of '{}'", app.name),
+                    format!("every user of '{}'", crate::inert::inert(&app.name)),
                 ),
             };
             outln!("Invalidated {n} token(s) of {whom}.")

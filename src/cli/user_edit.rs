@@ -149,7 +149,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
             Err(StoreError::Conflict) if attempt < SET_ATTEMPTS => continue,
             saved => saved.map_err(|e| e.naming(&[(id, &args.email)]))?,
         }
-        outln!("Saved {}", changes.email)?;
+        outln!("Saved {}", crate::inert::inert(changes.email.as_str()))?;
         break;
     }
     Ok(())

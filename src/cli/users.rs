@@ -133,10 +133,13 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
+    /// The email the user logs in with (unique in the application, whatever its case)
     #[arg(long)]
     email: String,
+    /// First name (optional)
     #[arg(long, value_name = "F")]
     first: Option<String>,
+    /// Last name (optional)
     #[arg(long, value_name = "L")]
     last: Option<String>,
     /// A group to join (must exist); repeatable
@@ -216,6 +219,6 @@ fn add(store: &mut Store, app: &Application, args: AddArgs) -> Result<(), Failur
         .map_err(|broken| store.draft_problems(app.id, &draft, None, broken))?;
     let hash = PasswordHash::new(&user.password);
     store.create_user(app.id, &user, &hash)?;
-    outln!("Added {}", user.email)?;
+    outln!("Added {}", crate::inert::inert(user.email.as_str()))?;
     Ok(())
 }

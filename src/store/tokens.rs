@@ -164,6 +164,7 @@ impl Store {
         }
     }
 
+    /// A user deleted meanwhile is an error, never "0 tokens ended".
     fn invalidate_user_tokens_unlogged(&mut self, user: UserId) -> Result<usize> {
         let tx = begin_write(&mut self.conn)?;
         let email = read_user(&tx, user)?.email;
