@@ -17,8 +17,3 @@ CREATE INDEX IF NOT EXISTS memberships_group ON memberships(group_id, user_id);
 CREATE INDEX IF NOT EXISTS user_tags_key ON user_tags(key, value, user_id);
 CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(app_id, email_key, at);
--- The audit log's (kept through bulk loads, which never touch the log): a user's
--- history, entries by the email they were written under. (Time ranges need none:
--- entry times never go backwards, so they are found by seq.)
-CREATE INDEX IF NOT EXISTS audit_target ON audit(target_type, target_id, seq);
-CREATE INDEX IF NOT EXISTS audit_label ON audit(target_label COLLATE NOCASE);

@@ -14,9 +14,13 @@ CREATE TABLE audit (
     target_label TEXT NOT NULL,                  -- readable, as it was then: the email, the group name
     changes TEXT NOT NULL,                       -- JSON: field -> [before, after]
     batch INTEGER,                               -- shared by one import's or bulk action's entries
+    target_prev INTEGER,                         -- the entry before this one about the same user
     hash BLOB NOT NULL
 );
--- Its indexes are in derived_indexes.sql.
+
+-- Each user's newest entry: with `target_prev` it chains the user's history, so that
+-- no index on the log costs every change a page write (the users row is written anyway).
+ALTER TABLE users ADD COLUMN last_audit INTEGER;
 
 -- Where the log starts after `audit prune`: the first entry kept and the hash of the
 -- entry before it, which that first entry's hash builds on. Only ever moves forward.

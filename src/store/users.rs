@@ -258,7 +258,7 @@ impl Store {
             for child in ["memberships", "user_tags", "tokens"] {
                 ended = tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
             }
-            tx.execute("DELETE FROM users WHERE id = ?1", [id.0])?;
+            // Recorded while the users row still holds the user's chain of entries.
             audit_user(
                 &tx,
                 &self.actor,
@@ -269,6 +269,7 @@ impl Store {
                 Some(ended),
                 context,
             )?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [id.0])?;
             app = Some(owner);
         }
         if let (Some(_), Some(app)) = (context.batch, app) {

@@ -60,6 +60,7 @@ struct Content<'a> {
     target: &'a Target,
     changes: &'a str,
     batch: Option<i64>,
+    target_prev: Option<i64>,
 }
 
 impl Content<'_> {
@@ -88,6 +89,7 @@ impl Content<'_> {
         field(Some(self.target.label.as_bytes()));
         field(Some(self.changes.as_bytes()));
         field(self.batch.map(number).as_ref().map(|b| &b[..]));
+        field(self.target_prev.map(number).as_ref().map(|b| &b[..]));
         h.finalize().into()
     }
 }
@@ -109,6 +111,16 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         None => None,
     };
     let changes = record.changes.to_json();
+    // A user's entries are chained through the users row (see schema_v4.sql).
+    let user = record.target.id.filter(|_| record.target.kind == "user");
+    let target_prev: Option<i64> = match user {
+        Some(id) => conn
+            .prepare_cached("SELECT last_audit FROM users WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten(),
+        None => None,
+    };
     let content = Content {
         seq,
         // Never earlier than the entry before, so that time ranges are seq ranges.
@@ -120,12 +132,13 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         target: &record.target,
         changes: &changes,
         batch: record.batch,
+        target_prev,
     };
     let hash = content.hash(&prev);
     conn.prepare_cached(
         "INSERT INTO audit (seq, time_ms, app, actor, source, op, target_type, target_id,
-                            target_label, changes, batch, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                            target_label, changes, batch, target_prev, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         seq,
@@ -139,8 +152,13 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         content.target.label,
         changes,
         content.batch,
+        content.target_prev,
         &hash[..]
     ])?;
+    if let Some(id) = user {
+        conn.prepare_cached("UPDATE users SET last_audit = ?2 WHERE id = ?1")?
+            .execute(params![id, seq])?;
+    }
     Ok(seq)
 }
 
@@ -180,7 +198,7 @@ impl Store {
         };
         let mut stmt = snapshot.prepare(
             "SELECT seq, time_ms, app, actor, source, op, target_type, target_id,
-                    target_label, changes, batch, hash FROM audit ORDER BY seq",
+                    target_label, changes, batch, target_prev, hash FROM audit ORDER BY seq",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -216,8 +234,9 @@ impl Store {
                 target: &target,
                 changes: &changes,
                 batch: r.get(10)?,
+                target_prev: r.get(11)?,
             };
-            let stored: Vec<u8> = r.get(11)?;
+            let stored: Vec<u8> = r.get(12)?;
             let hash = content.hash(&prev);
             if stored != hash || content.time_ms < last_time {
                 report.broken = Some((seq, format!("entry {seq} was changed or reordered")));

@@ -95,12 +95,21 @@ impl AuditQuery {
             );
         }
         if let Some(email) = &self.user {
-            let ids = user_ids(conn, email)?;
-            bind(
-                &mut terms,
-                "target_type = 'user' AND target_id IN (SELECT value FROM json_each(?))",
-                serde_json::to_string(&ids).expect("ids serialise").into(),
-            );
+            let ids = current_user_ids(conn, email)?;
+            if ids.is_empty() {
+                // A deleted or renamed user: found by the label of their entries, which
+                // reads the whole log (no index is kept for this rare question).
+                bind(
+                    &mut terms,
+                    "target_type = 'user' AND target_id IN (SELECT target_id FROM audit
+                        WHERE target_type = 'user' AND target_label = ? COLLATE NOCASE)",
+                    email.trim().to_string().into(),
+                );
+            } else {
+                // The user who has it now: their chain of entries (see schema_v4.sql).
+                let ids = serde_json::to_string(&ids).expect("ids serialise");
+                bind(&mut terms, &format!("seq IN ({USER_CHAIN})"), ids.into());
+            }
         }
         if !self.text.is_empty() {
             bind(
@@ -113,25 +122,22 @@ impl AuditQuery {
     }
 }
 
-/// The ids of the users who have or had this email: the one that has it now, and
-/// every user an entry was written about under it.
-fn user_ids(conn: &Connection, email: &str) -> Result<Vec<i64>> {
-    let mut ids: Vec<i64> = conn
-        .prepare_cached(
-            "SELECT DISTINCT target_id FROM audit
-             WHERE target_label = ?1 COLLATE NOCASE AND target_type = 'user'",
-        )?
-        .query_map([email.trim()], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let now: Vec<i64> = conn
+/// The ids of the users who have this email now (one per application at most).
+fn current_user_ids(conn: &Connection, email: &str) -> Result<Vec<i64>> {
+    Ok(conn
         .prepare_cached(
             "SELECT u.id FROM applications a JOIN users u ON u.app_id = a.id AND u.email_key = ?1",
         )?
         .query_map([crate::domain::email_key(email)], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    ids.extend(now);
-    Ok(ids)
+        .collect::<rusqlite::Result<_>>()?)
 }
+
+/// The seqs of the users' entries, newest first, along each user's chain.
+const USER_CHAIN: &str = "WITH RECURSIVE chain(seq) AS (
+        SELECT last_audit FROM users WHERE id IN (SELECT value FROM json_each(?))
+        UNION ALL
+        SELECT a.target_prev FROM audit a JOIN chain c ON a.seq = c.seq
+    ) SELECT seq FROM chain";
 
 impl Store {
     /// One page of the entries matching `query`, newest first, read by key (seq).
@@ -193,15 +199,18 @@ impl Store {
             .optional()?)
     }
 
-    /// The user's most recent entries since the user was created, newest first (a
-    /// deleted user's id may be given again: the older user's entries are not theirs).
+    /// The user's most recent entries, newest first, along the user's own chain (so a
+    /// deleted user whose id was given again lends none of theirs).
     pub fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM audit
-             WHERE target_type = 'user' AND target_id = ?1
-               AND seq >= coalesce((SELECT max(seq) FROM audit WHERE target_type = 'user'
-                                    AND target_id = ?1 AND op = 'user.create'), 0)
-             ORDER BY seq DESC LIMIT ?2"
+            "WITH RECURSIVE chain(seq, n) AS (
+                 SELECT last_audit, 1 FROM users WHERE id = ?1
+                 UNION ALL
+                 SELECT a.target_prev, c.n + 1 FROM audit a JOIN chain c ON a.seq = c.seq
+                 WHERE c.n < ?2
+             )
+             SELECT {COLUMNS} FROM audit WHERE seq IN (SELECT seq FROM chain)
+             ORDER BY seq DESC"
         ))?;
         let rows = stmt.query_map(rusqlite::params![user.0, limit as i64], read_entry)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
