@@ -272,3 +272,25 @@ fn pages_follow_each_other_newest_first_and_text_filters() {
         "console"
     );
 }
+
+#[test]
+fn an_edit_that_changes_nothing_writes_no_entry() {
+    let (_dir, mut store, app) = logged(1);
+    store.create_group(app, "Parent", None).unwrap();
+    store.set_group_parent(app, "G0", Some("Parent")).unwrap();
+    let before = store.verify_audit().unwrap().entries;
+    store.set_group_parent(app, "G0", Some("Parent")).unwrap();
+    store.rename_group(app, "G0", "G0").unwrap();
+    store.set_user_limit(app, None).unwrap();
+    store
+        .set_login_policy(app, xusers::store::LoginPolicy::default())
+        .unwrap();
+    let ann = add_email(&mut store, app, "ann@acme.io");
+    let same = draft("ann@acme.io").validate_changes().unwrap();
+    store.update_user(app, ann, &same, None, None).unwrap();
+    assert_eq!(
+        store.verify_audit().unwrap().entries,
+        before + 1,
+        "only the user's creation"
+    );
+}

@@ -113,7 +113,7 @@ impl Store {
         )?;
         let changes = Changes::default().with("user_limit", before, limit);
         let target = audit::app_target(&tx, app)?;
-        audit::append(
+        audit::append_if_changed(
             &tx,
             &self.actor,
             Record::new(Some(app), "app.set_limit", target, changes),
@@ -144,7 +144,7 @@ impl Store {
             .with("lockout_failures", before.max_failures, policy.max_failures)
             .with("lockout_seconds", before.window_secs, policy.window_secs);
         let target = audit::app_target(&tx, app)?;
-        audit::append(
+        audit::append_if_changed(
             &tx,
             &self.actor,
             Record::new(Some(app), "app.set_lockout", target, changes),

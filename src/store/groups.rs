@@ -107,7 +107,7 @@ impl Store {
             Target::new("group", Some(id), name),
             changes,
         );
-        audit::append(&tx, &self.actor, record)?;
+        audit::append_if_changed(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(())
     }
@@ -235,7 +235,7 @@ impl Store {
             Target::new("group", Some(id), new),
             changes,
         );
-        audit::append(&tx, &self.actor, record)?;
+        audit::append_if_changed(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(())
     }

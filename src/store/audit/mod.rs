@@ -111,6 +111,15 @@ pub(crate) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
     chain::append(conn, actor, record)
 }
 
+/// Appends the entry of an edit, unless it changed nothing (a group "moved" where it
+/// already was, a limit set to what it was).
+pub(crate) fn append_if_changed(conn: &Connection, actor: &Actor, record: Record) -> Result<()> {
+    if !record.changes.is_empty() {
+        append(conn, actor, record)?;
+    }
+    Ok(())
+}
+
 /// The application as a target, labelled with its name.
 pub(crate) fn app_target(conn: &Connection, app: AppId) -> Result<Target> {
     let name: String = conn
