@@ -66,6 +66,12 @@ impl Actor {
         true
     }
 
+    /// The same actor working through `source` (the console names itself).
+    pub fn with_source(mut self, source: Source) -> Actor {
+        self.source = source;
+        self
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
