@@ -35,12 +35,12 @@ impl UserList {
     pub fn load_first(
         &mut self,
         store: &Store,
-        app: AppId,
+        application: AppId,
         q: &UserQuery,
         height: usize,
     ) -> Result<()> {
         let n = fetch_size(height);
-        self.rows = store.list_users(app, q, &Page::First(n))?;
+        self.rows = store.list_users(application, q, &Page::First(n))?;
         self.at_start = true;
         self.at_end = self.rows.len() < n;
         self.selected = 0;
@@ -51,12 +51,12 @@ impl UserList {
     pub fn load_last(
         &mut self,
         store: &Store,
-        app: AppId,
+        application: AppId,
         q: &UserQuery,
         height: usize,
     ) -> Result<()> {
         let n = fetch_size(height);
-        self.rows = store.list_users(app, q, &Page::Last(n))?;
+        self.rows = store.list_users(application, q, &Page::Last(n))?;
         self.at_end = true;
         self.at_start = self.rows.len() < n;
         self.selected = self.rows.len().saturating_sub(1);
@@ -69,16 +69,16 @@ impl UserList {
     pub fn reload(
         &mut self,
         store: &Store,
-        app: AppId,
+        application: AppId,
         q: &UserQuery,
         height: usize,
     ) -> Result<()> {
         let Some(row) = self.selected_row() else {
-            return self.load_first(store, app, q, height);
+            return self.load_first(store, application, q, height);
         };
         let cursor = row.cursor(q.sort.field);
         let on_screen = self.selected.saturating_sub(self.top);
-        self.load_around(store, app, q, cursor, on_screen, height)
+        self.load_around(store, application, q, cursor, on_screen, height)
     }
 
     /// Loads the list so that `row` (or the row after it, when `row` is not in the
@@ -86,29 +86,36 @@ impl UserList {
     pub fn show(
         &mut self,
         store: &Store,
-        app: AppId,
+        application: AppId,
         q: &UserQuery,
         row: &UserRow,
         height: usize,
     ) -> Result<()> {
-        self.load_around(store, app, q, row.cursor(q.sort.field), height / 3, height)
+        self.load_around(
+            store,
+            application,
+            q,
+            row.cursor(q.sort.field),
+            height / 3,
+            height,
+        )
     }
 
     fn load_around(
         &mut self,
         store: &Store,
-        app: AppId,
+        application: AppId,
         q: &UserQuery,
         cursor: Cursor,
         on_screen: usize,
         height: usize,
     ) -> Result<()> {
         let n = fetch_size(height);
-        let after = store.list_users(app, q, &Page::AtOrAfter(cursor.clone(), n))?;
+        let after = store.list_users(application, q, &Page::AtOrAfter(cursor.clone(), n))?;
         if after.is_empty() {
-            return self.load_last(store, app, q, height);
+            return self.load_last(store, application, q, height);
         }
-        let before = store.list_users(app, q, &Page::Before(cursor, height))?;
+        let before = store.list_users(application, q, &Page::Before(cursor, height))?;
         self.at_start = before.len() < height;
         self.at_end = after.len() < n;
         self.selected = before.len();
@@ -122,7 +129,7 @@ impl UserList {
     pub fn move_by(
         &mut self,
         store: &Store,
-        app: AppId,
+        application: AppId,
         q: &UserQuery,
         delta: isize,
         height: usize,
@@ -132,7 +139,8 @@ impl UserList {
             let target = self.selected + delta as usize;
             while target + height >= self.rows.len() && !self.at_end {
                 let Some(last) = self.rows.last() else { break };
-                let more = store.list_users(app, q, &Page::After(last.cursor(q.sort.field), n))?;
+                let more =
+                    store.list_users(application, q, &Page::After(last.cursor(q.sort.field), n))?;
                 self.at_end = more.len() < n;
                 self.rows.extend(more);
             }
@@ -143,8 +151,11 @@ impl UserList {
                 let Some(first) = self.rows.first() else {
                     break;
                 };
-                let more =
-                    store.list_users(app, q, &Page::Before(first.cursor(q.sort.field), n))?;
+                let more = store.list_users(
+                    application,
+                    q,
+                    &Page::Before(first.cursor(q.sort.field), n),
+                )?;
                 self.at_start = more.len() < n;
                 let added = more.len();
                 self.rows.splice(0..0, more);
