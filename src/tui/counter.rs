@@ -40,8 +40,8 @@ impl MatchCounter {
                 while let Ok(newer) = inbox.recv_timeout(SETTLE) {
                     request = newer;
                 }
-                let (generation, app, query) = request;
-                if let Ok(n) = store.count_users(app, &query)
+                let (generation, application, query) = request;
+                if let Ok(n) = store.count_users(application, &query)
                     && outbox
                         .send(Event::Done(Action::Counted(generation, n)))
                         .is_err()
@@ -58,10 +58,10 @@ impl MatchCounter {
     }
 
     /// Asks for a count, abandoning any earlier one; returns its generation.
-    pub fn request(&mut self, app: AppId, query: UserQuery) -> u64 {
+    pub fn request(&mut self, application: AppId, query: UserQuery) -> u64 {
         self.generation += 1;
         self.interrupt.interrupt();
-        let _ = self.requests.send((self.generation, app, query));
+        let _ = self.requests.send((self.generation, application, query));
         self.generation
     }
 }

@@ -113,3 +113,37 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
         Constraint::Length(height.min(area.height)),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_click_finds_the_tab_drawn_there_in_full_and_in_short() {
+        let counts = ScopeCounts {
+            all: 60,
+            grouped: 42,
+            ungrouped: 18,
+        };
+        for width in [120, 40] {
+            let areas = Areas::new((width, 30));
+            let labels = tab_labels(&counts, width);
+            assert_eq!(labels.len(), Pane::ALL.len());
+            let mut x = 0;
+            for (pane, label) in Pane::ALL.iter().zip(&labels) {
+                let end = x + label.width() as u16;
+                assert_eq!(areas.tab_at(x, areas.tabs.y, &counts), Some(*pane));
+                assert_eq!(areas.tab_at(end - 1, areas.tabs.y, &counts), Some(*pane));
+                assert_eq!(areas.tab_at(x, areas.tabs.y + 1, &counts), None);
+                x = end + 1;
+            }
+            assert_eq!(
+                areas.tab_at(x, areas.tabs.y, &counts),
+                None,
+                "past the last tab"
+            );
+        }
+        assert!(tab_labels(&counts, 40)[0].starts_with(" 1 All 60"));
+        assert!(tab_labels(&counts, 120)[0].starts_with(" 1 All users (60)"));
+    }
+}

@@ -188,3 +188,60 @@ pub fn draw(t: &Theme, confirm: &Confirm, frame: &mut Frame, bounds: Rect) {
     };
     frame.render_widget(Paragraph::new(buttons), button_row);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> UserRow {
+        UserRow {
+            id: UserId(7),
+            email: "ann@acme.io".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            groups: vec!["Sales".into(), "EMEA".into()],
+            tag_count: 0,
+            created_at: 0,
+            last_login: None,
+        }
+    }
+
+    #[test]
+    fn every_dialog_starts_on_cancel_and_enter_there_does_nothing() {
+        let all = [
+            Confirm::delete(&row()),
+            Confirm::invalidate(&row()),
+            Confirm::invalidate_all(60, "default"),
+            Confirm::discard(),
+            Confirm::quit(),
+        ];
+        for mut dialog in all {
+            assert!(!dialog.ok_focused, "{}", dialog.title);
+            assert!(matches!(
+                dialog.update(Action::PressButton),
+                Effect::ClosePopup
+            ));
+            dialog.update(Action::SwitchButton);
+            match dialog.update(Action::PressButton) {
+                Effect::Run(pending) => assert_eq!(pending, dialog.pending),
+                other => panic!("{}: {other:?}", dialog.title),
+            }
+            assert!(matches!(dialog.update(Action::Yes), Effect::Run(_)));
+            assert!(matches!(dialog.update(Action::Close), Effect::ClosePopup));
+        }
+    }
+
+    #[test]
+    fn only_dialogs_that_change_the_database_write() {
+        assert!(Confirm::delete(&row()).pending.writes());
+        assert!(Confirm::invalidate(&row()).pending.writes());
+        assert!(Confirm::invalidate_all(1, "default").pending.writes());
+        assert!(!Confirm::discard().pending.writes());
+        assert!(!Confirm::quit().pending.writes());
+        assert!(
+            Confirm::delete(&row())
+                .message
+                .contains("They leave 2 groups.")
+        );
+    }
+}
