@@ -438,6 +438,28 @@ fn mouse_click_selects_and_wheel_scrolls() {
 }
 
 #[test]
+fn mouse_events_go_only_to_the_screen_in_front() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "m");
+    update(&mut app, Action::ScrollDown);
+    update(&mut app, Action::Click(60, 4 + 3));
+    assert_eq!(app.browse.list.selected, 0, "the menu keeps the list still");
+    assert_eq!(app.modal, Some(Modal::Menu(Menu { selected: 0 })));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "e");
+    update(&mut app, Action::ScrollDown);
+    update(&mut app, Action::Click(60, 4 + 3));
+    assert_eq!(
+        app.browse.list.selected, 0,
+        "the form keeps the list under it still"
+    );
+    assert!(app.form.is_some());
+    key(&mut app, KeyCode::Esc);
+    update(&mut app, Action::ScrollDown);
+    assert_eq!(app.browse.list.selected, 3, "the list itself scrolls");
+}
+
+#[test]
 fn resize_changes_the_page_and_keeps_the_selection_visible() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "jjjjjjjjjjjjjjjjjjjj");
@@ -597,6 +619,22 @@ fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
     app.session.status = None;
     key_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert!(refused(&app), "saving the form");
+    // The form's own Invalidate tokens and Delete buttons are refused before any
+    // dialog opens, like their keys in the list.
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    key(&mut app, KeyCode::Right);
+    for button in ["Invalidate tokens", "Delete"] {
+        key(&mut app, KeyCode::Right);
+        let form = app.form.as_ref().unwrap();
+        assert_eq!(form.buttons()[form.button].label(), button);
+        app.session.status = None;
+        key(&mut app, KeyCode::Enter);
+        assert!(
+            refused(&app) && app.modal.is_none(),
+            "the form's {button} button"
+        );
+    }
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
     // Looking still works.
