@@ -21,7 +21,7 @@ use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::session::Session;
 use crate::tui::title_bar::title_bar;
-use rows::UserList;
+use rows::{Pages, UserList};
 
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: isize = 3;
@@ -78,12 +78,20 @@ impl Browse {
         }
     }
 
+    /// Where the list reads its pages: this query, at the screen's height.
+    fn pages<'a>(&self, session: &'a Session) -> Pages<'a> {
+        Pages {
+            store: &session.store,
+            application: session.application.id,
+            query: self.query(),
+            height: session.visible_rows(),
+        }
+    }
+
     /// The rows or their order changed (pane, sort, filter): start from the top and
     /// recount.
     pub fn restart(&mut self, session: &Session) -> Result<()> {
-        let (q, height) = (self.query(), session.visible_rows());
-        self.list
-            .load_first(&session.store, session.application.id, &q, height)?;
+        self.list.load_first(&self.pages(session))?;
         self.recount(session)
     }
 
@@ -91,15 +99,11 @@ impl Browse {
     /// the selection.
     pub fn reload(&mut self, session: &Session) -> Result<()> {
         self.recount(session)?;
-        let (q, height) = (self.query(), session.visible_rows());
-        self.list
-            .reload(&session.store, session.application.id, &q, height)
+        self.list.reload(&self.pages(session))
     }
 
     pub fn move_by(&mut self, session: &Session, delta: isize) -> Result<()> {
-        let (q, height) = (self.query(), session.visible_rows());
-        self.list
-            .move_by(&session.store, session.application.id, &q, delta, height)
+        self.list.move_by(&self.pages(session), delta)
     }
 
     /// Selects user `id` after a write, recounting first; a user outside this pane or
@@ -107,17 +111,12 @@ impl Browse {
     pub fn show(&mut self, session: &Session, id: UserId) -> Result<()> {
         self.recount(session)?;
         let row = session.store.user_row(id)?;
-        let height = session.visible_rows();
-        let q = self.query();
-        self.list
-            .show(&session.store, session.application.id, &q, &row, height)?;
+        self.list.show(&self.pages(session), &row)?;
         if self.list.selected_row().map(|r| r.id) != Some(id) {
             self.pane = Pane::All;
             self.filter.reset();
             self.restart(session)?;
-            let q = self.query();
-            self.list
-                .show(&session.store, session.application.id, &q, &row, height)?;
+            self.list.show(&self.pages(session), &row)?;
         }
         Ok(())
     }
@@ -158,24 +157,8 @@ impl Browse {
             Action::PageDown => self.move_by(session, height)?,
             Action::ScrollUp => self.move_by(session, -WHEEL_STEP)?,
             Action::ScrollDown => self.move_by(session, WHEEL_STEP)?,
-            Action::Home => {
-                let q = self.query();
-                self.list.load_first(
-                    &session.store,
-                    session.application.id,
-                    &q,
-                    session.visible_rows(),
-                )?;
-            }
-            Action::End => {
-                let q = self.query();
-                self.list.load_last(
-                    &session.store,
-                    session.application.id,
-                    &q,
-                    session.visible_rows(),
-                )?;
-            }
+            Action::Home => self.list.load_first(&self.pages(session))?,
+            Action::End => self.list.load_last(&self.pages(session))?,
             Action::StartFilter => self.filter_focused = true,
             Action::FilterDone => self.filter_focused = false,
             Action::ClearFilter => {
