@@ -2,18 +2,19 @@
 //! When the form is taller than the screen it scrolls to keep the focused field (and
 //! the cursor) in view.
 
-use super::field_text::visible_text;
-use super::panes::{self, Pane};
-use super::{FormFocus, UserForm};
-use crate::domain::Field;
-use crate::inert::inert;
-use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::field_text::visible_text;
+use super::panes::{self, Pane};
+use super::{FormFocus, UserForm};
+use crate::domain::Field;
+use crate::inert::inert;
+use crate::tui::theme::Theme;
 
 const LABEL: u16 = 18;
 

@@ -1,3 +1,6 @@
+//! The filter line: the filter being typed or kept, an invitation when there is none,
+//! and the match count at the right.
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::text::{Line, Span};

@@ -1,3 +1,6 @@
+//! The user table: the pane's title and buttons on its border, the sorted column's
+//! arrow, the rows that fit, or a line saying why there are none.
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};

@@ -1,3 +1,5 @@
+//! The panes as tabs, each with its count; the active one stands out.
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
