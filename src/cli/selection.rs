@@ -1,5 +1,6 @@
-//! Which users a command acts on — `--scope --group --tag --filter --sort --desc` — and
-//! reading them a page at a time: shared by list, export and the bulk commands.
+//! Which users a command acts on — `--scope --group --tag --filter --sort --desc` —
+//! and reading them a page at a time (used by `users list` and `users export`), and the
+//! `--sort` and `KEY=VALUE` parsers. A leaf: it uses no other command's module.
 
 use clap::{Args, ValueEnum};
 
