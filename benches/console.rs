@@ -16,8 +16,8 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use xusers::demo::DEMO_PASSWORD;
 use xusers::store::{Page, Store, UserQuery, unix_now};
-use xusers::tui::action::Action;
 use xusers::tui::app::App;
+use xusers::tui::events::Event;
 use xusers::tui::theme::Theme;
 use xusers::tui::update::update;
 use xusers::tui::{action_for_key, views};
@@ -55,11 +55,10 @@ impl Console {
 
     /// Waits for the pending match count; returns whether one arrived.
     fn await_count(&mut self) -> bool {
-        while self.app.count_pending.is_some() {
-            let counter = self.app.counter.as_ref().expect("file-backed store");
-            match counter.wait(Duration::from_secs(30)) {
-                Some((generation, n)) => update(&mut self.app, Action::Counted(generation, n)),
-                None => return false,
+        while self.app.browse.count_pending.is_some() {
+            match self.app.next_event(Duration::from_secs(30)) {
+                Some(Event::Done(done)) => update(&mut self.app, done),
+                _ => return false,
             }
         }
         true
@@ -189,11 +188,11 @@ fn main() {
         sorts.push(console.char(if i % 5 == 4 { 'S' } else { 's' }));
     }
     report("sort", &mut sorts);
-    while console.app.sort != Default::default() {
+    while console.app.browse.sort != Default::default() {
         console.char('s');
     }
 
-    let rare = rare_term(&console.app.store, app_id);
+    let rare = rare_term(&console.app.session.store, app_id);
     println!("# rare term: {rare}");
     let terms = [
         "ali",
@@ -249,9 +248,17 @@ fn main() {
     report("suggest", &mut suggest);
     console.key(KeyCode::Esc);
 
-    let email = console.app.list.selected_row().unwrap().email.clone();
+    let email = console
+        .app
+        .browse
+        .list
+        .selected_row()
+        .unwrap()
+        .email
+        .clone();
     let token = console
         .app
+        .session
         .store
         .login(app_id, &email, DEMO_PASSWORD)
         .unwrap();
@@ -259,7 +266,12 @@ fn main() {
     let mut done = 0u64;
     while start.elapsed() < Duration::from_secs(1) {
         for _ in 0..1000 {
-            console.app.store.authenticate(app_id, &token).unwrap();
+            console
+                .app
+                .session
+                .store
+                .authenticate(app_id, &token)
+                .unwrap();
         }
         done += 1000;
     }

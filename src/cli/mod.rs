@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod output;
 mod paths;
+mod selection;
 mod user_edit;
 mod users;
 

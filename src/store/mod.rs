@@ -5,6 +5,7 @@ mod devices;
 mod groups;
 mod import;
 mod logged;
+mod lookups;
 mod migrations;
 mod plan;
 mod query;

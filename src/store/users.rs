@@ -6,8 +6,6 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
-use super::tags::TAG_KEY_USAGE_SQL;
-use super::tokens::{AUTHENTICATE_SQL, RECENT_FAILURES_SQL};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
@@ -325,26 +323,7 @@ impl Store {
         ))
     }
 
-    /// SQLite's plan for each lookup that runs per login, request or form: by email, by
-    /// token, recent login failures, the pane counters and tag-key usage.
-    pub fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>> {
-        [
-            ("find by email", FIND_USER_SQL),
-            ("authenticate", AUTHENTICATE_SQL),
-            ("recent login failures", RECENT_FAILURES_SQL),
-            ("pane counts", SCOPE_COUNTS_SQL),
-            ("tag-key usage", TAG_KEY_USAGE_SQL),
-        ]
-        .into_iter()
-        .map(|(what, sql)| {
-            // The plan does not depend on the values: NULL stands in for each.
-            let params = vec![Value::Null; self.conn.prepare(sql)?.parameter_count()];
-            Ok((what, self.explain(sql, params)?))
-        })
-        .collect()
-    }
-
-    fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
+    pub(super) fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
         let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
         let details: Vec<String> = stmt
             .query_map(params_from_iter(params), |r| r.get::<_, String>(3))?
@@ -377,8 +356,9 @@ fn scan_index(query: &UserQuery, plan: &Plan) -> &'static str {
     }
 }
 
-const SCOPE_COUNTS_SQL: &str = "SELECT user_count, grouped_count FROM applications WHERE id = ?1";
-const FIND_USER_SQL: &str = "SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2";
+pub(super) const SCOPE_COUNTS_SQL: &str =
+    "SELECT user_count, grouped_count FROM applications WHERE id = ?1";
+pub(super) const FIND_USER_SQL: &str = "SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2";
 
 pub(crate) fn find_user_id(conn: &Connection, app: AppId, email: &str) -> Result<Option<UserId>> {
     Ok(conn
