@@ -61,7 +61,11 @@ fn invalidate_all_ends_every_session_of_the_application_only() {
     let ta = store.login(app, "a@acme.io", PASSWORD).unwrap();
     let tb = store.login(app, "b@acme.io", PASSWORD).unwrap();
     let t_other = store.login(other, "a@acme.io", PASSWORD).unwrap();
-    assert_eq!(store.invalidate_all_tokens(app).unwrap(), 2);
+    assert_eq!(
+        store.invalidate_all_tokens(app).unwrap(),
+        2,
+        "users of the app"
+    );
     assert!(store.authenticate(app, &ta).is_err());
     assert!(store.authenticate(app, &tb).is_err());
     assert!(store.authenticate(other, &t_other).is_ok());
@@ -69,6 +73,44 @@ fn invalidate_all_ends_every_session_of_the_application_only() {
     assert!(store.authenticate(app, &t_other).is_err());
     let fresh = store.login(app, "b@acme.io", PASSWORD).unwrap();
     assert!(store.authenticate(app, &fresh).is_ok());
+}
+
+/// Invalidating all is one write to the application's stamp, whatever the number of
+/// tokens: the token rows stay (void), and a token issued right after the stamp, in
+/// the same millisecond, works.
+#[test]
+fn invalidate_all_voids_what_was_issued_before_and_nothing_after() {
+    let (dir, mut store, app) = temp_store();
+    let ann = add_email(&mut store, app, "ann@acme.io");
+    let bob = add_email(&mut store, app, "bob@acme.io");
+    let conn = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
+    let rows = || -> i64 {
+        conn.query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let old_ann = store.login(app, "ann@acme.io", PASSWORD).unwrap();
+        let old_bob = store.login(app, "bob@acme.io", PASSWORD).unwrap();
+        let before = rows();
+        store.invalidate_all_tokens(app).unwrap();
+        assert_eq!(rows(), before, "no token row is touched");
+        let new_ann = store.login(app, "ann@acme.io", PASSWORD).unwrap();
+        assert!(store.authenticate(app, &old_ann).is_err(), "issued before");
+        assert!(store.authenticate(app, &old_bob).is_err(), "issued before");
+        assert_eq!(
+            store.authenticate(app, &new_ann).unwrap(),
+            ann,
+            "issued after"
+        );
+    }
+    let fresh_bob = store.login(app, "bob@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &fresh_bob).unwrap(), bob);
+    // A login clears its user's void tokens: each user keeps one live token here.
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    store.invalidate_all_tokens(app).unwrap();
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    store.login(app, "bob@acme.io", PASSWORD).unwrap();
+    assert_eq!(rows(), 2, "the void tokens went at the next login");
 }
 
 #[test]

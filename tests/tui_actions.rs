@@ -127,7 +127,7 @@ fn invalidating_all_ends_every_token() {
             .as_ref()
             .unwrap()
             .text
-            .contains("Invalidated 5 token(s)")
+            .contains("Invalidated every token: all 60 user(s) of 'default'")
     );
     let fresh = app.store.login(id, &rows[0].email, DEMO_PASSWORD).unwrap();
     assert!(app.store.authenticate(id, &fresh).is_ok());

@@ -246,17 +246,20 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Groups(cmd)) => admin::groups(&mut store, &app, cmd),
         Some(Command::Devices(cmd)) => admin::devices(&mut store, &app, cmd),
         Some(Command::Tokens(TokensCommand::Invalidate(args))) => {
-            let (n, whom) = match args.email {
+            match args.email {
                 Some(email) => {
                     let id = store.find_user(app.id, &email)?;
-                    (store.invalidate_user_tokens(id)?, email)
+                    let n = store.invalidate_user_tokens(id)?;
+                    println!("Invalidated {n} token(s) of {email}.");
                 }
-                None => (
-                    store.invalidate_all_tokens(app.id)?,
-                    format!("every user of '{}'", app.name),
-                ),
-            };
-            println!("Invalidated {n} token(s) of {whom}.");
+                None => {
+                    let n = store.invalidate_all_tokens(app.id)?;
+                    println!(
+                        "Invalidated every token of the {n} user(s) of '{}'.",
+                        app.name
+                    );
+                }
+            }
             Ok(())
         }
     }

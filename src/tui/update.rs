@@ -297,7 +297,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
         Pending::InvalidateAll => {
             let n = app.store.invalidate_all_tokens(app.application.id)?;
             app.info(format!(
-                "Invalidated {n} token(s): every user of '{}' must log in again",
+                "Invalidated every token: all {n} user(s) of '{}' must log in again",
                 app.application.name
             ));
         }
