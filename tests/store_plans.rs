@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use xusers::demo::seed_demo;
-use xusers::store::{Page, Scope, Sort, SortField, Store, UserQuery};
+use xusers::store::{NOTHING_TO_READ, Page, Scope, Sort, SortField, Store, UserQuery};
 
 fn store_with_users(users: u64) -> (tempfile::TempDir, Store, xusers::store::AppId) {
     let (dir, mut store, app) = temp_store();
@@ -82,6 +82,36 @@ fn rare_text_and_tags_read_their_index_then_sort_few_rows() {
     assert!(list.contains("user_tags_key (key=? AND value=?)"), "{list}");
     assert_searches(&list, "rare tag");
     assert_searches(&count, "rare tag count");
+}
+
+/// One- and two-character terms never walk every user to find few or none: a term
+/// in no user reads nothing, a rare one reads the search index.
+#[test]
+fn short_rare_terms_read_the_search_index_and_absent_ones_read_nothing() {
+    let (_d, store, app) = store_with_users(3_000);
+    for absent in ["ž", "qz", "xj", "ali qz", "tag:plan=pro xj"] {
+        let q = UserQuery::default().filter(absent);
+        let plans = store.query_plans(app, &q, &Page::First(50)).unwrap();
+        assert_eq!(plans, [NOTHING_TO_READ; 2], "{absent}");
+        assert!(
+            store
+                .list_users(app, &q, &Page::First(50))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.count_users(app, &q).unwrap(), 0);
+    }
+    // "ë" is only in Zoë (one first name in 30): its users come from the index.
+    for rare in ["ë", "oë", "ë tag:plan"] {
+        let q = UserQuery::default().filter(rare);
+        let [list, count] = store.query_plans(app, &q, &Page::First(50)).unwrap();
+        assert!(list.contains("VIRTUAL TABLE INDEX 0:M"), "{rare}\n{list}");
+        assert_searches(&list, rare);
+        assert_searches(&count, &format!("{rare} count"));
+        let rows = store.list_users(app, &q, &Page::First(50)).unwrap();
+        assert!(!rows.is_empty(), "{rare}");
+        assert!(rows.iter().all(|r| r.first_name == "Zoë"), "{rare}");
+    }
 }
 
 #[test]
