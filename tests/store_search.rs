@@ -178,3 +178,44 @@ fn the_property_data_takes_every_path() {
     assert_eq!(plan("ü"), NOTHING_TO_READ);
     assert_eq!(plan("x ü"), NOTHING_TO_READ);
 }
+
+/// Counts that come from the tag and search indexes alone (one application holds
+/// every user) agree with testing every user, and so do the counts made row by row
+/// once another application has users too.
+#[test]
+fn counts_from_the_indexes_match_counting_by_hand_with_one_application_or_two() {
+    let mut world = world().lock().unwrap();
+    let lines = [
+        "tag:plan",
+        "tag:plan=pro",
+        "tag:plan tag:plan=free",
+        "tag:plan=pro tag:plan=free",
+        "tag:nope",
+        "a",
+        "zz",
+        "é b",
+        "ü",
+    ];
+    let check = |world: &World| {
+        for line in lines {
+            let q = UserQuery::default().filter(line);
+            assert_eq!(
+                world.store.count_users(world.app, &q).unwrap(),
+                by_hand(&world.users, &q).len() as u64,
+                "{line}"
+            );
+        }
+    };
+    check(&world);
+    let other = world.store.application("other-app").unwrap().id;
+    let d = xusers::domain::UserDraft {
+        email: "zz.a@other.io".into(),
+        first_name: "É".into(),
+        tags: vec![("plan".into(), "pro".into())],
+        password: Some(PASSWORD.into()),
+        ..Default::default()
+    };
+    let id = add(&mut world.store, other, d);
+    check(&world);
+    world.store.delete_user(id).unwrap();
+}

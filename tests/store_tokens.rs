@@ -330,3 +330,30 @@ fn old_failures_are_pruned_as_new_ones_come() {
         .unwrap();
     assert_eq!(kept, 1);
 }
+
+/// Load tests issue a token per user without logins; those tokens behave as issued
+/// ones: each names its user, and invalidating all ends them.
+#[test]
+fn seeded_tokens_name_their_users_and_end_with_invalidate_all() {
+    let (_dir, mut store, app) = temp_store();
+    let ids = [
+        add_email(&mut store, app, "a@acme.io"),
+        add_email(&mut store, app, "b@acme.io"),
+        add_email(&mut store, app, "c@acme.io"),
+    ];
+    let token_of = |n: u64| format!("load-test-token-{n}");
+    assert_eq!(store.insert_seed_tokens(app, token_of).unwrap(), 3);
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(store.authenticate(app, &token_of(n as u64)).unwrap(), *id);
+    }
+    assert!(
+        store.authenticate(app, &token_of(3)).is_err(),
+        "never issued"
+    );
+    let after = store.login(app, "a@acme.io", PASSWORD).unwrap();
+    store.invalidate_all_tokens(app).unwrap();
+    assert!(store.authenticate(app, &after).is_err());
+    for n in 0..3 {
+        assert!(store.authenticate(app, &token_of(n)).is_err());
+    }
+}

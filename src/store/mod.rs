@@ -1,6 +1,7 @@
 //! SQLite storage: the only module that speaks SQL.
 
 mod apps;
+mod count;
 mod devices;
 mod groups;
 mod import;

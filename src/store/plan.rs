@@ -29,9 +29,15 @@ pub(crate) const FEW_FOR_COUNT: Few = Few {
     tags: 200_000,
 };
 
+/// How many users (up to a limit) carry a tag key, or a key with a value.
+pub(crate) const TAG_KEY_PROBE_SQL: &str =
+    "SELECT count(*) FROM (SELECT 1 FROM user_tags WHERE key = ?1 LIMIT ?2)";
+pub(crate) const TAG_VALUE_PROBE_SQL: &str =
+    "SELECT count(*) FROM (SELECT 1 FROM user_tags WHERE key = ?1 AND value = ?2 LIMIT ?3)";
+
 /// Trigram search needs terms of at least three characters; shorter ones are found
 /// through the trigrams they begin.
-const MIN_SEARCH_CHARS: usize = 3;
+pub(crate) const MIN_SEARCH_CHARS: usize = 3;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Plan {
@@ -68,7 +74,7 @@ fn long_term_query(term: &str, trigrams: &mut Vec<String>) {
 }
 
 /// What the search index says about one short term.
-enum Short {
+pub(crate) enum Short {
     /// Begins no trigram: no haystack holds it.
     Absent,
     /// The trigrams it begins, together in fewer than `few` haystacks.
@@ -82,7 +88,7 @@ impl Store {
     /// two-character piece of it begins a trigram: a short term is in exactly the
     /// haystacks of the trigrams it begins, a key range of the index's vocabulary.
     /// Reads that range until the haystacks add up to `few`.
-    fn short_term(&self, term: &str, few: i64) -> Result<Short> {
+    pub(crate) fn short_term(&self, term: &str, few: i64) -> Result<Short> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT term, doc FROM users_fts_terms WHERE term >= ?1 AND term <= ?2",
         )?;
@@ -147,13 +153,18 @@ impl Store {
         };
         let mut narrow_tags = Vec::new();
         for tag in &q.tags {
-            let n: i64 = self
-                .conn
-                .prepare_cached(
-                    "SELECT count(*) FROM (SELECT 1 FROM user_tags
-                     WHERE key = ?1 AND (?2 IS NULL OR value = ?2) LIMIT ?3)",
-                )?
-                .query_row(params![tag.key, tag.value, few.tags], |r| r.get(0))?;
+            // One statement per shape: `(?2 IS NULL OR value = ?2)` would keep the
+            // value out of the index range, reading every user with the key.
+            let n: i64 = match &tag.value {
+                Some(value) => self
+                    .conn
+                    .prepare_cached(TAG_VALUE_PROBE_SQL)?
+                    .query_row(params![tag.key, value, few.tags], |r| r.get(0))?,
+                None => self
+                    .conn
+                    .prepare_cached(TAG_KEY_PROBE_SQL)?
+                    .query_row(params![tag.key, few.tags], |r| r.get(0))?,
+            };
             narrow_tags.push(n < few.tags);
         }
         Ok(Plan {

@@ -2,7 +2,7 @@ use rusqlite::params;
 
 use super::users::search_haystack;
 use super::{AppId, Result, Store, StoreError, begin_write, migrations};
-use crate::auth::PasswordHash;
+use crate::auth::{PasswordHash, token_digest};
 use crate::domain::{email_key, name_sort_key};
 
 /// A user for bulk seeding: already valid, with group ids resolved.
@@ -146,5 +146,52 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Issues one token per user of the application, as logins would (without their
+    /// password checks): the `n`-th user in id order gets `token_of(n)`, stored as its
+    /// digest. For load tests, which can then name any user's token again.
+    pub fn insert_seed_tokens(
+        &mut self,
+        app: AppId,
+        token_of: impl Fn(u64) -> String,
+    ) -> Result<u64> {
+        self.conn
+            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+        let tx = begin_write(&mut self.conn)?;
+        let issued: i64 = tx.query_row(
+            "SELECT tokens_issued FROM applications WHERE id = ?1",
+            [app.0],
+            |r| r.get(0),
+        )?;
+        let mut n = 0u64;
+        {
+            let mut users = tx.prepare("SELECT id FROM users WHERE app_id = ?1 ORDER BY id")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO tokens (digest, user_id, created_at, seq) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let now = super::unix_now();
+            let mut rows = users.query([app.0])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                n += 1;
+                insert.execute(params![
+                    token_digest(&token_of(n - 1)),
+                    id,
+                    now,
+                    issued + n as i64
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE applications SET tokens_issued = ?2 WHERE id = ?1",
+            params![app.0, issued + n as i64],
+        )?;
+        tx.commit()?;
+        self.conn
+            .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
+        Ok(n)
     }
 }

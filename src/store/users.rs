@@ -4,7 +4,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::groups::group_id;
-use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
+use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan, TAG_KEY_PROBE_SQL, TAG_VALUE_PROBE_SQL};
 use super::query::{page_clause, where_clause};
 use super::tags::TAG_KEY_USAGE_SQL;
 use super::tokens::{AUTHENTICATE_SQL, RECENT_FAILURES_SQL};
@@ -237,6 +237,9 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
+        if let Some(n) = self.count_from_indexes(app, query)? {
+            return Ok(n);
+        }
         let Some((sql, params)) = self.count_sql(app, query)? else {
             return Ok(0);
         };
@@ -296,8 +299,9 @@ impl Store {
         )))
     }
 
-    /// SQLite's plan for each lookup that runs per login, request or form: by email, by
-    /// token, recent login failures, the pane counters and tag-key usage.
+    /// SQLite's plan for each lookup that runs per login, request, form or filter
+    /// keystroke: by email, by token, recent login failures, the pane counters,
+    /// tag-key usage and the planner's tag probes.
     pub fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>> {
         [
             ("find by email", FIND_USER_SQL),
@@ -305,6 +309,8 @@ impl Store {
             ("recent login failures", RECENT_FAILURES_SQL),
             ("pane counts", SCOPE_COUNTS_SQL),
             ("tag-key usage", TAG_KEY_USAGE_SQL),
+            ("tag key probe", TAG_KEY_PROBE_SQL),
+            ("tag value probe", TAG_VALUE_PROBE_SQL),
         ]
         .into_iter()
         .map(|(what, sql)| {
