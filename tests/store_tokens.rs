@@ -357,3 +357,52 @@ fn seeded_tokens_name_their_users_and_end_with_invalidate_all() {
         assert!(store.authenticate(app, &token_of(n)).is_err());
     }
 }
+
+/// A database from before the stamp (schema version 3): its tokens keep working,
+/// in their own application only, until everything is invalidated; its users are
+/// found by short and long terms in the rebuilt search index.
+#[test]
+fn an_upgraded_database_keeps_its_tokens_and_its_search() {
+    use xusers::store::{Page, Store, UserQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        include_str!("../assets/sql/schema_v1.sql"),
+        include_str!("../assets/sql/schema_v2.sql"),
+        include_str!("../assets/sql/schema_v3.sql"),
+    ] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute(
+        "INSERT INTO users (app_id, email, email_key, password_hash, search, created_at,
+                            updated_at)
+         VALUES (1, 'Old@acme.io', 'old@acme.io', ?1, 'old@acme.io', 0, 0)",
+        [hash().as_str()],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO tokens (digest, user_id, created_at) VALUES (?1, 1, 0)",
+        [xusers::auth::token_digest("old-token")],
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", 3).unwrap();
+    drop(conn);
+
+    let mut store = Store::open(&path).unwrap();
+    let app = store.existing_application("default").unwrap().id;
+    let other = store.application("other").unwrap().id;
+    let id = store.find_user(app, "old@acme.io").unwrap();
+    assert_eq!(store.authenticate(app, "old-token").unwrap(), id);
+    assert!(store.authenticate(other, "old-token").is_err());
+    for term in ["o", "io", "old", "ld@"] {
+        let q = UserQuery::default().filter(term);
+        let rows = store.list_users(app, &q, &Page::First(10)).unwrap();
+        assert_eq!(rows.len(), 1, "{term}");
+        assert_eq!(store.count_users(app, &q).unwrap(), 1, "{term}");
+    }
+    store.invalidate_all_tokens(app).unwrap();
+    assert!(store.authenticate(app, "old-token").is_err());
+    let fresh = store.login(app, "old@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &fresh).unwrap(), id);
+}

@@ -9,6 +9,10 @@
 ALTER TABLE applications ADD COLUMN tokens_issued INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE applications ADD COLUMN tokens_void_through INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tokens ADD COLUMN seq INTEGER NOT NULL DEFAULT 1;
+-- A token names its application, so that authenticating reads the token and the
+-- application's stamp and never the (large) users table.
+ALTER TABLE tokens ADD COLUMN app_id INTEGER NOT NULL DEFAULT 0;
+UPDATE tokens SET app_id = (SELECT u.app_id FROM users u WHERE u.id = tokens.user_id);
 
 -- The search index now holds each haystack followed by two line feeds, so that every
 -- one- or two-character piece of a haystack begins one of its trigrams: the users

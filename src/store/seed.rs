@@ -170,7 +170,8 @@ impl Store {
         {
             let mut users = tx.prepare("SELECT id FROM users WHERE app_id = ?1 ORDER BY id")?;
             let mut insert = tx.prepare(
-                "INSERT INTO tokens (digest, user_id, created_at, seq) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO tokens (digest, user_id, app_id, created_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             let now = super::unix_now();
             let mut rows = users.query([app.0])?;
@@ -180,6 +181,7 @@ impl Store {
                 insert.execute(params![
                     token_digest(&token_of(n - 1)),
                     id,
+                    app.0,
                     now,
                     issued + n as i64
                 ])?;

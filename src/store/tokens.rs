@@ -10,9 +10,8 @@ pub(crate) const RECENT_FAILURES_SQL: &str =
 /// A token is valid while its issue number is above its application's stamp
 /// (schema_v5.sql).
 pub(crate) const AUTHENTICATE_SQL: &str =
-    "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id
-     JOIN applications a ON a.id = u.app_id
-     WHERE t.digest = ?1 AND u.app_id = ?2 AND t.seq > a.tokens_void_through";
+    "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
+     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > a.tokens_void_through";
 
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,8 +119,9 @@ impl Store {
             params![id.0, void_through],
         )?;
         tx.execute(
-            "INSERT INTO tokens (digest, user_id, created_at, seq) VALUES (?1, ?2, ?3, ?4)",
-            params![token_digest(&token), id.0, now, seq],
+            "INSERT INTO tokens (digest, user_id, app_id, created_at, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_digest(&token), id.0, app.0, now, seq],
         )?;
         tx.execute(
             "UPDATE users SET last_login = ?2 WHERE id = ?1",
