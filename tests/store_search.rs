@@ -195,6 +195,10 @@ fn counts_from_the_indexes_match_counting_by_hand_with_one_application_or_two() 
         "zz",
         "é b",
         "ü",
+        "u1@",
+        "u1@ tag:plan=pro",
+        "a tag:plan",
+        "zz.i",
     ];
     let check = |world: &World| {
         for line in lines {

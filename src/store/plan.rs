@@ -57,7 +57,7 @@ impl Plan {
 }
 
 /// An FTS5 string literal.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 

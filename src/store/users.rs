@@ -344,10 +344,11 @@ impl Store {
 }
 
 /// Filters that test many rows one by one are tested in `users_search`, which holds
-/// what they read: far fewer pages than the table.
+/// the haystack and the group count: far fewer pages than the table, which is then
+/// read only for the rows that pass (a tag is looked up for those alone).
 fn scan_index(query: &UserQuery, plan: &Plan) -> &'static str {
     let filtered = !query.text.is_empty() || query.scope != Scope::All;
-    if filtered && !plan.narrow() && query.tags.is_empty() {
+    if filtered && !plan.narrow() {
         "INDEXED BY users_search"
     } else {
         ""
