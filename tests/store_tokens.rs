@@ -334,7 +334,7 @@ fn old_failures_are_pruned_as_new_ones_come() {
 /// Load tests issue a token per user without logins; those tokens behave as issued
 /// ones: each names its user, and invalidating all ends them.
 #[test]
-fn seeded_tokens_name_their_users_and_end_with_invalidate_all() {
+fn seeded_tokens_name_their_users_replace_earlier_ones_and_end_with_invalidate_all() {
     let (_dir, mut store, app) = temp_store();
     let ids = [
         add_email(&mut store, app, "a@acme.io"),
@@ -350,6 +350,14 @@ fn seeded_tokens_name_their_users_and_end_with_invalidate_all() {
         store.authenticate(app, &token_of(3)).is_err(),
         "never issued"
     );
+    // Seeding again replaces every token, the logins' too.
+    let before = store.login(app, "a@acme.io", PASSWORD).unwrap();
+    let again = |n: u64| format!("second-run-{n}");
+    assert_eq!(store.insert_seed_tokens(app, again).unwrap(), 3);
+    assert!(store.authenticate(app, &before).is_err());
+    assert!(store.authenticate(app, &token_of(0)).is_err());
+    assert_eq!(store.authenticate(app, &again(0)).unwrap(), ids[0]);
+    assert_eq!(store.insert_seed_tokens(app, token_of).unwrap(), 3);
     let after = store.login(app, "a@acme.io", PASSWORD).unwrap();
     store.invalidate_all_tokens(app).unwrap();
     assert!(store.authenticate(app, &after).is_err());

@@ -150,9 +150,10 @@ impl Store {
 }
 
 impl Store {
-    /// Issues one token per user of the application, as logins would (without their
-    /// password checks): the `n`-th user in id order gets `token_of(n)`, stored as its
-    /// digest. For load tests, which can then name any user's token again.
+    /// Replaces every token of the application with one per user, as logins would
+    /// issue them (without their password checks): the `n`-th user in id order gets
+    /// `token_of(n)`, stored as its digest. For load tests, which can then name any
+    /// user's token again, run after run.
     pub fn insert_seed_tokens(
         &mut self,
         app: AppId,
@@ -166,6 +167,7 @@ impl Store {
             [app.0],
             |r| r.get(0),
         )?;
+        tx.execute("DELETE FROM tokens WHERE app_id = ?1", [app.0])?;
         let mut n = 0u64;
         {
             let mut users = tx.prepare("SELECT id FROM users WHERE app_id = ?1 ORDER BY id")?;
