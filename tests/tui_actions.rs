@@ -159,7 +159,7 @@ fn invalidating_all_ends_every_token() {
             .as_ref()
             .unwrap()
             .text
-            .contains("Invalidated 5 token(s)")
+            .contains("Invalidated every token: all 60 user(s) of 'default'")
     );
     let fresh = app
         .session

@@ -3,14 +3,16 @@
 
 use rusqlite::types::Value;
 
+use super::plan::{TAG_KEY_PROBE_SQL, TAG_VALUE_PROBE_SQL};
 use super::tags::TAG_KEY_USAGE_SQL;
 use super::tokens::{AUTHENTICATE_SQL, RECENT_FAILURES_SQL};
 use super::users::{FIND_USER_SQL, SCOPE_COUNTS_SQL};
 use super::{Result, Store};
 
 impl Store {
-    /// SQLite's plan for each lookup that runs per login, request or form: by email, by
-    /// token, recent login failures, the pane counters and tag-key usage.
+    /// SQLite's plan for each lookup that runs per login, request, form or filter
+    /// keystroke: by email, by token, recent login failures, the pane counters, tag-key
+    /// usage and the planner's tag probes.
     pub fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>> {
         [
             ("find by email", FIND_USER_SQL),
@@ -18,6 +20,8 @@ impl Store {
             ("recent login failures", RECENT_FAILURES_SQL),
             ("pane counts", SCOPE_COUNTS_SQL),
             ("tag-key usage", TAG_KEY_USAGE_SQL),
+            ("tag key probe", TAG_KEY_PROBE_SQL),
+            ("tag value probe", TAG_VALUE_PROBE_SQL),
         ]
         .into_iter()
         .map(|(what, sql)| {

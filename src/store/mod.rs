@@ -1,6 +1,7 @@
 //! SQLite storage: the only module that speaks SQL.
 
 mod apps;
+mod count;
 mod devices;
 mod groups;
 mod import;
@@ -28,7 +29,7 @@ pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use tokens::LoginPolicy;
-pub use users::{User, UserId, UserRow};
+pub use users::{NOTHING_TO_READ, User, UserId, UserRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

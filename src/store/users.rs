@@ -264,7 +264,9 @@ impl Store {
 
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let (sql, params, reversed) = self.list_sql(app, query, page)?;
+        let Some((sql, params, reversed)) = self.list_sql(app, query, page)? else {
+            return Ok(Vec::new());
+        };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows: Vec<UserRow> = stmt
             .query_map(params_from_iter(params), read_row)?
@@ -277,7 +279,12 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        let (sql, params) = self.count_sql(app, query)?;
+        if let Some(n) = self.count_from_indexes(app, query)? {
+            return Ok(n);
+        }
+        let Some((sql, params)) = self.count_sql(app, query)? else {
+            return Ok(0);
+        };
         Ok(self
             .conn
             .prepare_cached(&sql)?
@@ -285,14 +292,18 @@ impl Store {
     }
 
     /// SQLite's plan for a page of the list and for its count (`EXPLAIN QUERY PLAN`
-    /// details), so that losing an index shows up in tests and diagnostics.
+    /// details), so that losing an index shows up in tests and diagnostics; or
+    /// [`NOTHING_TO_READ`] when the search index shows that a term is in no user.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
-        let (list, list_params, _) = self.list_sql(app, query, page)?;
-        let (count, count_params) = self.count_sql(app, query)?;
-        Ok([
-            self.explain(&list, list_params)?,
-            self.explain(&count, count_params)?,
-        ])
+        let list = match self.list_sql(app, query, page)? {
+            Some((sql, params, _)) => self.explain(&sql, params)?,
+            None => NOTHING_TO_READ.to_string(),
+        };
+        let count = match self.count_sql(app, query)? {
+            Some((sql, params)) => self.explain(&sql, params)?,
+            None => NOTHING_TO_READ.to_string(),
+        };
+        Ok([list, count])
     }
 
     fn list_sql(
@@ -300,8 +311,11 @@ impl Store {
         app: AppId,
         query: &UserQuery,
         page: &Page,
-    ) -> Result<(String, Vec<Value>, bool)> {
+    ) -> Result<Option<(String, Vec<Value>, bool)>> {
         let plan = self.plan(query, FEW_FOR_PAGE)?;
+        if plan.nothing {
+            return Ok(None);
+        }
         let (mut where_sql, mut params) = where_clause(app, query, &plan, !plan.narrow());
         let (tail, reversed) =
             page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
@@ -310,17 +324,21 @@ impl Store {
             _ => "",
         };
         let sql = format!("SELECT {ROW_COLUMNS} FROM users u {index} WHERE {where_sql}{tail}");
-        Ok((sql, params, reversed))
+        Ok(Some((sql, params, reversed)))
     }
 
-    fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<(String, Vec<Value>)> {
+    /// The count's SQL, or `None` when the plan shows that nothing matches.
+    fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<Option<(String, Vec<Value>)>> {
         let plan = self.plan(query, FEW_FOR_COUNT)?;
+        if plan.nothing {
+            return Ok(None);
+        }
         let index = scan_index(query, &plan);
         let (where_sql, params) = where_clause(app, query, &plan, !index.is_empty());
-        Ok((
+        Ok(Some((
             format!("SELECT count(*) FROM users u {index} WHERE {where_sql}"),
             params,
-        ))
+        )))
     }
 
     pub(super) fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
@@ -346,15 +364,19 @@ impl Store {
 }
 
 /// Filters that test many rows one by one are tested in `users_search`, which holds
-/// what they read: far fewer pages than the table.
+/// the haystack and the group count: far fewer pages than the table, which is then
+/// read only for the rows that pass (a tag is looked up for those alone).
 fn scan_index(query: &UserQuery, plan: &Plan) -> &'static str {
     let filtered = !query.text.is_empty() || query.scope != Scope::All;
-    if filtered && !plan.narrow() && query.tags.is_empty() {
+    if filtered && !plan.narrow() {
         "INDEXED BY users_search"
     } else {
         ""
     }
 }
+
+/// The plan of a query that reads nothing: a text term occurs in no user.
+pub const NOTHING_TO_READ: &str = "nothing to read: a text term is in no user";
 
 pub(super) const SCOPE_COUNTS_SQL: &str =
     "SELECT user_count, grouped_count FROM applications WHERE id = ?1";

@@ -144,7 +144,7 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
                 .store
                 .invalidate_all_tokens(session.application.id)?;
             session.info(format!(
-                "Invalidated {n} token(s): every user of '{}' must log in again",
+                "Invalidated every token: all {n} user(s) of '{}' must log in again",
                 session.application.name
             ));
         }
