@@ -1,4 +1,3 @@
--- (v4 is helper "audit"'s migration, merged separately; this one only adds.)
 
 -- Invalidating every token of an application takes one write at any size, as
 -- Keycloak's realm "not before": each token carries its application's issue number,
