@@ -239,7 +239,7 @@ fn steps(import_file: &str) -> Vec<Step> {
             vec![expect(
                 "tokens.invalidate_all",
                 ("application", "default"),
-                json!({"tokens": [1, 0]}),
+                json!({"signed_out_users": [null, 1]}),
             )],
         ),
         // Single failed logins are not recorded; the one that locks the email out is.

@@ -235,7 +235,8 @@ fn login_whoami_and_invalidation() {
     env.cmd()
         .args(["tokens", "invalidate", "--all"])
         .assert()
-        .success();
+        .success()
+        .stdout("Invalidated every token of the 2 user(s) of 'default'.\n");
     env.cmd().args(["whoami", &again]).assert().code(1);
     env.cmd().args(["whoami", &bob]).assert().code(1);
     env.cmd()

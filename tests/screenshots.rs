@@ -91,7 +91,7 @@ fn form_with_tag_suggestions() {
 fn confirm_dialog() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "jjd");
-    assert_eq!(app.context(), Context::Confirm);
+    assert_eq!(app.context(), Context::Dialog);
     check("confirm", &app);
 }
 

@@ -8,8 +8,9 @@ use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use xusers::demo::DEMO_PASSWORD;
 use xusers::domain::UserDraft;
 use xusers::tui::action::Action;
-use xusers::tui::app::{App, Modal, Pane};
-use xusers::tui::form::{FormButton, FormFocus, TagColumn};
+use xusers::tui::app::{App, Modal};
+use xusers::tui::pane::Pane;
+use xusers::tui::screens::form::{FormButton, FormFocus, TagColumn};
 use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
@@ -37,7 +38,7 @@ fn focus(app: &App) -> FormFocus {
 
 /// Opens the edit form on the first user with exactly these many groups.
 fn edit_user_with_groups(app: &mut App, n: usize) -> String {
-    while app.list.selected_row().unwrap().groups.len() != n {
+    while app.browse.list.selected_row().unwrap().groups.len() != n {
         keys(app, "j");
     }
     keys(app, "e");
@@ -146,7 +147,7 @@ fn tag_editor_suggests_keys_with_highlighted_matches() {
     let col = (0..chars.len())
         .find(|&i| chars[i..].starts_with(&['│', 'p', 'h', 'o', 'n', 'e']))
         .unwrap() as u16; // the snapshot line's opening quote offsets the border: this is 'p'
-    let matched = app.theme.matched.fg.unwrap();
+    let matched = app.session.theme.matched.fg.unwrap();
     let fg = |dx: u16| buf[(col + dx, row as u16)].fg;
     assert_eq!(fg(0), matched, "p");
     assert_ne!(fg(1), matched, "h");
@@ -179,10 +180,11 @@ fn typing_on_ignores_a_suggestion() {
 #[test]
 fn every_inline_error_at_once() {
     let (_d, mut app) = console(60, SIZE);
-    app.store
-        .set_user_limit(app.application.id, Some(60))
+    app.session
+        .store
+        .set_user_limit(app.session.application.id, Some(60))
         .unwrap();
-    let taken = app.list.rows[0].email.to_uppercase();
+    let taken = app.browse.list.rows[0].email.to_uppercase();
     keys(&mut app, "a");
     type_text(&mut app, &taken);
     tab(&mut app, 1);
@@ -197,7 +199,11 @@ fn every_inline_error_at_once() {
     finish_background(&mut app);
     assert!(app.form.is_some(), "still open");
     assert_eq!(
-        app.store.scope_counts(app.application.id).unwrap().all,
+        app.session
+            .store
+            .scope_counts(app.session.application.id)
+            .unwrap()
+            .all,
         60,
         "nothing written"
     );
@@ -212,7 +218,7 @@ fn every_inline_error_at_once() {
         assert!(all.contains(problem), "{problem}\n{all}");
     }
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         "5 problem(s) to fix before saving"
     );
     assert_snapshot!("inline_errors_all_at_once", all);
@@ -228,7 +234,14 @@ fn every_inline_error_at_once() {
         "{invalid}"
     );
     assert_snapshot!("inline_error_invalid_email", invalid);
-    assert_eq!(app.store.scope_counts(app.application.id).unwrap().all, 60);
+    assert_eq!(
+        app.session
+            .store
+            .scope_counts(app.session.application.id)
+            .unwrap()
+            .all,
+        60
+    );
 }
 
 #[test]
@@ -255,53 +268,62 @@ fn adding_a_user_saves_everything_and_selects_it() {
     finish_background(&mut app);
     assert!(app.form.is_none());
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         "Added New.Person@Acme.io"
     );
     assert_eq!(
-        app.pane,
+        app.browse.pane,
         Pane::All,
         "switched to a pane that holds the user"
     );
     assert_eq!(selected_email(&app), "New.Person@Acme.io");
     let id = app
+        .session
         .store
-        .find_user(app.application.id, "new.person@acme.io")
+        .find_user(app.session.application.id, "new.person@acme.io")
         .unwrap();
-    let user = app.store.user(id).unwrap();
+    let user = app.session.store.user(id).unwrap();
     assert_eq!(user.first_name.as_deref(), Some("Nova"));
     assert_eq!(user.last_name, None);
     assert_eq!(user.groups, ["Support"]);
     assert_eq!(user.tags["plan"], "pro");
     assert!(
-        app.store
-            .login(app.application.id, "new.person@acme.io", "pässwörd-long")
+        app.session
+            .store
+            .login(
+                app.session.application.id,
+                "new.person@acme.io",
+                "pässwörd-long"
+            )
             .is_ok()
     );
-    assert_eq!(app.counts.all, 61);
+    assert_eq!(app.browse.counts.all, 61);
 }
 
 #[test]
 fn editing_keeps_the_password_unless_asked() {
     let (_d, mut app) = console(60, SIZE);
-    let id = app.application.id;
+    let id = app.session.application.id;
     let email = selected_email(&app);
-    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    let token = app.session.store.login(id, &email, DEMO_PASSWORD).unwrap();
     keys(&mut app, "e");
     tab(&mut app, 2);
     assert_eq!(focus(&app), FormFocus::FirstName);
     ctrl(&mut app, 'u');
     type_text(&mut app, "Alicia");
     ctrl(&mut app, 's');
-    assert!(app.hashing.is_none(), "no password, nothing to hash");
+    assert!(!app.busy(), "no password, nothing to hash");
     assert!(app.form.is_none());
-    assert_eq!(app.status.as_ref().unwrap().text, format!("Saved {email}"));
-    assert_eq!(app.list.selected_row().unwrap().first_name, "Alicia");
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("Saved {email}")
+    );
+    assert_eq!(app.browse.list.selected_row().unwrap().first_name, "Alicia");
     assert!(
-        app.store.authenticate(id, &token).is_ok(),
+        app.session.store.authenticate(id, &token).is_ok(),
         "sessions survive"
     );
-    assert!(app.store.login(id, &email, DEMO_PASSWORD).is_ok());
+    assert!(app.session.store.login(id, &email, DEMO_PASSWORD).is_ok());
 
     // Now change it: old sessions end, the new password works.
     keys(&mut app, "e");
@@ -312,8 +334,8 @@ fn editing_keeps_the_password_unless_asked() {
     ctrl(&mut app, 's');
     finish_background(&mut app);
     assert!(app.form.is_none());
-    assert!(app.store.authenticate(id, &token).is_err());
-    assert!(app.store.login(id, &email, "another-pass").is_ok());
+    assert!(app.session.store.authenticate(id, &token).is_err());
+    assert!(app.session.store.login(id, &email, "another-pass").is_ok());
 }
 
 #[test]
@@ -342,7 +364,7 @@ fn escape_with_edits_asks_to_discard() {
     keys(&mut app, "y");
     assert!(app.form.is_none());
     assert!(
-        !app.list.rows[0].first_name.ends_with("zz"),
+        !app.browse.list.rows[0].first_name.ends_with("zz"),
         "nothing saved"
     );
 }
@@ -350,9 +372,9 @@ fn escape_with_edits_asks_to_discard() {
 #[test]
 fn footer_buttons_invalidate_and_delete_through_the_same_dialogs() {
     let (_d, mut app) = console(60, SIZE);
-    let id = app.application.id;
+    let id = app.session.application.id;
     let email = edit_user_with_groups(&mut app, 2);
-    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    let token = app.session.store.login(id, &email, DEMO_PASSWORD).unwrap();
     key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     assert_eq!(focus(&app), FormFocus::Actions);
     key(&mut app, KeyCode::Right);
@@ -363,7 +385,7 @@ fn footer_buttons_invalidate_and_delete_through_the_same_dialogs() {
         other => panic!("{other:?}"),
     }
     keys(&mut app, "y");
-    assert!(app.store.authenticate(id, &token).is_err());
+    assert!(app.session.store.authenticate(id, &token).is_err());
     assert!(app.form.is_some(), "the form stays open");
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Enter);
@@ -373,7 +395,7 @@ fn footer_buttons_invalidate_and_delete_through_the_same_dialogs() {
     }
     keys(&mut app, "y");
     assert!(app.form.is_none());
-    assert!(app.store.find_user(id, &email).is_err());
+    assert!(app.session.store.find_user(id, &email).is_err());
 }
 
 #[test]
@@ -399,7 +421,7 @@ fn saving_over_someone_elses_change_offers_a_reload() {
     let text = screen(&app);
     assert!(text.contains("Someone else changed this user"), "{text}");
     assert_eq!(
-        app.store.user(id).unwrap().first_name.as_deref(),
+        app.session.store.user(id).unwrap().first_name.as_deref(),
         Some("Theirs"),
         "not overwritten"
     );
@@ -416,7 +438,7 @@ fn saving_over_someone_elses_change_offers_a_reload() {
     assert!(screen(&app).contains("Someone else deleted this user"));
     ctrl(&mut app, 'r');
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         format!("no such user: {email} (someone else deleted it)"),
         "named by email, never by id"
     );
@@ -425,10 +447,10 @@ fn saving_over_someone_elses_change_offers_a_reload() {
     form.focus = FormFocus::Actions;
     form.button = 3;
     assert_eq!(form.buttons()[3], FormButton::Delete);
-    app.status = None;
+    app.session.status = None;
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        app.status.as_ref().map(|s| s.text.clone()),
+        app.session.status.as_ref().map(|s| s.text.clone()),
         Some(format!("no such user: {email} (someone else deleted it)"))
     );
 }
@@ -465,7 +487,8 @@ fn editing_keys_work_like_a_shell_line() {
 #[test]
 fn a_busy_database_keeps_the_edit_for_a_retry() {
     let (dir, mut app) = console(60, SIZE);
-    app.store
+    app.session
+        .store
         .set_busy_timeout(std::time::Duration::from_millis(100))
         .unwrap();
     keys(&mut app, "a");
@@ -477,7 +500,8 @@ fn a_busy_database_keeps_the_edit_for_a_retry() {
     ctrl(&mut app, 's');
     finish_background(&mut app);
     assert!(
-        app.status
+        app.session
+            .status
             .as_ref()
             .unwrap()
             .text
@@ -495,8 +519,9 @@ fn a_busy_database_keeps_the_edit_for_a_retry() {
 #[test]
 fn devices_pane_tells_no_tick_from_ticks_that_reach_nothing() {
     let (_d, mut app) = console(60, SIZE);
-    app.store
-        .create_group(app.application.id, "Lab", None)
+    app.session
+        .store
+        .create_group(app.session.application.id, "Lab", None)
         .unwrap();
     keys(&mut app, "a");
     tab(&mut app, 4);
@@ -625,7 +650,7 @@ fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
     let (dir, mut app) = console(60, SIZE);
     let email = selected_email(&app);
     let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
-    let id = other.find_user(app.application.id, &email).unwrap();
+    let id = other.find_user(app.session.application.id, &email).unwrap();
 
     // Learned on Save.
     keys(&mut app, "e");
@@ -635,12 +660,15 @@ fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
     ctrl(&mut app, 's');
     assert!(screen(&app).contains("Someone else deleted this user"));
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         format!("no such user: {email} (someone else deleted it)")
     );
-    assert_eq!(app.counts.all, 59, "counts refreshed without r");
-    assert!(!app.list.rows.is_empty());
-    assert!(app.list.rows.iter().all(|r| r.email != email), "row gone");
+    assert_eq!(app.browse.counts.all, 59, "counts refreshed without r");
+    assert!(!app.browse.list.rows.is_empty());
+    assert!(
+        app.browse.list.rows.iter().all(|r| r.email != email),
+        "row gone"
+    );
 
     key(&mut app, KeyCode::Esc);
     keys(&mut app, "y");
@@ -648,7 +676,7 @@ fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
 
     // Learned on the Delete button.
     let email = selected_email(&app);
-    let id = other.find_user(app.application.id, &email).unwrap();
+    let id = other.find_user(app.session.application.id, &email).unwrap();
     keys(&mut app, "e");
     other.delete_user(id).unwrap();
     key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
@@ -661,12 +689,12 @@ fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
     assert!(app.modal.is_none(), "nothing left to confirm");
     assert!(screen(&app).contains("Someone else deleted this user"));
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         format!("no such user: {email} (someone else deleted it)")
     );
-    assert_eq!(app.counts.all, 58);
-    assert!(!app.list.rows.is_empty());
-    assert!(app.list.rows.iter().all(|r| r.email != email));
+    assert_eq!(app.browse.counts.all, 58);
+    assert!(!app.browse.list.rows.is_empty());
+    assert!(app.browse.list.rows.iter().all(|r| r.email != email));
 }
 
 /// The screen line the cursor is on, after checking it is inside the form's border
@@ -788,7 +816,16 @@ fn suggestions_at_40x10_leave_the_key_in_view_and_scroll_to_the_chosen_one() {
 #[test]
 fn a_title_too_long_for_the_border_drops_the_email_rather_than_cut_it() {
     let (_d, mut app) = console(60, (40, 10));
-    while app.list.selected_row().unwrap().email.chars().count() <= 27 {
+    while app
+        .browse
+        .list
+        .selected_row()
+        .unwrap()
+        .email
+        .chars()
+        .count()
+        <= 27
+    {
         keys(&mut app, "j");
     }
     keys(&mut app, "e");

@@ -7,7 +7,8 @@ use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyCode;
 use unicode_width::UnicodeWidthStr;
 use xusers::tui::action::Action;
-use xusers::tui::app::{Modal, Pane};
+use xusers::tui::app::Modal;
+use xusers::tui::pane::Pane;
 use xusers::tui::update::update;
 
 /// The screen column where `needle` starts on screen line `y`.
@@ -26,7 +27,7 @@ const FIRST_ROW: u16 = 4;
 #[test]
 fn a_click_on_an_email_opens_that_users_edit_form() {
     let (_d, mut app) = console(60, (80, 24));
-    let email = app.list.visible(20)[3].email.clone();
+    let email = app.browse.list.visible(20)[3].email.clone();
     let x = column_of(&app, FIRST_ROW as usize + 3, &email) + 2;
     update(&mut app, Action::Click(x, FIRST_ROW + 3));
     let form = app.form.as_ref().expect("the edit form opens");
@@ -39,11 +40,11 @@ fn a_click_elsewhere_on_a_row_only_selects_it() {
     let (_d, mut app) = console(60, (80, 24));
     let x = column_of(&app, 3, "Last login");
     update(&mut app, Action::Click(x, FIRST_ROW + 5));
-    assert_eq!(app.list.selected, 5);
+    assert_eq!(app.browse.list.selected, 5);
     assert!(app.form.is_none());
     // Left of the email: the selection marker.
     update(&mut app, Action::Click(1, FIRST_ROW + 2));
-    assert_eq!(app.list.selected, 2);
+    assert_eq!(app.browse.list.selected, 2);
     assert!(app.form.is_none());
 }
 
@@ -73,7 +74,7 @@ fn the_title_bar_buttons_add_a_user_and_invalidate_all_tokens() {
 fn only_all_users_offers_invalidate_all() {
     let (_d, mut app) = console(60, (120, 35));
     keys(&mut app, "2");
-    assert_eq!(app.pane, Pane::Grouped);
+    assert_eq!(app.browse.pane, Pane::Grouped);
     let line = screen(&app).lines().nth(2).unwrap().to_string();
     assert!(line.contains("[ a Add user ]"), "{line}");
     assert!(!line.contains("Invalidate all"), "{line}");
@@ -124,7 +125,7 @@ fn the_email_is_never_cut_below_its_room_and_a_cut_ends_with_an_ellipsis() {
         for _ in 0..5 {
             let text = screen(&app);
             let rows: Vec<&str> = text.lines().skip(FIRST_ROW as usize).take(10).collect();
-            let users = app.list.visible(10);
+            let users = app.browse.list.visible(10);
             assert_eq!(users.len(), 10, "{width}: ten rows to check");
             let mut checked = 0;
             for (row, user) in rows.iter().zip(users) {
@@ -140,8 +141,8 @@ fn the_email_is_never_cut_below_its_room_and_a_cut_ends_with_an_ellipsis() {
     // A longer email than the room, in a narrow window: cut with `…`.
     let (_d, mut app) = console(0, (40, 12));
     common::add_email(
-        &mut app.store,
-        app.application.id,
+        &mut app.session.store,
+        app.session.application.id,
         "bob.novak.the.second.of.that.name@partner.co.uk",
     );
     keys(&mut app, "r");
@@ -155,7 +156,7 @@ fn the_email_is_never_cut_below_its_room_and_a_cut_ends_with_an_ellipsis() {
 #[test]
 fn the_header_never_runs_the_database_into_the_count() {
     let (_d, mut app) = console(60, (50, 20));
-    app.db_label = "/tmp/qa60-a-rather-long-folder/xusers.db".into();
+    app.session.db_label = "/tmp/qa60-a-rather-long-folder/xusers.db".into();
     let header = screen(&app).lines().next().unwrap().to_string();
     assert!(header.contains("…  60 users"), "{header}");
 }

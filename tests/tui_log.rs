@@ -39,7 +39,7 @@ fn the_consoles_changes_and_errors_are_logged() {
         keys(&mut app, "j");
         let stale = selected_email(&app);
         let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
-        let id = other.find_user(app.application.id, &stale).unwrap();
+        let id = other.find_user(app.session.application.id, &stale).unwrap();
         other.delete_user(id).unwrap();
         keys(&mut app, "dy");
         (deleted, invalidated, stale)

@@ -1,31 +1,31 @@
--- The audit log: one entry per change, written in the change's own transaction.
--- Append-only (guard triggers in derived_triggers.sql refuse UPDATE and DELETE) and
--- tamper-evident: `hash` is SHA-256 over the previous entry's hash and this entry's
--- content, so `xusers audit verify` finds an entry changed, removed or reordered.
-CREATE TABLE audit (
-    seq INTEGER PRIMARY KEY,                     -- 1, 2, 3 … in the order written
-    time_ms INTEGER NOT NULL,                    -- UTC, ms; never earlier than the entry before
-    app TEXT,                                    -- the application's name; NULL for the whole database
-    actor TEXT NOT NULL,                         -- user@host, or --actor / XUSERS_ACTOR
-    source TEXT NOT NULL,                        -- console, cli, import
-    op TEXT NOT NULL,                            -- user.create, group.rename, …
-    target_type TEXT NOT NULL,                   -- user, group, device, application, login, audit
-    target_id INTEGER,
-    target_label TEXT NOT NULL,                  -- readable, as it was then: the email, the group name
-    changes TEXT NOT NULL,                       -- JSON: field -> [before, after]
-    batch INTEGER,                               -- shared by one import's or bulk action's entries
-    target_prev INTEGER,                         -- the entry before this one about the same user
-    hash BLOB NOT NULL
-);
 
--- Each user's newest entry: with `target_prev` it chains the user's history, so that
--- no index on the log costs every change a page write (the users row is written anyway).
-ALTER TABLE users ADD COLUMN last_audit INTEGER;
+-- Invalidating every token of an application takes one write at any size, as
+-- Keycloak's realm "not before": each token carries its application's issue number,
+-- and invalidating all raises the application's stamp to the last number issued; a
+-- token is valid only while its number is above the stamp. A number, not a clock:
+-- a token issued in the same millisecond, after the stamp, still works. Tokens
+-- issued before this version count as number 1.
+ALTER TABLE applications ADD COLUMN tokens_issued INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE applications ADD COLUMN tokens_void_through INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN seq INTEGER NOT NULL DEFAULT 1;
+-- A token names its application, so that authenticating reads the token and the
+-- application's stamp and never the (large) users table.
+ALTER TABLE tokens ADD COLUMN app_id INTEGER NOT NULL DEFAULT 0;
+UPDATE tokens SET app_id = (SELECT u.app_id FROM users u WHERE u.id = tokens.user_id);
 
--- Where the log starts after `audit prune`: the first entry kept and the hash of the
--- entry before it, which that first entry's hash builds on. Only ever moves forward.
-CREATE TABLE audit_horizon (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    first_kept INTEGER NOT NULL,
-    anchor BLOB NOT NULL
+-- The search index now holds each haystack followed by two line feeds, so that every
+-- one- or two-character piece of a haystack begins one of its trigrams: the users
+-- holding a short term are those of the trigrams it begins, which the index's
+-- vocabulary (users_fts_terms) lists in a key range (see store/plan.rs). What it
+-- indexes is no column any more, so it keeps no content; the haystack is lower-cased
+-- already, so the vocabulary keeps exactly its characters (case_sensitive). The
+-- triggers that fed the old index go with it: the next open recreates them and
+-- fills the new index (derived_triggers.sql).
+DROP TRIGGER IF EXISTS users_added;
+DROP TRIGGER IF EXISTS users_removed;
+DROP TRIGGER IF EXISTS users_search;
+DROP TABLE users_fts;
+CREATE VIRTUAL TABLE users_fts USING fts5(
+    search, content = '', tokenize = 'trigram case_sensitive 1', detail = 'none'
 );
+CREATE VIRTUAL TABLE users_fts_terms USING fts5vocab(users_fts, row);

@@ -9,7 +9,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::output::{Destination, FileFormat, UserJson, users_json};
-use super::users::{Selection, for_each_page};
+use super::selection::{Selection, for_each_page};
 use super::{Failure, csv_cell};
 use crate::private_file;
 use crate::store::{Application, Store, UserId};

@@ -8,6 +8,7 @@ mod export;
 mod import;
 mod output;
 mod paths;
+mod selection;
 mod user_edit;
 mod users;
 
@@ -363,19 +364,23 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Groups(cmd)) => admin::groups(&mut store, &app, cmd),
         Some(Command::Devices(cmd)) => admin::devices(&mut store, &app, cmd),
-        Some(Command::Tokens(TokensCommand::Invalidate(args))) => {
-            let (n, whom) = match args.email {
-                Some(email) => {
-                    let id = store.find_user(app.id, &email)?;
-                    (store.invalidate_user_tokens(id)?, email)
-                }
-                None => (
-                    store.invalidate_all_tokens(app.id)?,
-                    format!("every user of '{}'", crate::inert::inert(&app.name)),
-                ),
-            };
-            outln!("Invalidated {n} token(s) of {whom}.")
-        }
+        Some(Command::Tokens(TokensCommand::Invalidate(args))) => match args.email {
+            Some(email) => {
+                let id = store.find_user(app.id, &email)?;
+                let n = store.invalidate_user_tokens(id)?;
+                outln!(
+                    "Invalidated {n} token(s) of {}.",
+                    crate::inert::inert(&email)
+                )
+            }
+            None => {
+                let n = store.invalidate_all_tokens(app.id)?;
+                outln!(
+                    "Invalidated every token of the {n} user(s) of '{}'.",
+                    crate::inert::inert(&app.name)
+                )
+            }
+        },
     }
 }
 

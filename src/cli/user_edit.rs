@@ -39,7 +39,7 @@ pub struct SetArgs {
     #[arg(long, value_name = "G")]
     remove_group: Vec<String>,
     /// Set a tag, KEY=VALUE; repeatable
-    #[arg(long, value_name = "K=V", value_parser = super::users::parse_tag)]
+    #[arg(long, value_name = "K=V", value_parser = super::selection::parse_tag)]
     tag: Vec<(String, String)>,
     /// Remove a tag; repeatable
     #[arg(long, value_name = "K")]

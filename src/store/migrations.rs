@@ -18,6 +18,7 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
         Some(fill_name_keys),
     ),
     (include_str!("../../assets/sql/schema_v4.sql"), None),
+    (include_str!("../../assets/sql/schema_v5.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;
@@ -51,7 +52,8 @@ const RECOMPUTE: &str = "
         user_count = (SELECT count(*) FROM users u WHERE u.app_id = applications.id),
         grouped_count = (SELECT count(*) FROM users u
                          WHERE u.app_id = applications.id AND u.group_count > 0);
-    INSERT INTO users_fts(users_fts) VALUES ('rebuild');
+    INSERT INTO users_fts(users_fts) VALUES ('delete-all');
+    INSERT INTO users_fts(rowid, search) SELECT id, search || char(10, 10) FROM users;
 ";
 
 /// Counts tag-key usage per application: both tables are read in user-id order

@@ -2,10 +2,12 @@
 
 mod apps;
 mod audit;
+mod count;
 mod devices;
 mod groups;
 mod import;
 mod logged;
+mod lookups;
 mod migrations;
 mod plan;
 mod query;
@@ -32,7 +34,7 @@ pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use tokens::LoginPolicy;
-pub use users::{User, UserId, UserRow};
+pub use users::{NOTHING_TO_READ, User, UserId, UserRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -1,16 +1,20 @@
 use rusqlite::{OptionalExtension, params};
 
+use serde_json::Value;
+
 use super::audit::{self, Changes, Record, Target};
-use super::users::{find_user_id, read_user};
+use super::users::{end_sessions, find_user_id, read_user};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, Password, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
+/// A token is valid while its issue number is above its application's stamp
+/// (schema_v4.sql).
 pub(crate) const AUTHENTICATE_SQL: &str =
-    "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id
-     WHERE t.digest = ?1 AND u.app_id = ?2";
+    "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
+     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > a.tokens_void_through";
 
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,9 +133,21 @@ impl Store {
                 params![id.0, hash.as_str()],
             )?;
         }
+        let (seq, void_through): (i64, i64) = tx.query_row(
+            "UPDATE applications SET tokens_issued = tokens_issued + 1 WHERE id = ?1
+             RETURNING tokens_issued, tokens_void_through",
+            [app.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        // Tokens an "invalidate all" ended stay until their user's next login.
         tx.execute(
-            "INSERT INTO tokens (digest, user_id, created_at) VALUES (?1, ?2, ?3)",
-            params![token_digest(&token), id.0, now],
+            "DELETE FROM tokens WHERE user_id = ?1 AND seq <= ?2",
+            params![id.0, void_through],
+        )?;
+        tx.execute(
+            "INSERT INTO tokens (digest, user_id, app_id, created_at, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_digest(&token), id.0, app.0, now, seq],
         )?;
         tx.execute(
             "UPDATE users SET last_login = ?2 WHERE id = ?1",
@@ -173,7 +189,7 @@ impl Store {
                 r.get(0)
             })?,
         );
-        let n = tx.execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?;
+        let n = end_sessions(&tx, user)?;
         let changes = Changes::default().with("tokens", n, 0);
         let target = Target::new("user", Some(user.0), email);
         audit::append(
@@ -185,28 +201,34 @@ impl Store {
         Ok(n)
     }
 
-    /// Ends every session of every user in the application.
+    /// Ends every session of every user in the application, in one write at any size:
+    /// every token issued so far becomes void. Returns how many users the application
+    /// has (all of them must log in again).
     pub fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize> {
         let result = self.invalidate_all_tokens_unlogged(app);
         let what = match &result {
-            Ok(n) => format!("invalidate tokens ({n} ended)"),
-            Err(_) => "invalidate tokens".into(),
+            Ok(n) => format!("invalidate every token ({n} users)"),
+            Err(_) => "invalidate every token".into(),
         };
         self.logged(app, &what, "every user", result)
     }
 
     fn invalidate_all_tokens_unlogged(&mut self, app: AppId) -> Result<usize> {
         let tx = begin_write(&mut self.conn)?;
-        let n = tx.execute(
-            "DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE app_id = ?1)",
+        let users: usize = tx.query_row(
+            "UPDATE applications SET tokens_void_through = tokens_issued WHERE id = ?1
+             RETURNING user_count",
             [app.0],
+            |r| r.get(0),
         )?;
-        let changes = Changes::default().with("tokens", n, 0);
+        // Tokens are not counted (that would read them all): the entry says how many
+        // users must log in again.
+        let changes = Changes::default().with("signed_out_users", Value::Null, users);
         let target = audit::app_target(&tx, app)?;
         let record = Record::new(Some(app), "tokens.invalidate_all", target, changes);
         audit::append(&tx, &self.actor, record)?;
         tx.commit()?;
-        Ok(n)
+        Ok(users)
     }
 }
 

@@ -7,8 +7,6 @@ use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
-use super::tags::TAG_KEY_USAGE_SQL;
-use super::tokens::{AUTHENTICATE_SQL, RECENT_FAILURES_SQL};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
@@ -254,10 +252,10 @@ impl Store {
                 [id.0],
                 |r| r.get(0),
             )?);
-            let mut ended = 0;
-            for child in ["memberships", "user_tags", "tokens"] {
-                ended = tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
+            for child in ["memberships", "user_tags"] {
+                tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
             }
+            let ended = end_sessions(&tx, *id)?;
             // Recorded while the users row still holds the user's chain of entries.
             audit_user(
                 &tx,
@@ -338,7 +336,9 @@ impl Store {
 
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let (sql, params, reversed) = self.list_sql(app, query, page)?;
+        let Some((sql, params, reversed)) = self.list_sql(app, query, page)? else {
+            return Ok(Vec::new());
+        };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows: Vec<UserRow> = stmt
             .query_map(params_from_iter(params), read_row)?
@@ -351,7 +351,12 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        let (sql, params) = self.count_sql(app, query)?;
+        if let Some(n) = self.count_from_indexes(app, query)? {
+            return Ok(n);
+        }
+        let Some((sql, params)) = self.count_sql(app, query)? else {
+            return Ok(0);
+        };
         Ok(self
             .conn
             .prepare_cached(&sql)?
@@ -359,14 +364,18 @@ impl Store {
     }
 
     /// SQLite's plan for a page of the list and for its count (`EXPLAIN QUERY PLAN`
-    /// details), so that losing an index shows up in tests and diagnostics.
+    /// details), so that losing an index shows up in tests and diagnostics; or
+    /// [`NOTHING_TO_READ`] when the search index shows that a term is in no user.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
-        let (list, list_params, _) = self.list_sql(app, query, page)?;
-        let (count, count_params) = self.count_sql(app, query)?;
-        Ok([
-            self.explain(&list, list_params)?,
-            self.explain(&count, count_params)?,
-        ])
+        let list = match self.list_sql(app, query, page)? {
+            Some((sql, params, _)) => self.explain(&sql, params)?,
+            None => NOTHING_TO_READ.to_string(),
+        };
+        let count = match self.count_sql(app, query)? {
+            Some((sql, params)) => self.explain(&sql, params)?,
+            None => NOTHING_TO_READ.to_string(),
+        };
+        Ok([list, count])
     }
 
     fn list_sql(
@@ -374,8 +383,11 @@ impl Store {
         app: AppId,
         query: &UserQuery,
         page: &Page,
-    ) -> Result<(String, Vec<Value>, bool)> {
+    ) -> Result<Option<(String, Vec<Value>, bool)>> {
         let plan = self.plan(query, FEW_FOR_PAGE)?;
+        if plan.nothing {
+            return Ok(None);
+        }
         let (mut where_sql, mut params) = where_clause(app, query, &plan, !plan.narrow());
         let (tail, reversed) =
             page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
@@ -384,39 +396,24 @@ impl Store {
             _ => "",
         };
         let sql = format!("SELECT {ROW_COLUMNS} FROM users u {index} WHERE {where_sql}{tail}");
-        Ok((sql, params, reversed))
+        Ok(Some((sql, params, reversed)))
     }
 
-    fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<(String, Vec<Value>)> {
+    /// The count's SQL, or `None` when the plan shows that nothing matches.
+    fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<Option<(String, Vec<Value>)>> {
         let plan = self.plan(query, FEW_FOR_COUNT)?;
+        if plan.nothing {
+            return Ok(None);
+        }
         let index = scan_index(query, &plan);
         let (where_sql, params) = where_clause(app, query, &plan, !index.is_empty());
-        Ok((
+        Ok(Some((
             format!("SELECT count(*) FROM users u {index} WHERE {where_sql}"),
             params,
-        ))
+        )))
     }
 
-    /// SQLite's plan for each lookup that runs per login, request or form: by email, by
-    /// token, recent login failures, the pane counters and tag-key usage.
-    pub fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>> {
-        [
-            ("find by email", FIND_USER_SQL),
-            ("authenticate", AUTHENTICATE_SQL),
-            ("recent login failures", RECENT_FAILURES_SQL),
-            ("pane counts", SCOPE_COUNTS_SQL),
-            ("tag-key usage", TAG_KEY_USAGE_SQL),
-        ]
-        .into_iter()
-        .map(|(what, sql)| {
-            // The plan does not depend on the values: NULL stands in for each.
-            let params = vec![Value::Null; self.conn.prepare(sql)?.parameter_count()];
-            Ok((what, self.explain(sql, params)?))
-        })
-        .collect()
-    }
-
-    fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
+    pub(super) fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
         let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
         let details: Vec<String> = stmt
             .query_map(params_from_iter(params), |r| r.get::<_, String>(3))?
@@ -439,18 +436,23 @@ impl Store {
 }
 
 /// Filters that test many rows one by one are tested in `users_search`, which holds
-/// what they read: far fewer pages than the table.
+/// the haystack and the group count: far fewer pages than the table, which is then
+/// read only for the rows that pass (a tag is looked up for those alone).
 fn scan_index(query: &UserQuery, plan: &Plan) -> &'static str {
     let filtered = !query.text.is_empty() || query.scope != Scope::All;
-    if filtered && !plan.narrow() && query.tags.is_empty() {
+    if filtered && !plan.narrow() {
         "INDEXED BY users_search"
     } else {
         ""
     }
 }
 
-const SCOPE_COUNTS_SQL: &str = "SELECT user_count, grouped_count FROM applications WHERE id = ?1";
-const FIND_USER_SQL: &str = "SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2";
+/// The plan of a query that reads nothing: a text term occurs in no user.
+pub const NOTHING_TO_READ: &str = "nothing to read: a text term is in no user";
+
+pub(super) const SCOPE_COUNTS_SQL: &str =
+    "SELECT user_count, grouped_count FROM applications WHERE id = ?1";
+pub(super) const FIND_USER_SQL: &str = "SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2";
 
 pub(crate) fn find_user_id(conn: &Connection, app: AppId, email: &str) -> Result<Option<UserId>> {
     Ok(conn
@@ -595,12 +597,26 @@ pub(crate) fn rewrite_user(
             "UPDATE users SET password_hash = ?2 WHERE id = ?1",
             params![id.0, hash.as_str()],
         )?;
-        ended = Some(conn.execute("DELETE FROM tokens WHERE user_id = ?1", [id.0])?);
+        ended = Some(end_sessions(conn, id)?);
     }
     conn.execute("DELETE FROM memberships WHERE user_id = ?1", [id.0])?;
     conn.execute("DELETE FROM user_tags WHERE user_id = ?1", [id.0])?;
     write_links(conn, id, groups, profile)?;
     Ok(ended)
+}
+
+/// Ends every session of a user: their tokens go. Returns how many still worked (an
+/// "invalidate all" voids tokens without removing them).
+pub(crate) fn end_sessions(conn: &Connection, user: UserId) -> Result<usize> {
+    let live: usize = conn
+        .prepare_cached(
+            "SELECT count(*) FROM tokens t JOIN applications a ON a.id = t.app_id
+             WHERE t.user_id = ?1 AND t.seq > a.tokens_void_through",
+        )?
+        .query_row([user.0], |r| r.get(0))?;
+    conn.prepare_cached("DELETE FROM tokens WHERE user_id = ?1")?
+        .execute([user.0])?;
+    Ok(live)
 }
 
 /// The audit entries of a user's creation (no `before`), edit or deletion (no

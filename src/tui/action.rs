@@ -1,10 +1,10 @@
 use ratatui::crossterm::event::KeyEvent;
 
-use super::app::Pane;
+use super::pane::Pane;
 use crate::auth::PasswordHash;
 
-/// What the user asked for; produced by the keymap (or the mouse) and applied by
-/// [`super::update::update`].
+/// What the user asked for, or what work off the UI thread finished; produced by the
+/// keymap (or the mouse, or a worker) and applied by the top-level `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Quit,
@@ -34,12 +34,12 @@ pub enum Action {
     InvalidateAll,
     Reload,
     Help,
-    /// Close the top-most popup.
+    /// Close the top-most popup or the form.
     Close,
     MenuChoose,
-    /// `y` in a dialog: confirm straight away.
-    Confirm,
-    /// `Enter` in a dialog: press the focused button.
+    /// `y` in a dialog: say yes straight away.
+    Yes,
+    /// `Enter` in a dialog or on the form's buttons: press the focused button.
     PressButton,
     SwitchButton,
     Resize(u16, u16),

@@ -1,12 +1,12 @@
 //! The buttons on the user table's top border, and where they sit: shared by the view
-//! (to draw) and by `update` (to know which button a click hit).
+//! (to draw) and by the list's `update` (to know which button a click hit).
 
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 use super::action::Action;
-use super::app::Pane;
 use super::keymap::{Context, key_name};
+use super::pane::Pane;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {

@@ -111,7 +111,7 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         None => None,
     };
     let changes = record.changes.to_json();
-    // A user's entries are chained through the users row (see schema_v4.sql).
+    // A user's entries are chained through the users row (see schema_v5.sql).
     let user = record.target.id.filter(|_| record.target.kind == "user");
     let target_prev: Option<i64> = match user {
         Some(id) => conn

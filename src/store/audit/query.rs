@@ -106,7 +106,7 @@ impl AuditQuery {
                     email.trim().to_string().into(),
                 );
             } else {
-                // The user who has it now: their chain of entries (see schema_v4.sql).
+                // The user who has it now: their chain of entries (see schema_v5.sql).
                 let ids = serde_json::to_string(&ids).expect("ids serialise");
                 bind(&mut terms, &format!("seq IN ({USER_CHAIN})"), ids.into());
             }

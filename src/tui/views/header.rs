@@ -7,19 +7,20 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::inert::inert;
 use crate::store::ReadOnly;
-use crate::tui::app::App;
 use crate::tui::fit::fit;
+use crate::tui::session::Session;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let n = app.counts.all;
+/// `users` is how many users the application has.
+pub fn draw(session: &Session, users: u64, frame: &mut Frame, area: Rect) {
+    let t = &session.theme;
+    let n = users;
     let noun = if n == 1 { "user" } else { "users" };
-    let users = match app.application.user_limit {
+    let users = match session.application.user_limit {
         Some(limit) => format!("{n} / {limit} {noun} "),
         None => format!("{n} {noun} "),
     };
     let mut spans = vec![Span::styled(" xusers ", t.title)];
-    if let Some(why) = app.store.read_only() {
+    if let Some(why) = session.store.read_only() {
         let banner = match why {
             ReadOnly::Asked => " READ-ONLY ".to_string(),
             why => format!(" READ-ONLY: {why} "),
@@ -28,9 +29,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::raw(" "));
     }
     spans.push(Span::styled("app ", t.dim));
-    spans.push(Span::raw(inert(&app.application.name).into_owned()));
+    spans.push(Span::raw(inert(&session.application.name).into_owned()));
     spans.push(Span::styled("  db ", t.dim));
-    spans.push(Span::raw(inert(&app.db_label).into_owned()));
+    spans.push(Span::raw(inert(&session.db_label).into_owned()));
     // The count keeps its place; the left part is cut (with `…`) two columns short of it,
     // so the two never run together.
     let room = (area.width as usize).saturating_sub(users.width() + 2);

@@ -1,12 +1,16 @@
+//! The filter line: the filter being typed or kept, an invitation when there is none,
+//! and the match count at the right.
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use super::Browse;
 use crate::inert::inert;
-use crate::tui::app::App;
 use crate::tui::fit::fit;
+use crate::tui::theme::Theme;
 
 const PROMPT: &str = " filter / ";
 const KEPT: &str = " filter: ";
@@ -14,9 +18,8 @@ const KEPT_HINT: &str = "  (/ edit · Esc clear)";
 const INVITE: &str = " / filter by text, tag:key or tag:key=value";
 const SHORT_INVITE: &str = " / filter";
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let count = match (app.matches, app.count_pending) {
+pub fn draw(t: &Theme, browse: &Browse, frame: &mut Frame, area: Rect) {
+    let count = match (browse.matches, browse.count_pending) {
         (Some(n), _) => Some(format!("{n} match{} ", if n == 1 { "" } else { "es" })),
         (None, Some(_)) => Some("counting… ".to_string()),
         (None, None) => None,
@@ -27,12 +30,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Some(text) => (area.width as usize).saturating_sub(text.width() + 1),
         None => area.width as usize,
     };
-    let value = app.filter.value();
-    let line = if app.filter_focused {
+    let value = browse.filter.value();
+    let line = if browse.filter_focused {
         // Keep the cursor on screen when the filter is longer than the line.
         let width = room.saturating_sub(PROMPT.width() + 1);
-        let scroll = app.filter.visual_scroll(width);
-        let cursor = app.filter.visual_cursor().max(scroll) - scroll;
+        let scroll = browse.filter.visual_scroll(width);
+        let cursor = browse.filter.visual_cursor().max(scroll) - scroll;
         let x = area.x as usize + PROMPT.width() + cursor;
         frame.set_cursor_position(Position::new(x as u16, area.y));
         let shown: String = value.chars().skip(scroll).collect();

@@ -8,15 +8,13 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
-use tui_input::Input;
 
-use super::form_panes::{self, Pane};
+use super::field_text::visible_text;
+use super::panes::{self, Pane};
+use super::{FormFocus, UserForm};
 use crate::domain::Field;
-use crate::inert::{inert, inert_char};
-use crate::tui::app::App;
-use crate::tui::form::{FormFocus, UserForm};
+use crate::inert::inert;
 use crate::tui::theme::Theme;
-use unicode_width::UnicodeWidthChar;
 
 const LABEL: u16 = 18;
 
@@ -41,8 +39,7 @@ impl Band {
     }
 }
 
-pub fn draw(app: &App, form: &UserForm, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
+pub fn draw(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
     let block = frame_block(t, form, area.width);
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
@@ -63,7 +60,7 @@ pub fn draw(app: &App, form: &UserForm, frame: &mut Frame, area: Rect) {
         let band_area = Rect { y, height, ..inner };
         let at = match band {
             Band::Field(field) => draw_field(t, form, field, &mut content, band_area),
-            Band::Panes(panes) => form_panes::draw_row(t, form, panes, &mut content, band_area),
+            Band::Panes(panes) => panes::draw_row(t, form, panes, &mut content, band_area),
             Band::Message => {
                 if let Some(message) = message(t, form) {
                     message.render(band_area, &mut content);
@@ -89,7 +86,7 @@ pub fn draw(app: &App, form: &UserForm, frame: &mut Frame, area: Rect) {
     if let Some(position) = cursor {
         frame.set_cursor_position(position);
         if form.focus == FormFocus::Tags {
-            form_panes::draw_suggestions(t, form, frame, position);
+            panes::draw_suggestions(t, form, frame, position);
         }
     }
 }
@@ -130,7 +127,7 @@ fn bands(t: &Theme, form: &UserForm, inner: Rect) -> Vec<(Band, u16)> {
     let room = inner.height.saturating_sub(fixed);
     let mut bands: Vec<(Band, u16)> = fields.into_iter().map(|f| (Band::Field(f), 1)).collect();
     bands.push((Band::Gap, 1));
-    for (panes, height) in form_panes::rows(t, form, inner.width, room, inner.height) {
+    for (panes, height) in panes::rows(t, form, inner.width, room, inner.height) {
         bands.push((Band::Panes(panes), height));
     }
     bands.extend([
@@ -240,53 +237,6 @@ fn input_width(total: u16, with_error: bool) -> u16 {
     }
 }
 
-/// The part of an input that fits `width` columns, padded to exactly `width` columns
-/// (wide characters count twice), and the cursor's column within it. While `editing`,
-/// the text scrolls to keep the cursor in view; otherwise it shows from its start.
-/// Either way `…` stands for what is cut, so a cut value never reads as another.
-/// Text is shown inert; passwords show one `•` per character.
-pub fn visible_text(input: &Input, width: usize, masked: bool, editing: bool) -> (String, u16) {
-    let glyph = |c| if masked { Some('•') } else { inert_char(c) };
-    let columns = |c: &char| c.width().unwrap_or(0);
-    let glyphs: Vec<char> = input.value().chars().filter_map(glyph).collect();
-    let cursor_column: usize = (input.value().chars().take(input.cursor()))
-        .filter_map(glyph)
-        .map(|c| columns(&c))
-        .sum();
-    // Scrolled so that the cursor sits in the last column, after a leading `…`.
-    let skip = if editing && cursor_column >= width {
-        cursor_column + 2 - width
-    } else {
-        0
-    };
-    let (mut skipped, mut first) = (0, 0);
-    while skipped < skip && first < glyphs.len() {
-        skipped += columns(&glyphs[first]);
-        first += 1;
-    }
-    let rest = &glyphs[first..];
-    let lead = usize::from(skipped > 0);
-    let budget = width.saturating_sub(lead);
-    let trail = rest.iter().map(columns).sum::<usize>() > budget;
-    let budget = budget.saturating_sub(usize::from(trail));
-    let mut shown = String::from(if lead > 0 { "…" } else { "" });
-    let mut used = 0;
-    for c in rest {
-        let w = columns(c);
-        if used + w > budget {
-            break;
-        }
-        shown.push(*c);
-        used += w;
-    }
-    if trail {
-        shown.push('…');
-    }
-    let used = lead + used + usize::from(trail);
-    shown.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
-    (shown, (cursor_column + lead).saturating_sub(skipped) as u16)
-}
-
 /// What the line above the buttons says (saving, a conflict, a record-wide error),
 /// wrapped: its band grows to hold all of it.
 fn message<'a>(t: &Theme, form: &UserForm) -> Option<Paragraph<'a>> {
@@ -322,35 +272,4 @@ fn button_lines<'a>(t: &Theme, form: &UserForm, width: u16) -> Vec<Line<'a>> {
     }
     lines.push(Line::from(line));
     lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(text: &str, cursor: usize) -> Input {
-        Input::new(text.into()).with_cursor(cursor)
-    }
-
-    #[test]
-    fn a_cut_value_is_marked_where_it_is_cut() {
-        let shown = |input: &Input, editing| visible_text(input, 8, false, editing);
-        let long = at("abcdefghij", 10);
-        assert_eq!(shown(&long, false).0, "abcdefg…");
-        // Editing at the end: scrolled, the cursor in the last column.
-        assert_eq!(shown(&long, true), ("…efghij ".into(), 7));
-        // Editing in the middle: cut at both ends.
-        assert_eq!(
-            shown(&at("abcdefghijklmn", 9), true),
-            ("…defghi…".into(), 7)
-        );
-        assert_eq!(shown(&at("abc", 3), true), ("abc     ".into(), 3));
-        assert_eq!(shown(&at("abcdefgh", 8), false).0, "abcdefgh");
-        // Wide characters count twice and are never split.
-        assert_eq!(shown(&at("日本語のテキスト", 0), false).0, "日本語… ");
-        assert_eq!(
-            visible_text(&at("secret-pass", 11), 6, true, false).0,
-            "•••••…"
-        );
-    }
 }

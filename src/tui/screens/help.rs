@@ -1,12 +1,23 @@
+//! The `?` help: every key of the list, straight from the keymap table.
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Row, Table};
 
-use super::centered;
-use crate::tui::app::App;
+use super::Effect;
+use crate::tui::action::Action;
 use crate::tui::fit::fit;
 use crate::tui::keymap::{Binding, Context, bindings};
+use crate::tui::layout::centered;
+use crate::tui::theme::Theme;
+
+pub fn update(action: Action) -> Effect {
+    match action {
+        Action::Close => Effect::ClosePopup,
+        _ => Effect::None,
+    }
+}
 
 const KEY_WIDTH: u16 = 10;
 const GAP: u16 = 2;
@@ -18,8 +29,7 @@ const MIN_TWO_COLUMNS: u16 = 72;
 /// Every key of the list, straight from the keymap table, in the middle of `bounds`:
 /// in two columns when one would not fit (and the window is wide enough). In a window
 /// too small for all of them, the border says how many more there are.
-pub fn draw(app: &App, frame: &mut Frame, bounds: Rect) {
-    let t = &app.theme;
+pub fn draw(t: &Theme, frame: &mut Frame, bounds: Rect) {
     let all: Vec<&Binding> = bindings(Context::List).collect();
     // Two columns only where both keep most of their descriptions.
     let columns: u16 = if all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS {

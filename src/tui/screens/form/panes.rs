@@ -10,10 +10,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
-use super::user_form::visible_text;
+use super::field_text::visible_text;
+use super::{FormFocus, TagColumn, UserForm};
 use crate::domain::Field;
 use crate::inert::{inert, inert_char};
-use crate::tui::form::{FormFocus, TagColumn, UserForm};
 use crate::tui::theme::Theme;
 
 const KEY_WIDTH: u16 = 14;
