@@ -4,7 +4,6 @@
 
 pub mod action;
 pub mod app;
-pub mod audit;
 mod columns;
 pub mod counter;
 pub mod events;

@@ -10,7 +10,7 @@ use crate::store::{Result, StoreError, User, UserId};
 
 /// What an entry changed: field → `[before, after]`, `null` where there was or is
 /// nothing. Only what differs is kept; a password shows only as `"changed"`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Changes(BTreeMap<String, [Value; 2]>);
 

@@ -37,7 +37,7 @@ impl Target {
 }
 
 /// One entry of the log.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     pub seq: i64,
     /// UTC, milliseconds since the Unix epoch.

@@ -3,9 +3,19 @@
 
 pub mod view;
 
-use tui_input::Input;
+use ratatui::crossterm::event::Event;
+use tui_input::backend::crossterm::to_input_request;
+use tui_input::{Input, InputRequest};
 
+use super::Effect;
 use crate::store::{AuditEntry, AuditPage, AuditQuery, Result, Store};
+use crate::tui::action::Action;
+use crate::tui::keymap::Context;
+use crate::tui::pane::Pane;
+use crate::tui::session::Session;
+
+/// Entries the mouse wheel moves.
+const WHEEL_STEP: isize = 3;
 
 /// Pages read ahead of the screen in either direction, in screen heights.
 const AHEAD: usize = 2;
@@ -28,6 +38,84 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
+    /// The log from its newest entry.
+    pub fn open(session: &Session) -> Result<AuditLog> {
+        let mut log = AuditLog::default();
+        log.restart(&session.store, session.visible_rows())?;
+        Ok(log)
+    }
+
+    pub fn context(&self) -> Context {
+        if self.open.is_some() {
+            Context::AuditEntry
+        } else if self.filter_focused {
+            Context::Filter
+        } else {
+            Context::Audit
+        }
+    }
+
+    pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
+        let (store, height) = (&session.store, session.visible_rows());
+        let page = height as isize;
+        match action {
+            Action::ShowPane(pane) => return Ok(Effect::ShowUsers(pane)),
+            Action::NextPane => return Ok(Effect::ShowUsers(Pane::All)),
+            Action::PrevPane => return Ok(Effect::ShowUsers(Pane::Ungrouped)),
+            Action::Up => self.move_by(store, -1, height)?,
+            Action::Down => self.move_by(store, 1, height)?,
+            Action::PageUp => self.move_by(store, -page, height)?,
+            Action::PageDown => self.move_by(store, page, height)?,
+            Action::ScrollUp => self.move_by(store, -WHEEL_STEP, height)?,
+            Action::ScrollDown => self.move_by(store, WHEEL_STEP, height)?,
+            Action::Home => self.restart(store, height)?,
+            Action::End => self.to_oldest(store, height)?,
+            Action::StartFilter => self.filter_focused = true,
+            Action::FilterDone => self.filter_focused = false,
+            Action::ClearFilter => {
+                self.filter_focused = false;
+                if !self.filter.value().is_empty() {
+                    self.filter.reset();
+                    self.restart(store, height)?;
+                }
+            }
+            Action::FilterKey(key) => {
+                if let Some(request) = to_input_request(&Event::Key(key)) {
+                    self.edit_filter(store, height, [request])?;
+                }
+            }
+            Action::Paste(text) if self.filter_focused => {
+                let chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
+                self.edit_filter(store, height, chars.map(InputRequest::InsertChar))?;
+            }
+            Action::OpenEntry => self.open_selected(),
+            Action::Close => self.open = None,
+            Action::Reload => {
+                self.restart(store, height)?;
+                session.info("Reloaded");
+            }
+            Action::Help => return Ok(Effect::Help),
+            _ => {}
+        }
+        Ok(Effect::None)
+    }
+
+    fn edit_filter(
+        &mut self,
+        store: &Store,
+        height: usize,
+        requests: impl IntoIterator<Item = InputRequest>,
+    ) -> Result<()> {
+        let before = self.filter.value().to_string();
+        for request in requests {
+            self.filter.handle(request);
+        }
+        if self.filter.value() != before {
+            self.restart(store, height)?;
+        }
+        Ok(())
+    }
+
     pub fn query(&self) -> AuditQuery {
         AuditQuery {
             text: self.filter.value().trim().to_string(),

@@ -2,7 +2,7 @@
 //! change as before → after) and a user's history for the form. Stored text is inert.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::layout::{Alignment, Constraint, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use unicode_width::UnicodeWidthStr;
@@ -12,6 +12,7 @@ use crate::domain::rfc3339_ms;
 use crate::inert::inert;
 use crate::store::{AuditEntry, shown};
 use crate::tui::fit::fit;
+use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
 /// Rows of the table in a pane of `area`: inside the borders, below the header.
@@ -37,9 +38,9 @@ fn fields(entry: &AuditEntry) -> String {
 
 /// The pane: a table of entries, newest first, the selection highlighted.
 pub fn draw_log(frame: &mut Frame, area: Rect, log: &AuditLog, t: &Theme) {
-    let mut title = " 5 Audit log · newest first ".to_string();
+    let mut title = " Audit log · newest first ".to_string();
     if !log.filter.value().is_empty() {
-        title = format!(" 5 Audit log · matching \"{}\" ", inert(log.filter.value()));
+        title = format!(" Audit log · matching \"{}\" ", inert(log.filter.value()));
     }
     let block = Block::bordered().border_style(t.border).title(Line::styled(
         fit(&title, area.width.saturating_sub(2) as usize).into_owned(),
@@ -112,10 +113,9 @@ pub fn draw_entry(frame: &mut Frame, bounds: Rect, entry: &AuditEntry, t: &Theme
         Line::from(vec![
             label("Time"),
             value(&format!(
-                "{} UTC",
-                rfc3339_ms(entry.time_ms)
-                    .replace('T', " ")
-                    .trim_end_matches('Z')
+                "{}.{:03} UTC",
+                when(entry.time_ms),
+                entry.time_ms.rem_euclid(1000)
             )),
         ]),
         Line::from(vec![label("Actor"), value(&entry.actor)]),
@@ -183,10 +183,12 @@ pub fn history_lines(entries: &[AuditEntry], width: usize, t: &Theme) -> Vec<Lin
     if entries.is_empty() {
         return vec![Line::styled("No recorded change yet.", t.dim)];
     }
+    let op_width = entries.iter().map(|e| e.op.width()).max().unwrap_or(0);
     entries
         .iter()
         .map(|e| {
-            let head = format!("{}  {}  {}  ", &when(e.time_ms)[..16], e.op, e.actor);
+            let minute: String = when(e.time_ms).chars().take(16).collect();
+            let head = format!("{minute}  {:<op_width$}  {}  ", e.op, e.actor);
             let rest = width.saturating_sub(head.width());
             Line::from(vec![
                 Span::styled(fit(&inert(&head), width).into_owned(), t.dim),
@@ -194,4 +196,51 @@ pub fn history_lines(entries: &[AuditEntry], width: usize, t: &Theme) -> Vec<Lin
             ])
         })
         .collect()
+}
+
+const PROMPT: &str = " filter / ";
+
+/// The pane's filter line: the text being typed or kept, else an invitation.
+pub fn draw_filter(t: &Theme, log: &AuditLog, frame: &mut Frame, area: Rect) {
+    let value = log.filter.value();
+    let line = if log.filter_focused {
+        let width = (area.width as usize).saturating_sub(PROMPT.width() + 1);
+        let scroll = log.filter.visual_scroll(width);
+        let cursor = log.filter.visual_cursor().max(scroll) - scroll;
+        let x = area.x as usize + PROMPT.width() + cursor;
+        frame.set_cursor_position(Position::new(x as u16, area.y));
+        let shown: String = value.chars().skip(scroll).collect();
+        Line::from(vec![
+            Span::styled(PROMPT, t.key),
+            Span::styled(shown, t.filter),
+        ])
+    } else if !value.is_empty() {
+        let kept = format!(" filter: {}  (/ edit · Esc clear)", inert(value));
+        Line::styled(fit(&kept, area.width as usize).into_owned(), t.dim)
+    } else {
+        Line::styled(" / filter by actor, target or op", t.dim)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A user's recent changes over the form, newest first.
+pub fn draw_history(
+    t: &Theme,
+    email: &str,
+    entries: &[AuditEntry],
+    frame: &mut Frame,
+    bounds: Rect,
+) {
+    let area = centered(bounds, 96, entries.len().max(1) as u16 + 2);
+    let title = format!(" Recent changes of {} ", inert(email));
+    let block = Block::bordered()
+        .border_style(t.border)
+        .title(Line::styled(
+            fit(&title, area.width.saturating_sub(2) as usize).into_owned(),
+            t.title,
+        ))
+        .title_bottom(Line::styled(" Esc close ", t.dim));
+    let lines = history_lines(entries, area.width.saturating_sub(2) as usize, t);
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
