@@ -327,13 +327,31 @@ fn every_console_action_that_changes_something_leaves_its_entry() {
         ),
         (
             "invalidate the user's tokens (i y)",
-            Box::new(|app| keys(app, "iy")),
-            Box::new(move |_| expect("tokens.invalidate", "user", "zed@acme.io", json!({}))),
+            Box::new(|app| {
+                // A session to end: the user logs in with the password just set.
+                let id = app.session.application.id;
+                app.session
+                    .store
+                    .login(id, "zed@acme.io", "another password")
+                    .unwrap();
+                keys(app, "iy");
+            }),
+            Box::new(move |_| {
+                expect(
+                    "tokens.invalidate",
+                    "user",
+                    "zed@acme.io",
+                    json!({"tokens": [1, 0]}),
+                )
+            }),
         ),
         (
             "invalidate every token (I y)",
             Box::new(|app| keys(app, "Iy")),
-            Box::new(move |_| expect("tokens.invalidate_all", "application", "default", json!({}))),
+            Box::new(move |_| {
+                let users = json!({"signed_out_users": [null, 21]});
+                expect("tokens.invalidate_all", "application", "default", users)
+            }),
         ),
         (
             "delete the user (d y)",
