@@ -294,3 +294,23 @@ fn an_edit_that_changes_nothing_writes_no_entry() {
         "only the user's creation"
     );
 }
+
+#[test]
+fn seeded_tokens_are_one_entry_and_never_the_tokens() {
+    let (_dir, mut store, app) = temp_store();
+    add_email(&mut store, app, "a@acme.io");
+    add_email(&mut store, app, "b@acme.io");
+    let token_of = |n: u64| format!("load-test-token-{n}");
+    store.insert_seed_tokens(app, token_of).unwrap();
+    let entries = store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(10))
+        .unwrap();
+    let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
+    assert_eq!(ops, ["tokens.seed", "user.create", "user.create"]);
+    assert_eq!(
+        entries[0].changes.as_json(),
+        serde_json::json!({"seeded_tokens": [0, 2]})
+    );
+    let all = format!("{entries:?}");
+    assert!(!all.contains("load-test-token"), "{all}");
+}

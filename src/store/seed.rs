@@ -219,6 +219,14 @@ impl Store {
             "UPDATE applications SET tokens_issued = ?2 WHERE id = ?1",
             params![app.0, issued + n as i64],
         )?;
+        // One entry for the whole load, as for seeded users (logins are not recorded).
+        let target = audit::app_target(&tx, app)?;
+        let changes = Changes::default().with("seeded_tokens", 0, n);
+        audit::append(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "tokens.seed", target, changes),
+        )?;
         tx.commit()?;
         self.conn
             .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
