@@ -735,5 +735,34 @@ fn verify_names_a_tampered_entry_and_prune_is_the_one_way_to_remove() {
         .args(["audit", "verify"])
         .assert()
         .code(1)
-        .stderr("xusers: the audit log is not intact: entry 5 was changed or reordered (1 entries before it are intact)\n");
+        .stderr("xusers: the audit log is not intact: entry 5 was changed or reordered (1 entry before it intact)\n");
+}
+
+#[test]
+fn list_shows_the_newest_hundred_unless_told_otherwise() {
+    let env = Env::new();
+    let file = env.dir.path().join("many.json");
+    let rows: Vec<String> = (0..120)
+        .map(|i| format!(r#"{{"email": "u{i}@acme.io", "password": "long enough"}}"#))
+        .collect();
+    std::fs::write(&file, format!("[{}]", rows.join(","))).unwrap();
+    env.cmd()
+        .args(["users", "import"])
+        .arg(&file)
+        .assert()
+        .success();
+    let count = |args: &[&str]| {
+        env.json(&[&["audit", "list", "--format", "json"], args].concat())
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(&[]), 100);
+    assert_eq!(
+        count(&["--limit", "1000"]),
+        121,
+        "each user and the summary"
+    );
+    let export = stdout(&env.cmd().args(["audit", "export"]).assert().success());
+    assert_eq!(export.lines().count(), 121);
 }

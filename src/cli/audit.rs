@@ -13,7 +13,7 @@ use crate::store::{AuditEntry, AuditPage, AuditQuery, Store, shown};
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Entries newest first (every matching entry unless --limit is given)
+    /// Entries newest first (the newest 100 unless --limit; `audit export` gives all)
     List(ListArgs),
     /// Every entry, oldest first, as JSON lines
     Export,
@@ -45,8 +45,8 @@ pub struct ListArgs {
     #[arg(long, value_name = "OP")]
     op: Option<String>,
     /// At most this many entries
-    #[arg(long, value_name = "N")]
-    limit: Option<usize>,
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    limit: usize,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
 }
@@ -120,12 +120,12 @@ pub fn run(store: &mut Store, cmd: AuditCommand) -> Result<(), Failure> {
             let report = store.verify_audit()?;
             match (report.broken, report.head) {
                 (Some((_, what)), _) => Err(Failure::runtime(format!(
-                    "the audit log is not intact: {what} ({} entries before it are intact)",
-                    report.entries
+                    "the audit log is not intact: {what} ({} before it intact)",
+                    entries(report.entries)
                 ))),
                 (None, Some(head)) => outln!(
-                    "{} entries intact; the newest entry's hash is {head}",
-                    report.entries
+                    "{} intact; the newest entry's hash is {head}",
+                    entries(report.entries)
                 ),
                 (None, None) => outln!("0 entries intact (the log is empty)"),
             }
@@ -135,8 +135,8 @@ pub fn run(store: &mut Store, cmd: AuditCommand) -> Result<(), Failure> {
             let report = store.prune_audit(before)?;
             match report.entry {
                 Some(entry) => outln!(
-                    "Removed {} entries older than {}; the log now starts at entry {} (the prune is entry {entry}).",
-                    report.removed,
+                    "Removed {} older than {}; the log now starts at entry {} (the prune is entry {entry}).",
+                    entries(report.removed),
                     rfc3339_ms(before),
                     report.first_kept,
                 ),
@@ -151,6 +151,11 @@ pub fn run(store: &mut Store, cmd: AuditCommand) -> Result<(), Failure> {
 
 const PAGE: usize = 1000;
 
+/// "1 entry", "2 entries".
+fn entries(n: u64) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
+}
+
 fn list(store: &Store, args: ListArgs) -> Result<(), Failure> {
     let now = now_ms();
     let query = AuditQuery {
@@ -161,7 +166,7 @@ fn list(store: &Store, args: ListArgs) -> Result<(), Failure> {
         op: args.op,
         text: String::new(),
     };
-    let limit = args.limit.unwrap_or(usize::MAX);
+    let limit = args.limit;
     let mut entries: Vec<AuditEntry> = Vec::new();
     let mut older_than = None;
     while entries.len() < limit {
