@@ -51,7 +51,8 @@ pub struct Cli {
     /// Look without risk: every change is refused
     #[arg(long, global = true, help_heading = "Global options")]
     read_only: bool,
-    /// Who the audit log names for the changes made [default: the OS user, user@host]
+    /// Who the audit log names for the changes made, given before the command [default: the
+    /// OS user, user@host]
     #[arg(long, env = "XUSERS_ACTOR", value_name = "NAME")]
     actor: Option<String>,
     /// What goes to the log file (xusers.log): every change and error at `info`
