@@ -86,6 +86,12 @@ fn join_errors(errors: &[FieldError]) -> String {
 }
 
 impl StoreError {
+    /// Whether the query was cancelled through its connection's interrupt handle.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted))
+    }
+
     fn invalid(field: crate::domain::Field, message: impl Into<String>) -> StoreError {
         StoreError::Invalid(vec![FieldError::new(field, message)])
     }
@@ -345,5 +351,13 @@ impl Store {
     /// Lets another thread cancel this connection's running query.
     pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
         self.conn.get_interrupt_handle()
+    }
+
+    /// Calls `step` every `every` steps of SQLite's virtual machine while a query runs
+    /// on this connection; `step` returning true cancels the query. Tests and
+    /// benchmarks make a connection slow with it.
+    pub fn on_progress(&mut self, every: i32, step: impl FnMut() -> bool + Send + 'static) {
+        // Registering a handler cannot fail; rusqlite returns a Result only for form.
+        let _ = self.conn.progress_handler(every, Some(step));
     }
 }

@@ -11,6 +11,7 @@ mod fit;
 pub mod keymap;
 pub mod layout;
 pub mod pane;
+pub mod reader;
 pub mod screens;
 pub mod session;
 pub mod terminal;
@@ -18,6 +19,7 @@ pub mod theme;
 mod title_bar;
 pub mod update;
 pub mod views;
+pub mod writer;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,7 +53,7 @@ pub fn run(
     events::read_terminal(app.outbox());
     while !app.quit {
         guard.terminal.draw(|frame| views::view(&app, frame))?;
-        let action = match app.next_event(TICK) {
+        let action = match app.next_event(app.wait_at_most(TICK)) {
             Some(events::Event::Terminal(event)) => action_for_event(&app, event?),
             Some(events::Event::Done(done)) => Some(done),
             None => Some(Action::Tick(unix_now())),

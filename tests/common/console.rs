@@ -23,7 +23,7 @@ pub fn console(users: u64, size: (u16, u16)) -> (TempDir, App) {
     if users > 0 {
         seed_demo(&mut store, application.id, users, NOW, |_| ()).unwrap();
     }
-    let app = App::new(
+    let mut app = App::new(
         store,
         application,
         "demo.db".into(),
@@ -32,6 +32,7 @@ pub fn console(users: u64, size: (u16, u16)) -> (TempDir, App) {
         Theme::color(),
     )
     .unwrap();
+    finish_background(&mut app);
     (dir, app)
 }
 
@@ -39,7 +40,15 @@ pub fn key(app: &mut App, code: KeyCode) {
     key_with(app, code, KeyModifiers::NONE);
 }
 
+/// Presses a key and waits for the work it started off the UI thread (rows, counts,
+/// hashing, writes) to come back, as a person who waits for the screen would.
 pub fn key_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+    press(app, code, modifiers);
+    finish_background(app);
+}
+
+/// Presses a key without waiting for anything it started off the UI thread.
+pub fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
     if let Some(action) = action_for_key(app, KeyEvent::new(code, modifiers)) {
         update(app, action);
     }
@@ -68,8 +77,8 @@ pub fn selected_email(app: &App) -> String {
     app.browse.list.selected_row().unwrap().email.clone()
 }
 
-/// Waits for work running off the UI thread (match counts, password hashing) and
-/// applies what arrives on the console's channel, the way its loop does.
+/// Waits for work running off the UI thread (rows, counts, password hashing, writes)
+/// and applies what arrives on the console's channel, the way its loop does.
 pub fn finish_background(app: &mut App) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while app.busy() {
@@ -86,4 +95,10 @@ pub fn finish_background(app: &mut App) {
 /// Types text into whatever has focus, one key at a time.
 pub fn type_text(app: &mut App, text: &str) {
     keys(app, text);
+}
+
+/// Applies an action (a click, a paste, a tick …) and waits for the work it started.
+pub fn act(app: &mut App, action: xusers::tui::action::Action) {
+    update(app, action);
+    finish_background(app);
 }
