@@ -232,3 +232,31 @@ fn a_save_that_meets_another_processs_lock_is_written_when_the_lock_goes() {
     );
     assert_eq!(selected_email(&app), saved);
 }
+
+#[test]
+fn quitting_waits_for_the_write_in_flight() {
+    let (dir, mut app, _gate) = gated_console(60, SIZE);
+    let email = selected_email(&app);
+    let other = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    tap(&mut app, 'd');
+    tap(&mut app, 'y');
+    tap(&mut app, 'q');
+    assert!(app.quit && app.writing.is_some());
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        other.execute_batch("ROLLBACK").unwrap();
+    });
+    xusers::tui::finish_write(&mut app);
+    release.join().unwrap();
+    assert!(app.writing.is_none());
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("Deleted {email}")
+    );
+    let app_id = app.session.application.id;
+    assert!(
+        app.session.store.find_user(app_id, &email).is_err(),
+        "the delete landed"
+    );
+}

@@ -234,6 +234,15 @@ impl Store {
         Store::open_read_only_because(path, ReadOnly::Asked).map_err(describe_fault)
     }
 
+    /// Another connection to `path` opened as one that is read-only for `why` (or
+    /// writable, for `None`) was: what `Store::read_only` said of it.
+    pub fn open_like(path: &Path, read_only: Option<ReadOnly>) -> Result<Store> {
+        match read_only {
+            None => Store::open(path),
+            Some(why) => Store::open_read_only_because(path, why),
+        }
+    }
+
     fn open_read_only_because(path: &Path, why: ReadOnly) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = match Store::read_only_connection(path, flags) {

@@ -2,7 +2,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::pane::Pane;
 use super::screens::list::rows::Loaded;
-use super::writer::Written;
+use super::written::Written;
 use crate::auth::PasswordHash;
 use crate::store::ScopeCounts;
 

@@ -64,10 +64,8 @@ impl App {
         now: i64,
         theme: Theme,
     ) -> Result<App> {
-        let connect: Connect = match store.read_only() {
-            Some(_) => Arc::new(Store::open_read_only),
-            None => Arc::new(Store::open),
-        };
+        let read_only = store.read_only();
+        let connect: Connect = Arc::new(move |path| Store::open_like(path, read_only));
         App::with_connect(store, application, db_label, size, now, theme, connect)
     }
 

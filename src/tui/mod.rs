@@ -20,6 +20,7 @@ mod title_bar;
 pub mod update;
 pub mod views;
 pub mod writer;
+pub mod written;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -62,7 +63,18 @@ pub fn run(
             update::update(&mut app, action);
         }
     }
+    finish_write(&mut app);
     Ok(())
+}
+
+/// Waits for the write in flight, if any, applying what arrives meanwhile: quitting
+/// never cuts a write short.
+pub fn finish_write(app: &mut App) {
+    while app.writing.is_some() {
+        if let Some(events::Event::Done(done)) = app.next_event(TICK) {
+            update::update(app, done);
+        }
+    }
 }
 
 /// Translates a terminal event into an action through the keymap.

@@ -11,7 +11,8 @@ use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
 use super::screens::menu::Menu;
 use super::screens::{Effect, help};
-use super::writer::{Write, Written};
+use super::writer::Write;
+use super::written::Written;
 use crate::auth::PasswordHash;
 use crate::store::Result;
 

@@ -9,8 +9,9 @@ use std::sync::mpsc::{self, Sender};
 use super::action::Action;
 use super::events::Event;
 use super::reader::Connect;
+use super::written::{SaveOutcome, Written};
 use crate::auth::PasswordHash;
-use crate::domain::{FieldError, NewUser, UserChanges};
+use crate::domain::{NewUser, UserChanges};
 use crate::store::{AppId, Store, StoreError, UserId};
 
 /// A change the console asks for.
@@ -40,25 +41,6 @@ pub enum Write {
         hash: Option<PasswordHash>,
         version: i64,
     },
-}
-
-/// How a write ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Written {
-    /// A delete or invalidation: the line for the status bar, and whether it failed.
-    Changed { message: String, failed: bool },
-    /// The form's save.
-    Saved(SaveOutcome),
-}
-
-/// How the form's save ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveOutcome {
-    Saved(UserId),
-    Invalid(Vec<FieldError>),
-    Conflict,
-    Gone,
-    Failed(String),
 }
 
 pub struct Writer {

@@ -13,7 +13,8 @@ use crate::tui::action::Action;
 use crate::tui::screens::Effect;
 use crate::tui::screens::dialog::Confirm;
 use crate::tui::session::Session;
-use crate::tui::writer::{SaveOutcome, Write};
+use crate::tui::writer::Write;
+use crate::tui::written::SaveOutcome;
 
 impl UserForm {
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
