@@ -260,3 +260,19 @@ fn quitting_waits_for_the_write_in_flight() {
         "the delete landed"
     );
 }
+
+#[test]
+fn an_empty_list_waiting_for_rows_says_so_rather_than_that_none_match() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    keys(&mut app, "/zzzz");
+    assert!(app.browse.list.rows.is_empty());
+    assert!(screen(&app).contains("No users match 'zzzz'"));
+    gate.shut();
+    press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    let shown = screen(&app);
+    assert!(shown.contains("Reading users…"), "{shown}");
+    assert!(!shown.contains("No users match"), "{shown}");
+    gate.open();
+    finish_background(&mut app);
+    assert!(screen(&app).contains("No users match 'zzz'"));
+}

@@ -51,7 +51,7 @@ impl Pages<'_> {
         self.store.list_users(self.application, &self.query, &page)
     }
 
-    pub fn cursor(&self, row: &UserRow) -> Cursor {
+    fn cursor(&self, row: &UserRow) -> Cursor {
         row.cursor(self.query.sort.field)
     }
 
@@ -141,7 +141,7 @@ impl UserList {
     /// is gone, the row that took its place) at the same place on screen.
     pub fn reload(&self, pages: &Pages) -> Load {
         match self.selected_row() {
-            Some(row) => Load::Around(pages.cursor(row), self.selected - self.top),
+            Some(row) => Load::Around(pages.cursor(row), self.selected.saturating_sub(self.top)),
             None => Load::First,
         }
     }
