@@ -9,10 +9,12 @@
 //!
 //! Filter cases include the hardest a user can type: one- and two-letter terms that
 //! match little or nothing, a tag one user in six carries (alone and with text), a
-//! tag key half the users carry; keys come every 30 ms without waiting for counts.
-//! `first_page` is key → new rows ready (the page is read on the UI thread here:
-//! what the store gives a keystroke); `count` is key → match count, for the last key
-//! of each term (earlier ones are abandoned by the next key, as in the console).
+//! tag key half the users carry; keys come every 30 ms without waiting for rows or
+//! counts. Pages and counts are read off the UI thread, as in the console:
+//! `key_echo` is key → frame showing the typed key; `first_page` is key → frame
+//! showing that key's rows (a key whose page a later key superseded before it came is
+//! counted as superseded, not timed); `count` is key → match count, for the last key
+//! of each term. `nav`, `pane_switch` and `sort` are key → frame with fresh rows.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,6 +24,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use xusers::store::{Page, Store, UserQuery, unix_now};
+use xusers::tui::action::Action;
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::theme::Theme;
@@ -37,6 +40,12 @@ const ROUNDS: usize = 12;
 struct Console {
     app: App,
     terminal: Terminal<TestBackend>,
+    /// When the key whose rows the list waits for was pressed.
+    page_asked: Option<Instant>,
+    /// Key → frame with that key's rows, for the keys whose page arrived.
+    pages: Vec<Duration>,
+    /// Keys whose page a later key superseded before it arrived.
+    superseded: usize,
 }
 
 impl Console {
@@ -45,13 +54,19 @@ impl Console {
         self.terminal.draw(|f| views::view(app, f)).unwrap();
     }
 
-    /// One key press → updated frame; returns how long that took.
+    /// One key press → updated frame; returns how long that took (the key's echo).
     fn press(&mut self, code: KeyCode, modifiers: KeyModifiers) -> Duration {
         let start = Instant::now();
         if let Some(action) = action_for_key(&self.app, KeyEvent::new(code, modifiers)) {
             update(&mut self.app, action);
         }
         self.draw();
+        if self.app.browse.stale() {
+            if self.page_asked.is_some() {
+                self.superseded += 1;
+            }
+            self.page_asked = Some(start);
+        }
         start.elapsed()
     }
 
@@ -63,32 +78,54 @@ impl Console {
         self.key(KeyCode::Char(c))
     }
 
-    /// Applies whatever finished off the UI thread until `deadline`, as the event loop
-    /// does between keys.
+    /// A key, then the frame that shows its rows: returns key → fresh frame.
+    fn key_until_fresh(&mut self, code: KeyCode) -> Duration {
+        let start = Instant::now();
+        self.key(code);
+        self.settle(|app| !app.browse.stale());
+        self.page_asked = None;
+        start.elapsed()
+    }
+
+    /// Applies what finished off the UI thread, drawing a frame after each, as the
+    /// event loop does, until `deadline`.
     fn settle_until(&mut self, deadline: Instant) {
-        loop {
-            while let Some(event) = self.app.next_event(Duration::ZERO) {
-                if let Event::Done(done) = event {
-                    update(&mut self.app, done);
-                }
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            if let Some(Event::Done(done)) = self.app.next_event(left) {
+                self.apply(done);
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            std::thread::sleep((deadline - now).min(Duration::from_millis(2)));
         }
     }
 
-    /// Waits for the pending match count; returns whether one arrived.
-    fn await_count(&mut self) -> bool {
-        while self.app.browse.count_pending.is_some() {
-            match self.app.next_event(Duration::from_secs(30)) {
-                Some(Event::Done(done)) => update(&mut self.app, done),
+    /// Applies what finished off the UI thread until `done` holds (at most 30 s);
+    /// returns whether it came to hold.
+    fn settle(&mut self, done: impl Fn(&App) -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !done(&self.app) {
+            match self
+                .app
+                .next_event(deadline.saturating_duration_since(Instant::now()))
+            {
+                Some(Event::Done(action)) => self.apply(action),
                 _ => return false,
             }
         }
         true
+    }
+
+    fn apply(&mut self, done: Action) {
+        update(&mut self.app, done);
+        self.draw();
+        if !self.app.browse.stale()
+            && let Some(asked) = self.page_asked.take()
+        {
+            self.pages.push(asked.elapsed());
+        }
+    }
+
+    /// Waits for the pending rows and match count; returns whether they arrived.
+    fn await_count(&mut self) -> bool {
+        self.settle(|app| !app.browse.stale() && app.browse.count_pending.is_none())
     }
 }
 
@@ -116,8 +153,8 @@ fn dataset(users: u64) -> PathBuf {
     path
 }
 
-/// Opens the database and draws the first frame; returns the console and how long
-/// that took in milliseconds.
+/// Opens the database and draws the first frame with rows and counts; returns the
+/// console and how long that took in milliseconds.
 fn open_console(path: &std::path::Path) -> (Console, f64) {
     let start = Instant::now();
     let mut store = Store::open(path).unwrap();
@@ -134,7 +171,11 @@ fn open_console(path: &std::path::Path) -> (Console, f64) {
     let mut console = Console {
         app,
         terminal: Terminal::new(TestBackend::new(SIZE.0, SIZE.1)).unwrap(),
+        page_asked: None,
+        pages: Vec::new(),
+        superseded: 0,
     };
+    assert!(console.await_count(), "the first page");
     console.draw();
     (console, ms(start.elapsed()))
 }
@@ -215,28 +256,28 @@ fn main() {
             8 => KeyCode::End,
             _ => KeyCode::Home,
         };
-        nav.push(console.key(code));
+        nav.push(console.key_until_fresh(code));
     }
     for _ in 0..50 {
-        nav.push(console.key(KeyCode::End));
-        nav.push(console.key(KeyCode::PageUp));
-        nav.push(console.key(KeyCode::Up));
+        nav.push(console.key_until_fresh(KeyCode::End));
+        nav.push(console.key_until_fresh(KeyCode::PageUp));
+        nav.push(console.key_until_fresh(KeyCode::Up));
     }
     report("nav", &mut nav);
 
     let mut panes = Vec::new();
     for i in 0..300 {
-        panes.push(console.char(['2', '3', '1'][i % 3]));
+        panes.push(console.key_until_fresh(KeyCode::Char(['2', '3', '1'][i % 3])));
     }
     report("pane_switch", &mut panes);
 
     let mut sorts = Vec::new();
     for i in 0..250 {
-        sorts.push(console.char(if i % 5 == 4 { 'S' } else { 's' }));
+        sorts.push(console.key_until_fresh(KeyCode::Char(if i % 5 == 4 { 'S' } else { 's' })));
     }
     report("sort", &mut sorts);
     while console.app.browse.sort != Default::default() {
-        console.char('s');
+        console.key_until_fresh(KeyCode::Char('s'));
     }
 
     let rare = rare_term(&console.app.session.store, app_id);
@@ -254,37 +295,65 @@ fn main() {
         "tag:plan=pro smi",
         "tag:locale",
     ];
+    let mut echoes: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
     let mut pages: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
+    let mut superseded = vec![0usize; cases.len()];
     let mut counts: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
     for round in 0..ROUNDS {
         for (case, term) in cases.iter().enumerate() {
             console.char('/');
+            console.pages.clear();
+            console.superseded = 0;
             let mut typed = Instant::now();
             for c in term.chars() {
                 // Keys come every 30 ms whatever is still pending.
                 console.settle_until(typed + KEY_INTERVAL);
                 typed = Instant::now();
-                let page = console.char(c);
-                pages[case].push(page);
+                let echo = console.char(c);
+                assert!(
+                    console.app.browse.filter.value().ends_with(c),
+                    "the frame shows the key"
+                );
+                echoes[case].push(echo);
                 if round == 0 {
-                    println!("# filter {term:?} {c:?}: first page {:.1} ms", ms(page));
+                    println!("# filter {term:?} {c:?}: key echo {:.2} ms", ms(echo));
                 }
             }
-            assert!(console.await_count(), "a count for {term}");
+            assert!(console.await_count(), "rows and a count for {term}");
             counts[case].push(typed.elapsed());
-            console.key(KeyCode::Esc);
+            pages[case].append(&mut console.pages);
+            superseded[case] += console.superseded;
+            console.key_until_fresh(KeyCode::Esc);
         }
     }
     for (case, term) in cases.iter().enumerate() {
         let name = format!("filter {term:?}");
         println!(
-            "# {name:<26} first_page p50 {:6.1} p99 {:6.1} ms · count p50 {:6.1} p99 {:6.1} ms",
+            "# {name:<26} key_echo p99 {:5.2} ms · first_page p50 {:6.1} p99 {:6.1} ms ({} superseded of {}) · count p50 {:6.1} p99 {:6.1} ms",
+            percentile(&mut echoes[case], 0.99),
             percentile(&mut pages[case], 0.50),
             percentile(&mut pages[case], 0.99),
+            superseded[case],
+            echoes[case].len(),
             percentile(&mut counts[case], 0.50),
             percentile(&mut counts[case], 0.99),
         );
+        let slug: String = term
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        metric(
+            &format!("key_echo_p99[{slug}]"),
+            percentile(&mut echoes[case], 0.99),
+            "ms",
+        );
+        metric(
+            &format!("first_page_p99[{slug}]"),
+            percentile(&mut pages[case], 0.99),
+            "ms",
+        );
     }
+    let mut all_echoes: Vec<Duration> = echoes.concat();
     let mut all_pages: Vec<Duration> = pages.concat();
     let mut all_counts: Vec<Duration> = counts.concat();
     let worst = |samples: &mut [Vec<Duration>]| {
@@ -293,6 +362,8 @@ fn main() {
             .map(|s| percentile(s, 0.99))
             .fold(0.0, f64::max)
     };
+    report("key_echo", &mut all_echoes);
+    metric("key_echo_worst_case_p99", worst(&mut echoes), "ms");
     report("first_page", &mut all_pages);
     metric("first_page_worst_case_p99", worst(&mut pages), "ms");
     metric("count_p99", percentile(&mut all_counts, 0.99), "ms");

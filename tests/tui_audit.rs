@@ -26,7 +26,7 @@ fn audited_console(users: u64) -> (TempDir, App) {
     store.set_actor(Actor::named("admin@test", Source::Cli).unwrap());
     let application = store.application("default").unwrap();
     seed_demo(&mut store, application.id, users, NOW, |_| ()).unwrap();
-    let app = App::new(
+    let mut app = App::new(
         store,
         application,
         "demo.db".into(),
@@ -35,6 +35,7 @@ fn audited_console(users: u64) -> (TempDir, App) {
         Theme::color(),
     )
     .unwrap();
+    finish_background(&mut app);
     (dir, app)
 }
 

@@ -25,8 +25,9 @@ fn fill_new_user(app: &mut App, email: &str) {
     type_text(app, "long-enough-pw");
 }
 
+/// Ctrl-S, without waiting for the hash it starts.
 fn save(app: &mut App) {
-    key_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    press(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
 }
 
 /// What the loop waits for: the next finished piece of work on the channel.
@@ -51,6 +52,8 @@ fn a_hash_arriving_saves_the_form() {
     assert!(matches!(done, Action::PasswordHashed(_)), "{done:?}");
     assert!(app.next_event(Duration::ZERO).is_none(), "taken once");
     update(&mut app, done);
+    assert!(app.busy(), "the write runs off the UI thread too");
+    finish_background(&mut app);
     assert!(!app.busy());
     assert!(app.form.is_none(), "saved and closed");
     let id = app

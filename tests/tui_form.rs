@@ -11,7 +11,6 @@ use xusers::tui::action::Action;
 use xusers::tui::app::{App, Modal};
 use xusers::tui::pane::Pane;
 use xusers::tui::screens::form::{FormButton, FormFocus, TagColumn};
-use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
 
@@ -251,7 +250,7 @@ fn adding_a_user_saves_everything_and_selects_it() {
     keys(&mut app, "a");
     type_text(&mut app, "  New.Person@Acme.io ");
     tab(&mut app, 1);
-    update(&mut app, Action::Paste("pässwörd-long".into()));
+    act(&mut app, Action::Paste("pässwörd-long".into()));
     tab(&mut app, 1);
     type_text(&mut app, "Nova");
     tab(&mut app, 2);
@@ -259,7 +258,7 @@ fn adding_a_user_saves_everything_and_selects_it() {
     key(&mut app, KeyCode::Enter);
     tab(&mut app, 1);
     tag(&mut app, "plan", "pro");
-    ctrl(&mut app, 's');
+    press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert!(
         app.form.as_ref().unwrap().saving,
         "hashing runs off the UI thread"
@@ -480,7 +479,7 @@ fn editing_keys_work_like_a_shell_line() {
     key_with(&mut app, KeyCode::Left, KeyModifiers::CONTROL);
     ctrl(&mut app, 'k');
     assert_eq!(app.form.as_ref().unwrap().email.value(), "nn b@");
-    update(&mut app, Action::Paste("x@y.io\n".into()));
+    act(&mut app, Action::Paste("x@y.io\n".into()));
     assert_eq!(app.form.as_ref().unwrap().email.value(), "nn b@x@y.io ");
 }
 

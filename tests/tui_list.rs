@@ -9,7 +9,6 @@ use unicode_width::UnicodeWidthStr;
 use xusers::tui::action::Action;
 use xusers::tui::app::Modal;
 use xusers::tui::pane::Pane;
-use xusers::tui::update::update;
 
 /// The screen column where `needle` starts on screen line `y`.
 fn column_of(app: &xusers::tui::app::App, y: usize, needle: &str) -> u16 {
@@ -29,7 +28,7 @@ fn a_click_on_an_email_opens_that_users_edit_form() {
     let (_d, mut app) = console(60, (80, 24));
     let email = app.browse.list.visible(20)[3].email.clone();
     let x = column_of(&app, FIRST_ROW as usize + 3, &email) + 2;
-    update(&mut app, Action::Click(x, FIRST_ROW + 3));
+    act(&mut app, Action::Click(x, FIRST_ROW + 3));
     let form = app.form.as_ref().expect("the edit form opens");
     assert!(form.is_edit());
     assert_eq!(form.email.value(), email);
@@ -39,11 +38,11 @@ fn a_click_on_an_email_opens_that_users_edit_form() {
 fn a_click_elsewhere_on_a_row_only_selects_it() {
     let (_d, mut app) = console(60, (80, 24));
     let x = column_of(&app, 3, "Last login");
-    update(&mut app, Action::Click(x, FIRST_ROW + 5));
+    act(&mut app, Action::Click(x, FIRST_ROW + 5));
     assert_eq!(app.browse.list.selected, 5);
     assert!(app.form.is_none());
     // Left of the email: the selection marker.
-    update(&mut app, Action::Click(1, FIRST_ROW + 2));
+    act(&mut app, Action::Click(1, FIRST_ROW + 2));
     assert_eq!(app.browse.list.selected, 2);
     assert!(app.form.is_none());
 }
@@ -53,19 +52,19 @@ fn the_title_bar_buttons_add_a_user_and_invalidate_all_tokens() {
     for size in [(80, 24), (120, 35)] {
         let (_d, mut app) = console(60, size);
         let add = column_of(&app, 2, "[ a Add user ]");
-        update(&mut app, Action::Click(add + 4, 2));
+        act(&mut app, Action::Click(add + 4, 2));
         let form = app.form.as_ref().expect("the add form opens");
         assert!(!form.is_edit(), "{size:?}");
         let (_d, mut app) = console(60, size);
         let all = column_of(&app, 2, "[ I Invalidate all tokens ]");
-        update(&mut app, Action::Click(all, 2));
+        act(&mut app, Action::Click(all, 2));
         match &app.modal {
             Some(Modal::Confirm(c)) => assert!(c.message.contains("all 60 users")),
             other => panic!("{size:?}: {other:?}"),
         }
         // The border between the two buttons does nothing.
         let (_d, mut app) = console(60, size);
-        update(&mut app, Action::Click(all - 1, 2));
+        act(&mut app, Action::Click(all - 1, 2));
         assert!(app.modal.is_none() && app.form.is_none(), "{size:?}");
     }
 }

@@ -91,6 +91,12 @@ fn join_errors(errors: &[FieldError]) -> String {
 }
 
 impl StoreError {
+    /// Whether the query was cancelled through its connection's interrupt handle.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted))
+    }
+
     fn invalid(field: crate::domain::Field, message: impl Into<String>) -> StoreError {
         StoreError::Invalid(vec![FieldError::new(field, message)])
     }
@@ -236,6 +242,15 @@ impl Store {
         Store::open_read_only_because(path, ReadOnly::Asked).map_err(describe_fault)
     }
 
+    /// Another connection to `path` opened as one that is read-only for `why` (or
+    /// writable, for `None`) was: what `Store::read_only` said of it.
+    pub fn open_like(path: &Path, read_only: Option<ReadOnly>) -> Result<Store> {
+        match read_only {
+            None => Store::open(path),
+            Some(why) => Store::open_read_only_because(path, why),
+        }
+    }
+
     fn open_read_only_because(path: &Path, why: ReadOnly) -> Result<Store> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = match Store::read_only_connection(path, flags) {
@@ -364,5 +379,13 @@ impl Store {
     /// Lets another thread cancel this connection's running query.
     pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
         self.conn.get_interrupt_handle()
+    }
+
+    /// Calls `step` every `every` steps of SQLite's virtual machine while a query runs
+    /// on this connection; `step` returning true cancels the query. Tests and
+    /// benchmarks make a connection slow with it.
+    pub fn on_progress(&mut self, every: i32, step: impl FnMut() -> bool + Send + 'static) {
+        // Registering a handler cannot fail; rusqlite returns a Result only for form.
+        let _ = self.conn.progress_handler(every, Some(step));
     }
 }

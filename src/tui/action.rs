@@ -1,7 +1,10 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::pane::Pane;
+use super::screens::list::rows::Loaded;
+use super::written::Written;
 use crate::auth::PasswordHash;
+use crate::store::ScopeCounts;
 
 /// What the user asked for, or what work off the UI thread finished; produced by the
 /// keymap (or the mouse, or a worker) and applied by the top-level `update`.
@@ -72,8 +75,15 @@ pub enum Action {
     NextButton,
     /// Load the user afresh after someone else changed it.
     ReloadForm,
-    /// A match count computed off the UI thread: (generation, matches).
-    Counted(u64, u64),
+    /// Counts computed off the UI thread: (generation, the panes' counts, the filter's
+    /// matches when a filter is set).
+    Counted(u64, ScopeCounts, Option<u64>),
+    /// Rows the list reader read: (generation, rows).
+    Loaded(u64, Loaded),
+    /// The list reader failed: (generation, why).
+    LoadFailed(u64, String),
+    /// The writer finished a write.
+    Written(Written),
     /// The password hash computed off the UI thread is ready.
     PasswordHashed(PasswordHash),
     /// The worker hashing the password died before it sent a hash.

@@ -1,12 +1,14 @@
 //! The console's whole state: what every screen shares, and the screens — the user
 //! list always, the form when open, a popup on top.
 
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::counter::MatchCounter;
 use super::events::Event;
 use super::keymap::Context;
+use super::reader::{Connect, ListReader};
 use super::screens::audit::AuditLog;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
@@ -14,7 +16,11 @@ use super::screens::list::Browse;
 use super::screens::menu::Menu;
 use super::session::Session;
 use super::theme::Theme;
-use crate::store::{Application, AuditEntry, Result, Source, Store};
+use super::writer::{Write, Writer};
+use crate::store::{Application, AuditEntry, Result, Source, Store, StoreError};
+
+/// How long a write runs before the console says it waits for the database.
+pub const WAITING_AFTER: Duration = Duration::from_millis(100);
 
 /// The popup over the list or the form, which has the keys while it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +57,9 @@ pub struct App {
     pub audit: Option<AuditLog>,
     pub modal: Option<Modal>,
     pub quit: bool,
+    /// Since when the write in flight runs, and whether the console said it waits.
+    pub writing: Option<(Instant, bool)>,
+    writer: Writer,
     /// The one channel of events: the input reader and every worker send into it.
     outbox: Sender<Event>,
     inbox: Receiver<Event>,
@@ -65,14 +74,32 @@ impl App {
         now: i64,
         theme: Theme,
     ) -> Result<App> {
+        let read_only = store.read_only();
+        let connect: Connect = Arc::new(move |path| Store::open_like(path, read_only));
+        App::with_connect(store, application, db_label, size, now, theme, connect)
+    }
+
+    /// A console whose workers open their connections with `connect` (tests make them
+    /// slow).
+    pub fn with_connect(
+        store: Store,
+        application: Application,
+        db_label: String,
+        size: (u16, u16),
+        now: i64,
+        theme: Theme,
+        connect: Connect,
+    ) -> Result<App> {
         let (outbox, inbox) = mpsc::channel();
         // What the console changes is recorded as done in the console.
         let mut store = store;
         store.set_actor(store.actor().clone().with_source(Source::Console));
-        let counter = match store.path() {
-            Some(path) => Some(MatchCounter::start(&path, outbox.clone())?),
-            None => None,
-        };
+        let path = store.path().ok_or_else(|| {
+            StoreError::Unusable("the console needs a database file, not one in memory".into())
+        })?;
+        let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
+        let reader = ListReader::start(path.clone(), &connect, outbox.clone())?;
+        let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
             application,
@@ -83,12 +110,14 @@ impl App {
             status: None,
         };
         Ok(App {
-            browse: Browse::open(&session, counter)?,
+            browse: Browse::open(&session, reader, counter),
             session,
             form: None,
             audit: None,
             modal: None,
             quit: false,
+            writing: None,
+            writer,
             outbox,
             inbox,
         })
@@ -117,8 +146,49 @@ impl App {
         self.inbox.recv_timeout(timeout).ok()
     }
 
-    /// Whether work off the UI thread is under way (a count or a password hash).
+    /// Whether work off the UI thread is under way (rows, counts, a password hash, a
+    /// write).
     pub fn busy(&self) -> bool {
-        self.browse.count_pending.is_some() || self.form.as_ref().is_some_and(|f| f.saving)
+        self.browse.busy() || self.writing.is_some() || self.form.as_ref().is_some_and(|f| f.saving)
+    }
+
+    /// Hands `write` to the writer, unless one is still in flight (then says so and
+    /// changes nothing). Returns whether it was sent.
+    pub fn write(&mut self, write: Write) -> bool {
+        if self.writing.is_some() {
+            self.session
+                .error("Still writing the last change: try again when it is done");
+            return false;
+        }
+        self.writing = Some((Instant::now(), false));
+        self.writer.send(write);
+        true
+    }
+
+    /// How long the loop may wait for an event before something is due: the tick, or
+    /// the moment stale rows or a long write must say so.
+    pub fn wait_at_most(&self, tick: Duration) -> Duration {
+        let write_due = match self.writing {
+            Some((since, false)) => Some(since + WAITING_AFTER),
+            _ => None,
+        };
+        [self.browse.searching_at(), write_due]
+            .into_iter()
+            .flatten()
+            .map(|at| at.saturating_duration_since(Instant::now()))
+            .fold(tick, Duration::min)
+    }
+
+    /// Time passes (on the UI thread's clock): stale rows say "searching…", a write
+    /// that takes long says the console waits for the database.
+    pub fn tick(&mut self, now: Instant) {
+        self.browse.tick(now);
+        if let Some((since, said)) = &mut self.writing
+            && !*said
+            && *since + WAITING_AFTER <= now
+        {
+            *said = true;
+            self.session.info("Waiting for the database…");
+        }
     }
 }

@@ -1,7 +1,7 @@
-//! Counting the users a filter matches on a second connection, off the UI thread: at
-//! a million users a count may take longer than a frame, and the first page never
-//! waits for it. A newer request interrupts the one in progress. Counts arrive on the
-//! console's one channel of events.
+//! Counting users on a connection of its own, off the UI thread: the panes' counts,
+//! and the users a filter matches (at a million users a count may take longer than a
+//! frame, and the first page never waits for it). A newer request interrupts the one
+//! in progress. Counts arrive on the console's one channel of events.
 
 use std::path::Path;
 use std::sync::mpsc::{self, Sender};
@@ -11,7 +11,8 @@ use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
-use crate::store::{AppId, Result, Store, UserQuery};
+use super::reader::Connect;
+use crate::store::{AppId, Result, UserQuery};
 
 const SCAN_CACHE_KIB: i64 = 512;
 
@@ -19,19 +20,19 @@ const SCAN_CACHE_KIB: i64 = 512;
 const SETTLE: Duration = Duration::from_millis(15);
 
 pub struct MatchCounter {
-    requests: Sender<(u64, AppId, UserQuery)>,
+    requests: Sender<(u64, AppId, Option<UserQuery>)>,
     interrupt: InterruptHandle,
     generation: u64,
 }
 
 impl MatchCounter {
     /// Counts on a connection of its own to `path`, sending each count to `outbox`.
-    pub fn start(path: &Path, outbox: Sender<Event>) -> Result<MatchCounter> {
-        let store = Store::open(path)?;
+    pub fn start(path: &Path, connect: &Connect, outbox: Sender<Event>) -> Result<MatchCounter> {
+        let store = connect(path)?;
         // Counting scans: a page cache would only hold pages it never reads again.
         store.set_cache_kib(SCAN_CACHE_KIB)?;
         let interrupt = store.interrupt_handle();
-        let (requests, inbox) = mpsc::channel::<(u64, AppId, UserQuery)>();
+        let (requests, inbox) = mpsc::channel::<(u64, AppId, Option<UserQuery>)>();
         std::thread::spawn(move || {
             while let Ok(mut request) = inbox.recv() {
                 // Only the newest request matters; waiting a moment for it also leaves
@@ -41,10 +42,15 @@ impl MatchCounter {
                     request = newer;
                 }
                 let (generation, application, query) = request;
-                if let Ok(n) = store.count_users(application, &query)
-                    && outbox
-                        .send(Event::Done(Action::Counted(generation, n)))
-                        .is_err()
+                let counted = store.scope_counts(application).and_then(|counts| {
+                    let matches = match &query {
+                        Some(query) => Some(store.count_users(application, query)?),
+                        None => None,
+                    };
+                    Ok(Action::Counted(generation, counts, matches))
+                });
+                if let Ok(done) = counted
+                    && outbox.send(Event::Done(done)).is_err()
                 {
                     return;
                 }
@@ -57,8 +63,9 @@ impl MatchCounter {
         })
     }
 
-    /// Asks for a count, abandoning any earlier one; returns its generation.
-    pub fn request(&mut self, application: AppId, query: UserQuery) -> u64 {
+    /// Asks for the panes' counts and, with a filter, its matches, abandoning any
+    /// earlier request; returns its generation.
+    pub fn request(&mut self, application: AppId, query: Option<UserQuery>) -> u64 {
         self.generation += 1;
         self.interrupt.interrupt();
         let _ = self.requests.send((self.generation, application, query));

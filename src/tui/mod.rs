@@ -11,6 +11,7 @@ mod fit;
 pub mod keymap;
 pub mod layout;
 pub mod pane;
+pub mod reader;
 pub mod screens;
 pub mod session;
 pub mod terminal;
@@ -18,6 +19,8 @@ pub mod theme;
 mod title_bar;
 pub mod update;
 pub mod views;
+pub mod writer;
+pub mod written;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,7 +54,7 @@ pub fn run(
     events::read_terminal(app.outbox());
     while !app.quit {
         guard.terminal.draw(|frame| views::view(&app, frame))?;
-        let action = match app.next_event(TICK) {
+        let action = match app.next_event(app.wait_at_most(TICK)) {
             Some(events::Event::Terminal(event)) => action_for_event(&app, event?),
             Some(events::Event::Done(done)) => Some(done),
             None => Some(Action::Tick(unix_now())),
@@ -60,7 +63,18 @@ pub fn run(
             update::update(&mut app, action);
         }
     }
+    finish_write(&mut app);
     Ok(())
+}
+
+/// Waits for the write in flight, if any, applying what arrives meanwhile: quitting
+/// never cuts a write short.
+pub fn finish_write(app: &mut App) {
+    while app.writing.is_some() {
+        if let Some(events::Event::Done(done)) = app.next_event(TICK) {
+            update::update(app, done);
+        }
+    }
 }
 
 /// Translates a terminal event into an action through the keymap.

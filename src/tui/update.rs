@@ -2,6 +2,8 @@
 //! one routed once, to the screen that has focus; then carries out the [`Effect`] the
 //! screen returns.
 
+use std::time::Instant;
+
 use super::action::Action;
 use super::app::{App, Modal};
 use super::events::spawn_worker;
@@ -10,6 +12,8 @@ use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
 use super::screens::menu::Menu;
 use super::screens::{Effect, help};
+use super::writer::Write;
+use super::written::Written;
 use crate::auth::PasswordHash;
 use crate::store::Result;
 
@@ -28,6 +32,7 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         Action::Quit => quit(app),
         Action::Tick(now) => {
             session.tick(now);
+            app.tick(Instant::now());
             Effect::None
         }
         Action::Resize(w, h) => {
@@ -38,12 +43,21 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             }
             Effect::None
         }
-        Action::Counted(generation, n) => {
-            app.browse.counted(generation, n);
+        Action::Counted(generation, counts, matches) => {
+            app.browse.counted(generation, counts, matches);
             Effect::None
         }
+        Action::Loaded(generation, loaded) => {
+            app.browse.loaded(session, generation, loaded);
+            Effect::None
+        }
+        Action::LoadFailed(generation, why) => {
+            app.browse.load_failed(session, generation, why);
+            Effect::None
+        }
+        Action::Written(written) => written_out(app, written),
         Action::PasswordHashed(hash) => match &mut app.form {
-            Some(form) => form.finish_save(session, Some(hash))?,
+            Some(form) => form.finish_save(session.application.id, Some(hash)),
             None => Effect::None,
         },
         Action::HashingFailed => {
@@ -110,9 +124,12 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         }
         Effect::Run(pending) => {
             app.modal = None;
-            run(app, pending)?;
+            run(app, pending);
         }
         Effect::CloseForm => app.form = None,
+        Effect::Save if app.writing.is_some() => {
+            session.error("Still writing the last change: try again when it is done");
+        }
         Effect::Save => {
             if let Some(form) = &mut app.form {
                 let effect = form.start_save(session)?;
@@ -124,12 +141,19 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             move || Action::PasswordHashed(PasswordHash::new(&password)),
             Action::HashingFailed,
         ),
+        Effect::Write(write) => {
+            if !app.write(write)
+                && let Some(form) = &mut app.form
+            {
+                form.saving = false;
+            }
+        }
         Effect::Saved { id, verb, email } => {
             app.form = None;
-            app.browse.show(session, id)?;
+            app.browse.show(session, id);
             session.info(format!("{verb} {email}"));
         }
-        Effect::UserGone => app.browse.reload(session)?,
+        Effect::UserGone => app.browse.reload(session),
         Effect::ShowAudit => app.audit = Some(AuditLog::open(session)?),
         Effect::ShowUsers(pane) => {
             app.audit = None;
@@ -144,32 +168,53 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
     Ok(())
 }
 
-/// Does what a dialog asked about, now that the administrator said yes.
-fn run(app: &mut App, pending: Pending) -> Result<()> {
+/// A write ended: the form hears how its save went; after any other write the list
+/// and its counts catch up, and the status line says what happened.
+fn written_out(app: &mut App, written: Written) -> Effect {
+    app.writing = None;
     let session = &mut app.session;
-    match pending {
-        Pending::Delete { id, email } => {
-            app.form = None;
-            let result = session.store.delete_user(id);
-            app.browse.reload(session)?;
-            result.map_err(|e| e.naming(&[(id, &email)]))?;
-            session.info(format!("Deleted {email}"));
+    match written {
+        Written::Saved(outcome) => match &mut app.form {
+            Some(form) => form.saved(session, outcome),
+            None => Effect::None,
+        },
+        Written::Changed { message, failed } => {
+            app.browse.reload(session);
+            if failed {
+                session.error(message);
+            } else {
+                session.info(message);
+            }
+            Effect::None
         }
-        Pending::InvalidateUser { id, email } => {
-            let n = session.store.invalidate_user_tokens(id)?;
-            session.info(format!("Invalidated {n} token(s) of {email}"));
-        }
-        Pending::InvalidateAll => {
-            let n = session
-                .store
-                .invalidate_all_tokens(session.application.id)?;
-            session.info(format!(
-                "Invalidated every token: all {n} user(s) of '{}' must log in again",
-                session.application.name
-            ));
-        }
-        Pending::Discard => app.form = None,
-        Pending::Quit => app.quit = true,
     }
-    Ok(())
+}
+
+/// Does what a dialog asked about, now that the administrator said yes; a write goes
+/// to the writer, off the UI thread.
+fn run(app: &mut App, pending: Pending) {
+    let application = &app.session.application;
+    let write = match pending {
+        Pending::Delete { id, email } => {
+            // The form of a user being deleted closes; a refused delete keeps it.
+            if app.write(Write::Delete { id, email }) {
+                app.form = None;
+            }
+            return;
+        }
+        Pending::InvalidateUser { id, email } => Write::InvalidateUser { id, email },
+        Pending::InvalidateAll => Write::InvalidateAll {
+            application: application.id,
+            name: application.name.clone(),
+        },
+        Pending::Discard => {
+            app.form = None;
+            return;
+        }
+        Pending::Quit => {
+            app.quit = true;
+            return;
+        }
+    };
+    app.write(write);
 }

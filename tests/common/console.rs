@@ -1,14 +1,21 @@
 //! Driving the console in tests: real keys through the keymap and `update`, frames
 //! drawn into ratatui's `TestBackend`.
 
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tempfile::TempDir;
 use xusers::demo::seed_demo;
-use xusers::store::Store;
+use xusers::store::{Application, Store};
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
+use xusers::tui::reader::Connect;
 use xusers::tui::theme::Theme;
 use xusers::tui::update::update;
 use xusers::tui::{action_for_key, views};
@@ -17,13 +24,8 @@ use xusers::tui::{action_for_key, views};
 pub const NOW: i64 = 1_800_000_000;
 
 pub fn console(users: u64, size: (u16, u16)) -> (TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
-    let application = store.application("default").unwrap();
-    if users > 0 {
-        seed_demo(&mut store, application.id, users, NOW, |_| ()).unwrap();
-    }
-    let app = App::new(
+    let (dir, store, application) = seeded(users);
+    let mut app = App::new(
         store,
         application,
         "demo.db".into(),
@@ -32,14 +34,108 @@ pub fn console(users: u64, size: (u16, u16)) -> (TempDir, App) {
         Theme::color(),
     )
     .unwrap();
+    finish_background(&mut app);
     (dir, app)
+}
+
+fn seeded(users: u64) -> (TempDir, Store, Application) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+    let application = store.application("default").unwrap();
+    if users > 0 {
+        seed_demo(&mut store, application.id, users, NOW, |_| ()).unwrap();
+    }
+    (dir, store, application)
+}
+
+/// A gate on the connections of a console's workers: while it is shut, every query
+/// they run stops at its first step (as on a very slow database) until it opens. It
+/// also counts the steps of any query run on the UI thread's own connection.
+#[derive(Clone, Default)]
+pub struct Gate {
+    shut: Arc<AtomicBool>,
+    /// The worker threads stopped at the gate.
+    stopped: Arc<Mutex<HashSet<ThreadId>>>,
+    ui_steps: Arc<AtomicU64>,
+}
+
+impl Gate {
+    pub fn shut(&self) {
+        self.shut.store(true, Ordering::SeqCst);
+    }
+
+    pub fn open(&self) {
+        self.shut.store(false, Ordering::SeqCst);
+        self.stopped.lock().unwrap().clear();
+    }
+
+    /// Waits until `n` worker threads are stopped at the gate, in a query.
+    pub fn wait_for_stopped(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.stopped.lock().unwrap().len() < n {
+            assert!(
+                Instant::now() < deadline,
+                "the workers never reached the gate"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Steps of SQL run on the UI thread's connection so far.
+    pub fn ui_steps(&self) -> u64 {
+        self.ui_steps.load(Ordering::SeqCst)
+    }
+}
+
+/// A console (as [`console`]) whose workers read and write through `gate`.
+pub fn gated_console(users: u64, size: (u16, u16)) -> (TempDir, App, Gate) {
+    let (dir, store, application) = seeded(users);
+    let gate = Gate::default();
+    let workers = gate.clone();
+    let connect: Connect = Arc::new(move |path| {
+        let mut store = Store::open(path)?;
+        let (shut, stopped) = (workers.shut.clone(), workers.stopped.clone());
+        store.on_progress(1, move || {
+            while shut.load(Ordering::SeqCst) {
+                stopped.lock().unwrap().insert(std::thread::current().id());
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            false
+        });
+        Ok(store)
+    });
+    let mut app = App::with_connect(
+        store,
+        application,
+        "demo.db".into(),
+        size,
+        NOW,
+        Theme::color(),
+        connect,
+    )
+    .unwrap();
+    finish_background(&mut app);
+    let ui_steps = gate.ui_steps.clone();
+    app.session.store.on_progress(1, move || {
+        ui_steps.fetch_add(1, Ordering::SeqCst);
+        false
+    });
+    (dir, app, gate)
 }
 
 pub fn key(app: &mut App, code: KeyCode) {
     key_with(app, code, KeyModifiers::NONE);
 }
 
+/// Presses a key and waits for the work it started off the UI thread (rows, counts,
+/// hashing, writes) to come back, as a person who waits for the screen would.
 pub fn key_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+    press(app, code, modifiers);
+    finish_background(app);
+}
+
+/// Presses a key without waiting for anything it started off the UI thread.
+pub fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
     if let Some(action) = action_for_key(app, KeyEvent::new(code, modifiers)) {
         update(app, action);
     }
@@ -68,16 +164,13 @@ pub fn selected_email(app: &App) -> String {
     app.browse.list.selected_row().unwrap().email.clone()
 }
 
-/// Waits for work running off the UI thread (match counts, password hashing) and
-/// applies what arrives on the console's channel, the way its loop does.
+/// Waits for work running off the UI thread (rows, counts, password hashing, writes)
+/// and applies what arrives on the console's channel, the way its loop does.
 pub fn finish_background(app: &mut App) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while app.busy() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "background work never finished"
-        );
-        if let Some(Event::Done(done)) = app.next_event(std::time::Duration::from_millis(10)) {
+        assert!(Instant::now() < deadline, "background work never finished");
+        if let Some(Event::Done(done)) = app.next_event(Duration::from_millis(10)) {
             update(app, done);
         }
     }
@@ -86,4 +179,10 @@ pub fn finish_background(app: &mut App) {
 /// Types text into whatever has focus, one key at a time.
 pub fn type_text(app: &mut App, text: &str) {
     keys(app, text);
+}
+
+/// Applies an action (a click, a paste, a tick …) and waits for the work it started.
+pub fn act(app: &mut App, action: xusers::tui::action::Action) {
+    update(app, action);
+    finish_background(app);
 }

@@ -15,6 +15,7 @@ use crate::store::UserId;
 use crate::tui::pane::Pane;
 
 use super::action::Action;
+use super::writer::Write;
 use dialog::{Confirm, Pending};
 
 /// What a screen asks of the console after handling an action.
@@ -44,6 +45,8 @@ pub enum Effect {
     Save,
     /// Hash this password off the UI thread; the form's save goes on when it arrives.
     Hash(Password),
+    /// Hand this change to the writer, off the UI thread.
+    Write(Write),
     /// The form wrote this user: close it and show the user in the list, saying so.
     Saved {
         id: UserId,
@@ -67,7 +70,7 @@ impl Effect {
     /// Whether carrying this out would change the database (refused when read-only).
     pub fn writes(&self) -> bool {
         match self {
-            Effect::Add | Effect::Save => true,
+            Effect::Add | Effect::Save | Effect::Write(_) => true,
             Effect::Ask(confirm) => confirm.pending.writes(),
             Effect::Run(pending) => pending.writes(),
             _ => false,

@@ -8,11 +8,13 @@ use tui_input::backend::crossterm::to_input_request;
 use super::{FormButton, FormFocus, FormMode, TagColumn, UserForm};
 use crate::auth::PasswordHash;
 use crate::domain::{FieldError, Password, UserDraft};
-use crate::store::{Result, StoreError, UserId, UserRow};
+use crate::store::{AppId, Result, StoreError, UserRow};
 use crate::tui::action::Action;
 use crate::tui::screens::Effect;
 use crate::tui::screens::dialog::Confirm;
 use crate::tui::session::Session;
+use crate::tui::writer::Write;
+use crate::tui::written::SaveOutcome;
 
 impl UserForm {
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
@@ -192,33 +194,60 @@ impl UserForm {
                 self.saving = true;
                 Ok(Effect::Hash(password))
             }
-            None => self.finish_save(session, None),
+            None => Ok(self.finish_save(session.application.id, None)),
         }
     }
 
-    /// Writes the checked draft (with the new password's hash, if one was set).
-    pub fn finish_save(
-        &mut self,
-        session: &mut Session,
-        hash: Option<PasswordHash>,
-    ) -> Result<Effect> {
-        self.saving = false;
+    /// Hands the checked draft (with the new password's hash, if one was set) to the
+    /// writer; the form stays on "Saving…" until [`UserForm::saved`].
+    pub fn finish_save(&mut self, application: AppId, hash: Option<PasswordHash>) -> Effect {
         let draft = self.draft();
-        let written = match self.write(session, &draft, hash) {
-            Some(written) => written,
-            None => return Ok(Effect::None),
+        self.saving = false;
+        let write = match &self.mode {
+            FormMode::Add => match (draft.validate_new(), hash) {
+                (Ok(user), Some(hash)) => Write::Create {
+                    application,
+                    user,
+                    hash,
+                },
+                (Err(errors), _) => return self.invalid(errors),
+                (Ok(_), None) => return Effect::None,
+            },
+            FormMode::Edit { id, version } => match draft.validate_changes() {
+                Ok(changes) => Write::Update {
+                    application,
+                    id: *id,
+                    changes,
+                    hash,
+                    version: *version,
+                },
+                Err(errors) => return self.invalid(errors),
+            },
         };
-        match written {
-            Ok(id) => Ok(Effect::Saved {
+        self.saving = true;
+        Effect::Write(write)
+    }
+
+    /// The draft broke a rule after all: nothing is written.
+    fn invalid(&mut self, errors: Vec<FieldError>) -> Effect {
+        self.errors = errors;
+        Effect::None
+    }
+
+    /// The writer finished the save.
+    pub fn saved(&mut self, session: &mut Session, outcome: SaveOutcome) -> Effect {
+        self.saving = false;
+        match outcome {
+            SaveOutcome::Saved(id) => Effect::Saved {
                 id,
                 verb: if self.is_edit() { "Saved" } else { "Added" },
-                email: draft.email.trim().to_string(),
-            }),
-            Err(StoreError::Invalid(errors)) => {
+                email: self.draft().email.trim().to_string(),
+            },
+            SaveOutcome::Invalid(errors) => {
                 self.show_problems(session, errors);
-                Ok(Effect::None)
+                Effect::None
             }
-            Err(StoreError::Conflict) => {
+            SaveOutcome::Conflict => {
                 self.conflict = Some(
                     "Someone else changed this user after you opened it. \
                      Ctrl-R reloads their version (dropping your edits); Esc leaves."
@@ -226,10 +255,13 @@ impl UserForm {
                 );
                 // Also on the status line, which stays in view however the form scrolls.
                 session.error("Not saved: someone else changed this user");
-                Ok(Effect::None)
+                Effect::None
             }
-            Err(StoreError::UserGone(_)) => Ok(self.vanished(session)),
-            Err(other) => Err(other),
+            SaveOutcome::Gone => self.vanished(session),
+            SaveOutcome::Failed(why) => {
+                session.error(format!("Not saved: {why}"));
+                Effect::None
+            }
         }
     }
 
@@ -237,30 +269,6 @@ impl UserForm {
     pub fn hashing_failed(&mut self, session: &mut Session) {
         self.saving = false;
         session.error("The password could not be hashed; nothing was saved. Ctrl-S tries again");
-    }
-
-    /// Validates `draft` and writes it; `None` when a new user's hash is missing.
-    fn write(
-        &self,
-        session: &mut Session,
-        draft: &UserDraft,
-        hash: Option<PasswordHash>,
-    ) -> Option<Result<UserId>> {
-        let application = session.application.id;
-        let store = &mut session.store;
-        Some(match &self.mode {
-            FormMode::Add => match (draft.validate_new(), &hash) {
-                (Ok(user), Some(hash)) => store.create_user(application, &user, hash),
-                (Err(errors), _) => Err(StoreError::Invalid(errors)),
-                (Ok(_), None) => return None,
-            },
-            FormMode::Edit { id, version } => match draft.validate_changes() {
-                Ok(changes) => store
-                    .update_user(application, *id, &changes, hash.as_ref(), Some(*version))
-                    .map(|()| *id),
-                Err(errors) => Err(StoreError::Invalid(errors)),
-            },
-        })
     }
 
     /// Shows every problem beside its field; nothing was written.

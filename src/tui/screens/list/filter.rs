@@ -1,5 +1,5 @@
 //! The filter line: the filter being typed or kept, an invitation when there is none,
-//! and the match count at the right.
+//! and at the right the match count, or "searching…" while new rows are slow to come.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Position, Rect};
@@ -20,6 +20,7 @@ const SHORT_INVITE: &str = " / filter";
 
 pub fn draw(t: &Theme, browse: &Browse, frame: &mut Frame, area: Rect) {
     let count = match (browse.matches, browse.count_pending) {
+        _ if browse.searching => Some("searching… ".to_string()),
         (Some(n), _) => Some(format!("{n} match{} ", if n == 1 { "" } else { "es" })),
         (None, Some(_)) => Some("counting… ".to_string()),
         (None, None) => None,

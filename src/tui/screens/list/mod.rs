@@ -1,11 +1,15 @@
 //! The user list: the panes as tabs, the table, the filter line. [`Browse`] holds what
 //! the administrator browses (pane, sort, filter, loaded rows, counts) and answers
-//! the list's keys.
+//! the list's keys. It never reads the store itself: rows come from the list reader
+//! and counts from the counter, both off the UI thread; until new rows arrive the
+//! old ones stay, marked stale.
 
 pub mod filter;
 pub mod rows;
 pub mod table;
 pub mod tabs;
+
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::Event;
 use tui_input::backend::crossterm::to_input_request;
@@ -19,12 +23,16 @@ use crate::tui::counter::MatchCounter;
 use crate::tui::keymap::Context;
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
+use crate::tui::reader::ListReader;
 use crate::tui::session::Session;
 use crate::tui::title_bar::title_bar;
-use rows::{Pages, UserList};
+use rows::{Load, Loaded, Pages, UserList};
 
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: isize = 3;
+
+/// How long stale rows wait before the list says it is searching.
+pub const SEARCHING_AFTER: Duration = Duration::from_millis(100);
 
 pub struct Browse {
     pub pane: Pane,
@@ -38,13 +46,22 @@ pub struct Browse {
     pub matches: Option<u64>,
     /// The generation of the count the screen waits for.
     pub count_pending: Option<u64>,
-    /// Counts matches off the UI thread (absent for an in-memory store).
-    counter: Option<MatchCounter>,
+    /// The generation of the new list the screen waits for (its rows are stale
+    /// meanwhile), and since when.
+    loading: Option<(u64, Instant)>,
+    /// The generation of the rows asked for beyond the loaded ones.
+    extending: Option<u64>,
+    /// The stale rows have waited long enough to say so.
+    pub searching: bool,
+    /// The user to select once the list arrives (after a save).
+    showing: Option<UserId>,
+    reader: ListReader,
+    counter: MatchCounter,
 }
 
 impl Browse {
-    /// All users, unfiltered, from the top.
-    pub fn open(session: &Session, counter: Option<MatchCounter>) -> Result<Browse> {
+    /// All users, unfiltered, from the top (once the first page arrives).
+    pub fn open(session: &Session, reader: ListReader, counter: MatchCounter) -> Browse {
         let mut browse = Browse {
             pane: Pane::All,
             sort: Sort::default(),
@@ -54,10 +71,15 @@ impl Browse {
             counts: ScopeCounts::default(),
             matches: None,
             count_pending: None,
+            loading: None,
+            extending: None,
+            searching: false,
+            showing: None,
+            reader,
             counter,
         };
-        browse.restart(session)?;
-        Ok(browse)
+        browse.restart(session);
+        browse
     }
 
     /// The query the list shows: the pane's scope, the filter line and the sort.
@@ -90,106 +112,199 @@ impl Browse {
 
     /// The rows or their order changed (pane, sort, filter): start from the top and
     /// recount.
-    pub fn restart(&mut self, session: &Session) -> Result<()> {
-        self.list.load_first(&self.pages(session))?;
-        self.recount(session)
+    pub fn restart(&mut self, session: &Session) {
+        self.load(session, Load::First);
+        self.recount(session);
     }
 
     /// Someone may have changed the users: recount, and load the rows afresh around
     /// the selection.
-    pub fn reload(&mut self, session: &Session) -> Result<()> {
-        self.recount(session)?;
-        self.list.reload(&self.pages(session))
+    pub fn reload(&mut self, session: &Session) {
+        self.recount(session);
+        let load = self.list.reload(&self.pages(session));
+        self.load(session, load);
     }
 
-    pub fn move_by(&mut self, session: &Session, delta: isize) -> Result<()> {
-        self.list.move_by(&self.pages(session), delta)
+    /// Moves within the loaded rows at once, and asks for more as the edge comes near.
+    pub fn move_by(&mut self, session: &Session, delta: isize) {
+        self.list.move_by(delta, session.visible_rows());
+        self.read_ahead(session);
     }
 
     /// Selects user `id` after a write, recounting first; a user outside this pane or
     /// filter switches the list to everyone.
-    pub fn show(&mut self, session: &Session, id: UserId) -> Result<()> {
-        self.recount(session)?;
-        let row = session.store.user_row(id)?;
-        self.list.show(&self.pages(session), &row)?;
-        if self.list.selected_row().map(|r| r.id) != Some(id) {
-            self.pane = Pane::All;
-            self.filter.reset();
-            self.restart(session)?;
-            self.list.show(&self.pages(session), &row)?;
-        }
-        Ok(())
+    pub fn show(&mut self, session: &Session, id: UserId) {
+        self.recount(session);
+        self.showing = Some(id);
+        self.load(session, Load::Show(id));
     }
 
-    /// A match count arrived; only the newest one asked for is shown.
-    pub fn counted(&mut self, generation: u64, n: u64) {
+    /// Whether the rows on screen are stale: newer ones are being read.
+    pub fn stale(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Whether the list waits for rows or counts from off the UI thread.
+    pub fn busy(&self) -> bool {
+        self.loading.is_some() || self.extending.is_some() || self.count_pending.is_some()
+    }
+
+    /// When stale rows will have waited long enough to say "searching…".
+    pub fn searching_at(&self) -> Option<Instant> {
+        match self.loading {
+            Some((_, since)) if !self.searching => Some(since + SEARCHING_AFTER),
+            _ => None,
+        }
+    }
+
+    /// Time passes: stale rows that waited long enough say so.
+    pub fn tick(&mut self, now: Instant) {
+        if self.searching_at().is_some_and(|at| at <= now) {
+            self.searching = true;
+        }
+    }
+
+    /// How many superseded queries were interrupted so far.
+    pub fn interrupted(&self) -> u64 {
+        self.reader.interrupted()
+    }
+
+    /// Asks the reader for a new list; the rows on screen are stale until it comes.
+    fn load(&mut self, session: &Session, load: Load) {
+        let since = self.loading.map_or_else(Instant::now, |(_, since)| since);
+        let generation = self.request(session, load);
+        self.loading = Some((generation, since));
+        self.extending = None;
+    }
+
+    fn request(&mut self, session: &Session, load: Load) -> u64 {
+        let (application, height) = (session.application.id, session.visible_rows());
+        self.reader.request(application, self.query(), height, load)
+    }
+
+    /// Asks for the rows beyond the loaded ones when the selection nears their edge.
+    fn read_ahead(&mut self, session: &Session) {
+        if self.loading.is_some() || self.extending.is_some() {
+            return;
+        }
+        if let Some(load) = self.list.wants(&self.pages(session)) {
+            self.extending = Some(self.request(session, load));
+        }
+    }
+
+    /// Rows the reader read; only those of the newest request are taken.
+    pub fn loaded(&mut self, session: &Session, generation: u64, loaded: Loaded) {
+        match loaded {
+            Loaded::List(list) if self.loading.is_some_and(|(g, _)| g == generation) => {
+                self.loading = None;
+                self.searching = false;
+                self.list = list;
+                self.list.scroll_into_view(session.visible_rows());
+                if let Some(id) = self.showing.take() {
+                    self.fall_back_to_everyone(session, id);
+                }
+            }
+            Loaded::More {
+                anchor,
+                after,
+                rows,
+                complete,
+            } if self.extending == Some(generation) => {
+                self.extending = None;
+                self.list.extend(anchor, after, rows, complete);
+            }
+            _ => return,
+        }
+        self.read_ahead(session);
+    }
+
+    /// A user shown after a write but outside this pane or filter: show it among
+    /// everyone.
+    fn fall_back_to_everyone(&mut self, session: &Session, id: UserId) {
+        let found = self.list.selected_row().is_some_and(|r| r.id == id);
+        if found || (self.pane == Pane::All && self.filter.value().is_empty()) {
+            return;
+        }
+        self.pane = Pane::All;
+        self.filter.reset();
+        self.show(session, id);
+    }
+
+    /// The reader failed: the rows stay as they were, and the status line says why.
+    pub fn load_failed(&mut self, session: &mut Session, generation: u64, why: String) {
+        if self.loading.is_some_and(|(g, _)| g == generation) {
+            self.loading = None;
+            self.searching = false;
+            self.showing = None;
+        } else if self.extending == Some(generation) {
+            self.extending = None;
+        } else {
+            return;
+        }
+        session.error(why);
+    }
+
+    /// Counts arrived; only the newest ones asked for are shown.
+    pub fn counted(&mut self, generation: u64, counts: ScopeCounts, matches: Option<u64>) {
         if self.count_pending == Some(generation) {
             self.count_pending = None;
-            self.matches = Some(n);
+            self.counts = counts;
+            self.matches = matches;
         }
     }
 
-    fn recount(&mut self, session: &Session) -> Result<()> {
-        let application = session.application.id;
-        self.counts = session.store.scope_counts(application)?;
+    fn recount(&mut self, session: &Session) {
         self.matches = None;
-        self.count_pending = None;
-        if self.filter.value().trim().is_empty() {
-            return Ok(());
-        }
-        let query = self.query();
-        match &mut self.counter {
-            Some(counter) => self.count_pending = Some(counter.request(application, query)),
-            None => self.matches = Some(session.store.count_users(application, &query)?),
-        }
-        Ok(())
+        let filtered = !self.filter.value().trim().is_empty();
+        let query = filtered.then(|| self.query());
+        self.count_pending = Some(self.counter.request(session.application.id, query));
     }
 
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
         let height = session.visible_rows() as isize;
         match action {
-            Action::ShowPane(pane) => self.show_pane(session, pane)?,
+            Action::ShowPane(pane) => self.show_pane(session, pane),
             // The audit log is the tab after the last pane of users (and before the first).
             Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowAudit),
             Action::PrevPane if self.pane == Pane::All => return Ok(Effect::ShowAudit),
-            Action::NextPane => self.show_pane(session, self.pane.offset(1))?,
-            Action::PrevPane => self.show_pane(session, self.pane.offset(-1))?,
+            Action::NextPane => self.show_pane(session, self.pane.offset(1)),
+            Action::PrevPane => self.show_pane(session, self.pane.offset(-1)),
             Action::ShowAudit => return Ok(Effect::ShowAudit),
-            Action::Up => self.move_by(session, -1)?,
-            Action::Down => self.move_by(session, 1)?,
-            Action::PageUp => self.move_by(session, -height)?,
-            Action::PageDown => self.move_by(session, height)?,
-            Action::ScrollUp => self.move_by(session, -WHEEL_STEP)?,
-            Action::ScrollDown => self.move_by(session, WHEEL_STEP)?,
-            Action::Home => self.list.load_first(&self.pages(session))?,
-            Action::End => self.list.load_last(&self.pages(session))?,
+            Action::Up => self.move_by(session, -1),
+            Action::Down => self.move_by(session, 1),
+            Action::PageUp => self.move_by(session, -height),
+            Action::PageDown => self.move_by(session, height),
+            Action::ScrollUp => self.move_by(session, -WHEEL_STEP),
+            Action::ScrollDown => self.move_by(session, WHEEL_STEP),
+            Action::Home => self.load(session, Load::First),
+            Action::End => self.load(session, Load::Last),
             Action::StartFilter => self.filter_focused = true,
             Action::FilterDone => self.filter_focused = false,
             Action::ClearFilter => {
                 self.filter_focused = false;
                 if !self.filter.value().is_empty() {
                     self.filter.reset();
-                    self.restart(session)?;
+                    self.restart(session);
                 }
             }
             Action::FilterKey(key) => {
                 if let Some(request) = to_input_request(&Event::Key(key)) {
-                    self.edit_filter(session, [request])?;
+                    self.edit_filter(session, [request]);
                 }
             }
             Action::Paste(text) if self.filter_focused => {
                 // A filter is one line: pasted line breaks become spaces.
                 let chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
-                self.edit_filter(session, chars.map(InputRequest::InsertChar))?;
+                self.edit_filter(session, chars.map(InputRequest::InsertChar));
             }
             Action::NextSort => {
                 self.sort.field = self.sort.field.next();
                 self.sort.descending = false;
-                self.restart(session)?;
+                self.restart(session);
             }
             Action::FlipSort => {
                 self.sort.descending = !self.sort.descending;
-                self.restart(session)?;
+                self.restart(session);
             }
             Action::Add => return Ok(Effect::Add),
             Action::Edit => {
@@ -214,7 +329,7 @@ impl Browse {
                 return Ok(Effect::Ask(Confirm::invalidate_all(self.counts.all, name)));
             }
             Action::Reload => {
-                self.reload(session)?;
+                self.reload(session);
                 session.info("Reloaded");
             }
             Action::Help => return Ok(Effect::Help),
@@ -224,24 +339,19 @@ impl Browse {
         Ok(Effect::None)
     }
 
-    fn show_pane(&mut self, session: &Session, pane: Pane) -> Result<()> {
+    fn show_pane(&mut self, session: &Session, pane: Pane) {
         self.pane = pane;
-        self.restart(session)
+        self.restart(session);
     }
 
-    fn edit_filter(
-        &mut self,
-        session: &Session,
-        requests: impl IntoIterator<Item = InputRequest>,
-    ) -> Result<()> {
+    fn edit_filter(&mut self, session: &Session, requests: impl IntoIterator<Item = InputRequest>) {
         let before = self.filter.value().to_string();
         for request in requests {
             self.filter.handle(request);
         }
         if self.filter.value() != before {
-            self.restart(session)?;
+            self.restart(session);
         }
-        Ok(())
     }
 
     fn click(&mut self, session: &mut Session, x: u16, y: u16) -> Result<Effect> {
@@ -256,7 +366,7 @@ impl Browse {
         {
             return self.update(session, button.action());
         } else if let Some(pane) = areas.tab_at(x, y, &self.counts) {
-            self.show_pane(session, pane)?;
+            self.show_pane(session, pane);
         }
         Ok(Effect::None)
     }

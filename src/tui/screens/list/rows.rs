@@ -1,7 +1,41 @@
 //! The slice of a user list held in memory: only the rows around the selection are
-//! ever loaded, so scrolling works the same over ten users or ten million.
+//! ever loaded, so scrolling works the same over ten users or ten million. The UI
+//! thread only moves within the loaded rows; what it needs beyond them it asks for as
+//! a [`Load`], which the list reader (`src/tui/reader.rs`) turns into a [`Loaded`].
 
-use crate::store::{AppId, Cursor, Page, Result, Store, UserQuery, UserRow};
+use crate::store::{AppId, Cursor, Page, Result, Store, UserId, UserQuery, UserRow};
+
+/// What the list asks the reader for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Load {
+    /// The first rows.
+    First,
+    /// The last rows, the last one selected.
+    Last,
+    /// The rows around this position (or the row after it), so many rows down the
+    /// screen.
+    Around(Cursor, usize),
+    /// The rows around this user, a third of the way down the screen.
+    Show(UserId),
+    /// More rows after the loaded ones, whose last is this row.
+    After(UserId, Cursor),
+    /// More rows before the loaded ones, whose first is this row.
+    Before(UserId, Cursor),
+}
+
+/// What the reader read for a [`Load`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loaded {
+    /// A whole new list.
+    List(UserList),
+    /// Rows to add next to `anchor` at one end; `complete` when no more lie beyond.
+    More {
+        anchor: UserId,
+        after: bool,
+        rows: Vec<UserRow>,
+        complete: bool,
+    },
+}
 
 /// Where the list reads its pages: the store, the application and the query, and how
 /// many rows the screen shows.
@@ -20,9 +54,41 @@ impl Pages<'_> {
     fn cursor(&self, row: &UserRow) -> Cursor {
         row.cursor(self.query.sort.field)
     }
+
+    /// Reads what `load` asks for (on the reader's thread).
+    pub fn fetch(&self, load: Load) -> Result<Loaded> {
+        let mut list = UserList::default();
+        let after = matches!(load, Load::After(..));
+        match load {
+            Load::First => list.load_first(self)?,
+            Load::Last => list.load_last(self)?,
+            Load::Around(cursor, on_screen) => list.load_around(self, cursor, on_screen)?,
+            Load::Show(id) => {
+                let row = self.store.user_row(id)?;
+                list.load_around(self, self.cursor(&row), self.height / 3)?;
+            }
+            Load::After(anchor, cursor) | Load::Before(anchor, cursor) => {
+                let n = fetch_size(self.height);
+                let page = if after {
+                    Page::After(cursor, n)
+                } else {
+                    Page::Before(cursor, n)
+                };
+                let rows = self.read(page)?;
+                let complete = rows.len() < n;
+                return Ok(Loaded::More {
+                    anchor,
+                    after,
+                    rows,
+                    complete,
+                });
+            }
+        }
+        Ok(Loaded::List(list))
+    }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct UserList {
     pub rows: Vec<UserRow>,
     /// Index of the selected row in `rows`.
@@ -51,7 +117,7 @@ impl UserList {
         &self.rows[self.top.min(end)..end]
     }
 
-    pub fn load_first(&mut self, pages: &Pages) -> Result<()> {
+    fn load_first(&mut self, pages: &Pages) -> Result<()> {
         let n = fetch_size(pages.height);
         self.rows = pages.read(Page::First(n))?;
         self.at_start = true;
@@ -61,7 +127,7 @@ impl UserList {
         Ok(())
     }
 
-    pub fn load_last(&mut self, pages: &Pages) -> Result<()> {
+    fn load_last(&mut self, pages: &Pages) -> Result<()> {
         let n = fetch_size(pages.height);
         self.rows = pages.read(Page::Last(n))?;
         self.at_end = true;
@@ -71,21 +137,13 @@ impl UserList {
         Ok(())
     }
 
-    /// Loads the list afresh around the selected user, keeping it (or, when it is
-    /// gone, the row that took its place) at the same place on screen.
-    pub fn reload(&mut self, pages: &Pages) -> Result<()> {
-        let Some(row) = self.selected_row() else {
-            return self.load_first(pages);
-        };
-        let cursor = pages.cursor(row);
-        let on_screen = self.selected.saturating_sub(self.top);
-        self.load_around(pages, cursor, on_screen)
-    }
-
-    /// Loads the list so that `row` (or the row after it, when `row` is not in the
-    /// list) is selected, a third of the way down the screen.
-    pub fn show(&mut self, pages: &Pages, row: &UserRow) -> Result<()> {
-        self.load_around(pages, pages.cursor(row), pages.height / 3)
+    /// What loads the list afresh around the selected user, keeping it (or, when it
+    /// is gone, the row that took its place) at the same place on screen.
+    pub fn reload(&self, pages: &Pages) -> Load {
+        match self.selected_row() {
+            Some(row) => Load::Around(pages.cursor(row), self.selected.saturating_sub(self.top)),
+            None => Load::First,
+        }
     }
 
     fn load_around(&mut self, pages: &Pages, cursor: Cursor, on_screen: usize) -> Result<()> {
@@ -105,38 +163,49 @@ impl UserList {
         Ok(())
     }
 
-    /// Moves the selection by `delta` rows, loading more as the edge comes near.
-    pub fn move_by(&mut self, pages: &Pages, delta: isize) -> Result<()> {
-        let height = pages.height;
-        let n = fetch_size(height);
-        if delta > 0 {
-            let target = self.selected + delta as usize;
-            while target + height >= self.rows.len() && !self.at_end {
-                let Some(last) = self.rows.last() else { break };
-                let more = pages.read(Page::After(pages.cursor(last), n))?;
-                self.at_end = more.len() < n;
-                self.rows.extend(more);
-            }
-            self.selected = target.min(self.rows.len().saturating_sub(1));
-        } else {
-            let mut target = self.selected as isize + delta;
-            while target < height as isize && !self.at_start {
-                let Some(first) = self.rows.first() else {
-                    break;
-                };
-                let more = pages.read(Page::Before(pages.cursor(first), n))?;
-                self.at_start = more.len() < n;
-                let added = more.len();
-                self.rows.splice(0..0, more);
-                self.selected += added;
-                self.top += added;
-                target += added as isize;
-            }
-            self.selected = target.max(0) as usize;
-        }
+    /// Moves the selection by `delta` rows within the loaded ones: never waits.
+    pub fn move_by(&mut self, delta: isize, height: usize) {
+        let last = self.rows.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
         self.scroll_into_view(height);
         self.trim(height);
-        Ok(())
+    }
+
+    /// More rows to read, when fewer than a fetch lie loaded beyond the selection at
+    /// either end.
+    pub fn wants(&self, pages: &Pages) -> Option<Load> {
+        let margin = fetch_size(pages.height);
+        let (first, last) = (self.rows.first()?, self.rows.last()?);
+        if !self.at_end && self.selected + margin >= self.rows.len() {
+            Some(Load::After(last.id, pages.cursor(last)))
+        } else if !self.at_start && self.selected < margin {
+            Some(Load::Before(first.id, pages.cursor(first)))
+        } else {
+            None
+        }
+    }
+
+    /// Adds rows the reader read next to `anchor`; rows that no longer fit (the list
+    /// was trimmed or reloaded meanwhile) are dropped.
+    pub fn extend(&mut self, anchor: UserId, after: bool, rows: Vec<UserRow>, complete: bool) {
+        let end = if after {
+            self.rows.last()
+        } else {
+            self.rows.first()
+        };
+        if end.map(|r| r.id) != Some(anchor) {
+            return;
+        }
+        if after {
+            self.at_end = complete;
+            self.rows.extend(rows);
+        } else {
+            self.at_start = complete;
+            let added = rows.len();
+            self.rows.splice(0..0, rows);
+            self.selected += added;
+            self.top += added;
+        }
     }
 
     /// Selects the row shown `offset` rows below the top of the table.

@@ -1,5 +1,6 @@
 //! The user table: the pane's title and buttons on its border, the sorted column's
-//! arrow, the rows that fit, or a line saying why there are none.
+//! arrow, the rows that fit (dimmed while newer ones are read), or a line saying why
+//! there are none.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
@@ -78,7 +79,11 @@ pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|p| Constraint::Length(p.width))
         .collect();
-    let table = Table::new(body, widths)
+    let mut table = Table::new(body, widths);
+    if browse.stale() {
+        table = table.style(t.dim);
+    }
+    let table = table
         .header(header)
         .column_spacing(GAP)
         .row_highlight_style(t.selected)
@@ -105,7 +110,9 @@ fn cell_text(now: i64, row: &UserRow, column: Column) -> String {
 
 fn empty_message(browse: &Browse) -> String {
     let filter = browse.filter.value().trim();
-    if !filter.is_empty() {
+    if browse.stale() {
+        "Reading users…".into()
+    } else if !filter.is_empty() {
         format!("No users match '{}' — Esc clears the filter", inert(filter))
     } else if browse.counts.all == 0 {
         "No users yet — press a to add one".into()

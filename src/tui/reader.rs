@@ -1,0 +1,104 @@
+//! Reading the user list's pages on a connection of its own, off the UI thread: a
+//! keystroke never waits for SQLite. Each request carries a generation; a newer one
+//! interrupts the query still running for an older one, and only the newest waiting
+//! request is read. What was read arrives on the console's one channel as
+//! `Action::Loaded`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+
+use rusqlite::InterruptHandle;
+
+use super::action::Action;
+use super::events::Event;
+use super::screens::list::rows::{Load, Pages};
+use crate::store::{AppId, Result, Store, UserQuery};
+
+/// Opens the store a worker reads or writes through (tests open slow ones).
+pub type Connect = Arc<dyn Fn(&std::path::Path) -> Result<Store> + Send + Sync>;
+
+/// One request: where to read and what.
+struct Request {
+    generation: u64,
+    application: AppId,
+    query: UserQuery,
+    height: usize,
+    load: Load,
+}
+
+pub struct ListReader {
+    requests: Sender<Request>,
+    interrupt: InterruptHandle,
+    generation: u64,
+    interrupted: Arc<AtomicU64>,
+}
+
+impl ListReader {
+    /// Reads on a connection of its own to `path`, sending what it read to `outbox`.
+    pub fn start(path: PathBuf, connect: &Connect, outbox: Sender<Event>) -> Result<ListReader> {
+        let store = connect(&path)?;
+        let interrupt = store.interrupt_handle();
+        let interrupted = Arc::new(AtomicU64::new(0));
+        let counted = interrupted.clone();
+        let (requests, inbox) = mpsc::channel::<Request>();
+        std::thread::spawn(move || {
+            while let Ok(mut request) = inbox.recv() {
+                // Only the newest request matters.
+                while let Ok(newer) = inbox.try_recv() {
+                    request = newer;
+                }
+                let pages = Pages {
+                    store: &store,
+                    application: request.application,
+                    query: request.query,
+                    height: request.height,
+                };
+                let done = match pages.fetch(request.load) {
+                    Ok(loaded) => Action::Loaded(request.generation, loaded),
+                    Err(e) if e.is_interrupted() => {
+                        counted.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    Err(e) => Action::LoadFailed(request.generation, e.to_string()),
+                };
+                if outbox.send(Event::Done(done)).is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(ListReader {
+            requests,
+            interrupt,
+            generation: 0,
+            interrupted,
+        })
+    }
+
+    /// Asks for `load`, interrupting the query of any earlier request; returns the
+    /// request's generation.
+    pub fn request(
+        &mut self,
+        application: AppId,
+        query: UserQuery,
+        height: usize,
+        load: Load,
+    ) -> u64 {
+        self.generation += 1;
+        self.interrupt.interrupt();
+        let _ = self.requests.send(Request {
+            generation: self.generation,
+            application,
+            query,
+            height,
+            load,
+        });
+        self.generation
+    }
+
+    /// How many queries a newer request has interrupted so far.
+    pub fn interrupted(&self) -> u64 {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,150 @@
+//! Writing off the UI thread, on a connection of its own: a write that meets another
+//! process's lock waits there (up to the busy timeout) while the console stays usable.
+//! One write at a time; its outcome arrives on the console's one channel as
+//! `Action::Written`.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Sender};
+
+use super::action::Action;
+use super::events::Event;
+use super::reader::Connect;
+use super::written::{SaveOutcome, Written};
+use crate::auth::PasswordHash;
+use crate::domain::{NewUser, UserChanges};
+use crate::store::{Actor, AppId, Store, StoreError, UserId};
+
+/// A change the console asks for.
+#[derive(Debug)]
+pub enum Write {
+    Delete {
+        id: UserId,
+        email: String,
+    },
+    InvalidateUser {
+        id: UserId,
+        email: String,
+    },
+    InvalidateAll {
+        application: AppId,
+        name: String,
+    },
+    Create {
+        application: AppId,
+        user: NewUser,
+        hash: PasswordHash,
+    },
+    Update {
+        application: AppId,
+        id: UserId,
+        changes: UserChanges,
+        hash: Option<PasswordHash>,
+        version: i64,
+    },
+}
+
+pub struct Writer {
+    jobs: Sender<Write>,
+}
+
+impl Writer {
+    /// Writes through a connection to `path`, opened at the first write (a read-only
+    /// console never writes, so never opens one), recording `actor` in the audit log.
+    pub fn start(path: PathBuf, connect: Connect, actor: Actor, outbox: Sender<Event>) -> Writer {
+        let (jobs, inbox) = mpsc::channel::<Write>();
+        // The store logs every write: the writer logs where the console's thread does.
+        let log = tracing::dispatcher::get_default(|log| log.clone());
+        std::thread::spawn(move || {
+            tracing::dispatcher::with_default(&log, || {
+                let mut store = None;
+                while let Ok(job) = inbox.recv() {
+                    let opened = match store.take() {
+                        Some(opened) => Ok(opened),
+                        None => connect(&path).map(|mut opened| {
+                            opened.set_actor(actor.clone());
+                            opened
+                        }),
+                    };
+                    let written = match opened {
+                        Ok(mut opened) => {
+                            let written = write(&mut opened, job);
+                            store = Some(opened);
+                            written
+                        }
+                        Err(e) => failed(&job, e),
+                    };
+                    if outbox.send(Event::Done(Action::Written(written))).is_err() {
+                        return;
+                    }
+                }
+            })
+        });
+        Writer { jobs }
+    }
+
+    pub fn send(&self, write: Write) {
+        let _ = self.jobs.send(write);
+    }
+}
+
+fn write(store: &mut Store, job: Write) -> Written {
+    let result = match &job {
+        Write::Delete { id, email } => store.delete_user(*id).map(|()| format!("Deleted {email}")),
+        Write::InvalidateUser { id, email } => store
+            .invalidate_user_tokens(*id)
+            .map(|n| format!("Invalidated {n} token(s) of {email}")),
+        Write::InvalidateAll { application, name } => {
+            store.invalidate_all_tokens(*application).map(|n| {
+                format!("Invalidated every token: all {n} user(s) of '{name}' must log in again")
+            })
+        }
+        Write::Create {
+            application,
+            user,
+            hash,
+        } => return saved(store.create_user(*application, user, hash)),
+        Write::Update {
+            application,
+            id,
+            changes,
+            hash,
+            version,
+        } => {
+            let result =
+                store.update_user(*application, *id, changes, hash.as_ref(), Some(*version));
+            return saved(result.map(|()| *id));
+        }
+    };
+    match result {
+        Ok(message) => Written::Changed {
+            message,
+            failed: false,
+        },
+        Err(e) => failed(&job, e),
+    }
+}
+
+fn saved(result: crate::store::Result<UserId>) -> Written {
+    Written::Saved(match result {
+        Ok(id) => SaveOutcome::Saved(id),
+        Err(StoreError::Invalid(errors)) => SaveOutcome::Invalid(errors),
+        Err(StoreError::Conflict) => SaveOutcome::Conflict,
+        Err(StoreError::UserGone(_)) => SaveOutcome::Gone,
+        Err(other) => SaveOutcome::Failed(other.to_string()),
+    })
+}
+
+/// A write that failed, said plainly and naming its user.
+fn failed(job: &Write, e: StoreError) -> Written {
+    let message = match job {
+        Write::Delete { id, email } | Write::InvalidateUser { id, email } => {
+            e.naming(&[(*id, email)]).to_string()
+        }
+        Write::InvalidateAll { .. } => e.to_string(),
+        Write::Create { .. } | Write::Update { .. } => return saved(Err(e)),
+    };
+    Written::Changed {
+        message,
+        failed: true,
+    }
+}

@@ -1,0 +1,278 @@
+//! The UI thread never waits for SQLite. Each test shuts a gate on the workers'
+//! connections (their queries stop until it opens, as on a very slow database) and
+//! counts the SQL run on the UI thread's own connection: keys still show at once,
+//! moving within loaded rows still works, stale rows are marked, a superseded query is
+//! interrupted, and a write that meets another process's lock leaves the console
+//! usable.
+
+mod common;
+
+use std::time::Instant;
+
+use common::console::*;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::style::Color;
+use xusers::store::{Page, UserQuery};
+use xusers::tui::app::{App, WAITING_AFTER};
+use xusers::tui::screens::list::SEARCHING_AFTER;
+use xusers::tui::session::StatusKind;
+
+const SIZE: (u16, u16) = (120, 30);
+/// The screen row of the table's first user (below the header, tabs, border, titles).
+const FIRST_ROW: u16 = 4;
+
+fn tap(app: &mut App, c: char) {
+    press(app, KeyCode::Char(c), KeyModifiers::NONE);
+}
+
+/// The colour the first user's email is drawn in.
+fn first_row_colour(app: &App) -> Color {
+    let terminal = render(app);
+    terminal.backend().buffer()[(4, FIRST_ROW + 1)].fg
+}
+
+#[test]
+fn keys_show_at_once_and_the_old_rows_stay_marked_stale_while_a_page_is_slow() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    let before: Vec<String> = app
+        .browse
+        .list
+        .rows
+        .iter()
+        .map(|r| r.email.clone())
+        .collect();
+    assert!(!before.is_empty());
+    let fresh = first_row_colour(&app);
+    gate.shut();
+
+    tap(&mut app, '/');
+    tap(&mut app, 'q');
+    // Both workers (rows, counts) are stuck in their queries: the key is shown anyway.
+    gate.wait_for_stopped(2);
+    assert_eq!(app.browse.filter.value(), "q");
+    let shown = screen(&app);
+    assert!(shown.contains(" filter / q"), "{shown}");
+    // The previous rows stay, dimmed, until the new page arrives.
+    let rows: Vec<String> = app
+        .browse
+        .list
+        .rows
+        .iter()
+        .map(|r| r.email.clone())
+        .collect();
+    assert_eq!(rows, before);
+    assert!(app.browse.stale());
+    assert!(shown.contains(&before[0]), "{shown}");
+    assert_eq!(
+        first_row_colour(&app),
+        Color::DarkGray,
+        "stale rows are dimmed"
+    );
+    assert_ne!(fresh, Color::DarkGray);
+    assert!(!shown.contains("searching…"), "not before 100 ms");
+    app.tick(Instant::now() + SEARCHING_AFTER);
+    assert!(screen(&app).contains("searching…"));
+
+    // Moving within the loaded rows never waits.
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    tap(&mut app, 'j');
+    tap(&mut app, 'j');
+    assert_eq!(app.browse.list.selected, 2);
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+
+    gate.open();
+    finish_background(&mut app);
+    assert!(!app.browse.stale());
+    let shown = screen(&app);
+    assert!(!shown.contains("searching…"), "{shown}");
+    let store = &app.session.store;
+    let q = UserQuery::default().filter("q");
+    let expected = store
+        .list_users(app.session.application.id, &q, &Page::First(50))
+        .unwrap();
+    let rows: Vec<_> = app.browse.list.rows.iter().map(|r| r.id).collect();
+    let expected: Vec<_> = expected.iter().map(|r| r.id).collect();
+    assert_eq!(rows, expected, "the new page replaced the stale rows");
+    if !rows.is_empty() {
+        assert_eq!(first_row_colour(&app), fresh, "fresh rows are not dimmed");
+    }
+}
+
+#[test]
+fn a_newer_key_interrupts_the_query_it_supersedes() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    let before = app.browse.interrupted();
+    gate.shut();
+    tap(&mut app, '/');
+    tap(&mut app, 'a');
+    // The page for "a" is running (stopped at the gate) when the next key comes.
+    gate.wait_for_stopped(2);
+    tap(&mut app, 'l');
+    assert_eq!(app.browse.filter.value(), "al");
+    gate.open();
+    finish_background(&mut app);
+    assert!(
+        app.browse.interrupted() > before,
+        "the query for 'a' was interrupted"
+    );
+    assert!(
+        !app.browse.list.rows.is_empty(),
+        "the demo has users with 'al'"
+    );
+    assert!(app.browse.list.rows.iter().all(|r| {
+        let text = format!("{} {} {}", r.email, r.first_name, r.last_name).to_lowercase();
+        text.contains("al")
+    }));
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+}
+
+#[test]
+fn paging_past_the_loaded_rows_asks_the_reader_and_never_waits() {
+    let (_d, mut app, gate) = gated_console(500, SIZE);
+    let loaded = app.browse.list.rows.len();
+    assert!(loaded < 500, "only a slice is loaded");
+    gate.shut();
+    for _ in 0..20 {
+        press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    // The selection stops at the last loaded row; more rows are being read.
+    assert_eq!(app.browse.list.selected, loaded - 1);
+    assert!(app.busy(), "rows beyond the loaded ones are asked for");
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+    gate.open();
+    finish_background(&mut app);
+    assert!(app.browse.list.rows.len() > loaded, "more rows arrived");
+    let at = app.browse.list.selected_row().unwrap().email.clone();
+    key(&mut app, KeyCode::PageDown);
+    assert_ne!(selected_email(&app), at, "paging goes on past them");
+}
+
+#[test]
+fn a_write_that_meets_another_processs_lock_waits_off_the_ui_thread() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    let first = selected_email(&app);
+    // Another process holds the write lock.
+    let other = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    tap(&mut app, 'i');
+    tap(&mut app, 'y');
+    assert!(
+        app.busy(),
+        "the invalidation waits for the lock off the UI thread"
+    );
+    assert!(app.writing.is_some());
+    app.tick(Instant::now() + WAITING_AFTER);
+    assert!(screen(&app).contains("Waiting for the database…"));
+
+    // The console stays usable: keys move the list.
+    tap(&mut app, 'j');
+    let second = app.browse.list.selected_row().unwrap().email.clone();
+    assert_ne!(second, first);
+    // A further write is refused with a message, and changes nothing.
+    tap(&mut app, 'd');
+    tap(&mut app, 'y');
+    let status = app.session.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert_eq!(
+        status.text,
+        "Still writing the last change: try again when it is done"
+    );
+    assert!(app.modal.is_none());
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+
+    other.execute_batch("ROLLBACK").unwrap();
+    finish_background(&mut app);
+    let status = app.session.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Info);
+    assert!(
+        status.text.starts_with("Invalidated ") && status.text.ends_with(&format!("of {first}")),
+        "the outcome is reported when the write ends: {}",
+        status.text
+    );
+    let app_id = app.session.application.id;
+    assert!(
+        app.session.store.find_user(app_id, &second).is_ok(),
+        "the refused delete changed nothing"
+    );
+    assert_eq!(app.session.store.scope_counts(app_id).unwrap().all, 60);
+}
+
+#[test]
+fn a_save_that_meets_another_processs_lock_is_written_when_the_lock_goes() {
+    let (dir, mut app, _gate) = gated_console(60, SIZE);
+    let email = selected_email(&app);
+    key(&mut app, KeyCode::Char('e'));
+    let form = app.form.as_ref().expect("the edit form is open");
+    assert_eq!(form.email.value(), email);
+    let other = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    // The email field has focus: change it and save.
+    press(&mut app, KeyCode::End, KeyModifiers::NONE);
+    tap(&mut app, 'x');
+    press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.form.as_ref().unwrap().saving);
+    assert!(
+        app.writing.is_some(),
+        "the save waits for the lock off the UI thread"
+    );
+    app.tick(Instant::now() + WAITING_AFTER);
+    let shown = screen(&app);
+    assert!(shown.contains("Waiting for the database…"), "{shown}");
+    assert!(shown.contains("Saving…"), "{shown}");
+
+    other.execute_batch("ROLLBACK").unwrap();
+    finish_background(&mut app);
+    assert!(app.form.is_none(), "saved and closed");
+    let saved = format!("{email}x");
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("Saved {saved}")
+    );
+    assert_eq!(selected_email(&app), saved);
+}
+
+#[test]
+fn quitting_waits_for_the_write_in_flight() {
+    let (dir, mut app, _gate) = gated_console(60, SIZE);
+    let email = selected_email(&app);
+    let other = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    tap(&mut app, 'd');
+    tap(&mut app, 'y');
+    tap(&mut app, 'q');
+    assert!(app.quit && app.writing.is_some());
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        other.execute_batch("ROLLBACK").unwrap();
+    });
+    xusers::tui::finish_write(&mut app);
+    release.join().unwrap();
+    assert!(app.writing.is_none());
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("Deleted {email}")
+    );
+    let app_id = app.session.application.id;
+    assert!(
+        app.session.store.find_user(app_id, &email).is_err(),
+        "the delete landed"
+    );
+}
+
+#[test]
+fn an_empty_list_waiting_for_rows_says_so_rather_than_that_none_match() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    keys(&mut app, "/zzzz");
+    assert!(app.browse.list.rows.is_empty());
+    assert!(screen(&app).contains("No users match 'zzzz'"));
+    gate.shut();
+    press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    let shown = screen(&app);
+    assert!(shown.contains("Reading users…"), "{shown}");
+    assert!(!shown.contains("No users match"), "{shown}");
+    gate.open();
+    finish_background(&mut app);
+    assert!(screen(&app).contains("No users match 'zzz'"));
+}
