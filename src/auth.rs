@@ -1,5 +1,8 @@
 //! Password hashing (argon2id, OWASP parameters) and opaque access tokens.
 
+mod firebase;
+mod foreign;
+
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
@@ -12,11 +15,14 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use crate::domain::Password;
+pub use firebase::FirebaseParams;
+use foreign::ForeignHash;
 
-/// An argon2 PHC string this build can verify: the only form a password is ever
-/// stored in. Every password hashed here gets argon2id (`$argon2id$v=19$m=19456,t=2,
-/// p=1$…`); an imported argon2i, argon2d or weaker one is kept until the next good
-/// login replaces it.
+/// A stored password hash this build can verify. Every password hashed here gets
+/// argon2id (`$argon2id$v=19$m=19456,t=2,p=1$…`); an imported argon2i, argon2d or
+/// weaker one, or one of another system's schemes ([`ForeignHash`]: bcrypt, PBKDF2,
+/// scrypt, Firebase's scrypt, salted SHA-2), is kept until the next good login
+/// replaces it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
@@ -36,12 +42,32 @@ impl PasswordHash {
         PasswordHash(phc.to_string())
     }
 
-    /// Takes an existing PHC string after checking that it can be verified: an argon2
-    /// variant, version and parameters this build computes, with a salt and a hash.
-    /// The error says why not.
-    pub fn from_phc(phc: &str) -> Result<PasswordHash, String> {
-        Verifier::parse(phc)?;
-        Ok(PasswordHash(phc.to_string()))
+    /// Hashes the password a user just logged in with, to replace a weaker stored
+    /// hash: the length rule is for passwords set here, not for one another system
+    /// accepted.
+    pub fn replacing(password: &str) -> PasswordHash {
+        let phc = Argon2::default()
+            .hash_password(password.as_bytes())
+            .expect("argon2 with default parameters and a generated salt cannot fail");
+        PasswordHash(phc.to_string())
+    }
+
+    /// Takes a stored hash after checking that it can be verified: an argon2 PHC
+    /// string with a variant, version and parameters this build computes, or one of
+    /// the foreign forms [`ForeignHash`] reads. The error says why not.
+    pub fn parse(stored: &str) -> Result<PasswordHash, String> {
+        Scheme::parse(stored)?;
+        Ok(PasswordHash(stored.to_string()))
+    }
+
+    /// The hash's algorithm (`argon2id`, `bcrypt`, `pbkdf2-sha256`, `firebase-scrypt`
+    /// …), never the hash itself.
+    pub fn scheme(&self) -> &'static str {
+        match Scheme::parse(&self.0) {
+            Ok(Scheme::Argon2(v)) => v.algorithm.as_str(),
+            Ok(Scheme::Foreign(f)) => f.scheme(),
+            Err(_) => "unknown",
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -65,15 +91,42 @@ impl PasswordHash {
         Verifier::parse(&self.0).map_or(true, |v| !v.full_cost)
     }
 
+    /// Checks `password` against this hash, whatever its scheme.
+    pub fn verify(&self, password: &str) -> Verification {
+        match Scheme::parse(&self.0) {
+            Ok(Scheme::Argon2(verifier)) => verifier.verify(password),
+            Ok(Scheme::Foreign(foreign)) => Verification {
+                matches: foreign.verify(password),
+                full_cost: false,
+            },
+            Err(_) => Verification::default(),
+        }
+    }
+}
+
+/// A stored hash taken apart, by kind.
+enum Scheme {
+    Argon2(Verifier),
+    Foreign(ForeignHash),
+}
+
+impl Scheme {
+    fn parse(stored: &str) -> Result<Scheme, String> {
+        match ForeignHash::parse(stored)? {
+            Some(foreign) => Ok(Scheme::Foreign(foreign)),
+            None => Verifier::parse(stored).map(Scheme::Argon2),
+        }
+    }
+}
+
+impl Verifier {
     /// Re-computes the hash of `password` with this hash's salt and parameters and
     /// compares in constant time. Argon2's working memory is kept per thread between
     /// calls (wiped after each): allocating 19 MiB afresh costs more or less with the
     /// allocator's state, which made a failed login for an unknown email measurably
     /// slower than for a known one.
-    pub fn verify(&self, password: &str) -> Verification {
-        let Ok(verifier) = Verifier::parse(&self.0) else {
-            return Verification::default();
-        };
+    fn verify(&self, password: &str) -> Verification {
+        let verifier = self;
         let mut computed = [0u8; Output::MAX_LENGTH];
         let computed = &mut computed[..verifier.expected.len()];
         let hashed = WORK_MEMORY.with(|memory| {
@@ -107,17 +160,20 @@ impl PasswordHash {
 pub struct Verification {
     pub matches: bool,
     /// Whether the check was (at least) one whole argon2id computation with today's
-    /// parameters. A cheaper stored hash — or, one day, a foreign scheme — says no.
+    /// parameters. A cheaper stored hash or a foreign scheme says no.
     pub full_cost: bool,
 }
 
 /// Checks a login's password against the stored hash (`None` for an unknown or
-/// locked-out email) and never spends less than one full argon2id verification with
-/// today's parameters: when the stored hash was not that, the dummy hash is verified
-/// as well, so that a cheap stored hash does not tell which emails have accounts.
+/// locked-out email) and never lets a failure spend less than one full argon2id
+/// verification with today's parameters: when the stored hash was not that (a cheaper
+/// argon2, a foreign scheme), a wrong password is checked against the dummy hash as
+/// well, so that a cheap stored hash does not tell which emails have accounts. A right
+/// password against such a hash skips the dummy: its cost floor is the argon2id
+/// re-hash that replaces the hash (see [`PasswordHash::replacing`]).
 pub fn check_login_password(stored: Option<&PasswordHash>, password: &str) -> bool {
     let checked = stored.map_or_else(Verification::default, |h| h.verify(password));
-    if !checked.full_cost {
+    if !checked.matches && !checked.full_cost {
         dummy_hash().verify(password);
     }
     checked.matches
@@ -139,7 +195,8 @@ impl Verifier {
         let phc = Phc::new(phc).map_err(|e| format!("not a PHC hash: {e}"))?;
         let algorithm = Algorithm::try_from(phc.algorithm.as_str()).map_err(|_| {
             format!(
-                "{} hashes cannot be verified (only argon2id, argon2i and argon2d)",
+                "{} hashes cannot be verified (only argon2, bcrypt, PBKDF2, scrypt, Firebase \
+                 scrypt and salted SHA-2)",
                 phc.algorithm
             )
         })?;
@@ -193,7 +250,7 @@ const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$QilOv+432OccHdveGLjdWw$5
 
 pub fn dummy_hash() -> &'static PasswordHash {
     static DUMMY: OnceLock<PasswordHash> = OnceLock::new();
-    DUMMY.get_or_init(|| PasswordHash::from_phc(DUMMY_PHC).expect("a valid PHC string"))
+    DUMMY.get_or_init(|| PasswordHash::parse(DUMMY_PHC).expect("a valid PHC string"))
 }
 
 thread_local! {
@@ -237,7 +294,7 @@ mod tests {
         )
         .hash_password(password.as_bytes())
         .unwrap();
-        PasswordHash::from_phc(&phc.to_string()).unwrap()
+        PasswordHash::parse(&phc.to_string()).unwrap()
     }
 
     fn recorded(run: impl FnOnce()) -> Vec<String> {
@@ -261,7 +318,7 @@ mod tests {
             }
         );
         assert!(!hash.verify("correct horse ").matches);
-        assert!(PasswordHash::from_phc(hash.as_str()).is_ok());
+        assert!(PasswordHash::parse(hash.as_str()).is_ok());
     }
 
     #[test]
@@ -315,7 +372,7 @@ mod tests {
         )
         .hash_password(b"pw")
         .unwrap();
-        let old_version = PasswordHash::from_phc(&old_version.to_string()).unwrap();
+        let old_version = PasswordHash::parse(&old_version.to_string()).unwrap();
         assert!(old_version.is_weaker_than_current());
         let stronger = hash_with(Algorithm::Argon2id, 19456, 3, "pw");
         assert!(!stronger.is_weaker_than_current());
@@ -359,11 +416,52 @@ mod tests {
         );
         assert_eq!(check(None, "wrong"), (false, vec![TODAY.to_string()]));
         assert_eq!(check(Some(&weak), "wrong"), (false, weak_ran.clone()));
-        assert_eq!(check(Some(&weak), "right password"), (true, weak_ran));
+        // A right password skips the dummy: the argon2id re-hash at login is its floor.
+        assert_eq!(
+            check(Some(&weak), "right password"),
+            (true, weak_ran[..1].to_vec())
+        );
+        let bcrypt =
+            PasswordHash::parse("$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie")
+                .unwrap();
+        assert_eq!(
+            check(Some(&bcrypt), "wrong"),
+            (false, vec![TODAY.to_string()])
+        );
+        assert_eq!(
+            check(Some(&bcrypt), "correctbatteryhorsestapler"),
+            (true, vec![])
+        );
         assert_eq!(
             check(Some(&today), "right password"),
             (true, vec![TODAY.to_string()])
         );
+    }
+
+    #[test]
+    fn foreign_hashes_name_their_scheme_and_count_as_weaker() {
+        let today = PasswordHash::new(&Password::parse("right password").unwrap());
+        assert_eq!(today.scheme(), "argon2id");
+        assert_eq!(
+            hash_with(Algorithm::Argon2i, 64, 1, "pw").scheme(),
+            "argon2i"
+        );
+        let django = PasswordHash::parse(
+            "pbkdf2_sha256$30000$seasalt$VrX+V8drCGo68wlvy6rfu8i1d1pfkdeXA4LJkRGJodY=",
+        )
+        .unwrap();
+        assert_eq!(django.scheme(), "django-pbkdf2-sha256");
+        assert!(django.is_weaker_than_current());
+        assert_eq!(
+            django.verify("lètmein"),
+            Verification {
+                matches: true,
+                full_cost: false
+            }
+        );
+        let replaced = PasswordHash::replacing("short");
+        assert!(replaced.as_str().starts_with(TODAY));
+        assert!(replaced.verify("short").matches);
     }
 
     #[test]
@@ -374,12 +472,13 @@ mod tests {
 
     #[test]
     fn refuses_hashes_it_cannot_verify_saying_why() {
-        let refused = |phc: &str| PasswordHash::from_phc(phc).unwrap_err();
+        let refused = |phc: &str| PasswordHash::parse(phc).unwrap_err();
         assert!(refused("plaintext").starts_with("not a PHC hash"));
         assert!(
-            refused("$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
-                .contains("pbkdf2-sha256 hashes cannot be verified")
+            refused("$md5-crypt$i=1000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+                .contains("md5-crypt hashes cannot be verified")
         );
+        assert!(refused("$2b$04$short").contains("not a bcrypt hash"));
         assert!(refused("$argon2id$v=19$m=19456,t=2,p=1").contains("no salt or no hash"));
         assert!(
             refused("$argon2id$v=19$m=1,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")

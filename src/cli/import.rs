@@ -279,7 +279,7 @@ fn check_row(line: usize, row: Row) -> (ImportUser, Option<Password>) {
             Ok(p) => password = Some(p),
             Err(m) => errors.push(FieldError::new(Field::Password, m)),
         },
-        (None, Some(h)) => match PasswordHash::from_phc(&h) {
+        (None, Some(h)) => match PasswordHash::parse(&h) {
             Ok(h) => hash = Some(h),
             Err(m) => errors.push(FieldError::new(
                 Field::Password,

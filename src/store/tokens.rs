@@ -3,7 +3,7 @@ use rusqlite::{OptionalExtension, params};
 use super::users::find_user_id;
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
-use crate::domain::{Field, Password, email_key};
+use crate::domain::{Field, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
@@ -46,8 +46,8 @@ impl Store {
     /// the same and costs at least one full argon2id verification with today's
     /// parameters: an unknown email is verified against a dummy hash, and so is a
     /// locked-out one (after too many failures within the window); a cheaper stored
-    /// hash is verified and then the dummy hash too. A stored hash weaker than today's
-    /// is replaced on success.
+    /// hash (or a foreign scheme) is verified and then, for a wrong password, the dummy
+    /// hash too. A stored hash weaker than today's is replaced by argon2id on success.
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let key = email_key(email);
         let now = unix_now();
@@ -72,7 +72,7 @@ impl Store {
         };
         let stored = found
             .as_ref()
-            .and_then(|(_, h)| PasswordHash::from_phc(h).ok());
+            .and_then(|(_, h)| PasswordHash::parse(h).ok());
         let ok = check_login_password(stored.as_ref(), password);
         let (Some((id, _)), true) = (found, ok) else {
             // Failures older than the window no longer count: they go, so that
@@ -91,8 +91,7 @@ impl Store {
         };
         let rehash = stored
             .filter(PasswordHash::is_weaker_than_current)
-            .and_then(|_| Password::parse(password).ok())
-            .map(|p| PasswordHash::new(&p));
+            .map(|_| PasswordHash::replacing(password));
         let token = new_token();
         let tx = begin_write(&mut self.conn)?;
         tx.execute(
@@ -148,7 +147,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::auth::VERIFIED;
-    use crate::domain::UserDraft;
+    use crate::domain::{Password, UserDraft};
 
     /// Timing is measured by `cargo bench --bench login`; this guards its cause: every
     /// failed login, whatever the reason and whatever is stored, runs one argon2id
@@ -182,7 +181,7 @@ mod tests {
         add(
             &mut store,
             "weak@acme.io",
-            &PasswordHash::from_phc(&weak).unwrap(),
+            &PasswordHash::parse(&weak).unwrap(),
         );
         add(&mut store, "broken@acme.io", &hash);
         store
