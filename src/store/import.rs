@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::users::{conflicts, find_user_id, insert_user, rewrite_user};
-use super::{AppId, Result, Store, begin_write, unix_now};
+use super::{AppId, Result, Store, StoreError, begin_write, unix_now};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Profile};
 
@@ -41,6 +41,9 @@ pub struct ImportUser {
     pub email: Option<Email>,
     /// For a broken row, only the group names are filled in.
     pub profile: Profile,
+    /// (group, parent) pairs, parents first, that `create_groups` makes into a tree
+    /// (a group that exists keeps its place).
+    pub group_parents: Vec<(String, String)>,
     /// Whether the row gives a password or a password_hash (valid or not).
     pub gives_password: bool,
     /// Required for a new user; for an update, a new password. Only a row that passed
@@ -62,16 +65,33 @@ pub struct ImportReport {
 }
 
 impl Store {
-    pub fn import_users(
+    /// Takes the rows one by one as they are read, so that a file of any size is never
+    /// held whole; an `Err` from the rows (a file that stops making sense half-way)
+    /// ends the import with nothing written.
+    pub fn import_users<E: From<StoreError>>(
         &mut self,
         app: AppId,
-        users: Vec<ImportUser>,
+        users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
         options: ImportOptions,
-    ) -> Result<ImportReport> {
+    ) -> Result<ImportReport, E> {
+        self.import_rows(app, users, options)?
+    }
+
+    /// The import, with the database's errors apart from the rows' own.
+    fn import_rows<E>(
+        &mut self,
+        app: AppId,
+        users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
+        options: ImportOptions,
+    ) -> Result<std::result::Result<ImportReport, E>> {
         let tx = begin_write(&mut self.conn)?;
         let mut report = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for mut user in users {
+        for user in users {
+            let mut user = match user {
+                Ok(user) => user,
+                Err(e) => return Ok(Err(e)),
+            };
             let mut errors = std::mem::take(&mut user.broken);
             if let Some(email) = &user.email {
                 let first = *seen.entry(email.key()).or_insert(user.line);
@@ -92,6 +112,18 @@ impl Store {
             let mut groups: &[String] = &user.profile.groups;
             if options.create_groups {
                 if errors.is_empty() {
+                    for (child, parent) in &user.group_parents {
+                        tx.execute(
+                            "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                            params![app.0, parent],
+                        )?;
+                        tx.execute(
+                            "INSERT INTO groups (app_id, name, parent_id)
+                             SELECT ?1, ?2, id FROM groups WHERE app_id = ?1 AND name = ?3
+                             ON CONFLICT DO NOTHING",
+                            params![app.0, child, parent],
+                        )?;
+                    }
                     for name in groups {
                         tx.execute(
                             "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
@@ -154,6 +186,6 @@ impl Store {
             tx.commit()?;
             report.written = true;
         }
-        Ok(report)
+        Ok(Ok(report))
     }
 }
