@@ -36,7 +36,8 @@ pub fn read(mut reader: impl BufRead, out: &mut Output) -> Result<(), Failure> {
             }
         }
     };
-    let shape = "an Auth0 file is a JSON array of users (bulk import) or one user per line (export)";
+    let shape =
+        "an Auth0 file is a JSON array of users (bulk import) or one user per line (export)";
     match first {
         Some(b'[') => json_users(reader, "users", &[], shape, &mut Sink(out)),
         Some(b'{') => ndjson_users(reader, &mut Sink(out)),
@@ -75,7 +76,9 @@ fn to_row(user: Map<String, Value>) -> Row {
     }
     // `name` is only a fallback: Auth0 fills it with the email when nothing else is known.
     match full_name {
-        Some(name) if row.first_name.is_none() && row.last_name.is_none() && !name.contains('@') => {
+        Some(name)
+            if row.first_name.is_none() && row.last_name.is_none() && !name.contains('@') =>
+        {
             row.split_name(&name)
         }
         Some(_) if row.first_name.is_none() && row.last_name.is_none() => row.drop("name"),
@@ -106,7 +109,10 @@ fn bcrypt_hash(value: &Value, row: &mut Row) {
     if hash.starts_with("$2") {
         row.password_hash = Some(hash);
     } else {
-        row.problem(Field::Password, "password_hash: Auth0's password_hash is bcrypt ($2a$, $2b$)");
+        row.problem(
+            Field::Password,
+            "password_hash: Auth0's password_hash is bcrypt ($2a$, $2b$)",
+        );
     }
 }
 
@@ -133,8 +139,16 @@ fn salted_sha(algorithm: &str, hash: &Value, salt: &Value) -> Result<String, Str
     if salt.is_null() {
         return Err(format!("an unsalted {algorithm} hash is not supported"));
     }
-    let hash = decode(&hash["value"], hash["encoding"].as_str().unwrap_or("hex"), "hash")?;
-    let salt_bytes = decode(&salt["value"], salt["encoding"].as_str().unwrap_or("utf8"), "salt")?;
+    let hash = decode(
+        &hash["value"],
+        hash["encoding"].as_str().unwrap_or("hex"),
+        "hash",
+    )?;
+    let salt_bytes = decode(
+        &salt["value"],
+        salt["encoding"].as_str().unwrap_or("utf8"),
+        "salt",
+    )?;
     let position = salt["position"].as_str().unwrap_or("prefix");
     Ok(format!(
         "${algorithm}-salted${position}${}${}",
@@ -153,6 +167,8 @@ fn decode(value: &Value, encoding: &str, what: &str) -> Result<Vec<u8>, String> 
             .decode(text)
             .map_err(|_| format!("{what}.value is not base64")),
         "hex" => hex::decode(text).map_err(|_| format!("{what}.value is not hex")),
-        other => Err(format!("{what}.encoding {other:?} is not utf8, base64 or hex")),
+        other => Err(format!(
+            "{what}.encoding {other:?} is not utf8, base64 or hex"
+        )),
     }
 }

@@ -85,7 +85,7 @@ pub struct ImportArgs {
 
 /// What a source's reader hands over, in file order.
 pub enum Item {
-    Row(usize, Row),
+    Row(usize, Box<Row>),
     /// A row that could not be read, with why.
     Bad(usize, FieldError),
     /// The file stopped making sense: the import ends with nothing written.
@@ -118,7 +118,7 @@ impl Output {
         let problem = |message: String| Item::Bad(line, FieldError::new(Field::Record, message));
         let item = match value {
             Value::Object(object) => match map(object) {
-                Ok(row) => Item::Row(line, row),
+                Ok(row) => Item::Row(line, Box::new(row)),
                 Err(message) => problem(message),
             },
             other => problem(format!(
@@ -243,9 +243,8 @@ fn files_of(args: &ImportArgs) -> Result<Vec<PathBuf>, Failure> {
     if !(args.from == Source::Keycloak && args.file.is_dir()) {
         return Ok(vec![args.file.clone()]);
     }
-    let cannot = |e: std::io::Error| {
-        Failure::runtime(format!("cannot read {}: {e}", args.file.display()))
-    };
+    let cannot =
+        |e: std::io::Error| Failure::runtime(format!("cannot read {}: {e}", args.file.display()));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.file)
         .map_err(cannot)?
         .map(|entry| entry.map(|e| e.path()))
@@ -331,9 +330,11 @@ impl Rows {
                     for field in &row.dropped {
                         *self.dropped.entry(field.clone()).or_default() += 1;
                     }
-                    checked.push(row::check_row(line, row));
+                    checked.push(row::check_row(line, *row));
                 }
-                Some(Item::Bad(line, problem)) => checked.push((row::unreadable(line, problem), None)),
+                Some(Item::Bad(line, problem)) => {
+                    checked.push((row::unreadable(line, problem), None))
+                }
                 Some(Item::Fatal(failure)) => {
                     self.ready.push_back(Err(failure));
                     break;

@@ -63,8 +63,11 @@ impl Row {
         self.tag(key, text);
     }
 
+    /// Lists a field as not imported (once per user, however often it occurs).
     pub fn drop(&mut self, field: &str) {
-        self.dropped.push(field.to_string());
+        if !self.dropped.iter().any(|d| d == field) {
+            self.dropped.push(field.to_string());
+        }
     }
 
     pub fn problem(&mut self, field: Field, message: impl Into<String>) {
@@ -214,6 +217,9 @@ mod tests {
         assert_eq!(row.first_name.as_deref(), Some("Test"));
         assert_eq!(row.last_name.as_deref(), Some("User 1"));
         row.split_name("Cher");
-        assert_eq!((row.first_name.as_deref(), row.last_name), (Some("Cher"), None));
+        assert_eq!(
+            (row.first_name.as_deref(), row.last_name),
+            (Some("Cher"), None)
+        );
     }
 }

@@ -15,7 +15,8 @@ use super::super::Failure;
 /// Opens a file to read, checked to be UTF-8 throughout first (a cheap pass that
 /// names the line of the first bad byte).
 pub fn open(path: &Path) -> Result<BufReader<File>, Failure> {
-    let cannot = |e: std::io::Error| Failure::runtime(format!("cannot read {}: {e}", path.display()));
+    let cannot =
+        |e: std::io::Error| Failure::runtime(format!("cannot read {}: {e}", path.display()));
     let mut file = File::open(path).map_err(cannot)?;
     let mut pending: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 1 << 16];
@@ -211,7 +212,10 @@ mod tests {
     #[test]
     fn arrays_and_documents_hand_over_each_user_in_order() {
         let array = read(r#"[{"a": 1}, 2]"#).unwrap();
-        assert_eq!(array.0, [(1, serde_json::json!({"a": 1})), (2, serde_json::json!(2))]);
+        assert_eq!(
+            array.0,
+            [(1, serde_json::json!({"a": 1})), (2, serde_json::json!(2))]
+        );
         let doc = read(r#"{"big": [[1], {"x": 2}], "users": [{"b": 2}], "version": 1}"#).unwrap();
         assert_eq!(doc.0, [(1, serde_json::json!({"b": 2}))]);
         assert_eq!(doc.1, ["version"], "only the fields asked for");

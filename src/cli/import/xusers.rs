@@ -98,7 +98,7 @@ pub fn read_csv(reader: impl Read, out: &mut Output) -> Result<(), Failure> {
                 .map_err(|e| e.to_string()),
         };
         out.send(match read {
-            Ok(row) => Item::Row(line, row),
+            Ok(row) => Item::Row(line, Box::new(row)),
             Err(problem) => Item::Bad(line, FieldError::new(Field::Record, problem)),
         });
     }
