@@ -95,15 +95,24 @@ pub enum Item {
 /// Where a reader sends what it reads; rows are numbered by position, continued
 /// across the files of a folder.
 pub struct Output {
-    sender: SyncSender<Item>,
+    sender: SyncSender<Vec<Item>>,
+    /// Items go over in batches: one handover per row costs more than reading it.
+    batch: Vec<Item>,
     offset: usize,
     last: usize,
 }
 
 impl Output {
     fn send(&mut self, item: Item) {
+        self.batch.push(item);
+        if self.batch.len() == CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
         // A gone receiver has failed already and says so itself.
-        let _ = self.sender.send(item);
+        let _ = self.sender.send(std::mem::take(&mut self.batch));
     }
 
     /// A JSON value that should be a user object, mapped to a row by `map`.
@@ -132,8 +141,13 @@ impl Output {
 
 /// How many rows are checked and hashed together: enough to keep every core busy.
 const CHUNK: usize = 64;
-/// How many read rows may wait for the writer: bounds memory, whatever the file's size.
-const QUEUE: usize = 1024;
+/// How many batches of read rows may wait for the writer: bounds memory, whatever
+/// the file's size.
+const QUEUE: usize = 16;
+/// The page cache while importing, in KiB: a large import's pages stay in memory
+/// until the commit instead of being written out and read back (the usual size is
+/// set back after).
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<(), Failure> {
     let firebase = firebase_params(&args)?;
@@ -147,12 +161,14 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
     let reader = std::thread::spawn(move || {
         let mut out = Output {
             sender,
+            batch: Vec::with_capacity(CHUNK),
             offset: 0,
             last: 0,
         };
         if let Err(failure) = read_files(source, format, &firebase, &files, &mut out) {
             out.send(Item::Fatal(failure));
         }
+        out.flush();
     });
     let options = ImportOptions {
         on_conflict: match args.on_conflict {
@@ -165,7 +181,9 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         dry_run: args.dry_run,
     };
     let mut rows = Rows::new(receiver, jobs);
+    store.set_cache_kib(IMPORT_CACHE_KIB)?;
     let imported = store.import_users(app.id, rows.by_ref(), options);
+    store.set_cache_kib(crate::store::CACHE_KIB)?;
     rows.bar.finish_and_clear();
     let dropped = std::mem::take(&mut rows.dropped);
     drop(rows);
@@ -297,7 +315,9 @@ fn read_file(
 /// The rows as the store takes them: read off the channel a chunk at a time, checked,
 /// and their plaintext passwords hashed in parallel.
 struct Rows {
-    receiver: Receiver<Item>,
+    receiver: Receiver<Vec<Item>>,
+    /// Received, not yet checked.
+    pending: VecDeque<Item>,
     jobs: usize,
     ready: VecDeque<Result<ImportUser, Failure>>,
     /// How many users had each field that was not imported.
@@ -306,10 +326,11 @@ struct Rows {
 }
 
 impl Rows {
-    fn new(receiver: Receiver<Item>, jobs: Option<NonZeroUsize>) -> Rows {
+    fn new(receiver: Receiver<Vec<Item>>, jobs: Option<NonZeroUsize>) -> Rows {
         let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         Rows {
             receiver,
+            pending: VecDeque::new(),
             jobs: jobs.map_or(cores, NonZeroUsize::get),
             ready: VecDeque::new(),
             dropped: BTreeMap::new(),
@@ -320,12 +341,12 @@ impl Rows {
     fn fill(&mut self) {
         let mut checked = Vec::new();
         while checked.len() < CHUNK {
-            let item = if checked.is_empty() {
-                self.receiver.recv().ok()
-            } else {
-                self.receiver.try_recv().ok()
-            };
-            match item {
+            if self.pending.is_empty()
+                && let Ok(batch) = self.receiver.recv()
+            {
+                self.pending.extend(batch);
+            }
+            match self.pending.pop_front() {
                 Some(Item::Row(line, row)) => {
                     for field in &row.dropped {
                         *self.dropped.entry(field.clone()).or_default() += 1;
