@@ -144,10 +144,6 @@ const CHUNK: usize = 64;
 /// How many batches of read rows may wait for the writer: bounds memory, whatever
 /// the file's size.
 const QUEUE: usize = 16;
-/// The page cache while importing, in KiB: a large import's pages stay in memory
-/// until the commit instead of being written out and read back (the usual size is
-/// set back after).
-const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
 pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<(), Failure> {
     let firebase = firebase_params(&args)?;
@@ -181,9 +177,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         dry_run: args.dry_run,
     };
     let mut rows = Rows::new(receiver, jobs);
-    store.set_cache_kib(IMPORT_CACHE_KIB)?;
     let imported = store.import_users(app.id, rows.by_ref(), options);
-    store.set_cache_kib(crate::store::CACHE_KIB)?;
     rows.bar.finish_and_clear();
     let dropped = std::mem::take(&mut rows.dropped);
     drop(rows);
