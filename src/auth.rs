@@ -85,14 +85,11 @@ impl PasswordHash {
     }
 
     /// Checks `password` against this hash, whatever its scheme.
-    pub fn verify(&self, password: &str) -> Verification {
+    pub fn verify(&self, password: &str) -> bool {
         match Scheme::parse(&self.0) {
             Ok(Scheme::Argon2(verifier)) => verifier.verify(password),
-            Ok(Scheme::Foreign(foreign)) => Verification {
-                matches: foreign.verify(password),
-                full_cost: false,
-            },
-            Err(_) => Verification::default(),
+            Ok(Scheme::Foreign(foreign)) => foreign.verify(password),
+            Err(_) => false,
         }
     }
 }
@@ -118,7 +115,7 @@ impl Verifier {
     /// calls (wiped after each): allocating 19 MiB afresh costs more or less with the
     /// allocator's state, which made a failed login for an unknown email measurably
     /// slower than for a known one.
-    fn verify(&self, password: &str) -> Verification {
+    fn verify(&self, password: &str) -> bool {
         let verifier = self;
         let mut computed = [0u8; Output::MAX_LENGTH];
         let computed = &mut computed[..verifier.expected.len()];
@@ -137,14 +134,11 @@ impl Verifier {
             hashed
         });
         if hashed.is_err() {
-            return Verification::default();
+            return false;
         }
         #[cfg(test)]
         VERIFIED.with(|v| v.borrow_mut().push(verifier.ran()));
-        Verification {
-            matches: Output::new(computed).is_ok_and(|c| c == verifier.expected),
-            full_cost: verifier.full_cost,
-        }
+        Output::new(computed).is_ok_and(|c| c == verifier.expected)
     }
 }
 
@@ -175,28 +169,48 @@ fn hash_argon2id(password: &[u8]) -> PasswordHash {
     PasswordHash(phc.to_string())
 }
 
-/// What checking a password against a stored hash found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Verification {
+/// What a login's password check found, and for a stored hash weaker than today's
+/// (a cheaper argon2, a foreign scheme) that the password matched, the argon2id hash
+/// that replaces it.
+#[derive(Debug)]
+pub struct LoginCheck {
     pub matches: bool,
-    /// Whether the check was (at least) one whole argon2id computation with today's
-    /// parameters. A cheaper stored hash or a foreign scheme says no.
-    pub full_cost: bool,
+    pub replacement: Option<PasswordHash>,
 }
 
 /// Checks a login's password against the stored hash (`None` for an unknown or
-/// locked-out email) and never lets a failure spend less than one full argon2id
-/// verification with today's parameters: when the stored hash was not that (a cheaper
-/// argon2, a foreign scheme), a wrong password is checked against the dummy hash as
-/// well, so that a cheap stored hash does not tell which emails have accounts. A right
-/// password against such a hash skips the dummy: its cost floor is the argon2id
-/// re-hash that replaces the hash (see [`PasswordHash::replacing`]).
-pub fn check_login_password(stored: Option<&PasswordHash>, password: &str) -> bool {
-    let checked = stored.map_or_else(Verification::default, |h| h.verify(password));
-    if !checked.matches && !checked.full_cost {
+/// locked-out email) and never spends less than one full argon2id computation with
+/// today's parameters, so that a cheap stored hash does not tell which emails have
+/// accounts: an unknown email is checked against the dummy hash; a stored hash weaker
+/// than today's is checked while another thread hashes the password with today's
+/// argon2id — the replacement when it matches, the cost floor when it does not — so a
+/// first login after an import waits for the slower of the two, not for both.
+pub fn check_login_password(stored: Option<&PasswordHash>, password: &str) -> LoginCheck {
+    let Some(stored) = stored else {
         dummy_hash().verify(password);
+        return LoginCheck {
+            matches: false,
+            replacement: None,
+        };
+    };
+    if !stored.is_weaker_than_current() {
+        return LoginCheck {
+            matches: stored.verify(password),
+            replacement: None,
+        };
     }
-    checked.matches
+    let (checked, fresh) = std::thread::scope(|scope| {
+        let fresh = scope.spawn(|| PasswordHash::replacing(password));
+        let checked = stored.verify(password);
+        (checked, fresh.join().expect("hashing does not panic"))
+    });
+    // The other thread's computation, recorded on this one for the tests' probe.
+    #[cfg(test)]
+    VERIFIED.with(|v| v.borrow_mut().push(fresh.parameters().to_string()));
+    LoginCheck {
+        matches: checked,
+        replacement: checked.then_some(fresh),
+    }
 }
 
 /// A stored PHC string taken apart into what an argon2 verification needs.
@@ -330,15 +344,9 @@ mod tests {
     fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
         let hash = PasswordHash::new(&Password::parse("correct horse").unwrap());
         assert!(hash.as_str().starts_with(TODAY), "{}", hash.as_str());
-        let right = hash.verify("correct horse");
-        assert_eq!(
-            right,
-            Verification {
-                matches: true,
-                full_cost: true
-            }
-        );
-        assert!(!hash.verify("correct horse ").matches);
+        assert!(hash.verify("correct horse"));
+        assert!(!hash.is_weaker_than_current());
+        assert!(!hash.verify("correct horse "));
         assert!(PasswordHash::parse(hash.as_str()).is_ok());
     }
 
@@ -348,14 +356,14 @@ mod tests {
         assert_eq!(fresh.parameters(), TODAY);
         assert_eq!(dummy_hash().parameters(), fresh.parameters());
         assert!(!dummy_hash().is_weaker_than_current());
-        assert!(dummy_hash().verify("any password").full_cost);
+        assert!(!dummy_hash().verify("any password"));
     }
 
     #[test]
     fn verifying_again_on_reused_memory_gives_the_same_answers() {
         let a = PasswordHash::new(&Password::parse("first password").unwrap());
         let b = PasswordHash::new(&Password::parse("second password").unwrap());
-        let matches = |h: &PasswordHash, p: &str| h.verify(p).matches;
+        let matches = |h: &PasswordHash, p: &str| h.verify(p);
         for _ in 0..2 {
             assert!(matches(&a, "first password") && matches(&b, "second password"));
             assert!(!matches(&a, "second password") && !matches(&b, "first password"));
@@ -376,15 +384,7 @@ mod tests {
         ];
         for hash in &weak {
             assert!(hash.is_weaker_than_current(), "{}", hash.parameters());
-            assert_eq!(
-                hash.verify("pw"),
-                Verification {
-                    matches: true,
-                    full_cost: false
-                },
-                "{}",
-                hash.parameters()
-            );
+            assert!(hash.verify("pw"), "{}", hash.parameters());
         }
         let old_version = Argon2::new(
             Algorithm::Argon2id,
@@ -397,7 +397,7 @@ mod tests {
         assert!(old_version.is_weaker_than_current());
         let stronger = hash_with(Algorithm::Argon2id, 19456, 3, "pw");
         assert!(!stronger.is_weaker_than_current());
-        assert!(stronger.verify("pw").full_cost);
+        assert!(stronger.verify("pw"));
     }
 
     /// The probe records a computation only once it has run: a hash that cannot be
@@ -407,7 +407,7 @@ mod tests {
         let broken = PasswordHash(format!("{TODAY}$c2FsdA$aGFzaA"));
         assert!(
             recorded(|| {
-                assert_eq!(broken.verify("pw"), Verification::default());
+                assert!(!broken.verify("pw"));
             })
             .is_empty()
         );
@@ -426,36 +426,40 @@ mod tests {
         let today = PasswordHash::new(&Password::parse("right password").unwrap());
         let weak = hash_with(Algorithm::Argon2i, 64, 1, "right password");
         let check = |stored: Option<&PasswordHash>, password: &str| {
-            let mut matched = false;
-            let ran = recorded(|| matched = check_login_password(stored, password));
-            (matched, ran)
+            let mut result = None;
+            let ran = recorded(|| result = Some(check_login_password(stored, password)));
+            let result = result.unwrap();
+            let replaced = result.replacement.map(|h| h.parameters().to_string());
+            (result.matches, ran, replaced)
         };
-        let weak_ran = vec!["$argon2i$v=19$m=64,t=1,p=1".to_string(), TODAY.to_string()];
+        let today_ran = vec![TODAY.to_string()];
         assert_eq!(
             check(Some(&today), "wrong"),
-            (false, vec![TODAY.to_string()])
+            (false, today_ran.clone(), None)
         );
-        assert_eq!(check(None, "wrong"), (false, vec![TODAY.to_string()]));
-        assert_eq!(check(Some(&weak), "wrong"), (false, weak_ran.clone()));
-        // A right password skips the dummy: the argon2id re-hash at login is its floor.
+        assert_eq!(check(None, "wrong"), (false, today_ran.clone(), None));
+        assert_eq!(
+            check(Some(&today), "right password"),
+            (true, today_ran.clone(), None)
+        );
+        // A weaker hash is checked beside one argon2id computation with today's
+        // parameters: the floor of a wrong password, the replacement of a right one.
+        let weak_ran = vec!["$argon2i$v=19$m=64,t=1,p=1".to_string(), TODAY.to_string()];
+        assert_eq!(check(Some(&weak), "wrong"), (false, weak_ran.clone(), None));
         assert_eq!(
             check(Some(&weak), "right password"),
-            (true, weak_ran[..1].to_vec())
+            (true, weak_ran, Some(TODAY.to_string()))
         );
         let bcrypt =
             PasswordHash::parse("$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie")
                 .unwrap();
         assert_eq!(
             check(Some(&bcrypt), "wrong"),
-            (false, vec![TODAY.to_string()])
+            (false, today_ran.clone(), None)
         );
         assert_eq!(
             check(Some(&bcrypt), "correctbatteryhorsestapler"),
-            (true, vec![])
-        );
-        assert_eq!(
-            check(Some(&today), "right password"),
-            (true, vec![TODAY.to_string()])
+            (true, today_ran, Some(TODAY.to_string()))
         );
     }
 
@@ -473,16 +477,10 @@ mod tests {
         .unwrap();
         assert_eq!(django.scheme(), "django-pbkdf2-sha256");
         assert!(django.is_weaker_than_current());
-        assert_eq!(
-            django.verify("lètmein"),
-            Verification {
-                matches: true,
-                full_cost: false
-            }
-        );
+        assert!(django.verify("lètmein"));
         let replaced = PasswordHash::replacing("short");
         assert!(replaced.as_str().starts_with(TODAY));
-        assert!(replaced.verify("short").matches);
+        assert!(replaced.verify("short"));
     }
 
     #[test]

@@ -46,8 +46,8 @@ impl Store {
     /// the same and costs at least one full argon2id verification with today's
     /// parameters: an unknown email is verified against a dummy hash, and so is a
     /// locked-out one (after too many failures within the window); a cheaper stored
-    /// hash (or a foreign scheme) is verified and then, for a wrong password, the dummy
-    /// hash too. A stored hash weaker than today's is replaced by argon2id on success.
+    /// hash (or a foreign scheme) is verified beside one argon2id computation with
+    /// today's parameters, which replaces it on success.
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let key = email_key(email);
         let now = unix_now();
@@ -73,8 +73,8 @@ impl Store {
         let stored = found
             .as_ref()
             .and_then(|(_, h)| PasswordHash::parse(h).ok());
-        let ok = check_login_password(stored.as_ref(), password);
-        let (Some((id, _)), true) = (found, ok) else {
+        let checked = check_login_password(stored.as_ref(), password);
+        let (Some((id, _)), true) = (found, checked.matches) else {
             // Failures older than the window no longer count: they go, so that
             // guessing at many emails does not grow the table without end.
             let tx = begin_write(&mut self.conn)?;
@@ -89,9 +89,7 @@ impl Store {
             tx.commit()?;
             return Err(StoreError::InvalidCredentials);
         };
-        let rehash = stored
-            .filter(PasswordHash::is_weaker_than_current)
-            .map(|_| PasswordHash::replacing(password));
+        let rehash = checked.replacement;
         let token = new_token();
         let tx = begin_write(&mut self.conn)?;
         tx.execute(
