@@ -232,6 +232,27 @@ mod tests {
     }
 
     #[test]
+    fn utf8_is_checked_across_chunk_ends_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("users.json");
+        // "é" is cut in two by the first 64 KiB chunk's end.
+        let mut text = format!("{}\n", "a".repeat((1 << 16) - 2)).into_bytes();
+        text.extend("é\nb\n".as_bytes());
+        std::fs::write(&file, &text).unwrap();
+        assert!(open(&file).is_ok());
+        text.extend(b"\xe9\n");
+        std::fs::write(&file, &text).unwrap();
+        let refused = open(&file).err().unwrap().lines.join("");
+        assert!(
+            refused.ends_with("is not UTF-8 text (line 4); save it as UTF-8"),
+            "{refused}"
+        );
+        // A file that ends in the middle of a character.
+        std::fs::write(&file, &text[..(1 << 16)]).unwrap();
+        assert!(open(&file).is_err());
+    }
+
+    #[test]
     fn ndjson_is_one_user_per_value() {
         let mut sink = Collect::default();
         ndjson_users("{\"a\":1}\n{\"b\":2}\n".as_bytes(), &mut sink).unwrap();
