@@ -336,6 +336,9 @@ fn a_keycloak_folder_is_read_file_by_file_and_groups_must_exist_without_create_g
     let users = realm["users"].as_array().unwrap();
     let folder = env.dir.path().join("export");
     std::fs::create_dir(&folder).unwrap();
+    // As `kc.sh export --dir` writes them: the realm without users, then the users.
+    let realm_only = serde_json::json!({"realm": "acme", "groups": realm["groups"]});
+    std::fs::write(folder.join("acme-realm.json"), realm_only.to_string()).unwrap();
     for (n, part) in users.chunks(2).enumerate() {
         let file = serde_json::json!({"realm": "acme", "users": part});
         std::fs::write(

@@ -14,15 +14,19 @@ use super::stream::{JsonSink, json_users};
 use super::{Output, millis, text};
 use crate::domain::{Field, required_text};
 
-pub fn read(reader: impl Read, out: &mut Output) -> Result<(), Failure> {
-    struct Sink<'a>(&'a mut Output);
+/// Reads one file; in a folder, a file without users (the realm's own) is no error.
+pub fn read(reader: impl Read, in_folder: bool, out: &mut Output) -> Result<(), Failure> {
+    struct Sink<'a>(&'a mut Output, bool);
     impl JsonSink for Sink<'_> {
         fn user(&mut self, position: usize, value: Value) {
             self.0.object(position, value, |user| Ok(to_row(user)));
         }
+        fn users_optional(&self) -> bool {
+            self.1
+        }
     }
     let shape = "a Keycloak export is a realm ({\"realm\": …, \"users\": [...]})";
-    json_users(reader, "users", &[], shape, &mut Sink(out))
+    json_users(reader, "users", &[], shape, &mut Sink(out, in_folder))
 }
 
 fn to_row(user: Map<String, Value>) -> Row {

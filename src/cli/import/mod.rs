@@ -33,7 +33,7 @@ enum ConflictArg {
 
 /// The system a file comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Source {
+enum Source {
     /// xusers' own CSV or JSON (what `users export` writes)
     Xusers,
     /// `firebase auth:export` JSON
@@ -84,7 +84,7 @@ pub struct ImportArgs {
 }
 
 /// What a source's reader hands over, in file order.
-pub enum Item {
+enum Item {
     Row(usize, Box<Row>),
     /// A row that could not be read, with why.
     Bad(usize, FieldError),
@@ -94,7 +94,7 @@ pub enum Item {
 
 /// Where a reader sends what it reads; rows are numbered by position, continued
 /// across the files of a folder.
-pub struct Output {
+struct Output {
     sender: SyncSender<Vec<Item>>,
     /// Items go over in batches: one handover per row costs more than reading it.
     batch: Vec<Item>,
@@ -152,6 +152,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         return Err(Failure::usage("--format is only for --from xusers"));
     }
     let files = files_of(&args)?;
+    let in_folder = args.file.is_dir();
     let (sender, receiver) = sync_channel(QUEUE);
     let (source, jobs) = (args.from, args.jobs);
     let reader = std::thread::spawn(move || {
@@ -161,7 +162,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
             offset: 0,
             last: 0,
         };
-        if let Err(failure) = read_files(source, format, &firebase, &files, &mut out) {
+        if let Err(failure) = read_files(source, in_folder, format, &firebase, &files, &mut out) {
             out.send(Item::Fatal(failure));
         }
         out.flush();
@@ -275,6 +276,7 @@ fn files_of(args: &ImportArgs) -> Result<Vec<PathBuf>, Failure> {
 
 fn read_files(
     source: Source,
+    in_folder: bool,
     format: Option<FileFormat>,
     firebase: &firebase::Params,
     files: &[PathBuf],
@@ -282,7 +284,7 @@ fn read_files(
 ) -> Result<(), Failure> {
     for file in files {
         out.offset = out.last;
-        read_file(source, format, firebase, file, out)?;
+        read_file(source, format, firebase, file, in_folder, out)?;
     }
     Ok(())
 }
@@ -292,6 +294,7 @@ fn read_file(
     format: Option<FileFormat>,
     firebase: &firebase::Params,
     file: &Path,
+    in_folder: bool,
     out: &mut Output,
 ) -> Result<(), Failure> {
     let reader = stream::open(file)?;
@@ -302,7 +305,7 @@ fn read_file(
         },
         Source::Firebase => firebase::read(reader, firebase, out),
         Source::Auth0 => auth0::read(reader, out),
-        Source::Keycloak => keycloak::read(reader, out),
+        Source::Keycloak => keycloak::read(reader, in_folder, out),
     }
 }
 

@@ -53,6 +53,11 @@ pub trait JsonSink {
     fn field(&mut self, _key: &str, _value: Value) -> Result<(), Failure> {
         Ok(())
     }
+    /// Whether a top-level object without the users' array is no error (the realm
+    /// file beside the users' files of a Keycloak folder).
+    fn users_optional(&self) -> bool {
+        false
+    }
 }
 
 /// Walks a top-level array, or the array under `users_key` of a top-level object
@@ -67,6 +72,7 @@ pub fn json_users(
 ) -> Result<(), Failure> {
     let mut failure = None;
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let optional = sink.users_optional();
     let top = Top {
         users_key,
         fields,
@@ -82,8 +88,8 @@ pub fn json_users(
         return Err(failure);
     }
     match read {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Failure::usage(shape)),
+        Ok(found) if found || optional => Ok(()),
+        Ok(_) => Err(Failure::usage(shape)),
         Err(e) if e.is_data() => Err(Failure::usage(format!("{shape} ({e})"))),
         Err(e) => Err(Failure::usage(format!("not JSON: {e}"))),
     }
