@@ -400,11 +400,17 @@ mod tests {
         assert!(stronger.verify("pw"));
     }
 
-    /// The probe records a computation only once it has run: a hash that cannot be
-    /// computed records nothing and is never taken for a full verification.
+    /// The probe records a computation only once it has run: a stored hash that
+    /// cannot be taken apart (here a 4-byte salt, below argon2's 8) runs nothing,
+    /// records nothing and is never taken for a full verification. (Parsing refuses
+    /// what argon2 would, so such a hash stops there, before any computation.)
     #[test]
     fn the_probe_records_only_work_that_ran() {
         let broken = PasswordHash(format!("{TODAY}$c2FsdA$aGFzaA"));
+        let why = Verifier::parse(&broken.0)
+            .err()
+            .expect("refused before any work");
+        assert!(why.contains("salt too short"), "{why}");
         assert!(
             recorded(|| {
                 assert!(!broken.verify("pw"));

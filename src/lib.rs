@@ -5,5 +5,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod inert;
+pub mod log;
+pub mod private_file;
 pub mod store;
 pub mod tui;

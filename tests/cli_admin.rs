@@ -303,3 +303,18 @@ fn the_login_lockout_is_set_per_application() {
         .code(1)
         .stderr("xusers: no such application: nope (known: default)\n");
 }
+
+#[test]
+fn names_are_echoed_inert_in_messages_and_errors() {
+    let env = Env::new();
+    let evil = "evil\u{202E}gnp.exe";
+    let added = ok(&env, &["groups", "add", evil]);
+    assert_eq!(added, "Added group evil\u{FFFD}gnp.exe\n");
+    let renamed = ok(&env, &["groups", "rename", evil, "plain"]);
+    assert_eq!(renamed, "Renamed evil\u{FFFD}gnp.exe to plain\n");
+    env.cmd()
+        .args(["groups", "delete", "gone\u{1b}[2J"])
+        .assert()
+        .failure()
+        .stderr("xusers: no such group: gone\u{241B}[2J\n");
+}

@@ -22,32 +22,31 @@ fn help_lists_every_command() {
 /// Every command and subcommand clap knows, so a new one cannot be left out.
 #[test]
 fn every_command_has_help() {
-    fn paths(command: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
-        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
-            let mut path = prefix.to_vec();
-            path.push(sub.get_name().to_string());
-            paths(sub, &path, out);
-            out.push(path);
-        }
-    }
-    let mut all = Vec::new();
-    paths(
-        &<xusers::cli::Cli as clap::CommandFactory>::command(),
-        &[],
-        &mut all,
-    );
+    let all = command_paths();
     assert!(all.len() > 25, "{all:?}");
     let env = Env::new();
     for path in all {
-        env.cmd()
-            .args(&path)
-            .arg("--help")
-            .assert()
-            .success()
-            .stdout(predicate::str::contains(format!(
-                "Usage: xusers {}",
-                path.join(" ")
-            )));
+        let help = stdout(&env.cmd().args(&path).arg("--help").assert().success());
+        assert!(
+            help.contains(&format!("Usage: xusers {}", path.join(" "))),
+            "{help}"
+        );
+        // The options every command shares stand apart from the command's own.
+        let (own, global) = help
+            .split_once("Global options:")
+            .expect("a global section");
+        assert!(
+            global.contains("--db <PATH>") && !own.contains("--db <PATH>"),
+            "{help}"
+        );
+        let undocumented: Vec<&str> = own
+            .lines()
+            .filter(|l| l.trim_start().starts_with("--") && l.trim_end().ends_with('>'))
+            .collect();
+        assert!(
+            undocumented.is_empty(),
+            "options without a word: {undocumented:?}"
+        );
     }
     assert!(!env.db().exists(), "help never touches the database");
 }
@@ -236,7 +235,8 @@ fn login_whoami_and_invalidation() {
     env.cmd()
         .args(["tokens", "invalidate", "--all"])
         .assert()
-        .success();
+        .success()
+        .stdout("Invalidated every token of the 2 user(s) of 'default'.\n");
     env.cmd().args(["whoami", &again]).assert().code(1);
     env.cmd().args(["whoami", &bob]).assert().code(1);
     env.cmd()
@@ -313,6 +313,12 @@ fn an_unknown_application_is_refused_and_never_created() {
             .collect::<Vec<_>>()
     };
     assert_eq!(apps(), ["default", "prod"], "nothing was created");
+    for app in ["default", "prod"] {
+        let users = env.json(&["--app", app, "users", "list", "--format", "json"]);
+        assert_eq!(users, serde_json::json!([]), "no user landed in {app}");
+        let groups = env.json(&["--app", app, "groups", "list", "--format", "json"]);
+        assert_eq!(groups, serde_json::json!([]), "no group landed in {app}");
+    }
     env.cmd()
         .args(["--app", "demo-app", "demo", "--users", "3"])
         .assert()
@@ -322,6 +328,22 @@ fn an_unknown_application_is_refused_and_never_created() {
         ["default", "demo-app", "prod"],
         "demo creates its application"
     );
+}
+
+#[test]
+fn a_typo_on_a_database_not_made_yet_creates_no_file() {
+    let env = Env::new();
+    for command in [&[][..], &["users", "list"], &["groups", "list"]] {
+        env.cmd()
+            .args(["--app", "prdo"])
+            .args(command)
+            .assert()
+            .code(1)
+            .stderr("xusers: no such application: prdo (known: default)\n");
+        assert!(!env.db().exists(), "refused before the database was made");
+    }
+    env.cmd().args(["users", "list"]).assert().success();
+    assert!(env.db().exists(), "the default application needs no setup");
 }
 
 #[test]

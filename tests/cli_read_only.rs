@@ -44,8 +44,7 @@ fn read_only_refuses_every_write() {
     assert_eq!(env.emails(&[]), ["ann@acme.io"]);
     // Nothing to open read-only: a clear message, and no file is created.
     let missing = env.dir.path().join("none.db");
-    assert_cmd::Command::cargo_bin("xusers")
-        .unwrap()
+    env.bare()
         .env("XUSERS_DB", &missing)
         .args(["--read-only", "users", "list"])
         .assert()

@@ -176,6 +176,20 @@ fn delete_is_all_or_nothing_and_asks_unless_yes() {
 }
 
 #[test]
+fn one_user_named_twice_in_any_case_is_deleted_once() {
+    let env = Env::new();
+    for e in ["a@x.io", "b@x.io"] {
+        env.add(e, "long enough", &[]).success();
+    }
+    env.cmd()
+        .args(["users", "delete", "a@x.io", "A@x.io", "--yes"])
+        .assert()
+        .success()
+        .stdout("Deleted 1 user(s)\n");
+    assert_eq!(env.emails(&[]), ["b@x.io"]);
+}
+
+#[test]
 fn completions_for_every_shell() {
     let env = Env::new();
     for shell in ["bash", "zsh", "fish"] {

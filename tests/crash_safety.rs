@@ -16,6 +16,7 @@ const SEEDED: i64 = 60_000;
 fn spawn(db: &Path, args: &[&str]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("xusers"))
         .env_remove("XUSERS_DB")
+        .env("XUSERS_LOG", "off")
         .arg("--db")
         .arg(db)
         .args(args)

@@ -91,7 +91,7 @@ fn form_with_tag_suggestions() {
 fn confirm_dialog() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "jjd");
-    assert_eq!(app.context(), Context::Confirm);
+    assert_eq!(app.context(), Context::Dialog);
     check("confirm", &app);
 }
 
@@ -168,5 +168,4 @@ fn runs_of_one_style_become_one_text_and_backgrounds_rects() {
             ),
         ]
     );
-    assert_eq!(svg::to_svg(&buffer), svg::to_svg(&buffer.clone()));
 }

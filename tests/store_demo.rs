@@ -43,3 +43,48 @@ fn demo_fills_an_empty_application_with_a_realistic_set() {
     assert!(err.to_string().contains("already has 60 users"), "{err}");
     assert_eq!(store.scope_counts(app).unwrap().all, 60);
 }
+
+/// The bulk seeder writes the folded name keys too: sorted by first name, the demo's
+/// accented names sit with their base letter and users without one come last.
+#[test]
+fn seeded_users_sort_by_name_in_the_readers_alphabet() {
+    let (_dir, mut store, app) = temp_store();
+    seed_demo(&mut store, app, 300, 1_800_000_000, |_| ()).unwrap();
+    let q = UserQuery {
+        sort: xusers::store::Sort {
+            field: xusers::store::SortField::FirstName,
+            descending: false,
+        },
+        ..Default::default()
+    };
+    let firsts: Vec<String> = store
+        .list_users(app, &q, &Page::First(300))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.first_name)
+        .collect();
+    assert_eq!(firsts.len(), 300);
+    let named = firsts.iter().take_while(|n| !n.is_empty()).count();
+    assert!(
+        named > 0 && named < 300,
+        "some with and some without a first name"
+    );
+    assert!(
+        firsts[named..].iter().all(String::is_empty),
+        "the unnamed come last"
+    );
+    let folded: Vec<String> = firsts[..named]
+        .iter()
+        .map(|n| {
+            n.replace('é', "e")
+                .replace('ö', "o")
+                .replace('ë', "e")
+                .to_lowercase()
+        })
+        .collect();
+    assert!(folded.is_sorted(), "{firsts:?}");
+    assert!(
+        firsts.iter().any(|n| n.contains('é')),
+        "the demo has accented names"
+    );
+}

@@ -58,8 +58,7 @@ fn the_cli_exits_non_zero_naming_the_file() {
         .stderr(predicate::str::contains(
             "not an xusers (SQLite) database file",
         ));
-    assert_cmd::Command::cargo_bin("xusers")
-        .unwrap()
+    env.bare()
         .env("XUSERS_DB", env.dir.path())
         .args(["users", "list"])
         .assert()

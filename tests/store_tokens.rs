@@ -61,7 +61,11 @@ fn invalidate_all_ends_every_session_of_the_application_only() {
     let ta = store.login(app, "a@acme.io", PASSWORD).unwrap();
     let tb = store.login(app, "b@acme.io", PASSWORD).unwrap();
     let t_other = store.login(other, "a@acme.io", PASSWORD).unwrap();
-    assert_eq!(store.invalidate_all_tokens(app).unwrap(), 2);
+    assert_eq!(
+        store.invalidate_all_tokens(app).unwrap(),
+        2,
+        "users of the app"
+    );
     assert!(store.authenticate(app, &ta).is_err());
     assert!(store.authenticate(app, &tb).is_err());
     assert!(store.authenticate(other, &t_other).is_ok());
@@ -69,6 +73,44 @@ fn invalidate_all_ends_every_session_of_the_application_only() {
     assert!(store.authenticate(app, &t_other).is_err());
     let fresh = store.login(app, "b@acme.io", PASSWORD).unwrap();
     assert!(store.authenticate(app, &fresh).is_ok());
+}
+
+/// Invalidating all is one write to the application's stamp, whatever the number of
+/// tokens: the token rows stay (void), and a token issued right after the stamp, in
+/// the same millisecond, works.
+#[test]
+fn invalidate_all_voids_what_was_issued_before_and_nothing_after() {
+    let (dir, mut store, app) = temp_store();
+    let ann = add_email(&mut store, app, "ann@acme.io");
+    let bob = add_email(&mut store, app, "bob@acme.io");
+    let conn = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
+    let rows = || -> i64 {
+        conn.query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
+            .unwrap()
+    };
+    for _ in 0..3 {
+        let old_ann = store.login(app, "ann@acme.io", PASSWORD).unwrap();
+        let old_bob = store.login(app, "bob@acme.io", PASSWORD).unwrap();
+        let before = rows();
+        store.invalidate_all_tokens(app).unwrap();
+        assert_eq!(rows(), before, "no token row is touched");
+        let new_ann = store.login(app, "ann@acme.io", PASSWORD).unwrap();
+        assert!(store.authenticate(app, &old_ann).is_err(), "issued before");
+        assert!(store.authenticate(app, &old_bob).is_err(), "issued before");
+        assert_eq!(
+            store.authenticate(app, &new_ann).unwrap(),
+            ann,
+            "issued after"
+        );
+    }
+    let fresh_bob = store.login(app, "bob@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &fresh_bob).unwrap(), bob);
+    // A login clears its user's void tokens: each user keeps one live token here.
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    store.invalidate_all_tokens(app).unwrap();
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    store.login(app, "bob@acme.io", PASSWORD).unwrap();
+    assert_eq!(rows(), 2, "the void tokens went at the next login");
 }
 
 #[test]
@@ -287,4 +329,104 @@ fn old_failures_are_pruned_as_new_ones_come() {
         .query_row("SELECT count(*) FROM login_failures", [], |r| r.get(0))
         .unwrap();
     assert_eq!(kept, 1);
+}
+
+#[test]
+fn invalidating_a_user_deleted_meanwhile_is_an_error_not_zero_tokens() {
+    let (_dir, mut store, app) = temp_store();
+    let gone = add_email(&mut store, app, "gone@acme.io");
+    store.delete_user(gone).unwrap();
+    let err = store.invalidate_user_tokens(gone).unwrap_err();
+    assert!(
+        matches!(err, StoreError::UserGone(id) if id == gone),
+        "{err}"
+    );
+    assert_eq!(
+        err.naming(&[(gone, "gone@acme.io")]).to_string(),
+        "no such user: gone@acme.io"
+    );
+}
+
+/// Load tests issue a token per user without logins; those tokens behave as issued
+/// ones: each names its user, and invalidating all ends them.
+#[test]
+fn seeded_tokens_name_their_users_replace_earlier_ones_and_end_with_invalidate_all() {
+    let (_dir, mut store, app) = temp_store();
+    let ids = [
+        add_email(&mut store, app, "a@acme.io"),
+        add_email(&mut store, app, "b@acme.io"),
+        add_email(&mut store, app, "c@acme.io"),
+    ];
+    let token_of = |n: u64| format!("load-test-token-{n}");
+    assert_eq!(store.insert_seed_tokens(app, token_of).unwrap(), 3);
+    for (n, id) in ids.iter().enumerate() {
+        assert_eq!(store.authenticate(app, &token_of(n as u64)).unwrap(), *id);
+    }
+    assert!(
+        store.authenticate(app, &token_of(3)).is_err(),
+        "never issued"
+    );
+    // Seeding again replaces every token, the logins' too.
+    let before = store.login(app, "a@acme.io", PASSWORD).unwrap();
+    let again = |n: u64| format!("second-run-{n}");
+    assert_eq!(store.insert_seed_tokens(app, again).unwrap(), 3);
+    assert!(store.authenticate(app, &before).is_err());
+    assert!(store.authenticate(app, &token_of(0)).is_err());
+    assert_eq!(store.authenticate(app, &again(0)).unwrap(), ids[0]);
+    assert_eq!(store.insert_seed_tokens(app, token_of).unwrap(), 3);
+    let after = store.login(app, "a@acme.io", PASSWORD).unwrap();
+    store.invalidate_all_tokens(app).unwrap();
+    assert!(store.authenticate(app, &after).is_err());
+    for n in 0..3 {
+        assert!(store.authenticate(app, &token_of(n)).is_err());
+    }
+}
+
+/// A database from before the stamp (schema version 3): its tokens keep working,
+/// in their own application only, until everything is invalidated; its users are
+/// found by short and long terms in the rebuilt search index.
+#[test]
+fn an_upgraded_database_keeps_its_tokens_and_its_search() {
+    use xusers::store::{Page, Store, UserQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v3.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        include_str!("../assets/sql/schema_v1.sql"),
+        include_str!("../assets/sql/schema_v2.sql"),
+        include_str!("../assets/sql/schema_v3.sql"),
+    ] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute(
+        "INSERT INTO users (app_id, email, email_key, password_hash, search, created_at,
+                            updated_at)
+         VALUES (1, 'Old@acme.io', 'old@acme.io', ?1, 'old@acme.io', 0, 0)",
+        [hash().as_str()],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO tokens (digest, user_id, created_at) VALUES (?1, 1, 0)",
+        [xusers::auth::token_digest("old-token")],
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", 3).unwrap();
+    drop(conn);
+
+    let mut store = Store::open(&path).unwrap();
+    let app = store.existing_application("default").unwrap().id;
+    let other = store.application("other").unwrap().id;
+    let id = store.find_user(app, "old@acme.io").unwrap();
+    assert_eq!(store.authenticate(app, "old-token").unwrap(), id);
+    assert!(store.authenticate(other, "old-token").is_err());
+    for term in ["o", "io", "old", "ld@"] {
+        let q = UserQuery::default().filter(term);
+        let rows = store.list_users(app, &q, &Page::First(10)).unwrap();
+        assert_eq!(rows.len(), 1, "{term}");
+        assert_eq!(store.count_users(app, &q).unwrap(), 1, "{term}");
+    }
+    store.invalidate_all_tokens(app).unwrap();
+    assert!(store.authenticate(app, "old-token").is_err());
+    let fresh = store.login(app, "old@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &fresh).unwrap(), id);
 }

@@ -2,7 +2,7 @@ mod common;
 
 use common::*;
 use xusers::domain::{Field, UserDraft};
-use xusers::store::{Page, Scope, Sort, SortField, Store, StoreError, UserQuery};
+use xusers::store::{AppId, Page, Scope, Sort, SortField, Store, StoreError, UserQuery};
 
 fn emails(rows: &[xusers::store::UserRow]) -> Vec<&str> {
     rows.iter().map(|r| r.email.as_str()).collect()
@@ -63,11 +63,35 @@ fn create_read_update_delete_with_groups_and_tags() {
     assert_eq!(after.version, user.version + 1);
 
     store.delete_user(id).unwrap();
-    assert!(matches!(store.user(id), Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.user(id), Err(StoreError::UserGone(_))));
     assert!(matches!(
         store.delete_user(id),
-        Err(StoreError::NotFound { .. })
+        Err(StoreError::UserGone(_))
     ));
+}
+
+#[test]
+fn a_user_gone_meanwhile_is_named_by_email_never_by_id() {
+    let (_d, mut store, app) = temp_store();
+    let kept = add_email(&mut store, app, "kept@x.io");
+    let gone = add_email(&mut store, app, "gone@x.io");
+    store.delete_user(gone).unwrap();
+    let err = store.delete_users(&[kept, gone]).unwrap_err();
+    assert!(
+        !err.to_string().contains(|c: char| c.is_ascii_digit()),
+        "no internal id in: {err}"
+    );
+    let named = err.naming(&[(kept, "kept@x.io"), (gone, "gone@x.io")]);
+    assert_eq!(named.to_string(), "no such user: gone@x.io");
+    assert!(
+        store.user(kept).is_ok(),
+        "all or none: the other user stays"
+    );
+    let unrelated = store.user(gone).unwrap_err().naming(&[(kept, "kept@x.io")]);
+    assert!(
+        matches!(unrelated, StoreError::UserGone(_)),
+        "only the gone user is named"
+    );
 }
 
 #[test]
@@ -338,18 +362,18 @@ fn sorting_by_every_field_both_ways() {
         order(SortField::Email, true),
         ["c@acme.io", "b@acme.io", "A@acme.io"]
     );
-    // Names sort ignoring case; a missing name sorts first.
+    // Names sort ignoring case; a missing name sorts last (first when descending).
     assert_eq!(
         order(SortField::FirstName, false),
-        ["c@acme.io", "A@acme.io", "b@acme.io"]
-    );
-    assert_eq!(
-        order(SortField::LastName, false),
         ["A@acme.io", "b@acme.io", "c@acme.io"]
     );
     assert_eq!(
+        order(SortField::LastName, false),
+        ["b@acme.io", "c@acme.io", "A@acme.io"]
+    );
+    assert_eq!(
         order(SortField::LastName, true),
-        ["c@acme.io", "b@acme.io", "A@acme.io"]
+        ["A@acme.io", "c@acme.io", "b@acme.io"]
     );
     // Created ties (same second) fall back to id: insertion order.
     assert_eq!(
@@ -362,6 +386,92 @@ fn sorting_by_every_field_both_ways() {
     );
     assert_eq!(order(SortField::LastLogin, true)[0], "c@acme.io");
     assert_eq!(order(SortField::LastLogin, false)[2], "c@acme.io");
+}
+
+/// Adds users with these last names (`u0@acme.io`, `u1@acme.io` …).
+fn add_last_names(store: &mut Store, app: AppId, names: &[&str]) {
+    for (i, last) in names.iter().enumerate() {
+        add(
+            store,
+            app,
+            UserDraft {
+                last_name: last.to_string(),
+                ..draft(&format!("u{i}@acme.io"))
+            },
+        );
+    }
+}
+
+fn last_names(store: &Store, app: AppId, descending: bool, page: usize) -> Vec<String> {
+    let q = UserQuery {
+        sort: Sort {
+            field: SortField::LastName,
+            descending,
+        },
+        ..Default::default()
+    };
+    // Page by page, so every page edge is crossed by its keyset cursor.
+    let mut rows = store.list_users(app, &q, &Page::First(page)).unwrap();
+    let mut all = Vec::new();
+    while let Some(last) = rows.last() {
+        let cursor = last.cursor(SortField::LastName);
+        all.extend(rows.iter().map(|r| r.last_name.clone()));
+        rows = store
+            .list_users(app, &q, &Page::After(cursor, page))
+            .unwrap();
+    }
+    all
+}
+
+#[test]
+fn names_sort_in_the_readers_alphabet_with_absent_names_last() {
+    let (_dir, mut store, app) = temp_store();
+    add_last_names(
+        &mut store,
+        app,
+        &[
+            "Yilmaz", "", "Émile", "adams", "Łukasz", "Ørsted", "", "Zoë", "Eitan",
+        ],
+    );
+    let want = [
+        "adams", "Eitan", "Émile", "Łukasz", "Ørsted", "Yilmaz", "Zoë", "", "",
+    ];
+    for page in [1, 2, 4, 20] {
+        assert_eq!(
+            last_names(&store, app, false, page),
+            want,
+            "pages of {page}"
+        );
+        let mut reversed = want.to_vec();
+        reversed.reverse();
+        assert_eq!(
+            last_names(&store, app, true, page),
+            reversed,
+            "pages of {page}"
+        );
+    }
+}
+
+#[test]
+fn an_edited_name_moves_to_its_new_place_in_the_sort() {
+    let (_dir, mut store, app) = temp_store();
+    add_last_names(&mut store, app, &["Brown", "Clark"]);
+    let clark = store
+        .list_users(app, &UserQuery::default().filter("u1@"), &Page::First(1))
+        .unwrap()[0]
+        .id;
+    let version = store.user(clark).unwrap().version;
+    let changes = UserDraft {
+        email: "u1@acme.io".into(),
+        last_name: "Ábel".into(),
+        ..Default::default()
+    }
+    .validate_changes()
+    .unwrap();
+    store
+        .update_user(app, clark, &changes, None, Some(version))
+        .unwrap();
+    assert_eq!(last_names(&store, app, false, 10), ["Ábel", "Brown"]);
 }
 
 #[test]
@@ -451,4 +561,31 @@ fn delete_cascades_memberships_tags_and_tokens() {
             .unwrap();
         assert_eq!(n, 0, "{table}");
     }
+}
+
+/// A database from before the folded name keys (schema version 2) gets them filled
+/// for every user at its first open, so its names sort like new ones.
+#[test]
+fn an_older_database_gets_name_sort_keys_for_its_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("../assets/sql/schema_v1.sql"))
+        .unwrap();
+    conn.execute_batch(include_str!("../assets/sql/schema_v2.sql"))
+        .unwrap();
+    for (i, last) in ["Zoë", "", "Émile"].iter().enumerate() {
+        conn.execute(
+            "INSERT INTO users (app_id, email, email_key, password_hash, last_name, search,
+                                created_at, updated_at)
+             VALUES (1, ?1, ?1, ?2, ?3, ?1, 0, 0)",
+            rusqlite::params![format!("u{i}@acme.io"), hash().as_str(), last],
+        )
+        .unwrap();
+    }
+    conn.pragma_update(None, "user_version", 2).unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    let app = store.existing_application("default").unwrap().id;
+    assert_eq!(last_names(&store, app, false, 1), ["Émile", "Zoë", ""]);
 }

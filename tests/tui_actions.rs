@@ -8,14 +8,19 @@ use ratatui::style::Color;
 use xusers::demo::DEMO_PASSWORD;
 use xusers::store::{Page, Scope, StoreError, UserQuery};
 use xusers::tui::action::Action;
-use xusers::tui::app::{Modal, Pane};
+use xusers::tui::app::Modal;
+use xusers::tui::pane::Pane;
+use xusers::tui::screens::menu::Menu;
 use xusers::tui::theme::Theme;
 use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
 
 fn exists(app: &xusers::tui::app::App, email: &str) -> bool {
-    app.store.find_user(app.application.id, email).is_ok()
+    app.session
+        .store
+        .find_user(app.session.application.id, email)
+        .is_ok()
 }
 
 #[test]
@@ -23,18 +28,39 @@ fn confirming_delete_removes_the_user_and_updates_counts() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "j");
     let victim = selected_email(&app);
-    let next = app.list.rows[2].email.clone();
+    let next = app.browse.list.rows[2].email.clone();
     keys(&mut app, "d");
     assert!(matches!(app.modal, Some(Modal::Confirm(_))));
     keys(&mut app, "y");
     assert!(!exists(&app, &victim));
-    assert_eq!(app.counts.all, 59);
+    assert_eq!(app.browse.counts.all, 59);
     assert_eq!(app.modal, None);
     assert_eq!(selected_email(&app), next, "the next user takes its place");
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         format!("Deleted {victim}")
     );
+}
+
+#[test]
+fn a_stale_row_names_its_user_by_email() {
+    let (dir, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let id = other.find_user(app.session.application.id, &email).unwrap();
+    other.delete_user(id).unwrap();
+    let error = |app: &xusers::tui::app::App| {
+        let status = app.session.status.as_ref().expect("a status message");
+        assert_eq!(status.kind, xusers::tui::session::StatusKind::Error);
+        status.text.clone()
+    };
+    keys(&mut app, "e");
+    assert!(app.form.is_none());
+    assert_eq!(error(&app), format!("no such user: {email}"));
+    keys(&mut app, "d");
+    keys(&mut app, "y");
+    assert_eq!(error(&app), format!("no such user: {email}"));
+    assert_ne!(selected_email(&app), email, "the list no longer shows them");
 }
 
 #[test]
@@ -63,7 +89,7 @@ fn cancelling_delete_in_every_way_keeps_the_user() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Enter);
     assert!(exists(&app, &email));
-    assert_eq!(app.counts.all, 60);
+    assert_eq!(app.browse.counts.all, 60);
     assert_eq!(app.modal, None);
 }
 
@@ -75,43 +101,48 @@ fn a_dialog_swallows_list_keys() {
     keys(&mut app, "jjq2a");
     assert!(matches!(app.modal, Some(Modal::Confirm(_))));
     assert!(!app.quit);
-    assert_eq!(app.pane, Pane::All);
+    assert_eq!(app.browse.pane, Pane::All);
     assert_eq!(selected_email(&app), email);
 }
 
 #[test]
 fn invalidating_one_user_ends_their_tokens_only() {
     let (_d, mut app) = console(60, SIZE);
-    let id = app.application.id;
+    let id = app.session.application.id;
     let email = selected_email(&app);
-    let other = app.list.rows[1].email.clone();
-    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
-    let other_token = app.store.login(id, &other, DEMO_PASSWORD).unwrap();
-    let user_id = app.store.find_user(id, &email).unwrap();
-    let before = app.store.user(user_id).unwrap();
+    let other = app.browse.list.rows[1].email.clone();
+    let token = app.session.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    let other_token = app.session.store.login(id, &other, DEMO_PASSWORD).unwrap();
+    let user_id = app.session.store.find_user(id, &email).unwrap();
+    let before = app.session.store.user(user_id).unwrap();
     keys(&mut app, "iy");
     assert!(matches!(
-        app.store.authenticate(id, &token),
+        app.session.store.authenticate(id, &token),
         Err(StoreError::InvalidToken)
     ));
-    assert!(app.store.authenticate(id, &other_token).is_ok());
+    assert!(app.session.store.authenticate(id, &other_token).is_ok());
     assert_eq!(
-        app.store.user(user_id).unwrap(),
+        app.session.store.user(user_id).unwrap(),
         before,
         "nothing else changed"
     );
-    let fresh = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
-    assert_eq!(app.store.authenticate(id, &fresh).unwrap(), user_id);
+    let fresh = app.session.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    assert_eq!(app.session.store.authenticate(id, &fresh).unwrap(), user_id);
 }
 
 #[test]
 fn invalidating_all_ends_every_token() {
     let (_d, mut app) = console(60, SIZE);
-    let id = app.application.id;
-    let rows = app.list.rows[..5].to_vec();
+    let id = app.session.application.id;
+    let rows = app.browse.list.rows[..5].to_vec();
     let tokens: Vec<String> = rows
         .iter()
-        .map(|r| app.store.login(id, &r.email, DEMO_PASSWORD).unwrap())
+        .map(|r| {
+            app.session
+                .store
+                .login(id, &r.email, DEMO_PASSWORD)
+                .unwrap()
+        })
         .collect();
     keys(&mut app, "I");
     match &app.modal {
@@ -120,17 +151,22 @@ fn invalidating_all_ends_every_token() {
     }
     keys(&mut app, "y");
     for t in &tokens {
-        assert!(app.store.authenticate(id, t).is_err());
+        assert!(app.session.store.authenticate(id, t).is_err());
     }
     assert!(
-        app.status
+        app.session
+            .status
             .as_ref()
             .unwrap()
             .text
-            .contains("Invalidated 5 token(s)")
+            .contains("Invalidated every token: all 60 user(s) of 'default'")
     );
-    let fresh = app.store.login(id, &rows[0].email, DEMO_PASSWORD).unwrap();
-    assert!(app.store.authenticate(id, &fresh).is_ok());
+    let fresh = app
+        .session
+        .store
+        .login(id, &rows[0].email, DEMO_PASSWORD)
+        .unwrap();
+    assert!(app.session.store.authenticate(id, &fresh).is_ok());
 }
 
 #[test]
@@ -138,7 +174,7 @@ fn row_menu_leads_to_the_same_dialogs() {
     let (_d, mut app) = console(60, SIZE);
     let email = selected_email(&app);
     keys(&mut app, "m");
-    assert_eq!(app.modal, Some(Modal::Menu { selected: 0 }));
+    assert_eq!(app.modal, Some(Modal::Menu(Menu { selected: 0 })));
     keys(&mut app, "jj");
     key(&mut app, KeyCode::Enter);
     match &app.modal {
@@ -147,7 +183,11 @@ fn row_menu_leads_to_the_same_dialogs() {
     }
     keys(&mut app, "n");
     keys(&mut app, "mk");
-    assert_eq!(app.modal, Some(Modal::Menu { selected: 2 }), "wraps around");
+    assert_eq!(
+        app.modal,
+        Some(Modal::Menu(Menu { selected: 2 })),
+        "wraps around"
+    );
     keys(&mut app, "i");
     match &app.modal {
         Some(Modal::Confirm(c)) => assert_eq!(c.title, "Invalidate tokens"),
@@ -159,7 +199,7 @@ fn row_menu_leads_to_the_same_dialogs() {
 fn delete_dialog_names_the_groups_left() {
     let (_d, mut app) = console(60, SIZE);
     // Find a user in two groups.
-    while app.list.selected_row().unwrap().groups.len() != 2 {
+    while app.browse.list.selected_row().unwrap().groups.len() != 2 {
         keys(&mut app, "j");
     }
     keys(&mut app, "d");
@@ -175,32 +215,42 @@ fn delete_dialog_names_the_groups_left() {
 fn paging_across_ten_thousand_users_matches_the_store() {
     let (_d, mut app) = console(10_000, SIZE);
     let all = UserQuery::default();
-    let id = app.application.id;
-    let height = app.visible_rows();
+    let id = app.session.application.id;
+    let height = app.session.visible_rows();
     for _ in 0..300 {
         key(&mut app, KeyCode::PageDown);
     }
     let expected = app
+        .session
         .store
         .list_users(id, &all, &Page::First(300 * height + 1))
         .unwrap();
     assert_eq!(selected_email(&app), expected.last().unwrap().email);
     assert!(
-        app.list.rows.len() <= 6 * height.max(10) * 2,
+        app.browse.list.rows.len() <= 6 * height.max(10) * 2,
         "memory stays bounded: {}",
-        app.list.rows.len()
+        app.browse.list.rows.len()
     );
     key(&mut app, KeyCode::End);
-    let last = app.store.list_users(id, &all, &Page::Last(1)).unwrap();
+    let last = app
+        .session
+        .store
+        .list_users(id, &all, &Page::Last(1))
+        .unwrap();
     assert_eq!(selected_email(&app), last[0].email);
     key(&mut app, KeyCode::PageUp);
     let tail = app
+        .session
         .store
         .list_users(id, &all, &Page::Last(height + 1))
         .unwrap();
     assert_eq!(selected_email(&app), tail[0].email);
     keys(&mut app, "g");
-    let first = app.store.list_users(id, &all, &Page::First(1)).unwrap();
+    let first = app
+        .session
+        .store
+        .list_users(id, &all, &Page::First(1))
+        .unwrap();
     assert_eq!(selected_email(&app), first[0].email);
     keys(&mut app, "k");
     assert_eq!(selected_email(&app), first[0].email, "stops at the top");
@@ -208,7 +258,11 @@ fn paging_across_ten_thousand_users_matches_the_store() {
     keys(&mut app, "j");
     assert_eq!(selected_email(&app), last[0].email, "stops at the bottom");
     // Walking up from the end row by row crosses fetch boundaries seamlessly.
-    let tail = app.store.list_users(id, &all, &Page::Last(200)).unwrap();
+    let tail = app
+        .session
+        .store
+        .list_users(id, &all, &Page::Last(200))
+        .unwrap();
     for expected in tail.iter().rev() {
         assert_eq!(selected_email(&app), expected.email);
         keys(&mut app, "k");
@@ -220,95 +274,121 @@ fn reload_keeps_the_selected_user_and_its_place() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "jjjjj");
     let email = selected_email(&app);
-    let on_screen = app.list.selected - app.list.top;
+    let on_screen = app.browse.list.selected - app.browse.list.top;
     keys(&mut app, "r");
     assert_eq!(selected_email(&app), email);
-    assert_eq!(app.list.selected - app.list.top, on_screen);
+    assert_eq!(app.browse.list.selected - app.browse.list.top, on_screen);
 }
 
 #[test]
 fn filter_is_live_and_escape_clears_it() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "/smi");
-    assert!(app.filter_focused);
-    assert!(!app.list.rows.is_empty(), "the demo has Smiths");
+    assert!(app.browse.filter_focused);
+    assert!(!app.browse.list.rows.is_empty(), "the demo has Smiths");
     assert!(
-        app.list
+        app.browse
+            .list
             .rows
             .iter()
             .all(|r| r.email.contains("smi") || r.last_name.to_lowercase().contains("smi"))
     );
-    assert_eq!(app.matches, None, "counted off the UI thread");
+    assert_eq!(app.browse.matches, None, "counted off the UI thread");
     assert!(screen(&app).contains("counting…"));
     finish_background(&mut app);
-    assert_eq!(app.matches, Some(app.list.rows.len() as u64));
+    assert_eq!(app.browse.matches, Some(app.browse.list.rows.len() as u64));
     // Typing letters in the filter never triggers list keys.
     keys(&mut app, "qd");
     assert!(!app.quit && app.modal.is_none());
     key(&mut app, KeyCode::Backspace);
     key(&mut app, KeyCode::Backspace);
     key_with(&mut app, KeyCode::Char('w'), KeyModifiers::CONTROL);
-    assert_eq!(app.filter.value(), "", "Ctrl-W deletes the word");
+    assert_eq!(app.browse.filter.value(), "", "Ctrl-W deletes the word");
     update(&mut app, Action::Paste("tag:plan=pro\n".into()));
-    assert_eq!(app.filter.value(), "tag:plan=pro ");
+    assert_eq!(app.browse.filter.value(), "tag:plan=pro ");
     let q = UserQuery::default().filter("tag:plan=pro");
     finish_background(&mut app);
     assert_eq!(
-        app.matches,
-        Some(app.store.count_users(app.application.id, &q).unwrap())
+        app.browse.matches,
+        Some(
+            app.session
+                .store
+                .count_users(app.session.application.id, &q)
+                .unwrap()
+        )
     );
     key(&mut app, KeyCode::Enter);
-    assert!(!app.filter_focused);
+    assert!(!app.browse.filter_focused);
     assert_eq!(
-        app.filter.value(),
+        app.browse.filter.value(),
         "tag:plan=pro ",
         "Enter keeps the filter"
     );
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.filter.value(), "");
-    assert_eq!(app.matches, None);
+    assert_eq!(app.browse.filter.value(), "");
+    assert_eq!(app.browse.matches, None);
     let everyone = app
+        .session
         .store
-        .list_users(app.application.id, &UserQuery::default(), &Page::First(1))
+        .list_users(
+            app.session.application.id,
+            &UserQuery::default(),
+            &Page::First(1),
+        )
         .unwrap();
-    assert_eq!(app.list.rows[0], everyone[0], "the whole list is back");
+    assert_eq!(
+        app.browse.list.rows[0], everyone[0],
+        "the whole list is back"
+    );
 }
 
 #[test]
 fn panes_follow_keys_and_show_their_scope() {
     let (_d, mut app) = console(60, SIZE);
-    let id = app.application.id;
+    let id = app.session.application.id;
     for (keys_pressed, pane, scope) in [
         ("2", Pane::Grouped, Scope::Grouped),
         ("3", Pane::Ungrouped, Scope::Ungrouped),
         ("1", Pane::All, Scope::All),
     ] {
         keys(&mut app, keys_pressed);
-        assert_eq!(app.pane, pane);
+        assert_eq!(app.browse.pane, pane);
         let q = UserQuery {
             scope,
             ..Default::default()
         };
-        let expected = app.store.list_users(id, &q, &Page::First(5)).unwrap();
-        assert_eq!(app.list.rows[..5], expected[..]);
+        let expected = app
+            .session
+            .store
+            .list_users(id, &q, &Page::First(5))
+            .unwrap();
+        assert_eq!(app.browse.list.rows[..5], expected[..]);
     }
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.pane, Pane::Grouped);
+    assert_eq!(app.browse.pane, Pane::Grouped);
     key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.pane, Pane::Ungrouped);
+    assert_eq!(app.browse.pane, Pane::Ungrouped);
 }
 
 #[test]
 fn counts_come_from_the_store() {
     let (_d, mut app) = console(60, SIZE);
-    let counts = app.store.scope_counts(app.application.id).unwrap();
-    assert_eq!(app.counts, counts);
+    let counts = app
+        .session
+        .store
+        .scope_counts(app.session.application.id)
+        .unwrap();
+    assert_eq!(app.browse.counts, counts);
     assert_eq!(counts.all, 60);
     // Another process adds a user: r shows it.
-    common::add_email(&mut app.store, app.application.id, "new@acme.io");
+    common::add_email(
+        &mut app.session.store,
+        app.session.application.id,
+        "new@acme.io",
+    );
     keys(&mut app, "r");
-    assert_eq!(app.counts.all, 61);
+    assert_eq!(app.browse.counts.all, 61);
 }
 
 #[test]
@@ -339,16 +419,44 @@ fn quit_keys() {
 #[test]
 fn mouse_click_selects_and_wheel_scrolls() {
     let (_d, mut app) = console(60, SIZE);
-    // The table's first user row is screen line 4 (header, tabs, border, column names).
-    update(&mut app, Action::Click(10, 4 + 3));
-    assert_eq!(app.list.selected, 3);
+    // The table's first user row is screen line 4 (header, tabs, border, column names);
+    // column 60 is past the email.
+    update(&mut app, Action::Click(60, 4 + 3));
+    assert_eq!(app.browse.list.selected, 3);
+    assert!(app.form.is_none(), "a click beside the email only selects");
     update(&mut app, Action::ScrollDown);
-    assert_eq!(app.list.selected, 6);
+    assert_eq!(app.browse.list.selected, 6);
     update(&mut app, Action::ScrollUp);
     update(&mut app, Action::ScrollUp);
-    assert_eq!(app.list.selected, 0);
+    assert_eq!(app.browse.list.selected, 0);
     update(&mut app, Action::Click(25, 1));
-    assert_eq!(app.pane, Pane::Grouped, "a click on a tab switches pane");
+    assert_eq!(
+        app.browse.pane,
+        Pane::Grouped,
+        "a click on a tab switches pane"
+    );
+}
+
+#[test]
+fn mouse_events_go_only_to_the_screen_in_front() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "m");
+    update(&mut app, Action::ScrollDown);
+    update(&mut app, Action::Click(60, 4 + 3));
+    assert_eq!(app.browse.list.selected, 0, "the menu keeps the list still");
+    assert_eq!(app.modal, Some(Modal::Menu(Menu { selected: 0 })));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "e");
+    update(&mut app, Action::ScrollDown);
+    update(&mut app, Action::Click(60, 4 + 3));
+    assert_eq!(
+        app.browse.list.selected, 0,
+        "the form keeps the list under it still"
+    );
+    assert!(app.form.is_some());
+    key(&mut app, KeyCode::Esc);
+    update(&mut app, Action::ScrollDown);
+    assert_eq!(app.browse.list.selected, 3, "the list itself scrolls");
 }
 
 #[test]
@@ -356,9 +464,12 @@ fn resize_changes_the_page_and_keeps_the_selection_visible() {
     let (_d, mut app) = console(60, SIZE);
     keys(&mut app, "jjjjjjjjjjjjjjjjjjjj");
     update(&mut app, Action::Resize(80, 12));
-    let height = app.visible_rows();
+    let height = app.session.visible_rows();
     assert!(height < 10);
-    assert!(app.list.selected >= app.list.top && app.list.selected < app.list.top + height);
+    assert!(
+        app.browse.list.selected >= app.browse.list.top
+            && app.browse.list.selected < app.browse.list.top + height
+    );
     assert!(screen(&app).contains(&selected_email(&app)[..10]));
 }
 
@@ -366,20 +477,23 @@ fn resize_changes_the_page_and_keeps_the_selection_visible() {
 fn status_messages_expire() {
     let (_d, mut app) = console(5, SIZE);
     keys(&mut app, "r");
-    assert!(app.status.is_some());
+    assert!(app.session.status.is_some());
     update(&mut app, Action::Tick(NOW + 2));
-    assert!(app.status.is_some());
+    assert!(app.session.status.is_some());
     update(&mut app, Action::Tick(NOW + 10));
-    assert!(app.status.is_none());
+    assert!(app.session.status.is_none());
     // A message made after a long wait (the clock was last set before it) still
     // stays its full time from when it is first seen.
     keys(&mut app, "r");
     update(&mut app, Action::Tick(NOW + 100));
-    assert!(app.status.is_some(), "shown when the clock catches up");
+    assert!(
+        app.session.status.is_some(),
+        "shown when the clock catches up"
+    );
     update(&mut app, Action::Tick(NOW + 104));
-    assert!(app.status.is_some());
+    assert!(app.session.status.is_some());
     update(&mut app, Action::Tick(NOW + 106));
-    assert!(app.status.is_none());
+    assert!(app.session.status.is_none());
 }
 
 #[test]
@@ -400,22 +514,23 @@ fn selected_row_and_errors_have_their_styles() {
     );
     // Someone else deletes the selected user; deleting it here reports an error in red.
     let id = app
+        .session
         .store
-        .find_user(app.application.id, &selected_email(&app))
+        .find_user(app.session.application.id, &selected_email(&app))
         .unwrap();
-    app.store.delete_user(id).unwrap();
+    app.session.store.delete_user(id).unwrap();
     keys(&mut app, "dy");
-    let status = app.status.clone().unwrap();
+    let status = app.session.status.clone().unwrap();
     assert!(status.text.contains("no such user"), "{}", status.text);
     let term = render(&app);
-    let line = app.size.1 - 2;
+    let line = app.session.size.1 - 2;
     assert_eq!(term.backend().buffer()[(2, line)].bg, Color::Red);
 }
 
 #[test]
 fn no_color_renders_without_any_colour() {
     let (_d, mut app) = console(60, SIZE);
-    app.theme = Theme::mono();
+    app.session.theme = Theme::mono();
     keys(&mut app, "jd");
     let term = render(&app);
     let buf = term.backend().buffer();
@@ -433,7 +548,11 @@ fn no_color_renders_without_any_colour() {
 #[test]
 fn hostile_text_from_the_database_is_shown_inert() {
     let (dir, mut app) = console(0, SIZE);
-    common::add_email(&mut app.store, app.application.id, "eve@acme.io");
+    common::add_email(
+        &mut app.session.store,
+        app.session.application.id,
+        "eve@acme.io",
+    );
     // xusers refuses such names on input; another program writes them anyway.
     rusqlite::Connection::open(dir.path().join("demo.db"))
         .unwrap()
@@ -445,7 +564,7 @@ fn hostile_text_from_the_database_is_shown_inert() {
     keys(&mut app, "r");
     let text = screen(&app);
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'));
-    assert!(text.contains("␛[2J␛]0;pw"), "{text}");
+    assert!(text.contains("␛[2J␛]0;p…"), "{text}");
 }
 
 #[test]
@@ -466,7 +585,8 @@ fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
     .unwrap();
     assert!(screen(&app).lines().next().unwrap().contains("READ-ONLY"));
     let refused = |app: &xusers::tui::app::App| {
-        app.status
+        app.session
+            .status
             .as_ref()
             .unwrap()
             .text
@@ -475,7 +595,7 @@ fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
     keys(&mut app, "a");
     assert!(app.form.is_none() && refused(&app));
     for dialog in ["d", "i", "I"] {
-        app.status = None;
+        app.session.status = None;
         keys(&mut app, dialog);
         assert!(
             refused(&app) && app.modal.is_none(),
@@ -483,11 +603,11 @@ fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
         );
     }
     // The row menu offers the same changes; choosing one is refused too.
-    let delete = xusers::tui::app::MENU_ITEMS
+    let delete = xusers::tui::screens::menu::MENU_ITEMS
         .iter()
         .position(|(_, action)| *action == xusers::tui::action::Action::Delete)
         .unwrap();
-    app.status = None;
+    app.session.status = None;
     keys(&mut app, "m");
     for _ in 0..delete {
         key(&mut app, KeyCode::Down);
@@ -496,15 +616,31 @@ fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
     assert!(refused(&app) && app.modal.is_none(), "the menu's Delete");
     keys(&mut app, "e");
     tab(&mut app);
-    app.status = None;
+    app.session.status = None;
     key_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert!(refused(&app), "saving the form");
+    // The form's own Invalidate tokens and Delete buttons are refused before any
+    // dialog opens, like their keys in the list.
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    key(&mut app, KeyCode::Right);
+    for button in ["Invalidate tokens", "Delete"] {
+        key(&mut app, KeyCode::Right);
+        let form = app.form.as_ref().unwrap();
+        assert_eq!(form.buttons()[form.button].label(), button);
+        app.session.status = None;
+        key(&mut app, KeyCode::Enter);
+        assert!(
+            refused(&app) && app.modal.is_none(),
+            "the form's {button} button"
+        );
+    }
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
     // Looking still works.
     keys(&mut app, "/ali");
     finish_background(&mut app);
-    assert!(app.matches.is_some());
+    assert!(app.browse.matches.is_some());
     let store = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
     assert!(
         store

@@ -1,16 +1,18 @@
 //! The console's background path, as its loop drives it: `busy` says work runs off the
-//! UI thread, `background_action` hands over what finished. A password hash arriving
-//! saves the form; a hashing worker that dies leaves the form open, with an error and
-//! the edit kept, never on "Saving…" for ever.
+//! UI thread, and what finished arrives on the console's one channel. A password hash
+//! arriving saves the form; a hashing worker that dies leaves the form open, with an
+//! error and the edit kept, never on "Saving…" for ever.
 
 mod common;
 
-use std::sync::mpsc;
+use std::time::Duration;
 
 use common::console::*;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use xusers::tui::action::Action;
-use xusers::tui::app::{App, StatusKind};
+use xusers::tui::app::App;
+use xusers::tui::events::{Event, spawn_worker};
+use xusers::tui::session::StatusKind;
 use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
@@ -27,15 +29,12 @@ fn save(app: &mut App) {
     key_with(app, KeyCode::Char('s'), KeyModifiers::CONTROL);
 }
 
-/// What the loop does between frames until `background_action` yields something.
+/// What the loop waits for: the next finished piece of work on the channel.
 fn next_background_action(app: &mut App) -> Action {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        if let Some(done) = app.background_action() {
-            return done;
-        }
-        assert!(std::time::Instant::now() < deadline, "nothing arrived");
-        std::thread::sleep(std::time::Duration::from_millis(1));
+    match app.next_event(Duration::from_secs(30)) {
+        Some(Event::Done(done)) => done,
+        Some(Event::Terminal(_)) => panic!("no terminal in a test"),
+        None => panic!("nothing arrived"),
     }
 }
 
@@ -43,27 +42,33 @@ fn next_background_action(app: &mut App) -> Action {
 fn a_hash_arriving_saves_the_form() {
     let (_d, mut app) = console(20, SIZE);
     assert!(!app.busy());
-    assert_eq!(app.background_action(), None, "nothing runs yet");
+    assert!(app.next_event(Duration::ZERO).is_none(), "nothing runs yet");
     fill_new_user(&mut app, "hash.arrives@acme.io");
     save(&mut app);
     assert!(app.busy(), "the hash is computed off the UI thread");
     assert!(screen(&app).contains("Saving…"));
     let done = next_background_action(&mut app);
     assert!(matches!(done, Action::PasswordHashed(_)), "{done:?}");
-    assert!(app.hashing.is_none(), "taken once");
+    assert!(app.next_event(Duration::ZERO).is_none(), "taken once");
     update(&mut app, done);
     assert!(!app.busy());
     assert!(app.form.is_none(), "saved and closed");
     let id = app
+        .session
         .store
-        .find_user(app.application.id, "hash.arrives@acme.io")
+        .find_user(app.session.application.id, "hash.arrives@acme.io")
         .unwrap();
     assert!(
-        app.store
-            .login(app.application.id, "hash.arrives@acme.io", "long-enough-pw")
+        app.session
+            .store
+            .login(
+                app.session.application.id,
+                "hash.arrives@acme.io",
+                "long-enough-pw"
+            )
             .is_ok()
     );
-    assert_eq!(app.list.selected_row().unwrap().id, id);
+    assert_eq!(app.browse.list.selected_row().unwrap().id, id);
 }
 
 #[test]
@@ -72,14 +77,15 @@ fn a_hashing_worker_that_dies_shows_an_error_and_keeps_the_edit() {
     fill_new_user(&mut app, "worker.dies@acme.io");
     save(&mut app);
     assert!(app.form.as_ref().unwrap().saving);
-    // The worker the save started is replaced by one that dies before sending.
-    let (tx, rx) = mpsc::channel();
-    app.hashing = Some(rx);
-    let worker = std::thread::spawn(move || {
-        let _sender = tx;
-        panic!("the hashing worker dies");
-    });
-    assert!(worker.join().is_err());
+    // The hash the save asked for is dropped on the way; a worker that dies before
+    // sending stands in for it.
+    let dropped = next_background_action(&mut app);
+    assert!(matches!(dropped, Action::PasswordHashed(_)), "{dropped:?}");
+    spawn_worker(
+        app.outbox(),
+        || panic!("the hashing worker dies"),
+        Action::HashingFailed,
+    );
 
     let done = next_background_action(&mut app);
     assert_eq!(done, Action::HashingFailed);
@@ -93,7 +99,7 @@ fn a_hashing_worker_that_dies_shows_an_error_and_keeps_the_edit() {
         "the edit is kept"
     );
     assert_eq!(form.password.value(), "long-enough-pw");
-    let status = app.status.as_ref().unwrap();
+    let status = app.session.status.as_ref().unwrap();
     assert_eq!(status.kind, StatusKind::Error);
     assert_eq!(
         status.text,
@@ -102,11 +108,25 @@ fn a_hashing_worker_that_dies_shows_an_error_and_keeps_the_edit() {
     let shown = screen(&app);
     assert!(!shown.contains("Saving…"), "{shown}");
     assert!(shown.contains("could not be hashed"), "{shown}");
-    assert_eq!(app.store.scope_counts(app.application.id).unwrap().all, 20);
+    assert_eq!(
+        app.session
+            .store
+            .scope_counts(app.session.application.id)
+            .unwrap()
+            .all,
+        20
+    );
 
     // Ctrl-S tries again, and this time the hash arrives.
     save(&mut app);
     finish_background(&mut app);
     assert!(app.form.is_none());
-    assert_eq!(app.store.scope_counts(app.application.id).unwrap().all, 21);
+    assert_eq!(
+        app.session
+            .store
+            .scope_counts(app.session.application.id)
+            .unwrap()
+            .all,
+        21
+    );
 }

@@ -8,8 +8,9 @@ use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use xusers::demo::DEMO_PASSWORD;
 use xusers::domain::UserDraft;
 use xusers::tui::action::Action;
-use xusers::tui::app::{App, Modal, Pane};
-use xusers::tui::form::{FormFocus, TagColumn};
+use xusers::tui::app::{App, Modal};
+use xusers::tui::pane::Pane;
+use xusers::tui::screens::form::{FormButton, FormFocus, TagColumn};
 use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
@@ -24,12 +25,9 @@ fn tab(app: &mut App, times: usize) {
     }
 }
 
-/// Types a tag into the current row (ignoring any suggestion) and its value.
+/// Types a tag into the current row (`Enter` keeps the typed key) and its value.
 fn tag(app: &mut App, key_text: &str, value: &str) {
     type_text(app, key_text);
-    if !app.form.as_ref().unwrap().tags.suggestions.is_empty() {
-        key(app, KeyCode::Esc);
-    }
     key(app, KeyCode::Enter);
     type_text(app, value);
 }
@@ -40,7 +38,7 @@ fn focus(app: &App) -> FormFocus {
 
 /// Opens the edit form on the first user with exactly these many groups.
 fn edit_user_with_groups(app: &mut App, n: usize) -> String {
-    while app.list.selected_row().unwrap().groups.len() != n {
+    while app.browse.list.selected_row().unwrap().groups.len() != n {
         keys(app, "j");
     }
     keys(app, "e");
@@ -86,16 +84,16 @@ fn groups_tree_with_a_nested_selection_and_its_devices() {
     keys(&mut app, "a");
     tab(&mut app, 4);
     assert_eq!(focus(&app), FormFocus::Groups);
-    // Berlin office sits under Acme › Sales › EMEA; tick it and Mobile.
+    // Berlin office sits under Acme › Sales › EMEA; tick it and Mobile (Enter ticks).
     type_text(&mut app, "berlin");
-    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
     for _ in 0..6 {
         key(&mut app, KeyCode::Backspace);
     }
     for _ in 0..2 {
         key(&mut app, KeyCode::Down);
     }
-    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
     let form = app.form.as_ref().unwrap();
     assert_eq!(form.groups.ticked_names(), ["Mobile", "Berlin office"]);
     let devices: Vec<&str> = form.devices.iter().map(|d| d.device.as_str()).collect();
@@ -149,7 +147,7 @@ fn tag_editor_suggests_keys_with_highlighted_matches() {
     let col = (0..chars.len())
         .find(|&i| chars[i..].starts_with(&['│', 'p', 'h', 'o', 'n', 'e']))
         .unwrap() as u16; // the snapshot line's opening quote offsets the border: this is 'p'
-    let matched = app.theme.matched.fg.unwrap();
+    let matched = app.session.theme.matched.fg.unwrap();
     let fg = |dx: u16| buf[(col + dx, row as u16)].fg;
     assert_eq!(fg(0), matched, "p");
     assert_ne!(fg(1), matched, "h");
@@ -182,10 +180,11 @@ fn typing_on_ignores_a_suggestion() {
 #[test]
 fn every_inline_error_at_once() {
     let (_d, mut app) = console(60, SIZE);
-    app.store
-        .set_user_limit(app.application.id, Some(60))
+    app.session
+        .store
+        .set_user_limit(app.session.application.id, Some(60))
         .unwrap();
-    let taken = app.list.rows[0].email.to_uppercase();
+    let taken = app.browse.list.rows[0].email.to_uppercase();
     keys(&mut app, "a");
     type_text(&mut app, &taken);
     tab(&mut app, 1);
@@ -200,7 +199,11 @@ fn every_inline_error_at_once() {
     finish_background(&mut app);
     assert!(app.form.is_some(), "still open");
     assert_eq!(
-        app.store.scope_counts(app.application.id).unwrap().all,
+        app.session
+            .store
+            .scope_counts(app.session.application.id)
+            .unwrap()
+            .all,
         60,
         "nothing written"
     );
@@ -215,7 +218,7 @@ fn every_inline_error_at_once() {
         assert!(all.contains(problem), "{problem}\n{all}");
     }
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         "5 problem(s) to fix before saving"
     );
     assert_snapshot!("inline_errors_all_at_once", all);
@@ -231,7 +234,14 @@ fn every_inline_error_at_once() {
         "{invalid}"
     );
     assert_snapshot!("inline_error_invalid_email", invalid);
-    assert_eq!(app.store.scope_counts(app.application.id).unwrap().all, 60);
+    assert_eq!(
+        app.session
+            .store
+            .scope_counts(app.session.application.id)
+            .unwrap()
+            .all,
+        60
+    );
 }
 
 #[test]
@@ -246,7 +256,7 @@ fn adding_a_user_saves_everything_and_selects_it() {
     type_text(&mut app, "Nova");
     tab(&mut app, 2);
     type_text(&mut app, "support");
-    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Enter);
     tab(&mut app, 1);
     tag(&mut app, "plan", "pro");
     ctrl(&mut app, 's');
@@ -258,53 +268,62 @@ fn adding_a_user_saves_everything_and_selects_it() {
     finish_background(&mut app);
     assert!(app.form.is_none());
     assert_eq!(
-        app.status.as_ref().unwrap().text,
+        app.session.status.as_ref().unwrap().text,
         "Added New.Person@Acme.io"
     );
     assert_eq!(
-        app.pane,
+        app.browse.pane,
         Pane::All,
         "switched to a pane that holds the user"
     );
     assert_eq!(selected_email(&app), "New.Person@Acme.io");
     let id = app
+        .session
         .store
-        .find_user(app.application.id, "new.person@acme.io")
+        .find_user(app.session.application.id, "new.person@acme.io")
         .unwrap();
-    let user = app.store.user(id).unwrap();
+    let user = app.session.store.user(id).unwrap();
     assert_eq!(user.first_name.as_deref(), Some("Nova"));
     assert_eq!(user.last_name, None);
     assert_eq!(user.groups, ["Support"]);
     assert_eq!(user.tags["plan"], "pro");
     assert!(
-        app.store
-            .login(app.application.id, "new.person@acme.io", "pässwörd-long")
+        app.session
+            .store
+            .login(
+                app.session.application.id,
+                "new.person@acme.io",
+                "pässwörd-long"
+            )
             .is_ok()
     );
-    assert_eq!(app.counts.all, 61);
+    assert_eq!(app.browse.counts.all, 61);
 }
 
 #[test]
 fn editing_keeps_the_password_unless_asked() {
     let (_d, mut app) = console(60, SIZE);
-    let id = app.application.id;
+    let id = app.session.application.id;
     let email = selected_email(&app);
-    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    let token = app.session.store.login(id, &email, DEMO_PASSWORD).unwrap();
     keys(&mut app, "e");
     tab(&mut app, 2);
     assert_eq!(focus(&app), FormFocus::FirstName);
     ctrl(&mut app, 'u');
     type_text(&mut app, "Alicia");
     ctrl(&mut app, 's');
-    assert!(app.hashing.is_none(), "no password, nothing to hash");
+    assert!(!app.busy(), "no password, nothing to hash");
     assert!(app.form.is_none());
-    assert_eq!(app.status.as_ref().unwrap().text, format!("Saved {email}"));
-    assert_eq!(app.list.selected_row().unwrap().first_name, "Alicia");
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("Saved {email}")
+    );
+    assert_eq!(app.browse.list.selected_row().unwrap().first_name, "Alicia");
     assert!(
-        app.store.authenticate(id, &token).is_ok(),
+        app.session.store.authenticate(id, &token).is_ok(),
         "sessions survive"
     );
-    assert!(app.store.login(id, &email, DEMO_PASSWORD).is_ok());
+    assert!(app.session.store.login(id, &email, DEMO_PASSWORD).is_ok());
 
     // Now change it: old sessions end, the new password works.
     keys(&mut app, "e");
@@ -315,8 +334,8 @@ fn editing_keeps_the_password_unless_asked() {
     ctrl(&mut app, 's');
     finish_background(&mut app);
     assert!(app.form.is_none());
-    assert!(app.store.authenticate(id, &token).is_err());
-    assert!(app.store.login(id, &email, "another-pass").is_ok());
+    assert!(app.session.store.authenticate(id, &token).is_err());
+    assert!(app.session.store.login(id, &email, "another-pass").is_ok());
 }
 
 #[test]
@@ -345,7 +364,7 @@ fn escape_with_edits_asks_to_discard() {
     keys(&mut app, "y");
     assert!(app.form.is_none());
     assert!(
-        !app.list.rows[0].first_name.ends_with("zz"),
+        !app.browse.list.rows[0].first_name.ends_with("zz"),
         "nothing saved"
     );
 }
@@ -353,9 +372,9 @@ fn escape_with_edits_asks_to_discard() {
 #[test]
 fn footer_buttons_invalidate_and_delete_through_the_same_dialogs() {
     let (_d, mut app) = console(60, SIZE);
-    let id = app.application.id;
+    let id = app.session.application.id;
     let email = edit_user_with_groups(&mut app, 2);
-    let token = app.store.login(id, &email, DEMO_PASSWORD).unwrap();
+    let token = app.session.store.login(id, &email, DEMO_PASSWORD).unwrap();
     key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     assert_eq!(focus(&app), FormFocus::Actions);
     key(&mut app, KeyCode::Right);
@@ -366,7 +385,7 @@ fn footer_buttons_invalidate_and_delete_through_the_same_dialogs() {
         other => panic!("{other:?}"),
     }
     keys(&mut app, "y");
-    assert!(app.store.authenticate(id, &token).is_err());
+    assert!(app.session.store.authenticate(id, &token).is_err());
     assert!(app.form.is_some(), "the form stays open");
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Enter);
@@ -376,7 +395,7 @@ fn footer_buttons_invalidate_and_delete_through_the_same_dialogs() {
     }
     keys(&mut app, "y");
     assert!(app.form.is_none());
-    assert!(app.store.find_user(id, &email).is_err());
+    assert!(app.session.store.find_user(id, &email).is_err());
 }
 
 #[test]
@@ -402,7 +421,7 @@ fn saving_over_someone_elses_change_offers_a_reload() {
     let text = screen(&app);
     assert!(text.contains("Someone else changed this user"), "{text}");
     assert_eq!(
-        app.store.user(id).unwrap().first_name.as_deref(),
+        app.session.store.user(id).unwrap().first_name.as_deref(),
         Some("Theirs"),
         "not overwritten"
     );
@@ -417,6 +436,23 @@ fn saving_over_someone_elses_change_offers_a_reload() {
     type_text(&mut app, "x");
     ctrl(&mut app, 's');
     assert!(screen(&app).contains("Someone else deleted this user"));
+    ctrl(&mut app, 'r');
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("no such user: {email} (someone else deleted it)"),
+        "named by email, never by id"
+    );
+    // The form's Delete button on the vanished user says the same.
+    let form = app.form.as_mut().expect("the form stays open");
+    form.focus = FormFocus::Actions;
+    form.button = 3;
+    assert_eq!(form.buttons()[3], FormButton::Delete);
+    app.session.status = None;
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.session.status.as_ref().map(|s| s.text.clone()),
+        Some(format!("no such user: {email} (someone else deleted it)"))
+    );
 }
 
 #[test]
@@ -451,7 +487,8 @@ fn editing_keys_work_like_a_shell_line() {
 #[test]
 fn a_busy_database_keeps_the_edit_for_a_retry() {
     let (dir, mut app) = console(60, SIZE);
-    app.store
+    app.session
+        .store
         .set_busy_timeout(std::time::Duration::from_millis(100))
         .unwrap();
     keys(&mut app, "a");
@@ -463,7 +500,8 @@ fn a_busy_database_keeps_the_edit_for_a_retry() {
     ctrl(&mut app, 's');
     finish_background(&mut app);
     assert!(
-        app.status
+        app.session
+            .status
             .as_ref()
             .unwrap()
             .text
@@ -476,4 +514,322 @@ fn a_busy_database_keeps_the_edit_for_a_retry() {
     finish_background(&mut app);
     assert!(app.form.is_none());
     assert_eq!(selected_email(&app), "retry@acme.io");
+}
+
+#[test]
+fn devices_pane_tells_no_tick_from_ticks_that_reach_nothing() {
+    let (_d, mut app) = console(60, SIZE);
+    app.session
+        .store
+        .create_group(app.session.application.id, "Lab", None)
+        .unwrap();
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    assert!(screen(&app).contains("None — tick a group"));
+    type_text(&mut app, "lab");
+    key(&mut app, KeyCode::Enter);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.groups.ticked_names(), ["Lab"]);
+    assert!(form.devices.is_empty());
+    let text = screen(&app);
+    assert!(text.contains("No device reaches the ticked"), "{text}");
+    assert!(!text.contains("tick a group"), "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn groups_box_filters_by_a_name_with_spaces_and_enter_ticks() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    assert_eq!(focus(&app), FormFocus::Groups);
+    let footer = screen(&app).lines().last().unwrap().to_string();
+    assert!(footer.contains("Enter tick"), "{footer}");
+    assert!(!footer.contains("Space"), "{footer}");
+    type_text(&mut app, "Berlin office");
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.groups.filter.value(), "Berlin office");
+    let shown: Vec<&str> = form
+        .groups
+        .visible()
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(shown, ["Berlin office"]);
+    assert!(form.groups.ticked.is_empty(), "typing never ticks");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.form.as_ref().unwrap().groups.ticked_names(),
+        ["Berlin office"]
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.form.as_ref().unwrap().groups.ticked.is_empty(),
+        "untick"
+    );
+}
+
+#[test]
+fn tag_key_keeps_what_was_typed_unless_a_suggestion_was_chosen() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    type_text(&mut app, "st");
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.tags.suggestions[0].key, "stripe_id");
+    assert!(screen(&app).contains("Tab takes · Enter keeps typed"));
+    key(&mut app, KeyCode::Enter);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(
+        form.tags.rows[0].key.value(),
+        "st",
+        "Enter keeps the typed key"
+    );
+    assert_eq!(form.tags.column, TagColumn::Value);
+
+    // ↑↓ pick a suggestion: then Enter takes it, as the popup's title says.
+    ctrl(&mut app, 'n');
+    type_text(&mut app, "p");
+    key(&mut app, KeyCode::Down);
+    let picked = app.form.as_ref().unwrap().tags.suggestions[1].key.clone();
+    assert!(screen(&app).contains("Tab/Enter take it"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.form.as_ref().unwrap().tags.rows[1].key.value(), picked);
+
+    // Tab takes the highlighted one without any picking.
+    ctrl(&mut app, 'n');
+    type_text(&mut app, "st");
+    key(&mut app, KeyCode::Tab);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.tags.rows[2].key.value(), "stripe_id");
+    assert_eq!(form.tags.column, TagColumn::Value);
+}
+
+#[test]
+fn ctrl_c_with_unsaved_edits_asks_and_a_second_ctrl_c_quits() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "e");
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "nothing unsaved: quits at once");
+
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "e");
+    tab(&mut app, 2);
+    type_text(&mut app, "zz");
+    ctrl(&mut app, 'c');
+    assert!(!app.quit);
+    match &app.modal {
+        Some(Modal::Confirm(c)) => assert_eq!(c.title, "Discard changes and quit?"),
+        other => panic!("{other:?}"),
+    }
+    assert_snapshot!(screen(&app));
+    keys(&mut app, "n");
+    assert!(!app.quit);
+    assert!(
+        app.form
+            .as_ref()
+            .unwrap()
+            .first_name
+            .value()
+            .ends_with("zz")
+    );
+    ctrl(&mut app, 'c');
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "a second Ctrl-C quits");
+
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    type_text(&mut app, "x");
+    ctrl(&mut app, 'c');
+    keys(&mut app, "y");
+    assert!(app.quit, "y quits too");
+}
+
+#[test]
+fn the_list_catches_up_when_the_form_learns_its_user_was_deleted() {
+    let (dir, mut app) = console(60, SIZE);
+    let email = selected_email(&app);
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let id = other.find_user(app.session.application.id, &email).unwrap();
+
+    // Learned on Save.
+    keys(&mut app, "e");
+    other.delete_user(id).unwrap();
+    tab(&mut app, 2);
+    type_text(&mut app, "x");
+    ctrl(&mut app, 's');
+    assert!(screen(&app).contains("Someone else deleted this user"));
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("no such user: {email} (someone else deleted it)")
+    );
+    assert_eq!(app.browse.counts.all, 59, "counts refreshed without r");
+    assert!(!app.browse.list.rows.is_empty());
+    assert!(
+        app.browse.list.rows.iter().all(|r| r.email != email),
+        "row gone"
+    );
+
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "y");
+    assert!(app.form.is_none());
+
+    // Learned on the Delete button.
+    let email = selected_email(&app);
+    let id = other.find_user(app.session.application.id, &email).unwrap();
+    keys(&mut app, "e");
+    other.delete_user(id).unwrap();
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    key(&mut app, KeyCode::Left);
+    // Save on an untouched form learns the same: make sure Delete is what is pressed.
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.focus, FormFocus::Actions);
+    assert_eq!(form.buttons()[form.button], FormButton::Delete);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.modal.is_none(), "nothing left to confirm");
+    assert!(screen(&app).contains("Someone else deleted this user"));
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        format!("no such user: {email} (someone else deleted it)")
+    );
+    assert_eq!(app.browse.counts.all, 58);
+    assert!(!app.browse.list.rows.is_empty());
+    assert!(app.browse.list.rows.iter().all(|r| r.email != email));
+}
+
+/// The screen line the cursor is on, after checking it is inside the form's border
+/// (the form covers rows 0..8 of a 40×10 screen).
+fn cursor_line(app: &App) -> String {
+    let mut term = render(app);
+    let at = term.get_cursor_position().unwrap();
+    assert!(
+        (1..39).contains(&at.x) && (1..7).contains(&at.y),
+        "cursor {at:?} outside the form\n{}",
+        screen(app)
+    );
+    screen(app).lines().nth(at.y as usize).unwrap().to_string()
+}
+
+#[test]
+fn form_scrolls_to_keep_the_focus_and_cursor_in_view_at_40x10() {
+    let (_d, mut app) = console(60, (40, 10));
+    edit_user_with_groups(&mut app, 2);
+    tab(&mut app, 1);
+    key(&mut app, KeyCode::Char(' ')); // Change password? shows one more field
+    let mut seen = Vec::new();
+    for _ in 0..app.form.as_ref().unwrap().focus_order().len() {
+        let text = screen(&app);
+        assert!(!text.contains("Acmee"), "no stray character\n{text}");
+        let label = match focus(&app) {
+            FormFocus::Email => Some("Email*"),
+            FormFocus::Password => Some("Password*"),
+            FormFocus::FirstName => Some("First name"),
+            FormFocus::LastName => Some("Last name"),
+            FormFocus::Tags => Some("locale"),
+            FormFocus::ChangePassword => {
+                assert!(text.contains("Change password?  [x]"), "{text}");
+                None
+            }
+            FormFocus::Groups => {
+                assert!(
+                    text.contains("Groups (2)") && text.contains("[ ] Acme"),
+                    "{text}"
+                );
+                None
+            }
+            FormFocus::Actions => {
+                assert!(
+                    text.contains("[ Save ]") && text.contains("[ Delete ]"),
+                    "{text}"
+                );
+                None
+            }
+        };
+        if let Some(label) = label {
+            let line = cursor_line(&app);
+            assert!(line.contains(label), "{:?}: {line}", focus(&app));
+        }
+        seen.push(focus(&app));
+        tab(&mut app, 1);
+    }
+    // One Tab per stop: each stop seen once means Tab reached them all.
+    let order = app.form.as_ref().unwrap().focus_order();
+    assert_eq!(order.len(), 8, "{order:?}");
+    for stop in &order {
+        assert_eq!(
+            seen.iter().filter(|s| *s == stop).count(),
+            1,
+            "{stop:?} visited once: {seen:?}"
+        );
+    }
+
+    // Typing into First name shows the text where the cursor is.
+    while focus(&app) != FormFocus::FirstName {
+        tab(&mut app, 1);
+    }
+    type_text(&mut app, "xyz");
+    assert!(cursor_line(&app).contains("Björnxyz"));
+    assert_snapshot!("form_40x10_first_name", screen(&app));
+    tab(&mut app, 2);
+    assert_eq!(focus(&app), FormFocus::Groups);
+    assert_snapshot!("form_40x10_groups", screen(&app));
+
+    // In Tags the rows scroll too: the cursor stays on the row being typed.
+    tab(&mut app, 1);
+    for i in 0..6 {
+        ctrl(&mut app, 'n');
+        type_text(&mut app, &format!("k{i}"));
+        assert!(cursor_line(&app).contains(&format!("k{i}")), "row {i}");
+    }
+    assert_snapshot!("form_40x10_tags", screen(&app));
+    tab(&mut app, 1);
+    assert_eq!(focus(&app), FormFocus::Actions);
+    assert_snapshot!("form_40x10_buttons", screen(&app));
+}
+
+#[test]
+fn suggestions_at_40x10_leave_the_key_in_view_and_scroll_to_the_chosen_one() {
+    let (_d, mut app) = console(60, (40, 10));
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    type_text(&mut app, "p");
+    let line = cursor_line(&app);
+    assert!(line.contains("p") && line.contains('='), "{line}");
+    let offered = app.form.as_ref().unwrap().tags.suggestions.len();
+    assert!(offered >= 5, "{offered}");
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Down);
+    }
+    let chosen = app.form.as_ref().unwrap().tags.suggestions[4].key.clone();
+    let text = screen(&app);
+    assert!(
+        text.contains(&format!("│{chosen} ")),
+        "{chosen} in view\n{text}"
+    );
+    assert!(
+        cursor_line(&app).contains('='),
+        "the key row is still in view"
+    );
+    assert_snapshot!(text);
+}
+
+#[test]
+fn a_title_too_long_for_the_border_drops_the_email_rather_than_cut_it() {
+    let (_d, mut app) = console(60, (40, 10));
+    while app
+        .browse
+        .list
+        .selected_row()
+        .unwrap()
+        .email
+        .chars()
+        .count()
+        <= 27
+    {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "e");
+    let top = screen(&app).lines().next().unwrap().to_string();
+    assert!(top.starts_with("\"┌ Edit user ──"), "{top}");
+    assert!(!top.contains('@') && !top.contains("required"), "{top}");
 }

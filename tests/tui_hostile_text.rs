@@ -19,11 +19,11 @@ const EVE_FIRST: &str = "\u{1b}[2J\u{1b}]0;pwned\u{7}Eve";
 /// CJK, emoji, a zero-width joiner sequence and a zero-width space.
 fn hostile_console() -> (TempDir, App) {
     let (dir, mut app) = console(0, SIZE);
-    let id = app.application.id;
-    app.store.create_group(id, "営業部", None).unwrap();
+    let id = app.session.application.id;
+    app.session.store.create_group(id, "営業部", None).unwrap();
     let mut add = |email: &str, first: &str, last: &str, groups: &[&str], tags: &[(&str, &str)]| {
         common::add(
-            &mut app.store,
+            &mut app.session.store,
             id,
             UserDraft {
                 first_name: first.into(),
@@ -88,7 +88,7 @@ fn column_of(app: &App, y: u16, needle: &str) -> Option<u16> {
     let mut text = String::new();
     let mut starts = Vec::new();
     let mut x = 0;
-    while x < app.size.0 {
+    while x < app.session.size.0 {
         let symbol = buffer[(x, y)].symbol();
         starts.push((text.len(), x));
         text.push_str(symbol);
@@ -171,7 +171,7 @@ fn a_name_longer_than_its_field_scrolls_by_display_width() {
     let mut term = render(&app);
     let cursor = term.get_cursor_position().unwrap();
     let buffer = term.backend().buffer().clone();
-    let line: String = (0..app.size.0)
+    let line: String = (0..app.session.size.0)
         .map(|x| buffer[(x, cursor.y)].symbol().to_string())
         .collect();
     // The field never spills past its width: the line ends in the frame's border.

@@ -113,7 +113,9 @@ fn event() -> impl Strategy<Value = Event> {
 
 /// Applies events as the console's loop does, drawing a frame after each.
 fn drive(app: &mut App, events: &[Event]) {
-    let screen = |app: &App| Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let screen = |app: &App| {
+        Terminal::new(TestBackend::new(app.session.size.0, app.session.size.1)).unwrap()
+    };
     let mut terminal = screen(app);
     for event in events {
         if app.quit {
@@ -122,7 +124,7 @@ fn drive(app: &mut App, events: &[Event]) {
         if let Some(action) = action_for_event(app, event.clone()) {
             update(app, action);
         }
-        if terminal.backend().buffer().area.as_size() != app.size.into() {
+        if terminal.backend().buffer().area.as_size() != app.session.size.into() {
             terminal = screen(app);
         }
         terminal.draw(|f| views::view(app, f)).unwrap();
@@ -131,23 +133,27 @@ fn drive(app: &mut App, events: &[Event]) {
 }
 
 fn check_invariants(app: &App, db: &std::path::Path) {
-    let store = &app.store;
-    let id = app.application.id;
-    assert_eq!(app.counts, store.scope_counts(id).unwrap(), "pane counts");
-    let query = app.query();
-    if !app.filter.value().trim().is_empty() {
+    let store = &app.session.store;
+    let id = app.session.application.id;
+    assert_eq!(
+        app.browse.counts,
+        store.scope_counts(id).unwrap(),
+        "pane counts"
+    );
+    let query = app.browse.query();
+    if !app.browse.filter.value().trim().is_empty() {
         assert_eq!(
-            app.matches,
+            app.browse.matches,
             Some(store.count_users(id, &query).unwrap()),
             "match count"
         );
     }
-    let list = &app.list;
+    let list = &app.browse.list;
     if list.rows.is_empty() {
         assert_eq!(list.selected, 0);
     } else {
         assert!(list.selected < list.rows.len(), "selection in range");
-        let visible = app.visible_rows();
+        let visible = app.session.visible_rows();
         assert!(
             list.top <= list.selected && list.selected < list.top + visible,
             "selection on screen: top {} selected {} of {visible} rows",

@@ -37,7 +37,11 @@ fn empty_database() {
 #[test]
 fn empty_pane_when_nobody_is_grouped() {
     let (_d, mut app) = console(0, SIZE);
-    common::add_email(&mut app.store, app.application.id, "solo@acme.io");
+    common::add_email(
+        &mut app.session.store,
+        app.session.application.id,
+        "solo@acme.io",
+    );
     keys(&mut app, "r2");
     assert_snapshot!(screen(&app));
 }

@@ -6,8 +6,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users(app_id, email_key);
 -- The filter's haystack (and scope) beside the default sort: filtered pages sorted by
 -- email, and counts, test rows in this index and read the table only for matches.
 CREATE INDEX IF NOT EXISTS users_search ON users(app_id, email_key, search, group_count);
-CREATE INDEX IF NOT EXISTS users_first ON users(app_id, first_name, id);
-CREATE INDEX IF NOT EXISTS users_last ON users(app_id, last_name, id);
+-- Names sort by their folded keys (schema_v3.sql).
+CREATE INDEX IF NOT EXISTS users_first_key ON users(app_id, first_key, id);
+CREATE INDEX IF NOT EXISTS users_last_key ON users(app_id, last_key, id);
 CREATE INDEX IF NOT EXISTS users_created ON users(app_id, created_at, id);
 CREATE INDEX IF NOT EXISTS users_login ON users(app_id, last_login, id);
 CREATE INDEX IF NOT EXISTS groups_parent ON groups(parent_id);

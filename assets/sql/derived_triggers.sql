@@ -1,4 +1,6 @@
--- Triggers that keep counters, tag-key usage and the search index current.
+-- Triggers that keep counters, tag-key usage and the search index current. The
+-- search index gets each haystack with two line feeds after it (schema_v4.sql):
+-- what is deleted from it must be exactly what was inserted.
 -- Like the indexes, they are dropped during bulk loads and recreated after.
 
 CREATE TRIGGER IF NOT EXISTS memberships_added AFTER INSERT ON memberships BEGIN
@@ -12,13 +14,13 @@ CREATE TRIGGER IF NOT EXISTS users_added AFTER INSERT ON users BEGIN
     UPDATE applications SET user_count = user_count + 1,
         grouped_count = grouped_count + (NEW.group_count > 0)
     WHERE id = NEW.app_id;
-    INSERT INTO users_fts(rowid, search) VALUES (NEW.id, NEW.search);
+    INSERT INTO users_fts(rowid, search) VALUES (NEW.id, NEW.search || char(10, 10));
 END;
 CREATE TRIGGER IF NOT EXISTS users_removed AFTER DELETE ON users BEGIN
     UPDATE applications SET user_count = user_count - 1,
         grouped_count = grouped_count - (OLD.group_count > 0)
     WHERE id = OLD.app_id;
-    INSERT INTO users_fts(users_fts, rowid, search) VALUES ('delete', OLD.id, OLD.search);
+    INSERT INTO users_fts(users_fts, rowid, search) VALUES ('delete', OLD.id, OLD.search || char(10, 10));
 END;
 CREATE TRIGGER IF NOT EXISTS users_grouping AFTER UPDATE OF group_count ON users
 WHEN (OLD.group_count > 0) != (NEW.group_count > 0) BEGIN
@@ -26,8 +28,8 @@ WHEN (OLD.group_count > 0) != (NEW.group_count > 0) BEGIN
     WHERE id = NEW.app_id;
 END;
 CREATE TRIGGER IF NOT EXISTS users_search AFTER UPDATE OF search ON users BEGIN
-    INSERT INTO users_fts(users_fts, rowid, search) VALUES ('delete', OLD.id, OLD.search);
-    INSERT INTO users_fts(rowid, search) VALUES (NEW.id, NEW.search);
+    INSERT INTO users_fts(users_fts, rowid, search) VALUES ('delete', OLD.id, OLD.search || char(10, 10));
+    INSERT INTO users_fts(rowid, search) VALUES (NEW.id, NEW.search || char(10, 10));
 END;
 
 CREATE TRIGGER IF NOT EXISTS user_tags_added AFTER INSERT ON user_tags BEGIN

@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::output::{print_json, print_table};
+use super::output::{outln, print_json, print_table};
 use super::{Failure, Format};
 use crate::inert::inert;
 use crate::store::{Application, LoginPolicy, Store};
@@ -18,6 +18,7 @@ pub enum GroupsCommand {
     /// Add a group, at the top or under a parent
     Add {
         name: String,
+        /// The parent group (none: at the top)
         #[arg(long, value_name = "P")]
         parent: Option<String>,
     },
@@ -55,18 +56,21 @@ pub enum DevicesCommand {
     /// Add a device, tied to groups
     Add {
         name: String,
+        /// A group that reaches the device; repeatable
         #[arg(long, value_name = "G")]
         group: Vec<String>,
     },
     /// Tie a device to a group
     Link {
         name: String,
+        /// The group
         #[arg(long, value_name = "G")]
         group: String,
     },
     /// Untie a device from a group
     Unlink {
         name: String,
+        /// The group
         #[arg(long, value_name = "G")]
         group: String,
     },
@@ -84,6 +88,7 @@ pub enum AppsCommand {
     /// Add an application
     Add {
         name: String,
+        /// At most this many users (none: no limit)
         #[arg(long, value_name = "N")]
         user_limit: Option<u64>,
     },
@@ -98,8 +103,10 @@ pub enum AppsCommand {
     /// (for that long; 10 in 15 by default)
     SetLockout {
         name: String,
+        /// Failed logins that lock an email out (1–1000)
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
         failures: u32,
+        /// The window, in minutes, over which failures count (1–10080)
         #[arg(long, value_name = "M", value_parser = clap::value_parser!(i64).range(1..=10080))]
         minutes: i64,
     },
@@ -182,27 +189,27 @@ pub fn groups(store: &mut Store, app: &Application, cmd: GroupsCommand) -> Resul
                             ]
                         })
                         .collect(),
-                ),
+                )?,
             }
         }
         GroupsCommand::Add { name, parent } => {
             let group = store.create_group(id, &name, parent.as_deref())?;
-            println!("Added group {}", group.name);
+            outln!("Added group {}", inert(&group.name))?;
         }
         GroupsCommand::Rename { old, new } => {
             store.rename_group(id, &old, &new)?;
-            println!("Renamed {old} to {}", new.trim());
+            outln!("Renamed {} to {}", inert(&old), inert(new.trim()))?;
         }
         GroupsCommand::Move(args) => {
             store.set_group_parent(id, &args.name, args.parent.as_deref())?;
             match args.parent {
-                Some(parent) => println!("Moved {} under {parent}", args.name),
-                None => println!("Moved {} to the top", args.name),
+                Some(parent) => outln!("Moved {} under {}", inert(&args.name), inert(&parent))?,
+                None => outln!("Moved {} to the top", inert(&args.name))?,
             }
         }
         GroupsCommand::Delete { name } => {
             store.delete_group(id, &name)?;
-            println!("Deleted group {name}");
+            outln!("Deleted group {}", inert(&name))?;
         }
     }
     Ok(())
@@ -235,25 +242,25 @@ pub fn devices(store: &mut Store, app: &Application, cmd: DevicesCommand) -> Res
                             ]
                         })
                         .collect(),
-                ),
+                )?,
             }
         }
         DevicesCommand::Add { name, group } => {
             let groups: Vec<&str> = group.iter().map(String::as_str).collect();
             store.create_device(id, &name, &groups)?;
-            println!("Added device {}", name.trim());
+            outln!("Added device {}", inert(name.trim()))?;
         }
         DevicesCommand::Link { name, group } => {
             store.link_device(id, &name, &group, true)?;
-            println!("Tied {name} to {group}");
+            outln!("Tied {} to {}", inert(&name), inert(&group))?;
         }
         DevicesCommand::Unlink { name, group } => {
             store.link_device(id, &name, &group, false)?;
-            println!("Untied {name} from {group}");
+            outln!("Untied {} from {}", inert(&name), inert(&group))?;
         }
         DevicesCommand::Delete { name } => {
             store.delete_device(id, &name)?;
-            println!("Deleted device {name}");
+            outln!("Deleted device {}", inert(&name))?;
         }
     }
     Ok(())
@@ -295,19 +302,19 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                             ]
                         })
                         .collect(),
-                ),
+                )?,
             }
         }
         AppsCommand::Add { name, user_limit } => {
             let app = store.create_application(&name, user_limit)?;
-            println!("Added application {}", app.name);
+            outln!("Added application {}", inert(&app.name))?;
         }
         AppsCommand::SetLimit { name, limit } => {
             let app = store.existing_application(&name)?;
             store.set_user_limit(app.id, limit.0)?;
             match limit.0 {
-                Some(n) => println!("{name} may have up to {n} users"),
-                None => println!("{name} has no user limit"),
+                Some(n) => outln!("{} may have up to {n} users", inert(&name))?,
+                None => outln!("{} has no user limit", inert(&name))?,
             }
         }
         AppsCommand::SetLockout {
@@ -321,7 +328,10 @@ pub fn apps(store: &mut Store, cmd: AppsCommand) -> Result<(), Failure> {
                 window_secs: minutes * 60,
             };
             store.set_login_policy(app.id, policy)?;
-            println!("{name}: {failures} failed logins within {minutes} minutes lock an email out");
+            outln!(
+                "{}: {failures} failed logins within {minutes} minutes lock an email out",
+                inert(&name)
+            )?;
         }
     }
     Ok(())

@@ -2,15 +2,16 @@
 //! at a time so that a million users never sit in memory.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{FileFormat, UserJson, users_json};
-use super::users::{Selection, for_each_page};
+use super::output::{Destination, FileFormat, UserJson, users_json};
+use super::selection::{Selection, for_each_page};
 use super::{Failure, csv_cell};
+use crate::private_file;
 use crate::store::{Application, Store, UserId};
 
 #[derive(Debug, Args)]
@@ -62,12 +63,17 @@ enum Sink {
 
 pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), Failure> {
     let query = args.selection.query(store, app)?;
+    let destination = match &args.output {
+        Some(path) => Destination::File(path),
+        None => Destination::Stdout,
+    };
+    let failed = |e: io::Error| destination.failure(e);
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(
-            File::create(path)
-                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
+        Some(path) if args.with_password_hashes => {
+            Box::new(private_file::create(path).map_err(failed)?)
+        }
+        Some(path) => Box::new(File::create(path).map_err(failed)?),
+        None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
     let format = args
@@ -81,7 +87,9 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
             if args.with_password_hashes {
                 header.push("password_hash");
             }
-            writer.write_record(&header).map_err(csv_failure)?;
+            writer
+                .write_record(&header)
+                .map_err(|e| csv_failure(e, destination))?;
             Sink::Csv(Box::new(writer))
         }
         FileFormat::Json => {
@@ -89,7 +97,8 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
             write!(
                 out,
                 "{{\"format\":\"xusers-users\",\"version\":{DOCUMENT_VERSION},\"application\":{name},\"users\":["
-            )?;
+            )
+            .map_err(failed)?;
             Sink::Json { out, first: true }
         }
     };
@@ -107,15 +116,14 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
                 user,
             };
             match &mut sink {
-                Sink::Csv(writer) => write_csv_row(writer, &user, args.with_password_hashes)?,
+                Sink::Csv(writer) => write_csv_row(writer, &user, args.with_password_hashes)
+                    .map_err(|e| csv_failure(e, destination))?,
                 Sink::Json { out, first } => {
-                    if !*first {
-                        out.write_all(b",")?;
-                    }
+                    let separator: &[u8] = if *first { b"\n" } else { b",\n" };
                     *first = false;
-                    out.write_all(b"\n")?;
-                    serde_json::to_writer(&mut *out, &user)
-                        .map_err(|e| Failure::runtime(format!("cannot write JSON: {e}")))?;
+                    out.write_all(separator)
+                        .and_then(|()| Ok(serde_json::to_writer(&mut *out, &user)?))
+                        .map_err(failed)?;
                 }
             }
             bar.inc(1);
@@ -123,11 +131,11 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
         Ok(())
     })?;
     match sink {
-        Sink::Csv(mut writer) => writer.flush()?,
-        Sink::Json { mut out, .. } => {
-            out.write_all(b"\n]}\n")?;
-            out.flush()?;
-        }
+        Sink::Csv(mut writer) => writer.flush().map_err(failed)?,
+        Sink::Json { mut out, .. } => out
+            .write_all(b"\n]}\n")
+            .and_then(|()| out.flush())
+            .map_err(failed)?,
     }
     bar.finish_and_clear();
     Ok(())
@@ -137,7 +145,7 @@ fn write_csv_row(
     writer: &mut csv::Writer<BufWriter<Box<dyn Write>>>,
     user: &ExportedUser,
     with_hash: bool,
-) -> Result<(), Failure> {
+) -> csv::Result<()> {
     let u = &user.user;
     let mut record = vec![
         u.email.clone(),
@@ -151,14 +159,17 @@ fn write_csv_row(
     if with_hash {
         record.push(user.password_hash.clone().unwrap_or_default());
     }
-    let record = record.iter().map(|cell| csv_cell::escape(cell));
-    writer.write_record(record).map_err(csv_failure)
+    writer.write_record(record.iter().map(|cell| csv_cell::escape(cell)))
 }
 
 fn json_cell(value: &impl Serialize) -> String {
     serde_json::to_string(value).expect("plain data serialises")
 }
 
-fn csv_failure(e: csv::Error) -> Failure {
-    Failure::runtime(format!("cannot write CSV: {e}"))
+fn csv_failure(e: csv::Error, destination: Destination) -> Failure {
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => destination.failure(e),
+        _ => Failure::runtime(format!("cannot write CSV: {message}")),
+    }
 }

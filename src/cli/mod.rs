@@ -7,17 +7,23 @@ mod export;
 mod import;
 mod output;
 mod paths;
+mod selection;
 mod user_edit;
 mod users;
+
+pub use output::to_stdout;
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use tracing::level_filters::LevelFilter;
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
+use crate::private_file;
 use crate::store::{DEFAULT_APP, ReadOnly, Store, StoreError};
+use output::{errln, outln};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,17 +33,43 @@ use crate::store::{DEFAULT_APP, ReadOnly, Store, StoreError};
 )]
 pub struct Cli {
     /// The database file [default: the platform data directory's xusers.db]
-    #[arg(long, global = true, env = "XUSERS_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "XUSERS_DB",
+        value_name = "PATH"
+    )]
     db: Option<PathBuf>,
     /// The application whose users to manage
-    #[arg(long, global = true, default_value = DEFAULT_APP, value_name = "NAME")]
+    #[arg(long, global = true, help_heading = "Global options", default_value = DEFAULT_APP, value_name = "NAME")]
     app: String,
     /// Open the console on the demo database (created and seeded on first use)
     #[arg(long, conflicts_with = "db")]
     demo: bool,
     /// Look without risk: every change is refused
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     read_only: bool,
+    /// What goes to the log file (xusers.log): every change and error at `info`
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "XUSERS_LOG",
+        value_enum,
+        default_value = "info",
+        value_name = "LEVEL"
+    )]
+    log_level: LogLevel,
+    /// The folder that holds xusers.log [default: the platform data directory]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "XUSERS_LOG_DIR",
+        value_name = "DIR"
+    )]
+    log_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -55,6 +87,7 @@ enum Command {
     Users(users::UsersCommand),
     /// Log a user in and print a new access token
     Login {
+        /// The user's email
         #[arg(long)]
         email: String,
         /// Read the password from standard input (one trailing newline is dropped)
@@ -99,6 +132,29 @@ struct InvalidateArgs {
     email: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogLevel {
+    Off,
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl From<LogLevel> for LevelFilter {
+    fn from(level: LogLevel) -> LevelFilter {
+        match level {
+            LogLevel::Off => LevelFilter::OFF,
+            LogLevel::Error => LevelFilter::ERROR,
+            LogLevel::Warn => LevelFilter::WARN,
+            LogLevel::Info => LevelFilter::INFO,
+            LogLevel::Debug => LevelFilter::DEBUG,
+            LogLevel::Trace => LevelFilter::TRACE,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Format {
     #[default]
@@ -127,6 +183,15 @@ impl Failure {
             lines: vec![message.into()],
         }
     }
+
+    /// Standard output's reader went away: nothing to say, and the status a shell
+    /// shows for a command that SIGPIPE ended (128 + 13).
+    pub fn closed_pipe() -> Failure {
+        Failure {
+            code: 141,
+            lines: Vec::new(),
+        }
+    }
 }
 
 impl From<StoreError> for Failure {
@@ -147,12 +212,28 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-pub fn run(cli: Cli) -> Result<(), Failure> {
+/// Runs the command; a failure is logged (with the application and `command`, its
+/// name) before it is reported.
+pub fn run(cli: Cli, command: &str) -> Result<(), Failure> {
+    let app = cli.app.clone();
+    let result = execute(cli);
+    if let Err(failure) = &result {
+        for line in &failure.lines {
+            tracing::error!(app, command, "{line}");
+        }
+    }
+    result
+}
+
+fn execute(cli: Cli) -> Result<(), Failure> {
     if let Some(Command::Completions { shell }) = cli.command {
         let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "xusers", &mut std::io::stdout());
-        return Ok(());
+        // Written by us: clap_complete panics when its own write fails.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "xusers", &mut script);
+        return output::to_stdout(|out| out.write_all(&script));
     }
+    start_log(cli.log_dir.as_deref(), cli.log_level);
     let db = if cli.demo {
         paths::data_file("demo.db")?
     } else {
@@ -162,6 +243,23 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
     };
     let fresh_demo = cli.demo && !db.exists();
+    // Only seeding demo data creates the application it names; everything else (the
+    // console before it takes the terminal) refuses an unknown one, so that a typo
+    // never creates an application (`default` always exists; `apps add` adds others).
+    let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
+    // A database not made yet knows only `default`: a typo is refused before the file is.
+    let adds_apps = matches!(cli.command, Some(Command::Apps(_)));
+    if !db.exists() && !creates && !adds_apps && cli.app != DEFAULT_APP {
+        return Err(StoreError::UnknownApplication {
+            name: cli.app,
+            known: vec![DEFAULT_APP.to_string()],
+        }
+        .into());
+    }
+    // Checked before opening: SQLite makes new companions with the database's mode.
+    if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
+        errln!("warning: {warning}");
+    }
     let opened = if cli.read_only {
         Store::open_read_only(&db)
     } else {
@@ -170,15 +268,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let mut store =
         opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
-        eprintln!("note: {why}: {} is opened read-only", db.display());
+        errln!("note: {why}: {} is opened read-only", db.display());
     }
     if let Some(Command::Apps(cmd)) = cli.command {
         return admin::apps(&mut store, cmd);
     }
-    // Only seeding demo data creates the application it names; everything else (the
-    // console before it takes the terminal) refuses an unknown one, so that a typo
-    // never creates an application (`default` always exists; `apps add` adds others).
-    let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
     let app = if creates && !store.is_read_only() {
         store.application(&cli.app)?
     } else {
@@ -222,44 +316,83 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )?;
             bar.finish_and_clear();
-            println!(
+            outln!(
                 "Added {n} demo users to '{}' in {}; every password is '{}'.",
                 app.name,
                 db.display(),
                 crate::demo::DEMO_PASSWORD
-            );
-            Ok(())
+            )
         }
         Some(Command::Users(cmd)) => users::run(&mut store, &app, cmd),
         Some(Command::Login { email, .. }) => {
             let password = read_password()?;
             let token = store.login(app.id, &email, password.as_str())?;
-            println!("{token}");
-            Ok(())
+            outln!("{token}")
         }
         Some(Command::Whoami { token }) => {
             let id = store.authenticate(app.id, &token)?;
-            output::print_json(&output::UserJson::from_user(store.user(id)?))
+            // A user deleted since the token was checked has no valid token either.
+            let user = store.user(id).map_err(|e| match e {
+                StoreError::UserGone(_) => StoreError::InvalidToken,
+                other => other,
+            })?;
+            output::print_json(&output::UserJson::from_user(user))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
         Some(Command::Apps(_)) => unreachable!("answered before an application is chosen"),
         Some(Command::Groups(cmd)) => admin::groups(&mut store, &app, cmd),
         Some(Command::Devices(cmd)) => admin::devices(&mut store, &app, cmd),
-        Some(Command::Tokens(TokensCommand::Invalidate(args))) => {
-            let (n, whom) = match args.email {
-                Some(email) => {
-                    let id = store.find_user(app.id, &email)?;
-                    (store.invalidate_user_tokens(id)?, email)
-                }
-                None => (
-                    store.invalidate_all_tokens(app.id)?,
-                    format!("every user of '{}'", app.name),
-                ),
-            };
-            println!("Invalidated {n} token(s) of {whom}.");
-            Ok(())
-        }
+        Some(Command::Tokens(TokensCommand::Invalidate(args))) => match args.email {
+            Some(email) => {
+                let id = store.find_user(app.id, &email)?;
+                let n = store.invalidate_user_tokens(id)?;
+                outln!(
+                    "Invalidated {n} token(s) of {}.",
+                    crate::inert::inert(&email)
+                )
+            }
+            None => {
+                let n = store.invalidate_all_tokens(app.id)?;
+                outln!(
+                    "Invalidated every token of the {n} user(s) of '{}'.",
+                    crate::inert::inert(&app.name)
+                )
+            }
+        },
     }
+}
+
+/// Starts the log in `dir` (else the data directory); a log that cannot be written
+/// gets a note and the command goes on without it.
+fn start_log(dir: Option<&std::path::Path>, level: LogLevel) {
+    if matches!(level, LogLevel::Off) {
+        return;
+    }
+    let dir = match dir {
+        Some(dir) => dir.to_path_buf(),
+        None => match paths::data_dir() {
+            Ok(dir) => dir,
+            Err(failure) => {
+                let why = failure.lines.join("; ");
+                return errln!("note: no log file ({why}); pass --log-dir DIR");
+            }
+        },
+    };
+    if let Err(e) = crate::log::start(&dir, level.into()) {
+        let file = dir.join(crate::log::FILE_NAME);
+        errln!("note: no log file: cannot write {}: {e}", file.display());
+    }
+}
+
+/// The database file and the companions SQLite keeps beside it.
+fn database_files(db: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = vec![db.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    files
 }
 
 /// The password given on standard input, without its one trailing line ending.

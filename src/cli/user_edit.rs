@@ -1,12 +1,12 @@
 //! `users get`, `users set` and `users delete`: one user's whole profile, edits to it,
 //! and deletion.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{UserJson, print_json, rfc3339};
+use super::output::{UserJson, outln, print_json, rfc3339, to_stdout};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::{PasswordInput, UserDraft};
@@ -39,7 +39,7 @@ pub struct SetArgs {
     #[arg(long, value_name = "G")]
     remove_group: Vec<String>,
     /// Set a tag, KEY=VALUE; repeatable
-    #[arg(long, value_name = "K=V", value_parser = super::users::parse_tag)]
+    #[arg(long, value_name = "K=V", value_parser = super::selection::parse_tag)]
     tag: Vec<(String, String)>,
     /// Remove a tag; repeatable
     #[arg(long, value_name = "K")]
@@ -76,7 +76,7 @@ struct DeviceJson {
 
 pub fn get(store: &Store, app: &Application, args: GetArgs) -> Result<(), Failure> {
     let id = store.find_user(app.id, &args.email)?;
-    let user = store.user(id)?;
+    let user = store.user(id).map_err(|e| e.naming(&[(id, &args.email)]))?;
     let devices = store.user_devices(id)?;
     match args.format {
         Format::Json => print_json(&ProfileJson {
@@ -94,14 +94,11 @@ pub fn get(store: &Store, app: &Application, args: GetArgs) -> Result<(), Failur
                 })
                 .collect(),
         }),
-        Format::Table => {
-            print_profile(&user, &devices);
-            Ok(())
-        }
+        Format::Table => print_profile(&user, &devices),
     }
 }
 
-fn print_profile(user: &User, devices: &[ReachedDevice]) {
+fn print_profile(user: &User, devices: &[ReachedDevice]) -> Result<(), Failure> {
     let or_none = |s: &Option<String>| s.as_deref().map_or("-".into(), |s| inert(s).into_owned());
     let tags: Vec<String> = user
         .tags
@@ -125,9 +122,12 @@ fn print_profile(user: &User, devices: &[ReachedDevice]) {
             user.last_login.map_or("never".into(), rfc3339),
         ),
     ];
-    for (label, value) in rows {
-        println!("{label:<11} {value}");
-    }
+    to_stdout(|out| {
+        for (label, value) in rows {
+            writeln!(out, "{label:<11} {value}")?;
+        }
+        Ok(())
+    })
 }
 
 /// How often `set` re-reads the user and applies its changes again when another
@@ -143,7 +143,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
     };
     let mut hash = None;
     for attempt in 1.. {
-        let user = store.user(id)?;
+        let user = store.user(id).map_err(|e| e.naming(&[(id, &args.email)]))?;
         let version = user.version;
         let draft = edited(&args, user, password.clone());
         let changes = draft
@@ -154,9 +154,9 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
         }
         match store.update_user(app.id, id, &changes, hash.as_ref(), Some(version)) {
             Err(StoreError::Conflict) if attempt < SET_ATTEMPTS => continue,
-            saved => saved?,
+            saved => saved.map_err(|e| e.naming(&[(id, &args.email)]))?,
         }
-        println!("Saved {}", changes.email);
+        outln!("Saved {}", crate::inert::inert(changes.email.as_str()))?;
         break;
     }
     Ok(())
@@ -181,28 +181,32 @@ fn edited(args: &SetArgs, user: User, password: Option<PasswordInput>) -> UserDr
 }
 
 pub fn delete(store: &mut Store, app: &Application, args: DeleteArgs) -> Result<(), Failure> {
-    let ids = args
-        .emails
-        .iter()
-        .map(|e| store.find_user(app.id, e))
-        .collect::<Result<Vec<UserId>, _>>()?;
-    if !args.yes && !confirmed(&args.emails)? {
+    // One user named twice (in any case) is one user, under the first spelling given.
+    let mut users: Vec<(UserId, &str)> = Vec::new();
+    for email in &args.emails {
+        let id = store.find_user(app.id, email)?;
+        if users.iter().all(|(known, _)| *known != id) {
+            users.push((id, email));
+        }
+    }
+    let emails: Vec<&str> = users.iter().map(|(_, email)| *email).collect();
+    if !args.yes && !confirmed(&emails)? {
         return Err(Failure::runtime("nothing deleted"));
     }
-    store.delete_users(&ids)?;
-    println!("Deleted {} user(s)", ids.len());
+    let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
+    store.delete_users(&ids).map_err(|e| e.naming(&users))?;
+    outln!("Deleted {} user(s)", ids.len())?;
     Ok(())
 }
 
 /// Asks on the terminal; without one, deleting needs `--yes`.
-fn confirmed(emails: &[String]) -> Result<bool, Failure> {
+fn confirmed(emails: &[&str]) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::usage(
             "not on a terminal: pass --yes to delete without asking",
         ));
     }
-    print!("Delete {}? [y/N] ", emails.join(", "));
-    std::io::stdout().flush()?;
+    to_stdout(|out| write!(out, "Delete {}? [y/N] ", emails.join(", ")))?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))

@@ -41,10 +41,13 @@ impl Store {
         if let Ok(app) = self.existing_application(&name) {
             return Ok(app);
         }
-        self.conn.execute(
+        let added = self.conn.execute(
             "INSERT INTO applications (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
             [&name],
         )?;
+        if added > 0 {
+            tracing::info!(app = name, "add application (on first use)");
+        }
         self.existing_application(&name)
     }
 
@@ -74,6 +77,12 @@ impl Store {
     }
 
     pub fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
+        let result = self.set_user_limit_unlogged(app, limit);
+        let limit = limit.map_or("none".into(), |n| n.to_string());
+        self.logged(app, "set user limit", &format!("limit {limit}"), result)
+    }
+
+    fn set_user_limit_unlogged(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
         self.conn.execute(
             "UPDATE applications SET user_limit = ?2 WHERE id = ?1",
             params![app.0, limit],
@@ -83,6 +92,15 @@ impl Store {
 
     /// Sets how many failed logins within how long lock an email out.
     pub fn set_login_policy(&mut self, app: AppId, policy: LoginPolicy) -> Result<()> {
+        let result = self.set_login_policy_unlogged(app, policy);
+        let subject = format!(
+            "{} failures in {} s",
+            policy.max_failures, policy.window_secs
+        );
+        self.logged(app, "set login lockout", &subject, result)
+    }
+
+    fn set_login_policy_unlogged(&mut self, app: AppId, policy: LoginPolicy) -> Result<()> {
         policy.check()?;
         self.conn.execute(
             "UPDATE applications SET lockout_failures = ?2, lockout_secs = ?3 WHERE id = ?1",
@@ -135,6 +153,7 @@ impl Store {
             "INSERT INTO applications (name, user_limit) VALUES (?1, ?2)",
             params![name, user_limit],
         )?;
+        tracing::info!(app = name, user_limit, "add application");
         self.existing_application(&name)
     }
 

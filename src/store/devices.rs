@@ -13,6 +13,12 @@ pub struct ReachedDevice {
 
 impl Store {
     pub fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64> {
+        let result = self.create_device_unlogged(app, name, groups);
+        let subject = format!("device {name} tied to [{}]", groups.join(", "));
+        self.logged(app, "add device", &subject, result)
+    }
+
+    fn create_device_unlogged(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64> {
         let name = required_text(name).map_err(|m| StoreError::invalid(Field::Record, m))?;
         let tx = begin_write(&mut self.conn)?;
         if device_id(&tx, app, &name).is_ok() {
@@ -104,6 +110,23 @@ impl Store {
 
     /// Ties (`link = true`) or unties a device and a group.
     pub fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<()> {
+        let result = self.link_device_unlogged(app, device, group, link);
+        let what = if link { "tie device" } else { "untie device" };
+        self.logged(
+            app,
+            what,
+            &format!("device {device}, group {group}"),
+            result,
+        )
+    }
+
+    fn link_device_unlogged(
+        &mut self,
+        app: AppId,
+        device: &str,
+        group: &str,
+        link: bool,
+    ) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let device = device_id(&tx, app, device)?;
         let group = group_id(&tx, app, group)?;
@@ -118,6 +141,11 @@ impl Store {
     }
 
     pub fn delete_device(&mut self, app: AppId, name: &str) -> Result<()> {
+        let result = self.delete_device_unlogged(app, name);
+        self.logged(app, "delete device", &format!("device {name}"), result)
+    }
+
+    fn delete_device_unlogged(&mut self, app: AppId, name: &str) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let id = device_id(&tx, app, name)?;
         tx.execute("DELETE FROM group_devices WHERE device_id = ?1", [id])?;

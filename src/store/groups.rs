@@ -14,6 +14,17 @@ pub struct Group {
 
 impl Store {
     pub fn create_group(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<Group> {
+        let result = self.create_group_unlogged(app, name, parent);
+        let subject = format!("group {name} under {}", parent.unwrap_or("the top"));
+        self.logged(app, "add group", &subject, result)
+    }
+
+    fn create_group_unlogged(
+        &mut self,
+        app: AppId,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<Group> {
         let name = required_text(name).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
         let tx = begin_write(&mut self.conn)?;
         let parent_id = match parent {
@@ -41,6 +52,17 @@ impl Store {
 
     /// Moves `name` under `parent` (or to the top with `None`); refuses cycles.
     pub fn set_group_parent(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<()> {
+        let result = self.set_group_parent_unlogged(app, name, parent);
+        let subject = format!("group {name} under {}", parent.unwrap_or("the top"));
+        self.logged(app, "move group", &subject, result)
+    }
+
+    fn set_group_parent_unlogged(
+        &mut self,
+        app: AppId,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, name)?;
         let parent_id = match parent {
@@ -153,6 +175,16 @@ impl Store {
     }
 
     pub fn rename_group(&mut self, app: AppId, old: &str, new: &str) -> Result<()> {
+        let result = self.rename_group_unlogged(app, old, new);
+        self.logged(
+            app,
+            "rename group",
+            &format!("group {old} -> {new}"),
+            result,
+        )
+    }
+
+    fn rename_group_unlogged(&mut self, app: AppId, old: &str, new: &str) -> Result<()> {
         let new = required_text(new).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
         let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, old)?;
@@ -174,6 +206,11 @@ impl Store {
     /// the tie goes), and its child groups move up to its parent, keeping their own
     /// subtrees, so nobody loses a device reached through a grandparent.
     pub fn delete_group(&mut self, app: AppId, name: &str) -> Result<()> {
+        let result = self.delete_group_unlogged(app, name);
+        self.logged(app, "delete group", &format!("group {name}"), result)
+    }
+
+    fn delete_group_unlogged(&mut self, app: AppId, name: &str) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, name)?;
         tx.execute(

@@ -74,7 +74,27 @@ impl Store {
         users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
         options: ImportOptions,
     ) -> Result<ImportReport, E> {
-        self.import_rows(app, users, options)?
+        let result = match self.import_rows(app, users, options) {
+            // The file stopped making sense: nothing was written, the caller says why.
+            Ok(Err(unreadable)) => return Err(unreadable),
+            Ok(Ok(report)) => Ok(report),
+            Err(e) => Err(e),
+        };
+        let what = match &result {
+            Ok(r) if r.written => format!(
+                "import users (created {}, updated {}, skipped {}, failed {})",
+                r.created,
+                r.updated,
+                r.skipped,
+                r.failed.len()
+            ),
+            Ok(_) => "import users (dry run: nothing written)".into(),
+            Err(_) => "import users".into(),
+        };
+        let rows = result.as_ref().map_or(0, |r| {
+            r.created + r.updated + r.skipped + r.failed.len() as u64
+        });
+        Ok(self.logged(app, &what, &format!("{rows} row(s)"), result)?)
     }
 
     /// The import, with the database's errors apart from the rows' own.

@@ -6,12 +6,38 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 
 use super::{Result, StoreError, begin_write};
+use crate::domain::name_sort_key;
 
-/// Each entry upgrades the schema by one version; never edit a released one.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../assets/sql/schema_v1.sql"),
-    include_str!("../../assets/sql/schema_v2.sql"),
+/// Each entry upgrades the schema by one version, with the Rust that fills what SQL
+/// cannot compute; never edit a released one.
+const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
+    (include_str!("../../assets/sql/schema_v1.sql"), None),
+    (include_str!("../../assets/sql/schema_v2.sql"), None),
+    (
+        include_str!("../../assets/sql/schema_v3.sql"),
+        Some(fill_name_keys),
+    ),
+    // Schema v4 comes from another branch; the files are renumbered when they meet.
+    (include_str!("../../assets/sql/schema_v4.sql"), None),
 ];
+
+type Backfill = fn(&Connection) -> Result<()>;
+
+/// Writes every user's folded name sort keys (schema v3 added them empty).
+fn fill_name_keys(conn: &Connection) -> Result<()> {
+    let mut read = conn.prepare("SELECT id, first_name, last_name FROM users")?;
+    let mut write = conn.prepare("UPDATE users SET first_key = ?2, last_key = ?3 WHERE id = ?1")?;
+    let mut rows = read.query([])?;
+    while let Some(row) = rows.next()? {
+        let (id, first, last): (i64, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        write.execute(rusqlite::params![
+            id,
+            name_sort_key(&first),
+            name_sort_key(&last)
+        ])?;
+    }
+    Ok(())
+}
 
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -26,7 +52,8 @@ const RECOMPUTE: &str = "
         user_count = (SELECT count(*) FROM users u WHERE u.app_id = applications.id),
         grouped_count = (SELECT count(*) FROM users u
                          WHERE u.app_id = applications.id AND u.group_count > 0);
-    INSERT INTO users_fts(users_fts) VALUES ('rebuild');
+    INSERT INTO users_fts(users_fts) VALUES ('delete-all');
+    INSERT INTO users_fts(rowid, search) SELECT id, search || char(10, 10) FROM users;
 ";
 
 /// Counts tag-key usage per application: both tables are read in user-id order
@@ -86,11 +113,15 @@ fn version(conn: &Connection) -> Result<i64> {
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let found = version(conn)?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (index, (sql, backfill)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = begin_write(conn)?;
         tx.execute_batch(sql)?;
+        if let Some(backfill) = backfill {
+            backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
+        tracing::info!("migrate the schema to version {}", index + 1);
     }
     ensure_derived(conn)
 }

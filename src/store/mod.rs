@@ -1,9 +1,12 @@
 //! SQLite storage: the only module that speaks SQL.
 
 mod apps;
+mod count;
 mod devices;
 mod groups;
 mod import;
+mod logged;
+mod lookups;
 mod migrations;
 mod plan;
 mod query;
@@ -26,7 +29,7 @@ pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use tokens::LoginPolicy;
-pub use users::{User, UserId, UserRow};
+pub use users::{NOTHING_TO_READ, User, UserId, UserRow};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -38,6 +41,10 @@ pub enum StoreError {
     NotFound { what: &'static str, name: String },
     #[error("no such application: {name} (known: {})", known.join(", "))]
     UnknownApplication { name: String, known: Vec<String> },
+    /// A user asked for by id is gone (deleted meanwhile); callers that know its email
+    /// name it with [`StoreError::naming`].
+    #[error("no such user: it was deleted meanwhile")]
+    UserGone(UserId),
     #[error("invalid email or password")]
     InvalidCredentials,
     #[error("token is not valid")]
@@ -89,6 +96,18 @@ impl StoreError {
             name: name.into(),
         }
     }
+
+    /// Names a gone user by the email the caller knew it by ("no such user: EMAIL"
+    /// rather than an internal id), when it is one of `users`.
+    pub fn naming(self, users: &[(UserId, &str)]) -> StoreError {
+        match self {
+            StoreError::UserGone(gone) => users
+                .iter()
+                .find(|(id, _)| *id == gone)
+                .map_or(self, |(_, email)| StoreError::not_found("user", *email)),
+            other => other,
+        }
+    }
 }
 
 /// Page cache per connection, in KiB: enough to keep most index pages a filter walks
@@ -133,6 +152,23 @@ impl Store {
                 "it is a directory, not a database file".into(),
             ));
         }
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            if !folder.exists() {
+                return Err(StoreError::Unusable(format!(
+                    "the folder {} does not exist",
+                    folder.display()
+                )));
+            }
+            if !folder.is_dir() {
+                return Err(StoreError::Unusable(format!(
+                    "{} is not a folder",
+                    folder.display()
+                )));
+            }
+        }
+        // Created owner-only before SQLite opens it: its `-wal` and `-shm` files take
+        // the database's mode. A failure here shows as SQLite's own, just below.
+        let _ = crate::private_file::create_if_missing(path);
         match Store::open_file(path) {
             Err(e) if path.is_file() && cannot_write(&e) => {
                 let why = if std::fs::OpenOptions::new().append(true).open(path).is_err() {

@@ -29,8 +29,15 @@ pub(crate) const FEW_FOR_COUNT: Few = Few {
     tags: 200_000,
 };
 
-/// Trigram search needs terms of at least three characters.
-const MIN_SEARCH_CHARS: usize = 3;
+/// How many users (up to a limit) carry a tag key, or a key with a value.
+pub(crate) const TAG_KEY_PROBE_SQL: &str =
+    "SELECT count(*) FROM (SELECT 1 FROM user_tags WHERE key = ?1 LIMIT ?2)";
+pub(crate) const TAG_VALUE_PROBE_SQL: &str =
+    "SELECT count(*) FROM (SELECT 1 FROM user_tags WHERE key = ?1 AND value = ?2 LIMIT ?3)";
+
+/// Trigram search needs terms of at least three characters; shorter ones are found
+/// through the trigrams they begin.
+pub(crate) const MIN_SEARCH_CHARS: usize = 3;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Plan {
@@ -38,6 +45,8 @@ pub(crate) struct Plan {
     pub fts: Option<String>,
     /// Per tag filter: whether it matches few users.
     pub narrow_tags: Vec<bool>,
+    /// A text term occurs in no user's haystack: the query matches nobody.
+    pub nothing: bool,
 }
 
 impl Plan {
@@ -47,28 +56,89 @@ impl Plan {
     }
 }
 
-/// The FTS5 query for the searchable terms: every trigram of every term, all
-/// required (the index keeps no positions, so a longer term is its trigrams).
-fn fts_query(q: &UserQuery) -> Option<String> {
-    let mut trigrams: Vec<String> = Vec::new();
-    for term in &q.text {
-        let chars: Vec<char> = term.chars().collect();
-        for window in chars.windows(MIN_SEARCH_CHARS) {
-            let trigram = format!(
-                "\"{}\"",
-                window.iter().collect::<String>().replace('"', "\"\"")
-            );
-            if !trigrams.contains(&trigram) {
-                trigrams.push(trigram);
-            }
+/// An FTS5 string literal.
+pub(crate) fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// The FTS5 query for a long term: every trigram of it, all required (the index
+/// keeps no positions, so a longer term is its trigrams).
+fn long_term_query(term: &str, trigrams: &mut Vec<String>) {
+    let chars: Vec<char> = term.chars().collect();
+    for window in chars.windows(MIN_SEARCH_CHARS) {
+        let trigram = quoted(&window.iter().collect::<String>());
+        if !trigrams.contains(&trigram) {
+            trigrams.push(trigram);
         }
     }
-    (!trigrams.is_empty()).then(|| trigrams.join(" AND "))
+}
+
+/// What the search index says about one short term.
+pub(crate) enum Short {
+    /// Begins no trigram: no haystack holds it.
+    Absent,
+    /// The trigrams it begins, together in fewer than `few` haystacks.
+    Few(Vec<String>),
+    /// In too many haystacks to read them from the index.
+    Many,
 }
 
 impl Store {
+    /// Every haystack is indexed with two characters after it, so every one- or
+    /// two-character piece of it begins a trigram: a short term is in exactly the
+    /// haystacks of the trigrams it begins, a key range of the index's vocabulary.
+    /// Reads that range until the haystacks add up to `few`.
+    pub(crate) fn short_term(&self, term: &str, few: i64) -> Result<Short> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT term, doc FROM users_fts_terms WHERE term >= ?1 AND term <= ?2",
+        )?;
+        let last = format!("{term}{}{}", char::MAX, char::MAX);
+        let mut rows = stmt.query(params![term, last])?;
+        let mut trigrams = Vec::new();
+        let mut haystacks = 0i64;
+        while let Some(row) = rows.next()? {
+            haystacks += row.get::<_, i64>(1)?;
+            if haystacks >= few {
+                return Ok(Short::Many);
+            }
+            trigrams.push(quoted(&row.get::<_, String>(0)?));
+        }
+        Ok(if trigrams.is_empty() {
+            Short::Absent
+        } else {
+            Short::Few(trigrams)
+        })
+    }
+
+    /// The FTS5 query that narrows the text terms (`None` when none can), and
+    /// whether a short term occurs in no haystack at all.
+    fn text_query(&self, q: &UserQuery, few: i64) -> Result<(Option<String>, bool)> {
+        let mut parts: Vec<String> = Vec::new();
+        let mut long = Vec::new();
+        for term in &q.text {
+            if term.chars().count() >= MIN_SEARCH_CHARS {
+                long_term_query(term, &mut long);
+                continue;
+            }
+            match self.short_term(term, few)? {
+                Short::Absent => return Ok((None, true)),
+                Short::Few(trigrams) => parts.push(format!("({})", trigrams.join(" OR "))),
+                Short::Many => {}
+            }
+        }
+        parts.extend(long);
+        Ok(((!parts.is_empty()).then(|| parts.join(" AND ")), false))
+    }
+
     pub(crate) fn plan(&self, q: &UserQuery, few: Few) -> Result<Plan> {
-        let fts = match fts_query(q) {
+        let (expr, nothing) = self.text_query(q, few.text)?;
+        if nothing {
+            return Ok(Plan {
+                nothing,
+                ..Plan::default()
+            });
+        }
+        let fts = match expr {
             Some(expr) => {
                 let n: i64 = self
                     .conn
@@ -83,16 +153,25 @@ impl Store {
         };
         let mut narrow_tags = Vec::new();
         for tag in &q.tags {
-            let n: i64 = self
-                .conn
-                .prepare_cached(
-                    "SELECT count(*) FROM (SELECT 1 FROM user_tags
-                     WHERE key = ?1 AND (?2 IS NULL OR value = ?2) LIMIT ?3)",
-                )?
-                .query_row(params![tag.key, tag.value, few.tags], |r| r.get(0))?;
+            // One statement per shape: `(?2 IS NULL OR value = ?2)` would keep the
+            // value out of the index range, reading every user with the key.
+            let n: i64 = match &tag.value {
+                Some(value) => self
+                    .conn
+                    .prepare_cached(TAG_VALUE_PROBE_SQL)?
+                    .query_row(params![tag.key, value, few.tags], |r| r.get(0))?,
+                None => self
+                    .conn
+                    .prepare_cached(TAG_KEY_PROBE_SQL)?
+                    .query_row(params![tag.key, few.tags], |r| r.get(0))?,
+            };
             narrow_tags.push(n < few.tags);
         }
-        Ok(Plan { fts, narrow_tags })
+        Ok(Plan {
+            fts,
+            narrow_tags,
+            nothing,
+        })
     }
 }
 
@@ -101,12 +180,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fts_query_asks_for_every_trigram_quoted_and_skips_short_terms() {
-        let q = UserQuery::default().filter(r#"al ali "x"y @acme acm"#);
+    fn long_terms_ask_for_every_trigram_quoted_once() {
+        let mut trigrams = Vec::new();
+        for term in ["ali", r#""x"y"#, "@acme", "acm"] {
+            long_term_query(term, &mut trigrams);
+        }
         assert_eq!(
-            fts_query(&q).as_deref(),
-            Some(r#""ali" AND """x""" AND "x""y" AND "@ac" AND "acm" AND "cme""#)
+            trigrams.join(" AND "),
+            r#""ali" AND """x""" AND "x""y" AND "@ac" AND "acm" AND "cme""#
         );
-        assert_eq!(fts_query(&UserQuery::default().filter("al b")), None);
     }
 }

@@ -61,8 +61,8 @@ impl SortField {
     fn column(self) -> &'static str {
         match self {
             SortField::Email => "u.email_key",
-            SortField::FirstName => "u.first_name",
-            SortField::LastName => "u.last_name",
+            SortField::FirstName => "u.first_key",
+            SortField::LastName => "u.last_key",
             SortField::Created => "u.created_at",
             SortField::LastLogin => "u.last_login",
         }

@@ -1,9 +1,9 @@
 use rusqlite::params;
 
 use super::users::search_haystack;
-use super::{AppId, Result, Store, begin_write, migrations};
-use crate::auth::PasswordHash;
-use crate::domain::email_key;
+use super::{AppId, Result, Store, StoreError, begin_write, migrations};
+use crate::auth::{PasswordHash, token_digest};
+use crate::domain::{email_key, name_sort_key};
 
 /// A user for bulk seeding: already valid, with group ids resolved.
 #[derive(Debug, Clone)]
@@ -21,16 +21,61 @@ pub struct SeedUser {
 /// interrupted seed keeps most of its work.
 const BATCH: usize = 10_000;
 
+/// Batches made ahead of the writer.
+const BATCHES_AHEAD: usize = 4;
+
 /// Page cache while bulk loading, in KiB.
 const BULK_CACHE_KIB: i64 = 256 * 1024;
+
+/// Helper threads SQLite's sorter may use while building indexes after a load.
+const SORTER_THREADS: i64 = 4;
+
+/// A seed user with every column the table stores computed: the work done off the
+/// writing thread.
+struct SeedRow {
+    user: SeedUser,
+    email_key: String,
+    first_key: String,
+    last_key: String,
+    search: String,
+}
+
+impl SeedRow {
+    fn new(user: SeedUser) -> SeedRow {
+        SeedRow {
+            email_key: email_key(&user.email),
+            first_key: name_sort_key(&user.first_name),
+            last_key: name_sort_key(&user.last_name),
+            search: search_haystack(&user.email, &user.first_name, &user.last_name),
+            user,
+        }
+    }
+}
 
 impl Store {
     /// Inserts many users sharing one password hash with prepared statements in
     /// batched transactions; `progress` is told how many are in after each batch.
+    /// The users are generated and their derived columns computed on another thread
+    /// while this one writes.
     pub fn insert_seed_users(
         &mut self,
         app: AppId,
-        users: impl Iterator<Item = SeedUser>,
+        users: impl Iterator<Item = SeedUser> + Send,
+        hash: &PasswordHash,
+        progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        let result = self.insert_seed_users_unlogged(app, users, hash, progress);
+        let what = match &result {
+            Ok(n) => format!("add demo users ({n})"),
+            Err(_) => "add demo users".into(),
+        };
+        self.logged(app, &what, "demo data", result)
+    }
+
+    fn insert_seed_users_unlogged(
+        &mut self,
+        app: AppId,
+        users: impl Iterator<Item = SeedUser> + Send,
         hash: &PasswordHash,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
@@ -42,52 +87,130 @@ impl Store {
         // A machine crash mid-load may lose the load, which is then run again; a
         // killed process loses nothing committed (the OS still writes it out).
         self.conn.pragma_update(None, "synchronous", "off")?;
-        let mut users = users.peekable();
-        let mut done = 0u64;
-        while users.peek().is_some() {
-            let tx = begin_write(&mut self.conn)?;
-            {
-                let mut user = tx.prepare_cached(
-                    "INSERT INTO users (app_id, email, email_key, password_hash, first_name,
-                         last_name, search, created_at, updated_at, last_login, group_count)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
-                )?;
-                let mut member = tx.prepare_cached(
-                    "INSERT INTO memberships (user_id, group_id) VALUES (?1, ?2)",
-                )?;
-                let mut tag = tx.prepare_cached(
-                    "INSERT INTO user_tags (user_id, key, value) VALUES (?1, ?2, ?3)",
-                )?;
-                for u in users.by_ref().take(BATCH) {
-                    user.execute(params![
-                        app.0,
-                        u.email,
-                        email_key(&u.email),
-                        hash.as_str(),
-                        u.first_name,
-                        u.last_name,
-                        search_haystack(&u.email, &u.first_name, &u.last_name),
-                        u.created_at,
-                        u.last_login,
-                        u.groups.len()
-                    ])?;
-                    let id = tx.last_insert_rowid();
-                    for g in &u.groups {
-                        member.execute(params![id, g])?;
+        let done = std::thread::scope(|scope| {
+            let (send, batches) = std::sync::mpsc::sync_channel::<Vec<SeedRow>>(BATCHES_AHEAD);
+            scope.spawn(move || {
+                let mut users = users.map(SeedRow::new).peekable();
+                while users.peek().is_some() {
+                    // The writer stopped (an error): nothing more is wanted.
+                    if send.send(users.by_ref().take(BATCH).collect()).is_err() {
+                        break;
                     }
-                    for (k, v) in &u.tags {
-                        tag.execute(params![id, k, v])?;
-                    }
-                    done += 1;
                 }
+            });
+            let mut done = 0u64;
+            for batch in batches {
+                self.insert_seed_batch(app, &batch, hash)?;
+                done += batch.len() as u64;
+                progress(done);
             }
-            tx.commit()?;
-            progress(done);
-        }
+            Ok::<u64, StoreError>(done)
+        })?;
+        self.conn.pragma_update(None, "threads", SORTER_THREADS)?;
         migrations::ensure_derived(&mut self.conn)?;
+        self.conn.pragma_update(None, "threads", 0)?;
         self.conn
             .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
         self.conn.pragma_update(None, "synchronous", "normal")?;
         Ok(done)
+    }
+
+    fn insert_seed_batch(
+        &mut self,
+        app: AppId,
+        batch: &[SeedRow],
+        hash: &PasswordHash,
+    ) -> Result<()> {
+        let tx = begin_write(&mut self.conn)?;
+        {
+            let mut user = tx.prepare_cached(
+                "INSERT INTO users (app_id, email, email_key, password_hash, first_name,
+                     last_name, first_key, last_key, search, created_at, updated_at,
+                     last_login, group_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
+            )?;
+            let mut member =
+                tx.prepare_cached("INSERT INTO memberships (user_id, group_id) VALUES (?1, ?2)")?;
+            let mut tag = tx.prepare_cached(
+                "INSERT INTO user_tags (user_id, key, value) VALUES (?1, ?2, ?3)",
+            )?;
+            for row in batch {
+                let u = &row.user;
+                user.execute(params![
+                    app.0,
+                    u.email,
+                    row.email_key,
+                    hash.as_str(),
+                    u.first_name,
+                    u.last_name,
+                    row.first_key,
+                    row.last_key,
+                    row.search,
+                    u.created_at,
+                    u.last_login,
+                    u.groups.len()
+                ])?;
+                let id = tx.last_insert_rowid();
+                for g in &u.groups {
+                    member.execute(params![id, g])?;
+                }
+                for (k, v) in &u.tags {
+                    tag.execute(params![id, k, v])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Replaces every token of the application with one per user, as logins would
+    /// issue them (without their password checks): the `n`-th user in id order gets
+    /// `token_of(n)`, stored as its digest. For load tests, which can then name any
+    /// user's token again, run after run.
+    pub fn insert_seed_tokens(
+        &mut self,
+        app: AppId,
+        token_of: impl Fn(u64) -> String,
+    ) -> Result<u64> {
+        self.conn
+            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+        let tx = begin_write(&mut self.conn)?;
+        let issued: i64 = tx.query_row(
+            "SELECT tokens_issued FROM applications WHERE id = ?1",
+            [app.0],
+            |r| r.get(0),
+        )?;
+        tx.execute("DELETE FROM tokens WHERE app_id = ?1", [app.0])?;
+        let mut n = 0u64;
+        {
+            let mut users = tx.prepare("SELECT id FROM users WHERE app_id = ?1 ORDER BY id")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO tokens (digest, user_id, app_id, created_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let now = super::unix_now();
+            let mut rows = users.query([app.0])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                n += 1;
+                insert.execute(params![
+                    token_digest(&token_of(n - 1)),
+                    id,
+                    app.0,
+                    now,
+                    issued + n as i64
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE applications SET tokens_issued = ?2 WHERE id = ?1",
+            params![app.0, issued + n as i64],
+        )?;
+        tx.commit()?;
+        self.conn
+            .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
+        Ok(n)
     }
 }

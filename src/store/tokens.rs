@@ -7,9 +7,11 @@ use crate::domain::{Field, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
+/// A token is valid while its issue number is above its application's stamp
+/// (schema_v4.sql).
 pub(crate) const AUTHENTICATE_SQL: &str =
-    "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id
-     WHERE t.digest = ?1 AND u.app_id = ?2";
+    "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
+     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > a.tokens_void_through";
 
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,11 @@ impl Store {
     /// hash (or a foreign scheme) is verified beside one argon2id computation with
     /// today's parameters, which replaces it on success.
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
+        let result = self.login_unlogged(app, email, password);
+        self.logged(app, "log in", email, result)
+    }
+
+    fn login_unlogged(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let key = email_key(email);
         let now = unix_now();
         let policy = Store::login_policy(&self.conn, app)?;
@@ -102,9 +109,21 @@ impl Store {
                 params![id.0, hash.as_str()],
             )?;
         }
+        let (seq, void_through): (i64, i64) = tx.query_row(
+            "UPDATE applications SET tokens_issued = tokens_issued + 1 WHERE id = ?1
+             RETURNING tokens_issued, tokens_void_through",
+            [app.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        // Tokens an "invalidate all" ended stay until their user's next login.
         tx.execute(
-            "INSERT INTO tokens (digest, user_id, created_at) VALUES (?1, ?2, ?3)",
-            params![token_digest(&token), id.0, now],
+            "DELETE FROM tokens WHERE user_id = ?1 AND seq <= ?2",
+            params![id.0, void_through],
+        )?;
+        tx.execute(
+            "INSERT INTO tokens (digest, user_id, app_id, created_at, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_digest(&token), id.0, app.0, now, seq],
         )?;
         tx.execute(
             "UPDATE users SET last_login = ?2 WHERE id = ?1",
@@ -127,16 +146,50 @@ impl Store {
 
     /// Ends every session of one user; returns how many tokens stopped working.
     pub fn invalidate_user_tokens(&mut self, user: UserId) -> Result<usize> {
-        Ok(self
-            .conn
-            .execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?)
+        let result = self.invalidate_user_tokens_unlogged(user);
+        match (self.user_for_log(user), &result) {
+            (Some((app, email)), Ok(n)) => {
+                let what = format!("invalidate tokens ({n} ended)");
+                self.logged(app, &what, &email, result)
+            }
+            _ => result,
+        }
     }
 
-    /// Ends every session of every user in the application.
+    /// A user deleted meanwhile is an error, never "0 tokens ended".
+    fn invalidate_user_tokens_unlogged(&mut self, user: UserId) -> Result<usize> {
+        let tx = begin_write(&mut self.conn)?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+            [user.0],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(StoreError::UserGone(user));
+        }
+        let ended = tx.execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?;
+        tx.commit()?;
+        Ok(ended)
+    }
+
+    /// Ends every session of every user in the application, in one write at any size:
+    /// every token issued so far becomes void. Returns how many users the application
+    /// has (all of them must log in again).
     pub fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize> {
-        Ok(self.conn.execute(
-            "DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE app_id = ?1)",
+        let result = self.invalidate_all_tokens_unlogged(app);
+        let what = match &result {
+            Ok(n) => format!("invalidate every token ({n} users)"),
+            Err(_) => "invalidate every token".into(),
+        };
+        self.logged(app, &what, "every user", result)
+    }
+
+    fn invalidate_all_tokens_unlogged(&mut self, app: AppId) -> Result<usize> {
+        Ok(self.conn.query_row(
+            "UPDATE applications SET tokens_void_through = tokens_issued WHERE id = ?1
+             RETURNING user_count",
             [app.0],
+            |r| r.get(0),
         )?)
     }
 }

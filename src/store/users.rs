@@ -6,15 +6,13 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
-use super::tags::TAG_KEY_USAGE_SQL;
-use super::tokens::{AUTHENTICATE_SQL, RECENT_FAILURES_SQL};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
 };
 use crate::auth::PasswordHash;
 use crate::domain::{
-    Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key,
+    Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key, name_sort_key,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -40,8 +38,8 @@ impl UserRow {
     pub fn cursor(&self, field: SortField) -> Cursor {
         let key = match field {
             SortField::Email => SortKey::Text(email_key(&self.email)),
-            SortField::FirstName => SortKey::Text(self.first_name.clone()),
-            SortField::LastName => SortKey::Text(self.last_name.clone()),
+            SortField::FirstName => SortKey::Text(name_sort_key(&self.first_name)),
+            SortField::LastName => SortKey::Text(name_sort_key(&self.last_name)),
             SortField::Created => SortKey::Int(self.created_at),
             SortField::LastLogin => SortKey::Int(self.last_login.unwrap_or(0)),
         };
@@ -99,6 +97,16 @@ impl Store {
         user: &NewUser,
         hash: &PasswordHash,
     ) -> Result<UserId> {
+        let result = self.create_user_unlogged(app, user, hash);
+        self.logged(app, "add user", user.email.as_str(), result)
+    }
+
+    fn create_user_unlogged(
+        &mut self,
+        app: AppId,
+        user: &NewUser,
+        hash: &PasswordHash,
+    ) -> Result<UserId> {
         let tx = begin_write(&mut self.conn)?;
         let (errors, groups) = conflicts(&tx, app, Some(&user.email), &user.profile.groups, None)?;
         if !errors.is_empty() {
@@ -128,6 +136,29 @@ impl Store {
         new_hash: Option<&PasswordHash>,
         expected_version: Option<i64>,
     ) -> Result<()> {
+        let before = self.user_for_log(id);
+        let result = self.update_user_unlogged(app, id, changes, new_hash, expected_version);
+        let what = match new_hash {
+            Some(_) => "save user, with a new password",
+            None => "save user",
+        };
+        let subject = match before {
+            Some((_, old)) if old != changes.email.as_str() => {
+                format!("{old} -> {}", changes.email)
+            }
+            _ => changes.email.to_string(),
+        };
+        self.logged(app, what, &subject, result)
+    }
+
+    fn update_user_unlogged(
+        &mut self,
+        app: AppId,
+        id: UserId,
+        changes: &UserChanges,
+        new_hash: Option<&PasswordHash>,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let version: Option<i64> = tx
             .query_row(
@@ -136,7 +167,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let version = version.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        let version = version.ok_or_else(|| StoreError::UserGone(id))?;
         if expected_version.is_some_and(|v| v != version) {
             return Err(StoreError::Conflict);
         }
@@ -164,13 +195,24 @@ impl Store {
     /// Deletes several users in one transaction: all of them, or none when one is
     /// missing.
     pub fn delete_users(&mut self, ids: &[UserId]) -> Result<()> {
+        let named: Vec<(AppId, String)> =
+            ids.iter().filter_map(|id| self.user_for_log(*id)).collect();
+        let result = self.delete_users_unlogged(ids);
+        let emails: Vec<&str> = named.iter().map(|(_, email)| email.as_str()).collect();
+        match named.first() {
+            Some((app, _)) => self.logged(*app, "delete users", &emails.join(", "), result),
+            None => result,
+        }
+    }
+
+    fn delete_users_unlogged(&mut self, ids: &[UserId]) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         for id in ids {
             for child in ["memberships", "user_tags", "tokens"] {
                 tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
             }
             if tx.execute("DELETE FROM users WHERE id = ?1", [id.0])? == 0 {
-                return Err(StoreError::not_found("user", id.0.to_string()));
+                return Err(StoreError::UserGone(*id));
             }
         }
         tx.commit()?;
@@ -200,7 +242,7 @@ impl Store {
                 })
             })
             .optional()?;
-        let mut user = found.ok_or_else(|| StoreError::not_found("user", id.0.to_string()))?;
+        let mut user = found.ok_or_else(|| StoreError::UserGone(id))?;
         user.groups = snapshot
             .prepare_cached(
                 "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
@@ -222,7 +264,9 @@ impl Store {
 
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let (sql, params, reversed) = self.list_sql(app, query, page)?;
+        let Some((sql, params, reversed)) = self.list_sql(app, query, page)? else {
+            return Ok(Vec::new());
+        };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows: Vec<UserRow> = stmt
             .query_map(params_from_iter(params), read_row)?
@@ -235,7 +279,12 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        let (sql, params) = self.count_sql(app, query)?;
+        if let Some(n) = self.count_from_indexes(app, query)? {
+            return Ok(n);
+        }
+        let Some((sql, params)) = self.count_sql(app, query)? else {
+            return Ok(0);
+        };
         Ok(self
             .conn
             .prepare_cached(&sql)?
@@ -243,14 +292,18 @@ impl Store {
     }
 
     /// SQLite's plan for a page of the list and for its count (`EXPLAIN QUERY PLAN`
-    /// details), so that losing an index shows up in tests and diagnostics.
+    /// details), so that losing an index shows up in tests and diagnostics; or
+    /// [`NOTHING_TO_READ`] when the search index shows that a term is in no user.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
-        let (list, list_params, _) = self.list_sql(app, query, page)?;
-        let (count, count_params) = self.count_sql(app, query)?;
-        Ok([
-            self.explain(&list, list_params)?,
-            self.explain(&count, count_params)?,
-        ])
+        let list = match self.list_sql(app, query, page)? {
+            Some((sql, params, _)) => self.explain(&sql, params)?,
+            None => NOTHING_TO_READ.to_string(),
+        };
+        let count = match self.count_sql(app, query)? {
+            Some((sql, params)) => self.explain(&sql, params)?,
+            None => NOTHING_TO_READ.to_string(),
+        };
+        Ok([list, count])
     }
 
     fn list_sql(
@@ -258,8 +311,11 @@ impl Store {
         app: AppId,
         query: &UserQuery,
         page: &Page,
-    ) -> Result<(String, Vec<Value>, bool)> {
+    ) -> Result<Option<(String, Vec<Value>, bool)>> {
         let plan = self.plan(query, FEW_FOR_PAGE)?;
+        if plan.nothing {
+            return Ok(None);
+        }
         let (mut where_sql, mut params) = where_clause(app, query, &plan, !plan.narrow());
         let (tail, reversed) =
             page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
@@ -268,39 +324,24 @@ impl Store {
             _ => "",
         };
         let sql = format!("SELECT {ROW_COLUMNS} FROM users u {index} WHERE {where_sql}{tail}");
-        Ok((sql, params, reversed))
+        Ok(Some((sql, params, reversed)))
     }
 
-    fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<(String, Vec<Value>)> {
+    /// The count's SQL, or `None` when the plan shows that nothing matches.
+    fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<Option<(String, Vec<Value>)>> {
         let plan = self.plan(query, FEW_FOR_COUNT)?;
+        if plan.nothing {
+            return Ok(None);
+        }
         let index = scan_index(query, &plan);
         let (where_sql, params) = where_clause(app, query, &plan, !index.is_empty());
-        Ok((
+        Ok(Some((
             format!("SELECT count(*) FROM users u {index} WHERE {where_sql}"),
             params,
-        ))
+        )))
     }
 
-    /// SQLite's plan for each lookup that runs per login, request or form: by email, by
-    /// token, recent login failures, the pane counters and tag-key usage.
-    pub fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>> {
-        [
-            ("find by email", FIND_USER_SQL),
-            ("authenticate", AUTHENTICATE_SQL),
-            ("recent login failures", RECENT_FAILURES_SQL),
-            ("pane counts", SCOPE_COUNTS_SQL),
-            ("tag-key usage", TAG_KEY_USAGE_SQL),
-        ]
-        .into_iter()
-        .map(|(what, sql)| {
-            // The plan does not depend on the values: NULL stands in for each.
-            let params = vec![Value::Null; self.conn.prepare(sql)?.parameter_count()];
-            Ok((what, self.explain(sql, params)?))
-        })
-        .collect()
-    }
-
-    fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
+    pub(super) fn explain(&self, sql: &str, params: Vec<Value>) -> Result<String> {
         let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
         let details: Vec<String> = stmt
             .query_map(params_from_iter(params), |r| r.get::<_, String>(3))?
@@ -323,18 +364,23 @@ impl Store {
 }
 
 /// Filters that test many rows one by one are tested in `users_search`, which holds
-/// what they read: far fewer pages than the table.
+/// the haystack and the group count: far fewer pages than the table, which is then
+/// read only for the rows that pass (a tag is looked up for those alone).
 fn scan_index(query: &UserQuery, plan: &Plan) -> &'static str {
     let filtered = !query.text.is_empty() || query.scope != Scope::All;
-    if filtered && !plan.narrow() && query.tags.is_empty() {
+    if filtered && !plan.narrow() {
         "INDEXED BY users_search"
     } else {
         ""
     }
 }
 
-const SCOPE_COUNTS_SQL: &str = "SELECT user_count, grouped_count FROM applications WHERE id = ?1";
-const FIND_USER_SQL: &str = "SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2";
+/// The plan of a query that reads nothing: a text term occurs in no user.
+pub const NOTHING_TO_READ: &str = "nothing to read: a text term is in no user";
+
+pub(super) const SCOPE_COUNTS_SQL: &str =
+    "SELECT user_count, grouped_count FROM applications WHERE id = ?1";
+pub(super) const FIND_USER_SQL: &str = "SELECT id FROM users WHERE app_id = ?1 AND email_key = ?2";
 
 pub(crate) fn find_user_id(conn: &Connection, app: AppId, email: &str) -> Result<Option<UserId>> {
     Ok(conn
@@ -425,16 +471,18 @@ pub(crate) fn insert_user(
 ) -> Result<UserId> {
     conn.prepare_cached(
         "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
-                            search, created_at, updated_at, last_login)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
+                            first_key, last_key, search, created_at, updated_at, last_login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
     )?
     .execute(params![
         app.0,
         email.as_str(),
         email.key(),
         hash.as_str(),
-        profile.first_name.as_deref().unwrap_or(""),
-        profile.last_name.as_deref().unwrap_or(""),
+        first_name(profile),
+        last_name(profile),
+        name_sort_key(first_name(profile)),
+        name_sort_key(last_name(profile)),
         search_text(email.as_str(), profile),
         created,
         last_login
@@ -456,14 +504,16 @@ pub(crate) fn rewrite_user(
 ) -> Result<()> {
     conn.execute(
         "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5,
-             search = ?6, updated_at = ?7, version = version + 1
+             first_key = ?6, last_key = ?7, search = ?8, updated_at = ?9, version = version + 1
          WHERE id = ?1",
         params![
             id.0,
             email.as_str(),
             email.key(),
-            profile.first_name.as_deref().unwrap_or(""),
-            profile.last_name.as_deref().unwrap_or(""),
+            first_name(profile),
+            last_name(profile),
+            name_sort_key(first_name(profile)),
+            name_sort_key(last_name(profile)),
             search_text(email.as_str(), profile),
             unix_now()
         ],
@@ -494,13 +544,18 @@ fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile)
     Ok(())
 }
 
+/// A name as stored: an absent one is empty.
+fn first_name(profile: &Profile) -> &str {
+    profile.first_name.as_deref().unwrap_or("")
+}
+
+fn last_name(profile: &Profile) -> &str {
+    profile.last_name.as_deref().unwrap_or("")
+}
+
 /// The lower-cased haystack the text filter searches.
 pub(crate) fn search_text(email: &str, profile: &Profile) -> String {
-    search_haystack(
-        email,
-        profile.first_name.as_deref().unwrap_or(""),
-        profile.last_name.as_deref().unwrap_or(""),
-    )
+    search_haystack(email, first_name(profile), last_name(profile))
 }
 
 /// Lower-cased email, then each name the email does not already contain (most
@@ -526,7 +581,7 @@ impl Store {
             ))?
             .query_row([id.0], read_row)
             .optional()?
-            .ok_or_else(|| StoreError::not_found("user", id.0.to_string()))
+            .ok_or_else(|| StoreError::UserGone(id))
     }
 }
 

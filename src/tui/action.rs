@@ -1,10 +1,10 @@
 use ratatui::crossterm::event::KeyEvent;
 
-use super::app::Pane;
+use super::pane::Pane;
 use crate::auth::PasswordHash;
 
-/// What the user asked for; produced by the keymap (or the mouse) and applied by
-/// [`super::update::update`].
+/// What the user asked for, or what work off the UI thread finished; produced by the
+/// keymap (or the mouse, or a worker) and applied by the top-level `update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Quit,
@@ -34,12 +34,12 @@ pub enum Action {
     InvalidateAll,
     Reload,
     Help,
-    /// Close the top-most popup.
+    /// Close the top-most popup or the form.
     Close,
     MenuChoose,
-    /// `y` in a dialog: confirm straight away.
-    Confirm,
-    /// `Enter` in a dialog: press the focused button.
+    /// `y` in a dialog: say yes straight away.
+    Yes,
+    /// `Enter` in a dialog or on the form's buttons: press the focused button.
     PressButton,
     SwitchButton,
     Resize(u16, u16),
@@ -53,11 +53,12 @@ pub enum Action {
     Save,
     NextField,
     PrevField,
-    /// Space: tick a checkbox or a group.
+    /// Tick a checkbox (Space) or the group under the cursor (Enter).
     Toggle,
     /// A key typed into the focused text field of the form.
     FormKey(KeyEvent),
-    /// Enter in the tag editor: accept a suggestion, or go on to the next cell.
+    /// Enter in the tag editor: take the suggestion picked with `↑↓`, or go on to the
+    /// next cell.
     TagEnter,
     AddTag,
     RemoveTag,

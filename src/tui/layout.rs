@@ -1,7 +1,12 @@
-//! Where each region of the screen goes: shared by the views (to draw) and by
-//! `update` (to know how many rows a page holds and which row a click hit).
+//! Where each region of the screen goes: shared by the views (to draw) and by the
+//! screens' `update` (to know how many rows a page holds and what a click hit).
 
 use ratatui::layout::{Constraint, Layout, Rect};
+use unicode_width::UnicodeWidthStr;
+
+use super::columns::{Column, layout};
+use super::pane::Pane;
+use crate::store::{ScopeCounts, SortField};
 
 pub struct Areas {
     pub header: Rect,
@@ -48,18 +53,97 @@ impl Areas {
         (y >= first && ((y - first) as usize) < self.table_rows()).then(|| (y - first) as usize)
     }
 
-    /// The tab (pane index) at column `x` of the tabs line, given each tab's width.
-    pub fn tab_at(&self, x: u16, y: u16, widths: &[u16]) -> Option<usize> {
+    /// Whether screen column `x` of a user row is in the email column.
+    pub fn email_at(&self, x: u16, sort: SortField) -> bool {
+        let inner_x = self.table.x + 1;
+        let row_width = self.table.width.saturating_sub(2);
+        layout(row_width, sort)
+            .iter()
+            .find(|p| p.column == Column::Email)
+            .is_some_and(|p| x >= inner_x + p.x && x < inner_x + p.x + p.width)
+    }
+
+    /// The pane whose tab is at (`x`, `y`).
+    pub fn tab_at(&self, x: u16, y: u16, counts: &ScopeCounts) -> Option<Pane> {
         if y != self.tabs.y {
             return None;
         }
         let mut start = self.tabs.x;
-        for (i, w) in widths.iter().enumerate() {
-            if x >= start && x < start + w {
-                return Some(i);
+        for (pane, label) in Pane::ALL.iter().zip(tab_labels(counts, self.tabs.width)) {
+            // Each tab is followed by a one-column gap, which counts as part of it.
+            let width = label.width() as u16 + 1;
+            if x >= start && x < start + width {
+                return Some(*pane);
             }
-            start += w;
+            start += width;
         }
         None
+    }
+}
+
+/// Each pane's tab: its full title when all fit in `width`, else a short one.
+pub fn tab_labels(counts: &ScopeCounts, width: u16) -> Vec<String> {
+    let label = |short: bool| -> Vec<String> {
+        Pane::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let n = p.count(counts);
+                if short {
+                    format!(" {} {} {n} ", i + 1, p.short_title())
+                } else {
+                    format!(" {} {} ({n}) ", i + 1, p.title())
+                }
+            })
+            .collect()
+    };
+    let full = label(false);
+    let full_width: usize = full.iter().map(|l| l.width() + 1).sum();
+    if full_width <= width as usize {
+        full
+    } else {
+        label(true)
+    }
+}
+
+/// A popup of at most `width`×`height` in the middle of `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    area.centered(
+        Constraint::Length(width.min(area.width)),
+        Constraint::Length(height.min(area.height)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_click_finds_the_tab_drawn_there_in_full_and_in_short() {
+        let counts = ScopeCounts {
+            all: 60,
+            grouped: 42,
+            ungrouped: 18,
+        };
+        for width in [120, 40] {
+            let areas = Areas::new((width, 30));
+            let labels = tab_labels(&counts, width);
+            assert_eq!(labels.len(), Pane::ALL.len());
+            let mut x = 0;
+            for (pane, label) in Pane::ALL.iter().zip(&labels) {
+                let end = x + label.width() as u16;
+                assert_eq!(areas.tab_at(x, areas.tabs.y, &counts), Some(*pane));
+                assert_eq!(areas.tab_at(end - 1, areas.tabs.y, &counts), Some(*pane));
+                assert_eq!(areas.tab_at(x, areas.tabs.y + 1, &counts), None);
+                x = end + 1;
+            }
+            assert_eq!(
+                areas.tab_at(x, areas.tabs.y, &counts),
+                None,
+                "past the last tab"
+            );
+        }
+        assert!(tab_labels(&counts, 40)[0].starts_with(" 1 All 60"));
+        assert!(tab_labels(&counts, 120)[0].starts_with(" 1 All users (60)"));
     }
 }

@@ -1,22 +1,28 @@
-//! The console: state (`app`), actions, one keymap table, `update`, pure `views`.
+//! The console: one module per screen (`screens`), what they share (`session`), one
+//! keymap table, a top-level `update` that routes each action once, pure `views`, and
+//! one event loop fed by one channel. ARCHITECTURE.md walks through it.
 
 pub mod action;
 pub mod app;
+mod columns;
 pub mod counter;
-pub mod form;
-mod form_update;
+pub mod events;
+mod fit;
 pub mod keymap;
 pub mod layout;
-pub mod list;
+pub mod pane;
+pub mod screens;
+pub mod session;
 pub mod terminal;
 pub mod theme;
+mod title_bar;
 pub mod update;
 pub mod views;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, Event, KeyEvent, KeyEventKind, MouseEventKind};
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEventKind};
 
 use action::Action;
 use app::App;
@@ -24,9 +30,8 @@ use keymap::Context;
 
 use crate::store::{Application, Store, unix_now};
 
-/// How often the console wakes without input (status expiry, ages).
+/// How often the console wakes without an event (status expiry, ages).
 const TICK: Duration = Duration::from_millis(500);
-const BUSY_TICK: Duration = Duration::from_millis(10);
 
 pub fn run(
     store: Store,
@@ -43,18 +48,13 @@ pub fn run(
         unix_now(),
         theme::Theme::from_env(),
     )?;
+    events::read_terminal(app.outbox());
     while !app.quit {
         guard.terminal.draw(|frame| views::view(&app, frame))?;
-        if let Some(done) = app.background_action() {
-            update::update(&mut app, done);
-            continue;
-        }
-        // While work runs off the UI thread, look for its result often.
-        let wait = if app.busy() { BUSY_TICK } else { TICK };
-        let action = if event::poll(wait)? {
-            action_for_event(&app, event::read()?)
-        } else {
-            Some(Action::Tick(unix_now()))
+        let action = match app.next_event(TICK) {
+            Some(events::Event::Terminal(event)) => action_for_event(&app, event?),
+            Some(events::Event::Done(done)) => Some(done),
+            None => Some(Action::Tick(unix_now())),
         };
         if let Some(action) = action {
             update::update(&mut app, action);

@@ -22,13 +22,34 @@ impl Env {
 
     /// `xusers --db <temp>` with a private data directory.
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::cargo_bin("xusers").unwrap();
-        cmd.env_remove("XUSERS_DB")
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("HOME", self.dir.path())
-            .arg("--db")
-            .arg(self.db());
+        Command::from_std(self.std_cmd())
+    }
+
+    /// [`Env::cmd`] as a plain std command, for wiring its streams by hand.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = self.bare_std();
+        cmd.arg("--db").arg(self.db());
         cmd
+    }
+
+    /// `xusers` with a private data directory (and log), no database named.
+    pub fn bare(&self) -> Command {
+        Command::from_std(self.bare_std())
+    }
+
+    fn bare_std(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("xusers"));
+        cmd.env_remove("XUSERS_DB")
+            .env_remove("XUSERS_LOG")
+            .env_remove("XUSERS_LOG_DIR")
+            .env("XDG_DATA_HOME", self.data_home())
+            .env("HOME", self.dir.path());
+        cmd
+    }
+
+    /// What the platform data directory resolves to under [`Env::bare`].
+    pub fn data_home(&self) -> PathBuf {
+        self.dir.path().join("data")
     }
 
     pub fn add(&self, email: &str, password: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
@@ -64,6 +85,25 @@ impl Env {
             .write_stdin(password.to_string())
             .assert()
     }
+}
+
+/// Every command path clap knows (`["users", "list"]` …), parents before none.
+pub fn command_paths() -> Vec<Vec<String>> {
+    fn paths(command: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_string());
+            paths(sub, &path, out);
+            out.push(path);
+        }
+    }
+    let mut all = Vec::new();
+    paths(
+        &<xusers::cli::Cli as clap::CommandFactory>::command(),
+        &[],
+        &mut all,
+    );
+    all
 }
 
 pub fn stdout(a: &assert_cmd::assert::Assert) -> String {

@@ -8,6 +8,7 @@ use tempfile::TempDir;
 use xusers::demo::seed_demo;
 use xusers::store::Store;
 use xusers::tui::app::App;
+use xusers::tui::events::Event;
 use xusers::tui::theme::Theme;
 use xusers::tui::update::update;
 use xusers::tui::{action_for_key, views};
@@ -52,7 +53,8 @@ pub fn keys(app: &mut App, text: &str) {
 }
 
 pub fn render(app: &App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    let mut terminal =
+        Terminal::new(TestBackend::new(app.session.size.0, app.session.size.1)).unwrap();
     terminal.draw(|f| views::view(app, f)).unwrap();
     terminal
 }
@@ -63,23 +65,20 @@ pub fn screen(app: &App) -> String {
 }
 
 pub fn selected_email(app: &App) -> String {
-    app.list.selected_row().unwrap().email.clone()
+    app.browse.list.selected_row().unwrap().email.clone()
 }
 
 /// Waits for work running off the UI thread (match counts, password hashing) and
-/// applies it, the way the console's loop does: `busy`, then `background_action`.
+/// applies what arrives on the console's channel, the way its loop does.
 pub fn finish_background(app: &mut App) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while app.busy() {
-        match app.background_action() {
-            Some(done) => update(app, done),
-            None => {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "background work never finished"
-                );
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "background work never finished"
+        );
+        if let Some(Event::Done(done)) = app.next_event(std::time::Duration::from_millis(10)) {
+            update(app, done);
         }
     }
 }

@@ -18,7 +18,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{Map, Value};
 
 use super::Failure;
-use super::output::FileFormat;
+use super::output::{FileFormat, errln, outln};
 use crate::auth::{FirebaseParams, PasswordHash};
 use crate::domain::{Field, FieldError, Password};
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
@@ -186,7 +186,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
     let report = imported?;
     for (line, errors) in &report.failed {
         for e in errors {
-            eprintln!("xusers: line {line}: {e}");
+            errln!("xusers: line {line}: {e}");
         }
     }
     if !dropped.is_empty() {
@@ -194,10 +194,10 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
             .iter()
             .map(|(field, users)| format!("{field} ({users} {})", plural(*users)))
             .collect();
-        eprintln!("note: not imported: {}", fields.join(", "));
+        errln!("note: not imported: {}", fields.join(", "));
     }
     let verb = if report.written { "" } else { "would be " };
-    println!(
+    outln!(
         "{verb}created {}, {verb}updated {}, skipped {}, failed {}{}",
         report.created,
         report.updated,
@@ -208,7 +208,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         } else {
             " — nothing was written"
         }
-    );
+    )?;
     if !report.failed.is_empty() && !args.partial {
         return Err(Failure::usage("bad rows: nothing imported"));
     }

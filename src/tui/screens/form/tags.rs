@@ -46,8 +46,11 @@ pub struct TagEditor {
     pool: Vec<usize>,
     pool_for: String,
     pub suggestions: Vec<KeySuggestion>,
-    /// Which suggestion `↑↓` has chosen.
+    /// Which suggestion is highlighted (`Tab` takes it).
     pub chosen: usize,
+    /// Whether `↑↓` moved the highlight since the suggestions last changed: only then
+    /// does `Enter` take it, so what was typed is kept unless chosen otherwise.
+    pub picked: bool,
 }
 
 impl TagEditor {
@@ -65,6 +68,7 @@ impl TagEditor {
             pool_for: String::new(),
             suggestions: Vec::new(),
             chosen: 0,
+            picked: false,
         }
     }
 
@@ -79,6 +83,7 @@ impl TagEditor {
     /// Re-ranks suggestions for the key under the cursor (called as it is typed).
     pub fn suggest(&mut self) {
         self.chosen = 0;
+        self.picked = false;
         self.suggestions = match self.column {
             TagColumn::Key => {
                 let typed = self.rows[self.row].key.value().to_string();
@@ -130,6 +135,15 @@ impl TagEditor {
         let n = self.suggestions.len() as isize;
         if n > 0 {
             self.chosen = (self.chosen as isize + delta).rem_euclid(n) as usize;
+            self.picked = true;
+        }
+    }
+
+    /// `Enter`: takes the suggestion picked with `↑↓`, else keeps the typed key; then
+    /// moves on.
+    pub fn enter(&mut self) {
+        if !(self.picked && self.accept()) {
+            self.advance();
         }
     }
 
@@ -233,6 +247,33 @@ mod tests {
         assert!(e.suggestions.is_empty());
         typed(&mut e, "pro");
         assert!(e.suggestions.is_empty(), "no suggestions for values");
+    }
+
+    #[test]
+    fn enter_keeps_the_typed_key_unless_one_was_picked() {
+        let mut e = TagEditor::new(&[], known());
+        typed(&mut e, "st");
+        assert_eq!(e.suggestions[0].key, "stripe_id");
+        e.enter();
+        assert_eq!(e.rows[0].key.value(), "st");
+        assert_eq!(e.column, TagColumn::Value);
+        assert!(e.suggestions.is_empty());
+
+        e.add_row();
+        typed(&mut e, "p");
+        e.choose(1);
+        let picked = e.suggestions[1].key.clone();
+        e.enter();
+        assert_eq!(e.rows[1].key.value(), picked);
+        assert_eq!(e.column, TagColumn::Value);
+
+        // Typing after picking ranks afresh: the pick is forgotten.
+        e.add_row();
+        typed(&mut e, "p");
+        e.choose(1);
+        typed(&mut e, "h");
+        e.enter();
+        assert_eq!(e.rows[2].key.value(), "ph");
     }
 
     #[test]

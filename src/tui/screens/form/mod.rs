@@ -1,7 +1,12 @@
-//! The add / edit user form: its state, and the draft it yields.
+//! The add / edit user form: its state and the draft it yields (`update` answers its
+//! keys, `view` draws it).
 
+mod field_text;
 mod groups;
+mod panes;
 mod tags;
+mod update;
+pub mod view;
 
 pub use groups::{GroupChecklist, GroupItem};
 pub use tags::{SUGGESTIONS, TagColumn, TagEditor, TagRow};
@@ -10,6 +15,7 @@ use tui_input::Input;
 
 use crate::domain::{Field, FieldError, PasswordInput, UserDraft};
 use crate::store::{AppId, ReachedDevice, Result, Store, UserId};
+use crate::tui::keymap::Context;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormMode {
@@ -85,19 +91,24 @@ impl Drop for UserForm {
 }
 
 impl UserForm {
+    /// The email the user had when the form opened (names them if they vanish).
+    pub fn opened_email(&self) -> &str {
+        &self.initial.email
+    }
+
     pub fn wipe_password(&mut self) {
         drop(PasswordInput::from(self.password.value_and_reset()));
     }
 
-    pub fn add(store: &Store, app: AppId) -> Result<UserForm> {
+    pub fn add(store: &Store, application: AppId) -> Result<UserForm> {
         let draft = UserDraft {
             password: Some(PasswordInput::default()),
             ..Default::default()
         };
-        UserForm::build(store, app, FormMode::Add, draft, None)
+        UserForm::build(store, application, FormMode::Add, draft, None)
     }
 
-    pub fn edit(store: &Store, app: AppId, id: UserId) -> Result<UserForm> {
+    pub fn edit(store: &Store, application: AppId, id: UserId) -> Result<UserForm> {
         let user = store.user(id)?;
         let draft = UserDraft {
             email: user.email.clone(),
@@ -111,17 +122,17 @@ impl UserForm {
             id,
             version: user.version,
         };
-        UserForm::build(store, app, mode, draft, Some(id))
+        UserForm::build(store, application, mode, draft, Some(id))
     }
 
     fn build(
         store: &Store,
-        app: AppId,
+        application: AppId,
         mode: FormMode,
         draft: UserDraft,
         user: Option<UserId>,
     ) -> Result<UserForm> {
-        let groups = GroupChecklist::new(&store.groups(app)?, &draft.groups);
+        let groups = GroupChecklist::new(&store.groups(application)?, &draft.groups);
         let devices = store.devices_reached(&groups.ticked_ids())?;
         Ok(UserForm {
             mode,
@@ -131,7 +142,7 @@ impl UserForm {
             first_name: Input::new(draft.first_name.clone()),
             last_name: Input::new(draft.last_name.clone()),
             groups,
-            tags: TagEditor::new(&draft.tags, store.tag_key_usage(app, user)?),
+            tags: TagEditor::new(&draft.tags, store.tag_key_usage(application, user)?),
             devices,
             focus: FormFocus::Email,
             button: 0,
@@ -140,6 +151,17 @@ impl UserForm {
             conflict: None,
             initial: draft,
         })
+    }
+
+    /// The keys in force, by the focused field.
+    pub fn context(&self) -> Context {
+        match self.focus {
+            FormFocus::ChangePassword => Context::FormCheck,
+            FormFocus::Groups => Context::FormGroups,
+            FormFocus::Tags => Context::FormTags,
+            FormFocus::Actions => Context::FormActions,
+            _ => Context::FormText,
+        }
     }
 
     pub fn is_edit(&self) -> bool {

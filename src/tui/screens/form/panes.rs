@@ -4,30 +4,103 @@
 use std::collections::BTreeMap;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
-use super::user_form::visible_text;
+use super::field_text::visible_text;
+use super::{FormFocus, TagColumn, UserForm};
 use crate::domain::Field;
 use crate::inert::{inert, inert_char};
-use crate::tui::app::App;
-use crate::tui::form::{FormFocus, TagColumn, UserForm};
 use crate::tui::theme::Theme;
 
 const KEY_WIDTH: u16 = 14;
 
-pub fn draw(app: &App, form: &UserForm, frame: &mut Frame, area: Rect) {
-    let [groups, devices, tags] = Layout::horizontal([
-        Constraint::Percentage(32),
-        Constraint::Percentage(28),
-        Constraint::Percentage(40),
-    ])
-    .areas(area);
-    draw_groups(&app.theme, form, frame, groups);
-    draw_devices(&app.theme, form, frame, devices);
-    draw_tags(&app.theme, form, frame, tags);
+/// A form narrower than this (inside its border) stacks the three panes, each the
+/// full width, instead of squeezing them side by side.
+const STACK_BELOW: u16 = 60;
+
+/// The height the panes get when the form has little room (they then scroll into
+/// view with the focus), at most the form's own height.
+const PANES_MIN: u16 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Groups,
+    Devices,
+    Tags,
+}
+
+impl Pane {
+    /// The form field that has its focus in this pane, if any.
+    pub fn focus(self) -> Option<FormFocus> {
+        match self {
+            Pane::Groups => Some(FormFocus::Groups),
+            Pane::Devices => None,
+            Pane::Tags => Some(FormFocus::Tags),
+        }
+    }
+}
+
+/// The panes' rows, top to bottom, with their heights: all three side by side, or
+/// one under another on a narrow form. `room` is what the form has left for them,
+/// `view` the height of the form's inside.
+pub fn rows(
+    t: &Theme,
+    form: &UserForm,
+    width: u16,
+    room: u16,
+    view: u16,
+) -> Vec<(&'static [Pane], u16)> {
+    if width >= STACK_BELOW {
+        return vec![(
+            &[Pane::Groups, Pane::Devices, Pane::Tags],
+            room.max(view.min(PANES_MIN)),
+        )];
+    }
+    // Each pane as tall as its content (borders included), within one screen.
+    let fit = |lines: usize| (lines as u16 + 2).clamp(3, view.max(3));
+    let groups = fit(form.groups.visible().len());
+    let devices = fit(devices_text(t, form).line_count(width.saturating_sub(2)));
+    let tags = fit(form.tags.rows.len() + tag_problems(form).len());
+    let slack = room.saturating_sub(groups + devices + tags);
+    vec![
+        (&[Pane::Groups], groups + slack),
+        (&[Pane::Devices], devices),
+        (&[Pane::Tags], tags),
+    ]
+}
+
+/// Draws one row of panes; returns where the cursor goes when it is in one of them.
+pub fn draw_row(
+    t: &Theme,
+    form: &UserForm,
+    panes: &[Pane],
+    buf: &mut Buffer,
+    area: Rect,
+) -> Option<Position> {
+    let areas: Vec<Rect> = if panes.len() == 3 {
+        Layout::horizontal([
+            Constraint::Percentage(32),
+            Constraint::Percentage(28),
+            Constraint::Percentage(40),
+        ])
+        .split(area)
+        .to_vec()
+    } else {
+        vec![area; panes.len()]
+    };
+    let mut cursor = None;
+    for (pane, area) in panes.iter().zip(areas) {
+        match pane {
+            Pane::Groups => draw_groups(t, form, buf, area),
+            Pane::Devices => draw_devices(t, form, buf, area),
+            Pane::Tags => cursor = draw_tags(t, form, buf, area),
+        }
+    }
+    cursor
 }
 
 fn pane<'a>(t: &Theme, title: String, focused: bool) -> Block<'a> {
@@ -38,7 +111,7 @@ fn pane<'a>(t: &Theme, title: String, focused: bool) -> Block<'a> {
     ))
 }
 
-fn draw_groups(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
+fn draw_groups(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
     let focused = form.focus == FormFocus::Groups;
     let filter = form.groups.filter.value();
     let title = if filter.is_empty() {
@@ -48,7 +121,7 @@ fn draw_groups(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
     };
     let block = pane(t, title, focused);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    block.render(area, buf);
     let visible = form.groups.visible();
     if visible.is_empty() {
         let text = if form.groups.items.is_empty() {
@@ -56,7 +129,7 @@ fn draw_groups(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
         } else {
             "No group matches"
         };
-        frame.render_widget(Paragraph::new(Line::styled(text, t.dim)), inner);
+        Paragraph::new(Line::styled(text, t.dim)).render(inner, buf);
         return;
     }
     let height = inner.height as usize;
@@ -81,19 +154,29 @@ fn draw_groups(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
             Line::styled(text, style)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    Paragraph::new(lines).render(inner, buf);
 }
 
-fn draw_devices(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
+fn draw_devices(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
     let block = pane(
         t,
         format!(" Devices reached ({}) ", form.devices.len()),
         false,
     );
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    block.render(area, buf);
+    devices_text(t, form).render(inner, buf);
+}
+
+/// The devices reached, each with the group it comes through.
+fn devices_text<'a>(t: &Theme, form: &UserForm) -> Paragraph<'a> {
     let lines: Vec<Line> = if form.devices.is_empty() {
-        vec![Line::styled("None — tick a group", t.dim)]
+        let why = if form.groups.ticked.is_empty() {
+            "None — tick a group"
+        } else {
+            "No device reaches the ticked groups"
+        };
+        vec![Line::styled(why, t.dim)]
     } else {
         form.devices
             .iter()
@@ -105,7 +188,8 @@ fn draw_devices(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
             })
             .collect()
     };
-    frame.render_widget(Paragraph::new(lines), inner);
+    // Wrapped rather than cut: a cut name could read as another device.
+    Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
 /// Each row's problem: a bad or repeated key (live), or what the last save reported.
@@ -121,14 +205,18 @@ fn tag_problems(form: &UserForm) -> BTreeMap<usize, String> {
     problems
 }
 
-fn draw_tags(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
+fn draw_tags(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) -> Option<Position> {
     let focused = form.focus == FormFocus::Tags;
     let block = pane(t, format!(" Tags ({}) ", form.tags.filled().len()), focused);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
+    block.render(area, buf);
     let problems = tag_problems(form);
-    let value_width = inner.width.saturating_sub(KEY_WIDTH + 5) as usize;
+    // The key column gives way on a narrow pane, so that values keep some room.
+    let key_width = KEY_WIDTH.min(inner.width.saturating_sub(5) * 2 / 3);
+    let value_width = inner.width.saturating_sub(key_width + 5) as usize;
     let editor = &form.tags;
+    // Rows scroll to keep the current one in view.
+    let top = (editor.row as u16).saturating_sub(inner.height.saturating_sub(1));
     let mut lines = Vec::new();
     let mut cursor = None;
     for (i, row) in editor.rows.iter().enumerate() {
@@ -140,8 +228,11 @@ fn draw_tags(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
                 Style::new()
             }
         };
-        let (key, key_cursor) = visible_text(&row.key, KEY_WIDTH as usize, false);
-        let (value, value_cursor) = visible_text(&row.value, value_width, false);
+        let editing = |column| current && editor.column == column;
+        let (key, key_cursor) =
+            visible_text(&row.key, key_width as usize, false, editing(TagColumn::Key));
+        let (value, value_cursor) =
+            visible_text(&row.value, value_width, false, editing(TagColumn::Value));
         let mark = if problems.contains_key(&i) {
             "✗ "
         } else {
@@ -156,9 +247,9 @@ fn draw_tags(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
         if current {
             let x = match editor.column {
                 TagColumn::Key => 2 + key_cursor,
-                TagColumn::Value => 2 + KEY_WIDTH + 3 + value_cursor,
+                TagColumn::Value => 2 + key_width + 3 + value_cursor,
             };
-            cursor = Some(Position::new(inner.x + x, inner.y + i as u16));
+            cursor = Some(Position::new(inner.x + x, inner.y + i as u16 - top));
         }
     }
     for (row, problem) in &problems {
@@ -167,37 +258,58 @@ fn draw_tags(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
             t.invalid,
         ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-    if let Some(position) = cursor
-        && !form.saving
-    {
-        frame.set_cursor_position(position);
-        draw_suggestions(t, form, frame, position);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((top, 0))
+        .render(inner, buf);
+    cursor
+}
+
+/// How to take a suggestion: `Enter` keeps the typed key until `↑↓` picks one.
+fn suggestions_title(form: &UserForm) -> &'static str {
+    if form.tags.picked {
+        " Tab/Enter take it "
+    } else {
+        " Tab takes · Enter keeps typed "
     }
 }
 
 /// The fuzzy suggestions, just under the key being typed; matched letters stand out.
-fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Position) {
+pub fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Position) {
     let suggestions = &form.tags.suggestions;
     if suggestions.is_empty() {
         return;
     }
     let screen = frame.area();
-    let width = 30.min(screen.width);
-    let height = suggestions.len() as u16 + 2;
+    // Wide enough for the title that says how to take a suggestion.
+    let width = 34.min(screen.width);
+    // Below the key, or above it when there is more room there; never over it. On a
+    // short screen fewer suggestions show, scrolled to keep the chosen one in view.
+    let below = screen.bottom().saturating_sub(cursor.y + 1);
+    let above = cursor.y.saturating_sub(screen.y);
+    let fits_below = below >= suggestions.len() as u16 + 2 || below >= above;
+    let room = if fits_below { below } else { above };
+    let shown = (suggestions.len() as u16).min(room.saturating_sub(2));
+    if shown == 0 {
+        return;
+    }
+    let height = shown + 2;
     let x = cursor
         .x
         .saturating_sub(2)
         .min(screen.width.saturating_sub(width));
-    let y = if cursor.y + 1 + height <= screen.height {
+    let y = if fits_below {
         cursor.y + 1
     } else {
-        cursor.y.saturating_sub(height)
+        cursor.y - height
     };
     let area = Rect::new(x, y, width, height).intersection(screen);
+    let first = (form.tags.chosen + 1).saturating_sub(shown as usize);
     let lines: Vec<Line> = suggestions
         .iter()
         .enumerate()
+        .skip(first)
+        .take(shown as usize)
         .map(|(i, s)| {
             let chosen = i == form.tags.chosen;
             let base = if chosen { t.selected } else { Style::new() };
@@ -227,7 +339,7 @@ fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Posit
         Paragraph::new(lines).block(
             Block::bordered()
                 .border_style(t.title)
-                .title(Line::styled(" ↑↓ Tab ", t.dim)),
+                .title(Line::styled(suggestions_title(form), t.dim)),
         ),
         area,
     );

@@ -3,6 +3,25 @@
 
 use crate::store::{AppId, Cursor, Page, Result, Store, UserQuery, UserRow};
 
+/// Where the list reads its pages: the store, the application and the query, and how
+/// many rows the screen shows.
+pub struct Pages<'a> {
+    pub store: &'a Store,
+    pub application: AppId,
+    pub query: UserQuery,
+    pub height: usize,
+}
+
+impl Pages<'_> {
+    fn read(&self, page: Page) -> Result<Vec<UserRow>> {
+        self.store.list_users(self.application, &self.query, &page)
+    }
+
+    fn cursor(&self, row: &UserRow) -> Cursor {
+        row.cursor(self.query.sort.field)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct UserList {
     pub rows: Vec<UserRow>,
@@ -32,15 +51,9 @@ impl UserList {
         &self.rows[self.top.min(end)..end]
     }
 
-    pub fn load_first(
-        &mut self,
-        store: &Store,
-        app: AppId,
-        q: &UserQuery,
-        height: usize,
-    ) -> Result<()> {
-        let n = fetch_size(height);
-        self.rows = store.list_users(app, q, &Page::First(n))?;
+    pub fn load_first(&mut self, pages: &Pages) -> Result<()> {
+        let n = fetch_size(pages.height);
+        self.rows = pages.read(Page::First(n))?;
         self.at_start = true;
         self.at_end = self.rows.len() < n;
         self.selected = 0;
@@ -48,67 +61,41 @@ impl UserList {
         Ok(())
     }
 
-    pub fn load_last(
-        &mut self,
-        store: &Store,
-        app: AppId,
-        q: &UserQuery,
-        height: usize,
-    ) -> Result<()> {
-        let n = fetch_size(height);
-        self.rows = store.list_users(app, q, &Page::Last(n))?;
+    pub fn load_last(&mut self, pages: &Pages) -> Result<()> {
+        let n = fetch_size(pages.height);
+        self.rows = pages.read(Page::Last(n))?;
         self.at_end = true;
         self.at_start = self.rows.len() < n;
         self.selected = self.rows.len().saturating_sub(1);
-        self.top = self.rows.len().saturating_sub(height);
+        self.top = self.rows.len().saturating_sub(pages.height);
         Ok(())
     }
 
     /// Loads the list afresh around the selected user, keeping it (or, when it is
     /// gone, the row that took its place) at the same place on screen.
-    pub fn reload(
-        &mut self,
-        store: &Store,
-        app: AppId,
-        q: &UserQuery,
-        height: usize,
-    ) -> Result<()> {
+    pub fn reload(&mut self, pages: &Pages) -> Result<()> {
         let Some(row) = self.selected_row() else {
-            return self.load_first(store, app, q, height);
+            return self.load_first(pages);
         };
-        let cursor = row.cursor(q.sort.field);
+        let cursor = pages.cursor(row);
         let on_screen = self.selected.saturating_sub(self.top);
-        self.load_around(store, app, q, cursor, on_screen, height)
+        self.load_around(pages, cursor, on_screen)
     }
 
     /// Loads the list so that `row` (or the row after it, when `row` is not in the
     /// list) is selected, a third of the way down the screen.
-    pub fn show(
-        &mut self,
-        store: &Store,
-        app: AppId,
-        q: &UserQuery,
-        row: &UserRow,
-        height: usize,
-    ) -> Result<()> {
-        self.load_around(store, app, q, row.cursor(q.sort.field), height / 3, height)
+    pub fn show(&mut self, pages: &Pages, row: &UserRow) -> Result<()> {
+        self.load_around(pages, pages.cursor(row), pages.height / 3)
     }
 
-    fn load_around(
-        &mut self,
-        store: &Store,
-        app: AppId,
-        q: &UserQuery,
-        cursor: Cursor,
-        on_screen: usize,
-        height: usize,
-    ) -> Result<()> {
+    fn load_around(&mut self, pages: &Pages, cursor: Cursor, on_screen: usize) -> Result<()> {
+        let height = pages.height;
         let n = fetch_size(height);
-        let after = store.list_users(app, q, &Page::AtOrAfter(cursor.clone(), n))?;
+        let after = pages.read(Page::AtOrAfter(cursor.clone(), n))?;
         if after.is_empty() {
-            return self.load_last(store, app, q, height);
+            return self.load_last(pages);
         }
-        let before = store.list_users(app, q, &Page::Before(cursor, height))?;
+        let before = pages.read(Page::Before(cursor, height))?;
         self.at_start = before.len() < height;
         self.at_end = after.len() < n;
         self.selected = before.len();
@@ -119,20 +106,14 @@ impl UserList {
     }
 
     /// Moves the selection by `delta` rows, loading more as the edge comes near.
-    pub fn move_by(
-        &mut self,
-        store: &Store,
-        app: AppId,
-        q: &UserQuery,
-        delta: isize,
-        height: usize,
-    ) -> Result<()> {
+    pub fn move_by(&mut self, pages: &Pages, delta: isize) -> Result<()> {
+        let height = pages.height;
         let n = fetch_size(height);
         if delta > 0 {
             let target = self.selected + delta as usize;
             while target + height >= self.rows.len() && !self.at_end {
                 let Some(last) = self.rows.last() else { break };
-                let more = store.list_users(app, q, &Page::After(last.cursor(q.sort.field), n))?;
+                let more = pages.read(Page::After(pages.cursor(last), n))?;
                 self.at_end = more.len() < n;
                 self.rows.extend(more);
             }
@@ -143,8 +124,7 @@ impl UserList {
                 let Some(first) = self.rows.first() else {
                     break;
                 };
-                let more =
-                    store.list_users(app, q, &Page::Before(first.cursor(q.sort.field), n))?;
+                let more = pages.read(Page::Before(pages.cursor(first), n))?;
                 self.at_start = more.len() < n;
                 let added = more.len();
                 self.rows.splice(0..0, more);

@@ -1,0 +1,99 @@
+//! Counting from the filter's own indexes where they alone answer: the tag index
+//! names the users with a tag, the search index those holding a term of up to three
+//! characters (a three-character term is one trigram; the trigrams a shorter one
+//! begins name exactly its users, see plan.rs); the count is the size of their
+//! intersection. Neither index knows applications or scopes, so this serves the All
+//! pane while one application holds every user — the usual case, and the one where
+//! counting row by row costs most.
+
+use rusqlite::params_from_iter;
+use rusqlite::types::Value;
+
+use super::plan::{MIN_SEARCH_CHARS, Short, quoted};
+use super::{AppId, Result, Scope, Store, UserQuery};
+
+/// Above this many haystacks a short term is counted row by row instead: its
+/// trigrams' lists would be as long to merge.
+const SHORT_TERM_LIMIT: i64 = 200_000;
+
+/// What the search index says about all of a query's text terms at once.
+enum Text {
+    /// Some term is in no haystack.
+    Nothing,
+    /// An FTS5 query matching exactly the haystacks holding every term.
+    Exactly(String),
+    /// The index can only narrow the terms down (a term of four or more characters is
+    /// its trigrams, in any order), or a short term is in too many haystacks.
+    Unknown,
+}
+
+impl Store {
+    /// The query's match count when the indexes answer it alone, else `None`.
+    pub(crate) fn count_from_indexes(&self, app: AppId, q: &UserQuery) -> Result<Option<u64>> {
+        if q.scope != Scope::All || !self.holds_every_user(app)? {
+            return Ok(None);
+        }
+        let mut selects = Vec::new();
+        let mut params = Vec::new();
+        if !q.text.is_empty() {
+            match self.exact_text(&q.text)? {
+                Text::Nothing => return Ok(Some(0)),
+                Text::Unknown => return Ok(None),
+                Text::Exactly(expr) => {
+                    selects.push("SELECT rowid FROM users_fts WHERE users_fts MATCH ?");
+                    params.push(Value::Text(expr));
+                }
+            }
+        }
+        for tag in &q.tags {
+            params.push(Value::Text(tag.key.clone()));
+            match &tag.value {
+                Some(value) => {
+                    selects.push("SELECT user_id FROM user_tags WHERE key = ? AND value = ?");
+                    params.push(Value::Text(value.clone()));
+                }
+                None => selects.push("SELECT user_id FROM user_tags WHERE key = ?"),
+            }
+        }
+        if selects.is_empty() {
+            return Ok(None);
+        }
+        let sql = format!("SELECT count(*) FROM ({})", selects.join(" INTERSECT "));
+        Ok(Some(
+            self.conn
+                .prepare_cached(&sql)?
+                .query_row(params_from_iter(params), |r| r.get(0))?,
+        ))
+    }
+
+    fn holds_every_user(&self, app: AppId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT NOT EXISTS (SELECT 1 FROM applications WHERE id != ?1 AND user_count > 0)",
+            )?
+            .query_row([app.0], |r| r.get(0))?)
+    }
+
+    /// A three-character term is one trigram, and a shorter one the trigrams it
+    /// begins: for those the index is exact.
+    fn exact_text(&self, text: &[String]) -> Result<Text> {
+        let mut groups = Vec::new();
+        for term in text {
+            let chars = term.chars().count();
+            if chars > MIN_SEARCH_CHARS {
+                return Ok(Text::Unknown);
+            }
+            if chars == MIN_SEARCH_CHARS {
+                groups.push(quoted(term));
+                continue;
+            }
+            match self.short_term(term, SHORT_TERM_LIMIT)? {
+                Short::Absent => return Ok(Text::Nothing),
+                Short::Few(trigrams) => groups.push(format!("({})", trigrams.join(" OR "))),
+                Short::Many => return Ok(Text::Unknown),
+            }
+        }
+        Ok(Text::Exactly(groups.join(" AND ")))
+    }
+}

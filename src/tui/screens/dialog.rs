@@ -1,0 +1,247 @@
+//! The confirm dialog: it names what it acts on and keeps the action it confirms;
+//! focus starts on Cancel, so a stray Enter never destroys anything.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::Effect;
+use crate::inert::inert;
+use crate::store::{UserId, UserRow};
+use crate::tui::action::Action;
+use crate::tui::layout::centered;
+use crate::tui::theme::Theme;
+
+/// An action waiting for the administrator's yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Delete {
+        id: UserId,
+        email: String,
+    },
+    InvalidateUser {
+        id: UserId,
+        email: String,
+    },
+    InvalidateAll,
+    /// Close the form, dropping its edits.
+    Discard,
+    /// Quit, dropping the form's edits.
+    Quit,
+}
+
+impl Pending {
+    /// Whether doing it changes the database.
+    pub fn writes(&self) -> bool {
+        !matches!(self, Pending::Discard | Pending::Quit)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub title: &'static str,
+    pub message: String,
+    pub ok_label: &'static str,
+    pub pending: Pending,
+    pub ok_focused: bool,
+}
+
+impl Confirm {
+    /// A dialog with the focus on Cancel.
+    pub fn new(
+        title: &'static str,
+        message: String,
+        ok_label: &'static str,
+        pending: Pending,
+    ) -> Confirm {
+        Confirm {
+            title,
+            message,
+            ok_label,
+            pending,
+            ok_focused: false,
+        }
+    }
+
+    pub fn delete(row: &UserRow) -> Confirm {
+        let leaves = match row.groups.len() {
+            0 => "They are in no group.".to_string(),
+            1 => "They leave 1 group.".to_string(),
+            n => format!("They leave {n} groups."),
+        };
+        Confirm::new(
+            "Delete user",
+            format!(
+                "Delete {}? {leaves} Their tags and tokens go too; this cannot be undone.",
+                row.email
+            ),
+            "Delete",
+            Pending::Delete {
+                id: row.id,
+                email: row.email.clone(),
+            },
+        )
+    }
+
+    pub fn invalidate(row: &UserRow) -> Confirm {
+        Confirm::new(
+            "Invalidate tokens",
+            format!(
+                "Invalidate every access token of {}? They will have to log in again; \
+                 nothing else about them changes.",
+                row.email
+            ),
+            "Invalidate",
+            Pending::InvalidateUser {
+                id: row.id,
+                email: row.email.clone(),
+            },
+        )
+    }
+
+    /// `users` is how many users the application has.
+    pub fn invalidate_all(users: u64, application: &str) -> Confirm {
+        Confirm::new(
+            "Invalidate all tokens",
+            format!(
+                "Invalidate the access tokens of all {users} users of '{application}'? \
+                 Every one of them will have to log in again."
+            ),
+            "Invalidate all",
+            Pending::InvalidateAll,
+        )
+    }
+
+    pub fn discard() -> Confirm {
+        Confirm::new(
+            "Discard changes?",
+            "This form has unsaved edits. Discard them and close it?".into(),
+            "Discard",
+            Pending::Discard,
+        )
+    }
+
+    pub fn quit() -> Confirm {
+        Confirm::new(
+            "Discard changes and quit?",
+            "This form has unsaved edits. Quit without saving them? \
+             (Ctrl-C again quits.)"
+                .into(),
+            "Quit",
+            Pending::Quit,
+        )
+    }
+
+    pub fn update(&mut self, action: Action) -> Effect {
+        match action {
+            Action::SwitchButton => {
+                self.ok_focused = !self.ok_focused;
+                Effect::None
+            }
+            Action::Yes => Effect::Run(self.pending.clone()),
+            Action::PressButton if self.ok_focused => Effect::Run(self.pending.clone()),
+            Action::PressButton | Action::Close => Effect::ClosePopup,
+            _ => Effect::None,
+        }
+    }
+}
+
+const WIDTH: u16 = 60;
+
+/// The dialog in the middle of `bounds`.
+pub fn draw(t: &Theme, confirm: &Confirm, frame: &mut Frame, bounds: Rect) {
+    let inner_width = WIDTH.min(bounds.width).saturating_sub(4);
+    let message = Paragraph::new(inert(&confirm.message).into_owned()).wrap(Wrap { trim: true });
+    let text_lines = message.line_count(inner_width) as u16;
+    // Border, padding, text, padding, buttons, border.
+    let area = centered(bounds, WIDTH, text_lines + 5);
+    let block = Block::bordered()
+        .title(Line::styled(format!(" {} ", confirm.title), t.danger))
+        .border_style(t.danger);
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    let body = Rect {
+        x: inner.x + 1,
+        y: inner.y + 1,
+        width: inner.width.saturating_sub(2),
+        height: inner.height.saturating_sub(3),
+    };
+    frame.render_widget(message, body);
+    let (cancel, ok) = if confirm.ok_focused {
+        (t.button, t.button_focused)
+    } else {
+        (t.button_focused, t.button)
+    };
+    let buttons = Line::from(vec![
+        Span::styled("[ Cancel ]", cancel),
+        Span::raw("   "),
+        Span::styled(format!("[ {} ]", confirm.ok_label), ok),
+        Span::styled("   y/n", t.dim),
+    ])
+    .alignment(Alignment::Center);
+    let button_row = Rect {
+        y: inner.y + inner.height.saturating_sub(1),
+        height: 1,
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(buttons), button_row);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> UserRow {
+        UserRow {
+            id: UserId(7),
+            email: "ann@acme.io".into(),
+            first_name: String::new(),
+            last_name: String::new(),
+            groups: vec!["Sales".into(), "EMEA".into()],
+            tag_count: 0,
+            created_at: 0,
+            last_login: None,
+        }
+    }
+
+    #[test]
+    fn every_dialog_starts_on_cancel_and_enter_there_does_nothing() {
+        let all = [
+            Confirm::delete(&row()),
+            Confirm::invalidate(&row()),
+            Confirm::invalidate_all(60, "default"),
+            Confirm::discard(),
+            Confirm::quit(),
+        ];
+        for mut dialog in all {
+            assert!(!dialog.ok_focused, "{}", dialog.title);
+            assert!(matches!(
+                dialog.update(Action::PressButton),
+                Effect::ClosePopup
+            ));
+            dialog.update(Action::SwitchButton);
+            match dialog.update(Action::PressButton) {
+                Effect::Run(pending) => assert_eq!(pending, dialog.pending),
+                other => panic!("{}: {other:?}", dialog.title),
+            }
+            assert!(matches!(dialog.update(Action::Yes), Effect::Run(_)));
+            assert!(matches!(dialog.update(Action::Close), Effect::ClosePopup));
+        }
+    }
+
+    #[test]
+    fn only_dialogs_that_change_the_database_write() {
+        assert!(Confirm::delete(&row()).pending.writes());
+        assert!(Confirm::invalidate(&row()).pending.writes());
+        assert!(Confirm::invalidate_all(1, "default").pending.writes());
+        assert!(!Confirm::discard().pending.writes());
+        assert!(!Confirm::quit().pending.writes());
+        assert!(
+            Confirm::delete(&row())
+                .message
+                .contains("They leave 2 groups.")
+        );
+    }
+}

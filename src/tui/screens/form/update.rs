@@ -1,0 +1,276 @@
+//! What the form does with an action: edits, focus moves, and the save, which checks
+//! every rule, has a new password hashed off the UI thread, then writes.
+
+use ratatui::crossterm::event::Event;
+use tui_input::InputRequest;
+use tui_input::backend::crossterm::to_input_request;
+
+use super::{FormButton, FormFocus, FormMode, TagColumn, UserForm};
+use crate::auth::PasswordHash;
+use crate::domain::{FieldError, Password, UserDraft};
+use crate::store::{Result, StoreError, UserId, UserRow};
+use crate::tui::action::Action;
+use crate::tui::screens::Effect;
+use crate::tui::screens::dialog::Confirm;
+use crate::tui::session::Session;
+
+impl UserForm {
+    pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
+        if self.saving {
+            // Nothing changes under a save in flight.
+            return Ok(Effect::None);
+        }
+        match action {
+            Action::NextField if self.focus == FormFocus::Tags && self.tags.accept() => {}
+            Action::NextField => self.move_focus(1),
+            Action::PrevField => self.move_focus(-1),
+            Action::Up | Action::Down => {
+                let delta = if action == Action::Up { -1 } else { 1 };
+                match self.focus {
+                    FormFocus::Groups => self.groups.move_cursor(delta),
+                    FormFocus::Tags if !self.tags.suggestions.is_empty() => self.tags.choose(delta),
+                    FormFocus::Tags => self.tags.move_row(delta),
+                    _ => self.move_focus(delta),
+                }
+            }
+            Action::Toggle => match self.focus {
+                FormFocus::ChangePassword => {
+                    self.change_password = !self.change_password;
+                    self.wipe_password();
+                    self.clear_errors_of_focus();
+                }
+                FormFocus::Groups => {
+                    self.groups.toggle();
+                    self.clear_errors_of_focus();
+                    self.devices = session.store.devices_reached(&self.groups.ticked_ids())?;
+                }
+                _ => {}
+            },
+            Action::FormKey(key) => {
+                if let Some(request) = to_input_request(&Event::Key(key)) {
+                    self.edit_focused([request]);
+                }
+            }
+            Action::Paste(text) => {
+                let chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
+                self.edit_focused(chars.map(InputRequest::InsertChar));
+            }
+            Action::TagEnter => self.tags.enter(),
+            Action::AddTag => self.tags.add_row(),
+            Action::RemoveTag => {
+                self.tags.remove_row();
+                self.errors.clear();
+            }
+            Action::PrevButton | Action::NextButton => {
+                let n = self.buttons().len();
+                let step = if action == Action::PrevButton {
+                    n - 1
+                } else {
+                    1
+                };
+                self.button = (self.button + step) % n;
+            }
+            Action::PressButton => return self.press(session, self.buttons()[self.button]),
+            Action::Save => return Ok(Effect::Save),
+            Action::Close if !self.tags.suggestions.is_empty() => self.tags.dismiss(),
+            Action::Close => return Ok(self.close()),
+            Action::ReloadForm => return self.reopen(session),
+            _ => {}
+        }
+        Ok(Effect::None)
+    }
+
+    fn edit_focused(&mut self, requests: impl IntoIterator<Item = InputRequest>) {
+        let Some(input) = self.focused_input() else {
+            return;
+        };
+        let before = input.value().to_string();
+        for request in requests {
+            input.handle(request);
+        }
+        if input.value() == before {
+            return;
+        }
+        self.clear_errors_of_focus();
+        match self.focus {
+            FormFocus::Groups => self.groups.clamp_cursor(),
+            FormFocus::Tags if self.tags.column == TagColumn::Key => self.tags.suggest(),
+            _ => {}
+        }
+    }
+
+    fn press(&mut self, session: &mut Session, button: FormButton) -> Result<Effect> {
+        let ask: fn(&UserRow) -> Confirm = match button {
+            FormButton::Save => return Ok(Effect::Save),
+            FormButton::Cancel => return Ok(self.close()),
+            FormButton::InvalidateTokens => Confirm::invalidate,
+            FormButton::Delete => Confirm::delete,
+        };
+        let FormMode::Edit { id, .. } = self.mode else {
+            return Ok(Effect::None);
+        };
+        // The dialog names the user as they are now, not as the form opened them.
+        match session.store.user_row(id) {
+            Ok(row) => Ok(Effect::Ask(ask(&row))),
+            Err(StoreError::UserGone(_)) => Ok(self.vanished(session)),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The edited user was deleted elsewhere: the form says so, and asks the list and
+    /// its counts to catch up at once.
+    fn vanished(&mut self, session: &mut Session) -> Effect {
+        self.conflict = Some("Someone else deleted this user after you opened it.".into());
+        session.error(format!(
+            "no such user: {} (someone else deleted it)",
+            self.opened_email()
+        ));
+        Effect::UserGone
+    }
+
+    /// Closes the form, asking first when it holds unsaved edits.
+    fn close(&self) -> Effect {
+        if self.is_dirty() {
+            Effect::Ask(Confirm::discard())
+        } else {
+            Effect::CloseForm
+        }
+    }
+
+    /// Loads the user afresh after a conflict, keeping the focus; the edits go.
+    fn reopen(&mut self, session: &mut Session) -> Result<Effect> {
+        let FormMode::Edit { id, .. } = self.mode else {
+            return Ok(Effect::None);
+        };
+        match UserForm::edit(&session.store, session.application.id, id) {
+            Ok(mut fresh) => {
+                fresh.focus = self.focus;
+                *self = fresh;
+                session.info("Reloaded the user as it is now; your edits were dropped");
+                Ok(Effect::None)
+            }
+            Err(StoreError::UserGone(_)) => Ok(self.vanished(session)),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Checks every rule; a new password is then hashed off the UI thread (argon2
+    /// takes tens of milliseconds: the screen keeps drawing) before the write.
+    pub fn start_save(&mut self, session: &mut Session) -> Result<Effect> {
+        self.conflict = None;
+        let draft = self.draft();
+        let password = match validated_password(&self.mode, &draft) {
+            Ok(password) => password,
+            Err(broken) => {
+                let editing = match self.mode {
+                    FormMode::Edit { id, .. } => Some(id),
+                    FormMode::Add => None,
+                };
+                let application = session.application.id;
+                return match session
+                    .store
+                    .draft_problems(application, &draft, editing, broken)
+                {
+                    StoreError::Invalid(errors) => {
+                        self.show_problems(session, errors);
+                        Ok(Effect::None)
+                    }
+                    other => Err(other),
+                };
+            }
+        };
+        self.errors.clear();
+        match password {
+            Some(password) => {
+                self.saving = true;
+                Ok(Effect::Hash(password))
+            }
+            None => self.finish_save(session, None),
+        }
+    }
+
+    /// Writes the checked draft (with the new password's hash, if one was set).
+    pub fn finish_save(
+        &mut self,
+        session: &mut Session,
+        hash: Option<PasswordHash>,
+    ) -> Result<Effect> {
+        self.saving = false;
+        let draft = self.draft();
+        let written = match self.write(session, &draft, hash) {
+            Some(written) => written,
+            None => return Ok(Effect::None),
+        };
+        match written {
+            Ok(id) => Ok(Effect::Saved {
+                id,
+                verb: if self.is_edit() { "Saved" } else { "Added" },
+                email: draft.email.trim().to_string(),
+            }),
+            Err(StoreError::Invalid(errors)) => {
+                self.show_problems(session, errors);
+                Ok(Effect::None)
+            }
+            Err(StoreError::Conflict) => {
+                self.conflict = Some(
+                    "Someone else changed this user after you opened it. \
+                     Ctrl-R reloads their version (dropping your edits); Esc leaves."
+                        .into(),
+                );
+                // Also on the status line, which stays in view however the form scrolls.
+                session.error("Not saved: someone else changed this user");
+                Ok(Effect::None)
+            }
+            Err(StoreError::UserGone(_)) => Ok(self.vanished(session)),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The hashing worker died: nothing was saved, and the edits stay for another try.
+    pub fn hashing_failed(&mut self, session: &mut Session) {
+        self.saving = false;
+        session.error("The password could not be hashed; nothing was saved. Ctrl-S tries again");
+    }
+
+    /// Validates `draft` and writes it; `None` when a new user's hash is missing.
+    fn write(
+        &self,
+        session: &mut Session,
+        draft: &UserDraft,
+        hash: Option<PasswordHash>,
+    ) -> Option<Result<UserId>> {
+        let application = session.application.id;
+        let store = &mut session.store;
+        Some(match &self.mode {
+            FormMode::Add => match (draft.validate_new(), &hash) {
+                (Ok(user), Some(hash)) => store.create_user(application, &user, hash),
+                (Err(errors), _) => Err(StoreError::Invalid(errors)),
+                (Ok(_), None) => return None,
+            },
+            FormMode::Edit { id, version } => match draft.validate_changes() {
+                Ok(changes) => store
+                    .update_user(application, *id, &changes, hash.as_ref(), Some(*version))
+                    .map(|()| *id),
+                Err(errors) => Err(StoreError::Invalid(errors)),
+            },
+        })
+    }
+
+    /// Shows every problem beside its field; nothing was written.
+    fn show_problems(&mut self, session: &mut Session, errors: Vec<FieldError>) {
+        let n = errors.len();
+        self.errors = errors;
+        session.error(format!("{n} problem(s) to fix before saving"));
+    }
+}
+
+/// The password to hash, if the draft passes every rule and sets one.
+fn validated_password(
+    mode: &FormMode,
+    draft: &UserDraft,
+) -> std::result::Result<Option<Password>, Vec<FieldError>> {
+    match mode {
+        FormMode::Add => draft.validate_new().map(|u| Some(u.password)),
+        FormMode::Edit { .. } => draft.validate_changes().map(|c| c.password),
+    }
+}

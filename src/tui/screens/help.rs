@@ -1,0 +1,86 @@
+//! The `?` help: every key of the list, straight from the keymap table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Clear, Row, Table};
+
+use super::Effect;
+use crate::tui::action::Action;
+use crate::tui::fit::fit;
+use crate::tui::keymap::{Binding, Context, bindings};
+use crate::tui::layout::centered;
+use crate::tui::theme::Theme;
+
+pub fn update(action: Action) -> Effect {
+    match action {
+        Action::Close => Effect::ClosePopup,
+        _ => Effect::None,
+    }
+}
+
+const KEY_WIDTH: u16 = 10;
+const GAP: u16 = 2;
+/// One column of keys and what they do.
+const COLUMN_WIDTH: u16 = 48;
+/// The narrowest window that shows the keys in two columns.
+const MIN_TWO_COLUMNS: u16 = 72;
+
+/// Every key of the list, straight from the keymap table, in the middle of `bounds`:
+/// in two columns when one would not fit (and the window is wide enough). In a window
+/// too small for all of them, the border says how many more there are.
+pub fn draw(t: &Theme, frame: &mut Frame, bounds: Rect) {
+    let all: Vec<&Binding> = bindings(Context::List).collect();
+    // Two columns only where both keep most of their descriptions.
+    let columns: u16 = if all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS {
+        2
+    } else {
+        1
+    };
+    let per_column = all.len().div_ceil(columns as usize);
+    let area = centered(bounds, COLUMN_WIDTH * columns, per_column as u16 + 2);
+    let shown_rows = per_column.min(area.height.saturating_sub(2) as usize);
+    // Inside the borders: each column is its key, a gap, then the description.
+    let inner_width = area.width.saturating_sub(2);
+    let text_width = (inner_width.saturating_sub(columns * KEY_WIDTH + (2 * columns - 1) * GAP)
+        / columns) as usize;
+    let cell = |b: Option<&&Binding>| match b {
+        Some(b) => [
+            Line::styled(fit(&b.key_names(), KEY_WIDTH as usize).into_owned(), t.key),
+            Line::raw(fit(b.help, text_width).into_owned()),
+        ],
+        None => [Line::raw(""), Line::raw("")],
+    };
+    let rows: Vec<Row> = (0..shown_rows)
+        .map(|i| {
+            let mut cells = cell(all.get(i)).to_vec();
+            if columns == 2 {
+                cells.extend(cell(all.get(i + per_column)));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let widths = [Constraint::Length(KEY_WIDTH), Constraint::Fill(1)];
+    let widths: Vec<Constraint> = widths
+        .iter()
+        .cycle()
+        .take(columns as usize * 2)
+        .copied()
+        .collect();
+    let mut block = Block::bordered()
+        .border_style(t.title)
+        .title(Line::styled(" Keys — Esc closes ", t.title));
+    let shown = (0..shown_rows)
+        .map(|i| 1 + usize::from(columns == 2 && i + per_column < all.len()))
+        .sum::<usize>();
+    let hidden = all.len() - shown.min(all.len());
+    if hidden > 0 {
+        block = block.title_bottom(Line::styled(
+            format!(" {hidden} more: enlarge the window "),
+            t.title,
+        ));
+    }
+    let table = Table::new(rows, widths).column_spacing(GAP).block(block);
+    frame.render_widget(Clear, area);
+    frame.render_widget(table, area);
+}

@@ -1,0 +1,65 @@
+//! One module per screen, each owning its state, its `update` and its pure `view`.
+//! A screen never reaches into another's state: it asks for what lies beyond it (a
+//! dialog, the form, a write) by returning an [`Effect`], which the top-level
+//! `update` carries out.
+
+pub mod dialog;
+pub mod form;
+pub mod help;
+pub mod list;
+pub mod menu;
+
+use crate::domain::Password;
+use crate::store::UserId;
+
+use super::action::Action;
+use dialog::{Confirm, Pending};
+
+/// What a screen asks of the console after handling an action.
+#[derive(Debug)]
+pub enum Effect {
+    None,
+    /// Open the add form.
+    Add,
+    /// Open the edit form on this user.
+    Edit {
+        id: UserId,
+        email: String,
+    },
+    OpenMenu,
+    Help,
+    /// Ask before doing what the dialog names.
+    Ask(Confirm),
+    /// Close the popup on top (menu, dialog, help).
+    ClosePopup,
+    /// Do what a dialog asked about: the administrator said yes.
+    Run(Pending),
+    /// A row menu item: the user list does it.
+    Choose(Action),
+    /// Close the form, dropping whatever it holds.
+    CloseForm,
+    /// Save the form.
+    Save,
+    /// Hash this password off the UI thread; the form's save goes on when it arrives.
+    Hash(Password),
+    /// The form wrote this user: close it and show the user in the list, saying so.
+    Saved {
+        id: UserId,
+        verb: &'static str,
+        email: String,
+    },
+    /// The user the form edits is gone: the list and its counts catch up.
+    UserGone,
+}
+
+impl Effect {
+    /// Whether carrying this out would change the database (refused when read-only).
+    pub fn writes(&self) -> bool {
+        match self {
+            Effect::Add | Effect::Save => true,
+            Effect::Ask(confirm) => confirm.pending.writes(),
+            Effect::Run(pending) => pending.writes(),
+            _ => false,
+        }
+    }
+}

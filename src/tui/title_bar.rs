@@ -1,0 +1,128 @@
+//! The buttons on the user table's top border, and where they sit: shared by the view
+//! (to draw) and by the list's `update` (to know which button a click hit).
+
+use ratatui::layout::Rect;
+use unicode_width::UnicodeWidthStr;
+
+use super::action::Action;
+use super::keymap::{Context, key_name};
+use super::pane::Pane;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Add,
+    InvalidateAll,
+}
+
+impl Button {
+    pub fn action(self) -> Action {
+        match self {
+            Button::Add => Action::Add,
+            Button::InvalidateAll => Action::InvalidateAll,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Button::Add => "Add user",
+            Button::InvalidateAll => "Invalidate all tokens",
+        }
+    }
+
+    /// The key that does the same, from the keymap.
+    pub fn key(self) -> String {
+        key_name(Context::List, &self.action())
+    }
+
+    /// `[ a Add user ]`
+    pub fn text(self) -> String {
+        format!("[ {} {} ]", self.key(), self.label())
+    }
+}
+
+/// What the top border shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleBar {
+    /// The pane's title, at the left.
+    pub title: String,
+    /// Each shown button and the screen column it starts at, left to right.
+    pub buttons: Vec<(Button, u16)>,
+    /// Border cells left between the title and the buttons.
+    pub room_left: u16,
+}
+
+/// Lays out the border of `table`: the pane's title at the left, the buttons at the
+/// right. A button that does not fit is left out, Invalidate all first.
+pub fn title_bar(table: Rect, pane: Pane) -> TitleBar {
+    let title = format!(" {} ", pane.title());
+    let title_width = title.width() as u16;
+    // Inside the two corners, with one border cell kept between the parts.
+    let room = table.width.saturating_sub(2);
+    let mut buttons = vec![Button::Add];
+    if pane == Pane::All {
+        buttons.push(Button::InvalidateAll);
+    }
+    let width_of =
+        |buttons: &[Button]| -> u16 { buttons.iter().map(|b| b.text().width() as u16 + 1).sum() };
+    while !buttons.is_empty() && title_width + width_of(&buttons) > room {
+        buttons.pop();
+    }
+    let room_left = room.saturating_sub(title_width + width_of(&buttons));
+    let mut x = table.x + 1 + room - width_of(&buttons);
+    let buttons = buttons
+        .into_iter()
+        .map(|b| {
+            let at = (b, x + 1);
+            x += b.text().width() as u16 + 1;
+            at
+        })
+        .collect();
+    TitleBar {
+        title,
+        buttons,
+        room_left,
+    }
+}
+
+impl TitleBar {
+    /// The button at screen column `x` of the border line, if any.
+    pub fn button_at(&self, x: u16) -> Option<Button> {
+        self.buttons
+            .iter()
+            .find(|(b, start)| x >= *start && x < start + b.text().width() as u16)
+            .map(|(b, _)| *b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_buttons_end_at_the_right_corner_of_a_wide_table() {
+        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All);
+        assert_eq!(bar.room_left, 78 - 11 - 15 - 28);
+        let (last, start) = *bar.buttons.last().unwrap();
+        assert_eq!(last, Button::InvalidateAll);
+        assert_eq!(start + last.text().width() as u16, 79, "just left of ┐");
+        assert_eq!(bar.button_at(start), Some(Button::InvalidateAll));
+        assert_eq!(bar.button_at(bar.buttons[0].1 + 3), Some(Button::Add));
+        assert_eq!(bar.button_at(start - 1), None, "the border between buttons");
+    }
+
+    #[test]
+    fn a_narrow_table_drops_invalidate_all_then_add() {
+        let bar = title_bar(Rect::new(0, 2, 40, 8), Pane::All);
+        assert_eq!(bar.buttons.len(), 1);
+        assert_eq!(bar.buttons[0].0, Button::Add);
+        let bar = title_bar(Rect::new(0, 2, 20, 8), Pane::All);
+        assert!(bar.buttons.is_empty());
+    }
+
+    #[test]
+    fn invalidate_all_shows_only_over_all_users() {
+        let bar = title_bar(Rect::new(0, 2, 120, 20), Pane::Grouped);
+        let shown: Vec<Button> = bar.buttons.iter().map(|(b, _)| *b).collect();
+        assert_eq!(shown, [Button::Add]);
+    }
+}
