@@ -74,15 +74,16 @@ fn to_row(user: Map<String, Value>) -> Row {
             _ => row.drop(&key),
         }
     }
-    // `name` is only a fallback: Auth0 fills it with the email when nothing else is known.
+    // `name` is only a fallback (Auth0 fills it with the email when nothing else is
+    // known); unused, it is listed as not imported.
     match full_name {
         Some(name)
             if row.first_name.is_none() && row.last_name.is_none() && !name.contains('@') =>
         {
             row.split_name(&name)
         }
-        Some(_) if row.first_name.is_none() && row.last_name.is_none() => row.drop("name"),
-        _ => {}
+        Some(_) => row.drop("name"),
+        None => {}
     }
     row
 }

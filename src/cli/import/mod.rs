@@ -31,16 +31,17 @@ enum ConflictArg {
     Update,
 }
 
-/// The system a file comes from.
+/// The system a file comes from (plain comments on the variants: doc comments would
+/// turn `--help` into its long form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Source {
-    /// xusers' own CSV or JSON (what `users export` writes)
+    // xusers' own CSV or JSON (what `users export` writes)
     Xusers,
-    /// `firebase auth:export` JSON
+    // `firebase auth:export` JSON
     Firebase,
-    /// Auth0's bulk-import JSON array or its NDJSON user export
+    // Auth0's bulk-import JSON array or its NDJSON user export
     Auth0,
-    /// A Keycloak realm export (a file, or a folder of them)
+    // A Keycloak realm export (a file, or a folder of them)
     Keycloak,
 }
 
@@ -62,8 +63,7 @@ pub struct ImportArgs {
     /// Import the good rows even when others fail
     #[arg(long)]
     partial: bool,
-    /// Create groups that rows name but that do not exist yet (Keycloak: with their
-    /// parents, from the group paths)
+    /// Create groups that rows name but that do not exist yet (Keycloak: the whole path)
     #[arg(long)]
     create_groups: bool,
     /// Firebase: the project's base64_signer_key
