@@ -10,6 +10,8 @@ use argon2::password_hash::phc::Output;
 use argon2::password_hash::phc::PasswordHash as Phc;
 use argon2::password_hash::phc::{ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
@@ -274,6 +276,16 @@ impl Verifier {
             self.params.t_cost(),
             self.params.p_cost()
         )
+    }
+}
+
+/// Standard base64, with or without padding.
+fn decode_base64(text: &str, what: &str) -> Result<Vec<u8>, String> {
+    let padded = format!("{text}{}", "=".repeat((4 - text.len() % 4) % 4));
+    match STANDARD.decode(padded) {
+        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+        Ok(_) => Err(format!("the {what} is empty")),
+        Err(_) => Err(format!("the {what} is not base64")),
     }
 }
 

@@ -122,6 +122,34 @@ fn firebase_sample_users_log_in_with_their_passwords() {
     );
 }
 
+/// The log names the import's source system and holds no hash, salt or key.
+#[test]
+fn the_log_names_the_source_and_never_a_hash_or_key() {
+    let env = Env::new();
+    let logs = env.dir.path().join("logs");
+    env.cmd()
+        .env("XUSERS_LOG_DIR", &logs)
+        .args(["users", "import"])
+        .arg(example("firebase-users.json"))
+        .args([&["--from", "firebase"], &FIREBASE[..]].concat())
+        .assert()
+        .success();
+    let log = std::fs::read_to_string(logs.join("xusers.log")).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("import users from firebase (created 2, updated 0")),
+        "{log}"
+    );
+    for secret in [
+        FIREBASE[1],
+        "lSrfV15cpx95",
+        "42xEC+ixf3L2lw",
+        "jxspr8Ki0RYyc",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
+
 #[test]
 fn firebase_without_its_parameters_refuses_every_hashed_row() {
     let env = Env::new();

@@ -10,7 +10,7 @@ use ctr::Ctr128BE;
 use ctr::cipher::{KeyIvInit, StreamCipher};
 use subtle::ConstantTimeEq;
 
-use super::foreign::decode_base64;
+use super::decode_base64;
 
 /// A project's password hash parameters, as the Firebase console shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]

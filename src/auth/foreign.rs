@@ -3,14 +3,13 @@
 //! forms they are stored in are listed on [`ForeignHash::parse`].
 
 use argon2::password_hash::phc::{Output, PasswordHash as Phc};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use pbkdf2::pbkdf2_hmac;
 use scrypt::password_hash::PasswordVerifier;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
+use super::decode_base64;
 use super::firebase::FirebaseScrypt;
 
 /// A stored hash of another scheme, taken apart into what verifying it needs.
@@ -247,16 +246,6 @@ fn iterations_of(text: &str) -> Result<u32, String> {
         _ => Err(format!(
             "iterations {text:?} are not a number from 1 to {MAX_PBKDF2_ITERATIONS}"
         )),
-    }
-}
-
-/// Standard base64, with or without padding.
-pub(super) fn decode_base64(text: &str, what: &str) -> Result<Vec<u8>, String> {
-    let padded = format!("{text}{}", "=".repeat((4 - text.len() % 4) % 4));
-    match STANDARD.decode(padded) {
-        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
-        Ok(_) => Err(format!("the {what} is empty")),
-        Err(_) => Err(format!("the {what} is not base64")),
     }
 }
 

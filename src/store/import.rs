@@ -26,6 +26,8 @@ pub struct ImportOptions {
     pub partial: bool,
     /// Check everything, write nothing.
     pub dry_run: bool,
+    /// The system the rows come from (`xusers`, `firebase` …), for the log.
+    pub source: &'static str,
 }
 
 /// A row of the file, checked against its own rules; the store checks the rest.
@@ -82,14 +84,18 @@ impl Store {
         };
         let what = match &result {
             Ok(r) if r.written => format!(
-                "import users (created {}, updated {}, skipped {}, failed {})",
+                "import users from {} (created {}, updated {}, skipped {}, failed {})",
+                options.source,
                 r.created,
                 r.updated,
                 r.skipped,
                 r.failed.len()
             ),
-            Ok(_) => "import users (dry run: nothing written)".into(),
-            Err(_) => "import users".into(),
+            Ok(_) => format!(
+                "import users from {} (dry run: nothing written)",
+                options.source
+            ),
+            Err(_) => format!("import users from {}", options.source),
         };
         let rows = result.as_ref().map_or(0, |r| {
             r.created + r.updated + r.skipped + r.failed.len() as u64

@@ -176,6 +176,12 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         create_groups: args.create_groups,
         partial: args.partial,
         dry_run: args.dry_run,
+        source: match args.from {
+            Source::Xusers => "xusers",
+            Source::Firebase => "firebase",
+            Source::Auth0 => "auth0",
+            Source::Keycloak => "keycloak",
+        },
     };
     let mut rows = Rows::new(receiver, jobs);
     let imported = store.import_users(app.id, rows.by_ref(), options);
