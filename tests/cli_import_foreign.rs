@@ -122,7 +122,8 @@ fn firebase_sample_users_log_in_with_their_passwords() {
     );
 }
 
-/// The log names the import's source system and holds no hash, salt or key.
+/// The audit log's summary entry and the log name the import's source system and
+/// file; the log holds no hash, salt or key.
 #[test]
 fn the_log_names_the_source_and_never_a_hash_or_key() {
     let env = Env::new();
@@ -134,10 +135,16 @@ fn the_log_names_the_source_and_never_a_hash_or_key() {
         .args([&["--from", "firebase"], &FIREBASE[..]].concat())
         .assert()
         .success();
+    let audit = env.json(&["audit", "list", "--op", "import", "--format", "json"]);
+    let entries = audit.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{audit}");
+    let origin = format!("firebase: {}", example("firebase-users.json").display());
+    assert_eq!(entries[0]["target"]["label"], origin.as_str(), "{audit}");
+    assert_eq!(entries[0]["changes"]["created"], serde_json::json!([0, 2]));
     let log = std::fs::read_to_string(logs.join("xusers.log")).unwrap();
     assert!(
         log.lines()
-            .any(|l| l.contains("import users from firebase (created 2, updated 0")),
+            .any(|l| l.contains(&format!("import users from {origin} (created 2"))),
         "{log}"
     );
     for secret in [
@@ -319,6 +326,19 @@ fn keycloak_realm_builds_the_group_tree_and_users_log_in() {
     assert_eq!(parent("EMEA"), "Sales");
     assert_eq!(parent("APAC"), "Sales");
     assert_eq!(parent("Support"), "Acme");
+    // Each group made is in the audit log, with its parent, as `groups add` records it.
+    let created = env.json(&["audit", "list", "--op", "group.create", "--format", "json"]);
+    let created = created.as_array().unwrap();
+    assert_eq!(created.len(), 5, "{created:?}");
+    let emea = created
+        .iter()
+        .find(|e| e["target"]["label"] == "EMEA")
+        .unwrap();
+    assert_eq!(
+        emea["changes"]["parent"],
+        serde_json::json!([null, "Sales"])
+    );
+    assert_eq!(emea["source"], "import");
     let ann = user(&env, "ann.lee@acme.example");
     assert_eq!(ann["groups"], serde_json::json!(["EMEA"]));
     // One value is the tag's value; several are kept as their JSON array.

@@ -68,6 +68,11 @@ fn commands(t: &Template, import: &str) -> Vec<(Vec<String>, &'static str)> {
         ("apps set-limit default 10", ""),
         ("apps set-lockout default --failures 3 --minutes 5", ""),
         ("completions bash", ""),
+        ("audit list", ""),
+        ("audit list --format json", ""),
+        ("audit export", ""),
+        ("audit verify", ""),
+        ("audit prune --before 2999-01-01T00:00:00Z", ""),
     ];
     let mut all: Vec<(Vec<String>, &'static str)> = plain
         .iter()

@@ -42,3 +42,20 @@ CREATE TRIGGER IF NOT EXISTS user_tags_removed AFTER DELETE ON user_tags BEGIN
     WHERE key = OLD.key AND app_id = (SELECT app_id FROM users WHERE id = OLD.user_id);
     DELETE FROM tag_keys WHERE key = OLD.key AND users <= 0;
 END;
+
+-- The audit log is append-only: entries change never, and go only below the horizon
+-- that `audit prune` (the one way to remove them) moves forward first.
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: entries cannot be changed');
+END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+WHEN OLD.seq >= coalesce((SELECT first_kept FROM audit_horizon), 0) BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: only audit prune removes entries');
+END;
+CREATE TRIGGER IF NOT EXISTS audit_horizon_kept BEFORE DELETE ON audit_horizon BEGIN
+    SELECT RAISE(ABORT, 'the audit log horizon cannot be removed');
+END;
+CREATE TRIGGER IF NOT EXISTS audit_horizon_forward BEFORE UPDATE ON audit_horizon
+WHEN NEW.first_kept < OLD.first_kept BEGIN
+    SELECT RAISE(ABORT, 'the audit log horizon only moves forward');
+END;

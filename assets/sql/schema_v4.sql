@@ -1,4 +1,3 @@
-
 -- Invalidating every token of an application takes one write at any size, as
 -- Keycloak's realm "not before": each token carries its application's issue number,
 -- and invalidating all raises the application's stamp to the last number issued; a

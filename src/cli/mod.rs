@@ -2,6 +2,7 @@
 //! same store functions.
 
 mod admin;
+mod audit;
 mod csv_cell;
 mod export;
 mod import;
@@ -22,7 +23,7 @@ use tracing::level_filters::LevelFilter;
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
 use crate::private_file;
-use crate::store::{DEFAULT_APP, ReadOnly, Store, StoreError};
+use crate::store::{Actor, DEFAULT_APP, ReadOnly, Source, Store, StoreError};
 use output::{errln, outln};
 
 #[derive(Debug, Parser)]
@@ -50,6 +51,10 @@ pub struct Cli {
     /// Look without risk: every change is refused
     #[arg(long, global = true, help_heading = "Global options")]
     read_only: bool,
+    /// Who the audit log names for the changes made, given before the command [default: the
+    /// OS user, user@host]
+    #[arg(long, env = "XUSERS_ACTOR", value_name = "NAME")]
+    actor: Option<String>,
     /// What goes to the log file (xusers.log): every change and error at `info`
     #[arg(
         long,
@@ -108,6 +113,9 @@ enum Command {
     /// Manage applications (they ignore --app)
     #[command(subcommand)]
     Apps(admin::AppsCommand),
+    /// Read, export, verify and prune the audit log of every change (all applications)
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -242,6 +250,16 @@ fn execute(cli: Cli) -> Result<(), Failure> {
             None => paths::data_file("xusers.db")?,
         }
     };
+    let source = match cli.command {
+        None => Source::Console,
+        Some(_) => Source::Cli,
+    };
+    let actor = match &cli.actor {
+        Some(name) => {
+            Actor::named(name, source).map_err(|e| Failure::usage(format!("--actor: {e}")))?
+        }
+        None => Actor::local(source),
+    };
     let fresh_demo = cli.demo && !db.exists();
     // Only seeding demo data creates the application it names; everything else (the
     // console before it takes the terminal) refuses an unknown one, so that a typo
@@ -267,11 +285,14 @@ fn execute(cli: Cli) -> Result<(), Failure> {
     };
     let mut store =
         opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
+    store.set_actor(actor);
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
         errln!("note: {why}: {} is opened read-only", db.display());
     }
-    if let Some(Command::Apps(cmd)) = cli.command {
-        return admin::apps(&mut store, cmd);
+    match cli.command {
+        Some(Command::Apps(cmd)) => return admin::apps(&mut store, cmd),
+        Some(Command::Audit(cmd)) => return audit::run(&mut store, cmd),
+        _ => {}
     }
     let app = if creates && !store.is_read_only() {
         store.application(&cli.app)?
@@ -339,7 +360,9 @@ fn execute(cli: Cli) -> Result<(), Failure> {
             output::print_json(&output::UserJson::from_user(user))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
-        Some(Command::Apps(_)) => unreachable!("answered before an application is chosen"),
+        Some(Command::Apps(_) | Command::Audit(_)) => {
+            unreachable!("answered before an application is chosen")
+        }
         Some(Command::Groups(cmd)) => admin::groups(&mut store, &app, cmd),
         Some(Command::Devices(cmd)) => admin::devices(&mut store, &app, cmd),
         Some(Command::Tokens(TokensCommand::Invalidate(args))) => match args.email {

@@ -3,6 +3,7 @@
 mod email;
 mod error;
 mod group;
+mod moment;
 mod password;
 mod sort_key;
 mod suggest;
@@ -13,6 +14,7 @@ mod user;
 pub use email::{Email, email_key};
 pub use error::{Errors, Field, FieldError};
 pub use group::creates_cycle;
+pub use moment::{parse_time, rfc3339_ms};
 pub use password::{Password, PasswordInput};
 pub use sort_key::name_sort_key;
 pub use suggest::{KeySuggestion, holds_in_order, rank_tag_keys};

@@ -1,6 +1,7 @@
 use rusqlite::{OptionalExtension, params};
 
-use super::{LoginPolicy, Result, Store, StoreError};
+use super::audit::{self, Changes, Record};
+use super::{LoginPolicy, Result, Store, StoreError, begin_write};
 use crate::domain::Field;
 
 /// The application used when none is named.
@@ -41,13 +42,7 @@ impl Store {
         if let Ok(app) = self.existing_application(&name) {
             return Ok(app);
         }
-        let added = self.conn.execute(
-            "INSERT INTO applications (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
-            [&name],
-        )?;
-        if added > 0 {
-            tracing::info!(app = name, "add application (on first use)");
-        }
+        self.insert_application(&name, None)?;
         self.existing_application(&name)
     }
 
@@ -76,6 +71,33 @@ impl Store {
         })
     }
 
+    /// Adds the application unless one has the name (another process may have just
+    /// added it); records it when added.
+    fn insert_application(&mut self, name: &str, user_limit: Option<u64>) -> Result<()> {
+        let tx = begin_write(&mut self.conn)?;
+        let added = tx.execute(
+            "INSERT INTO applications (name, user_limit) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            params![name, user_limit],
+        )?;
+        if added > 0 {
+            tracing::info!(app = name, user_limit, "add application");
+            let app = AppId(tx.last_insert_rowid());
+            let changes = Changes::default().with("name", None::<String>, name).with(
+                "user_limit",
+                None::<u64>,
+                user_limit,
+            );
+            let target = audit::app_target(&tx, app)?;
+            audit::append(
+                &tx,
+                &self.actor,
+                Record::new(Some(app), "app.create", target, changes),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
         let result = self.set_user_limit_unlogged(app, limit);
         let limit = limit.map_or("none".into(), |n| n.to_string());
@@ -83,10 +105,20 @@ impl Store {
     }
 
     fn set_user_limit_unlogged(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
-        self.conn.execute(
+        let tx = begin_write(&mut self.conn)?;
+        let before = Store::user_limit(&tx, app)?;
+        tx.execute(
             "UPDATE applications SET user_limit = ?2 WHERE id = ?1",
             params![app.0, limit],
         )?;
+        let changes = Changes::default().with("user_limit", before, limit);
+        let target = audit::app_target(&tx, app)?;
+        audit::append_if_changed(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "app.set_limit", target, changes),
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -102,10 +134,22 @@ impl Store {
 
     fn set_login_policy_unlogged(&mut self, app: AppId, policy: LoginPolicy) -> Result<()> {
         policy.check()?;
-        self.conn.execute(
+        let tx = begin_write(&mut self.conn)?;
+        let before = Store::login_policy(&tx, app)?;
+        tx.execute(
             "UPDATE applications SET lockout_failures = ?2, lockout_secs = ?3 WHERE id = ?1",
             params![app.0, policy.max_failures, policy.window_secs],
         )?;
+        let changes = Changes::default()
+            .with("lockout_failures", before.max_failures, policy.max_failures)
+            .with("lockout_seconds", before.window_secs, policy.window_secs);
+        let target = audit::app_target(&tx, app)?;
+        audit::append_if_changed(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "app.set_lockout", target, changes),
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -149,11 +193,7 @@ impl Store {
                 format!("an application named '{name}' already exists"),
             ));
         }
-        self.conn.execute(
-            "INSERT INTO applications (name, user_limit) VALUES (?1, ?2)",
-            params![name, user_limit],
-        )?;
-        tracing::info!(app = name, user_limit, "add application");
+        self.insert_application(&name, user_limit)?;
         self.existing_application(&name)
     }
 

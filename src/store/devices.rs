@@ -1,5 +1,6 @@
 use rusqlite::params;
 
+use super::audit::{self, Changes, Record, Target};
 use super::groups::group_id;
 use super::{AppId, Result, Store, StoreError, UserId, begin_write};
 use crate::domain::{Field, required_text};
@@ -39,6 +40,16 @@ impl Store {
                 params![group, device],
             )?;
         }
+        let changes = Changes::default()
+            .with("name", None::<String>, name.clone())
+            .with("groups", Vec::<String>::new(), device_groups(&tx, device)?);
+        let record = Record::new(
+            Some(app),
+            "device.create",
+            Target::new("device", Some(device), name),
+            changes,
+        );
+        audit::append(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(device)
     }
@@ -128,14 +139,30 @@ impl Store {
         link: bool,
     ) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
-        let device = device_id(&tx, app, device)?;
+        let (name, device) = (device, device_id(&tx, app, device)?);
         let group = group_id(&tx, app, group)?;
-        let sql = if link {
-            "INSERT INTO group_devices (group_id, device_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING"
+        let before = device_groups(&tx, device)?;
+        let (sql, op) = if link {
+            (
+                "INSERT INTO group_devices (group_id, device_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                "device.link",
+            )
         } else {
-            "DELETE FROM group_devices WHERE group_id = ?1 AND device_id = ?2"
+            (
+                "DELETE FROM group_devices WHERE group_id = ?1 AND device_id = ?2",
+                "device.unlink",
+            )
         };
-        tx.execute(sql, params![group, device])?;
+        if tx.execute(sql, params![group, device])? > 0 {
+            let changes = Changes::default().with("groups", before, device_groups(&tx, device)?);
+            let record = Record::new(
+                Some(app),
+                op,
+                Target::new("device", Some(device), name),
+                changes,
+            );
+            audit::append(&tx, &self.actor, record)?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -148,11 +175,34 @@ impl Store {
     fn delete_device_unlogged(&mut self, app: AppId, name: &str) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let id = device_id(&tx, app, name)?;
+        let changes = Changes::default().with("name", name, None::<String>).with(
+            "groups",
+            device_groups(&tx, id)?,
+            Vec::<String>::new(),
+        );
         tx.execute("DELETE FROM group_devices WHERE device_id = ?1", [id])?;
         tx.execute("DELETE FROM devices WHERE id = ?1", [id])?;
+        let record = Record::new(
+            Some(app),
+            "device.delete",
+            Target::new("device", Some(id), name),
+            changes,
+        );
+        audit::append(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The names of the groups a device is tied to, sorted.
+fn device_groups(conn: &rusqlite::Connection, device: i64) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT g.name FROM group_devices gd JOIN groups g ON g.id = gd.group_id
+             WHERE gd.device_id = ?1 ORDER BY g.name",
+        )?
+        .query_map([device], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn device_id(conn: &rusqlite::Connection, app: AppId, name: &str) -> Result<i64> {

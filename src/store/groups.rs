@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::audit::{self, Changes, Record, Target};
 use super::{AppId, Result, Store, StoreError, begin_write};
 use crate::domain::{Field, creates_cycle, required_text};
 
@@ -42,6 +43,16 @@ impl Store {
             params![app.0, name, parent_id],
         )?;
         let id = tx.last_insert_rowid();
+        let changes = Changes::default()
+            .with("name", None::<String>, name.clone())
+            .with("parent", None::<String>, parent.map(str::trim));
+        let record = Record::new(
+            Some(app),
+            "group.create",
+            Target::new("group", Some(id), &name),
+            changes,
+        );
+        audit::append(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(Group {
             id,
@@ -84,10 +95,19 @@ impl Store {
             }
             None => None,
         };
+        let before = parent_name(&tx, id)?;
         tx.execute(
             "UPDATE groups SET parent_id = ?2 WHERE id = ?1",
             params![id, parent_id],
         )?;
+        let changes = Changes::default().with("parent", before, parent_name(&tx, id)?);
+        let record = Record::new(
+            Some(app),
+            "group.move",
+            Target::new("group", Some(id), name),
+            changes,
+        );
+        audit::append_if_changed(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(())
     }
@@ -116,6 +136,16 @@ fn list_groups(conn: &Connection, app: AppId) -> Result<Vec<Group>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The name of the group's parent, if it has one.
+fn parent_name(conn: &Connection, id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT p.name FROM groups g JOIN groups p ON p.id = g.parent_id WHERE g.id = ?1",
+        )?
+        .query_row([id], |r| r.get(0))
+        .optional()?)
 }
 
 fn find_group(conn: &Connection, app: AppId, name: &str) -> Result<Option<i64>> {
@@ -198,6 +228,14 @@ impl Store {
             "UPDATE groups SET name = ?2 WHERE id = ?1",
             params![id, new],
         )?;
+        let changes = Changes::default().with("name", old, new.clone());
+        let record = Record::new(
+            Some(app),
+            "group.rename",
+            Target::new("group", Some(id), new),
+            changes,
+        );
+        audit::append_if_changed(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(())
     }
@@ -213,14 +251,28 @@ impl Store {
     fn delete_group_unlogged(&mut self, app: AppId, name: &str) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, name)?;
-        tx.execute(
+        let parent = parent_name(&tx, id)?;
+        let children = tx.execute(
             "UPDATE groups SET parent_id = (SELECT parent_id FROM groups WHERE id = ?1)
              WHERE parent_id = ?1",
             [id],
         )?;
-        tx.execute("DELETE FROM memberships WHERE group_id = ?1", [id])?;
-        tx.execute("DELETE FROM group_devices WHERE group_id = ?1", [id])?;
+        let members = tx.execute("DELETE FROM memberships WHERE group_id = ?1", [id])?;
+        let devices = tx.execute("DELETE FROM group_devices WHERE group_id = ?1", [id])?;
         tx.execute("DELETE FROM groups WHERE id = ?1", [id])?;
+        let changes = Changes::default()
+            .with("name", name, None::<String>)
+            .with("parent", parent, None::<String>)
+            .with("members", members, 0)
+            .with("devices", devices, 0)
+            .with("subgroups", children, 0);
+        let record = Record::new(
+            Some(app),
+            "group.delete",
+            Target::new("group", Some(id), name),
+            changes,
+        );
+        audit::append(&tx, &self.actor, record)?;
         tx.commit()?;
         Ok(())
     }

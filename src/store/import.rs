@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
-use super::users::{conflicts, find_user_id, insert_user, rewrite_user};
-use super::{AppId, Result, Store, StoreError, begin_write, unix_now};
+use super::audit::{self, Batch, Changes, Context, Record, Source, Target, UserFields};
+use super::users::{audit_user, conflicts, find_user_id, insert_user, rewrite_user};
+use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Profile};
 
@@ -17,8 +18,11 @@ pub enum OnConflict {
     Update,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
+    /// What is imported (the file, the system it comes from): the audit log's summary
+    /// entry of the import names it.
+    pub origin: String,
     pub on_conflict: OnConflict,
     /// Create groups a row names that do not exist (at the top of the tree).
     pub create_groups: bool,
@@ -26,8 +30,6 @@ pub struct ImportOptions {
     pub partial: bool,
     /// Check everything, write nothing.
     pub dry_run: bool,
-    /// The system the rows come from (`xusers`, `firebase` …), for the log.
-    pub source: &'static str,
 }
 
 /// A row of the file, checked against its own rules; the store checks the rest.
@@ -76,6 +78,7 @@ impl Store {
         users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
         options: ImportOptions,
     ) -> Result<ImportReport, E> {
+        let origin = options.origin.clone();
         let result = match self.import_rows(app, users, options) {
             // The file stopped making sense: nothing was written, the caller says why.
             Ok(Err(unreadable)) => return Err(unreadable),
@@ -84,18 +87,14 @@ impl Store {
         };
         let what = match &result {
             Ok(r) if r.written => format!(
-                "import users from {} (created {}, updated {}, skipped {}, failed {})",
-                options.source,
+                "import users from {origin} (created {}, updated {}, skipped {}, failed {})",
                 r.created,
                 r.updated,
                 r.skipped,
                 r.failed.len()
             ),
-            Ok(_) => format!(
-                "import users from {} (dry run: nothing written)",
-                options.source
-            ),
-            Err(_) => format!("import users from {}", options.source),
+            Ok(_) => format!("import users from {origin} (dry run: nothing written)"),
+            Err(_) => format!("import users from {origin}"),
         };
         let rows = result.as_ref().map_or(0, |r| {
             r.created + r.updated + r.skipped + r.failed.len() as u64
@@ -111,6 +110,11 @@ impl Store {
         options: ImportOptions,
     ) -> Result<std::result::Result<ImportReport, E>> {
         let tx = begin_write(&mut self.conn)?;
+        let actor = &self.actor;
+        let context = Context {
+            batch: Some(Batch::begin(&tx)?),
+            source: Some(Source::Import),
+        };
         let mut report = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for user in users {
@@ -138,23 +142,30 @@ impl Store {
             let mut groups: &[String] = &user.profile.groups;
             if options.create_groups {
                 if errors.is_empty() {
-                    for (child, parent) in &user.group_parents {
-                        tx.execute(
-                            "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                            params![app.0, parent],
-                        )?;
-                        tx.execute(
+                    // A group made here is recorded as `groups add` records it.
+                    let create = |name: &str, parent: Option<&str>| -> Result<()> {
+                        let added = tx.execute(
                             "INSERT INTO groups (app_id, name, parent_id)
-                             SELECT ?1, ?2, id FROM groups WHERE app_id = ?1 AND name = ?3
+                             VALUES (?1, ?2, (SELECT id FROM groups WHERE app_id = ?1 AND name = ?3))
                              ON CONFLICT DO NOTHING",
-                            params![app.0, child, parent],
+                            params![app.0, name, parent],
                         )?;
+                        if added > 0 {
+                            let target = Target::new("group", Some(tx.last_insert_rowid()), name);
+                            let changes = Changes::default()
+                                .with("name", None::<String>, name)
+                                .with("parent", None::<String>, parent);
+                            let record = Record::new(Some(app), "group.create", target, changes);
+                            audit::append(&tx, actor, record.within(context))?;
+                        }
+                        Ok(())
+                    };
+                    for (child, parent) in &user.group_parents {
+                        create(parent, None)?;
+                        create(child, Some(parent))?;
                     }
                     for name in groups {
-                        tx.execute(
-                            "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                            params![app.0, name],
-                        )?;
+                        create(name, None)?;
                     }
                 } else {
                     groups = &[];
@@ -188,13 +199,25 @@ impl Store {
             let email = email.expect("a row without problems has a valid email");
             match existing {
                 Some(id) => {
-                    rewrite_user(
+                    let before = UserFields::read(&tx, id)?;
+                    let ended = rewrite_user(
                         &tx,
                         id,
                         email,
                         &user.profile,
                         user.hash.as_ref(),
                         &group_ids,
+                    )?;
+                    let after = UserFields::of(email, &user.profile);
+                    audit_user(
+                        &tx,
+                        actor,
+                        app,
+                        id,
+                        Some(&before),
+                        Some(&after),
+                        ended,
+                        context,
                     )?;
                     report.updated += 1;
                 }
@@ -203,12 +226,23 @@ impl Store {
                         .expect("a row without problems that gives a password has its hash");
                     let created = user.created.unwrap_or_else(unix_now);
                     let times = (created, user.last_login.unwrap_or(0));
-                    insert_user(&tx, app, email, &user.profile, hash, &group_ids, times)?;
+                    let id: UserId =
+                        insert_user(&tx, app, email, &user.profile, hash, &group_ids, times)?;
+                    let after = UserFields::of(email, &user.profile);
+                    audit_user(&tx, actor, app, id, None, Some(&after), None, context)?;
                     report.created += 1;
                 }
             }
         }
         if !options.dry_run && (report.failed.is_empty() || options.partial) {
+            let changes = Changes::default()
+                .with("created", 0, report.created)
+                .with("updated", 0, report.updated)
+                .with("skipped", 0, report.skipped)
+                .with("failed", 0, report.failed.len());
+            let target = Target::new("import", None, options.origin.as_str());
+            let summary = Record::new(Some(app), "import", target, changes);
+            audit::append(&tx, actor, summary.within(context))?;
             tx.commit()?;
             report.written = true;
         }

@@ -17,8 +17,8 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
         include_str!("../../assets/sql/schema_v3.sql"),
         Some(fill_name_keys),
     ),
-    // Schema v4 comes from another branch; the files are renumbered when they meet.
     (include_str!("../../assets/sql/schema_v4.sql"), None),
+    (include_str!("../../assets/sql/schema_v5.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;
@@ -169,12 +169,14 @@ fn all_derived_present(conn: &Connection) -> Result<bool> {
     Ok(true)
 }
 
-/// Drops every index and trigger that [`ensure_derived`] makes, for a fast bulk load.
+/// Drops every index and trigger that [`ensure_derived`] makes, for a fast bulk load
+/// (the audit log's are kept: a bulk load does not touch it, and it is never unguarded).
 pub fn drop_derived(conn: &Connection) -> Result<()> {
     let names: Vec<(String, String)> = conn
         .prepare(
             "SELECT type, name FROM sqlite_master
-             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL",
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL
+               AND tbl_name NOT IN ('audit', 'audit_horizon')",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;

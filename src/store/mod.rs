@@ -1,6 +1,7 @@
 //! SQLite storage: the only module that speaks SQL.
 
 mod apps;
+mod audit;
 mod count;
 mod devices;
 mod groups;
@@ -23,6 +24,10 @@ use rusqlite::{Connection, OpenFlags};
 use crate::domain::FieldError;
 
 pub use apps::{AppId, Application, DEFAULT_APP};
+pub use audit::{
+    Actor, AuditEntry, AuditPage, AuditQuery, Changes, PruneReport, Source, Target, VerifyReport,
+    shown,
+};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupSummary};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
@@ -120,6 +125,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Connection,
     read_only: Option<ReadOnly>,
+    /// Named in the audit entry of every change this store writes.
+    actor: Actor,
 }
 
 /// Why a store refuses every write.
@@ -217,6 +224,7 @@ impl Store {
         Ok(Store {
             conn,
             read_only: None,
+            actor: Actor::local(Source::Cli),
         })
     }
 
@@ -247,6 +255,7 @@ impl Store {
         Ok(Store {
             conn,
             read_only: Some(why),
+            actor: Actor::local(Source::Cli),
         })
     }
 
@@ -256,6 +265,16 @@ impl Store {
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         migrations::check_version(&conn)?;
         Ok(conn)
+    }
+
+    /// Who the audit entries of the changes from here on name (by default the
+    /// operating system's user@host, from the command line).
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
     }
 
     pub fn is_read_only(&self) -> bool {

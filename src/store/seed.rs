@@ -1,5 +1,6 @@
 use rusqlite::params;
 
+use super::audit::{self, Changes, Record};
 use super::users::search_haystack;
 use super::{AppId, Result, Store, StoreError, begin_write, migrations};
 use crate::auth::{PasswordHash, token_digest};
@@ -112,6 +113,16 @@ impl Store {
         self.conn
             .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
         self.conn.pragma_update(None, "synchronous", "normal")?;
+        // One entry for the whole load (demo users, not one entry each).
+        let tx = begin_write(&mut self.conn)?;
+        let target = audit::app_target(&tx, app)?;
+        let changes = Changes::default().with("seeded_users", 0, done);
+        audit::append(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "users.seed", target, changes),
+        )?;
+        tx.commit()?;
         Ok(done)
     }
 
@@ -207,6 +218,14 @@ impl Store {
         tx.execute(
             "UPDATE applications SET tokens_issued = ?2 WHERE id = ?1",
             params![app.0, issued + n as i64],
+        )?;
+        // One entry for the whole load, as for seeded users (logins are not recorded).
+        let target = audit::app_target(&tx, app)?;
+        let changes = Changes::default().with("seeded_tokens", 0, n);
+        audit::append(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "tokens.seed", target, changes),
         )?;
         tx.commit()?;
         self.conn

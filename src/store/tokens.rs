@@ -1,6 +1,9 @@
 use rusqlite::{OptionalExtension, params};
 
-use super::users::find_user_id;
+use serde_json::Value;
+
+use super::audit::{self, Changes, Record, Target};
+use super::users::{end_sessions, find_user_id, read_user};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, email_key};
@@ -81,6 +84,7 @@ impl Store {
             .as_ref()
             .and_then(|(_, h)| PasswordHash::parse(h).ok());
         let checked = check_login_password(stored.as_ref(), password);
+        let found_id = found.as_ref().map(|(id, _)| id.0);
         let (Some((id, _)), true) = (found, checked.matches) else {
             // Failures older than the window no longer count: they go, so that
             // guessing at many emails does not grow the table without end.
@@ -93,6 +97,23 @@ impl Store {
                 "INSERT INTO login_failures (app_id, email_key, at) VALUES (?1, ?2, ?3)",
                 params![app.0, key, now],
             )?;
+            // The failure that locks the email out is recorded (single logins are not:
+            // they would flood the log).
+            if failures + 1 == policy.max_failures {
+                let changes = Changes::default()
+                    .with("failed_logins", failures, failures + 1)
+                    .with(
+                        "locked_minutes",
+                        serde_json::Value::Null,
+                        policy.window_secs / 60,
+                    );
+                let target = Target::new("login", found_id, key.clone());
+                audit::append(
+                    &tx,
+                    &self.actor,
+                    Record::new(Some(app), "login.lockout", target, changes),
+                )?;
+            }
             tx.commit()?;
             return Err(StoreError::InvalidCredentials);
         };
@@ -159,17 +180,22 @@ impl Store {
     /// A user deleted meanwhile is an error, never "0 tokens ended".
     fn invalidate_user_tokens_unlogged(&mut self, user: UserId) -> Result<usize> {
         let tx = begin_write(&mut self.conn)?;
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
-            [user.0],
-            |r| r.get(0),
+        let email = read_user(&tx, user)?.email;
+        let app = AppId(
+            tx.query_row("SELECT app_id FROM users WHERE id = ?1", [user.0], |r| {
+                r.get(0)
+            })?,
+        );
+        let n = end_sessions(&tx, user)?;
+        let changes = Changes::default().with("tokens", n, 0);
+        let target = Target::new("user", Some(user.0), email);
+        audit::append(
+            &tx,
+            &self.actor,
+            Record::new(Some(app), "tokens.invalidate", target, changes),
         )?;
-        if !exists {
-            return Err(StoreError::UserGone(user));
-        }
-        let ended = tx.execute("DELETE FROM tokens WHERE user_id = ?1", [user.0])?;
         tx.commit()?;
-        Ok(ended)
+        Ok(n)
     }
 
     /// Ends every session of every user in the application, in one write at any size:
@@ -185,12 +211,21 @@ impl Store {
     }
 
     fn invalidate_all_tokens_unlogged(&mut self, app: AppId) -> Result<usize> {
-        Ok(self.conn.query_row(
+        let tx = begin_write(&mut self.conn)?;
+        let users: usize = tx.query_row(
             "UPDATE applications SET tokens_void_through = tokens_issued WHERE id = ?1
              RETURNING user_count",
             [app.0],
             |r| r.get(0),
-        )?)
+        )?;
+        // Tokens are not counted (that would read them all): the entry says how many
+        // users must log in again.
+        let changes = Changes::default().with("signed_out_users", Value::Null, users);
+        let target = audit::app_target(&tx, app)?;
+        let record = Record::new(Some(app), "tokens.invalidate_all", target, changes);
+        audit::append(&tx, &self.actor, record)?;
+        tx.commit()?;
+        Ok(users)
     }
 }
 

@@ -3,6 +3,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
+use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
@@ -122,6 +123,17 @@ impl Store {
             &groups,
             (now, 0),
         )?;
+        let created = UserFields::of(&user.email, &user.profile);
+        audit_user(
+            &tx,
+            &self.actor,
+            app,
+            id,
+            None,
+            Some(&created),
+            None,
+            Context::default(),
+        )?;
         tx.commit()?;
         Ok(id)
     }
@@ -181,7 +193,23 @@ impl Store {
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }
-        rewrite_user(&tx, id, &changes.email, &changes.profile, new_hash, &groups)?;
+        // What the user was, for the audit entry (read only when it is written).
+        let before = match self.actor.recorded() {
+            true => Some(UserFields::read(&tx, id)?),
+            false => None,
+        };
+        let ended = rewrite_user(&tx, id, &changes.email, &changes.profile, new_hash, &groups)?;
+        let after = UserFields::of(&changes.email, &changes.profile);
+        audit_user(
+            &tx,
+            &self.actor,
+            app,
+            id,
+            before.as_ref(),
+            Some(&after),
+            ended,
+            Context::default(),
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -194,6 +222,7 @@ impl Store {
 
     /// Deletes several users in one transaction: all of them, or none when one is
     /// missing.
+    /// Several users are one batch in the audit log, with a summary entry.
     pub fn delete_users(&mut self, ids: &[UserId]) -> Result<()> {
         let named: Vec<(AppId, String)> =
             ids.iter().filter_map(|id| self.user_for_log(*id)).collect();
@@ -207,13 +236,49 @@ impl Store {
 
     fn delete_users_unlogged(&mut self, ids: &[UserId]) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
+        let context = Context {
+            batch: if ids.len() > 1 {
+                Some(Batch::begin(&tx)?)
+            } else {
+                None
+            },
+            source: None,
+        };
+        let mut app = None;
         for id in ids {
-            for child in ["memberships", "user_tags", "tokens"] {
+            let before = UserFields::of_user(&read_user(&tx, *id)?);
+            let owner = AppId(tx.query_row(
+                "SELECT app_id FROM users WHERE id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )?);
+            for child in ["memberships", "user_tags"] {
                 tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
             }
-            if tx.execute("DELETE FROM users WHERE id = ?1", [id.0])? == 0 {
-                return Err(StoreError::UserGone(*id));
-            }
+            let ended = end_sessions(&tx, *id)?;
+            // Recorded while the users row still holds the user's chain of entries.
+            audit_user(
+                &tx,
+                &self.actor,
+                owner,
+                *id,
+                Some(&before),
+                None,
+                Some(ended),
+                context,
+            )?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [id.0])?;
+            app = Some(owner);
+        }
+        if let (Some(_), Some(app)) = (context.batch, app) {
+            let changes = audit::Changes::default().with("users", ids.len(), 0);
+            let record = Record::new(
+                Some(app),
+                "users.delete",
+                audit::app_target(&tx, app)?,
+                changes,
+            );
+            audit::append(&tx, &self.actor, record.within(context))?;
         }
         tx.commit()?;
         Ok(())
@@ -222,41 +287,48 @@ impl Store {
     /// One user, read in one snapshot so that its version matches what is shown.
     pub fn user(&self, id: UserId) -> Result<User> {
         let snapshot = self.conn.unchecked_transaction()?;
-        let found = snapshot
-            .prepare_cached(
-                "SELECT id, email, first_name, last_name, created_at, updated_at, last_login, version
-                 FROM users WHERE id = ?1",
-            )?
-            .query_row([id.0], |r| {
-                Ok(User {
-                    id: UserId(r.get(0)?),
-                    email: r.get(1)?,
-                    first_name: Some(r.get::<_, String>(2)?).filter(|s| !s.is_empty()),
-                    last_name: Some(r.get::<_, String>(3)?).filter(|s| !s.is_empty()),
-                    created_at: r.get(4)?,
-                    updated_at: r.get(5)?,
-                    last_login: Some(r.get::<_, i64>(6)?).filter(|t| *t > 0),
-                    version: r.get(7)?,
-                    groups: Vec::new(),
-                    tags: BTreeMap::new(),
-                })
-            })
-            .optional()?;
-        let mut user = found.ok_or_else(|| StoreError::UserGone(id))?;
-        user.groups = snapshot
-            .prepare_cached(
-                "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
-                 WHERE m.user_id = ?1 ORDER BY g.name",
-            )?
-            .query_map([id.0], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        user.tags = snapshot
-            .prepare_cached("SELECT key, value FROM user_tags WHERE user_id = ?1 ORDER BY key")?
-            .query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(user)
+        read_user(&snapshot, id)
     }
+}
 
+/// One user, read through `conn` (a snapshot, or the writing transaction).
+pub(crate) fn read_user(conn: &Connection, id: UserId) -> Result<User> {
+    let found = conn
+        .prepare_cached(
+            "SELECT id, email, first_name, last_name, created_at, updated_at, last_login, version
+                 FROM users WHERE id = ?1",
+        )?
+        .query_row([id.0], |r| {
+            Ok(User {
+                id: UserId(r.get(0)?),
+                email: r.get(1)?,
+                first_name: Some(r.get::<_, String>(2)?).filter(|s| !s.is_empty()),
+                last_name: Some(r.get::<_, String>(3)?).filter(|s| !s.is_empty()),
+                created_at: r.get(4)?,
+                updated_at: r.get(5)?,
+                last_login: Some(r.get::<_, i64>(6)?).filter(|t| *t > 0),
+                version: r.get(7)?,
+                groups: Vec::new(),
+                tags: BTreeMap::new(),
+            })
+        })
+        .optional()?;
+    let mut user = found.ok_or(StoreError::UserGone(id))?;
+    user.groups = conn
+        .prepare_cached(
+            "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+             WHERE m.user_id = ?1 ORDER BY g.name",
+        )?
+        .query_map([id.0], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    user.tags = conn
+        .prepare_cached("SELECT key, value FROM user_tags WHERE user_id = ?1 ORDER BY key")?
+        .query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(user)
+}
+
+impl Store {
     /// The user with this email (any case) in the application.
     pub fn find_user(&self, app: AppId, email: &str) -> Result<UserId> {
         find_user_id(&self.conn, app, email)?.ok_or_else(|| StoreError::not_found("user", email))
@@ -493,7 +565,8 @@ pub(crate) fn insert_user(
 }
 
 /// Replaces a user's email, names, groups and tags (and password, which also ends
-/// their sessions); bumps the version.
+/// their sessions); bumps the version. With a new password, returns how many
+/// sessions it ended.
 pub(crate) fn rewrite_user(
     conn: &Connection,
     id: UserId,
@@ -501,7 +574,7 @@ pub(crate) fn rewrite_user(
     profile: &Profile,
     new_hash: Option<&PasswordHash>,
     groups: &[i64],
-) -> Result<()> {
+) -> Result<Option<usize>> {
     conn.execute(
         "UPDATE users SET email = ?2, email_key = ?3, first_name = ?4, last_name = ?5,
              first_key = ?6, last_key = ?7, search = ?8, updated_at = ?9, version = version + 1
@@ -518,16 +591,81 @@ pub(crate) fn rewrite_user(
             unix_now()
         ],
     )?;
+    let mut ended = None;
     if let Some(hash) = new_hash {
         conn.execute(
             "UPDATE users SET password_hash = ?2 WHERE id = ?1",
             params![id.0, hash.as_str()],
         )?;
-        conn.execute("DELETE FROM tokens WHERE user_id = ?1", [id.0])?;
+        ended = Some(end_sessions(conn, id)?);
     }
     conn.execute("DELETE FROM memberships WHERE user_id = ?1", [id.0])?;
     conn.execute("DELETE FROM user_tags WHERE user_id = ?1", [id.0])?;
-    write_links(conn, id, groups, profile)
+    write_links(conn, id, groups, profile)?;
+    Ok(ended)
+}
+
+/// Ends every session of a user: their tokens go. Returns how many still worked (an
+/// "invalidate all" voids tokens without removing them).
+pub(crate) fn end_sessions(conn: &Connection, user: UserId) -> Result<usize> {
+    let live: usize = conn
+        .prepare_cached(
+            "SELECT count(*) FROM tokens t JOIN applications a ON a.id = t.app_id
+             WHERE t.user_id = ?1 AND t.seq > a.tokens_void_through",
+        )?
+        .query_row([user.0], |r| r.get(0))?;
+    conn.prepare_cached("DELETE FROM tokens WHERE user_id = ?1")?
+        .execute([user.0])?;
+    Ok(live)
+}
+
+/// The audit entries of a user's creation (no `before`), edit or deletion (no
+/// `after`): `user.create`; `user.update` with the fields that changed and
+/// `user.password` apart (so password changes are found by their op); `user.delete`
+/// with what the user held. `ended` is how many sessions ended: with a new password
+/// (then `Some`, even `Some(0)`), or with the deletion.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn audit_user(
+    conn: &Connection,
+    actor: &Actor,
+    app: AppId,
+    id: UserId,
+    before: Option<&UserFields>,
+    after: Option<&UserFields>,
+    ended: Option<usize>,
+    context: Context,
+) -> Result<()> {
+    let label = after.or(before).map_or(String::new(), |u| u.email.clone());
+    let target = || Target::new("user", Some(id.0), label.clone());
+    let append = |op, changes| {
+        audit::append(
+            conn,
+            actor,
+            Record::new(Some(app), op, target(), changes).within(context),
+        )
+    };
+    let sessions = |n: Option<usize>| audit::Changes::default().with("tokens", n.unwrap_or(0), 0);
+    match (before, after) {
+        (None, _) => {
+            append("user.create", UserFields::changes(None, after, true))?;
+        }
+        (Some(_), None) => {
+            let mut changes = UserFields::changes(before, None, false);
+            changes.extend(sessions(ended));
+            append("user.delete", changes)?;
+        }
+        (Some(_), Some(_)) => {
+            let changes = UserFields::changes(before, after, false);
+            if !changes.is_empty() {
+                append("user.update", changes)?;
+            }
+            if ended.is_some() {
+                let changes = sessions(ended).with("password", serde_json::Value::Null, "changed");
+                append("user.password", changes)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile) -> Result<()> {

@@ -34,6 +34,12 @@ pub enum Action {
     InvalidateAll,
     Reload,
     Help,
+    /// Show the audit log pane.
+    ShowAudit,
+    /// Open the selected audit entry whole.
+    OpenEntry,
+    /// The edited user's recent changes.
+    History,
     /// Close the top-most popup or the form.
     Close,
     MenuChoose,

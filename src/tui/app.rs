@@ -7,20 +7,27 @@ use std::time::Duration;
 use super::counter::MatchCounter;
 use super::events::Event;
 use super::keymap::Context;
+use super::screens::audit::AuditLog;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
 use super::screens::list::Browse;
 use super::screens::menu::Menu;
 use super::session::Session;
 use super::theme::Theme;
-use crate::store::{Application, Result, Store};
+use crate::store::{Application, AuditEntry, Result, Source, Store};
 
 /// The popup over the list or the form, which has the keys while it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
     Menu(Menu),
     Confirm(Confirm),
-    Help,
+    /// The keys of the screen under it.
+    Help(Context),
+    /// A user's recent changes, over the form.
+    History {
+        email: String,
+        entries: Vec<AuditEntry>,
+    },
 }
 
 impl Modal {
@@ -28,7 +35,8 @@ impl Modal {
         match self {
             Modal::Menu(_) => Context::Menu,
             Modal::Confirm(_) => Context::Dialog,
-            Modal::Help => Context::Help,
+            Modal::Help(_) => Context::Help,
+            Modal::History { .. } => Context::History,
         }
     }
 }
@@ -39,6 +47,8 @@ pub struct App {
     pub browse: Browse,
     /// The add / edit form, when open (it covers the list).
     pub form: Option<UserForm>,
+    /// The audit log pane, when it is in front of the user list.
+    pub audit: Option<AuditLog>,
     pub modal: Option<Modal>,
     pub quit: bool,
     /// The one channel of events: the input reader and every worker send into it.
@@ -56,6 +66,9 @@ impl App {
         theme: Theme,
     ) -> Result<App> {
         let (outbox, inbox) = mpsc::channel();
+        // What the console changes is recorded as done in the console.
+        let mut store = store;
+        store.set_actor(store.actor().clone().with_source(Source::Console));
         let counter = match store.path() {
             Some(path) => Some(MatchCounter::start(&path, outbox.clone())?),
             None => None,
@@ -73,6 +86,7 @@ impl App {
             browse: Browse::open(&session, counter)?,
             session,
             form: None,
+            audit: None,
             modal: None,
             quit: false,
             outbox,
@@ -85,7 +99,10 @@ impl App {
         match (&self.modal, &self.form) {
             (Some(modal), _) => modal.context(),
             (None, Some(form)) => form.context(),
-            (None, None) => self.browse.context(),
+            (None, None) => match &self.audit {
+                Some(log) => log.context(),
+                None => self.browse.context(),
+            },
         }
     }
 

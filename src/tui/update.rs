@@ -5,12 +5,16 @@
 use super::action::Action;
 use super::app::{App, Modal};
 use super::events::spawn_worker;
+use super::screens::audit::AuditLog;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
 use super::screens::menu::Menu;
 use super::screens::{Effect, help};
 use crate::auth::PasswordHash;
 use crate::store::Result;
+
+/// How many of a user's changes the form's history shows.
+const HISTORY_ENTRIES: usize = 50;
 
 pub fn update(app: &mut App, action: Action) {
     if let Err(e) = apply(app, action) {
@@ -29,6 +33,9 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         Action::Resize(w, h) => {
             session.size = (w, h);
             app.browse.list.scroll_into_view(session.visible_rows());
+            if let Some(log) = &mut app.audit {
+                log.scroll_into_view(session.visible_rows());
+            }
             Effect::None
         }
         Action::Counted(generation, n) => {
@@ -54,11 +61,14 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
 /// list.
 fn route(app: &mut App, action: Action) -> Result<Effect> {
     Ok(match (&mut app.modal, &mut app.form) {
-        (Some(Modal::Help), _) => help::update(action),
+        (Some(Modal::Help(_) | Modal::History { .. }), _) => help::update(action),
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
         (None, Some(form)) => form.update(&mut app.session, action)?,
-        (None, None) => app.browse.update(&mut app.session, action)?,
+        (None, None) => match &mut app.audit {
+            Some(log) => log.update(&mut app.session, action)?,
+            None => app.browse.update(&mut app.session, action)?,
+        },
     })
 }
 
@@ -90,7 +100,7 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             app.form = Some(form);
         }
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
-        Effect::Help => app.modal = Some(Modal::Help),
+        Effect::Help => app.modal = Some(Modal::Help(app.context())),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
         Effect::ClosePopup => app.modal = None,
         Effect::Choose(action) => {
@@ -120,6 +130,16 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             session.info(format!("{verb} {email}"));
         }
         Effect::UserGone => app.browse.reload(session)?,
+        Effect::ShowAudit => app.audit = Some(AuditLog::open(session)?),
+        Effect::ShowUsers(pane) => {
+            app.audit = None;
+            let effect = app.browse.update(session, Action::ShowPane(pane))?;
+            follow(app, effect)?;
+        }
+        Effect::History { id, email } => {
+            let entries = session.store.user_history(id, HISTORY_ENTRIES)?;
+            app.modal = Some(Modal::History { email, entries });
+        }
     }
     Ok(())
 }

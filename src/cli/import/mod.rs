@@ -167,7 +167,15 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         }
         out.flush();
     });
+    let system = match args.from {
+        Source::Xusers => "xusers",
+        Source::Firebase => "firebase",
+        Source::Auth0 => "auth0",
+        Source::Keycloak => "keycloak",
+    };
     let options = ImportOptions {
+        // The audit log's summary entry and the log line name the system and the file.
+        origin: format!("{system}: {}", args.file.display()),
         on_conflict: match args.on_conflict {
             ConflictArg::Fail => OnConflict::Fail,
             ConflictArg::Skip => OnConflict::Skip,
@@ -176,12 +184,6 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         create_groups: args.create_groups,
         partial: args.partial,
         dry_run: args.dry_run,
-        source: match args.from {
-            Source::Xusers => "xusers",
-            Source::Firebase => "firebase",
-            Source::Auth0 => "auth0",
-            Source::Keycloak => "keycloak",
-        },
     };
     let mut rows = Rows::new(receiver, jobs);
     let imported = store.import_users(app.id, rows.by_ref(), options);

@@ -1,4 +1,4 @@
-//! The `?` help: every key of the list, straight from the keymap table.
+//! The `?` help: every key of the screen under it, straight from the keymap table.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -26,11 +26,11 @@ const COLUMN_WIDTH: u16 = 48;
 /// The narrowest window that shows the keys in two columns.
 const MIN_TWO_COLUMNS: u16 = 72;
 
-/// Every key of the list, straight from the keymap table, in the middle of `bounds`:
+/// Every key of `context`, straight from the keymap table, in the middle of `bounds`:
 /// in two columns when one would not fit (and the window is wide enough). In a window
 /// too small for all of them, the border says how many more there are.
-pub fn draw(t: &Theme, frame: &mut Frame, bounds: Rect) {
-    let all: Vec<&Binding> = bindings(Context::List).collect();
+pub fn draw(t: &Theme, context: Context, frame: &mut Frame, bounds: Rect) {
+    let all: Vec<&Binding> = bindings(context).collect();
     // Two columns only where both keep most of their descriptions.
     let columns: u16 = if all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS {
         2

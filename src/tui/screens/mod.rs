@@ -3,6 +3,7 @@
 //! dialog, the form, a write) by returning an [`Effect`], which the top-level
 //! `update` carries out.
 
+pub mod audit;
 pub mod dialog;
 pub mod form;
 pub mod help;
@@ -11,6 +12,7 @@ pub mod menu;
 
 use crate::domain::Password;
 use crate::store::UserId;
+use crate::tui::pane::Pane;
 
 use super::action::Action;
 use dialog::{Confirm, Pending};
@@ -50,6 +52,15 @@ pub enum Effect {
     },
     /// The user the form edits is gone: the list and its counts catch up.
     UserGone,
+    /// Show the audit log pane.
+    ShowAudit,
+    /// Leave the audit log for this pane of users.
+    ShowUsers(Pane),
+    /// Show this user's recent changes over the form.
+    History {
+        id: UserId,
+        email: String,
+    },
 }
 
 impl Effect {

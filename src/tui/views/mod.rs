@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 
 use super::app::{App, Modal};
 use super::layout::Areas;
+use super::screens::audit::view as audit;
 use super::screens::list::{filter, table, tabs};
 use super::screens::{dialog, form, help, menu};
 
@@ -17,11 +18,18 @@ pub fn view(app: &App, frame: &mut Frame) {
     let t = &session.theme;
     let areas = Areas::new((frame.area().width, frame.area().height));
     header::draw(session, browse.counts.all, frame, areas.header);
-    tabs::draw(t, browse, frame, areas.tabs);
+    tabs::draw(t, browse, app.audit.is_some(), frame, areas.tabs);
     // The form covers the list: drawing the list under it would be wasted work.
-    if app.form.is_none() {
-        table::draw(session, browse, frame, areas.table);
-        filter::draw(t, browse, frame, areas.filter);
+    match (&app.form, &app.audit) {
+        (Some(_), _) => {}
+        (None, Some(log)) => {
+            audit::draw_log(frame, areas.table, log, t);
+            audit::draw_filter(t, log, frame, areas.filter);
+        }
+        (None, None) => {
+            table::draw(session, browse, frame, areas.table);
+            filter::draw(t, browse, frame, areas.filter);
+        }
     }
     footer::draw_status(session, frame, areas.status);
     footer::draw_hints(t, app.context(), frame, areas.footer);
@@ -45,7 +53,13 @@ pub fn view(app: &App, frame: &mut Frame) {
             menu::draw(t, m, row, frame, &areas);
         }
         Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter),
-        Some(Modal::Help) => help::draw(t, frame, above_filter),
+        Some(Modal::Help(context)) => help::draw(t, *context, frame, above_filter),
+        Some(Modal::History { email, entries }) => {
+            audit::draw_history(t, email, entries, frame, above_filter)
+        }
         None => {}
+    }
+    if let Some(entry) = app.audit.as_ref().and_then(|log| log.open.as_ref()) {
+        audit::draw_entry(frame, above_filter, entry, t);
     }
 }

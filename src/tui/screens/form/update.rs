@@ -75,6 +75,13 @@ impl UserForm {
             Action::Close if !self.tags.suggestions.is_empty() => self.tags.dismiss(),
             Action::Close => return Ok(self.close()),
             Action::ReloadForm => return self.reopen(session),
+            Action::History => match self.mode {
+                FormMode::Edit { id, .. } => {
+                    let email = self.opened_email().to_string();
+                    return Ok(Effect::History { id, email });
+                }
+                FormMode::Add => session.info("A user not yet added has no history"),
+            },
             _ => {}
         }
         Ok(Effect::None)

@@ -1,0 +1,343 @@
+//! The hash chain: each entry's hash is SHA-256 over the previous entry's hash and
+//! this entry's content, so changing, removing or reordering an entry breaks it.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{Actor, Changes, Record, Target};
+use crate::store::{Result, Store, StoreError, begin_write};
+
+type Hash = [u8; 32];
+
+/// What the first entry's hash builds on when nothing was ever pruned.
+const GENESIS: Hash = [0; 32];
+
+/// The newest entry: its seq, time and hash.
+pub(super) fn last(conn: &Connection) -> Result<Option<(i64, i64, Hash)>> {
+    Ok(conn
+        .prepare_cached("SELECT seq, time_ms, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
+}
+
+/// The first entry written at or after `time_ms`. Entry times never go backwards, so
+/// this is a binary search over seq by primary key (no index on time to keep up).
+pub(super) fn first_at_or_after(conn: &Connection, time_ms: i64) -> Result<Option<i64>> {
+    let mut at =
+        conn.prepare_cached("SELECT seq, time_ms FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT 1")?;
+    let mut entry = |seq: i64| -> Result<Option<(i64, i64)>> {
+        Ok(at
+            .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    };
+    let (Some((mut lo, first_time)), Some((mut hi, _, _))) = (entry(i64::MIN)?, last(conn)?) else {
+        return Ok(None);
+    };
+    if first_time >= time_ms {
+        return Ok(Some(lo));
+    }
+    // The entry at `lo` is earlier than `time_ms`; the answer is past it, up to `hi`.
+    hi += 1;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match entry(mid)? {
+            Some((seq, time)) if time < time_ms => lo = seq,
+            _ => hi = mid,
+        }
+    }
+    Ok(entry(hi)?.map(|(seq, _)| seq))
+}
+
+/// An entry's fields as they are hashed and stored.
+struct Content<'a> {
+    seq: i64,
+    time_ms: i64,
+    app: Option<&'a str>,
+    actor: &'a str,
+    source: &'a str,
+    op: &'a str,
+    target: &'a Target,
+    changes: &'a str,
+    batch: Option<i64>,
+    target_prev: Option<i64>,
+}
+
+impl Content<'_> {
+    /// SHA-256 over `prev` and every field, each length-prefixed (so no two different
+    /// entries hash the same bytes) and `NULL` told apart from any text.
+    fn hash(&self, prev: &Hash) -> Hash {
+        let mut h = Sha256::new();
+        h.update(prev);
+        let mut field = |bytes: Option<&[u8]>| match bytes {
+            None => h.update([0u8]),
+            Some(b) => {
+                h.update([1u8]);
+                h.update((b.len() as u64).to_le_bytes());
+                h.update(b);
+            }
+        };
+        let number = |n: i64| n.to_le_bytes();
+        field(Some(&number(self.seq)));
+        field(Some(&number(self.time_ms)));
+        field(self.app.map(str::as_bytes));
+        field(Some(self.actor.as_bytes()));
+        field(Some(self.source.as_bytes()));
+        field(Some(self.op.as_bytes()));
+        field(Some(self.target.kind.as_bytes()));
+        field(self.target.id.map(number).as_ref().map(|b| &b[..]));
+        field(Some(self.target.label.as_bytes()));
+        field(Some(self.changes.as_bytes()));
+        field(self.batch.map(number).as_ref().map(|b| &b[..]));
+        field(self.target_prev.map(number).as_ref().map(|b| &b[..]));
+        h.finalize().into()
+    }
+}
+
+fn now_ms() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
+}
+
+pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result<i64> {
+    let (seq, time_ms, prev) = match last(conn)? {
+        Some((seq, time, hash)) => (seq + 1, time, hash),
+        None => (1, 0, GENESIS),
+    };
+    let app: Option<String> = match record.app {
+        Some(app) => Some(
+            conn.prepare_cached("SELECT name FROM applications WHERE id = ?1")?
+                .query_row([app.0], |r| r.get(0))?,
+        ),
+        None => None,
+    };
+    let changes = record.changes.to_json();
+    // A user's entries are chained through the users row (see schema_v5.sql).
+    let user = record.target.id.filter(|_| record.target.kind == "user");
+    let target_prev: Option<i64> = match user {
+        Some(id) => conn
+            .prepare_cached("SELECT last_audit FROM users WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten(),
+        None => None,
+    };
+    let content = Content {
+        seq,
+        // Never earlier than the entry before, so that time ranges are seq ranges.
+        time_ms: now_ms().max(time_ms),
+        app: app.as_deref(),
+        actor: actor.name(),
+        source: record.source.unwrap_or(actor.source).as_str(),
+        op: record.op,
+        target: &record.target,
+        changes: &changes,
+        batch: record.batch,
+        target_prev,
+    };
+    let hash = content.hash(&prev);
+    conn.prepare_cached(
+        "INSERT INTO audit (seq, time_ms, app, actor, source, op, target_type, target_id,
+                            target_label, changes, batch, target_prev, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        seq,
+        content.time_ms,
+        content.app,
+        content.actor,
+        content.source,
+        content.op,
+        content.target.kind,
+        content.target.id,
+        content.target.label,
+        changes,
+        content.batch,
+        content.target_prev,
+        &hash[..]
+    ])?;
+    if let Some(id) = user {
+        conn.prepare_cached("UPDATE users SET last_audit = ?2 WHERE id = ?1")?
+            .execute(params![id, seq])?;
+    }
+    Ok(seq)
+}
+
+/// The result of `audit verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries checked (all of them when intact).
+    pub entries: u64,
+    /// The newest entry's hash, in hex: compare it with a copy kept elsewhere to
+    /// notice a log rewritten from some entry on.
+    pub head: Option<String>,
+    /// The first entry found changed, removed or out of order, and how.
+    pub broken: Option<(i64, String)>,
+}
+
+fn horizon(conn: &Connection) -> Result<Option<(i64, Hash)>> {
+    Ok(conn
+        .query_row("SELECT first_kept, anchor FROM audit_horizon", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+impl Store {
+    /// Recomputes the chain from the first entry kept to the newest, in one snapshot.
+    pub fn verify_audit(&self) -> Result<VerifyReport> {
+        let snapshot = self.conn.unchecked_transaction()?;
+        let (first, anchor) = horizon(&snapshot)?.unwrap_or((1, GENESIS));
+        let mut prev = anchor;
+        let mut expected = first;
+        let mut last_time = i64::MIN;
+        let mut pruned_to = None;
+        let mut report = VerifyReport {
+            entries: 0,
+            head: None,
+            broken: None,
+        };
+        let mut stmt = snapshot.prepare(
+            "SELECT seq, time_ms, app, actor, source, op, target_type, target_id,
+                    target_label, changes, batch, target_prev, hash FROM audit ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            if seq != expected {
+                let what = if expected + 1 == seq {
+                    format!("entry {expected} was removed")
+                } else {
+                    format!("entries {expected} to {} were removed", seq - 1)
+                };
+                report.broken = Some((expected, what));
+                return Ok(report);
+            }
+            let target = Target {
+                kind: r.get(6)?,
+                id: r.get(7)?,
+                label: r.get(8)?,
+            };
+            let (app, actor, source, op, changes): (
+                Option<String>,
+                String,
+                String,
+                String,
+                String,
+            ) = (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(9)?);
+            let content = Content {
+                seq,
+                time_ms: r.get(1)?,
+                app: app.as_deref(),
+                actor: &actor,
+                source: &source,
+                op: &op,
+                target: &target,
+                changes: &changes,
+                batch: r.get(10)?,
+                target_prev: r.get(11)?,
+            };
+            let stored: Vec<u8> = r.get(12)?;
+            let hash = content.hash(&prev);
+            if stored != hash || content.time_ms < last_time {
+                report.broken = Some((seq, format!("entry {seq} was changed or reordered")));
+                return Ok(report);
+            }
+            if op == PRUNE_OP {
+                pruned_to = Changes::from_json(&changes)
+                    .get(FIRST_KEPT)
+                    .and_then(|[_, after]| after.as_i64());
+            }
+            last_time = content.time_ms;
+            prev = hash;
+            expected += 1;
+            report.entries += 1;
+        }
+        if pruned_to.unwrap_or(1) != first {
+            report.broken = Some((
+                first,
+                format!(
+                    "the log starts at entry {first}, but the last prune kept it from entry {}",
+                    pruned_to.unwrap_or(1)
+                ),
+            ));
+            return Ok(report);
+        }
+        report.head = (report.entries > 0).then(|| hex(&prev));
+        Ok(report)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const PRUNE_OP: &str = "audit.prune";
+const FIRST_KEPT: &str = "first_kept";
+
+/// What `audit prune` removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneReport {
+    pub removed: u64,
+    /// The prune's own entry, when anything was removed.
+    pub entry: Option<i64>,
+    /// The entry the log starts at now.
+    pub first_kept: i64,
+}
+
+impl Store {
+    /// Removes the entries older than `before_ms` (UTC, ms), the only way entries go.
+    /// It records itself, and the log stays verifiable from the first entry kept: the
+    /// horizon keeps the hash that entry builds on.
+    pub fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport> {
+        let actor = self.actor.clone();
+        let tx = begin_write(&mut self.conn)?;
+        let first_kept = match first_at_or_after(&tx, before_ms)? {
+            Some(seq) => seq,
+            None => last(&tx)?.map_or(1, |(seq, ..)| seq + 1),
+        };
+        let (removed, total, old_first): (u64, u64, Option<i64>) = tx.query_row(
+            "SELECT (SELECT count(*) FROM audit WHERE seq < ?1), count(*), min(seq) FROM audit",
+            [first_kept],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if removed == 0 {
+            return Ok(PruneReport {
+                removed: 0,
+                entry: None,
+                first_kept: old_first.unwrap_or(first_kept),
+            });
+        }
+        let anchor: Vec<u8> = tx.query_row(
+            "SELECT hash FROM audit WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
+            [first_kept],
+            |r| r.get(0),
+        )?;
+        let changes = Changes::default()
+            .with("entries", total, total - removed + 1)
+            .with(FIRST_KEPT, old_first, first_kept)
+            .with(
+                "older_than",
+                Value::Null,
+                crate::domain::rfc3339_ms(before_ms),
+            );
+        let target = Target::new("audit", None, "audit log");
+        let entry = super::append(
+            &tx,
+            &actor,
+            super::Record::new(None, PRUNE_OP, target, changes),
+        )?;
+        tx.execute(
+            "INSERT INTO audit_horizon (id, first_kept, anchor) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET first_kept = excluded.first_kept, anchor = excluded.anchor",
+            params![first_kept, anchor],
+        )
+        .map_err(StoreError::from)?;
+        tx.execute("DELETE FROM audit WHERE seq < ?1", [first_kept])?;
+        tx.commit()?;
+        Ok(PruneReport {
+            removed,
+            entry: Some(entry),
+            first_kept,
+        })
+    }
+}

@@ -1,0 +1,246 @@
+//! Pure drawing of the audit log: the pane's table, one entry whole (every field, each
+//! change as before → after) and a user's history for the form. Stored text is inert.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use super::AuditLog;
+use crate::domain::rfc3339_ms;
+use crate::inert::inert;
+use crate::store::{AuditEntry, shown};
+use crate::tui::fit::fit;
+use crate::tui::layout::centered;
+use crate::tui::theme::Theme;
+
+/// Rows of the table in a pane of `area`: inside the borders, below the header.
+pub fn table_rows(area: Rect) -> usize {
+    area.height.saturating_sub(3) as usize
+}
+
+/// `2026-11-29 17:47:55` (UTC) from milliseconds.
+fn when(ms: i64) -> String {
+    let text = rfc3339_ms(ms);
+    text.get(..19).map_or(text.clone(), |t| t.replace('T', " "))
+}
+
+/// The changed fields' names, for a one-line summary.
+fn fields(entry: &AuditEntry) -> String {
+    entry
+        .changes
+        .iter()
+        .map(|(field, ..)| field)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The pane: a table of entries, newest first, the selection highlighted.
+pub fn draw_log(frame: &mut Frame, area: Rect, log: &AuditLog, t: &Theme) {
+    let mut title = " Audit log · newest first ".to_string();
+    if !log.filter.value().is_empty() {
+        title = format!(" Audit log · matching \"{}\" ", inert(log.filter.value()));
+    }
+    let block = Block::bordered().border_style(t.border).title(Line::styled(
+        fit(&title, area.width.saturating_sub(2) as usize).into_owned(),
+        t.title,
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(&block, area);
+    let (rows, selected) = log.visible(table_rows(area));
+    if rows.is_empty() {
+        let message = if log.filter.value().is_empty() {
+            "Nothing has been changed yet."
+        } else {
+            "No entry matches the filter (actor, target or op). Esc clears it."
+        };
+        let middle = Rect {
+            y: inner.y + inner.height / 2,
+            height: 2.min(inner.height),
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(message)
+                .style(t.dim)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            middle,
+        );
+        return;
+    }
+    // Time, actor and op keep their width; the target and the changed fields share the rest.
+    let fixed = [19u16, 16, 21];
+    let gaps = 2 * 4;
+    let rest = inner.width.saturating_sub(fixed.iter().sum::<u16>() + gaps);
+    let widths = [fixed[0], fixed[1], fixed[2], rest / 2, rest - rest / 2];
+    let cell = |text: &str, w: u16| Cell::from(fit(&inert(text), w as usize).into_owned());
+    let header = Row::new(
+        ["TIME (UTC)", "ACTOR", "OP", "TARGET", "CHANGED"]
+            .iter()
+            .zip(widths)
+            .map(|(h, w)| cell(h, w)),
+    )
+    .style(t.header_row);
+    let body = rows.iter().map(|e| {
+        Row::new([
+            cell(&when(e.time_ms), widths[0]),
+            cell(&e.actor, widths[1]),
+            cell(&e.op, widths[2]),
+            cell(&e.target.label, widths[3]),
+            cell(&fields(e), widths[4]),
+        ])
+    });
+    let table = Table::new(body, widths.map(Constraint::Length))
+        .header(header)
+        .column_spacing(2)
+        .row_highlight_style(t.selected);
+    let mut state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, inner, &mut state);
+}
+
+/// One entry whole, over the pane: every field, then each change as before → after.
+pub fn draw_entry(frame: &mut Frame, bounds: Rect, entry: &AuditEntry, t: &Theme) {
+    let width = bounds.width.saturating_sub(4).min(96);
+    let text_width = width.saturating_sub(2) as usize;
+    let label = |name: &str| Span::styled(format!("{name:<9}"), t.dim);
+    let value = |text: &str| Span::raw(inert(text).into_owned());
+    let target = match entry.target.id {
+        Some(id) => format!("{} #{id} · {}", entry.target.kind, entry.target.label),
+        None => format!("{} · {}", entry.target.kind, entry.target.label),
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            label("Time"),
+            value(&format!(
+                "{}.{:03} UTC",
+                when(entry.time_ms),
+                entry.time_ms.rem_euclid(1000)
+            )),
+        ]),
+        Line::from(vec![label("Actor"), value(&entry.actor)]),
+        Line::from(vec![label("Source"), value(&entry.source)]),
+        Line::from(vec![label("Op"), value(&entry.op)]),
+        Line::from(vec![label("Target"), value(&target)]),
+        Line::from(vec![
+            label("App"),
+            value(entry.app.as_deref().unwrap_or("— (the whole database)")),
+        ]),
+        Line::from(vec![
+            label("Batch"),
+            value(&entry.batch.map_or("—".into(), |b| format!("#{b}"))),
+        ]),
+        Line::raw(""),
+    ];
+    if entry.changes.is_empty() {
+        lines.push(Line::styled("No field changed.", t.dim));
+    } else {
+        lines.push(Line::styled("Changes (before → after)", t.header_row));
+        let field_width = entry
+            .changes
+            .iter()
+            .map(|(f, ..)| f.width())
+            .max()
+            .unwrap_or(0)
+            .min(text_width / 3);
+        for (field, before, after) in entry.changes.iter() {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{:<field_width$}  ", fit(&inert(field), field_width)),
+                    t.key,
+                ),
+                value(&shown(before)),
+                Span::styled(" → ", t.dim),
+                value(&shown(after)),
+            ]));
+        }
+    }
+    let height = (lines.len() as u16 + 2).min(bounds.height);
+    let area = Rect {
+        x: bounds.x + bounds.width.saturating_sub(width) / 2,
+        y: bounds.y + bounds.height.saturating_sub(height) / 2,
+        width,
+        height,
+    };
+    let block = Block::bordered()
+        .border_style(t.border)
+        .title(Line::styled(
+            format!(" Audit entry {} ", entry.seq),
+            t.title,
+        ))
+        .title_bottom(Line::styled(" Esc close ", t.dim));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// A user's recent changes, one line each, newest first, for the form.
+pub fn history_lines(entries: &[AuditEntry], width: usize, t: &Theme) -> Vec<Line<'static>> {
+    if entries.is_empty() {
+        return vec![Line::styled("No recorded change yet.", t.dim)];
+    }
+    let op_width = entries.iter().map(|e| e.op.width()).max().unwrap_or(0);
+    entries
+        .iter()
+        .map(|e| {
+            let minute: String = when(e.time_ms).chars().take(16).collect();
+            let head = format!("{minute}  {:<op_width$}  {}  ", e.op, e.actor);
+            let rest = width.saturating_sub(head.width());
+            Line::from(vec![
+                Span::styled(fit(&inert(&head), width).into_owned(), t.dim),
+                Span::raw(fit(&inert(&fields(e)), rest).into_owned()),
+            ])
+        })
+        .collect()
+}
+
+const PROMPT: &str = " filter / ";
+
+/// The pane's filter line: the text being typed or kept, else an invitation.
+pub fn draw_filter(t: &Theme, log: &AuditLog, frame: &mut Frame, area: Rect) {
+    let value = log.filter.value();
+    let line = if log.filter_focused {
+        let width = (area.width as usize).saturating_sub(PROMPT.width() + 1);
+        let scroll = log.filter.visual_scroll(width);
+        let cursor = log.filter.visual_cursor().max(scroll) - scroll;
+        let x = area.x as usize + PROMPT.width() + cursor;
+        frame.set_cursor_position(Position::new(x as u16, area.y));
+        let shown: String = value.chars().skip(scroll).collect();
+        Line::from(vec![
+            Span::styled(PROMPT, t.key),
+            Span::styled(shown, t.filter),
+        ])
+    } else if !value.is_empty() {
+        let kept = format!(" filter: {}  (/ edit · Esc clear)", inert(value));
+        Line::styled(fit(&kept, area.width as usize).into_owned(), t.dim)
+    } else {
+        Line::styled(" / filter by actor, target or op", t.dim)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A user's recent changes over the form, newest first.
+pub fn draw_history(
+    t: &Theme,
+    email: &str,
+    entries: &[AuditEntry],
+    frame: &mut Frame,
+    bounds: Rect,
+) {
+    let area = centered(bounds, 96, entries.len().max(1) as u16 + 2);
+    let title = format!(" Recent changes of {} ", inert(email));
+    let block = Block::bordered()
+        .border_style(t.border)
+        .title(Line::styled(
+            fit(&title, area.width.saturating_sub(2) as usize).into_owned(),
+            t.title,
+        ))
+        .title_bottom(Line::styled(" Esc close ", t.dim));
+    let lines = history_lines(entries, area.width.saturating_sub(2) as usize, t);
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
