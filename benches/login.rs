@@ -49,7 +49,7 @@ fn main() {
     .validate_new()
     .unwrap();
     store
-        .create_user(app, &weak_user, &PasswordHash::from_phc(&weak).unwrap())
+        .create_user(app, &weak_user, &PasswordHash::parse(&weak).unwrap())
         .unwrap();
     // Keep "ann" open to guessing in one application, locked out in the other.
     let policy = |max_failures| LoginPolicy {

@@ -1,22 +1,29 @@
 //! Password hashing (argon2id, OWASP parameters) and opaque access tokens.
 
+mod firebase;
+mod foreign;
+
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::Output;
 use argon2::password_hash::phc::PasswordHash as Phc;
-use argon2::password_hash::phc::Salt;
+use argon2::password_hash::phc::{ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use crate::domain::Password;
+pub use firebase::FirebaseParams;
+use foreign::ForeignHash;
 
-/// An argon2 PHC string this build can verify: the only form a password is ever
-/// stored in. Every password hashed here gets argon2id (`$argon2id$v=19$m=19456,t=2,
-/// p=1$…`); an imported argon2i, argon2d or weaker one is kept until the next good
-/// login replaces it.
+/// A stored password hash this build can verify. Every password hashed here gets
+/// argon2id (`$argon2id$v=19$m=19456,t=2,p=1$…`); an imported argon2i, argon2d or
+/// weaker one, or one of another system's schemes ([`ForeignHash`]: bcrypt, PBKDF2,
+/// scrypt, Firebase's scrypt, salted SHA-2), is kept until the next good login
+/// replaces it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PasswordHash(String);
 
@@ -30,18 +37,32 @@ impl PasswordHash {
     /// Hashes with a fresh random salt and the crate's defaults (argon2id,
     /// m=19 MiB, t=2, p=1 — the OWASP recommendation).
     pub fn new(password: &Password) -> PasswordHash {
-        let phc = Argon2::default()
-            .hash_password(password.expose().as_bytes())
-            .expect("argon2 with default parameters and a generated salt cannot fail");
-        PasswordHash(phc.to_string())
+        hash_argon2id(password.expose().as_bytes())
     }
 
-    /// Takes an existing PHC string after checking that it can be verified: an argon2
-    /// variant, version and parameters this build computes, with a salt and a hash.
-    /// The error says why not.
-    pub fn from_phc(phc: &str) -> Result<PasswordHash, String> {
-        Verifier::parse(phc)?;
-        Ok(PasswordHash(phc.to_string()))
+    /// Hashes the password a user just logged in with, to replace a weaker stored
+    /// hash: the length rule is for passwords set here, not for one another system
+    /// accepted.
+    pub fn replacing(password: &str) -> PasswordHash {
+        hash_argon2id(password.as_bytes())
+    }
+
+    /// Takes a stored hash after checking that it can be verified: an argon2 PHC
+    /// string with a variant, version and parameters this build computes, or one of
+    /// the foreign forms [`ForeignHash`] reads. The error says why not.
+    pub fn parse(stored: &str) -> Result<PasswordHash, String> {
+        Scheme::parse(stored)?;
+        Ok(PasswordHash(stored.to_string()))
+    }
+
+    /// The hash's algorithm (`argon2id`, `bcrypt`, `pbkdf2-sha256`, `firebase-scrypt`
+    /// …), never the hash itself.
+    pub fn scheme(&self) -> &'static str {
+        match Scheme::parse(&self.0) {
+            Ok(Scheme::Argon2(v)) => v.algorithm.as_str(),
+            Ok(Scheme::Foreign(f)) => f.scheme(),
+            Err(_) => "unknown",
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -65,15 +86,39 @@ impl PasswordHash {
         Verifier::parse(&self.0).map_or(true, |v| !v.full_cost)
     }
 
+    /// Checks `password` against this hash, whatever its scheme.
+    pub fn verify(&self, password: &str) -> bool {
+        match Scheme::parse(&self.0) {
+            Ok(Scheme::Argon2(verifier)) => verifier.verify(password),
+            Ok(Scheme::Foreign(foreign)) => foreign.verify(password),
+            Err(_) => false,
+        }
+    }
+}
+
+/// A stored hash taken apart, by kind.
+enum Scheme {
+    Argon2(Verifier),
+    Foreign(ForeignHash),
+}
+
+impl Scheme {
+    fn parse(stored: &str) -> Result<Scheme, String> {
+        match ForeignHash::parse(stored)? {
+            Some(foreign) => Ok(Scheme::Foreign(foreign)),
+            None => Verifier::parse(stored).map(Scheme::Argon2),
+        }
+    }
+}
+
+impl Verifier {
     /// Re-computes the hash of `password` with this hash's salt and parameters and
     /// compares in constant time. Argon2's working memory is kept per thread between
     /// calls (wiped after each): allocating 19 MiB afresh costs more or less with the
     /// allocator's state, which made a failed login for an unknown email measurably
     /// slower than for a known one.
-    pub fn verify(&self, password: &str) -> Verification {
-        let Ok(verifier) = Verifier::parse(&self.0) else {
-            return Verification::default();
-        };
+    fn verify(&self, password: &str) -> bool {
+        let verifier = self;
         let mut computed = [0u8; Output::MAX_LENGTH];
         let computed = &mut computed[..verifier.expected.len()];
         let hashed = WORK_MEMORY.with(|memory| {
@@ -91,36 +136,83 @@ impl PasswordHash {
             hashed
         });
         if hashed.is_err() {
-            return Verification::default();
+            return false;
         }
         #[cfg(test)]
         VERIFIED.with(|v| v.borrow_mut().push(verifier.ran()));
-        Verification {
-            matches: Output::new(computed).is_ok_and(|c| c == verifier.expected),
-            full_cost: verifier.full_cost,
-        }
+        Output::new(computed).is_ok_and(|c| c == verifier.expected)
     }
 }
 
-/// What checking a password against a stored hash found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Verification {
+/// Argon2id with today's parameters and a fresh 16-byte salt, on this thread's reused
+/// working memory (as [`Verifier::verify`]): 19 MiB mapped afresh for every hash
+/// made hashing on several threads at once barely faster than on one, as the page
+/// faults queue on the process's one memory map.
+fn hash_argon2id(password: &[u8]) -> PasswordHash {
+    let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
+    getrandom::fill(&mut salt).expect("the operating system's random source is available");
+    let params = Params::default();
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    WORK_MEMORY.with(|memory| {
+        let mut blocks = memory.borrow_mut();
+        blocks.resize(params.block_count(), Block::new());
+        Argon2::default()
+            .hash_password_into_with_memory(password, &salt, &mut output, &mut blocks[..])
+            .expect("argon2 with default parameters and a 16-byte salt cannot fail");
+        blocks.iter_mut().for_each(Zeroize::zeroize);
+    });
+    let phc = Phc {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).expect("default parameters encode"),
+        salt: Some(Salt::new(&salt).expect("a 16-byte salt")),
+        hash: Some(Output::new(&output).expect("a 32-byte output")),
+    };
+    PasswordHash(phc.to_string())
+}
+
+/// What a login's password check found, and for a stored hash weaker than today's
+/// (a cheaper argon2, a foreign scheme) that the password matched, the argon2id hash
+/// that replaces it.
+#[derive(Debug)]
+pub struct LoginCheck {
     pub matches: bool,
-    /// Whether the check was (at least) one whole argon2id computation with today's
-    /// parameters. A cheaper stored hash — or, one day, a foreign scheme — says no.
-    pub full_cost: bool,
+    pub replacement: Option<PasswordHash>,
 }
 
 /// Checks a login's password against the stored hash (`None` for an unknown or
-/// locked-out email) and never spends less than one full argon2id verification with
-/// today's parameters: when the stored hash was not that, the dummy hash is verified
-/// as well, so that a cheap stored hash does not tell which emails have accounts.
-pub fn check_login_password(stored: Option<&PasswordHash>, password: &str) -> bool {
-    let checked = stored.map_or_else(Verification::default, |h| h.verify(password));
-    if !checked.full_cost {
+/// locked-out email) and never spends less than one full argon2id computation with
+/// today's parameters, so that a cheap stored hash does not tell which emails have
+/// accounts: an unknown email is checked against the dummy hash; a stored hash weaker
+/// than today's is checked while another thread hashes the password with today's
+/// argon2id — the replacement when it matches, the cost floor when it does not — so a
+/// first login after an import waits for the slower of the two, not for both.
+pub fn check_login_password(stored: Option<&PasswordHash>, password: &str) -> LoginCheck {
+    let Some(stored) = stored else {
         dummy_hash().verify(password);
+        return LoginCheck {
+            matches: false,
+            replacement: None,
+        };
+    };
+    if !stored.is_weaker_than_current() {
+        return LoginCheck {
+            matches: stored.verify(password),
+            replacement: None,
+        };
     }
-    checked.matches
+    let (checked, fresh) = std::thread::scope(|scope| {
+        let fresh = scope.spawn(|| PasswordHash::replacing(password));
+        let checked = stored.verify(password);
+        (checked, fresh.join().expect("hashing does not panic"))
+    });
+    // The other thread's computation, recorded on this one for the tests' probe.
+    #[cfg(test)]
+    VERIFIED.with(|v| v.borrow_mut().push(fresh.parameters().to_string()));
+    LoginCheck {
+        matches: checked,
+        replacement: checked.then_some(fresh),
+    }
 }
 
 /// A stored PHC string taken apart into what an argon2 verification needs.
@@ -139,7 +231,8 @@ impl Verifier {
         let phc = Phc::new(phc).map_err(|e| format!("not a PHC hash: {e}"))?;
         let algorithm = Algorithm::try_from(phc.algorithm.as_str()).map_err(|_| {
             format!(
-                "{} hashes cannot be verified (only argon2id, argon2i and argon2d)",
+                "{} hashes cannot be verified (only argon2, bcrypt, PBKDF2, scrypt, Firebase \
+                 scrypt and salted SHA-2)",
                 phc.algorithm
             )
         })?;
@@ -186,6 +279,16 @@ impl Verifier {
     }
 }
 
+/// Standard base64, with or without padding.
+fn decode_base64(text: &str, what: &str) -> Result<Vec<u8>, String> {
+    let padded = format!("{text}{}", "=".repeat((4 - text.len() % 4) % 4));
+    match STANDARD.decode(padded) {
+        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+        Ok(_) => Err(format!("the {what} is empty")),
+        Err(_) => Err(format!("the {what} is not base64")),
+    }
+}
+
 /// A hash to verify against when the email is unknown (or locked out), so that such a
 /// login costs one full argon2 verification with today's parameters, as a wrong
 /// password does. It is fixed so that no login ever pays for making it.
@@ -193,7 +296,7 @@ const DUMMY_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$QilOv+432OccHdveGLjdWw$5
 
 pub fn dummy_hash() -> &'static PasswordHash {
     static DUMMY: OnceLock<PasswordHash> = OnceLock::new();
-    DUMMY.get_or_init(|| PasswordHash::from_phc(DUMMY_PHC).expect("a valid PHC string"))
+    DUMMY.get_or_init(|| PasswordHash::parse(DUMMY_PHC).expect("a valid PHC string"))
 }
 
 thread_local! {
@@ -228,6 +331,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordHasher;
 
     fn hash_with(algorithm: Algorithm, m: u32, t: u32, password: &str) -> PasswordHash {
         let phc = Argon2::new(
@@ -237,7 +341,7 @@ mod tests {
         )
         .hash_password(password.as_bytes())
         .unwrap();
-        PasswordHash::from_phc(&phc.to_string()).unwrap()
+        PasswordHash::parse(&phc.to_string()).unwrap()
     }
 
     fn recorded(run: impl FnOnce()) -> Vec<String> {
@@ -252,16 +356,10 @@ mod tests {
     fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
         let hash = PasswordHash::new(&Password::parse("correct horse").unwrap());
         assert!(hash.as_str().starts_with(TODAY), "{}", hash.as_str());
-        let right = hash.verify("correct horse");
-        assert_eq!(
-            right,
-            Verification {
-                matches: true,
-                full_cost: true
-            }
-        );
-        assert!(!hash.verify("correct horse ").matches);
-        assert!(PasswordHash::from_phc(hash.as_str()).is_ok());
+        assert!(hash.verify("correct horse"));
+        assert!(!hash.is_weaker_than_current());
+        assert!(!hash.verify("correct horse "));
+        assert!(PasswordHash::parse(hash.as_str()).is_ok());
     }
 
     #[test]
@@ -270,14 +368,14 @@ mod tests {
         assert_eq!(fresh.parameters(), TODAY);
         assert_eq!(dummy_hash().parameters(), fresh.parameters());
         assert!(!dummy_hash().is_weaker_than_current());
-        assert!(dummy_hash().verify("any password").full_cost);
+        assert!(!dummy_hash().verify("any password"));
     }
 
     #[test]
     fn verifying_again_on_reused_memory_gives_the_same_answers() {
         let a = PasswordHash::new(&Password::parse("first password").unwrap());
         let b = PasswordHash::new(&Password::parse("second password").unwrap());
-        let matches = |h: &PasswordHash, p: &str| h.verify(p).matches;
+        let matches = |h: &PasswordHash, p: &str| h.verify(p);
         for _ in 0..2 {
             assert!(matches(&a, "first password") && matches(&b, "second password"));
             assert!(!matches(&a, "second password") && !matches(&b, "first password"));
@@ -298,15 +396,7 @@ mod tests {
         ];
         for hash in &weak {
             assert!(hash.is_weaker_than_current(), "{}", hash.parameters());
-            assert_eq!(
-                hash.verify("pw"),
-                Verification {
-                    matches: true,
-                    full_cost: false
-                },
-                "{}",
-                hash.parameters()
-            );
+            assert!(hash.verify("pw"), "{}", hash.parameters());
         }
         let old_version = Argon2::new(
             Algorithm::Argon2id,
@@ -315,11 +405,11 @@ mod tests {
         )
         .hash_password(b"pw")
         .unwrap();
-        let old_version = PasswordHash::from_phc(&old_version.to_string()).unwrap();
+        let old_version = PasswordHash::parse(&old_version.to_string()).unwrap();
         assert!(old_version.is_weaker_than_current());
         let stronger = hash_with(Algorithm::Argon2id, 19456, 3, "pw");
         assert!(!stronger.is_weaker_than_current());
-        assert!(stronger.verify("pw").full_cost);
+        assert!(stronger.verify("pw"));
     }
 
     /// The probe records a computation only once it has run: a stored hash that
@@ -335,7 +425,7 @@ mod tests {
         assert!(why.contains("salt too short"), "{why}");
         assert!(
             recorded(|| {
-                assert_eq!(broken.verify("pw"), Verification::default());
+                assert!(!broken.verify("pw"));
             })
             .is_empty()
         );
@@ -354,22 +444,61 @@ mod tests {
         let today = PasswordHash::new(&Password::parse("right password").unwrap());
         let weak = hash_with(Algorithm::Argon2i, 64, 1, "right password");
         let check = |stored: Option<&PasswordHash>, password: &str| {
-            let mut matched = false;
-            let ran = recorded(|| matched = check_login_password(stored, password));
-            (matched, ran)
+            let mut result = None;
+            let ran = recorded(|| result = Some(check_login_password(stored, password)));
+            let result = result.unwrap();
+            let replaced = result.replacement.map(|h| h.parameters().to_string());
+            (result.matches, ran, replaced)
         };
-        let weak_ran = vec!["$argon2i$v=19$m=64,t=1,p=1".to_string(), TODAY.to_string()];
+        let today_ran = vec![TODAY.to_string()];
         assert_eq!(
             check(Some(&today), "wrong"),
-            (false, vec![TODAY.to_string()])
+            (false, today_ran.clone(), None)
         );
-        assert_eq!(check(None, "wrong"), (false, vec![TODAY.to_string()]));
-        assert_eq!(check(Some(&weak), "wrong"), (false, weak_ran.clone()));
-        assert_eq!(check(Some(&weak), "right password"), (true, weak_ran));
+        assert_eq!(check(None, "wrong"), (false, today_ran.clone(), None));
         assert_eq!(
             check(Some(&today), "right password"),
-            (true, vec![TODAY.to_string()])
+            (true, today_ran.clone(), None)
         );
+        // A weaker hash is checked beside one argon2id computation with today's
+        // parameters: the floor of a wrong password, the replacement of a right one.
+        let weak_ran = vec!["$argon2i$v=19$m=64,t=1,p=1".to_string(), TODAY.to_string()];
+        assert_eq!(check(Some(&weak), "wrong"), (false, weak_ran.clone(), None));
+        assert_eq!(
+            check(Some(&weak), "right password"),
+            (true, weak_ran, Some(TODAY.to_string()))
+        );
+        let bcrypt =
+            PasswordHash::parse("$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie")
+                .unwrap();
+        assert_eq!(
+            check(Some(&bcrypt), "wrong"),
+            (false, today_ran.clone(), None)
+        );
+        assert_eq!(
+            check(Some(&bcrypt), "correctbatteryhorsestapler"),
+            (true, today_ran, Some(TODAY.to_string()))
+        );
+    }
+
+    #[test]
+    fn foreign_hashes_name_their_scheme_and_count_as_weaker() {
+        let today = PasswordHash::new(&Password::parse("right password").unwrap());
+        assert_eq!(today.scheme(), "argon2id");
+        assert_eq!(
+            hash_with(Algorithm::Argon2i, 64, 1, "pw").scheme(),
+            "argon2i"
+        );
+        let django = PasswordHash::parse(
+            "pbkdf2_sha256$30000$seasalt$VrX+V8drCGo68wlvy6rfu8i1d1pfkdeXA4LJkRGJodY=",
+        )
+        .unwrap();
+        assert_eq!(django.scheme(), "django-pbkdf2-sha256");
+        assert!(django.is_weaker_than_current());
+        assert!(django.verify("lètmein"));
+        let replaced = PasswordHash::replacing("short");
+        assert!(replaced.as_str().starts_with(TODAY));
+        assert!(replaced.verify("short"));
     }
 
     #[test]
@@ -380,12 +509,13 @@ mod tests {
 
     #[test]
     fn refuses_hashes_it_cannot_verify_saying_why() {
-        let refused = |phc: &str| PasswordHash::from_phc(phc).unwrap_err();
+        let refused = |phc: &str| PasswordHash::parse(phc).unwrap_err();
         assert!(refused("plaintext").starts_with("not a PHC hash"));
         assert!(
-            refused("$pbkdf2-sha256$i=1000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
-                .contains("pbkdf2-sha256 hashes cannot be verified")
+            refused("$md5-crypt$i=1000$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
+                .contains("md5-crypt hashes cannot be verified")
         );
+        assert!(refused("$2b$04$short").contains("not a bcrypt hash"));
         assert!(refused("$argon2id$v=19$m=19456,t=2,p=1").contains("no salt or no hash"));
         assert!(
             refused("$argon2id$v=19$m=1,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")

@@ -288,7 +288,8 @@ fn steps(import_file: &str) -> Vec<Step> {
                 {
                     let mut e = expect(
                         "import",
-                        ("import", import_file),
+                        // The summary names the system the file comes from.
+                        ("import", &format!("xusers: {import_file}")),
                         json!({"created": [0, 1], "updated": [0, 1]}),
                     );
                     e["source"] = json!("import");

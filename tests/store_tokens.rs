@@ -253,7 +253,7 @@ fn a_weaker_stored_hash_is_replaced_on_the_next_login() {
     .unwrap()
     .to_string();
     let user = draft("old@acme.io").validate_new().unwrap();
-    let hash = PasswordHash::from_phc(&weak).unwrap();
+    let hash = PasswordHash::parse(&weak).unwrap();
     assert!(hash.is_weaker_than_current());
     store.create_user(app, &user, &hash).unwrap();
     let token = store.login(app, "old@acme.io", PASSWORD).unwrap();
@@ -270,7 +270,7 @@ fn a_weaker_stored_hash_is_replaced_on_the_next_login() {
         "{stored}"
     );
     assert!(
-        !PasswordHash::from_phc(&stored)
+        !PasswordHash::parse(&stored)
             .unwrap()
             .is_weaker_than_current()
     );

@@ -173,7 +173,7 @@ fn check_invariants(app: &App, db: &std::path::Path) {
     for user in users {
         let (email, hash) = user.unwrap();
         Email::parse(&email).expect("a valid email");
-        PasswordHash::from_phc(&hash).expect("an argon2 PHC hash");
+        PasswordHash::parse(&hash).expect("an argon2 PHC hash");
     }
 }
 

@@ -58,12 +58,14 @@ pub struct DeleteArgs {
     yes: bool,
 }
 
-/// `users get --format json`: the list's user object plus the devices reached.
+/// `users get --format json`: the list's user object plus the devices reached and
+/// the algorithm of the stored password hash (never the hash).
 #[derive(Serialize)]
 struct ProfileJson {
     #[serde(flatten)]
     user: UserJson,
     devices: Vec<DeviceJson>,
+    password_scheme: &'static str,
 }
 
 #[derive(Serialize)]
@@ -78,6 +80,11 @@ pub fn get(store: &Store, app: &Application, args: GetArgs) -> Result<(), Failur
     let devices = store.user_devices(id)?;
     match args.format {
         Format::Json => print_json(&ProfileJson {
+            password_scheme: store
+                .password_hashes_of(&[id])?
+                .get(&id)
+                .and_then(|h| PasswordHash::parse(h).ok())
+                .map_or("unknown", |h| h.scheme()),
             user: UserJson::from_user(user),
             devices: devices
                 .into_iter()

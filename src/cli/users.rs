@@ -24,7 +24,7 @@ pub enum UsersCommand {
     Delete(DeleteArgs),
     /// Write the selected users as CSV or JSON (hashes only when asked for)
     Export(ExportArgs),
-    /// Read users from CSV or JSON: all or nothing unless --partial
+    /// Read users from CSV or JSON, or a Firebase, Auth0 or Keycloak export: all or nothing unless --partial
     Import(ImportArgs),
 }
 

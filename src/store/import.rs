@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use super::audit::{self, Batch, Changes, Context, Record, Source, Target, UserFields};
 use super::users::{audit_user, conflicts, find_user_id, insert_user, rewrite_user};
-use super::{AppId, Result, Store, UserId, begin_write, unix_now};
+use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Profile};
 
@@ -45,6 +45,9 @@ pub struct ImportUser {
     pub email: Option<Email>,
     /// For a broken row, only the group names are filled in.
     pub profile: Profile,
+    /// (group, parent) pairs, parents first, that `create_groups` makes into a tree
+    /// (a group that exists keeps its place).
+    pub group_parents: Vec<(String, String)>,
     /// Whether the row gives a password or a password_hash (valid or not).
     pub gives_password: bool,
     /// Required for a new user; for an update, a new password. Only a row that passed
@@ -66,34 +69,46 @@ pub struct ImportReport {
 }
 
 impl Store {
-    pub fn import_users(
+    /// Takes the rows one by one as they are read, so that a file of any size is never
+    /// held whole; an `Err` from the rows (a file that stops making sense half-way)
+    /// ends the import with nothing written.
+    pub fn import_users<E: From<StoreError>>(
         &mut self,
         app: AppId,
-        users: Vec<ImportUser>,
+        users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
         options: ImportOptions,
-    ) -> Result<ImportReport> {
-        let rows = users.len();
-        let result = self.import_users_unlogged(app, users, options);
+    ) -> Result<ImportReport, E> {
+        let origin = options.origin.clone();
+        let result = match self.import_rows(app, users, options) {
+            // The file stopped making sense: nothing was written, the caller says why.
+            Ok(Err(unreadable)) => return Err(unreadable),
+            Ok(Ok(report)) => Ok(report),
+            Err(e) => Err(e),
+        };
         let what = match &result {
             Ok(r) if r.written => format!(
-                "import users (created {}, updated {}, skipped {}, failed {})",
+                "import users from {origin} (created {}, updated {}, skipped {}, failed {})",
                 r.created,
                 r.updated,
                 r.skipped,
                 r.failed.len()
             ),
-            Ok(_) => "import users (dry run: nothing written)".into(),
-            Err(_) => "import users".into(),
+            Ok(_) => format!("import users from {origin} (dry run: nothing written)"),
+            Err(_) => format!("import users from {origin}"),
         };
-        self.logged(app, &what, &format!("{rows} row(s)"), result)
+        let rows = result.as_ref().map_or(0, |r| {
+            r.created + r.updated + r.skipped + r.failed.len() as u64
+        });
+        Ok(self.logged(app, &what, &format!("{rows} row(s)"), result)?)
     }
 
-    fn import_users_unlogged(
+    /// The import, with the database's errors apart from the rows' own.
+    fn import_rows<E>(
         &mut self,
         app: AppId,
-        users: Vec<ImportUser>,
+        users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
         options: ImportOptions,
-    ) -> Result<ImportReport> {
+    ) -> Result<std::result::Result<ImportReport, E>> {
         let tx = begin_write(&mut self.conn)?;
         let actor = &self.actor;
         let context = Context {
@@ -102,7 +117,11 @@ impl Store {
         };
         let mut report = ImportReport::default();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for mut user in users {
+        for user in users {
+            let mut user = match user {
+                Ok(user) => user,
+                Err(e) => return Ok(Err(e)),
+            };
             let mut errors = std::mem::take(&mut user.broken);
             if let Some(email) = &user.email {
                 let first = *seen.entry(email.key()).or_insert(user.line);
@@ -123,18 +142,30 @@ impl Store {
             let mut groups: &[String] = &user.profile.groups;
             if options.create_groups {
                 if errors.is_empty() {
-                    for name in groups {
+                    // A group made here is recorded as `groups add` records it.
+                    let create = |name: &str, parent: Option<&str>| -> Result<()> {
                         let added = tx.execute(
-                            "INSERT INTO groups (app_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                            params![app.0, name],
+                            "INSERT INTO groups (app_id, name, parent_id)
+                             VALUES (?1, ?2, (SELECT id FROM groups WHERE app_id = ?1 AND name = ?3))
+                             ON CONFLICT DO NOTHING",
+                            params![app.0, name, parent],
                         )?;
                         if added > 0 {
                             let target = Target::new("group", Some(tx.last_insert_rowid()), name);
-                            let changes =
-                                Changes::default().with("name", None::<String>, name.as_str());
+                            let changes = Changes::default()
+                                .with("name", None::<String>, name)
+                                .with("parent", None::<String>, parent);
                             let record = Record::new(Some(app), "group.create", target, changes);
                             audit::append(&tx, actor, record.within(context))?;
                         }
+                        Ok(())
+                    };
+                    for (child, parent) in &user.group_parents {
+                        create(parent, None)?;
+                        create(child, Some(parent))?;
+                    }
+                    for name in groups {
+                        create(name, None)?;
                     }
                 } else {
                     groups = &[];
@@ -215,6 +246,6 @@ impl Store {
             tx.commit()?;
             report.written = true;
         }
-        Ok(report)
+        Ok(Ok(report))
     }
 }

@@ -223,6 +223,9 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "journal_mode", "wal")?;
         conn.pragma_update(None, "synchronous", "normal")?;
+        // Statement journals (one per write statement inside a transaction) stay in
+        // memory: on disk, a 100,000-user import wrote them 800,000 times.
+        conn.pragma_update(None, "temp_store", "memory")?;
         migrations::migrate(&mut conn)?;
         Ok(Store {
             conn,

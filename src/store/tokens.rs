@@ -6,7 +6,7 @@ use super::audit::{self, Changes, Record, Target};
 use super::users::{end_sessions, find_user_id, read_user};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
-use crate::domain::{Field, Password, email_key};
+use crate::domain::{Field, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
@@ -51,8 +51,8 @@ impl Store {
     /// the same and costs at least one full argon2id verification with today's
     /// parameters: an unknown email is verified against a dummy hash, and so is a
     /// locked-out one (after too many failures within the window); a cheaper stored
-    /// hash is verified and then the dummy hash too. A stored hash weaker than today's
-    /// is replaced on success.
+    /// hash (or a foreign scheme) is verified beside one argon2id computation with
+    /// today's parameters, which replaces it on success.
     pub fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let result = self.login_unlogged(app, email, password);
         self.logged(app, "log in", email, result)
@@ -82,10 +82,10 @@ impl Store {
         };
         let stored = found
             .as_ref()
-            .and_then(|(_, h)| PasswordHash::from_phc(h).ok());
-        let ok = check_login_password(stored.as_ref(), password);
+            .and_then(|(_, h)| PasswordHash::parse(h).ok());
+        let checked = check_login_password(stored.as_ref(), password);
         let found_id = found.as_ref().map(|(id, _)| id.0);
-        let (Some((id, _)), true) = (found, ok) else {
+        let (Some((id, _)), true) = (found, checked.matches) else {
             // Failures older than the window no longer count: they go, so that
             // guessing at many emails does not grow the table without end.
             let tx = begin_write(&mut self.conn)?;
@@ -117,10 +117,7 @@ impl Store {
             tx.commit()?;
             return Err(StoreError::InvalidCredentials);
         };
-        let rehash = stored
-            .filter(PasswordHash::is_weaker_than_current)
-            .and_then(|_| Password::parse(password).ok())
-            .map(|p| PasswordHash::new(&p));
+        let rehash = checked.replacement;
         let token = new_token();
         let tx = begin_write(&mut self.conn)?;
         tx.execute(
@@ -236,7 +233,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::auth::VERIFIED;
-    use crate::domain::UserDraft;
+    use crate::domain::{Password, UserDraft};
 
     /// Timing is measured by `cargo bench --bench login`; this guards its cause: every
     /// failed login, whatever the reason and whatever is stored, runs one argon2id
@@ -270,7 +267,7 @@ mod tests {
         add(
             &mut store,
             "weak@acme.io",
-            &PasswordHash::from_phc(&weak).unwrap(),
+            &PasswordHash::parse(&weak).unwrap(),
         );
         add(&mut store, "broken@acme.io", &hash);
         store
