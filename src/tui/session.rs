@@ -66,6 +66,11 @@ impl Session {
         }
     }
 
+    /// A user the console showed was deleted by someone else meanwhile.
+    pub fn user_gone(&mut self, email: &str) {
+        self.error(format!("no such user: {email} (someone else deleted it)"));
+    }
+
     pub fn info(&mut self, text: impl Into<String>) {
         self.set_status(text.into(), StatusKind::Info);
     }

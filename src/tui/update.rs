@@ -10,7 +10,7 @@ use super::screens::form::UserForm;
 use super::screens::menu::Menu;
 use super::screens::{Effect, help};
 use crate::auth::PasswordHash;
-use crate::store::Result;
+use crate::store::{Result, StoreError};
 
 pub fn update(app: &mut App, action: Action) {
     if let Err(e) = apply(app, action) {
@@ -84,11 +84,11 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
     match effect {
         Effect::None => {}
         Effect::Add => app.form = Some(UserForm::add(&session.store, application)?),
-        Effect::Edit { id, email } => {
-            let form = UserForm::edit(&session.store, application, id)
-                .map_err(|e| e.naming(&[(id, &email)]))?;
-            app.form = Some(form);
-        }
+        Effect::Edit { id, email } => match UserForm::edit(&session.store, application, id) {
+            Ok(form) => app.form = Some(form),
+            Err(StoreError::UserGone(_)) => gone(app, &email)?,
+            Err(other) => return Err(other),
+        },
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
         Effect::Help => app.modal = Some(Modal::Help),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
@@ -124,6 +124,13 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
     Ok(())
 }
 
+/// The user `email` was deleted by someone else: say so, and let the list and its
+/// counts catch up at once.
+fn gone(app: &mut App, email: &str) -> Result<()> {
+    app.session.user_gone(email);
+    app.browse.reload(&app.session)
+}
+
 /// Does what a dialog asked about, now that the administrator said yes.
 fn run(app: &mut App, pending: Pending) -> Result<()> {
     let session = &mut app.session;
@@ -132,13 +139,17 @@ fn run(app: &mut App, pending: Pending) -> Result<()> {
             app.form = None;
             let result = session.store.delete_user(id);
             app.browse.reload(session)?;
-            result.map_err(|e| e.naming(&[(id, &email)]))?;
-            session.info(format!("Deleted {email}"));
+            match result {
+                Ok(()) => session.info(format!("Deleted {email}")),
+                Err(StoreError::UserGone(_)) => session.user_gone(&email),
+                Err(other) => return Err(other),
+            }
         }
-        Pending::InvalidateUser { id, email } => {
-            let n = session.store.invalidate_user_tokens(id)?;
-            session.info(format!("Invalidated {n} token(s) of {email}"));
-        }
+        Pending::InvalidateUser { id, email } => match session.store.invalidate_user_tokens(id) {
+            Ok(n) => session.info(format!("Invalidated {n} token(s) of {email}")),
+            Err(StoreError::UserGone(_)) => gone(app, &email)?,
+            Err(other) => return Err(other),
+        },
         Pending::InvalidateAll => {
             let n = session
                 .store
