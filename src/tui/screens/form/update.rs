@@ -121,7 +121,7 @@ impl UserForm {
     /// its counts to catch up at once.
     fn vanished(&mut self, session: &mut Session) -> Effect {
         self.conflict = Some("Someone else deleted this user after you opened it.".into());
-        session.user_gone(&self.opened_email());
+        session.user_gone(self.opened_email());
         Effect::UserGone
     }
 
