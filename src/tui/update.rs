@@ -22,6 +22,10 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
     let session = &mut app.session;
     let effect = match action {
         Action::Quit => quit(app),
+        Action::Terminate => {
+            app.quit = true;
+            Effect::None
+        }
         Action::Tick(now) => {
             session.tick(now);
             Effect::None
