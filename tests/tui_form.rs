@@ -833,3 +833,73 @@ fn a_title_too_long_for_the_border_drops_the_email_rather_than_cut_it() {
     assert!(top.starts_with("\"┌ Edit user ──"), "{top}");
     assert!(!top.contains('@') && !top.contains("required"), "{top}");
 }
+
+/// The form's text, each screen line's inside joined by a space: a wrapped message
+/// reads as one.
+fn form_text(screen: &str) -> String {
+    let lines: Vec<String> = screen
+        .lines()
+        .map(|l| {
+            l.trim_matches('"')
+                .trim_matches(['│', '▲', '▼'])
+                .trim()
+                .to_string()
+        })
+        .collect();
+    lines.join(" ")
+}
+
+#[test]
+fn field_errors_show_whole_and_the_focus_goes_to_the_first_problem() {
+    for (size, name) in [
+        ((80, 24), "field_errors_80x24"),
+        ((40, 12), "field_errors_40x12"),
+    ] {
+        let (_d, mut app) = console(60, size);
+        keys(&mut app, "a");
+        tab(&mut app, 1);
+        type_text(&mut app, "short");
+        tab(&mut app, 2);
+        ctrl(&mut app, 's');
+        assert_eq!(
+            focus(&app),
+            FormFocus::Email,
+            "{size:?}: to the first problem"
+        );
+        let text = screen(&app);
+        let joined = form_text(&text);
+        assert!(joined.contains("✗ is required"), "{size:?}\n{text}");
+        assert!(!text.contains("✗ is re "), "{size:?}\n{text}");
+        if size == (80, 24) {
+            assert!(
+                joined.contains("✗ must be at least 8 characters (has 5)"),
+                "{size:?}\n{text}"
+            );
+        }
+        assert_snapshot!(name, text);
+    }
+}
+
+#[test]
+fn the_problem_count_goes_once_every_problem_is_fixed() {
+    let (_d, mut app) = console(60, (80, 24));
+    keys(&mut app, "a");
+    tab(&mut app, 1);
+    type_text(&mut app, "short");
+    ctrl(&mut app, 's');
+    let status = |app: &App| app.session.status.as_ref().map(|s| s.text.clone());
+    assert_eq!(
+        status(&app).as_deref(),
+        Some("2 problem(s) to fix before saving")
+    );
+    type_text(&mut app, "ann@x.io");
+    assert_eq!(
+        status(&app).as_deref(),
+        Some("2 problem(s) to fix before saving"),
+        "the password is still to fix"
+    );
+    tab(&mut app, 1);
+    type_text(&mut app, "-and-longer");
+    assert_eq!(status(&app), None, "nothing left to fix");
+    assert!(app.form.as_ref().unwrap().errors.is_empty());
+}

@@ -71,6 +71,13 @@ impl Session {
         self.error(format!("no such user: {email} (someone else deleted it)"));
     }
 
+    /// Takes `text` off the status line, if it still shows there.
+    pub fn withdraw(&mut self, text: &str) {
+        if self.status.as_ref().is_some_and(|s| s.text == text) {
+            self.status = None;
+        }
+    }
+
     pub fn info(&mut self, text: impl Into<String>) {
         self.set_status(text.into(), StatusKind::Info);
     }

@@ -7,7 +7,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::{FormButton, FormFocus, FormMode, TagColumn, UserForm};
 use crate::auth::PasswordHash;
-use crate::domain::{FieldError, Password, UserDraft};
+use crate::domain::{Field, FieldError, Password, UserDraft};
 use crate::store::{Result, StoreError, UserId, UserRow};
 use crate::tui::action::Action;
 use crate::tui::screens::Effect;
@@ -16,6 +16,16 @@ use crate::tui::session::Session;
 
 impl UserForm {
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
+        let effect = self.handle(session, action)?;
+        if self.errors.is_empty()
+            && let Some(reported) = self.reported.take()
+        {
+            session.withdraw(&reported);
+        }
+        Ok(effect)
+    }
+
+    fn handle(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
         if self.saving {
             // Nothing changes under a save in flight.
             return Ok(Effect::None);
@@ -253,11 +263,29 @@ impl UserForm {
         })
     }
 
-    /// Shows every problem beside its field; nothing was written.
+    /// Shows every problem at its field, and moves the focus to the first of them so
+    /// it is in view; nothing was written.
     fn show_problems(&mut self, session: &mut Session, errors: Vec<FieldError>) {
-        let n = errors.len();
+        let reported = format!("{} problem(s) to fix before saving", errors.len());
         self.errors = errors;
-        session.error(format!("{n} problem(s) to fix before saving"));
+        let first = self
+            .focus_order()
+            .into_iter()
+            .find(|f| self.errors.iter().any(|e| f.shows(e.field)));
+        if let Some(first) = first {
+            self.focus = first;
+            self.tags.dismiss();
+        }
+        if first == Some(FormFocus::Tags)
+            && let Some(row) = self.errors.iter().find_map(|e| match e.field {
+                Field::TagKey(i) | Field::TagValue(i) => self.tag_row(i),
+                _ => None,
+            })
+        {
+            self.tags.row = row;
+        }
+        session.error(reported.clone());
+        self.reported = Some(reported);
     }
 }
 
