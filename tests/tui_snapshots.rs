@@ -159,3 +159,59 @@ fn far_down_a_list_of_ten_thousand() {
     keys(&mut app, "jjjk");
     assert_snapshot!(screen(&app));
 }
+
+/// A console with just one user, this email.
+fn one_user(email: &str, size: (u16, u16)) -> (tempfile::TempDir, xusers::tui::app::App) {
+    let (d, mut app) = console(0, size);
+    let application = app.session.application.id;
+    common::add_email(&mut app.session.store, application, email);
+    keys(&mut app, "r");
+    (d, app)
+}
+
+#[test]
+fn dialogs_show_their_whole_message_down_to_40x10() {
+    let long = format!("{}@example.com", "a".repeat(52));
+    assert_eq!(long.len(), 64);
+    for (email, size, keys_pressed, name) in [
+        (
+            long.as_str(),
+            (40, 12),
+            "d",
+            "delete_dialog_long_email_40x12",
+        ),
+        ("ann@acme.io", (40, 10), "d", "delete_dialog_40x10"),
+        (
+            long.as_str(),
+            (40, 10),
+            "i",
+            "invalidate_dialog_long_email_40x10",
+        ),
+        ("ann@acme.io", (40, 10), "I", "invalidate_all_dialog_40x10"),
+    ] {
+        let (_d, mut app) = one_user(email, size);
+        keys(&mut app, keys_pressed);
+        let text = screen(&app);
+        let joined: String = text
+            .lines()
+            .map(|l| l.trim_matches('"').trim_matches('│').trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let ending = match keys_pressed {
+            "d" => "this cannot be undone.",
+            "i" => "nothing else about them changes.",
+            _ => "will have to log in again.",
+        };
+        assert!(joined.contains(ending), "{name}\n{text}");
+        assert!(text.contains("[ Cancel ]"), "{name}\n{text}");
+        if keys_pressed != "I" {
+            let shown = if email == long {
+                "a…aaaaa@example.com?"
+            } else {
+                "ann@acme.io?"
+            };
+            assert!(joined.contains(shown), "{name}\n{text}");
+        }
+        assert_snapshot!(name, text);
+    }
+}

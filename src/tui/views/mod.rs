@@ -44,7 +44,7 @@ pub fn view(app: &App, frame: &mut Frame) {
             let row = browse.list.selected.saturating_sub(browse.list.top);
             menu::draw(t, m, row, frame, &areas);
         }
-        Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter),
+        Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter, frame.area()),
         Some(Modal::Help) => help::draw(t, frame, above_filter),
         None => {}
     }
