@@ -52,7 +52,48 @@ fn filter_matching_nothing() {
     keys(&mut app, "/xyz");
     key(&mut app, KeyCode::Enter);
     finish_background(&mut app);
-    assert_snapshot!(screen(&app));
+    let text = screen(&app);
+    assert!(
+        text.contains("│  Email ▲ "),
+        "the column header stays\n{text}"
+    );
+    assert!(
+        text.contains("No users match this filter (Esc clears it)"),
+        "{text}"
+    );
+    assert_snapshot!(text);
+}
+
+#[test]
+fn the_sort_shows_at_40_columns_though_its_column_is_hidden() {
+    let (_d, mut app) = console(60, (40, 12));
+    let mut borders = Vec::new();
+    for _ in 0..5 {
+        keys(&mut app, "s");
+        for _ in 0..2 {
+            let field = app.browse.sort.field.name();
+            let arrow = if app.browse.sort.descending {
+                "▼"
+            } else {
+                "▲"
+            };
+            let text = screen(&app);
+            let border = text.lines().nth(2).unwrap().to_string();
+            let header = text.lines().nth(3).unwrap();
+            // Only the email column fits: its header carries the arrow when it is sorted.
+            let shown = match field {
+                "email" => header.contains(&format!("Email {arrow}")),
+                _ => {
+                    border.contains(&format!("{field} {arrow}"))
+                        || border.contains(&format!("{field}{arrow}"))
+                }
+            };
+            assert!(shown, "{field} {arrow}\n{text}");
+            borders.push(format!("{border}\n{header}"));
+            keys(&mut app, "S");
+        }
+    }
+    assert_snapshot!(borders.join("\n"));
 }
 
 #[test]
