@@ -903,3 +903,34 @@ fn the_problem_count_goes_once_every_problem_is_fixed() {
     assert_eq!(status(&app), None, "nothing left to fix");
     assert!(app.form.as_ref().unwrap().errors.is_empty());
 }
+
+#[test]
+fn tag_suggestions_at_40x12_leave_the_status_and_footer_whole_and_cut_with_an_ellipsis() {
+    let (_d, mut app) = console(60, (40, 12));
+    let application = app.session.application.id;
+    let long_key = "region-of-the-customer-account-manager";
+    common::add(
+        &mut app.session.store,
+        application,
+        UserDraft {
+            tags: vec![(long_key.into(), "x".into())],
+            ..common::draft("long@x.io")
+        },
+    );
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    type_text(&mut app, "re");
+    let form = app.form.as_ref().unwrap();
+    assert!(
+        form.tags.suggestions.iter().any(|s| s.key == long_key),
+        "the long key is offered"
+    );
+    let text = screen(&app);
+    let lines: Vec<&str> = text.lines().collect();
+    let footer = lines[11];
+    assert!(!footer.contains('└') && !footer.contains('│'), "{text}");
+    assert!(footer.starts_with("\" Enter next"), "{text}");
+    assert!(text.contains("region-of-the-customer-… 1 users"), "{text}");
+    assert!(!text.contains(long_key), "{text}");
+    assert_snapshot!(text);
+}

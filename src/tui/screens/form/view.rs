@@ -86,7 +86,7 @@ pub fn draw(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
     if let Some(position) = cursor {
         frame.set_cursor_position(position);
         if form.focus == FormFocus::Tags {
-            panes::draw_suggestions(t, form, frame, position);
+            panes::draw_suggestions(t, form, frame, position, area);
         }
     }
 }
