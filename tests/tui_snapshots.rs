@@ -256,3 +256,81 @@ fn dialogs_show_their_whole_message_down_to_40x10() {
         assert_snapshot!(name, text);
     }
 }
+
+#[test]
+fn help_scrolls_at_40x12() {
+    let (_d, mut app) = console(60, (40, 12));
+    keys(&mut app, "?");
+    let top = screen(&app);
+    assert!(top.contains("All users"), "{top}");
+    assert!(top.contains("more: ↑↓ PgUp PgDn scroll"), "{top}");
+    assert!(!top.contains("Quit"), "{top}");
+    keys(&mut app, "j");
+    let one_down = screen(&app);
+    assert!(!one_down.contains("All users"), "{one_down}");
+    assert!(one_down.contains("Users in a group"), "{one_down}");
+    for _ in 0..5 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    let bottom = screen(&app);
+    assert!(
+        bottom.contains("Quit"),
+        "the last key comes into view\n{bottom}"
+    );
+    keys(&mut app, "j");
+    assert_eq!(screen(&app), bottom, "it stops at the last key");
+    key(&mut app, KeyCode::PageUp);
+    key(&mut app, KeyCode::PageUp);
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Up);
+        keys(&mut app, "k");
+    }
+    assert_eq!(screen(&app), top, "and goes back to the first");
+    assert_snapshot!("help_40x12_top", top);
+    assert_snapshot!("help_40x12_bottom", bottom);
+}
+
+#[test]
+fn the_footer_drops_help_last() {
+    for width in [40, 50, 60, 70, 80] {
+        let (_d, app) = console(60, (width, 12));
+        let text = screen(&app);
+        let footer = text.lines().last().unwrap();
+        assert!(footer.contains("? help"), "{width}: {footer}");
+    }
+    let (_d, app) = console(60, (40, 12));
+    let footer = screen(&app).lines().last().unwrap().to_string();
+    assert_snapshot!("footer_40", footer);
+}
+
+#[test]
+fn with_no_user_to_act_on_only_what_can_be_done_is_offered() {
+    let acting = ["e edit", "m menu", "d delete", "i invalidate"];
+    let (_d, mut empty) = console(0, SIZE);
+    let text = screen(&empty);
+    let footer = text.lines().last().unwrap();
+    for hint in acting {
+        assert!(!footer.contains(hint), "{hint}: {footer}");
+    }
+    assert!(footer.contains("a add"), "{footer}");
+    assert!(!text.contains("Invalidate all tokens"), "{text}");
+    keys(&mut empty, "I");
+    assert_eq!(empty.modal, None, "nothing to invalidate");
+
+    let (_d, mut app) = console(60, SIZE);
+    let footer = screen(&app).lines().last().unwrap().to_string();
+    for hint in acting {
+        assert!(footer.contains(hint), "{hint}: {footer}");
+    }
+    keys(&mut app, "/xyz");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    let footer = text.lines().last().unwrap();
+    for hint in acting {
+        assert!(!footer.contains(hint), "{hint}: {footer}");
+    }
+    assert!(
+        text.contains("Invalidate all tokens"),
+        "the users are there, only filtered out\n{text}"
+    );
+}

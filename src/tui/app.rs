@@ -9,6 +9,7 @@ use super::events::Event;
 use super::keymap::Context;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
+use super::screens::help::Help;
 use super::screens::list::Browse;
 use super::screens::menu::Menu;
 use super::session::Session;
@@ -20,7 +21,7 @@ use crate::store::{Application, Result, Store};
 pub enum Modal {
     Menu(Menu),
     Confirm(Confirm),
-    Help,
+    Help(Help),
 }
 
 impl Modal {
@@ -28,7 +29,7 @@ impl Modal {
         match self {
             Modal::Menu(_) => Context::Menu,
             Modal::Confirm(_) => Context::Dialog,
-            Modal::Help => Context::Help,
+            Modal::Help(_) => Context::Help,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! What every screen shares: the store and application, the terminal's size, the
 //! clock, the theme and the status line.
 
+use ratatui::layout::Rect;
+
 use super::layout::Areas;
 use super::theme::Theme;
 use crate::store::{Application, Store};
@@ -41,6 +43,11 @@ impl Session {
     /// Rows of users the table shows at the current size.
     pub fn visible_rows(&self) -> usize {
         Areas::new(self.size).table_rows()
+    }
+
+    /// Where popups go at the current size.
+    pub fn popup_bounds(&self) -> Rect {
+        Areas::new(self.size).popups()
     }
 
     /// The read-only rule, in one place: in a read-only console a change is refused

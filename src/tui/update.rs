@@ -5,10 +5,11 @@
 use super::action::Action;
 use super::app::{App, Modal};
 use super::events::spawn_worker;
+use super::screens::Effect;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
+use super::screens::help::Help;
 use super::screens::menu::Menu;
-use super::screens::{Effect, help};
 use crate::auth::PasswordHash;
 use crate::store::{Result, StoreError};
 
@@ -58,7 +59,7 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
 /// list.
 fn route(app: &mut App, action: Action) -> Result<Effect> {
     Ok(match (&mut app.modal, &mut app.form) {
-        (Some(Modal::Help), _) => help::update(action),
+        (Some(Modal::Help(help)), _) => help.update(action, app.session.popup_bounds()),
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
         (None, Some(form)) => form.update(&mut app.session, action)?,
@@ -94,7 +95,7 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             Err(other) => return Err(other),
         },
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
-        Effect::Help => app.modal = Some(Modal::Help),
+        Effect::Help => app.modal = Some(Modal::Help(Help::default())),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
         Effect::ClosePopup => app.modal = None,
         Effect::Choose(action) => {

@@ -5,7 +5,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::inert::inert;
-use crate::tui::keymap::{Context, footer_hints};
+use crate::tui::keymap::{Context, Hint, Offer, footer_hints};
 use crate::tui::session::{Session, StatusKind};
 use crate::tui::theme::Theme;
 
@@ -20,20 +20,25 @@ pub fn draw_status(session: &Session, frame: &mut Frame, area: Rect) {
     }
 }
 
-/// The hints that fit, each whole: a hint that would be cut is left out, and so is
-/// every one after it.
-pub fn draw_hints(t: &Theme, context: Context, frame: &mut Frame, area: Rect) {
+/// The hints that fit, each whole: a hint that would be cut is left out, the last
+/// ones first, `? help` last of all.
+pub fn draw_hints(t: &Theme, context: Context, offer: Offer, frame: &mut Frame, area: Rect) {
+    let mut hints = footer_hints(context, offer);
+    // A leading space, then each hint and two spaces (which may fall off the edge).
+    let width = |hints: &[Hint]| -> usize {
+        1 + hints
+            .iter()
+            .map(|h| h.key.width() + 1 + h.word.width() + 2)
+            .sum::<usize>()
+    };
+    while !hints.is_empty() && width(&hints) - 2 > area.width as usize {
+        let drop = hints.iter().rposition(|h| !h.last_to_go);
+        hints.remove(drop.unwrap_or(hints.len() - 1));
+    }
     let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    for (key, word) in footer_hints(context) {
-        // The two trailing spaces may fall off the edge.
-        let shown = key.width() + 1 + word.width();
-        if used + shown > area.width as usize {
-            break;
-        }
-        used += shown + 2;
-        spans.push(Span::styled(key, t.key));
-        spans.push(Span::styled(format!(" {word}  "), t.dim));
+    for hint in hints {
+        spans.push(Span::styled(hint.key, t.key));
+        spans.push(Span::styled(format!(" {}  ", hint.word), t.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

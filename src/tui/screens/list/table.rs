@@ -19,7 +19,7 @@ use crate::tui::title_bar::{Button, title_bar};
 pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
     let t = &session.theme;
     let arrow = if browse.sort.descending { "▼" } else { "▲" };
-    let bar = title_bar(area, browse.pane);
+    let bar = title_bar(area, browse.pane, browse.counts.all > 0);
     let columns = layout(area.width.saturating_sub(2), browse.sort.field);
     let sorted_shown = columns
         .iter()
