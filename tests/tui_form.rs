@@ -934,3 +934,52 @@ fn tag_suggestions_at_40x12_leave_the_status_and_footer_whole_and_cut_with_an_el
     assert!(!text.contains(long_key), "{text}");
     assert_snapshot!(text);
 }
+
+#[test]
+fn groups_box_escape_clears_its_filter_first_and_end_jumps_to_the_last_group() {
+    let (_d, mut app) = console(60, (40, 12));
+    let application = app.session.application.id;
+    let long = "Regional offices of the northern hemisphere";
+    app.session
+        .store
+        .create_group(application, long, Some("Acme"))
+        .unwrap();
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    assert_eq!(focus(&app), FormFocus::Groups);
+    let groups = |app: &App| app.form.as_ref().unwrap().groups.clone();
+    key(&mut app, KeyCode::End);
+    let last = groups(&app).visible().len() - 1;
+    assert_eq!(groups(&app).cursor, last, "End: the last group");
+    key(&mut app, KeyCode::Home);
+    assert_eq!(groups(&app).cursor, 0, "Home: the first group");
+
+    type_text(&mut app, "northern hemisphere");
+    let text = screen(&app);
+    assert!(
+        text.contains("┌ Groups matching 'northern hemisphe…┐"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[ ] Regional offices of the north…│"),
+        "{text}"
+    );
+    assert_snapshot!("groups_box_40x12_filtered", text);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_some(), "Esc first clears the filter");
+    assert_eq!(groups(&app).filter.value(), "");
+    assert_eq!(
+        groups(&app).visible()[groups(&app).cursor].name,
+        long,
+        "the cursor stays on the group it was on"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none(), "then Esc closes the form");
+
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    type_text(&mut app, "sales");
+    tab(&mut app, 1);
+    assert_eq!(groups(&app).filter.value(), "", "leaving the box clears it");
+    assert_eq!(groups(&app).visible().len(), groups(&app).items.len());
+}

@@ -187,6 +187,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(FormGroups,  &[code(Enter)],               Action::Toggle,                    Some("tick"),       "Join or leave the group"),
     bind(FormGroups,  &[code(Up)],                  Action::Up,                        None,               "Previous group"),
     bind(FormGroups,  &[code(Down)],                Action::Down,                      None,               "Next group"),
+    bind(FormGroups,  &[code(Home)],                Action::Home,                      None,               "First group"),
+    bind(FormGroups,  &[code(End)],                 Action::End,                       None,               "Last group"),
     bind(FormTags,    &[code(Up)],                  Action::Up,                        None,               "Previous tag or suggestion"),
     bind(FormTags,    &[code(Down)],                Action::Down,                      None,               "Next tag or suggestion"),
     bind(FormTags,    &[code(Enter)],               Action::TagEnter,                  Some("next"),       "Next cell, or the suggestion chosen with ↑↓"),

@@ -78,6 +78,15 @@ impl GroupChecklist {
         }
     }
 
+    /// Shows every group again, keeping the cursor on the group it was on.
+    pub fn clear_filter(&mut self) {
+        let on = self.visible().get(self.cursor).map(|i| i.id);
+        self.filter.reset();
+        self.cursor = on
+            .and_then(|id| self.items.iter().position(|i| i.id == id))
+            .unwrap_or(0);
+    }
+
     /// After the filter changed: keep the cursor within what is shown.
     pub fn clamp_cursor(&mut self) {
         self.cursor = self.cursor.min(self.visible().len().saturating_sub(1));

@@ -234,6 +234,11 @@ impl UserForm {
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
         self.focus = order[(i + delta).rem_euclid(order.len() as isize) as usize];
         self.tags.dismiss();
+        // The filter helps find a group while in the box; out of it, the box shows
+        // the whole tree again.
+        if self.focus != FormFocus::Groups {
+            self.groups.clear_filter();
+        }
     }
 
     /// The text field that has focus, if any.

@@ -15,6 +15,7 @@ use super::field_text::visible_text;
 use super::{FormFocus, TagColumn, UserForm};
 use crate::domain::Field;
 use crate::inert::{inert, inert_char};
+use crate::tui::fit::fit;
 use crate::tui::theme::Theme;
 
 const KEY_WIDTH: u16 = 14;
@@ -120,6 +121,7 @@ fn draw_groups(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
     } else {
         format!(" Groups matching '{}' ", inert(filter))
     };
+    let title = fit(&title, area.width.saturating_sub(2) as usize).into_owned();
     let block = pane(t, title, focused);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -147,6 +149,7 @@ fn draw_groups(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
                 "[ ]"
             };
             let text = format!("{}{tick} {}", "  ".repeat(item.depth), inert(&item.name));
+            let text = fit(&text, inner.width as usize).into_owned();
             let style = if focused && i == form.groups.cursor {
                 t.selected
             } else {

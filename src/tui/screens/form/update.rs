@@ -83,6 +83,13 @@ impl UserForm {
             Action::PressButton => return self.press(session, self.buttons()[self.button]),
             Action::Save => return Ok(Effect::Save),
             Action::Close if !self.tags.suggestions.is_empty() => self.tags.dismiss(),
+            Action::Close
+                if self.focus == FormFocus::Groups && !self.groups.filter.value().is_empty() =>
+            {
+                self.groups.clear_filter();
+            }
+            Action::Home if self.focus == FormFocus::Groups => self.groups.cursor = 0,
+            Action::End if self.focus == FormFocus::Groups => self.groups.move_cursor(isize::MAX),
             Action::Close => return Ok(self.close()),
             Action::ReloadForm => return self.reopen(session),
             _ => {}
