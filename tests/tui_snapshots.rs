@@ -334,3 +334,21 @@ fn with_no_user_to_act_on_only_what_can_be_done_is_offered() {
         "the users are there, only filtered out\n{text}"
     );
 }
+
+#[test]
+fn a_status_naming_a_long_email_keeps_its_end_at_80_columns() {
+    let long = format!("{}@example.com", "a".repeat(52));
+    let (_d, mut app) = one_user(&long, (80, 24));
+    let id = app.browse.list.selected_row().unwrap().id;
+    let mut other = xusers::store::Store::open(&app.session.store.path().unwrap()).unwrap();
+    other.delete_user(id).unwrap();
+    keys(&mut app, "dy");
+    let text = screen(&app);
+    let status = text.lines().nth(22).unwrap();
+    assert!(
+        status.contains("a@example.com (someone else deleted it)"),
+        "{text}"
+    );
+    assert!(status.contains("no such user: aaa"), "{status}");
+    assert!(status.contains('…'), "{status}");
+}

@@ -5,6 +5,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::inert::inert;
+use crate::tui::fit::{fit, fit_middle};
 use crate::tui::keymap::{Context, Hint, Offer, footer_hints};
 use crate::tui::session::{Session, StatusKind};
 use crate::tui::theme::Theme;
@@ -15,9 +16,31 @@ pub fn draw_status(session: &Session, frame: &mut Frame, area: Rect) {
             StatusKind::Info => session.theme.info,
             StatusKind::Error => session.theme.error,
         };
-        let text = format!(" {} ", inert(&status.text));
+        let room = (area.width as usize).saturating_sub(2);
+        let text = format!(" {} ", fit_status(&inert(&status.text), room));
         frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
     }
+}
+
+/// A status message in `room` columns: a long word (an email) is cut in its middle
+/// first, so what follows it still shows; only then is the end cut. Either way `…`
+/// marks the cut.
+fn fit_status(text: &str, room: usize) -> String {
+    let over = text.width().saturating_sub(room);
+    if over == 0 {
+        return text.to_string();
+    }
+    let longest = text
+        .split(' ')
+        .max_by_key(|w| w.width())
+        .unwrap_or_default();
+    // A word kept this wide still says whose it is.
+    const KEEP: usize = 12;
+    let shrunk = match longest.width().checked_sub(over) {
+        Some(w) if w >= KEEP => text.replacen(longest, &fit_middle(longest, w), 1),
+        _ => text.replacen(longest, &fit_middle(longest, KEEP), 1),
+    };
+    fit(&shrunk, room).into_owned()
 }
 
 /// The hints that fit, each whole: a hint that would be cut is left out, the last
@@ -41,4 +64,33 @@ pub fn draw_hints(t: &Theme, context: Context, offer: Offer, frame: &mut Frame, 
         spans.push(Span::styled(format!(" {}  ", hint.word), t.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_email_in_a_status_is_cut_in_its_middle_so_the_rest_shows() {
+        let email = format!("{}@example.com", "a".repeat(52));
+        let text = format!("no such user: {email} (someone else deleted it)");
+        let shown = fit_status(&text, 78);
+        assert_eq!(shown.width(), 78);
+        assert!(shown.starts_with("no such user: aaa"), "{shown}");
+        assert!(
+            shown.ends_with("a@example.com (someone else deleted it)"),
+            "{shown}"
+        );
+        assert!(shown.contains('…'), "{shown}");
+        assert_eq!(fit_status("Deleted ann@acme.io", 78), "Deleted ann@acme.io");
+    }
+
+    #[test]
+    fn a_status_too_long_even_so_ends_with_an_ellipsis() {
+        let email = format!("{}@example.com", "a".repeat(52));
+        let text = format!("no such user: {email} (someone else deleted it)");
+        let shown = fit_status(&text, 38);
+        assert!(shown.width() <= 38, "{shown}");
+        assert!(shown.ends_with('…'), "{shown}");
+    }
 }
