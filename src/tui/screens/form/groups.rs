@@ -65,7 +65,9 @@ impl GroupChecklist {
     pub fn move_cursor(&mut self, delta: isize) {
         let n = self.visible().len();
         if n > 0 {
-            self.cursor = (self.cursor as isize + delta).clamp(0, n as isize - 1) as usize;
+            self.cursor = (self.cursor as isize)
+                .saturating_add(delta)
+                .clamp(0, n as isize - 1) as usize;
         }
     }
 

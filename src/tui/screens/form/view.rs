@@ -226,8 +226,8 @@ fn draw_field(
         let under = Rect {
             x: area.x + indent,
             y: area.y + 1,
-            width: area.width - indent,
-            height: area.height - 1,
+            width: area.width.saturating_sub(indent),
+            height: area.height.saturating_sub(1),
         };
         error_paragraph(t, error).render(under, buf);
     }
