@@ -53,13 +53,42 @@ fn a_stale_row_names_its_user_by_email() {
         assert_eq!(status.kind, xusers::tui::session::StatusKind::Error);
         status.text.clone()
     };
+    let said = format!("no such user: {email} (someone else deleted it)");
     keys(&mut app, "e");
     assert!(app.form.is_none());
-    assert_eq!(error(&app), format!("no such user: {email}"));
-    keys(&mut app, "d");
-    keys(&mut app, "y");
-    assert_eq!(error(&app), format!("no such user: {email}"));
+    assert_eq!(error(&app), said);
     assert_ne!(selected_email(&app), email, "the list no longer shows them");
+    assert_eq!(app.browse.counts.all, 59, "and the counts caught up");
+}
+
+#[test]
+fn deleting_or_invalidating_a_user_deleted_elsewhere_says_so_and_the_list_catches_up() {
+    for keys_pressed in ["dy", "iy", "miy"] {
+        let (dir, mut app) = console(60, SIZE);
+        let email = selected_email(&app);
+        let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+        let id = other.find_user(app.session.application.id, &email).unwrap();
+        other.delete_user(id).unwrap();
+        if keys_pressed.starts_with('m') {
+            keys(&mut app, "m");
+            let menu = screen(&app);
+            assert!(menu.contains("Invalidate"), "{menu}");
+        }
+        keys(&mut app, keys_pressed.trim_start_matches('m'));
+        let status = app.session.status.as_ref().expect("a status message");
+        assert_eq!(status.kind, xusers::tui::session::StatusKind::Error);
+        assert_eq!(
+            status.text,
+            format!("no such user: {email} (someone else deleted it)"),
+            "{keys_pressed}"
+        );
+        assert_eq!(app.modal, None);
+        assert_ne!(selected_email(&app), email, "{keys_pressed}: the row went");
+        assert_eq!(
+            app.browse.counts.all, 59,
+            "{keys_pressed}: the counts caught up"
+        );
+    }
 }
 
 #[test]

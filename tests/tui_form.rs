@@ -832,3 +832,153 @@ fn a_title_too_long_for_the_border_drops_the_email_rather_than_cut_it() {
     assert!(top.starts_with("\"┌ Edit user ──"), "{top}");
     assert!(!top.contains('@') && !top.contains("required"), "{top}");
 }
+
+/// The form's text, each screen line's inside joined by a space: a wrapped message
+/// reads as one.
+fn form_text(screen: &str) -> String {
+    let lines: Vec<String> = screen
+        .lines()
+        .map(|l| {
+            l.trim_matches('"')
+                .trim_matches(['│', '▲', '▼'])
+                .trim()
+                .to_string()
+        })
+        .collect();
+    lines.join(" ")
+}
+
+#[test]
+fn field_errors_show_whole_and_the_focus_goes_to_the_first_problem() {
+    for (size, name) in [
+        ((80, 24), "field_errors_80x24"),
+        ((40, 12), "field_errors_40x12"),
+    ] {
+        let (_d, mut app) = console(60, size);
+        keys(&mut app, "a");
+        tab(&mut app, 1);
+        type_text(&mut app, "short");
+        tab(&mut app, 2);
+        ctrl(&mut app, 's');
+        assert_eq!(
+            focus(&app),
+            FormFocus::Email,
+            "{size:?}: to the first problem"
+        );
+        let text = screen(&app);
+        let joined = form_text(&text);
+        assert!(joined.contains("✗ is required"), "{size:?}\n{text}");
+        assert!(!text.contains("✗ is re "), "{size:?}\n{text}");
+        if size == (80, 24) {
+            assert!(
+                joined.contains("✗ must be at least 8 characters (has 5)"),
+                "{size:?}\n{text}"
+            );
+        }
+        assert_snapshot!(name, text);
+    }
+}
+
+#[test]
+fn the_problem_count_goes_once_every_problem_is_fixed() {
+    let (_d, mut app) = console(60, (80, 24));
+    keys(&mut app, "a");
+    tab(&mut app, 1);
+    type_text(&mut app, "short");
+    ctrl(&mut app, 's');
+    let status = |app: &App| app.session.status.as_ref().map(|s| s.text.clone());
+    assert_eq!(
+        status(&app).as_deref(),
+        Some("2 problem(s) to fix before saving")
+    );
+    type_text(&mut app, "ann@x.io");
+    assert_eq!(
+        status(&app).as_deref(),
+        Some("2 problem(s) to fix before saving"),
+        "the password is still to fix"
+    );
+    tab(&mut app, 1);
+    type_text(&mut app, "-and-longer");
+    assert_eq!(status(&app), None, "nothing left to fix");
+    assert!(app.form.as_ref().unwrap().errors.is_empty());
+}
+
+#[test]
+fn tag_suggestions_at_40x12_leave_the_status_and_footer_whole_and_cut_with_an_ellipsis() {
+    let (_d, mut app) = console(60, (40, 12));
+    let application = app.session.application.id;
+    let long_key = "region-of-the-customer-account-manager";
+    common::add(
+        &mut app.session.store,
+        application,
+        UserDraft {
+            tags: vec![(long_key.into(), "x".into())],
+            ..common::draft("long@x.io")
+        },
+    );
+    keys(&mut app, "a");
+    tab(&mut app, 5);
+    type_text(&mut app, "re");
+    let form = app.form.as_ref().unwrap();
+    assert!(
+        form.tags.suggestions.iter().any(|s| s.key == long_key),
+        "the long key is offered"
+    );
+    let text = screen(&app);
+    let lines: Vec<&str> = text.lines().collect();
+    let footer = lines[11];
+    assert!(!footer.contains('└') && !footer.contains('│'), "{text}");
+    assert!(footer.starts_with("\" Enter next"), "{text}");
+    assert!(text.contains("region-of-the-customer-… 1 users"), "{text}");
+    assert!(!text.contains(long_key), "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn groups_box_escape_clears_its_filter_first_and_end_jumps_to_the_last_group() {
+    let (_d, mut app) = console(60, (40, 12));
+    let application = app.session.application.id;
+    let long = "Regional offices of the northern hemisphere";
+    app.session
+        .store
+        .create_group(application, long, Some("Acme"))
+        .unwrap();
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    assert_eq!(focus(&app), FormFocus::Groups);
+    let groups = |app: &App| app.form.as_ref().unwrap().groups.clone();
+    key(&mut app, KeyCode::End);
+    let last = groups(&app).visible().len() - 1;
+    assert_eq!(groups(&app).cursor, last, "End: the last group");
+    key(&mut app, KeyCode::Home);
+    assert_eq!(groups(&app).cursor, 0, "Home: the first group");
+
+    type_text(&mut app, "northern hemisphere");
+    let text = screen(&app);
+    assert!(
+        text.contains("┌ Groups matching 'northern hemisphe…┐"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[ ] Regional offices of the north…│"),
+        "{text}"
+    );
+    assert_snapshot!("groups_box_40x12_filtered", text);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_some(), "Esc first clears the filter");
+    assert_eq!(groups(&app).filter.value(), "");
+    assert_eq!(
+        groups(&app).visible()[groups(&app).cursor].name,
+        long,
+        "the cursor stays on the group it was on"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none(), "then Esc closes the form");
+
+    keys(&mut app, "a");
+    tab(&mut app, 4);
+    type_text(&mut app, "sales");
+    tab(&mut app, 1);
+    assert_eq!(groups(&app).filter.value(), "", "leaving the box clears it");
+    assert_eq!(groups(&app).visible().len(), groups(&app).items.len());
+}

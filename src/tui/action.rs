@@ -11,6 +11,9 @@ use crate::store::ScopeCounts;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Quit,
+    /// Quit at once, unsaved edits or not: a signal (SIGTERM, SIGHUP, SIGINT) asks the
+    /// console to end, and nobody may be there to answer a question.
+    Terminate,
     ShowPane(Pane),
     NextPane,
     PrevPane,

@@ -12,6 +12,7 @@ use super::reader::{Connect, ListReader};
 use super::screens::audit::AuditLog;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
+use super::screens::help::Help;
 use super::screens::list::Browse;
 use super::screens::menu::Menu;
 use super::session::Session;
@@ -28,7 +29,7 @@ pub enum Modal {
     Menu(Menu),
     Confirm(Confirm),
     /// The keys of the screen under it.
-    Help(Context),
+    Help(Help),
     /// A user's recent changes, over the form.
     History {
         email: String,

@@ -1,11 +1,14 @@
-//! The console's one channel of events: the terminal's input reader and every worker
-//! off the UI thread (match counts, password hashing) send into it, and the loop
+//! The console's one channel of events: the terminal's input reader, the signal
+//! watcher and every worker off the UI thread (match counts, password hashing) send
+//! into it, and the loop
 //! blocks on it (with a tick timeout) instead of polling.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::Sender;
 
 use ratatui::crossterm::event;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 use super::action::Action;
 
@@ -27,6 +30,21 @@ pub fn read_terminal(outbox: Sender<Event>) {
             }
         }
     });
+}
+
+/// Turns SIGTERM, SIGHUP (the ssh connection dropped) and SIGINT into a
+/// [`Action::Terminate`] on the channel, so the loop ends and the terminal guard
+/// restores the terminal instead of the process dying with it broken.
+pub fn watch_signals(outbox: Sender<Event>) -> std::io::Result<()> {
+    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            if outbox.send(Event::Done(Action::Terminate)).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Runs `work` on a thread of its own and sends the action it yields; a worker that

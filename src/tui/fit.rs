@@ -28,9 +28,43 @@ pub fn fit(text: &str, width: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` as it fits in `width` columns, cut in its middle: its start and its end
+/// stay (an email keeps its domain), with `…` where the middle was.
+pub fn fit_middle(text: &str, width: usize) -> Cow<'_, str> {
+    if text.width() <= width {
+        return Cow::Borrowed(text);
+    }
+    let room = width.saturating_sub(1);
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room / 2 {
+            break;
+        }
+        used += w;
+        tail.push(c);
+    }
+    let head = fit(text, width - used);
+    let head = head.strip_suffix('…').unwrap_or(&head);
+    Cow::Owned(format!("{head}…{}", tail.iter().rev().collect::<String>()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_middle_cut_keeps_both_ends_within_the_width() {
+        let email = "a-very-long-local-part-for-testing@departments.example.co.uk";
+        let cut = fit_middle(email, 30);
+        assert_eq!(cut.width(), 30);
+        assert!(cut.starts_with("a-very-long-loc"), "{cut}");
+        assert!(cut.ends_with("example.co.uk"), "{cut}");
+        assert!(cut.contains('…'), "{cut}");
+        assert!(matches!(fit_middle("bob@acme.io", 11), Cow::Borrowed(_)));
+        assert_eq!(fit_middle("日本語日本語", 7).width(), 7);
+    }
 
     #[test]
     fn text_that_fits_is_untouched() {

@@ -62,6 +62,34 @@ const fn ctrl(c: char) -> Key {
     }
 }
 
+/// When a binding is offered in the footer: keys that act on a user show only when
+/// there is one to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Always,
+    /// A user is selected.
+    Selected,
+    /// The application has users.
+    AnyUser,
+}
+
+/// What the list holds right now, for [`When`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    pub selected: bool,
+    pub any_user: bool,
+}
+
+impl When {
+    fn holds(self, offer: Offer) -> bool {
+        match self {
+            When::Always => true,
+            When::Selected => offer.selected,
+            When::AnyUser => offer.any_user,
+        }
+    }
+}
+
 pub struct Binding {
     pub context: Context,
     pub keys: &'static [Key],
@@ -70,6 +98,7 @@ pub struct Binding {
     pub hint: Option<&'static str>,
     /// What the help popup says.
     pub help: &'static str,
+    pub when: When,
 }
 
 const fn bind(
@@ -85,6 +114,15 @@ const fn bind(
         action,
         hint,
         help,
+        when: When::Always,
+    }
+}
+
+impl Binding {
+    /// The binding, offered in the footer only `when` it can act.
+    const fn only(mut self, when: When) -> Binding {
+        self.when = when;
+        self
     }
 }
 
@@ -111,12 +149,12 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[code(Esc)],                 Action::ClearFilter,               None,               "Clear the filter"),
     bind(List,        &[k('s')],                    Action::NextSort,                  Some("sort"),       "Sort by the next column"),
     bind(List,        &[k('S')],                    Action::FlipSort,                  None,               "Flip the sort direction"),
-    bind(List,        &[k('e'), code(Enter)],       Action::Edit,                      Some("edit"),       "Edit the selected user"),
+    bind(List,        &[k('e'), code(Enter)],       Action::Edit,                      Some("edit"),       "Edit the selected user").only(When::Selected),
     bind(List,        &[k('a')],                    Action::Add,                       Some("add"),        "Add a user"),
-    bind(List,        &[k('m')],                    Action::OpenMenu,                  Some("menu"),       "Row actions menu"),
-    bind(List,        &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete the selected user"),
-    bind(List,        &[k('i')],                    Action::InvalidateUser,            Some("invalidate"), "Invalidate user's tokens"),
-    bind(List,        &[k('I')],                    Action::InvalidateAll,             None,               "Invalidate all tokens"),
+    bind(List,        &[k('m')],                    Action::OpenMenu,                  Some("menu"),       "Row actions menu").only(When::Selected),
+    bind(List,        &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete the selected user").only(When::Selected),
+    bind(List,        &[k('i')],                    Action::InvalidateUser,            Some("invalidate"), "Invalidate user's tokens").only(When::Selected),
+    bind(List,        &[k('I')],                    Action::InvalidateAll,             None,               "Invalidate all tokens").only(When::AnyUser),
     bind(List,        &[k('r')],                    Action::Reload,                    None,               "Reload"),
     bind(List,        &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
@@ -139,6 +177,10 @@ pub static BINDINGS: &[Binding] = &[
     bind(Dialog,      &[code(Tab), code(BackTab), code(Left), code(Right), k('h'), k('l')], Action::SwitchButton,              Some("switch"),     "Switch button"),
     bind(Dialog,      &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(Help,        &[code(Esc), k('?'), k('q')], Action::Close,                     Some("close"),      "Close the help"),
+    bind(Help,        &[code(Up), k('k')],          Action::Up,                        None,               "Scroll up"),
+    bind(Help,        &[code(Down), k('j')],        Action::Down,                      None,               "Scroll down"),
+    bind(Help,        &[code(PageUp)],              Action::PageUp,                    None,               "Page up"),
+    bind(Help,        &[code(PageDown)],            Action::PageDown,                  None,               "Page down"),
     bind(Help,        &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(Audit,       &[k('1')],                    Action::ShowPane(Pane::All),       None,               "All users"),
     bind(Audit,       &[k('2')],                    Action::ShowPane(Pane::Grouped),   None,               "Users in a group"),
@@ -171,6 +213,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(FormGroups,  &[code(Enter)],               Action::Toggle,                    Some("tick"),       "Join or leave the group"),
     bind(FormGroups,  &[code(Up)],                  Action::Up,                        None,               "Previous group"),
     bind(FormGroups,  &[code(Down)],                Action::Down,                      None,               "Next group"),
+    bind(FormGroups,  &[code(Home)],                Action::Home,                      None,               "First group"),
+    bind(FormGroups,  &[code(End)],                 Action::End,                       None,               "Last group"),
     bind(FormTags,    &[code(Up)],                  Action::Up,                        None,               "Previous tag or suggestion"),
     bind(FormTags,    &[code(Down)],                Action::Down,                      None,               "Next tag or suggestion"),
     bind(FormTags,    &[code(Enter)],               Action::TagEnter,                  Some("next"),       "Next cell, or the suggestion chosen with ↑↓"),
@@ -256,10 +300,26 @@ pub fn key_name(context: Context, action: &Action) -> String {
         .unwrap_or_default()
 }
 
-/// (keys, word) pairs for the footer of `context`.
-pub fn footer_hints(context: Context) -> Vec<(String, &'static str)> {
+/// A footer hint: the key, its word, and whether it is the last to go when the
+/// footer is short of room (`? help`, which leads to every other key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub key: String,
+    pub word: &'static str,
+    pub last_to_go: bool,
+}
+
+/// The footer's hints in `context`: only those that can act on what the list holds.
+pub fn footer_hints(context: Context, offer: Offer) -> Vec<Hint> {
     bindings(context)
-        .filter_map(|b| b.hint.map(|h| (b.keys[0].name(), h)))
+        .filter(|b| b.when.holds(offer))
+        .filter_map(|b| {
+            b.hint.map(|word| Hint {
+                key: b.keys[0].name(),
+                word,
+                last_to_go: b.action == Action::Help,
+            })
+        })
         .collect()
 }
 

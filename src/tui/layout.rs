@@ -42,6 +42,15 @@ impl Areas {
         }
     }
 
+    /// Where popups go: above the filter line, so the filter, status and footer lines
+    /// are always whole.
+    pub fn popups(&self) -> Rect {
+        Rect {
+            height: self.filter.y.saturating_sub(self.header.y),
+            ..self.header
+        }
+    }
+
     /// How many user rows fit in the table.
     pub fn table_rows(&self) -> usize {
         self.table.height.saturating_sub(TABLE_TOP + 1).max(1) as usize

@@ -51,19 +51,27 @@ pub fn run(
         unix_now(),
         theme::Theme::from_env(),
     )?;
+    events::watch_signals(app.outbox())?;
     events::read_terminal(app.outbox());
     while !app.quit {
         guard.terminal.draw(|frame| views::view(&app, frame))?;
-        let action = match app.next_event(app.wait_at_most(TICK)) {
-            Some(events::Event::Terminal(event)) => action_for_event(&app, event?),
-            Some(events::Event::Done(done)) => Some(done),
-            None => Some(Action::Tick(unix_now())),
-        };
-        if let Some(action) = action {
-            update::update(&mut app, action);
-        }
+        let event = app.next_event(app.wait_at_most(TICK));
+        step(&mut app, event)?;
     }
     finish_write(&mut app);
+    Ok(())
+}
+
+/// Applies what came on the channel (`None`: nothing within a tick).
+pub fn step(app: &mut App, event: Option<events::Event>) -> std::io::Result<()> {
+    let action = match event {
+        Some(events::Event::Terminal(event)) => action_for_event(app, event?),
+        Some(events::Event::Done(done)) => Some(done),
+        None => Some(Action::Tick(unix_now())),
+    };
+    if let Some(action) = action {
+        update::update(app, action);
+    }
     Ok(())
 }
 

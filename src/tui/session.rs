@@ -1,6 +1,8 @@
 //! What every screen shares: the store and application, the terminal's size, the
 //! clock, the theme and the status line.
 
+use ratatui::layout::Rect;
+
 use super::layout::Areas;
 use super::theme::Theme;
 use crate::store::{Application, Store};
@@ -43,6 +45,11 @@ impl Session {
         Areas::new(self.size).table_rows()
     }
 
+    /// Where popups go at the current size.
+    pub fn popup_bounds(&self) -> Rect {
+        Areas::new(self.size).popups()
+    }
+
     /// The read-only rule, in one place: in a read-only console a change is refused
     /// with the reason, and nothing happens. Returns whether it was refused.
     pub fn refuse_if_read_only(&mut self) -> bool {
@@ -66,6 +73,18 @@ impl Session {
         }
     }
 
+    /// A user the console showed was deleted by someone else meanwhile.
+    pub fn user_gone(&mut self, email: &str) {
+        self.error(user_gone(email));
+    }
+
+    /// Takes `text` off the status line, if it still shows there.
+    pub fn withdraw(&mut self, text: &str) {
+        if self.status.as_ref().is_some_and(|s| s.text == text) {
+            self.status = None;
+        }
+    }
+
     pub fn info(&mut self, text: impl Into<String>) {
         self.set_status(text.into(), StatusKind::Info);
     }
@@ -83,4 +102,9 @@ impl Session {
             until: None,
         });
     }
+}
+
+/// What the console says of a user someone else deleted meanwhile.
+pub fn user_gone(email: &str) -> String {
+    format!("no such user: {email} (someone else deleted it)")
 }

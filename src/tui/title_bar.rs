@@ -52,14 +52,15 @@ pub struct TitleBar {
 }
 
 /// Lays out the border of `table`: the pane's title at the left, the buttons at the
-/// right. A button that does not fit is left out, Invalidate all first.
-pub fn title_bar(table: Rect, pane: Pane) -> TitleBar {
+/// right. A button that does not fit is left out, Invalidate all first; Invalidate
+/// all shows only over All users, and only when there are `any_user`.
+pub fn title_bar(table: Rect, pane: Pane, any_user: bool) -> TitleBar {
     let title = format!(" {} ", pane.title());
     let title_width = title.width() as u16;
     // Inside the two corners, with one border cell kept between the parts.
     let room = table.width.saturating_sub(2);
     let mut buttons = vec![Button::Add];
-    if pane == Pane::All {
+    if pane == Pane::All && any_user {
         buttons.push(Button::InvalidateAll);
     }
     let width_of =
@@ -100,7 +101,7 @@ mod tests {
 
     #[test]
     fn both_buttons_end_at_the_right_corner_of_a_wide_table() {
-        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All);
+        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true);
         assert_eq!(bar.room_left, 78 - 11 - 15 - 28);
         let (last, start) = *bar.buttons.last().unwrap();
         assert_eq!(last, Button::InvalidateAll);
@@ -112,17 +113,25 @@ mod tests {
 
     #[test]
     fn a_narrow_table_drops_invalidate_all_then_add() {
-        let bar = title_bar(Rect::new(0, 2, 40, 8), Pane::All);
+        let bar = title_bar(Rect::new(0, 2, 40, 8), Pane::All, true);
         assert_eq!(bar.buttons.len(), 1);
         assert_eq!(bar.buttons[0].0, Button::Add);
-        let bar = title_bar(Rect::new(0, 2, 20, 8), Pane::All);
+        let bar = title_bar(Rect::new(0, 2, 20, 8), Pane::All, true);
         assert!(bar.buttons.is_empty());
     }
 
     #[test]
-    fn invalidate_all_shows_only_over_all_users() {
-        let bar = title_bar(Rect::new(0, 2, 120, 20), Pane::Grouped);
-        let shown: Vec<Button> = bar.buttons.iter().map(|(b, _)| *b).collect();
-        assert_eq!(shown, [Button::Add]);
+    fn invalidate_all_shows_only_over_all_users_and_only_when_there_are_some() {
+        let shown = |pane, any_user| -> Vec<Button> {
+            let bar = title_bar(Rect::new(0, 2, 120, 20), pane, any_user);
+            bar.buttons.iter().map(|(b, _)| *b).collect()
+        };
+        assert_eq!(shown(Pane::Grouped, true), [Button::Add]);
+        assert_eq!(shown(Pane::All, true), [Button::Add, Button::InvalidateAll]);
+        assert_eq!(
+            shown(Pane::All, false),
+            [Button::Add],
+            "no user: nothing to invalidate"
+        );
     }
 }

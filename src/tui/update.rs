@@ -10,12 +10,13 @@ use super::events::spawn_worker;
 use super::screens::audit::AuditLog;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
+use super::screens::help::Help;
 use super::screens::menu::Menu;
 use super::screens::{Effect, help};
 use super::writer::Write;
 use super::written::Written;
 use crate::auth::PasswordHash;
-use crate::store::Result;
+use crate::store::{Result, StoreError};
 
 /// How many of a user's changes the form's history shows.
 const HISTORY_ENTRIES: usize = 50;
@@ -30,6 +31,10 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
     let session = &mut app.session;
     let effect = match action {
         Action::Quit => quit(app),
+        Action::Terminate => {
+            app.quit = true;
+            Effect::None
+        }
         Action::Tick(now) => {
             session.tick(now);
             app.tick(Instant::now());
@@ -75,7 +80,8 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
 /// list.
 fn route(app: &mut App, action: Action) -> Result<Effect> {
     Ok(match (&mut app.modal, &mut app.form) {
-        (Some(Modal::Help(_) | Modal::History { .. }), _) => help::update(action),
+        (Some(Modal::Help(keys)), _) => keys.update(action, app.session.popup_bounds()),
+        (Some(Modal::History { .. }), _) => help::close_only(action),
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
         (None, Some(form)) => form.update(&mut app.session, action)?,
@@ -108,13 +114,13 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
     match effect {
         Effect::None => {}
         Effect::Add => app.form = Some(UserForm::add(&session.store, application)?),
-        Effect::Edit { id, email } => {
-            let form = UserForm::edit(&session.store, application, id)
-                .map_err(|e| e.naming(&[(id, &email)]))?;
-            app.form = Some(form);
-        }
+        Effect::Edit { id, email } => match UserForm::edit(&session.store, application, id) {
+            Ok(form) => app.form = Some(form),
+            Err(StoreError::UserGone(_)) => gone(app, &email),
+            Err(other) => return Err(other),
+        },
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
-        Effect::Help => app.modal = Some(Modal::Help(app.context())),
+        Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context()))),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
         Effect::ClosePopup => app.modal = None,
         Effect::Choose(action) => {
@@ -166,6 +172,13 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The user `email` was deleted by someone else: say so, and let the list and its
+/// counts catch up at once.
+fn gone(app: &mut App, email: &str) {
+    app.session.user_gone(email);
+    app.browse.reload(&app.session);
 }
 
 /// A write ended: the form hears how its save went; after any other write the list

@@ -9,6 +9,7 @@ use std::sync::mpsc::{self, Sender};
 use super::action::Action;
 use super::events::Event;
 use super::reader::Connect;
+use super::session::user_gone;
 use super::written::{SaveOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::domain::{NewUser, UserChanges};
@@ -136,12 +137,16 @@ fn saved(result: crate::store::Result<UserId>) -> Written {
 
 /// A write that failed, said plainly and naming its user.
 fn failed(job: &Write, e: StoreError) -> Written {
-    let message = match job {
-        Write::Delete { id, email } | Write::InvalidateUser { id, email } => {
+    let message = match (job, e) {
+        (
+            Write::Delete { email, .. } | Write::InvalidateUser { email, .. },
+            StoreError::UserGone(_),
+        ) => user_gone(email),
+        (Write::Delete { id, email } | Write::InvalidateUser { id, email }, e) => {
             e.naming(&[(*id, email)]).to_string()
         }
-        Write::InvalidateAll { .. } => e.to_string(),
-        Write::Create { .. } | Write::Update { .. } => return saved(Err(e)),
+        (Write::InvalidateAll { .. }, e) => e.to_string(),
+        (Write::Create { .. } | Write::Update { .. }, e) => return saved(Err(e)),
     };
     Written::Changed {
         message,

@@ -10,6 +10,7 @@ use super::Effect;
 use crate::inert::inert;
 use crate::store::{UserId, UserRow};
 use crate::tui::action::Action;
+use crate::tui::fit::fit_middle;
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -149,13 +150,56 @@ impl Confirm {
 
 const WIDTH: u16 = 60;
 
-/// The dialog in the middle of `bounds`.
-pub fn draw(t: &Theme, confirm: &Confirm, frame: &mut Frame, bounds: Rect) {
-    let inner_width = WIDTH.min(bounds.width).saturating_sub(4);
-    let message = Paragraph::new(inert(&confirm.message).into_owned()).wrap(Wrap { trim: true });
-    let text_lines = message.line_count(inner_width) as u16;
-    // Border, padding, text, padding, buttons, border.
-    let area = centered(bounds, WIDTH, text_lines + 5);
+impl Confirm {
+    /// The user the dialog names, if it names one.
+    fn subject(&self) -> Option<&str> {
+        match &self.pending {
+            Pending::Delete { email, .. } | Pending::InvalidateUser { email, .. } => Some(email),
+            _ => None,
+        }
+    }
+
+    /// The message for a body `width` columns wide: an email too long for a line is
+    /// cut in its middle, so its end (and what follows it) still shows.
+    fn message_for(&self, width: u16) -> Paragraph<'static> {
+        let mut text = inert(&self.message).into_owned();
+        if let Some(email) = self.subject() {
+            let email = inert(email);
+            // One column for the `?` after it.
+            let cut = fit_middle(&email, (width as usize).saturating_sub(1));
+            text = text.replacen(email.as_ref(), &cut, 1);
+        }
+        Paragraph::new(text).wrap(Wrap { trim: true })
+    }
+}
+
+/// The dialog in the middle of `bounds`, whole: on a small screen it drops its blank
+/// padding first, and grows over the lines below `bounds` (up to `screen`) only if
+/// it must.
+pub fn draw(t: &Theme, confirm: &Confirm, frame: &mut Frame, bounds: Rect, screen: Rect) {
+    let width = WIDTH.min(bounds.width);
+    let text_width = |side: u16| width.saturating_sub(2 + 2 * side);
+    // Borders and the buttons, the text, and blank rows above and below it.
+    let height = |side: u16, blank: u16| {
+        confirm
+            .message_for(text_width(side))
+            .line_count(text_width(side)) as u16
+            + 3
+            + 2 * blank
+    };
+    // (side padding, blank rows, where it goes), roomiest first.
+    let layouts = [
+        (1, 1, bounds),
+        (1, 0, bounds),
+        (0, 0, bounds),
+        (0, 0, screen),
+    ];
+    let (side, blank, within) = layouts
+        .into_iter()
+        .find(|&(side, blank, within)| height(side, blank) <= within.height)
+        .unwrap_or((0, 0, screen));
+    let message = confirm.message_for(text_width(side));
+    let area = centered(within, width, height(side, blank));
     let block = Block::bordered()
         .title(Line::styled(format!(" {} ", confirm.title), t.danger))
         .border_style(t.danger);
@@ -163,10 +207,10 @@ pub fn draw(t: &Theme, confirm: &Confirm, frame: &mut Frame, bounds: Rect) {
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let body = Rect {
-        x: inner.x + 1,
-        y: inner.y + 1,
-        width: inner.width.saturating_sub(2),
-        height: inner.height.saturating_sub(3),
+        x: inner.x + side,
+        y: inner.y + blank,
+        width: inner.width.saturating_sub(2 * side),
+        height: inner.height.saturating_sub(1 + 2 * blank),
     };
     frame.render_widget(message, body);
     let (cancel, ok) = if confirm.ok_focused {
@@ -174,19 +218,24 @@ pub fn draw(t: &Theme, confirm: &Confirm, frame: &mut Frame, bounds: Rect) {
     } else {
         (t.button_focused, t.button)
     };
-    let buttons = Line::from(vec![
+    let mut buttons = vec![
         Span::styled("[ Cancel ]", cancel),
         Span::raw("   "),
         Span::styled(format!("[ {} ]", confirm.ok_label), ok),
-        Span::styled("   y/n", t.dim),
-    ])
-    .alignment(Alignment::Center);
+    ];
+    let hint = Span::styled("   y/n", t.dim);
+    if buttons.iter().map(Span::width).sum::<usize>() + hint.width() <= inner.width as usize {
+        buttons.push(hint);
+    }
     let button_row = Rect {
         y: inner.y + inner.height.saturating_sub(1),
         height: 1,
         ..inner
     };
-    frame.render_widget(Paragraph::new(buttons), button_row);
+    frame.render_widget(
+        Paragraph::new(Line::from(buttons).alignment(Alignment::Center)),
+        button_row,
+    );
 }
 
 #[cfg(test)]

@@ -12,10 +12,43 @@ use crate::tui::keymap::{Binding, Context, bindings};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
-pub fn update(action: Action) -> Effect {
+/// The help popup: whose keys it shows, and how far they are scrolled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Help {
+    /// The screen under the popup.
+    pub context: Context,
+    /// The first row of keys in view.
+    pub scroll: usize,
+}
+
+/// A popup with nothing in it to choose (a user's history): only closing it.
+pub fn close_only(action: Action) -> Effect {
     match action {
         Action::Close => Effect::ClosePopup,
         _ => Effect::None,
+    }
+}
+
+impl Help {
+    pub fn new(context: Context) -> Help {
+        Help { context, scroll: 0 }
+    }
+
+    /// `bounds`: where the popup goes, to know how many rows show.
+    pub fn update(&mut self, action: Action, bounds: Rect) -> Effect {
+        let fit = Fit::new(bounds, self.context);
+        let page = fit.shown_rows.max(1) as isize;
+        let delta = match action {
+            Action::Close => return Effect::ClosePopup,
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            _ => return Effect::None,
+        };
+        let last = fit.per_column.saturating_sub(fit.shown_rows);
+        self.scroll = self.scroll.saturating_add_signed(delta).min(last);
+        Effect::None
     }
 }
 
@@ -26,20 +59,48 @@ const COLUMN_WIDTH: u16 = 48;
 /// The narrowest window that shows the keys in two columns.
 const MIN_TWO_COLUMNS: u16 = 72;
 
-/// Every key of `context`, straight from the keymap table, in the middle of `bounds`:
-/// in two columns when one would not fit (and the window is wide enough). In a window
-/// too small for all of them, the border says how many more there are.
-pub fn draw(t: &Theme, context: Context, frame: &mut Frame, bounds: Rect) {
-    let all: Vec<&Binding> = bindings(context).collect();
-    // Two columns only where both keep most of their descriptions.
-    let columns: u16 = if all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS {
-        2
-    } else {
-        1
-    };
-    let per_column = all.len().div_ceil(columns as usize);
-    let area = centered(bounds, COLUMN_WIDTH * columns, per_column as u16 + 2);
-    let shown_rows = per_column.min(area.height.saturating_sub(2) as usize);
+/// How the keys sit in `bounds`: in two columns when one would not fit (and the
+/// window is wide enough), in a popup of `area` showing `shown_rows` of `per_column`.
+struct Fit {
+    all: Vec<&'static Binding>,
+    columns: u16,
+    per_column: usize,
+    area: Rect,
+    shown_rows: usize,
+}
+
+impl Fit {
+    fn new(bounds: Rect, context: Context) -> Fit {
+        let all: Vec<&Binding> = bindings(context).collect();
+        // Two columns only where both keep most of their descriptions.
+        let two = all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS;
+        let columns: u16 = if two { 2 } else { 1 };
+        let per_column = all.len().div_ceil(columns as usize);
+        let area = centered(bounds, COLUMN_WIDTH * columns, per_column as u16 + 2);
+        let shown_rows = per_column.min(area.height.saturating_sub(2) as usize);
+        Fit {
+            all,
+            columns,
+            per_column,
+            area,
+            shown_rows,
+        }
+    }
+}
+
+/// Every key of the screen under the popup, straight from the keymap table, in the
+/// middle of `bounds`.
+/// In a window too small for all of them, the keys scroll and the border says how
+/// many more there are.
+pub fn draw(t: &Theme, help: &Help, frame: &mut Frame, bounds: Rect) {
+    let Fit {
+        all,
+        columns,
+        per_column,
+        area,
+        shown_rows,
+    } = Fit::new(bounds, help.context);
+    let scroll = help.scroll.min(per_column - shown_rows);
     // Inside the borders: each column is its key, a gap, then the description.
     let inner_width = area.width.saturating_sub(2);
     let text_width = (inner_width.saturating_sub(columns * KEY_WIDTH + (2 * columns - 1) * GAP)
@@ -51,7 +112,7 @@ pub fn draw(t: &Theme, context: Context, frame: &mut Frame, bounds: Rect) {
         ],
         None => [Line::raw(""), Line::raw("")],
     };
-    let rows: Vec<Row> = (0..shown_rows)
+    let rows: Vec<Row> = (scroll..scroll + shown_rows)
         .map(|i| {
             let mut cells = cell(all.get(i)).to_vec();
             if columns == 2 {
@@ -70,13 +131,13 @@ pub fn draw(t: &Theme, context: Context, frame: &mut Frame, bounds: Rect) {
     let mut block = Block::bordered()
         .border_style(t.title)
         .title(Line::styled(" Keys — Esc closes ", t.title));
-    let shown = (0..shown_rows)
+    let shown = (scroll..scroll + shown_rows)
         .map(|i| 1 + usize::from(columns == 2 && i + per_column < all.len()))
         .sum::<usize>();
     let hidden = all.len() - shown.min(all.len());
     if hidden > 0 {
         block = block.title_bottom(Line::styled(
-            format!(" {hidden} more: enlarge the window "),
+            format!(" {hidden} more: ↑↓ PgUp PgDn scroll "),
             t.title,
         ));
     }

@@ -5,7 +5,8 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::inert::inert;
-use crate::tui::keymap::{Context, footer_hints};
+use crate::tui::fit::{fit, fit_middle};
+use crate::tui::keymap::{Context, Hint, Offer, footer_hints};
 use crate::tui::session::{Session, StatusKind};
 use crate::tui::theme::Theme;
 
@@ -15,25 +16,81 @@ pub fn draw_status(session: &Session, frame: &mut Frame, area: Rect) {
             StatusKind::Info => session.theme.info,
             StatusKind::Error => session.theme.error,
         };
-        let text = format!(" {} ", inert(&status.text));
+        let room = (area.width as usize).saturating_sub(2);
+        let text = format!(" {} ", fit_status(&inert(&status.text), room));
         frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
     }
 }
 
-/// The hints that fit, each whole: a hint that would be cut is left out, and so is
-/// every one after it.
-pub fn draw_hints(t: &Theme, context: Context, frame: &mut Frame, area: Rect) {
+/// A status message in `room` columns: a long word (an email) is cut in its middle
+/// first, so what follows it still shows; only then is the end cut. Either way `…`
+/// marks the cut.
+fn fit_status(text: &str, room: usize) -> String {
+    let over = text.width().saturating_sub(room);
+    if over == 0 {
+        return text.to_string();
+    }
+    let longest = text
+        .split(' ')
+        .max_by_key(|w| w.width())
+        .unwrap_or_default();
+    // A word kept this wide still says whose it is.
+    const KEEP: usize = 12;
+    let shrunk = match longest.width().checked_sub(over) {
+        Some(w) if w >= KEEP => text.replacen(longest, &fit_middle(longest, w), 1),
+        _ => text.replacen(longest, &fit_middle(longest, KEEP), 1),
+    };
+    fit(&shrunk, room).into_owned()
+}
+
+/// The hints that fit, each whole: a hint that would be cut is left out, the last
+/// ones first, `? help` last of all.
+pub fn draw_hints(t: &Theme, context: Context, offer: Offer, frame: &mut Frame, area: Rect) {
+    let mut hints = footer_hints(context, offer);
+    // A leading space, then each hint and two spaces (which may fall off the edge).
+    let width = |hints: &[Hint]| -> usize {
+        1 + hints
+            .iter()
+            .map(|h| h.key.width() + 1 + h.word.width() + 2)
+            .sum::<usize>()
+    };
+    while !hints.is_empty() && width(&hints) - 2 > area.width as usize {
+        let drop = hints.iter().rposition(|h| !h.last_to_go);
+        hints.remove(drop.unwrap_or(hints.len() - 1));
+    }
     let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    for (key, word) in footer_hints(context) {
-        // The two trailing spaces may fall off the edge.
-        let shown = key.width() + 1 + word.width();
-        if used + shown > area.width as usize {
-            break;
-        }
-        used += shown + 2;
-        spans.push(Span::styled(key, t.key));
-        spans.push(Span::styled(format!(" {word}  "), t.dim));
+    for hint in hints {
+        spans.push(Span::styled(hint.key, t.key));
+        spans.push(Span::styled(format!(" {}  ", hint.word), t.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_email_in_a_status_is_cut_in_its_middle_so_the_rest_shows() {
+        let email = format!("{}@example.com", "a".repeat(52));
+        let text = format!("no such user: {email} (someone else deleted it)");
+        let shown = fit_status(&text, 78);
+        assert_eq!(shown.width(), 78);
+        assert!(shown.starts_with("no such user: aaa"), "{shown}");
+        assert!(
+            shown.ends_with("a@example.com (someone else deleted it)"),
+            "{shown}"
+        );
+        assert!(shown.contains('…'), "{shown}");
+        assert_eq!(fit_status("Deleted ann@acme.io", 78), "Deleted ann@acme.io");
+    }
+
+    #[test]
+    fn a_status_too_long_even_so_ends_with_an_ellipsis() {
+        let email = format!("{}@example.com", "a".repeat(52));
+        let text = format!("no such user: {email} (someone else deleted it)");
+        let shown = fit_status(&text, 38);
+        assert!(shown.width() <= 38, "{shown}");
+        assert!(shown.ends_with('…'), "{shown}");
+    }
 }

@@ -8,6 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::app::{App, Modal};
+use super::keymap::Offer;
 use super::layout::Areas;
 use super::screens::audit::view as audit;
 use super::screens::list::{filter, table, tabs};
@@ -32,7 +33,11 @@ pub fn view(app: &App, frame: &mut Frame) {
         }
     }
     footer::draw_status(session, frame, areas.status);
-    footer::draw_hints(t, app.context(), frame, areas.footer);
+    let offer = Offer {
+        selected: browse.list.selected_row().is_some(),
+        any_user: browse.counts.all > 0,
+    };
+    footer::draw_hints(t, app.context(), offer, frame, areas.footer);
     if let Some(user_form) = &app.form {
         let screen = frame.area();
         let above_status = Rect {
@@ -41,19 +46,14 @@ pub fn view(app: &App, frame: &mut Frame) {
         };
         form::view::draw(t, user_form, frame, above_status);
     }
-    // Popups stay above the filter line, so the filter, status and footer lines are
-    // always whole.
-    let above_filter = Rect {
-        height: areas.filter.y.saturating_sub(frame.area().y),
-        ..frame.area()
-    };
+    let above_filter = areas.popups();
     match &app.modal {
         Some(Modal::Menu(m)) => {
             let row = browse.list.selected.saturating_sub(browse.list.top);
             menu::draw(t, m, row, frame, &areas);
         }
-        Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter),
-        Some(Modal::Help(context)) => help::draw(t, *context, frame, above_filter),
+        Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter, frame.area()),
+        Some(Modal::Help(h)) => help::draw(t, h, frame, above_filter),
         Some(Modal::History { email, entries }) => {
             audit::draw_history(t, email, entries, frame, above_filter)
         }

@@ -65,7 +65,9 @@ impl GroupChecklist {
     pub fn move_cursor(&mut self, delta: isize) {
         let n = self.visible().len();
         if n > 0 {
-            self.cursor = (self.cursor as isize + delta).clamp(0, n as isize - 1) as usize;
+            self.cursor = (self.cursor as isize)
+                .saturating_add(delta)
+                .clamp(0, n as isize - 1) as usize;
         }
     }
 
@@ -76,6 +78,15 @@ impl GroupChecklist {
         {
             self.ticked.insert(id);
         }
+    }
+
+    /// Shows every group again, keeping the cursor on the group it was on.
+    pub fn clear_filter(&mut self) {
+        let on = self.visible().get(self.cursor).map(|i| i.id);
+        self.filter.reset();
+        self.cursor = on
+            .and_then(|id| self.items.iter().position(|i| i.id == id))
+            .unwrap_or(0);
     }
 
     /// After the filter changed: keep the cursor within what is shown.

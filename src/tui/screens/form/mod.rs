@@ -39,6 +39,24 @@ pub enum FormFocus {
     Actions,
 }
 
+impl FormFocus {
+    /// Whether an error about `field` shows in this part of the form (a record-wide
+    /// one shows above the buttons).
+    pub fn shows(self, field: Field) -> bool {
+        use FormFocus::*;
+        matches!(
+            (self, field),
+            (Email, Field::Email)
+                | (Password, Field::Password)
+                | (FirstName, Field::FirstName)
+                | (LastName, Field::LastName)
+                | (Groups, Field::Groups)
+                | (Tags, Field::TagKey(_) | Field::TagValue(_))
+                | (Actions, Field::Record)
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormButton {
     Save,
@@ -75,6 +93,8 @@ pub struct UserForm {
     pub button: usize,
     /// Problems found by the last save, shown beside their fields.
     pub errors: Vec<FieldError>,
+    /// The status line's count of those problems, withdrawn once all are fixed.
+    reported: Option<String>,
     /// A password is being hashed off the UI thread.
     pub saving: bool,
     /// The user changed or vanished under us: the message shown instead of saving.
@@ -147,6 +167,7 @@ impl UserForm {
             focus: FormFocus::Email,
             button: 0,
             errors: Vec::new(),
+            reported: None,
             saving: false,
             conflict: None,
             initial: draft,
@@ -213,6 +234,11 @@ impl UserForm {
         let i = order.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
         self.focus = order[(i + delta).rem_euclid(order.len() as isize) as usize];
         self.tags.dismiss();
+        // The filter helps find a group while in the box; out of it, the box shows
+        // the whole tree again.
+        if self.focus != FormFocus::Groups {
+            self.groups.clear_filter();
+        }
     }
 
     /// The text field that has focus, if any.

@@ -9,11 +9,13 @@ use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::field_text::visible_text;
 use super::{FormFocus, TagColumn, UserForm};
 use crate::domain::Field;
 use crate::inert::{inert, inert_char};
+use crate::tui::fit::fit;
 use crate::tui::theme::Theme;
 
 const KEY_WIDTH: u16 = 14;
@@ -119,6 +121,7 @@ fn draw_groups(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
     } else {
         format!(" Groups matching '{}' ", inert(filter))
     };
+    let title = fit(&title, area.width.saturating_sub(2) as usize).into_owned();
     let block = pane(t, title, focused);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -146,6 +149,7 @@ fn draw_groups(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
                 "[ ]"
             };
             let text = format!("{}{tick} {}", "  ".repeat(item.depth), inert(&item.name));
+            let text = fit(&text, inner.width as usize).into_owned();
             let style = if focused && i == form.groups.cursor {
                 t.selected
             } else {
@@ -275,12 +279,19 @@ fn suggestions_title(form: &UserForm) -> &'static str {
 }
 
 /// The fuzzy suggestions, just under the key being typed; matched letters stand out.
-pub fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: Position) {
+/// The suggestions under (or over) the key being typed, within `screen`: the form's
+/// area, so the status line and the footer stay whole.
+pub fn draw_suggestions(
+    t: &Theme,
+    form: &UserForm,
+    frame: &mut Frame,
+    cursor: Position,
+    screen: Rect,
+) {
     let suggestions = &form.tags.suggestions;
     if suggestions.is_empty() {
         return;
     }
-    let screen = frame.area();
     // Wide enough for the title that says how to take a suggestion.
     let width = 34.min(screen.width);
     // Below the key, or above it when there is more room there; never over it. On a
@@ -313,23 +324,44 @@ pub fn draw_suggestions(t: &Theme, form: &UserForm, frame: &mut Frame, cursor: P
         .map(|(i, s)| {
             let chosen = i == form.tags.chosen;
             let base = if chosen { t.selected } else { Style::new() };
-            let mut spans: Vec<Span> = s
+            let used = format!(" {} users", s.users);
+            // A key too long for the room left beside the count is cut with `…`.
+            let room = (width as usize - 2).saturating_sub(used.width());
+            let key: Vec<(usize, char)> = s
                 .key
                 .chars()
                 .enumerate()
                 .filter_map(|(pos, c)| Some((pos, inert_char(c)?)))
-                .map(|(pos, c)| {
-                    let style = if s.matched.contains(&pos) {
-                        base.patch(t.matched)
-                    } else {
-                        base
-                    };
-                    Span::styled(c.to_string(), style)
-                })
                 .collect();
-            let used = format!(" {} users", s.users);
-            let pad = (width as usize - 2).saturating_sub(s.key.chars().count() + used.len());
-            spans.push(Span::styled(" ".repeat(pad), base));
+            let key_width: usize = key.iter().map(|(_, c)| c.width().unwrap_or(0)).sum();
+            let keep = if key_width > room {
+                room.saturating_sub(1)
+            } else {
+                room
+            };
+            let mut shown_width = 0;
+            let mut spans: Vec<Span> = Vec::new();
+            for (pos, c) in key {
+                let w = c.width().unwrap_or(0);
+                if shown_width + w > keep {
+                    break;
+                }
+                shown_width += w;
+                let style = if s.matched.contains(&pos) {
+                    base.patch(t.matched)
+                } else {
+                    base
+                };
+                spans.push(Span::styled(c.to_string(), style));
+            }
+            if key_width > room {
+                spans.push(Span::styled("…", base));
+                shown_width += 1;
+            }
+            spans.push(Span::styled(
+                " ".repeat(room.saturating_sub(shown_width)),
+                base,
+            ));
             spans.push(Span::styled(used, if chosen { base } else { t.dim }));
             Line::from(spans)
         })

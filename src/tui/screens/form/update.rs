@@ -7,7 +7,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::{FormButton, FormFocus, FormMode, TagColumn, UserForm};
 use crate::auth::PasswordHash;
-use crate::domain::{FieldError, Password, UserDraft};
+use crate::domain::{Field, FieldError, Password, UserDraft};
 use crate::store::{AppId, Result, StoreError, UserRow};
 use crate::tui::action::Action;
 use crate::tui::screens::Effect;
@@ -18,6 +18,16 @@ use crate::tui::written::SaveOutcome;
 
 impl UserForm {
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
+        let effect = self.handle(session, action)?;
+        if self.errors.is_empty()
+            && let Some(reported) = self.reported.take()
+        {
+            session.withdraw(&reported);
+        }
+        Ok(effect)
+    }
+
+    fn handle(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
         if self.saving {
             // Nothing changes under a save in flight.
             return Ok(Effect::None);
@@ -75,6 +85,13 @@ impl UserForm {
             Action::PressButton => return self.press(session, self.buttons()[self.button]),
             Action::Save => return Ok(Effect::Save),
             Action::Close if !self.tags.suggestions.is_empty() => self.tags.dismiss(),
+            Action::Close
+                if self.focus == FormFocus::Groups && !self.groups.filter.value().is_empty() =>
+            {
+                self.groups.clear_filter();
+            }
+            Action::Home if self.focus == FormFocus::Groups => self.groups.cursor = 0,
+            Action::End if self.focus == FormFocus::Groups => self.groups.move_cursor(isize::MAX),
             Action::Close => return Ok(self.close()),
             Action::ReloadForm => return self.reopen(session),
             Action::History => match self.mode {
@@ -130,10 +147,7 @@ impl UserForm {
     /// its counts to catch up at once.
     fn vanished(&mut self, session: &mut Session) -> Effect {
         self.conflict = Some("Someone else deleted this user after you opened it.".into());
-        session.error(format!(
-            "no such user: {} (someone else deleted it)",
-            self.opened_email()
-        ));
+        session.user_gone(self.opened_email());
         Effect::UserGone
     }
 
@@ -271,11 +285,29 @@ impl UserForm {
         session.error("The password could not be hashed; nothing was saved. Ctrl-S tries again");
     }
 
-    /// Shows every problem beside its field; nothing was written.
+    /// Shows every problem at its field, and moves the focus to the first of them so
+    /// it is in view; nothing was written.
     fn show_problems(&mut self, session: &mut Session, errors: Vec<FieldError>) {
-        let n = errors.len();
+        let reported = format!("{} problem(s) to fix before saving", errors.len());
         self.errors = errors;
-        session.error(format!("{n} problem(s) to fix before saving"));
+        let first = self
+            .focus_order()
+            .into_iter()
+            .find(|f| self.errors.iter().any(|e| f.shows(e.field)));
+        if let Some(first) = first {
+            self.focus = first;
+            self.tags.dismiss();
+        }
+        if first == Some(FormFocus::Tags)
+            && let Some(row) = self.errors.iter().find_map(|e| match e.field {
+                Field::TagKey(i) | Field::TagValue(i) => self.tag_row(i),
+                _ => None,
+            })
+        {
+            self.tags.row = row;
+        }
+        session.error(reported.clone());
+        self.reported = Some(reported);
     }
 }
 

@@ -86,7 +86,7 @@ pub fn draw(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
     if let Some(position) = cursor {
         frame.set_cursor_position(position);
         if form.focus == FormFocus::Tags {
-            panes::draw_suggestions(t, form, frame, position);
+            panes::draw_suggestions(t, form, frame, position, area);
         }
     }
 }
@@ -123,9 +123,15 @@ fn bands(t: &Theme, form: &UserForm, inner: Rect) -> Vec<(Band, u16)> {
         .collect();
     let message_height = message(t, form).map_or(1, |m| m.line_count(inner.width).max(1)) as u16;
     let buttons_height = button_lines(t, form, inner.width).len() as u16;
-    let fixed = fields.len() as u16 + 1 + message_height + buttons_height;
+    let mut bands: Vec<(Band, u16)> = fields
+        .into_iter()
+        .map(|f| {
+            let under = field_error(form, f).map_or(0, |e| error_under(t, e, inner.width).1);
+            (Band::Field(f), 1 + under)
+        })
+        .collect();
+    let fixed = bands.iter().map(|(_, h)| h).sum::<u16>() + 1 + message_height + buttons_height;
     let room = inner.height.saturating_sub(fixed);
-    let mut bands: Vec<(Band, u16)> = fields.into_iter().map(|f| (Band::Field(f), 1)).collect();
     bands.push((Band::Gap, 1));
     for (panes, height) in panes::rows(t, form, inner.width, room, inner.height) {
         bands.push((Band::Panes(panes), height));
@@ -190,11 +196,11 @@ fn draw_field(
     area: Rect,
 ) -> Option<Position> {
     let focused = form.focus == field;
-    let (label, input, error_field, masked) = match field {
-        FormFocus::Email => ("Email*", &form.email, Field::Email, false),
-        FormFocus::Password => ("Password*", &form.password, Field::Password, true),
-        FormFocus::FirstName => ("First name", &form.first_name, Field::FirstName, false),
-        FormFocus::LastName => ("Last name", &form.last_name, Field::LastName, false),
+    let (label, input, masked) = match field {
+        FormFocus::Email => ("Email*", &form.email, false),
+        FormFocus::Password => ("Password*", &form.password, true),
+        FormFocus::FirstName => ("First name", &form.first_name, false),
+        FormFocus::LastName => ("Last name", &form.last_name, false),
         _ => {
             let tick = if form.change_password { "[x]" } else { "[ ]" };
             let line = Line::from(vec![
@@ -206,15 +212,60 @@ fn draw_field(
             return None;
         }
     };
-    let error = form.error(error_field);
-    let width = input_width(area.width, error.is_some());
+    let error = field_error(form, field);
+    let beside = error.filter(|e| fits_beside(e, area.width));
+    let width = input_width(area.width, beside.is_some());
     let (shown, cursor) = visible_text(input, width as usize, masked, focused);
     let mut spans = vec![label_span(t, label, focused), Span::styled(shown, t.input)];
-    if let Some(error) = error {
+    if let Some(error) = beside {
         spans.push(Span::styled(format!(" ✗ {error}"), t.invalid));
     }
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    Paragraph::new(Line::from(spans)).render(Rect { height: 1, ..area }, buf);
+    if let (Some(error), None) = (error, beside) {
+        let (indent, _) = error_under(t, error, area.width);
+        let under = Rect {
+            x: area.x + indent,
+            y: area.y + 1,
+            width: area.width.saturating_sub(indent),
+            height: area.height.saturating_sub(1),
+        };
+        error_paragraph(t, error).render(under, buf);
+    }
     focused.then(|| Position::new(area.x + LABEL + cursor, area.y))
+}
+
+/// The error about a text field, if the last save found one.
+fn field_error(form: &UserForm, field: FormFocus) -> Option<&str> {
+    let field = match field {
+        FormFocus::Email => Field::Email,
+        FormFocus::Password => Field::Password,
+        FormFocus::FirstName => Field::FirstName,
+        FormFocus::LastName => Field::LastName,
+        _ => return None,
+    };
+    form.error(field)
+}
+
+/// Whether `error` fits whole beside its field's input on a line `width` wide.
+fn fits_beside(error: &str, width: u16) -> bool {
+    let text = Line::raw(format!(" ✗ {error}"));
+    (LABEL + input_width(width, true)) as usize + text.width() <= width as usize
+}
+
+fn error_paragraph<'a>(t: &Theme, error: &str) -> Paragraph<'a> {
+    Paragraph::new(Line::styled(format!("✗ {error}"), t.invalid)).wrap(Wrap { trim: true })
+}
+
+/// An error too long to sit beside its field goes under it, wrapped (never cut):
+/// its indent and how many lines it takes (none when it fits beside).
+fn error_under(t: &Theme, error: &str, width: u16) -> (u16, u16) {
+    if fits_beside(error, width) {
+        return (0, 0);
+    }
+    // Under the input when that leaves room for words, else from the left edge.
+    let indent = if width >= LABEL + 24 { LABEL } else { 2 };
+    let lines = error_paragraph(t, error).line_count(width.saturating_sub(indent));
+    (indent, lines as u16)
 }
 
 fn label_span<'a>(t: &Theme, label: &'a str, focused: bool) -> Span<'a> {

@@ -324,7 +324,7 @@ impl Browse {
                     return Ok(Effect::Ask(Confirm::invalidate(row)));
                 }
             }
-            Action::InvalidateAll => {
+            Action::InvalidateAll if self.counts.all > 0 => {
                 let name = &session.application.name;
                 return Ok(Effect::Ask(Confirm::invalidate_all(self.counts.all, name)));
             }
@@ -362,7 +362,8 @@ impl Browse {
                 return self.update(session, Action::Edit);
             }
         } else if y == areas.table.y
-            && let Some(button) = title_bar(areas.table, self.pane).button_at(x)
+            && let Some(button) =
+                title_bar(areas.table, self.pane, self.counts.all > 0).button_at(x)
         {
             return self.update(session, button.action());
         } else if let Some(pane) = areas.tab_at(x, y, &self.counts) {

@@ -20,13 +20,15 @@ use crate::tui::title_bar::{Button, title_bar};
 pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
     let t = &session.theme;
     let arrow = if browse.sort.descending { "▼" } else { "▲" };
-    let bar = title_bar(area, browse.pane);
-    let note = format!(" sorted by {} {arrow} ", browse.sort.field.name());
+    let bar = title_bar(area, browse.pane, browse.counts.all > 0);
+    let columns = layout(area.width.saturating_sub(2), browse.sort.field);
+    let sorted_shown = columns
+        .iter()
+        .any(|p| p.column.sort_field() == Some(browse.sort.field));
     let mut block = Block::bordered()
         .border_style(t.border)
         .title(Line::styled(bar.title.clone(), t.title));
-    // The note goes first when room is short: the column header shows the arrow too.
-    if (note.width() as u16) < bar.room_left {
+    if let Some(note) = sort_note(browse, arrow, sorted_shown, bar.room_left) {
         block = block.title(Line::styled(note, t.dim));
     }
     let inner = block.inner(area);
@@ -45,20 +47,6 @@ pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
     }
     let height = session.visible_rows();
     let rows = browse.list.visible(height);
-    if rows.is_empty() {
-        let message = Paragraph::new(empty_message(browse))
-            .style(t.dim)
-            .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true });
-        let middle = Rect {
-            y: inner.y + inner.height / 2,
-            height: 2.min(inner.height),
-            ..inner
-        };
-        frame.render_widget(message, middle);
-        return;
-    }
-    let columns = layout(inner.width, browse.sort.field);
     let header = Row::new(columns.iter().map(|p| {
         let title = match p.column.sort_field() {
             Some(f) if f == browse.sort.field => format!("{} {arrow}", p.column.title()),
@@ -91,6 +79,38 @@ pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
         .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::new().with_selected(selected);
     frame.render_stateful_widget(table, inner, &mut state);
+    if rows.is_empty() {
+        // Under the column header, which stays to show what the list would hold.
+        let message = Paragraph::new(empty_message(browse))
+            .style(t.dim)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true });
+        let below = inner.height.saturating_sub(1);
+        let middle = Rect {
+            y: inner.y + 1 + below.saturating_sub(2) / 2,
+            height: 2.min(below),
+            ..inner
+        };
+        frame.render_widget(message, middle);
+    }
+}
+
+/// What the border says about the order: in full when there is room, else in short
+/// when the sorted column (and its arrow) is not on screen; `None` when it does not
+/// fit or need not show.
+fn sort_note(browse: &Browse, arrow: &str, sorted_shown: bool, room: u16) -> Option<String> {
+    let name = browse.sort.field.name();
+    let full = format!(" sorted by {name} {arrow} ");
+    let short = [
+        format!(" {name} {arrow} "),
+        format!("{name} {arrow}"),
+        format!("{name}{arrow}"),
+    ];
+    let candidates = std::iter::once(full).chain(short.into_iter().filter(|_| !sorted_shown));
+    // One border cell stays between the note and the buttons.
+    candidates
+        .into_iter()
+        .find(|note| (note.width() as u16) < room)
 }
 
 /// What a cell shows, before it is fitted to its column.
@@ -113,7 +133,7 @@ fn empty_message(browse: &Browse) -> String {
     if browse.stale() {
         "Reading users…".into()
     } else if !filter.is_empty() {
-        format!("No users match '{}' — Esc clears the filter", inert(filter))
+        "No users match this filter (Esc clears it)".into()
     } else if browse.counts.all == 0 {
         "No users yet — press a to add one".into()
     } else {
