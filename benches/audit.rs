@@ -90,6 +90,7 @@ fn dataset(entries: u64) -> PathBuf {
                 hash: None,
                 created: None,
                 last_login: None,
+                group_parents: Vec::new(),
             }
         });
         let options = ImportOptions {
