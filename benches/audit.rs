@@ -17,7 +17,7 @@ use xusers::auth::PasswordHash;
 use xusers::domain::{Password, UserDraft};
 use xusers::store::{
     Actor, AppId, AuditPage, AuditQuery, ImportOptions, ImportUser, OnConflict, Source, Store,
-    UserId,
+    StoreError, UserId,
 };
 
 const USERS: usize = 1000;
@@ -100,7 +100,8 @@ fn dataset(entries: u64) -> PathBuf {
             partial: false,
             dry_run: false,
         };
-        let report = store.import_users(app, rows.collect(), options).unwrap();
+        let rows = rows.map(Ok::<_, StoreError>);
+        let report = store.import_users(app, rows, options).unwrap();
         assert_eq!(report.updated as usize, n);
         written += n as u64 + 1;
         round += 1;
