@@ -31,10 +31,12 @@ fn module_files(dir: &Path, prefix: &Module, out: &mut BTreeMap<Module, PathBuf>
     }
 }
 
-/// The file's text before its unit tests (which may read anything).
+/// The file's text before its unit tests (which may read anything). Only the test
+/// module ends the code: a `#[cfg(test)]` on a statement or an item above it (a test
+/// probe) must not hide the rest of the file from the check.
 fn code_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    match text.find("#[cfg(test)]") {
+    match text.find("#[cfg(test)]\nmod ") {
         Some(at) => text[..at].to_string(),
         None => text,
     }
@@ -219,6 +221,9 @@ fn no_module_of_src_depends_on_itself_through_others() {
         graph.len() > 20,
         "the walk found too few modules: {graph:?}"
     );
+    // The walk must see dependencies, not only files: with no edges, no cycle is found.
+    let edges: usize = graph.values().map(BTreeSet::len).sum();
+    assert!(edges > 20, "the walk found too few dependencies: {graph:?}");
     let found: Vec<String> = cycles(&graph)
         .iter()
         .map(|c| c.iter().map(name).collect::<Vec<_>>().join(" ↔ "))
@@ -228,6 +233,21 @@ fn no_module_of_src_depends_on_itself_through_others() {
         "import cycles in src/:\n{}",
         found.join("\n")
     );
+}
+
+#[test]
+fn code_after_a_cfg_test_statement_is_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("m.rs");
+    std::fs::write(
+        &file,
+        "fn f() {\n    #[cfg(test)]\n    probe();\n}\nfn g() { crate::b::h(); }\n\
+         #[cfg(test)]\nmod tests {\n    use crate::c::x;\n}\n",
+    )
+    .unwrap();
+    let code = code_of(&file);
+    assert!(code.contains("crate::b::h"), "{code}");
+    assert!(!code.contains("crate::c::x"), "{code}");
 }
 
 #[test]

@@ -76,8 +76,8 @@ fn invalidate_all_ends_every_session_of_the_application_only() {
 }
 
 /// Invalidating all is one write to the application's stamp, whatever the number of
-/// tokens: the token rows stay (void), and a token issued right after the stamp, in
-/// the same millisecond, works.
+/// tokens: the token rows stay (void), and a token issued right after the stamp works
+/// (the stamp is the application's token counter, not a time, so no clock is involved).
 #[test]
 fn invalidate_all_voids_what_was_issued_before_and_nothing_after() {
     let (dir, mut store, app) = temp_store();

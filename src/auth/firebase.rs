@@ -153,6 +153,15 @@ mod tests {
         let params = FirebaseParams::new(SIGNER_KEY, "Bg==", 8, 14).unwrap();
         let other = FirebaseScrypt::parse(&params.stored(SAMPLE_SALT, SAMPLE_HASH).unwrap());
         assert!(!other.unwrap().verify(b"user1password"));
+        // Another signer key of the same length, the separator right.
+        let mut key = STANDARD.decode(SIGNER_KEY).unwrap();
+        key[0] ^= 1;
+        let params = FirebaseParams::new(&STANDARD.encode(&key), "Bw==", 8, 14).unwrap();
+        let other = FirebaseScrypt::parse(&params.stored(SAMPLE_SALT, SAMPLE_HASH).unwrap());
+        assert!(!other.unwrap().verify(b"user1password"));
+        // The sample's own parameters still verify (what the two cases change is all
+        // that fails them).
+        assert!(sample().verify(b"user1password"));
     }
 
     #[test]
