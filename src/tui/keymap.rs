@@ -71,6 +71,8 @@ pub enum When {
     Selected,
     /// The application has users.
     AnyUser,
+    /// The form edits a user who exists (an added one has no history yet).
+    Editing,
 }
 
 /// What the list holds right now, for [`When`].
@@ -78,6 +80,7 @@ pub enum When {
 pub struct Offer {
     pub selected: bool,
     pub any_user: bool,
+    pub editing: bool,
 }
 
 impl When {
@@ -86,6 +89,7 @@ impl When {
             When::Always => true,
             When::Selected => offer.selected,
             When::AnyUser => offer.any_user,
+            When::Editing => offer.editing,
         }
     }
 }
@@ -230,7 +234,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(Form,        &[code(Esc)],                 Action::Close,                     Some("close"),      "Close (asks first when edited)"),
     bind(Form,        &[ctrl('r')],                 Action::ReloadForm,                None,               "Reload the user after a conflict"),
     bind(Form,        &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
-    bind(Form,        &[ctrl('o')],                 Action::History,                   Some("history"),    "The user's recent changes (audit log)"),
+    bind(Form,        &[ctrl('o')],                 Action::History,                   Some("history"),    "The user's recent changes (audit log)").only(When::Editing),
 ];
 
 impl Key {

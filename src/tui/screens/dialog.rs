@@ -105,10 +105,16 @@ impl Confirm {
     pub fn invalidate_all(users: u64, application: &str) -> Confirm {
         Confirm::new(
             "Invalidate all tokens",
-            format!(
-                "Invalidate the access tokens of all {users} users of '{application}'? \
-                 Every one of them will have to log in again."
-            ),
+            match users {
+                1 => format!(
+                    "Invalidate the access tokens of the one user of '{application}'? \
+                     They will have to log in again."
+                ),
+                _ => format!(
+                    "Invalidate the access tokens of all {users} users of '{application}'? \
+                     Every one of them will have to log in again."
+                ),
+            },
             "Invalidate all",
             Pending::InvalidateAll,
         )

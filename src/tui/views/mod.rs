@@ -11,6 +11,7 @@ use super::app::{App, Modal};
 use super::keymap::Offer;
 use super::layout::Areas;
 use super::screens::audit::view as audit;
+use super::screens::form::FormMode;
 use super::screens::list::{filter, table, tabs};
 use super::screens::{dialog, form, help, menu};
 
@@ -36,6 +37,10 @@ pub fn view(app: &App, frame: &mut Frame) {
     let offer = Offer {
         selected: browse.list.selected_row().is_some(),
         any_user: browse.counts.all > 0,
+        editing: app
+            .form
+            .as_ref()
+            .is_some_and(|f| matches!(f.mode, FormMode::Edit { .. })),
     };
     footer::draw_hints(t, app.context(), offer, frame, areas.footer);
     if let Some(user_form) = &app.form {

@@ -324,7 +324,10 @@ pub fn draw_suggestions(
         .map(|(i, s)| {
             let chosen = i == form.tags.chosen;
             let base = if chosen { t.selected } else { Style::new() };
-            let used = format!(" {} users", s.users);
+            let used = match s.users {
+                1 => " 1 user".to_string(),
+                n => format!(" {n} users"),
+            };
             // A key too long for the room left beside the count is cut with `…`.
             let room = (width as usize - 2).saturating_sub(used.width());
             let key: Vec<(usize, char)> = s
