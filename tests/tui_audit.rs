@@ -169,7 +169,13 @@ fn the_form_shows_the_users_history_on_ctrl_o() {
         app.modal.is_none() && app.form.is_some(),
         "back to the form"
     );
-    let footer = |app: &App| screen(app).lines().last().unwrap().to_string();
+    let footer = |app: &App| {
+        common::console::screen(app)
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
     assert!(footer(&app).contains("Ctrl-O history"), "{}", footer(&app));
     // The add form has no history yet: the footer does not offer it, and the key says
     // so and changes nothing.
