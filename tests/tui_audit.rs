@@ -118,6 +118,31 @@ fn pane_five_lists_the_log_newest_first() {
     assert_snapshot!("audit_pane", screen);
 }
 
+/// A small window shows a long entry a part at a time: every change can be scrolled to.
+#[test]
+fn a_long_entry_scrolls_to_its_last_change_in_a_small_window() {
+    let (_d, mut app) = audited_console(20);
+    edit_ann(&mut app);
+    app.session.size = (40, 12);
+    keys(&mut app, "5j");
+    key(&mut app, KeyCode::Enter);
+    let first = screen(&app);
+    assert!(first.contains("scroll"), "{first}");
+    assert!(
+        !first.contains("tag:seat"),
+        "the last change is below: {first}"
+    );
+    for _ in 0..6 {
+        key(&mut app, KeyCode::PageDown);
+    }
+    let last = screen(&app);
+    assert!(last.contains("tag:seat") && last.contains("→ 42"), "{last}");
+    for _ in 0..6 {
+        key(&mut app, KeyCode::PageUp);
+    }
+    assert_eq!(screen(&app), first, "back to the top");
+}
+
 #[test]
 fn enter_opens_an_entry_with_every_change_before_and_after() {
     let (_d, mut app) = audited_console(20);

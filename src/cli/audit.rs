@@ -131,7 +131,15 @@ pub fn run(store: &mut Store, cmd: AuditCommand) -> Result<(), Failure> {
             }
         }
         AuditCommand::Prune { before } => {
-            let before = time_arg("--before", Some(&before), now_ms())?.expect("given");
+            let now = now_ms();
+            let before = time_arg("--before", Some(&before), now)?.expect("given");
+            // A time to come would remove what is recorded now, the prunes' own entries too.
+            if before > now {
+                return Err(Failure::usage(format!(
+                    "--before: {} is still to come; prune only what is already past",
+                    rfc3339_ms(before)
+                )));
+            }
             let report = store.prune_audit(before)?;
             match report.entry {
                 Some(entry) => outln!(

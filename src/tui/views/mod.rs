@@ -64,7 +64,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         }
         None => {}
     }
-    if let Some(entry) = app.audit.as_ref().and_then(|log| log.open.as_ref()) {
-        audit::draw_entry(frame, above_filter, entry, t);
+    if let Some(log) = &app.audit
+        && let Some(entry) = &log.open
+    {
+        audit::draw_entry(frame, above_filter, entry, log.entry_scroll, t);
     }
 }

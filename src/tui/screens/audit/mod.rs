@@ -35,6 +35,8 @@ pub struct AuditLog {
     pub filter_focused: bool,
     /// The entry shown whole, over the list.
     pub open: Option<AuditEntry>,
+    /// How many lines of the open entry are scrolled out above (the view clamps it).
+    pub entry_scroll: u16,
 }
 
 impl AuditLog {
@@ -58,6 +60,22 @@ impl AuditLog {
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
         let (store, height) = (&session.store, session.visible_rows());
         let page = height as isize;
+        if let Some(entry) = &self.open {
+            // Every line of the entry can be reached: its fields, then one line a change.
+            let most = (entry.changes.iter().count() as isize + 10) * 4;
+            let by = match action {
+                Action::Up => -1,
+                Action::Down => 1,
+                Action::PageUp => -page,
+                Action::PageDown => page,
+                _ => 0,
+            };
+            if by != 0 {
+                let scrolled = (self.entry_scroll as isize + by).clamp(0, most);
+                self.entry_scroll = scrolled as u16;
+                return Ok(Effect::None);
+            }
+        }
         match action {
             Action::ShowPane(pane) => return Ok(Effect::ShowUsers(pane)),
             Action::NextPane => return Ok(Effect::ShowUsers(Pane::All)),
@@ -218,6 +236,7 @@ impl AuditLog {
     /// Opens the selected entry whole.
     pub fn open_selected(&mut self) {
         self.open = self.selected_entry().cloned();
+        self.entry_scroll = 0;
     }
 }
 

@@ -100,7 +100,8 @@ pub fn draw_log(frame: &mut Frame, area: Rect, log: &AuditLog, t: &Theme) {
 }
 
 /// One entry whole, over the pane: every field, then each change as before → after.
-pub fn draw_entry(frame: &mut Frame, bounds: Rect, entry: &AuditEntry, t: &Theme) {
+/// The entry whole, scrolled by `scroll` lines when it is taller than the window.
+pub fn draw_entry(frame: &mut Frame, bounds: Rect, entry: &AuditEntry, scroll: u16, t: &Theme) {
     let width = bounds.width.saturating_sub(4).min(96);
     let text_width = width.saturating_sub(2) as usize;
     let label = |name: &str| Span::styled(format!("{name:<9}"), t.dim);
@@ -155,12 +156,22 @@ pub fn draw_entry(frame: &mut Frame, bounds: Rect, entry: &AuditEntry, t: &Theme
             ]));
         }
     }
-    let height = (lines.len() as u16 + 2).min(bounds.height);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = paragraph.line_count(text_width as u16) as u16;
+    let height = (total + 2).min(bounds.height);
+    let hidden = total.saturating_sub(height.saturating_sub(2));
+    let scroll = scroll.min(hidden);
     let area = Rect {
         x: bounds.x + bounds.width.saturating_sub(width) / 2,
         y: bounds.y + bounds.height.saturating_sub(height) / 2,
         width,
         height,
+    };
+    let hint = if hidden > 0 {
+        let seen = scroll + height.saturating_sub(2);
+        format!(" {seen}/{total} · ↑↓ PgUp PgDn scroll ")
+    } else {
+        " Esc close ".to_string()
     };
     let block = Block::bordered()
         .border_style(t.border)
@@ -168,14 +179,9 @@ pub fn draw_entry(frame: &mut Frame, bounds: Rect, entry: &AuditEntry, t: &Theme
             format!(" Audit entry {} ", entry.seq),
             t.title,
         ))
-        .title_bottom(Line::styled(" Esc close ", t.dim));
+        .title_bottom(Line::styled(hint, t.dim));
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(paragraph.block(block).scroll((scroll, 0)), area);
 }
 
 /// A user's recent changes, one line each, newest first, for the form.
