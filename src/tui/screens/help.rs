@@ -131,13 +131,15 @@ pub fn draw(t: &Theme, help: &Help, frame: &mut Frame, bounds: Rect) {
     let mut block = Block::bordered()
         .border_style(t.title)
         .title(Line::styled(" Keys — Esc closes ", t.title));
-    let shown = (scroll..scroll + shown_rows)
-        .map(|i| 1 + usize::from(columns == 2 && i + per_column < all.len()))
-        .sum::<usize>();
-    let hidden = all.len() - shown.min(all.len());
-    if hidden > 0 {
+    let keys_in = |rows: std::ops::Range<usize>| {
+        rows.map(|i| 1 + usize::from(columns == 2 && i + per_column < all.len()))
+            .sum::<usize>()
+    };
+    let above = keys_in(0..scroll);
+    let below = all.len() - (above + keys_in(scroll..scroll + shown_rows)).min(all.len());
+    if above + below > 0 {
         block = block.title_bottom(Line::styled(
-            format!(" {hidden} more: ↑↓ PgUp PgDn scroll "),
+            format!(" {above} above · {below} below: ↑↓ PgUp PgDn "),
             t.title,
         ));
     }
