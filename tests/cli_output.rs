@@ -72,7 +72,7 @@ fn commands(t: &Template, import: &str) -> Vec<(Vec<String>, &'static str)> {
         ("audit list --format json", ""),
         ("audit export", ""),
         ("audit verify", ""),
-        ("audit prune --before 2999-01-01T00:00:00Z", ""),
+        ("audit prune --before 2000-01-01T00:00:00Z", ""),
     ];
     let mut all: Vec<(Vec<String>, &'static str)> = plain
         .iter()
