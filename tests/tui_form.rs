@@ -928,7 +928,7 @@ fn tag_suggestions_at_40x12_leave_the_status_and_footer_whole_and_cut_with_an_el
     let footer = lines[11];
     assert!(!footer.contains('└') && !footer.contains('│'), "{text}");
     assert!(footer.starts_with("\" Enter next"), "{text}");
-    assert!(text.contains("region-of-the-customer-… 1 users"), "{text}");
+    assert!(text.contains("region-of-the-customer-a… 1 user"), "{text}");
     assert!(!text.contains(long_key), "{text}");
     assert_snapshot!(text);
 }
