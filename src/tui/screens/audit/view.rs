@@ -2,7 +2,7 @@
 //! change as before → after) and a user's history for the form. Stored text is inert.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Position, Rect};
+use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use unicode_width::UnicodeWidthStr;
@@ -13,6 +13,7 @@ use crate::inert::inert;
 use crate::store::{AuditEntry, shown};
 use crate::tui::fit::fit;
 use crate::tui::layout::centered;
+use crate::tui::screens::list::filter::typed_line;
 use crate::tui::theme::Theme;
 
 /// Rows of the table in a pane of `area`: inside the borders, below the header.
@@ -204,22 +205,11 @@ pub fn history_lines(entries: &[AuditEntry], width: usize, t: &Theme) -> Vec<Lin
         .collect()
 }
 
-const PROMPT: &str = " filter / ";
-
 /// The pane's filter line: the text being typed or kept, else an invitation.
 pub fn draw_filter(t: &Theme, log: &AuditLog, frame: &mut Frame, area: Rect) {
     let value = log.filter.value();
     let line = if log.filter_focused {
-        let width = (area.width as usize).saturating_sub(PROMPT.width() + 1);
-        let scroll = log.filter.visual_scroll(width);
-        let cursor = log.filter.visual_cursor().max(scroll) - scroll;
-        let x = area.x as usize + PROMPT.width() + cursor;
-        frame.set_cursor_position(Position::new(x as u16, area.y));
-        let shown: String = value.chars().skip(scroll).collect();
-        Line::from(vec![
-            Span::styled(PROMPT, t.key),
-            Span::styled(shown, t.filter),
-        ])
+        typed_line(t, &log.filter, area.width as usize, frame, area)
     } else if !value.is_empty() {
         let kept = format!(" filter: {}  (/ edit · Esc clear)", inert(value));
         Line::styled(fit(&kept, area.width as usize).into_owned(), t.dim)

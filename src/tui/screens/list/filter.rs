@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use tui_input::Input;
 use unicode_width::UnicodeWidthStr;
 
 use super::Browse;
@@ -33,17 +34,7 @@ pub fn draw(t: &Theme, browse: &Browse, frame: &mut Frame, area: Rect) {
     };
     let value = browse.filter.value();
     let line = if browse.filter_focused {
-        // Keep the cursor on screen when the filter is longer than the line.
-        let width = room.saturating_sub(PROMPT.width() + 1);
-        let scroll = browse.filter.visual_scroll(width);
-        let cursor = browse.filter.visual_cursor().max(scroll) - scroll;
-        let x = area.x as usize + PROMPT.width() + cursor;
-        frame.set_cursor_position(Position::new(x as u16, area.y));
-        let shown: String = value.chars().skip(scroll).collect();
-        Line::from(vec![
-            Span::styled(PROMPT, t.key),
-            Span::styled(shown, t.filter),
-        ])
+        typed_line(t, &browse.filter, room, frame, area)
     } else if !value.is_empty() {
         let hint = if KEPT.width() + value.width() + KEPT_HINT.width() <= room {
             KEPT_HINT
@@ -72,4 +63,25 @@ pub fn draw(t: &Theme, browse: &Browse, frame: &mut Frame, area: Rect) {
             area,
         );
     }
+}
+
+/// A filter being typed, after its prompt, within `room` columns of `area`'s line; the
+/// cursor stays on screen when the filter is longer than the line.
+pub fn typed_line(
+    t: &Theme,
+    filter: &Input,
+    room: usize,
+    frame: &mut Frame,
+    area: Rect,
+) -> Line<'static> {
+    let width = room.saturating_sub(PROMPT.width() + 1);
+    let scroll = filter.visual_scroll(width);
+    let cursor = filter.visual_cursor().max(scroll) - scroll;
+    let x = area.x as usize + PROMPT.width() + cursor;
+    frame.set_cursor_position(Position::new(x as u16, area.y));
+    let shown: String = filter.value().chars().skip(scroll).collect();
+    Line::from(vec![
+        Span::styled(PROMPT, t.key),
+        Span::styled(shown, t.filter),
+    ])
 }
