@@ -111,6 +111,45 @@ fn a_bad_row_imports_nothing_and_every_bad_row_is_reported() {
     env.login("ann@acme.io", "long enough").success();
 }
 
+/// An import indexes its users' search text in one go at the end (not row by row): what
+/// it wrote is found by every kind of term, and users added after it — also after an
+/// import that wrote nothing — are indexed as before.
+#[test]
+fn imported_users_are_found_by_search_and_so_are_users_added_afterwards() {
+    let env = Env::new();
+    env.add("zed@acme.io", "long enough", &[]).success();
+    let file = write(
+        &env,
+        "users.json",
+        r#"[
+            {"email": "kim@acme.io", "first_name": "Kimberly", "password": "long enough"},
+            {"email": "lou@acme.io", "last_name": "Quartermain", "password": "long enough"}
+        ]"#,
+    );
+    let broken = write(&env, "broken.json", r#"[{"email": "nope"}]"#);
+    import(&env, &broken, &[]).code(2);
+    import(&env, &file, &["--dry-run"]).success();
+    env.add("ann@acme.io", "long enough", &[]).success();
+    import(&env, &file, &[])
+        .success()
+        .stdout("created 2, updated 0, skipped 0, failed 0\n");
+    env.add("max@acme.io", "long enough", &["--first", "Maximilian"])
+        .success();
+    for (term, found) in [
+        ("kimberly", vec!["kim@acme.io"]),
+        ("quarter", vec!["lou@acme.io"]),
+        ("zed", vec!["zed@acme.io"]),
+        ("ann", vec!["ann@acme.io"]),
+        ("imilia", vec!["max@acme.io"]),
+        // Short terms take the index's vocabulary, not the trigrams themselves.
+        ("q", vec!["lou@acme.io"]),
+        ("ki", vec!["kim@acme.io"]),
+        ("nothing", vec![]),
+    ] {
+        assert_eq!(env.emails(&["--filter", term]), found, "--filter {term}");
+    }
+}
+
 #[test]
 fn conflicts_fail_skip_or_update() {
     let env = Env::new();

@@ -153,3 +153,67 @@ fn an_interrupted_bulk_load_is_repaired_on_the_next_open() {
     let (_, plan) = store.lookup_plans().unwrap().remove(0);
     assert!(plan.contains("users_email"), "indexes rebuilt: {plan}");
 }
+
+/// An import indexes its new users in one statement at the end and brings back the
+/// trigger that indexes each insert: in the same session (no reopen to repair it), a
+/// user added after the import is found, and so are the imported ones.
+#[test]
+fn an_import_indexes_its_users_and_each_later_insert_is_indexed_again() {
+    use xusers::domain::{Email, Profile};
+    use xusers::store::{ImportOptions, ImportUser, OnConflict, StoreError};
+    let (_dir, mut store, app) = temp_store();
+    let row = |line: usize, email: &str, first: &str| -> Result<ImportUser, StoreError> {
+        Ok(ImportUser {
+            line,
+            broken: vec![],
+            email: Some(Email::parse(email).unwrap()),
+            profile: Profile {
+                first_name: Some(first.into()),
+                ..Default::default()
+            },
+            group_parents: vec![],
+            gives_password: true,
+            hash: Some(hash().clone()),
+            created: None,
+            last_login: None,
+        })
+    };
+    let options = ImportOptions {
+        origin: "test".into(),
+        on_conflict: OnConflict::Fail,
+        create_groups: false,
+        partial: false,
+        dry_run: false,
+    };
+    let report = store
+        .import_users(
+            app,
+            [
+                row(1, "kim@acme.io", "Kimberly"),
+                row(2, "lou@acme.io", "Louisa"),
+            ],
+            options,
+        )
+        .unwrap();
+    assert_eq!(report.created, 2);
+    add(
+        &mut store,
+        app,
+        UserDraft {
+            first_name: "Maximilian".into(),
+            ..draft("max@acme.io")
+        },
+    );
+    let found = |term: &str| -> Vec<String> {
+        store
+            .list_users(app, &UserQuery::default().filter(term), &Page::First(10))
+            .unwrap()
+            .into_iter()
+            .map(|u| u.email)
+            .collect()
+    };
+    assert_eq!(found("kimberly"), ["kim@acme.io"]);
+    assert_eq!(found("louisa"), ["lou@acme.io"]);
+    assert_eq!(found("imilia"), ["max@acme.io"]);
+    assert_eq!(found("xi"), ["max@acme.io"]);
+}

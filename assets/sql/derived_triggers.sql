@@ -14,6 +14,10 @@ CREATE TRIGGER IF NOT EXISTS users_added AFTER INSERT ON users BEGIN
     UPDATE applications SET user_count = user_count + 1,
         grouped_count = grouped_count + (NEW.group_count > 0)
     WHERE id = NEW.app_id;
+END;
+-- An import drops this one while it writes and indexes its new users in one
+-- statement at the end (migrations.rs, `pause_indexing`).
+CREATE TRIGGER IF NOT EXISTS users_indexed AFTER INSERT ON users BEGIN
     INSERT INTO users_fts(rowid, search) VALUES (NEW.id, NEW.search || char(10, 10));
 END;
 CREATE TRIGGER IF NOT EXISTS users_removed AFTER DELETE ON users BEGIN

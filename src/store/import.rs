@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::audit::{self, Batch, Changes, Context, Record, Source, Target, UserFields};
+use super::migrations::{pause_indexing, resume_indexing};
 use super::users::{audit_user, conflicts, find_user_id, insert_user, rewrite_user};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::PasswordHash;
@@ -110,6 +111,7 @@ impl Store {
         options: ImportOptions,
     ) -> Result<std::result::Result<ImportReport, E>> {
         let tx = begin_write(&mut self.conn)?;
+        let unindexed_after = pause_indexing(&tx)?;
         let actor = &self.actor;
         let context = Context {
             batch: Some(Batch::begin(&tx)?),
@@ -243,6 +245,7 @@ impl Store {
             let target = Target::new("import", None, options.origin.as_str());
             let summary = Record::new(Some(app), "import", target, changes);
             audit::append(&tx, actor, summary.within(context))?;
+            resume_indexing(&tx, unindexed_after)?;
             tx.commit()?;
             report.written = true;
         }

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
     ),
     (include_str!("../../assets/sql/schema_v4.sql"), None),
     (include_str!("../../assets/sql/schema_v5.sql"), None),
+    (include_str!("../../assets/sql/schema_v6.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;
@@ -167,6 +168,25 @@ fn all_derived_present(conn: &Connection) -> Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// Stops indexing the search text of inserted users, within the caller's transaction,
+/// until [`resume_indexing`]: a bulk insert then indexes all its users in one statement
+/// (schema_v6.sql says why). Returns the id after which users are not indexed yet.
+pub(crate) fn pause_indexing(conn: &Connection) -> Result<i64> {
+    conn.execute_batch("DROP TRIGGER users_indexed")?;
+    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM users", [], |r| r.get(0))?)
+}
+
+/// Indexes the users inserted since [`pause_indexing`] and brings its trigger back.
+pub(crate) fn resume_indexing(conn: &Connection, after: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO users_fts(rowid, search) SELECT id, search || char(10, 10) FROM users
+         WHERE id > ?1",
+        [after],
+    )?;
+    conn.execute_batch(DERIVED_TRIGGERS)?;
+    Ok(())
 }
 
 /// Drops every index and trigger that [`ensure_derived`] makes, for a fast bulk load
