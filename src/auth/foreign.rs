@@ -55,6 +55,14 @@ pub(super) enum Pbkdf2Digest {
 /// of its user for seconds.
 const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
 
+/// bcrypt costs above this (each step doubles the work; 16 takes seconds) are refused,
+/// for the same reason.
+const MAX_BCRYPT_COST: u32 = 16;
+
+/// scrypt needing more memory than this (128 · N · r bytes) or more lanes is refused.
+const MAX_SCRYPT_BYTES: u64 = 256 << 20;
+const MAX_SCRYPT_LANES: u32 = 16;
+
 impl ForeignHash {
     /// Reads one of the stored forms, or says why it is none of them. `Ok(None)` when
     /// the text is not of a foreign scheme at all (argon2, or unknown).
@@ -67,6 +75,11 @@ impl ForeignHash {
             .any(|p| stored.starts_with(p))
         {
             return match stored.parse::<bcrypt::HashParts>() {
+                Ok(parts) if parts.get_cost() > MAX_BCRYPT_COST => Err(format!(
+                    "bcrypt cost {} is above {MAX_BCRYPT_COST}: every login of this user \
+                     would take seconds",
+                    parts.get_cost()
+                )),
                 Ok(_) => Ok(Some(ForeignHash::Bcrypt(stored.to_string()))),
                 Err(e) => Err(format!("not a bcrypt hash: {e}")),
             };
@@ -207,7 +220,20 @@ fn parse_pbkdf2(stored: &str, digest: Pbkdf2Digest) -> Result<ForeignHash, Strin
 
 fn parse_scrypt(stored: &str) -> Result<ForeignHash, String> {
     let phc = Phc::new(stored).map_err(|e| format!("not a PHC hash: {e}"))?;
-    scrypt::Params::try_from(&phc).map_err(|e| format!("invalid scrypt parameters: {e}"))?;
+    let params =
+        scrypt::Params::try_from(&phc).map_err(|e| format!("invalid scrypt parameters: {e}"))?;
+    let bytes = 128u64 << params.log_n() as u64;
+    let bytes = bytes.saturating_mul(params.r().into());
+    if bytes > MAX_SCRYPT_BYTES || params.p() > MAX_SCRYPT_LANES {
+        return Err(format!(
+            "scrypt parameters ln={},r={},p={} need more than {} MiB or {MAX_SCRYPT_LANES} \
+             lanes: every login of this user would need them",
+            params.log_n(),
+            params.r(),
+            params.p(),
+            MAX_SCRYPT_BYTES >> 20
+        ));
+    }
     if phc.salt.is_none() || phc.hash.is_none() {
         return Err("no salt or no hash in it".into());
     }
@@ -375,5 +401,31 @@ mod tests {
                 .contains("neither prefix nor suffix")
         );
         assert!(refused("$sha256-salted$prefix$cGVwcGVy$aGFzaA").contains("not 32"));
+    }
+
+    /// One imported row must not make its user's every login (or a login floor) cost
+    /// seconds or gigabytes: costs far above any real deployment's are refused at import.
+    #[test]
+    fn costs_no_deployment_uses_are_refused_saying_why() {
+        let refused = |stored: &str| match ForeignHash::parse(stored) {
+            Err(reason) => reason,
+            Ok(_) => panic!("{stored} was taken"),
+        };
+        let bcrypt_at = |cost: u32| bcrypt::hash_with_salt("pw", cost, [7; 16]).unwrap();
+        let costly = bcrypt_at(4).format_for_version(bcrypt::Version::TwoB);
+        let costly = costly.replacen("$04$", "$17$", 1);
+        assert!(refused(&costly).contains("bcrypt cost 17 is above 16"));
+        let at_limit = bcrypt_at(4).format_for_version(bcrypt::Version::TwoB);
+        let at_limit = at_limit.replacen("$04$", "$16$", 1);
+        assert!(ForeignHash::parse(&at_limit).unwrap().is_some());
+        // 128 · 2^18 · 8 bytes = 256 MiB is the most; twice that, or 17 lanes, is refused.
+        let scrypt = |params: &str| format!("$scrypt${params}$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA");
+        assert!(
+            ForeignHash::parse(&scrypt("ln=18,r=8,p=1"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(refused(&scrypt("ln=19,r=8,p=1")).contains("ln=19,r=8,p=1 need more than 256 MiB"));
+        assert!(refused(&scrypt("ln=10,r=8,p=17")).contains("or 16 lanes"));
     }
 }
