@@ -48,6 +48,7 @@ fn timeless(screen: &str) -> String {
         ("dddd-dd-dd", "YYYY-MM-DD"),
         ("dd:dd:dd.ddd", "hh:mm:ss.mmm"),
         ("dd:dd:dd", "hh:mm:ss"),
+        ("dd-dd dd:dd", "MM-DD hh:mm"),
         ("dd:dd", "hh:mm"),
     ] {
         let pattern: Vec<char> = pattern.chars().collect();
@@ -116,6 +117,44 @@ fn pane_five_lists_the_log_newest_first() {
     );
     assert!(!screen.contains("a brand new secret") && !screen.contains("$argon2"));
     assert_snapshot!("audit_pane", screen);
+}
+
+/// At 80 and 40 columns the table keeps whole columns: a short time, then the actor
+/// (80) and the op and target, each cut with `…` (an email in its middle, keeping its
+/// domain) — never a value cut so that it reads like another.
+#[test]
+fn narrow_windows_keep_whole_columns_and_mark_every_cut() {
+    let (_d, mut app) = audited_console(20);
+    let long = "someone.with.a.long.address@example-company.com";
+    let store = &mut app.session.store;
+    let application = app.session.application.id;
+    common::add(store, application, common::draft(long));
+    store.create_group(application, "Sales EMEA", None).unwrap();
+    for (size, shown) in [
+        (
+            (80, 10),
+            vec![
+                "ACTOR",
+                "admin@test",
+                "group.create",
+                "someone.with.…-company.com",
+            ],
+        ),
+        ((40, 10), vec!["group.crea…", "someon…y.com"]),
+    ] {
+        act(
+            &mut app,
+            xusers::tui::action::Action::Resize(size.0, size.1),
+        );
+        keys(&mut app, "5");
+        let screen = timeless(&screen(&app));
+        for text in shown {
+            assert!(screen.contains(text), "{size:?}: {text}\n{screen}");
+        }
+        assert!(screen.contains("MM-DD hh:mm"), "{screen}");
+        assert_snapshot!(format!("audit_pane_{}x{}", size.0, size.1), screen);
+        keys(&mut app, "1");
+    }
 }
 
 /// A small window shows a long entry a part at a time: every change can be scrolled to.

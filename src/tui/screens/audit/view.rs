@@ -11,7 +11,7 @@ use super::AuditLog;
 use crate::domain::rfc3339_ms;
 use crate::inert::inert;
 use crate::store::{AuditEntry, shown};
-use crate::tui::fit::fit;
+use crate::tui::fit::{fit, fit_middle};
 use crate::tui::layout::centered;
 use crate::tui::screens::list::filter::typed_line;
 use crate::tui::theme::Theme;
@@ -35,6 +35,48 @@ fn fields(entry: &AuditEntry) -> String {
         .map(|(field, ..)| field)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A column of the pane's table: its header, its width, and its text for an entry cut
+/// to that width (inert, ending in `…` where cut).
+type Column = (&'static str, u16, fn(&AuditEntry, usize) -> String);
+
+/// Stored text, inert, cut to `width` columns with `…`.
+fn cut(text: &str, width: usize) -> String {
+    fit(&inert(text), width).into_owned()
+}
+
+/// The table's columns for a pane `width` wide. Wide: the time, actor and op keep their
+/// width and the target and the changed fields share the rest. Narrow: a short time, the
+/// op and the target share it (the actor and the fields are in the entry, `Enter`).
+fn columns(width: u16) -> Vec<Column> {
+    const GAP: u16 = 2;
+    let full = [19u16, 16, 21];
+    let time: Column = ("TIME (UTC)", full[0], |e, w| cut(&when(e.time_ms), w));
+    let actor: Column = ("ACTOR", full[1], |e, w| cut(&e.actor, w));
+    let target = |w: u16| -> Column {
+        ("TARGET", w, |e, w| {
+            fit_middle(&inert(&e.target.label), w).into_owned()
+        })
+    };
+    let op = |w: u16| -> Column { ("OP", w, |e, w| cut(&e.op, w)) };
+    let rest = width.saturating_sub(full.iter().sum::<u16>() + 4 * GAP);
+    if rest >= 24 {
+        let changed: Column = ("CHANGED", rest - rest / 2, |e, w| cut(&fields(e), w));
+        return vec![time, actor, op(full[2]), target(rest / 2), changed];
+    }
+    let short_time: Column = ("TIME (UTC)", 11, |e, w| {
+        let when = when(e.time_ms);
+        cut(when.get(5..16).unwrap_or(&when), w)
+    });
+    let actor = (actor.0, 14, actor.2);
+    let rest = width.saturating_sub(short_time.1 + actor.1 + full[2] + 3 * GAP);
+    if rest >= 16 {
+        return vec![short_time, actor, op(full[2]), target(rest)];
+    }
+    let rest = width.saturating_sub(short_time.1 + 2 * GAP);
+    let op_width = (rest / 2).min(full[2]);
+    vec![short_time, op(op_width), target(rest - op_width)]
 }
 
 /// The pane: a table of entries, newest first, the selection highlighted.
@@ -70,29 +112,22 @@ pub fn draw_log(frame: &mut Frame, area: Rect, log: &AuditLog, t: &Theme) {
         );
         return;
     }
-    // Time, actor and op keep their width; the target and the changed fields share the rest.
-    let fixed = [19u16, 16, 21];
-    let gaps = 2 * 4;
-    let rest = inner.width.saturating_sub(fixed.iter().sum::<u16>() + gaps);
-    let widths = [fixed[0], fixed[1], fixed[2], rest / 2, rest - rest / 2];
-    let cell = |text: &str, w: u16| Cell::from(fit(&inert(text), w as usize).into_owned());
+    let columns = columns(inner.width);
+    let widths: Vec<u16> = columns.iter().map(|c| c.1).collect();
     let header = Row::new(
-        ["TIME (UTC)", "ACTOR", "OP", "TARGET", "CHANGED"]
+        columns
             .iter()
-            .zip(widths)
-            .map(|(h, w)| cell(h, w)),
+            .map(|(name, w, _)| Cell::from(fit(name, *w as usize).into_owned())),
     )
     .style(t.header_row);
     let body = rows.iter().map(|e| {
-        Row::new([
-            cell(&when(e.time_ms), widths[0]),
-            cell(&e.actor, widths[1]),
-            cell(&e.op, widths[2]),
-            cell(&e.target.label, widths[3]),
-            cell(&fields(e), widths[4]),
-        ])
+        Row::new(
+            columns
+                .iter()
+                .map(|(_, w, text)| Cell::from(text(e, *w as usize))),
+        )
     });
-    let table = Table::new(body, widths.map(Constraint::Length))
+    let table = Table::new(body, widths.into_iter().map(Constraint::Length))
         .header(header)
         .column_spacing(2)
         .row_highlight_style(t.selected);
