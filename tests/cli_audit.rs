@@ -620,6 +620,15 @@ fn list_filters_by_time_actor_user_and_op_and_pages_by_limit() {
         text.contains("user.update") && text.contains("email: x@acme.io → y@acme.io"),
         "{text}"
     );
+    // Nothing matching is no error, and the table says how to ask.
+    env.cmd()
+        .args(["audit", "list", "--op", "nosuch"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "No entry matches. (--op takes an op",
+        ));
     // A time that is not one: exit 2 naming the option, nothing listed.
     env.cmd()
         .args(["audit", "list", "--since", "last week"])

@@ -192,6 +192,13 @@ fn list(store: &Store, args: ListArgs) -> Result<(), Failure> {
     }
     match args.format {
         Format::Json => print_json(&entries.iter().map(EntryJson::of).collect::<Vec<_>>()),
+        Format::Table if entries.is_empty() => {
+            eprintln!(
+                "No entry matches. (--op takes an op such as user.delete, or what comes \
+                 before its dot, such as user; --since and --until take 7d, 12h or RFC 3339.)"
+            );
+            Ok(())
+        }
         Format::Table => {
             let rows = entries
                 .iter()
