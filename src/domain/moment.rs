@@ -1,7 +1,9 @@
 //! Points in time as administrators type them: RFC 3339, or an age such as `7d`.
 
 use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
 /// A time given as RFC 3339 (`2026-05-01T09:00:00Z`) or as an age before `now_ms`
 /// (`7d`, `12h`, `30m`, `1h 30m`: humantime's units), in UTC milliseconds.
@@ -18,11 +20,14 @@ pub fn parse_time(text: &str, now_ms: i64) -> Result<i64, String> {
     }
 }
 
-/// UTC milliseconds as RFC 3339 with milliseconds (`2026-05-01T09:00:00.123Z`).
+/// UTC milliseconds as RFC 3339 with always three digits of milliseconds
+/// (`2026-05-01T09:00:00.120Z`), so that times line up in a column.
 pub fn rfc3339_ms(ms: i64) -> String {
+    const FORMAT: &[BorrowedFormatItem<'_>] =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
+        .and_then(|t| t.format(FORMAT).ok())
         .unwrap_or_else(|| ms.to_string())
 }
 
@@ -42,7 +47,12 @@ mod tests {
     #[test]
     fn rfc3339_is_read_in_any_offset_and_written_in_utc() {
         let t = parse_time("2027-01-15T09:00:00.250+01:00", NOW).unwrap();
-        assert_eq!(rfc3339_ms(t), "2027-01-15T08:00:00.25Z");
+        assert_eq!(rfc3339_ms(t), "2027-01-15T08:00:00.250Z");
+        assert_eq!(
+            rfc3339_ms(t - 250),
+            "2027-01-15T08:00:00.000Z",
+            "every digit kept"
+        );
     }
 
     #[test]
