@@ -8,6 +8,7 @@ mod groups;
 mod import;
 mod logged;
 mod lookups;
+mod members;
 mod migrations;
 mod plan;
 mod query;
@@ -31,6 +32,7 @@ pub use audit::{
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupSummary};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
+pub use members::MembersAdded;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use tokens::LoginPolicy;
@@ -50,6 +52,9 @@ pub enum StoreError {
     /// name it with [`StoreError::naming`].
     #[error("no such user: it was deleted meanwhile")]
     UserGone(UserId),
+    /// The user is not (or no longer) a direct member of the group.
+    #[error("the user is not in that group (someone else removed them meanwhile)")]
+    NotMember(UserId),
     #[error("invalid email or password")]
     InvalidCredentials,
     #[error("token is not valid")]

@@ -17,6 +17,34 @@ pub enum Scope {
     Ungrouped,
     /// Direct members of one group.
     Group(i64),
+    /// Members of one group or of any group below it.
+    GroupTree(i64),
+}
+
+impl Scope {
+    /// The group whose members the scope holds, and whether it includes its subgroups.
+    pub fn group(self) -> Option<(i64, bool)> {
+        match self {
+            Scope::Group(id) => Some((id, false)),
+            Scope::GroupTree(id) => Some((id, true)),
+            _ => None,
+        }
+    }
+}
+
+/// The ids of a group and every group below it (one bound parameter: the group).
+/// `UNION` rather than `UNION ALL`: a cycle, were one ever stored, ends the walk.
+pub(crate) const SUBTREE_SQL: &str = "WITH RECURSIVE sub(id) AS (
+         SELECT ? UNION SELECT g.id FROM groups g JOIN sub ON g.parent_id = sub.id
+     ) SELECT id FROM sub";
+
+/// The memberships of a scope's group: `m.group_id = ?` or `m.group_id IN (subtree)`.
+pub(crate) fn group_test(subgroups: bool) -> String {
+    if subgroups {
+        format!("m.group_id IN ({SUBTREE_SQL})")
+    } else {
+        "m.group_id = ?".to_string()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,13 +202,18 @@ pub(crate) fn where_clause(
         Scope::All => {}
         Scope::Grouped => parts.push("u.group_count > 0".into()),
         Scope::Ungrouped => parts.push("u.group_count = 0".into()),
-        Scope::Group(g) => {
-            parts.push(
-                "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = ?)"
-                    .into(),
-            );
-            params.push(Value::Integer(g));
-        }
+        Scope::Group(_) | Scope::GroupTree(_) => {}
+    }
+    if let Some((group, subgroups)) = q.scope.group() {
+        let test = group_test(subgroups);
+        // Few members: read them from the membership index; many: test each user
+        // met while walking the sort index (a key lookup).
+        parts.push(if plan.narrow_group {
+            format!("u.id IN (SELECT m.user_id FROM memberships m WHERE {test})")
+        } else {
+            format!("EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {test})")
+        });
+        params.push(Value::Integer(group));
     }
     if let Some(expr) = &plan.fts {
         parts.push("u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)".into());
