@@ -42,6 +42,25 @@ pub enum Action {
     Help,
     /// Show the audit log pane.
     ShowAudit,
+    // The members view of a group, and the user picker.
+    /// Add users to the group (opens the user picker).
+    AddMembers,
+    /// Take the selected member out of the group.
+    RemoveMember,
+    /// Members view: the group's own members only, or with its subgroups'.
+    ToggleDirect,
+    /// Members view: clear the filter, else back to the group tree.
+    Back,
+    /// User picker: pick or unpick the highlighted user, and move down.
+    Pick,
+    /// User picker: add the picked users to the group.
+    AddPicked,
+    /// A key typed into the user picker's search.
+    PickerKey(KeyEvent),
+    /// Users the picker's reader read: (generation, rows).
+    PickerLoaded(u64, Loaded),
+    /// The picker's reader failed: (generation, why).
+    PickerFailed(u64, String),
     /// Open the selected audit entry whole.
     OpenEntry,
     /// The edited user's recent changes.

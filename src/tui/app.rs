@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use super::counter::MatchCounter;
 use super::events::Event;
 use super::keymap::Context;
-use super::reader::{Connect, ListReader};
+use super::reader::{Connect, LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
 use super::screens::help::Help;
 use super::screens::list::Browse;
 use super::screens::menu::Menu;
+use super::screens::picker::UserPicker;
 use super::session::Session;
 use super::theme::Theme;
 use super::writer::{Write, Writer};
@@ -56,6 +57,10 @@ pub struct App {
     pub form: Option<UserForm>,
     /// The audit log pane, when it is in front of the user list.
     pub audit: Option<AuditLog>,
+    /// The user picker adding users to a group, over everything but a popup.
+    pub picker: Option<UserPicker>,
+    /// The picker's reader while no picker is open.
+    picker_reader: Option<ListReader>,
     pub modal: Option<Modal>,
     pub quit: bool,
     /// Since when the write in flight runs, and whether the console said it waits.
@@ -99,7 +104,8 @@ impl App {
             StoreError::Unusable("the console needs a database file, not one in memory".into())
         })?;
         let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
-        let reader = ListReader::start(path.clone(), &connect, outbox.clone())?;
+        let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST)?;
+        let picker_reader = ListReader::start(path.clone(), &connect, outbox.clone(), PICKER)?;
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
@@ -115,6 +121,8 @@ impl App {
             session,
             form: None,
             audit: None,
+            picker: None,
+            picker_reader: Some(picker_reader),
             modal: None,
             quit: false,
             writing: None,
@@ -124,10 +132,11 @@ impl App {
         })
     }
 
-    /// Where the keys go: the popup, else the form, else the list.
+    /// Where the keys go: the popup, else the picker, else the form, else the list.
     pub fn context(&self) -> Context {
         match (&self.modal, &self.form) {
             (Some(modal), _) => modal.context(),
+            (None, _) if self.picker.is_some() => Context::UserPicker,
             (None, Some(form)) => form.context(),
             (None, None) => match &self.audit {
                 Some(log) => log.context(),
@@ -150,7 +159,23 @@ impl App {
     /// Whether work off the UI thread is under way (rows, counts, a password hash, a
     /// write).
     pub fn busy(&self) -> bool {
-        self.browse.busy() || self.writing.is_some() || self.form.as_ref().is_some_and(|f| f.saving)
+        self.browse.busy()
+            || self.writing.is_some()
+            || self.form.as_ref().is_some_and(|f| f.saving)
+            || self.picker.as_ref().is_some_and(UserPicker::busy)
+    }
+
+    /// Opens the user picker on the group (its reader is free while none is open).
+    pub fn open_picker(&mut self, group: i64, name: String) {
+        if let Some(reader) = self.picker_reader.take() {
+            self.picker = Some(UserPicker::open(&self.session, reader, group, name));
+        }
+    }
+
+    pub fn close_picker(&mut self) {
+        if let Some(picker) = self.picker.take() {
+            self.picker_reader = Some(picker.close());
+        }
     }
 
     /// Hands `write` to the writer, unless one is still in flight (then says so and

@@ -10,6 +10,10 @@ use super::pane::Pane;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
     List,
+    /// A group's members: the user list's keys and its own.
+    Members,
+    /// The user picker that adds users to a group.
+    UserPicker,
     Filter,
     Menu,
     Dialog,
@@ -30,11 +34,17 @@ pub enum Context {
 impl Context {
     /// The shared context whose bindings also apply, if any.
     fn parent(self) -> Option<Context> {
-        matches!(
-            self,
-            FormText | FormCheck | FormGroups | FormTags | FormActions
-        )
-        .then_some(Form)
+        match self {
+            FormText | FormCheck | FormGroups | FormTags | FormActions => Some(Form),
+            Members => Some(List),
+            _ => None,
+        }
+    }
+
+    /// Whether a key this context binds replaces its parent's binding of that key
+    /// (the members view's `Esc` goes back to the tree once the filter is clear).
+    fn overrides_parent(self) -> bool {
+        self == Members
     }
 }
 
@@ -162,6 +172,10 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('r')],                    Action::Reload,                    None,               "Reload"),
     bind(List,        &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
+    bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
+    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the selected member from the group").only(When::Selected),
+    bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Direct members only / with subgroups'"),
+    bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else back to the groups"),
     bind(Filter,      &[code(Enter)],               Action::FilterDone,                Some("keep"),       "Keep the filter, back to list"),
     bind(Filter,      &[code(Esc)],                 Action::ClearFilter,               Some("clear"),      "Clear the filter"),
     bind(Filter,      &[code(Up)],                  Action::Up,                        None,               "Move up"),
@@ -180,6 +194,14 @@ pub static BINDINGS: &[Binding] = &[
     bind(Dialog,      &[code(Enter)],               Action::PressButton,               Some("press"),      "Press the focused button"),
     bind(Dialog,      &[code(Tab), code(BackTab), code(Left), code(Right), k('h'), k('l')], Action::SwitchButton,              Some("switch"),     "Switch button"),
     bind(Dialog,      &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(UserPicker,  &[k(' ')],                    Action::Pick,                      Some("pick"),       "Pick or unpick the user, and move down"),
+    bind(UserPicker,  &[code(Enter)],               Action::AddPicked,                 Some("add"),        "Add the picked users (or the highlighted one)"),
+    bind(UserPicker,  &[code(Up)],                  Action::Up,                        None,               "Previous user"),
+    bind(UserPicker,  &[code(Down)],                Action::Down,                      None,               "Next user"),
+    bind(UserPicker,  &[code(PageUp)],              Action::PageUp,                    None,               "Page up"),
+    bind(UserPicker,  &[code(PageDown)],            Action::PageDown,                  None,               "Page down"),
+    bind(UserPicker,  &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel (nothing is added)"),
+    bind(UserPicker,  &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(Help,        &[code(Esc), k('?'), k('q')], Action::Close,                     Some("close"),      "Close the help"),
     bind(Help,        &[code(Up), k('k')],          Action::Up,                        None,               "Scroll up"),
     bind(Help,        &[code(Down), k('j')],        Action::Down,                      None,               "Scroll down"),
@@ -291,12 +313,19 @@ pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
         .map(|b| b.action.clone())
 }
 
-/// The bindings in force in `context`: its own first, then the shared ones.
+/// The bindings in force in `context`: its own first, then the shared ones (but for
+/// those whose keys it binds itself, when it overrides its parent).
 pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
     let own = BINDINGS.iter().filter(move |b| b.context == context);
-    let shared = BINDINGS
-        .iter()
-        .filter(move |b| Some(b.context) == context.parent());
+    let bound_here = move |key: &Key| {
+        BINDINGS
+            .iter()
+            .any(|b| b.context == context && b.keys.contains(key))
+    };
+    let shared = BINDINGS.iter().filter(move |b| {
+        Some(b.context) == context.parent()
+            && !(context.overrides_parent() && b.keys.iter().any(bound_here))
+    });
     own.chain(shared)
 }
 
@@ -337,10 +366,13 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
+        let inherits = |child: Context, parent: Context| {
+            child.parent() == Some(parent) && !child.overrides_parent()
+        };
         let overlaps = |a: &Binding, b: &Binding| {
             a.context == b.context
-                || a.context.parent() == Some(b.context)
-                || b.context.parent() == Some(a.context)
+                || inherits(a.context, b.context)
+                || inherits(b.context, a.context)
         };
         for a in BINDINGS {
             for b in BINDINGS {
@@ -385,9 +417,22 @@ mod tests {
     }
 
     #[test]
+    fn the_members_view_has_the_lists_keys_but_its_own_esc() {
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(action_for(Members, &esc), Some(Action::Back));
+        assert_eq!(action_for(List, &esc), Some(Action::ClearFilter));
+        let e = KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE);
+        assert_eq!(action_for(Members, &e), Some(Action::Edit));
+        let escs = bindings(Members).filter(|b| b.keys.contains(&code(Esc)));
+        assert_eq!(escs.count(), 1, "help lists one Esc");
+    }
+
+    #[test]
     fn every_context_can_quit() {
         for ctx in [
             List,
+            Members,
+            UserPicker,
             Filter,
             Menu,
             Dialog,

@@ -12,6 +12,7 @@ use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
 use super::screens::help::Help;
 use super::screens::menu::Menu;
+use super::screens::picker::view as picker_view;
 use super::screens::{Effect, help};
 use super::writer::Write;
 use super::written::Written;
@@ -46,6 +47,11 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             if let Some(log) = &mut app.audit {
                 log.scroll_into_view(session.visible_rows());
             }
+            if let Some(picker) = &mut app.picker {
+                picker
+                    .list
+                    .scroll_into_view(picker_view::rows(session.size));
+            }
             Effect::None
         }
         Action::Counted(generation, counts, matches) => {
@@ -58,6 +64,18 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         }
         Action::LoadFailed(generation, why) => {
             app.browse.load_failed(session, generation, why);
+            Effect::None
+        }
+        Action::PickerLoaded(generation, loaded) => {
+            if let Some(picker) = &mut app.picker {
+                picker.loaded(session, generation, loaded);
+            }
+            Effect::None
+        }
+        Action::PickerFailed(generation, why) => {
+            if let Some(picker) = &mut app.picker {
+                picker.load_failed(session, generation, why);
+            }
             Effect::None
         }
         Action::Written(written) => written_out(app, written),
@@ -84,6 +102,10 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
         (Some(Modal::History { .. }), _) => help::close_only(action),
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
+        (None, _) if app.picker.is_some() => match &mut app.picker {
+            Some(picker) => picker.update(&mut app.session, action),
+            None => Effect::None,
+        },
         (None, Some(form)) => form.update(&mut app.session, action)?,
         (None, None) => match &mut app.audit {
             Some(log) => log.update(&mut app.session, action)?,
@@ -166,12 +188,39 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             let effect = app.browse.update(session, Action::ShowPane(pane))?;
             follow(app, effect)?;
         }
+        Effect::ShowMembers { id, name } => {
+            app.audit = None;
+            app.browse.show_members(session, id, name);
+        }
+        Effect::BackToGroups => back_to_groups(app)?,
+        Effect::PickUsers { id, name } => app.open_picker(id, name),
+        Effect::ClosePicker => app.close_picker(),
+        Effect::AddMembers { group, name, users } => {
+            let write = Write::AddMembers {
+                application,
+                group,
+                name,
+                users,
+            };
+            if app.write(write) {
+                app.close_picker();
+            }
+        }
         Effect::History { id, email } => {
             let entries = session.store.user_history(id, HISTORY_ENTRIES)?;
             app.modal = Some(Modal::History { email, entries });
         }
     }
     Ok(())
+}
+
+/// Leaves the members view for the group tree.
+fn back_to_groups(app: &mut App) -> Result<()> {
+    let pane = app.browse.pane;
+    let effect = app
+        .browse
+        .update(&mut app.session, Action::ShowPane(pane))?;
+    follow(app, effect)
 }
 
 /// The user `email` was deleted by someone else: say so, and let the list and its
@@ -216,6 +265,18 @@ fn run(app: &mut App, pending: Pending) {
             return;
         }
         Pending::InvalidateUser { id, email } => Write::InvalidateUser { id, email },
+        Pending::RemoveMember {
+            group,
+            name,
+            id,
+            email,
+        } => Write::RemoveMember {
+            application: application.id,
+            group,
+            name,
+            id,
+            email,
+        },
         Pending::InvalidateAll => Write::InvalidateAll {
             application: application.id,
             name: application.name.clone(),

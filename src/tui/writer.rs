@@ -13,7 +13,7 @@ use super::session::user_gone;
 use super::written::{SaveOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::domain::{NewUser, UserChanges};
-use crate::store::{Actor, AppId, Store, StoreError, UserId};
+use crate::store::{Actor, AppId, MembersAdded, Store, StoreError, UserId};
 
 /// A change the console asks for.
 #[derive(Debug)]
@@ -29,6 +29,20 @@ pub enum Write {
     InvalidateAll {
         application: AppId,
         name: String,
+    },
+    /// Add users to a group (`name` is how the console knows it).
+    AddMembers {
+        application: AppId,
+        group: i64,
+        name: String,
+        users: Vec<(UserId, String)>,
+    },
+    RemoveMember {
+        application: AppId,
+        group: i64,
+        name: String,
+        id: UserId,
+        email: String,
     },
     Create {
         application: AppId,
@@ -99,6 +113,26 @@ fn write(store: &mut Store, job: Write) -> Written {
                 format!("Invalidated every token: all {n} user(s) of '{name}' must log in again")
             })
         }
+        Write::AddMembers {
+            application,
+            group,
+            name,
+            users,
+        } => {
+            let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
+            store
+                .add_members(*application, *group, &ids)
+                .map(|done| added(&done, name, users))
+        }
+        Write::RemoveMember {
+            application,
+            group,
+            name,
+            id,
+            email,
+        } => store
+            .remove_member(*application, *group, *id)
+            .map(|()| format!("Removed {email} from {name} (the user stays)")),
         Write::Create {
             application,
             user,
@@ -125,6 +159,27 @@ fn write(store: &mut Store, job: Write) -> Written {
     }
 }
 
+/// What adding users to a group did, said plainly.
+fn added(done: &MembersAdded, name: &str, users: &[(UserId, String)]) -> String {
+    let email = |id: &UserId| {
+        users
+            .iter()
+            .find(|(u, _)| u == id)
+            .map_or("", |(_, e)| e.as_str())
+    };
+    let mut message = match done.added.as_slice() {
+        [] => format!("Nobody added to {name}"),
+        [one] => format!("Added {} to {name}", email(one)),
+        many => format!("Added {} users to {name}", many.len()),
+    };
+    match done.already.as_slice() {
+        [] => {}
+        [one] => message.push_str(&format!(" ({} was in it already)", email(one))),
+        many => message.push_str(&format!(" ({} were in it already)", many.len())),
+    }
+    message
+}
+
 fn saved(result: crate::store::Result<UserId>) -> Written {
     Written::Saved(match result {
         Ok(id) => SaveOutcome::Saved(id),
@@ -146,6 +201,29 @@ fn failed(job: &Write, e: StoreError) -> Written {
             e.naming(&[(*id, email)]).to_string()
         }
         (Write::InvalidateAll { .. }, e) => e.to_string(),
+        (
+            Write::AddMembers { name, .. } | Write::RemoveMember { name, .. },
+            StoreError::NotFound { what: "group", .. },
+        ) => {
+            format!("no such group: {name} (someone else deleted it)")
+        }
+        (Write::RemoveMember { name, email, .. }, StoreError::NotMember(_)) => {
+            format!("{email} is no longer in {name}: someone else removed them meanwhile")
+        }
+        (Write::RemoveMember { id, email, .. }, e) => e.naming(&[(*id, email)]).to_string(),
+        (Write::AddMembers { users, .. }, e) => {
+            let named: Vec<(UserId, &str)> = users
+                .iter()
+                .map(|(id, email)| (*id, email.as_str()))
+                .collect();
+            match e {
+                StoreError::UserGone(gone) => named.iter().find(|(id, _)| *id == gone).map_or_else(
+                    || e.to_string(),
+                    |(_, email)| format!("{}; nobody was added", user_gone(email)),
+                ),
+                e => e.to_string(),
+            }
+        }
         (Write::Create { .. } | Write::Update { .. }, e) => return saved(Err(e)),
     };
     Written::Changed {

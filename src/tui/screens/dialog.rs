@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::Effect;
+use super::list::MembersOf;
 use crate::inert::inert;
 use crate::store::{UserId, UserRow};
 use crate::tui::action::Action;
@@ -26,6 +27,13 @@ pub enum Pending {
         email: String,
     },
     InvalidateAll,
+    /// Take a user out of a group (the user stays).
+    RemoveMember {
+        group: i64,
+        name: String,
+        id: UserId,
+        email: String,
+    },
     /// Close the form, dropping its edits.
     Discard,
     /// Quit, dropping the form's edits.
@@ -95,6 +103,23 @@ impl Confirm {
             ),
             "Invalidate",
             Pending::InvalidateUser {
+                id: row.id,
+                email: row.email.clone(),
+            },
+        )
+    }
+
+    pub fn remove_member(row: &UserRow, group: &MembersOf) -> Confirm {
+        Confirm::new(
+            "Remove from group",
+            format!(
+                "Remove {} from {}? The user is not deleted.",
+                row.email, group.name
+            ),
+            "Remove",
+            Pending::RemoveMember {
+                group: group.id,
+                name: group.name.clone(),
                 id: row.id,
                 email: row.email.clone(),
             },

@@ -9,6 +9,7 @@ pub mod form;
 pub mod help;
 pub mod list;
 pub mod menu;
+pub mod picker;
 
 use crate::domain::Password;
 use crate::store::UserId;
@@ -59,6 +60,25 @@ pub enum Effect {
     ShowAudit,
     /// Leave the audit log for this pane of users.
     ShowUsers(Pane),
+    /// Open the members view of this group.
+    ShowMembers {
+        id: i64,
+        name: String,
+    },
+    /// Leave the members view for the group tree, where it was.
+    BackToGroups,
+    /// Open the user picker that adds users to this group.
+    PickUsers {
+        id: i64,
+        name: String,
+    },
+    ClosePicker,
+    /// Add these users to the group (the picker's Enter).
+    AddMembers {
+        group: i64,
+        name: String,
+        users: Vec<(UserId, String)>,
+    },
     /// Show this user's recent changes over the form.
     History {
         id: UserId,
@@ -70,7 +90,11 @@ impl Effect {
     /// Whether carrying this out would change the database (refused when read-only).
     pub fn writes(&self) -> bool {
         match self {
-            Effect::Add | Effect::Save | Effect::Write(_) => true,
+            Effect::Add
+            | Effect::Save
+            | Effect::Write(_)
+            | Effect::PickUsers { .. }
+            | Effect::AddMembers { .. } => true,
             Effect::Ask(confirm) => confirm.pending.writes(),
             Effect::Run(pending) => pending.writes(),
             _ => false,

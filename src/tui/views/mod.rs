@@ -13,6 +13,7 @@ use super::layout::Areas;
 use super::screens::audit::view as audit;
 use super::screens::form::FormMode;
 use super::screens::list::{filter, table, tabs};
+use super::screens::picker::view as picker;
 use super::screens::{dialog, form, help, menu};
 
 pub fn view(app: &App, frame: &mut Frame) {
@@ -52,6 +53,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         form::view::draw(t, user_form, frame, above_status);
     }
     let above_filter = areas.popups();
+    if let Some(p) = &app.picker {
+        picker::draw(t, p, session.size, frame);
+    }
     match &app.modal {
         Some(Modal::Menu(m)) => {
             let row = browse.list.selected.saturating_sub(browse.list.top);

@@ -18,7 +18,7 @@ const AUDIT_TAB_SHORT: &str = " 5 Log ";
 pub fn draw(t: &Theme, browse: &Browse, audit: bool, frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for (pane, label) in Pane::ALL.iter().zip(tab_labels(&browse.counts, area.width)) {
-        let style = if *pane == browse.pane && !audit {
+        let style = if *pane == browse.pane && !audit && browse.members.is_none() {
             t.tab_active
         } else {
             t.tab
