@@ -105,6 +105,7 @@ pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
     let context = app.context();
     keymap::action_for(context, &key).or(match context {
         Context::Filter => Some(Action::FilterKey(key)),
+        Context::UserPicker => Some(Action::PickerKey(key)),
         Context::FormText | Context::FormGroups | Context::FormTags => Some(Action::FormKey(key)),
         _ => None,
     })

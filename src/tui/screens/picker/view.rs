@@ -20,10 +20,10 @@ const HEIGHT: u16 = 22;
 const CHROME: u16 = 4;
 const PROMPT: &str = " search / ";
 
-/// Where the picker goes at a terminal `size`.
+/// Where the picker goes at a terminal `size`: over the table, so the header and tabs
+/// above and the filter, status and footer lines below stay whole.
 pub fn area(size: (u16, u16)) -> Rect {
-    let bounds = Areas::new(size).popups();
-    centered(bounds, WIDTH, HEIGHT)
+    centered(Areas::new(size).table, WIDTH, HEIGHT)
 }
 
 /// How many users the picker shows at a terminal `size`.
