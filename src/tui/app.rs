@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 
 use super::counter::MatchCounter;
 use super::events::Event;
+use super::groups_reader::GroupsReader;
 use super::keymap::Context;
 use super::reader::{Connect, ListReader};
 use super::screens::audit::AuditLog;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
+use super::screens::groups::GroupsPane;
 use super::screens::help::Help;
 use super::screens::list::Browse;
 use super::screens::menu::Menu;
@@ -56,6 +58,10 @@ pub struct App {
     pub form: Option<UserForm>,
     /// The audit log pane, when it is in front of the user list.
     pub audit: Option<AuditLog>,
+    /// The Groups pane, when it is in front of the user list.
+    pub groups: Option<GroupsPane>,
+    /// Reads the group tree off the UI thread, for the Groups pane.
+    pub groups_reader: GroupsReader,
     pub modal: Option<Modal>,
     pub quit: bool,
     /// Since when the write in flight runs, and whether the console said it waits.
@@ -100,6 +106,7 @@ impl App {
         })?;
         let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
         let reader = ListReader::start(path.clone(), &connect, outbox.clone())?;
+        let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
@@ -115,6 +122,8 @@ impl App {
             session,
             form: None,
             audit: None,
+            groups: None,
+            groups_reader,
             modal: None,
             quit: false,
             writing: None,
@@ -129,9 +138,10 @@ impl App {
         match (&self.modal, &self.form) {
             (Some(modal), _) => modal.context(),
             (None, Some(form)) => form.context(),
-            (None, None) => match &self.audit {
-                Some(log) => log.context(),
-                None => self.browse.context(),
+            (None, None) => match (&self.groups, &self.audit) {
+                (Some(groups), _) => groups.context(),
+                (None, Some(log)) => log.context(),
+                (None, None) => self.browse.context(),
             },
         }
     }
@@ -150,7 +160,10 @@ impl App {
     /// Whether work off the UI thread is under way (rows, counts, a password hash, a
     /// write).
     pub fn busy(&self) -> bool {
-        self.browse.busy() || self.writing.is_some() || self.form.as_ref().is_some_and(|f| f.saving)
+        self.browse.busy()
+            || self.writing.is_some()
+            || self.form.as_ref().is_some_and(|f| f.saving)
+            || self.groups.as_ref().is_some_and(GroupsPane::busy)
     }
 
     /// Hands `write` to the writer, unless one is still in flight (then says so and

@@ -10,11 +10,12 @@ use super::events::spawn_worker;
 use super::screens::audit::AuditLog;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
+use super::screens::groups::{self, GroupsPane};
 use super::screens::help::Help;
 use super::screens::menu::Menu;
 use super::screens::{Effect, help};
-use super::writer::Write;
-use super::written::Written;
+use super::writer::{GroupWrite, Write};
+use super::written::{GroupOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::store::{Result, StoreError};
 
@@ -45,6 +46,27 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             app.browse.list.scroll_into_view(session.visible_rows());
             if let Some(log) = &mut app.audit {
                 log.scroll_into_view(session.visible_rows());
+            }
+            if let Some(groups) = &mut app.groups {
+                groups.scroll_into_view(groups::view::tree_rows(session.size));
+            }
+            Effect::None
+        }
+        Action::GroupsLoaded(generation, tree) => {
+            if let Some(groups) = &mut app.groups {
+                groups.loaded(generation, tree);
+            }
+            Effect::None
+        }
+        Action::GroupsCounted(generation, counts) => {
+            if let Some(groups) = &mut app.groups {
+                groups.counted(generation, counts);
+            }
+            Effect::None
+        }
+        Action::GroupsFailed(generation, why) => {
+            if let Some(groups) = &mut app.groups {
+                groups.failed(session, generation, why);
             }
             Effect::None
         }
@@ -85,9 +107,10 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
         (None, Some(form)) => form.update(&mut app.session, action)?,
-        (None, None) => match &mut app.audit {
-            Some(log) => log.update(&mut app.session, action)?,
-            None => app.browse.update(&mut app.session, action)?,
+        (None, None) => match (&mut app.groups, &mut app.audit) {
+            (Some(groups), _) => groups.update(&mut app.session, &mut app.groups_reader, action),
+            (None, Some(log)) => log.update(&mut app.session, action)?,
+            (None, None) => app.browse.update(&mut app.session, action)?,
         },
     })
 }
@@ -148,10 +171,13 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             Action::HashingFailed,
         ),
         Effect::Write(write) => {
-            if !app.write(write)
-                && let Some(form) = &mut app.form
-            {
-                form.saving = false;
+            if !app.write(write) {
+                if let Some(form) = &mut app.form {
+                    form.saving = false;
+                }
+                if let Some(groups) = &mut app.groups {
+                    groups.write_refused(Vec::new());
+                }
             }
         }
         Effect::Saved { id, verb, email } => {
@@ -160,9 +186,22 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             session.info(format!("{verb} {email}"));
         }
         Effect::UserGone => app.browse.reload(session),
-        Effect::ShowAudit => app.audit = Some(AuditLog::open(session)?),
+        Effect::ShowAudit => {
+            app.groups = None;
+            app.audit = Some(AuditLog::open(session)?);
+        }
+        Effect::ShowGroups => {
+            app.audit = None;
+            app.groups = Some(GroupsPane::open(session, &mut app.groups_reader));
+        }
+        Effect::GroupPopup(popup) => {
+            if let Some(groups) = &mut app.groups {
+                groups.popup = Some(popup);
+            }
+        }
         Effect::ShowUsers(pane) => {
             app.audit = None;
+            app.groups = None;
             let effect = app.browse.update(session, Action::ShowPane(pane))?;
             follow(app, effect)?;
         }
@@ -191,6 +230,10 @@ fn written_out(app: &mut App, written: Written) -> Effect {
             Some(form) => form.saved(session, outcome),
             None => Effect::None,
         },
+        Written::Group(outcome) => {
+            group_written(app, outcome);
+            Effect::None
+        }
         Written::Changed { message, failed } => {
             app.browse.reload(session);
             if failed {
@@ -199,6 +242,37 @@ fn written_out(app: &mut App, written: Written) -> Effect {
                 session.info(message);
             }
             Effect::None
+        }
+    }
+}
+
+/// A change of the group tree ended: the pane hears how, and the lists' counts catch
+/// up (a deleted group's members may now be in no group).
+fn group_written(app: &mut App, outcome: GroupOutcome) {
+    let session = &mut app.session;
+    let application = session.application.id;
+    app.browse.reload(session);
+    let Some(groups) = &mut app.groups else {
+        return;
+    };
+    let reader = &mut app.groups_reader;
+    match outcome {
+        GroupOutcome::Done { message, select } => {
+            groups.written(application, reader, select);
+            session.info(message);
+        }
+        GroupOutcome::Invalid(errors) => {
+            let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>();
+            session.error(message.join("; "));
+            groups.write_refused(errors);
+        }
+        GroupOutcome::Stale(message) => {
+            groups.written(application, reader, None);
+            session.error(message);
+        }
+        GroupOutcome::Failed(message) => {
+            groups.write_refused(Vec::new());
+            session.error(message);
         }
     }
 }
@@ -216,6 +290,16 @@ fn run(app: &mut App, pending: Pending) {
             return;
         }
         Pending::InvalidateUser { id, email } => Write::InvalidateUser { id, email },
+        Pending::DeleteGroup { group } => Write::Group(GroupWrite::DeleteGroup {
+            application: application.id,
+            group,
+        }),
+        Pending::UnlinkDevice { device, group } => Write::Group(GroupWrite::LinkDevice {
+            application: application.id,
+            device,
+            group,
+            link: false,
+        }),
         Pending::InvalidateAll => Write::InvalidateAll {
             application: application.id,
             name: application.name.clone(),

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod dialog;
 pub mod form;
+pub mod groups;
 pub mod help;
 pub mod list;
 pub mod menu;
@@ -57,6 +58,10 @@ pub enum Effect {
     UserGone,
     /// Show the audit log pane.
     ShowAudit,
+    /// Show the Groups pane.
+    ShowGroups,
+    /// Open a popup of the Groups pane (each leads to a write).
+    GroupPopup(groups::Popup),
     /// Leave the audit log for this pane of users.
     ShowUsers(Pane),
     /// Show this user's recent changes over the form.
@@ -70,7 +75,7 @@ impl Effect {
     /// Whether carrying this out would change the database (refused when read-only).
     pub fn writes(&self) -> bool {
         match self {
-            Effect::Add | Effect::Save | Effect::Write(_) => true,
+            Effect::Add | Effect::Save | Effect::Write(_) | Effect::GroupPopup(_) => true,
             Effect::Ask(confirm) => confirm.pending.writes(),
             Effect::Run(pending) => pending.writes(),
             _ => false,

@@ -265,11 +265,12 @@ impl Browse {
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
             // The audit log is the tab after the last pane of users (and before the first).
-            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowAudit),
+            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowGroups),
             Action::PrevPane if self.pane == Pane::All => return Ok(Effect::ShowAudit),
             Action::NextPane => self.show_pane(session, self.pane.offset(1)),
             Action::PrevPane => self.show_pane(session, self.pane.offset(-1)),
             Action::ShowAudit => return Ok(Effect::ShowAudit),
+            Action::ShowGroups => return Ok(Effect::ShowGroups),
             Action::Up => self.move_by(session, -1),
             Action::Down => self.move_by(session, 1),
             Action::PageUp => self.move_by(session, -height),
