@@ -15,15 +15,30 @@ use xusers::tui::theme::Theme;
 const SIZE: (u16, u16) = (100, 50);
 const SMALL: (u16, u16) = (40, 12);
 
-/// Opens the members view of `name` (with its subgroups').
+/// Selects group `name` in the Groups pane (4), through its filter.
+fn select_group(app: &mut App, name: &str) {
+    keys(app, "4/");
+    type_text(app, name);
+    key(app, KeyCode::Enter);
+    for _ in 0..20 {
+        let groups = app.groups.as_ref().expect("the Groups pane");
+        if groups
+            .selected_group()
+            .is_some_and(|g| g.group.name == name)
+        {
+            return;
+        }
+        keys(app, "j");
+    }
+    panic!("{name} not found in the tree");
+}
+
+/// Opens the members view of `name` (with its subgroups'): Enter on it in the tree.
 fn members_of(app: &mut App, name: &str) {
-    let id = app
-        .session
-        .store
-        .group_named(app.session.application.id, name)
-        .unwrap();
-    app.browse.show_members(&app.session, id, name.to_string());
-    finish_background(app);
+    select_group(app, name);
+    key(app, KeyCode::Enter);
+    assert!(app.groups.is_none(), "the members view is in front");
+    assert_eq!(app.browse.members.as_ref().unwrap().name, name);
 }
 
 fn shown_emails(app: &App) -> Vec<String> {
@@ -130,6 +145,66 @@ fn the_members_view_filters_sorts_and_edits_like_the_user_list() {
     // With the filter clear, Esc leaves the members view.
     key(&mut app, KeyCode::Esc);
     assert!(app.browse.members.is_none());
+    assert!(app.groups.is_some(), "back in the tree");
+}
+
+#[test]
+fn esc_returns_to_the_tree_at_the_same_place_with_the_same_groups_open() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "4");
+    let name_of = |app: &App| {
+        let groups = app.groups.as_ref().unwrap();
+        groups.selected_group().unwrap().group.name.clone()
+    };
+    // Open Acme, then Sales inside it, and stop on EMEA.
+    assert_eq!(name_of(&app), "Acme");
+    keys(&mut app, "l");
+    while name_of(&app) != "Sales" {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "l");
+    while name_of(&app) != "EMEA" {
+        keys(&mut app, "j");
+    }
+    let rows = app.groups.as_ref().unwrap().rows();
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("Members of EMEA and its subgroups"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(name_of(&app), "EMEA");
+    assert_eq!(
+        app.groups.as_ref().unwrap().rows(),
+        rows,
+        "the same groups open"
+    );
+}
+
+#[test]
+fn plus_on_the_tree_adds_to_the_selected_group_and_its_counts_catch_up() {
+    let (dir, mut app) = console(60, SIZE);
+    select_group(&mut app, "Support");
+    let members = |app: &App| {
+        app.groups
+            .as_ref()
+            .unwrap()
+            .selected_group()
+            .unwrap()
+            .members
+    };
+    let before = members(&app);
+    keys(&mut app, "+");
+    let picker = app.picker.as_ref().expect("the picker");
+    assert_eq!(picker.name, "Support");
+    let row = (picker.list.rows.iter())
+        .find(|r| !r.groups.contains(&"Support".to_string()))
+        .unwrap()
+        .clone();
+    type_text(&mut app, &row.email);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(status(&app), format!("Added {} to Support", row.email));
+    assert_eq!(members(&app), before + 1, "the tree's count caught up");
+    let store = other_store(&dir);
+    let groups = store.user(row.id).unwrap().groups;
+    assert!(groups.contains(&"Support".to_string()), "{groups:?}");
 }
 
 #[test]
@@ -176,6 +251,29 @@ fn minus_removes_the_member_from_the_group_behind_a_confirm_and_keeps_the_user()
     let [groups_before, groups_after] = entry.changes.get("groups").unwrap();
     assert!(groups_before.as_array().unwrap().contains(&"Sales".into()));
     assert!(!groups_after.as_array().unwrap().contains(&"Sales".into()));
+}
+
+#[test]
+fn minus_on_a_subgroups_member_says_where_they_are_and_changes_nothing() {
+    let (_d, mut app) = console(60, SIZE);
+    members_of(&mut app, "Sales");
+    let row = (app.browse.list.rows.iter())
+        .find(|r| !r.groups.contains(&"Sales".to_string()))
+        .expect("a member of a subgroup only")
+        .clone();
+    while selected_email(&app) != row.email {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "-");
+    assert!(app.modal.is_none(), "no dialog");
+    assert_eq!(
+        status(&app),
+        format!(
+            "{} is in Sales only through a subgroup: remove them there (t shows Sales's own members)",
+            row.email
+        )
+    );
+    assert!(shown_emails(&app).contains(&row.email));
 }
 
 #[test]
@@ -329,6 +427,7 @@ fn a_read_only_console_refuses_plus_and_minus() {
     .unwrap();
     finish_background(&mut app);
     members_of(&mut app, "Sales");
+    keys(&mut app, "t");
     let members = shown_emails(&app);
     for key_pressed in ["+", "-"] {
         app.session.status = None;
@@ -389,7 +488,7 @@ fn snapshot_picker_with_picks() {
 fn snapshot_remove_dialog() {
     let (_d, mut app) = console(60, (100, 24));
     members_of(&mut app, "Sales");
-    keys(&mut app, "-");
+    keys(&mut app, "t-");
     assert_snapshot!(screen(&app));
     app.session.size = SMALL;
     assert_snapshot!("remove_dialog_small", screen(&app));

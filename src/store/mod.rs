@@ -30,7 +30,7 @@ pub use audit::{
     shown,
 };
 pub use devices::{Device, ReachedDevice};
-pub use groups::{Group, GroupSummary};
+pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use members::MembersAdded;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
@@ -61,6 +61,8 @@ pub enum StoreError {
     InvalidToken,
     #[error("the user was changed by someone else since it was opened")]
     Conflict,
+    #[error("Someone else changed group {0} meanwhile")]
+    GroupChanged(String),
     #[error(
         "this database was written by a newer xusers (schema version {found}; this build supports up to {supported})"
     )]

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 
 use super::counter::MatchCounter;
 use super::events::Event;
+use super::groups_reader::GroupsReader;
 use super::keymap::Context;
 use super::reader::{Connect, LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
+use super::screens::groups::GroupsPane;
 use super::screens::help::Help;
 use super::screens::list::Browse;
 use super::screens::menu::Menu;
@@ -61,6 +63,13 @@ pub struct App {
     pub picker: Option<UserPicker>,
     /// The picker's reader while no picker is open.
     picker_reader: Option<ListReader>,
+    /// The Groups pane, when it is in front of the user list.
+    pub groups: Option<GroupsPane>,
+    /// The Groups pane behind a group's members view, as it was left (selection,
+    /// expansion), for `Esc` to go back to.
+    pub groups_behind: Option<GroupsPane>,
+    /// Reads the group tree off the UI thread, for the Groups pane.
+    pub groups_reader: GroupsReader,
     pub modal: Option<Modal>,
     pub quit: bool,
     /// Since when the write in flight runs, and whether the console said it waits.
@@ -106,6 +115,7 @@ impl App {
         let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
         let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST)?;
         let picker_reader = ListReader::start(path.clone(), &connect, outbox.clone(), PICKER)?;
+        let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
@@ -123,6 +133,9 @@ impl App {
             audit: None,
             picker: None,
             picker_reader: Some(picker_reader),
+            groups: None,
+            groups_behind: None,
+            groups_reader,
             modal: None,
             quit: false,
             writing: None,
@@ -138,9 +151,10 @@ impl App {
             (Some(modal), _) => modal.context(),
             (None, _) if self.picker.is_some() => Context::UserPicker,
             (None, Some(form)) => form.context(),
-            (None, None) => match &self.audit {
-                Some(log) => log.context(),
-                None => self.browse.context(),
+            (None, None) => match (&self.groups, &self.audit) {
+                (Some(groups), _) => groups.context(),
+                (None, Some(log)) => log.context(),
+                (None, None) => self.browse.context(),
             },
         }
     }
@@ -163,6 +177,7 @@ impl App {
             || self.writing.is_some()
             || self.form.as_ref().is_some_and(|f| f.saving)
             || self.picker.as_ref().is_some_and(UserPicker::busy)
+            || self.groups.as_ref().is_some_and(GroupsPane::busy)
     }
 
     /// Opens the user picker on the group (its reader is free while none is open).

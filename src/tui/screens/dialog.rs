@@ -9,9 +9,10 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::Effect;
 use super::list::MembersOf;
 use crate::inert::inert;
-use crate::store::{UserId, UserRow};
+use crate::store::{GroupRef, GroupSummary, UserId, UserRow};
 use crate::tui::action::Action;
 use crate::tui::fit::fit_middle;
+use crate::tui::groups_reader::GroupTree;
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -33,6 +34,13 @@ pub enum Pending {
         name: String,
         id: UserId,
         email: String,
+    },
+    DeleteGroup {
+        group: GroupRef,
+    },
+    UnlinkDevice {
+        device: String,
+        group: String,
     },
     /// Close the form, dropping its edits.
     Discard,
@@ -142,6 +150,59 @@ impl Confirm {
             },
             "Invalidate all",
             Pending::InvalidateAll,
+        )
+    }
+
+    /// Says what deleting `group` does, as the store does it: members only leave it,
+    /// child groups move up to its parent, devices only lose the tie.
+    pub fn delete_group(group: &GroupSummary, tree: &GroupTree) -> Confirm {
+        let g = &group.group;
+        let mut parts = vec![match group.members {
+            0 => "It has no members".to_string(),
+            1 => "Its 1 member stays (it only leaves this group)".to_string(),
+            n => format!("Its {n} members stay (they only leave this group)"),
+        }];
+        let children = (tree.groups.iter())
+            .filter(|c| c.group.parent_id == Some(g.id))
+            .count();
+        let up_to = match g.parent_id {
+            Some(parent) => (tree.groups.iter())
+                .find(|p| p.group.id == parent)
+                .map_or_else(|| "its parent".to_string(), |p| p.group.name.clone()),
+            None => "the top level".to_string(),
+        };
+        match children {
+            0 => {}
+            1 => parts.push(format!("its 1 child group moves up to {up_to}")),
+            n => parts.push(format!("its {n} child groups move up to {up_to}")),
+        }
+        match group.devices {
+            0 => {}
+            1 => parts.push("its 1 device stays, unlinked from it".into()),
+            n => parts.push(format!("its {n} devices stay, unlinked from it")),
+        }
+        Confirm::new(
+            "Delete group",
+            format!("Delete group {}? {}.", g.name, parts.join("; ")),
+            "Delete",
+            Pending::DeleteGroup {
+                group: group.reference(),
+            },
+        )
+    }
+
+    pub fn unlink_device(device: &str, group: &str) -> Confirm {
+        Confirm::new(
+            "Unlink device",
+            format!(
+                "Unlink {device} from {group}? The device stays; members of {group} and \
+                 of its subgroups no longer reach it through {group}."
+            ),
+            "Unlink",
+            Pending::UnlinkDevice {
+                device: device.to_string(),
+                group: group.to_string(),
+            },
         )
     }
 

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod dialog;
 pub mod form;
+pub mod groups;
 pub mod help;
 pub mod list;
 pub mod menu;
@@ -58,6 +59,10 @@ pub enum Effect {
     UserGone,
     /// Show the audit log pane.
     ShowAudit,
+    /// Show the Groups pane.
+    ShowGroups,
+    /// Open a popup of the Groups pane (each leads to a write).
+    GroupPopup(groups::Popup),
     /// Leave the audit log for this pane of users.
     ShowUsers(Pane),
     /// Open the members view of this group.
@@ -93,6 +98,7 @@ impl Effect {
             Effect::Add
             | Effect::Save
             | Effect::Write(_)
+            | Effect::GroupPopup(_)
             | Effect::PickUsers { .. }
             | Effect::AddMembers { .. } => true,
             Effect::Ask(confirm) => confirm.pending.writes(),

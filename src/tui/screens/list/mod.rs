@@ -21,7 +21,7 @@ use crate::inert::inert;
 use crate::store::{Result, Scope, ScopeCounts, Sort, UserId, UserQuery};
 use crate::tui::action::Action;
 use crate::tui::counter::MatchCounter;
-use crate::tui::keymap::Context;
+use crate::tui::keymap::{Context, key_name};
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
@@ -322,6 +322,16 @@ impl Browse {
             }
             Action::RemoveMember => {
                 if let (Some(group), Some(row)) = (&self.members, self.list.selected_row()) {
+                    // A subgroup's member leaves from that subgroup, not from here.
+                    if !row.groups.contains(&group.name) {
+                        let own = key_name(Context::Members, &Action::ToggleDirect);
+                        session.error(format!(
+                            "{} is in {} only through a subgroup: remove them there \
+                             ({own} shows {}'s own members)",
+                            row.email, group.name, group.name
+                        ));
+                        return Ok(Effect::None);
+                    }
                     return Ok(Effect::Ask(Confirm::remove_member(row, group)));
                 }
             }
@@ -337,11 +347,12 @@ impl Browse {
             }
             Action::Back => return Ok(Effect::BackToGroups),
             // The audit log is the tab after the last pane of users (and before the first).
-            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowAudit),
+            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowGroups),
             Action::PrevPane if self.pane == Pane::All => return Ok(Effect::ShowAudit),
             Action::NextPane => self.show_pane(session, self.pane.offset(1)),
             Action::PrevPane => self.show_pane(session, self.pane.offset(-1)),
             Action::ShowAudit => return Ok(Effect::ShowAudit),
+            Action::ShowGroups => return Ok(Effect::ShowGroups),
             Action::Up => self.move_by(session, -1),
             Action::Down => self.move_by(session, 1),
             Action::PageUp => self.move_by(session, -height),
