@@ -156,6 +156,6 @@ mod tests {
         let bar = title_bar(Rect::new(0, 2, 40, 8), &titles, false);
         assert_eq!(bar.title, " Berlin office + subgroups ");
         let bar = title_bar(Rect::new(0, 2, 20, 8), &titles, false);
-        assert_eq!(bar.title, " Berlin office + s… ");
+        assert_eq!(bar.title, " Berlin office +… ");
     }
 }
