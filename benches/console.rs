@@ -15,6 +15,8 @@
 //! showing that key's rows (a key whose page a later key superseded before it came is
 //! counted as superseded, not timed); `count` is key → match count, for the last key
 //! of each term. `nav`, `pane_switch` and `sort` are key → frame with fresh rows.
+//! A group's members view and the user picker are measured likewise
+//! (`members_and_picker`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -369,6 +371,8 @@ fn main() {
     metric("count_p99", percentile(&mut all_counts, 0.99), "ms");
     metric("count_worst_case_p99", worst(&mut counts), "ms");
 
+    members_and_picker(&mut console);
+
     console.char('a');
     for _ in 0..5 {
         console.key(KeyCode::Tab);
@@ -436,4 +440,115 @@ fn main() {
 /// A load-test token: any string serves, only its digest is stored.
 fn bench_token(n: u64) -> String {
     format!("bench-token-{n:012}")
+}
+
+/// The members view of the largest group (Acme with its subgroups: most of the users)
+/// and the user picker, at the list's targets: `members_open` is Enter on the group in
+/// the tree → frame with its first page; `members_nav` moves in it; `members_filter`
+/// types the hard terms into its filter (key → frame with that key's rows); `picker`
+/// is a key typed into the picker's search → frame with its first results, for terms
+/// of one and two letters, terms matching nobody and common ones.
+fn members_and_picker(console: &mut Console) {
+    console.char('4');
+    assert!(
+        console.settle(|app| app.groups.as_ref().is_some_and(|g| g.loaded)),
+        "the group tree"
+    );
+    let group = |app: &App| {
+        app.groups
+            .as_ref()
+            .and_then(|g| g.selected_group())
+            .map(|g| (g.group.name.clone(), g.members))
+    };
+    println!(
+        "# members view of {:?} (direct members)",
+        group(&console.app)
+    );
+    let mut open = Vec::new();
+    for _ in 0..200 {
+        open.push(console.key_until_fresh(KeyCode::Enter));
+        assert!(console.app.browse.members.is_some(), "the members view");
+        console.key(KeyCode::Esc);
+        assert!(
+            console.settle(|app| app.groups.as_ref().is_some_and(|g| !g.busy())),
+            "back in the tree"
+        );
+    }
+    report("members_open", &mut open);
+    console.key_until_fresh(KeyCode::Enter);
+    assert!(console.await_count(), "the member count");
+    println!("# {:?} members in all", console.app.browse.matches);
+    let mut nav = Vec::new();
+    for i in 0..300 {
+        let code = match i % 10 {
+            0..=4 => KeyCode::Down,
+            5..=7 => KeyCode::PageDown,
+            8 => KeyCode::End,
+            _ => KeyCode::Home,
+        };
+        nav.push(console.key_until_fresh(code));
+    }
+    report("members_nav", &mut nav);
+
+    let mut pages = Vec::new();
+    let mut counts = Vec::new();
+    for _ in 0..ROUNDS {
+        for term in ["q", "qz", "ali", "@acme", "tag:plan=pro smi"] {
+            console.char('/');
+            console.pages.clear();
+            let mut typed = Instant::now();
+            for c in term.chars() {
+                console.settle_until(typed + KEY_INTERVAL);
+                typed = Instant::now();
+                console.char(c);
+            }
+            assert!(console.await_count(), "rows and a count for {term}");
+            counts.push(typed.elapsed());
+            pages.append(&mut console.pages);
+            // Enter keeps the filter; Esc clears it (a second would leave the view).
+            console.key(KeyCode::Enter);
+            console.key_until_fresh(KeyCode::Esc);
+        }
+    }
+    report("members_filter_first_page", &mut pages);
+    metric(
+        "members_filter_count_p99",
+        percentile(&mut counts, 0.99),
+        "ms",
+    );
+
+    let mut picker: Vec<Duration> = Vec::new();
+    let mut worst: Vec<(String, f64)> = Vec::new();
+    for term in [
+        "a", "al", "ali", "q", "qz", "xj", "zzz", "@acme", "smith", "ali smi",
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..ROUNDS {
+            console.char('+');
+            assert!(
+                console.settle(|app| app.picker.as_ref().is_some_and(|p| !p.stale())),
+                "the picker"
+            );
+            for c in term.chars() {
+                let start = Instant::now();
+                console.char(c);
+                assert!(
+                    console.settle(|app| app.picker.as_ref().is_some_and(|p| !p.stale())),
+                    "results for {term}"
+                );
+                samples.push(start.elapsed());
+            }
+            console.key(KeyCode::Esc);
+        }
+        worst.push((term.to_string(), percentile(&mut samples, 0.99)));
+        picker.append(&mut samples);
+    }
+    for (term, p99) in &worst {
+        println!("# picker {term:?}: first results p99 {p99:.1} ms");
+    }
+    report("picker_first_results", &mut picker);
+    let worst = worst.iter().map(|(_, p)| *p).fold(0.0, f64::max);
+    metric("picker_first_results_worst_case_p99", worst, "ms");
+    console.key(KeyCode::Esc);
+    console.char('1');
 }

@@ -10,7 +10,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::plan::{MIN_SEARCH_CHARS, Short, quoted};
-use super::query::group_test;
+use super::subtree::group_test;
 use super::{AppId, Result, Scope, Store, UserQuery};
 
 /// Above this many haystacks a short term is counted row by row instead: its

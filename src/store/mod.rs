@@ -13,6 +13,7 @@ mod migrations;
 mod plan;
 mod query;
 mod seed;
+mod subtree;
 mod tags;
 mod tokens;
 mod users;

@@ -5,7 +5,7 @@
 
 use rusqlite::params;
 
-use super::query::group_test;
+use super::subtree::group_test;
 use super::{Result, Store, UserQuery};
 
 /// Below how many matches a filter's own index is read instead of testing rows one

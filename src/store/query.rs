@@ -5,6 +5,7 @@ use rusqlite::types::Value;
 
 use super::AppId;
 use super::plan::Plan;
+use super::subtree::group_test;
 
 /// Which users a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,21 +30,6 @@ impl Scope {
             Scope::GroupTree(id) => Some((id, true)),
             _ => None,
         }
-    }
-}
-
-/// The ids of a group and every group below it (one bound parameter: the group).
-/// `UNION` rather than `UNION ALL`: a cycle, were one ever stored, ends the walk.
-pub(crate) const SUBTREE_SQL: &str = "WITH RECURSIVE sub(id) AS (
-         SELECT ? UNION SELECT g.id FROM groups g JOIN sub ON g.parent_id = sub.id
-     ) SELECT id FROM sub";
-
-/// The memberships of a scope's group: `m.group_id = ?` or `m.group_id IN (subtree)`.
-pub(crate) fn group_test(subgroups: bool) -> String {
-    if subgroups {
-        format!("m.group_id IN ({SUBTREE_SQL})")
-    } else {
-        "m.group_id = ?".to_string()
     }
 }
 

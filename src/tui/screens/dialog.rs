@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::Effect;
-use super::list::MembersOf;
 use crate::inert::inert;
 use crate::store::{GroupRef, GroupSummary, UserId, UserRow};
 use crate::tui::action::Action;
@@ -117,17 +116,15 @@ impl Confirm {
         )
     }
 
-    pub fn remove_member(row: &UserRow, group: &MembersOf) -> Confirm {
+    /// Taking `row`'s user out of group `group` called `name`.
+    pub fn remove_member(row: &UserRow, group: i64, name: &str) -> Confirm {
         Confirm::new(
             "Remove from group",
-            format!(
-                "Remove {} from {}? The user is not deleted.",
-                row.email, group.name
-            ),
+            format!("Remove {} from {name}? The user is not deleted.", row.email),
             "Remove",
             Pending::RemoveMember {
-                group: group.id,
-                name: group.name.clone(),
+                group,
+                name: name.to_string(),
                 id: row.id,
                 email: row.email.clone(),
             },

@@ -332,7 +332,11 @@ impl Browse {
                         ));
                         return Ok(Effect::None);
                     }
-                    return Ok(Effect::Ask(Confirm::remove_member(row, group)));
+                    return Ok(Effect::Ask(Confirm::remove_member(
+                        row,
+                        group.id,
+                        &group.name,
+                    )));
                 }
             }
             Action::ToggleDirect => {
