@@ -236,7 +236,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(Groups,      &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
     bind(GroupForm,   &[code(Enter), ctrl('s')],    Action::Save,                      Some("save"),       "Save"),
     bind(GroupForm,   &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel"),
-    bind(GroupForm,   &[code(Up)],                  Action::Up,                        Some("parent"),     "Parent: previous group"),
+    bind(GroupForm,   &[code(Up)],                  Action::Up,                        None,               "Parent: previous group"),
     bind(GroupForm,   &[code(Down)],                Action::Down,                      None,               "Parent: next group"),
     bind(GroupForm,   &[code(PageUp)],              Action::PageUp,                    None,               "Parent: a page up"),
     bind(GroupForm,   &[code(PageDown)],            Action::PageDown,                  None,               "Parent: a page down"),

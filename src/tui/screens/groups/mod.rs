@@ -179,6 +179,16 @@ impl GroupsPane {
         }
     }
 
+    /// The filter changed: the first group it matches is selected.
+    fn select_first_match(&mut self, height: usize) {
+        self.top = 0;
+        let rows = self.rows();
+        match rows.iter().position(|r| r.matched) {
+            Some(at) => self.select_row(&rows, at, height),
+            None => self.fix_selection(),
+        }
+    }
+
     fn select_row(&mut self, rows: &[TreeRow], at: usize, height: usize) {
         let Some(row) = rows.get(at) else { return };
         self.selected = Some(self.tree.groups[row.index].group.id);
@@ -278,15 +288,13 @@ impl GroupsPane {
             Action::FilterKey(key) => {
                 if let Some(request) = to_input_request(&Event::Key(key)) {
                     self.filter.handle(request);
-                    self.top = 0;
-                    self.fix_selection();
-                    self.scroll_into_view(height);
+                    self.select_first_match(height);
                 }
             }
             Action::Paste(text) if self.filter_focused => {
                 let clean: String = text.chars().filter(|c| !c.is_control()).collect();
                 self.filter = Input::new(format!("{}{clean}", self.filter.value()));
-                self.fix_selection();
+                self.select_first_match(height);
             }
             Action::Reload => {
                 self.reload(application, reader);
