@@ -5,7 +5,8 @@
 //!     XUSERS_BENCH_USERS=10000 cargo bench --bench console  # CI-sized
 //!
 //! The dataset is made once by the real binary (`xusers demo --users N`) and kept
-//! under target/ for later runs.
+//! under target/ for later runs; `XUSERS_BENCH_DB=PATH` uses (or makes there) another
+//! file instead, and `XUSERS_BENCH_ONLY=groups` stops after the Groups pane's cases.
 //!
 //! Filter cases include the hardest a user can type: one- and two-letter terms that
 //! match little or nothing, a tag one user in six carries (alone and with text), a
@@ -15,6 +16,9 @@
 //! showing that key's rows (a key whose page a later key superseded before it came is
 //! counted as superseded, not timed); `count` is key → match count, for the last key
 //! of each term. `nav`, `pane_switch` and `sort` are key → frame with fresh rows.
+//! `groups_open` is `4` → the frame showing the group tree (1,000,000 users come
+//! with 200 groups); `groups_subtree_counts` is `4` → the frame showing every group's
+//! members including its subgroups.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -36,6 +40,8 @@ const SIZE: (u16, u16) = (160, 48);
 const KEY_INTERVAL: Duration = Duration::from_millis(30);
 /// Times each filter case is typed.
 const ROUNDS: usize = 12;
+/// Times the Groups pane is opened.
+const GROUPS_ROUNDS: usize = 30;
 
 struct Console {
     app: App,
@@ -130,8 +136,17 @@ impl Console {
 }
 
 fn dataset(users: u64) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let path = dir.join(format!("bench-{users}.db"));
+    let (dir, path) = match std::env::var_os("XUSERS_BENCH_DB") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            (path.parent().expect("a file").to_path_buf(), path)
+        }
+        None => {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let path = dir.join(format!("bench-{users}.db"));
+            (dir, path)
+        }
+    };
     if !path.exists() {
         let partial = dir.join(format!("bench-{users}.partial.db"));
         for suffix in ["", "-wal", "-shm"] {
@@ -247,6 +262,31 @@ fn main() {
     let (mut console, took) = open_console(&path);
     metric("open_first_frame", took, "ms");
     let app_id = console.app.session.application.id;
+
+    let groups = console.app.session.store.groups(app_id).unwrap().len();
+    println!("# {groups} groups");
+    let (mut open_groups, mut subtree) = (Vec::new(), Vec::new());
+    for _ in 0..GROUPS_ROUNDS {
+        console.key_until_fresh(KeyCode::Char('1'));
+        let start = Instant::now();
+        console.char('4');
+        let shown = |app: &App| {
+            app.groups
+                .as_ref()
+                .is_some_and(|g| g.loaded && !g.loading())
+        };
+        assert!(console.settle(shown), "the tree");
+        open_groups.push(start.elapsed());
+        let counted = |app: &App| app.groups.as_ref().is_some_and(|g| g.subtree.is_some());
+        assert!(console.settle(counted), "the counts");
+        subtree.push(start.elapsed());
+    }
+    report("groups_open", &mut open_groups);
+    report("groups_subtree_counts", &mut subtree);
+    console.key_until_fresh(KeyCode::Char('1'));
+    if std::env::var("XUSERS_BENCH_ONLY").is_ok_and(|only| only == "groups") {
+        return;
+    }
 
     let mut nav = Vec::new();
     for i in 0..400 {

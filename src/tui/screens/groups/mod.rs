@@ -73,6 +73,11 @@ impl GroupsPane {
         self.counting = Some(generation);
     }
 
+    /// Whether the tree on screen waits for a newer one.
+    pub fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
     /// Whether the pane waits for the tree or its counts.
     pub fn busy(&self) -> bool {
         self.loading.is_some() || self.counting.is_some()
