@@ -458,6 +458,7 @@ fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
 
     keys(&mut app, "n");
     keys(&mut app, "Help desk tablet");
+    assert_snapshot!("groups_new_device_prompt", screen(&app));
     key(&mut app, KeyCode::Enter);
     assert_eq!(
         status(&app),
@@ -474,7 +475,7 @@ fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
     keys(&mut app, "n");
     keys(&mut app, "Build server");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.context(), Context::Picker);
+    assert_eq!(app.context(), Context::Prompt);
     assert!(screen(&app).contains("a device named 'Build server' already exists"));
     assert_eq!(newest(&app).seq, before);
 }
@@ -523,6 +524,14 @@ fn the_pane_works_at_40x12() {
     key(&mut app, KeyCode::Esc);
     keys(&mut app, "t");
     assert_snapshot!("groups_device_picker_40x12", screen(&app));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "d");
+    let text = screen(&app);
+    assert!(
+        text.contains("Delete group Sales?") && text.contains("│ it."),
+        "the whole message: {text}"
+    );
+    assert_snapshot!("groups_delete_dialog_40x12", text);
 }
 
 #[test]

@@ -22,6 +22,8 @@ pub enum Context {
     Groups,
     GroupForm,
     Picker,
+    /// The new device's name.
+    Prompt,
     /// Keys that work anywhere in the user form.
     Form,
     FormText,
@@ -246,6 +248,9 @@ pub static BINDINGS: &[Binding] = &[
     bind(Picker,      &[code(Up)],                  Action::Up,                        None,               "Previous device"),
     bind(Picker,      &[code(Down)],                Action::Down,                      None,               "Next device"),
     bind(Picker,      &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(Prompt,      &[code(Enter)],               Action::MenuChoose,                Some("add"),        "Add the device"),
+    bind(Prompt,      &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel"),
+    bind(Prompt,      &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(AuditEntry,  &[code(Esc), code(Enter), k('q')], Action::Close,              Some("close"),      "Close the entry"),
     bind(AuditEntry,  &[code(Up), k('k')],          Action::Up,                        None,               "Scroll up"),
     bind(AuditEntry,  &[code(Down), k('j')],        Action::Down,                      None,               "Scroll down"),
@@ -441,6 +446,7 @@ mod tests {
             Groups,
             GroupForm,
             Picker,
+            Prompt,
             FormText,
             FormCheck,
             FormGroups,

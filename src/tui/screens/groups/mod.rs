@@ -128,6 +128,7 @@ impl GroupsPane {
     pub fn context(&self) -> Context {
         match &self.popup {
             Some(Popup::Form(_)) => Context::GroupForm,
+            Some(Popup::Picker(p)) if p.purpose == Purpose::NewDevice => Context::Prompt,
             Some(Popup::Picker(_)) => Context::Picker,
             None if self.filter_focused => Context::Filter,
             None => Context::Groups,

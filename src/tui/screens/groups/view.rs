@@ -83,7 +83,7 @@ fn draw_tree(frame: &mut Frame, area: Rect, pane: &GroupsPane, t: &Theme) {
     if !filter.is_empty() {
         title = format!(" Groups · matching \"{}\" ", inert(filter));
     }
-    if pane.busy() && pane.loaded && pane.subtree.is_some() {
+    if pane.loaded && pane.loading() {
         title.push_str("· reading… ");
     }
     let block = Block::bordered().border_style(t.border).title(Line::styled(
