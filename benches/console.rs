@@ -5,7 +5,9 @@
 //!     XUSERS_BENCH_USERS=10000 cargo bench --bench console  # CI-sized
 //!
 //! The dataset is made once by the real binary (`xusers demo --users N`) and kept
-//! under target/ for later runs.
+//! under target/ for later runs; `XUSERS_BENCH_DB=PATH` uses (or makes there) another
+//! file instead, and `XUSERS_BENCH_ONLY=groups` stops after the Groups pane's cases
+//! (`XUSERS_BENCH_ONLY=members` runs only a group's members view and the user picker).
 //!
 //! Filter cases include the hardest a user can type: one- and two-letter terms that
 //! match little or nothing, a tag one user in six carries (alone and with text), a
@@ -15,6 +17,9 @@
 //! showing that key's rows (a key whose page a later key superseded before it came is
 //! counted as superseded, not timed); `count` is key → match count, for the last key
 //! of each term. `nav`, `pane_switch` and `sort` are key → frame with fresh rows.
+//! `groups_open` is `4` → the frame showing the group tree (1,000,000 users come
+//! with 200 groups); `groups_subtree_counts` is `4` → the frame showing every group's
+//! members including its subgroups (20 rounds: p50 and the slowest).
 //! A group's members view and the user picker are measured likewise
 //! (`members_and_picker`).
 
@@ -38,6 +43,8 @@ const SIZE: (u16, u16) = (160, 48);
 const KEY_INTERVAL: Duration = Duration::from_millis(30);
 /// Times each filter case is typed.
 const ROUNDS: usize = 12;
+/// Times the Groups pane is opened.
+const GROUPS_ROUNDS: usize = 200;
 
 struct Console {
     app: App,
@@ -132,8 +139,17 @@ impl Console {
 }
 
 fn dataset(users: u64) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let path = dir.join(format!("bench-{users}.db"));
+    let (dir, path) = match std::env::var_os("XUSERS_BENCH_DB") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            (path.parent().expect("a file").to_path_buf(), path)
+        }
+        None => {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let path = dir.join(format!("bench-{users}.db"));
+            (dir, path)
+        }
+    };
     if !path.exists() {
         let partial = dir.join(format!("bench-{users}.partial.db"));
         for suffix in ["", "-wal", "-shm"] {
@@ -249,6 +265,48 @@ fn main() {
     let (mut console, took) = open_console(&path);
     metric("open_first_frame", took, "ms");
     let app_id = console.app.session.application.id;
+    if std::env::var("XUSERS_BENCH_ONLY").is_ok_and(|only| only == "members") {
+        members_and_picker(&mut console);
+        return;
+    }
+
+    let groups = console.app.session.store.groups(app_id).unwrap().len();
+    println!("# {groups} groups");
+    let shown = |app: &App| {
+        app.groups
+            .as_ref()
+            .is_some_and(|g| g.loaded && !g.loading())
+    };
+    let counted = |app: &App| app.groups.as_ref().is_some_and(|g| g.subtree.is_some());
+    let (mut open_groups, mut subtree) = (Vec::new(), Vec::new());
+    for round in 0..GROUPS_ROUNDS {
+        console.key_until_fresh(KeyCode::Char('1'));
+        let start = Instant::now();
+        console.char('4');
+        assert!(console.settle(shown), "the tree");
+        open_groups.push(start.elapsed());
+        // Counting every membership takes longer: timed in fewer rounds.
+        if round % 10 == 0 {
+            assert!(console.settle(counted), "the counts");
+            subtree.push(start.elapsed());
+        }
+    }
+    report("groups_open", &mut open_groups);
+    metric("groups_open_max", percentile(&mut open_groups, 1.0), "ms");
+    metric(
+        "groups_subtree_counts_p50",
+        percentile(&mut subtree, 0.5),
+        "ms",
+    );
+    metric(
+        "groups_subtree_counts_max",
+        percentile(&mut subtree, 1.0),
+        "ms",
+    );
+    console.key_until_fresh(KeyCode::Char('1'));
+    if std::env::var("XUSERS_BENCH_ONLY").is_ok_and(|only| only == "groups") {
+        return;
+    }
 
     let mut nav = Vec::new();
     for i in 0..400 {

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 
 use rusqlite::InterruptHandle;
@@ -29,6 +31,8 @@ pub struct GroupsReader {
     requests: Sender<(u64, AppId)>,
     interrupt: InterruptHandle,
     generation: u64,
+    /// The newest generation asked for, which the worker checks between its reads.
+    newest: Arc<AtomicU64>,
 }
 
 impl GroupsReader {
@@ -37,6 +41,8 @@ impl GroupsReader {
         let store = connect(path)?;
         let interrupt = store.interrupt_handle();
         let (requests, inbox) = mpsc::channel::<(u64, AppId)>();
+        let newest = Arc::new(AtomicU64::new(0));
+        let asked = newest.clone();
         std::thread::spawn(move || {
             while let Ok(mut request) = inbox.recv() {
                 while let Ok(newer) = inbox.try_recv() {
@@ -44,6 +50,11 @@ impl GroupsReader {
                 }
                 let (generation, application) = request;
                 for done in [read_tree, read_counts] {
+                    // A newer request that came between two reads (when there was no
+                    // query to interrupt) supersedes the rest of this one.
+                    if asked.load(Ordering::SeqCst) != generation {
+                        break;
+                    }
                     let action = match done(&store, generation, application) {
                         Ok(action) => action,
                         Err(e) if e.is_interrupted() => break,
@@ -63,6 +74,7 @@ impl GroupsReader {
             requests,
             interrupt,
             generation: 0,
+            newest,
         })
     }
 
@@ -70,6 +82,7 @@ impl GroupsReader {
     /// its generation.
     pub fn request(&mut self, application: AppId) -> u64 {
         self.generation += 1;
+        self.newest.store(self.generation, Ordering::SeqCst);
         self.interrupt.interrupt();
         let _ = self.requests.send((self.generation, application));
         self.generation

@@ -111,7 +111,8 @@ pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
         | Context::FormGroups
         | Context::FormTags
         | Context::GroupForm
-        | Context::Picker => Some(Action::FormKey(key)),
+        | Context::Picker
+        | Context::Prompt => Some(Action::FormKey(key)),
         _ => None,
     })
 }

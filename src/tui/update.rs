@@ -311,28 +311,26 @@ fn group_written(app: &mut App, outcome: GroupOutcome) {
     let session = &mut app.session;
     let application = session.application.id;
     app.browse.reload(session);
+    // The status line says how it ended even when the pane was left meanwhile.
+    match &outcome {
+        GroupOutcome::Done { message, .. } => session.info(message.clone()),
+        GroupOutcome::Invalid(errors) => {
+            let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+            session.error(messages.join("; "));
+        }
+        GroupOutcome::Stale(message) | GroupOutcome::Failed(message) => {
+            session.error(message.clone())
+        }
+    }
     let Some(groups) = &mut app.groups else {
         return;
     };
     let reader = &mut app.groups_reader;
     match outcome {
-        GroupOutcome::Done { message, select } => {
-            groups.written(application, reader, select);
-            session.info(message);
-        }
-        GroupOutcome::Invalid(errors) => {
-            let message = errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>();
-            session.error(message.join("; "));
-            groups.write_refused(errors);
-        }
-        GroupOutcome::Stale(message) => {
-            groups.written(application, reader, None);
-            session.error(message);
-        }
-        GroupOutcome::Failed(message) => {
-            groups.write_refused(Vec::new());
-            session.error(message);
-        }
+        GroupOutcome::Done { select, .. } => groups.written(application, reader, select),
+        GroupOutcome::Invalid(errors) => groups.write_refused(errors),
+        GroupOutcome::Stale(_) => groups.written(application, reader, None),
+        GroupOutcome::Failed(_) => groups.write_refused(Vec::new()),
     }
 }
 

@@ -73,6 +73,11 @@ impl GroupsPane {
         self.counting = Some(generation);
     }
 
+    /// Whether the tree on screen waits for a newer one.
+    pub fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
     /// Whether the pane waits for the tree or its counts.
     pub fn busy(&self) -> bool {
         self.loading.is_some() || self.counting.is_some()
@@ -123,6 +128,7 @@ impl GroupsPane {
     pub fn context(&self) -> Context {
         match &self.popup {
             Some(Popup::Form(_)) => Context::GroupForm,
+            Some(Popup::Picker(p)) if p.purpose == Purpose::NewDevice => Context::Prompt,
             Some(Popup::Picker(_)) => Context::Picker,
             None if self.filter_focused => Context::Filter,
             None => Context::Groups,
@@ -176,6 +182,16 @@ impl GroupsPane {
         if self.position(&rows).is_none() {
             self.selected = rows.first().map(|r| self.tree.groups[r.index].group.id);
             self.top = 0;
+        }
+    }
+
+    /// The filter changed: the first group it matches is selected.
+    fn select_first_match(&mut self, height: usize) {
+        self.top = 0;
+        let rows = self.rows();
+        match rows.iter().position(|r| r.matched) {
+            Some(at) => self.select_row(&rows, at, height),
+            None => self.fix_selection(),
         }
     }
 
@@ -278,15 +294,13 @@ impl GroupsPane {
             Action::FilterKey(key) => {
                 if let Some(request) = to_input_request(&Event::Key(key)) {
                     self.filter.handle(request);
-                    self.top = 0;
-                    self.fix_selection();
-                    self.scroll_into_view(height);
+                    self.select_first_match(height);
                 }
             }
             Action::Paste(text) if self.filter_focused => {
                 let clean: String = text.chars().filter(|c| !c.is_control()).collect();
                 self.filter = Input::new(format!("{}{clean}", self.filter.value()));
-                self.fix_selection();
+                self.select_first_match(height);
             }
             Action::Reload => {
                 self.reload(application, reader);

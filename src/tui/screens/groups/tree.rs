@@ -55,26 +55,36 @@ pub fn visible_rows(
         .iter()
         .map(|g| g.group.name.to_lowercase().contains(filter))
         .collect();
-    // A group shows when it matches or a group of its subtree does. Walking
-    // backwards, the nearest earlier group shallower than a shown one is its parent.
+    // A group shows when it matches or a group of its subtree does: each match
+    // shows the path of groups above it.
     let mut shows = vec![false; groups.len()];
-    let mut shallowest_shown: Option<usize> = None;
-    for i in (0..groups.len()).rev() {
-        let d = groups[i].depth;
-        if matched[i] || shallowest_shown.is_some_and(|w| d < w) {
-            shows[i] = true;
-            shallowest_shown = Some(shallowest_shown.map_or(d, |w| w.min(d)));
+    let mut path: Vec<usize> = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        while path.last().is_some_and(|p| groups[*p].depth >= g.depth) {
+            path.pop();
         }
+        if matched[i] {
+            shows[i] = true;
+            for p in &path {
+                shows[*p] = true;
+            }
+        }
+        path.push(i);
     }
-    (0..groups.len())
+    let mut rows: Vec<TreeRow> = (0..groups.len())
         .filter(|i| shows[*i])
         .map(|i| TreeRow {
             index: i,
             has_children: has_children(i),
-            open: has_children(i) && shows[i + 1],
+            open: false,
             matched: matched[i],
         })
-        .collect()
+        .collect();
+    // A group shows open when the row after it is one of its subgroups.
+    for k in 0..rows.len().saturating_sub(1) {
+        rows[k].open = groups[rows[k + 1].index].depth > groups[rows[k].index].depth;
+    }
+    rows
 }
 
 #[cfg(test)]

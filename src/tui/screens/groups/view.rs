@@ -68,7 +68,7 @@ pub fn tree_rows(size: (u16, u16)) -> usize {
 }
 
 /// Count columns, most wanted first: each joins as the width allows.
-const COLUMNS: [(&str, u16); 3] = [("Members", 7), ("Incl.sub", 8), ("Devices", 7)];
+const COLUMNS: [(&str, u16); 3] = [("Members", 7), ("Incl. sub", 9), ("Devices", 7)];
 
 /// The pane: the tree, and the selected group's devices.
 pub fn draw(frame: &mut Frame, area: Rect, pane: &GroupsPane, t: &Theme) {
@@ -83,7 +83,7 @@ fn draw_tree(frame: &mut Frame, area: Rect, pane: &GroupsPane, t: &Theme) {
     if !filter.is_empty() {
         title = format!(" Groups · matching \"{}\" ", inert(filter));
     }
-    if pane.busy() && pane.loaded && pane.subtree.is_some() {
+    if pane.loaded && pane.loading() {
         title.push_str("· reading… ");
     }
     let block = Block::bordered().border_style(t.border).title(Line::styled(
@@ -328,8 +328,12 @@ fn draw_form(t: &Theme, form: &GroupForm, frame: &mut Frame, bounds: Rect) {
     frame.render_widget(&block, area);
     let mut lines = vec![input_line(t, "Name   ", &form.name, frame, inner)];
     lines.extend(name_errors);
-    lines.push(Line::styled("Parent (↑↓ PgUp PgDn)", t.dim));
     let list_rows = list_rows as usize;
+    let mut label = "Parent (↑↓ PgUp PgDn)".to_string();
+    if form.choices.len() > list_rows {
+        label.push_str(&format!(" {}/{}", form.parent + 1, form.choices.len()));
+    }
+    lines.push(Line::styled(label, t.dim));
     let top = form.parent.saturating_sub(list_rows.saturating_sub(1));
     for (i, choice) in form.choices.iter().enumerate().skip(top).take(list_rows) {
         let indent = if choice.id.is_some() {
@@ -361,9 +365,17 @@ fn draw_picker(t: &Theme, picker: &DevicePicker, frame: &mut Frame, bounds: Rect
     };
     let height = (3 + errors.len() as u16 + list).min(bounds.height);
     let area = centered(bounds, width, height);
+    // Rows for devices inside the borders, below the input and any error.
+    let room = height.saturating_sub(3 + errors.len() as u16) as usize;
     let hint = match picker.purpose {
-        Purpose::NewDevice => " Enter add · Esc cancel ",
-        _ => " Enter choose · Esc cancel ",
+        Purpose::NewDevice => " Enter add · Esc cancel ".to_string(),
+        // When the list does not fit, the hint says where the selection is in it.
+        _ if shown.len() > room => format!(
+            " {}/{} · Enter choose · Esc cancel ",
+            picker.selected + 1,
+            shown.len()
+        ),
+        _ => " Enter choose · Esc cancel ".to_string(),
     };
     let block = Block::bordered()
         .border_style(t.border)
@@ -372,7 +384,7 @@ fn draw_picker(t: &Theme, picker: &DevicePicker, frame: &mut Frame, bounds: Rect
             t.title,
         ))
         .title_bottom(Line::styled(
-            fit(hint, inner_width as usize).into_owned(),
+            fit(&hint, inner_width as usize).into_owned(),
             t.dim,
         ));
     let inner = block.inner(area);

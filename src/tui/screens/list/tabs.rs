@@ -35,7 +35,7 @@ pub fn draw(t: &Theme, browse: &Browse, front: Front, frame: &mut Frame, area: R
         .iter()
         .find(|(.., f)| *f == front)
         .map_or(0, |(_, short, _)| short.width());
-    if used + front_width > area.width as usize {
+    if front != Front::Users && used + front_width > area.width as usize {
         spans = user_tabs(t, browse, front, area.width, true);
     }
     let mut used: usize = spans.iter().map(|s| s.content.width()).sum();
