@@ -253,6 +253,12 @@ fn group_members_walk_the_sort_index_when_many_and_read_memberships_when_few() {
                     !list.contains("TEMP B-TREE"),
                     "{what}: sorts every member\n{list}"
                 );
+                // Each user's few memberships are read and checked against the
+                // subtree, not the key probed once per group of the subtree.
+                assert!(
+                    (list.lines()).any(|l| l == "SEARCH m EXISTS USING PRIMARY KEY (user_id=?)"),
+                    "{what}\n{list}"
+                );
                 assert_searches(&count, &format!("{what} count"));
             }
         }

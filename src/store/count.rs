@@ -78,7 +78,7 @@ impl Store {
     fn count_members(&self, group: i64, subgroups: bool) -> Result<u64> {
         let sql = format!(
             "SELECT count(DISTINCT m.user_id) FROM memberships m WHERE {}",
-            group_test(subgroups)
+            group_test(subgroups, false)
         );
         Ok(self
             .conn

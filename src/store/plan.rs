@@ -191,7 +191,7 @@ impl Store {
     fn memberships_below(&self, group: i64, subgroups: bool, few: i64) -> Result<bool> {
         let sql = format!(
             "SELECT count(*) FROM (SELECT 1 FROM memberships m WHERE {} LIMIT ?)",
-            group_test(subgroups)
+            group_test(subgroups, false)
         );
         let n: i64 = self
             .conn

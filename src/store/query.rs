@@ -191,12 +191,13 @@ pub(crate) fn where_clause(
         Scope::Group(_) | Scope::GroupTree(_) => {}
     }
     if let Some((group, subgroups)) = q.scope.group() {
-        let test = group_test(subgroups);
         // Few members: read them from the membership index; many: test each user
         // met while walking the sort index (a key lookup).
         parts.push(if plan.narrow_group {
+            let test = group_test(subgroups, false);
             format!("u.id IN (SELECT m.user_id FROM memberships m WHERE {test})")
         } else {
+            let test = group_test(subgroups, true);
             format!("EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {test})")
         });
         params.push(Value::Integer(group));
