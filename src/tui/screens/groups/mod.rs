@@ -19,14 +19,14 @@ use super::Effect;
 use super::dialog::Confirm;
 use crate::store::{AppId, GroupSummary};
 use crate::tui::action::Action;
-use crate::tui::groups_reader::{GroupTree, GroupsReader, SubtreeCounts};
+use crate::tui::groups_reader::GroupsReader;
 use crate::tui::keymap::Context;
 use crate::tui::pane::Pane;
 use crate::tui::session::Session;
 use crate::tui::writer::{GroupWrite, Write};
 use form::GroupForm;
 use picker::{DevicePicker, Picked, Purpose};
-use tree::{TreeRow, visible_rows};
+use tree::{GroupTree, SubtreeCounts, TreeRow, visible_rows};
 
 /// A popup of the pane, over the tree.
 #[derive(Debug, Clone)]
