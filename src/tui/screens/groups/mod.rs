@@ -17,6 +17,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::Effect;
 use super::dialog::Confirm;
+use crate::domain::FieldError;
 use crate::store::{AppId, GroupSummary};
 use crate::tui::action::Action;
 use crate::tui::groups_reader::GroupsReader;
@@ -268,7 +269,7 @@ impl GroupsPane {
         let height = view::tree_rows(session.size);
         let application = session.application.id;
         if self.popup.is_some() {
-            return self.popup_update(session, action, height);
+            return self.popup_update(application, action, height);
         }
         match action {
             Action::ShowPane(pane) => return Effect::ShowUsers(pane),
@@ -364,14 +365,10 @@ impl GroupsPane {
         Effect::GroupPopup(Popup::Picker(picker))
     }
 
-    fn popup_update(&mut self, session: &mut Session, action: Action, height: usize) -> Effect {
-        let application = session.application.id;
+    fn popup_update(&mut self, application: AppId, action: Action, height: usize) -> Effect {
         if action == Action::Close {
             self.popup = None;
             return Effect::None;
-        }
-        if action == Action::Help {
-            return Effect::Help;
         }
         match &mut self.popup {
             Some(Popup::Form(form)) => match form.update(action, application, height) {
@@ -423,7 +420,7 @@ impl GroupsPane {
     }
 
     /// A write the popup asked for was refused or failed: the popup stays, editable.
-    pub fn write_refused(&mut self, errors: Vec<crate::domain::FieldError>) {
+    pub fn write_refused(&mut self, errors: Vec<FieldError>) {
         match &mut self.popup {
             Some(Popup::Form(form)) => form.refused(errors),
             Some(Popup::Picker(picker)) => {
