@@ -494,3 +494,16 @@ fn snapshot_remove_dialog() {
     assert_snapshot!("remove_dialog_small", screen(&app));
     key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
 }
+
+#[test]
+fn the_mouse_wheel_scrolls_the_picker() {
+    let (_d, mut app) = console(60, SIZE);
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let selected = |app: &App| app.picker.as_ref().unwrap().list.selected;
+    assert_eq!(selected(&app), 0);
+    act(&mut app, xusers::tui::action::Action::ScrollDown);
+    assert_eq!(selected(&app), 3);
+    act(&mut app, xusers::tui::action::Action::ScrollUp);
+    assert_eq!(selected(&app), 0);
+}
