@@ -1,8 +1,7 @@
--- `users_added` both counted a new user and indexed its search text. It is split in
--- two (derived_triggers.sql: `users_added` counts, `users_indexed` indexes) so that an
--- import can pause the indexing and index all its new users in one statement: FTS5
--- writes its pending index to disk at every statement savepoint, so indexing row by
--- row among the other statements of an import made one tiny segment per user, and
--- merging them was half of the import's time. The next open recreates both triggers
--- (and, as after any missing trigger, recomputes what they keep).
-DROP TRIGGER IF EXISTS users_added;
+-- Each group's direct members, kept by triggers on memberships (derived_triggers.sql)
+-- so that the Groups pane opens without counting; the store fills it for existing
+-- groups right after this migration. And a version, bumped by every change of the
+-- group itself (its name, its parent): an edit or delete based on an older version is
+-- refused, as for users, so two administrators never overwrite each other unseen.
+ALTER TABLE groups ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE groups ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
