@@ -2,6 +2,7 @@
 
 mod apps;
 mod audit;
+mod bulk;
 mod count;
 mod devices;
 mod groups;
@@ -12,6 +13,7 @@ mod migrations;
 mod plan;
 mod query;
 mod seed;
+mod selection;
 mod tags;
 mod tokens;
 mod users;
@@ -28,11 +30,13 @@ pub use audit::{
     Actor, AuditEntry, AuditPage, AuditQuery, Changes, PruneReport, Source, Target, VerifyReport,
     shown,
 };
+pub use bulk::{BulkAction, BulkOutcome, BulkProgress};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupSummary};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
+pub use selection::Selection;
 pub use tokens::LoginPolicy;
 pub use users::{NOTHING_TO_READ, User, UserId, UserRow};
 
@@ -66,6 +70,9 @@ pub enum StoreError {
     ReadOnly,
     #[error("the database is busy (another program is writing to it); try again")]
     Busy,
+    /// A bulk action was cancelled: nothing was changed.
+    #[error("cancelled: nothing was changed")]
+    Cancelled,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
 }

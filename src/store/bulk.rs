@@ -1,0 +1,389 @@
+//! Acting on many users at once. One transaction, all or nothing; one audit batch (an
+//! entry per user changed, as the one-user paths write it, then a summary). The
+//! selected ids go into a temporary table; set-based statements then work through it
+//! a chunk at a time, so that progress is reported and a cancel takes effect between
+//! chunks.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params, params_from_iter};
+use serde_json::Value as Json;
+
+use super::audit::{
+    Appender, Batch, Changes, Context, GROUP_NAMES_SQL, Source, Target, USER_FIELDS_SQL,
+    UserFields, app_target,
+};
+use super::groups::group_id;
+use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
+use crate::domain::{Field, TagKey, tag_value};
+
+/// What to do to every selected user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkAction {
+    Delete,
+    InvalidateTokens,
+    AddToGroup(String),
+    RemoveFromGroup(String),
+    SetTag { key: TagKey, value: String },
+    RemoveTag(TagKey),
+}
+
+/// How far a bulk action is: users worked through, of all selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkProgress {
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkOutcome {
+    /// Users changed: a selected user already as asked (in the group, without
+    /// tokens) is left alone.
+    pub changed: u64,
+    /// The audit batch of its entries; `None` when nothing changed (nothing written).
+    pub batch: Option<i64>,
+}
+
+/// Users per chunk: tens of milliseconds of work, so progress comes often and a
+/// cancel takes effect well within a second.
+const CHUNK: i64 = 2_000;
+
+impl BulkAction {
+    /// The op of the batch's summary entry.
+    fn summary_op(&self) -> &'static str {
+        match self {
+            BulkAction::Delete => "users.delete",
+            BulkAction::InvalidateTokens => "users.invalidate_tokens",
+            BulkAction::AddToGroup(_) => "users.add_to_group",
+            BulkAction::RemoveFromGroup(_) => "users.remove_from_group",
+            BulkAction::SetTag { .. } => "users.set_tag",
+            BulkAction::RemoveTag(_) => "users.remove_tag",
+        }
+    }
+
+    /// The op of each changed user's entry, as the one-user path writes it.
+    fn user_op(&self) -> &'static str {
+        match self {
+            BulkAction::Delete => "user.delete",
+            BulkAction::InvalidateTokens => "tokens.invalidate",
+            _ => "user.update",
+        }
+    }
+
+    /// What the summary entry records besides how many users changed.
+    fn summary(&self, changed: u64, tokens: i64) -> Changes {
+        let changes = Changes::default();
+        match self {
+            BulkAction::Delete => changes.with("users", changed, 0),
+            BulkAction::InvalidateTokens => changes
+                .with("changed_users", Json::Null, changed)
+                .with("tokens", tokens, 0),
+            BulkAction::AddToGroup(name) => changes
+                .with("changed_users", Json::Null, changed)
+                .with("group", Json::Null, name.as_str()),
+            BulkAction::RemoveFromGroup(name) => changes
+                .with("changed_users", Json::Null, changed)
+                .with("group", name.as_str(), Json::Null),
+            BulkAction::SetTag { key, value } => changes
+                .with("changed_users", Json::Null, changed)
+                .with(&tag_field(key), Json::Null, value.as_str()),
+            BulkAction::RemoveTag(key) => changes.with("changed_users", Json::Null, changed).with(
+                "tag",
+                key.as_str(),
+                Json::Null,
+            ),
+        }
+    }
+}
+
+/// A tag's field in an entry's changes, as [`UserFields::changes`] names it.
+fn tag_field(key: &TagKey) -> String {
+    format!("tag:{}", key.as_str())
+}
+
+/// One selected user the action changes, with its entry's changes.
+struct Changed {
+    id: i64,
+    email: String,
+    /// The user's newest entry, which theirs follows.
+    prev: Option<i64>,
+    changes: Changes,
+    tokens: i64,
+}
+
+impl Store {
+    /// Applies `action` to every user of the selection, in one transaction: all of
+    /// them, or — on a failure, or when `cancel` is set — none (the log included).
+    /// `progress` hears after each chunk of users.
+    pub fn bulk(
+        &mut self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+        source: Source,
+        progress: &mut dyn FnMut(BulkProgress),
+        cancel: &AtomicBool,
+    ) -> Result<BulkOutcome> {
+        let result = self.bulk_unlogged(app, selection, action, source, progress, cancel);
+        let what = match &result {
+            Ok(outcome) => format!(
+                "{} ({} users changed)",
+                action.summary_op(),
+                outcome.changed
+            ),
+            Err(_) => action.summary_op().to_string(),
+        };
+        self.logged(app, &what, "selected users", result)
+    }
+
+    fn bulk_unlogged(
+        &mut self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+        source: Source,
+        progress: &mut dyn FnMut(BulkProgress),
+        cancel: &AtomicBool,
+    ) -> Result<BulkOutcome> {
+        if let BulkAction::SetTag { value, .. } = action {
+            tag_value(value).map_err(|m| StoreError::invalid(Field::TagValue(0), m))?;
+        }
+        let selected = self.selected_sql(app, selection)?;
+        let tx = begin_write(&mut self.conn)?;
+        // What the chunk reads compare with: a group's id, a tag key, the stamp below
+        // which tokens are void already.
+        let subject = match action {
+            BulkAction::AddToGroup(name) | BulkAction::RemoveFromGroup(name) => {
+                Value::Integer(group_id(&tx, app, name)?)
+            }
+            BulkAction::SetTag { key, .. } | BulkAction::RemoveTag(key) => {
+                Value::Text(key.as_str().to_string())
+            }
+            BulkAction::Delete | BulkAction::InvalidateTokens => Value::Integer(tx.query_row(
+                "SELECT tokens_void_through FROM applications WHERE id = ?1",
+                [app.0],
+                |r| r.get(0),
+            )?),
+        };
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS bulk_users (id INTEGER PRIMARY KEY);
+             CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id INTEGER PRIMARY KEY, seq INTEGER);
+             DELETE FROM temp.bulk_users;",
+        )?;
+        if let Some((sql, params)) = selected {
+            tx.execute(
+                &format!("INSERT OR IGNORE INTO temp.bulk_users (id) {sql}"),
+                params_from_iter(params),
+            )?;
+        }
+        let total: u64 = tx.query_row("SELECT count(*) FROM temp.bulk_users", [], |r| r.get(0))?;
+        progress(BulkProgress { done: 0, total });
+        let batch = Batch::begin(&tx)?;
+        let context = Context {
+            batch: Some(batch),
+            source: Some(source),
+        };
+        let actor = self.actor.clone();
+        let mut log = Appender::new(&tx, &actor, app, context)?;
+        let (mut done, mut changed, mut tokens) = (0u64, 0u64, 0i64);
+        let mut after = i64::MIN;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(StoreError::Cancelled);
+            }
+            let (last, n): (Option<i64>, u64) = tx
+                .prepare_cached(
+                    "SELECT max(id), count(*) FROM
+                        (SELECT id FROM temp.bulk_users WHERE id > ?1 ORDER BY id LIMIT ?2)",
+                )?
+                .query_row(params![after, CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let Some(last) = last else { break };
+            tx.execute("DELETE FROM temp.bulk_changed", [])?;
+            let mut record =
+                tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
+            for user in changed_in(&tx, action, &subject, after, last)? {
+                let target = Target::new("user", Some(user.id), user.email);
+                let seq = log.push(action.user_op(), &target, &user.changes, user.prev)?;
+                record.execute(params![user.id, seq])?;
+                changed += 1;
+                tokens += user.tokens;
+            }
+            apply(&tx, action, &subject, after, last)?;
+            after = last;
+            done += n;
+            progress(BulkProgress { done, total });
+        }
+        if changed == 0 {
+            return Ok(BulkOutcome {
+                changed,
+                batch: None,
+            });
+        }
+        let summary = action.summary(changed, tokens);
+        log.push(action.summary_op(), &app_target(&tx, app)?, &summary, None)?;
+        tx.execute_batch("DROP TABLE temp.bulk_users; DROP TABLE temp.bulk_changed;")?;
+        tx.commit()?;
+        Ok(BulkOutcome {
+            changed,
+            batch: Some(batch.id()),
+        })
+    }
+}
+
+/// The users of the chunk `(after, last]` that the action changes, with what it
+/// changes for each.
+fn changed_in(
+    conn: &Connection,
+    action: &BulkAction,
+    subject: &Value,
+    after: i64,
+    last: i64,
+) -> Result<Vec<Changed>> {
+    const CHUNK_USERS: &str =
+        "FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2";
+    let sql = match action {
+        BulkAction::Delete => format!(
+            "SELECT u.id, u.last_audit, u.email,
+                (SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND t.seq > ?3),
+                {USER_FIELDS_SQL} {CHUNK_USERS}"
+        ),
+        BulkAction::InvalidateTokens => format!(
+            "SELECT u.id, u.last_audit, u.email,
+                (SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND t.seq > ?3)
+             {CHUNK_USERS}"
+        ),
+        BulkAction::SetTag { .. } | BulkAction::RemoveTag(_) => format!(
+            "SELECT u.id, u.last_audit, u.email,
+                (SELECT value FROM user_tags t WHERE t.user_id = u.id AND t.key = ?3)
+             {CHUNK_USERS}"
+        ),
+        BulkAction::AddToGroup(_) | BulkAction::RemoveFromGroup(_) => {
+            let wanted = if matches!(action, BulkAction::AddToGroup(_)) {
+                "NOT EXISTS"
+            } else {
+                "EXISTS"
+            };
+            format!(
+                "SELECT u.id, u.last_audit, u.email, {GROUP_NAMES_SQL} {CHUNK_USERS}
+                 AND {wanted} (SELECT 1 FROM memberships m
+                               WHERE m.user_id = u.id AND m.group_id = ?3)"
+            )
+        }
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params![after, last, subject])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut tokens = 0;
+        let changes = match action {
+            BulkAction::Delete => {
+                tokens = r.get(3)?;
+                let before = UserFields::from_row(r, 4)?;
+                let mut changes = UserFields::changes(Some(&before), None, false);
+                changes.extend(Changes::default().with("tokens", tokens, 0));
+                changes
+            }
+            BulkAction::InvalidateTokens => {
+                tokens = r.get(3)?;
+                Changes::default().with("tokens", tokens, 0)
+            }
+            BulkAction::SetTag { key, value } => Changes::default().with(
+                &tag_field(key),
+                r.get::<_, Option<String>>(3)?,
+                value.as_str(),
+            ),
+            BulkAction::RemoveTag(key) => {
+                Changes::default().with(&tag_field(key), r.get::<_, Option<String>>(3)?, Json::Null)
+            }
+            BulkAction::AddToGroup(name) | BulkAction::RemoveFromGroup(name) => {
+                let before: Vec<String> =
+                    serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default();
+                let mut after: Vec<String> =
+                    before.iter().filter(|g| *g != name).cloned().collect();
+                if matches!(action, BulkAction::AddToGroup(_)) {
+                    after.push(name.clone());
+                    after.sort();
+                }
+                Changes::default().with("groups", before, after)
+            }
+        };
+        // A user already as asked (no live token, the tag has that value, …) gets
+        // no entry.
+        if !changes.is_empty() {
+            out.push(Changed {
+                id: r.get(0)?,
+                prev: r.get(1)?,
+                email: r.get(2)?,
+                changes,
+                tokens,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The action's statements over the chunk's changed users (`temp.bulk_changed`).
+fn apply(
+    conn: &Connection,
+    action: &BulkAction,
+    subject: &Value,
+    after: i64,
+    last: i64,
+) -> Result<()> {
+    const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
+    match action {
+        BulkAction::Delete => {
+            // Children first, so that the triggers keeping counts still see the user.
+            for table in ["memberships", "user_tags", "tokens"] {
+                conn.prepare_cached(&format!("DELETE FROM {table} WHERE user_id IN {CHANGED}"))?
+                    .execute([])?;
+            }
+            conn.prepare_cached(&format!("DELETE FROM users WHERE id IN {CHANGED}"))?
+                .execute([])?;
+            return Ok(());
+        }
+        BulkAction::InvalidateTokens => {
+            // Void tokens go too, as when one user's tokens are invalidated.
+            conn.prepare_cached(
+                "DELETE FROM tokens WHERE user_id IN
+                    (SELECT id FROM temp.bulk_users WHERE id > ?1 AND id <= ?2)",
+            )?
+            .execute(params![after, last])?;
+            conn.prepare_cached(
+                "UPDATE users SET last_audit = c.seq FROM temp.bulk_changed c WHERE users.id = c.id",
+            )?
+            .execute([])?;
+            return Ok(());
+        }
+        BulkAction::SetTag { value, .. } => conn
+            .prepare_cached(&format!(
+                "INSERT INTO user_tags (user_id, key, value) SELECT id, ?1, ?2 FROM {CHANGED}
+                 WHERE true ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value"
+            ))?
+            .execute(params![subject, value])?,
+        BulkAction::RemoveTag(_) => conn
+            .prepare_cached(&format!(
+                "DELETE FROM user_tags WHERE key = ?1 AND user_id IN {CHANGED}"
+            ))?
+            .execute([subject])?,
+        BulkAction::AddToGroup(_) => conn
+            .prepare_cached(&format!(
+                "INSERT INTO memberships (user_id, group_id) SELECT id, ?1 FROM {CHANGED}"
+            ))?
+            .execute([subject])?,
+        BulkAction::RemoveFromGroup(_) => conn
+            .prepare_cached(&format!(
+                "DELETE FROM memberships WHERE group_id = ?1 AND user_id IN {CHANGED}"
+            ))?
+            .execute([subject])?,
+    };
+    // An edit: a newer version (so an edit begun before it is refused), and the
+    // user's newest entry.
+    conn.prepare_cached(
+        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = c.seq
+         FROM temp.bulk_changed c WHERE users.id = c.id",
+    )?
+    .execute([unix_now()])?;
+    Ok(())
+}
