@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::*;
 use serde_json::json;
 use xusers::domain::{TagKey, UserDraft};
+use xusers::export::{ExportOptions, FileFormat, write_users};
 use xusers::store::{
-    AppId, AuditEntry, AuditPage, AuditQuery, BulkAction, BulkOutcome, BulkProgress, Scope,
-    Selection, Source, Store, StoreError, UserId, UserQuery,
+    AppId, AuditEntry, AuditPage, AuditQuery, BulkAction, BulkOutcome, BulkProgress, Page, Scope,
+    Selection, Sort, SortField, Source, Store, StoreError, UserId, UserQuery,
 };
 
 /// ann (Sales, plan=pro), bob (plan=pro), cy (Support), dee (plan=free), eve (Sales),
@@ -629,4 +630,65 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
         assert_eq!(done, 4_000, "{action:?}: failed in the last chunk");
         assert_eq!(dump(&path), before, "{action:?}");
     }
+}
+
+#[test]
+fn a_selection_is_read_a_page_at_a_time_in_order_and_exported() {
+    let (_dir, mut store, app) = temp_store();
+    let [_, bob, cy, ..] = people(&mut store, app);
+    let selection = Selection {
+        ids: BTreeSet::from([cy]),
+        except: BTreeSet::from([bob]),
+        ..Selection::of_query(UserQuery::default().filter("acme"))
+    };
+    let sort = Sort {
+        field: SortField::Email,
+        descending: true,
+    };
+    let emails = |rows: Vec<xusers::store::UserRow>| -> Vec<String> {
+        rows.into_iter().map(|r| r.email).collect()
+    };
+    let first = store
+        .selection_page(app, &selection, sort, &Page::First(2))
+        .unwrap();
+    let next = Page::After(first.last().unwrap().cursor(sort.field), 2);
+    assert_eq!(emails(first), ["eve@acme.io", "cy@other.io"]);
+    let second = store.selection_page(app, &selection, sort, &next).unwrap();
+    assert_eq!(emails(second), ["ann@acme.io"]);
+
+    let application = store.existing_application("default").unwrap();
+    let export = |format| {
+        let mut out = Vec::new();
+        let options = ExportOptions {
+            format,
+            sort: Sort::default(),
+            with_password_hashes: false,
+        };
+        let mut heard = Vec::new();
+        let n = write_users(
+            &store,
+            &application,
+            &selection,
+            options,
+            &mut out,
+            &mut |n| heard.push(n),
+        )
+        .unwrap();
+        assert_eq!((n, heard), (3, vec![3]));
+        String::from_utf8(out).unwrap()
+    };
+    let document: serde_json::Value = serde_json::from_str(&export(FileFormat::Json)).unwrap();
+    let exported: Vec<&str> = document["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(exported, ["ann@acme.io", "cy@other.io", "eve@acme.io"]);
+    assert_eq!(document["users"][1]["groups"], json!(["Support"]));
+    let csv = export(FileFormat::Csv);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("email,first_name,last_name,groups,tags"));
+    assert!(lines[2].starts_with("cy@other.io,,,"), "{csv}");
 }
