@@ -414,7 +414,9 @@ fn apply(
     subjects: &[Value],
     (after, last): (i64, i64),
 ) -> Result<()> {
+    // Driven by the chunk's few ids (`UPDATE … FROM` would scan every user).
     const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
+    const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
     match action {
         BulkAction::Delete => {
             // Children first, so that the triggers keeping counts still see the user.
@@ -433,9 +435,9 @@ fn apply(
                     (SELECT id FROM temp.bulk_users WHERE id > ?1 AND id <= ?2)",
             )?
             .execute(params![after, last])?;
-            conn.prepare_cached(
-                "UPDATE users SET last_audit = c.seq FROM temp.bulk_changed c WHERE users.id = c.id",
-            )?
+            conn.prepare_cached(&format!(
+                "UPDATE users SET last_audit = {NEWEST_ENTRY} WHERE id IN {CHANGED}"
+            ))?
             .execute([])?;
             return Ok(());
         }
@@ -472,10 +474,10 @@ fn apply(
     }
     // An edit: a newer version (so an edit begun before it is refused), and the
     // user's newest entry.
-    conn.prepare_cached(
-        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = c.seq
-         FROM temp.bulk_changed c WHERE users.id = c.id",
-    )?
+    conn.prepare_cached(&format!(
+        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = {NEWEST_ENTRY}
+         WHERE id IN {CHANGED}"
+    ))?
     .execute([unix_now()])?;
     Ok(())
 }
