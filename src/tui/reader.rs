@@ -13,7 +13,7 @@ use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
-use super::screens::list::rows::{Load, Pages};
+use super::screens::list::rows::{Load, Loaded, Pages};
 use crate::store::{AppId, Result, Store, UserQuery};
 
 /// Opens the store a worker reads or writes through (tests open slow ones).
@@ -28,6 +28,25 @@ struct Request {
     load: Load,
 }
 
+/// How a reader's results reach the console: as the user list's, or the picker's.
+#[derive(Clone, Copy)]
+pub struct Replies {
+    pub loaded: fn(u64, Loaded) -> Action,
+    pub failed: fn(u64, String) -> Action,
+}
+
+/// The user list's pages.
+pub const LIST: Replies = Replies {
+    loaded: Action::Loaded,
+    failed: Action::LoadFailed,
+};
+
+/// The user picker's pages.
+pub const PICKER: Replies = Replies {
+    loaded: Action::PickerLoaded,
+    failed: Action::PickerFailed,
+};
+
 pub struct ListReader {
     requests: Sender<Request>,
     interrupt: InterruptHandle,
@@ -36,8 +55,14 @@ pub struct ListReader {
 }
 
 impl ListReader {
-    /// Reads on a connection of its own to `path`, sending what it read to `outbox`.
-    pub fn start(path: PathBuf, connect: &Connect, outbox: Sender<Event>) -> Result<ListReader> {
+    /// Reads on a connection of its own to `path`, sending what it read to `outbox`
+    /// as `replies` say.
+    pub fn start(
+        path: PathBuf,
+        connect: &Connect,
+        outbox: Sender<Event>,
+        replies: Replies,
+    ) -> Result<ListReader> {
         let store = connect(&path)?;
         let interrupt = store.interrupt_handle();
         let interrupted = Arc::new(AtomicU64::new(0));
@@ -56,12 +81,12 @@ impl ListReader {
                     height: request.height,
                 };
                 let done = match pages.fetch(request.load) {
-                    Ok(loaded) => Action::Loaded(request.generation, loaded),
+                    Ok(loaded) => (replies.loaded)(request.generation, loaded),
                     Err(e) if e.is_interrupted() => {
                         counted.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
-                    Err(e) => Action::LoadFailed(request.generation, e.to_string()),
+                    Err(e) => (replies.failed)(request.generation, e.to_string()),
                 };
                 if outbox.send(Event::Done(done)).is_err() {
                     return;

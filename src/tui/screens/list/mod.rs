@@ -17,10 +17,11 @@ use tui_input::{Input, InputRequest};
 
 use super::Effect;
 use super::dialog::Confirm;
-use crate::store::{Result, ScopeCounts, Sort, UserId, UserQuery};
+use crate::inert::inert;
+use crate::store::{Result, Scope, ScopeCounts, Sort, UserId, UserQuery};
 use crate::tui::action::Action;
 use crate::tui::counter::MatchCounter;
-use crate::tui::keymap::Context;
+use crate::tui::keymap::{Context, key_name};
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
@@ -34,8 +35,29 @@ const WHEEL_STEP: isize = 3;
 /// How long stale rows wait before the list says it is searching.
 pub const SEARCHING_AFTER: Duration = Duration::from_millis(100);
 
+/// A group whose members the list shows in place of a pane's users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembersOf {
+    pub id: i64,
+    pub name: String,
+    /// Only the group's own members, not its subgroups'.
+    pub direct: bool,
+}
+
+impl MembersOf {
+    pub fn scope(&self) -> Scope {
+        if self.direct {
+            Scope::Group(self.id)
+        } else {
+            Scope::GroupTree(self.id)
+        }
+    }
+}
+
 pub struct Browse {
     pub pane: Pane,
+    /// The group whose members the list shows (the members view), instead of the pane.
+    pub members: Option<MembersOf>,
     pub sort: Sort,
     pub filter: Input,
     pub filter_focused: bool,
@@ -64,6 +86,7 @@ impl Browse {
     pub fn open(session: &Session, reader: ListReader, counter: MatchCounter) -> Browse {
         let mut browse = Browse {
             pane: Pane::All,
+            members: None,
             sort: Sort::default(),
             filter: Input::default(),
             filter_focused: false,
@@ -82,10 +105,14 @@ impl Browse {
         browse
     }
 
-    /// The query the list shows: the pane's scope, the filter line and the sort.
+    /// The query the list shows: the pane's (or the group's) scope, the filter line and
+    /// the sort.
     pub fn query(&self) -> UserQuery {
         UserQuery {
-            scope: self.pane.scope(),
+            scope: self
+                .members
+                .as_ref()
+                .map_or(self.pane.scope(), MembersOf::scope),
             sort: self.sort,
             ..Default::default()
         }
@@ -93,11 +120,23 @@ impl Browse {
     }
 
     pub fn context(&self) -> Context {
-        if self.filter_focused {
-            Context::Filter
-        } else {
-            Context::List
+        match (self.filter_focused, &self.members) {
+            (true, _) => Context::Filter,
+            (false, Some(_)) => Context::Members,
+            (false, None) => Context::List,
         }
+    }
+
+    /// Shows the members of a group (with its subgroups'), from the top, unfiltered.
+    pub fn show_members(&mut self, session: &Session, id: i64, name: String) {
+        self.members = Some(MembersOf {
+            id,
+            name,
+            direct: false,
+        });
+        self.filter.reset();
+        self.filter_focused = false;
+        self.restart(session);
     }
 
     /// Where the list reads its pages: this query, at the screen's height.
@@ -222,10 +261,12 @@ impl Browse {
     /// everyone.
     fn fall_back_to_everyone(&mut self, session: &Session, id: UserId) {
         let found = self.list.selected_row().is_some_and(|r| r.id == id);
-        if found || (self.pane == Pane::All && self.filter.value().is_empty()) {
+        let everyone = self.pane == Pane::All && self.members.is_none();
+        if found || (everyone && self.filter.value().is_empty()) {
             return;
         }
         self.pane = Pane::All;
+        self.members = None;
         self.filter.reset();
         self.show(session, id);
     }
@@ -255,7 +296,8 @@ impl Browse {
 
     fn recount(&mut self, session: &Session) {
         self.matches = None;
-        let filtered = !self.filter.value().trim().is_empty();
+        // A group's members are counted filtered or not: the filter line says how many.
+        let filtered = !self.filter.value().trim().is_empty() || self.members.is_some();
         let query = filtered.then(|| self.query());
         self.count_pending = Some(self.counter.request(session.application.id, query));
     }
@@ -264,12 +306,57 @@ impl Browse {
         let height = session.visible_rows() as isize;
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
+            // The members view belongs to the Groups pane: the tabs go on from there.
+            Action::NextPane if self.members.is_some() => {
+                self.members = None;
+                return Ok(Effect::ShowAudit);
+            }
+            Action::PrevPane if self.members.is_some() => self.show_pane(session, Pane::Ungrouped),
+            Action::AddMembers => {
+                if let Some(group) = &self.members {
+                    return Ok(Effect::PickUsers {
+                        id: group.id,
+                        name: group.name.clone(),
+                    });
+                }
+            }
+            Action::RemoveMember => {
+                if let (Some(group), Some(row)) = (&self.members, self.list.selected_row()) {
+                    // A subgroup's member leaves from that subgroup, not from here.
+                    if !row.groups.contains(&group.name) {
+                        let own = key_name(Context::Members, &Action::ToggleDirect);
+                        session.error(format!(
+                            "{} is in {} only through a subgroup: remove them there \
+                             ({own} shows {}'s own members)",
+                            row.email, group.name, group.name
+                        ));
+                        return Ok(Effect::None);
+                    }
+                    return Ok(Effect::Ask(Confirm::remove_member(
+                        row,
+                        group.id,
+                        &group.name,
+                    )));
+                }
+            }
+            Action::ToggleDirect => {
+                if let Some(group) = &mut self.members {
+                    group.direct = !group.direct;
+                    self.restart(session);
+                }
+            }
+            Action::Back if !self.filter.value().is_empty() => {
+                self.filter.reset();
+                self.restart(session);
+            }
+            Action::Back => return Ok(Effect::BackToGroups),
             // The audit log is the tab after the last pane of users (and before the first).
-            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowAudit),
+            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowGroups),
             Action::PrevPane if self.pane == Pane::All => return Ok(Effect::ShowAudit),
             Action::NextPane => self.show_pane(session, self.pane.offset(1)),
             Action::PrevPane => self.show_pane(session, self.pane.offset(-1)),
             Action::ShowAudit => return Ok(Effect::ShowAudit),
+            Action::ShowGroups => return Ok(Effect::ShowGroups),
             Action::Up => self.move_by(session, -1),
             Action::Down => self.move_by(session, 1),
             Action::PageUp => self.move_by(session, -height),
@@ -339,8 +426,35 @@ impl Browse {
         Ok(Effect::None)
     }
 
+    /// The list's title, longest first: a shorter one is used where it does not fit.
+    pub fn titles(&self) -> Vec<String> {
+        match &self.members {
+            None => vec![self.pane.title().to_string()],
+            Some(group) => {
+                let name = inert(&group.name);
+                if group.direct {
+                    vec![
+                        format!("Direct members of {name}"),
+                        format!("{name}: direct"),
+                    ]
+                } else {
+                    vec![
+                        format!("Members of {name} and its subgroups"),
+                        format!("{name} + subgroups"),
+                    ]
+                }
+            }
+        }
+    }
+
+    /// Whether the table offers "Invalidate all tokens": over all users, when any.
+    pub fn offers_invalidate_all(&self) -> bool {
+        self.pane == Pane::All && self.members.is_none() && self.counts.all > 0
+    }
+
     fn show_pane(&mut self, session: &Session, pane: Pane) {
         self.pane = pane;
+        self.members = None;
         self.restart(session);
     }
 
@@ -363,7 +477,7 @@ impl Browse {
             }
         } else if y == areas.table.y
             && let Some(button) =
-                title_bar(areas.table, self.pane, self.counts.all > 0).button_at(x)
+                title_bar(areas.table, &self.titles(), self.offers_invalidate_all()).button_at(x)
         {
             return self.update(session, button.action());
         } else if let Some(pane) = areas.tab_at(x, y, &self.counts) {
