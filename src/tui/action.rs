@@ -1,7 +1,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
-use super::groups_reader::{GroupTree, SubtreeCounts};
 use super::pane::Pane;
+use super::screens::groups::tree::{GroupTree, SubtreeCounts};
 use super::screens::list::rows::Loaded;
 use super::written::Written;
 use crate::auth::PasswordHash;
