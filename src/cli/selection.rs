@@ -6,15 +6,10 @@ use clap::{Args, ValueEnum};
 
 use super::Failure;
 use crate::domain::TagKey;
-use crate::store::{
-    Application, Page, Scope, Sort, SortField, Store, TagFilter, UserQuery, UserRow,
-};
-
-/// Users read per query when a command walks a whole selection.
-const PAGE: usize = 1000;
+use crate::store::{Application, Scope, Sort, SortField, Store, TagFilter, UserQuery, UserRow};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ScopeArg {
+pub(super) enum ScopeArg {
     All,
     Grouped,
     Ungrouped,
@@ -25,26 +20,26 @@ enum ScopeArg {
 pub struct Selection {
     /// Which users: all, in at least one group, or in none
     #[arg(long, value_enum, default_value = "all", conflicts_with = "group")]
-    scope: ScopeArg,
+    pub(super) scope: ScopeArg,
     /// Only members of this group or of any group below it (as the console's members
     /// view shows them)
     #[arg(long, value_name = "NAME")]
-    group: Option<String>,
+    pub(super) group: Option<String>,
     /// With --group: only its direct members, not those of its subgroups
     #[arg(long, requires = "group")]
-    direct: bool,
+    pub(super) direct: bool,
     /// Only users with this tag (KEY) or this tag value (KEY=VALUE); repeatable
     #[arg(long, value_name = "KEY[=VALUE]")]
-    tag: Vec<String>,
+    pub(super) tag: Vec<String>,
     /// Text that the email, first or last name must contain (any case)
     #[arg(long, value_name = "TEXT")]
-    filter: Option<String>,
+    pub(super) filter: Option<String>,
     /// Sort by email, first, last, created or last-login
     #[arg(long, default_value = "email", value_parser = parse_sort)]
-    sort: SortField,
+    pub(super) sort: SortField,
     /// Sort in descending order
     #[arg(long)]
-    desc: bool,
+    pub(super) desc: bool,
 }
 
 impl Selection {
@@ -95,24 +90,10 @@ pub fn for_each_page(
     app: &Application,
     query: &UserQuery,
     limit: usize,
-    mut each: impl FnMut(Vec<UserRow>) -> Result<(), Failure>,
+    each: impl FnMut(Vec<UserRow>) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
-    let mut done = 0;
-    let mut page = Page::First(PAGE.min(limit));
-    while done < limit {
-        let batch = store.list_users(app.id, query, &page)?;
-        let full = batch.len() == PAGE.min(limit - done);
-        let next = batch.last().map(|r| r.cursor(query.sort.field));
-        done += batch.len();
-        each(batch)?;
-        match next {
-            Some(cursor) if full && done < limit => {
-                page = Page::After(cursor, PAGE.min(limit - done))
-            }
-            _ => break,
-        }
-    }
-    Ok(())
+    let selection = crate::store::Selection::of_query(query.clone());
+    store.for_each_selected(app.id, &selection, query.sort, limit, each)
 }
 
 pub fn parse_sort(s: &str) -> Result<SortField, String> {

@@ -2,6 +2,7 @@
 
 mod apps;
 mod audit;
+mod bulk;
 mod count;
 mod devices;
 mod groups;
@@ -13,6 +14,7 @@ mod migrations;
 mod plan;
 mod query;
 mod seed;
+mod selection;
 mod subtree;
 mod tags;
 mod tokens;
@@ -30,12 +32,14 @@ pub use audit::{
     Actor, AuditEntry, AuditPage, AuditQuery, Changes, PruneReport, Source, Target, VerifyReport,
     shown,
 };
+pub use bulk::{BulkAction, BulkOutcome, BulkProgress};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use members::MembersAdded;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
+pub use selection::Selection;
 pub use tokens::LoginPolicy;
 pub use users::{NOTHING_TO_READ, User, UserId, UserRow};
 
@@ -74,6 +78,9 @@ pub enum StoreError {
     ReadOnly,
     #[error("the database is busy (another program is writing to it); try again")]
     Busy,
+    /// A bulk action was cancelled: nothing was changed.
+    #[error("cancelled: nothing was changed")]
+    Cancelled,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -132,6 +139,10 @@ impl StoreError {
 /// Page cache per connection, in KiB: enough to keep most index pages a filter walks
 /// between keystrokes, small enough that memory hardly grows with the database.
 pub(crate) const CACHE_KIB: i64 = 4 * 1024;
+
+/// Page cache while loading or changing many users at once, in KiB: their pages are
+/// written again and again, and reading each back from the file would cost most.
+pub(crate) const BULK_CACHE_KIB: i64 = 256 * 1024;
 
 /// How long a write waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -64,13 +64,13 @@ pub struct User {
     pub version: i64,
 }
 
-const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
+pub(super) const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
      (SELECT count(*) FROM user_tags t WHERE t.user_id = u.id), u.created_at,
      u.last_login,
      (SELECT group_concat(g.name, char(31)) FROM memberships m JOIN groups g ON g.id = m.group_id
       WHERE m.user_id = u.id)";
 
-fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
+pub(super) fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
     let groups: Option<String> = r.get(7)?;
     Ok(UserRow {
         id: UserId(r.get(0)?),
@@ -401,6 +401,17 @@ impl Store {
 
     /// The count's SQL, or `None` when the plan shows that nothing matches.
     fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<Option<(String, Vec<Value>)>> {
+        self.matching_sql(app, query, "count(*)")
+    }
+
+    /// `SELECT columns` over every user the query matches (planned as for a count:
+    /// each match is visited), or `None` when the plan shows that nothing matches.
+    pub(super) fn matching_sql(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        columns: &str,
+    ) -> Result<Option<(String, Vec<Value>)>> {
         let plan = self.plan(query, FEW_FOR_COUNT)?;
         if plan.nothing {
             return Ok(None);
@@ -408,7 +419,7 @@ impl Store {
         let index = scan_index(query, &plan);
         let (where_sql, params) = where_clause(app, query, &plan, !index.is_empty());
         Ok(Some((
-            format!("SELECT count(*) FROM users u {index} WHERE {where_sql}"),
+            format!("SELECT {columns} FROM users u {index} WHERE {where_sql}"),
             params,
         )))
     }

@@ -103,14 +103,10 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         Some((seq, time, hash)) => (seq + 1, time, hash),
         None => (1, 0, GENESIS),
     };
-    let app: Option<String> = match record.app {
-        Some(app) => Some(
-            conn.prepare_cached("SELECT name FROM applications WHERE id = ?1")?
-                .query_row([app.0], |r| r.get(0))?,
-        ),
+    let app = match record.app {
+        Some(app) => Some(app_name(conn, app)?),
         None => None,
     };
-    let changes = record.changes.to_json();
     // A user's entries are chained through the users row (see schema_v5.sql).
     let user = record.target.id.filter(|_| record.target.kind == "user");
     let target_prev: Option<i64> = match user {
@@ -121,6 +117,7 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
             .flatten(),
         None => None,
     };
+    let changes = record.changes.to_json();
     let content = Content {
         seq,
         // Never earlier than the entry before, so that time ranges are seq ranges.
@@ -134,14 +131,30 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         batch: record.batch,
         target_prev,
     };
-    let hash = content.hash(&prev);
+    insert(conn, &content, &prev)?;
+    if let Some(id) = user {
+        conn.prepare_cached("UPDATE users SET last_audit = ?2 WHERE id = ?1")?
+            .execute(params![id, seq])?;
+    }
+    Ok(seq)
+}
+
+fn app_name(conn: &Connection, app: crate::store::AppId) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT name FROM applications WHERE id = ?1")?
+        .query_row([app.0], |r| r.get(0))?)
+}
+
+/// Writes an entry after the one whose hash is `prev`; returns its hash.
+fn insert(conn: &Connection, content: &Content, prev: &Hash) -> Result<Hash> {
+    let hash = content.hash(prev);
     conn.prepare_cached(
         "INSERT INTO audit (seq, time_ms, app, actor, source, op, target_type, target_id,
                             target_label, changes, batch, target_prev, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
-        seq,
+        content.seq,
         content.time_ms,
         content.app,
         content.actor,
@@ -150,16 +163,75 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         content.target.kind,
         content.target.id,
         content.target.label,
-        changes,
+        content.changes,
         content.batch,
         content.target_prev,
         &hash[..]
     ])?;
-    if let Some(id) = user {
-        conn.prepare_cached("UPDATE users SET last_audit = ?2 WHERE id = ?1")?
-            .execute(params![id, seq])?;
+    Ok(hash)
+}
+
+/// Appends the many entries of one bulk action to the log, in the caller's
+/// transaction, keeping the newest seq, time and hash itself instead of reading them
+/// back for each entry. Nothing else may append while it lives; the entries about a
+/// user name the user's previous entry, and the caller points the users row at the
+/// new one (set-based, for many users at once).
+pub(crate) struct Appender<'c> {
+    conn: &'c Connection,
+    actor: &'c Actor,
+    app: String,
+    context: super::Context,
+    last: Option<(i64, i64, Hash)>,
+}
+
+impl<'c> Appender<'c> {
+    pub fn new(
+        conn: &'c Connection,
+        actor: &'c Actor,
+        app: crate::store::AppId,
+        context: super::Context,
+    ) -> Result<Appender<'c>> {
+        Ok(Appender {
+            conn,
+            actor,
+            app: app_name(conn, app)?,
+            context,
+            last: last(conn)?,
+        })
     }
-    Ok(seq)
+
+    /// Appends one entry; returns its seq (0 when the actor is not recorded).
+    pub fn push(
+        &mut self,
+        op: &'static str,
+        target: &Target,
+        changes: &Changes,
+        target_prev: Option<i64>,
+    ) -> Result<i64> {
+        if !self.actor.recorded() {
+            return Ok(0);
+        }
+        let (seq, time_ms, prev) = match self.last {
+            Some((seq, time, hash)) => (seq + 1, time, hash),
+            None => (1, 0, GENESIS),
+        };
+        let changes = changes.to_json();
+        let content = Content {
+            seq,
+            time_ms: now_ms().max(time_ms),
+            app: Some(&self.app),
+            actor: self.actor.name(),
+            source: self.context.source.unwrap_or(self.actor.source).as_str(),
+            op,
+            target,
+            changes: &changes,
+            batch: self.context.batch.map(|b| b.0),
+            target_prev,
+        };
+        let hash = insert(self.conn, &content, &prev)?;
+        self.last = Some((seq, content.time_ms, hash));
+        Ok(seq)
+    }
 }
 
 /// The result of `audit verify`.

@@ -76,6 +76,13 @@ pub fn shown(value: &Value) -> String {
     }
 }
 
+/// The columns [`UserFields::from_row`] reads, of the user `u`.
+pub(crate) const USER_FIELDS_SQL: &str = "u.email, u.first_name, u.last_name,
+    (SELECT json_group_array(name) FROM
+        (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+         WHERE m.user_id = u.id ORDER BY g.name)),
+    (SELECT json_group_object(key, value) FROM user_tags t WHERE t.user_id = u.id)";
+
 /// A user's fields as the log compares them: email, names, groups, tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UserFields {
@@ -105,35 +112,34 @@ impl UserFields {
     /// The user's fields as they are now, in one query (what an edit reads before it
     /// writes, for its entry).
     pub fn read(conn: &rusqlite::Connection, id: UserId) -> Result<UserFields> {
-        let found = conn
-            .prepare_cached(
-                "SELECT email, first_name, last_name,
-                    (SELECT json_group_array(name) FROM
-                        (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
-                         WHERE m.user_id = u.id ORDER BY g.name)),
-                    (SELECT json_group_object(key, value) FROM user_tags t WHERE t.user_id = u.id)
-                 FROM users u WHERE id = ?1",
-            )?
-            .query_row([id.0], |r| {
-                let name = |s: String| Some(s).filter(|s| !s.is_empty());
-                let json = |i| -> rusqlite::Result<String> { r.get(i) };
-                Ok((
-                    r.get(0)?,
-                    name(r.get(1)?),
-                    name(r.get(2)?),
-                    json(3)?,
-                    json(4)?,
-                ))
-            })
-            .optional()?;
-        let (email, first_name, last_name, groups, tags) = found.ok_or(StoreError::UserGone(id))?;
+        conn.prepare_cached(&format!(
+            "SELECT {USER_FIELDS_SQL} FROM users u WHERE id = ?1"
+        ))?
+        .query_row([id.0], |r| UserFields::from_row(r, 0))
+        .optional()?
+        .ok_or(StoreError::UserGone(id))
+    }
+
+    /// The fields from the columns of [`USER_FIELDS_SQL`], starting at column `at`.
+    pub fn from_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<UserFields> {
+        let name = |s: String| Some(s).filter(|s| !s.is_empty());
+        let json = |i| -> rusqlite::Result<String> { r.get(at + i) };
         Ok(UserFields {
-            email,
-            first_name,
-            last_name,
-            groups: serde_json::from_str(&groups).unwrap_or_default(),
-            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            email: r.get(at)?,
+            first_name: name(r.get(at + 1)?),
+            last_name: name(r.get(at + 2)?),
+            groups: serde_json::from_str(&json(3)?).unwrap_or_default(),
+            tags: serde_json::from_str(&json(4)?).unwrap_or_default(),
         })
+    }
+
+    /// The group names (kept sorted by whoever changes them).
+    pub fn groups_mut(&mut self) -> &mut Vec<String> {
+        &mut self.groups
+    }
+
+    pub fn tags_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.tags
     }
 
     pub fn of_user(user: &User) -> UserFields {

@@ -11,9 +11,10 @@ use super::{AppId, Result};
 use rusqlite::Connection;
 
 pub use actor::{Actor, Source};
+pub(crate) use chain::Appender;
 pub use chain::{PruneReport, VerifyReport};
-pub(crate) use changes::UserFields;
 pub use changes::{Changes, shown};
+pub(crate) use changes::{USER_FIELDS_SQL, UserFields};
 pub use query::{AuditPage, AuditQuery};
 
 /// What an entry is about, as it was when the entry was written.
@@ -99,6 +100,10 @@ pub(crate) struct Batch(i64);
 impl Batch {
     pub fn begin(conn: &Connection) -> Result<Batch> {
         Ok(Batch(chain::last(conn)?.map_or(1, |(seq, ..)| seq + 1)))
+    }
+
+    pub fn id(self) -> i64 {
+        self.0
     }
 }
 

@@ -1,0 +1,522 @@
+//! Acting on many users at once. One transaction, all or nothing; one audit batch (an
+//! entry per user changed, as the one-user paths write it, then a summary). The
+//! selected ids go into a temporary table; set-based statements then work through it
+//! a chunk at a time, so that progress is reported and a cancel takes effect between
+//! chunks.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params, params_from_iter};
+use serde_json::Value as Json;
+
+use super::audit::{
+    Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
+};
+use super::groups::group_id;
+use super::users::SCOPE_COUNTS_SQL;
+use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
+use crate::domain::{Field, TagKey, tag_value};
+
+/// What to do to every selected user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkAction {
+    Delete,
+    InvalidateTokens,
+    AddToGroup(String),
+    RemoveFromGroup(String),
+    SetTag {
+        key: TagKey,
+        value: String,
+    },
+    RemoveTag(TagKey),
+    /// Several group and tag changes at once, applied in order (as `users set`
+    /// applies its options): each user changed gets one entry with all of them.
+    Edit(Vec<BulkAction>),
+}
+
+/// How far a bulk action is: users worked through, of all selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkProgress {
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BulkOutcome {
+    /// Users changed: a selected user already as asked (in the group, without
+    /// tokens) is left alone.
+    pub changed: u64,
+    /// The audit batch of its entries; `None` when nothing changed (nothing written)
+    /// or for a preview.
+    pub batch: Option<i64>,
+}
+
+/// Users per chunk: tens of milliseconds of work, so progress comes often and a
+/// cancel takes effect well within a second.
+const CHUNK: i64 = 2_000;
+
+impl BulkAction {
+    /// The group and tag changes it makes, in order (none for a delete or an
+    /// invalidation).
+    fn edits(&self) -> &[BulkAction] {
+        match self {
+            BulkAction::Edit(parts) => parts,
+            edit if edit.is_edit() => std::slice::from_ref(self),
+            _ => &[],
+        }
+    }
+
+    /// A single group or tag change.
+    fn is_edit(&self) -> bool {
+        matches!(
+            self,
+            BulkAction::AddToGroup(_)
+                | BulkAction::RemoveFromGroup(_)
+                | BulkAction::SetTag { .. }
+                | BulkAction::RemoveTag(_)
+        )
+    }
+
+    /// The op of the batch's summary entry.
+    fn summary_op(&self) -> &'static str {
+        match self {
+            BulkAction::Delete => "users.delete",
+            BulkAction::InvalidateTokens => "users.invalidate_tokens",
+            BulkAction::AddToGroup(_) => "users.add_to_group",
+            BulkAction::RemoveFromGroup(_) => "users.remove_from_group",
+            BulkAction::SetTag { .. } => "users.set_tag",
+            BulkAction::RemoveTag(_) => "users.remove_tag",
+            BulkAction::Edit(_) => "users.edit",
+        }
+    }
+
+    /// The op of each changed user's entry, as the one-user path writes it.
+    fn user_op(&self) -> &'static str {
+        match self {
+            BulkAction::Delete => "user.delete",
+            BulkAction::InvalidateTokens => "tokens.invalidate",
+            _ => "user.update",
+        }
+    }
+
+    /// What the summary entry records: how many users changed, and how.
+    fn summary(&self, changed: u64, tokens: i64) -> Changes {
+        let mut changes = Changes::default();
+        match self {
+            BulkAction::Delete => return changes.with("users", changed, 0),
+            BulkAction::InvalidateTokens => changes.set("tokens", tokens, 0),
+            _ => {}
+        }
+        let (mut added, mut removed, mut untagged) = (Vec::new(), Vec::new(), Vec::new());
+        for edit in self.edits() {
+            match edit {
+                BulkAction::AddToGroup(name) => added.push(name.as_str()),
+                BulkAction::RemoveFromGroup(name) => removed.push(name.as_str()),
+                BulkAction::SetTag { key, value } => {
+                    changes.set(&tag_field(key), Json::Null, value.as_str())
+                }
+                BulkAction::RemoveTag(key) => untagged.push(key.as_str()),
+                _ => {}
+            }
+        }
+        for (field, names, added) in [
+            ("groups_added", added, true),
+            ("groups_removed", removed, false),
+            ("tags_removed", untagged, false),
+        ] {
+            match (names.is_empty(), added) {
+                (true, _) => {}
+                (false, true) => changes.set(field, Json::Null, names),
+                (false, false) => changes.set(field, names, Json::Null),
+            }
+        }
+        changes.with("changed_users", Json::Null, changed)
+    }
+
+    /// Refuses what cannot be done, before anything is read.
+    fn check(&self) -> Result<()> {
+        if let BulkAction::Edit(parts) = self
+            && !parts.iter().all(BulkAction::is_edit)
+        {
+            return Err(StoreError::invalid(
+                Field::Record,
+                "only group and tag changes can be made together",
+            ));
+        }
+        for edit in self.edits() {
+            if let BulkAction::SetTag { value, .. } = edit {
+                tag_value(value).map_err(|m| StoreError::invalid(Field::TagValue(0), m))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A tag's field in an entry's changes, as [`UserFields::changes`] names it.
+fn tag_field(key: &TagKey) -> String {
+    format!("tag:{}", key.as_str())
+}
+
+/// One selected user the action changes, with its entry's changes.
+struct Changed {
+    id: i64,
+    email: String,
+    /// The user's newest entry, which theirs follows.
+    prev: Option<i64>,
+    changes: Changes,
+    tokens: i64,
+}
+
+/// Whether the transaction is kept or, for a preview, rolled back.
+#[derive(PartialEq, Eq)]
+enum Finish {
+    Commit,
+    RollBack,
+}
+
+impl Store {
+    /// Applies `action` to every user of the selection, in one transaction: all of
+    /// them, or — on a failure, or when `cancel` is set — none (the log included).
+    /// `progress` hears after each chunk of users.
+    pub fn bulk(
+        &mut self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+        source: Source,
+        progress: &mut dyn FnMut(BulkProgress),
+        cancel: &AtomicBool,
+    ) -> Result<BulkOutcome> {
+        let result = self.with_bulk_cache(|store| {
+            store.bulk_unlogged(
+                app,
+                selection,
+                action,
+                source,
+                (progress, cancel),
+                Finish::Commit,
+            )
+        });
+        let what = match &result {
+            Ok(outcome) => format!(
+                "{} ({} users changed)",
+                action.summary_op(),
+                outcome.changed
+            ),
+            Err(_) => action.summary_op().to_string(),
+        };
+        self.logged(app, &what, "selected users", result)
+    }
+
+    /// How many users `action` would change, found by doing it and rolling it back
+    /// (so it waits for the write lock like the action itself).
+    pub fn bulk_preview(
+        &mut self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+    ) -> Result<BulkOutcome> {
+        let source = self.actor.source;
+        let never = AtomicBool::new(false);
+        self.with_bulk_cache(|store| {
+            store.bulk_unlogged(
+                app,
+                selection,
+                action,
+                source,
+                (&mut |_| (), &never),
+                Finish::RollBack,
+            )
+        })
+    }
+
+    /// Runs `work` with a page cache for many users, then gives back the one before.
+    fn with_bulk_cache<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let before: i64 = self
+            .conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        self.conn
+            .pragma_update(None, "cache_size", -super::BULK_CACHE_KIB)?;
+        let result = work(self);
+        self.conn.pragma_update(None, "cache_size", before)?;
+        result
+    }
+
+    fn bulk_unlogged(
+        &mut self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+        source: Source,
+        (progress, cancel): (&mut dyn FnMut(BulkProgress), &AtomicBool),
+        finish: Finish,
+    ) -> Result<BulkOutcome> {
+        action.check()?;
+        let selected = self.selected_sql(app, selection)?;
+        let tx = begin_write(&mut self.conn)?;
+        // What the statements compare with: a group's id, a tag key, the stamp up to
+        // which tokens are void already.
+        let void_through: i64 = tx.query_row(
+            "SELECT tokens_void_through FROM applications WHERE id = ?1",
+            [app.0],
+            |r| r.get(0),
+        )?;
+        let subjects = (action.edits().iter())
+            .map(|edit| match edit {
+                BulkAction::AddToGroup(name) | BulkAction::RemoveFromGroup(name) => {
+                    Ok(Value::Integer(group_id(&tx, app, name)?))
+                }
+                BulkAction::SetTag { key, .. } | BulkAction::RemoveTag(key) => {
+                    Ok(Value::Text(key.as_str().to_string()))
+                }
+                _ => unreachable!("checked: only group and tag changes"),
+            })
+            .collect::<Result<Vec<Value>>>()?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS bulk_users (id INTEGER PRIMARY KEY);
+             CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id INTEGER PRIMARY KEY, seq INTEGER);
+             DELETE FROM temp.bulk_users;",
+        )?;
+        if let Some((sql, params)) = selected {
+            tx.execute(
+                &format!("INSERT OR IGNORE INTO temp.bulk_users (id) {sql}"),
+                params_from_iter(params),
+            )?;
+        }
+        let total: u64 = tx.query_row("SELECT count(*) FROM temp.bulk_users", [], |r| r.get(0))?;
+        // Ending the sessions of every user of the application is one write at any
+        // size, as `invalidate_all_tokens`: its tokens all become void.
+        let void_all = *action == BulkAction::InvalidateTokens
+            && total > 0
+            && total == tx.query_row(SCOPE_COUNTS_SQL, [app.0], |r| r.get::<_, u64>(0))?;
+        progress(BulkProgress { done: 0, total });
+        let batch = Batch::begin(&tx)?;
+        let context = Context {
+            batch: Some(batch),
+            source: Some(source),
+        };
+        let actor = self.actor.clone();
+        let mut log = Appender::new(&tx, &actor, app, context)?;
+        let (mut done, mut changed, mut tokens) = (0u64, 0u64, 0i64);
+        let mut after = i64::MIN;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(StoreError::Cancelled);
+            }
+            let (last, n): (Option<i64>, u64) = tx
+                .prepare_cached(
+                    "SELECT max(id), count(*) FROM
+                        (SELECT id FROM temp.bulk_users WHERE id > ?1 ORDER BY id LIMIT ?2)",
+                )?
+                .query_row(params![after, CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let Some(last) = last else { break };
+            let chunk = (after, last);
+            tx.execute("DELETE FROM temp.bulk_changed", [])?;
+            let mut record =
+                tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
+            for user in changed_in(&tx, action, void_through, chunk)? {
+                let target = Target::new("user", Some(user.id), user.email);
+                let seq = log.push(action.user_op(), &target, &user.changes, user.prev)?;
+                record.execute(params![user.id, seq])?;
+                changed += 1;
+                tokens += user.tokens;
+            }
+            if void_all {
+                point_at_entries(&tx)?;
+            } else {
+                apply(&tx, action, &subjects, chunk)?;
+            }
+            after = last;
+            done += n;
+            progress(BulkProgress { done, total });
+        }
+        if changed == 0 || finish == Finish::RollBack {
+            return Ok(BulkOutcome {
+                changed,
+                batch: None,
+            });
+        }
+        if void_all {
+            tx.execute(
+                "UPDATE applications SET tokens_void_through = tokens_issued WHERE id = ?1",
+                [app.0],
+            )?;
+        }
+        let summary = action.summary(changed, tokens);
+        log.push(action.summary_op(), &app_target(&tx, app)?, &summary, None)?;
+        tx.execute_batch("DROP TABLE temp.bulk_users; DROP TABLE temp.bulk_changed;")?;
+        tx.commit()?;
+        Ok(BulkOutcome {
+            changed,
+            batch: Some(batch.id()),
+        })
+    }
+}
+
+/// The users of the chunk `(after, last]` that the action changes, with what it
+/// changes for each.
+fn changed_in(
+    conn: &Connection,
+    action: &BulkAction,
+    void_through: i64,
+    (after, last): (i64, i64),
+) -> Result<Vec<Changed>> {
+    // An invalidation needs only the live tokens, an edit only the fields, a
+    // deletion both.
+    let tokens = match action {
+        BulkAction::Delete | BulkAction::InvalidateTokens => {
+            "(SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND t.seq > ?3)"
+        }
+        _ => "?3 * 0",
+    };
+    let fields = match action {
+        BulkAction::InvalidateTokens => "NULL",
+        _ => USER_FIELDS_SQL,
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT u.id, u.last_audit, u.email, {tokens}, {fields}
+         FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2"
+    ))?;
+    let mut rows = stmt.query(params![after, last, void_through])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let tokens: i64 = r.get(3)?;
+        let ended = || Changes::default().with("tokens", tokens, 0);
+        let changes = match action {
+            BulkAction::Delete => {
+                let before = UserFields::from_row(r, 4)?;
+                let mut changes = UserFields::changes(Some(&before), None, false);
+                changes.extend(ended());
+                changes
+            }
+            BulkAction::InvalidateTokens => ended(),
+            _ => {
+                let before = UserFields::from_row(r, 4)?;
+                let mut after = before.clone();
+                for edit in action.edits() {
+                    edited(&mut after, edit);
+                }
+                UserFields::changes(Some(&before), Some(&after), false)
+            }
+        };
+        // A user already as asked (no live token, already in the group, …) gets no
+        // entry and is left alone.
+        if !changes.is_empty() {
+            out.push(Changed {
+                id: r.get(0)?,
+                prev: r.get(1)?,
+                email: r.get(2)?,
+                changes,
+                tokens,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A user's fields after one group or tag change.
+fn edited(fields: &mut UserFields, edit: &BulkAction) {
+    match edit {
+        BulkAction::AddToGroup(name) => {
+            let groups = fields.groups_mut();
+            if !groups.contains(name) {
+                groups.push(name.clone());
+                groups.sort();
+            }
+        }
+        BulkAction::RemoveFromGroup(name) => fields.groups_mut().retain(|g| g != name),
+        BulkAction::SetTag { key, value } => {
+            fields
+                .tags_mut()
+                .insert(key.as_str().to_string(), value.clone());
+        }
+        BulkAction::RemoveTag(key) => {
+            fields.tags_mut().remove(key.as_str());
+        }
+        _ => {}
+    }
+}
+
+/// Points each changed user's row at their new entry (their history's newest).
+fn point_at_entries(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE users SET last_audit = {NEWEST_ENTRY} WHERE id IN {CHANGED}"
+    ))?
+    .execute([])?;
+    Ok(())
+}
+
+// Driven by the chunk's few ids (`UPDATE … FROM` would scan every user).
+const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
+const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
+
+/// The action's statements over the chunk `(after, last]`: its changed users are in
+/// `temp.bulk_changed`. `subjects` are the edits' group ids and tag keys.
+fn apply(
+    conn: &Connection,
+    action: &BulkAction,
+    subjects: &[Value],
+    (after, last): (i64, i64),
+) -> Result<()> {
+    match action {
+        BulkAction::Delete => {
+            // Tags before the user, whose application the trigger keeping tag-key
+            // counts looks up; memberships after, so that no group count of a user
+            // about to go is kept (the user's own trigger counts the grouped users).
+            for table in ["user_tags", "tokens", "users", "memberships"] {
+                let id = if table == "users" { "id" } else { "user_id" };
+                conn.prepare_cached(&format!("DELETE FROM {table} WHERE {id} IN {CHANGED}"))?
+                    .execute([])?;
+            }
+            return Ok(());
+        }
+        BulkAction::InvalidateTokens => {
+            // Void tokens go too, as when one user's tokens are invalidated.
+            conn.prepare_cached(
+                "DELETE FROM tokens WHERE user_id IN
+                    (SELECT id FROM temp.bulk_users WHERE id > ?1 AND id <= ?2)",
+            )?
+            .execute(params![after, last])?;
+            return point_at_entries(conn);
+        }
+        _ => {}
+    }
+    // Each edit is written for every changed user; one it does not concern (already
+    // in the group, another edit changed them) is left as it is.
+    for (edit, subject) in action.edits().iter().zip(subjects) {
+        match edit {
+            BulkAction::AddToGroup(_) => conn
+                .prepare_cached(&format!(
+                    "INSERT OR IGNORE INTO memberships (user_id, group_id)
+                     SELECT id, ?1 FROM {CHANGED}"
+                ))?
+                .execute([subject])?,
+            BulkAction::RemoveFromGroup(_) => conn
+                .prepare_cached(&format!(
+                    "DELETE FROM memberships WHERE group_id = ?1 AND user_id IN {CHANGED}"
+                ))?
+                .execute([subject])?,
+            BulkAction::SetTag { value, .. } => conn
+                .prepare_cached(&format!(
+                    "INSERT INTO user_tags (user_id, key, value) SELECT id, ?1, ?2 FROM {CHANGED}
+                     WHERE true ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value"
+                ))?
+                .execute(params![subject, value])?,
+            BulkAction::RemoveTag(_) => conn
+                .prepare_cached(&format!(
+                    "DELETE FROM user_tags WHERE key = ?1 AND user_id IN {CHANGED}"
+                ))?
+                .execute([subject])?,
+            _ => unreachable!("checked: only group and tag changes"),
+        };
+    }
+    // An edit: a newer version (so an edit begun before it is refused), and the
+    // user's newest entry.
+    conn.prepare_cached(&format!(
+        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = {NEWEST_ENTRY}
+         WHERE id IN {CHANGED}"
+    ))?
+    .execute([unix_now()])?;
+    Ok(())
+}

@@ -1,0 +1,833 @@
+//! Selections and bulk actions in the store: which users a selection holds, what each
+//! action changes and records (one audit batch), and that a cancel or a failure
+//! half-way leaves the database exactly as it was.
+
+mod common;
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use common::*;
+use serde_json::json;
+use xusers::domain::{TagKey, UserDraft};
+use xusers::export::{ExportOptions, FileFormat, write_users};
+use xusers::store::{
+    AppId, AuditEntry, AuditPage, AuditQuery, BulkAction, BulkOutcome, BulkProgress, Page, Scope,
+    Selection, Sort, SortField, Source, Store, StoreError, UserId, UserQuery,
+};
+
+/// ann (Sales, plan=pro), bob (plan=pro), cy (Support), dee (plan=free), eve (Sales),
+/// fay (nothing).
+fn people(store: &mut Store, app: AppId) -> [UserId; 6] {
+    group_tree(store, app);
+    let user = |email: &str, groups: &[&str], tags: &[(&str, &str)]| UserDraft {
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..draft(email)
+    };
+    [
+        add(
+            store,
+            app,
+            user("ann@acme.io", &["Sales"], &[("plan", "pro")]),
+        ),
+        add(store, app, user("bob@acme.io", &[], &[("plan", "pro")])),
+        add(store, app, user("cy@other.io", &["Support"], &[])),
+        add(store, app, user("dee@other.io", &[], &[("plan", "free")])),
+        add(store, app, user("eve@acme.io", &["Sales"], &[])),
+        add(store, app, user("fay@x.io", &[], &[])),
+    ]
+}
+
+fn run(store: &mut Store, app: AppId, selection: &Selection, action: BulkAction) -> BulkOutcome {
+    store
+        .bulk(
+            app,
+            selection,
+            &action,
+            Source::Console,
+            &mut |_| (),
+            &AtomicBool::new(false),
+        )
+        .unwrap()
+}
+
+/// The batch's entries, oldest first.
+fn batch(store: &Store, outcome: BulkOutcome) -> Vec<AuditEntry> {
+    let id = outcome.batch.expect("a batch was written");
+    let mut entries: Vec<AuditEntry> = store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1000))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.batch == Some(id))
+        .collect();
+    entries.reverse();
+    assert!(!entries.is_empty());
+    assert_eq!(entries[0].seq, id, "the batch id is its first entry's seq");
+    entries
+}
+
+fn changes(entry: &AuditEntry) -> serde_json::Value {
+    entry.changes.as_json()
+}
+
+fn key(k: &str) -> TagKey {
+    TagKey::parse(k).unwrap()
+}
+
+#[test]
+fn a_selection_is_its_queries_and_ids_minus_its_exceptions() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, cy, dee, eve, fay] = people(&mut store, app);
+    let everyone = [ann, bob, cy, dee, eve, fay];
+    let check = |selection: &Selection, expected: &[UserId], sample: &[&str]| {
+        assert_eq!(
+            store.selection_count(app, selection).unwrap(),
+            expected.len() as u64,
+            "{selection:?}"
+        );
+        assert_eq!(
+            store.marked_among(app, selection, &everyone).unwrap(),
+            expected.iter().copied().collect::<HashSet<_>>(),
+            "{selection:?}"
+        );
+        assert_eq!(
+            store.selection_sample(app, selection, 2).unwrap(),
+            sample,
+            "{selection:?}"
+        );
+    };
+    // One query (text and tag), one id more, one exception.
+    let acme_pro = UserQuery::default().filter("acme tag:plan=pro");
+    let mut selection = Selection::of_query(acme_pro.clone());
+    check(&selection, &[ann, bob], &["ann@acme.io", "bob@acme.io"]);
+    selection.ids.insert(fay);
+    selection.except.insert(bob);
+    check(&selection, &[ann, fay], &["ann@acme.io", "fay@x.io"]);
+    // An exception that the query does not match, an id it matches anyway.
+    selection.except.insert(cy);
+    selection.ids.insert(ann);
+    check(&selection, &[ann, fay], &["ann@acme.io", "fay@x.io"]);
+    // Scopes, several queries: the union, each user once.
+    let ungrouped = UserQuery {
+        scope: Scope::Ungrouped,
+        ..Default::default()
+    };
+    let support = UserQuery {
+        scope: Scope::Group(store.group_named(app, "Support").unwrap()),
+        ..Default::default()
+    };
+    let mut selection = Selection {
+        queries: vec![ungrouped.clone(), support, ungrouped],
+        ids: BTreeSet::from([bob]),
+        except: BTreeSet::from([dee]),
+    };
+    check(&selection, &[bob, cy, fay], &["bob@acme.io", "cy@other.io"]);
+    selection
+        .queries
+        .push(UserQuery::default().filter("nobody-has-this"));
+    check(&selection, &[bob, cy, fay], &["bob@acme.io", "cy@other.io"]);
+    // Ids alone.
+    let selection = Selection::of_ids([eve, dee, eve]);
+    check(&selection, &[dee, eve], &["dee@other.io", "eve@acme.io"]);
+    // Nothing.
+    let mut selection = Selection::of_ids([eve]);
+    assert!(!selection.is_empty());
+    selection.except.insert(eve);
+    assert!(selection.is_empty());
+    check(&selection, &[], &[]);
+    assert!(Selection::default().is_empty());
+    check(&Selection::default(), &[], &[]);
+}
+
+#[test]
+fn a_selection_ignores_another_applications_users() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, ..] = people(&mut store, app);
+    let other = store.application("other").unwrap().id;
+    let stranger = add_email(&mut store, other, "stranger@acme.io");
+    let selection = Selection {
+        ids: BTreeSet::from([stranger, ann]),
+        ..Selection::of_query(UserQuery::default().filter("acme"))
+    };
+    assert_eq!(store.selection_count(app, &selection).unwrap(), 3);
+    assert!(
+        !store
+            .marked_among(app, &selection, &[stranger, ann])
+            .unwrap()
+            .contains(&stranger)
+    );
+    let outcome = run(&mut store, app, &selection, BulkAction::Delete);
+    assert_eq!(outcome.changed, 3);
+    assert!(
+        store.user(stranger).is_ok(),
+        "the other application's user stays"
+    );
+}
+
+#[test]
+fn bulk_delete_removes_users_with_everything_they_held_in_one_batch() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, cy, ..] = people(&mut store, app);
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    let token = store.login(app, "bob@acme.io", PASSWORD).unwrap();
+    let before = store.scope_counts(app).unwrap();
+    let selection = Selection::of_query(UserQuery::default().filter("tag:plan=pro"));
+    let outcome = run(&mut store, app, &selection, BulkAction::Delete);
+    assert_eq!(outcome.changed, 2);
+    for id in [ann, bob] {
+        assert!(matches!(store.user(id), Err(StoreError::UserGone(_))));
+    }
+    assert!(store.user(cy).is_ok());
+    assert!(store.authenticate(app, &token).is_err());
+    let after = store.scope_counts(app).unwrap();
+    assert_eq!(
+        (after.all, after.grouped),
+        (before.all - 2, before.grouped - 1)
+    );
+    let usage = store.tag_key_usage(app, None).unwrap();
+    assert_eq!(
+        usage,
+        vec![("plan".to_string(), 1)],
+        "only dee's plan is left"
+    );
+
+    let entries = batch(&store, outcome);
+    let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
+    assert_eq!(ops, ["user.delete", "user.delete", "users.delete"]);
+    assert_eq!(entries[0].target.label, "ann@acme.io");
+    assert_eq!(
+        changes(&entries[0]),
+        json!({
+            "email": ["ann@acme.io", null],
+            "groups": [["Sales"], []],
+            "tag:plan": ["pro", null],
+            "tokens": [1, 0],
+        })
+    );
+    assert_eq!(entries[2].target.kind, "application");
+    assert_eq!(changes(&entries[2]), json!({"users": [2, 0]}));
+    assert!(entries.iter().all(|e| e.source == "console"));
+    // Each entry follows the user's own history: `--user` finds create and delete.
+    let history = store
+        .audit_page(
+            &AuditQuery {
+                user: Some("bob@acme.io".into()),
+                ..Default::default()
+            },
+            AuditPage::Newest(10),
+        )
+        .unwrap();
+    let ops: Vec<&str> = history.iter().map(|e| e.op.as_str()).collect();
+    assert_eq!(ops, ["user.delete", "user.create"]);
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
+fn bulk_invalidation_ends_the_sessions_of_the_selected_users_only() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, cy, dee, ..] = people(&mut store, app);
+    let ann_tokens = [
+        store.login(app, "ann@acme.io", PASSWORD).unwrap(),
+        store.login(app, "ann@acme.io", PASSWORD).unwrap(),
+    ];
+    let bob_token = store.login(app, "bob@acme.io", PASSWORD).unwrap();
+    let dee_token = store.login(app, "dee@other.io", PASSWORD).unwrap();
+    let selection = Selection::of_ids([ann, bob, cy]);
+    let outcome = run(&mut store, app, &selection, BulkAction::InvalidateTokens);
+    assert_eq!(outcome.changed, 2, "cy had no session");
+    for token in ann_tokens.iter().chain([&bob_token]) {
+        assert!(store.authenticate(app, token).is_err());
+    }
+    assert_eq!(store.authenticate(app, &dee_token).unwrap(), dee);
+    let fresh = store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &fresh).unwrap(), ann);
+
+    let entries = batch(&store, outcome);
+    let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
+    assert_eq!(
+        ops,
+        [
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "users.invalidate_tokens"
+        ]
+    );
+    assert_eq!(entries[0].target.label, "ann@acme.io");
+    assert_eq!(changes(&entries[0]), json!({"tokens": [2, 0]}));
+    assert_eq!(changes(&entries[1]), json!({"tokens": [1, 0]}));
+    assert_eq!(
+        changes(&entries[2]),
+        json!({"changed_users": [null, 2], "tokens": [3, 0]})
+    );
+    // The user's history goes through the bulk entry to the older ones.
+    let history: Vec<String> = store
+        .user_history(bob, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(history, ["tokens.invalidate", "user.create"]);
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
+fn bulk_group_changes_touch_only_users_not_already_as_asked() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, _, _, eve, _] = people(&mut store, app);
+    let versions = |store: &Store| [ann, bob, eve].map(|id| store.user(id).unwrap().version);
+    let start = versions(&store);
+    let grouped = store.scope_counts(app).unwrap().grouped;
+    let selection = Selection::of_ids([ann, bob, eve]);
+    let outcome = run(
+        &mut store,
+        app,
+        &selection,
+        BulkAction::AddToGroup("Sales".into()),
+    );
+    assert_eq!(outcome.changed, 1, "ann and eve are in Sales already");
+    assert_eq!(store.user(bob).unwrap().groups, ["Sales"]);
+    assert_eq!(store.scope_counts(app).unwrap().grouped, grouped + 1);
+    let now = versions(&store);
+    assert_eq!(
+        (now[0], now[1], now[2]),
+        (start[0], start[1] + 1, start[2]),
+        "only bob's version moves"
+    );
+    let entries = batch(&store, outcome);
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[0].op.as_str(), entries[0].target.label.as_str()),
+        ("user.update", "bob@acme.io")
+    );
+    assert_eq!(changes(&entries[0]), json!({"groups": [[], ["Sales"]]}));
+    assert_eq!(entries[1].op, "users.add_to_group");
+    assert_eq!(
+        changes(&entries[1]),
+        json!({"changed_users": [null, 1], "groups_added": [null, ["Sales"]]})
+    );
+
+    store
+        .update_user(
+            app,
+            eve,
+            &UserDraft {
+                email: "eve@acme.io".into(),
+                groups: vec!["Sales".into(), "Support".into()],
+                ..Default::default()
+            }
+            .validate_changes()
+            .unwrap(),
+            None,
+            None,
+        )
+        .unwrap();
+    let selection = Selection::of_query(UserQuery::default().filter("acme"));
+    let outcome = run(
+        &mut store,
+        app,
+        &selection,
+        BulkAction::RemoveFromGroup("Sales".into()),
+    );
+    assert_eq!(outcome.changed, 3);
+    assert_eq!(store.user(eve).unwrap().groups, ["Support"]);
+    assert!(store.user(ann).unwrap().groups.is_empty());
+    let entries = batch(&store, outcome);
+    let eve_entry = entries
+        .iter()
+        .find(|e| e.target.label == "eve@acme.io")
+        .unwrap();
+    assert_eq!(
+        changes(eve_entry),
+        json!({"groups": [["Sales", "Support"], ["Support"]]})
+    );
+    assert_eq!(
+        changes(entries.last().unwrap()),
+        json!({"changed_users": [null, 3], "groups_removed": [["Sales"], null]})
+    );
+    let history: Vec<String> = (store.user_history(bob, 10).unwrap().into_iter())
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(history, ["user.update", "user.update", "user.create"]);
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
+fn bulk_tag_changes_record_each_users_old_value() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, _, _, dee, eve, _] = people(&mut store, app);
+    let selection = Selection::of_ids([ann, dee, eve]);
+    let set = BulkAction::SetTag {
+        key: key("plan"),
+        value: "pro".into(),
+    };
+    let outcome = run(&mut store, app, &selection, set);
+    assert_eq!(outcome.changed, 2, "ann has plan=pro already");
+    for id in [ann, dee, eve] {
+        assert_eq!(store.user(id).unwrap().tags["plan"], "pro");
+    }
+    assert_eq!(
+        store.tag_key_usage(app, None).unwrap(),
+        vec![("plan".to_string(), 4)]
+    );
+    let entries = batch(&store, outcome);
+    let labelled: Vec<(&str, serde_json::Value)> = entries
+        .iter()
+        .map(|e| (e.target.label.as_str(), changes(e)))
+        .collect();
+    assert_eq!(
+        labelled,
+        [
+            ("dee@other.io", json!({"tag:plan": ["free", "pro"]})),
+            ("eve@acme.io", json!({"tag:plan": [null, "pro"]})),
+            (
+                "default",
+                json!({"changed_users": [null, 2], "tag:plan": [null, "pro"]})
+            ),
+        ]
+    );
+    assert_eq!(entries[0].op, "user.update");
+
+    let outcome = run(
+        &mut store,
+        app,
+        &Selection::of_query(UserQuery::default().filter("other")),
+        BulkAction::RemoveTag(key("plan")),
+    );
+    assert_eq!(outcome.changed, 1, "cy has no plan");
+    assert!(store.user(dee).unwrap().tags.is_empty());
+    let entries = batch(&store, outcome);
+    assert_eq!(changes(&entries[0]), json!({"tag:plan": ["pro", null]}));
+    assert_eq!(
+        changes(&entries[1]),
+        json!({"changed_users": [null, 1], "tags_removed": [["plan"], null]})
+    );
+    assert_eq!(
+        store.tag_key_usage(app, None).unwrap(),
+        vec![("plan".to_string(), 3)]
+    );
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
+fn a_bulk_action_that_changes_nobody_writes_nothing() {
+    let (dir, mut store, app) = temp_store();
+    let [ann, ..] = people(&mut store, app);
+    let before = dump(&dir.path().join("test.db"));
+    let outcome = run(
+        &mut store,
+        app,
+        &Selection::of_ids([ann]),
+        BulkAction::AddToGroup("Sales".into()),
+    );
+    assert_eq!(
+        outcome,
+        BulkOutcome {
+            changed: 0,
+            batch: None
+        }
+    );
+    let outcome = run(&mut store, app, &Selection::default(), BulkAction::Delete);
+    assert_eq!(outcome.changed, 0);
+    assert_eq!(dump(&dir.path().join("test.db")), before);
+}
+
+#[test]
+fn bad_input_is_refused_clearly_and_changes_nothing() {
+    let (dir, mut store, app) = temp_store();
+    let [ann, ..] = people(&mut store, app);
+    let path = dir.path().join("test.db");
+    let before = dump(&path);
+    let selection = Selection::of_ids([ann]);
+    let attempt = |store: &mut Store, action: BulkAction| {
+        store
+            .bulk(
+                app,
+                &selection,
+                &action,
+                Source::Cli,
+                &mut |_| (),
+                &AtomicBool::new(false),
+            )
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        attempt(&mut store, BulkAction::AddToGroup("Nope".into())),
+        "no such group: Nope"
+    );
+    assert_eq!(
+        attempt(&mut store, BulkAction::RemoveFromGroup("Nope".into())),
+        "no such group: Nope"
+    );
+    let bad_value = attempt(
+        &mut store,
+        BulkAction::SetTag {
+            key: key("plan"),
+            value: "a\u{1b}[2Jb".into(),
+        },
+    );
+    assert!(bad_value.contains("control characters"), "{bad_value}");
+    assert_eq!(dump(&path), before);
+}
+
+/// Every row of every table (the search index's too), to compare a database before
+/// and after.
+fn dump(path: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(tables.len() > 10, "{tables:?}");
+    let mut rows = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = stmt.column_count();
+        let mut found: Vec<String> = stmt
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}: {}", cells.join(" | ")))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        found.sort();
+        rows.extend(found);
+    }
+    rows
+}
+
+/// A store of `n` demo users (with groups and tags, and a token each) and its file.
+fn demo_store(n: u64) -> (tempfile::TempDir, Store, AppId, std::path::PathBuf) {
+    let (dir, mut store, app) = temp_store();
+    xusers::demo::seed_demo(&mut store, app, n, 1_800_000_000, |_| ()).unwrap();
+    store
+        .insert_seed_tokens(app, |i| format!("token-{i}"))
+        .unwrap();
+    let path = dir.path().join("test.db");
+    (dir, store, app, path)
+}
+
+fn every_action() -> Vec<BulkAction> {
+    vec![
+        BulkAction::Delete,
+        BulkAction::InvalidateTokens,
+        BulkAction::AddToGroup("Support".into()),
+        BulkAction::RemoveFromGroup("Support".into()),
+        BulkAction::SetTag {
+            key: key("bulk"),
+            value: "yes".into(),
+        },
+        BulkAction::RemoveTag(key("plan")),
+    ]
+}
+
+#[test]
+fn a_cancel_half_way_leaves_every_table_as_it_was() {
+    let (_dir, mut store, app, path) = demo_store(5_000);
+    let before = dump(&path);
+    let everyone = Selection::of_query(UserQuery::default());
+    for action in every_action() {
+        let cancel = AtomicBool::new(false);
+        let mut heard = Vec::new();
+        let result = store.bulk(
+            app,
+            &everyone,
+            &action,
+            Source::Console,
+            &mut |p: BulkProgress| {
+                heard.push(p);
+                if p.done >= 2_000 {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            },
+            &cancel,
+        );
+        assert!(
+            matches!(result, Err(StoreError::Cancelled)),
+            "{action:?}: {result:?}"
+        );
+        assert_eq!(
+            heard,
+            [
+                BulkProgress {
+                    done: 0,
+                    total: 5_000
+                },
+                BulkProgress {
+                    done: 2_000,
+                    total: 5_000
+                },
+            ],
+            "{action:?}"
+        );
+        assert_eq!(dump(&path), before, "{action:?}");
+    }
+    // Not cancelled, the same job runs to its end, reporting each chunk.
+    let mut heard = Vec::new();
+    let outcome = store
+        .bulk(
+            app,
+            &everyone,
+            &BulkAction::InvalidateTokens,
+            Source::Console,
+            &mut |p| heard.push(p.done),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(outcome.changed, 5_000);
+    assert_eq!(heard, [0, 2_000, 4_000, 5_000]);
+}
+
+#[test]
+fn a_failure_half_way_leaves_every_table_as_it_was() {
+    let (_dir, mut store, app, path) = demo_store(5_000);
+    // A failure planted on the last user, after thousands were worked through.
+    let side = rusqlite::Connection::open(&path).unwrap();
+    side.execute_batch(
+        "CREATE TRIGGER fail_users BEFORE DELETE ON users
+         WHEN OLD.id = (SELECT max(id) FROM users)
+         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
+         CREATE TRIGGER fail_tags BEFORE INSERT ON user_tags
+         WHEN NEW.user_id = (SELECT max(id) FROM users)
+         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
+         CREATE TRIGGER fail_members BEFORE INSERT ON memberships
+         WHEN NEW.user_id = (SELECT max(id) FROM users)
+         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;",
+    )
+    .unwrap();
+    let before = dump(&path);
+    let everyone = Selection::of_query(UserQuery::default());
+    for action in [
+        BulkAction::Delete,
+        BulkAction::AddToGroup("Support".into()),
+        BulkAction::SetTag {
+            key: key("bulk"),
+            value: "yes".into(),
+        },
+    ] {
+        let mut done = 0;
+        let result = store.bulk(
+            app,
+            &everyone,
+            &action,
+            Source::Console,
+            &mut |p| done = p.done,
+            &AtomicBool::new(false),
+        );
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains("planted failure"), "{action:?}: {error}");
+        assert_eq!(done, 4_000, "{action:?}: failed in the last chunk");
+        assert_eq!(dump(&path), before, "{action:?}");
+    }
+}
+
+#[test]
+fn a_selection_is_read_a_page_at_a_time_in_order_and_exported() {
+    let (_dir, mut store, app) = temp_store();
+    let [_, bob, cy, ..] = people(&mut store, app);
+    let selection = Selection {
+        ids: BTreeSet::from([cy]),
+        except: BTreeSet::from([bob]),
+        ..Selection::of_query(UserQuery::default().filter("acme"))
+    };
+    let sort = Sort {
+        field: SortField::Email,
+        descending: true,
+    };
+    let emails = |rows: Vec<xusers::store::UserRow>| -> Vec<String> {
+        rows.into_iter().map(|r| r.email).collect()
+    };
+    let first = store
+        .selection_page(app, &selection, sort, &Page::First(2))
+        .unwrap();
+    let next = Page::After(first.last().unwrap().cursor(sort.field), 2);
+    assert_eq!(emails(first), ["eve@acme.io", "cy@other.io"]);
+    let second = store.selection_page(app, &selection, sort, &next).unwrap();
+    assert_eq!(emails(second), ["ann@acme.io"]);
+
+    let application = store.existing_application("default").unwrap();
+    let export = |format| {
+        let mut out = Vec::new();
+        let options = ExportOptions {
+            format,
+            sort: Sort::default(),
+            with_password_hashes: false,
+        };
+        let mut heard = Vec::new();
+        let n = write_users(
+            &store,
+            &application,
+            &selection,
+            options,
+            &mut out,
+            &mut |n| heard.push(n),
+        )
+        .unwrap();
+        assert_eq!((n, heard), (3, vec![3]));
+        String::from_utf8(out).unwrap()
+    };
+    let document: serde_json::Value = serde_json::from_str(&export(FileFormat::Json)).unwrap();
+    let exported: Vec<&str> = document["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(exported, ["ann@acme.io", "cy@other.io", "eve@acme.io"]);
+    assert_eq!(document["users"][1]["groups"], json!(["Support"]));
+    let csv = export(FileFormat::Csv);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("email,first_name,last_name,groups,tags"));
+    assert!(lines[2].starts_with("cy@other.io,,,"), "{csv}");
+}
+
+#[test]
+fn several_edits_at_once_give_each_user_one_entry_and_a_preview_changes_nothing() {
+    let (dir, mut store, app) = temp_store();
+    let [ann, bob, cy, ..] = people(&mut store, app);
+    let edit = BulkAction::Edit(vec![
+        BulkAction::RemoveFromGroup("Support".into()),
+        BulkAction::AddToGroup("Sales".into()),
+        BulkAction::RemoveTag(key("plan")),
+        BulkAction::SetTag {
+            key: key("tier"),
+            value: "gold".into(),
+        },
+    ]);
+    let selection = Selection::of_ids([ann, bob, cy]);
+    let path = dir.path().join("test.db");
+    let before = dump(&path);
+    let preview = store.bulk_preview(app, &selection, &edit).unwrap();
+    assert_eq!(
+        preview,
+        BulkOutcome {
+            changed: 3,
+            batch: None
+        }
+    );
+    assert_eq!(dump(&path), before, "a preview writes nothing");
+
+    let outcome = run(&mut store, app, &selection, edit);
+    assert_eq!(outcome.changed, 3);
+    let cy_now = store.user(cy).unwrap();
+    assert_eq!(cy_now.groups, ["Sales"]);
+    assert_eq!(
+        cy_now.tags.into_iter().collect::<Vec<_>>(),
+        [("tier".into(), "gold".into())]
+    );
+    let entries = batch(&store, outcome);
+    let labelled: Vec<(&str, &str, serde_json::Value)> = entries
+        .iter()
+        .map(|e| (e.op.as_str(), e.target.label.as_str(), changes(e)))
+        .collect();
+    assert_eq!(
+        labelled,
+        [
+            (
+                "user.update",
+                "ann@acme.io",
+                json!({"tag:plan": ["pro", null], "tag:tier": [null, "gold"]})
+            ),
+            (
+                "user.update",
+                "bob@acme.io",
+                json!({
+                    "groups": [[], ["Sales"]],
+                    "tag:plan": ["pro", null],
+                    "tag:tier": [null, "gold"]
+                })
+            ),
+            (
+                "user.update",
+                "cy@other.io",
+                json!({"groups": [["Support"], ["Sales"]], "tag:tier": [null, "gold"]})
+            ),
+            (
+                "users.edit",
+                "default",
+                json!({
+                    "changed_users": [null, 3],
+                    "groups_added": [null, ["Sales"]],
+                    "groups_removed": [["Support"], null],
+                    "tags_removed": [["plan"], null],
+                    "tag:tier": [null, "gold"]
+                })
+            ),
+        ]
+    );
+    assert!(store.verify_audit().unwrap().broken.is_none());
+
+    let after = dump(&path);
+    let mixed = BulkAction::Edit(vec![
+        BulkAction::AddToGroup("Sales".into()),
+        BulkAction::Delete,
+    ]);
+    let refused = store.bulk_preview(app, &selection, &mixed).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "user: only group and tag changes can be made together"
+    );
+    assert_eq!(dump(&path), after);
+}
+
+#[test]
+fn invalidating_everyone_voids_every_token_but_all_but_one_keeps_that_ones() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, cy, ..] = people(&mut store, app);
+    let login = |store: &mut Store, email: &str| store.login(app, email, PASSWORD).unwrap();
+    let (ann_token, bob_token) = (
+        login(&mut store, "ann@acme.io"),
+        login(&mut store, "bob@acme.io"),
+    );
+    let everyone_but_bob = Selection {
+        except: BTreeSet::from([bob]),
+        ..Selection::of_query(UserQuery::default())
+    };
+    let outcome = run(
+        &mut store,
+        app,
+        &everyone_but_bob,
+        BulkAction::InvalidateTokens,
+    );
+    assert_eq!(outcome.changed, 1);
+    assert!(store.authenticate(app, &ann_token).is_err());
+    assert_eq!(
+        store.authenticate(app, &bob_token).unwrap(),
+        bob,
+        "bob was left out"
+    );
+
+    let cy_token = login(&mut store, "cy@other.io");
+    let everyone = Selection::of_query(UserQuery::default());
+    let outcome = run(&mut store, app, &everyone, BulkAction::InvalidateTokens);
+    assert_eq!(outcome.changed, 2, "bob and cy had sessions");
+    for token in [&bob_token, &cy_token] {
+        assert!(store.authenticate(app, token).is_err());
+    }
+    let entries = batch(&store, outcome);
+    let labels: Vec<&str> = entries.iter().map(|e| e.target.label.as_str()).collect();
+    assert_eq!(labels, ["bob@acme.io", "cy@other.io", "default"]);
+    assert_eq!(changes(&entries[0]), json!({"tokens": [1, 0]}));
+    let history: Vec<String> = (store.user_history(cy, 10).unwrap().into_iter())
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(history, ["tokens.invalidate", "user.create"]);
+    // Logging in again works at once, and nobody's session ended twice.
+    let fresh = login(&mut store, "ann@acme.io");
+    assert_eq!(store.authenticate(app, &fresh).unwrap(), ann);
+    let outcome = run(&mut store, app, &everyone, BulkAction::InvalidateTokens);
+    assert_eq!(outcome.changed, 1, "only ann's new session");
+    assert!(store.authenticate(app, &fresh).is_err());
+}
