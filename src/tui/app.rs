@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+use super::bulk::{BulkWorker, Running};
 use super::counter::MatchCounter;
 use super::events::Event;
 use super::keymap::Context;
@@ -14,7 +15,9 @@ use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
 use super::screens::help::Help;
 use super::screens::list::Browse;
-use super::screens::menu::Menu;
+use super::screens::menu::{BulkMenu, Menu};
+use super::screens::picker::Picker;
+use super::screens::prompt::Prompt;
 use super::session::Session;
 use super::theme::Theme;
 use super::writer::{Write, Writer};
@@ -23,10 +26,16 @@ use crate::store::{Application, AuditEntry, Result, Source, Store, StoreError};
 /// How long a write runs before the console says it waits for the database.
 pub const WAITING_AFTER: Duration = Duration::from_millis(100);
 
+/// What a change asked for while a bulk job runs is told.
+pub const JOB_RUNNING: &str = "A bulk job is running: wait for it, or press Esc to cancel it";
+
 /// The popup over the list or the form, which has the keys while it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
     Menu(Menu),
+    BulkMenu(BulkMenu),
+    Picker(Picker),
+    Prompt(Prompt),
     Confirm(Confirm),
     /// The keys of the screen under it.
     Help(Help),
@@ -41,6 +50,9 @@ impl Modal {
     pub fn context(&self) -> Context {
         match self {
             Modal::Menu(_) => Context::Menu,
+            Modal::BulkMenu(_) => Context::BulkMenu,
+            Modal::Picker(_) => Context::Picker,
+            Modal::Prompt(_) => Context::Prompt,
             Modal::Confirm(_) => Context::Dialog,
             Modal::Help(_) => Context::Help,
             Modal::History { .. } => Context::History,
@@ -61,6 +73,12 @@ pub struct App {
     /// Since when the write in flight runs, and whether the console said it waits.
     pub writing: Option<(Instant, bool)>,
     writer: Writer,
+    /// The bulk job under way, if any.
+    pub job: Option<Running>,
+    /// The bulk worker is asked for the count a dialog states, or the groups to pick
+    /// from.
+    pub asking: bool,
+    pub bulk: BulkWorker,
     /// The one channel of events: the input reader and every worker send into it.
     outbox: Sender<Event>,
     inbox: Receiver<Event>,
@@ -100,6 +118,12 @@ impl App {
         })?;
         let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
         let reader = ListReader::start(path.clone(), &connect, outbox.clone())?;
+        let bulk = BulkWorker::start(
+            path.clone(),
+            connect.clone(),
+            store.actor().clone(),
+            outbox.clone(),
+        );
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
@@ -119,6 +143,9 @@ impl App {
             quit: false,
             writing: None,
             writer,
+            job: None,
+            asking: false,
+            bulk,
             outbox,
             inbox,
         })
@@ -129,9 +156,10 @@ impl App {
         match (&self.modal, &self.form) {
             (Some(modal), _) => modal.context(),
             (None, Some(form)) => form.context(),
-            (None, None) => match &self.audit {
-                Some(log) => log.context(),
-                None => self.browse.context(),
+            (None, None) => match (&self.audit, self.browse.context()) {
+                (Some(log), _) => log.context(),
+                (None, Context::List) if self.job.is_some() => Context::Job,
+                (None, context) => context,
             },
         }
     }
@@ -150,12 +178,19 @@ impl App {
     /// Whether work off the UI thread is under way (rows, counts, a password hash, a
     /// write).
     pub fn busy(&self) -> bool {
-        self.browse.busy() || self.writing.is_some() || self.form.as_ref().is_some_and(|f| f.saving)
+        self.browse.busy()
+            || self.writing.is_some()
+            || self.job.is_some()
+            || self.asking
+            || self.form.as_ref().is_some_and(|f| f.saving)
     }
 
     /// Hands `write` to the writer, unless one is still in flight (then says so and
     /// changes nothing). Returns whether it was sent.
     pub fn write(&mut self, write: Write) -> bool {
+        if self.refuse_while_job() {
+            return false;
+        }
         if self.writing.is_some() {
             self.session
                 .error("Still writing the last change: try again when it is done");
@@ -163,6 +198,16 @@ impl App {
         }
         self.writing = Some((Instant::now(), false));
         self.writer.send(write);
+        true
+    }
+
+    /// While a bulk job runs every change waits for it: says so, and returns whether
+    /// it refused.
+    pub fn refuse_while_job(&mut self) -> bool {
+        if self.job.is_none() {
+            return false;
+        }
+        self.session.error(JOB_RUNNING);
         true
     }
 

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod bulk;
 mod columns;
 pub mod counter;
 pub mod events;
@@ -105,7 +106,9 @@ pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
     let context = app.context();
     keymap::action_for(context, &key).or(match context {
         Context::Filter => Some(Action::FilterKey(key)),
-        Context::FormText | Context::FormGroups | Context::FormTags => Some(Action::FormKey(key)),
+        Context::FormText | Context::FormGroups | Context::FormTags | Context::Prompt => {
+            Some(Action::FormKey(key))
+        }
         _ => None,
     })
 }

@@ -13,7 +13,8 @@ use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
-use super::screens::list::rows::{Load, Pages};
+use super::screens::list::marks::{MarksAsk, MarksRead};
+use super::screens::list::rows::{Load, Loaded, Pages};
 use crate::store::{AppId, Result, Store, UserQuery};
 
 /// Opens the store a worker reads or writes through (tests open slow ones).
@@ -26,6 +27,7 @@ struct Request {
     query: UserQuery,
     height: usize,
     load: Load,
+    marks: MarksAsk,
 }
 
 pub struct ListReader {
@@ -55,8 +57,11 @@ impl ListReader {
                     query: request.query,
                     height: request.height,
                 };
-                let done = match pages.fetch(request.load) {
-                    Ok(loaded) => Action::Loaded(request.generation, loaded),
+                let read = pages
+                    .fetch(request.load)
+                    .and_then(|loaded| Ok((marks_of(&pages, &loaded, &request.marks)?, loaded)));
+                let done = match read {
+                    Ok((marks, loaded)) => Action::Loaded(request.generation, loaded, marks),
                     Err(e) if e.is_interrupted() => {
                         counted.fetch_add(1, Ordering::Relaxed);
                         continue;
@@ -84,6 +89,7 @@ impl ListReader {
         query: UserQuery,
         height: usize,
         load: Load,
+        marks: MarksAsk,
     ) -> u64 {
         self.generation += 1;
         self.interrupt.interrupt();
@@ -93,6 +99,7 @@ impl ListReader {
             query,
             height,
             load,
+            marks,
         });
         self.generation
     }
@@ -101,4 +108,21 @@ impl ListReader {
     pub fn interrupted(&self) -> u64 {
         self.interrupted.load(Ordering::Relaxed)
     }
+}
+
+/// Which of the rows read are marked: one query for the page, never one per row.
+fn marks_of(pages: &Pages, loaded: &Loaded, marks: &MarksAsk) -> Result<MarksRead> {
+    let marked = match &marks.selection {
+        Some(selection) => {
+            let ids = loaded.ids();
+            pages
+                .store
+                .marked_among(pages.application, selection, &ids)?
+        }
+        None => Default::default(),
+    };
+    Ok(MarksRead {
+        version: marks.version,
+        marked,
+    })
 }

@@ -1,6 +1,7 @@
 //! The buttons on the user table's top border, and where they sit: shared by the view
 //! (to draw) and by the list's `update` (to know which button a click hit).
 
+use indicatif::HumanCount;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
@@ -51,11 +52,17 @@ pub struct TitleBar {
     pub room_left: u16,
 }
 
-/// Lays out the border of `table`: the pane's title at the left, the buttons at the
-/// right. A button that does not fit is left out, Invalidate all first; Invalidate
-/// all shows only over All users, and only when there are `any_user`.
-pub fn title_bar(table: Rect, pane: Pane, any_user: bool) -> TitleBar {
-    let title = format!(" {} ", pane.title());
+/// Lays out the border of `table`: the pane's title (and how many users are
+/// `marked`, when some are: `Some(None)` while they are counted) at the left, the
+/// buttons at the right. A button that does not fit is left out, Invalidate all
+/// first; Invalidate all shows only over All users, and only when there are
+/// `any_user`.
+pub fn title_bar(table: Rect, pane: Pane, any_user: bool, marked: Option<Option<u64>>) -> TitleBar {
+    let title = match marked {
+        None => format!(" {} ", pane.title()),
+        Some(Some(n)) => format!(" {} · {} marked ", pane.title(), HumanCount(n)),
+        Some(None) => format!(" {} · … marked ", pane.title()),
+    };
     let title_width = title.width() as u16;
     // Inside the two corners, with one border cell kept between the parts.
     let room = table.width.saturating_sub(2);
@@ -101,7 +108,7 @@ mod tests {
 
     #[test]
     fn both_buttons_end_at_the_right_corner_of_a_wide_table() {
-        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true);
+        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true, None);
         assert_eq!(bar.room_left, 78 - 11 - 15 - 28);
         let (last, start) = *bar.buttons.last().unwrap();
         assert_eq!(last, Button::InvalidateAll);
@@ -113,17 +120,28 @@ mod tests {
 
     #[test]
     fn a_narrow_table_drops_invalidate_all_then_add() {
-        let bar = title_bar(Rect::new(0, 2, 40, 8), Pane::All, true);
+        let bar = title_bar(Rect::new(0, 2, 40, 8), Pane::All, true, None);
         assert_eq!(bar.buttons.len(), 1);
         assert_eq!(bar.buttons[0].0, Button::Add);
-        let bar = title_bar(Rect::new(0, 2, 20, 8), Pane::All, true);
+        let bar = title_bar(Rect::new(0, 2, 20, 8), Pane::All, true, None);
         assert!(bar.buttons.is_empty());
+    }
+
+    #[test]
+    fn the_title_says_how_many_are_marked_before_any_button() {
+        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true, Some(Some(1234)));
+        assert_eq!(bar.title, " All users · 1,234 marked ");
+        let counting = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true, Some(None));
+        assert_eq!(counting.title, " All users · … marked ");
+        let narrow = title_bar(Rect::new(0, 2, 40, 8), Pane::All, true, Some(Some(1234)));
+        assert_eq!(narrow.title, " All users · 1,234 marked ");
+        assert!(narrow.buttons.is_empty(), "the count stays, the buttons go");
     }
 
     #[test]
     fn invalidate_all_shows_only_over_all_users_and_only_when_there_are_some() {
         let shown = |pane, any_user| -> Vec<Button> {
-            let bar = title_bar(Rect::new(0, 2, 120, 20), pane, any_user);
+            let bar = title_bar(Rect::new(0, 2, 120, 20), pane, any_user, None);
             bar.buttons.iter().map(|(b, _)| *b).collect()
         };
         assert_eq!(shown(Pane::Grouped, true), [Button::Add]);

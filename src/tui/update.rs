@@ -6,17 +6,23 @@ use std::time::Instant;
 
 use super::action::Action;
 use super::app::{App, Modal};
+use super::bulk::BulkEvent;
 use super::events::spawn_worker;
 use super::screens::audit::AuditLog;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
 use super::screens::help::Help;
-use super::screens::menu::Menu;
+use super::screens::menu::{BulkMenu, Menu};
+use super::screens::picker::Picker;
+use super::screens::prompt::Prompt;
 use super::screens::{Effect, help};
 use super::writer::Write;
 use super::written::Written;
 use crate::auth::PasswordHash;
 use crate::store::{Result, StoreError};
+
+/// What the status line says while the marked users are counted for a dialog.
+const COUNTING: &str = "Counting the marked users…";
 
 /// How many of a user's changes the form's history shows.
 const HISTORY_ENTRIES: usize = 50;
@@ -48,12 +54,21 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             }
             Effect::None
         }
-        Action::Counted(generation, counts, matches) => {
-            app.browse.counted(generation, counts, matches);
+        Action::Counted(generation, counts, matches, marked) => {
+            app.browse.counted(generation, counts, matches, marked);
             Effect::None
         }
-        Action::Loaded(generation, loaded) => {
-            app.browse.loaded(session, generation, loaded);
+        Action::Loaded(generation, loaded, marks) => {
+            app.browse.loaded(session, generation, loaded, marks);
+            Effect::None
+        }
+        Action::Bulk(event) => bulk_event(app, event),
+        Action::CancelJob => {
+            if let Some(job) = &app.job {
+                job.cancel();
+                // The bar says it cancels: a change refused before is beside the point.
+                session.withdraw(super::app::JOB_RUNNING);
+            }
             Effect::None
         }
         Action::LoadFailed(generation, why) => {
@@ -84,6 +99,9 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
         (Some(Modal::History { .. }), _) => help::close_only(action),
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
+        (Some(Modal::BulkMenu(menu)), _) => menu.update(action),
+        (Some(Modal::Picker(picker)), _) => picker.update(action),
+        (Some(Modal::Prompt(prompt)), _) => prompt.update(action),
         (None, Some(form)) => form.update(&mut app.session, action)?,
         (None, None) => match &mut app.audit {
             Some(log) => log.update(&mut app.session, action)?,
@@ -95,6 +113,10 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
 /// Quits at once, unless the form holds unsaved edits: then it asks first, and a
 /// second Ctrl-C quits.
 fn quit(app: &mut App) -> Effect {
+    // A bulk job is cancelled (rolled back) before the console ends.
+    if let Some(job) = &app.job {
+        job.cancel();
+    }
     let asked = matches!(&app.modal, Some(Modal::Confirm(c)) if c.pending == Pending::Quit);
     if asked || !app.form.as_ref().is_some_and(UserForm::is_dirty) {
         app.quit = true;
@@ -106,7 +128,7 @@ fn quit(app: &mut App) -> Effect {
 /// Carries out what a screen asked for. Whatever would write is refused here, in a
 /// read-only console, before anything opens.
 fn follow(app: &mut App, effect: Effect) -> Result<()> {
-    if effect.writes() && app.session.refuse_if_read_only() {
+    if effect.writes() && (app.session.refuse_if_read_only() || app.refuse_while_job()) {
         return Ok(());
     }
     let session = &mut app.session;
@@ -120,6 +142,23 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             Err(other) => return Err(other),
         },
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
+        Effect::OpenBulkMenu => app.modal = Some(Modal::BulkMenu(BulkMenu::default())),
+        Effect::OpenPrompt(asking) => app.modal = Some(Modal::Prompt(Prompt::new(asking))),
+        Effect::PickGroup { adding } => {
+            app.modal = None;
+            app.asking = true;
+            app.bulk.groups(application, adding);
+        }
+        Effect::AskBulk(_) if app.job.is_some() => {
+            app.session.error(super::app::JOB_RUNNING);
+        }
+        Effect::AskBulk(job) => {
+            app.modal = None;
+            let selection = app.browse.marks.selection().clone();
+            app.asking = true;
+            app.bulk.prepare(application, selection, job);
+            app.session.info(COUNTING);
+        }
         Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context()))),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
         Effect::ClosePopup => app.modal = None,
@@ -216,6 +255,13 @@ fn run(app: &mut App, pending: Pending) {
             return;
         }
         Pending::InvalidateUser { id, email } => Write::InvalidateUser { id, email },
+        Pending::Bulk { job, selection } => {
+            let application = application.id;
+            if !app.refuse_while_job() {
+                app.job = Some(app.bulk.run(application, selection, job));
+            }
+            return;
+        }
         Pending::InvalidateAll => Write::InvalidateAll {
             application: application.id,
             name: application.name.clone(),
@@ -230,4 +276,64 @@ fn run(app: &mut App, pending: Pending) {
         }
     };
     app.write(write);
+}
+
+/// The bulk worker counted the marked users for a dialog, loaded the groups to pick
+/// from, moved a job on, or ended one.
+fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
+    let session = &mut app.session;
+    if !matches!(event, BulkEvent::Progress(_)) {
+        app.asking = false;
+    }
+    match event {
+        BulkEvent::Ready {
+            job,
+            selection,
+            count,
+            sample,
+        } => {
+            session.withdraw(COUNTING);
+            if count == 0 {
+                session.error("None of the marked users is left: nothing to do");
+                app.browse.reload(session);
+                return Effect::None;
+            }
+            Effect::Ask(Confirm::bulk(job, selection, count, &sample))
+        }
+        BulkEvent::Groups { groups, .. } if groups.is_empty() => {
+            session.error("There are no groups yet");
+            Effect::None
+        }
+        BulkEvent::Groups { adding, groups } => {
+            app.modal = Some(Modal::Picker(Picker {
+                adding,
+                groups,
+                selected: 0,
+            }));
+            Effect::None
+        }
+        BulkEvent::Progress(progress) => {
+            if let Some(job) = &mut app.job {
+                job.progressed(progress);
+            }
+            Effect::None
+        }
+        BulkEvent::Finished { message, done } => {
+            session.withdraw(COUNTING);
+            if done {
+                session.info(message);
+            } else {
+                session.error(message);
+            }
+            if let Some(ran) = app.job.take() {
+                // The changed users are no longer what was marked; an export changed
+                // nothing, and its marks stay for what comes next.
+                if done && ran.job.writes() {
+                    app.browse.marks.clear();
+                }
+                app.browse.reload(session);
+            }
+            Effect::None
+        }
+    }
 }

@@ -9,14 +9,18 @@ pub mod form;
 pub mod help;
 pub mod list;
 pub mod menu;
+pub mod picker;
+pub mod prompt;
 
 use crate::domain::Password;
 use crate::store::UserId;
 use crate::tui::pane::Pane;
 
 use super::action::Action;
+use super::bulk::Job;
 use super::writer::Write;
 use dialog::{Confirm, Pending};
+use prompt::Asking;
 
 /// What a screen asks of the console after handling an action.
 #[derive(Debug)]
@@ -30,6 +34,16 @@ pub enum Effect {
         email: String,
     },
     OpenMenu,
+    /// Open the bulk menu (users are marked).
+    OpenBulkMenu,
+    /// Count the marked users for `Job`, then ask before running it.
+    AskBulk(Job),
+    /// Load the groups, to pick one to add the marked users to (or remove them from).
+    PickGroup {
+        adding: bool,
+    },
+    /// Ask for what a bulk action needs (a tag, a file).
+    OpenPrompt(Asking),
     Help,
     /// Ask before doing what the dialog names.
     Ask(Confirm),
@@ -71,6 +85,9 @@ impl Effect {
     pub fn writes(&self) -> bool {
         match self {
             Effect::Add | Effect::Save | Effect::Write(_) => true,
+            Effect::AskBulk(job) => job.writes(),
+            Effect::PickGroup { .. } => true,
+            Effect::OpenPrompt(asking) => *asking != Asking::ExportPath,
             Effect::Ask(confirm) => confirm.pending.writes(),
             Effect::Run(pending) => pending.writes(),
             _ => false,

@@ -13,7 +13,7 @@ use super::layout::Areas;
 use super::screens::audit::view as audit;
 use super::screens::form::FormMode;
 use super::screens::list::{filter, table, tabs};
-use super::screens::{dialog, form, help, menu};
+use super::screens::{dialog, form, help, menu, picker, prompt};
 
 pub fn view(app: &App, frame: &mut Frame) {
     let (session, browse) = (&app.session, &app.browse);
@@ -33,10 +33,14 @@ pub fn view(app: &App, frame: &mut Frame) {
             filter::draw(t, browse, frame, areas.filter);
         }
     }
-    footer::draw_status(session, frame, areas.status);
+    match &app.job {
+        Some(job) => footer::draw_job(session, job, frame, areas.status),
+        None => footer::draw_status(session, frame, areas.status),
+    }
     let offer = Offer {
         selected: browse.list.selected_row().is_some(),
         any_user: browse.counts.all > 0,
+        marked: browse.marks.any().then_some(browse.marks.count),
         editing: app
             .form
             .as_ref()
@@ -57,6 +61,12 @@ pub fn view(app: &App, frame: &mut Frame) {
             let row = browse.list.selected.saturating_sub(browse.list.top);
             menu::draw(t, m, row, frame, &areas);
         }
+        Some(Modal::BulkMenu(m)) => {
+            let row = browse.list.selected.saturating_sub(browse.list.top);
+            menu::draw_bulk(t, m, row, frame, &areas);
+        }
+        Some(Modal::Picker(p)) => picker::draw(t, p, frame, above_filter),
+        Some(Modal::Prompt(p)) => prompt::draw(t, p, frame, above_filter),
         Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter, frame.area()),
         Some(Modal::Help(h)) => help::draw(t, h, frame, above_filter),
         Some(Modal::History { email, entries }) => {

@@ -1,7 +1,7 @@
 //! The add / edit user form: its state and the draft it yields (`update` answers its
 //! keys, `view` draws it).
 
-mod field_text;
+pub(crate) mod field_text;
 mod groups;
 mod panes;
 mod tags;

@@ -5,6 +5,7 @@
 //! old ones stay, marked stale.
 
 pub mod filter;
+pub mod marks;
 pub mod rows;
 pub mod table;
 pub mod tabs;
@@ -17,15 +18,18 @@ use tui_input::{Input, InputRequest};
 
 use super::Effect;
 use super::dialog::Confirm;
-use crate::store::{Result, ScopeCounts, Sort, UserId, UserQuery};
+use super::prompt::Asking;
+use crate::store::{BulkAction, Result, ScopeCounts, Sort, UserId, UserQuery};
 use crate::tui::action::Action;
+use crate::tui::bulk::Job;
 use crate::tui::counter::MatchCounter;
 use crate::tui::keymap::Context;
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
 use crate::tui::session::Session;
-use crate::tui::title_bar::title_bar;
+use crate::tui::title_bar::{TitleBar, title_bar};
+use marks::{Marks, MarksRead};
 use rows::{Load, Loaded, Pages, UserList};
 
 /// Rows the mouse wheel moves.
@@ -40,6 +44,8 @@ pub struct Browse {
     pub filter: Input,
     pub filter_focused: bool,
     pub list: UserList,
+    /// The marked users: they stay marked across panes, filters and sorts.
+    pub marks: Marks,
     pub counts: ScopeCounts,
     /// How many users of the pane the filter matches (only while a filter is set and
     /// once counted).
@@ -68,6 +74,7 @@ impl Browse {
             filter: Input::default(),
             filter_focused: false,
             list: UserList::default(),
+            marks: Marks::default(),
             counts: ScopeCounts::default(),
             matches: None,
             count_pending: None,
@@ -179,7 +186,9 @@ impl Browse {
 
     fn request(&mut self, session: &Session, load: Load) -> u64 {
         let (application, height) = (session.application.id, session.visible_rows());
-        self.reader.request(application, self.query(), height, load)
+        let marks = self.marks.ask();
+        self.reader
+            .request(application, self.query(), height, load, marks)
     }
 
     /// Asks for the rows beyond the loaded ones when the selection nears their edge.
@@ -193,9 +202,11 @@ impl Browse {
     }
 
     /// Rows the reader read; only those of the newest request are taken.
-    pub fn loaded(&mut self, session: &Session, generation: u64, loaded: Loaded) {
+    pub fn loaded(&mut self, session: &Session, generation: u64, loaded: Loaded, marks: MarksRead) {
+        let ids = loaded.ids();
         match loaded {
             Loaded::List(list) if self.loading.is_some_and(|(g, _)| g == generation) => {
+                self.marks.loaded(marks, &ids, true);
                 self.loading = None;
                 self.searching = false;
                 self.list = list;
@@ -210,6 +221,7 @@ impl Browse {
                 rows,
                 complete,
             } if self.extending == Some(generation) => {
+                self.marks.loaded(marks, &ids, false);
                 self.extending = None;
                 self.list.extend(anchor, after, rows, complete);
             }
@@ -245,11 +257,18 @@ impl Browse {
     }
 
     /// Counts arrived; only the newest ones asked for are shown.
-    pub fn counted(&mut self, generation: u64, counts: ScopeCounts, matches: Option<u64>) {
+    pub fn counted(
+        &mut self,
+        generation: u64,
+        counts: ScopeCounts,
+        matches: Option<u64>,
+        marked: Option<u64>,
+    ) {
         if self.count_pending == Some(generation) {
             self.count_pending = None;
             self.counts = counts;
             self.matches = matches;
+            self.marks.count = marked;
         }
     }
 
@@ -257,10 +276,46 @@ impl Browse {
         self.matches = None;
         let filtered = !self.filter.value().trim().is_empty();
         let query = filtered.then(|| self.query());
-        self.count_pending = Some(self.counter.request(session.application.id, query));
+        let marks = self.marks.ask();
+        let generation = self.counter.request(session.application.id, query, marks);
+        self.count_pending = Some(generation);
+    }
+
+    /// The marks changed: only their count is asked for again (what the panes and the
+    /// filter count has not changed).
+    fn recount_marks(&mut self, session: &Session) {
+        let (counts, matches) = (self.counts, self.matches);
+        self.recount(session);
+        self.matches = matches;
+        self.counts = counts;
+    }
+
+    /// How many users a `*` here would mark, when known without asking the store.
+    fn shown_count(&self) -> Option<u64> {
+        if self.filter.value().trim().is_empty() {
+            Some(self.pane.count(&self.counts))
+        } else {
+            self.matches
+        }
+    }
+
+    /// `d`, `i` and `m` act on the marked users when there are some.
+    fn on_marks(&self, action: &Action) -> Option<Effect> {
+        if !self.marks.any() {
+            return None;
+        }
+        Some(match action {
+            Action::Delete => Effect::AskBulk(Job::Change(BulkAction::Delete)),
+            Action::InvalidateUser => Effect::AskBulk(Job::Change(BulkAction::InvalidateTokens)),
+            Action::OpenMenu => Effect::OpenBulkMenu,
+            _ => return None,
+        })
     }
 
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
+        if let Some(effect) = self.on_marks(&action) {
+            return Ok(effect);
+        }
         let height = session.visible_rows() as isize;
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
@@ -306,6 +361,33 @@ impl Browse {
                 self.sort.descending = !self.sort.descending;
                 self.restart(session);
             }
+            Action::ToggleMark => {
+                if let Some(row) = self.list.selected_row() {
+                    self.marks.toggle(row.id);
+                    self.recount_marks(session);
+                    self.move_by(session, 1);
+                }
+            }
+            Action::MarkAll => {
+                // Stale rows belong to an older query: the new ones show their marks
+                // when they come.
+                let loaded: Vec<UserId> = match self.stale() {
+                    true => Vec::new(),
+                    false => self.list.rows.iter().map(|r| r.id).collect(),
+                };
+                let shown = self.shown_count();
+                self.marks.mark_all(self.query(), &loaded, shown);
+                self.recount_marks(session);
+            }
+            Action::BulkAddToGroup => return Ok(Effect::PickGroup { adding: true }),
+            Action::BulkRemoveFromGroup => return Ok(Effect::PickGroup { adding: false }),
+            Action::BulkSetTag => return Ok(Effect::OpenPrompt(Asking::SetTag)),
+            Action::BulkRemoveTag => return Ok(Effect::OpenPrompt(Asking::RemoveTag)),
+            Action::BulkExport => return Ok(Effect::OpenPrompt(Asking::ExportPath)),
+            Action::ClearMarks if self.marks.any() => {
+                self.marks.clear();
+                self.recount_marks(session);
+            }
             Action::Add => return Ok(Effect::Add),
             Action::Edit => {
                 if let Some(row) = self.list.selected_row() {
@@ -339,6 +421,12 @@ impl Browse {
         Ok(Effect::None)
     }
 
+    /// The table's top border: the pane, the marks, the buttons.
+    pub fn title_bar(&self, table: ratatui::layout::Rect) -> TitleBar {
+        let marked = self.marks.any().then_some(self.marks.count);
+        title_bar(table, self.pane, self.counts.all > 0, marked)
+    }
+
     fn show_pane(&mut self, session: &Session, pane: Pane) {
         self.pane = pane;
         self.restart(session);
@@ -362,8 +450,7 @@ impl Browse {
                 return self.update(session, Action::Edit);
             }
         } else if y == areas.table.y
-            && let Some(button) =
-                title_bar(areas.table, self.pane, self.counts.all > 0).button_at(x)
+            && let Some(button) = self.title_bar(areas.table).button_at(x)
         {
             return self.update(session, button.action());
         } else if let Some(pane) = areas.tab_at(x, y, &self.counts) {
