@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod inert;
 pub mod log;
 pub mod private_file;

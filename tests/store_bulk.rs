@@ -11,9 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::*;
 use serde_json::json;
 use xusers::domain::{TagKey, UserDraft};
+use xusers::export::{ExportOptions, FileFormat, write_users};
 use xusers::store::{
-    AppId, AuditEntry, AuditPage, AuditQuery, BulkAction, BulkOutcome, BulkProgress, Scope,
-    Selection, Source, Store, StoreError, UserId, UserQuery,
+    AppId, AuditEntry, AuditPage, AuditQuery, BulkAction, BulkOutcome, BulkProgress, Page, Scope,
+    Selection, Sort, SortField, Source, Store, StoreError, UserId, UserQuery,
 };
 
 /// ann (Sales, plan=pro), bob (plan=pro), cy (Support), dee (plan=free), eve (Sales),
@@ -307,7 +308,7 @@ fn bulk_group_changes_touch_only_users_not_already_as_asked() {
     assert_eq!(entries[1].op, "users.add_to_group");
     assert_eq!(
         changes(&entries[1]),
-        json!({"changed_users": [null, 1], "group": [null, "Sales"]})
+        json!({"changed_users": [null, 1], "groups_added": [null, ["Sales"]]})
     );
 
     store
@@ -346,7 +347,7 @@ fn bulk_group_changes_touch_only_users_not_already_as_asked() {
     );
     assert_eq!(
         changes(entries.last().unwrap()),
-        json!({"changed_users": [null, 3], "group": ["Sales", null]})
+        json!({"changed_users": [null, 3], "groups_removed": [["Sales"], null]})
     );
     let history: Vec<String> = (store.user_history(bob, 10).unwrap().into_iter())
         .map(|e| e.op)
@@ -403,7 +404,7 @@ fn bulk_tag_changes_record_each_users_old_value() {
     assert_eq!(changes(&entries[0]), json!({"tag:plan": ["pro", null]}));
     assert_eq!(
         changes(&entries[1]),
-        json!({"changed_users": [null, 1], "tag": ["plan", null]})
+        json!({"changed_users": [null, 1], "tags_removed": [["plan"], null]})
     );
     assert_eq!(
         store.tag_key_usage(app, None).unwrap(),
@@ -629,4 +630,154 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
         assert_eq!(done, 4_000, "{action:?}: failed in the last chunk");
         assert_eq!(dump(&path), before, "{action:?}");
     }
+}
+
+#[test]
+fn a_selection_is_read_a_page_at_a_time_in_order_and_exported() {
+    let (_dir, mut store, app) = temp_store();
+    let [_, bob, cy, ..] = people(&mut store, app);
+    let selection = Selection {
+        ids: BTreeSet::from([cy]),
+        except: BTreeSet::from([bob]),
+        ..Selection::of_query(UserQuery::default().filter("acme"))
+    };
+    let sort = Sort {
+        field: SortField::Email,
+        descending: true,
+    };
+    let emails = |rows: Vec<xusers::store::UserRow>| -> Vec<String> {
+        rows.into_iter().map(|r| r.email).collect()
+    };
+    let first = store
+        .selection_page(app, &selection, sort, &Page::First(2))
+        .unwrap();
+    let next = Page::After(first.last().unwrap().cursor(sort.field), 2);
+    assert_eq!(emails(first), ["eve@acme.io", "cy@other.io"]);
+    let second = store.selection_page(app, &selection, sort, &next).unwrap();
+    assert_eq!(emails(second), ["ann@acme.io"]);
+
+    let application = store.existing_application("default").unwrap();
+    let export = |format| {
+        let mut out = Vec::new();
+        let options = ExportOptions {
+            format,
+            sort: Sort::default(),
+            with_password_hashes: false,
+        };
+        let mut heard = Vec::new();
+        let n = write_users(
+            &store,
+            &application,
+            &selection,
+            options,
+            &mut out,
+            &mut |n| heard.push(n),
+        )
+        .unwrap();
+        assert_eq!((n, heard), (3, vec![3]));
+        String::from_utf8(out).unwrap()
+    };
+    let document: serde_json::Value = serde_json::from_str(&export(FileFormat::Json)).unwrap();
+    let exported: Vec<&str> = document["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(exported, ["ann@acme.io", "cy@other.io", "eve@acme.io"]);
+    assert_eq!(document["users"][1]["groups"], json!(["Support"]));
+    let csv = export(FileFormat::Csv);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("email,first_name,last_name,groups,tags"));
+    assert!(lines[2].starts_with("cy@other.io,,,"), "{csv}");
+}
+
+#[test]
+fn several_edits_at_once_give_each_user_one_entry_and_a_preview_changes_nothing() {
+    let (dir, mut store, app) = temp_store();
+    let [ann, bob, cy, ..] = people(&mut store, app);
+    let edit = BulkAction::Edit(vec![
+        BulkAction::RemoveFromGroup("Support".into()),
+        BulkAction::AddToGroup("Sales".into()),
+        BulkAction::RemoveTag(key("plan")),
+        BulkAction::SetTag {
+            key: key("tier"),
+            value: "gold".into(),
+        },
+    ]);
+    let selection = Selection::of_ids([ann, bob, cy]);
+    let path = dir.path().join("test.db");
+    let before = dump(&path);
+    let preview = store.bulk_preview(app, &selection, &edit).unwrap();
+    assert_eq!(
+        preview,
+        BulkOutcome {
+            changed: 3,
+            batch: None
+        }
+    );
+    assert_eq!(dump(&path), before, "a preview writes nothing");
+
+    let outcome = run(&mut store, app, &selection, edit);
+    assert_eq!(outcome.changed, 3);
+    let cy_now = store.user(cy).unwrap();
+    assert_eq!(cy_now.groups, ["Sales"]);
+    assert_eq!(
+        cy_now.tags.into_iter().collect::<Vec<_>>(),
+        [("tier".into(), "gold".into())]
+    );
+    let entries = batch(&store, outcome);
+    let labelled: Vec<(&str, &str, serde_json::Value)> = entries
+        .iter()
+        .map(|e| (e.op.as_str(), e.target.label.as_str(), changes(e)))
+        .collect();
+    assert_eq!(
+        labelled,
+        [
+            (
+                "user.update",
+                "ann@acme.io",
+                json!({"tag:plan": ["pro", null], "tag:tier": [null, "gold"]})
+            ),
+            (
+                "user.update",
+                "bob@acme.io",
+                json!({
+                    "groups": [[], ["Sales"]],
+                    "tag:plan": ["pro", null],
+                    "tag:tier": [null, "gold"]
+                })
+            ),
+            (
+                "user.update",
+                "cy@other.io",
+                json!({"groups": [["Support"], ["Sales"]], "tag:tier": [null, "gold"]})
+            ),
+            (
+                "users.edit",
+                "default",
+                json!({
+                    "changed_users": [null, 3],
+                    "groups_added": [null, ["Sales"]],
+                    "groups_removed": [["Support"], null],
+                    "tags_removed": [["plan"], null],
+                    "tag:tier": [null, "gold"]
+                })
+            ),
+        ]
+    );
+    assert!(store.verify_audit().unwrap().broken.is_none());
+
+    let after = dump(&path);
+    let mixed = BulkAction::Edit(vec![
+        BulkAction::AddToGroup("Sales".into()),
+        BulkAction::Delete,
+    ]);
+    let refused = store.bulk_preview(app, &selection, &mixed).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "user: only group and tag changes can be made together"
+    );
+    assert_eq!(dump(&path), after);
 }

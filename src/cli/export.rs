@@ -1,18 +1,18 @@
-//! `users export`: every selected user as CSV or as a JSON document, streamed a page
-//! at a time so that a million users never sit in memory.
+//! `users export`: every selected user as CSV or as a JSON document (written by
+//! `crate::export`), with a progress bar.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use serde::Serialize;
 
-use super::output::{Destination, FileFormat, UserJson, users_json};
-use super::selection::{Selection, for_each_page};
-use super::{Failure, csv_cell};
+use super::Failure;
+use super::output::Destination;
+use super::selection::Selection;
+use crate::export::{ExportError, ExportOptions, FileFormat, write_users};
 use crate::private_file;
-use crate::store::{Application, Store, UserId};
+use crate::store::{Application, Store};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -29,38 +29,6 @@ pub struct ExportArgs {
     with_password_hashes: bool,
 }
 
-/// The version of the JSON export document (import reads it and every older one).
-pub(super) const DOCUMENT_VERSION: u64 = 1;
-
-/// The CSV columns; groups and tags are JSON inside their cells (names and values may
-/// hold any character).
-const CSV_COLUMNS: [&str; 7] = [
-    "email",
-    "first_name",
-    "last_name",
-    "groups",
-    "tags",
-    "created",
-    "last_login",
-];
-
-#[derive(Serialize)]
-struct ExportedUser {
-    #[serde(flatten)]
-    user: UserJson,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    password_hash: Option<String>,
-}
-
-/// Where rows go: a CSV writer, or the JSON document being written.
-enum Sink {
-    Csv(Box<csv::Writer<BufWriter<Box<dyn Write>>>>),
-    Json {
-        out: BufWriter<Box<dyn Write>>,
-        first: bool,
-    },
-}
-
 pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), Failure> {
     let query = args.selection.query(store, app)?;
     let destination = match &args.output {
@@ -75,101 +43,29 @@ pub fn export(store: &Store, app: &Application, args: ExportArgs) -> Result<(), 
         Some(path) => Box::new(File::create(path).map_err(failed)?),
         None => Box::new(io::stdout().lock()),
     };
-    let mut out = BufWriter::new(out);
-    let format = args
-        .format
-        .or_else(|| args.output.as_deref().and_then(FileFormat::of))
-        .unwrap_or(FileFormat::Csv);
-    let mut sink = match format {
-        FileFormat::Csv => {
-            let mut writer = csv::Writer::from_writer(out);
-            let mut header = CSV_COLUMNS.to_vec();
-            if args.with_password_hashes {
-                header.push("password_hash");
-            }
-            writer
-                .write_record(&header)
-                .map_err(|e| csv_failure(e, destination))?;
-            Sink::Csv(Box::new(writer))
-        }
-        FileFormat::Json => {
-            let name = serde_json::to_string(&app.name).expect("a string serialises");
-            write!(
-                out,
-                "{{\"format\":\"xusers-users\",\"version\":{DOCUMENT_VERSION},\"application\":{name},\"users\":["
-            )
-            .map_err(failed)?;
-            Sink::Json { out, first: true }
-        }
+    let options = ExportOptions {
+        format: args
+            .format
+            .or_else(|| args.output.as_deref().and_then(FileFormat::of))
+            .unwrap_or(FileFormat::Csv),
+        sort: query.sort,
+        with_password_hashes: args.with_password_hashes,
     };
     let bar = indicatif::ProgressBar::new(store.count_users(app.id, &query)?);
-    for_each_page(store, app, &query, usize::MAX, |rows| {
-        let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
-        let mut hashes = if args.with_password_hashes {
-            store.password_hashes_of(&ids)?
-        } else {
-            Default::default()
-        };
-        for (id, user) in ids.iter().zip(users_json(store, rows)?) {
-            let user = ExportedUser {
-                password_hash: hashes.remove(id),
-                user,
-            };
-            match &mut sink {
-                Sink::Csv(writer) => write_csv_row(writer, &user, args.with_password_hashes)
-                    .map_err(|e| csv_failure(e, destination))?,
-                Sink::Json { out, first } => {
-                    let separator: &[u8] = if *first { b"\n" } else { b",\n" };
-                    *first = false;
-                    out.write_all(separator)
-                        .and_then(|()| Ok(serde_json::to_writer(&mut *out, &user)?))
-                        .map_err(failed)?;
-                }
-            }
-            bar.inc(1);
-        }
-        Ok(())
+    let selection = crate::store::Selection::of_query(query);
+    write_users(
+        store,
+        app,
+        &selection,
+        options,
+        BufWriter::new(out),
+        &mut |written| bar.set_position(written),
+    )
+    .map_err(|e| match e {
+        ExportError::Store(e) => e.into(),
+        ExportError::Write(e) => destination.failure(e),
+        csv @ ExportError::Csv(_) => Failure::runtime(csv.to_string()),
     })?;
-    match sink {
-        Sink::Csv(mut writer) => writer.flush().map_err(failed)?,
-        Sink::Json { mut out, .. } => out
-            .write_all(b"\n]}\n")
-            .and_then(|()| out.flush())
-            .map_err(failed)?,
-    }
     bar.finish_and_clear();
     Ok(())
-}
-
-fn write_csv_row(
-    writer: &mut csv::Writer<BufWriter<Box<dyn Write>>>,
-    user: &ExportedUser,
-    with_hash: bool,
-) -> csv::Result<()> {
-    let u = &user.user;
-    let mut record = vec![
-        u.email.clone(),
-        u.first_name.clone().unwrap_or_default(),
-        u.last_name.clone().unwrap_or_default(),
-        json_cell(&u.groups),
-        json_cell(&u.tags),
-        u.created.clone(),
-        u.last_login.clone().unwrap_or_default(),
-    ];
-    if with_hash {
-        record.push(user.password_hash.clone().unwrap_or_default());
-    }
-    writer.write_record(record.iter().map(|cell| csv_cell::escape(cell)))
-}
-
-fn json_cell(value: &impl Serialize) -> String {
-    serde_json::to_string(value).expect("plain data serialises")
-}
-
-fn csv_failure(e: csv::Error, destination: Destination) -> Failure {
-    let message = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => destination.failure(e),
-        _ => Failure::runtime(format!("cannot write CSV: {message}")),
-    }
 }

@@ -3,7 +3,6 @@
 
 mod admin;
 mod audit;
-mod csv_cell;
 mod export;
 mod import;
 mod output;
@@ -357,7 +356,7 @@ fn execute(cli: Cli) -> Result<(), Failure> {
                 StoreError::UserGone(_) => StoreError::InvalidToken,
                 other => other,
             })?;
-            output::print_json(&output::UserJson::from_user(user))
+            output::print_json(&crate::export::UserJson::from_user(user))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
         Some(Command::Apps(_) | Command::Audit(_)) => {

@@ -6,12 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::Failure;
 use crate::domain::TagKey;
-use crate::store::{
-    Application, Page, Scope, Sort, SortField, Store, TagFilter, UserQuery, UserRow,
-};
-
-/// Users read per query when a command walks a whole selection.
-const PAGE: usize = 1000;
+use crate::store::{Application, Scope, Sort, SortField, Store, TagFilter, UserQuery, UserRow};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ScopeArg {
@@ -84,24 +79,10 @@ pub fn for_each_page(
     app: &Application,
     query: &UserQuery,
     limit: usize,
-    mut each: impl FnMut(Vec<UserRow>) -> Result<(), Failure>,
+    each: impl FnMut(Vec<UserRow>) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
-    let mut done = 0;
-    let mut page = Page::First(PAGE.min(limit));
-    while done < limit {
-        let batch = store.list_users(app.id, query, &page)?;
-        let full = batch.len() == PAGE.min(limit - done);
-        let next = batch.last().map(|r| r.cursor(query.sort.field));
-        done += batch.len();
-        each(batch)?;
-        match next {
-            Some(cursor) if full && done < limit => {
-                page = Page::After(cursor, PAGE.min(limit - done))
-            }
-            _ => break,
-        }
-    }
-    Ok(())
+    let selection = crate::store::Selection::of_query(query.clone());
+    store.for_each_selected(app.id, &selection, query.sort, limit, each)
 }
 
 pub fn parse_sort(s: &str) -> Result<SortField, String> {

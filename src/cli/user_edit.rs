@@ -6,10 +6,11 @@ use std::io::{BufRead, IsTerminal};
 use clap::Args;
 use serde::Serialize;
 
-use super::output::{UserJson, outln, print_json, rfc3339, to_stdout};
+use super::output::{outln, print_json, to_stdout};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::{PasswordInput, UserDraft};
+use crate::export::{UserJson, rfc3339};
 use crate::inert::inert;
 use crate::store::{Application, ReachedDevice, Store, StoreError, User, UserId};
 

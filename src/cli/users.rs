@@ -2,12 +2,13 @@ use clap::{Args, Subcommand};
 
 use super::export::{ExportArgs, export};
 use super::import::{ImportArgs, import};
-use super::output::{outln, print_json, print_users_table, users_json};
+use super::output::{outln, print_json, print_users_table};
 use super::selection::{Selection, for_each_page, parse_tag};
 use super::user_edit::{DeleteArgs, GetArgs, SetArgs, delete, get, set};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
 use crate::domain::UserDraft;
+use crate::export::users_json;
 use crate::store::{Application, Store};
 
 #[derive(Debug, Subcommand)]

@@ -11,8 +11,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use serde_json::Value as Json;
 
 use super::audit::{
-    Appender, Batch, Changes, Context, GROUP_NAMES_SQL, Source, Target, USER_FIELDS_SQL,
-    UserFields, app_target,
+    Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
 };
 use super::groups::group_id;
 use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
@@ -25,8 +24,14 @@ pub enum BulkAction {
     InvalidateTokens,
     AddToGroup(String),
     RemoveFromGroup(String),
-    SetTag { key: TagKey, value: String },
+    SetTag {
+        key: TagKey,
+        value: String,
+    },
     RemoveTag(TagKey),
+    /// Several group and tag changes at once, applied in order (as `users set`
+    /// applies its options): each user changed gets one entry with all of them.
+    Edit(Vec<BulkAction>),
 }
 
 /// How far a bulk action is: users worked through, of all selected.
@@ -41,7 +46,8 @@ pub struct BulkOutcome {
     /// Users changed: a selected user already as asked (in the group, without
     /// tokens) is left alone.
     pub changed: u64,
-    /// The audit batch of its entries; `None` when nothing changed (nothing written).
+    /// The audit batch of its entries; `None` when nothing changed (nothing written)
+    /// or for a preview.
     pub batch: Option<i64>,
 }
 
@@ -50,6 +56,27 @@ pub struct BulkOutcome {
 const CHUNK: i64 = 2_000;
 
 impl BulkAction {
+    /// The group and tag changes it makes, in order (none for a delete or an
+    /// invalidation).
+    fn edits(&self) -> &[BulkAction] {
+        match self {
+            BulkAction::Edit(parts) => parts,
+            edit if edit.is_edit() => std::slice::from_ref(self),
+            _ => &[],
+        }
+    }
+
+    /// A single group or tag change.
+    fn is_edit(&self) -> bool {
+        matches!(
+            self,
+            BulkAction::AddToGroup(_)
+                | BulkAction::RemoveFromGroup(_)
+                | BulkAction::SetTag { .. }
+                | BulkAction::RemoveTag(_)
+        )
+    }
+
     /// The op of the batch's summary entry.
     fn summary_op(&self) -> &'static str {
         match self {
@@ -59,6 +86,7 @@ impl BulkAction {
             BulkAction::RemoveFromGroup(_) => "users.remove_from_group",
             BulkAction::SetTag { .. } => "users.set_tag",
             BulkAction::RemoveTag(_) => "users.remove_tag",
+            BulkAction::Edit(_) => "users.edit",
         }
     }
 
@@ -71,29 +99,56 @@ impl BulkAction {
         }
     }
 
-    /// What the summary entry records besides how many users changed.
+    /// What the summary entry records: how many users changed, and how.
     fn summary(&self, changed: u64, tokens: i64) -> Changes {
-        let changes = Changes::default();
+        let mut changes = Changes::default();
         match self {
-            BulkAction::Delete => changes.with("users", changed, 0),
-            BulkAction::InvalidateTokens => changes
-                .with("changed_users", Json::Null, changed)
-                .with("tokens", tokens, 0),
-            BulkAction::AddToGroup(name) => changes
-                .with("changed_users", Json::Null, changed)
-                .with("group", Json::Null, name.as_str()),
-            BulkAction::RemoveFromGroup(name) => changes
-                .with("changed_users", Json::Null, changed)
-                .with("group", name.as_str(), Json::Null),
-            BulkAction::SetTag { key, value } => changes
-                .with("changed_users", Json::Null, changed)
-                .with(&tag_field(key), Json::Null, value.as_str()),
-            BulkAction::RemoveTag(key) => changes.with("changed_users", Json::Null, changed).with(
-                "tag",
-                key.as_str(),
-                Json::Null,
-            ),
+            BulkAction::Delete => return changes.with("users", changed, 0),
+            BulkAction::InvalidateTokens => changes.set("tokens", tokens, 0),
+            _ => {}
         }
+        let (mut added, mut removed, mut untagged) = (Vec::new(), Vec::new(), Vec::new());
+        for edit in self.edits() {
+            match edit {
+                BulkAction::AddToGroup(name) => added.push(name.as_str()),
+                BulkAction::RemoveFromGroup(name) => removed.push(name.as_str()),
+                BulkAction::SetTag { key, value } => {
+                    changes.set(&tag_field(key), Json::Null, value.as_str())
+                }
+                BulkAction::RemoveTag(key) => untagged.push(key.as_str()),
+                _ => {}
+            }
+        }
+        for (field, names, added) in [
+            ("groups_added", added, true),
+            ("groups_removed", removed, false),
+            ("tags_removed", untagged, false),
+        ] {
+            match (names.is_empty(), added) {
+                (true, _) => {}
+                (false, true) => changes.set(field, Json::Null, names),
+                (false, false) => changes.set(field, names, Json::Null),
+            }
+        }
+        changes.with("changed_users", Json::Null, changed)
+    }
+
+    /// Refuses what cannot be done, before anything is read.
+    fn check(&self) -> Result<()> {
+        if let BulkAction::Edit(parts) = self
+            && !parts.iter().all(BulkAction::is_edit)
+        {
+            return Err(StoreError::invalid(
+                Field::Record,
+                "only group and tag changes can be made together",
+            ));
+        }
+        for edit in self.edits() {
+            if let BulkAction::SetTag { value, .. } = edit {
+                tag_value(value).map_err(|m| StoreError::invalid(Field::TagValue(0), m))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -112,6 +167,13 @@ struct Changed {
     tokens: i64,
 }
 
+/// Whether the transaction is kept or, for a preview, rolled back.
+#[derive(PartialEq, Eq)]
+enum Finish {
+    Commit,
+    RollBack,
+}
+
 impl Store {
     /// Applies `action` to every user of the selection, in one transaction: all of
     /// them, or — on a failure, or when `cancel` is set — none (the log included).
@@ -125,7 +187,14 @@ impl Store {
         progress: &mut dyn FnMut(BulkProgress),
         cancel: &AtomicBool,
     ) -> Result<BulkOutcome> {
-        let result = self.bulk_unlogged(app, selection, action, source, progress, cancel);
+        let result = self.bulk_unlogged(
+            app,
+            selection,
+            action,
+            source,
+            (progress, cancel),
+            Finish::Commit,
+        );
         let what = match &result {
             Ok(outcome) => format!(
                 "{} ({} users changed)",
@@ -137,35 +206,56 @@ impl Store {
         self.logged(app, &what, "selected users", result)
     }
 
+    /// How many users `action` would change, found by doing it and rolling it back
+    /// (so it waits for the write lock like the action itself).
+    pub fn bulk_preview(
+        &mut self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+    ) -> Result<BulkOutcome> {
+        let source = self.actor.source;
+        let never = AtomicBool::new(false);
+        self.bulk_unlogged(
+            app,
+            selection,
+            action,
+            source,
+            (&mut |_| (), &never),
+            Finish::RollBack,
+        )
+    }
+
     fn bulk_unlogged(
         &mut self,
         app: AppId,
         selection: &Selection,
         action: &BulkAction,
         source: Source,
-        progress: &mut dyn FnMut(BulkProgress),
-        cancel: &AtomicBool,
+        (progress, cancel): (&mut dyn FnMut(BulkProgress), &AtomicBool),
+        finish: Finish,
     ) -> Result<BulkOutcome> {
-        if let BulkAction::SetTag { value, .. } = action {
-            tag_value(value).map_err(|m| StoreError::invalid(Field::TagValue(0), m))?;
-        }
+        action.check()?;
         let selected = self.selected_sql(app, selection)?;
         let tx = begin_write(&mut self.conn)?;
-        // What the chunk reads compare with: a group's id, a tag key, the stamp below
+        // What the statements compare with: a group's id, a tag key, the stamp up to
         // which tokens are void already.
-        let subject = match action {
-            BulkAction::AddToGroup(name) | BulkAction::RemoveFromGroup(name) => {
-                Value::Integer(group_id(&tx, app, name)?)
-            }
-            BulkAction::SetTag { key, .. } | BulkAction::RemoveTag(key) => {
-                Value::Text(key.as_str().to_string())
-            }
-            BulkAction::Delete | BulkAction::InvalidateTokens => Value::Integer(tx.query_row(
-                "SELECT tokens_void_through FROM applications WHERE id = ?1",
-                [app.0],
-                |r| r.get(0),
-            )?),
-        };
+        let void_through: i64 = tx.query_row(
+            "SELECT tokens_void_through FROM applications WHERE id = ?1",
+            [app.0],
+            |r| r.get(0),
+        )?;
+        let subjects = (action.edits().iter())
+            .map(|edit| match edit {
+                BulkAction::AddToGroup(name) | BulkAction::RemoveFromGroup(name) => {
+                    Ok(Value::Integer(group_id(&tx, app, name)?))
+                }
+                BulkAction::SetTag { key, .. } | BulkAction::RemoveTag(key) => {
+                    Ok(Value::Text(key.as_str().to_string()))
+                }
+                _ => unreachable!("checked: only group and tag changes"),
+            })
+            .collect::<Result<Vec<Value>>>()?;
         tx.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS bulk_users (id INTEGER PRIMARY KEY);
              CREATE TEMP TABLE IF NOT EXISTS bulk_changed (id INTEGER PRIMARY KEY, seq INTEGER);
@@ -199,22 +289,23 @@ impl Store {
                 )?
                 .query_row(params![after, CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?;
             let Some(last) = last else { break };
+            let chunk = (after, last);
             tx.execute("DELETE FROM temp.bulk_changed", [])?;
             let mut record =
                 tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
-            for user in changed_in(&tx, action, &subject, after, last)? {
+            for user in changed_in(&tx, action, void_through, chunk)? {
                 let target = Target::new("user", Some(user.id), user.email);
                 let seq = log.push(action.user_op(), &target, &user.changes, user.prev)?;
                 record.execute(params![user.id, seq])?;
                 changed += 1;
                 tokens += user.tokens;
             }
-            apply(&tx, action, &subject, after, last)?;
+            apply(&tx, action, &subjects, chunk)?;
             after = last;
             done += n;
             progress(BulkProgress { done, total });
         }
-        if changed == 0 {
+        if changed == 0 || finish == Finish::RollBack {
             return Ok(BulkOutcome {
                 changed,
                 batch: None,
@@ -236,80 +327,49 @@ impl Store {
 fn changed_in(
     conn: &Connection,
     action: &BulkAction,
-    subject: &Value,
-    after: i64,
-    last: i64,
+    void_through: i64,
+    (after, last): (i64, i64),
 ) -> Result<Vec<Changed>> {
-    const CHUNK_USERS: &str =
-        "FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2";
-    let sql = match action {
-        BulkAction::Delete => format!(
-            "SELECT u.id, u.last_audit, u.email,
-                (SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND t.seq > ?3),
-                {USER_FIELDS_SQL} {CHUNK_USERS}"
-        ),
-        BulkAction::InvalidateTokens => format!(
-            "SELECT u.id, u.last_audit, u.email,
-                (SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND t.seq > ?3)
-             {CHUNK_USERS}"
-        ),
-        BulkAction::SetTag { .. } | BulkAction::RemoveTag(_) => format!(
-            "SELECT u.id, u.last_audit, u.email,
-                (SELECT value FROM user_tags t WHERE t.user_id = u.id AND t.key = ?3)
-             {CHUNK_USERS}"
-        ),
-        BulkAction::AddToGroup(_) | BulkAction::RemoveFromGroup(_) => {
-            let wanted = if matches!(action, BulkAction::AddToGroup(_)) {
-                "NOT EXISTS"
-            } else {
-                "EXISTS"
-            };
-            format!(
-                "SELECT u.id, u.last_audit, u.email, {GROUP_NAMES_SQL} {CHUNK_USERS}
-                 AND {wanted} (SELECT 1 FROM memberships m
-                               WHERE m.user_id = u.id AND m.group_id = ?3)"
-            )
+    // An invalidation needs only the live tokens, an edit only the fields, a
+    // deletion both.
+    let tokens = match action {
+        BulkAction::Delete | BulkAction::InvalidateTokens => {
+            "(SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND t.seq > ?3)"
         }
+        _ => "?3 * 0",
     };
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params![after, last, subject])?;
+    let fields = match action {
+        BulkAction::InvalidateTokens => "NULL",
+        _ => USER_FIELDS_SQL,
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT u.id, u.last_audit, u.email, {tokens}, {fields}
+         FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2"
+    ))?;
+    let mut rows = stmt.query(params![after, last, void_through])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let mut tokens = 0;
+        let tokens: i64 = r.get(3)?;
+        let ended = || Changes::default().with("tokens", tokens, 0);
         let changes = match action {
             BulkAction::Delete => {
-                tokens = r.get(3)?;
                 let before = UserFields::from_row(r, 4)?;
                 let mut changes = UserFields::changes(Some(&before), None, false);
-                changes.extend(Changes::default().with("tokens", tokens, 0));
+                changes.extend(ended());
                 changes
             }
-            BulkAction::InvalidateTokens => {
-                tokens = r.get(3)?;
-                Changes::default().with("tokens", tokens, 0)
-            }
-            BulkAction::SetTag { key, value } => Changes::default().with(
-                &tag_field(key),
-                r.get::<_, Option<String>>(3)?,
-                value.as_str(),
-            ),
-            BulkAction::RemoveTag(key) => {
-                Changes::default().with(&tag_field(key), r.get::<_, Option<String>>(3)?, Json::Null)
-            }
-            BulkAction::AddToGroup(name) | BulkAction::RemoveFromGroup(name) => {
-                let before: Vec<String> =
-                    serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default();
-                let mut after: Vec<String> =
-                    before.iter().filter(|g| *g != name).cloned().collect();
-                if matches!(action, BulkAction::AddToGroup(_)) {
-                    after.push(name.clone());
-                    after.sort();
+            BulkAction::InvalidateTokens => ended(),
+            _ => {
+                let before = UserFields::from_row(r, 4)?;
+                let mut after = before.clone();
+                for edit in action.edits() {
+                    edited(&mut after, edit);
                 }
-                Changes::default().with("groups", before, after)
+                UserFields::changes(Some(&before), Some(&after), false)
             }
         };
-        // A user already as asked (no live token, the tag has that value, …) gets
-        // no entry.
+        // A user already as asked (no live token, already in the group, …) gets no
+        // entry and is left alone.
         if !changes.is_empty() {
             out.push(Changed {
                 id: r.get(0)?,
@@ -323,13 +383,36 @@ fn changed_in(
     Ok(out)
 }
 
-/// The action's statements over the chunk's changed users (`temp.bulk_changed`).
+/// A user's fields after one group or tag change.
+fn edited(fields: &mut UserFields, edit: &BulkAction) {
+    match edit {
+        BulkAction::AddToGroup(name) => {
+            let groups = fields.groups_mut();
+            if !groups.contains(name) {
+                groups.push(name.clone());
+                groups.sort();
+            }
+        }
+        BulkAction::RemoveFromGroup(name) => fields.groups_mut().retain(|g| g != name),
+        BulkAction::SetTag { key, value } => {
+            fields
+                .tags_mut()
+                .insert(key.as_str().to_string(), value.clone());
+        }
+        BulkAction::RemoveTag(key) => {
+            fields.tags_mut().remove(key.as_str());
+        }
+        _ => {}
+    }
+}
+
+/// The action's statements over the chunk `(after, last]`: its changed users are in
+/// `temp.bulk_changed`. `subjects` are the edits' group ids and tag keys.
 fn apply(
     conn: &Connection,
     action: &BulkAction,
-    subject: &Value,
-    after: i64,
-    last: i64,
+    subjects: &[Value],
+    (after, last): (i64, i64),
 ) -> Result<()> {
     const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
     match action {
@@ -356,28 +439,37 @@ fn apply(
             .execute([])?;
             return Ok(());
         }
-        BulkAction::SetTag { value, .. } => conn
-            .prepare_cached(&format!(
-                "INSERT INTO user_tags (user_id, key, value) SELECT id, ?1, ?2 FROM {CHANGED}
-                 WHERE true ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value"
-            ))?
-            .execute(params![subject, value])?,
-        BulkAction::RemoveTag(_) => conn
-            .prepare_cached(&format!(
-                "DELETE FROM user_tags WHERE key = ?1 AND user_id IN {CHANGED}"
-            ))?
-            .execute([subject])?,
-        BulkAction::AddToGroup(_) => conn
-            .prepare_cached(&format!(
-                "INSERT INTO memberships (user_id, group_id) SELECT id, ?1 FROM {CHANGED}"
-            ))?
-            .execute([subject])?,
-        BulkAction::RemoveFromGroup(_) => conn
-            .prepare_cached(&format!(
-                "DELETE FROM memberships WHERE group_id = ?1 AND user_id IN {CHANGED}"
-            ))?
-            .execute([subject])?,
-    };
+        _ => {}
+    }
+    // Each edit is written for every changed user; one it does not concern (already
+    // in the group, another edit changed them) is left as it is.
+    for (edit, subject) in action.edits().iter().zip(subjects) {
+        match edit {
+            BulkAction::AddToGroup(_) => conn
+                .prepare_cached(&format!(
+                    "INSERT OR IGNORE INTO memberships (user_id, group_id)
+                     SELECT id, ?1 FROM {CHANGED}"
+                ))?
+                .execute([subject])?,
+            BulkAction::RemoveFromGroup(_) => conn
+                .prepare_cached(&format!(
+                    "DELETE FROM memberships WHERE group_id = ?1 AND user_id IN {CHANGED}"
+                ))?
+                .execute([subject])?,
+            BulkAction::SetTag { value, .. } => conn
+                .prepare_cached(&format!(
+                    "INSERT INTO user_tags (user_id, key, value) SELECT id, ?1, ?2 FROM {CHANGED}
+                     WHERE true ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value"
+                ))?
+                .execute(params![subject, value])?,
+            BulkAction::RemoveTag(_) => conn
+                .prepare_cached(&format!(
+                    "DELETE FROM user_tags WHERE key = ?1 AND user_id IN {CHANGED}"
+                ))?
+                .execute([subject])?,
+            _ => unreachable!("checked: only group and tag changes"),
+        };
+    }
     // An edit: a newer version (so an edit begun before it is refused), and the
     // user's newest entry.
     conn.prepare_cached(

@@ -8,8 +8,9 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::plan::Plan;
-use super::query::where_clause;
-use super::{AppId, Page, Result, Sort, Store, UserId, UserQuery};
+use super::query::{page_clause, where_clause};
+use super::users::{ROW_COLUMNS, read_row};
+use super::{AppId, Page, Result, Sort, Store, StoreError, UserId, UserQuery, UserRow};
 use crate::domain::email_key;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,11 +52,34 @@ fn id_list<'a>(ids: impl IntoIterator<Item = &'a UserId>) -> Value {
     Value::Text(serde_json::to_string(&ids).expect("ids serialise"))
 }
 
+/// Users read per query when walking a whole selection.
+const WALK_PAGE: usize = 1000;
+
 /// A test of one row `u` against the query, without any index: for rows already in
 /// hand (a page, a few ids).
 fn row_test(app: AppId, query: &UserQuery) -> (String, Vec<Value>) {
     let (sql, params) = where_clause(app, query, &Plan::default(), false);
     (format!("({sql})"), params)
+}
+
+/// A test of one row `u` against the whole selection (any application's row: the
+/// caller limits it to one).
+fn selection_test(app: AppId, selection: &Selection) -> (String, Vec<Value>) {
+    let mut tests = vec!["u.id IN (SELECT value FROM json_each(?))".to_string()];
+    let mut params = vec![id_list(&selection.ids)];
+    for query in &selection.queries {
+        let (test, test_params) = row_test(app, query);
+        tests.push(test);
+        params.extend(test_params);
+    }
+    params.push(id_list(&selection.except));
+    (
+        format!(
+            "({}) AND u.id NOT IN (SELECT value FROM json_each(?))",
+            tests.join(" OR ")
+        ),
+        params,
+    )
 }
 
 impl Store {
@@ -161,31 +185,88 @@ impl Store {
         if rows.is_empty() || selection.is_empty() {
             return Ok(HashSet::new());
         }
-        let mut tests = vec!["(u.app_id = ? AND u.id IN (SELECT value FROM json_each(?)))".into()];
-        let mut params = vec![
-            id_list(rows),
-            Value::Integer(app.0),
-            id_list(&selection.ids),
-        ];
-        for query in &selection.queries {
-            let (test, test_params) = row_test(app, query);
-            tests.push(test);
-            params.extend(test_params);
+        let (test, test_params) = selection_test(app, selection);
+        let mut params = vec![id_list(rows), Value::Integer(app.0)];
+        params.extend(test_params);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT u.id FROM json_each(?) j JOIN users u ON u.id = j.value
+             WHERE u.app_id = ? AND {test}"
+        ))?;
+        let marked = stmt.query_map(params_from_iter(params), |r| Ok(UserId(r.get(0)?)))?;
+        Ok(marked.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One page of the selection's users in `sort` order.
+    pub fn selection_page(
+        &self,
+        app: AppId,
+        selection: &Selection,
+        sort: Sort,
+        page: &Page,
+    ) -> Result<Vec<UserRow>> {
+        if let ([query], true, true) = (
+            selection.queries.as_slice(),
+            selection.ids.is_empty(),
+            selection.except.is_empty(),
+        ) {
+            // The query's own plan (its indexes) serves it best.
+            return self.list_users(
+                app,
+                &UserQuery {
+                    sort,
+                    ..query.clone()
+                },
+                page,
+            );
         }
-        let sql = format!(
-            "SELECT u.id FROM json_each(?) j JOIN users u ON u.id = j.value WHERE {}",
-            tests.join(" OR ")
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let found = stmt.query_map(params_from_iter(params), |r| Ok(UserId(r.get(0)?)))?;
-        let mut marked = HashSet::new();
-        for id in found {
-            let id = id?;
-            if !selection.except.contains(&id) {
-                marked.insert(id);
+        if selection.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The sort index is walked, each row tested: a walk through every page is one
+        // pass over the application's users.
+        let (test, test_params) = selection_test(app, selection);
+        let mut where_sql = format!("u.app_id = ? AND {test}");
+        let mut params = vec![Value::Integer(app.0)];
+        params.extend(test_params);
+        let (tail, reversed) = page_clause(sort, false, page, &mut where_sql, &mut params);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql}{tail}"
+        ))?;
+        let mut rows: Vec<UserRow> = stmt
+            .query_map(params_from_iter(params), read_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        if reversed {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// Hands the selection's users to `each` in `sort` order, a page at a time, at
+    /// most `limit` in all.
+    pub fn for_each_selected<E: From<StoreError>>(
+        &self,
+        app: AppId,
+        selection: &Selection,
+        sort: Sort,
+        limit: usize,
+        mut each: impl FnMut(Vec<UserRow>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut done = 0;
+        let mut page = Page::First(WALK_PAGE.min(limit));
+        while done < limit {
+            let rows = self.selection_page(app, selection, sort, &page)?;
+            let full = rows.len() == WALK_PAGE.min(limit - done);
+            let next = rows.last().map(|r| r.cursor(sort.field));
+            done += rows.len();
+            each(rows)?;
+            match next {
+                Some(cursor) if full && done < limit => {
+                    page = Page::After(cursor, WALK_PAGE.min(limit - done))
+                }
+                _ => break,
             }
         }
-        Ok(marked)
+        Ok(())
     }
 
     /// A `SELECT id` of the selection's users (each once), each query read through

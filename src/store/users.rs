@@ -64,13 +64,13 @@ pub struct User {
     pub version: i64,
 }
 
-const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
+pub(super) const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
      (SELECT count(*) FROM user_tags t WHERE t.user_id = u.id), u.created_at,
      u.last_login,
      (SELECT group_concat(g.name, char(31)) FROM memberships m JOIN groups g ON g.id = m.group_id
       WHERE m.user_id = u.id)";
 
-fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
+pub(super) fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
     let groups: Option<String> = r.get(7)?;
     Ok(UserRow {
         id: UserId(r.get(0)?),

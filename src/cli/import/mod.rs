@@ -18,9 +18,10 @@ use clap::{Args, ValueEnum};
 use serde_json::{Map, Value};
 
 use super::Failure;
-use super::output::{FileFormat, errln, outln};
+use super::output::{errln, outln};
 use crate::auth::{FirebaseParams, PasswordHash};
 use crate::domain::{Field, FieldError, Password};
+use crate::export::FileFormat;
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
 use row::Row;
 

@@ -9,12 +9,12 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::super::export::DOCUMENT_VERSION;
-use super::super::{Failure, csv_cell};
+use super::super::Failure;
 use super::row::Row;
 use super::stream::{JsonSink, json_users};
 use super::{Item, Output};
 use crate::domain::{Field, FieldError};
+use crate::export::{DOCUMENT_VERSION, csv_cell};
 
 /// One user as xusers writes it (the export's field names).
 #[derive(Debug, Default, Deserialize)]

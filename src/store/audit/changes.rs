@@ -76,24 +76,12 @@ pub fn shown(value: &Value) -> String {
     }
 }
 
-/// The sorted names of the groups of the user `u`, as a JSON array (a macro so that
-/// [`USER_FIELDS_SQL`] can hold it too).
-macro_rules! group_names_sql {
-    () => {
-        "(SELECT json_group_array(name) FROM
-            (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
-             WHERE m.user_id = u.id ORDER BY g.name))"
-    };
-}
-
-pub(crate) const GROUP_NAMES_SQL: &str = group_names_sql!();
-
 /// The columns [`UserFields::from_row`] reads, of the user `u`.
-pub(crate) const USER_FIELDS_SQL: &str = concat!(
-    "u.email, u.first_name, u.last_name, ",
-    group_names_sql!(),
-    ", (SELECT json_group_object(key, value) FROM user_tags t WHERE t.user_id = u.id)"
-);
+pub(crate) const USER_FIELDS_SQL: &str = "u.email, u.first_name, u.last_name,
+    (SELECT json_group_array(name) FROM
+        (SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+         WHERE m.user_id = u.id ORDER BY g.name)),
+    (SELECT json_group_object(key, value) FROM user_tags t WHERE t.user_id = u.id)";
 
 /// A user's fields as the log compares them: email, names, groups, tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +131,15 @@ impl UserFields {
             groups: serde_json::from_str(&json(3)?).unwrap_or_default(),
             tags: serde_json::from_str(&json(4)?).unwrap_or_default(),
         })
+    }
+
+    /// The group names (kept sorted by whoever changes them).
+    pub fn groups_mut(&mut self) -> &mut Vec<String> {
+        &mut self.groups
+    }
+
+    pub fn tags_mut(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.tags
     }
 
     pub fn of_user(user: &User) -> UserFields {

@@ -14,7 +14,7 @@ pub use actor::{Actor, Source};
 pub(crate) use chain::Appender;
 pub use chain::{PruneReport, VerifyReport};
 pub use changes::{Changes, shown};
-pub(crate) use changes::{GROUP_NAMES_SQL, USER_FIELDS_SQL, UserFields};
+pub(crate) use changes::{USER_FIELDS_SQL, UserFields};
 pub use query::{AuditPage, AuditQuery};
 
 /// What an entry is about, as it was when the entry was written.
