@@ -355,7 +355,60 @@ fn a_read_only_console_refuses_every_bulk_change() {
         assert!(refused(&app), "{keys_pressed}: {:?}", app.modal);
     }
     assert_eq!(users(&app), 60);
+    keys(&mut app, "mx");
+    assert!(
+        matches!(app.modal, Some(Modal::Prompt(_))),
+        "an export changes nothing: it is offered"
+    );
     drop(dir);
+}
+
+#[test]
+fn the_bulk_menu_exports_the_marked_users_and_asks_before_replacing_a_file() {
+    let (_d, mut app) = console(60, SIZE);
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("marked.csv");
+    filter(&mut app, "tag:plan=pro");
+    keys(&mut app, "*");
+    let matching = app.browse.marks.count.unwrap();
+    keys(&mut app, "mx");
+    type_text(&mut app, "marked.txt");
+    key(&mut app, KeyCode::Enter);
+    let Some(Modal::Prompt(prompt)) = &app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    assert_eq!(
+        prompt.error.as_deref(),
+        Some("the name must end in .csv or .json")
+    );
+    for _ in 0.."marked.txt".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, &csv.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    let message = dialog(&app);
+    assert!(
+        message.starts_with(&format!("Export {matching} users to {}? ", csv.display())),
+        "{message}"
+    );
+    keys(&mut app, "y");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        written.lines().count() as u64,
+        matching + 1,
+        "a header and each user"
+    );
+    assert!(app.browse.marks.any(), "an export keeps the marks");
+    // Again to the same file: the dialog says it replaces it, and No keeps it.
+    std::fs::write(&csv, "kept").unwrap();
+    keys(&mut app, "mx");
+    type_text(&mut app, &csv.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    assert!(dialog(&app).ends_with("The file there is replaced."));
+    keys(&mut app, "n");
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "kept");
+    let files = std::fs::read_dir(out.path()).unwrap().count();
+    assert_eq!(files, 1, "no part file is left behind");
 }
 
 #[test]

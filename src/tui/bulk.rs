@@ -1,9 +1,11 @@
 //! Bulk work on the marked users, off the UI thread, on a connection of its own: first
 //! how many users a job would touch and a few of their emails (for the one dialog that
 //! asks), then the job itself — one transaction, reporting its progress on the
-//! console's one channel and stopping, rolled back, when its cancel flag is set.
+//! console's one channel and stopping, rolled back, when its cancel flag is set. An
+//! export of the marked users runs the same way.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -14,17 +16,14 @@ use indicatif::HumanCount;
 use super::action::Action;
 use super::events::Event;
 use super::reader::Connect;
-use crate::store::{Actor, AppId, BulkAction, BulkProgress, Selection, Source, Store, StoreError};
+use crate::export::{ExportOptions, FileFormat, write_users};
+use crate::private_file;
+use crate::store::{
+    Actor, AppId, Application, BulkAction, BulkProgress, Selection, Sort, Source, Store, StoreError,
+};
 
 /// Emails a bulk dialog names.
 pub const SAMPLE: usize = 2;
-
-/// The file formats the marked users export to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    Json,
-}
 
 /// What a bulk job does to the marked users.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +32,7 @@ pub enum Job {
     /// Write them to `path` (which exists, and is replaced, when `replace`).
     Export {
         path: PathBuf,
-        format: ExportFormat,
+        format: FileFormat,
         replace: bool,
     },
 }
@@ -53,6 +52,7 @@ impl Job {
             Job::Change(BulkAction::RemoveFromGroup(_)) => "Removing from the group",
             Job::Change(BulkAction::SetTag { .. }) => "Tagging",
             Job::Change(BulkAction::RemoveTag(_)) => "Untagging",
+            Job::Change(BulkAction::Edit(_)) => "Changing",
             Job::Export { .. } => "Exporting",
         }
     }
@@ -75,6 +75,7 @@ impl Job {
             Job::Change(BulkAction::RemoveTag(key)) => {
                 format!("Removed tag {} from {n}", key.as_str())
             }
+            Job::Change(BulkAction::Edit(_)) => format!("Changed {n}"),
             Job::Export { path, .. } => format!("Exported {n} to {}", path.display()),
         }
     }
@@ -119,7 +120,7 @@ enum Request {
         job: Job,
     },
     Run {
-        application: AppId,
+        application: Application,
         selection: Arc<Selection>,
         job: Job,
         cancel: Arc<AtomicBool>,
@@ -227,7 +228,7 @@ impl BulkWorker {
     }
 
     /// Runs `job`; returns what the console shows while it runs.
-    pub fn run(&self, application: AppId, selection: Arc<Selection>, job: Job) -> Running {
+    pub fn run(&self, application: Application, selection: Arc<Selection>, job: Job) -> Running {
         let cancel = Arc::new(AtomicBool::new(false));
         let _ = self.requests.send(Request::Run {
             application,
@@ -284,15 +285,42 @@ fn work(store: &mut Store, request: Request, outbox: &Sender<Event>) -> BulkEven
             job,
             cancel,
         } => {
-            let Job::Change(action) = &job else {
-                todo!("export: waits for bulk-store's API")
-            };
             let mut progress = |p: BulkProgress| {
                 let _ = outbox.send(Event::Done(Action::Bulk(BulkEvent::Progress(p))));
             };
+            let action = match &job {
+                Job::Change(action) => action,
+                Job::Export {
+                    path,
+                    format,
+                    replace,
+                } => {
+                    let to = Export {
+                        path,
+                        format: *format,
+                        replace: *replace,
+                    };
+                    let exported =
+                        to.write(store, &application, &selection, &mut progress, &cancel);
+                    return match exported {
+                        Ok(n) => BulkEvent::Finished {
+                            message: job.done(n),
+                            done: true,
+                        },
+                        Err(_) if cancel.load(Ordering::SeqCst) => BulkEvent::Finished {
+                            message: "Cancelled: nothing was written".into(),
+                            done: false,
+                        },
+                        Err(why) => BulkEvent::Finished {
+                            message: format!("{why}; nothing was written"),
+                            done: false,
+                        },
+                    };
+                }
+            };
             let source = Source::Console;
             let outcome = store.bulk(
-                application,
+                application.id,
                 &selection,
                 action,
                 source,
@@ -311,6 +339,81 @@ fn work(store: &mut Store, request: Request, outbox: &Sender<Event>) -> BulkEven
                 Err(e) => failed(e),
             }
         }
+    }
+}
+
+/// An export of the marked users to a file.
+struct Export<'a> {
+    path: &'a Path,
+    format: FileFormat,
+    /// The administrator agreed to replace the file there.
+    replace: bool,
+}
+
+impl Export<'_> {
+    /// Writes the users to a file of its own beside `path` (owner-only: it holds
+    /// personal data), which takes `path`'s place only once whole: a cancel or a
+    /// failure leaves whatever was at `path` as it was.
+    fn write(
+        &self,
+        store: &Store,
+        application: &Application,
+        selection: &Selection,
+        progress: &mut dyn FnMut(BulkProgress),
+        cancel: &AtomicBool,
+    ) -> Result<u64, String> {
+        let total = store
+            .selection_count(application.id, selection)
+            .map_err(|e| e.to_string())?;
+        progress(BulkProgress { done: 0, total });
+        let name = self.path.file_name().unwrap_or_default().to_string_lossy();
+        let part = self
+            .path
+            .with_file_name(format!(".{name}.{}.part", std::process::id()));
+        let file = private_file::create(&part)
+            .map_err(|e| format!("cannot write {}: {e}", part.display()))?;
+        let out = Cancellable {
+            inner: std::io::BufWriter::new(file),
+            cancel,
+        };
+        let options = ExportOptions {
+            format: self.format,
+            sort: Sort::default(),
+            with_password_hashes: false,
+        };
+        let mut written = |done| progress(BulkProgress { done, total });
+        let result = write_users(store, application, selection, options, out, &mut written)
+            .map_err(|e| e.to_string())
+            .and_then(|n| {
+                if !self.replace && self.path.exists() {
+                    return Err(format!("{} appeared meanwhile", self.path.display()));
+                }
+                std::fs::rename(&part, self.path).map_err(|e| e.to_string())?;
+                Ok(n)
+            });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&part);
+        }
+        result
+    }
+}
+
+/// A writer that fails once `cancel` is set, so an export stops at its next write.
+struct Cancellable<'a, W> {
+    inner: W,
+    cancel: &'a AtomicBool,
+}
+
+impl<W: Write> Write for Cancellable<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::SeqCst) {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 

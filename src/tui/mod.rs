@@ -76,10 +76,10 @@ pub fn step(app: &mut App, event: Option<events::Event>) -> std::io::Result<()> 
     Ok(())
 }
 
-/// Waits for the write in flight, if any, applying what arrives meanwhile: quitting
-/// never cuts a write short.
+/// Waits for the write in flight and the bulk job (cancelled by quitting), if any,
+/// applying what arrives meanwhile: quitting never cuts a write short.
 pub fn finish_write(app: &mut App) {
-    while app.writing.is_some() {
+    while app.writing.is_some() || app.job.is_some() {
         if let Some(events::Event::Done(done)) = app.next_event(TICK) {
             update::update(app, done);
         }

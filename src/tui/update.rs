@@ -256,7 +256,7 @@ fn run(app: &mut App, pending: Pending) {
         }
         Pending::InvalidateUser { id, email } => Write::InvalidateUser { id, email },
         Pending::Bulk { job, selection } => {
-            let application = application.id;
+            let application = application.clone();
             if !app.refuse_while_job() {
                 app.job = Some(app.bulk.run(application, selection, job));
             }

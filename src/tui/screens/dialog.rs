@@ -171,6 +171,9 @@ impl Confirm {
                 format!("Remove tag {} from {n}?{who}", key.as_str()),
                 "Remove tag",
             ),
+            Job::Change(BulkAction::Edit(_)) => {
+                ("Change users", format!("Change {n}?{who}"), "Change")
+            }
             Job::Export { path, replace, .. } => (
                 "Export users",
                 format!(
@@ -433,7 +436,7 @@ mod tests {
     fn an_export_writes_nothing_in_the_database_and_says_when_it_replaces_a_file() {
         let export = |replace| Job::Export {
             path: "/tmp/out.csv".into(),
-            format: crate::tui::bulk::ExportFormat::Csv,
+            format: crate::export::FileFormat::Csv,
             replace,
         };
         let fresh = bulk(export(false), 3, &["a@a.io", "b@a.io"]);

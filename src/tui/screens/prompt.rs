@@ -13,9 +13,10 @@ use tui_input::{Input, InputRequest};
 
 use super::Effect;
 use crate::domain::{TagKey, tag_value};
+use crate::export::FileFormat;
 use crate::store::BulkAction;
 use crate::tui::action::Action;
-use crate::tui::bulk::{ExportFormat, Job};
+use crate::tui::bulk::Job;
 use crate::tui::layout::centered;
 use crate::tui::screens::form::field_text::visible_text;
 use crate::tui::theme::Theme;
@@ -136,12 +137,7 @@ fn export_to(path: &Path) -> Result<Job, String> {
     if path.as_os_str().is_empty() {
         return Err("type the file to write".into());
     }
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let format = match extension.to_ascii_lowercase().as_str() {
-        "csv" => ExportFormat::Csv,
-        "json" => ExportFormat::Json,
-        _ => return Err("the name must end in .csv or .json".into()),
-    };
+    let format = FileFormat::of(path).ok_or("the name must end in .csv or .json")?;
     if path.is_dir() {
         return Err("that is a folder: name a file in it".into());
     }
@@ -219,7 +215,7 @@ mod tests {
         assert!(matches!(
             answer(Asking::ExportPath, &at("out.JSON")),
             Ok(Job::Export {
-                format: ExportFormat::Json,
+                format: FileFormat::Json,
                 replace: false,
                 ..
             })
@@ -228,7 +224,7 @@ mod tests {
         assert!(matches!(
             answer(Asking::ExportPath, &at("old.csv")),
             Ok(Job::Export {
-                format: ExportFormat::Csv,
+                format: FileFormat::Csv,
                 replace: true,
                 ..
             })
