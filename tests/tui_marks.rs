@@ -441,3 +441,117 @@ fn esc_cancels_a_job_mid_way_and_the_database_stays_as_it_was() {
     assert_eq!(audit_len(&app), before, "not even an audit entry");
     assert_eq!(app.browse.marks.count, Some(60), "the marks stay");
 }
+
+/// Snapshots of what marks and bulk work look like (each read line by line).
+mod looks {
+    use super::*;
+    use insta::assert_snapshot;
+    use std::time::Duration;
+    use xusers::store::BulkProgress;
+
+    /// Two rows marked by Space, the second selected, at `size`.
+    fn two_marked(size: (u16, u16)) -> (tempfile::TempDir, App) {
+        let (d, mut app) = console(60, size);
+        keys(&mut app, "j  k");
+        (d, app)
+    }
+
+    #[test]
+    fn marked_rows_show_in_the_gutter_and_the_title_counts_them() {
+        let (_d, app) = two_marked(SIZE);
+        let text = screen(&app);
+        assert!(
+            text.contains("│▶●amelie.kim"),
+            "the selected row is marked\n{text}"
+        );
+        assert!(text.contains("│ ●alice.smith"), "{text}");
+        assert!(text.contains(" d delete 2 marked "), "{text}");
+        assert_snapshot!("marked_rows", text);
+        let (_d, app) = two_marked((40, 12));
+        assert_snapshot!("marked_rows_40x12", screen(&app));
+    }
+
+    #[test]
+    fn the_bulk_menu() {
+        let (_d, mut app) = two_marked(SIZE);
+        keys(&mut app, "m");
+        assert_snapshot!("bulk_menu", screen(&app));
+        let (_d, mut app) = two_marked((40, 12));
+        keys(&mut app, "m");
+        assert_snapshot!("bulk_menu_40x12", screen(&app));
+    }
+
+    #[test]
+    fn each_bulk_dialog() {
+        // Only asked, never written: a path relative to where the tests run.
+        let csv = "marked.csv";
+        let steps: [(&str, &[&str]); 7] = [
+            ("delete", &["d"]),
+            ("invalidate", &["i"]),
+            ("add_to_group", &["m+", "\n"]),
+            ("remove_from_group", &["m-", "\n"]),
+            ("set_tag", &["mt", "plan=pro", "\n"]),
+            ("remove_tag", &["mT", "plan", "\n"]),
+            ("export", &["mx", csv, "\n"]),
+        ];
+        for (name, typed) in steps {
+            let (_d, mut app) = console(60, (80, 24));
+            keys(&mut app, "*");
+            for text in typed {
+                match *text {
+                    "\n" => key(&mut app, KeyCode::Enter),
+                    text => type_text(&mut app, text),
+                }
+            }
+            let text = screen(&app);
+            assert!(text.contains("60 users"), "{name}\n{text}");
+            assert!(text.contains("[ Cancel ]"), "{name}\n{text}");
+            assert_snapshot!(format!("bulk_dialog_{name}"), text);
+        }
+        let (_d, mut app) = console(60, (40, 12));
+        keys(&mut app, "*d");
+        assert_snapshot!("bulk_dialog_delete_40x12", screen(&app));
+    }
+
+    #[test]
+    fn the_tag_prompt_with_its_error_and_the_group_picker() {
+        let (_d, mut app) = two_marked((80, 24));
+        keys(&mut app, "mt");
+        type_text(&mut app, "two words=1");
+        key(&mut app, KeyCode::Enter);
+        assert_snapshot!("bulk_tag_prompt_error", screen(&app));
+        let (_d, mut app) = two_marked((80, 24));
+        keys(&mut app, "m+j");
+        assert_snapshot!("bulk_group_picker", screen(&app));
+        let (_d, mut app) = two_marked((40, 12));
+        keys(&mut app, "m+");
+        assert_snapshot!("bulk_group_picker_40x12", screen(&app));
+    }
+
+    #[test]
+    fn the_progress_bar_of_a_job() {
+        for (name, size) in [
+            ("bulk_progress", (80, 24)),
+            ("bulk_progress_40x12", (40, 12)),
+        ] {
+            let (_d, mut app, gate) = gated_console(60, size);
+            keys(&mut app, "*d");
+            gate.shut();
+            press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+            gate.wait_for_stopped(1);
+            let job = app.job.as_mut().unwrap();
+            job.progress = BulkProgress {
+                done: 40_000,
+                total: 100_000,
+            };
+            job.elapsed = Duration::from_secs(8);
+            let text = screen(&app);
+            assert!(text.contains("Deleting 40,000/100,000"), "{text}");
+            assert_snapshot!(name, text);
+            press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+            gate.open();
+            finish_background(&mut app);
+            assert_eq!(users(&app), 60);
+        }
+    }
+}

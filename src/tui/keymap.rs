@@ -370,10 +370,16 @@ pub struct Hint {
     pub last_to_go: bool,
 }
 
-/// The footer's hints in `context`: only those that can act on what the list holds.
+/// The footer's hints in `context`: only those that can act on what the list holds;
+/// with marks, the keys that act on them come first (but cancelling a bulk job before
+/// all).
 pub fn footer_hints(context: Context, offer: Offer) -> Vec<Hint> {
-    bindings(context)
-        .filter(|b| b.when.holds(offer))
+    let mut shown: Vec<&Binding> = bindings(context).filter(|b| b.when.holds(offer)).collect();
+    if offer.marked.is_some() && context != Job {
+        shown.sort_by_key(|b| b.on_marks.is_none());
+    }
+    shown
+        .into_iter()
         .filter_map(|b| {
             let word = match (offer.marked, b.on_marks) {
                 (Some(count), Some(word)) => marks_word(word, count),

@@ -163,7 +163,8 @@ pub fn draw(t: &Theme, prompt: &Prompt, frame: &mut Frame, bounds: Rect) {
     let block = Block::bordered()
         .title(Line::styled(prompt.asking.title(), t.title))
         .border_style(t.title);
-    let inner = block.inner(area);
+    // One column of padding inside each border.
+    let inner = block.inner(area).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
     let line = |y: u16| Rect {
