@@ -185,6 +185,27 @@ fn space_on_a_row_marked_by_star_leaves_it_out() {
 }
 
 #[test]
+fn a_later_star_marks_again_a_user_left_out_even_off_screen() {
+    let (_d, mut app) = console(300, SIZE);
+    keys(&mut app, "*");
+    let first = app.browse.list.rows[0].id;
+    space(&mut app);
+    assert_eq!(app.browse.marks.count, Some(299));
+    key(&mut app, KeyCode::End);
+    assert!(
+        app.browse.list.rows.iter().all(|r| r.id != first),
+        "the user left out is off screen"
+    );
+    keys(&mut app, "*");
+    assert_eq!(app.browse.marks.count, Some(300), "counted settled");
+    key(&mut app, KeyCode::Home);
+    assert_eq!(app.browse.list.rows[0].id, first);
+    assert!(app.browse.marks.is_marked(first));
+    keys(&mut app, "d");
+    assert!(dialog(&app).starts_with("Delete 300 users? "));
+}
+
+#[test]
 fn the_count_is_right_after_someone_else_deletes_a_marked_user() {
     let (_d, mut app) = console(60, SIZE);
     space(&mut app);

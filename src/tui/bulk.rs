@@ -16,6 +16,7 @@ use indicatif::HumanCount;
 use super::action::Action;
 use super::events::Event;
 use super::reader::Connect;
+use super::screens::list::marks::MarksAsk;
 use crate::export::{ExportOptions, FileFormat, write_users};
 use crate::private_file;
 use crate::store::{
@@ -116,7 +117,7 @@ enum Request {
     },
     Prepare {
         application: AppId,
-        selection: Arc<Selection>,
+        marks: MarksAsk,
         job: Job,
     },
     Run {
@@ -219,10 +220,10 @@ impl BulkWorker {
     }
 
     /// Asks how many users `job` would touch, and who the first are.
-    pub fn prepare(&self, application: AppId, selection: Arc<Selection>, job: Job) {
+    pub fn prepare(&self, application: AppId, marks: MarksAsk, job: Job) {
         let _ = self.requests.send(Request::Prepare {
             application,
-            selection,
+            marks,
             job,
         });
     }
@@ -260,17 +261,17 @@ fn work(store: &mut Store, request: Request, outbox: &Sender<Event>) -> BulkEven
         },
         Request::Prepare {
             application,
-            selection,
+            marks,
             job,
         } => {
-            let asked = store
-                .selection_count(application, &selection)
-                .and_then(|count| {
-                    let sample = store.selection_sample(application, &selection, SAMPLE)?;
-                    Ok((count, sample))
-                });
+            let asked = marks.settle(store, application).and_then(|settled| {
+                let selection = settled.map(|s| s.selection).unwrap_or_default();
+                let count = store.selection_count(application, &selection)?;
+                let sample = store.selection_sample(application, &selection, SAMPLE)?;
+                Ok((selection, count, sample))
+            });
             match asked {
-                Ok((count, sample)) => BulkEvent::Ready {
+                Ok((selection, count, sample)) => BulkEvent::Ready {
                     job,
                     selection,
                     count,

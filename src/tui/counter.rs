@@ -61,8 +61,8 @@ impl MatchCounter {
                         Some(query) => Some(store.count_users(application, query)?),
                         None => None,
                     };
-                    let marked = match &marks.selection {
-                        Some(selection) => Some(store.selection_count(application, selection)?),
+                    let marked = match marks.settle(&store, application)? {
+                        Some(marks) => Some(store.selection_count(application, &marks.selection)?),
                         None => None,
                     };
                     Ok(Action::Counted(generation, counts, matches, marked))

@@ -112,17 +112,16 @@ impl ListReader {
 
 /// Which of the rows read are marked: one query for the page, never one per row.
 fn marks_of(pages: &Pages, loaded: &Loaded, marks: &MarksAsk) -> Result<MarksRead> {
-    let marked = match &marks.selection {
-        Some(selection) => {
-            let ids = loaded.ids();
-            pages
-                .store
-                .marked_among(pages.application, selection, &ids)?
-        }
-        None => Default::default(),
-    };
-    Ok(MarksRead {
+    let mut read = MarksRead {
         version: marks.version,
-        marked,
-    })
+        ..MarksRead::default()
+    };
+    if let Some(settled) = marks.settle(pages.store, pages.application)? {
+        let ids = loaded.ids();
+        let store = pages.store;
+        read.marked = store.marked_among(pages.application, &settled.selection, &ids)?;
+        read.lifted = settled.lifted;
+        read.through = settled.through;
+    }
+    Ok(read)
 }

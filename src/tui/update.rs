@@ -154,9 +154,8 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         }
         Effect::AskBulk(job) => {
             app.modal = None;
-            let selection = app.browse.marks.selection().clone();
             app.asking = true;
-            app.bulk.prepare(application, selection, job);
+            app.bulk.prepare(application, app.browse.marks.ask(), job);
             app.session.info(COUNTING);
         }
         Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context()))),

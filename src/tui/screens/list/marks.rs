@@ -3,11 +3,25 @@
 //! id, so marking a million users is as quick as marking one. Which loaded rows show a
 //! mark is read off the UI thread with each page (`Store::marked_among`); a change made
 //! here shows at once on the rows it touches, and is replayed over marks read before it.
+//!
+//! A `*` marks every user of its query again, those left out before included; the ones
+//! left out that are not on screen cannot be told apart without the store, so each
+//! worker settles them (one query) before using the marks, and the list takes what the
+//! reader settled.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use crate::store::{Selection, UserId, UserQuery};
+use crate::store::{AppId, Result, Selection, Store, UserId, UserQuery};
+
+/// Users left out of the marks before a `*` on `query`, not on screen then: those it
+/// matches are marked again (the `*` comes after), the others stay left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsettled {
+    seq: u64,
+    query: UserQuery,
+    ids: Vec<UserId>,
+}
 
 /// A change to the marks, in the order made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +34,60 @@ enum Edit {
 }
 
 /// The marks a worker reads with a page or a count: the selection (`None` when
-/// nothing is marked) and the edit it stands at.
+/// nothing is marked), what a `*` left unsettled, and the edit it stands at.
 #[derive(Debug, Clone, Default)]
 pub struct MarksAsk {
     pub selection: Option<Arc<Selection>>,
+    unsettled: Vec<Unsettled>,
     pub version: u64,
 }
 
+/// The marks as a worker uses them: the selection with what was unsettled settled.
+pub struct Settled {
+    pub selection: Arc<Selection>,
+    /// The users left out before a `*` that its query matches: marked again.
+    pub lifted: Vec<UserId>,
+    /// The last of the unsettled `*`s settled.
+    pub through: Option<u64>,
+}
+
+impl MarksAsk {
+    /// Settles the users a `*` may have marked again (one query per `*`, over those
+    /// few ids); `None` when nothing is marked. Off the UI thread only.
+    pub fn settle(&self, store: &Store, app: AppId) -> Result<Option<Settled>> {
+        let Some(selection) = &self.selection else {
+            return Ok(None);
+        };
+        let mut lifted = Vec::new();
+        for star in &self.unsettled {
+            let query = Selection::of_query(star.query.clone());
+            lifted.extend(store.marked_among(app, &query, &star.ids)?);
+        }
+        let selection = if lifted.is_empty() {
+            selection.clone()
+        } else {
+            let mut settled = Selection::clone(selection);
+            for id in &lifted {
+                settled.except.remove(id);
+            }
+            Arc::new(settled)
+        };
+        Ok(Some(Settled {
+            selection,
+            lifted,
+            through: self.unsettled.last().map(|star| star.seq),
+        }))
+    }
+}
+
 /// Which of some rows are marked, as read off the UI thread with them, and the edit
-/// of the marks it was read at.
+/// of the marks it was read at (with what it settled).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MarksRead {
     pub version: u64,
     pub marked: HashSet<UserId>,
+    pub lifted: Vec<UserId>,
+    pub through: Option<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -48,6 +103,8 @@ pub struct Marks {
     version: u64,
     /// Edits not yet seen by the newest marks read (a read carries its version).
     edits: Vec<(u64, Edit)>,
+    /// Users left out before a `*` whose query may match them, not yet settled.
+    unsettled: Vec<Unsettled>,
 }
 
 impl Marks {
@@ -64,6 +121,7 @@ impl Marks {
     pub fn ask(&self) -> MarksAsk {
         MarksAsk {
             selection: self.any().then(|| self.selection.clone()),
+            unsettled: self.unsettled.clone(),
             version: self.version,
         }
     }
@@ -90,6 +148,10 @@ impl Marks {
             }
             self.shown.remove(&id);
         }
+        // What the administrator chose for this user outweighs an earlier `*`.
+        for star in &mut self.unsettled {
+            star.ids.retain(|other| *other != id);
+        }
         self.count = self
             .count
             .map(|n| if mark { n + 1 } else { n.saturating_sub(1) });
@@ -105,6 +167,14 @@ impl Marks {
             selection.except.remove(id);
             selection.ids.remove(id);
         }
+        let ids: Vec<UserId> = selection.except.iter().copied().collect();
+        if !ids.is_empty() {
+            self.unsettled.push(Unsettled {
+                seq: self.version + 1,
+                query: query.clone(),
+                ids,
+            });
+        }
         if !selection.queries.contains(&query) {
             selection.queries.push(query);
         }
@@ -116,6 +186,7 @@ impl Marks {
 
     pub fn clear(&mut self) {
         self.selection = Arc::default();
+        self.unsettled.clear();
         self.shown.clear();
         self.count = None;
         self.edit(Edit::Clear);
@@ -130,7 +201,7 @@ impl Marks {
         for id in rows {
             self.shown.remove(id);
         }
-        self.shown.extend(read.marked);
+        self.shown.extend(read.marked.iter().copied());
         let rows: HashSet<UserId> = rows.iter().copied().collect();
         for (_, edit) in self.edits.iter().filter(|(v, _)| *v > read.version) {
             match edit {
@@ -145,8 +216,40 @@ impl Marks {
                 Edit::Clear => self.shown.retain(|id| !rows.contains(id)),
             }
         }
+        self.settled(&read);
         // Reads come back in the order asked for: none older than this one will come.
         self.edits.retain(|(v, _)| *v > read.version);
+    }
+
+    /// Takes what a read settled: the users a `*` marked again, unless marked or
+    /// unmarked one by one since (or all cleared).
+    fn settled(&mut self, read: &MarksRead) {
+        let Some(through) = read.through else {
+            return;
+        };
+        self.unsettled.retain(|star| star.seq > through);
+        let chosen_since = |id: &UserId| {
+            self.edits.iter().any(|(v, edit)| {
+                *v > read.version
+                    && match edit {
+                        Edit::Set(other, _) => other == id,
+                        Edit::Clear => true,
+                        Edit::All => false,
+                    }
+            })
+        };
+        let lifted: Vec<UserId> = read
+            .lifted
+            .iter()
+            .copied()
+            .filter(|id| !chosen_since(id))
+            .collect();
+        if !lifted.is_empty() {
+            let selection = Arc::make_mut(&mut self.selection);
+            for id in lifted {
+                selection.except.remove(&id);
+            }
+        }
     }
 
     fn edit(&mut self, edit: Edit) {
@@ -167,6 +270,7 @@ mod tests {
         MarksRead {
             version,
             marked: ids(marked).into_iter().collect(),
+            ..MarksRead::default()
         }
     }
 
@@ -205,6 +309,35 @@ mod tests {
         marks.loaded(read(asked_at, &[1]), &ids(&[1, 5, 7]), true);
         assert!(!marks.is_marked(UserId(1)), "cleared since");
         assert!(!marks.any());
+    }
+
+    #[test]
+    fn a_star_marks_again_who_was_left_out_unless_chosen_one_by_one_since() {
+        let mut marks = Marks::default();
+        marks.mark_all(UserQuery::default(), &ids(&[1, 2]), Some(10));
+        marks.toggle(UserId(1));
+        marks.toggle(UserId(2));
+        // A second `*` with neither on screen: the store must say whether it matches them.
+        marks.mark_all(UserQuery::default().filter("x"), &[], None);
+        let asked = marks.ask();
+        assert_eq!(asked.unsettled.len(), 1);
+        assert_eq!(asked.unsettled[0].ids, ids(&[1, 2]));
+        marks.toggle(UserId(2));
+        marks.toggle(UserId(2));
+        // The reader settled both as matching; 2 was chosen one by one since.
+        let read = MarksRead {
+            version: asked.version,
+            lifted: ids(&[1, 2]),
+            through: asked.unsettled.last().map(|s| s.seq),
+            ..MarksRead::default()
+        };
+        marks.loaded(read, &ids(&[5]), true);
+        assert!(marks.unsettled.is_empty());
+        assert!(!marks.selection.except.contains(&UserId(1)), "marked again");
+        assert!(
+            marks.selection.except.contains(&UserId(2)),
+            "left out since"
+        );
     }
 
     #[test]
