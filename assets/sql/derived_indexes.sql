@@ -15,5 +15,8 @@ CREATE INDEX IF NOT EXISTS groups_parent ON groups(parent_id);
 CREATE INDEX IF NOT EXISTS group_devices_device ON group_devices(device_id);
 CREATE INDEX IF NOT EXISTS memberships_group ON memberships(group_id, user_id);
 CREATE INDEX IF NOT EXISTS user_tags_key ON user_tags(key, value, user_id);
+-- The trigger that drops a tag key nobody uses any more finds it by key alone
+-- (derived_triggers.sql): without this, each tag removed read every key.
+CREATE INDEX IF NOT EXISTS tag_keys_key ON tag_keys(key);
 CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(app_id, email_key, at);

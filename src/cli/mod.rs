@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod bulk;
 mod export;
 mod import;
 mod output;
@@ -22,7 +23,9 @@ use tracing::level_filters::LevelFilter;
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
 use crate::private_file;
-use crate::store::{Actor, DEFAULT_APP, ReadOnly, Source, Store, StoreError};
+use crate::store::{
+    Actor, Application, BulkAction, DEFAULT_APP, ReadOnly, Selection, Source, Store, StoreError,
+};
 use output::{errln, outln};
 
 #[derive(Debug, Parser)]
@@ -129,14 +132,19 @@ enum TokensCommand {
 }
 
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
 struct InvalidateArgs {
-    /// Every user of the application
-    #[arg(long)]
+    /// Every user of the application (one write at any size)
+    #[arg(long, conflicts_with = "email")]
     all: bool,
     /// One user
     #[arg(long)]
     email: Option<String>,
+    /// Or the users these options select (one audit entry each)
+    #[command(flatten)]
+    chosen: bulk::Chosen,
+    /// The same as --has-tag
+    #[arg(long, value_name = "KEY[=VALUE]")]
+    tag: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -364,23 +372,61 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Groups(cmd)) => admin::groups(&mut store, &app, cmd),
         Some(Command::Devices(cmd)) => admin::devices(&mut store, &app, cmd),
-        Some(Command::Tokens(TokensCommand::Invalidate(args))) => match args.email {
-            Some(email) => {
-                let id = store.find_user(app.id, &email)?;
-                let n = store.invalidate_user_tokens(id)?;
-                outln!(
-                    "Invalidated {n} token(s) of {}.",
-                    crate::inert::inert(&email)
-                )
-            }
-            None => {
-                let n = store.invalidate_all_tokens(app.id)?;
-                outln!(
-                    "Invalidated every token of the {n} user(s) of '{}'.",
-                    crate::inert::inert(&app.name)
-                )
-            }
-        },
+        Some(Command::Tokens(TokensCommand::Invalidate(args))) => {
+            invalidate(&mut store, &app, args)
+        }
+    }
+}
+
+fn invalidate(store: &mut Store, app: &Application, args: InvalidateArgs) -> Result<(), Failure> {
+    let selection = args.chosen.selection(store, app, &args.tag)?;
+    match (selection, args.email, args.all) {
+        (Some(selection), None, false) => bulk::run(
+            store,
+            app,
+            &selection,
+            &BulkAction::InvalidateTokens,
+            &args.chosen,
+            bulk::Verb::InvalidateTokens,
+        ),
+        (Some(_), _, _) => Err(Failure::usage(
+            "say whose tokens once: --all, --email, or a selection (--scope, --group, \
+             --has-tag, --filter)",
+        )),
+        // A dry run of --email or --all: what the same users selected would show.
+        (None, email, all) if args.chosen.dry_run && (email.is_some() || all) => {
+            let selection = match email {
+                Some(email) => Selection::of_ids([store.find_user(app.id, &email)?]),
+                None => Selection::of_query(Default::default()),
+            };
+            bulk::run(
+                store,
+                app,
+                &selection,
+                &BulkAction::InvalidateTokens,
+                &args.chosen,
+                bulk::Verb::InvalidateTokens,
+            )
+        }
+        (None, Some(email), _) => {
+            let id = store.find_user(app.id, &email)?;
+            let n = store.invalidate_user_tokens(id)?;
+            outln!(
+                "Invalidated {n} token(s) of {}.",
+                crate::inert::inert(&email)
+            )
+        }
+        (None, None, true) => {
+            let n = store.invalidate_all_tokens(app.id)?;
+            outln!(
+                "Invalidated every token of the {n} user(s) of '{}'.",
+                crate::inert::inert(&app.name)
+            )
+        }
+        (None, None, false) => Err(Failure::usage(
+            "say whose tokens: --all, --email EMAIL, or a selection (--scope, --group, \
+             --has-tag, --filter)",
+        )),
     }
 }
 

@@ -9,6 +9,11 @@ use crate::export::rfc3339;
 use crate::inert::inert;
 use crate::store::UserRow;
 
+/// "user" or "users", after a count.
+pub fn plural(users: u64) -> &'static str {
+    if users == 1 { "user" } else { "users" }
+}
+
 /// Where a command writes, to name it when a write fails.
 #[derive(Debug, Clone, Copy)]
 pub enum Destination<'a> {

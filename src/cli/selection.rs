@@ -9,7 +9,7 @@ use crate::domain::TagKey;
 use crate::store::{Application, Scope, Sort, SortField, Store, TagFilter, UserQuery, UserRow};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ScopeArg {
+pub(super) enum ScopeArg {
     All,
     Grouped,
     Ungrouped,
@@ -20,22 +20,22 @@ enum ScopeArg {
 pub struct Selection {
     /// Which users: all, in at least one group, or in none
     #[arg(long, value_enum, default_value = "all", conflicts_with = "group")]
-    scope: ScopeArg,
+    pub(super) scope: ScopeArg,
     /// Only members of this group
     #[arg(long, value_name = "NAME")]
-    group: Option<String>,
+    pub(super) group: Option<String>,
     /// Only users with this tag (KEY) or this tag value (KEY=VALUE); repeatable
     #[arg(long, value_name = "KEY[=VALUE]")]
-    tag: Vec<String>,
+    pub(super) tag: Vec<String>,
     /// Text that the email, first or last name must contain (any case)
     #[arg(long, value_name = "TEXT")]
-    filter: Option<String>,
+    pub(super) filter: Option<String>,
     /// Sort by email, first, last, created or last-login
     #[arg(long, default_value = "email", value_parser = parse_sort)]
-    sort: SortField,
+    pub(super) sort: SortField,
     /// Sort in descending order
     #[arg(long)]
-    desc: bool,
+    pub(super) desc: bool,
 }
 
 impl Selection {

@@ -1,18 +1,19 @@
 //! `users get`, `users set` and `users delete`: one user's whole profile, edits to it,
 //! and deletion.
 
-use std::io::{BufRead, IsTerminal};
-
 use clap::Args;
 use serde::Serialize;
 
+use super::bulk::{self, Chosen, Verb, confirmed};
 use super::output::{outln, print_json, to_stdout};
 use super::{Failure, Format, read_password};
 use crate::auth::PasswordHash;
-use crate::domain::{PasswordInput, UserDraft};
+use crate::domain::{PasswordInput, TagKey, UserDraft};
 use crate::export::{UserJson, rfc3339};
 use crate::inert::inert;
-use crate::store::{Application, ReachedDevice, Store, StoreError, User, UserId};
+use crate::store::{
+    Application, BulkAction, ReachedDevice, Selection, Store, StoreError, User, UserId,
+};
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
@@ -23,7 +24,9 @@ pub struct GetArgs {
 
 #[derive(Debug, Args)]
 pub struct SetArgs {
-    email: String,
+    /// The user to change; or select users with the options below (then only groups
+    /// and tags change)
+    email: Option<String>,
     /// A new email address
     #[arg(long = "email", value_name = "NEW")]
     new_email: Option<String>,
@@ -48,15 +51,19 @@ pub struct SetArgs {
     /// Read a new password from standard input (ends the user's sessions)
     #[arg(long)]
     password_stdin: bool,
+    #[command(flatten)]
+    chosen: Chosen,
 }
 
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
-    #[arg(required = true)]
+    /// The users to delete; or select them with the options below
     emails: Vec<String>,
-    /// Do not ask (required when not on a terminal)
-    #[arg(long)]
-    yes: bool,
+    #[command(flatten)]
+    chosen: Chosen,
+    /// The same as --has-tag
+    #[arg(long, value_name = "KEY[=VALUE]")]
+    tag: Vec<String>,
 }
 
 /// `users get --format json`: the list's user object plus the devices reached and
@@ -136,7 +143,24 @@ fn print_profile(user: &User, devices: &[ReachedDevice]) -> Result<(), Failure> 
 const SET_ATTEMPTS: usize = 10;
 
 pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Failure> {
-    let id = store.find_user(app.id, &args.email)?;
+    let selection = args.chosen.selection(store, app, &[])?;
+    let email = match (&args.email, selection) {
+        (Some(_), Some(_)) => return Err(Failure::usage(EMAILS_AND_SELECTION)),
+        (None, None) => {
+            return Err(Failure::usage(
+                "name the user to change by email, or select users with --scope, --group, \
+                 --has-tag or --filter",
+            ));
+        }
+        (None, Some(selection)) => return set_selected(store, app, &args, &selection),
+        (Some(_), None) if args.chosen.dry_run => {
+            return Err(Failure::usage(
+                "--dry-run needs a selection (--scope, --group, --has-tag or --filter)",
+            ));
+        }
+        (Some(email), None) => email,
+    };
+    let id = store.find_user(app.id, email)?;
     let password = if args.password_stdin {
         Some(read_password()?)
     } else {
@@ -144,7 +168,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
     };
     let mut hash = None;
     for attempt in 1.. {
-        let user = store.user(id).map_err(|e| e.naming(&[(id, &args.email)]))?;
+        let user = store.user(id).map_err(|e| e.naming(&[(id, email)]))?;
         let version = user.version;
         let draft = edited(&args, user, password.clone());
         let changes = draft
@@ -155,7 +179,7 @@ pub fn set(store: &mut Store, app: &Application, args: SetArgs) -> Result<(), Fa
         }
         match store.update_user(app.id, id, &changes, hash.as_ref(), Some(version)) {
             Err(StoreError::Conflict) if attempt < SET_ATTEMPTS => continue,
-            saved => saved.map_err(|e| e.naming(&[(id, &args.email)]))?,
+            saved => saved.map_err(|e| e.naming(&[(id, email)]))?,
         }
         outln!("Saved {}", crate::inert::inert(changes.email.as_str()))?;
         break;
@@ -181,7 +205,94 @@ fn edited(args: &SetArgs, user: User, password: Option<PasswordInput>) -> UserDr
     }
 }
 
+/// Emails and selection options in one command.
+const EMAILS_AND_SELECTION: &str = "name users by email or select them with --scope, --group, \
+     --has-tag or --filter, not both";
+
+/// `users set` over a selection: its group and tag changes, to every selected user.
+fn set_selected(
+    store: &mut Store,
+    app: &Application,
+    args: &SetArgs,
+    selection: &Selection,
+) -> Result<(), Failure> {
+    if args.new_email.is_some()
+        || args.first.is_some()
+        || args.last.is_some()
+        || args.password_stdin
+    {
+        return Err(Failure::usage(
+            "with a selection, users set changes only groups and tags (--add-group, \
+             --remove-group, --tag, --untag)",
+        ));
+    }
+    let key = |k: &str, option: &str| {
+        TagKey::parse(k).map_err(|problem| format!("{option} {k:?}: {problem}"))
+    };
+    let mut edits = Vec::new();
+    let mut problems = Vec::new();
+    edits.extend(
+        args.remove_group
+            .iter()
+            .cloned()
+            .map(BulkAction::RemoveFromGroup),
+    );
+    edits.extend(args.add_group.iter().cloned().map(BulkAction::AddToGroup));
+    for k in &args.untag {
+        match key(k, "--untag") {
+            Ok(key) => edits.push(BulkAction::RemoveTag(key)),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    for (k, value) in &args.tag {
+        match key(k, "--tag") {
+            Ok(key) => edits.push(BulkAction::SetTag {
+                key,
+                value: value.clone(),
+            }),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure {
+            code: 2,
+            lines: problems,
+        });
+    }
+    if edits.is_empty() {
+        return Err(Failure::usage(
+            "nothing to change: give --add-group, --remove-group, --tag or --untag",
+        ));
+    }
+    let action = match <[BulkAction; 1]>::try_from(edits) {
+        Ok([edit]) => edit,
+        Err(edits) => BulkAction::Edit(edits),
+    };
+    bulk::run(store, app, selection, &action, &args.chosen, Verb::Change)
+}
+
 pub fn delete(store: &mut Store, app: &Application, args: DeleteArgs) -> Result<(), Failure> {
+    let selection = args.chosen.selection(store, app, &args.tag)?;
+    match (selection, args.emails.is_empty()) {
+        (Some(_), false) => return Err(Failure::usage(EMAILS_AND_SELECTION)),
+        (None, true) => {
+            return Err(Failure::usage(
+                "name the users to delete by email, or select them with --scope, --group, \
+                 --has-tag or --filter",
+            ));
+        }
+        (Some(selection), true) => {
+            return bulk::run(
+                store,
+                app,
+                &selection,
+                &BulkAction::Delete,
+                &args.chosen,
+                Verb::Delete,
+            );
+        }
+        (None, false) => {}
+    }
     // One user named twice (in any case) is one user, under the first spelling given.
     let mut users: Vec<(UserId, &str)> = Vec::new();
     for email in &args.emails {
@@ -190,25 +301,23 @@ pub fn delete(store: &mut Store, app: &Application, args: DeleteArgs) -> Result<
             users.push((id, email));
         }
     }
+    let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
+    if args.chosen.dry_run {
+        let selection = Selection::of_ids(ids);
+        return bulk::run(
+            store,
+            app,
+            &selection,
+            &BulkAction::Delete,
+            &args.chosen,
+            Verb::Delete,
+        );
+    }
     let emails: Vec<&str> = users.iter().map(|(_, email)| *email).collect();
-    if !args.yes && !confirmed(&emails)? {
+    if !args.chosen.yes && !confirmed(&format!("Delete {}?", emails.join(", ")))? {
         return Err(Failure::runtime("nothing deleted"));
     }
-    let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
     store.delete_users(&ids).map_err(|e| e.naming(&users))?;
     outln!("Deleted {} user(s)", ids.len())?;
     Ok(())
-}
-
-/// Asks on the terminal; without one, deleting needs `--yes`.
-fn confirmed(emails: &[&str]) -> Result<bool, Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Failure::usage(
-            "not on a terminal: pass --yes to delete without asking",
-        ));
-    }
-    to_stdout(|out| write!(out, "Delete {}? [y/N] ", emails.join(", ")))?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -187,14 +187,16 @@ impl Store {
         progress: &mut dyn FnMut(BulkProgress),
         cancel: &AtomicBool,
     ) -> Result<BulkOutcome> {
-        let result = self.bulk_unlogged(
-            app,
-            selection,
-            action,
-            source,
-            (progress, cancel),
-            Finish::Commit,
-        );
+        let result = self.with_bulk_cache(|store| {
+            store.bulk_unlogged(
+                app,
+                selection,
+                action,
+                source,
+                (progress, cancel),
+                Finish::Commit,
+            )
+        });
         let what = match &result {
             Ok(outcome) => format!(
                 "{} ({} users changed)",
@@ -216,14 +218,28 @@ impl Store {
     ) -> Result<BulkOutcome> {
         let source = self.actor.source;
         let never = AtomicBool::new(false);
-        self.bulk_unlogged(
-            app,
-            selection,
-            action,
-            source,
-            (&mut |_| (), &never),
-            Finish::RollBack,
-        )
+        self.with_bulk_cache(|store| {
+            store.bulk_unlogged(
+                app,
+                selection,
+                action,
+                source,
+                (&mut |_| (), &never),
+                Finish::RollBack,
+            )
+        })
+    }
+
+    /// Runs `work` with a page cache for many users, then gives back the one before.
+    fn with_bulk_cache<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let before: i64 = self
+            .conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        self.conn
+            .pragma_update(None, "cache_size", -super::BULK_CACHE_KIB)?;
+        let result = work(self);
+        self.conn.pragma_update(None, "cache_size", before)?;
+        result
     }
 
     fn bulk_unlogged(
@@ -414,16 +430,19 @@ fn apply(
     subjects: &[Value],
     (after, last): (i64, i64),
 ) -> Result<()> {
+    // Driven by the chunk's few ids (`UPDATE … FROM` would scan every user).
     const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
+    const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
     match action {
         BulkAction::Delete => {
-            // Children first, so that the triggers keeping counts still see the user.
-            for table in ["memberships", "user_tags", "tokens"] {
-                conn.prepare_cached(&format!("DELETE FROM {table} WHERE user_id IN {CHANGED}"))?
+            // Tags before the user, whose application the trigger keeping tag-key
+            // counts looks up; memberships after, so that no group count of a user
+            // about to go is kept (the user's own trigger counts the grouped users).
+            for table in ["user_tags", "tokens", "users", "memberships"] {
+                let id = if table == "users" { "id" } else { "user_id" };
+                conn.prepare_cached(&format!("DELETE FROM {table} WHERE {id} IN {CHANGED}"))?
                     .execute([])?;
             }
-            conn.prepare_cached(&format!("DELETE FROM users WHERE id IN {CHANGED}"))?
-                .execute([])?;
             return Ok(());
         }
         BulkAction::InvalidateTokens => {
@@ -433,9 +452,9 @@ fn apply(
                     (SELECT id FROM temp.bulk_users WHERE id > ?1 AND id <= ?2)",
             )?
             .execute(params![after, last])?;
-            conn.prepare_cached(
-                "UPDATE users SET last_audit = c.seq FROM temp.bulk_changed c WHERE users.id = c.id",
-            )?
+            conn.prepare_cached(&format!(
+                "UPDATE users SET last_audit = {NEWEST_ENTRY} WHERE id IN {CHANGED}"
+            ))?
             .execute([])?;
             return Ok(());
         }
@@ -472,10 +491,10 @@ fn apply(
     }
     // An edit: a newer version (so an edit begun before it is refused), and the
     // user's newest entry.
-    conn.prepare_cached(
-        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = c.seq
-         FROM temp.bulk_changed c WHERE users.id = c.id",
-    )?
+    conn.prepare_cached(&format!(
+        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = {NEWEST_ENTRY}
+         WHERE id IN {CHANGED}"
+    ))?
     .execute([unix_now()])?;
     Ok(())
 }

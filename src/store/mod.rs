@@ -132,6 +132,10 @@ impl StoreError {
 /// between keystrokes, small enough that memory hardly grows with the database.
 pub(crate) const CACHE_KIB: i64 = 4 * 1024;
 
+/// Page cache while loading or changing many users at once, in KiB: their pages are
+/// written again and again, and reading each back from the file would cost most.
+pub(crate) const BULK_CACHE_KIB: i64 = 256 * 1024;
+
 /// How long a write waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -25,9 +25,6 @@ const BATCH: usize = 10_000;
 /// Batches made ahead of the writer.
 const BATCHES_AHEAD: usize = 4;
 
-/// Page cache while bulk loading, in KiB.
-const BULK_CACHE_KIB: i64 = 256 * 1024;
-
 /// Helper threads SQLite's sorter may use while building indexes after a load.
 const SORTER_THREADS: i64 = 4;
 
@@ -84,7 +81,7 @@ impl Store {
         // the search index) in one pass at the end, far faster than row by row.
         migrations::drop_derived(&self.conn)?;
         self.conn
-            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+            .pragma_update(None, "cache_size", -super::BULK_CACHE_KIB)?;
         // A machine crash mid-load may lose the load, which is then run again; a
         // killed process loses nothing committed (the OS still writes it out).
         self.conn.pragma_update(None, "synchronous", "off")?;
@@ -186,7 +183,7 @@ impl Store {
         token_of: impl Fn(u64) -> String,
     ) -> Result<u64> {
         self.conn
-            .pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
+            .pragma_update(None, "cache_size", -super::BULK_CACHE_KIB)?;
         let tx = begin_write(&mut self.conn)?;
         let issued: i64 = tx.query_row(
             "SELECT tokens_issued FROM applications WHERE id = ?1",

@@ -46,6 +46,11 @@ impl Selection {
     }
 }
 
+/// The users of a JSON array of ids (a parameter), read by id: a join with
+/// `json_each` could be planned the other way round, reading the whole array for each
+/// user of the application.
+const AMONG: &str = "WHERE u.id IN (SELECT value FROM json_each(?))";
+
 /// A JSON array of ids, for `json_each(?)`: one parameter however many ids.
 fn id_list<'a>(ids: impl IntoIterator<Item = &'a UserId>) -> Value {
     let ids: Vec<i64> = ids.into_iter().map(|id| id.0).collect();
@@ -93,10 +98,7 @@ impl Store {
             params.extend(test_params.iter().cloned());
             let excepted: u64 = self
                 .conn
-                .prepare_cached(&format!(
-                    "SELECT count(*) FROM json_each(?) j JOIN users u ON u.id = j.value
-                     WHERE {test}"
-                ))?
+                .prepare_cached(&format!("SELECT count(*) FROM users u {AMONG} AND {test}"))?
                 .query_row(params_from_iter(params), |r| r.get(0))?;
             let mut params = vec![id_list(&selection.ids), Value::Integer(app.0)];
             params.extend(test_params);
@@ -104,8 +106,7 @@ impl Store {
             let added: u64 = self
                 .conn
                 .prepare_cached(&format!(
-                    "SELECT count(*) FROM json_each(?) j JOIN users u ON u.id = j.value
-                     WHERE u.app_id = ? AND NOT {test}
+                    "SELECT count(*) FROM users u {AMONG} AND +u.app_id = ? AND NOT {test}
                        AND u.id NOT IN (SELECT value FROM json_each(?))"
                 ))?
                 .query_row(params_from_iter(params), |r| r.get(0))?;
@@ -155,8 +156,9 @@ impl Store {
             }
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT u.email_key, u.email FROM json_each(?1) j JOIN users u ON u.id = j.value
-             WHERE u.app_id = ?2 AND u.id NOT IN (SELECT value FROM json_each(?3))
+            "SELECT u.email_key, u.email FROM users u
+             WHERE u.id IN (SELECT value FROM json_each(?1)) AND +u.app_id = ?2
+               AND u.id NOT IN (SELECT value FROM json_each(?3))
              ORDER BY u.email_key LIMIT ?4",
         )?;
         let named = stmt.query_map(
@@ -189,8 +191,7 @@ impl Store {
         let mut params = vec![id_list(rows), Value::Integer(app.0)];
         params.extend(test_params);
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT u.id FROM json_each(?) j JOIN users u ON u.id = j.value
-             WHERE u.app_id = ? AND {test}"
+            "SELECT u.id FROM users u {AMONG} AND +u.app_id = ? AND {test}"
         ))?;
         let marked = stmt.query_map(params_from_iter(params), |r| Ok(UserId(r.get(0)?)))?;
         Ok(marked.collect::<rusqlite::Result<_>>()?)
@@ -285,11 +286,9 @@ impl Store {
             }
         }
         if !selection.ids.is_empty() {
-            parts.push(
-                "SELECT u.id AS id FROM json_each(?) j JOIN users u ON u.id = j.value
-                 WHERE u.app_id = ?"
-                    .into(),
-            );
+            parts.push(format!(
+                "SELECT u.id AS id FROM users u {AMONG} AND +u.app_id = ?"
+            ));
             params.push(id_list(&selection.ids));
             params.push(Value::Integer(app.0));
         }

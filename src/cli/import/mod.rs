@@ -18,7 +18,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{Map, Value};
 
 use super::Failure;
-use super::output::{errln, outln};
+use super::output::{errln, outln, plural};
 use crate::auth::{FirebaseParams, PasswordHash};
 use crate::domain::{Field, FieldError, Password};
 use crate::export::FileFormat;
@@ -201,7 +201,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
     if !dropped.is_empty() {
         let fields: Vec<String> = dropped
             .iter()
-            .map(|(field, users)| format!("{field} ({users} {})", plural(*users)))
+            .map(|(field, users)| format!("{field} ({users} {})", plural(*users as u64)))
             .collect();
         errln!("note: not imported: {}", fields.join(", "));
     }
@@ -222,10 +222,6 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
         return Err(Failure::usage("bad rows: nothing imported"));
     }
     Ok(())
-}
-
-fn plural(users: usize) -> &'static str {
-    if users == 1 { "user" } else { "users" }
 }
 
 /// Firebase's hash parameters: wrong ones are refused at once; missing ones are

@@ -1,0 +1,189 @@
+//! Bulk actions at scale, each with its audit batch (an entry per user changed and a
+//! summary), through `Store::bulk` as the console and the CLI call it. Prints
+//! `metric <name> <value> <unit>` lines.
+//!
+//!     cargo bench --bench bulk                              # 10,000 users (CI)
+//!     XUSERS_BENCH_USERS=1000000 cargo bench --bench bulk   # the targets' size
+//!
+//! The users are made by the real binary (`xusers demo --users N`), or copied from
+//! `XUSERS_BENCH_DB` (a database `xusers demo` filled, left as it is). Every user gets
+//! a live token first, so that invalidating ends a session for each. With N users:
+//! - add a tag to N/10 users (every tenth: spread over the table, not one run of it);
+//! - invalidate the tokens of everyone (a selection of all N);
+//! - delete N/10 users (another tenth);
+//! - cancel: the flag is set from another thread once a job over everyone is half
+//!   done, or 50,000 users in (a deletion, then an invalidation), so it lands while a
+//!   chunk of users is being worked on; measured from setting it to `bulk` returning,
+//!   the rollback included.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use xusers::domain::TagKey;
+use xusers::store::{
+    AppId, BulkAction, BulkProgress, Selection, Sort, Source, Store, StoreError, UserId, UserQuery,
+};
+
+/// How far into a job over everyone the cancel comes at most (half way at CI size).
+const MID_WAY: u64 = 50_000;
+
+fn metric(name: &str, value: f64, unit: &str) {
+    println!("metric {name} {value:.3} {unit}");
+}
+
+fn main() {
+    let users: u64 = std::env::var("XUSERS_BENCH_USERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bulk.db");
+    match std::env::var_os("XUSERS_BENCH_DB") {
+        Some(source) => copy_database(Path::new(&source), &path),
+        None => seed(&path, users),
+    }
+    let mut store = Store::open(&path).unwrap();
+    let app = store.existing_application("default").unwrap().id;
+    let start = Instant::now();
+    let issued = store
+        .insert_seed_tokens(app, |n| format!("bench-token-{n:012}"))
+        .unwrap();
+    println!(
+        "# {issued} users, a live token each ({:.1} s to issue)",
+        start.elapsed().as_secs_f64()
+    );
+
+    let ids = every_user(&store, app);
+    let tenth = |offset: usize| -> Selection {
+        Selection::of_ids(ids.iter().skip(offset).step_by(10).copied())
+    };
+    let everyone = Selection::of_query(UserQuery::default());
+    let tag = BulkAction::SetTag {
+        key: TagKey::parse("bulk_bench").unwrap(),
+        value: "tagged".into(),
+    };
+
+    let cancelled = cancel_half_way(&mut store, app, &everyone, &BulkAction::Delete);
+    metric("cancel_delete_all", cancelled, "s");
+    let cancelled = cancel_half_way(&mut store, app, &everyone, &BulkAction::InvalidateTokens);
+    metric("cancel_invalidate_all", cancelled, "s");
+
+    let (seconds, changed) = timed(&mut store, app, &tenth(0), &tag);
+    assert_eq!(changed as usize, ids.len().div_ceil(10));
+    metric("add_tag_tenth", seconds, "s");
+    println!("# {changed} users tagged");
+
+    let (seconds, changed) = timed(&mut store, app, &everyone, &BulkAction::InvalidateTokens);
+    assert_eq!(changed, issued, "every user had a live token");
+    metric("invalidate_all", seconds, "s");
+
+    let (seconds, changed) = timed(&mut store, app, &tenth(5), &BulkAction::Delete);
+    assert_eq!(changed as usize, (ids.len() + 4) / 10);
+    metric("delete_tenth", seconds, "s");
+    println!("# {changed} users deleted");
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+/// Runs `action` to its end; returns the seconds it took and how many users changed.
+fn timed(store: &mut Store, app: AppId, selection: &Selection, action: &BulkAction) -> (f64, u64) {
+    let start = Instant::now();
+    let outcome = store
+        .bulk(
+            app,
+            selection,
+            action,
+            Source::Cli,
+            &mut |_| (),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    (start.elapsed().as_secs_f64(), outcome.changed)
+}
+
+/// Starts `action`, sets its cancel flag from another thread once half the users
+/// are worked through, and returns the seconds from setting it to `bulk` returning.
+fn cancel_half_way(
+    store: &mut Store,
+    app: AppId,
+    selection: &Selection,
+    action: &BulkAction,
+) -> f64 {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (half, halfway) = std::sync::mpsc::channel();
+    let watcher = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            halfway.recv().unwrap();
+            let at = Instant::now();
+            cancel.store(true, Ordering::Relaxed);
+            at
+        })
+    };
+    let mut told = false;
+    let result = store.bulk(
+        app,
+        selection,
+        action,
+        Source::Cli,
+        &mut |p: BulkProgress| {
+            if !told && p.done > 0 && (p.done * 2 >= p.total || p.done >= MID_WAY) {
+                told = true;
+                half.send(()).unwrap();
+            }
+        },
+        &cancel,
+    );
+    let returned = Instant::now();
+    assert!(matches!(result, Err(StoreError::Cancelled)), "{result:?}");
+    let set = watcher.join().unwrap();
+    returned.duration_since(set).as_secs_f64()
+}
+
+/// Every user's id, in email order.
+fn every_user(store: &Store, app: AppId) -> Vec<UserId> {
+    let mut ids = Vec::new();
+    let everyone = Selection::of_query(UserQuery::default());
+    store
+        .for_each_selected(app, &everyone, Sort::default(), usize::MAX, |rows| {
+            ids.extend(rows.iter().map(|r| r.id));
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let distinct: BTreeSet<UserId> = ids.iter().copied().collect();
+    assert_eq!(distinct.len(), ids.len());
+    ids
+}
+
+fn seed(path: &Path, users: u64) {
+    let start = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_xusers"))
+        .arg("--db")
+        .arg(path)
+        .args(["--log-level", "off", "demo", "--users", &users.to_string()])
+        .status()
+        .expect("run xusers demo");
+    assert!(status.success(), "seeding failed");
+    println!(
+        "# seeded {users} users in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// A copy of the database at `source` (with its write-ahead log, if any).
+fn copy_database(source: &Path, to: &PathBuf) {
+    let start = Instant::now();
+    std::fs::copy(source, to).expect("copy XUSERS_BENCH_DB");
+    let wal = PathBuf::from(format!("{}-wal", source.display()));
+    if wal.exists() {
+        std::fs::copy(&wal, format!("{}-wal", to.display())).unwrap();
+    }
+    println!(
+        "# copied {} in {:.1} s",
+        source.display(),
+        start.elapsed().as_secs_f64()
+    );
+}
