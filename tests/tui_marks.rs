@@ -293,6 +293,9 @@ fn the_bulk_menu_adds_to_a_group_and_removes_from_it() {
     for id in &ids {
         assert!(store(&app).user(*id).unwrap().groups.contains(&group));
     }
+    let batch = newest_batch(&app);
+    assert!(batch.iter().any(|e| e.op == "users.add_to_group"));
+    assert_eq!(batch.iter().filter(|e| e.op == "user.update").count(), 2);
     assert!(!app.browse.marks.any());
     // Removing them again: through the menu's item chosen with ↓ and Enter.
     keys(&mut app, "g  m");
@@ -332,6 +335,9 @@ fn the_bulk_menu_sets_and_removes_a_tag_checked_as_the_form_checks_it() {
     keys(&mut app, "y");
     let tagged = UserQuery::default().filter("tag:cohort=2026-q4");
     assert_eq!(store(&app).count_users(application, &tagged).unwrap(), 2);
+    let batch = newest_batch(&app);
+    assert!(batch.iter().any(|e| e.op == "users.set_tag"));
+    assert_eq!(batch.iter().filter(|e| e.op == "user.update").count(), 2);
     keys(&mut app, "*mT");
     type_text(&mut app, "cohort");
     key(&mut app, KeyCode::Enter);

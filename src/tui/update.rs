@@ -152,6 +152,8 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         Effect::AskBulk(_) if app.job.is_some() => {
             app.session.error(super::app::JOB_RUNNING);
         }
+        // The dialog already asked for comes first.
+        Effect::AskBulk(_) if app.asking => {}
         Effect::AskBulk(job) => {
             app.modal = None;
             app.asking = true;

@@ -226,7 +226,7 @@ impl Confirm {
 }
 
 /// Columns an email in a bulk dialog keeps at most.
-const SAMPLE_EMAIL: usize = 24;
+const SAMPLE_EMAIL: usize = 32;
 
 /// " alice@acme.io, bob@acme.io and 1,232 more.": the first emails of `count` users,
 /// each made inert and cut in its middle when long (the `…` shows where).
@@ -420,7 +420,9 @@ mod tests {
             &[long, "x\u{1b}[31m@a.io"],
         );
         assert!(
-            dialog.message.contains("? a-very-long-…ample.co.uk, "),
+            dialog
+                .message
+                .contains("? a-very-long-loca…s.example.co.uk, "),
             "{}",
             dialog.message
         );
