@@ -1,6 +1,6 @@
 use ratatui::crossterm::event::KeyEvent;
 
-use super::bulk::BulkEvent;
+use super::job::BulkEvent;
 use super::pane::Pane;
 use super::screens::list::marks::MarksRead;
 use super::screens::list::rows::Loaded;

@@ -9,6 +9,7 @@ mod columns;
 pub mod counter;
 pub mod events;
 mod fit;
+pub mod job;
 pub mod keymap;
 pub mod layout;
 pub mod pane;

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use super::action::Action;
 use super::app::{App, Modal};
-use super::bulk::BulkEvent;
 use super::events::spawn_worker;
+use super::job::BulkEvent;
 use super::screens::audit::AuditLog;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;

@@ -14,8 +14,8 @@ use super::Effect;
 use crate::inert::inert;
 use crate::store::{BulkAction, Selection, UserId, UserRow};
 use crate::tui::action::Action;
-use crate::tui::bulk::{Job, users};
 use crate::tui::fit::fit_middle;
+use crate::tui::job::{Job, users};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 

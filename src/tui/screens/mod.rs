@@ -17,7 +17,7 @@ use crate::store::UserId;
 use crate::tui::pane::Pane;
 
 use super::action::Action;
-use super::bulk::Job;
+use super::job::Job;
 use super::writer::Write;
 use dialog::{Confirm, Pending};
 use prompt::Asking;

@@ -10,8 +10,8 @@ use super::Effect;
 use crate::inert::inert;
 use crate::store::BulkAction;
 use crate::tui::action::Action;
-use crate::tui::bulk::Job;
 use crate::tui::fit::fit;
+use crate::tui::job::Job;
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 

@@ -16,7 +16,7 @@ use crate::domain::{TagKey, tag_value};
 use crate::export::FileFormat;
 use crate::store::BulkAction;
 use crate::tui::action::Action;
-use crate::tui::bulk::Job;
+use crate::tui::job::Job;
 use crate::tui::layout::centered;
 use crate::tui::screens::form::field_text::visible_text;
 use crate::tui::theme::Theme;
