@@ -283,7 +283,7 @@ fn the_bulk_menu_adds_to_a_group_and_removes_from_it() {
     keys(&mut app, "  m");
     assert!(matches!(app.modal, Some(Modal::BulkMenu(_))));
     keys(&mut app, "+");
-    let Some(Modal::Picker(picker)) = &app.modal else {
+    let Some(Modal::GroupPick(picker)) = &app.modal else {
         panic!("{:?}", app.modal)
     };
     let group = picker.groups[0].clone();
@@ -320,7 +320,7 @@ fn the_bulk_menu_sets_and_removes_a_tag_checked_as_the_form_checks_it() {
     keys(&mut app, "  mt");
     type_text(&mut app, "bad key=1");
     key(&mut app, KeyCode::Enter);
-    let Some(Modal::Prompt(prompt)) = &app.modal else {
+    let Some(Modal::BulkPrompt(prompt)) = &app.modal else {
         panic!("{:?}", app.modal)
     };
     let error = prompt.error.clone().expect("an inline error");
@@ -384,7 +384,7 @@ fn a_read_only_console_refuses_every_bulk_change() {
     assert_eq!(users(&app), 60);
     keys(&mut app, "mx");
     assert!(
-        matches!(app.modal, Some(Modal::Prompt(_))),
+        matches!(app.modal, Some(Modal::BulkPrompt(_))),
         "an export changes nothing: it is offered"
     );
     drop(dir);
@@ -401,7 +401,7 @@ fn the_bulk_menu_exports_the_marked_users_and_asks_before_replacing_a_file() {
     keys(&mut app, "mx");
     type_text(&mut app, "marked.txt");
     key(&mut app, KeyCode::Enter);
-    let Some(Modal::Prompt(prompt)) = &app.modal else {
+    let Some(Modal::BulkPrompt(prompt)) = &app.modal else {
         panic!("{:?}", app.modal)
     };
     assert_eq!(

@@ -11,13 +11,13 @@ use super::events::Event;
 use super::keymap::Context;
 use super::reader::{Connect, ListReader};
 use super::screens::audit::AuditLog;
+use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
+use super::screens::group_pick::GroupPick;
 use super::screens::help::Help;
 use super::screens::list::Browse;
 use super::screens::menu::{BulkMenu, Menu};
-use super::screens::picker::Picker;
-use super::screens::prompt::Prompt;
 use super::session::Session;
 use super::theme::Theme;
 use super::writer::{Write, Writer};
@@ -34,8 +34,8 @@ pub const JOB_RUNNING: &str = "A bulk job is running: wait for it, or press Esc 
 pub enum Modal {
     Menu(Menu),
     BulkMenu(BulkMenu),
-    Picker(Picker),
-    Prompt(Prompt),
+    GroupPick(GroupPick),
+    BulkPrompt(BulkPrompt),
     Confirm(Confirm),
     /// The keys of the screen under it.
     Help(Help),
@@ -51,8 +51,8 @@ impl Modal {
         match self {
             Modal::Menu(_) => Context::Menu,
             Modal::BulkMenu(_) => Context::BulkMenu,
-            Modal::Picker(_) => Context::Picker,
-            Modal::Prompt(_) => Context::Prompt,
+            Modal::GroupPick(_) => Context::GroupPick,
+            Modal::BulkPrompt(_) => Context::BulkPrompt,
             Modal::Confirm(_) => Context::Dialog,
             Modal::Help(_) => Context::Help,
             Modal::History { .. } => Context::History,

@@ -107,7 +107,7 @@ pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
     let context = app.context();
     keymap::action_for(context, &key).or(match context {
         Context::Filter => Some(Action::FilterKey(key)),
-        Context::FormText | Context::FormGroups | Context::FormTags | Context::Prompt => {
+        Context::FormText | Context::FormGroups | Context::FormTags | Context::BulkPrompt => {
             Some(Action::FormKey(key))
         }
         _ => None,

@@ -9,12 +9,12 @@ use super::app::{App, Modal};
 use super::events::spawn_worker;
 use super::job::BulkEvent;
 use super::screens::audit::AuditLog;
+use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
+use super::screens::group_pick::GroupPick;
 use super::screens::help::Help;
 use super::screens::menu::{BulkMenu, Menu};
-use super::screens::picker::Picker;
-use super::screens::prompt::Prompt;
 use super::screens::{Effect, help};
 use super::writer::Write;
 use super::written::Written;
@@ -100,8 +100,8 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
         (Some(Modal::BulkMenu(menu)), _) => menu.update(action),
-        (Some(Modal::Picker(picker)), _) => picker.update(action),
-        (Some(Modal::Prompt(prompt)), _) => prompt.update(action),
+        (Some(Modal::GroupPick(picker)), _) => picker.update(action),
+        (Some(Modal::BulkPrompt(prompt)), _) => prompt.update(action),
         (None, Some(form)) => form.update(&mut app.session, action)?,
         (None, None) => match &mut app.audit {
             Some(log) => log.update(&mut app.session, action)?,
@@ -143,7 +143,9 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         },
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
         Effect::OpenBulkMenu => app.modal = Some(Modal::BulkMenu(BulkMenu::default())),
-        Effect::OpenPrompt(asking) => app.modal = Some(Modal::Prompt(Prompt::new(asking))),
+        Effect::OpenBulkPrompt(asking) => {
+            app.modal = Some(Modal::BulkPrompt(BulkPrompt::new(asking)))
+        }
         Effect::PickGroup { adding } => {
             app.modal = None;
             app.asking = true;
@@ -306,7 +308,7 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
             Effect::None
         }
         BulkEvent::Groups { adding, groups } => {
-            app.modal = Some(Modal::Picker(Picker {
+            app.modal = Some(Modal::GroupPick(GroupPick {
                 adding,
                 groups,
                 selected: 0,

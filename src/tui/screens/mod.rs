@@ -4,13 +4,13 @@
 //! `update` carries out.
 
 pub mod audit;
+pub mod bulk_prompt;
 pub mod dialog;
 pub mod form;
+pub mod group_pick;
 pub mod help;
 pub mod list;
 pub mod menu;
-pub mod picker;
-pub mod prompt;
 
 use crate::domain::Password;
 use crate::store::UserId;
@@ -19,8 +19,8 @@ use crate::tui::pane::Pane;
 use super::action::Action;
 use super::job::Job;
 use super::writer::Write;
+use bulk_prompt::Asking;
 use dialog::{Confirm, Pending};
-use prompt::Asking;
 
 /// What a screen asks of the console after handling an action.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ pub enum Effect {
         adding: bool,
     },
     /// Ask for what a bulk action needs (a tag, a file).
-    OpenPrompt(Asking),
+    OpenBulkPrompt(Asking),
     Help,
     /// Ask before doing what the dialog names.
     Ask(Confirm),
@@ -87,7 +87,7 @@ impl Effect {
             Effect::Add | Effect::Save | Effect::Write(_) => true,
             Effect::AskBulk(job) => job.writes(),
             Effect::PickGroup { .. } => true,
-            Effect::OpenPrompt(asking) => *asking != Asking::ExportPath,
+            Effect::OpenBulkPrompt(asking) => *asking != Asking::ExportPath,
             Effect::Ask(confirm) => confirm.pending.writes(),
             Effect::Run(pending) => pending.writes(),
             _ => false,

@@ -13,7 +13,7 @@ use super::layout::Areas;
 use super::screens::audit::view as audit;
 use super::screens::form::FormMode;
 use super::screens::list::{filter, table, tabs};
-use super::screens::{dialog, form, help, menu, picker, prompt};
+use super::screens::{bulk_prompt, dialog, form, group_pick, help, menu};
 
 pub fn view(app: &App, frame: &mut Frame) {
     let (session, browse) = (&app.session, &app.browse);
@@ -65,8 +65,8 @@ pub fn view(app: &App, frame: &mut Frame) {
             let row = browse.list.selected.saturating_sub(browse.list.top);
             menu::draw_bulk(t, m, row, frame, &areas);
         }
-        Some(Modal::Picker(p)) => picker::draw(t, p, frame, above_filter),
-        Some(Modal::Prompt(p)) => prompt::draw(t, p, frame, above_filter),
+        Some(Modal::GroupPick(p)) => group_pick::draw(t, p, frame, above_filter),
+        Some(Modal::BulkPrompt(p)) => bulk_prompt::draw(t, p, frame, above_filter),
         Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter, frame.area()),
         Some(Modal::Help(h)) => help::draw(t, h, frame, above_filter),
         Some(Modal::History { email, entries }) => {

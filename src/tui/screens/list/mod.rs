@@ -17,8 +17,8 @@ use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
 use super::Effect;
+use super::bulk_prompt::Asking;
 use super::dialog::Confirm;
-use super::prompt::Asking;
 use crate::store::{BulkAction, Result, ScopeCounts, Sort, UserId, UserQuery};
 use crate::tui::action::Action;
 use crate::tui::counter::MatchCounter;
@@ -381,9 +381,9 @@ impl Browse {
             }
             Action::BulkAddToGroup => return Ok(Effect::PickGroup { adding: true }),
             Action::BulkRemoveFromGroup => return Ok(Effect::PickGroup { adding: false }),
-            Action::BulkSetTag => return Ok(Effect::OpenPrompt(Asking::SetTag)),
-            Action::BulkRemoveTag => return Ok(Effect::OpenPrompt(Asking::RemoveTag)),
-            Action::BulkExport => return Ok(Effect::OpenPrompt(Asking::ExportPath)),
+            Action::BulkSetTag => return Ok(Effect::OpenBulkPrompt(Asking::SetTag)),
+            Action::BulkRemoveTag => return Ok(Effect::OpenBulkPrompt(Asking::RemoveTag)),
+            Action::BulkExport => return Ok(Effect::OpenBulkPrompt(Asking::ExportPath)),
             Action::ClearMarks if self.marks.any() => {
                 self.marks.clear();
                 self.recount_marks(session);

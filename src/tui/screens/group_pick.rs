@@ -16,14 +16,14 @@ use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picker {
+pub struct GroupPick {
     /// Adding the marked users to the group picked (else removing them from it).
     pub adding: bool,
     pub groups: Vec<String>,
     pub selected: usize,
 }
 
-impl Picker {
+impl GroupPick {
     pub fn update(&mut self, action: Action) -> Effect {
         let last = self.groups.len().saturating_sub(1);
         match action {
@@ -54,7 +54,7 @@ impl Picker {
 
 const WIDTH: u16 = 40;
 
-pub fn draw(t: &Theme, picker: &Picker, frame: &mut Frame, bounds: Rect) {
+pub fn draw(t: &Theme, picker: &GroupPick, frame: &mut Frame, bounds: Rect) {
     let height = picker.groups.len() as u16 + 2;
     let area = centered(bounds, WIDTH, height);
     let room = area.width.saturating_sub(4) as usize;

@@ -51,7 +51,7 @@ impl Asking {
 }
 
 #[derive(Debug, Clone)]
-pub struct Prompt {
+pub struct BulkPrompt {
     pub asking: Asking,
     pub input: Input,
     /// Why what was typed cannot be used, shown under it.
@@ -59,8 +59,8 @@ pub struct Prompt {
 }
 
 /// Two prompts are alike when they ask the same and hold the same text.
-impl PartialEq for Prompt {
-    fn eq(&self, other: &Prompt) -> bool {
+impl PartialEq for BulkPrompt {
+    fn eq(&self, other: &BulkPrompt) -> bool {
         (
             self.asking,
             self.input.value(),
@@ -75,11 +75,11 @@ impl PartialEq for Prompt {
     }
 }
 
-impl Eq for Prompt {}
+impl Eq for BulkPrompt {}
 
-impl Prompt {
-    pub fn new(asking: Asking) -> Prompt {
-        Prompt {
+impl BulkPrompt {
+    pub fn new(asking: Asking) -> BulkPrompt {
+        BulkPrompt {
             asking,
             input: Input::default(),
             error: None,
@@ -158,7 +158,7 @@ const WIDTH: u16 = 56;
 
 /// The prompt in the middle of `bounds`: its question, the line typed, and what is
 /// wrong with it.
-pub fn draw(t: &Theme, prompt: &Prompt, frame: &mut Frame, bounds: Rect) {
+pub fn draw(t: &Theme, prompt: &BulkPrompt, frame: &mut Frame, bounds: Rect) {
     let area = centered(bounds, WIDTH, 5);
     let block = Block::bordered()
         .title(Line::styled(prompt.asking.title(), t.title))
