@@ -3,10 +3,14 @@
 //!
 //!     cargo bench --bench console                          # 1,000,000 users
 //!     XUSERS_BENCH_USERS=10000 cargo bench --bench console  # CI-sized
-//!     XUSERS_BENCH_ONLY=mark_all cargo bench --bench console  # only some parts
+//!     XUSERS_BENCH_ONLY=groups,mark_all cargo bench --bench console  # some parts
 //!
 //! The dataset is made once by the real binary (`xusers demo --users N`) and kept
-//! under target/ for later runs.
+//! under target/ for later runs; `XUSERS_BENCH_DB=PATH` uses (or makes there) another
+//! file instead. `XUSERS_BENCH_ONLY` names the parts to run, by commas: `cold`,
+//! `groups` (the Groups pane's cases), `nav`, `pane_switch`, `sort`, `filter`,
+//! `mark_all`, `members` (a group's members view and the user picker), `suggest`,
+//! `tokens`; all of them when unset.
 //!
 //! Filter cases include the hardest a user can type: one- and two-letter terms that
 //! match little or nothing, a tag one user in six carries (alone and with text), a
@@ -18,6 +22,11 @@
 //! of each term. `nav`, `pane_switch` and `sort` are key → frame with fresh rows.
 //! `mark_all` is `*` → frame showing the marks (over everyone, a common tag and a
 //! short text); `mark_all_count` is `*` → the exact "N marked" in the title.
+//! `groups_open` is `4` → the frame showing the group tree (1,000,000 users come
+//! with 200 groups); `groups_subtree_counts` is `4` → the frame showing every group's
+//! members including its subgroups (20 rounds: p50 and the slowest).
+//! A group's members view and the user picker are measured likewise
+//! (`members_and_picker`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -39,6 +48,8 @@ const SIZE: (u16, u16) = (160, 48);
 const KEY_INTERVAL: Duration = Duration::from_millis(30);
 /// Times each filter case is typed.
 const ROUNDS: usize = 12;
+/// Times the Groups pane is opened.
+const GROUPS_ROUNDS: usize = 200;
 
 struct Console {
     app: App,
@@ -133,8 +144,17 @@ impl Console {
 }
 
 fn dataset(users: u64) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let path = dir.join(format!("bench-{users}.db"));
+    let (dir, path) = match std::env::var_os("XUSERS_BENCH_DB") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            (path.parent().expect("a file").to_path_buf(), path)
+        }
+        None => {
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+            let path = dir.join(format!("bench-{users}.db"));
+            (dir, path)
+        }
+    };
     if !path.exists() {
         let partial = dir.join(format!("bench-{users}.partial.db"));
         for suffix in ["", "-wal", "-shm"] {
@@ -256,6 +276,42 @@ fn main() {
     let (mut console, took) = open_console(&path);
     metric("open_first_frame", took, "ms");
     let app_id = console.app.session.application.id;
+    if wanted("groups") {
+        let groups = console.app.session.store.groups(app_id).unwrap().len();
+        println!("# {groups} groups");
+        let shown = |app: &App| {
+            app.groups
+                .as_ref()
+                .is_some_and(|g| g.loaded && !g.loading())
+        };
+        let counted = |app: &App| app.groups.as_ref().is_some_and(|g| g.subtree.is_some());
+        let (mut open_groups, mut subtree) = (Vec::new(), Vec::new());
+        for round in 0..GROUPS_ROUNDS {
+            console.key_until_fresh(KeyCode::Char('1'));
+            let start = Instant::now();
+            console.char('4');
+            assert!(console.settle(shown), "the tree");
+            open_groups.push(start.elapsed());
+            // Counting every membership takes longer: timed in fewer rounds.
+            if round % 10 == 0 {
+                assert!(console.settle(counted), "the counts");
+                subtree.push(start.elapsed());
+            }
+        }
+        report("groups_open", &mut open_groups);
+        metric("groups_open_max", percentile(&mut open_groups, 1.0), "ms");
+        metric(
+            "groups_subtree_counts_p50",
+            percentile(&mut subtree, 0.5),
+            "ms",
+        );
+        metric(
+            "groups_subtree_counts_max",
+            percentile(&mut subtree, 1.0),
+            "ms",
+        );
+        console.key_until_fresh(KeyCode::Char('1'));
+    }
 
     if wanted("nav") {
         let mut nav = Vec::new();
@@ -435,6 +491,10 @@ fn main() {
         );
     }
 
+    if wanted("members") {
+        members_and_picker(&mut console);
+    }
+
     if wanted("suggest") {
         console.char('a');
         for _ in 0..5 {
@@ -506,4 +566,125 @@ fn main() {
 /// A load-test token: any string serves, only its digest is stored.
 fn bench_token(n: u64) -> String {
     format!("bench-token-{n:012}")
+}
+
+/// The members view of the largest group (Acme with its subgroups: most of the users)
+/// and the user picker, at the list's targets: `members_open` is Enter on the group in
+/// the tree → frame with its first page; `members_nav` moves in it; `members_filter`
+/// types the hard terms into its filter (key → frame with that key's rows); `picker`
+/// is a key typed into the picker's search → frame with its first results, for terms
+/// of one and two letters, terms matching nobody and common ones.
+fn members_and_picker(console: &mut Console) {
+    console.char('4');
+    assert!(
+        console.settle(|app| app.groups.as_ref().is_some_and(|g| g.loaded)),
+        "the group tree"
+    );
+    let group = |app: &App| {
+        app.groups
+            .as_ref()
+            .and_then(|g| g.selected_group())
+            .map(|g| (g.group.name.clone(), g.members))
+    };
+    println!(
+        "# members view of {:?} (direct members)",
+        group(&console.app)
+    );
+    let mut open = Vec::new();
+    for _ in 0..200 {
+        open.push(console.key_until_fresh(KeyCode::Enter));
+        assert!(console.app.browse.members.is_some(), "the members view");
+        console.key(KeyCode::Esc);
+        assert!(
+            console.settle(|app| app.groups.as_ref().is_some_and(|g| !g.busy())),
+            "back in the tree"
+        );
+    }
+    report("members_open", &mut open);
+    console.key_until_fresh(KeyCode::Enter);
+    assert!(console.await_count(), "the member count");
+    println!("# {:?} members in all", console.app.browse.matches);
+    let mut nav = Vec::new();
+    for i in 0..300 {
+        let code = match i % 10 {
+            0..=4 => KeyCode::Down,
+            5..=7 => KeyCode::PageDown,
+            8 => KeyCode::End,
+            _ => KeyCode::Home,
+        };
+        nav.push(console.key_until_fresh(code));
+    }
+    report("members_nav", &mut nav);
+
+    let terms = ["q", "qz", "ali", "@acme", "tag:plan=pro smi"];
+    let mut pages: Vec<Vec<Duration>> = vec![Vec::new(); terms.len()];
+    let mut counts: Vec<Vec<Duration>> = vec![Vec::new(); terms.len()];
+    for _ in 0..ROUNDS {
+        for (case, term) in terms.iter().enumerate() {
+            console.char('/');
+            console.pages.clear();
+            let mut typed = Instant::now();
+            for c in term.chars() {
+                console.settle_until(typed + KEY_INTERVAL);
+                typed = Instant::now();
+                console.char(c);
+            }
+            assert!(console.await_count(), "rows and a count for {term}");
+            counts[case].push(typed.elapsed());
+            pages[case].append(&mut console.pages);
+            // Enter keeps the filter; Esc clears it (a second would leave the view).
+            console.key(KeyCode::Enter);
+            console.key_until_fresh(KeyCode::Esc);
+        }
+    }
+    for (case, term) in terms.iter().enumerate() {
+        println!(
+            "# members filter {term:?}: first_page p50 {:.1} p99 {:.1} ms · count p50 {:.1} p99 {:.1} ms",
+            percentile(&mut pages[case], 0.5),
+            percentile(&mut pages[case], 0.99),
+            percentile(&mut counts[case], 0.5),
+            percentile(&mut counts[case], 0.99),
+        );
+    }
+    report("members_filter_first_page", &mut pages.concat());
+    metric(
+        "members_filter_count_p99",
+        percentile(&mut counts.concat(), 0.99),
+        "ms",
+    );
+
+    let mut picker: Vec<Duration> = Vec::new();
+    let mut worst: Vec<(String, f64)> = Vec::new();
+    for term in [
+        "a", "al", "ali", "q", "qz", "xj", "zzz", "@acme", "smith", "ali smi",
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..ROUNDS {
+            console.char('+');
+            assert!(
+                console.settle(|app| app.picker.as_ref().is_some_and(|p| !p.stale())),
+                "the picker"
+            );
+            for c in term.chars() {
+                let start = Instant::now();
+                console.char(c);
+                assert!(
+                    console.settle(|app| app.picker.as_ref().is_some_and(|p| !p.stale())),
+                    "results for {term}"
+                );
+                samples.push(start.elapsed());
+            }
+            console.key(KeyCode::Esc);
+        }
+        worst.push((term.to_string(), percentile(&mut samples, 0.99)));
+        picker.append(&mut samples);
+    }
+    for (term, p99) in &worst {
+        println!("# picker {term:?}: first results p99 {p99:.1} ms");
+    }
+    report("picker_first_results", &mut picker);
+    let worst = worst.iter().map(|(_, p)| *p).fold(0.0, f64::max);
+    metric("picker_first_results_worst_case_p99", worst, "ms");
+    console.key(KeyCode::Esc);
+    console.char('1');
 }

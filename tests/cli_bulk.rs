@@ -328,3 +328,27 @@ fn invalidate_by_selection_ends_the_selected_users_sessions() {
         ]
     );
 }
+
+#[test]
+fn a_group_selects_its_subgroups_members_unless_direct() {
+    let env = env();
+    env.cmd()
+        .args(["groups", "add", "EMEA", "--parent", "Sales"])
+        .assert()
+        .success();
+    env.add("eve@acme.io", "long enough", &["--group", "EMEA"])
+        .success();
+    let dry_run = |extra: &[&str]| {
+        let out = env
+            .cmd()
+            .args([&["users", "delete", "--group", "Sales", "--dry-run"], extra].concat())
+            .assert()
+            .success();
+        stdout(&out).lines().next().unwrap().to_string()
+    };
+    assert_eq!(
+        dry_run(&[]),
+        "Selected 2 users: ann@acme.io and eve@acme.io"
+    );
+    assert_eq!(dry_run(&["--direct"]), "Selected 1 user: ann@acme.io");
+}

@@ -21,6 +21,11 @@ fn read_only_refuses_every_write() {
     read_only(&["groups", "list"]).assert().success();
     for args in [
         &["users", "delete", "ann@acme.io", "--yes"][..],
+        &["users", "delete", "--filter", "acme", "--yes"],
+        &[
+            "users", "set", "--filter", "acme", "--tag", "plan=pro", "--yes",
+        ],
+        &["tokens", "invalidate", "--filter", "acme", "--yes"],
         &["users", "set", "ann@acme.io", "--first", "A"],
         &["groups", "add", "Ops"],
         &["tokens", "invalidate", "--all"],

@@ -781,3 +781,53 @@ fn several_edits_at_once_give_each_user_one_entry_and_a_preview_changes_nothing(
     );
     assert_eq!(dump(&path), after);
 }
+
+#[test]
+fn invalidating_everyone_voids_every_token_but_all_but_one_keeps_that_ones() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, cy, ..] = people(&mut store, app);
+    let login = |store: &mut Store, email: &str| store.login(app, email, PASSWORD).unwrap();
+    let (ann_token, bob_token) = (
+        login(&mut store, "ann@acme.io"),
+        login(&mut store, "bob@acme.io"),
+    );
+    let everyone_but_bob = Selection {
+        except: BTreeSet::from([bob]),
+        ..Selection::of_query(UserQuery::default())
+    };
+    let outcome = run(
+        &mut store,
+        app,
+        &everyone_but_bob,
+        BulkAction::InvalidateTokens,
+    );
+    assert_eq!(outcome.changed, 1);
+    assert!(store.authenticate(app, &ann_token).is_err());
+    assert_eq!(
+        store.authenticate(app, &bob_token).unwrap(),
+        bob,
+        "bob was left out"
+    );
+
+    let cy_token = login(&mut store, "cy@other.io");
+    let everyone = Selection::of_query(UserQuery::default());
+    let outcome = run(&mut store, app, &everyone, BulkAction::InvalidateTokens);
+    assert_eq!(outcome.changed, 2, "bob and cy had sessions");
+    for token in [&bob_token, &cy_token] {
+        assert!(store.authenticate(app, token).is_err());
+    }
+    let entries = batch(&store, outcome);
+    let labels: Vec<&str> = entries.iter().map(|e| e.target.label.as_str()).collect();
+    assert_eq!(labels, ["bob@acme.io", "cy@other.io", "default"]);
+    assert_eq!(changes(&entries[0]), json!({"tokens": [1, 0]}));
+    let history: Vec<String> = (store.user_history(cy, 10).unwrap().into_iter())
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(history, ["tokens.invalidate", "user.create"]);
+    // Logging in again works at once, and nobody's session ended twice.
+    let fresh = login(&mut store, "ann@acme.io");
+    assert_eq!(store.authenticate(app, &fresh).unwrap(), ann);
+    let outcome = run(&mut store, app, &everyone, BulkAction::InvalidateTokens);
+    assert_eq!(outcome.changed, 1, "only ann's new session");
+    assert!(store.authenticate(app, &fresh).is_err());
+}

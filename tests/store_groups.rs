@@ -215,3 +215,150 @@ fn a_database_from_an_older_version_is_upgraded_keeping_its_users() {
     );
     assert!(store.login(app.id, "old@acme.io", PASSWORD).is_ok());
 }
+
+/// Every group's kept direct member count equals the memberships counted afresh.
+fn assert_member_counts_kept(store: &Store, path: &std::path::Path, app: xusers::store::AppId) {
+    let sql = rusqlite::Connection::open(path).unwrap();
+    let groups = store.group_summaries(app).unwrap();
+    assert!(!groups.is_empty());
+    for g in groups {
+        let counted: u64 = sql
+            .query_row(
+                "SELECT count(*) FROM memberships WHERE group_id = ?1",
+                [g.group.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(g.members, counted, "{}", g.group.name);
+    }
+}
+
+#[test]
+fn member_counts_are_kept_through_every_change_and_a_bulk_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kept.db");
+    let mut store = Store::open(&path).unwrap();
+    let app = store.application("default").unwrap().id;
+    // The demo load writes memberships without triggers, then recounts.
+    xusers::demo::seed_demo(&mut store, app, 300, 1_800_000_000, |_| ()).unwrap();
+    assert_member_counts_kept(&store, &path, app);
+    let sales = |s: &Store| {
+        s.group_summaries(app)
+            .unwrap()
+            .into_iter()
+            .find(|g| g.group.name == "Sales")
+            .unwrap()
+            .members
+    };
+    let before = sales(&store);
+    let id = add(
+        &mut store,
+        app,
+        UserDraft {
+            groups: vec!["Sales".into(), "EMEA".into()],
+            ..draft("new@acme.io")
+        },
+    );
+    assert_eq!(sales(&store), before + 1);
+    let changes = UserDraft {
+        groups: vec!["EMEA".into()],
+        password: None,
+        ..draft("new@acme.io")
+    }
+    .validate_changes()
+    .unwrap();
+    store.update_user(app, id, &changes, None, None).unwrap();
+    assert_eq!(sales(&store), before);
+    store.delete_user(id).unwrap();
+    store.delete_group(app, "Americas").unwrap();
+    assert_member_counts_kept(&store, &path, app);
+}
+
+#[test]
+fn edits_and_deletes_based_on_an_older_version_of_a_group_are_refused() {
+    let (_dir, mut store, app) = temp_store();
+    group_tree(&mut store, app); // Acme ─ Sales ─ EMEA; Support
+    let read = |s: &Store, name: &str| {
+        s.group_summaries(app)
+            .unwrap()
+            .into_iter()
+            .find(|g| g.group.name == name)
+            .unwrap()
+    };
+    let sales = read(&store, "Sales").reference();
+    store
+        .edit_group(app, &sales, "Revenue", Some("Support"))
+        .unwrap();
+    let revenue = read(&store, "Revenue");
+    assert_eq!(revenue.version, sales.version + 2, "renamed and moved");
+    // The same edit again, from the version read before it, is refused.
+    let err = store.edit_group(app, &sales, "Deals", None).unwrap_err();
+    assert!(
+        matches!(err, StoreError::GroupChanged(ref n) if n == "Sales"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "Someone else changed group Sales meanwhile"
+    );
+    let err = store.delete_group_read(app, &sales).unwrap_err();
+    assert!(matches!(err, StoreError::GroupChanged(_)));
+    assert!(store.group_named(app, "Revenue").is_ok(), "nothing changed");
+    // A move into its own subtree is refused with the reason, nothing written.
+    let support = read(&store, "Support");
+    let err = store
+        .edit_group(app, &support.reference(), "Help", Some("EMEA"))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("'EMEA' is one of the subgroups of 'Help': that would make a cycle"),
+        "{err}"
+    );
+    assert_eq!(read(&store, "Support"), support, "not even renamed");
+    // The current version deletes.
+    store
+        .delete_group_read(app, &read(&store, "Revenue").reference())
+        .unwrap();
+    assert!(store.group_named(app, "Revenue").is_err());
+}
+
+/// A schema v5 database gets its member counts filled, and the triggers that keep
+/// them, when it is upgraded.
+#[test]
+fn upgrading_to_v6_fills_the_member_counts_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.db");
+    let mut store = Store::open(&path).unwrap();
+    let app = store.application("default").unwrap().id;
+    xusers::demo::seed_demo(&mut store, app, 100, 1_800_000_000, |_| ()).unwrap();
+    drop(store);
+    // Back to version 5: without the v6 columns and the triggers that keep them.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER group_members_added; DROP TRIGGER group_members_removed;
+         ALTER TABLE groups DROP COLUMN member_count; ALTER TABLE groups DROP COLUMN version;
+         PRAGMA user_version = 5;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut store = Store::open(&path).unwrap();
+    assert_member_counts_kept(&store, &path, app);
+    let triggers: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'group_members_%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(triggers, 2);
+    add(
+        &mut store,
+        app,
+        UserDraft {
+            groups: vec!["Support".into()],
+            ..draft("after@acme.io")
+        },
+    );
+    assert_member_counts_kept(&store, &path, app);
+}

@@ -403,8 +403,13 @@ fn panes_follow_keys_and_show_their_scope() {
         "before the first pane: the audit log (5)"
     );
     key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert!(
+        app.audit.is_none() && app.groups.is_some(),
+        "then Groups (4)"
+    );
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     assert_eq!(
-        (app.audit.is_none(), app.browse.pane),
+        (app.groups.is_none(), app.browse.pane),
         (true, Pane::Ungrouped)
     );
 }

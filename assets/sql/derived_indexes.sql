@@ -18,5 +18,8 @@ CREATE INDEX IF NOT EXISTS user_tags_key ON user_tags(key, value, user_id);
 -- The trigger that drops a tag key nobody uses any more finds it by key alone
 -- (derived_triggers.sql): without this, each tag removed read every key.
 CREATE INDEX IF NOT EXISTS tag_keys_key ON tag_keys(key);
-CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
+-- A user's live tokens are counted (seq above the application's stamp) from this
+-- index alone; it replaces the index on user_id only.
+DROP INDEX IF EXISTS tokens_user;
+CREATE INDEX IF NOT EXISTS tokens_user_seq ON tokens(user_id, seq);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(app_id, email_key, at);

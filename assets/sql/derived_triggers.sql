@@ -10,6 +10,14 @@ CREATE TRIGGER IF NOT EXISTS memberships_removed AFTER DELETE ON memberships BEG
     UPDATE users SET group_count = group_count - 1 WHERE id = OLD.user_id;
 END;
 
+-- Each group's direct member count (schema_v6.sql).
+CREATE TRIGGER IF NOT EXISTS group_members_added AFTER INSERT ON memberships BEGIN
+    UPDATE groups SET member_count = member_count + 1 WHERE id = NEW.group_id;
+END;
+CREATE TRIGGER IF NOT EXISTS group_members_removed AFTER DELETE ON memberships BEGIN
+    UPDATE groups SET member_count = member_count - 1 WHERE id = OLD.group_id;
+END;
+
 CREATE TRIGGER IF NOT EXISTS users_added AFTER INSERT ON users BEGIN
     UPDATE applications SET user_count = user_count + 1,
         grouped_count = grouped_count + (NEW.group_count > 0)

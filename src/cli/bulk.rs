@@ -24,9 +24,12 @@ pub struct Chosen {
     /// Select users: all, in at least one group, or in none
     #[arg(long, value_enum, conflicts_with = "group")]
     scope: Option<ScopeArg>,
-    /// Select the members of this group
+    /// Select the members of this group or of any group below it
     #[arg(long, value_name = "NAME")]
     group: Option<String>,
+    /// With --group: only its direct members, not those of its subgroups
+    #[arg(long, requires = "group")]
+    direct: bool,
     /// Select users with this tag (KEY) or tag value (KEY=VALUE); repeatable
     #[arg(long = "has-tag", value_name = "KEY[=VALUE]")]
     has_tag: Vec<String>,
@@ -61,6 +64,7 @@ impl Chosen {
         let options = Options {
             scope: self.scope.unwrap_or(ScopeArg::All),
             group: self.group.clone(),
+            direct: self.direct,
             tag: tags,
             filter: self.filter.clone(),
             sort: SortField::Email,

@@ -21,9 +21,13 @@ pub struct Selection {
     /// Which users: all, in at least one group, or in none
     #[arg(long, value_enum, default_value = "all", conflicts_with = "group")]
     pub(super) scope: ScopeArg,
-    /// Only members of this group
+    /// Only members of this group or of any group below it (as the console's members
+    /// view shows them)
     #[arg(long, value_name = "NAME")]
     pub(super) group: Option<String>,
+    /// With --group: only its direct members, not those of its subgroups
+    #[arg(long, requires = "group")]
+    pub(super) direct: bool,
     /// Only users with this tag (KEY) or this tag value (KEY=VALUE); repeatable
     #[arg(long, value_name = "KEY[=VALUE]")]
     pub(super) tag: Vec<String>,
@@ -55,7 +59,14 @@ impl Selection {
             });
         }
         let scope = match (&self.group, self.scope) {
-            (Some(name), _) => Scope::Group(store.group_named(app.id, name)?),
+            (Some(name), _) => {
+                let id = store.group_named(app.id, name)?;
+                if self.direct {
+                    Scope::Group(id)
+                } else {
+                    Scope::GroupTree(id)
+                }
+            }
             (None, ScopeArg::All) => Scope::All,
             (None, ScopeArg::Grouped) => Scope::Grouped,
             (None, ScopeArg::Ungrouped) => Scope::Ungrouped,

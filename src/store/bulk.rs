@@ -14,6 +14,7 @@ use super::audit::{
     Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
 };
 use super::groups::group_id;
+use super::users::SCOPE_COUNTS_SQL;
 use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
 use crate::domain::{Field, TagKey, tag_value};
 
@@ -284,6 +285,11 @@ impl Store {
             )?;
         }
         let total: u64 = tx.query_row("SELECT count(*) FROM temp.bulk_users", [], |r| r.get(0))?;
+        // Ending the sessions of every user of the application is one write at any
+        // size, as `invalidate_all_tokens`: its tokens all become void.
+        let void_all = *action == BulkAction::InvalidateTokens
+            && total > 0
+            && total == tx.query_row(SCOPE_COUNTS_SQL, [app.0], |r| r.get::<_, u64>(0))?;
         progress(BulkProgress { done: 0, total });
         let batch = Batch::begin(&tx)?;
         let context = Context {
@@ -316,7 +322,11 @@ impl Store {
                 changed += 1;
                 tokens += user.tokens;
             }
-            apply(&tx, action, &subjects, chunk)?;
+            if void_all {
+                point_at_entries(&tx)?;
+            } else {
+                apply(&tx, action, &subjects, chunk)?;
+            }
             after = last;
             done += n;
             progress(BulkProgress { done, total });
@@ -326,6 +336,12 @@ impl Store {
                 changed,
                 batch: None,
             });
+        }
+        if void_all {
+            tx.execute(
+                "UPDATE applications SET tokens_void_through = tokens_issued WHERE id = ?1",
+                [app.0],
+            )?;
         }
         let summary = action.summary(changed, tokens);
         log.push(action.summary_op(), &app_target(&tx, app)?, &summary, None)?;
@@ -422,6 +438,19 @@ fn edited(fields: &mut UserFields, edit: &BulkAction) {
     }
 }
 
+/// Points each changed user's row at their new entry (their history's newest).
+fn point_at_entries(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE users SET last_audit = {NEWEST_ENTRY} WHERE id IN {CHANGED}"
+    ))?
+    .execute([])?;
+    Ok(())
+}
+
+// Driven by the chunk's few ids (`UPDATE … FROM` would scan every user).
+const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
+const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
+
 /// The action's statements over the chunk `(after, last]`: its changed users are in
 /// `temp.bulk_changed`. `subjects` are the edits' group ids and tag keys.
 fn apply(
@@ -430,9 +459,6 @@ fn apply(
     subjects: &[Value],
     (after, last): (i64, i64),
 ) -> Result<()> {
-    // Driven by the chunk's few ids (`UPDATE … FROM` would scan every user).
-    const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
-    const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
     match action {
         BulkAction::Delete => {
             // Tags before the user, whose application the trigger keeping tag-key
@@ -452,11 +478,7 @@ fn apply(
                     (SELECT id FROM temp.bulk_users WHERE id > ?1 AND id <= ?2)",
             )?
             .execute(params![after, last])?;
-            conn.prepare_cached(&format!(
-                "UPDATE users SET last_audit = {NEWEST_ENTRY} WHERE id IN {CHANGED}"
-            ))?
-            .execute([])?;
-            return Ok(());
+            return point_at_entries(conn);
         }
         _ => {}
     }

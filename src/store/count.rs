@@ -10,6 +10,7 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::plan::{MIN_SEARCH_CHARS, Short, quoted};
+use super::subtree::group_test;
 use super::{AppId, Result, Scope, Store, UserQuery};
 
 /// Above this many haystacks a short term is counted row by row instead: its
@@ -30,6 +31,12 @@ enum Text {
 impl Store {
     /// The query's match count when the indexes answer it alone, else `None`.
     pub(crate) fn count_from_indexes(&self, app: AppId, q: &UserQuery) -> Result<Option<u64>> {
+        if let Some((group, subgroups)) = q.scope.group()
+            && q.text.is_empty()
+            && q.tags.is_empty()
+        {
+            return self.count_members(group, subgroups).map(Some);
+        }
         if q.scope != Scope::All || !self.holds_every_user(app)? {
             return Ok(None);
         }
@@ -64,6 +71,19 @@ impl Store {
                 .prepare_cached(&sql)?
                 .query_row(params_from_iter(params), |r| r.get(0))?,
         ))
+    }
+
+    /// A group's members (with its subgroups', each user once) from the membership
+    /// index alone: a group and its members are always of one application.
+    fn count_members(&self, group: i64, subgroups: bool) -> Result<u64> {
+        let sql = format!(
+            "SELECT count(DISTINCT m.user_id) FROM memberships m WHERE {}",
+            group_test(subgroups, false)
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([group], |r| r.get(0))?)
     }
 
     fn holds_every_user(&self, app: AppId) -> Result<bool> {

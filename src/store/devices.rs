@@ -119,8 +119,15 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Ties (`link = true`) or unties a device and a group.
-    pub fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<()> {
+    /// Ties (`link = true`) or unties a device and a group; returns whether that
+    /// changed anything (the tie may already be as asked).
+    pub fn link_device(
+        &mut self,
+        app: AppId,
+        device: &str,
+        group: &str,
+        link: bool,
+    ) -> Result<bool> {
         let result = self.link_device_unlogged(app, device, group, link);
         let what = if link { "tie device" } else { "untie device" };
         self.logged(
@@ -137,7 +144,7 @@ impl Store {
         device: &str,
         group: &str,
         link: bool,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let tx = begin_write(&mut self.conn)?;
         let (name, device) = (device, device_id(&tx, app, device)?);
         let group = group_id(&tx, app, group)?;
@@ -153,7 +160,8 @@ impl Store {
                 "device.unlink",
             )
         };
-        if tx.execute(sql, params![group, device])? > 0 {
+        let changed = tx.execute(sql, params![group, device])? > 0;
+        if changed {
             let changes = Changes::default().with("groups", before, device_groups(&tx, device)?);
             let record = Record::new(
                 Some(app),
@@ -164,7 +172,7 @@ impl Store {
             audit::append(&tx, &self.actor, record)?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(changed)
     }
 
     pub fn delete_device(&mut self, app: AppId, name: &str) -> Result<()> {

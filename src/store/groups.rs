@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Changes, Record, Target};
-use super::{AppId, Result, Store, StoreError, begin_write};
+use super::{Actor, AppId, Result, Store, StoreError, begin_write};
 use crate::domain::{Field, creates_cycle, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,38 +76,7 @@ impl Store {
     ) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, name)?;
-        let parent_id = match parent {
-            Some(p) => {
-                let pid = group_id(&tx, app, p)?;
-                let parents: HashMap<i64, Option<i64>> = list_groups(&tx, app)?
-                    .into_iter()
-                    .map(|g| (g.id, g.parent_id))
-                    .collect();
-                if creates_cycle(&parents, id, pid) {
-                    return Err(StoreError::invalid(
-                        Field::GroupParent,
-                        format!(
-                            "'{p}' is '{name}' or one of its subgroups: that would make a cycle"
-                        ),
-                    ));
-                }
-                Some(pid)
-            }
-            None => None,
-        };
-        let before = parent_name(&tx, id)?;
-        tx.execute(
-            "UPDATE groups SET parent_id = ?2 WHERE id = ?1",
-            params![id, parent_id],
-        )?;
-        let changes = Changes::default().with("parent", before, parent_name(&tx, id)?);
-        let record = Record::new(
-            Some(app),
-            "group.move",
-            Target::new("group", Some(id), name),
-            changes,
-        );
-        audit::append_if_changed(&tx, &self.actor, record)?;
+        move_in(&tx, &self.actor, app, id, name, parent)?;
         tx.commit()?;
         Ok(())
     }
@@ -174,15 +143,30 @@ pub struct GroupSummary {
     pub depth: usize,
     pub members: u64,
     pub devices: u64,
+    /// Bumped by every change of the group itself (see [`GroupRef`]).
+    pub version: i64,
+}
+
+impl GroupSummary {
+    /// Which group this is, and which version of it was read.
+    pub fn reference(&self) -> GroupRef {
+        GroupRef {
+            id: self.group.id,
+            name: self.group.name.clone(),
+            version: self.version,
+        }
+    }
 }
 
 impl Store {
-    /// The group tree (parents first) with member and device counts.
+    /// The group tree (parents first) with member and device counts: the member
+    /// counts are kept (schema v6), so this reads no membership.
     pub fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>> {
         let groups = list_groups(&self.conn, app)?;
         let mut counts = self.conn.prepare_cached(
-            "SELECT (SELECT count(*) FROM memberships WHERE group_id = ?1),
-                    (SELECT count(*) FROM group_devices WHERE group_id = ?1)",
+            "SELECT member_count, version,
+                    (SELECT count(*) FROM group_devices WHERE group_id = ?1)
+             FROM groups WHERE id = ?1",
         )?;
         let mut depth: HashMap<i64, usize> = HashMap::new();
         let mut out = Vec::with_capacity(groups.len());
@@ -192,13 +176,14 @@ impl Store {
                 .and_then(|p| depth.get(&p))
                 .map_or(0, |d| d + 1);
             depth.insert(group.id, d);
-            let (members, devices) =
-                counts.query_row([group.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let (members, version, devices) =
+                counts.query_row([group.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             out.push(GroupSummary {
                 group,
                 depth: d,
                 members,
                 devices,
+                version,
             });
         }
         Ok(out)
@@ -215,27 +200,9 @@ impl Store {
     }
 
     fn rename_group_unlogged(&mut self, app: AppId, old: &str, new: &str) -> Result<()> {
-        let new = required_text(new).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
         let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, old)?;
-        if find_group(&tx, app, &new)?.is_some_and(|other| other != id) {
-            return Err(StoreError::invalid(
-                Field::GroupName,
-                format!("a group named '{new}' already exists"),
-            ));
-        }
-        tx.execute(
-            "UPDATE groups SET name = ?2 WHERE id = ?1",
-            params![id, new],
-        )?;
-        let changes = Changes::default().with("name", old, new.clone());
-        let record = Record::new(
-            Some(app),
-            "group.rename",
-            Target::new("group", Some(id), new),
-            changes,
-        );
-        audit::append_if_changed(&tx, &self.actor, record)?;
+        rename_in(&tx, &self.actor, app, id, old, new)?;
         tx.commit()?;
         Ok(())
     }
@@ -251,29 +218,232 @@ impl Store {
     fn delete_group_unlogged(&mut self, app: AppId, name: &str) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
         let id = group_id(&tx, app, name)?;
-        let parent = parent_name(&tx, id)?;
-        let children = tx.execute(
-            "UPDATE groups SET parent_id = (SELECT parent_id FROM groups WHERE id = ?1)
-             WHERE parent_id = ?1",
-            [id],
-        )?;
-        let members = tx.execute("DELETE FROM memberships WHERE group_id = ?1", [id])?;
-        let devices = tx.execute("DELETE FROM group_devices WHERE group_id = ?1", [id])?;
-        tx.execute("DELETE FROM groups WHERE id = ?1", [id])?;
-        let changes = Changes::default()
-            .with("name", name, None::<String>)
-            .with("parent", parent, None::<String>)
-            .with("members", members, 0)
-            .with("devices", devices, 0)
-            .with("subgroups", children, 0);
-        let record = Record::new(
-            Some(app),
-            "group.delete",
-            Target::new("group", Some(id), name),
-            changes,
-        );
-        audit::append(&tx, &self.actor, record)?;
+        delete_in(&tx, &self.actor, app, id, name)?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// Renames group `id` (now called `old`) to `new`, bumping its version.
+fn rename_in(
+    tx: &Connection,
+    actor: &Actor,
+    app: AppId,
+    id: i64,
+    old: &str,
+    new: &str,
+) -> Result<()> {
+    let new = required_text(new).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
+    if find_group(tx, app, &new)?.is_some_and(|other| other != id) {
+        return Err(StoreError::invalid(
+            Field::GroupName,
+            format!("a group named '{new}' already exists"),
+        ));
+    }
+    if new == old {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE groups SET name = ?2, version = version + 1 WHERE id = ?1",
+        params![id, new],
+    )?;
+    let changes = Changes::default().with("name", old, new.clone());
+    let record = Record::new(
+        Some(app),
+        "group.rename",
+        Target::new("group", Some(id), new),
+        changes,
+    );
+    audit::append(tx, actor, record)?;
+    Ok(())
+}
+
+/// Puts group `id` (called `name`) under `parent`, or at the top with `None`, bumping
+/// its version; refuses cycles.
+fn move_in(
+    tx: &Connection,
+    actor: &Actor,
+    app: AppId,
+    id: i64,
+    name: &str,
+    parent: Option<&str>,
+) -> Result<()> {
+    let parent_id = match parent {
+        Some(p) => {
+            let pid = group_id(tx, app, p)?;
+            let parents: HashMap<i64, Option<i64>> = list_groups(tx, app)?
+                .into_iter()
+                .map(|g| (g.id, g.parent_id))
+                .collect();
+            if creates_cycle(&parents, id, pid) {
+                return Err(StoreError::invalid(
+                    Field::GroupParent,
+                    cycle_reason(name, p),
+                ));
+            }
+            Some(pid)
+        }
+        None => None,
+    };
+    let before = parent_name(tx, id)?;
+    if before.as_deref() == parent.map(str::trim) {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE groups SET parent_id = ?2, version = version + 1 WHERE id = ?1",
+        params![id, parent_id],
+    )?;
+    let changes = Changes::default().with("parent", before, parent_name(tx, id)?);
+    let record = Record::new(
+        Some(app),
+        "group.move",
+        Target::new("group", Some(id), name),
+        changes,
+    );
+    audit::append(tx, actor, record)?;
+    Ok(())
+}
+
+/// Why `name` cannot go under `parent`.
+pub fn cycle_reason(name: &str, parent: &str) -> String {
+    if name == parent {
+        format!("'{name}' cannot be its own parent: that would make a cycle")
+    } else {
+        format!("'{parent}' is one of the subgroups of '{name}': that would make a cycle")
+    }
+}
+
+/// Deletes group `id` (called `name`): its children move up to its parent, its
+/// members and device ties go.
+fn delete_in(tx: &Connection, actor: &Actor, app: AppId, id: i64, name: &str) -> Result<()> {
+    let parent = parent_name(tx, id)?;
+    let children = tx.execute(
+        "UPDATE groups SET parent_id = (SELECT parent_id FROM groups WHERE id = ?1)
+         WHERE parent_id = ?1",
+        [id],
+    )?;
+    let members = tx.execute("DELETE FROM memberships WHERE group_id = ?1", [id])?;
+    let devices = tx.execute("DELETE FROM group_devices WHERE group_id = ?1", [id])?;
+    tx.execute("DELETE FROM groups WHERE id = ?1", [id])?;
+    let changes = Changes::default()
+        .with("name", name, None::<String>)
+        .with("parent", parent, None::<String>)
+        .with("members", members, 0)
+        .with("devices", devices, 0)
+        .with("subgroups", children, 0);
+    let record = Record::new(
+        Some(app),
+        "group.delete",
+        Target::new("group", Some(id), name),
+        changes,
+    );
+    audit::append(tx, actor, record)?;
+    Ok(())
+}
+
+/// A group as the console last read it: which one, and which version of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRef {
+    pub id: i64,
+    pub name: String,
+    pub version: i64,
+}
+
+/// Refuses to go on when `group` is gone or was changed since it was read.
+fn check_version(tx: &Connection, app: AppId, group: &GroupRef) -> Result<()> {
+    let version: Option<i64> = tx
+        .prepare_cached("SELECT version FROM groups WHERE id = ?1 AND app_id = ?2")?
+        .query_row(params![group.id, app.0], |r| r.get(0))
+        .optional()?;
+    match version {
+        None => Err(StoreError::not_found("group", &group.name)),
+        Some(v) if v != group.version => Err(StoreError::GroupChanged(group.name.clone())),
+        Some(_) => Ok(()),
+    }
+}
+
+impl Store {
+    /// Renames and moves `group` in one go (each change recorded as the CLI's
+    /// rename and move are), unless someone else changed it since it was read.
+    pub fn edit_group(
+        &mut self,
+        app: AppId,
+        group: &GroupRef,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<()> {
+        let result = (|| {
+            let tx = begin_write(&mut self.conn)?;
+            check_version(&tx, app, group)?;
+            rename_in(&tx, &self.actor, app, group.id, &group.name, name)?;
+            let name = name.trim();
+            move_in(&tx, &self.actor, app, group.id, name, parent)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        let subject = format!(
+            "group {} -> {name} under {}",
+            group.name,
+            parent.unwrap_or("the top")
+        );
+        self.logged(app, "edit group", &subject, result)
+    }
+
+    /// Deletes `group` as [`Store::delete_group`] does, unless someone else changed it
+    /// since it was read.
+    pub fn delete_group_read(&mut self, app: AppId, group: &GroupRef) -> Result<()> {
+        let result = (|| {
+            let tx = begin_write(&mut self.conn)?;
+            check_version(&tx, app, group)?;
+            delete_in(&tx, &self.actor, app, group.id, &group.name)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        self.logged(
+            app,
+            "delete group",
+            &format!("group {}", group.name),
+            result,
+        )
+    }
+
+    /// How many distinct users each group holds with its subgroups (by group id):
+    /// one pass over the memberships in user order, each user counted once in every
+    /// group it reaches upwards. Groups nobody reaches are left out.
+    pub fn members_with_subgroups(&self, app: AppId) -> Result<HashMap<i64, u64>> {
+        let parents: HashMap<i64, Option<i64>> = list_groups(&self.conn, app)?
+            .into_iter()
+            .map(|g| (g.id, g.parent_id))
+            .collect();
+        let mut counts: HashMap<i64, u64> = HashMap::new();
+        let mut reached: Vec<i64> = Vec::new();
+        let mut flush = |reached: &mut Vec<i64>| {
+            reached.sort_unstable();
+            reached.dedup();
+            for g in reached.drain(..) {
+                *counts.entry(g).or_default() += 1;
+            }
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT user_id, group_id FROM memberships ORDER BY user_id")?;
+        let mut rows = stmt.query([])?;
+        let mut user = None;
+        while let Some(row) = rows.next()? {
+            let (owner, group): (i64, i64) = (row.get(0)?, row.get(1)?);
+            if user != Some(owner) {
+                flush(&mut reached);
+                user = Some(owner);
+            }
+            let mut at = Some(group).filter(|g| parents.contains_key(g));
+            // The depth bound guards against a cycle in a damaged database.
+            for _ in 0..=parents.len() {
+                let Some(g) = at else { break };
+                reached.push(g);
+                at = parents.get(&g).copied().flatten();
+            }
+        }
+        flush(&mut reached);
+        Ok(counts)
     }
 }

@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
     ),
     (include_str!("../../assets/sql/schema_v4.sql"), None),
     (include_str!("../../assets/sql/schema_v5.sql"), None),
+    (
+        include_str!("../../assets/sql/schema_v6.sql"),
+        Some(fill_member_counts),
+    ),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;
@@ -39,13 +43,32 @@ fn fill_name_keys(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Every group's direct member count, from the memberships.
+const RECOUNT_MEMBERS: &str = "
+    UPDATE groups SET member_count =
+        (SELECT count(*) FROM memberships m WHERE m.group_id = groups.id);
+";
+
+/// Fills the member counts schema v6 added, and, when every other trigger is in place
+/// (no bulk load was cut short), adds the ones that keep them, sparing the next open a
+/// recount of everything.
+fn fill_member_counts(conn: &Connection) -> Result<()> {
+    conn.execute_batch(RECOUNT_MEMBERS)?;
+    let new_triggers = ["group_members_added", "group_members_removed"];
+    if count_triggers(conn)? + new_triggers.len() == expected_triggers() {
+        conn.execute_batch(DERIVED_TRIGGERS)?;
+    }
+    Ok(())
+}
+
 const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const DERIVED_INDEXES: &str = include_str!("../../assets/sql/derived_indexes.sql");
 const DERIVED_TRIGGERS: &str = include_str!("../../assets/sql/derived_triggers.sql");
 
 /// Recomputes what the triggers maintain, for when they were not there to do it.
-/// (`users.group_count` needs no recount: the only writer without triggers, the bulk
+/// (`groups.member_count` is recounted with [`RECOUNT_MEMBERS`]; `users.group_count`
+/// needs no recount: the only writer without triggers, the bulk
 /// load, writes each user's count with the user.)
 const RECOMPUTE: &str = "
     UPDATE applications SET
@@ -126,6 +149,10 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
     ensure_derived(conn)
 }
 
+fn expected_triggers() -> usize {
+    DERIVED_TRIGGERS.matches("CREATE TRIGGER").count()
+}
+
 fn count_triggers(conn: &Connection) -> Result<usize> {
     Ok(conn.query_row(
         "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'",
@@ -141,11 +168,11 @@ pub fn ensure_derived(conn: &mut Connection) -> Result<()> {
     if all_derived_present(conn)? {
         return Ok(());
     }
-    let expected = DERIVED_TRIGGERS.matches("CREATE TRIGGER").count();
     let tx = begin_write(conn)?;
     tx.execute_batch(DERIVED_INDEXES)?;
-    if count_triggers(&tx)? < expected {
+    if count_triggers(&tx)? < expected_triggers() {
         tx.execute_batch(RECOMPUTE)?;
+        tx.execute_batch(RECOUNT_MEMBERS)?;
         recount_tag_keys(&tx)?;
         tx.execute_batch(DERIVED_TRIGGERS)?;
     }

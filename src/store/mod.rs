@@ -9,11 +9,13 @@ mod groups;
 mod import;
 mod logged;
 mod lookups;
+mod members;
 mod migrations;
 mod plan;
 mod query;
 mod seed;
 mod selection;
+mod subtree;
 mod tags;
 mod tokens;
 mod users;
@@ -32,8 +34,9 @@ pub use audit::{
 };
 pub use bulk::{BulkAction, BulkOutcome, BulkProgress};
 pub use devices::{Device, ReachedDevice};
-pub use groups::{Group, GroupSummary};
+pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
+pub use members::MembersAdded;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use selection::Selection;
@@ -54,12 +57,17 @@ pub enum StoreError {
     /// name it with [`StoreError::naming`].
     #[error("no such user: it was deleted meanwhile")]
     UserGone(UserId),
+    /// The user is not (or no longer) a direct member of the group.
+    #[error("the user is not in that group (someone else removed them meanwhile)")]
+    NotMember(UserId),
     #[error("invalid email or password")]
     InvalidCredentials,
     #[error("token is not valid")]
     InvalidToken,
     #[error("the user was changed by someone else since it was opened")]
     Conflict,
+    #[error("Someone else changed group {0} meanwhile")]
+    GroupChanged(String),
     #[error(
         "this database was written by a newer xusers (schema version {found}; this build supports up to {supported})"
     )]

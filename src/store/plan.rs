@@ -5,6 +5,7 @@
 
 use rusqlite::params;
 
+use super::subtree::group_test;
 use super::{Result, Store, UserQuery};
 
 /// Below how many matches a filter's own index is read instead of testing rows one
@@ -14,19 +15,23 @@ use super::{Result, Store, UserQuery};
 /// users the two meet near n = 1,000 for text and 5,000 for tags. Counting visits
 /// every match either way, against one pass over all users: it pays to read the
 /// index up to far more matches.
+/// A group's members cost what a tag's users do (a key lookup each).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Few {
     pub text: i64,
     pub tags: i64,
+    pub members: i64,
 }
 
 pub(crate) const FEW_FOR_PAGE: Few = Few {
     text: 1_000,
     tags: 5_000,
+    members: 5_000,
 };
 pub(crate) const FEW_FOR_COUNT: Few = Few {
     text: 10_000,
     tags: 200_000,
+    members: 200_000,
 };
 
 /// How many users (up to a limit) carry a tag key, or a key with a value.
@@ -45,6 +50,8 @@ pub(crate) struct Plan {
     pub fts: Option<String>,
     /// Per tag filter: whether it matches few users.
     pub narrow_tags: Vec<bool>,
+    /// The scope is a group with few memberships.
+    pub narrow_group: bool,
     /// A text term occurs in no user's haystack: the query matches nobody.
     pub nothing: bool,
 }
@@ -52,7 +59,7 @@ pub(crate) struct Plan {
 impl Plan {
     /// Whether the rows come from a small set (to sort) rather than an index walk.
     pub fn narrow(&self) -> bool {
-        self.fts.is_some() || self.narrow_tags.iter().any(|n| *n)
+        self.fts.is_some() || self.narrow_tags.iter().any(|n| *n) || self.narrow_group
     }
 }
 
@@ -167,11 +174,30 @@ impl Store {
             };
             narrow_tags.push(n < few.tags);
         }
+        let narrow_group = match q.scope.group() {
+            Some((group, subgroups)) => self.memberships_below(group, subgroups, few.members)?,
+            None => false,
+        };
         Ok(Plan {
             fts,
             narrow_tags,
+            narrow_group,
             nothing,
         })
+    }
+
+    /// Whether a group (with its subgroups) holds fewer than `few` memberships: a
+    /// range of the membership index, read up to `few` entries.
+    fn memberships_below(&self, group: i64, subgroups: bool, few: i64) -> Result<bool> {
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM memberships m WHERE {} LIMIT ?)",
+            group_test(subgroups, false)
+        );
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![group, few], |r| r.get(0))?;
+        Ok(n < few)
     }
 }
 

@@ -5,6 +5,7 @@ use rusqlite::types::Value;
 
 use super::AppId;
 use super::plan::Plan;
+use super::subtree::group_test;
 
 /// Which users a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,6 +18,19 @@ pub enum Scope {
     Ungrouped,
     /// Direct members of one group.
     Group(i64),
+    /// Members of one group or of any group below it.
+    GroupTree(i64),
+}
+
+impl Scope {
+    /// The group whose members the scope holds, and whether it includes its subgroups.
+    pub fn group(self) -> Option<(i64, bool)> {
+        match self {
+            Scope::Group(id) => Some((id, false)),
+            Scope::GroupTree(id) => Some((id, true)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,13 +188,19 @@ pub(crate) fn where_clause(
         Scope::All => {}
         Scope::Grouped => parts.push("u.group_count > 0".into()),
         Scope::Ungrouped => parts.push("u.group_count = 0".into()),
-        Scope::Group(g) => {
-            parts.push(
-                "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = ?)"
-                    .into(),
-            );
-            params.push(Value::Integer(g));
-        }
+        Scope::Group(_) | Scope::GroupTree(_) => {}
+    }
+    if let Some((group, subgroups)) = q.scope.group() {
+        // Few members: read them from the membership index; many: test each user
+        // met while walking the sort index (a key lookup).
+        parts.push(if plan.narrow_group {
+            let test = group_test(subgroups, false);
+            format!("u.id IN (SELECT m.user_id FROM memberships m WHERE {test})")
+        } else {
+            let test = group_test(subgroups, true);
+            format!("EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {test})")
+        });
+        params.push(Value::Integer(group));
     }
     if let Some(expr) = &plan.fts {
         parts.push("u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)".into());

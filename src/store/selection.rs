@@ -110,7 +110,8 @@ impl Store {
                        AND u.id NOT IN (SELECT value FROM json_each(?))"
                 ))?
                 .query_row(params_from_iter(params), |r| r.get(0))?;
-            return Ok(self.count_users(app, query)? - excepted + added);
+            // Saturating: another writer may delete users between these reads.
+            return Ok((self.count_users(app, query)? + added).saturating_sub(excepted));
         }
         let Some((sql, params)) = self.selected_sql(app, selection)? else {
             return Ok(0);

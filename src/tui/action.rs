@@ -1,5 +1,6 @@
 use ratatui::crossterm::event::KeyEvent;
 
+use super::groups_reader::{GroupTree, SubtreeCounts};
 use super::job::BulkEvent;
 use super::pane::Pane;
 use super::screens::list::marks::MarksRead;
@@ -57,6 +58,36 @@ pub enum Action {
     Help,
     /// Show the audit log pane.
     ShowAudit,
+    // The members view of a group, and the user picker.
+    /// Open the selected group's members view.
+    OpenMembers,
+    /// Add users to the group (opens the user picker).
+    AddMembers,
+    /// Take the selected member out of the group.
+    RemoveMember,
+    /// Members view: the group's own members only, or with its subgroups'.
+    ToggleDirect,
+    /// Members view: clear the filter, else back to the group tree.
+    Back,
+    /// User picker: pick or unpick the highlighted user, and move down.
+    Pick,
+    /// User picker: add the picked users to the group.
+    AddPicked,
+    /// A key typed into the user picker's search.
+    PickerKey(KeyEvent),
+    /// Users the picker's reader read: (generation, rows).
+    PickerLoaded(u64, Loaded),
+    /// The picker's reader failed: (generation, why).
+    PickerFailed(u64, String),
+    /// Show the Groups pane.
+    ShowGroups,
+    /// Open the selected group (or step into it); close it (or step out).
+    Expand,
+    Collapse,
+    /// The selected group's devices: link one, unlink one, add a new one.
+    LinkDevice,
+    UnlinkDevice,
+    NewDevice,
     /// Open the selected audit entry whole.
     OpenEntry,
     /// The edited user's recent changes.
@@ -102,6 +133,12 @@ pub enum Action {
     Bulk(BulkEvent),
     /// The list reader failed: (generation, why).
     LoadFailed(u64, String),
+    /// The groups reader read the tree: (generation, tree).
+    GroupsLoaded(u64, GroupTree),
+    /// … and then counted each group's members including subgroups.
+    GroupsCounted(u64, SubtreeCounts),
+    /// The groups reader failed: (generation, why).
+    GroupsFailed(u64, String),
     /// The writer finished a write.
     Written(Written),
     /// The password hash computed off the UI thread is ready.

@@ -8,16 +8,19 @@ use std::time::{Duration, Instant};
 use super::bulk::{BulkWorker, Running};
 use super::counter::MatchCounter;
 use super::events::Event;
+use super::groups_reader::GroupsReader;
 use super::keymap::Context;
-use super::reader::{Connect, ListReader};
+use super::reader::{Connect, LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
 use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
 use super::screens::group_pick::GroupPick;
+use super::screens::groups::GroupsPane;
 use super::screens::help::Help;
 use super::screens::list::Browse;
 use super::screens::menu::{BulkMenu, Menu};
+use super::screens::picker::UserPicker;
 use super::session::Session;
 use super::theme::Theme;
 use super::writer::{Write, Writer};
@@ -68,6 +71,17 @@ pub struct App {
     pub form: Option<UserForm>,
     /// The audit log pane, when it is in front of the user list.
     pub audit: Option<AuditLog>,
+    /// The user picker adding users to a group, over everything but a popup.
+    pub picker: Option<UserPicker>,
+    /// The picker's reader while no picker is open.
+    picker_reader: Option<ListReader>,
+    /// The Groups pane, when it is in front of the user list.
+    pub groups: Option<GroupsPane>,
+    /// The Groups pane behind a group's members view, as it was left (selection,
+    /// expansion), for `Esc` to go back to.
+    pub groups_behind: Option<GroupsPane>,
+    /// Reads the group tree off the UI thread, for the Groups pane.
+    pub groups_reader: GroupsReader,
     pub modal: Option<Modal>,
     pub quit: bool,
     /// Since when the write in flight runs, and whether the console said it waits.
@@ -117,7 +131,9 @@ impl App {
             StoreError::Unusable("the console needs a database file, not one in memory".into())
         })?;
         let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
-        let reader = ListReader::start(path.clone(), &connect, outbox.clone())?;
+        let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST)?;
+        let picker_reader = ListReader::start(path.clone(), &connect, outbox.clone(), PICKER)?;
+        let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
         let bulk = BulkWorker::start(
             path.clone(),
             connect.clone(),
@@ -139,6 +155,11 @@ impl App {
             session,
             form: None,
             audit: None,
+            picker: None,
+            picker_reader: Some(picker_reader),
+            groups: None,
+            groups_behind: None,
+            groups_reader,
             modal: None,
             quit: false,
             writing: None,
@@ -151,15 +172,17 @@ impl App {
         })
     }
 
-    /// Where the keys go: the popup, else the form, else the list.
+    /// Where the keys go: the popup, else the picker, else the form, else the list.
     pub fn context(&self) -> Context {
         match (&self.modal, &self.form) {
             (Some(modal), _) => modal.context(),
+            (None, _) if self.picker.is_some() => Context::UserPicker,
             (None, Some(form)) => form.context(),
-            (None, None) => match (&self.audit, self.browse.context()) {
-                (Some(log), _) => log.context(),
-                (None, Context::List) if self.job.is_some() => Context::Job,
-                (None, context) => context,
+            (None, None) => match (&self.groups, &self.audit, self.browse.context()) {
+                (Some(groups), _, _) => groups.context(),
+                (None, Some(log), _) => log.context(),
+                (None, None, Context::List) if self.job.is_some() => Context::Job,
+                (None, None, context) => context,
             },
         }
     }
@@ -183,6 +206,21 @@ impl App {
             || self.job.is_some()
             || self.asking
             || self.form.as_ref().is_some_and(|f| f.saving)
+            || self.picker.as_ref().is_some_and(UserPicker::busy)
+            || self.groups.as_ref().is_some_and(GroupsPane::busy)
+    }
+
+    /// Opens the user picker on the group (its reader is free while none is open).
+    pub fn open_picker(&mut self, group: i64, name: String) {
+        if let Some(reader) = self.picker_reader.take() {
+            self.picker = Some(UserPicker::open(&self.session, reader, group, name));
+        }
+    }
+
+    pub fn close_picker(&mut self) {
+        if let Some(picker) = self.picker.take() {
+            self.picker_reader = Some(picker.close());
+        }
     }
 
     /// Hands `write` to the writer, unless one is still in flight (then says so and

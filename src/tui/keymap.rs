@@ -13,6 +13,10 @@ pub enum Context {
     List,
     /// The user list while a bulk job runs: its keys, and `Esc` cancels the job.
     Job,
+    /// A group's members: the user list's keys and its own.
+    Members,
+    /// The user picker that adds users to a group.
+    UserPicker,
     Filter,
     Menu,
     /// The bulk menu: what to do to the marked users.
@@ -27,6 +31,12 @@ pub enum Context {
     Audit,
     AuditEntry,
     History,
+    /// The Groups pane, its group form and its device pickers.
+    Groups,
+    GroupForm,
+    Picker,
+    /// The new device's name.
+    Prompt,
     /// Keys that work anywhere in the user form.
     Form,
     FormText,
@@ -41,9 +51,16 @@ impl Context {
     fn parent(self) -> Option<Context> {
         match self {
             FormText | FormCheck | FormGroups | FormTags | FormActions => Some(Form),
-            Job => Some(List),
+            Job | Members => Some(List),
             _ => None,
         }
+    }
+
+    /// Whether a key this context binds replaces its parent's binding of that key
+    /// (the members view's `Esc` goes back to the tree once the filter is clear; while
+    /// a bulk job runs, `Esc` cancels it).
+    fn overrides_parent(self) -> bool {
+        matches!(self, Members | Job)
     }
 }
 
@@ -169,6 +186,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('1')],                    Action::ShowPane(Pane::All),       None,               "All users"),
     bind(List,        &[k('2')],                    Action::ShowPane(Pane::Grouped),   None,               "Users in a group"),
     bind(List,        &[k('3')],                    Action::ShowPane(Pane::Ungrouped), None,               "Users in no group"),
+    bind(List,        &[k('4')],                    Action::ShowGroups,                None,               "Groups"),
     bind(List,        &[k('5')],                    Action::ShowAudit,                 None,               "Audit log"),
     bind(List,        &[code(Tab)],                 Action::NextPane,                  None,               "Next pane"),
     bind(List,        &[code(BackTab)],             Action::PrevPane,                  None,               "Previous pane"),
@@ -195,6 +213,10 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
     bind(Job,         &[code(Esc)],                 Action::CancelJob,                 Some("cancel job"), "Cancel the bulk job (rolls back)"),
+    bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
+    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the selected member from the group").only(When::Selected),
+    bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Direct members only / with subgroups'"),
+    bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else back to the groups"),
     bind(Filter,      &[code(Enter)],               Action::FilterDone,                Some("keep"),       "Keep the filter, back to list"),
     bind(Filter,      &[code(Esc)],                 Action::ClearFilter,               Some("clear"),      "Clear the filter"),
     bind(Filter,      &[code(Up)],                  Action::Up,                        None,               "Move up"),
@@ -233,6 +255,14 @@ pub static BINDINGS: &[Binding] = &[
     bind(Dialog,      &[code(Enter)],               Action::PressButton,               Some("press"),      "Press the focused button"),
     bind(Dialog,      &[code(Tab), code(BackTab), code(Left), code(Right), k('h'), k('l')], Action::SwitchButton,              Some("switch"),     "Switch button"),
     bind(Dialog,      &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(UserPicker,  &[k(' ')],                    Action::Pick,                      Some("pick"),       "Pick or unpick the user, and move down"),
+    bind(UserPicker,  &[code(Enter)],               Action::AddPicked,                 Some("add"),        "Add the picked users (or the highlighted one)"),
+    bind(UserPicker,  &[code(Up)],                  Action::Up,                        None,               "Previous user"),
+    bind(UserPicker,  &[code(Down)],                Action::Down,                      None,               "Next user"),
+    bind(UserPicker,  &[code(PageUp)],              Action::PageUp,                    None,               "Page up"),
+    bind(UserPicker,  &[code(PageDown)],            Action::PageDown,                  None,               "Page down"),
+    bind(UserPicker,  &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel (nothing is added)"),
+    bind(UserPicker,  &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(Help,        &[code(Esc), k('?'), k('q')], Action::Close,                     Some("close"),      "Close the help"),
     bind(Help,        &[code(Up), k('k')],          Action::Up,                        None,               "Scroll up"),
     bind(Help,        &[code(Down), k('j')],        Action::Down,                      None,               "Scroll down"),
@@ -242,6 +272,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(Audit,       &[k('1')],                    Action::ShowPane(Pane::All),       None,               "All users"),
     bind(Audit,       &[k('2')],                    Action::ShowPane(Pane::Grouped),   None,               "Users in a group"),
     bind(Audit,       &[k('3')],                    Action::ShowPane(Pane::Ungrouped), None,               "Users in no group"),
+    bind(Audit,       &[k('4')],                    Action::ShowGroups,                None,               "Groups"),
     bind(Audit,       &[code(Tab)],                 Action::NextPane,                  None,               "Next pane"),
     bind(Audit,       &[code(BackTab)],             Action::PrevPane,                  None,               "Previous pane"),
     bind(Audit,       &[code(Up), k('k')],          Action::Up,                        None,               "Move up (newer)"),
@@ -256,6 +287,48 @@ pub static BINDINGS: &[Binding] = &[
     bind(Audit,       &[k('r')],                    Action::Reload,                    None,               "Reload"),
     bind(Audit,       &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
     bind(Audit,       &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
+    bind(Groups,      &[k('1')],                    Action::ShowPane(Pane::All),       None,               "All users"),
+    bind(Groups,      &[k('2')],                    Action::ShowPane(Pane::Grouped),   None,               "Users in a group"),
+    bind(Groups,      &[k('3')],                    Action::ShowPane(Pane::Ungrouped), None,               "Users in no group"),
+    bind(Groups,      &[k('5')],                    Action::ShowAudit,                 None,               "Audit log"),
+    bind(Groups,      &[code(Tab)],                 Action::NextPane,                  None,               "Next pane"),
+    bind(Groups,      &[code(BackTab)],             Action::PrevPane,                  None,               "Previous pane"),
+    bind(Groups,      &[code(Up), k('k')],          Action::Up,                        None,               "Move up"),
+    bind(Groups,      &[code(Down), k('j')],        Action::Down,                      None,               "Move down"),
+    bind(Groups,      &[code(PageUp)],              Action::PageUp,                    None,               "Page up"),
+    bind(Groups,      &[code(PageDown)],            Action::PageDown,                  None,               "Page down"),
+    bind(Groups,      &[code(Home), k('g')],        Action::Home,                      None,               "First group"),
+    bind(Groups,      &[code(End), k('G')],         Action::End,                       None,               "Last group"),
+    bind(Groups,      &[code(Right), k('l')],       Action::Expand,                    None,               "Expand the group (or step into it)"),
+    bind(Groups,      &[code(Left), k('h')],        Action::Collapse,                  None,               "Collapse the group (or step out to its parent)"),
+    bind(Groups,      &[k('/')],                    Action::StartFilter,               Some("filter"),     "Filter by group name (ancestors stay)"),
+    bind(Groups,      &[code(Esc)],                 Action::ClearFilter,               None,               "Clear the filter"),
+    bind(Groups,      &[code(Enter)],               Action::OpenMembers,               Some("members"),    "The group's members (a user list; Esc back)").only(When::Selected),
+    bind(Groups,      &[k('+')],                    Action::AddMembers,                Some("add users"),  "Add users to the group (picker)").only(When::Selected),
+    bind(Groups,      &[k('a')],                    Action::Add,                       Some("add"),        "Add a group (under the selected one)"),
+    bind(Groups,      &[k('e')],                    Action::Edit,                      Some("edit"),       "Edit the group: rename, move").only(When::Selected),
+    bind(Groups,      &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete the group — confirm dialog").only(When::Selected),
+    bind(Groups,      &[k('t')],                    Action::LinkDevice,                Some("link device"), "Link a device to the group (picker)").only(When::Selected),
+    bind(Groups,      &[k('u')],                    Action::UnlinkDevice,              Some("unlink"),     "Unlink one of the group's devices — confirm").only(When::Selected),
+    bind(Groups,      &[k('n')],                    Action::NewDevice,                 Some("new device"), "Add a new device, linked to the group").only(When::Selected),
+    bind(Groups,      &[k('r')],                    Action::Reload,                    None,               "Reload"),
+    bind(Groups,      &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
+    bind(Groups,      &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
+    bind(GroupForm,   &[code(Enter), ctrl('s')],    Action::Save,                      Some("save"),       "Save"),
+    bind(GroupForm,   &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel"),
+    bind(GroupForm,   &[code(Up)],                  Action::Up,                        None,               "Parent: previous group"),
+    bind(GroupForm,   &[code(Down)],                Action::Down,                      None,               "Parent: next group"),
+    bind(GroupForm,   &[code(PageUp)],              Action::PageUp,                    None,               "Parent: a page up"),
+    bind(GroupForm,   &[code(PageDown)],            Action::PageDown,                  None,               "Parent: a page down"),
+    bind(GroupForm,   &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(Picker,      &[code(Enter)],               Action::MenuChoose,                Some("choose"),     "Choose (typing narrows the list)"),
+    bind(Picker,      &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel"),
+    bind(Picker,      &[code(Up)],                  Action::Up,                        None,               "Previous device"),
+    bind(Picker,      &[code(Down)],                Action::Down,                      None,               "Next device"),
+    bind(Picker,      &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(Prompt,      &[code(Enter)],               Action::MenuChoose,                Some("add"),        "Add the device"),
+    bind(Prompt,      &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel"),
+    bind(Prompt,      &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(AuditEntry,  &[code(Esc), code(Enter), k('q')], Action::Close,              Some("close"),      "Close the entry"),
     bind(AuditEntry,  &[code(Up), k('k')],          Action::Up,                        None,               "Scroll up"),
     bind(AuditEntry,  &[code(Down), k('j')],        Action::Down,                      None,               "Scroll down"),
@@ -344,12 +417,19 @@ pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
         .map(|b| b.action.clone())
 }
 
-/// The bindings in force in `context`: its own first, then the shared ones.
+/// The bindings in force in `context`: its own first, then the shared ones (but for
+/// those whose keys it binds itself, when it overrides its parent).
 pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
     let own = BINDINGS.iter().filter(move |b| b.context == context);
-    let shared = BINDINGS
-        .iter()
-        .filter(move |b| Some(b.context) == context.parent());
+    let bound_here = move |key: &Key| {
+        BINDINGS
+            .iter()
+            .any(|b| b.context == context && b.keys.contains(key))
+    };
+    let shared = BINDINGS.iter().filter(move |b| {
+        Some(b.context) == context.parent()
+            && !(context.overrides_parent() && b.keys.iter().any(bound_here))
+    });
     own.chain(shared)
 }
 
@@ -409,16 +489,13 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        // The list while a bulk job runs rebinds Esc on purpose: its own bindings come
-        // first.
-        let rebinds = |a: &Binding, b: &Binding| {
-            let job = |x: &Binding, y: &Binding| x.context == Job && y.context == List;
-            job(a, b) || job(b, a)
+        let inherits = |child: Context, parent: Context| {
+            child.parent() == Some(parent) && !child.overrides_parent()
         };
         let overlaps = |a: &Binding, b: &Binding| {
             a.context == b.context
-                || (a.context.parent() == Some(b.context) && !rebinds(a, b))
-                || (b.context.parent() == Some(a.context) && !rebinds(a, b))
+                || inherits(a.context, b.context)
+                || inherits(b.context, a.context)
         };
         for a in BINDINGS {
             for b in BINDINGS {
@@ -509,10 +586,23 @@ mod tests {
     }
 
     #[test]
+    fn the_members_view_has_the_lists_keys_but_its_own_esc() {
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(action_for(Members, &esc), Some(Action::Back));
+        assert_eq!(action_for(List, &esc), Some(Action::ClearFilter));
+        let e = KeyEvent::new(KeyCode::Char('e'), KeyModifiers::NONE);
+        assert_eq!(action_for(Members, &e), Some(Action::Edit));
+        let escs = bindings(Members).filter(|b| b.keys.contains(&code(Esc)));
+        assert_eq!(escs.count(), 1, "help lists one Esc");
+    }
+
+    #[test]
     fn every_context_can_quit() {
         for ctx in [
             List,
             Job,
+            Members,
+            UserPicker,
             Filter,
             Menu,
             BulkMenu,
@@ -523,6 +613,10 @@ mod tests {
             Audit,
             AuditEntry,
             History,
+            Groups,
+            GroupForm,
+            Picker,
+            Prompt,
             FormText,
             FormCheck,
             FormGroups,

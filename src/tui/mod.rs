@@ -9,6 +9,7 @@ mod columns;
 pub mod counter;
 pub mod events;
 mod fit;
+pub mod groups_reader;
 pub mod job;
 pub mod keymap;
 pub mod layout;
@@ -107,9 +108,14 @@ pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
     let context = app.context();
     keymap::action_for(context, &key).or(match context {
         Context::Filter => Some(Action::FilterKey(key)),
-        Context::FormText | Context::FormGroups | Context::FormTags | Context::BulkPrompt => {
-            Some(Action::FormKey(key))
-        }
+        Context::UserPicker => Some(Action::PickerKey(key)),
+        Context::FormText
+        | Context::FormGroups
+        | Context::FormTags
+        | Context::GroupForm
+        | Context::Picker
+        | Context::Prompt
+        | Context::BulkPrompt => Some(Action::FormKey(key)),
         _ => None,
     })
 }

@@ -30,6 +30,26 @@ struct Request {
     marks: MarksAsk,
 }
 
+/// How a reader's results reach the console: as the user list's, or the picker's.
+#[derive(Clone, Copy)]
+pub struct Replies {
+    /// Rows read, with which of them are marked (the picker shows no marks).
+    pub loaded: fn(u64, Loaded, MarksRead) -> Action,
+    pub failed: fn(u64, String) -> Action,
+}
+
+/// The user list's pages.
+pub const LIST: Replies = Replies {
+    loaded: Action::Loaded,
+    failed: Action::LoadFailed,
+};
+
+/// The user picker's pages.
+pub const PICKER: Replies = Replies {
+    loaded: |generation, loaded, _| Action::PickerLoaded(generation, loaded),
+    failed: Action::PickerFailed,
+};
+
 pub struct ListReader {
     requests: Sender<Request>,
     interrupt: InterruptHandle,
@@ -38,8 +58,14 @@ pub struct ListReader {
 }
 
 impl ListReader {
-    /// Reads on a connection of its own to `path`, sending what it read to `outbox`.
-    pub fn start(path: PathBuf, connect: &Connect, outbox: Sender<Event>) -> Result<ListReader> {
+    /// Reads on a connection of its own to `path`, sending what it read to `outbox`
+    /// as `replies` say.
+    pub fn start(
+        path: PathBuf,
+        connect: &Connect,
+        outbox: Sender<Event>,
+        replies: Replies,
+    ) -> Result<ListReader> {
         let store = connect(&path)?;
         let interrupt = store.interrupt_handle();
         let interrupted = Arc::new(AtomicU64::new(0));
@@ -61,12 +87,12 @@ impl ListReader {
                     .fetch(request.load)
                     .and_then(|loaded| Ok((marks_of(&pages, &loaded, &request.marks)?, loaded)));
                 let done = match read {
-                    Ok((marks, loaded)) => Action::Loaded(request.generation, loaded, marks),
+                    Ok((marks, loaded)) => (replies.loaded)(request.generation, loaded, marks),
                     Err(e) if e.is_interrupted() => {
                         counted.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
-                    Err(e) => Action::LoadFailed(request.generation, e.to_string()),
+                    Err(e) => (replies.failed)(request.generation, e.to_string()),
                 };
                 if outbox.send(Event::Done(done)).is_err() {
                     return;

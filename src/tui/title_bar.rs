@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
 use super::action::Action;
+use super::fit::fit;
 use super::keymap::{Context, key_name};
-use super::pane::Pane;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Button {
@@ -52,22 +52,34 @@ pub struct TitleBar {
     pub room_left: u16,
 }
 
-/// Lays out the border of `table`: the pane's title (and how many users are
-/// `marked`, when some are: `Some(None)` while they are counted) at the left, the
-/// buttons at the right. A button that does not fit is left out, Invalidate all
-/// first; Invalidate all shows only over All users, and only when there are
-/// `any_user`.
-pub fn title_bar(table: Rect, pane: Pane, any_user: bool, marked: Option<Option<u64>>) -> TitleBar {
-    let title = match marked {
-        None => format!(" {} ", pane.title()),
-        Some(Some(n)) => format!(" {} · {} marked ", pane.title(), HumanCount(n)),
-        Some(None) => format!(" {} · … marked ", pane.title()),
-    };
-    let title_width = title.width() as u16;
+/// A list's title with how many users are `marked`, when some are (`Some(None)`
+/// while they are counted).
+pub fn with_marks(title: &str, marked: Option<Option<u64>>) -> String {
+    match marked {
+        None => title.to_string(),
+        Some(Some(n)) => format!("{title} · {} marked", HumanCount(n)),
+        Some(None) => format!("{title} · … marked"),
+    }
+}
+
+/// Lays out the border of `table`: the list's title at the left (the first of
+/// `titles`, longest first, that fits; the last cut with `…` when none does), the
+/// buttons at the right. A button that does not fit is left out, Invalidate all first
+/// (shown only when `invalidate_all`).
+pub fn title_bar(table: Rect, titles: &[String], invalidate_all: bool) -> TitleBar {
     // Inside the two corners, with one border cell kept between the parts.
     let room = table.width.saturating_sub(2);
+    let title = titles
+        .iter()
+        .map(|t| format!(" {t} "))
+        .find(|t| t.width() as u16 <= room)
+        .unwrap_or_else(|| {
+            let last = titles.last().map_or("", String::as_str);
+            format!(" {} ", fit(last, room.saturating_sub(2) as usize))
+        });
+    let title_width = title.width() as u16;
     let mut buttons = vec![Button::Add];
-    if pane == Pane::All && any_user {
+    if invalidate_all {
         buttons.push(Button::InvalidateAll);
     }
     let width_of =
@@ -105,10 +117,15 @@ impl TitleBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::pane::Pane;
+
+    fn all() -> Vec<String> {
+        vec![Pane::All.title().to_string()]
+    }
 
     #[test]
     fn both_buttons_end_at_the_right_corner_of_a_wide_table() {
-        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true, None);
+        let bar = title_bar(Rect::new(0, 2, 80, 20), &all(), true);
         assert_eq!(bar.room_left, 78 - 11 - 15 - 28);
         let (last, start) = *bar.buttons.last().unwrap();
         assert_eq!(last, Button::InvalidateAll);
@@ -120,36 +137,50 @@ mod tests {
 
     #[test]
     fn a_narrow_table_drops_invalidate_all_then_add() {
-        let bar = title_bar(Rect::new(0, 2, 40, 8), Pane::All, true, None);
+        let bar = title_bar(Rect::new(0, 2, 40, 8), &all(), true);
         assert_eq!(bar.buttons.len(), 1);
         assert_eq!(bar.buttons[0].0, Button::Add);
-        let bar = title_bar(Rect::new(0, 2, 20, 8), Pane::All, true, None);
+        let bar = title_bar(Rect::new(0, 2, 20, 8), &all(), true);
         assert!(bar.buttons.is_empty());
     }
 
     #[test]
-    fn the_title_says_how_many_are_marked_before_any_button() {
-        let bar = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true, Some(Some(1234)));
-        assert_eq!(bar.title, " All users · 1,234 marked ");
-        let counting = title_bar(Rect::new(0, 2, 80, 20), Pane::All, true, Some(None));
-        assert_eq!(counting.title, " All users · … marked ");
-        let narrow = title_bar(Rect::new(0, 2, 40, 8), Pane::All, true, Some(Some(1234)));
+    fn a_title_says_how_many_are_marked() {
+        assert_eq!(
+            with_marks("All users", Some(Some(1234))),
+            "All users · 1,234 marked"
+        );
+        assert_eq!(with_marks("All users", Some(None)), "All users · … marked");
+        assert_eq!(with_marks("All users", None), "All users");
+        let titles = [with_marks("All users", Some(Some(1234)))];
+        let narrow = title_bar(Rect::new(0, 2, 40, 8), &titles, true);
         assert_eq!(narrow.title, " All users · 1,234 marked ");
         assert!(narrow.buttons.is_empty(), "the count stays, the buttons go");
     }
 
     #[test]
-    fn invalidate_all_shows_only_over_all_users_and_only_when_there_are_some() {
-        let shown = |pane, any_user| -> Vec<Button> {
-            let bar = title_bar(Rect::new(0, 2, 120, 20), pane, any_user, None);
+    fn invalidate_all_shows_only_when_asked_for() {
+        let shown = |invalidate_all| -> Vec<Button> {
+            let bar = title_bar(Rect::new(0, 2, 120, 20), &all(), invalidate_all);
             bar.buttons.iter().map(|(b, _)| *b).collect()
         };
-        assert_eq!(shown(Pane::Grouped, true), [Button::Add]);
-        assert_eq!(shown(Pane::All, true), [Button::Add, Button::InvalidateAll]);
-        assert_eq!(
-            shown(Pane::All, false),
-            [Button::Add],
-            "no user: nothing to invalidate"
-        );
+        assert_eq!(shown(false), [Button::Add]);
+        assert_eq!(shown(true), [Button::Add, Button::InvalidateAll]);
+    }
+
+    #[test]
+    fn a_long_title_gives_way_to_a_shorter_one_then_is_cut() {
+        let titles = [
+            "Members of Berlin office and its subgroups",
+            "Berlin office + subgroups",
+        ]
+        .map(String::from);
+        let bar = title_bar(Rect::new(0, 2, 60, 8), &titles, false);
+        assert_eq!(bar.title, " Members of Berlin office and its subgroups ");
+        assert!(bar.buttons.is_empty(), "the title before the button");
+        let bar = title_bar(Rect::new(0, 2, 40, 8), &titles, false);
+        assert_eq!(bar.title, " Berlin office + subgroups ");
+        let bar = title_bar(Rect::new(0, 2, 20, 8), &titles, false);
+        assert_eq!(bar.title, " Berlin office +… ");
     }
 }

@@ -13,11 +13,13 @@ use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
 use super::screens::group_pick::GroupPick;
+use super::screens::groups::{self, GroupsPane};
 use super::screens::help::Help;
 use super::screens::menu::{BulkMenu, Menu};
+use super::screens::picker::view as picker_view;
 use super::screens::{Effect, help};
-use super::writer::Write;
-use super::written::Written;
+use super::writer::{GroupWrite, Write};
+use super::written::{GroupOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::store::{Result, StoreError};
 
@@ -52,6 +54,32 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             if let Some(log) = &mut app.audit {
                 log.scroll_into_view(session.visible_rows());
             }
+            if let Some(picker) = &mut app.picker {
+                picker
+                    .list
+                    .scroll_into_view(picker_view::rows(session.size));
+            }
+            if let Some(groups) = &mut app.groups {
+                groups.scroll_into_view(groups::view::tree_rows(session.size));
+            }
+            Effect::None
+        }
+        Action::GroupsLoaded(generation, tree) => {
+            if let Some(groups) = &mut app.groups {
+                groups.loaded(generation, tree);
+            }
+            Effect::None
+        }
+        Action::GroupsCounted(generation, counts) => {
+            if let Some(groups) = &mut app.groups {
+                groups.counted(generation, counts);
+            }
+            Effect::None
+        }
+        Action::GroupsFailed(generation, why) => {
+            if let Some(groups) = &mut app.groups {
+                groups.failed(session, generation, why);
+            }
             Effect::None
         }
         Action::Counted(generation, counts, matches, marked) => {
@@ -73,6 +101,18 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         }
         Action::LoadFailed(generation, why) => {
             app.browse.load_failed(session, generation, why);
+            Effect::None
+        }
+        Action::PickerLoaded(generation, loaded) => {
+            if let Some(picker) = &mut app.picker {
+                picker.loaded(session, generation, loaded);
+            }
+            Effect::None
+        }
+        Action::PickerFailed(generation, why) => {
+            if let Some(picker) = &mut app.picker {
+                picker.load_failed(session, generation, why);
+            }
             Effect::None
         }
         Action::Written(written) => written_out(app, written),
@@ -102,10 +142,15 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
         (Some(Modal::BulkMenu(menu)), _) => menu.update(action),
         (Some(Modal::GroupPick(picker)), _) => picker.update(action),
         (Some(Modal::BulkPrompt(prompt)), _) => prompt.update(action),
+        (None, _) if app.picker.is_some() => match &mut app.picker {
+            Some(picker) => picker.update(&mut app.session, action),
+            None => Effect::None,
+        },
         (None, Some(form)) => form.update(&mut app.session, action)?,
-        (None, None) => match &mut app.audit {
-            Some(log) => log.update(&mut app.session, action)?,
-            None => app.browse.update(&mut app.session, action)?,
+        (None, None) => match (&mut app.groups, &mut app.audit) {
+            (Some(groups), _) => groups.update(&mut app.session, &mut app.groups_reader, action),
+            (None, Some(log)) => log.update(&mut app.session, action)?,
+            (None, None) => app.browse.update(&mut app.session, action)?,
         },
     })
 }
@@ -190,10 +235,13 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             Action::HashingFailed,
         ),
         Effect::Write(write) => {
-            if !app.write(write)
-                && let Some(form) = &mut app.form
-            {
-                form.saving = false;
+            if !app.write(write) {
+                if let Some(form) = &mut app.form {
+                    form.saving = false;
+                }
+                if let Some(groups) = &mut app.groups {
+                    groups.write_refused(Vec::new());
+                }
             }
         }
         Effect::Saved { id, verb, email } => {
@@ -202,11 +250,43 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             session.info(format!("{verb} {email}"));
         }
         Effect::UserGone => app.browse.reload(session),
-        Effect::ShowAudit => app.audit = Some(AuditLog::open(session)?),
+        Effect::ShowAudit => {
+            app.groups = None;
+            app.audit = Some(AuditLog::open(session)?);
+        }
+        Effect::ShowGroups => {
+            app.audit = None;
+            app.groups = Some(GroupsPane::open(session, &mut app.groups_reader));
+        }
+        Effect::GroupPopup(popup) => {
+            if let Some(groups) = &mut app.groups {
+                groups.popup = Some(popup);
+            }
+        }
         Effect::ShowUsers(pane) => {
             app.audit = None;
+            app.groups = None;
             let effect = app.browse.update(session, Action::ShowPane(pane))?;
             follow(app, effect)?;
+        }
+        Effect::ShowMembers { id, name } => {
+            app.audit = None;
+            app.groups_behind = app.groups.take();
+            app.browse.show_members(session, id, name);
+        }
+        Effect::BackToGroups => back_to_groups(app),
+        Effect::PickUsers { id, name } => app.open_picker(id, name),
+        Effect::ClosePicker => app.close_picker(),
+        Effect::AddMembers { group, name, users } => {
+            let write = Write::AddMembers {
+                application,
+                group,
+                name,
+                users,
+            };
+            if app.write(write) {
+                app.close_picker();
+            }
         }
         Effect::History { id, email } => {
             let entries = session.store.user_history(id, HISTORY_ENTRIES)?;
@@ -214,6 +294,20 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Leaves the members view for the group tree, where it was left; its counts are
+/// read afresh (members may have come and gone).
+fn back_to_groups(app: &mut App) {
+    app.browse.members = None;
+    let application = app.session.application.id;
+    app.groups = Some(match app.groups_behind.take() {
+        Some(mut pane) => {
+            pane.reload(application, &mut app.groups_reader);
+            pane
+        }
+        None => GroupsPane::open(&app.session, &mut app.groups_reader),
+    });
 }
 
 /// The user `email` was deleted by someone else: say so, and let the list and its
@@ -233,8 +327,16 @@ fn written_out(app: &mut App, written: Written) -> Effect {
             Some(form) => form.saved(session, outcome),
             None => Effect::None,
         },
+        Written::Group(outcome) => {
+            group_written(app, outcome);
+            Effect::None
+        }
         Written::Changed { message, failed } => {
             app.browse.reload(session);
+            // Members added from the tree (or users deleted) change its counts.
+            if let Some(groups) = &mut app.groups {
+                groups.reload(session.application.id, &mut app.groups_reader);
+            }
             if failed {
                 session.error(message);
             } else {
@@ -242,6 +344,35 @@ fn written_out(app: &mut App, written: Written) -> Effect {
             }
             Effect::None
         }
+    }
+}
+
+/// A change of the group tree ended: the pane hears how, and the lists' counts catch
+/// up (a deleted group's members may now be in no group).
+fn group_written(app: &mut App, outcome: GroupOutcome) {
+    let session = &mut app.session;
+    let application = session.application.id;
+    app.browse.reload(session);
+    // The status line says how it ended even when the pane was left meanwhile.
+    match &outcome {
+        GroupOutcome::Done { message, .. } => session.info(message.clone()),
+        GroupOutcome::Invalid(errors) => {
+            let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+            session.error(messages.join("; "));
+        }
+        GroupOutcome::Stale(message) | GroupOutcome::Failed(message) => {
+            session.error(message.clone())
+        }
+    }
+    let Some(groups) = &mut app.groups else {
+        return;
+    };
+    let reader = &mut app.groups_reader;
+    match outcome {
+        GroupOutcome::Done { select, .. } => groups.written(application, reader, select),
+        GroupOutcome::Invalid(errors) => groups.write_refused(errors),
+        GroupOutcome::Stale(_) => groups.written(application, reader, None),
+        GroupOutcome::Failed(_) => groups.write_refused(Vec::new()),
     }
 }
 
@@ -258,6 +389,28 @@ fn run(app: &mut App, pending: Pending) {
             return;
         }
         Pending::InvalidateUser { id, email } => Write::InvalidateUser { id, email },
+        Pending::RemoveMember {
+            group,
+            name,
+            id,
+            email,
+        } => Write::RemoveMember {
+            application: application.id,
+            group,
+            name,
+            id,
+            email,
+        },
+        Pending::DeleteGroup { group } => Write::Group(GroupWrite::DeleteGroup {
+            application: application.id,
+            group,
+        }),
+        Pending::UnlinkDevice { device, group } => Write::Group(GroupWrite::LinkDevice {
+            application: application.id,
+            device,
+            group,
+            link: false,
+        }),
         Pending::Bulk { job, selection } => {
             let application = application.clone();
             if !app.refuse_while_job() {

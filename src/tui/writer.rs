@@ -10,10 +10,10 @@ use super::action::Action;
 use super::events::Event;
 use super::reader::Connect;
 use super::session::user_gone;
-use super::written::{SaveOutcome, Written};
+use super::written::{GroupOutcome, SaveOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::domain::{NewUser, UserChanges};
-use crate::store::{Actor, AppId, Store, StoreError, UserId};
+use crate::store::{Actor, AppId, GroupRef, MembersAdded, Store, StoreError, UserId};
 
 /// A change the console asks for.
 #[derive(Debug)]
@@ -30,6 +30,20 @@ pub enum Write {
         application: AppId,
         name: String,
     },
+    /// Add users to a group (`name` is how the console knows it).
+    AddMembers {
+        application: AppId,
+        group: i64,
+        name: String,
+        users: Vec<(UserId, String)>,
+    },
+    RemoveMember {
+        application: AppId,
+        group: i64,
+        name: String,
+        id: UserId,
+        email: String,
+    },
     Create {
         application: AppId,
         user: NewUser,
@@ -41,6 +55,42 @@ pub enum Write {
         changes: UserChanges,
         hash: Option<PasswordHash>,
         version: i64,
+    },
+    /// A change of the group tree or of a group's devices.
+    Group(GroupWrite),
+}
+
+/// A change of the group tree or of a group's devices.
+#[derive(Debug)]
+pub enum GroupWrite {
+    AddGroup {
+        application: AppId,
+        name: String,
+        parent: Option<String>,
+    },
+    /// Rename and move a group, as it was read.
+    EditGroup {
+        application: AppId,
+        group: GroupRef,
+        name: String,
+        parent: Option<String>,
+    },
+    DeleteGroup {
+        application: AppId,
+        group: GroupRef,
+    },
+    /// Tie (`link`) or untie a device and a group.
+    LinkDevice {
+        application: AppId,
+        device: String,
+        group: String,
+        link: bool,
+    },
+    /// A new device, tied to a group.
+    AddDevice {
+        application: AppId,
+        name: String,
+        group: String,
     },
 }
 
@@ -99,6 +149,26 @@ fn write(store: &mut Store, job: Write) -> Written {
                 format!("Invalidated every token: all {n} user(s) of '{name}' must log in again")
             })
         }
+        Write::AddMembers {
+            application,
+            group,
+            name,
+            users,
+        } => {
+            let ids: Vec<UserId> = users.iter().map(|(id, _)| *id).collect();
+            store
+                .add_members(*application, *group, &ids)
+                .map(|done| added(&done, name, users))
+        }
+        Write::RemoveMember {
+            application,
+            group,
+            name,
+            id,
+            email,
+        } => store
+            .remove_member(*application, *group, *id)
+            .map(|()| format!("Removed {email} from {name} (the user stays)")),
         Write::Create {
             application,
             user,
@@ -115,6 +185,7 @@ fn write(store: &mut Store, job: Write) -> Written {
                 store.update_user(*application, *id, changes, hash.as_ref(), Some(*version));
             return saved(result.map(|()| *id));
         }
+        Write::Group(change) => return write_group(store, change),
     };
     match result {
         Ok(message) => Written::Changed {
@@ -123,6 +194,27 @@ fn write(store: &mut Store, job: Write) -> Written {
         },
         Err(e) => failed(&job, e),
     }
+}
+
+/// What adding users to a group did, said plainly.
+fn added(done: &MembersAdded, name: &str, users: &[(UserId, String)]) -> String {
+    let email = |id: &UserId| {
+        users
+            .iter()
+            .find(|(u, _)| u == id)
+            .map_or("", |(_, e)| e.as_str())
+    };
+    let mut message = match done.added.as_slice() {
+        [] => format!("Nobody added to {name}"),
+        [one] => format!("Added {} to {name}", email(one)),
+        many => format!("Added {} users to {name}", many.len()),
+    };
+    match done.already.as_slice() {
+        [] => {}
+        [one] => message.push_str(&format!(" ({} was in it already)", email(one))),
+        many => message.push_str(&format!(" ({} were in it already)", many.len())),
+    }
+    message
 }
 
 fn saved(result: crate::store::Result<UserId>) -> Written {
@@ -146,10 +238,102 @@ fn failed(job: &Write, e: StoreError) -> Written {
             e.naming(&[(*id, email)]).to_string()
         }
         (Write::InvalidateAll { .. }, e) => e.to_string(),
+        (
+            Write::AddMembers { name, .. } | Write::RemoveMember { name, .. },
+            StoreError::NotFound { what: "group", .. },
+        ) => {
+            format!("no such group: {name} (someone else deleted it)")
+        }
+        (Write::RemoveMember { name, email, .. }, StoreError::NotMember(_)) => {
+            format!("{email} is no longer in {name}: someone else removed them meanwhile")
+        }
+        (Write::RemoveMember { id, email, .. }, e) => e.naming(&[(*id, email)]).to_string(),
+        (Write::AddMembers { users, .. }, e) => {
+            let named: Vec<(UserId, &str)> = users
+                .iter()
+                .map(|(id, email)| (*id, email.as_str()))
+                .collect();
+            match e {
+                StoreError::UserGone(gone) => named.iter().find(|(id, _)| *id == gone).map_or_else(
+                    || e.to_string(),
+                    |(_, email)| format!("{}; nobody was added", user_gone(email)),
+                ),
+                e => e.to_string(),
+            }
+        }
         (Write::Create { .. } | Write::Update { .. }, e) => return saved(Err(e)),
+        (Write::Group(_), e) => return Written::Group(group_failed(e)),
     };
     Written::Changed {
         message,
         failed: true,
+    }
+}
+
+/// A change of the group tree or of a group's devices.
+fn write_group(store: &mut Store, job: &GroupWrite) -> Written {
+    let done = |message: String, select: Option<&str>| GroupOutcome::Done {
+        message,
+        select: select.map(String::from),
+    };
+    let result = match job {
+        GroupWrite::AddGroup {
+            application,
+            name,
+            parent,
+        } => store
+            .create_group(*application, name, parent.as_deref())
+            .map(|g| done(format!("Added group {}", g.name), Some(&g.name))),
+        GroupWrite::EditGroup {
+            application,
+            group,
+            name,
+            parent,
+        } => store
+            .edit_group(*application, group, name, parent.as_deref())
+            .map(|()| done(format!("Saved group {}", name.trim()), Some(name.trim()))),
+        GroupWrite::DeleteGroup { application, group } => store
+            .delete_group_read(*application, group)
+            .map(|()| done(format!("Deleted group {}", group.name), None)),
+        GroupWrite::LinkDevice {
+            application,
+            device,
+            group,
+            link,
+        } => store
+            .link_device(*application, device, group, *link)
+            .map(|changed| match (changed, link) {
+                (true, true) => done(format!("Linked {device} to {group}"), None),
+                (true, false) => done(format!("Unlinked {device} from {group}"), None),
+                (false, true) => GroupOutcome::Stale(format!(
+                    "{device} was linked to {group} already (someone else linked it) — reloaded"
+                )),
+                (false, false) => GroupOutcome::Stale(format!(
+                    "{device} was no longer linked to {group} (someone else unlinked it) — reloaded"
+                )),
+            }),
+        GroupWrite::AddDevice {
+            application,
+            name,
+            group,
+        } => store.create_device(*application, name, &[group]).map(|_| {
+            done(
+                format!("Added device {}, linked to {group}", name.trim()),
+                None,
+            )
+        }),
+    };
+    Written::Group(result.unwrap_or_else(group_failed))
+}
+
+/// Why a change of the group tree failed, and whether the tree must be read afresh.
+fn group_failed(e: StoreError) -> GroupOutcome {
+    match e {
+        StoreError::Invalid(errors) => GroupOutcome::Invalid(errors),
+        StoreError::GroupChanged(_) => GroupOutcome::Stale(format!("{e} — reloaded")),
+        StoreError::NotFound { .. } => {
+            GroupOutcome::Stale(format!("{e} (someone else deleted it) — reloaded"))
+        }
+        other => GroupOutcome::Failed(other.to_string()),
     }
 }

@@ -12,9 +12,10 @@ use indicatif::HumanCount;
 
 use super::Effect;
 use crate::inert::inert;
-use crate::store::{BulkAction, Selection, UserId, UserRow};
+use crate::store::{BulkAction, GroupRef, GroupSummary, Selection, UserId, UserRow};
 use crate::tui::action::Action;
 use crate::tui::fit::fit_middle;
+use crate::tui::groups_reader::GroupTree;
 use crate::tui::job::{Job, users};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
@@ -35,6 +36,20 @@ pub enum Pending {
     Bulk {
         job: Job,
         selection: Arc<Selection>,
+    },
+    /// Take a user out of a group (the user stays).
+    RemoveMember {
+        group: i64,
+        name: String,
+        id: UserId,
+        email: String,
+    },
+    DeleteGroup {
+        group: GroupRef,
+    },
+    UnlinkDevice {
+        device: String,
+        group: String,
     },
     /// Close the form, dropping its edits.
     Discard,
@@ -115,6 +130,21 @@ impl Confirm {
         )
     }
 
+    /// Taking `row`'s user out of group `group` called `name`.
+    pub fn remove_member(row: &UserRow, group: i64, name: &str) -> Confirm {
+        Confirm::new(
+            "Remove from group",
+            format!("Remove {} from {name}? The user is not deleted.", row.email),
+            "Remove",
+            Pending::RemoveMember {
+                group,
+                name: name.to_string(),
+                id: row.id,
+                email: row.email.clone(),
+            },
+        )
+    }
+
     /// `users` is how many users the application has.
     pub fn invalidate_all(users: u64, application: &str) -> Confirm {
         Confirm::new(
@@ -189,6 +219,59 @@ impl Confirm {
             ),
         };
         Confirm::new(title, message, ok, Pending::Bulk { job, selection })
+    }
+
+    /// Says what deleting `group` does, as the store does it: members only leave it,
+    /// child groups move up to its parent, devices only lose the tie.
+    pub fn delete_group(group: &GroupSummary, tree: &GroupTree) -> Confirm {
+        let g = &group.group;
+        let mut parts = vec![match group.members {
+            0 => "It has no members".to_string(),
+            1 => "Its 1 member stays (it only leaves this group)".to_string(),
+            n => format!("Its {n} members stay (they only leave this group)"),
+        }];
+        let children = (tree.groups.iter())
+            .filter(|c| c.group.parent_id == Some(g.id))
+            .count();
+        let up_to = match g.parent_id {
+            Some(parent) => (tree.groups.iter())
+                .find(|p| p.group.id == parent)
+                .map_or_else(|| "its parent".to_string(), |p| p.group.name.clone()),
+            None => "the top level".to_string(),
+        };
+        match children {
+            0 => {}
+            1 => parts.push(format!("its 1 child group moves up to {up_to}")),
+            n => parts.push(format!("its {n} child groups move up to {up_to}")),
+        }
+        match group.devices {
+            0 => {}
+            1 => parts.push("its 1 device stays, unlinked from it".into()),
+            n => parts.push(format!("its {n} devices stay, unlinked from it")),
+        }
+        Confirm::new(
+            "Delete group",
+            format!("Delete group {}? {}.", g.name, parts.join("; ")),
+            "Delete",
+            Pending::DeleteGroup {
+                group: group.reference(),
+            },
+        )
+    }
+
+    pub fn unlink_device(device: &str, group: &str) -> Confirm {
+        Confirm::new(
+            "Unlink device",
+            format!(
+                "Unlink {device} from {group}? The device stays; members of {group} and \
+                 of its subgroups no longer reach it through {group}."
+            ),
+            "Unlink",
+            Pending::UnlinkDevice {
+                device: device.to_string(),
+                group: group.to_string(),
+            },
+        )
     }
 
     pub fn discard() -> Confirm {

@@ -8,9 +8,11 @@ pub mod bulk_prompt;
 pub mod dialog;
 pub mod form;
 pub mod group_pick;
+pub mod groups;
 pub mod help;
 pub mod list;
 pub mod menu;
+pub mod picker;
 
 use crate::domain::Password;
 use crate::store::UserId;
@@ -71,8 +73,31 @@ pub enum Effect {
     UserGone,
     /// Show the audit log pane.
     ShowAudit,
+    /// Show the Groups pane.
+    ShowGroups,
+    /// Open a popup of the Groups pane (each leads to a write).
+    GroupPopup(groups::Popup),
     /// Leave the audit log for this pane of users.
     ShowUsers(Pane),
+    /// Open the members view of this group.
+    ShowMembers {
+        id: i64,
+        name: String,
+    },
+    /// Leave the members view for the group tree, where it was.
+    BackToGroups,
+    /// Open the user picker that adds users to this group.
+    PickUsers {
+        id: i64,
+        name: String,
+    },
+    ClosePicker,
+    /// Add these users to the group (the picker's Enter).
+    AddMembers {
+        group: i64,
+        name: String,
+        users: Vec<(UserId, String)>,
+    },
     /// Show this user's recent changes over the form.
     History {
         id: UserId,
@@ -84,9 +109,14 @@ impl Effect {
     /// Whether carrying this out would change the database (refused when read-only).
     pub fn writes(&self) -> bool {
         match self {
-            Effect::Add | Effect::Save | Effect::Write(_) => true,
+            Effect::Add
+            | Effect::Save
+            | Effect::Write(_)
+            | Effect::GroupPopup(_)
+            | Effect::PickUsers { .. }
+            | Effect::AddMembers { .. }
+            | Effect::PickGroup { .. } => true,
             Effect::AskBulk(job) => job.writes(),
-            Effect::PickGroup { .. } => true,
             Effect::OpenBulkPrompt(asking) => *asking != Asking::ExportPath,
             Effect::Ask(confirm) => confirm.pending.writes(),
             Effect::Run(pending) => pending.writes(),

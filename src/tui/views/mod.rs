@@ -12,7 +12,10 @@ use super::keymap::Offer;
 use super::layout::Areas;
 use super::screens::audit::view as audit;
 use super::screens::form::FormMode;
+use super::screens::groups::view as groups;
+use super::screens::list::tabs::Front;
 use super::screens::list::{filter, table, tabs};
+use super::screens::picker::view as picker;
 use super::screens::{bulk_prompt, dialog, form, group_pick, help, menu};
 
 pub fn view(app: &App, frame: &mut Frame) {
@@ -20,15 +23,26 @@ pub fn view(app: &App, frame: &mut Frame) {
     let t = &session.theme;
     let areas = Areas::new((frame.area().width, frame.area().height));
     header::draw(session, browse.counts.all, frame, areas.header);
-    tabs::draw(t, browse, app.audit.is_some(), frame, areas.tabs);
+    let front = match (&app.groups, &app.audit) {
+        (Some(_), _) => Front::Groups,
+        // A group's members are part of the Groups pane.
+        (None, None) if browse.members.is_some() => Front::Groups,
+        (None, Some(_)) => Front::Audit,
+        (None, None) => Front::Users,
+    };
+    tabs::draw(t, browse, front, frame, areas.tabs);
     // The form covers the list: drawing the list under it would be wasted work.
-    match (&app.form, &app.audit) {
-        (Some(_), _) => {}
-        (None, Some(log)) => {
+    match (&app.form, &app.groups, &app.audit) {
+        (Some(_), ..) => {}
+        (None, Some(pane), _) => {
+            groups::draw(frame, areas.table, pane, t);
+            groups::draw_filter(t, pane, frame, areas.filter);
+        }
+        (None, None, Some(log)) => {
             audit::draw_log(frame, areas.table, log, t);
             audit::draw_filter(t, log, frame, areas.filter);
         }
-        (None, None) => {
+        (None, None, None) => {
             table::draw(session, browse, frame, areas.table);
             filter::draw(t, browse, frame, areas.filter);
         }
@@ -37,8 +51,12 @@ pub fn view(app: &App, frame: &mut Frame) {
         Some(job) => footer::draw_job(session, job, frame, areas.status),
         None => footer::draw_status(session, frame, areas.status),
     }
+    let selected = match &app.groups {
+        Some(pane) => pane.selected_group().is_some(),
+        None => browse.list.selected_row().is_some(),
+    };
     let offer = Offer {
-        selected: browse.list.selected_row().is_some(),
+        selected,
         any_user: browse.counts.all > 0,
         marked: browse.marks.any().then_some(browse.marks.count),
         editing: app
@@ -56,6 +74,12 @@ pub fn view(app: &App, frame: &mut Frame) {
         form::view::draw(t, user_form, frame, above_status);
     }
     let above_filter = areas.popups();
+    if let Some(pane) = &app.groups {
+        groups::draw_popup(t, pane, frame, above_filter);
+    }
+    if let Some(p) = &app.picker {
+        picker::draw(t, p, session.size, frame);
+    }
     match &app.modal {
         Some(Modal::Menu(m)) => {
             let row = browse.list.selected.saturating_sub(browse.list.top);

@@ -79,7 +79,7 @@ impl AuditLog {
         match action {
             Action::ShowPane(pane) => return Ok(Effect::ShowUsers(pane)),
             Action::NextPane => return Ok(Effect::ShowUsers(Pane::All)),
-            Action::PrevPane => return Ok(Effect::ShowUsers(Pane::Ungrouped)),
+            Action::PrevPane | Action::ShowGroups => return Ok(Effect::ShowGroups),
             Action::Up => self.move_by(store, -1, height)?,
             Action::Down => self.move_by(store, 1, height)?,
             Action::PageUp => self.move_by(store, -page, height)?,

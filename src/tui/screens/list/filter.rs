@@ -22,6 +22,9 @@ const SHORT_INVITE: &str = " / filter";
 pub fn draw(t: &Theme, browse: &Browse, frame: &mut Frame, area: Rect) {
     let count = match (browse.matches, browse.count_pending) {
         _ if browse.searching => Some("searching… ".to_string()),
+        (Some(n), _) if browse.members.is_some() && browse.filter.value().trim().is_empty() => {
+            Some(format!("{n} member{} ", if n == 1 { "" } else { "s" }))
+        }
         (Some(n), _) => Some(format!("{n} match{} ", if n == 1 { "" } else { "es" })),
         (None, Some(_)) => Some("counting… ".to_string()),
         (None, None) => None,

@@ -19,16 +19,17 @@ use tui_input::{Input, InputRequest};
 use super::Effect;
 use super::bulk_prompt::Asking;
 use super::dialog::Confirm;
-use crate::store::{BulkAction, Result, ScopeCounts, Sort, UserId, UserQuery};
+use crate::inert::inert;
+use crate::store::{BulkAction, Result, Scope, ScopeCounts, Sort, UserId, UserQuery};
 use crate::tui::action::Action;
 use crate::tui::counter::MatchCounter;
 use crate::tui::job::Job;
-use crate::tui::keymap::Context;
+use crate::tui::keymap::{Context, key_name};
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
 use crate::tui::session::Session;
-use crate::tui::title_bar::{TitleBar, title_bar};
+use crate::tui::title_bar::{TitleBar, title_bar, with_marks};
 use marks::{Marks, MarksRead};
 use rows::{Load, Loaded, Pages, UserList};
 
@@ -38,8 +39,29 @@ const WHEEL_STEP: isize = 3;
 /// How long stale rows wait before the list says it is searching.
 pub const SEARCHING_AFTER: Duration = Duration::from_millis(100);
 
+/// A group whose members the list shows in place of a pane's users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembersOf {
+    pub id: i64,
+    pub name: String,
+    /// Only the group's own members, not its subgroups'.
+    pub direct: bool,
+}
+
+impl MembersOf {
+    pub fn scope(&self) -> Scope {
+        if self.direct {
+            Scope::Group(self.id)
+        } else {
+            Scope::GroupTree(self.id)
+        }
+    }
+}
+
 pub struct Browse {
     pub pane: Pane,
+    /// The group whose members the list shows (the members view), instead of the pane.
+    pub members: Option<MembersOf>,
     pub sort: Sort,
     pub filter: Input,
     pub filter_focused: bool,
@@ -70,6 +92,7 @@ impl Browse {
     pub fn open(session: &Session, reader: ListReader, counter: MatchCounter) -> Browse {
         let mut browse = Browse {
             pane: Pane::All,
+            members: None,
             sort: Sort::default(),
             filter: Input::default(),
             filter_focused: false,
@@ -89,10 +112,14 @@ impl Browse {
         browse
     }
 
-    /// The query the list shows: the pane's scope, the filter line and the sort.
+    /// The query the list shows: the pane's (or the group's) scope, the filter line and
+    /// the sort.
     pub fn query(&self) -> UserQuery {
         UserQuery {
-            scope: self.pane.scope(),
+            scope: self
+                .members
+                .as_ref()
+                .map_or(self.pane.scope(), MembersOf::scope),
             sort: self.sort,
             ..Default::default()
         }
@@ -100,11 +127,23 @@ impl Browse {
     }
 
     pub fn context(&self) -> Context {
-        if self.filter_focused {
-            Context::Filter
-        } else {
-            Context::List
+        match (self.filter_focused, &self.members) {
+            (true, _) => Context::Filter,
+            (false, Some(_)) => Context::Members,
+            (false, None) => Context::List,
         }
+    }
+
+    /// Shows the members of a group (with its subgroups'), from the top, unfiltered.
+    pub fn show_members(&mut self, session: &Session, id: i64, name: String) {
+        self.members = Some(MembersOf {
+            id,
+            name,
+            direct: false,
+        });
+        self.filter.reset();
+        self.filter_focused = false;
+        self.restart(session);
     }
 
     /// Where the list reads its pages: this query, at the screen's height.
@@ -234,10 +273,12 @@ impl Browse {
     /// everyone.
     fn fall_back_to_everyone(&mut self, session: &Session, id: UserId) {
         let found = self.list.selected_row().is_some_and(|r| r.id == id);
-        if found || (self.pane == Pane::All && self.filter.value().is_empty()) {
+        let everyone = self.pane == Pane::All && self.members.is_none();
+        if found || (everyone && self.filter.value().is_empty()) {
             return;
         }
         self.pane = Pane::All;
+        self.members = None;
         self.filter.reset();
         self.show(session, id);
     }
@@ -274,7 +315,8 @@ impl Browse {
 
     fn recount(&mut self, session: &Session) {
         self.matches = None;
-        let filtered = !self.filter.value().trim().is_empty();
+        // A group's members are counted filtered or not: the filter line says how many.
+        let filtered = !self.filter.value().trim().is_empty() || self.members.is_some();
         let query = filtered.then(|| self.query());
         let marks = self.marks.ask();
         let generation = self.counter.request(session.application.id, query, marks);
@@ -319,12 +361,57 @@ impl Browse {
         let height = session.visible_rows() as isize;
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
+            // The members view belongs to the Groups pane: the tabs go on from there.
+            Action::NextPane if self.members.is_some() => {
+                self.members = None;
+                return Ok(Effect::ShowAudit);
+            }
+            Action::PrevPane if self.members.is_some() => self.show_pane(session, Pane::Ungrouped),
+            Action::AddMembers => {
+                if let Some(group) = &self.members {
+                    return Ok(Effect::PickUsers {
+                        id: group.id,
+                        name: group.name.clone(),
+                    });
+                }
+            }
+            Action::RemoveMember => {
+                if let (Some(group), Some(row)) = (&self.members, self.list.selected_row()) {
+                    // A subgroup's member leaves from that subgroup, not from here.
+                    if !row.groups.contains(&group.name) {
+                        let own = key_name(Context::Members, &Action::ToggleDirect);
+                        session.error(format!(
+                            "{} is in {} only through a subgroup: remove them there \
+                             ({own} shows {}'s own members)",
+                            row.email, group.name, group.name
+                        ));
+                        return Ok(Effect::None);
+                    }
+                    return Ok(Effect::Ask(Confirm::remove_member(
+                        row,
+                        group.id,
+                        &group.name,
+                    )));
+                }
+            }
+            Action::ToggleDirect => {
+                if let Some(group) = &mut self.members {
+                    group.direct = !group.direct;
+                    self.restart(session);
+                }
+            }
+            Action::Back if !self.filter.value().is_empty() => {
+                self.filter.reset();
+                self.restart(session);
+            }
+            Action::Back => return Ok(Effect::BackToGroups),
             // The audit log is the tab after the last pane of users (and before the first).
-            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowAudit),
+            Action::NextPane if self.pane == Pane::Ungrouped => return Ok(Effect::ShowGroups),
             Action::PrevPane if self.pane == Pane::All => return Ok(Effect::ShowAudit),
             Action::NextPane => self.show_pane(session, self.pane.offset(1)),
             Action::PrevPane => self.show_pane(session, self.pane.offset(-1)),
             Action::ShowAudit => return Ok(Effect::ShowAudit),
+            Action::ShowGroups => return Ok(Effect::ShowGroups),
             Action::Up => self.move_by(session, -1),
             Action::Down => self.move_by(session, 1),
             Action::PageUp => self.move_by(session, -height),
@@ -421,14 +508,45 @@ impl Browse {
         Ok(Effect::None)
     }
 
-    /// The table's top border: the pane, the marks, the buttons.
+    /// The table's top border: the list's title (with how many are marked), the
+    /// buttons.
     pub fn title_bar(&self, table: ratatui::layout::Rect) -> TitleBar {
         let marked = self.marks.any().then_some(self.marks.count);
-        title_bar(table, self.pane, self.counts.all > 0, marked)
+        let titles: Vec<String> = (self.titles().iter())
+            .map(|title| with_marks(title, marked))
+            .collect();
+        title_bar(table, &titles, self.offers_invalidate_all())
+    }
+
+    /// The list's title, longest first: a shorter one is used where it does not fit.
+    pub fn titles(&self) -> Vec<String> {
+        match &self.members {
+            None => vec![self.pane.title().to_string()],
+            Some(group) => {
+                let name = inert(&group.name);
+                if group.direct {
+                    vec![
+                        format!("Direct members of {name}"),
+                        format!("{name}: direct"),
+                    ]
+                } else {
+                    vec![
+                        format!("Members of {name} and its subgroups"),
+                        format!("{name} + subgroups"),
+                    ]
+                }
+            }
+        }
+    }
+
+    /// Whether the table offers "Invalidate all tokens": over all users, when any.
+    pub fn offers_invalidate_all(&self) -> bool {
+        self.pane == Pane::All && self.members.is_none() && self.counts.all > 0
     }
 
     fn show_pane(&mut self, session: &Session, pane: Pane) {
         self.pane = pane;
+        self.members = None;
         self.restart(session);
     }
 

@@ -11,8 +11,10 @@ use unicode_width::UnicodeWidthStr;
 use super::Browse;
 use crate::inert::inert;
 use crate::store::UserRow;
+use crate::tui::action::Action;
 use crate::tui::columns::{Column, GAP, layout};
 use crate::tui::fit::fit;
+use crate::tui::keymap::{Context, key_name};
 use crate::tui::pane::Pane;
 use crate::tui::session::Session;
 use crate::tui::title_bar::Button;
@@ -162,6 +164,15 @@ fn empty_message(browse: &Browse) -> String {
         "Reading users…".into()
     } else if !filter.is_empty() {
         "No users match this filter (Esc clears it)".into()
+    } else if let Some(group) = &browse.members {
+        let add = key_name(Context::Members, &Action::AddMembers);
+        let name = inert(&group.name);
+        if group.direct {
+            let toggle = key_name(Context::Members, &Action::ToggleDirect);
+            format!("No user is in {name} itself — {toggle} shows its subgroups' members too")
+        } else {
+            format!("No user is in {name} or its subgroups — press {add} to add some")
+        }
     } else if browse.counts.all == 0 {
         "No users yet — press a to add one".into()
     } else {

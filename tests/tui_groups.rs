@@ -1,0 +1,552 @@
+//! The Groups pane (4): the tree with its counts, moving, expanding, filtering, and
+//! changing the tree and its devices through keys — each change written by the
+//! console's writer, audited, refused in read-only mode, and refused when someone else
+//! changed the group meanwhile.
+
+mod common;
+
+use common::console::*;
+use insta::assert_snapshot;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use xusers::store::{Actor, AuditEntry, AuditPage, AuditQuery, GroupSummary, Source, Store};
+use xusers::tui::app::{App, Modal};
+use xusers::tui::keymap::Context;
+
+const SIZE: (u16, u16) = (100, 24);
+
+/// A console over the 60 demo users, showing the Groups pane.
+fn groups_console(size: (u16, u16)) -> (tempfile::TempDir, App) {
+    let (dir, mut app) = console(60, size);
+    keys(&mut app, "4");
+    (dir, app)
+}
+
+fn selected(app: &App) -> String {
+    let pane = app.groups.as_ref().expect("the Groups pane");
+    pane.selected_group().unwrap().group.name.clone()
+}
+
+/// Moves the selection to group `name`, opening groups on the way.
+fn select(app: &mut App, name: &str) {
+    key(app, KeyCode::Home);
+    for _ in 0..100 {
+        if selected(app) == name {
+            return;
+        }
+        let pane = app.groups.as_ref().unwrap();
+        let row = pane.rows()[pane.selected_index().unwrap()];
+        if row.has_children && !row.open {
+            keys(app, "l");
+        } else {
+            keys(app, "j");
+        }
+    }
+    panic!("group {name} not found");
+}
+
+fn summaries(app: &App) -> Vec<GroupSummary> {
+    let store = &app.session.store;
+    store.group_summaries(app.session.application.id).unwrap()
+}
+
+fn summary(app: &App, name: &str) -> Option<GroupSummary> {
+    summaries(app).into_iter().find(|g| g.group.name == name)
+}
+
+fn newest(app: &App) -> AuditEntry {
+    let store = &app.session.store;
+    store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap()
+        .remove(0)
+}
+
+fn status(app: &App) -> String {
+    app.session
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+/// Another administrator, on a connection of their own.
+fn other_admin(dir: &tempfile::TempDir) -> Store {
+    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+    store.set_actor(Actor::named("other@test", Source::Cli).unwrap());
+    store
+}
+
+#[test]
+fn tab_reaches_the_groups_pane_between_no_group_and_the_audit_log() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "3");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.context(), Context::Groups);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.context(), Context::Audit);
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.context(), Context::Groups);
+    key_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.context(), Context::List);
+    assert_eq!(app.browse.pane, xusers::tui::pane::Pane::Ungrouped);
+    keys(&mut app, "4");
+    assert!(app.groups.is_some());
+    keys(&mut app, "1");
+    assert!(app.groups.is_none() && app.context() == Context::List);
+}
+
+#[test]
+fn the_tree_shows_kept_member_counts_members_with_subgroups_and_devices() {
+    let (dir, app) = groups_console(SIZE);
+    let pane = app.groups.as_ref().unwrap();
+    let counts = pane.subtree.as_ref().expect("counted after the tree");
+    // Both counts checked against plain SQL over the memberships.
+    let sql = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
+    let count = |query: &str, id: i64| -> u64 { sql.query_row(query, [id], |r| r.get(0)).unwrap() };
+    let groups = summaries(&app);
+    assert_eq!(groups.len(), 11);
+    for g in &groups {
+        let with_subgroups = count(
+            "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION ALL
+                 SELECT g.id FROM groups g JOIN sub ON g.parent_id = sub.id)
+             SELECT count(DISTINCT user_id) FROM memberships WHERE group_id IN sub",
+            g.group.id,
+        );
+        let name = &g.group.name;
+        assert_eq!(
+            counts.get(&g.group.id).copied().unwrap_or(0),
+            with_subgroups,
+            "{name}"
+        );
+        let direct = count(
+            "SELECT count(*) FROM memberships WHERE group_id = ?1",
+            g.group.id,
+        );
+        assert_eq!(g.members, direct, "{name}");
+    }
+    assert!(
+        counts[&summary(&app, "Acme").unwrap().group.id] > summary(&app, "Acme").unwrap().members
+    );
+    assert_snapshot!("groups_tree_with_counts", screen(&app));
+}
+
+#[test]
+fn members_with_subgroups_show_an_ellipsis_until_counted() {
+    let (_d, mut app) = groups_console(SIZE);
+    app.groups.as_mut().unwrap().subtree = None;
+    let text = screen(&app);
+    let acme = text.lines().find(|l| l.contains("▾ Acme")).unwrap();
+    assert!(acme.contains('…'), "{acme}");
+}
+
+#[test]
+fn keys_move_expand_and_collapse_the_tree() {
+    let (_d, mut app) = groups_console(SIZE);
+    assert_eq!(selected(&app), "Acme");
+    keys(&mut app, "j");
+    assert_eq!(selected(&app), "Engineering");
+    // → opens a closed group, and steps into an open one.
+    keys(&mut app, "l");
+    assert!(screen(&app).contains("Platform"));
+    assert_eq!(selected(&app), "Engineering");
+    keys(&mut app, "l");
+    assert_eq!(selected(&app), "Mobile", "children sorted by name");
+    // ← steps out to the parent, then closes it.
+    keys(&mut app, "h");
+    assert_eq!(selected(&app), "Engineering");
+    keys(&mut app, "h");
+    assert!(!screen(&app).contains("Platform"));
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Left);
+    assert!(!screen(&app).contains("Platform"));
+    keys(&mut app, "G");
+    assert_eq!(selected(&app), "Support");
+    keys(&mut app, "g");
+    assert_eq!(selected(&app), "Acme");
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(selected(&app), "Acme");
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(selected(&app), "Support");
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(selected(&app), "Engineering");
+    // Collapsing the top closes its branch; the selection stays on a shown group.
+    keys(&mut app, "gh");
+    assert_eq!(selected(&app), "Acme");
+    assert!(!screen(&app).contains("Engineering"));
+}
+
+#[test]
+fn the_filter_keeps_the_ancestors_of_each_match() {
+    let (_d, mut app) = groups_console(SIZE);
+    keys(&mut app, "/berl");
+    let text = screen(&app);
+    for shown in ["Acme", "Sales", "EMEA", "Berlin office"] {
+        assert!(text.contains(shown), "{shown}: {text}");
+    }
+    for hidden in ["Engineering", "Partners", "Support", "Americas"] {
+        assert!(!text.contains(hidden), "{hidden}: {text}");
+    }
+    assert_snapshot!("groups_filtered_tree", text);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.context(), Context::Groups);
+    key(&mut app, KeyCode::Esc);
+    assert!(screen(&app).contains("Support"));
+}
+
+#[test]
+fn opening_and_browsing_the_pane_runs_no_sql_on_the_ui_thread() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    let before = gate.ui_steps();
+    keys(&mut app, "4");
+    keys(&mut app, "jjlhG/sal");
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "r");
+    assert_eq!(gate.ui_steps(), before, "no SQL on the UI thread");
+    assert!(screen(&app).contains("Berlin office") || screen(&app).contains("Support"));
+}
+
+#[test]
+fn the_previous_tree_stays_while_a_new_one_loads() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    keys(&mut app, "4");
+    gate.shut();
+    press(&mut app, KeyCode::Char('r'), KeyModifiers::NONE);
+    gate.wait_for_stopped(1);
+    assert!(app.groups.as_ref().unwrap().busy());
+    assert!(screen(&app).contains("Engineering"), "the old tree shows");
+    gate.open();
+    finish_background(&mut app);
+    assert!(screen(&app).contains("Engineering"));
+}
+
+#[test]
+fn a_adds_a_group_under_the_selected_one() {
+    let (_d, mut app) = groups_console(SIZE);
+    select(&mut app, "Sales");
+    keys(&mut app, "a");
+    assert_eq!(app.context(), Context::GroupForm);
+    assert_snapshot!("groups_add_form", screen(&app));
+    keys(&mut app, "Nordics");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.context(), Context::Groups, "{}", status(&app));
+    assert_eq!(status(&app), "Added group Nordics");
+    let sales = summary(&app, "Sales").unwrap();
+    let nordics = summary(&app, "Nordics").unwrap();
+    assert_eq!(nordics.group.parent_id, Some(sales.group.id));
+    assert_eq!(selected(&app), "Nordics", "the new group is selected");
+    let entry = newest(&app);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("group.create", "Nordics")
+    );
+    assert_eq!(entry.source, "console");
+}
+
+#[test]
+fn a_bad_name_is_refused_at_its_field_and_nothing_is_written() {
+    let (_d, mut app) = groups_console(SIZE);
+    let before = newest(&app).seq;
+    keys(&mut app, "a");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        screen(&app).contains("Name is required"),
+        "{}",
+        screen(&app)
+    );
+    keys(&mut app, "Sales");
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    assert!(
+        text.contains("a group named 'Sales' already exists"),
+        "{text}"
+    );
+    assert_eq!(app.context(), Context::GroupForm, "the form stays");
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Groups);
+}
+
+#[test]
+fn e_renames_and_moves_a_group_and_refuses_a_cycle_inline() {
+    let (_d, mut app) = groups_console(SIZE);
+    let before = newest(&app).seq;
+    select(&mut app, "Sales");
+    keys(&mut app, "e");
+    // Down the parents to EMEA, Sales's own child: a cycle.
+    while {
+        let pane = app.groups.as_ref().unwrap();
+        match &pane.popup {
+            Some(xusers::tui::screens::groups::Popup::Form(f)) => {
+                f.choices[f.parent].name != "EMEA"
+            }
+            _ => panic!("the form"),
+        }
+    } {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    let text = screen(&app);
+    let Some(xusers::tui::screens::groups::Popup::Form(form)) = &app.groups.as_ref().unwrap().popup
+    else {
+        panic!("the form stays")
+    };
+    assert_eq!(
+        form.parent_error.as_deref(),
+        Some("'EMEA' is one of the subgroups of 'Sales': that would make a cycle")
+    );
+    assert!(
+        text.contains("'EMEA' is one of the subgroups of 'Sales'"),
+        "{text}"
+    );
+    assert_snapshot!("groups_form_refuses_a_cycle", text);
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    assert_eq!(
+        summary(&app, "Sales").unwrap().group.parent_id,
+        summary(&app, "Acme").map(|g| g.group.id)
+    );
+    // To the top, renamed.
+    key(&mut app, KeyCode::PageUp);
+    key(&mut app, KeyCode::PageUp);
+    key(&mut app, KeyCode::PageUp);
+    for _ in 0..5 {
+        key_with(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    keys(&mut app, "Revenue");
+    key_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(status(&app), "Saved group Revenue");
+    let revenue = summary(&app, "Revenue").unwrap();
+    assert_eq!((revenue.group.parent_id, revenue.version), (None, 3));
+    assert!(summary(&app, "Sales").is_none());
+    let entries = app
+        .session
+        .store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(2))
+        .unwrap();
+    let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
+    assert_eq!(ops, ["group.move", "group.rename"]);
+    assert_eq!(selected(&app), "Revenue");
+}
+
+#[test]
+fn d_states_what_deleting_does_and_deletes_as_it_says() {
+    let (_d, mut app) = groups_console(SIZE);
+    select(&mut app, "Sales");
+    let sales = summary(&app, "Sales").unwrap();
+    keys(&mut app, "d");
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("a confirm dialog")
+    };
+    assert_eq!(
+        confirm.message,
+        format!(
+            "Delete group Sales? Its {} members stay (they only leave this group); its 2 child \
+             groups move up to Acme; its 1 device stays, unlinked from it.",
+            sales.members
+        )
+    );
+    assert_snapshot!("groups_delete_dialog", screen(&app));
+    keys(&mut app, "y");
+    assert_eq!(status(&app), "Deleted group Sales");
+    assert!(summary(&app, "Sales").is_none());
+    let acme = summary(&app, "Acme").unwrap().group.id;
+    for child in ["EMEA", "Americas"] {
+        assert_eq!(
+            summary(&app, child).unwrap().group.parent_id,
+            Some(acme),
+            "{child}"
+        );
+    }
+    let entry = newest(&app);
+    assert_eq!(entry.op, "group.delete");
+    assert_eq!(
+        entry
+            .changes
+            .get("members")
+            .map(|[before, _]| before.clone()),
+        Some(serde_json::json!(sales.members))
+    );
+}
+
+#[test]
+fn a_change_someone_else_made_meanwhile_is_detected_and_the_tree_reloads() {
+    let (dir, mut app) = groups_console(SIZE);
+    let application = app.session.application.id;
+    select(&mut app, "Sales");
+    keys(&mut app, "e");
+    other_admin(&dir)
+        .rename_group(application, "Sales", "Deals")
+        .unwrap();
+    let before = newest(&app).seq;
+    keys(&mut app, "x");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        "Someone else changed group Sales meanwhile — reloaded"
+    );
+    assert_eq!(
+        newest(&app).seq,
+        before,
+        "nothing written over their change"
+    );
+    assert!(summary(&app, "Salesx").is_none());
+    assert_eq!(app.context(), Context::Groups);
+    assert!(screen(&app).contains("Deals"), "the tree was read again");
+    // Deleting a group moved meanwhile is refused too.
+    select(&mut app, "Deals");
+    keys(&mut app, "d");
+    other_admin(&dir)
+        .set_group_parent(application, "Deals", None)
+        .unwrap();
+    keys(&mut app, "y");
+    assert_eq!(
+        status(&app),
+        "Someone else changed group Deals meanwhile — reloaded"
+    );
+    assert!(summary(&app, "Deals").is_some(), "not deleted");
+    // And a group deleted meanwhile.
+    keys(&mut app, "d");
+    other_admin(&dir)
+        .delete_group(application, "Deals")
+        .unwrap();
+    keys(&mut app, "y");
+    assert!(
+        status(&app).starts_with("no such group: Deals (someone else deleted it)"),
+        "{}",
+        status(&app)
+    );
+}
+
+#[test]
+fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
+    let (_d, mut app) = groups_console(SIZE);
+    select(&mut app, "Support");
+    assert!(screen(&app).contains("Devices of Support (1)"));
+    keys(&mut app, "t");
+    assert_eq!(app.context(), Context::Picker);
+    keys(&mut app, "pr");
+    assert_snapshot!("groups_device_picker", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(status(&app), "Linked Berlin printer to Support");
+    let devices = app
+        .session
+        .store
+        .devices(app.session.application.id)
+        .unwrap();
+    let printer = devices.iter().find(|d| d.name == "Berlin printer").unwrap();
+    assert_eq!(printer.groups, ["Berlin office", "Support"]);
+    assert_eq!(newest(&app).op, "device.link");
+    assert!(screen(&app).contains("Devices of Support (2)"));
+
+    keys(&mut app, "u");
+    keys(&mut app, "print");
+    key(&mut app, KeyCode::Enter);
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("a confirm dialog")
+    };
+    assert!(
+        confirm
+            .message
+            .starts_with("Unlink Berlin printer from Support? The device stays")
+    );
+    assert_snapshot!("groups_unlink_dialog", screen(&app));
+    keys(&mut app, "y");
+    assert_eq!(status(&app), "Unlinked Berlin printer from Support");
+    assert_eq!(newest(&app).op, "device.unlink");
+
+    keys(&mut app, "n");
+    keys(&mut app, "Help desk tablet");
+    assert_snapshot!("groups_new_device_prompt", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        "Added device Help desk tablet, linked to Support"
+    );
+    let entry = newest(&app);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("device.create", "Help desk tablet")
+    );
+    assert!(screen(&app).contains("Help desk tablet"));
+    // A taken name is refused in the popup, which stays.
+    let before = newest(&app).seq;
+    keys(&mut app, "n");
+    keys(&mut app, "Build server");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.context(), Context::Prompt);
+    assert!(screen(&app).contains("a device named 'Build server' already exists"));
+    assert_eq!(newest(&app).seq, before);
+}
+
+#[test]
+fn a_read_only_console_refuses_every_change_of_the_tree() {
+    let (dir, seeded) = console(60, SIZE);
+    drop(seeded);
+    let store = Store::open_read_only(&dir.path().join("demo.db")).unwrap();
+    let application = store.existing_application("default").unwrap();
+    let mut app = App::new(
+        store,
+        application,
+        "demo.db".into(),
+        SIZE,
+        NOW,
+        xusers::tui::theme::Theme::color(),
+    )
+    .unwrap();
+    finish_background(&mut app);
+    keys(&mut app, "4");
+    for change in ["a", "e", "d", "t", "u", "n"] {
+        app.session.status = None;
+        keys(&mut app, change);
+        assert!(
+            status(&app).starts_with("Read-only: nothing can be changed"),
+            "{change}"
+        );
+        assert!(app.modal.is_none(), "{change} opens no dialog");
+        assert_eq!(app.context(), Context::Groups, "{change} opens no popup");
+    }
+    keys(&mut app, "j/sal");
+    assert!(screen(&app).contains("Sales"), "looking still works");
+}
+
+#[test]
+fn the_pane_works_at_40x12() {
+    let (_d, mut app) = groups_console((40, 12));
+    let text = screen(&app);
+    assert!(text.contains("4 Groups") && text.contains("Acme") && text.contains("Devices of Acme"));
+    assert_snapshot!("groups_tree_40x12", text);
+    keys(&mut app, "jj");
+    assert_eq!(selected(&app), "Sales");
+    keys(&mut app, "e");
+    assert_snapshot!("groups_form_40x12", screen(&app));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "t");
+    assert_snapshot!("groups_device_picker_40x12", screen(&app));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "d");
+    let text = screen(&app);
+    assert!(
+        text.contains("Delete group Sales?") && text.contains("│ it."),
+        "the whole message: {text}"
+    );
+    assert_snapshot!("groups_delete_dialog_40x12", text);
+}
+
+#[test]
+fn help_lists_the_panes_keys() {
+    let (_d, mut app) = groups_console((100, 40));
+    keys(&mut app, "?");
+    let text = screen(&app);
+    for key in [
+        "Expand the group",
+        "Collapse the group",
+        "Link a device",
+        "Unlink one",
+        "Add a new device",
+        "Delete the group",
+    ] {
+        assert!(text.contains(key), "{key}: {text}");
+    }
+}

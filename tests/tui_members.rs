@@ -1,0 +1,496 @@
+//! A group's members in the console: the members view (the user list with a group's
+//! scope), `-` to remove a member, `+` and the user picker to add users; each change
+//! written, audited and refused when read-only.
+
+mod common;
+
+use common::console::*;
+use insta::assert_snapshot;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use xusers::store::{AuditPage, AuditQuery, Store};
+use xusers::tui::app::App;
+use xusers::tui::app::Modal;
+use xusers::tui::theme::Theme;
+
+const SIZE: (u16, u16) = (100, 50);
+const SMALL: (u16, u16) = (40, 12);
+
+/// Selects group `name` in the Groups pane (4), through its filter.
+fn select_group(app: &mut App, name: &str) {
+    keys(app, "4/");
+    type_text(app, name);
+    key(app, KeyCode::Enter);
+    for _ in 0..20 {
+        let groups = app.groups.as_ref().expect("the Groups pane");
+        if groups
+            .selected_group()
+            .is_some_and(|g| g.group.name == name)
+        {
+            return;
+        }
+        keys(app, "j");
+    }
+    panic!("{name} not found in the tree");
+}
+
+/// Opens the members view of `name` (with its subgroups'): Enter on it in the tree.
+fn members_of(app: &mut App, name: &str) {
+    select_group(app, name);
+    key(app, KeyCode::Enter);
+    assert!(app.groups.is_none(), "the members view is in front");
+    assert_eq!(app.browse.members.as_ref().unwrap().name, name);
+}
+
+fn shown_emails(app: &App) -> Vec<String> {
+    app.browse
+        .list
+        .rows
+        .iter()
+        .map(|r| r.email.clone())
+        .collect()
+}
+
+fn status(app: &App) -> String {
+    app.session
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+fn other_store(dir: &tempfile::TempDir) -> Store {
+    Store::open(&dir.path().join("demo.db")).unwrap()
+}
+
+/// `xusers users list --group NAME` on the console's database, as emails.
+fn cli_emails(dir: &tempfile::TempDir, args: &[&str]) -> Vec<String> {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("xusers"))
+        .env_remove("XUSERS_DB")
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("HOME", dir.path())
+        .arg("--db")
+        .arg(dir.path().join("demo.db"))
+        .args(["users", "list", "--format", "json", "--limit", "1000"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_members_view_and_users_list_group_agree_with_and_without_subgroups() {
+    let (dir, mut app) = console(60, SIZE);
+    members_of(&mut app, "Sales");
+    let with_subgroups = shown_emails(&app);
+    assert!(!with_subgroups.is_empty());
+    assert_eq!(with_subgroups, cli_emails(&dir, &["--group", "Sales"]));
+    assert_eq!(app.browse.matches, Some(with_subgroups.len() as u64));
+    assert!(screen(&app).contains(&format!("{} members", with_subgroups.len())));
+    keys(&mut app, "t");
+    let direct = shown_emails(&app);
+    assert_eq!(direct, cli_emails(&dir, &["--group", "Sales", "--direct"]));
+    assert!(
+        direct.len() < with_subgroups.len(),
+        "Sales has subgroups with members"
+    );
+    assert!(screen(&app).contains("Direct members of Sales"));
+    keys(&mut app, "t");
+    assert_eq!(shown_emails(&app), with_subgroups);
+    assert!(screen(&app).contains("Members of Sales and its subgroups"));
+}
+
+#[test]
+fn the_members_view_filters_sorts_and_edits_like_the_user_list() {
+    let (dir, mut app) = console(60, SIZE);
+    members_of(&mut app, "Acme");
+    let all = shown_emails(&app);
+    keys(&mut app, "/acme");
+    key(&mut app, KeyCode::Enter);
+    let filtered = shown_emails(&app);
+    assert!(!filtered.is_empty() && filtered.len() < all.len());
+    assert!(filtered.iter().all(|e| e.contains("acme")));
+    assert_eq!(
+        filtered,
+        cli_emails(&dir, &["--group", "Acme", "--filter", "acme"])
+    );
+    // Esc first clears the filter, and stays in the members view.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(shown_emails(&app), all);
+    assert!(app.browse.members.is_some());
+    keys(&mut app, "S");
+    let mut reversed = all.clone();
+    reversed.reverse();
+    assert_eq!(shown_emails(&app), reversed, "S flips the order");
+    keys(&mut app, "e");
+    let form = app.form.as_ref().expect("e edits the selected member");
+    assert!(matches!(
+        form.mode,
+        xusers::tui::screens::form::FormMode::Edit { .. }
+    ));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none());
+    keys(&mut app, "m");
+    assert!(matches!(app.modal, Some(Modal::Menu(_))), "the row menu");
+    key(&mut app, KeyCode::Esc);
+    // With the filter clear, Esc leaves the members view.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.browse.members.is_none());
+    assert!(app.groups.is_some(), "back in the tree");
+}
+
+#[test]
+fn esc_returns_to_the_tree_at_the_same_place_with_the_same_groups_open() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "4");
+    let name_of = |app: &App| {
+        let groups = app.groups.as_ref().unwrap();
+        groups.selected_group().unwrap().group.name.clone()
+    };
+    // Open Acme, then Sales inside it, and stop on EMEA.
+    assert_eq!(name_of(&app), "Acme");
+    keys(&mut app, "l");
+    while name_of(&app) != "Sales" {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "l");
+    while name_of(&app) != "EMEA" {
+        keys(&mut app, "j");
+    }
+    let rows = app.groups.as_ref().unwrap().rows();
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("Members of EMEA and its subgroups"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(name_of(&app), "EMEA");
+    assert_eq!(
+        app.groups.as_ref().unwrap().rows(),
+        rows,
+        "the same groups open"
+    );
+}
+
+#[test]
+fn plus_on_the_tree_adds_to_the_selected_group_and_its_counts_catch_up() {
+    let (dir, mut app) = console(60, SIZE);
+    select_group(&mut app, "Support");
+    let members = |app: &App| {
+        app.groups
+            .as_ref()
+            .unwrap()
+            .selected_group()
+            .unwrap()
+            .members
+    };
+    let before = members(&app);
+    keys(&mut app, "+");
+    let picker = app.picker.as_ref().expect("the picker");
+    assert_eq!(picker.name, "Support");
+    let row = (picker.list.rows.iter())
+        .find(|r| !r.groups.contains(&"Support".to_string()))
+        .unwrap()
+        .clone();
+    type_text(&mut app, &row.email);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(status(&app), format!("Added {} to Support", row.email));
+    assert_eq!(members(&app), before + 1, "the tree's count caught up");
+    let store = other_store(&dir);
+    let groups = store.user(row.id).unwrap().groups;
+    assert!(groups.contains(&"Support".to_string()), "{groups:?}");
+}
+
+#[test]
+fn minus_removes_the_member_from_the_group_behind_a_confirm_and_keeps_the_user() {
+    let (dir, mut app) = console(60, SIZE);
+    members_of(&mut app, "Sales");
+    keys(&mut app, "t");
+    let email = selected_email(&app);
+    let before = shown_emails(&app).len();
+    keys(&mut app, "-");
+    let Some(Modal::Confirm(confirm)) = &app.modal else {
+        panic!("a confirm dialog")
+    };
+    assert_eq!(
+        confirm.message,
+        format!("Remove {email} from Sales? The user is not deleted.")
+    );
+    assert!(!confirm.ok_focused, "focus starts on Cancel");
+    keys(&mut app, "y");
+    assert_eq!(
+        status(&app),
+        format!("Removed {email} from Sales (the user stays)")
+    );
+    assert_eq!(shown_emails(&app).len(), before - 1);
+    assert!(!shown_emails(&app).contains(&email));
+    let store = other_store(&dir);
+    let app_id = app.session.application.id;
+    let user = store
+        .user(store.find_user(app_id, &email).unwrap())
+        .unwrap();
+    assert!(
+        !user.groups.contains(&"Sales".to_string()),
+        "{:?}",
+        user.groups
+    );
+    let entry = &store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap()[0];
+    assert_eq!(
+        (entry.op.as_str(), entry.source.as_str()),
+        ("user.update", "console")
+    );
+    assert_eq!(entry.target.label, email);
+    let [groups_before, groups_after] = entry.changes.get("groups").unwrap();
+    assert!(groups_before.as_array().unwrap().contains(&"Sales".into()));
+    assert!(!groups_after.as_array().unwrap().contains(&"Sales".into()));
+}
+
+#[test]
+fn minus_on_a_subgroups_member_says_where_they_are_and_changes_nothing() {
+    let (_d, mut app) = console(60, SIZE);
+    members_of(&mut app, "Sales");
+    let row = (app.browse.list.rows.iter())
+        .find(|r| !r.groups.contains(&"Sales".to_string()))
+        .expect("a member of a subgroup only")
+        .clone();
+    while selected_email(&app) != row.email {
+        keys(&mut app, "j");
+    }
+    keys(&mut app, "-");
+    assert!(app.modal.is_none(), "no dialog");
+    assert_eq!(
+        status(&app),
+        format!(
+            "{} is in Sales only through a subgroup: remove them there (t shows Sales's own members)",
+            row.email
+        )
+    );
+    assert!(shown_emails(&app).contains(&row.email));
+}
+
+#[test]
+fn a_member_someone_else_removed_meanwhile_is_said_so_and_the_list_catches_up() {
+    let (dir, mut app) = console(60, SIZE);
+    members_of(&mut app, "Sales");
+    keys(&mut app, "t");
+    let email = selected_email(&app);
+    let app_id = app.session.application.id;
+    let mut other = other_store(&dir);
+    let sales = other.group_named(app_id, "Sales").unwrap();
+    let id = other.find_user(app_id, &email).unwrap();
+    other.remove_member(app_id, sales, id).unwrap();
+    let entries = other
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap();
+    keys(&mut app, "-y");
+    assert_eq!(
+        status(&app),
+        format!("{email} is no longer in Sales: someone else removed them meanwhile")
+    );
+    assert!(!shown_emails(&app).contains(&email), "the list caught up");
+    let after = other
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap();
+    assert_eq!(after[0].seq, entries[0].seq, "nothing written");
+}
+
+#[test]
+fn plus_picks_several_users_by_search_and_adds_them_in_one_audit_batch() {
+    let (dir, mut app) = console(60, SIZE);
+    members_of(&mut app, "Support");
+    keys(&mut app, "t");
+    let members_before = shown_emails(&app);
+    keys(&mut app, "+");
+    assert!(app.picker.is_some());
+    keys(&mut app, "ali");
+    let picker = app.picker.as_ref().unwrap();
+    let found: Vec<String> = picker.list.rows.iter().map(|r| r.email.clone()).collect();
+    assert!(!found.is_empty());
+    assert!(
+        picker.list.rows.iter().all(|r| {
+            let hay = format!("{} {} {}", r.email, r.first_name, r.last_name).to_lowercase();
+            hay.contains("ali")
+        }),
+        "{found:?}"
+    );
+    // Pick the first two who are not in Support yet.
+    let candidates: Vec<usize> = (picker.list.rows.iter().enumerate())
+        .filter(|(_, r)| !r.groups.contains(&"Support".to_string()))
+        .map(|(i, _)| i)
+        .take(2)
+        .collect();
+    assert_eq!(candidates.len(), 2, "{found:?}");
+    let mut picked = Vec::new();
+    for i in candidates {
+        while app.picker.as_ref().unwrap().list.selected < i {
+            key(&mut app, KeyCode::Down);
+        }
+        picked.push(
+            app.picker
+                .as_ref()
+                .unwrap()
+                .list
+                .selected_row()
+                .unwrap()
+                .email
+                .clone(),
+        );
+        key(&mut app, KeyCode::Char(' '));
+    }
+    assert_eq!(
+        app.picker
+            .as_ref()
+            .unwrap()
+            .picked
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect::<Vec<_>>(),
+        picked
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(app.picker.is_none(), "Enter adds and closes the picker");
+    assert_eq!(status(&app), "Added 2 users to Support");
+    let shown = shown_emails(&app);
+    assert_eq!(shown.len(), members_before.len() + 2);
+    assert!(picked.iter().all(|e| shown.contains(e)));
+    let store = other_store(&dir);
+    let entries = store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(3))
+        .unwrap();
+    assert_eq!(entries[0].op, "group.add_members");
+    assert_eq!(entries[0].target.label, "Support");
+    let batch = entries[0].batch.expect("one batch");
+    let mut labels: Vec<String> = entries[1..]
+        .iter()
+        .map(|e| e.target.label.clone())
+        .collect();
+    labels.sort();
+    picked.sort();
+    assert_eq!(labels, picked);
+    assert!(
+        entries[1..]
+            .iter()
+            .all(|e| e.op == "user.update" && e.batch == Some(batch))
+    );
+}
+
+#[test]
+fn the_picker_shows_members_as_such_never_adds_them_twice_and_esc_adds_nobody() {
+    let (dir, mut app) = console(60, SIZE);
+    members_of(&mut app, "Support");
+    keys(&mut app, "t");
+    let member = selected_email(&app);
+    keys(&mut app, "+");
+    type_text(&mut app, &member);
+    let picker = app.picker.as_ref().unwrap();
+    assert_eq!(picker.list.selected_row().unwrap().email, member);
+    assert!(screen(&app).contains("in Support"));
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.picker.as_ref().unwrap().picked.is_empty());
+    assert_eq!(status(&app), format!("{member} is in Support already"));
+    key(&mut app, KeyCode::Enter);
+    assert!(app.picker.is_some(), "nothing to add: the picker stays");
+    let seq = |store: &Store| {
+        store
+            .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+            .unwrap()[0]
+            .seq
+    };
+    let before = seq(&other_store(&dir));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.picker.is_none());
+    assert_eq!(seq(&other_store(&dir)), before, "Esc adds nobody");
+}
+
+#[test]
+fn a_read_only_console_refuses_plus_and_minus() {
+    let (dir, seeded) = console(60, SIZE);
+    drop(seeded);
+    let store = Store::open_read_only(&dir.path().join("demo.db")).unwrap();
+    let application = store.existing_application("default").unwrap();
+    let mut app = App::new(
+        store,
+        application,
+        "demo.db".into(),
+        SIZE,
+        NOW,
+        Theme::color(),
+    )
+    .unwrap();
+    finish_background(&mut app);
+    members_of(&mut app, "Sales");
+    keys(&mut app, "t");
+    let members = shown_emails(&app);
+    for key_pressed in ["+", "-"] {
+        app.session.status = None;
+        keys(&mut app, key_pressed);
+        assert!(
+            status(&app).starts_with("Read-only: nothing can be changed"),
+            "{key_pressed}: {}",
+            status(&app)
+        );
+        assert!(app.picker.is_none() && app.modal.is_none(), "{key_pressed}");
+    }
+    keys(&mut app, "r");
+    assert_eq!(shown_emails(&app), members);
+}
+
+#[test]
+fn snapshot_members_view() {
+    let (_d, mut app) = console(60, (100, 24));
+    members_of(&mut app, "Sales");
+    assert_snapshot!(screen(&app));
+    keys(&mut app, "t");
+    assert_snapshot!("members_view_direct", screen(&app));
+}
+
+#[test]
+fn snapshot_members_view_small() {
+    let (_d, mut app) = console(60, SMALL);
+    members_of(&mut app, "Berlin office");
+    assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn snapshot_picker_with_picks() {
+    let (_d, mut app) = console(60, (100, 24));
+    members_of(&mut app, "Support");
+    keys(&mut app, "t+");
+    keys(&mut app, "ad");
+    for _ in 0..2 {
+        while app
+            .picker
+            .as_ref()
+            .unwrap()
+            .list
+            .selected_row()
+            .is_some_and(|r| r.groups.contains(&"Support".to_string()))
+        {
+            key(&mut app, KeyCode::Down);
+        }
+        key(&mut app, KeyCode::Char(' '));
+    }
+    assert_eq!(app.picker.as_ref().unwrap().picked.len(), 2);
+    assert_snapshot!(screen(&app));
+    app.session.size = SMALL;
+    assert_snapshot!("picker_with_picks_small", screen(&app));
+}
+
+#[test]
+fn snapshot_remove_dialog() {
+    let (_d, mut app) = console(60, (100, 24));
+    members_of(&mut app, "Sales");
+    keys(&mut app, "t-");
+    assert_snapshot!(screen(&app));
+    app.session.size = SMALL;
+    assert_snapshot!("remove_dialog_small", screen(&app));
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+}
