@@ -1,8 +1,8 @@
 use ratatui::crossterm::event::KeyEvent;
 
-use super::groups_reader::{GroupTree, SubtreeCounts};
 use super::job::BulkEvent;
 use super::pane::Pane;
+use super::screens::groups::tree::{GroupTree, SubtreeCounts};
 use super::screens::list::marks::MarksRead;
 use super::screens::list::rows::Loaded;
 use super::written::Written;

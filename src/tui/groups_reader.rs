@@ -4,7 +4,6 @@
 //! pass over every membership and so arrives later. A newer request interrupts the one
 //! in progress; both results carry the request's generation.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,17 +14,8 @@ use rusqlite::InterruptHandle;
 use super::action::Action;
 use super::events::Event;
 use super::reader::Connect;
-use crate::store::{AppId, Device, GroupSummary, Result, Store};
-
-/// The groups of an application, parents before children, and its devices.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GroupTree {
-    pub groups: Vec<GroupSummary>,
-    pub devices: Vec<Device>,
-}
-
-/// Distinct users per group id, subgroups included.
-pub type SubtreeCounts = HashMap<i64, u64>;
+use super::screens::groups::tree::GroupTree;
+use crate::store::{AppId, Result, Store};
 
 pub struct GroupsReader {
     requests: Sender<(u64, AppId)>,

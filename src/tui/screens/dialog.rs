@@ -15,9 +15,9 @@ use crate::inert::inert;
 use crate::store::{BulkAction, GroupRef, GroupSummary, Selection, UserId, UserRow};
 use crate::tui::action::Action;
 use crate::tui::fit::fit_middle;
-use crate::tui::groups_reader::GroupTree;
 use crate::tui::job::{Job, users};
 use crate::tui::layout::centered;
+use crate::tui::screens::groups::tree::GroupTree;
 use crate::tui::theme::Theme;
 
 /// An action waiting for the administrator's yes.

@@ -17,16 +17,17 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::Effect;
 use super::dialog::Confirm;
+use crate::domain::FieldError;
 use crate::store::{AppId, GroupSummary};
 use crate::tui::action::Action;
-use crate::tui::groups_reader::{GroupTree, GroupsReader, SubtreeCounts};
+use crate::tui::groups_reader::GroupsReader;
 use crate::tui::keymap::Context;
 use crate::tui::pane::Pane;
 use crate::tui::session::Session;
 use crate::tui::writer::{GroupWrite, Write};
 use form::GroupForm;
 use picker::{DevicePicker, Picked, Purpose};
-use tree::{TreeRow, visible_rows};
+use tree::{GroupTree, SubtreeCounts, TreeRow, visible_rows};
 
 /// A popup of the pane, over the tree.
 #[derive(Debug, Clone)]
@@ -268,7 +269,7 @@ impl GroupsPane {
         let height = view::tree_rows(session.size);
         let application = session.application.id;
         if self.popup.is_some() {
-            return self.popup_update(session, action, height);
+            return self.popup_update(application, action, height);
         }
         match action {
             Action::ShowPane(pane) => return Effect::ShowUsers(pane),
@@ -373,14 +374,10 @@ impl GroupsPane {
         Effect::GroupPopup(Popup::Picker(picker))
     }
 
-    fn popup_update(&mut self, session: &mut Session, action: Action, height: usize) -> Effect {
-        let application = session.application.id;
+    fn popup_update(&mut self, application: AppId, action: Action, height: usize) -> Effect {
         if action == Action::Close {
             self.popup = None;
             return Effect::None;
-        }
-        if action == Action::Help {
-            return Effect::Help;
         }
         match &mut self.popup {
             Some(Popup::Form(form)) => match form.update(action, application, height) {
@@ -432,7 +429,7 @@ impl GroupsPane {
     }
 
     /// A write the popup asked for was refused or failed: the popup stays, editable.
-    pub fn write_refused(&mut self, errors: Vec<crate::domain::FieldError>) {
+    pub fn write_refused(&mut self, errors: Vec<FieldError>) {
         match &mut self.popup {
             Some(Popup::Form(form)) => form.refused(errors),
             Some(Popup::Picker(picker)) => {

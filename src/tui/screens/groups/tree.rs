@@ -1,9 +1,20 @@
-//! Which groups of the tree show, in what order: the expanded branches, or with a
-//! filter every group whose name matches and the ancestors that lead to it.
+//! The group tree as read, and which of its groups show, in what order: the
+//! expanded branches, or with a filter every group whose name matches and the
+//! ancestors that lead to it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::store::GroupSummary;
+use crate::store::{Device, GroupSummary};
+
+/// The groups of an application, parents before children, and its devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupTree {
+    pub groups: Vec<GroupSummary>,
+    pub devices: Vec<Device>,
+}
+
+/// Distinct users per group id, subgroups included.
+pub type SubtreeCounts = HashMap<i64, u64>;
 
 /// A group on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,6 +17,9 @@ use crate::tui::action::Action;
 use crate::tui::reader::ListReader;
 use crate::tui::session::Session;
 
+/// Rows the mouse wheel moves.
+const WHEEL_STEP: isize = 3;
+
 pub struct UserPicker {
     /// The group users are added to.
     pub group: i64,
@@ -166,6 +169,8 @@ impl UserPicker {
             Action::Down => self.move_by(session, 1),
             Action::PageUp => self.move_by(session, -height),
             Action::PageDown => self.move_by(session, height),
+            Action::ScrollUp => self.move_by(session, -WHEEL_STEP),
+            Action::ScrollDown => self.move_by(session, WHEEL_STEP),
             Action::PickerKey(key) => {
                 if let Some(request) = to_input_request(&Event::Key(key)) {
                     self.edit_search(session, [request]);
