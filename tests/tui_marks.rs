@@ -206,6 +206,36 @@ fn a_later_star_marks_again_a_user_left_out_even_off_screen() {
 }
 
 #[test]
+fn the_members_view_marks_too() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "4/");
+    type_text(&mut app, "Sales");
+    key(&mut app, KeyCode::Enter);
+    while app
+        .groups
+        .as_ref()
+        .unwrap()
+        .selected_group()
+        .unwrap()
+        .group
+        .name
+        != "Sales"
+    {
+        keys(&mut app, "j");
+    }
+    key(&mut app, KeyCode::Enter);
+    assert!(app.browse.members.is_some(), "the members view");
+    let members = app.browse.list.rows.len() as u64;
+    assert!(members > 0 && members < 60);
+    keys(&mut app, "*");
+    assert_eq!(app.browse.marks.count, Some(members));
+    let title = format!("Members of Sales and its subgroups · {members} marked");
+    assert!(screen(&app).contains(&title), "{}", screen(&app));
+    keys(&mut app, "d");
+    assert!(dialog(&app).starts_with(&format!("Delete {members} users? ")));
+}
+
+#[test]
 fn the_count_is_right_after_someone_else_deletes_a_marked_user() {
     let (_d, mut app) = console(60, SIZE);
     space(&mut app);
