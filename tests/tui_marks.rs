@@ -499,6 +499,29 @@ fn esc_cancels_a_job_mid_way_and_the_database_stays_as_it_was() {
     assert_eq!(app.browse.marks.count, Some(60), "the marks stay");
 }
 
+#[test]
+fn esc_cancels_an_export_and_leaves_no_file() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("marked.csv");
+    keys(&mut app, "*mx");
+    type_text(&mut app, &csv.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    assert!(dialog(&app).starts_with("Export 60 users to "));
+    gate.shut();
+    press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+    gate.wait_for_stopped(1);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    gate.open();
+    finish_background(&mut app);
+    assert_eq!(
+        status(&app),
+        ("Cancelled: nothing was written".into(), StatusKind::Error)
+    );
+    let files = std::fs::read_dir(out.path()).unwrap().count();
+    assert_eq!(files, 0, "neither the file nor a part of it");
+}
+
 /// Snapshots of what marks and bulk work look like (each read line by line).
 mod looks {
     use super::*;
