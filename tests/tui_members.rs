@@ -494,3 +494,58 @@ fn snapshot_remove_dialog() {
     assert_snapshot!("remove_dialog_small", screen(&app));
     key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
 }
+
+#[test]
+fn the_mouse_wheel_scrolls_the_picker() {
+    let (_d, mut app) = console(60, SIZE);
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let selected = |app: &App| app.picker.as_ref().unwrap().list.selected;
+    assert_eq!(selected(&app), 0);
+    act(&mut app, xusers::tui::action::Action::ScrollDown);
+    assert_eq!(selected(&app), 3);
+    act(&mut app, xusers::tui::action::Action::ScrollUp);
+    assert_eq!(selected(&app), 0);
+}
+
+#[test]
+fn a_picked_user_someone_deleted_meanwhile_adds_nobody_and_says_so() {
+    let (dir, mut app) = console(60, SIZE);
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let rows: Vec<(String, bool)> = (app.picker.as_ref().unwrap().list.rows.iter())
+        .map(|r| (r.email.clone(), r.groups.contains(&"Support".to_string())))
+        .collect();
+    let mut picked = Vec::new();
+    for (email, member) in rows {
+        if picked.len() == 2 {
+            break;
+        }
+        if !member {
+            picked.push(email);
+            key(&mut app, KeyCode::Char(' '));
+        } else {
+            key(&mut app, KeyCode::Down);
+        }
+    }
+    assert_eq!(app.picker.as_ref().unwrap().picked.len(), 2);
+    let mut other = other_store(&dir);
+    let app_id = app.session.application.id;
+    let gone = other.find_user(app_id, &picked[1]).unwrap();
+    other.delete_user(gone).unwrap();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        format!(
+            "no such user: {} (someone else deleted it); nobody was added",
+            picked[1]
+        )
+    );
+    let first = other
+        .user(other.find_user(app_id, &picked[0]).unwrap())
+        .unwrap();
+    assert!(
+        !first.groups.contains(&"Support".to_string()),
+        "all or nothing"
+    );
+}
