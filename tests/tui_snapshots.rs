@@ -263,13 +263,13 @@ fn help_scrolls_at_40x12() {
     keys(&mut app, "?");
     let top = screen(&app);
     assert!(top.contains("All users"), "{top}");
-    assert!(top.contains(" 0 above · 19 below: ↑↓ PgUp PgDn "), "{top}");
+    assert!(top.contains(" 0 above · 22 below: ↑↓ PgUp PgDn "), "{top}");
     assert!(!top.contains("Quit"), "{top}");
     keys(&mut app, "j");
     let one_down = screen(&app);
     assert!(!one_down.contains("All users"), "{one_down}");
     assert!(one_down.contains("Users in a group"), "{one_down}");
-    assert!(one_down.contains(" 1 above · 18 below"), "{one_down}");
+    assert!(one_down.contains(" 1 above · 21 below"), "{one_down}");
     for _ in 0..5 {
         key(&mut app, KeyCode::PageDown);
     }
@@ -278,7 +278,7 @@ fn help_scrolls_at_40x12() {
         bottom.contains("Quit"),
         "the last key comes into view\n{bottom}"
     );
-    assert!(bottom.contains(" 19 above · 0 below"), "{bottom}");
+    assert!(bottom.contains(" 22 above · 0 below"), "{bottom}");
     keys(&mut app, "j");
     assert_eq!(screen(&app), bottom, "it stops at the last key");
     key(&mut app, KeyCode::PageUp);

@@ -1,7 +1,9 @@
 use ratatui::crossterm::event::KeyEvent;
 
+use super::job::BulkEvent;
 use super::pane::Pane;
 use super::screens::groups::tree::{GroupTree, SubtreeCounts};
+use super::screens::list::marks::MarksRead;
 use super::screens::list::rows::Loaded;
 use super::written::Written;
 use crate::auth::PasswordHash;
@@ -39,6 +41,19 @@ pub enum Action {
     Delete,
     InvalidateUser,
     InvalidateAll,
+    /// Mark the selected user (or unmark), and move down.
+    ToggleMark,
+    /// Mark every user the pane and filter show.
+    MarkAll,
+    ClearMarks,
+    /// Cancel the bulk job that runs.
+    CancelJob,
+    // The bulk menu's items that ask for more first.
+    BulkAddToGroup,
+    BulkRemoveFromGroup,
+    BulkSetTag,
+    BulkRemoveTag,
+    BulkExport,
     Reload,
     Help,
     /// Show the audit log pane.
@@ -110,10 +125,12 @@ pub enum Action {
     /// Load the user afresh after someone else changed it.
     ReloadForm,
     /// Counts computed off the UI thread: (generation, the panes' counts, the filter's
-    /// matches when a filter is set).
-    Counted(u64, ScopeCounts, Option<u64>),
-    /// Rows the list reader read: (generation, rows).
-    Loaded(u64, Loaded),
+    /// matches when a filter is set, the marked users when some are).
+    Counted(u64, ScopeCounts, Option<u64>, Option<u64>),
+    /// Rows the list reader read: (generation, rows, which of them are marked).
+    Loaded(u64, Loaded, MarksRead),
+    /// The bulk worker asks, tells how far its job is, or finished it.
+    Bulk(BulkEvent),
     /// The list reader failed: (generation, why).
     LoadFailed(u64, String),
     /// The groups reader read the tree: (generation, tree).

@@ -5,18 +5,21 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+use super::bulk::{BulkWorker, Running};
 use super::counter::MatchCounter;
 use super::events::Event;
 use super::groups_reader::GroupsReader;
 use super::keymap::Context;
 use super::reader::{Connect, LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
+use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::Confirm;
 use super::screens::form::UserForm;
+use super::screens::group_pick::GroupPick;
 use super::screens::groups::GroupsPane;
 use super::screens::help::Help;
 use super::screens::list::Browse;
-use super::screens::menu::Menu;
+use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::UserPicker;
 use super::session::Session;
 use super::theme::Theme;
@@ -26,10 +29,16 @@ use crate::store::{Application, AuditEntry, Result, Source, Store, StoreError};
 /// How long a write runs before the console says it waits for the database.
 pub const WAITING_AFTER: Duration = Duration::from_millis(100);
 
+/// What a change asked for while a bulk job runs is told.
+pub const JOB_RUNNING: &str = "A bulk job is running: wait for it, or press Esc to cancel it";
+
 /// The popup over the list or the form, which has the keys while it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
     Menu(Menu),
+    BulkMenu(BulkMenu),
+    GroupPick(GroupPick),
+    BulkPrompt(BulkPrompt),
     Confirm(Confirm),
     /// The keys of the screen under it.
     Help(Help),
@@ -44,6 +53,9 @@ impl Modal {
     pub fn context(&self) -> Context {
         match self {
             Modal::Menu(_) => Context::Menu,
+            Modal::BulkMenu(_) => Context::BulkMenu,
+            Modal::GroupPick(_) => Context::GroupPick,
+            Modal::BulkPrompt(_) => Context::BulkPrompt,
             Modal::Confirm(_) => Context::Dialog,
             Modal::Help(_) => Context::Help,
             Modal::History { .. } => Context::History,
@@ -75,6 +87,12 @@ pub struct App {
     /// Since when the write in flight runs, and whether the console said it waits.
     pub writing: Option<(Instant, bool)>,
     writer: Writer,
+    /// The bulk job under way, if any.
+    pub job: Option<Running>,
+    /// The bulk worker is asked for the count a dialog states, or the groups to pick
+    /// from.
+    pub asking: bool,
+    pub bulk: BulkWorker,
     /// The one channel of events: the input reader and every worker send into it.
     outbox: Sender<Event>,
     inbox: Receiver<Event>,
@@ -116,6 +134,12 @@ impl App {
         let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST)?;
         let picker_reader = ListReader::start(path.clone(), &connect, outbox.clone(), PICKER)?;
         let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
+        let bulk = BulkWorker::start(
+            path.clone(),
+            connect.clone(),
+            store.actor().clone(),
+            outbox.clone(),
+        );
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
@@ -140,6 +164,9 @@ impl App {
             quit: false,
             writing: None,
             writer,
+            job: None,
+            asking: false,
+            bulk,
             outbox,
             inbox,
         })
@@ -151,10 +178,11 @@ impl App {
             (Some(modal), _) => modal.context(),
             (None, _) if self.picker.is_some() => Context::UserPicker,
             (None, Some(form)) => form.context(),
-            (None, None) => match (&self.groups, &self.audit) {
-                (Some(groups), _) => groups.context(),
-                (None, Some(log)) => log.context(),
-                (None, None) => self.browse.context(),
+            (None, None) => match (&self.groups, &self.audit, self.browse.context()) {
+                (Some(groups), _, _) => groups.context(),
+                (None, Some(log), _) => log.context(),
+                (None, None, Context::List) if self.job.is_some() => Context::Job,
+                (None, None, context) => context,
             },
         }
     }
@@ -175,6 +203,8 @@ impl App {
     pub fn busy(&self) -> bool {
         self.browse.busy()
             || self.writing.is_some()
+            || self.job.is_some()
+            || self.asking
             || self.form.as_ref().is_some_and(|f| f.saving)
             || self.picker.as_ref().is_some_and(UserPicker::busy)
             || self.groups.as_ref().is_some_and(GroupsPane::busy)
@@ -196,6 +226,9 @@ impl App {
     /// Hands `write` to the writer, unless one is still in flight (then says so and
     /// changes nothing). Returns whether it was sent.
     pub fn write(&mut self, write: Write) -> bool {
+        if self.refuse_while_job() {
+            return false;
+        }
         if self.writing.is_some() {
             self.session
                 .error("Still writing the last change: try again when it is done");
@@ -203,6 +236,16 @@ impl App {
         }
         self.writing = Some((Instant::now(), false));
         self.writer.send(write);
+        true
+    }
+
+    /// While a bulk job runs every change waits for it: says so, and returns whether
+    /// it refused.
+    pub fn refuse_while_job(&mut self) -> bool {
+        if self.job.is_none() {
+            return false;
+        }
+        self.session.error(JOB_RUNNING);
         true
     }
 

@@ -1,6 +1,7 @@
 //! The one table of keys: it drives dispatch, the footer hints and the help popup,
 //! so the three can never disagree.
 
+use indicatif::HumanCount;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
@@ -10,12 +11,20 @@ use super::pane::Pane;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
     List,
+    /// The user list while a bulk job runs: its keys, and `Esc` cancels the job.
+    Job,
     /// A group's members: the user list's keys and its own.
     Members,
     /// The user picker that adds users to a group.
     UserPicker,
     Filter,
     Menu,
+    /// The bulk menu: what to do to the marked users.
+    BulkMenu,
+    /// A short list to pick one from (a group for the marked users).
+    GroupPick,
+    /// A one-line question (a tag, a file path).
+    BulkPrompt,
     Dialog,
     Help,
     /// The audit log pane, its open entry, and a user's history over the form.
@@ -42,15 +51,16 @@ impl Context {
     fn parent(self) -> Option<Context> {
         match self {
             FormText | FormCheck | FormGroups | FormTags | FormActions => Some(Form),
-            Members => Some(List),
+            Job | Members => Some(List),
             _ => None,
         }
     }
 
     /// Whether a key this context binds replaces its parent's binding of that key
-    /// (the members view's `Esc` goes back to the tree once the filter is clear).
+    /// (the members view's `Esc` goes back to the tree once the filter is clear; while
+    /// a bulk job runs, `Esc` cancels it).
     fn overrides_parent(self) -> bool {
-        self == Members
+        matches!(self, Members | Job)
     }
 }
 
@@ -85,10 +95,14 @@ pub enum When {
     Always,
     /// A user is selected.
     Selected,
+    /// A user is selected, or users are marked (the key acts on the marked ones).
+    SelectedOrMarked,
     /// The application has users.
     AnyUser,
     /// The form edits a user who exists (an added one has no history yet).
     Editing,
+    /// Some users are marked.
+    Marked,
 }
 
 /// What the list holds right now, for [`When`].
@@ -97,6 +111,8 @@ pub struct Offer {
     pub selected: bool,
     pub any_user: bool,
     pub editing: bool,
+    /// Users are marked: how many, once counted.
+    pub marked: Option<Option<u64>>,
 }
 
 impl When {
@@ -104,8 +120,10 @@ impl When {
         match self {
             When::Always => true,
             When::Selected => offer.selected,
+            When::SelectedOrMarked => offer.selected || offer.marked.is_some(),
             When::AnyUser => offer.any_user,
             When::Editing => offer.editing,
+            When::Marked => offer.marked.is_some(),
         }
     }
 }
@@ -119,6 +137,9 @@ pub struct Binding {
     /// What the help popup says.
     pub help: &'static str,
     pub when: When,
+    /// The footer's word while users are marked, for a key that then acts on them
+    /// (`N` stands for how many).
+    pub on_marks: Option<&'static str>,
 }
 
 const fn bind(
@@ -135,6 +156,7 @@ const fn bind(
         hint,
         help,
         when: When::Always,
+        on_marks: None,
     }
 }
 
@@ -142,6 +164,14 @@ impl Binding {
     /// The binding, offered in the footer only `when` it can act.
     const fn only(mut self, when: When) -> Binding {
         self.when = when;
+        self
+    }
+
+    /// The key acts on the marked users when there are some; `word` says so in the
+    /// footer.
+    const fn on_marks(mut self, word: &'static str) -> Binding {
+        self.when = When::SelectedOrMarked;
+        self.on_marks = Some(word);
         self
     }
 }
@@ -172,13 +202,17 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('S')],                    Action::FlipSort,                  None,               "Flip the sort direction"),
     bind(List,        &[k('e'), code(Enter)],       Action::Edit,                      Some("edit"),       "Edit the selected user").only(When::Selected),
     bind(List,        &[k('a')],                    Action::Add,                       Some("add"),        "Add a user"),
-    bind(List,        &[k('m')],                    Action::OpenMenu,                  Some("menu"),       "Row actions menu").only(When::Selected),
-    bind(List,        &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete the selected user").only(When::Selected),
-    bind(List,        &[k('i')],                    Action::InvalidateUser,            Some("invalidate"), "Invalidate user's tokens").only(When::Selected),
+    bind(List,        &[k('m')],                    Action::OpenMenu,                  Some("menu"),       "Menu (bulk when marked)").on_marks("bulk menu"),
+    bind(List,        &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete user / the marked").on_marks("delete N marked"),
+    bind(List,        &[k('i')],                    Action::InvalidateUser,            Some("invalidate"), "Invalidate user / marked").on_marks("invalidate N marked"),
+    bind(List,        &[k(' ')],                    Action::ToggleMark,                None,               "Mark or unmark, move down").only(When::Selected),
+    bind(List,        &[k('*')],                    Action::MarkAll,                   None,               "Mark all the filter shows"),
+    bind(List,        &[k('u')],                    Action::ClearMarks,                Some("unmark all"), "Clear all marks").only(When::Marked),
     bind(List,        &[k('I')],                    Action::InvalidateAll,             None,               "Invalidate all tokens").only(When::AnyUser),
     bind(List,        &[k('r')],                    Action::Reload,                    None,               "Reload"),
     bind(List,        &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
+    bind(Job,         &[code(Esc)],                 Action::CancelJob,                 Some("cancel job"), "Cancel the bulk job (rolls back)"),
     bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
     bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the selected member from the group").only(When::Selected),
     bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Direct members only / with subgroups'"),
@@ -196,6 +230,26 @@ pub static BINDINGS: &[Binding] = &[
     bind(Menu,        &[k('d'), code(Delete)],      Action::Delete,                    None,               "Delete"),
     bind(Menu,        &[code(Esc), k('q'), k('m')], Action::Close,                     Some("close"),      "Close the menu"),
     bind(Menu,        &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(BulkMenu,    &[code(Up), k('k')],          Action::Up,                        None,               "Previous item"),
+    bind(BulkMenu,    &[code(Down), k('j')],        Action::Down,                      None,               "Next item"),
+    bind(BulkMenu,    &[code(Enter)],               Action::MenuChoose,                Some("choose"),     "Choose the item"),
+    bind(BulkMenu,    &[k('+')],                    Action::BulkAddToGroup,            None,               "Add the marked to a group"),
+    bind(BulkMenu,    &[k('-')],                    Action::BulkRemoveFromGroup,       None,               "Remove the marked from a group"),
+    bind(BulkMenu,    &[k('t')],                    Action::BulkSetTag,                None,               "Set a tag on the marked"),
+    bind(BulkMenu,    &[k('T')],                    Action::BulkRemoveTag,             None,               "Remove a tag from the marked"),
+    bind(BulkMenu,    &[k('i')],                    Action::InvalidateUser,            None,               "Invalidate the marked's tokens"),
+    bind(BulkMenu,    &[k('d'), code(Delete)],      Action::Delete,                    None,               "Delete the marked"),
+    bind(BulkMenu,    &[k('x')],                    Action::BulkExport,                None,               "Export the marked (CSV, JSON)"),
+    bind(BulkMenu,    &[code(Esc), k('q'), k('m')], Action::Close,                     Some("close"),      "Close the menu"),
+    bind(BulkMenu,    &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(GroupPick,   &[code(Up), k('k')],          Action::Up,                        None,               "Previous"),
+    bind(GroupPick,   &[code(Down), k('j')],        Action::Down,                      None,               "Next"),
+    bind(GroupPick,   &[code(Enter)],               Action::MenuChoose,                Some("choose"),     "Choose"),
+    bind(GroupPick,   &[code(Esc), k('q')],         Action::Close,                     Some("cancel"),     "Cancel"),
+    bind(GroupPick,   &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
+    bind(BulkPrompt,  &[code(Enter)],               Action::PressButton,               Some("go on"),      "Go on (asks before doing it)"),
+    bind(BulkPrompt,  &[code(Esc)],                 Action::Close,                     Some("cancel"),     "Cancel"),
+    bind(BulkPrompt,  &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(Dialog,      &[k('y')],                    Action::Yes,                       Some("yes"),        "Confirm"),
     bind(Dialog,      &[k('n'), code(Esc)],         Action::Close,                     Some("no"),         "Cancel"),
     bind(Dialog,      &[code(Enter)],               Action::PressButton,               Some("press"),      "Press the focused button"),
@@ -392,22 +446,41 @@ pub fn key_name(context: Context, action: &Action) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hint {
     pub key: String,
-    pub word: &'static str,
+    pub word: String,
     pub last_to_go: bool,
 }
 
-/// The footer's hints in `context`: only those that can act on what the list holds.
+/// The footer's hints in `context`: only those that can act on what the list holds;
+/// with marks, the keys that act on them come first (but cancelling a bulk job before
+/// all).
 pub fn footer_hints(context: Context, offer: Offer) -> Vec<Hint> {
-    bindings(context)
-        .filter(|b| b.when.holds(offer))
+    let mut shown: Vec<&Binding> = bindings(context).filter(|b| b.when.holds(offer)).collect();
+    if offer.marked.is_some() && context != Job {
+        shown.sort_by_key(|b| b.on_marks.is_none());
+    }
+    shown
+        .into_iter()
         .filter_map(|b| {
-            b.hint.map(|word| Hint {
+            let word = match (offer.marked, b.on_marks) {
+                (Some(count), Some(word)) => marks_word(word, count),
+                _ => b.hint?.to_string(),
+            };
+            Some(Hint {
                 key: b.keys[0].name(),
                 word,
                 last_to_go: b.action == Action::Help,
             })
         })
         .collect()
+}
+
+/// A footer word for the marked users: `N` becomes their count, or goes while they
+/// are being counted.
+fn marks_word(word: &str, count: Option<u64>) -> String {
+    match count {
+        Some(n) => word.replace('N', &HumanCount(n).to_string()),
+        None => word.replace("N ", ""),
+    }
 }
 
 #[cfg(test)]
@@ -467,6 +540,52 @@ mod tests {
     }
 
     #[test]
+    fn esc_cancels_a_bulk_job_and_otherwise_clears_the_filter() {
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(action_for(Job, &esc), Some(Action::CancelJob));
+        assert_eq!(action_for(List, &esc), Some(Action::ClearFilter));
+        let j = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(action_for(Job, &j), Some(Action::Down), "browsing goes on");
+    }
+
+    #[test]
+    fn with_marks_the_footer_says_d_and_i_act_on_them() {
+        let offer = |marked| Offer {
+            selected: true,
+            any_user: true,
+            editing: false,
+            marked,
+        };
+        let word = |offer, key: &str| {
+            footer_hints(List, offer)
+                .into_iter()
+                .find(|h| h.key == key)
+                .map(|h| h.word)
+        };
+        assert_eq!(word(offer(None), "d").as_deref(), Some("delete"));
+        assert_eq!(word(offer(None), "u"), None, "nothing to unmark");
+        let marked = offer(Some(Some(1234)));
+        assert_eq!(word(marked, "d").as_deref(), Some("delete 1,234 marked"));
+        assert_eq!(
+            word(marked, "i").as_deref(),
+            Some("invalidate 1,234 marked")
+        );
+        assert_eq!(word(marked, "m").as_deref(), Some("bulk menu"));
+        assert_eq!(word(marked, "u").as_deref(), Some("unmark all"));
+        let counting = offer(Some(None));
+        assert_eq!(word(counting, "d").as_deref(), Some("delete marked"));
+        let none_selected = Offer {
+            selected: false,
+            ..marked
+        };
+        assert!(
+            word(none_selected, "d").is_some(),
+            "the marked are there to act on"
+        );
+        assert!(word(none_selected, "e").is_none());
+    }
+
+    #[test]
     fn the_members_view_has_the_lists_keys_but_its_own_esc() {
         let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
         assert_eq!(action_for(Members, &esc), Some(Action::Back));
@@ -481,10 +600,14 @@ mod tests {
     fn every_context_can_quit() {
         for ctx in [
             List,
+            Job,
             Members,
             UserPicker,
             Filter,
             Menu,
+            BulkMenu,
+            GroupPick,
+            BulkPrompt,
             Dialog,
             Help,
             Audit,

@@ -4,11 +4,13 @@
 
 pub mod action;
 pub mod app;
+pub mod bulk;
 mod columns;
 pub mod counter;
 pub mod events;
 mod fit;
 pub mod groups_reader;
+pub mod job;
 pub mod keymap;
 pub mod layout;
 pub mod pane;
@@ -76,10 +78,10 @@ pub fn step(app: &mut App, event: Option<events::Event>) -> std::io::Result<()> 
     Ok(())
 }
 
-/// Waits for the write in flight, if any, applying what arrives meanwhile: quitting
-/// never cuts a write short.
+/// Waits for the write in flight and the bulk job (cancelled by quitting), if any,
+/// applying what arrives meanwhile: quitting never cuts a write short.
 pub fn finish_write(app: &mut App) {
-    while app.writing.is_some() {
+    while app.writing.is_some() || app.job.is_some() {
         if let Some(events::Event::Done(done)) = app.next_event(TICK) {
             update::update(app, done);
         }
@@ -112,7 +114,8 @@ pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
         | Context::FormTags
         | Context::GroupForm
         | Context::Picker
-        | Context::Prompt => Some(Action::FormKey(key)),
+        | Context::Prompt
+        | Context::BulkPrompt => Some(Action::FormKey(key)),
         _ => None,
     })
 }

@@ -13,6 +13,7 @@ use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
+use super::screens::list::marks::{MarksAsk, MarksRead};
 use super::screens::list::rows::{Load, Loaded, Pages};
 use crate::store::{AppId, Result, Store, UserQuery};
 
@@ -26,12 +27,14 @@ struct Request {
     query: UserQuery,
     height: usize,
     load: Load,
+    marks: MarksAsk,
 }
 
 /// How a reader's results reach the console: as the user list's, or the picker's.
 #[derive(Clone, Copy)]
 pub struct Replies {
-    pub loaded: fn(u64, Loaded) -> Action,
+    /// Rows read, with which of them are marked (the picker shows no marks).
+    pub loaded: fn(u64, Loaded, MarksRead) -> Action,
     pub failed: fn(u64, String) -> Action,
 }
 
@@ -43,7 +46,7 @@ pub const LIST: Replies = Replies {
 
 /// The user picker's pages.
 pub const PICKER: Replies = Replies {
-    loaded: Action::PickerLoaded,
+    loaded: |generation, loaded, _| Action::PickerLoaded(generation, loaded),
     failed: Action::PickerFailed,
 };
 
@@ -80,8 +83,11 @@ impl ListReader {
                     query: request.query,
                     height: request.height,
                 };
-                let done = match pages.fetch(request.load) {
-                    Ok(loaded) => (replies.loaded)(request.generation, loaded),
+                let read = pages
+                    .fetch(request.load)
+                    .and_then(|loaded| Ok((marks_of(&pages, &loaded, &request.marks)?, loaded)));
+                let done = match read {
+                    Ok((marks, loaded)) => (replies.loaded)(request.generation, loaded, marks),
                     Err(e) if e.is_interrupted() => {
                         counted.fetch_add(1, Ordering::Relaxed);
                         continue;
@@ -109,6 +115,7 @@ impl ListReader {
         query: UserQuery,
         height: usize,
         load: Load,
+        marks: MarksAsk,
     ) -> u64 {
         self.generation += 1;
         self.interrupt.interrupt();
@@ -118,6 +125,7 @@ impl ListReader {
             query,
             height,
             load,
+            marks,
         });
         self.generation
     }
@@ -126,4 +134,20 @@ impl ListReader {
     pub fn interrupted(&self) -> u64 {
         self.interrupted.load(Ordering::Relaxed)
     }
+}
+
+/// Which of the rows read are marked: one query for the page, never one per row.
+fn marks_of(pages: &Pages, loaded: &Loaded, marks: &MarksAsk) -> Result<MarksRead> {
+    let mut read = MarksRead {
+        version: marks.version,
+        ..MarksRead::default()
+    };
+    if let Some(settled) = marks.settle(pages.store, pages.application)? {
+        let ids = loaded.ids();
+        let store = pages.store;
+        read.marked = store.marked_among(pages.application, &settled.selection, &ids)?;
+        read.lifted = settled.lifted;
+        read.through = settled.through;
+    }
+    Ok(read)
 }

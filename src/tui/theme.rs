@@ -24,6 +24,8 @@ pub struct Theme {
     pub invalid: Style,
     /// Characters of a suggestion that match what was typed.
     pub matched: Style,
+    /// The gutter's mark of a marked user, and the progress bar of a bulk job.
+    pub marked: Style,
 }
 
 impl Theme {
@@ -70,6 +72,7 @@ impl Theme {
             matched: Style::new()
                 .fg(Color::Yellow)
                 .add_modifier(bold | Modifier::UNDERLINED),
+            marked: Style::new().fg(Color::Yellow).add_modifier(bold),
         }
     }
 
@@ -97,6 +100,7 @@ impl Theme {
             label_focused: bold,
             invalid: bold,
             matched: bold.add_modifier(Modifier::UNDERLINED),
+            marked: bold,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The buttons on the user table's top border, and where they sit: shared by the view
 //! (to draw) and by the list's `update` (to know which button a click hit).
 
+use indicatif::HumanCount;
 use ratatui::layout::Rect;
 use unicode_width::UnicodeWidthStr;
 
@@ -49,6 +50,16 @@ pub struct TitleBar {
     pub buttons: Vec<(Button, u16)>,
     /// Border cells left between the title and the buttons.
     pub room_left: u16,
+}
+
+/// A list's title with how many users are `marked`, when some are (`Some(None)`
+/// while they are counted).
+pub fn with_marks(title: &str, marked: Option<Option<u64>>) -> String {
+    match marked {
+        None => title.to_string(),
+        Some(Some(n)) => format!("{title} · {} marked", HumanCount(n)),
+        Some(None) => format!("{title} · … marked"),
+    }
 }
 
 /// Lays out the border of `table`: the list's title at the left (the first of
@@ -131,6 +142,20 @@ mod tests {
         assert_eq!(bar.buttons[0].0, Button::Add);
         let bar = title_bar(Rect::new(0, 2, 20, 8), &all(), true);
         assert!(bar.buttons.is_empty());
+    }
+
+    #[test]
+    fn a_title_says_how_many_are_marked() {
+        assert_eq!(
+            with_marks("All users", Some(Some(1234))),
+            "All users · 1,234 marked"
+        );
+        assert_eq!(with_marks("All users", Some(None)), "All users · … marked");
+        assert_eq!(with_marks("All users", None), "All users");
+        let titles = [with_marks("All users", Some(Some(1234)))];
+        let narrow = title_bar(Rect::new(0, 2, 40, 8), &titles, true);
+        assert_eq!(narrow.title, " All users · 1,234 marked ");
+        assert!(narrow.buttons.is_empty(), "the count stays, the buttons go");
     }
 
     #[test]

@@ -7,18 +7,24 @@ use std::time::Instant;
 use super::action::Action;
 use super::app::{App, Modal};
 use super::events::spawn_worker;
+use super::job::BulkEvent;
 use super::screens::audit::AuditLog;
+use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::{Confirm, Pending};
 use super::screens::form::UserForm;
+use super::screens::group_pick::GroupPick;
 use super::screens::groups::{self, GroupsPane};
 use super::screens::help::Help;
-use super::screens::menu::Menu;
+use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::view as picker_view;
 use super::screens::{Effect, help};
 use super::writer::{GroupWrite, Write};
 use super::written::{GroupOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::store::{Result, StoreError};
+
+/// What the status line says while the marked users are counted for a dialog.
+const COUNTING: &str = "Counting the marked users…";
 
 /// How many of a user's changes the form's history shows.
 const HISTORY_ENTRIES: usize = 50;
@@ -76,12 +82,21 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             }
             Effect::None
         }
-        Action::Counted(generation, counts, matches) => {
-            app.browse.counted(generation, counts, matches);
+        Action::Counted(generation, counts, matches, marked) => {
+            app.browse.counted(generation, counts, matches, marked);
             Effect::None
         }
-        Action::Loaded(generation, loaded) => {
-            app.browse.loaded(session, generation, loaded);
+        Action::Loaded(generation, loaded, marks) => {
+            app.browse.loaded(session, generation, loaded, marks);
+            Effect::None
+        }
+        Action::Bulk(event) => bulk_event(app, event),
+        Action::CancelJob => {
+            if let Some(job) = &app.job {
+                job.cancel();
+                // The bar says it cancels: a change refused before is beside the point.
+                session.withdraw(super::app::JOB_RUNNING);
+            }
             Effect::None
         }
         Action::LoadFailed(generation, why) => {
@@ -124,6 +139,9 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
         (Some(Modal::History { .. }), _) => help::close_only(action),
         (Some(Modal::Confirm(confirm)), _) => confirm.update(action),
         (Some(Modal::Menu(menu)), _) => menu.update(action),
+        (Some(Modal::BulkMenu(menu)), _) => menu.update(action),
+        (Some(Modal::GroupPick(picker)), _) => picker.update(action),
+        (Some(Modal::BulkPrompt(prompt)), _) => prompt.update(action),
         (None, _) if app.picker.is_some() => match &mut app.picker {
             Some(picker) => picker.update(&mut app.session, action),
             None => Effect::None,
@@ -140,6 +158,10 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
 /// Quits at once, unless the form holds unsaved edits: then it asks first, and a
 /// second Ctrl-C quits.
 fn quit(app: &mut App) -> Effect {
+    // A bulk job is cancelled (rolled back) before the console ends.
+    if let Some(job) = &app.job {
+        job.cancel();
+    }
     let asked = matches!(&app.modal, Some(Modal::Confirm(c)) if c.pending == Pending::Quit);
     if asked || !app.form.as_ref().is_some_and(UserForm::is_dirty) {
         app.quit = true;
@@ -151,7 +173,7 @@ fn quit(app: &mut App) -> Effect {
 /// Carries out what a screen asked for. Whatever would write is refused here, in a
 /// read-only console, before anything opens.
 fn follow(app: &mut App, effect: Effect) -> Result<()> {
-    if effect.writes() && app.session.refuse_if_read_only() {
+    if effect.writes() && (app.session.refuse_if_read_only() || app.refuse_while_job()) {
         return Ok(());
     }
     let session = &mut app.session;
@@ -165,6 +187,26 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             Err(other) => return Err(other),
         },
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
+        Effect::OpenBulkMenu => app.modal = Some(Modal::BulkMenu(BulkMenu::default())),
+        Effect::OpenBulkPrompt(asking) => {
+            app.modal = Some(Modal::BulkPrompt(BulkPrompt::new(asking)))
+        }
+        Effect::PickGroup { adding } => {
+            app.modal = None;
+            app.asking = true;
+            app.bulk.groups(application, adding);
+        }
+        Effect::AskBulk(_) if app.job.is_some() => {
+            app.session.error(super::app::JOB_RUNNING);
+        }
+        // The dialog already asked for comes first.
+        Effect::AskBulk(_) if app.asking => {}
+        Effect::AskBulk(job) => {
+            app.modal = None;
+            app.asking = true;
+            app.bulk.prepare(application, app.browse.marks.ask(), job);
+            app.session.info(COUNTING);
+        }
         Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context()))),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
         Effect::ClosePopup => app.modal = None,
@@ -369,6 +411,13 @@ fn run(app: &mut App, pending: Pending) {
             group,
             link: false,
         }),
+        Pending::Bulk { job, selection } => {
+            let application = application.clone();
+            if !app.refuse_while_job() {
+                app.job = Some(app.bulk.run(application, selection, job));
+            }
+            return;
+        }
         Pending::InvalidateAll => Write::InvalidateAll {
             application: application.id,
             name: application.name.clone(),
@@ -383,4 +432,64 @@ fn run(app: &mut App, pending: Pending) {
         }
     };
     app.write(write);
+}
+
+/// The bulk worker counted the marked users for a dialog, loaded the groups to pick
+/// from, moved a job on, or ended one.
+fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
+    let session = &mut app.session;
+    if !matches!(event, BulkEvent::Progress(_)) {
+        app.asking = false;
+    }
+    match event {
+        BulkEvent::Ready {
+            job,
+            selection,
+            count,
+            sample,
+        } => {
+            session.withdraw(COUNTING);
+            if count == 0 {
+                session.error("None of the marked users is left: nothing to do");
+                app.browse.reload(session);
+                return Effect::None;
+            }
+            Effect::Ask(Confirm::bulk(job, selection, count, &sample))
+        }
+        BulkEvent::Groups { groups, .. } if groups.is_empty() => {
+            session.error("There are no groups yet");
+            Effect::None
+        }
+        BulkEvent::Groups { adding, groups } => {
+            app.modal = Some(Modal::GroupPick(GroupPick {
+                adding,
+                groups,
+                selected: 0,
+            }));
+            Effect::None
+        }
+        BulkEvent::Progress(progress) => {
+            if let Some(job) = &mut app.job {
+                job.progressed(progress);
+            }
+            Effect::None
+        }
+        BulkEvent::Finished { message, done } => {
+            session.withdraw(COUNTING);
+            if done {
+                session.info(message);
+            } else {
+                session.error(message);
+            }
+            if let Some(ran) = app.job.take() {
+                // The changed users are no longer what was marked; an export changed
+                // nothing, and its marks stay for what comes next.
+                if done && ran.job.writes() {
+                    app.browse.marks.clear();
+                }
+                app.browse.reload(session);
+            }
+            Effect::None
+        }
+    }
 }

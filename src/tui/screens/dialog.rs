@@ -6,11 +6,16 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use std::sync::Arc;
+
+use indicatif::HumanCount;
+
 use super::Effect;
 use crate::inert::inert;
-use crate::store::{GroupRef, GroupSummary, UserId, UserRow};
+use crate::store::{BulkAction, GroupRef, GroupSummary, Selection, UserId, UserRow};
 use crate::tui::action::Action;
 use crate::tui::fit::fit_middle;
+use crate::tui::job::{Job, users};
 use crate::tui::layout::centered;
 use crate::tui::screens::groups::tree::GroupTree;
 use crate::tui::theme::Theme;
@@ -27,6 +32,11 @@ pub enum Pending {
         email: String,
     },
     InvalidateAll,
+    /// A bulk job on the marked users (as they were when counted).
+    Bulk {
+        job: Job,
+        selection: Arc<Selection>,
+    },
     /// Take a user out of a group (the user stays).
     RemoveMember {
         group: i64,
@@ -50,7 +60,11 @@ pub enum Pending {
 impl Pending {
     /// Whether doing it changes the database.
     pub fn writes(&self) -> bool {
-        !matches!(self, Pending::Discard | Pending::Quit)
+        match self {
+            Pending::Bulk { job, .. } => job.writes(),
+            Pending::Discard | Pending::Quit => false,
+            _ => true,
+        }
     }
 }
 
@@ -150,6 +164,63 @@ impl Confirm {
         )
     }
 
+    /// Asks once before a bulk job on `count` users, naming the first of them
+    /// (`sample`).
+    pub fn bulk(job: Job, selection: Arc<Selection>, count: u64, sample: &[String]) -> Confirm {
+        let who = some_of(count, sample);
+        let n = users(count);
+        let (title, message, ok) = match &job {
+            Job::Change(BulkAction::Delete) => (
+                "Delete users",
+                format!(
+                    "Delete {n}?{who} Their memberships, tags and tokens go too; this \
+                     cannot be undone."
+                ),
+                "Delete",
+            ),
+            Job::Change(BulkAction::InvalidateTokens) => (
+                "Invalidate tokens",
+                format!("Invalidate the tokens of {n}?{who} They will have to log in again."),
+                "Invalidate",
+            ),
+            Job::Change(BulkAction::AddToGroup(group)) => {
+                ("Add to group", format!("Add {n} to {group}?{who}"), "Add")
+            }
+            Job::Change(BulkAction::RemoveFromGroup(group)) => (
+                "Remove from group",
+                format!("Remove {n} from {group}?{who} No user is deleted."),
+                "Remove",
+            ),
+            Job::Change(BulkAction::SetTag { key, value }) => (
+                "Set tag",
+                format!("Set tag {}={value} on {n}?{who}", key.as_str()),
+                "Set tag",
+            ),
+            Job::Change(BulkAction::RemoveTag(key)) => (
+                "Remove tag",
+                format!("Remove tag {} from {n}?{who}", key.as_str()),
+                "Remove tag",
+            ),
+            Job::Change(BulkAction::Edit(_)) => {
+                ("Change users", format!("Change {n}?{who}"), "Change")
+            }
+            Job::Export { path, replace, .. } => (
+                "Export users",
+                format!(
+                    "Export {n} to {}?{who}{}",
+                    path.display(),
+                    if *replace {
+                        " The file there is replaced."
+                    } else {
+                        ""
+                    }
+                ),
+                if *replace { "Replace" } else { "Export" },
+            ),
+        };
+        Confirm::new(title, message, ok, Pending::Bulk { job, selection })
+    }
+
     /// Says what deleting `group` does, as the store does it: members only leave it,
     /// child groups move up to its parent, devices only lose the tie.
     pub fn delete_group(group: &GroupSummary, tree: &GroupTree) -> Confirm {
@@ -234,6 +305,25 @@ impl Confirm {
             Action::PressButton | Action::Close => Effect::ClosePopup,
             _ => Effect::None,
         }
+    }
+}
+
+/// Columns an email in a bulk dialog keeps at most.
+const SAMPLE_EMAIL: usize = 32;
+
+/// " alice@acme.io, bob@acme.io and 1,232 more.": the first emails of `count` users,
+/// each made inert and cut in its middle when long (the `…` shows where).
+fn some_of(count: u64, sample: &[String]) -> String {
+    let names: Vec<String> = sample
+        .iter()
+        .map(|e| fit_middle(&inert(e), SAMPLE_EMAIL).into_owned())
+        .collect();
+    let more = count.saturating_sub(names.len() as u64);
+    match (names.as_slice(), more) {
+        ([], _) => String::new(),
+        ([one], 0) => format!(" {one}."),
+        ([a, b], 0) => format!(" {a} and {b}."),
+        (names, more) => format!(" {} and {} more.", names.join(", "), HumanCount(more)),
     }
 }
 
@@ -367,6 +457,79 @@ mod tests {
             assert!(matches!(dialog.update(Action::Yes), Effect::Run(_)));
             assert!(matches!(dialog.update(Action::Close), Effect::ClosePopup));
         }
+    }
+
+    fn bulk(job: Job, count: u64, sample: &[&str]) -> Confirm {
+        let sample: Vec<String> = sample.iter().map(|s| s.to_string()).collect();
+        Confirm::bulk(job, Arc::default(), count, &sample)
+    }
+
+    #[test]
+    fn a_bulk_dialog_states_the_count_and_a_few_emails_and_starts_on_cancel() {
+        let delete = Job::Change(BulkAction::Delete);
+        let mut dialog = bulk(delete.clone(), 1234, &["alice@acme.io", "bob@acme.io"]);
+        assert!(
+            dialog
+                .message
+                .starts_with("Delete 1,234 users? alice@acme.io, bob@acme.io and 1,232 more."),
+            "{}",
+            dialog.message
+        );
+        assert!(!dialog.ok_focused);
+        assert!(matches!(
+            dialog.update(Action::PressButton),
+            Effect::ClosePopup
+        ));
+        assert!(dialog.pending.writes());
+        let two = bulk(delete.clone(), 2, &["alice@acme.io", "bob@acme.io"]);
+        assert!(
+            two.message
+                .starts_with("Delete 2 users? alice@acme.io and bob@acme.io.")
+        );
+        let one = bulk(delete, 1, &["alice@acme.io"]);
+        assert!(
+            one.message.starts_with("Delete 1 user? alice@acme.io."),
+            "{}",
+            one.message
+        );
+    }
+
+    #[test]
+    fn a_long_email_in_a_bulk_dialog_is_cut_in_its_middle_and_made_inert() {
+        let long = "a-very-long-local-part-for-testing@departments.example.co.uk";
+        let dialog = bulk(
+            Job::Change(BulkAction::InvalidateTokens),
+            5,
+            &[long, "x\u{1b}[31m@a.io"],
+        );
+        assert!(
+            dialog
+                .message
+                .contains("? a-very-long-loca…s.example.co.uk, "),
+            "{}",
+            dialog.message
+        );
+        assert!(
+            dialog.message.contains("x\u{241b}[31m@a.io and 3 more."),
+            "{}",
+            dialog.message
+        );
+        assert!(!dialog.message.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn an_export_writes_nothing_in_the_database_and_says_when_it_replaces_a_file() {
+        let export = |replace| Job::Export {
+            path: "/tmp/out.csv".into(),
+            format: crate::export::FileFormat::Csv,
+            replace,
+        };
+        let fresh = bulk(export(false), 3, &["a@a.io", "b@a.io"]);
+        assert!(!fresh.pending.writes());
+        assert_eq!(fresh.ok_label, "Export");
+        let replacing = bulk(export(true), 3, &["a@a.io", "b@a.io"]);
+        assert_eq!(replacing.ok_label, "Replace");
+        assert!(replacing.message.ends_with("The file there is replaced."));
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! `update` carries out.
 
 pub mod audit;
+pub mod bulk_prompt;
 pub mod dialog;
 pub mod form;
+pub mod group_pick;
 pub mod groups;
 pub mod help;
 pub mod list;
@@ -17,7 +19,9 @@ use crate::store::UserId;
 use crate::tui::pane::Pane;
 
 use super::action::Action;
+use super::job::Job;
 use super::writer::Write;
+use bulk_prompt::Asking;
 use dialog::{Confirm, Pending};
 
 /// What a screen asks of the console after handling an action.
@@ -32,6 +36,16 @@ pub enum Effect {
         email: String,
     },
     OpenMenu,
+    /// Open the bulk menu (users are marked).
+    OpenBulkMenu,
+    /// Count the marked users for `Job`, then ask before running it.
+    AskBulk(Job),
+    /// Load the groups, to pick one to add the marked users to (or remove them from).
+    PickGroup {
+        adding: bool,
+    },
+    /// Ask for what a bulk action needs (a tag, a file).
+    OpenBulkPrompt(Asking),
     Help,
     /// Ask before doing what the dialog names.
     Ask(Confirm),
@@ -100,7 +114,10 @@ impl Effect {
             | Effect::Write(_)
             | Effect::GroupPopup(_)
             | Effect::PickUsers { .. }
-            | Effect::AddMembers { .. } => true,
+            | Effect::AddMembers { .. }
+            | Effect::PickGroup { .. } => true,
+            Effect::AskBulk(job) => job.writes(),
+            Effect::OpenBulkPrompt(asking) => *asking != Asking::ExportPath,
             Effect::Ask(confirm) => confirm.pending.writes(),
             Effect::Run(pending) => pending.writes(),
             _ => false,

@@ -4,7 +4,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use indicatif::{HumanCount, HumanDuration};
+
 use crate::inert::inert;
+use crate::tui::bulk::Running;
 use crate::tui::fit::{fit, fit_middle};
 use crate::tui::keymap::{Context, Hint, Offer, footer_hints};
 use crate::tui::session::{Session, StatusKind};
@@ -20,6 +23,66 @@ pub fn draw_status(session: &Session, frame: &mut Frame, area: Rect) {
         let text = format!(" {} ", fit_status(&inert(&status.text), room));
         frame.render_widget(Paragraph::new(Line::styled(text, style)), area);
     }
+}
+
+/// A bulk job's progress on the status line: what it does, how far it is, a bar, its
+/// rate and the time left, and how to cancel it; the less important parts go first
+/// when the line is short. An error said meanwhile (a change refused) shows instead
+/// until it expires.
+pub fn draw_job(session: &Session, job: &Running, frame: &mut Frame, area: Rect) {
+    if session
+        .status
+        .as_ref()
+        .is_some_and(|s| s.kind == StatusKind::Error)
+    {
+        return draw_status(session, frame, area);
+    }
+    let t = &session.theme;
+    let room = area.width as usize;
+    let line = |text: String| Line::styled(fit(&text, room).into_owned(), t.marked);
+    let progress = job.progress;
+    if job.cancelling() {
+        let text = format!(
+            " Cancelling: undoing the {} changes made…",
+            HumanCount(progress.done)
+        );
+        return frame.render_widget(Paragraph::new(line(text)), area);
+    }
+    if progress.total == 0 {
+        let text = format!(" {}… (Esc cancels)", job.job.doing());
+        return frame.render_widget(Paragraph::new(line(text)), area);
+    }
+    let head = format!(
+        " {} {}/{} ",
+        job.job.doing(),
+        HumanCount(progress.done),
+        HumanCount(progress.total)
+    );
+    let percent = progress.done * 100 / progress.total;
+    let mut tail = vec![format!(" {percent}%")];
+    if let Some(left) = job.time_left() {
+        tail.push(format!(" · {} left", HumanDuration(left)));
+    }
+    if let Some(rate) = job.rate() {
+        tail.push(format!(" · {}/s", HumanCount(rate as u64)));
+    }
+    tail.push(" · Esc cancels".into());
+    const BAR: usize = 10;
+    let used = |tail: &[String]| head.width() + BAR + tail.iter().map(|p| p.width()).sum::<usize>();
+    while tail.len() > 1 && used(&tail) > room {
+        tail.pop();
+    }
+    let bar = room
+        .saturating_sub(used(&tail) - BAR)
+        .clamp(BAR.min(room), 3 * BAR);
+    let filled = (bar as u64 * progress.done / progress.total) as usize;
+    let spans = vec![
+        Span::styled(head, t.marked),
+        Span::styled("█".repeat(filled), t.marked),
+        Span::styled("░".repeat(bar - filled), t.dim),
+        Span::styled(tail.concat(), t.marked),
+    ];
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// A status message in `room` columns: a long word (an email) is cut in its middle

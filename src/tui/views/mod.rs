@@ -16,7 +16,7 @@ use super::screens::groups::view as groups;
 use super::screens::list::tabs::Front;
 use super::screens::list::{filter, table, tabs};
 use super::screens::picker::view as picker;
-use super::screens::{dialog, form, help, menu};
+use super::screens::{bulk_prompt, dialog, form, group_pick, help, menu};
 
 pub fn view(app: &App, frame: &mut Frame) {
     let (session, browse) = (&app.session, &app.browse);
@@ -47,7 +47,10 @@ pub fn view(app: &App, frame: &mut Frame) {
             filter::draw(t, browse, frame, areas.filter);
         }
     }
-    footer::draw_status(session, frame, areas.status);
+    match &app.job {
+        Some(job) => footer::draw_job(session, job, frame, areas.status),
+        None => footer::draw_status(session, frame, areas.status),
+    }
     let selected = match &app.groups {
         Some(pane) => pane.selected_group().is_some(),
         None => browse.list.selected_row().is_some(),
@@ -55,6 +58,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     let offer = Offer {
         selected,
         any_user: browse.counts.all > 0,
+        marked: browse.marks.any().then_some(browse.marks.count),
         editing: app
             .form
             .as_ref()
@@ -81,6 +85,12 @@ pub fn view(app: &App, frame: &mut Frame) {
             let row = browse.list.selected.saturating_sub(browse.list.top);
             menu::draw(t, m, row, frame, &areas);
         }
+        Some(Modal::BulkMenu(m)) => {
+            let row = browse.list.selected.saturating_sub(browse.list.top);
+            menu::draw_bulk(t, m, row, frame, &areas);
+        }
+        Some(Modal::GroupPick(p)) => group_pick::draw(t, p, frame, above_filter),
+        Some(Modal::BulkPrompt(p)) => bulk_prompt::draw(t, p, frame, above_filter),
         Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter, frame.area()),
         Some(Modal::Help(h)) => help::draw(t, h, frame, above_filter),
         Some(Modal::History { email, entries }) => {

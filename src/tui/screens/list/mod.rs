@@ -5,6 +5,7 @@
 //! old ones stay, marked stale.
 
 pub mod filter;
+pub mod marks;
 pub mod rows;
 pub mod table;
 pub mod tabs;
@@ -16,17 +17,20 @@ use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
 use super::Effect;
+use super::bulk_prompt::Asking;
 use super::dialog::Confirm;
 use crate::inert::inert;
-use crate::store::{Result, Scope, ScopeCounts, Sort, UserId, UserQuery};
+use crate::store::{BulkAction, Result, Scope, ScopeCounts, Sort, UserId, UserQuery};
 use crate::tui::action::Action;
 use crate::tui::counter::MatchCounter;
+use crate::tui::job::Job;
 use crate::tui::keymap::{Context, key_name};
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
 use crate::tui::session::Session;
-use crate::tui::title_bar::title_bar;
+use crate::tui::title_bar::{TitleBar, title_bar, with_marks};
+use marks::{Marks, MarksRead};
 use rows::{Load, Loaded, Pages, UserList};
 
 /// Rows the mouse wheel moves.
@@ -62,6 +66,8 @@ pub struct Browse {
     pub filter: Input,
     pub filter_focused: bool,
     pub list: UserList,
+    /// The marked users: they stay marked across panes, filters and sorts.
+    pub marks: Marks,
     pub counts: ScopeCounts,
     /// How many users of the pane the filter matches (only while a filter is set and
     /// once counted).
@@ -91,6 +97,7 @@ impl Browse {
             filter: Input::default(),
             filter_focused: false,
             list: UserList::default(),
+            marks: Marks::default(),
             counts: ScopeCounts::default(),
             matches: None,
             count_pending: None,
@@ -218,7 +225,9 @@ impl Browse {
 
     fn request(&mut self, session: &Session, load: Load) -> u64 {
         let (application, height) = (session.application.id, session.visible_rows());
-        self.reader.request(application, self.query(), height, load)
+        let marks = self.marks.ask();
+        self.reader
+            .request(application, self.query(), height, load, marks)
     }
 
     /// Asks for the rows beyond the loaded ones when the selection nears their edge.
@@ -232,9 +241,11 @@ impl Browse {
     }
 
     /// Rows the reader read; only those of the newest request are taken.
-    pub fn loaded(&mut self, session: &Session, generation: u64, loaded: Loaded) {
+    pub fn loaded(&mut self, session: &Session, generation: u64, loaded: Loaded, marks: MarksRead) {
+        let ids = loaded.ids();
         match loaded {
             Loaded::List(list) if self.loading.is_some_and(|(g, _)| g == generation) => {
+                self.marks.loaded(marks, &ids, true);
                 self.loading = None;
                 self.searching = false;
                 self.list = list;
@@ -249,6 +260,7 @@ impl Browse {
                 rows,
                 complete,
             } if self.extending == Some(generation) => {
+                self.marks.loaded(marks, &ids, false);
                 self.extending = None;
                 self.list.extend(anchor, after, rows, complete);
             }
@@ -286,11 +298,18 @@ impl Browse {
     }
 
     /// Counts arrived; only the newest ones asked for are shown.
-    pub fn counted(&mut self, generation: u64, counts: ScopeCounts, matches: Option<u64>) {
+    pub fn counted(
+        &mut self,
+        generation: u64,
+        counts: ScopeCounts,
+        matches: Option<u64>,
+        marked: Option<u64>,
+    ) {
         if self.count_pending == Some(generation) {
             self.count_pending = None;
             self.counts = counts;
             self.matches = matches;
+            self.marks.count = marked;
         }
     }
 
@@ -299,10 +318,46 @@ impl Browse {
         // A group's members are counted filtered or not: the filter line says how many.
         let filtered = !self.filter.value().trim().is_empty() || self.members.is_some();
         let query = filtered.then(|| self.query());
-        self.count_pending = Some(self.counter.request(session.application.id, query));
+        let marks = self.marks.ask();
+        let generation = self.counter.request(session.application.id, query, marks);
+        self.count_pending = Some(generation);
+    }
+
+    /// The marks changed: only their count is asked for again (what the panes and the
+    /// filter count has not changed).
+    fn recount_marks(&mut self, session: &Session) {
+        let (counts, matches) = (self.counts, self.matches);
+        self.recount(session);
+        self.matches = matches;
+        self.counts = counts;
+    }
+
+    /// How many users a `*` here would mark, when known without asking the store.
+    fn shown_count(&self) -> Option<u64> {
+        if self.filter.value().trim().is_empty() {
+            Some(self.pane.count(&self.counts))
+        } else {
+            self.matches
+        }
+    }
+
+    /// `d`, `i` and `m` act on the marked users when there are some.
+    fn on_marks(&self, action: &Action) -> Option<Effect> {
+        if !self.marks.any() {
+            return None;
+        }
+        Some(match action {
+            Action::Delete => Effect::AskBulk(Job::Change(BulkAction::Delete)),
+            Action::InvalidateUser => Effect::AskBulk(Job::Change(BulkAction::InvalidateTokens)),
+            Action::OpenMenu => Effect::OpenBulkMenu,
+            _ => return None,
+        })
     }
 
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
+        if let Some(effect) = self.on_marks(&action) {
+            return Ok(effect);
+        }
         let height = session.visible_rows() as isize;
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
@@ -393,6 +448,33 @@ impl Browse {
                 self.sort.descending = !self.sort.descending;
                 self.restart(session);
             }
+            Action::ToggleMark => {
+                if let Some(row) = self.list.selected_row() {
+                    self.marks.toggle(row.id);
+                    self.recount_marks(session);
+                    self.move_by(session, 1);
+                }
+            }
+            Action::MarkAll => {
+                // Stale rows belong to an older query: the new ones show their marks
+                // when they come.
+                let loaded: Vec<UserId> = match self.stale() {
+                    true => Vec::new(),
+                    false => self.list.rows.iter().map(|r| r.id).collect(),
+                };
+                let shown = self.shown_count();
+                self.marks.mark_all(self.query(), &loaded, shown);
+                self.recount_marks(session);
+            }
+            Action::BulkAddToGroup => return Ok(Effect::PickGroup { adding: true }),
+            Action::BulkRemoveFromGroup => return Ok(Effect::PickGroup { adding: false }),
+            Action::BulkSetTag => return Ok(Effect::OpenBulkPrompt(Asking::SetTag)),
+            Action::BulkRemoveTag => return Ok(Effect::OpenBulkPrompt(Asking::RemoveTag)),
+            Action::BulkExport => return Ok(Effect::OpenBulkPrompt(Asking::ExportPath)),
+            Action::ClearMarks if self.marks.any() => {
+                self.marks.clear();
+                self.recount_marks(session);
+            }
             Action::Add => return Ok(Effect::Add),
             Action::Edit => {
                 if let Some(row) = self.list.selected_row() {
@@ -424,6 +506,16 @@ impl Browse {
             _ => {}
         }
         Ok(Effect::None)
+    }
+
+    /// The table's top border: the list's title (with how many are marked), the
+    /// buttons.
+    pub fn title_bar(&self, table: ratatui::layout::Rect) -> TitleBar {
+        let marked = self.marks.any().then_some(self.marks.count);
+        let titles: Vec<String> = (self.titles().iter())
+            .map(|title| with_marks(title, marked))
+            .collect();
+        title_bar(table, &titles, self.offers_invalidate_all())
     }
 
     /// The list's title, longest first: a shorter one is used where it does not fit.
@@ -476,8 +568,7 @@ impl Browse {
                 return self.update(session, Action::Edit);
             }
         } else if y == areas.table.y
-            && let Some(button) =
-                title_bar(areas.table, &self.titles(), self.offers_invalidate_all()).button_at(x)
+            && let Some(button) = self.title_bar(areas.table).button_at(x)
         {
             return self.update(session, button.action());
         } else if let Some(pane) = areas.tab_at(x, y, &self.counts) {

@@ -37,6 +37,17 @@ pub enum Loaded {
     },
 }
 
+impl Loaded {
+    /// The ids of the rows read.
+    pub fn ids(&self) -> Vec<UserId> {
+        let rows = match self {
+            Loaded::List(list) => &list.rows,
+            Loaded::More { rows, .. } => rows,
+        };
+        rows.iter().map(|r| r.id).collect()
+    }
+}
+
 /// Where the list reads its pages: the store, the application and the query, and how
 /// many rows the screen shows.
 pub struct Pages<'a> {

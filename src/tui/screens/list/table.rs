@@ -17,12 +17,15 @@ use crate::tui::fit::fit;
 use crate::tui::keymap::{Context, key_name};
 use crate::tui::pane::Pane;
 use crate::tui::session::Session;
-use crate::tui::title_bar::{Button, title_bar};
+use crate::tui::title_bar::Button;
+
+/// The gutter's mark of a marked row.
+pub const MARK: &str = "●";
 
 pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
     let t = &session.theme;
     let arrow = if browse.sort.descending { "▼" } else { "▲" };
-    let bar = title_bar(area, &browse.titles(), browse.offers_invalidate_all());
+    let bar = browse.title_bar(area);
     let columns = layout(area.width.saturating_sub(2), browse.sort.field);
     let sorted_shown = columns
         .iter()
@@ -81,6 +84,7 @@ pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
         .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::new().with_selected(selected);
     frame.render_stateful_widget(table, inner, &mut state);
+    draw_marks(session, browse, rows, frame, inner);
     if rows.is_empty() {
         // Under the column header, which stays to show what the list would hold.
         let message = Paragraph::new(empty_message(browse))
@@ -94,6 +98,30 @@ pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
             ..inner
         };
         frame.render_widget(message, middle);
+    }
+}
+
+/// The gutter: a mark in the second column of the selection marker (`▶●`), on each
+/// marked row shown.
+fn draw_marks(
+    session: &Session,
+    browse: &Browse,
+    rows: &[UserRow],
+    frame: &mut Frame,
+    inner: Rect,
+) {
+    // Below the column header.
+    let first = inner.y + 1;
+    for (i, row) in rows.iter().enumerate() {
+        let y = first + i as u16;
+        if browse.marks.is_marked(row.id) && y < inner.bottom() && inner.width > 1 {
+            let style = if i == browse.list.selected.wrapping_sub(browse.list.top) {
+                session.theme.selected
+            } else {
+                session.theme.marked
+            };
+            frame.buffer_mut().set_string(inner.x + 1, y, MARK, style);
+        }
     }
 }
 

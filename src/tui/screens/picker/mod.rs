@@ -10,6 +10,7 @@ use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
 use super::Effect;
+use super::list::marks::MarksAsk;
 use super::list::rows::{Load, Loaded, Pages, UserList};
 use crate::store::{UserId, UserQuery, UserRow};
 use crate::tui::action::Action;
@@ -72,8 +73,13 @@ impl UserPicker {
 
     fn restart(&mut self, session: &Session) {
         let height = view::rows(session.size);
-        let generation =
-            (self.reader).request(session.application.id, self.query(), height, Load::First);
+        let generation = (self.reader).request(
+            session.application.id,
+            self.query(),
+            height,
+            Load::First,
+            MarksAsk::default(),
+        );
         self.loading = Some(generation);
         self.extending = None;
     }
@@ -131,7 +137,13 @@ impl UserPicker {
         }
         if let Some(load) = self.list.wants(&self.pages(session)) {
             let (application, height) = (session.application.id, view::rows(session.size));
-            self.extending = Some(self.reader.request(application, self.query(), height, load));
+            self.extending = Some(self.reader.request(
+                application,
+                self.query(),
+                height,
+                load,
+                MarksAsk::default(),
+            ));
         }
     }
 
