@@ -14,7 +14,7 @@ use super::Effect;
 use crate::inert::inert;
 use crate::store::{BulkAction, GroupRef, GroupSummary, Selection, UserId, UserRow};
 use crate::tui::action::Action;
-use crate::tui::fit::fit_middle;
+use crate::tui::fit::fit_email;
 use crate::tui::job::{Job, users};
 use crate::tui::layout::centered;
 use crate::tui::screens::groups::tree::GroupTree;
@@ -312,11 +312,11 @@ impl Confirm {
 const SAMPLE_EMAIL: usize = 32;
 
 /// " alice@acme.io, bob@acme.io and 1,232 more.": the first emails of `count` users,
-/// each made inert and cut in its middle when long (the `…` shows where).
+/// each made inert and, when long, cut keeping its domain (the `…` shows where).
 fn some_of(count: u64, sample: &[String]) -> String {
     let names: Vec<String> = sample
         .iter()
-        .map(|e| fit_middle(&inert(e), SAMPLE_EMAIL).into_owned())
+        .map(|e| fit_email(&inert(e), SAMPLE_EMAIL).into_owned())
         .collect();
     let more = count.saturating_sub(names.len() as u64);
     match (names.as_slice(), more) {
@@ -339,13 +339,13 @@ impl Confirm {
     }
 
     /// The message for a body `width` columns wide: an email too long for a line is
-    /// cut in its middle, so its end (and what follows it) still shows.
+    /// cut keeping its domain (`fit_email`), so what follows it still shows.
     fn message_for(&self, width: u16) -> Paragraph<'static> {
         let mut text = inert(&self.message).into_owned();
         if let Some(email) = self.subject() {
             let email = inert(email);
             // One column for the `?` after it.
-            let cut = fit_middle(&email, (width as usize).saturating_sub(1));
+            let cut = fit_email(&email, (width as usize).saturating_sub(1));
             text = text.replacen(email.as_ref(), &cut, 1);
         }
         Paragraph::new(text).wrap(Wrap { trim: true })
@@ -495,7 +495,7 @@ mod tests {
     }
 
     #[test]
-    fn a_long_email_in_a_bulk_dialog_is_cut_in_its_middle_and_made_inert() {
+    fn a_long_email_in_a_bulk_dialog_is_cut_keeping_its_domain_and_made_inert() {
         let long = "a-very-long-local-part-for-testing@departments.example.co.uk";
         let dialog = bulk(
             Job::Change(BulkAction::InvalidateTokens),
@@ -505,7 +505,7 @@ mod tests {
         assert!(
             dialog
                 .message
-                .contains("? a-very-long-loca…s.example.co.uk, "),
+                .contains("? a-ver…@departments.example.co.uk, "),
             "{}",
             dialog.message
         );

@@ -11,7 +11,7 @@ use super::AuditLog;
 use crate::domain::rfc3339_ms;
 use crate::inert::inert;
 use crate::store::{AuditEntry, shown};
-use crate::tui::fit::{fit, fit_middle};
+use crate::tui::fit::{fit, fit_email};
 use crate::tui::layout::centered;
 use crate::tui::screens::list::filter::typed_line;
 use crate::tui::theme::Theme;
@@ -56,7 +56,7 @@ fn columns(width: u16) -> Vec<Column> {
     let actor: Column = ("ACTOR", full[1], |e, w| cut(&e.actor, w));
     let target = |w: u16| -> Column {
         ("TARGET", w, |e, w| {
-            fit_middle(&inert(&e.target.label), w).into_owned()
+            fit_email(&inert(&e.target.label), w).into_owned()
         })
     };
     let op = |w: u16| -> Column { ("OP", w, |e, w| cut(&e.op, w)) };
