@@ -219,11 +219,11 @@ fn login_whoami_and_invalidation() {
     assert!(me["last_login"].is_string());
 
     env.cmd()
-        .args(["tokens", "invalidate", "--email", "ann@acme.io"])
+        .args(["tokens", "invalidate", "--email", "ann@acme.io", "--yes"])
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "Invalidated 1 token(s) of ann@acme.io",
+            "Invalidated 1 token of ann@acme.io",
         ));
     env.cmd()
         .args(["whoami", &token])
@@ -236,11 +236,21 @@ fn login_whoami_and_invalidation() {
         .to_string();
     env.cmd().args(["whoami", &again]).assert().success();
 
+    // Off a terminal, ending sessions needs --yes, as every other change of many does.
+    for whose in [&["--all"][..], &["--email", "ann@acme.io"]] {
+        env.cmd()
+            .args(["tokens", "invalidate"])
+            .args(whose)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("pass --yes"));
+        env.cmd().args(["whoami", &again]).assert().success();
+    }
     env.cmd()
-        .args(["tokens", "invalidate", "--all"])
+        .args(["tokens", "invalidate", "--all", "--yes"])
         .assert()
         .success()
-        .stdout("Invalidated every token of the 2 user(s) of 'default'.\n");
+        .stdout("Every token of the 2 users of 'default' is void: they log in again.\n");
     env.cmd().args(["whoami", &again]).assert().code(1);
     env.cmd().args(["whoami", &bob]).assert().code(1);
     env.cmd()
@@ -296,7 +306,7 @@ fn an_unknown_application_is_refused_and_never_created() {
         &["groups", "add", "Sales"],
         &["devices", "list"],
         &["login", "--email", "ann@acme.io", "--password-stdin"],
-        &["tokens", "invalidate", "--all"],
+        &["tokens", "invalidate", "--all", "--yes"],
         &["--read-only", "users", "list"],
     ];
     for command in commands {

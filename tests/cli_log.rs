@@ -76,7 +76,7 @@ fn a_session_of_writes_is_logged_without_a_secret() {
     );
     let token = login(second);
     quiet(&["whoami", &token], "");
-    quiet(&["tokens", "invalidate", "--email", "a@x.io"], "");
+    quiet(&["tokens", "invalidate", "--email", "a@x.io", "--yes"], "");
     let export = env.dir.path().join("out.json");
     quiet(
         &[

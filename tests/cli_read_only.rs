@@ -28,7 +28,7 @@ fn read_only_refuses_every_write() {
         &["tokens", "invalidate", "--filter", "acme", "--yes"],
         &["users", "set", "ann@acme.io", "--first", "A"],
         &["groups", "add", "Ops"],
-        &["tokens", "invalidate", "--all"],
+        &["tokens", "invalidate", "--all", "--yes"],
         &["apps", "add", "shop"],
     ] {
         read_only(args)

@@ -77,7 +77,7 @@ impl Locked {
             &["users", "set", "ann@acme.io", "--first", "Ann"][..],
             &["users", "delete", "ann@acme.io", "--yes"],
             &["groups", "add", "Ops"],
-            &["tokens", "invalidate", "--all"],
+            &["tokens", "invalidate", "--all", "--yes"],
         ] {
             self.xusers(db, args)
                 .assert()

@@ -18,6 +18,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::HumanCount;
 use tracing::level_filters::LevelFilter;
 
 use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
@@ -410,17 +411,31 @@ fn invalidate(store: &mut Store, app: &Application, args: InvalidateArgs) -> Res
         }
         (None, Some(email), _) => {
             let id = store.find_user(app.id, &email)?;
-            let n = store.invalidate_user_tokens(id)?;
-            outln!(
-                "Invalidated {n} token(s) of {}.",
-                crate::inert::inert(&email)
-            )
+            let email = crate::inert::inert(&email);
+            let question = format!("End every session of {email}?");
+            if !args.chosen.yes && !bulk::confirmed(&question)? {
+                return Err(Failure::runtime("nothing was changed"));
+            }
+            let n = store.invalidate_user_tokens(id)? as u64;
+            let tokens = if n == 1 { "token" } else { "tokens" };
+            outln!("Invalidated {} {tokens} of {email}.", HumanCount(n))
         }
         (None, None, true) => {
-            let n = store.invalidate_all_tokens(app.id)?;
+            let users = store.scope_counts(app.id)?.all;
+            let name = crate::inert::inert(&app.name);
+            let question = format!(
+                "Void every token of the {} {} of '{name}'?",
+                HumanCount(users),
+                output::plural(users)
+            );
+            if !args.chosen.yes && !bulk::confirmed(&question)? {
+                return Err(Failure::runtime("nothing was changed"));
+            }
+            let n = store.invalidate_all_tokens(app.id)? as u64;
             outln!(
-                "Invalidated every token of the {n} user(s) of '{}'.",
-                crate::inert::inert(&app.name)
+                "Every token of the {} {} of '{name}' is void: they log in again.",
+                HumanCount(n),
+                output::plural(n)
             )
         }
         (None, None, false) => Err(Failure::usage(
