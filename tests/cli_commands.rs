@@ -115,6 +115,9 @@ fn list_filters_sorts_and_limits() {
     assert!(!pro.is_empty(), "the demo has pro users");
     assert!(pro.len() < 40, "the tag filters");
     assert!(pro.iter().all(|u| u["tags"]["plan"] == "pro"));
+    // The spelling of the commands that change users previews the same users.
+    let has = env.json(&["users", "list", "--format", "json", "--has-tag", "plan=pro"]);
+    assert_eq!(has.as_array().unwrap(), pro);
     // Sales's own members (tests/cli_members.rs covers its subgroups').
     let args = [
         "users", "list", "--format", "json", "--group", "Sales", "--direct",

@@ -29,7 +29,8 @@ pub struct Selection {
     #[arg(long, requires = "group")]
     pub(super) direct: bool,
     /// Only users with this tag (KEY) or this tag value (KEY=VALUE); repeatable
-    #[arg(long, value_name = "KEY[=VALUE]")]
+    /// (--has-tag too, as the commands that change users spell it)
+    #[arg(long, visible_alias = "has-tag", value_name = "KEY[=VALUE]")]
     pub(super) tag: Vec<String>,
     /// Text that the email, first or last name must contain (any case)
     #[arg(long, value_name = "TEXT")]
