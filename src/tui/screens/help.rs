@@ -4,6 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Row, Table};
+use unicode_width::UnicodeWidthStr;
 
 use super::Effect;
 use crate::tui::action::Action;
@@ -76,7 +77,11 @@ impl Fit {
         let two = all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS;
         let columns: u16 = if two { 2 } else { 1 };
         let per_column = all.len().div_ceil(columns as usize);
-        let area = centered(bounds, COLUMN_WIDTH * columns, per_column as u16 + 2);
+        // Each column as wide as its longest description needs, so a wide window shows
+        // every description whole; a narrow one cuts them (`centered` keeps it inside).
+        let longest = all.iter().map(|b| b.help.width()).max().unwrap_or(0) as u16;
+        let column = COLUMN_WIDTH.max(KEY_WIDTH + GAP + longest + GAP);
+        let area = centered(bounds, column * columns + 2, per_column as u16 + 2);
         let shown_rows = per_column.min(area.height.saturating_sub(2) as usize);
         Fit {
             all,
