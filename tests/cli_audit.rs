@@ -220,7 +220,7 @@ fn steps(import_file: &str) -> Vec<Step> {
             vec![],
         ),
         step(
-            "tokens invalidate --email ann.lee@acme.io",
+            "tokens invalidate --email ann.lee@acme.io --yes",
             None,
             vec![expect(
                 "tokens.invalidate",
@@ -234,7 +234,7 @@ fn steps(import_file: &str) -> Vec<Step> {
             vec![],
         ),
         step(
-            "tokens invalidate --all",
+            "tokens invalidate --all --yes",
             None,
             vec![expect(
                 "tokens.invalidate_all",

@@ -51,7 +51,7 @@ fn commands(t: &Template, import: &str) -> Vec<(Vec<String>, &'static str)> {
         ("users export", ""),
         ("users export --format json", ""),
         ("login --email a@x.io --password-stdin", "long enough\n"),
-        ("tokens invalidate --all", ""),
+        ("tokens invalidate --all --yes", ""),
         ("groups list", ""),
         ("groups list --format json", ""),
         ("groups add H", ""),

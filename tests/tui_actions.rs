@@ -187,7 +187,7 @@ fn invalidating_all_ends_every_token() {
             .as_ref()
             .unwrap()
             .text
-            .contains("Invalidated every token: all 60 user(s) of 'default'")
+            .contains("Invalidated every token: all 60 users of 'default'")
     );
     let fresh = app
         .session

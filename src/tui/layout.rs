@@ -1,6 +1,7 @@
 //! Where each region of the screen goes: shared by the views (to draw) and by the
 //! screens' `update` (to know how many rows a page holds and what a click hit).
 
+use indicatif::HumanCount;
 use ratatui::layout::{Constraint, Layout, Rect};
 use unicode_width::UnicodeWidthStr;
 
@@ -99,9 +100,9 @@ pub fn tab_labels(counts: &ScopeCounts, width: u16) -> Vec<String> {
             .map(|(i, p)| {
                 let n = p.count(counts);
                 if short {
-                    format!(" {} {} {n} ", i + 1, p.short_title())
+                    format!(" {} {} {} ", i + 1, p.short_title(), HumanCount(n))
                 } else {
-                    format!(" {} {} ({n}) ", i + 1, p.title())
+                    format!(" {} {} ({}) ", i + 1, p.title(), HumanCount(n))
                 }
             })
             .collect()

@@ -3,6 +3,7 @@
 //! One write at a time; its outcome arrives on the console's one channel as
 //! `Action::Written`.
 
+use indicatif::HumanCount;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 
@@ -141,12 +142,17 @@ impl Writer {
 fn write(store: &mut Store, job: Write) -> Written {
     let result = match &job {
         Write::Delete { id, email } => store.delete_user(*id).map(|()| format!("Deleted {email}")),
-        Write::InvalidateUser { id, email } => store
-            .invalidate_user_tokens(*id)
-            .map(|n| format!("Invalidated {n} token(s) of {email}")),
+        Write::InvalidateUser { id, email } => store.invalidate_user_tokens(*id).map(|n| {
+            let tokens = if n == 1 { "token" } else { "tokens" };
+            format!("Invalidated {} {tokens} of {email}", HumanCount(n as u64))
+        }),
         Write::InvalidateAll { application, name } => {
             store.invalidate_all_tokens(*application).map(|n| {
-                format!("Invalidated every token: all {n} user(s) of '{name}' must log in again")
+                let users = if n == 1 { "user" } else { "users" };
+                format!(
+                    "Invalidated every token: all {} {users} of '{name}' must log in again",
+                    HumanCount(n as u64)
+                )
             })
         }
         Write::AddMembers {

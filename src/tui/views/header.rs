@@ -1,3 +1,4 @@
+use indicatif::HumanCount;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -16,8 +17,8 @@ pub fn draw(session: &Session, users: u64, frame: &mut Frame, area: Rect) {
     let n = users;
     let noun = if n == 1 { "user" } else { "users" };
     let users = match session.application.user_limit {
-        Some(limit) => format!("{n} / {limit} {noun} "),
-        None => format!("{n} {noun} "),
+        Some(limit) => format!("{} / {} {noun} ", HumanCount(n), HumanCount(limit)),
+        None => format!("{} {noun} ", HumanCount(n)),
     };
     let mut spans = vec![Span::styled(" xusers ", t.title)];
     if let Some(why) = session.store.read_only() {

@@ -1,6 +1,7 @@
 //! The form's lower half: the groups tree, the devices it reaches, the tag editor
 //! and its suggestion popup.
 
+use indicatif::HumanCount;
 use std::collections::BTreeMap;
 
 use ratatui::Frame;
@@ -326,7 +327,7 @@ pub fn draw_suggestions(
             let base = if chosen { t.selected } else { Style::new() };
             let used = match s.users {
                 1 => " 1 user".to_string(),
-                n => format!(" {n} users"),
+                n => format!(" {} users", HumanCount(n)),
             };
             // A key too long for the room left beside the count is cut with `…`.
             let room = (width as usize - 2).saturating_sub(used.width());

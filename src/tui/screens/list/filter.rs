@@ -1,6 +1,7 @@
 //! The filter line: the filter being typed or kept, an invitation when there is none,
 //! and at the right the match count, or "searching…" while new rows are slow to come.
 
+use indicatif::HumanCount;
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::text::{Line, Span};
@@ -23,9 +24,17 @@ pub fn draw(t: &Theme, browse: &Browse, frame: &mut Frame, area: Rect) {
     let count = match (browse.matches, browse.count_pending) {
         _ if browse.searching => Some("searching… ".to_string()),
         (Some(n), _) if browse.members.is_some() && browse.filter.value().trim().is_empty() => {
-            Some(format!("{n} member{} ", if n == 1 { "" } else { "s" }))
+            Some(format!(
+                "{} member{} ",
+                HumanCount(n),
+                if n == 1 { "" } else { "s" }
+            ))
         }
-        (Some(n), _) => Some(format!("{n} match{} ", if n == 1 { "" } else { "es" })),
+        (Some(n), _) => Some(format!(
+            "{} match{} ",
+            HumanCount(n),
+            if n == 1 { "" } else { "es" }
+        )),
         (None, Some(_)) => Some("counting… ".to_string()),
         (None, None) => None,
     };
