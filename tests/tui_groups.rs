@@ -8,7 +8,10 @@ mod common;
 use common::console::*;
 use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::{Actor, AuditEntry, AuditPage, AuditQuery, GroupSummary, Source, Store};
+use xusers::store::{
+    Actor, AuditEntry, AuditPage, AuditQuery, Device, GroupSummary, Page, Scope, Source, Store,
+    UserQuery, UserRow,
+};
 use xusers::tui::app::{App, Modal};
 use xusers::tui::keymap::Context;
 
@@ -59,6 +62,32 @@ fn newest(app: &App) -> AuditEntry {
         .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
         .unwrap()
         .remove(0)
+}
+
+/// The application's devices, each with its groups.
+fn devices(app: &App) -> Vec<Device> {
+    let store = &app.session.store;
+    store.devices(app.session.application.id).unwrap()
+}
+
+fn device_groups(app: &App, name: &str) -> Option<Vec<String>> {
+    devices(app)
+        .into_iter()
+        .find(|d| d.name == name)
+        .map(|d| d.groups)
+}
+
+/// The direct members of group `id`, each with their groups.
+fn direct_members(app: &App, id: i64) -> Vec<UserRow> {
+    let query = UserQuery {
+        scope: Scope::Group(id),
+        ..Default::default()
+    };
+    let store = &app.session.store;
+    let application = app.session.application.id;
+    store
+        .list_users(application, &query, &Page::First(1000))
+        .unwrap()
 }
 
 fn status(app: &App) -> String {
@@ -202,10 +231,23 @@ fn opening_and_browsing_the_pane_runs_no_sql_on_the_ui_thread() {
     let before = gate.ui_steps();
     keys(&mut app, "4");
     keys(&mut app, "jjlhG/sal");
+    let filtered = screen(&app);
+    assert!(filtered.contains("Sales") && !filtered.contains("Engineering"));
+    assert_eq!(selected(&app), "Sales", "the first match is selected");
     key(&mut app, KeyCode::Esc);
     keys(&mut app, "r");
+    finish_background(&mut app);
     assert_eq!(gate.ui_steps(), before, "no SQL on the UI thread");
-    assert!(screen(&app).contains("Berlin office") || screen(&app).contains("Support"));
+    let text = screen(&app);
+    assert!(
+        text.contains("Engineering") && text.contains("Support"),
+        "{text}"
+    );
+    assert_eq!(
+        selected(&app),
+        "Sales",
+        "the selection stays after a reload"
+    );
 }
 
 #[test]
@@ -327,6 +369,18 @@ fn e_renames_and_moves_a_group_and_refuses_a_cycle_inline() {
         .unwrap();
     let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
     assert_eq!(ops, ["group.move", "group.rename"]);
+    let (moved, renamed) = (&entries[0], &entries[1]);
+    assert_eq!(
+        moved.changes.get("parent"),
+        Some(&[serde_json::json!("Acme"), serde_json::Value::Null])
+    );
+    assert_eq!(
+        renamed.changes.get("name"),
+        Some(&[serde_json::json!("Sales"), serde_json::json!("Revenue")])
+    );
+    for entry in &entries {
+        assert_eq!(entry.target.id, Some(revenue.group.id), "{}", entry.op);
+    }
     assert_eq!(selected(&app), "Revenue");
 }
 
@@ -348,9 +402,39 @@ fn d_states_what_deleting_does_and_deletes_as_it_says() {
         )
     );
     assert_snapshot!("groups_delete_dialog", screen(&app));
+    let members = direct_members(&app, sales.group.id);
+    assert_eq!(members.len() as u64, sales.members);
+    assert!(!members.is_empty());
+    let sales_devices: Vec<Device> = (devices(&app).into_iter())
+        .filter(|d| d.groups.iter().any(|g| g == "Sales"))
+        .collect();
+    assert_eq!(sales_devices.len(), 1);
     keys(&mut app, "y");
     assert_eq!(status(&app), "Deleted group Sales");
     assert!(summary(&app, "Sales").is_none());
+    // The members stay, in their other groups; the device stays, unlinked.
+    for member in &members {
+        let user = app.session.store.user(member.id).unwrap();
+        let others: Vec<&String> = member.groups.iter().filter(|g| *g != "Sales").collect();
+        assert_eq!(
+            user.groups.iter().collect::<Vec<_>>(),
+            others,
+            "{}",
+            member.email
+        );
+    }
+    for device in &sales_devices {
+        let others: Vec<String> = (device.groups.iter())
+            .filter(|g| *g != "Sales")
+            .cloned()
+            .collect();
+        assert_eq!(
+            device_groups(&app, &device.name),
+            Some(others),
+            "{}",
+            device.name
+        );
+    }
     let acme = summary(&app, "Acme").unwrap().group.id;
     for child in ["EMEA", "Americas"] {
         assert_eq!(
@@ -455,6 +539,11 @@ fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
     keys(&mut app, "y");
     assert_eq!(status(&app), "Unlinked Berlin printer from Support");
     assert_eq!(newest(&app).op, "device.unlink");
+    assert_eq!(
+        device_groups(&app, "Berlin printer").unwrap(),
+        ["Berlin office"],
+        "the device stays, no longer linked to Support"
+    );
 
     keys(&mut app, "n");
     keys(&mut app, "Help desk tablet");
@@ -468,6 +557,10 @@ fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
     assert_eq!(
         (entry.op.as_str(), entry.target.label.as_str()),
         ("device.create", "Help desk tablet")
+    );
+    assert_eq!(
+        device_groups(&app, "Help desk tablet").unwrap(),
+        ["Support"]
     );
     assert!(screen(&app).contains("Help desk tablet"));
     // A taken name is refused in the popup, which stays.
@@ -546,7 +639,18 @@ fn help_lists_the_panes_keys() {
         "Unlink one",
         "Add a new device",
         "Delete the group",
+        "Add users to the group (picker)",
+        "The group's members",
     ] {
         assert!(text.contains(key), "{key}: {text}");
+    }
+    for (key, help) in [
+        ("+", "Add users to the group"),
+        ("Enter", "The group's members"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.contains(key) && l.contains(help)),
+            "{key} {help}: {text}"
+        );
     }
 }

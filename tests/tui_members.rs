@@ -7,7 +7,8 @@ mod common;
 use common::console::*;
 use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::{AuditPage, AuditQuery, Store};
+use xusers::demo::DEMO_PASSWORD;
+use xusers::store::{AuditEntry, AuditPage, AuditQuery, Store};
 use xusers::tui::app::App;
 use xusers::tui::app::Modal;
 use xusers::tui::theme::Theme;
@@ -56,6 +57,13 @@ fn status(app: &App) -> String {
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
+}
+
+fn newest(store: &Store) -> AuditEntry {
+    store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap()
+        .remove(0)
 }
 
 fn other_store(dir: &tempfile::TempDir) -> Store {
@@ -131,14 +139,38 @@ fn the_members_view_filters_sorts_and_edits_like_the_user_list() {
     let mut reversed = all.clone();
     reversed.reverse();
     assert_eq!(shown_emails(&app), reversed, "S flips the order");
+    // e edits the selected member, and Ctrl-S saves the edit.
+    let email = selected_email(&app);
     keys(&mut app, "e");
     let form = app.form.as_ref().expect("e edits the selected member");
     assert!(matches!(
         form.mode,
         xusers::tui::screens::form::FormMode::Edit { .. }
     ));
-    key(&mut app, KeyCode::Esc);
-    assert!(app.form.is_none());
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Tab);
+    }
+    key_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "Renamed");
+    key_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.form.is_none(), "{}", status(&app));
+    assert_eq!(status(&app), format!("Saved {email}"));
+    let store = other_store(&dir);
+    let id = store.find_user(app.session.application.id, &email).unwrap();
+    assert_eq!(
+        store.user(id).unwrap().first_name.as_deref(),
+        Some("Renamed")
+    );
+    let entry = newest(&store);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("user.update", email.as_str())
+    );
+    assert!(app.browse.members.is_some(), "still the members view");
+    assert_eq!(
+        app.browse.list.selected_row().unwrap().first_name,
+        "Renamed"
+    );
     keys(&mut app, "m");
     assert!(matches!(app.modal, Some(Modal::Menu(_))), "the row menu");
     key(&mut app, KeyCode::Esc);
@@ -146,6 +178,42 @@ fn the_members_view_filters_sorts_and_edits_like_the_user_list() {
     key(&mut app, KeyCode::Esc);
     assert!(app.browse.members.is_none());
     assert!(app.groups.is_some(), "back in the tree");
+}
+
+#[test]
+fn the_members_view_invalidates_and_deletes_a_single_member() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    members_of(&mut app, "Sales");
+    let email = selected_email(&app);
+    let other = app.browse.list.rows[1].email.clone();
+    let mut store = other_store(&dir);
+    let token = store.login(application, &email, DEMO_PASSWORD).unwrap();
+    let other_token = store.login(application, &other, DEMO_PASSWORD).unwrap();
+    keys(&mut app, "i");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    keys(&mut app, "y");
+    assert!(store.authenticate(application, &token).is_err());
+    assert!(store.authenticate(application, &other_token).is_ok());
+    let entry = newest(&store);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("tokens.invalidate", email.as_str())
+    );
+    let count = shown_emails(&app).len();
+    keys(&mut app, "d");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    keys(&mut app, "y");
+    assert!(store.find_user(application, &email).is_err(), "deleted");
+    assert!(store.find_user(application, &other).is_ok(), "only them");
+    let entry = newest(&store);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("user.delete", email.as_str())
+    );
+    assert!(app.browse.members.is_some(), "still the members view");
+    assert_eq!(shown_emails(&app).len(), count - 1);
+    assert!(!shown_emails(&app).contains(&email));
 }
 
 #[test]
@@ -264,6 +332,8 @@ fn minus_on_a_subgroups_member_says_where_they_are_and_changes_nothing() {
     while selected_email(&app) != row.email {
         keys(&mut app, "j");
     }
+    let footer = |app: &App| screen(app).lines().last().unwrap().to_string();
+    assert!(!footer(&app).contains("- remove"), "{}", footer(&app));
     keys(&mut app, "-");
     assert!(app.modal.is_none(), "no dialog");
     assert_eq!(
@@ -274,6 +344,12 @@ fn minus_on_a_subgroups_member_says_where_they_are_and_changes_nothing() {
         )
     );
     assert!(shown_emails(&app).contains(&row.email));
+    // On a member of Sales itself, the footer offers `-`.
+    keys(&mut app, "g");
+    while !(app.browse.list.selected_row().unwrap().groups).contains(&"Sales".to_string()) {
+        keys(&mut app, "j");
+    }
+    assert!(footer(&app).contains("- remove"), "{}", footer(&app));
 }
 
 #[test]

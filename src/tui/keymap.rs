@@ -103,6 +103,9 @@ pub enum When {
     Editing,
     /// Some users are marked.
     Marked,
+    /// The selected user is a member of the members view's group itself (not only
+    /// of one of its subgroups).
+    DirectMember,
 }
 
 /// What the list holds right now, for [`When`].
@@ -111,6 +114,8 @@ pub struct Offer {
     pub selected: bool,
     pub any_user: bool,
     pub editing: bool,
+    /// The selected user is in the members view's group itself.
+    pub direct_member: bool,
     /// Users are marked: how many, once counted.
     pub marked: Option<Option<u64>>,
 }
@@ -124,6 +129,7 @@ impl When {
             When::AnyUser => offer.any_user,
             When::Editing => offer.editing,
             When::Marked => offer.marked.is_some(),
+            When::DirectMember => offer.direct_member,
         }
     }
 }
@@ -214,7 +220,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
     bind(Job,         &[code(Esc)],                 Action::CancelJob,                 Some("cancel job"), "Cancel the bulk job (rolls back)"),
     bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
-    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the selected member from the group").only(When::Selected),
+    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the selected member from the group").only(When::DirectMember),
     bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Direct members only / with subgroups'"),
     bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else back to the groups"),
     bind(Filter,      &[code(Enter)],               Action::FilterDone,                Some("keep"),       "Keep the filter, back to list"),
@@ -554,6 +560,7 @@ mod tests {
             selected: true,
             any_user: true,
             editing: false,
+            direct_member: false,
             marked,
         };
         let word = |offer, key: &str| {
@@ -583,6 +590,20 @@ mod tests {
             "the marked are there to act on"
         );
         assert!(word(none_selected, "e").is_none());
+    }
+
+    #[test]
+    fn the_members_view_offers_remove_only_on_a_direct_member() {
+        let offer = |direct_member| Offer {
+            selected: true,
+            any_user: true,
+            editing: false,
+            direct_member,
+            marked: None,
+        };
+        let offers_remove = |offer| footer_hints(Members, offer).iter().any(|h| h.key == "-");
+        assert!(offers_remove(offer(true)));
+        assert!(!offers_remove(offer(false)), "a subgroup's member only");
     }
 
     #[test]
