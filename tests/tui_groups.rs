@@ -287,6 +287,86 @@ fn a_adds_a_group_under_the_selected_one() {
     assert_eq!(entry.source, "console");
 }
 
+/// The parent picked in the form (`↑↓`), not the selected group.
+#[test]
+fn a_adds_a_group_under_a_parent_picked_in_the_form() {
+    let (_d, mut app) = groups_console(SIZE);
+    select(&mut app, "Sales");
+    keys(&mut app, "a");
+    let parent = |app: &App| match &app.groups.as_ref().unwrap().popup {
+        Some(xusers::tui::screens::groups::Popup::Form(f)) => f.choices[f.parent].name.clone(),
+        _ => panic!("the form"),
+    };
+    assert_eq!(parent(&app), "Sales", "the selected group by default");
+    assert!(
+        !screen(&app).contains("/ filter by group name"),
+        "/ types here"
+    );
+    for _ in 0..20 {
+        if parent(&app) == "Engineering" {
+            break;
+        }
+        key(&mut app, KeyCode::Up);
+    }
+    assert_eq!(parent(&app), "Engineering");
+    keys(&mut app, "Data");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(status(&app), "Added group Data");
+    let engineering = summary(&app, "Engineering").unwrap().group.id;
+    assert_eq!(
+        summary(&app, "Data").unwrap().group.parent_id,
+        Some(engineering)
+    );
+    let entry = newest(&app);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("group.create", "Data")
+    );
+}
+
+/// Another administrator links or unlinks the same device while the picker or the
+/// confirm dialog is open: the console says so, writes nothing, and reads the tree
+/// again.
+#[test]
+fn a_link_or_unlink_someone_else_made_meanwhile_is_detected() {
+    let (dir, mut app) = groups_console(SIZE);
+    let application = app.session.application.id;
+    select(&mut app, "Support");
+    keys(&mut app, "t");
+    keys(&mut app, "printer");
+    other_admin(&dir)
+        .link_device(application, "Berlin printer", "Support", true)
+        .unwrap();
+    let before = newest(&app).seq;
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        "Berlin printer was linked to Support already (someone else linked it) — reloaded"
+    );
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    assert!(screen(&app).contains("Devices of Support (2)"), "reloaded");
+
+    keys(&mut app, "u");
+    keys(&mut app, "printer");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    other_admin(&dir)
+        .link_device(application, "Berlin printer", "Support", false)
+        .unwrap();
+    let before = newest(&app).seq;
+    keys(&mut app, "y");
+    assert_eq!(
+        status(&app),
+        "Berlin printer was no longer linked to Support (someone else unlinked it) — reloaded"
+    );
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    assert!(screen(&app).contains("Devices of Support (1)"), "reloaded");
+    assert_eq!(
+        device_groups(&app, "Berlin printer").unwrap(),
+        ["Berlin office"]
+    );
+}
+
 #[test]
 fn a_bad_name_is_refused_at_its_field_and_nothing_is_written() {
     let (_d, mut app) = groups_console(SIZE);

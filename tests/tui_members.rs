@@ -8,6 +8,7 @@ use common::console::*;
 use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use xusers::demo::DEMO_PASSWORD;
+use xusers::domain::UserDraft;
 use xusers::store::{AuditEntry, AuditPage, AuditQuery, Store};
 use xusers::tui::app::App;
 use xusers::tui::app::Modal;
@@ -624,4 +625,100 @@ fn a_picked_user_someone_deleted_meanwhile_adds_nobody_and_says_so() {
         !first.groups.contains(&"Support".to_string()),
         "all or nothing"
     );
+}
+
+/// Picks the first user the picker shows who is not in `group` yet; their email.
+fn pick_a_non_member(app: &mut App, group: &str) -> String {
+    while (app.picker.as_ref().unwrap().list.selected_row())
+        .is_some_and(|r| r.groups.contains(&group.to_string()))
+    {
+        key(app, KeyCode::Down);
+    }
+    let email = (app.picker.as_ref().unwrap().list.selected_row())
+        .expect("a user not in the group")
+        .email
+        .clone();
+    key(app, KeyCode::Char(' '));
+    email
+}
+
+#[test]
+fn plus_on_a_group_renamed_meanwhile_adds_to_it_and_names_it_as_it_is_now() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let email = pick_a_non_member(&mut app, "Support");
+    let mut other = other_store(&dir);
+    other
+        .rename_group(application, "Support", "Help desk")
+        .unwrap();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        format!("Added {email} to Help desk (renamed from Support meanwhile)")
+    );
+    let id = other.find_user(application, &email).unwrap();
+    assert!(
+        other
+            .user(id)
+            .unwrap()
+            .groups
+            .contains(&"Help desk".to_string())
+    );
+    let tree = app.groups.as_ref().unwrap();
+    assert!(
+        tree.tree.groups.iter().any(|g| g.group.name == "Help desk"),
+        "the tree was read again"
+    );
+}
+
+#[test]
+fn plus_on_a_group_deleted_meanwhile_adds_nobody_and_says_so() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let email = pick_a_non_member(&mut app, "Support");
+    let mut other = other_store(&dir);
+    other.delete_group(application, "Support").unwrap();
+    let before = newest(&other).seq;
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        "no such group: Support (someone else deleted it)"
+    );
+    assert_eq!(newest(&other).seq, before, "nothing written");
+    let id = other.find_user(application, &email).unwrap();
+    assert!(
+        other
+            .user(id)
+            .unwrap()
+            .groups
+            .iter()
+            .all(|g| g != "Support")
+    );
+}
+
+#[test]
+fn the_picker_finds_a_user_by_name_alone() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    let draft = UserDraft {
+        first_name: "Zebulon".into(),
+        last_name: "Quartermaine".into(),
+        ..common::draft("zq7@example.org")
+    };
+    common::add(&mut other_store(&dir), application, draft);
+    select_group(&mut app, "Support");
+    // Neither is in the email.
+    for typed in ["zebul", "quarterm"] {
+        keys(&mut app, "+");
+        type_text(&mut app, typed);
+        let found: Vec<String> = (app.picker.as_ref().unwrap().list.rows.iter())
+            .map(|r| r.email.clone())
+            .collect();
+        assert_eq!(found, ["zq7@example.org"], "{typed}");
+        key(&mut app, KeyCode::Esc);
+    }
 }
