@@ -714,9 +714,9 @@ fn help_lists_the_panes_keys() {
     let text = screen(&app);
     for key in [
         "Expand the group",
-        "Collapse the group",
-        "Link a device",
-        "Unlink one",
+        "Collapse (or step out to parent)",
+        "Link a device (picker)",
+        "Unlink a device (confirm)",
         "Add a new device",
         "Delete the group",
         "Add users to the group (picker)",

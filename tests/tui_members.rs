@@ -722,3 +722,49 @@ fn the_picker_finds_a_user_by_name_alone() {
         key(&mut app, KeyCode::Esc);
     }
 }
+
+/// `?` in the members view lists its own keys and the user list's, with its own `Esc`.
+#[test]
+fn help_in_the_members_view_lists_its_keys_and_the_lists() {
+    let (_d, mut app) = console(60, (120, 50));
+    members_of(&mut app, "Sales");
+    keys(&mut app, "?");
+    assert!(matches!(app.modal, Some(Modal::Help(_))));
+    let text = screen(&app);
+    for (key, help) in [
+        ("+", "Add users to the group (picker)"),
+        ("-", "Remove the member from the group"),
+        ("t", "Only direct members (toggle)"),
+        ("Esc", "Clear the filter, else to the tree"),
+        ("/", "Filter (text, tag:k=v)"),
+        ("d", "Delete"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!("{key} ")) && l.contains(help)),
+            "{key} {help}: {text}"
+        );
+    }
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("Esc") && l.ends_with("Clear the filter")),
+        "the list's own Esc is not offered: {text}"
+    );
+}
+
+/// The picker takes `?` as search text; its keys show in the footer, from the keymap.
+#[test]
+fn the_pickers_keys_show_in_its_footer_and_question_mark_is_searched() {
+    let (_d, mut app) = console(60, (120, 30));
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let text = screen(&app);
+    let footer = text.lines().last().unwrap();
+    for hint in ["Space pick", "Enter add", "Esc cancel"] {
+        assert!(footer.contains(hint), "{hint}: {footer}");
+    }
+    keys(&mut app, "?");
+    assert!(app.modal.is_none(), "no help over the picker");
+    assert_eq!(app.picker.as_ref().unwrap().search.value(), "?");
+}
