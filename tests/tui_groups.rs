@@ -14,6 +14,7 @@ use xusers::store::{
 };
 use xusers::tui::app::{App, Modal};
 use xusers::tui::keymap::Context;
+use xusers::tui::screens::dialog::Pending;
 
 const SIZE: (u16, u16) = (100, 24);
 
@@ -388,6 +389,8 @@ fn a_bad_name_is_refused_at_its_field_and_nothing_is_written() {
     assert_eq!(app.context(), Context::GroupForm, "the form stays");
     assert_eq!(newest(&app).seq, before, "nothing written");
     key(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Dialog, "the typed name is an edit");
+    keys(&mut app, "y");
     assert_eq!(app.context(), Context::Groups);
 }
 
@@ -462,6 +465,53 @@ fn e_renames_and_moves_a_group_and_refuses_a_cycle_inline() {
         assert_eq!(entry.target.id, Some(revenue.group.id), "{}", entry.op);
     }
     assert_eq!(selected(&app), "Revenue");
+}
+
+/// As in the user form: Esc or Ctrl-C with unsaved edits asks first.
+#[test]
+fn esc_or_ctrl_c_in_the_group_form_with_edits_asks_before_dropping_them() {
+    let (_d, mut app) = groups_console(SIZE);
+    let before = newest(&app).seq;
+    select(&mut app, "Sales");
+    keys(&mut app, "e");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Groups, "no edits: closes at once");
+    let pending = |app: &App| match &app.modal {
+        Some(Modal::Confirm(c)) => Some(c.pending.clone()),
+        _ => None,
+    };
+    keys(&mut app, "e");
+    keys(&mut app, "x");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(pending(&app), Some(Pending::Discard));
+    keys(&mut app, "n");
+    assert_eq!(app.context(), Context::GroupForm, "keep editing");
+    let form = |app: &App| match &app.groups.as_ref().unwrap().popup {
+        Some(xusers::tui::screens::groups::Popup::Form(f)) => f.name.value().to_string(),
+        _ => panic!("the form"),
+    };
+    assert_eq!(form(&app), "Salesx");
+    // A parent changed is an edit too.
+    key_with(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    key(&mut app, KeyCode::Down);
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(pending(&app), Some(Pending::Quit));
+    keys(&mut app, "n");
+    assert!(!app.quit);
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "y");
+    assert_eq!(app.context(), Context::Groups, "discarded");
+    assert!(app.groups.as_ref().unwrap().popup.is_none());
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    assert_eq!(
+        summary(&app, "Sales").unwrap().group.parent_id,
+        summary(&app, "Acme").map(|g| g.group.id)
+    );
+    keys(&mut app, "a");
+    keys(&mut app, "New");
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(app.quit, "a second Ctrl-C quits");
 }
 
 #[test]
