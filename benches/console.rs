@@ -26,7 +26,9 @@
 //! with 200 groups); `groups_subtree_counts` is `4` → the frame showing every group's
 //! members including its subgroups (20 rounds: p50 and the slowest).
 //! A group's members view and the user picker are measured likewise
-//! (`members_and_picker`).
+//! (`members_and_picker`): the members view of the top group (`members_…`) and of a
+//! mid-size one (`mid_members_…`, the group nearest 20,000 members), each opened,
+//! browsed, filtered with the user list's terms and sorted.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -574,22 +576,16 @@ fn bench_token(n: u64) -> String {
 /// types the hard terms into its filter (key → frame with that key's rows); `picker`
 /// is a key typed into the picker's search → frame with its first results, for terms
 /// of one and two letters, terms matching nobody and common ones.
-fn members_and_picker(console: &mut Console) {
-    console.char('4');
-    assert!(
-        console.settle(|app| app.groups.as_ref().is_some_and(|g| g.loaded)),
-        "the group tree"
-    );
-    let group = |app: &App| {
-        app.groups
-            .as_ref()
-            .and_then(|g| g.selected_group())
-            .map(|g| (g.group.name.clone(), g.members))
-    };
-    println!(
-        "# members view of {:?} (direct members)",
-        group(&console.app)
-    );
+/// A mid-size group for the members view: the one whose members (its subgroups'
+/// included) come nearest this, in the tens of thousands at a million users — above
+/// the 5,000 where the page plan turns from the membership index to the sort-index
+/// walk, below the 200,000 where the count's does.
+const MID_GROUP_MEMBERS: u64 = 20_000;
+
+/// The members view of the group selected in the tree: opening it, moving, filtering
+/// with the user list's terms, sorting; then back to the tree. Figures are named
+/// `{name}_…`.
+fn members_view(console: &mut Console, name: &str, rare: &str) {
     let mut open = Vec::new();
     for _ in 0..200 {
         open.push(console.key_until_fresh(KeyCode::Enter));
@@ -600,7 +596,7 @@ fn members_and_picker(console: &mut Console) {
             "back in the tree"
         );
     }
-    report("members_open", &mut open);
+    report(&format!("{name}_open"), &mut open);
     console.key_until_fresh(KeyCode::Enter);
     assert!(console.await_count(), "the member count");
     println!("# {:?} members in all", console.app.browse.matches);
@@ -614,9 +610,21 @@ fn members_and_picker(console: &mut Console) {
         };
         nav.push(console.key_until_fresh(code));
     }
-    report("members_nav", &mut nav);
+    report(&format!("{name}_nav"), &mut nav);
 
-    let terms = ["q", "qz", "ali", "@acme", "tag:plan=pro smi"];
+    // The user list's filter cases.
+    let terms = [
+        "q",
+        "qz",
+        "xj",
+        "ali",
+        "@acme",
+        rare,
+        "smith ali",
+        "tag:ext_0042=v17",
+        "tag:plan=pro smi",
+        "tag:locale",
+    ];
     let mut pages: Vec<Vec<Duration>> = vec![Vec::new(); terms.len()];
     let mut counts: Vec<Vec<Duration>> = vec![Vec::new(); terms.len()];
     for _ in 0..ROUNDS {
@@ -639,19 +647,90 @@ fn members_and_picker(console: &mut Console) {
     }
     for (case, term) in terms.iter().enumerate() {
         println!(
-            "# members filter {term:?}: first_page p50 {:.1} p99 {:.1} ms · count p50 {:.1} p99 {:.1} ms",
+            "# {name} filter {term:?}: first_page p50 {:.1} p99 {:.1} ms · count p50 {:.1} p99 {:.1} ms",
             percentile(&mut pages[case], 0.5),
             percentile(&mut pages[case], 0.99),
             percentile(&mut counts[case], 0.5),
             percentile(&mut counts[case], 0.99),
         );
     }
-    report("members_filter_first_page", &mut pages.concat());
+    report(&format!("{name}_filter_first_page"), &mut pages.concat());
     metric(
-        "members_filter_count_p99",
+        &format!("{name}_filter_count_p99"),
         percentile(&mut counts.concat(), 0.99),
         "ms",
     );
+
+    // Each sort, both ways, back to the default.
+    let mut sorts = Vec::new();
+    for i in 0..200 {
+        sorts.push(console.key_until_fresh(KeyCode::Char(if i % 5 == 4 { 'S' } else { 's' })));
+    }
+    report(&format!("{name}_sort"), &mut sorts);
+    while console.app.browse.sort != Default::default() {
+        console.key_until_fresh(KeyCode::Char('s'));
+    }
+    console.key(KeyCode::Esc);
+    assert!(
+        console.settle(|app| app.groups.as_ref().is_some_and(|g| !g.busy())),
+        "back in the tree"
+    );
+}
+
+fn members_and_picker(console: &mut Console) {
+    console.char('4');
+    assert!(
+        console.settle(|app| app.groups.as_ref().is_some_and(|g| g.loaded && !g.busy())),
+        "the group tree and its counts"
+    );
+    let group = |app: &App| {
+        app.groups
+            .as_ref()
+            .and_then(|g| g.selected_group())
+            .map(|g| (g.group.name.clone(), g.members))
+    };
+    let rare = rare_term(
+        &console.app.session.store,
+        console.app.session.application.id,
+    );
+    println!(
+        "# members view of {:?} (direct members)",
+        group(&console.app)
+    );
+    members_view(console, "members", &rare);
+
+    let mid = {
+        let pane = console.app.groups.as_ref().unwrap();
+        let counts = pane.subtree.as_ref().expect("the subtree counts");
+        (pane.tree.groups.iter())
+            .min_by_key(|g| {
+                let n = counts.get(&g.group.id).copied().unwrap_or(0);
+                n.abs_diff(MID_GROUP_MEMBERS)
+            })
+            .map(|g| (g.group.name.clone(), counts.get(&g.group.id).copied()))
+            .unwrap()
+    };
+    println!(
+        "# mid-size group {:?}: members with subgroups {:?}",
+        mid.0, mid.1
+    );
+    console.char('/');
+    for c in mid.0.chars() {
+        console.char(c);
+    }
+    console.key(KeyCode::Enter);
+    for _ in 0..200 {
+        if group(&console.app).is_some_and(|(name, _)| name == mid.0) {
+            break;
+        }
+        console.char('j');
+    }
+    assert_eq!(
+        group(&console.app).map(|(name, _)| name),
+        Some(mid.0.clone())
+    );
+    members_view(console, "mid_members", &rare);
+    console.key(KeyCode::Esc);
 
     let mut picker: Vec<Duration> = Vec::new();
     let mut worst: Vec<(String, f64)> = Vec::new();

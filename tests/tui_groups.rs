@@ -8,9 +8,13 @@ mod common;
 use common::console::*;
 use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::{Actor, AuditEntry, AuditPage, AuditQuery, GroupSummary, Source, Store};
+use xusers::store::{
+    Actor, AuditEntry, AuditPage, AuditQuery, Device, GroupSummary, Page, Scope, Source, Store,
+    UserQuery, UserRow,
+};
 use xusers::tui::app::{App, Modal};
 use xusers::tui::keymap::Context;
+use xusers::tui::screens::dialog::Pending;
 
 const SIZE: (u16, u16) = (100, 24);
 
@@ -59,6 +63,32 @@ fn newest(app: &App) -> AuditEntry {
         .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
         .unwrap()
         .remove(0)
+}
+
+/// The application's devices, each with its groups.
+fn devices(app: &App) -> Vec<Device> {
+    let store = &app.session.store;
+    store.devices(app.session.application.id).unwrap()
+}
+
+fn device_groups(app: &App, name: &str) -> Option<Vec<String>> {
+    devices(app)
+        .into_iter()
+        .find(|d| d.name == name)
+        .map(|d| d.groups)
+}
+
+/// The direct members of group `id`, each with their groups.
+fn direct_members(app: &App, id: i64) -> Vec<UserRow> {
+    let query = UserQuery {
+        scope: Scope::Group(id),
+        ..Default::default()
+    };
+    let store = &app.session.store;
+    let application = app.session.application.id;
+    store
+        .list_users(application, &query, &Page::First(1000))
+        .unwrap()
 }
 
 fn status(app: &App) -> String {
@@ -202,10 +232,23 @@ fn opening_and_browsing_the_pane_runs_no_sql_on_the_ui_thread() {
     let before = gate.ui_steps();
     keys(&mut app, "4");
     keys(&mut app, "jjlhG/sal");
+    let filtered = screen(&app);
+    assert!(filtered.contains("Sales") && !filtered.contains("Engineering"));
+    assert_eq!(selected(&app), "Sales", "the first match is selected");
     key(&mut app, KeyCode::Esc);
     keys(&mut app, "r");
+    finish_background(&mut app);
     assert_eq!(gate.ui_steps(), before, "no SQL on the UI thread");
-    assert!(screen(&app).contains("Berlin office") || screen(&app).contains("Support"));
+    let text = screen(&app);
+    assert!(
+        text.contains("Engineering") && text.contains("Support"),
+        "{text}"
+    );
+    assert_eq!(
+        selected(&app),
+        "Sales",
+        "the selection stays after a reload"
+    );
 }
 
 #[test]
@@ -245,6 +288,86 @@ fn a_adds_a_group_under_the_selected_one() {
     assert_eq!(entry.source, "console");
 }
 
+/// The parent picked in the form (`↑↓`), not the selected group.
+#[test]
+fn a_adds_a_group_under_a_parent_picked_in_the_form() {
+    let (_d, mut app) = groups_console(SIZE);
+    select(&mut app, "Sales");
+    keys(&mut app, "a");
+    let parent = |app: &App| match &app.groups.as_ref().unwrap().popup {
+        Some(xusers::tui::screens::groups::Popup::Form(f)) => f.choices[f.parent].name.clone(),
+        _ => panic!("the form"),
+    };
+    assert_eq!(parent(&app), "Sales", "the selected group by default");
+    assert!(
+        !screen(&app).contains("/ filter by group name"),
+        "/ types here"
+    );
+    for _ in 0..20 {
+        if parent(&app) == "Engineering" {
+            break;
+        }
+        key(&mut app, KeyCode::Up);
+    }
+    assert_eq!(parent(&app), "Engineering");
+    keys(&mut app, "Data");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(status(&app), "Added group Data");
+    let engineering = summary(&app, "Engineering").unwrap().group.id;
+    assert_eq!(
+        summary(&app, "Data").unwrap().group.parent_id,
+        Some(engineering)
+    );
+    let entry = newest(&app);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("group.create", "Data")
+    );
+}
+
+/// Another administrator links or unlinks the same device while the picker or the
+/// confirm dialog is open: the console says so, writes nothing, and reads the tree
+/// again.
+#[test]
+fn a_link_or_unlink_someone_else_made_meanwhile_is_detected() {
+    let (dir, mut app) = groups_console(SIZE);
+    let application = app.session.application.id;
+    select(&mut app, "Support");
+    keys(&mut app, "t");
+    keys(&mut app, "printer");
+    other_admin(&dir)
+        .link_device(application, "Berlin printer", "Support", true)
+        .unwrap();
+    let before = newest(&app).seq;
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        "Berlin printer was linked to Support already (someone else linked it) — reloaded"
+    );
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    assert!(screen(&app).contains("Devices of Support (2)"), "reloaded");
+
+    keys(&mut app, "u");
+    keys(&mut app, "printer");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    other_admin(&dir)
+        .link_device(application, "Berlin printer", "Support", false)
+        .unwrap();
+    let before = newest(&app).seq;
+    keys(&mut app, "y");
+    assert_eq!(
+        status(&app),
+        "Berlin printer was no longer linked to Support (someone else unlinked it) — reloaded"
+    );
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    assert!(screen(&app).contains("Devices of Support (1)"), "reloaded");
+    assert_eq!(
+        device_groups(&app, "Berlin printer").unwrap(),
+        ["Berlin office"]
+    );
+}
+
 #[test]
 fn a_bad_name_is_refused_at_its_field_and_nothing_is_written() {
     let (_d, mut app) = groups_console(SIZE);
@@ -266,6 +389,8 @@ fn a_bad_name_is_refused_at_its_field_and_nothing_is_written() {
     assert_eq!(app.context(), Context::GroupForm, "the form stays");
     assert_eq!(newest(&app).seq, before, "nothing written");
     key(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Dialog, "the typed name is an edit");
+    keys(&mut app, "y");
     assert_eq!(app.context(), Context::Groups);
 }
 
@@ -327,7 +452,66 @@ fn e_renames_and_moves_a_group_and_refuses_a_cycle_inline() {
         .unwrap();
     let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
     assert_eq!(ops, ["group.move", "group.rename"]);
+    let (moved, renamed) = (&entries[0], &entries[1]);
+    assert_eq!(
+        moved.changes.get("parent"),
+        Some(&[serde_json::json!("Acme"), serde_json::Value::Null])
+    );
+    assert_eq!(
+        renamed.changes.get("name"),
+        Some(&[serde_json::json!("Sales"), serde_json::json!("Revenue")])
+    );
+    for entry in &entries {
+        assert_eq!(entry.target.id, Some(revenue.group.id), "{}", entry.op);
+    }
     assert_eq!(selected(&app), "Revenue");
+}
+
+/// As in the user form: Esc or Ctrl-C with unsaved edits asks first.
+#[test]
+fn esc_or_ctrl_c_in_the_group_form_with_edits_asks_before_dropping_them() {
+    let (_d, mut app) = groups_console(SIZE);
+    let before = newest(&app).seq;
+    select(&mut app, "Sales");
+    keys(&mut app, "e");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.context(), Context::Groups, "no edits: closes at once");
+    let pending = |app: &App| match &app.modal {
+        Some(Modal::Confirm(c)) => Some(c.pending.clone()),
+        _ => None,
+    };
+    keys(&mut app, "e");
+    keys(&mut app, "x");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(pending(&app), Some(Pending::Discard));
+    keys(&mut app, "n");
+    assert_eq!(app.context(), Context::GroupForm, "keep editing");
+    let form = |app: &App| match &app.groups.as_ref().unwrap().popup {
+        Some(xusers::tui::screens::groups::Popup::Form(f)) => f.name.value().to_string(),
+        _ => panic!("the form"),
+    };
+    assert_eq!(form(&app), "Salesx");
+    // A parent changed is an edit too.
+    key_with(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    key(&mut app, KeyCode::Down);
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(pending(&app), Some(Pending::Quit));
+    keys(&mut app, "n");
+    assert!(!app.quit);
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "y");
+    assert_eq!(app.context(), Context::Groups, "discarded");
+    assert!(app.groups.as_ref().unwrap().popup.is_none());
+    assert_eq!(newest(&app).seq, before, "nothing written");
+    assert_eq!(
+        summary(&app, "Sales").unwrap().group.parent_id,
+        summary(&app, "Acme").map(|g| g.group.id)
+    );
+    keys(&mut app, "a");
+    keys(&mut app, "New");
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    key_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(app.quit, "a second Ctrl-C quits");
 }
 
 #[test]
@@ -348,9 +532,39 @@ fn d_states_what_deleting_does_and_deletes_as_it_says() {
         )
     );
     assert_snapshot!("groups_delete_dialog", screen(&app));
+    let members = direct_members(&app, sales.group.id);
+    assert_eq!(members.len() as u64, sales.members);
+    assert!(!members.is_empty());
+    let sales_devices: Vec<Device> = (devices(&app).into_iter())
+        .filter(|d| d.groups.iter().any(|g| g == "Sales"))
+        .collect();
+    assert_eq!(sales_devices.len(), 1);
     keys(&mut app, "y");
     assert_eq!(status(&app), "Deleted group Sales");
     assert!(summary(&app, "Sales").is_none());
+    // The members stay, in their other groups; the device stays, unlinked.
+    for member in &members {
+        let user = app.session.store.user(member.id).unwrap();
+        let others: Vec<&String> = member.groups.iter().filter(|g| *g != "Sales").collect();
+        assert_eq!(
+            user.groups.iter().collect::<Vec<_>>(),
+            others,
+            "{}",
+            member.email
+        );
+    }
+    for device in &sales_devices {
+        let others: Vec<String> = (device.groups.iter())
+            .filter(|g| *g != "Sales")
+            .cloned()
+            .collect();
+        assert_eq!(
+            device_groups(&app, &device.name),
+            Some(others),
+            "{}",
+            device.name
+        );
+    }
     let acme = summary(&app, "Acme").unwrap().group.id;
     for child in ["EMEA", "Americas"] {
         assert_eq!(
@@ -455,6 +669,11 @@ fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
     keys(&mut app, "y");
     assert_eq!(status(&app), "Unlinked Berlin printer from Support");
     assert_eq!(newest(&app).op, "device.unlink");
+    assert_eq!(
+        device_groups(&app, "Berlin printer").unwrap(),
+        ["Berlin office"],
+        "the device stays, no longer linked to Support"
+    );
 
     keys(&mut app, "n");
     keys(&mut app, "Help desk tablet");
@@ -468,6 +687,10 @@ fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
     assert_eq!(
         (entry.op.as_str(), entry.target.label.as_str()),
         ("device.create", "Help desk tablet")
+    );
+    assert_eq!(
+        device_groups(&app, "Help desk tablet").unwrap(),
+        ["Support"]
     );
     assert!(screen(&app).contains("Help desk tablet"));
     // A taken name is refused in the popup, which stays.
@@ -541,12 +764,23 @@ fn help_lists_the_panes_keys() {
     let text = screen(&app);
     for key in [
         "Expand the group",
-        "Collapse the group",
-        "Link a device",
-        "Unlink one",
+        "Collapse (or step out to parent)",
+        "Link a device (picker)",
+        "Unlink a device (confirm)",
         "Add a new device",
         "Delete the group",
+        "Add users to the group (picker)",
+        "The group's members",
     ] {
         assert!(text.contains(key), "{key}: {text}");
+    }
+    for (key, help) in [
+        ("+", "Add users to the group"),
+        ("Enter", "The group's members"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.contains(key) && l.contains(help)),
+            "{key} {help}: {text}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyCode;
 use unicode_width::UnicodeWidthStr;
 use xusers::tui::action::Action;
-use xusers::tui::app::Modal;
+use xusers::tui::app::{App, Modal};
 use xusers::tui::pane::Pane;
 
 /// The screen column where `needle` starts on screen line `y`.
@@ -69,14 +69,34 @@ fn the_title_bar_buttons_add_a_user_and_invalidate_all_tokens() {
     }
 }
 
+/// "Invalidate all tokens" sits on the border over All users only, and only when the
+/// application has users: not over the other panes, nor a group's members.
 #[test]
 fn only_all_users_offers_invalidate_all() {
+    let border = |app: &App| screen(app).lines().nth(2).unwrap().to_string();
+    let offered = |app: &App| {
+        let line = border(app);
+        assert!(line.contains("[ a Add user ]"), "{line}");
+        assert_eq!(
+            line.contains("[ I Invalidate all tokens ]"),
+            app.browse.offers_invalidate_all(),
+            "{line}"
+        );
+        app.browse.offers_invalidate_all()
+    };
     let (_d, mut app) = console(60, (120, 35));
-    keys(&mut app, "2");
-    assert_eq!(app.browse.pane, Pane::Grouped);
-    let line = screen(&app).lines().nth(2).unwrap().to_string();
-    assert!(line.contains("[ a Add user ]"), "{line}");
-    assert!(!line.contains("Invalidate all"), "{line}");
+    assert!(offered(&app), "All users, with users");
+    for pane in ["2", "3"] {
+        keys(&mut app, pane);
+        assert!(!offered(&app), "pane {pane}");
+    }
+    keys(&mut app, "4");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.browse.members.is_some(), "a group's members");
+    assert!(!offered(&app), "the members view");
+    let (_d, empty) = console(0, (120, 35));
+    assert_eq!(empty.browse.pane, Pane::All);
+    assert!(!offered(&empty), "no users");
 }
 
 #[test]

@@ -7,7 +7,9 @@ mod common;
 use common::console::*;
 use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::{AuditPage, AuditQuery, Store};
+use xusers::demo::DEMO_PASSWORD;
+use xusers::domain::UserDraft;
+use xusers::store::{AuditEntry, AuditPage, AuditQuery, Store};
 use xusers::tui::app::App;
 use xusers::tui::app::Modal;
 use xusers::tui::theme::Theme;
@@ -56,6 +58,13 @@ fn status(app: &App) -> String {
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
+}
+
+fn newest(store: &Store) -> AuditEntry {
+    store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap()
+        .remove(0)
 }
 
 fn other_store(dir: &tempfile::TempDir) -> Store {
@@ -131,14 +140,38 @@ fn the_members_view_filters_sorts_and_edits_like_the_user_list() {
     let mut reversed = all.clone();
     reversed.reverse();
     assert_eq!(shown_emails(&app), reversed, "S flips the order");
+    // e edits the selected member, and Ctrl-S saves the edit.
+    let email = selected_email(&app);
     keys(&mut app, "e");
     let form = app.form.as_ref().expect("e edits the selected member");
     assert!(matches!(
         form.mode,
         xusers::tui::screens::form::FormMode::Edit { .. }
     ));
-    key(&mut app, KeyCode::Esc);
-    assert!(app.form.is_none());
+    for _ in 0..2 {
+        key(&mut app, KeyCode::Tab);
+    }
+    key_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    type_text(&mut app, "Renamed");
+    key_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.form.is_none(), "{}", status(&app));
+    assert_eq!(status(&app), format!("Saved {email}"));
+    let store = other_store(&dir);
+    let id = store.find_user(app.session.application.id, &email).unwrap();
+    assert_eq!(
+        store.user(id).unwrap().first_name.as_deref(),
+        Some("Renamed")
+    );
+    let entry = newest(&store);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("user.update", email.as_str())
+    );
+    assert!(app.browse.members.is_some(), "still the members view");
+    assert_eq!(
+        app.browse.list.selected_row().unwrap().first_name,
+        "Renamed"
+    );
     keys(&mut app, "m");
     assert!(matches!(app.modal, Some(Modal::Menu(_))), "the row menu");
     key(&mut app, KeyCode::Esc);
@@ -146,6 +179,42 @@ fn the_members_view_filters_sorts_and_edits_like_the_user_list() {
     key(&mut app, KeyCode::Esc);
     assert!(app.browse.members.is_none());
     assert!(app.groups.is_some(), "back in the tree");
+}
+
+#[test]
+fn the_members_view_invalidates_and_deletes_a_single_member() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    members_of(&mut app, "Sales");
+    let email = selected_email(&app);
+    let other = app.browse.list.rows[1].email.clone();
+    let mut store = other_store(&dir);
+    let token = store.login(application, &email, DEMO_PASSWORD).unwrap();
+    let other_token = store.login(application, &other, DEMO_PASSWORD).unwrap();
+    keys(&mut app, "i");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    keys(&mut app, "y");
+    assert!(store.authenticate(application, &token).is_err());
+    assert!(store.authenticate(application, &other_token).is_ok());
+    let entry = newest(&store);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("tokens.invalidate", email.as_str())
+    );
+    let count = shown_emails(&app).len();
+    keys(&mut app, "d");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    keys(&mut app, "y");
+    assert!(store.find_user(application, &email).is_err(), "deleted");
+    assert!(store.find_user(application, &other).is_ok(), "only them");
+    let entry = newest(&store);
+    assert_eq!(
+        (entry.op.as_str(), entry.target.label.as_str()),
+        ("user.delete", email.as_str())
+    );
+    assert!(app.browse.members.is_some(), "still the members view");
+    assert_eq!(shown_emails(&app).len(), count - 1);
+    assert!(!shown_emails(&app).contains(&email));
 }
 
 #[test]
@@ -264,6 +333,8 @@ fn minus_on_a_subgroups_member_says_where_they_are_and_changes_nothing() {
     while selected_email(&app) != row.email {
         keys(&mut app, "j");
     }
+    let footer = |app: &App| screen(app).lines().last().unwrap().to_string();
+    assert!(!footer(&app).contains("- remove"), "{}", footer(&app));
     keys(&mut app, "-");
     assert!(app.modal.is_none(), "no dialog");
     assert_eq!(
@@ -274,6 +345,12 @@ fn minus_on_a_subgroups_member_says_where_they_are_and_changes_nothing() {
         )
     );
     assert!(shown_emails(&app).contains(&row.email));
+    // On a member of Sales itself, the footer offers `-`.
+    keys(&mut app, "g");
+    while !(app.browse.list.selected_row().unwrap().groups).contains(&"Sales".to_string()) {
+        keys(&mut app, "j");
+    }
+    assert!(footer(&app).contains("- remove"), "{}", footer(&app));
 }
 
 #[test]
@@ -548,4 +625,146 @@ fn a_picked_user_someone_deleted_meanwhile_adds_nobody_and_says_so() {
         !first.groups.contains(&"Support".to_string()),
         "all or nothing"
     );
+}
+
+/// Picks the first user the picker shows who is not in `group` yet; their email.
+fn pick_a_non_member(app: &mut App, group: &str) -> String {
+    while (app.picker.as_ref().unwrap().list.selected_row())
+        .is_some_and(|r| r.groups.contains(&group.to_string()))
+    {
+        key(app, KeyCode::Down);
+    }
+    let email = (app.picker.as_ref().unwrap().list.selected_row())
+        .expect("a user not in the group")
+        .email
+        .clone();
+    key(app, KeyCode::Char(' '));
+    email
+}
+
+#[test]
+fn plus_on_a_group_renamed_meanwhile_adds_to_it_and_names_it_as_it_is_now() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let email = pick_a_non_member(&mut app, "Support");
+    let mut other = other_store(&dir);
+    other
+        .rename_group(application, "Support", "Help desk")
+        .unwrap();
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        format!("Added {email} to Help desk (renamed from Support meanwhile)")
+    );
+    let id = other.find_user(application, &email).unwrap();
+    assert!(
+        other
+            .user(id)
+            .unwrap()
+            .groups
+            .contains(&"Help desk".to_string())
+    );
+    let tree = app.groups.as_ref().unwrap();
+    assert!(
+        tree.tree.groups.iter().any(|g| g.group.name == "Help desk"),
+        "the tree was read again"
+    );
+}
+
+#[test]
+fn plus_on_a_group_deleted_meanwhile_adds_nobody_and_says_so() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let email = pick_a_non_member(&mut app, "Support");
+    let mut other = other_store(&dir);
+    other.delete_group(application, "Support").unwrap();
+    let before = newest(&other).seq;
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        status(&app),
+        "no such group: Support (someone else deleted it)"
+    );
+    assert_eq!(newest(&other).seq, before, "nothing written");
+    let id = other.find_user(application, &email).unwrap();
+    assert!(
+        other
+            .user(id)
+            .unwrap()
+            .groups
+            .iter()
+            .all(|g| g != "Support")
+    );
+}
+
+#[test]
+fn the_picker_finds_a_user_by_name_alone() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    let draft = UserDraft {
+        first_name: "Zebulon".into(),
+        last_name: "Quartermaine".into(),
+        ..common::draft("zq7@example.org")
+    };
+    common::add(&mut other_store(&dir), application, draft);
+    select_group(&mut app, "Support");
+    // Neither is in the email.
+    for typed in ["zebul", "quarterm"] {
+        keys(&mut app, "+");
+        type_text(&mut app, typed);
+        let found: Vec<String> = (app.picker.as_ref().unwrap().list.rows.iter())
+            .map(|r| r.email.clone())
+            .collect();
+        assert_eq!(found, ["zq7@example.org"], "{typed}");
+        key(&mut app, KeyCode::Esc);
+    }
+}
+
+/// `?` in the members view lists its own keys and the user list's, with its own `Esc`.
+#[test]
+fn help_in_the_members_view_lists_its_keys_and_the_lists() {
+    let (_d, mut app) = console(60, (120, 50));
+    members_of(&mut app, "Sales");
+    keys(&mut app, "?");
+    assert!(matches!(app.modal, Some(Modal::Help(_))));
+    let text = screen(&app);
+    for (key, help) in [
+        ("+", "Add users to the group (picker)"),
+        ("-", "Remove the member from the group"),
+        ("t", "Only direct members (toggle)"),
+        ("Esc", "Clear the filter, else to the tree"),
+        ("/", "Filter (text, tag:k=v)"),
+        ("d", "Delete"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!("{key} ")) && l.contains(help)),
+            "{key} {help}: {text}"
+        );
+    }
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("Esc") && l.ends_with("Clear the filter")),
+        "the list's own Esc is not offered: {text}"
+    );
+}
+
+/// The picker takes `?` as search text; its keys show in the footer, from the keymap.
+#[test]
+fn the_pickers_keys_show_in_its_footer_and_question_mark_is_searched() {
+    let (_d, mut app) = console(60, (120, 30));
+    select_group(&mut app, "Support");
+    keys(&mut app, "+");
+    let text = screen(&app);
+    let footer = text.lines().last().unwrap();
+    for hint in ["Space pick", "Enter add", "Esc cancel"] {
+        assert!(footer.contains(hint), "{hint}: {footer}");
+    }
+    keys(&mut app, "?");
+    assert!(app.modal.is_none(), "no help over the picker");
+    assert_eq!(app.picker.as_ref().unwrap().search.value(), "?");
 }

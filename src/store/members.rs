@@ -12,6 +12,9 @@ use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 /// What adding users to a group did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MembersAdded {
+    /// The group's name when they were added (another administrator may have renamed
+    /// it since the caller read it).
+    pub group: String,
     /// The users who joined the group.
     pub added: Vec<UserId>,
     /// The users who were in it already (left as they were).
@@ -42,6 +45,7 @@ impl Store {
         let tx = begin_write(&mut self.conn)?;
         let name = group_name(&tx, app, group)?;
         let mut done = MembersAdded {
+            group: name.clone(),
             added: Vec::new(),
             already: Vec::new(),
         };

@@ -103,6 +103,9 @@ pub enum When {
     Editing,
     /// Some users are marked.
     Marked,
+    /// The selected user is a member of the members view's group itself (not only
+    /// of one of its subgroups).
+    DirectMember,
 }
 
 /// What the list holds right now, for [`When`].
@@ -111,6 +114,8 @@ pub struct Offer {
     pub selected: bool,
     pub any_user: bool,
     pub editing: bool,
+    /// The selected user is in the members view's group itself.
+    pub direct_member: bool,
     /// Users are marked: how many, once counted.
     pub marked: Option<Option<u64>>,
 }
@@ -124,6 +129,7 @@ impl When {
             When::AnyUser => offer.any_user,
             When::Editing => offer.editing,
             When::Marked => offer.marked.is_some(),
+            When::DirectMember => offer.direct_member,
         }
     }
 }
@@ -214,9 +220,9 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
     bind(Job,         &[code(Esc)],                 Action::CancelJob,                 Some("cancel job"), "Cancel the bulk job (rolls back)"),
     bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
-    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the selected member from the group").only(When::Selected),
-    bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Direct members only / with subgroups'"),
-    bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else back to the groups"),
+    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the member from the group").only(When::DirectMember),
+    bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Only direct members (toggle)"),
+    bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else to the tree"),
     bind(Filter,      &[code(Enter)],               Action::FilterDone,                Some("keep"),       "Keep the filter, back to list"),
     bind(Filter,      &[code(Esc)],                 Action::ClearFilter,               Some("clear"),      "Clear the filter"),
     bind(Filter,      &[code(Up)],                  Action::Up,                        None,               "Move up"),
@@ -300,17 +306,17 @@ pub static BINDINGS: &[Binding] = &[
     bind(Groups,      &[code(Home), k('g')],        Action::Home,                      None,               "First group"),
     bind(Groups,      &[code(End), k('G')],         Action::End,                       None,               "Last group"),
     bind(Groups,      &[code(Right), k('l')],       Action::Expand,                    None,               "Expand the group (or step into it)"),
-    bind(Groups,      &[code(Left), k('h')],        Action::Collapse,                  None,               "Collapse the group (or step out to its parent)"),
-    bind(Groups,      &[k('/')],                    Action::StartFilter,               Some("filter"),     "Filter by group name (ancestors stay)"),
+    bind(Groups,      &[code(Left), k('h')],        Action::Collapse,                  None,               "Collapse (or step out to parent)"),
+    bind(Groups,      &[k('/')],                    Action::StartFilter,               Some("filter"),     "Filter by name (ancestors stay)"),
     bind(Groups,      &[code(Esc)],                 Action::ClearFilter,               None,               "Clear the filter"),
-    bind(Groups,      &[code(Enter)],               Action::OpenMembers,               Some("members"),    "The group's members (a user list; Esc back)").only(When::Selected),
+    bind(Groups,      &[code(Enter)],               Action::OpenMembers,               Some("members"),    "The group's members (Esc back)").only(When::Selected),
     bind(Groups,      &[k('+')],                    Action::AddMembers,                Some("add users"),  "Add users to the group (picker)").only(When::Selected),
-    bind(Groups,      &[k('a')],                    Action::Add,                       Some("add"),        "Add a group (under the selected one)"),
+    bind(Groups,      &[k('a')],                    Action::Add,                       Some("add"),        "Add a group under the selected one"),
     bind(Groups,      &[k('e')],                    Action::Edit,                      Some("edit"),       "Edit the group: rename, move").only(When::Selected),
     bind(Groups,      &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete the group — confirm dialog").only(When::Selected),
-    bind(Groups,      &[k('t')],                    Action::LinkDevice,                Some("link device"), "Link a device to the group (picker)").only(When::Selected),
-    bind(Groups,      &[k('u')],                    Action::UnlinkDevice,              Some("unlink"),     "Unlink one of the group's devices — confirm").only(When::Selected),
-    bind(Groups,      &[k('n')],                    Action::NewDevice,                 Some("new device"), "Add a new device, linked to the group").only(When::Selected),
+    bind(Groups,      &[k('t')],                    Action::LinkDevice,                Some("link device"), "Link a device (picker)").only(When::Selected),
+    bind(Groups,      &[k('u')],                    Action::UnlinkDevice,              Some("unlink"),     "Unlink a device (confirm)").only(When::Selected),
+    bind(Groups,      &[k('n')],                    Action::NewDevice,                 Some("new device"), "Add a new device, linked to it").only(When::Selected),
     bind(Groups,      &[k('r')],                    Action::Reload,                    None,               "Reload"),
     bind(Groups,      &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
     bind(Groups,      &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
@@ -554,6 +560,7 @@ mod tests {
             selected: true,
             any_user: true,
             editing: false,
+            direct_member: false,
             marked,
         };
         let word = |offer, key: &str| {
@@ -583,6 +590,20 @@ mod tests {
             "the marked are there to act on"
         );
         assert!(word(none_selected, "e").is_none());
+    }
+
+    #[test]
+    fn the_members_view_offers_remove_only_on_a_direct_member() {
+        let offer = |direct_member| Offer {
+            selected: true,
+            any_user: true,
+            editing: false,
+            direct_member,
+            marked: None,
+        };
+        let offers_remove = |offer| footer_hints(Members, offer).iter().any(|h| h.key == "-");
+        assert!(offers_remove(offer(true)));
+        assert!(!offers_remove(offer(false)), "a subgroup's member only");
     }
 
     #[test]

@@ -159,16 +159,6 @@ mod tests {
     }
 
     #[test]
-    fn invalidate_all_shows_only_when_asked_for() {
-        let shown = |invalidate_all| -> Vec<Button> {
-            let bar = title_bar(Rect::new(0, 2, 120, 20), &all(), invalidate_all);
-            bar.buttons.iter().map(|(b, _)| *b).collect()
-        };
-        assert_eq!(shown(false), [Button::Add]);
-        assert_eq!(shown(true), [Button::Add, Button::InvalidateAll]);
-    }
-
-    #[test]
     fn a_long_title_gives_way_to_a_shorter_one_then_is_cut() {
         let titles = [
             "Members of Berlin office and its subgroups",

@@ -163,7 +163,12 @@ fn quit(app: &mut App) -> Effect {
         job.cancel();
     }
     let asked = matches!(&app.modal, Some(Modal::Confirm(c)) if c.pending == Pending::Quit);
-    if asked || !app.form.as_ref().is_some_and(UserForm::is_dirty) {
+    let unsaved = app.form.as_ref().is_some_and(UserForm::is_dirty)
+        || app
+            .groups
+            .as_ref()
+            .is_some_and(GroupsPane::has_unsaved_edits);
+    if asked || !unsaved {
         app.quit = true;
         return Effect::None;
     }
@@ -423,7 +428,12 @@ fn run(app: &mut App, pending: Pending) {
             name: application.name.clone(),
         },
         Pending::Discard => {
-            app.form = None;
+            // The user form, or else the Groups pane's group form.
+            if app.form.take().is_none()
+                && let Some(pane) = &mut app.groups
+            {
+                pane.popup = None;
+            }
             return;
         }
         Pending::Quit => {

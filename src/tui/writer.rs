@@ -202,8 +202,13 @@ fn write(store: &mut Store, job: Write) -> Written {
     }
 }
 
-/// What adding users to a group did, said plainly.
-fn added(done: &MembersAdded, name: &str, users: &[(UserId, String)]) -> String {
+/// What adding users to a group did, said plainly, naming the group as it is now (and
+/// as the console `known` it, when someone renamed it meanwhile).
+fn added(done: &MembersAdded, known: &str, users: &[(UserId, String)]) -> String {
+    let name = match done.group == known {
+        true => known.to_string(),
+        false => format!("{} (renamed from {known} meanwhile)", done.group),
+    };
     let email = |id: &UserId| {
         users
             .iter()

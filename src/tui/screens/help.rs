@@ -152,3 +152,26 @@ pub fn draw(t: &Theme, help: &Help, frame: &mut Frame, bounds: Rect) {
     frame.render_widget(Clear, area);
     frame.render_widget(table, area);
 }
+
+#[cfg(test)]
+mod tests {
+    use unicode_width::UnicodeWidthStr;
+
+    use super::*;
+
+    /// A description cut with `…` reads as another one ("Remove the selected member
+    /// from t…"): the Groups pane's and the members view's keys fit the popup whole.
+    #[test]
+    fn the_groups_and_members_keys_read_whole() {
+        let room = (COLUMN_WIDTH - 2 - KEY_WIDTH - GAP) as usize;
+        for context in [Context::Groups, Context::Members] {
+            let all: Vec<&Binding> = bindings(context).collect();
+            assert!(!all.is_empty());
+            for b in all {
+                assert!(b.help.width() <= room, "{context:?}: {}", b.help);
+                let keys = b.key_names();
+                assert!(keys.width() <= KEY_WIDTH as usize, "{context:?}: {keys}");
+            }
+        }
+    }
+}

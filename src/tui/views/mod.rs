@@ -36,7 +36,11 @@ pub fn view(app: &App, frame: &mut Frame) {
         (Some(_), ..) => {}
         (None, Some(pane), _) => {
             groups::draw(frame, areas.table, pane, t);
-            groups::draw_filter(t, pane, frame, areas.filter);
+            // Over a popup or dialog, `/` types into it: the pane's filter line would
+            // offer a key that does something else.
+            if pane.popup.is_none() && app.modal.is_none() {
+                groups::draw_filter(t, pane, frame, areas.filter);
+            }
         }
         (None, None, Some(log)) => {
             audit::draw_log(frame, areas.table, log, t);
@@ -58,6 +62,9 @@ pub fn view(app: &App, frame: &mut Frame) {
     let offer = Offer {
         selected,
         any_user: browse.counts.all > 0,
+        direct_member: (browse.members.as_ref())
+            .zip(browse.list.selected_row())
+            .is_some_and(|(group, row)| row.groups.contains(&group.name)),
         marked: browse.marks.any().then_some(browse.marks.count),
         editing: app
             .form

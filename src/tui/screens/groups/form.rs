@@ -42,6 +42,8 @@ pub struct GroupForm {
     pub parent_error: Option<String>,
     /// Sent to the writer; the outcome is awaited.
     pub saving: bool,
+    /// The name and parent it opened with, to tell unsaved edits.
+    initial: (String, usize),
 }
 
 impl GroupForm {
@@ -69,7 +71,13 @@ impl GroupForm {
             name_error: None,
             parent_error: None,
             saving: false,
+            initial: (name.to_string(), parent),
         }
+    }
+
+    /// Whether the name or the parent differs from what the form opened with.
+    pub fn is_dirty(&self) -> bool {
+        (self.name.value(), self.parent) != (self.initial.0.as_str(), self.initial.1)
     }
 
     /// A new group, under `parent` (the selected group) unless changed.

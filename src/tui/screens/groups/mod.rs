@@ -136,6 +136,11 @@ impl GroupsPane {
         }
     }
 
+    /// Whether the group form is open with edits not saved (closing it asks first).
+    pub fn has_unsaved_edits(&self) -> bool {
+        matches!(&self.popup, Some(Popup::Form(form)) if form.is_dirty())
+    }
+
     /// The rows on screen in order.
     pub fn rows(&self) -> Vec<TreeRow> {
         let filter = self.filter.value().trim().to_lowercase();
@@ -376,6 +381,9 @@ impl GroupsPane {
 
     fn popup_update(&mut self, application: AppId, action: Action, height: usize) -> Effect {
         if action == Action::Close {
+            if self.has_unsaved_edits() {
+                return Effect::Ask(Confirm::discard());
+            }
             self.popup = None;
             return Effect::None;
         }
