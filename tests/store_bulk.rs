@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
@@ -473,38 +472,6 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
     );
     assert!(bad_value.contains("control characters"), "{bad_value}");
     assert_eq!(dump(&path), before);
-}
-
-/// Every row of every table (the search index's too), to compare a database before
-/// and after.
-fn dump(path: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(tables.len() > 10, "{tables:?}");
-    let mut rows = Vec::new();
-    for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns = stmt.column_count();
-        let mut found: Vec<String> = stmt
-            .query_map([], |r| {
-                let cells: Vec<String> = (0..columns)
-                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
-                    .collect();
-                Ok(format!("{table}: {}", cells.join(" | ")))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        found.sort();
-        rows.extend(found);
-    }
-    rows
 }
 
 /// A store of `n` demo users (with groups and tags, and a token each) and its file.

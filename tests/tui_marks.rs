@@ -5,12 +5,16 @@
 mod common;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use common::console::*;
+use common::dump;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::{AuditEntry, AuditPage, AuditQuery, Store, UserId, UserQuery};
+use xusers::store::{AuditEntry, AuditPage, AuditQuery, BulkProgress, Store, UserId, UserQuery};
 use xusers::tui::app::{App, JOB_RUNNING, Modal};
+use xusers::tui::events::Event;
 use xusers::tui::session::StatusKind;
+use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
 
@@ -51,13 +55,6 @@ fn newest_batch(app: &App) -> Vec<AuditEntry> {
         .collect();
     entries.reverse();
     entries
-}
-
-fn audit_len(app: &App) -> usize {
-    store(app)
-        .audit_page(&AuditQuery::default(), AuditPage::Newest(100_000))
-        .unwrap()
-        .len()
 }
 
 /// The status line's text and kind.
@@ -205,12 +202,11 @@ fn a_later_star_marks_again_a_user_left_out_even_off_screen() {
     assert!(dialog(&app).starts_with("Delete 300 users? "));
 }
 
-#[test]
-fn the_members_view_marks_too() {
-    let (_d, mut app) = console(60, SIZE);
-    keys(&mut app, "4/");
-    type_text(&mut app, "Sales");
-    key(&mut app, KeyCode::Enter);
+/// Opens the members view of the group called `name`.
+fn open_members(app: &mut App, name: &str) {
+    keys(app, "4/");
+    type_text(app, name);
+    key(app, KeyCode::Enter);
     while app
         .groups
         .as_ref()
@@ -219,12 +215,18 @@ fn the_members_view_marks_too() {
         .unwrap()
         .group
         .name
-        != "Sales"
+        != name
     {
-        keys(&mut app, "j");
+        keys(app, "j");
     }
-    key(&mut app, KeyCode::Enter);
+    key(app, KeyCode::Enter);
     assert!(app.browse.members.is_some(), "the members view");
+}
+
+#[test]
+fn the_members_view_marks_too() {
+    let (_d, mut app) = console(60, SIZE);
+    open_members(&mut app, "Sales");
     let members = app.browse.list.rows.len() as u64;
     assert!(members > 0 && members < 60);
     keys(&mut app, "*");
@@ -468,16 +470,38 @@ fn the_bulk_menu_exports_the_marked_users_and_asks_before_replacing_a_file() {
     assert_eq!(files, 1, "no part file is left behind");
 }
 
+/// Lets the job shut behind `gate` run a few SQL steps at a time until it reports
+/// progress past its start, and leaves it stopped there, short of its end.
+fn stop_mid_way(app: &mut App, gate: &Gate) -> BulkProgress {
+    loop {
+        gate.let_through(20_000);
+        gate.wait_for_stopped(1);
+        while let Some(Event::Done(done)) = app.next_event(Duration::from_millis(1)) {
+            update(app, done);
+        }
+        let progress = app.job.as_ref().expect("the job runs").progress;
+        if progress.done > 0 {
+            assert!(progress.done < progress.total, "{progress:?}");
+            return progress;
+        }
+    }
+}
+
+/// More users than two chunks of a bulk job (2,000 each), so a cancel lands between
+/// chunks, after writes.
+const MANY: u64 = 5_000;
+
 #[test]
 fn esc_cancels_a_job_mid_way_and_the_database_stays_as_it_was() {
-    let (_d, mut app, gate) = gated_console(60, SIZE);
+    let (_d, mut app, gate) = gated_console(MANY, SIZE);
+    let path = store(&app).path().unwrap();
     keys(&mut app, "*d");
-    assert!(dialog(&app).starts_with("Delete 60 users? "));
-    let before = audit_len(&app);
+    assert!(dialog(&app).starts_with("Delete 5,000 users? "));
+    let before = dump(&path);
     gate.shut();
     press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
-    gate.wait_for_stopped(1);
-    assert!(app.job.is_some(), "the job runs off the UI thread");
+    let progress = stop_mid_way(&mut app, &gate);
+    assert_eq!(progress.total, MANY);
     // Browsing goes on; changes wait.
     press(&mut app, KeyCode::Char('j'), KeyModifiers::NONE);
     assert_eq!(app.browse.list.selected, 1);
@@ -494,23 +518,24 @@ fn esc_cancels_a_job_mid_way_and_the_database_stays_as_it_was() {
         status(&app),
         ("Cancelled: nothing was changed".into(), StatusKind::Error)
     );
-    assert_eq!(users(&app), 60);
-    assert_eq!(audit_len(&app), before, "not even an audit entry");
-    assert_eq!(app.browse.marks.count, Some(60), "the marks stay");
+    assert_eq!(dump(&path), before, "every row of every table as it was");
+    assert_eq!(app.browse.marks.count, Some(MANY), "the marks stay");
 }
 
 #[test]
-fn esc_cancels_an_export_and_leaves_no_file() {
-    let (_d, mut app, gate) = gated_console(60, SIZE);
+fn esc_cancels_an_export_mid_way_and_leaves_no_file() {
+    let (_d, mut app, gate) = gated_console(MANY, SIZE);
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("marked.csv");
     keys(&mut app, "*mx");
     type_text(&mut app, &csv.display().to_string());
     key(&mut app, KeyCode::Enter);
-    assert!(dialog(&app).starts_with("Export 60 users to "));
+    assert!(dialog(&app).starts_with("Export 5,000 users to "));
     gate.shut();
     press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
-    gate.wait_for_stopped(1);
+    stop_mid_way(&mut app, &gate);
+    let files = std::fs::read_dir(out.path()).unwrap().count();
+    assert_eq!(files, 1, "rows are being written to a part file");
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     gate.open();
     finish_background(&mut app);
@@ -522,12 +547,42 @@ fn esc_cancels_an_export_and_leaves_no_file() {
     assert_eq!(files, 0, "neither the file nor a part of it");
 }
 
+#[test]
+fn esc_in_a_groups_members_view_cancels_the_job_there() {
+    let (_d, mut app, gate) = gated_console(MANY, SIZE);
+    let path = store(&app).path().unwrap();
+    // Acme and its subgroups: more members than one chunk.
+    open_members(&mut app, "Acme");
+    keys(&mut app, "*d");
+    assert!(
+        app.browse.marks.count > Some(2_000),
+        "{:?}",
+        app.browse.marks
+    );
+    let before = dump(&path);
+    gate.shut();
+    press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+    stop_mid_way(&mut app, &gate);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.browse.members.is_some(), "still in the members view");
+    assert!(
+        app.job.as_ref().unwrap().cancelling(),
+        "Esc cancels the job"
+    );
+    gate.open();
+    finish_background(&mut app);
+    assert_eq!(
+        status(&app),
+        ("Cancelled: nothing was changed".into(), StatusKind::Error)
+    );
+    assert_eq!(dump(&path), before);
+    assert!(app.browse.members.is_some());
+}
+
 /// Snapshots of what marks and bulk work look like (each read line by line).
 mod looks {
     use super::*;
     use insta::assert_snapshot;
-    use std::time::Duration;
-    use xusers::store::BulkProgress;
 
     /// Two rows marked by Space, the second selected, at `size`.
     fn two_marked(size: (u16, u16)) -> (tempfile::TempDir, App) {
