@@ -291,20 +291,60 @@ fn d_deletes_the_marked_users_after_one_dialog_and_leaves_one_batch() {
 fn i_invalidates_the_tokens_of_the_marked_users() {
     let (_d, mut app) = console(60, SIZE);
     let application = app.session.application.id;
-    let email = app.browse.list.rows[0].email.clone();
-    let token = app
-        .session
-        .store
-        .login(application, &email, xusers::demo::DEMO_PASSWORD)
-        .unwrap();
+    let rows: Vec<(UserId, String)> = app.browse.list.rows[..3]
+        .iter()
+        .map(|r| (r.id, r.email.clone()))
+        .collect();
+    let mut login = |email: &str| {
+        app.session
+            .store
+            .login(application, email, xusers::demo::DEMO_PASSWORD)
+            .unwrap()
+    };
+    let marked_tokens = [login(&rows[0].1), login(&rows[1].1)];
+    let unmarked_token = login(&rows[2].1);
     keys(&mut app, "  ");
     keys(&mut app, "i");
     assert!(dialog(&app).starts_with("Invalidate the tokens of 2 users? "));
     keys(&mut app, "y");
-    assert!(store(&app).authenticate(application, &token).is_err());
+    for token in &marked_tokens {
+        assert!(store(&app).authenticate(application, token).is_err());
+    }
+    assert_eq!(
+        store(&app)
+            .authenticate(application, &unmarked_token)
+            .unwrap(),
+        rows[2].0,
+        "the unmarked user's session goes on"
+    );
     assert_eq!(users(&app), 60, "nobody deleted");
     let batch = newest_batch(&app);
-    assert!(batch.iter().any(|e| e.op == "users.invalidate_tokens"));
+    let mut ended: Vec<(&str, String)> = batch
+        .iter()
+        .filter(|e| e.op == "tokens.invalidate")
+        .map(|e| (e.target.label.as_str(), e.changes.as_json().to_string()))
+        .collect();
+    ended.sort();
+    let tokens_ended = serde_json::json!({"tokens": [1, 0]}).to_string();
+    let mut expected = [
+        (rows[0].1.as_str(), tokens_ended.clone()),
+        (rows[1].1.as_str(), tokens_ended),
+    ];
+    expected.sort();
+    assert_eq!(
+        ended, expected,
+        "one entry per marked user, with what changed"
+    );
+    let summary: Vec<&AuditEntry> = batch
+        .iter()
+        .filter(|e| e.op == "users.invalidate_tokens")
+        .collect();
+    assert_eq!(summary.len(), 1, "{batch:?}");
+    assert_eq!(
+        summary[0].changes.as_json(),
+        serde_json::json!({"changed_users": [null, 2], "tokens": [2, 0]})
+    );
+    assert_eq!(batch.len(), 3, "nothing else: {batch:?}");
 }
 
 #[test]
@@ -613,7 +653,19 @@ mod looks {
         assert_snapshot!("bulk_menu", screen(&app));
         let (_d, mut app) = two_marked((40, 12));
         keys(&mut app, "m");
-        assert_snapshot!("bulk_menu_40x12", screen(&app));
+        let text = screen(&app);
+        assert!(
+            text.contains(" ↓ 2 more "),
+            "Delete and Export… below\n{text}"
+        );
+        assert_snapshot!("bulk_menu_40x12", text);
+        // Up from the first item: the last, scrolled into sight.
+        keys(&mut app, "k");
+        let text = screen(&app);
+        assert!(text.contains(" Export…"), "{text}");
+        assert!(text.contains(" ↑ 2 more "), "{text}");
+        assert!(!text.contains("↓"), "{text}");
+        assert_snapshot!("bulk_menu_40x12_scrolled", text);
     }
 
     #[test]
@@ -675,13 +727,14 @@ mod looks {
             press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
             gate.wait_for_stopped(1);
             let job = app.job.as_mut().unwrap();
+            // The marked count, as the job reports it: 24 of the 60 done.
             job.progress = BulkProgress {
-                done: 40_000,
-                total: 100_000,
+                done: 24,
+                total: 60,
             };
             job.elapsed = Duration::from_secs(8);
             let text = screen(&app);
-            assert!(text.contains("Deleting 40,000/100,000"), "{text}");
+            assert!(text.contains("Deleting 24/60"), "{text}");
             assert_snapshot!(name, text);
             press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
             gate.open();

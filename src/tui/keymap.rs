@@ -530,6 +530,31 @@ mod tests {
     }
 
     #[test]
+    fn while_a_job_runs_no_key_that_starts_a_change_is_offered() {
+        let offered: Vec<&Action> = offered(Job).map(|b| &b.action).collect();
+        assert!(offered.contains(&&Action::CancelJob), "{offered:?}");
+        assert!(offered.contains(&&Action::Down), "{offered:?}");
+        for change in [
+            Action::Edit,
+            Action::Add,
+            Action::OpenMenu,
+            Action::Delete,
+            Action::InvalidateUser,
+            Action::InvalidateAll,
+        ] {
+            assert!(!offered.contains(&&change), "{change:?}");
+            assert!(
+                offered_in_list(&change),
+                "{change:?} is offered without a job"
+            );
+        }
+    }
+
+    fn offered_in_list(action: &Action) -> bool {
+        offered(List).any(|b| &b.action == action)
+    }
+
+    #[test]
     fn shift_and_ctrl_are_told_apart() {
         let press = |code, modifiers| KeyEvent::new(code, modifiers);
         assert_eq!(
