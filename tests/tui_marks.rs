@@ -510,6 +510,95 @@ fn the_bulk_menu_exports_the_marked_users_and_asks_before_replacing_a_file() {
     assert_eq!(files, 1, "no part file is left behind");
 }
 
+#[test]
+fn marks_work_in_the_in_a_group_and_in_no_group_panes() {
+    let (_d, mut app) = console(60, SIZE);
+    let grouped = app.browse.counts.grouped;
+    let ungrouped = app.browse.counts.ungrouped;
+    keys(&mut app, "2");
+    let two: Vec<UserId> = app.browse.list.rows[..2].iter().map(|r| r.id).collect();
+    space(&mut app);
+    space(&mut app);
+    assert_eq!(marked_rows(&app), two);
+    assert!(
+        screen(&app).contains("In a group · 2 marked"),
+        "{}",
+        screen(&app)
+    );
+    // Pane 3 shows none of them; `*` there adds everyone in no group.
+    keys(&mut app, "3");
+    assert!(marked_rows(&app).is_empty());
+    keys(&mut app, "*");
+    assert_eq!(marked_rows(&app).len(), app.browse.list.rows.len());
+    assert_eq!(app.browse.marks.count, Some(ungrouped + 2));
+    keys(&mut app, "2");
+    assert_eq!(marked_rows(&app), two, "pane 2's marks stayed");
+    keys(&mut app, "d");
+    let n = ungrouped + 2;
+    assert!(dialog(&app).starts_with(&format!("Delete {n} users? ")));
+    keys(&mut app, "y");
+    assert_eq!(users(&app), 60 - n);
+    assert_eq!(app.browse.counts.ungrouped, 0);
+    assert_eq!(app.browse.counts.grouped, grouped - 2);
+}
+
+#[test]
+fn a_failure_mid_job_says_so_keeps_the_marks_and_changes_nothing() {
+    let (_d, mut app) = console(MANY, SIZE);
+    let path = store(&app).path().unwrap();
+    // A failure planted on the last user, in the job's last chunk.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER fail_users BEFORE DELETE ON users
+             WHEN OLD.id = (SELECT max(id) FROM users)
+             BEGIN SELECT RAISE(ABORT, 'planted failure'); END;",
+        )
+        .unwrap();
+    let before = dump(&path);
+    keys(&mut app, "*dy");
+    assert!(app.job.is_none());
+    let (text, kind) = status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains("planted failure"), "{text}");
+    assert!(text.ends_with("nothing was changed"), "{text}");
+    assert_eq!(app.browse.marks.count, Some(MANY), "the marks stay");
+    assert_eq!(dump(&path), before, "every row of every table as it was");
+}
+
+#[test]
+fn the_bulk_menu_exports_the_marked_users_as_json() {
+    let (_d, mut app) = console(60, SIZE);
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("marked.json");
+    let marked: Vec<String> = app.browse.list.rows[..3]
+        .iter()
+        .map(|r| r.email.clone())
+        .collect();
+    keys(&mut app, "   mx");
+    type_text(&mut app, &file.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    assert!(dialog(&app).starts_with("Export 3 users to "));
+    keys(&mut app, "y");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        written["format"], "xusers-users",
+        "the users export document"
+    );
+    let users = written["users"].as_array().expect("its users");
+    let emails: Vec<&str> = users.iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, marked);
+    assert!(
+        users.iter().all(|u| u.get("password_hash").is_none()),
+        "no hash leaves the console"
+    );
+    assert_eq!(
+        status(&app).0,
+        format!("Exported 3 users to {}", file.display())
+    );
+}
+
 /// Lets the job shut behind `gate` run a few SQL steps at a time until it reports
 /// progress past its start, and leaves it stopped there, short of its end.
 fn stop_mid_way(app: &mut App, gate: &Gate) -> BulkProgress {
@@ -545,9 +634,16 @@ fn esc_cancels_a_job_mid_way_and_the_database_stays_as_it_was() {
     // Browsing goes on; changes wait.
     press(&mut app, KeyCode::Char('j'), KeyModifiers::NONE);
     assert_eq!(app.browse.list.selected, 1);
-    press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
-    assert!(app.form.is_none());
-    assert_eq!(status(&app), (JOB_RUNNING.into(), StatusKind::Error));
+    for change in ['a', 'e', 'm', 'd', 'i', 'I'] {
+        app.session.status = None;
+        press(&mut app, KeyCode::Char(change), KeyModifiers::NONE);
+        assert!(app.form.is_none() && app.modal.is_none(), "{change}");
+        assert_eq!(
+            status(&app),
+            (JOB_RUNNING.into(), StatusKind::Error),
+            "{change}"
+        );
+    }
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.job.as_ref().unwrap().cancelling());
     assert!(screen(&app).contains("Cancelling"));
