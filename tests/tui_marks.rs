@@ -413,7 +413,9 @@ fn the_bulk_menu_sets_and_removes_a_tag_checked_as_the_form_checks_it() {
     keys(&mut app, "*mT");
     type_text(&mut app, "cohort");
     key(&mut app, KeyCode::Enter);
-    assert!(dialog(&app).starts_with("Remove tag cohort from 60 users? "));
+    let message = dialog(&app);
+    assert!(message.starts_with("Remove tag cohort from 60 users? "));
+    assert!(message.ends_with(" 2 of them have it."), "{message}");
     keys(&mut app, "y");
     assert_eq!(store(&app).count_users(application, &tagged).unwrap(), 0);
     let batch = newest_batch(&app);
