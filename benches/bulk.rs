@@ -10,11 +10,14 @@
 //! a live token first, so that invalidating ends a session for each. With N users:
 //! - add a tag to N/10 users (every tenth: spread over the table, not one run of it);
 //! - invalidate the tokens of everyone (a selection of all N);
+//! - invalidate the tokens of everyone but one user (after a fresh token each): not
+//!   the one write that voids everyone's, but each user's tokens ended one by one;
 //! - delete N/10 users (another tenth);
 //! - cancel: the flag is set from another thread once a job over everyone is half
 //!   done, or 50,000 users in (a deletion, then an invalidation), so it lands while a
-//!   chunk of users is being worked on; measured from setting it to `bulk` returning,
-//!   the rollback included.
+//!   chunk of users is being worked on; and once a deletion of everyone is 90% done
+//!   (the largest rollback); measured from setting it to `bulk` returning, the
+//!   rollback included.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -67,20 +70,42 @@ fn main() {
         value: "tagged".into(),
     };
 
-    let cancelled = cancel_half_way(&mut store, app, &everyone, &BulkAction::Delete);
+    let half_way = |p: BulkProgress| p.done * 2 >= p.total || p.done >= MID_WAY;
+    let cancelled = cancel_when(&mut store, app, &everyone, &BulkAction::Delete, half_way);
     metric("cancel_delete_all", cancelled, "s");
-    let cancelled = cancel_half_way(&mut store, app, &everyone, &BulkAction::InvalidateTokens);
+    let invalidate = BulkAction::InvalidateTokens;
+    let cancelled = cancel_when(&mut store, app, &everyone, &invalidate, half_way);
     metric("cancel_invalidate_all", cancelled, "s");
+    let late = |p: BulkProgress| p.done * 10 >= p.total * 9;
+    let cancelled = cancel_when(&mut store, app, &everyone, &BulkAction::Delete, late);
+    metric("cancel_delete_all_at_90pct", cancelled, "s");
 
     let (seconds, changed) = timed("add_tag_tenth", &mut store, app, &tenth(0), &tag);
     assert_eq!(changed as usize, ids.len().div_ceil(10));
     metric("add_tag_tenth", seconds, "s");
     println!("# {changed} users tagged");
 
-    let invalidate = BulkAction::InvalidateTokens;
     let (seconds, changed) = timed("invalidate_all", &mut store, app, &everyone, &invalidate);
     assert_eq!(changed, issued, "every user had a live token");
     metric("invalidate_all", seconds, "s");
+
+    let again = store
+        .insert_seed_tokens(app, |n| format!("bench-token-again-{n:012}"))
+        .unwrap();
+    assert_eq!(again, issued);
+    let all_but_one = Selection {
+        except: BTreeSet::from([ids[0]]),
+        ..everyone.clone()
+    };
+    let (seconds, changed) = timed(
+        "invalidate_all_but_one",
+        &mut store,
+        app,
+        &all_but_one,
+        &invalidate,
+    );
+    assert_eq!(changed, issued - 1, "each user's tokens but the one's");
+    metric("invalidate_all_but_one", seconds, "s");
 
     let (seconds, changed) = timed(
         "delete_tenth",
@@ -134,13 +159,15 @@ fn timed(
     (wall, outcome.changed)
 }
 
-/// Starts `action`, sets its cancel flag from another thread once half the users
-/// are worked through, and returns the seconds from setting it to `bulk` returning.
-fn cancel_half_way(
+/// Starts `action`, sets its cancel flag from another thread once its progress is
+/// `due` (past its start), and returns the seconds from setting it to `bulk`
+/// returning.
+fn cancel_when(
     store: &mut Store,
     app: AppId,
     selection: &Selection,
     action: &BulkAction,
+    due: impl Fn(BulkProgress) -> bool,
 ) -> f64 {
     let cancel = Arc::new(AtomicBool::new(false));
     let (half, halfway) = std::sync::mpsc::channel();
@@ -160,7 +187,7 @@ fn cancel_half_way(
         action,
         Source::Cli,
         &mut |p: BulkProgress| {
-            if !told && p.done > 0 && (p.done * 2 >= p.total || p.done >= MID_WAY) {
+            if !told && p.done > 0 && due(p) {
                 told = true;
                 half.send(()).unwrap();
             }

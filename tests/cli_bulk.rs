@@ -352,3 +352,108 @@ fn a_group_selects_its_subgroups_members_unless_direct() {
     );
     assert_eq!(dry_run(&["--direct"]), "Selected 1 user: ann@acme.io");
 }
+
+#[test]
+fn invalidate_by_group_scope_and_filter_ends_only_those_sessions() {
+    let env = env();
+    let token = |email: &str| stdout(&env.login(email, "long enough").success());
+    let tokens: Vec<(&str, String)> = ["ann@acme.io", "bob@acme.io", "cy@other.io", "dee@other.io"]
+        .into_iter()
+        .map(|email| (email, token(email)))
+        .collect();
+    let alive = || -> Vec<&str> {
+        (tokens.iter())
+            .filter(|(_, t)| {
+                env.cmd()
+                    .args(["whoami", t.trim()])
+                    .assert()
+                    .try_success()
+                    .is_ok()
+            })
+            .map(|(email, _)| *email)
+            .collect()
+    };
+    env.cmd()
+        .args(["tokens", "invalidate", "--group", "Sales", "--yes"])
+        .assert()
+        .success()
+        .stdout("Ended the sessions of 1 user\n");
+    assert_eq!(alive(), ["bob@acme.io", "cy@other.io", "dee@other.io"]);
+    env.cmd()
+        .args([
+            "tokens",
+            "invalidate",
+            "--scope",
+            "ungrouped",
+            "--filter",
+            "other",
+            "--yes",
+        ])
+        .assert()
+        .success()
+        .stdout("Ended the sessions of 2 users\n");
+    assert_eq!(alive(), ["bob@acme.io"], "bob matches no filter");
+}
+
+#[test]
+fn set_by_group_scope_and_filter_changes_only_those_users() {
+    let env = env();
+    env.cmd()
+        .args([
+            "users",
+            "set",
+            "--group",
+            "Sales",
+            "--tag",
+            "tier=gold",
+            "--yes",
+        ])
+        .assert()
+        .success();
+    assert_eq!(env.emails(&["--tag", "tier=gold"]), ["ann@acme.io"]);
+    env.cmd()
+        .args([
+            "users",
+            "set",
+            "--scope",
+            "ungrouped",
+            "--filter",
+            "other",
+            "--add-group",
+            "Support",
+            "--yes",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        env.emails(&["--group", "Support"]),
+        ["cy@other.io", "dee@other.io"]
+    );
+    assert_eq!(env.emails(&["--scope", "ungrouped"]), ["bob@acme.io"]);
+}
+
+#[test]
+fn a_dry_run_names_the_first_five_and_how_many_more() {
+    let env = Env::new();
+    env.cmd().args(["demo", "--users", "60"]).assert().success();
+    let everyone = env.emails(&[]);
+    assert_eq!(everyone.len(), 60);
+    let before = state(&env);
+    for args in [
+        &["users", "delete", "--scope", "all", "--dry-run"][..],
+        &["tokens", "invalidate", "--filter", "@", "--dry-run"][..],
+    ] {
+        let shown = stdout(&env.cmd().args(args).assert().success());
+        let first = shown.lines().next().unwrap();
+        assert_eq!(
+            first,
+            format!(
+                "Selected 60 users: {} and 55 more",
+                everyone[..5].join(", ")
+            ),
+            "{args:?}"
+        );
+        assert!(shown.lines().nth(1).unwrap().starts_with("Dry run: would "));
+    }
+    assert_eq!(state(&env), before, "nothing changed");
+}

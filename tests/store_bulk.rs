@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::*;
@@ -43,8 +42,10 @@ fn people(store: &mut Store, app: AppId) -> [UserId; 6] {
     ]
 }
 
+/// Runs `action`, then checks that every group's kept member count still equals its
+/// memberships.
 fn run(store: &mut Store, app: AppId, selection: &Selection, action: BulkAction) -> BulkOutcome {
-    store
+    let outcome = store
         .bulk(
             app,
             selection,
@@ -53,7 +54,51 @@ fn run(store: &mut Store, app: AppId, selection: &Selection, action: BulkAction)
             &mut |_| (),
             &AtomicBool::new(false),
         )
+        .unwrap();
+    assert_member_counts(store, &action);
+    outcome
+}
+
+/// Each group's kept `member_count` equals its memberships, and the kept pane counts
+/// equal the users in a group and in none.
+fn assert_member_counts(store: &Store, after: &BulkAction) {
+    let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let groups: Vec<(String, i64, i64)> = conn
+        .prepare(
+            "SELECT g.name, g.member_count,
+                    (SELECT count(*) FROM memberships m WHERE m.group_id = g.id)
+             FROM groups g ORDER BY g.name",
+        )
         .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!groups.is_empty());
+    for (name, kept, members) in groups {
+        assert_eq!(kept, members, "{name} after {after:?}");
+    }
+    let apps: Vec<(String, u64, u64)> = conn
+        .prepare(
+            "SELECT a.name, count(u.id),
+                    count(u.id) FILTER (WHERE u.id IN (SELECT user_id FROM memberships))
+             FROM applications a LEFT JOIN users u ON u.app_id = a.id GROUP BY a.name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!apps.is_empty());
+    for (name, all, grouped) in apps {
+        let id = store.existing_application(&name).unwrap().id;
+        let kept = store.scope_counts(id).unwrap();
+        assert_eq!(
+            (kept.all, kept.grouped, kept.ungrouped),
+            (all, grouped, all - grouped),
+            "pane counts of {name} after {after:?}"
+        );
+    }
 }
 
 /// The batch's entries, oldest first.
@@ -475,38 +520,6 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
     assert_eq!(dump(&path), before);
 }
 
-/// Every row of every table (the search index's too), to compare a database before
-/// and after.
-fn dump(path: &Path) -> Vec<String> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(tables.len() > 10, "{tables:?}");
-    let mut rows = Vec::new();
-    for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns = stmt.column_count();
-        let mut found: Vec<String> = stmt
-            .query_map([], |r| {
-                let cells: Vec<String> = (0..columns)
-                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
-                    .collect();
-                Ok(format!("{table}: {}", cells.join(" | ")))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        found.sort();
-        rows.extend(found);
-    }
-    rows
-}
-
 /// A store of `n` demo users (with groups and tags, and a token each) and its file.
 fn demo_store(n: u64) -> (tempfile::TempDir, Store, AppId, std::path::PathBuf) {
     let (dir, mut store, app) = temp_store();
@@ -592,10 +605,16 @@ fn a_cancel_half_way_leaves_every_table_as_it_was() {
 #[test]
 fn a_failure_half_way_leaves_every_table_as_it_was() {
     let (_dir, mut store, app, path) = demo_store(5_000);
-    // A failure planted on the last user, after thousands were worked through.
+    // A failure planted on the last user, after thousands were worked through: the
+    // last user is in Support and tagged plan, so that every action changes them.
+    store.create_group(app, "Nobody's", None).unwrap();
     let side = rusqlite::Connection::open(&path).unwrap();
     side.execute_batch(
-        "CREATE TRIGGER fail_users BEFORE DELETE ON users
+        "INSERT OR IGNORE INTO memberships (user_id, group_id)
+            SELECT max(id), (SELECT id FROM groups WHERE name = 'Support') FROM users;
+         INSERT OR REPLACE INTO user_tags (user_id, key, value)
+            SELECT max(id), 'plan', 'pro' FROM users;
+         CREATE TRIGGER fail_users BEFORE DELETE ON users
          WHEN OLD.id = (SELECT max(id) FROM users)
          BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
          CREATE TRIGGER fail_tags BEFORE INSERT ON user_tags
@@ -603,23 +622,44 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
          BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
          CREATE TRIGGER fail_members BEFORE INSERT ON memberships
          WHEN NEW.user_id = (SELECT max(id) FROM users)
+         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
+         CREATE TRIGGER fail_tokens BEFORE DELETE ON tokens
+         WHEN OLD.user_id = (SELECT max(id) FROM users)
+         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
+         CREATE TRIGGER fail_leave BEFORE DELETE ON memberships
+         WHEN OLD.user_id = (SELECT max(id) FROM users)
+         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
+         CREATE TRIGGER fail_untag BEFORE DELETE ON user_tags
+         WHEN OLD.user_id = (SELECT max(id) FROM users)
          BEGIN SELECT RAISE(ABORT, 'planted failure'); END;",
     )
     .unwrap();
     let before = dump(&path);
-    let everyone = Selection::of_query(UserQuery::default());
+    // Everyone but one: an invalidation then ends each user's tokens one by one
+    // (everyone's would be one write that no user's trigger sees).
+    let first = store
+        .list_users(app, &UserQuery::default(), &Page::First(1))
+        .unwrap()[0]
+        .id;
+    let all_but_one = Selection {
+        except: BTreeSet::from([first]),
+        ..Selection::of_query(UserQuery::default())
+    };
     for action in [
         BulkAction::Delete,
-        BulkAction::AddToGroup("Support".into()),
+        BulkAction::InvalidateTokens,
+        BulkAction::AddToGroup("Nobody's".into()),
+        BulkAction::RemoveFromGroup("Support".into()),
         BulkAction::SetTag {
             key: key("bulk"),
             value: "yes".into(),
         },
+        BulkAction::RemoveTag(key("plan")),
     ] {
         let mut done = 0;
         let result = store.bulk(
             app,
-            &everyone,
+            &all_but_one,
             &action,
             Source::Console,
             &mut |p| done = p.done,
@@ -830,4 +870,35 @@ fn invalidating_everyone_voids_every_token_but_all_but_one_keeps_that_ones() {
     let outcome = run(&mut store, app, &everyone, BulkAction::InvalidateTokens);
     assert_eq!(outcome.changed, 1, "only ann's new session");
     assert!(store.authenticate(app, &fresh).is_err());
+}
+
+#[test]
+fn a_removal_counts_the_selected_users_it_concerns_without_doing_it() {
+    let (dir, mut store, app) = temp_store();
+    let [ann, _, cy, ..] = people(&mut store, app);
+    let path = dir.path().join("test.db");
+    let before = dump(&path);
+    let everyone = Selection::of_query(UserQuery::default());
+    let concerned = |selection: &Selection, action: BulkAction| {
+        store.bulk_concerned(app, selection, &action).unwrap()
+    };
+    let sales = || BulkAction::RemoveFromGroup("Sales".into());
+    assert_eq!(concerned(&everyone, sales()), Some(2), "ann and eve");
+    assert_eq!(
+        concerned(&everyone, BulkAction::RemoveTag(key("plan"))),
+        Some(3),
+        "ann, bob and dee"
+    );
+    let two = Selection::of_ids([ann, cy]);
+    assert_eq!(concerned(&two, sales()), Some(1), "ann only");
+    assert_eq!(
+        concerned(&two, BulkAction::RemoveFromGroup("EMEA".into())),
+        Some(0)
+    );
+    assert_eq!(concerned(&everyone, BulkAction::Delete), None);
+    let unknown = store
+        .bulk_concerned(app, &everyone, &BulkAction::RemoveFromGroup("Nope".into()))
+        .unwrap_err();
+    assert!(unknown.to_string().contains("Nope"), "{unknown}");
+    assert_eq!(dump(&path), before, "counting changes nothing");
 }

@@ -5,12 +5,16 @@
 mod common;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use common::console::*;
+use common::dump;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::{AuditEntry, AuditPage, AuditQuery, Store, UserId, UserQuery};
+use xusers::store::{AuditEntry, AuditPage, AuditQuery, BulkProgress, Store, UserId, UserQuery};
 use xusers::tui::app::{App, JOB_RUNNING, Modal};
+use xusers::tui::events::Event;
 use xusers::tui::session::StatusKind;
+use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
 
@@ -51,13 +55,6 @@ fn newest_batch(app: &App) -> Vec<AuditEntry> {
         .collect();
     entries.reverse();
     entries
-}
-
-fn audit_len(app: &App) -> usize {
-    store(app)
-        .audit_page(&AuditQuery::default(), AuditPage::Newest(100_000))
-        .unwrap()
-        .len()
 }
 
 /// The status line's text and kind.
@@ -205,12 +202,11 @@ fn a_later_star_marks_again_a_user_left_out_even_off_screen() {
     assert!(dialog(&app).starts_with("Delete 300 users? "));
 }
 
-#[test]
-fn the_members_view_marks_too() {
-    let (_d, mut app) = console(60, SIZE);
-    keys(&mut app, "4/");
-    type_text(&mut app, "Sales");
-    key(&mut app, KeyCode::Enter);
+/// Opens the members view of the group called `name`.
+fn open_members(app: &mut App, name: &str) {
+    keys(app, "4/");
+    type_text(app, name);
+    key(app, KeyCode::Enter);
     while app
         .groups
         .as_ref()
@@ -219,12 +215,18 @@ fn the_members_view_marks_too() {
         .unwrap()
         .group
         .name
-        != "Sales"
+        != name
     {
-        keys(&mut app, "j");
+        keys(app, "j");
     }
-    key(&mut app, KeyCode::Enter);
+    key(app, KeyCode::Enter);
     assert!(app.browse.members.is_some(), "the members view");
+}
+
+#[test]
+fn the_members_view_marks_too() {
+    let (_d, mut app) = console(60, SIZE);
+    open_members(&mut app, "Sales");
     let members = app.browse.list.rows.len() as u64;
     assert!(members > 0 && members < 60);
     keys(&mut app, "*");
@@ -289,20 +291,60 @@ fn d_deletes_the_marked_users_after_one_dialog_and_leaves_one_batch() {
 fn i_invalidates_the_tokens_of_the_marked_users() {
     let (_d, mut app) = console(60, SIZE);
     let application = app.session.application.id;
-    let email = app.browse.list.rows[0].email.clone();
-    let token = app
-        .session
-        .store
-        .login(application, &email, xusers::demo::DEMO_PASSWORD)
-        .unwrap();
+    let rows: Vec<(UserId, String)> = app.browse.list.rows[..3]
+        .iter()
+        .map(|r| (r.id, r.email.clone()))
+        .collect();
+    let mut login = |email: &str| {
+        app.session
+            .store
+            .login(application, email, xusers::demo::DEMO_PASSWORD)
+            .unwrap()
+    };
+    let marked_tokens = [login(&rows[0].1), login(&rows[1].1)];
+    let unmarked_token = login(&rows[2].1);
     keys(&mut app, "  ");
     keys(&mut app, "i");
     assert!(dialog(&app).starts_with("Invalidate the tokens of 2 users? "));
     keys(&mut app, "y");
-    assert!(store(&app).authenticate(application, &token).is_err());
+    for token in &marked_tokens {
+        assert!(store(&app).authenticate(application, token).is_err());
+    }
+    assert_eq!(
+        store(&app)
+            .authenticate(application, &unmarked_token)
+            .unwrap(),
+        rows[2].0,
+        "the unmarked user's session goes on"
+    );
     assert_eq!(users(&app), 60, "nobody deleted");
     let batch = newest_batch(&app);
-    assert!(batch.iter().any(|e| e.op == "users.invalidate_tokens"));
+    let mut ended: Vec<(&str, String)> = batch
+        .iter()
+        .filter(|e| e.op == "tokens.invalidate")
+        .map(|e| (e.target.label.as_str(), e.changes.as_json().to_string()))
+        .collect();
+    ended.sort();
+    let tokens_ended = serde_json::json!({"tokens": [1, 0]}).to_string();
+    let mut expected = [
+        (rows[0].1.as_str(), tokens_ended.clone()),
+        (rows[1].1.as_str(), tokens_ended),
+    ];
+    expected.sort();
+    assert_eq!(
+        ended, expected,
+        "one entry per marked user, with what changed"
+    );
+    let summary: Vec<&AuditEntry> = batch
+        .iter()
+        .filter(|e| e.op == "users.invalidate_tokens")
+        .collect();
+    assert_eq!(summary.len(), 1, "{batch:?}");
+    assert_eq!(
+        summary[0].changes.as_json(),
+        serde_json::json!({"changed_users": [null, 2], "tokens": [2, 0]})
+    );
+    assert_eq!(batch.len(), 3, "nothing else: {batch:?}");
 }
 
 #[test]
@@ -371,7 +413,9 @@ fn the_bulk_menu_sets_and_removes_a_tag_checked_as_the_form_checks_it() {
     keys(&mut app, "*mT");
     type_text(&mut app, "cohort");
     key(&mut app, KeyCode::Enter);
-    assert!(dialog(&app).starts_with("Remove tag cohort from 60 users? "));
+    let message = dialog(&app);
+    assert!(message.starts_with("Remove tag cohort from 60 users? "));
+    assert!(message.ends_with(" 2 of them have it."), "{message}");
     keys(&mut app, "y");
     assert_eq!(store(&app).count_users(application, &tagged).unwrap(), 0);
     let batch = newest_batch(&app);
@@ -469,21 +513,139 @@ fn the_bulk_menu_exports_the_marked_users_and_asks_before_replacing_a_file() {
 }
 
 #[test]
+fn marks_work_in_the_in_a_group_and_in_no_group_panes() {
+    let (_d, mut app) = console(60, SIZE);
+    let grouped = app.browse.counts.grouped;
+    let ungrouped = app.browse.counts.ungrouped;
+    keys(&mut app, "2");
+    let two: Vec<UserId> = app.browse.list.rows[..2].iter().map(|r| r.id).collect();
+    space(&mut app);
+    space(&mut app);
+    assert_eq!(marked_rows(&app), two);
+    assert!(
+        screen(&app).contains("In a group · 2 marked"),
+        "{}",
+        screen(&app)
+    );
+    // Pane 3 shows none of them; `*` there adds everyone in no group.
+    keys(&mut app, "3");
+    assert!(marked_rows(&app).is_empty());
+    keys(&mut app, "*");
+    assert_eq!(marked_rows(&app).len(), app.browse.list.rows.len());
+    assert_eq!(app.browse.marks.count, Some(ungrouped + 2));
+    keys(&mut app, "2");
+    assert_eq!(marked_rows(&app), two, "pane 2's marks stayed");
+    keys(&mut app, "d");
+    let n = ungrouped + 2;
+    assert!(dialog(&app).starts_with(&format!("Delete {n} users? ")));
+    keys(&mut app, "y");
+    assert_eq!(users(&app), 60 - n);
+    assert_eq!(app.browse.counts.ungrouped, 0);
+    assert_eq!(app.browse.counts.grouped, grouped - 2);
+}
+
+#[test]
+fn a_failure_mid_job_says_so_keeps_the_marks_and_changes_nothing() {
+    let (_d, mut app) = console(MANY, SIZE);
+    let path = store(&app).path().unwrap();
+    // A failure planted on the last user, in the job's last chunk.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER fail_users BEFORE DELETE ON users
+             WHEN OLD.id = (SELECT max(id) FROM users)
+             BEGIN SELECT RAISE(ABORT, 'planted failure'); END;",
+        )
+        .unwrap();
+    let before = dump(&path);
+    keys(&mut app, "*dy");
+    assert!(app.job.is_none());
+    let (text, kind) = status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(text.contains("planted failure"), "{text}");
+    assert!(text.ends_with("nothing was changed"), "{text}");
+    assert_eq!(app.browse.marks.count, Some(MANY), "the marks stay");
+    assert_eq!(dump(&path), before, "every row of every table as it was");
+}
+
+#[test]
+fn the_bulk_menu_exports_the_marked_users_as_json() {
+    let (_d, mut app) = console(60, SIZE);
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("marked.json");
+    let marked: Vec<String> = app.browse.list.rows[..3]
+        .iter()
+        .map(|r| r.email.clone())
+        .collect();
+    keys(&mut app, "   mx");
+    type_text(&mut app, &file.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    assert!(dialog(&app).starts_with("Export 3 users to "));
+    keys(&mut app, "y");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        written["format"], "xusers-users",
+        "the users export document"
+    );
+    let users = written["users"].as_array().expect("its users");
+    let emails: Vec<&str> = users.iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, marked);
+    assert!(
+        users.iter().all(|u| u.get("password_hash").is_none()),
+        "no hash leaves the console"
+    );
+    assert_eq!(
+        status(&app).0,
+        format!("Exported 3 users to {}", file.display())
+    );
+}
+
+/// Lets the job shut behind `gate` run a few SQL steps at a time until it reports
+/// progress past its start, and leaves it stopped there, short of its end.
+fn stop_mid_way(app: &mut App, gate: &Gate) -> BulkProgress {
+    loop {
+        gate.let_through(20_000);
+        gate.wait_for_stopped(1);
+        while let Some(Event::Done(done)) = app.next_event(Duration::from_millis(1)) {
+            update(app, done);
+        }
+        let progress = app.job.as_ref().expect("the job runs").progress;
+        if progress.done > 0 {
+            assert!(progress.done < progress.total, "{progress:?}");
+            return progress;
+        }
+    }
+}
+
+/// More users than two chunks of a bulk job (2,000 each), so a cancel lands between
+/// chunks, after writes.
+const MANY: u64 = 5_000;
+
+#[test]
 fn esc_cancels_a_job_mid_way_and_the_database_stays_as_it_was() {
-    let (_d, mut app, gate) = gated_console(60, SIZE);
+    let (_d, mut app, gate) = gated_console(MANY, SIZE);
+    let path = store(&app).path().unwrap();
     keys(&mut app, "*d");
-    assert!(dialog(&app).starts_with("Delete 60 users? "));
-    let before = audit_len(&app);
+    assert!(dialog(&app).starts_with("Delete 5,000 users? "));
+    let before = dump(&path);
     gate.shut();
     press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
-    gate.wait_for_stopped(1);
-    assert!(app.job.is_some(), "the job runs off the UI thread");
+    let progress = stop_mid_way(&mut app, &gate);
+    assert_eq!(progress.total, MANY);
     // Browsing goes on; changes wait.
     press(&mut app, KeyCode::Char('j'), KeyModifiers::NONE);
     assert_eq!(app.browse.list.selected, 1);
-    press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
-    assert!(app.form.is_none());
-    assert_eq!(status(&app), (JOB_RUNNING.into(), StatusKind::Error));
+    for change in ['a', 'e', 'm', 'd', 'i', 'I'] {
+        app.session.status = None;
+        press(&mut app, KeyCode::Char(change), KeyModifiers::NONE);
+        assert!(app.form.is_none() && app.modal.is_none(), "{change}");
+        assert_eq!(
+            status(&app),
+            (JOB_RUNNING.into(), StatusKind::Error),
+            "{change}"
+        );
+    }
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.job.as_ref().unwrap().cancelling());
     assert!(screen(&app).contains("Cancelling"));
@@ -494,23 +656,24 @@ fn esc_cancels_a_job_mid_way_and_the_database_stays_as_it_was() {
         status(&app),
         ("Cancelled: nothing was changed".into(), StatusKind::Error)
     );
-    assert_eq!(users(&app), 60);
-    assert_eq!(audit_len(&app), before, "not even an audit entry");
-    assert_eq!(app.browse.marks.count, Some(60), "the marks stay");
+    assert_eq!(dump(&path), before, "every row of every table as it was");
+    assert_eq!(app.browse.marks.count, Some(MANY), "the marks stay");
 }
 
 #[test]
-fn esc_cancels_an_export_and_leaves_no_file() {
-    let (_d, mut app, gate) = gated_console(60, SIZE);
+fn esc_cancels_an_export_mid_way_and_leaves_no_file() {
+    let (_d, mut app, gate) = gated_console(MANY, SIZE);
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("marked.csv");
     keys(&mut app, "*mx");
     type_text(&mut app, &csv.display().to_string());
     key(&mut app, KeyCode::Enter);
-    assert!(dialog(&app).starts_with("Export 60 users to "));
+    assert!(dialog(&app).starts_with("Export 5,000 users to "));
     gate.shut();
     press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
-    gate.wait_for_stopped(1);
+    stop_mid_way(&mut app, &gate);
+    let files = std::fs::read_dir(out.path()).unwrap().count();
+    assert_eq!(files, 1, "rows are being written to a part file");
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     gate.open();
     finish_background(&mut app);
@@ -522,12 +685,42 @@ fn esc_cancels_an_export_and_leaves_no_file() {
     assert_eq!(files, 0, "neither the file nor a part of it");
 }
 
+#[test]
+fn esc_in_a_groups_members_view_cancels_the_job_there() {
+    let (_d, mut app, gate) = gated_console(MANY, SIZE);
+    let path = store(&app).path().unwrap();
+    // Acme and its subgroups: more members than one chunk.
+    open_members(&mut app, "Acme");
+    keys(&mut app, "*d");
+    assert!(
+        app.browse.marks.count > Some(2_000),
+        "{:?}",
+        app.browse.marks
+    );
+    let before = dump(&path);
+    gate.shut();
+    press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+    stop_mid_way(&mut app, &gate);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.browse.members.is_some(), "still in the members view");
+    assert!(
+        app.job.as_ref().unwrap().cancelling(),
+        "Esc cancels the job"
+    );
+    gate.open();
+    finish_background(&mut app);
+    assert_eq!(
+        status(&app),
+        ("Cancelled: nothing was changed".into(), StatusKind::Error)
+    );
+    assert_eq!(dump(&path), before);
+    assert!(app.browse.members.is_some());
+}
+
 /// Snapshots of what marks and bulk work look like (each read line by line).
 mod looks {
     use super::*;
     use insta::assert_snapshot;
-    use std::time::Duration;
-    use xusers::store::BulkProgress;
 
     /// Two rows marked by Space, the second selected, at `size`.
     fn two_marked(size: (u16, u16)) -> (tempfile::TempDir, App) {
@@ -558,7 +751,19 @@ mod looks {
         assert_snapshot!("bulk_menu", screen(&app));
         let (_d, mut app) = two_marked((40, 12));
         keys(&mut app, "m");
-        assert_snapshot!("bulk_menu_40x12", screen(&app));
+        let text = screen(&app);
+        assert!(
+            text.contains(" ↓ 2 more "),
+            "Delete and Export… below\n{text}"
+        );
+        assert_snapshot!("bulk_menu_40x12", text);
+        // Up from the first item: the last, scrolled into sight.
+        keys(&mut app, "k");
+        let text = screen(&app);
+        assert!(text.contains(" Export…"), "{text}");
+        assert!(text.contains(" ↑ 2 more "), "{text}");
+        assert!(!text.contains("↓"), "{text}");
+        assert_snapshot!("bulk_menu_40x12_scrolled", text);
     }
 
     #[test]
@@ -620,13 +825,14 @@ mod looks {
             press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
             gate.wait_for_stopped(1);
             let job = app.job.as_mut().unwrap();
+            // The marked count, as the job reports it: 24 of the 60 done.
             job.progress = BulkProgress {
-                done: 40_000,
-                total: 100_000,
+                done: 24,
+                total: 60,
             };
             job.elapsed = Duration::from_secs(8);
             let text = screen(&app);
-            assert!(text.contains("Deleting 40,000/100,000"), "{text}");
+            assert!(text.contains("Deleting 24/60"), "{text}");
             assert_snapshot!(name, text);
             press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
             gate.open();

@@ -231,6 +231,38 @@ impl Store {
         })
     }
 
+    /// How many users of the selection a removal concerns — those directly in the
+    /// group, those with the tag key — counted without doing it; `None` for the other
+    /// actions.
+    pub fn bulk_concerned(
+        &self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+    ) -> Result<Option<u64>> {
+        let (holding, subject) = match action {
+            BulkAction::RemoveFromGroup(name) => (
+                "SELECT 1 FROM memberships m WHERE m.user_id = s.id AND m.group_id = ?",
+                Value::Integer(group_id(&self.conn, app, name)?),
+            ),
+            BulkAction::RemoveTag(key) => (
+                "SELECT 1 FROM user_tags t WHERE t.user_id = s.id AND t.key = ?",
+                Value::Text(key.as_str().to_string()),
+            ),
+            _ => return Ok(None),
+        };
+        let Some((sql, mut params)) = self.selected_sql(app, selection)? else {
+            return Ok(Some(0));
+        };
+        params.push(subject);
+        let sql = format!("SELECT count(*) FROM ({sql}) s WHERE EXISTS ({holding})");
+        let count = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params), |r| r.get(0))?;
+        Ok(Some(count))
+    }
+
     /// Runs `work` with a page cache for many users, then gives back the one before.
     fn with_bulk_cache<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let before: i64 = self

@@ -181,7 +181,9 @@ impl App {
             (None, None) => match (&self.groups, &self.audit, self.browse.context()) {
                 (Some(groups), _, _) => groups.context(),
                 (None, Some(log), _) => log.context(),
-                (None, None, Context::List) if self.job.is_some() => Context::Job,
+                (None, None, Context::List | Context::Members) if self.job.is_some() => {
+                    Context::Job
+                }
                 (None, None, context) => context,
             },
         }

@@ -183,14 +183,19 @@ fn work(store: &mut Store, request: Request, outbox: &Sender<Event>) -> BulkEven
                 let selection = settled.map(|s| s.selection).unwrap_or_default();
                 let count = store.selection_count(application, &selection)?;
                 let sample = store.selection_sample(application, &selection, SAMPLE)?;
-                Ok((selection, count, sample))
+                let concerned = match &job {
+                    Job::Change(action) => store.bulk_concerned(application, &selection, action)?,
+                    Job::Export { .. } => None,
+                };
+                Ok((selection, count, sample, concerned))
             });
             match asked {
-                Ok((selection, count, sample)) => BulkEvent::Ready {
+                Ok((selection, count, sample, concerned)) => BulkEvent::Ready {
                     job,
                     selection,
                     count,
                     sample,
+                    concerned,
                 },
                 Err(e) => failed(e),
             }

@@ -77,11 +77,14 @@ pub fn users(n: u64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BulkEvent {
     /// The job would touch `count` users, the first of them these: ask before running.
+    /// For a removal, `concerned` says how many of them are in the group or have the
+    /// tag.
     Ready {
         job: Job,
         selection: Arc<Selection>,
         count: u64,
         sample: Vec<String>,
+        concerned: Option<u64>,
     },
     /// The application's groups, to pick one to add the marked users to (`adding`) or
     /// remove them from.

@@ -146,6 +146,8 @@ pub struct Binding {
     /// The footer's word while users are marked, for a key that then acts on them
     /// (`N` stands for how many).
     pub on_marks: Option<&'static str>,
+    /// The key starts a change, refused while a bulk job runs: then it is not offered.
+    pub changes: bool,
 }
 
 const fn bind(
@@ -163,6 +165,7 @@ const fn bind(
         help,
         when: When::Always,
         on_marks: None,
+        changes: false,
     }
 }
 
@@ -178,6 +181,12 @@ impl Binding {
     const fn on_marks(mut self, word: &'static str) -> Binding {
         self.when = When::SelectedOrMarked;
         self.on_marks = Some(word);
+        self
+    }
+
+    /// The key starts a change (refused while a bulk job runs).
+    const fn changes(mut self) -> Binding {
+        self.changes = true;
         self
     }
 }
@@ -206,15 +215,15 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[code(Esc)],                 Action::ClearFilter,               None,               "Clear the filter"),
     bind(List,        &[k('s')],                    Action::NextSort,                  Some("sort"),       "Sort by the next column"),
     bind(List,        &[k('S')],                    Action::FlipSort,                  None,               "Flip the sort direction"),
-    bind(List,        &[k('e'), code(Enter)],       Action::Edit,                      Some("edit"),       "Edit the selected user").only(When::Selected),
-    bind(List,        &[k('a')],                    Action::Add,                       Some("add"),        "Add a user"),
-    bind(List,        &[k('m')],                    Action::OpenMenu,                  Some("menu"),       "Menu (bulk when marked)").on_marks("bulk menu"),
-    bind(List,        &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete user / the marked").on_marks("delete N marked"),
-    bind(List,        &[k('i')],                    Action::InvalidateUser,            Some("invalidate"), "Invalidate user / marked").on_marks("invalidate N marked"),
+    bind(List,        &[k('e'), code(Enter)],       Action::Edit,                      Some("edit"),       "Edit the selected user").only(When::Selected).changes(),
+    bind(List,        &[k('a')],                    Action::Add,                       Some("add"),        "Add a user").changes(),
+    bind(List,        &[k('m')],                    Action::OpenMenu,                  Some("menu"),       "Menu (bulk when marked)").on_marks("bulk menu").changes(),
+    bind(List,        &[k('d'), code(Delete)],      Action::Delete,                    Some("delete"),     "Delete user / the marked").on_marks("delete N marked").changes(),
+    bind(List,        &[k('i')],                    Action::InvalidateUser,            Some("invalidate"), "Invalidate user / marked").on_marks("invalidate N marked").changes(),
     bind(List,        &[k(' ')],                    Action::ToggleMark,                None,               "Mark or unmark, move down").only(When::Selected),
     bind(List,        &[k('*')],                    Action::MarkAll,                   None,               "Mark all the filter shows"),
     bind(List,        &[k('u')],                    Action::ClearMarks,                Some("unmark all"), "Clear all marks").only(When::Marked),
-    bind(List,        &[k('I')],                    Action::InvalidateAll,             None,               "Invalidate all tokens").only(When::AnyUser),
+    bind(List,        &[k('I')],                    Action::InvalidateAll,             None,               "Invalidate all tokens").only(When::AnyUser).changes(),
     bind(List,        &[k('r')],                    Action::Reload,                    None,               "Reload"),
     bind(List,        &[k('?')],                    Action::Help,                      Some("help"),       "Show this help"),
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
@@ -439,6 +448,12 @@ pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
     own.chain(shared)
 }
 
+/// The bindings offered (in the footer and the help) in `context`: while a bulk job
+/// runs, none that starts a change.
+pub fn offered(context: Context) -> impl Iterator<Item = &'static Binding> {
+    bindings(context).filter(move |b| !(context == Job && b.changes))
+}
+
 /// How the first key bound to `action` in `context` is written ("" when none is).
 pub fn key_name(context: Context, action: &Action) -> String {
     bindings(context)
@@ -460,7 +475,7 @@ pub struct Hint {
 /// with marks, the keys that act on them come first (but cancelling a bulk job before
 /// all).
 pub fn footer_hints(context: Context, offer: Offer) -> Vec<Hint> {
-    let mut shown: Vec<&Binding> = bindings(context).filter(|b| b.when.holds(offer)).collect();
+    let mut shown: Vec<&Binding> = offered(context).filter(|b| b.when.holds(offer)).collect();
     if offer.marked.is_some() && context != Job {
         shown.sort_by_key(|b| b.on_marks.is_none());
     }
@@ -518,6 +533,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn while_a_job_runs_no_key_that_starts_a_change_is_offered() {
+        let offered: Vec<&Action> = offered(Job).map(|b| &b.action).collect();
+        assert!(offered.contains(&&Action::CancelJob), "{offered:?}");
+        assert!(offered.contains(&&Action::Down), "{offered:?}");
+        for change in [
+            Action::Edit,
+            Action::Add,
+            Action::OpenMenu,
+            Action::Delete,
+            Action::InvalidateUser,
+            Action::InvalidateAll,
+        ] {
+            assert!(!offered.contains(&&change), "{change:?}");
+            assert!(
+                offered_in_list(&change),
+                "{change:?} is offered without a job"
+            );
+        }
+    }
+
+    fn offered_in_list(action: &Action) -> bool {
+        offered(List).any(|b| &b.action == action)
     }
 
     #[test]

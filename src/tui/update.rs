@@ -181,6 +181,14 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
     if effect.writes() && (app.session.refuse_if_read_only() || app.refuse_while_job()) {
         return Ok(());
     }
+    // Nothing chosen from these could be done until the job ends.
+    let leads_to_a_change = matches!(
+        effect,
+        Effect::Edit { .. } | Effect::OpenMenu | Effect::OpenBulkMenu
+    );
+    if leads_to_a_change && app.refuse_while_job() {
+        return Ok(());
+    }
     let session = &mut app.session;
     let application = session.application.id;
     match effect {
@@ -457,6 +465,7 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
             selection,
             count,
             sample,
+            concerned,
         } => {
             session.withdraw(COUNTING);
             if count == 0 {
@@ -464,7 +473,7 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
                 app.browse.reload(session);
                 return Effect::None;
             }
-            Effect::Ask(Confirm::bulk(job, selection, count, &sample))
+            Effect::Ask(Confirm::bulk(job, selection, (count, concerned), &sample))
         }
         BulkEvent::Groups { groups, .. } if groups.is_empty() => {
             session.error("There are no groups yet");

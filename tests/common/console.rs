@@ -2,7 +2,7 @@
 //! drawn into ratatui's `TestBackend`.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
@@ -56,17 +56,26 @@ pub struct Gate {
     shut: Arc<AtomicBool>,
     /// The worker threads stopped at the gate.
     stopped: Arc<Mutex<HashSet<ThreadId>>>,
+    /// Steps the workers may still take while it is shut.
+    budget: Arc<AtomicI64>,
     ui_steps: Arc<AtomicU64>,
 }
 
 impl Gate {
     pub fn shut(&self) {
+        self.budget.store(0, Ordering::SeqCst);
         self.shut.store(true, Ordering::SeqCst);
     }
 
     pub fn open(&self) {
         self.shut.store(false, Ordering::SeqCst);
         self.stopped.lock().unwrap().clear();
+    }
+
+    /// Lets the workers take `steps` more steps of SQL while the gate stays shut.
+    pub fn let_through(&self, steps: i64) {
+        self.stopped.lock().unwrap().clear();
+        self.budget.fetch_add(steps, Ordering::SeqCst);
     }
 
     /// Waits until `n` worker threads are stopped at the gate, in a query.
@@ -95,8 +104,13 @@ pub fn gated_console(users: u64, size: (u16, u16)) -> (TempDir, App, Gate) {
     let connect: Connect = Arc::new(move |path| {
         let mut store = Store::open(path)?;
         let (shut, stopped) = (workers.shut.clone(), workers.stopped.clone());
+        let budget = workers.budget.clone();
         store.on_progress(1, move || {
             while shut.load(Ordering::SeqCst) {
+                if budget.fetch_sub(1, Ordering::SeqCst) > 0 {
+                    break;
+                }
+                budget.fetch_add(1, Ordering::SeqCst);
                 stopped.lock().unwrap().insert(std::thread::current().id());
                 std::thread::sleep(Duration::from_millis(1));
             }

@@ -54,3 +54,35 @@ pub fn group_tree(store: &mut Store, app: AppId) {
     store.create_group(app, "EMEA", Some("Sales")).unwrap();
     store.create_group(app, "Support", None).unwrap();
 }
+
+/// Every row of every table (the search index's too), to compare a database before
+/// and after.
+pub fn dump(path: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(tables.len() > 10, "{tables:?}");
+    let mut rows = Vec::new();
+    for table in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns = stmt.column_count();
+        let mut found: Vec<String> = stmt
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                    .collect();
+                Ok(format!("{table}: {}", cells.join(" | ")))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        found.sort();
+        rows.extend(found);
+    }
+    rows
+}

@@ -165,10 +165,23 @@ impl Confirm {
     }
 
     /// Asks once before a bulk job on `count` users, naming the first of them
-    /// (`sample`).
-    pub fn bulk(job: Job, selection: Arc<Selection>, count: u64, sample: &[String]) -> Confirm {
+    /// (`sample`); for a removal, says how many of them are `concerned` (in the group,
+    /// with the tag) when not all are.
+    pub fn bulk(
+        job: Job,
+        selection: Arc<Selection>,
+        (count, concerned): (u64, Option<u64>),
+        sample: &[String],
+    ) -> Confirm {
         let who = some_of(count, sample);
         let n = users(count);
+        let of_them = |is: &str, are: &str| match concerned {
+            Some(k) if k == count => String::new(),
+            Some(0) => format!(" None of them {is}."),
+            Some(1) if count > 1 => format!(" 1 of them {is}."),
+            Some(k) => format!(" {} of them {are}.", HumanCount(k)),
+            None => String::new(),
+        };
         let (title, message, ok) = match &job {
             Job::Change(BulkAction::Delete) => (
                 "Delete users",
@@ -188,7 +201,10 @@ impl Confirm {
             }
             Job::Change(BulkAction::RemoveFromGroup(group)) => (
                 "Remove from group",
-                format!("Remove {n} from {group}?{who} No user is deleted."),
+                format!(
+                    "Remove {n} from {group}?{who}{} No user is deleted.",
+                    of_them("is in it", "are in it")
+                ),
                 "Remove",
             ),
             Job::Change(BulkAction::SetTag { key, value }) => (
@@ -198,7 +214,11 @@ impl Confirm {
             ),
             Job::Change(BulkAction::RemoveTag(key)) => (
                 "Remove tag",
-                format!("Remove tag {} from {n}?{who}", key.as_str()),
+                format!(
+                    "Remove tag {} from {n}?{who}{}",
+                    key.as_str(),
+                    of_them("has it", "have it")
+                ),
                 "Remove tag",
             ),
             Job::Change(BulkAction::Edit(_)) => {
@@ -420,6 +440,7 @@ pub fn draw(t: &Theme, confirm: &Confirm, frame: &mut Frame, bounds: Rect, scree
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::TagKey;
 
     fn row() -> UserRow {
         UserRow {
@@ -461,7 +482,34 @@ mod tests {
 
     fn bulk(job: Job, count: u64, sample: &[&str]) -> Confirm {
         let sample: Vec<String> = sample.iter().map(|s| s.to_string()).collect();
-        Confirm::bulk(job, Arc::default(), count, &sample)
+        Confirm::bulk(job, Arc::default(), (count, None), &sample)
+    }
+
+    #[test]
+    fn a_removal_dialog_says_how_many_of_the_marked_it_concerns() {
+        let sample = ["alice@acme.io".to_string(), "bob@acme.io".to_string()];
+        let remove = |job: Job, concerned| {
+            Confirm::bulk(job, Arc::default(), (60, Some(concerned)), &sample).message
+        };
+        let group = || Job::Change(BulkAction::RemoveFromGroup("Acme".into()));
+        assert_eq!(
+            remove(group(), 3),
+            "Remove 60 users from Acme? alice@acme.io, bob@acme.io and 58 more. \
+             3 of them are in it. No user is deleted."
+        );
+        assert!(remove(group(), 1).contains(" 1 of them is in it. "));
+        assert!(remove(group(), 0).contains(" None of them is in it. "));
+        assert!(
+            !remove(group(), 60).contains("of them"),
+            "all are: said once"
+        );
+        let tag = || Job::Change(BulkAction::RemoveTag(TagKey::parse("plan").unwrap()));
+        assert_eq!(
+            remove(tag(), 30),
+            "Remove tag plan from 60 users? alice@acme.io, bob@acme.io and 58 more. \
+             30 of them have it."
+        );
+        assert!(remove(tag(), 0).ends_with(" None of them has it."));
     }
 
     #[test]

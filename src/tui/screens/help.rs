@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::Effect;
 use crate::tui::action::Action;
 use crate::tui::fit::fit;
-use crate::tui::keymap::{Binding, Context, bindings};
+use crate::tui::keymap::{Binding, Context, offered};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -72,7 +72,7 @@ struct Fit {
 
 impl Fit {
     fn new(bounds: Rect, context: Context) -> Fit {
-        let all: Vec<&Binding> = bindings(context).collect();
+        let all: Vec<&Binding> = offered(context).collect();
         // Two columns only where both keep most of their descriptions.
         let two = all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS;
         let columns: u16 = if two { 2 } else { 1 };

@@ -116,9 +116,16 @@ fn draw_items(
         row_y.saturating_sub(height).max(bounds.y)
     };
     let area = Rect::new(bounds.x + 2, y, WIDTH, height).intersection(bounds);
+    // Short of room, the items scroll to keep the selected one in sight, and the
+    // border says how many more there are above and below.
+    let shown = (area.height.saturating_sub(2) as usize).max(1);
+    let first = selected.saturating_sub(shown - 1);
+    let (above, below) = (first, items.len().saturating_sub(first + shown));
     let lines: Vec<Line> = items
         .iter()
         .enumerate()
+        .skip(first)
+        .take(shown)
         .map(|(i, (label, action))| {
             let key = key_name(context, action);
             let pad = (WIDTH as usize - 4).saturating_sub(label.width() + key.width());
@@ -130,8 +137,12 @@ fn draw_items(
         })
         .collect();
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().border_style(t.title)),
-        area,
-    );
+    let mut block = Block::bordered().border_style(t.title);
+    if above > 0 {
+        block = block.title_top(Line::from(format!(" ↑ {above} more ")).right_aligned());
+    }
+    if below > 0 {
+        block = block.title_bottom(Line::from(format!(" ↓ {below} more ")).right_aligned());
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
