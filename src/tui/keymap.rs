@@ -412,7 +412,19 @@ impl Binding {
 
 /// The action bound to `event` in `context`, if any.
 pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
-    bindings(context)
+    action_among(bindings(context), event)
+}
+
+/// The action bound to `event` in `context` while a bulk job runs over it, if any.
+pub fn action_over_job(context: Context, event: &KeyEvent) -> Option<Action> {
+    action_among(bindings_over_job(context), event)
+}
+
+fn action_among<'a>(
+    mut bindings: impl Iterator<Item = &'a Binding>,
+    event: &KeyEvent,
+) -> Option<Action> {
+    bindings
         .find(|b| b.keys.iter().any(|key| key.matches(event)))
         .map(|b| b.action.clone())
 }
@@ -420,16 +432,29 @@ pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
 /// The bindings in force in `context`: its own first, then the shared ones (but for
 /// those whose keys it binds itself, when it overrides its parent).
 pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
-    let own = BINDINGS.iter().filter(move |b| b.context == context);
-    let bound_here = move |key: &Key| {
-        BINDINGS
-            .iter()
-            .any(|b| b.context == context && b.keys.contains(key))
-    };
-    let shared = BINDINGS.iter().filter(move |b| {
-        Some(b.context) == context.parent()
-            && !(context.overrides_parent() && b.keys.iter().any(bound_here))
-    });
+    layered(context, context.parent(), context.overrides_parent())
+}
+
+/// The bindings in force in a screen's `context` (the Groups pane, the Audit log) while
+/// a bulk job runs and no popup is open: the `Job` keys over the screen's, as `Job`
+/// lies over the user list (`Esc` cancels the job).
+pub fn bindings_over_job(context: Context) -> impl Iterator<Item = &'static Binding> {
+    layered(Job, Some(context), true)
+}
+
+/// `top`'s bindings first, then `below`'s (but for those whose keys `top` binds, when
+/// it `overrides` them).
+fn layered(
+    top: Context,
+    below: Option<Context>,
+    overrides: bool,
+) -> impl Iterator<Item = &'static Binding> {
+    let own = BINDINGS.iter().filter(move |b| b.context == top);
+    let bound_here =
+        move |key: &Key| (BINDINGS.iter()).any(|b| b.context == top && b.keys.contains(key));
+    let shared = BINDINGS
+        .iter()
+        .filter(move |b| Some(b.context) == below && !(overrides && b.keys.iter().any(bound_here)));
     own.chain(shared)
 }
 
@@ -454,8 +479,21 @@ pub struct Hint {
 /// with marks, the keys that act on them come first (but cancelling a bulk job before
 /// all).
 pub fn footer_hints(context: Context, offer: Offer) -> Vec<Hint> {
-    let mut shown: Vec<&Binding> = bindings(context).filter(|b| b.when.holds(offer)).collect();
-    if offer.marked.is_some() && context != Job {
+    hints_among(bindings(context), context == Job, offer)
+}
+
+/// The footer's hints in a screen's `context` while a bulk job runs over it.
+pub fn footer_hints_over_job(context: Context, offer: Offer) -> Vec<Hint> {
+    hints_among(bindings_over_job(context), true, offer)
+}
+
+fn hints_among<'a>(
+    bindings: impl Iterator<Item = &'a Binding>,
+    job: bool,
+    offer: Offer,
+) -> Vec<Hint> {
+    let mut shown: Vec<&Binding> = bindings.filter(|b| b.when.holds(offer)).collect();
+    if offer.marked.is_some() && !job {
         shown.sort_by_key(|b| b.on_marks.is_none());
     }
     shown

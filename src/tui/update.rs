@@ -207,7 +207,7 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             app.bulk.prepare(application, app.browse.marks.ask(), job);
             app.session.info(COUNTING);
         }
-        Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context()))),
+        Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context(), app.job_over()))),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
         Effect::ClosePopup => app.modal = None,
         Effect::Choose(action) => {
@@ -488,6 +488,10 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
                     app.browse.marks.clear();
                 }
                 app.browse.reload(session);
+                // Its counts too, when the Groups pane is in front.
+                if let Some(groups) = &mut app.groups {
+                    groups.reload(session.application.id, &mut app.groups_reader);
+                }
             }
             Effect::None
         }
