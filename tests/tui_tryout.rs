@@ -90,3 +90,131 @@ fn the_groups_pane_shows_a_refusal_during_a_job_and_then_its_outcome() {
     key(&mut app, KeyCode::Esc);
     assert!(app.groups.is_some(), "Esc stays in the pane without a job");
 }
+
+/// Selects group `name` in the Groups pane (4), through its filter (kept).
+fn select_group(app: &mut App, name: &str) {
+    keys(app, "4/");
+    type_text(app, name);
+    key(app, KeyCode::Enter);
+    let groups = app.groups.as_ref().expect("the Groups pane");
+    let selected = groups.selected_group().map(|g| g.group.name.as_str());
+    assert_eq!(selected, Some(name), "the first match is selected");
+}
+
+/// Opens the members view of `name`: Enter on it in the tree.
+fn members_of(app: &mut App, name: &str) {
+    select_group(app, name);
+    key(app, KeyCode::Enter);
+    assert_eq!(app.browse.members.as_ref().unwrap().name, name);
+}
+
+fn delete_group_elsewhere(dir: &tempfile::TempDir, app: &App, name: &str) {
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    other
+        .delete_group(app.session.application.id, name)
+        .unwrap();
+}
+
+/// After someone else deleted the group, `key` in its members view says so and goes
+/// back to the tree.
+fn in_a_deleted_groups_members_view(press_key: char) -> App {
+    let (dir, mut app) = console(60, SIZE);
+    members_of(&mut app, "Mobile");
+    delete_group_elsewhere(&dir, &app, "Mobile");
+    key(&mut app, KeyCode::Char(press_key));
+    assert_eq!(
+        status(&app),
+        (
+            "Group Mobile was deleted (by someone else)".into(),
+            StatusKind::Error
+        )
+    );
+    assert!(app.browse.members.is_none(), "the members view went");
+    assert!(
+        app.picker.is_none() && app.modal.is_none(),
+        "nothing opened"
+    );
+    let groups = app.groups.as_ref().expect("back in the tree");
+    assert!(
+        !groups.tree.groups.iter().any(|g| g.group.name == "Mobile"),
+        "the tree was read again"
+    );
+    app
+}
+
+#[test]
+fn r_in_the_members_view_of_a_group_someone_deleted_says_so_and_goes_back() {
+    in_a_deleted_groups_members_view('r');
+}
+
+#[test]
+fn plus_in_the_members_view_of_a_group_someone_deleted_opens_no_picker() {
+    in_a_deleted_groups_members_view('+');
+}
+
+#[test]
+fn minus_in_the_members_view_of_a_group_someone_deleted_asks_nothing() {
+    let app = in_a_deleted_groups_members_view('-');
+    assert!(screen(&app).contains("Group Mobile was deleted (by someone else)"));
+}
+
+#[test]
+fn esc_after_a_filter_matching_nothing_selects_the_group_again() {
+    let (_d, mut app) = console(60, SIZE);
+    select_group(&mut app, "Sales");
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "/zzz");
+    let groups = app.groups.as_ref().unwrap();
+    assert!(groups.rows().is_empty(), "nothing matches");
+    key(&mut app, KeyCode::Esc);
+    let groups = app.groups.as_ref().unwrap();
+    assert!(!groups.rows().is_empty());
+    let selected = groups.selected_group().map(|g| g.group.name.clone());
+    assert_eq!(selected.as_deref(), Some("Sales"), "the selection before");
+    assert!(screen(&app).contains("▶ "), "{}", screen(&app));
+    assert!(screen(&app).contains("Demo kiosk"), "Sales's devices show");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.browse.members.as_ref().unwrap().name, "Sales");
+}
+
+#[test]
+fn a_filter_matching_nothing_from_the_start_then_esc_selects_the_first_group() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "4/zzz");
+    key(&mut app, KeyCode::Esc);
+    let groups = app.groups.as_ref().unwrap();
+    let selected = groups.selected_group().map(|g| g.group.name.clone());
+    assert_eq!(selected.as_deref(), Some("Acme"));
+}
+
+#[test]
+fn a_group_just_added_is_selected_and_scrolled_to_at_40x12() {
+    let size = (40, 12);
+    let (_d, mut app) = console(60, size);
+    // Under the last group, Support: below the first screen.
+    keys(&mut app, "4Ga");
+    type_text(&mut app, "Zeta");
+    key(&mut app, KeyCode::Enter);
+    let groups = app.groups.as_ref().unwrap();
+    let selected = groups.selected_group().map(|g| g.group.name.clone());
+    assert_eq!(
+        selected.as_deref(),
+        Some("Zeta"),
+        "{:?}",
+        app.session.status
+    );
+    let at = groups.selected_index().expect("it shows in the tree");
+    let height = xusers::tui::screens::groups::view::tree_rows(size);
+    assert!(at >= height, "the test needs it below the first screen");
+    assert!(
+        (groups.top..groups.top + height).contains(&at),
+        "row {at} on screen (top {})",
+        groups.top
+    );
+    let shown = screen(&app);
+    let row = shown
+        .lines()
+        .find(|l| l.contains("Zeta "))
+        .expect("Zeta's row");
+    assert!(row.contains('▶'), "{shown}");
+}

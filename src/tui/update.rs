@@ -67,6 +67,8 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         Action::GroupsLoaded(generation, tree) => {
             if let Some(groups) = &mut app.groups {
                 groups.loaded(generation, tree);
+                // A group just added is selected: it shows, even at the bottom.
+                groups.scroll_into_view(groups::view::tree_rows(session.size));
             }
             Effect::None
         }

@@ -358,6 +358,13 @@ impl Browse {
         if let Some(effect) = self.on_marks(&action) {
             return Ok(effect);
         }
+        let on_the_group = matches!(
+            action,
+            Action::Reload | Action::AddMembers | Action::RemoveMember
+        );
+        if on_the_group && self.members_gone(session)? {
+            return Ok(Effect::BackToGroups);
+        }
         let height = session.visible_rows() as isize;
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
@@ -506,6 +513,25 @@ impl Browse {
             _ => {}
         }
         Ok(Effect::None)
+    }
+
+    /// Whether the group whose members show was deleted (by someone else): then says
+    /// so, for the view to go back to the tree.
+    fn members_gone(&self, session: &mut Session) -> Result<bool> {
+        let Some(group) = &self.members else {
+            return Ok(false);
+        };
+        if session
+            .store
+            .group_exists(session.application.id, group.id)?
+        {
+            return Ok(false);
+        }
+        session.error(format!(
+            "Group {} was deleted (by someone else)",
+            group.name
+        ));
+        Ok(true)
     }
 
     /// The table's top border: the list's title (with how many are marked), the
