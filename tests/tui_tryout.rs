@@ -218,3 +218,71 @@ fn a_group_just_added_is_selected_and_scrolled_to_at_40x12() {
         .expect("Zeta's row");
     assert!(row.contains('▶'), "{shown}");
 }
+
+/// A user with a long email, in a new subgroup `sub` of a new group `top` only.
+fn member_through_a_subgroup(dir: &tempfile::TempDir, app: &App, top: &str, sub: &str) -> String {
+    let email = "a.very.long.local.part.for.someone@acme.io";
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let application = app.session.application.id;
+    other.create_group(application, top, None).unwrap();
+    let group = other.create_group(application, sub, Some(top)).unwrap();
+    let user = common::add(&mut other, application, common::draft(email));
+    other.add_members(application, group.id, &[user]).unwrap();
+    email.to_string()
+}
+
+#[test]
+fn minus_on_a_subgroups_member_names_the_subgroup_within_80_columns() {
+    let (dir, mut app) = console(60, (80, 24));
+    let email = member_through_a_subgroup(&dir, &app, "Northwind", "Sales EMEA");
+    members_of(&mut app, "Northwind");
+    assert_eq!(selected_email(&app), email);
+    key(&mut app, KeyCode::Char('-'));
+    assert!(app.modal.is_none(), "no dialog");
+    let (text, kind) = status(&app);
+    assert_eq!(kind, StatusKind::Error);
+    assert!(
+        text.ends_with(" is in Northwind only through Sales EMEA: remove them there"),
+        "{text}"
+    );
+    assert!(text.starts_with("a.very.lon…@acme.io is in"), "{text}");
+    assert!(text.chars().count() <= 78, "{text}");
+    let shown = screen(&app);
+    assert!(shown.contains(": remove them there"), "{shown}");
+}
+
+#[test]
+fn minus_on_a_subgroups_member_cuts_long_group_names() {
+    let (dir, mut app) = console(60, (80, 24));
+    let top = "Sales and Marketing Worldwide Division";
+    let sub = "Sales EMEA and the Middle East region";
+    member_through_a_subgroup(&dir, &app, top, sub);
+    members_of(&mut app, top);
+    key(&mut app, KeyCode::Char('-'));
+    let (text, _) = status(&app);
+    assert!(text.chars().count() <= 78, "{text}");
+    assert_eq!(
+        text,
+        "a.ver…@acme.io is in Sales and M… only through Sales EMEA …: remove them there"
+    );
+}
+
+#[test]
+fn a_read_only_console_refuses_minus_on_a_subgroups_member_as_read_only() {
+    let (dir, seeded) = console(60, SIZE);
+    member_through_a_subgroup(&dir, &seeded, "Northwind", "Sales EMEA");
+    drop(seeded);
+    let store = xusers::store::Store::open_read_only(&dir.path().join("demo.db")).unwrap();
+    let application = store.existing_application("default").unwrap();
+    let theme = xusers::tui::theme::Theme::color();
+    let mut app = App::new(store, application, "demo.db".into(), SIZE, NOW, theme).unwrap();
+    finish_background(&mut app);
+    members_of(&mut app, "Northwind");
+    key(&mut app, KeyCode::Char('-'));
+    let (text, kind) = status(&app);
+    assert!(
+        text.starts_with("Read-only: nothing can be changed"),
+        "{text}"
+    );
+    assert_eq!(kind, StatusKind::Error);
+}

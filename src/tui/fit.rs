@@ -50,9 +50,44 @@ pub fn fit_middle(text: &str, width: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{head}…{}", tail.iter().rev().collect::<String>()))
 }
 
+/// An email as it fits in `width` columns: whole when it fits; else its local part is
+/// cut (with `…`) and its domain kept whole, so the cut can never read like an address
+/// at another domain; when not even the domain fits, cut at its end like [`fit`].
+/// Text without `@` is cut like [`fit`].
+pub fn fit_email(text: &str, width: usize) -> Cow<'_, str> {
+    if text.width() <= width {
+        return Cow::Borrowed(text);
+    }
+    match text.rfind('@') {
+        Some(at) if text[at..].width() + 2 <= width => {
+            let domain = &text[at..];
+            let local = fit(&text[..at], width - domain.width());
+            Cow::Owned(format!("{local}{domain}"))
+        }
+        _ => fit(text, width),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_keeps_its_whole_domain_or_is_cut_at_its_end() {
+        let email = "someone.with.a.long.address@example-company.com";
+        assert_eq!(fit_email(email, 30), "someone.w…@example-company.com");
+        assert_eq!(fit_email(email, 30).width(), 30);
+        // The domain and one letter with the ellipsis is the least that keeps the domain.
+        assert_eq!(
+            fit_email(email, 22),
+            "…@example-company.com".replacen('…', "s…", 1)
+        );
+        assert_eq!(fit_email(email, 20), "someone.with.a.long…");
+        assert_eq!(fit_email(email, 12), "someone.wit…");
+        assert!(matches!(fit_email("bob@acme.io", 11), Cow::Borrowed(_)));
+        assert_eq!(fit_email("Sales EMEA and Partners", 10), "Sales EME…");
+        assert_eq!(fit_email("日本語@日本.jp", 12), "日…@日本.jp");
+    }
 
     #[test]
     fn a_middle_cut_keeps_both_ends_within_the_width() {

@@ -15,16 +15,18 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::Event;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
+use unicode_width::UnicodeWidthStr;
 
 use super::Effect;
 use super::bulk_prompt::Asking;
 use super::dialog::Confirm;
 use crate::inert::inert;
-use crate::store::{BulkAction, Result, Scope, ScopeCounts, Sort, UserId, UserQuery};
+use crate::store::{BulkAction, Result, Scope, ScopeCounts, Sort, UserId, UserQuery, UserRow};
 use crate::tui::action::Action;
 use crate::tui::counter::MatchCounter;
+use crate::tui::fit::{fit, fit_email};
 use crate::tui::job::Job;
-use crate::tui::keymap::{Context, key_name};
+use crate::tui::keymap::Context;
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
@@ -46,6 +48,8 @@ pub struct MembersOf {
     pub name: String,
     /// Only the group's own members, not its subgroups'.
     pub direct: bool,
+    /// The names of its subgroups (at every depth), as the tree had them.
+    pub subgroups: Vec<String>,
 }
 
 impl MembersOf {
@@ -135,11 +139,18 @@ impl Browse {
     }
 
     /// Shows the members of a group (with its subgroups'), from the top, unfiltered.
-    pub fn show_members(&mut self, session: &Session, id: i64, name: String) {
+    pub fn show_members(
+        &mut self,
+        session: &Session,
+        id: i64,
+        name: String,
+        subgroups: Vec<String>,
+    ) {
         self.members = Some(MembersOf {
             id,
             name,
             direct: false,
+            subgroups,
         });
         self.filter.reset();
         self.filter_focused = false;
@@ -358,13 +369,7 @@ impl Browse {
         if let Some(effect) = self.on_marks(&action) {
             return Ok(effect);
         }
-        let on_the_group = matches!(
-            action,
-            Action::Reload | Action::AddMembers | Action::RemoveMember
-        );
-        if on_the_group && self.members_gone(session)? {
-            return Ok(Effect::BackToGroups);
-        }
+
         let height = session.visible_rows() as isize;
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
@@ -384,14 +389,12 @@ impl Browse {
             }
             Action::RemoveMember => {
                 if let (Some(group), Some(row)) = (&self.members, self.list.selected_row()) {
-                    // A subgroup's member leaves from that subgroup, not from here.
+                    // A subgroup's member leaves from that subgroup, not from here; a
+                    // read-only console says first that nothing can be removed at all.
                     if !row.groups.contains(&group.name) {
-                        let own = key_name(Context::Members, &Action::ToggleDirect);
-                        session.error(format!(
-                            "{} is in {} only through a subgroup: remove them there \
-                             ({own} shows {}'s own members)",
-                            row.email, group.name, group.name
-                        ));
+                        if !session.refuse_if_read_only() {
+                            session.error(only_through(row, group));
+                        }
                         return Ok(Effect::None);
                     }
                     return Ok(Effect::Ask(Confirm::remove_member(
@@ -515,25 +518,6 @@ impl Browse {
         Ok(Effect::None)
     }
 
-    /// Whether the group whose members show was deleted (by someone else): then says
-    /// so, for the view to go back to the tree.
-    fn members_gone(&self, session: &mut Session) -> Result<bool> {
-        let Some(group) = &self.members else {
-            return Ok(false);
-        };
-        if session
-            .store
-            .group_exists(session.application.id, group.id)?
-        {
-            return Ok(false);
-        }
-        session.error(format!(
-            "Group {} was deleted (by someone else)",
-            group.name
-        ));
-        Ok(true)
-    }
-
     /// The table's top border: the list's title (with how many are marked), the
     /// buttons.
     pub fn title_bar(&self, table: ratatui::layout::Rect) -> TitleBar {
@@ -602,4 +586,23 @@ impl Browse {
         }
         Ok(Effect::None)
     }
+}
+
+/// What `-` on a member of `group` who is in it only through a subgroup says: which
+/// subgroup, within a status line of 80 columns (names cut with `…`, the email cut
+/// keeping its domain).
+fn only_through(row: &UserRow, group: &MembersOf) -> String {
+    /// 80 columns less the status line's margins.
+    const ROOM: usize = 78;
+    /// The most a group's name takes when the message would not fit.
+    const NAME: usize = 12;
+    let through = (row.groups.iter())
+        .find(|g| group.subgroups.contains(g))
+        .map_or("a subgroup", String::as_str);
+    let say = |email: &str, name: &str, through: &str| {
+        format!("{email} is in {name} only through {through}: remove them there")
+    };
+    let (name, through) = (fit(&group.name, NAME), fit(through, NAME));
+    let room = ROOM.saturating_sub(say("", &name, &through).width());
+    say(&fit_email(&row.email, room), &name, &through)
 }
