@@ -286,3 +286,53 @@ fn a_read_only_console_refuses_minus_on_a_subgroups_member_as_read_only() {
     );
     assert_eq!(kind, StatusKind::Error);
 }
+
+#[test]
+fn minus_with_marks_removes_every_marked_user_from_the_group() {
+    let (_d, mut app) = console(60, SIZE);
+    members_of(&mut app, "Sales");
+    keys(&mut app, "t"); // direct members only: each is in Sales itself
+    let rows = app.browse.list.rows.clone();
+    assert!(rows.len() >= 3, "Sales has members");
+    let (marked, kept) = (&rows[..2], &rows[2]);
+    keys(&mut app, "  ");
+    keys(&mut app, "-");
+    let message = match &app.modal {
+        Some(Modal::Confirm(c)) => c.message.clone(),
+        other => panic!("no dialog: {other:?}"),
+    };
+    assert!(message.contains(" from Sales?"), "{message}");
+    assert!(
+        message.contains("2 "),
+        "it states the marked count: {message}"
+    );
+    assert!(message.contains(&marked[0].email), "{message}");
+    keys(&mut app, "y");
+    for row in marked {
+        let user = app.session.store.user(row.id).unwrap();
+        assert!(!user.groups.contains(&"Sales".to_string()), "{}", row.email);
+    }
+    let user = app.session.store.user(kept.id).unwrap();
+    assert!(
+        user.groups.contains(&"Sales".to_string()),
+        "the unmarked stays"
+    );
+    assert!(!app.browse.marks.any(), "the marks went with the change");
+}
+
+#[test]
+fn minus_without_marks_still_asks_about_the_selected_member_alone() {
+    let (_d, mut app) = console(60, SIZE);
+    members_of(&mut app, "Sales");
+    keys(&mut app, "t");
+    let email = selected_email(&app);
+    keys(&mut app, "-");
+    let message = match &app.modal {
+        Some(Modal::Confirm(c)) => c.message.clone(),
+        other => panic!("no dialog: {other:?}"),
+    };
+    assert!(
+        message.starts_with(&format!("Remove {email} from Sales?")),
+        "{message}"
+    );
+}

@@ -214,7 +214,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
     bind(Job,         &[code(Esc)],                 Action::CancelJob,                 Some("cancel job"), "Cancel the bulk job (rolls back)"),
     bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
-    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the selected member from the group").only(When::Selected),
+    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the member / the marked from the group").on_marks("remove N marked"),
     bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Direct members only / with subgroups'"),
     bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else back to the groups"),
     bind(Filter,      &[code(Enter)],               Action::FilterDone,                Some("keep"),       "Keep the filter, back to list"),

@@ -352,7 +352,8 @@ impl Browse {
         }
     }
 
-    /// `d`, `i` and `m` act on the marked users when there are some.
+    /// `d`, `i`, `m` (and `-` in a members view) act on the marked users when there are
+    /// some.
     fn on_marks(&self, action: &Action) -> Option<Effect> {
         if !self.marks.any() {
             return None;
@@ -361,6 +362,11 @@ impl Browse {
             Action::Delete => Effect::AskBulk(Job::Change(BulkAction::Delete)),
             Action::InvalidateUser => Effect::AskBulk(Job::Change(BulkAction::InvalidateTokens)),
             Action::OpenMenu => Effect::OpenBulkMenu,
+            // In a group's members view, `-` takes every marked user out of the group.
+            Action::RemoveMember => {
+                let group = self.members.as_ref()?.name.clone();
+                Effect::AskBulk(Job::Change(BulkAction::RemoveFromGroup(group)))
+            }
             _ => return None,
         })
     }
