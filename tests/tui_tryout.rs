@@ -336,3 +336,54 @@ fn minus_without_marks_still_asks_about_the_selected_member_alone() {
         "{message}"
     );
 }
+
+#[test]
+fn space_on_a_member_already_in_the_picker_says_so_and_moves_down() {
+    let (_d, mut app) = console(60, SIZE);
+    members_of(&mut app, "Support");
+    keys(&mut app, "t");
+    let member = selected_email(&app);
+    keys(&mut app, "+");
+    type_text(&mut app, &member);
+    let picker = app.picker.as_ref().expect("the picker");
+    assert!(picker.is_member(picker.list.selected_row().unwrap()));
+    // Widen the search to every user so that there is a row below the member.
+    for _ in member.chars() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    let picker = app.picker.as_ref().unwrap();
+    let at = (picker.list.rows.iter())
+        .position(|r| r.email == member)
+        .expect("the member is listed");
+    while app.picker.as_ref().unwrap().list.selected < at {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char(' '));
+    let picker = app.picker.as_ref().unwrap();
+    assert_eq!(picker.list.selected, at + 1, "moved down");
+    assert!(picker.picked.is_empty(), "the member is not picked");
+    let (text, _) = status(&app);
+    assert_eq!(text, format!("{member} is in Support already"));
+}
+
+#[test]
+fn at_40_columns_the_picker_keeps_emails_and_cuts_names() {
+    let (dir, mut app) = console(60, (40, 14));
+    let email = "someone.with.a.long.address@example-company.com";
+    let mut other = xusers::store::Store::open(&dir.path().join("demo.db")).unwrap();
+    let mut draft = common::draft(email);
+    draft.first_name = "Bartholomew".into();
+    common::add(&mut other, app.session.application.id, draft);
+    keys(&mut app, "4+");
+    type_text(&mut app, "someone.with");
+    let shown = screen(&app);
+    let row = (shown.lines())
+        .find(|l| l.contains("[ ]"))
+        .expect("the user's row");
+    assert!(row.contains("…@example-company.com"), "{shown}");
+    assert!(row.contains("someone.w"), "{shown}");
+    assert!(
+        !row.contains("Bartholomew"),
+        "the name is cut first: {shown}"
+    );
+}
