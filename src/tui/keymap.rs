@@ -587,6 +587,27 @@ mod tests {
     }
 
     #[test]
+    fn over_the_groups_pane_and_the_audit_log_esc_cancels_a_job_and_their_keys_stay() {
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        let l = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::NONE);
+        assert_eq!(action_for(Groups, &esc), Some(Action::ClearFilter));
+        assert_eq!(action_over_job(Groups, &esc), Some(Action::CancelJob));
+        assert_eq!(action_over_job(Groups, &l), Some(Action::Expand));
+        assert_eq!(action_over_job(Audit, &esc), Some(Action::CancelJob));
+        let escs = bindings_over_job(Groups).filter(|b| b.keys.contains(&code(Esc)));
+        assert_eq!(escs.count(), 1, "help lists one Esc");
+        let offer = Offer {
+            selected: true,
+            any_user: true,
+            editing: false,
+            marked: None,
+        };
+        let hints = footer_hints_over_job(Audit, offer);
+        assert_eq!(hints[0].key, "Esc");
+        assert_eq!(hints[0].word, "cancel job");
+    }
+
+    #[test]
     fn with_marks_the_footer_says_d_and_i_act_on_them() {
         let offer = |marked| Offer {
             selected: true,
