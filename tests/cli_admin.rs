@@ -318,3 +318,28 @@ fn names_are_echoed_inert_in_messages_and_errors() {
         .failure()
         .stderr("xusers: no such group: gone\u{241B}[2J\n");
 }
+
+#[test]
+fn a_bad_device_name_is_labelled_device_name_and_adds_nothing() {
+    let env = Env::new();
+    ok(&env, &["devices", "add", "Printer"]);
+    env.cmd()
+        .args(["devices", "add", "Bad\u{1b}[31mname"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "xusers: device name: may not contain control characters",
+        ));
+    env.cmd()
+        .args(["devices", "add", "Printer"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "device name: a device named 'Printer' already exists",
+        ));
+    let listed = ok(&env, &["devices", "list"]);
+    assert_eq!(
+        listed, "DEVICE   GROUPS\nPrinter\n",
+        "only the first device"
+    );
+}

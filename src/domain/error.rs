@@ -14,6 +14,7 @@ pub enum Field {
     TagValue(usize),
     GroupName,
     GroupParent,
+    DeviceName,
     /// Not one field: the whole record (e.g. the application's user limit).
     Record,
 }
@@ -30,6 +31,7 @@ impl fmt::Display for Field {
             Field::TagValue(row) => write!(f, "tag {} value", row + 1),
             Field::GroupName => f.write_str("group name"),
             Field::GroupParent => f.write_str("parent group"),
+            Field::DeviceName => f.write_str("device name"),
             Field::Record => f.write_str("user"),
         }
     }

@@ -20,11 +20,11 @@ impl Store {
     }
 
     fn create_device_unlogged(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64> {
-        let name = required_text(name).map_err(|m| StoreError::invalid(Field::Record, m))?;
+        let name = required_text(name).map_err(|m| StoreError::invalid(Field::DeviceName, m))?;
         let tx = begin_write(&mut self.conn)?;
         if device_id(&tx, app, &name).is_ok() {
             return Err(StoreError::invalid(
-                Field::Record,
+                Field::DeviceName,
                 format!("a device named '{name}' already exists"),
             ));
         }

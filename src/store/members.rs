@@ -100,6 +100,16 @@ impl Store {
         Ok(done)
     }
 
+    /// Whether group `group` still exists in the application (someone else may have
+    /// deleted it).
+    pub fn group_exists(&self, app: AppId, group: i64) -> Result<bool> {
+        match group_name(&self.conn, app, group) {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
     /// Takes `user` out of the group (the user is not deleted). Refused with
     /// [`StoreError::NotMember`] when the user is no longer in it, with
     /// [`StoreError::UserGone`] when the user is gone.

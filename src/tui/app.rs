@@ -189,6 +189,13 @@ impl App {
         }
     }
 
+    /// Whether a bulk job's keys (`Esc` cancels it) lie over the screen in front: the
+    /// Groups pane or the Audit log, with no popup open (the user list has them through
+    /// [`Context::Job`]).
+    pub fn job_over(&self) -> bool {
+        self.job.is_some() && matches!(self.context(), Context::Groups | Context::Audit)
+    }
+
     /// A sender into the console's channel, for the input reader and workers.
     pub fn outbox(&self) -> Sender<Event> {
         self.outbox.clone()

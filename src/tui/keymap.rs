@@ -106,6 +106,8 @@ pub enum When {
     /// The selected user is a member of the members view's group itself (not only
     /// of one of its subgroups).
     DirectMember,
+    /// The selected user is a direct member, or users are marked (the key acts on them).
+    DirectMemberOrMarked,
 }
 
 /// What the list holds right now, for [`When`].
@@ -130,6 +132,7 @@ impl When {
             When::Editing => offer.editing,
             When::Marked => offer.marked.is_some(),
             When::DirectMember => offer.direct_member,
+            When::DirectMemberOrMarked => offer.direct_member || offer.marked.is_some(),
         }
     }
 }
@@ -229,7 +232,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
     bind(Job,         &[code(Esc)],                 Action::CancelJob,                 Some("cancel job"), "Cancel the bulk job (rolls back)"),
     bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
-    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the member from the group").only(When::DirectMember),
+    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the member / the marked from the group").only(When::DirectMemberOrMarked).on_marks("remove N marked"),
     bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Only direct members (toggle)"),
     bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else to the tree"),
     bind(Filter,      &[code(Enter)],               Action::FilterDone,                Some("keep"),       "Keep the filter, back to list"),
@@ -427,7 +430,19 @@ impl Binding {
 
 /// The action bound to `event` in `context`, if any.
 pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
-    bindings(context)
+    action_among(bindings(context), event)
+}
+
+/// The action bound to `event` in `context` while a bulk job runs over it, if any.
+pub fn action_over_job(context: Context, event: &KeyEvent) -> Option<Action> {
+    action_among(bindings_over_job(context), event)
+}
+
+fn action_among<'a>(
+    mut bindings: impl Iterator<Item = &'a Binding>,
+    event: &KeyEvent,
+) -> Option<Action> {
+    bindings
         .find(|b| b.keys.iter().any(|key| key.matches(event)))
         .map(|b| b.action.clone())
 }
@@ -435,16 +450,29 @@ pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
 /// The bindings in force in `context`: its own first, then the shared ones (but for
 /// those whose keys it binds itself, when it overrides its parent).
 pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
-    let own = BINDINGS.iter().filter(move |b| b.context == context);
-    let bound_here = move |key: &Key| {
-        BINDINGS
-            .iter()
-            .any(|b| b.context == context && b.keys.contains(key))
-    };
-    let shared = BINDINGS.iter().filter(move |b| {
-        Some(b.context) == context.parent()
-            && !(context.overrides_parent() && b.keys.iter().any(bound_here))
-    });
+    layered(context, context.parent(), context.overrides_parent())
+}
+
+/// The bindings in force in a screen's `context` (the Groups pane, the Audit log) while
+/// a bulk job runs and no popup is open: the `Job` keys over the screen's, as `Job`
+/// lies over the user list (`Esc` cancels the job).
+pub fn bindings_over_job(context: Context) -> impl Iterator<Item = &'static Binding> {
+    layered(Job, Some(context), true)
+}
+
+/// `top`'s bindings first, then `below`'s (but for those whose keys `top` binds, when
+/// it `overrides` them).
+fn layered(
+    top: Context,
+    below: Option<Context>,
+    overrides: bool,
+) -> impl Iterator<Item = &'static Binding> {
+    let own = BINDINGS.iter().filter(move |b| b.context == top);
+    let bound_here =
+        move |key: &Key| (BINDINGS.iter()).any(|b| b.context == top && b.keys.contains(key));
+    let shared = BINDINGS
+        .iter()
+        .filter(move |b| Some(b.context) == below && !(overrides && b.keys.iter().any(bound_here)));
     own.chain(shared)
 }
 
@@ -452,6 +480,12 @@ pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
 /// runs, none that starts a change.
 pub fn offered(context: Context) -> impl Iterator<Item = &'static Binding> {
     bindings(context).filter(move |b| !(context == Job && b.changes))
+}
+
+/// The keys a screen's `context` offers while a bulk job runs over it: as [`offered`]
+/// for `Job`, none that starts a change.
+pub fn offered_over_job(context: Context) -> impl Iterator<Item = &'static Binding> {
+    bindings_over_job(context).filter(|b| !b.changes)
 }
 
 /// How the first key bound to `action` in `context` is written ("" when none is).
@@ -475,8 +509,21 @@ pub struct Hint {
 /// with marks, the keys that act on them come first (but cancelling a bulk job before
 /// all).
 pub fn footer_hints(context: Context, offer: Offer) -> Vec<Hint> {
-    let mut shown: Vec<&Binding> = offered(context).filter(|b| b.when.holds(offer)).collect();
-    if offer.marked.is_some() && context != Job {
+    hints_among(offered(context), context == Job, offer)
+}
+
+/// The footer's hints in a screen's `context` while a bulk job runs over it.
+pub fn footer_hints_over_job(context: Context, offer: Offer) -> Vec<Hint> {
+    hints_among(offered_over_job(context), true, offer)
+}
+
+fn hints_among<'a>(
+    bindings: impl Iterator<Item = &'a Binding>,
+    job: bool,
+    offer: Offer,
+) -> Vec<Hint> {
+    let mut shown: Vec<&Binding> = bindings.filter(|b| b.when.holds(offer)).collect();
+    if offer.marked.is_some() && !job {
         shown.sort_by_key(|b| b.on_marks.is_none());
     }
     shown
@@ -592,6 +639,27 @@ mod tests {
         assert_eq!(action_for(List, &esc), Some(Action::ClearFilter));
         let j = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
         assert_eq!(action_for(Job, &j), Some(Action::Down), "browsing goes on");
+    }
+
+    #[test]
+    fn over_the_groups_pane_and_the_audit_log_esc_cancels_a_job_and_their_keys_stay() {
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        let l = KeyEvent::new(KeyCode::Char('l'), KeyModifiers::NONE);
+        assert_eq!(action_for(Groups, &esc), Some(Action::ClearFilter));
+        assert_eq!(action_over_job(Groups, &esc), Some(Action::CancelJob));
+        assert_eq!(action_over_job(Groups, &l), Some(Action::Expand));
+        assert_eq!(action_over_job(Audit, &esc), Some(Action::CancelJob));
+        let escs = bindings_over_job(Groups).filter(|b| b.keys.contains(&code(Esc)));
+        assert_eq!(escs.count(), 1, "help lists one Esc");
+        let offer = Offer {
+            selected: true,
+            any_user: true,
+            editing: false,
+            marked: None,
+        };
+        let hints = footer_hints_over_job(Audit, offer);
+        assert_eq!(hints[0].key, "Esc");
+        assert_eq!(hints[0].word, "cancel job");
     }
 
     #[test]

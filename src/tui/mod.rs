@@ -106,7 +106,11 @@ pub fn action_for_event(app: &App, event: Event) -> Option<Action> {
 
 pub fn action_for_key(app: &App, key: KeyEvent) -> Option<Action> {
     let context = app.context();
-    keymap::action_for(context, &key).or(match context {
+    let bound = match app.job_over() {
+        true => keymap::action_over_job(context, &key),
+        false => keymap::action_for(context, &key),
+    };
+    bound.or(match context {
         Context::Filter => Some(Action::FilterKey(key)),
         Context::UserPicker => Some(Action::PickerKey(key)),
         Context::FormText

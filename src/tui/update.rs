@@ -67,6 +67,8 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         Action::GroupsLoaded(generation, tree) => {
             if let Some(groups) = &mut app.groups {
                 groups.loaded(generation, tree);
+                // A group just added is selected: it shows, even at the bottom.
+                groups.scroll_into_view(groups::view::tree_rows(session.size));
             }
             Effect::None
         }
@@ -126,6 +128,7 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             }
             Effect::None
         }
+        action if members_gone(app, &action)? => Effect::BackToGroups,
         action => route(app, action)?,
     };
     follow(app, effect)
@@ -153,6 +156,34 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
             (None, None) => app.browse.update(&mut app.session, action)?,
         },
     })
+}
+
+/// Whether `action` acts on the group of the members view in front (`r`, `+`, `-`), and someone else
+/// deleted that group: then says so, for the view to go back to the tree. (One lookup
+/// by id, as opening a form reads its user.)
+fn members_gone(app: &mut App, action: &Action) -> Result<bool> {
+    let on_the_group = matches!(
+        action,
+        Action::Reload | Action::AddMembers | Action::RemoveMember
+    );
+    // The members view is in front: no popup, picker or form over it.
+    let in_front = app.modal.is_none() && app.picker.is_none() && app.form.is_none();
+    let session = &mut app.session;
+    let members = app.browse.members.as_ref();
+    let Some(group) = members.filter(|_| on_the_group && in_front) else {
+        return Ok(false);
+    };
+    if session
+        .store
+        .group_exists(session.application.id, group.id)?
+    {
+        return Ok(false);
+    }
+    session.error(format!(
+        "Group {} was deleted (by someone else)",
+        group.name
+    ));
+    Ok(true)
 }
 
 /// Quits at once, unless the form holds unsaved edits: then it asks first, and a
@@ -220,7 +251,7 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             app.bulk.prepare(application, app.browse.marks.ask(), job);
             app.session.info(COUNTING);
         }
-        Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context()))),
+        Effect::Help => app.modal = Some(Modal::Help(Help::new(app.context(), app.job_over()))),
         Effect::Ask(confirm) => app.modal = Some(Modal::Confirm(confirm)),
         Effect::ClosePopup => app.modal = None,
         Effect::Choose(action) => {
@@ -285,7 +316,10 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         Effect::ShowMembers { id, name } => {
             app.audit = None;
             app.groups_behind = app.groups.take();
-            app.browse.show_members(session, id, name);
+            let subgroups = (app.groups_behind.as_ref())
+                .map(|pane| pane.tree.subgroups(id))
+                .unwrap_or_default();
+            app.browse.show_members(session, id, name, subgroups);
         }
         Effect::BackToGroups => back_to_groups(app),
         Effect::PickUsers { id, name } => app.open_picker(id, name),
@@ -507,6 +541,10 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
                     app.browse.marks.clear();
                 }
                 app.browse.reload(session);
+                // Its counts too, when the Groups pane is in front.
+                if let Some(groups) = &mut app.groups {
+                    groups.reload(session.application.id, &mut app.groups_reader);
+                }
             }
             Effect::None
         }

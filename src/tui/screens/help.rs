@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::Effect;
 use crate::tui::action::Action;
 use crate::tui::fit::fit;
-use crate::tui::keymap::{Binding, Context, offered};
+use crate::tui::keymap::{Binding, Context, offered, offered_over_job};
 use crate::tui::layout::centered;
 use crate::tui::theme::Theme;
 
@@ -18,6 +18,8 @@ use crate::tui::theme::Theme;
 pub struct Help {
     /// The screen under the popup.
     pub context: Context,
+    /// A bulk job's keys lie over the screen's.
+    pub over_job: bool,
     /// The first row of keys in view.
     pub scroll: usize,
 }
@@ -31,13 +33,17 @@ pub fn close_only(action: Action) -> Effect {
 }
 
 impl Help {
-    pub fn new(context: Context) -> Help {
-        Help { context, scroll: 0 }
+    pub fn new(context: Context, over_job: bool) -> Help {
+        Help {
+            context,
+            over_job,
+            scroll: 0,
+        }
     }
 
     /// `bounds`: where the popup goes, to know how many rows show.
     pub fn update(&mut self, action: Action, bounds: Rect) -> Effect {
-        let fit = Fit::new(bounds, self.context);
+        let fit = Fit::new(bounds, self);
         let page = fit.shown_rows.max(1) as isize;
         let delta = match action {
             Action::Close => return Effect::ClosePopup,
@@ -71,8 +77,11 @@ struct Fit {
 }
 
 impl Fit {
-    fn new(bounds: Rect, context: Context) -> Fit {
-        let all: Vec<&Binding> = offered(context).collect();
+    fn new(bounds: Rect, help: &Help) -> Fit {
+        let all: Vec<&Binding> = match help.over_job {
+            true => offered_over_job(help.context).collect(),
+            false => offered(help.context).collect(),
+        };
         // Two columns only where both keep most of their descriptions.
         let two = all.len() as u16 + 2 > bounds.height && bounds.width >= MIN_TWO_COLUMNS;
         let columns: u16 = if two { 2 } else { 1 };
@@ -104,7 +113,7 @@ pub fn draw(t: &Theme, help: &Help, frame: &mut Frame, bounds: Rect) {
         per_column,
         area,
         shown_rows,
-    } = Fit::new(bounds, help.context);
+    } = Fit::new(bounds, help);
     let scroll = help.scroll.min(per_column - shown_rows);
     // Inside the borders: each column is its key, a gap, then the description.
     let inner_width = area.width.saturating_sub(2);

@@ -9,7 +9,7 @@ use indicatif::{HumanCount, HumanDuration};
 use crate::inert::inert;
 use crate::tui::bulk::Running;
 use crate::tui::fit::{fit, fit_middle};
-use crate::tui::keymap::{Context, Hint, Offer, footer_hints};
+use crate::tui::keymap::{Context, Hint, Offer, footer_hints, footer_hints_over_job};
 use crate::tui::session::{Session, StatusKind};
 use crate::tui::theme::Theme;
 
@@ -108,8 +108,18 @@ fn fit_status(text: &str, room: usize) -> String {
 
 /// The hints that fit, each whole: a hint that would be cut is left out, the last
 /// ones first, `? help` last of all.
-pub fn draw_hints(t: &Theme, context: Context, offer: Offer, frame: &mut Frame, area: Rect) {
-    let mut hints = footer_hints(context, offer);
+/// `over_job`: a bulk job's keys lie over `context`'s.
+pub fn draw_hints(
+    t: &Theme,
+    (context, over_job): (Context, bool),
+    offer: Offer,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let mut hints = match over_job {
+        true => footer_hints_over_job(context, offer),
+        false => footer_hints(context, offer),
+    };
     // A leading space, then each hint and two spaces (which may fall off the edge).
     let width = |hints: &[Hint]| -> usize {
         1 + hints

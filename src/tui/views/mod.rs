@@ -71,7 +71,8 @@ pub fn view(app: &App, frame: &mut Frame) {
             .as_ref()
             .is_some_and(|f| matches!(f.mode, FormMode::Edit { .. })),
     };
-    footer::draw_hints(t, app.context(), offer, frame, areas.footer);
+    let keys = (app.context(), app.job_over());
+    footer::draw_hints(t, keys, offer, frame, areas.footer);
     if let Some(user_form) = &app.form {
         let screen = frame.area();
         let above_status = Rect {

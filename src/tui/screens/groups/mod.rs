@@ -52,6 +52,9 @@ pub struct GroupsPane {
     /// just added).
     selected: Option<i64>,
     select_name: Option<String>,
+    /// The selection when the filter was started, for `Esc` to come back to when the
+    /// filter left none.
+    before_filter: Option<i64>,
     /// The first row on screen.
     pub top: usize,
     pub filter: Input,
@@ -290,11 +293,20 @@ impl GroupsPane {
             Action::End => self.move_by(isize::MAX / 2, height),
             Action::Expand => self.expand(height),
             Action::Collapse => self.collapse(height),
-            Action::StartFilter => self.filter_focused = true,
+            Action::StartFilter => {
+                if self.filter.value().is_empty() {
+                    self.before_filter = self.selected;
+                }
+                self.filter_focused = true;
+            }
             Action::FilterDone => self.filter_focused = false,
             Action::ClearFilter => {
                 self.filter_focused = false;
                 self.filter.reset();
+                if self.selected.is_none() {
+                    self.selected = self.before_filter;
+                }
+                self.fix_selection();
                 self.scroll_into_view(height);
             }
             Action::FilterKey(key) => {

@@ -13,6 +13,20 @@ pub struct GroupTree {
     pub devices: Vec<Device>,
 }
 
+impl GroupTree {
+    /// The names of group `id`'s subgroups, at every depth below it.
+    pub fn subgroups(&self, id: i64) -> Vec<String> {
+        let Some(at) = self.groups.iter().position(|g| g.group.id == id) else {
+            return Vec::new();
+        };
+        let depth = self.groups[at].depth;
+        (self.groups[at + 1..].iter())
+            .take_while(|g| g.depth > depth)
+            .map(|g| g.group.name.clone())
+            .collect()
+    }
+}
+
 /// Distinct users per group id, subgroups included.
 pub type SubtreeCounts = HashMap<i64, u64>;
 

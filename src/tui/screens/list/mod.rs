@@ -15,16 +15,18 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::Event;
 use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
+use unicode_width::UnicodeWidthStr;
 
 use super::Effect;
 use super::bulk_prompt::Asking;
 use super::dialog::Confirm;
 use crate::inert::inert;
-use crate::store::{BulkAction, Result, Scope, ScopeCounts, Sort, UserId, UserQuery};
+use crate::store::{BulkAction, Result, Scope, ScopeCounts, Sort, UserId, UserQuery, UserRow};
 use crate::tui::action::Action;
 use crate::tui::counter::MatchCounter;
+use crate::tui::fit::{fit, fit_email};
 use crate::tui::job::Job;
-use crate::tui::keymap::{Context, key_name};
+use crate::tui::keymap::Context;
 use crate::tui::layout::Areas;
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
@@ -46,6 +48,8 @@ pub struct MembersOf {
     pub name: String,
     /// Only the group's own members, not its subgroups'.
     pub direct: bool,
+    /// The names of its subgroups (at every depth), as the tree had them.
+    pub subgroups: Vec<String>,
 }
 
 impl MembersOf {
@@ -135,11 +139,18 @@ impl Browse {
     }
 
     /// Shows the members of a group (with its subgroups'), from the top, unfiltered.
-    pub fn show_members(&mut self, session: &Session, id: i64, name: String) {
+    pub fn show_members(
+        &mut self,
+        session: &Session,
+        id: i64,
+        name: String,
+        subgroups: Vec<String>,
+    ) {
         self.members = Some(MembersOf {
             id,
             name,
             direct: false,
+            subgroups,
         });
         self.filter.reset();
         self.filter_focused = false;
@@ -341,7 +352,8 @@ impl Browse {
         }
     }
 
-    /// `d`, `i` and `m` act on the marked users when there are some.
+    /// `d`, `i`, `m` (and `-` in a members view) act on the marked users when there are
+    /// some.
     fn on_marks(&self, action: &Action) -> Option<Effect> {
         if !self.marks.any() {
             return None;
@@ -350,6 +362,11 @@ impl Browse {
             Action::Delete => Effect::AskBulk(Job::Change(BulkAction::Delete)),
             Action::InvalidateUser => Effect::AskBulk(Job::Change(BulkAction::InvalidateTokens)),
             Action::OpenMenu => Effect::OpenBulkMenu,
+            // In a group's members view, `-` takes every marked user out of the group.
+            Action::RemoveMember => {
+                let group = self.members.as_ref()?.name.clone();
+                Effect::AskBulk(Job::Change(BulkAction::RemoveFromGroup(group)))
+            }
             _ => return None,
         })
     }
@@ -358,6 +375,7 @@ impl Browse {
         if let Some(effect) = self.on_marks(&action) {
             return Ok(effect);
         }
+
         let height = session.visible_rows() as isize;
         match action {
             Action::ShowPane(pane) => self.show_pane(session, pane),
@@ -377,14 +395,12 @@ impl Browse {
             }
             Action::RemoveMember => {
                 if let (Some(group), Some(row)) = (&self.members, self.list.selected_row()) {
-                    // A subgroup's member leaves from that subgroup, not from here.
+                    // A subgroup's member leaves from that subgroup, not from here; a
+                    // read-only console says first that nothing can be removed at all.
                     if !row.groups.contains(&group.name) {
-                        let own = key_name(Context::Members, &Action::ToggleDirect);
-                        session.error(format!(
-                            "{} is in {} only through a subgroup: remove them there \
-                             ({own} shows {}'s own members)",
-                            row.email, group.name, group.name
-                        ));
+                        if !session.refuse_if_read_only() {
+                            session.error(only_through(row, group));
+                        }
                         return Ok(Effect::None);
                     }
                     return Ok(Effect::Ask(Confirm::remove_member(
@@ -576,4 +592,23 @@ impl Browse {
         }
         Ok(Effect::None)
     }
+}
+
+/// What `-` on a member of `group` who is in it only through a subgroup says: which
+/// subgroup, within a status line of 80 columns (names cut with `…`, the email cut
+/// keeping its domain).
+fn only_through(row: &UserRow, group: &MembersOf) -> String {
+    /// 80 columns less the status line's margins.
+    const ROOM: usize = 78;
+    /// The most a group's name takes when the message would not fit.
+    const NAME: usize = 12;
+    let through = (row.groups.iter())
+        .find(|g| group.subgroups.contains(g))
+        .map_or("a subgroup", String::as_str);
+    let say = |email: &str, name: &str, through: &str| {
+        format!("{email} is in {name} only through {through}: remove them there")
+    };
+    let (name, through) = (fit(&group.name, NAME), fit(through, NAME));
+    let room = ROOM.saturating_sub(say("", &name, &through).width());
+    say(&fit_email(&row.email, room), &name, &through)
 }

@@ -189,17 +189,15 @@ impl UserPicker {
     }
 
     /// Picks or unpicks the highlighted user and moves down; a member already is not
-    /// picked.
+    /// picked (but the highlight moves down all the same).
     fn pick(&mut self, session: &mut Session) {
         let Some(row) = self.list.selected_row() else {
             return;
         };
+        let id = row.id;
         if self.is_member(row) {
             session.error(format!("{} is in {} already", row.email, self.name));
-            return;
-        }
-        let id = row.id;
-        if self.is_picked(id) {
+        } else if self.is_picked(id) {
             self.picked.retain(|(p, _)| *p != id);
         } else {
             self.picked.push((id, row.email.clone()));

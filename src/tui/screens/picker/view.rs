@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::UserPicker;
 use crate::inert::inert;
-use crate::tui::fit::fit;
+use crate::tui::fit::{fit, fit_email};
 use crate::tui::layout::{Areas, centered};
 use crate::tui::theme::Theme;
 
@@ -19,6 +19,9 @@ const HEIGHT: u16 = 22;
 /// Border, search line and the picked line.
 const CHROME: u16 = 4;
 const PROMPT: &str = " search / ";
+/// A user's row besides the email and the name: the selection marker, the tick and
+/// the gaps.
+const ROW_CHROME: usize = 2 + 3 + 1 + 2;
 
 /// Where the picker goes at a terminal `size`: over the table, so the header and tabs
 /// above and the filter, status and footer lines below stay whole.
@@ -76,7 +79,10 @@ pub fn draw(t: &Theme, picker: &UserPicker, size: (u16, u16), frame: &mut Frame)
         };
         vec![Line::styled(format!(" {why}"), t.dim)]
     } else {
-        let email_width = (width.saturating_sub(6) * 3 / 5).max(12);
+        // The email has priority: its column is as wide as the longest email shown
+        // needs, if the row allows; names (or "in <group>") take what is left.
+        let longest = (visible.iter()).map(|row| inert(&row.email).width()).max();
+        let email_width = longest.unwrap_or(0).min(width.saturating_sub(ROW_CHROME));
         visible
             .iter()
             .enumerate()
@@ -89,7 +95,7 @@ pub fn draw(t: &Theme, picker: &UserPicker, size: (u16, u16), frame: &mut Frame)
                 } else {
                     "[ ]"
                 };
-                let email = fit(&inert(&row.email), email_width).into_owned();
+                let email = fit_email(&inert(&row.email), email_width).into_owned();
                 let pad = email_width.saturating_sub(email.width());
                 let rest = if member {
                     format!("in {}", inert(&picker.name))
@@ -98,7 +104,7 @@ pub fn draw(t: &Theme, picker: &UserPicker, size: (u16, u16), frame: &mut Frame)
                         .trim()
                         .to_string()
                 };
-                let used = 2 + mark.width() + 1 + email_width + 2;
+                let used = ROW_CHROME + email_width;
                 let text = format!(
                     "{}{mark} {email}{}  {}",
                     if picker.list.top + i == picker.list.selected {
