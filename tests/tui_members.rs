@@ -737,7 +737,7 @@ fn help_in_the_members_view_lists_its_keys_and_the_lists() {
     let text = screen(&app);
     for (key, help) in [
         ("+", "Add users to the group (picker)"),
-        ("-", "Remove the member from the group"),
+        ("-", "Remove member / marked from group"),
         ("t", "Only direct members (toggle)"),
         ("Esc", "Clear the filter, else to the tree"),
         ("/", "Filter (text, tag:k=v)"),

@@ -232,7 +232,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(List,        &[k('q'), ctrl('c')],         Action::Quit,                      Some("quit"),       "Quit"),
     bind(Job,         &[code(Esc)],                 Action::CancelJob,                 Some("cancel job"), "Cancel the bulk job (rolls back)"),
     bind(Members,     &[k('+')],                    Action::AddMembers,                Some("add members"), "Add users to the group (picker)"),
-    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove the member / the marked from the group").only(When::DirectMemberOrMarked).on_marks("remove N marked"),
+    bind(Members,     &[k('-')],                    Action::RemoveMember,              Some("remove"),     "Remove member / marked from group").on_marks("remove N marked").only(When::DirectMemberOrMarked),
     bind(Members,     &[k('t')],                    Action::ToggleDirect,              Some("direct"),     "Only direct members (toggle)"),
     bind(Members,     &[code(Esc)],                 Action::Back,                      Some("groups"),     "Clear the filter, else to the tree"),
     bind(Filter,      &[code(Enter)],               Action::FilterDone,                Some("keep"),       "Keep the filter, back to list"),
@@ -655,6 +655,7 @@ mod tests {
             selected: true,
             any_user: true,
             editing: false,
+            direct_member: false,
             marked: None,
         };
         let hints = footer_hints_over_job(Audit, offer);
@@ -712,6 +713,11 @@ mod tests {
         let offers_remove = |offer| footer_hints(Members, offer).iter().any(|h| h.key == "-");
         assert!(offers_remove(offer(true)));
         assert!(!offers_remove(offer(false)), "a subgroup's member only");
+        let marked = Offer {
+            marked: Some(Some(3)),
+            ..offer(false)
+        };
+        assert!(offers_remove(marked), "with marks, - acts on them");
     }
 
     #[test]

@@ -174,7 +174,7 @@ mod tests {
     fn the_groups_and_members_keys_read_whole() {
         let room = (COLUMN_WIDTH - 2 - KEY_WIDTH - GAP) as usize;
         for context in [Context::Groups, Context::Members] {
-            let all: Vec<&Binding> = bindings(context).collect();
+            let all: Vec<&Binding> = offered(context).collect();
             assert!(!all.is_empty());
             for b in all {
                 assert!(b.help.width() <= room, "{context:?}: {}", b.help);
