@@ -164,26 +164,6 @@ fn help_popup() {
     assert_snapshot!(screen(&app));
 }
 
-/// A window wide enough shows every key's description whole: the columns are as wide
-/// as the longest one, not a fixed width that cut them.
-#[test]
-fn help_in_a_wide_window_shows_every_description_whole() {
-    use xusers::tui::keymap::{Context, bindings};
-    let (_d, mut app) = console(60, (200, 50));
-    keys(&mut app, "4");
-    finish_background(&mut app);
-    keys(&mut app, "?");
-    let text = screen(&app);
-    let helps: Vec<&str> = bindings(Context::Groups).map(|b| b.help).collect();
-    assert!(
-        helps.iter().any(|h| h.chars().count() > 34),
-        "some are long"
-    );
-    for help in helps {
-        assert!(text.contains(help), "{help}\n{text}");
-    }
-}
-
 #[test]
 fn status_after_delete() {
     let (_d, mut app) = console(60, SIZE);

@@ -168,6 +168,40 @@ mod tests {
 
     use super::*;
 
+    /// A window wide enough shows every key's description whole: the columns are as
+    /// wide as the longest one, not a fixed width that cut them (the form's were).
+    #[test]
+    fn a_wide_window_shows_every_description_whole() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        let contexts = [
+            Context::List,
+            Context::Members,
+            Context::Groups,
+            Context::Form,
+        ];
+        let longest = contexts
+            .iter()
+            .flat_map(|c| offered(*c))
+            .map(|b| b.help.width())
+            .max();
+        assert!(
+            longest > Some(34),
+            "some description is longer than a narrow column"
+        );
+        for context in contexts {
+            let mut terminal = Terminal::new(TestBackend::new(200, 60)).unwrap();
+            let help = Help::new(context, false);
+            terminal
+                .draw(|f| draw(&Theme::mono(), &help, f, f.area()))
+                .unwrap();
+            let text = terminal.backend().to_string();
+            for b in offered(context) {
+                assert!(text.contains(b.help), "{context:?}: {}\n{text}", b.help);
+            }
+        }
+    }
+
     /// A description cut with `…` reads as another one ("Remove the selected member
     /// from t…"): the Groups pane's and the members view's keys fit the popup whole.
     #[test]
