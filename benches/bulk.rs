@@ -13,16 +13,14 @@
 //! - invalidate the tokens of everyone but one user (after a fresh token each): not
 //!   the one write that voids everyone's, but each user's tokens ended one by one;
 //! - delete N/10 users (another tenth);
-//! - cancel: the flag is set from another thread once a job over everyone is half
-//!   done, or 50,000 users in (a deletion, then an invalidation), so it lands while a
-//!   chunk of users is being worked on; and once a deletion of everyone is 90% done
-//!   (the largest rollback); measured from setting it to `bulk` returning, the
-//!   rollback included.
+//! - cancel: the flag is set between two chunks once a job over everyone is half
+//!   done, or 50,000 users in (a deletion, then an invalidation); and once a deletion
+//!   of everyone is 90% done (the largest rollback; at a small size, before its last
+//!   chunk); measured from setting it to `bulk` returning, the rollback included.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -76,7 +74,8 @@ fn main() {
     let invalidate = BulkAction::InvalidateTokens;
     let cancelled = cancel_when(&mut store, app, &everyone, &invalidate, half_way);
     metric("cancel_invalidate_all", cancelled, "s");
-    let late = |p: BulkProgress| p.done * 10 >= p.total * 9;
+    // 90% in, or the last chunk's start at a small size (chunks are 2,000 users).
+    let late = |p: BulkProgress| p.done * 10 >= p.total * 9 || p.total - p.done <= 2_000;
     let cancelled = cancel_when(&mut store, app, &everyone, &BulkAction::Delete, late);
     metric("cancel_delete_all_at_90pct", cancelled, "s");
 
@@ -159,9 +158,8 @@ fn timed(
     (wall, outcome.changed)
 }
 
-/// Starts `action`, sets its cancel flag from another thread once its progress is
-/// `due` (past its start), and returns the seconds from setting it to `bulk`
-/// returning.
+/// Starts `action`, sets its cancel flag once its progress is `due` (past its start,
+/// before its end), and returns the seconds from setting it to `bulk` returning.
 fn cancel_when(
     store: &mut Store,
     app: AppId,
@@ -169,35 +167,28 @@ fn cancel_when(
     action: &BulkAction,
     due: impl Fn(BulkProgress) -> bool,
 ) -> f64 {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let (half, halfway) = std::sync::mpsc::channel();
-    let watcher = {
-        let cancel = cancel.clone();
-        std::thread::spawn(move || {
-            halfway.recv().unwrap();
-            let at = Instant::now();
-            cancel.store(true, Ordering::Relaxed);
-            at
-        })
-    };
-    let mut told = false;
+    let cancel = AtomicBool::new(false);
+    let mut set = None;
     let result = store.bulk(
         app,
         selection,
         action,
         Source::Cli,
         &mut |p: BulkProgress| {
-            if !told && p.done > 0 && due(p) {
-                told = true;
-                half.send(()).unwrap();
+            // Set here, between two chunks, so that a chunk is always left to refuse:
+            // set from another thread, it could land after the last one.
+            if set.is_none() && p.done > 0 && p.done < p.total && due(p) {
+                set = Some(Instant::now());
+                cancel.store(true, Ordering::Relaxed);
             }
         },
         &cancel,
     );
     let returned = Instant::now();
     assert!(matches!(result, Err(StoreError::Cancelled)), "{result:?}");
-    let set = watcher.join().unwrap();
-    returned.duration_since(set).as_secs_f64()
+    returned
+        .duration_since(set.expect("the flag was set"))
+        .as_secs_f64()
 }
 
 /// Every user's id, in email order.
