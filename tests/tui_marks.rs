@@ -414,13 +414,31 @@ fn the_bulk_menu_sets_and_removes_a_tag_checked_as_the_form_checks_it() {
     type_text(&mut app, "cohort");
     key(&mut app, KeyCode::Enter);
     let message = dialog(&app);
-    assert!(message.starts_with("Remove tag cohort from 60 users? "));
-    assert!(message.ends_with(" 2 of them have it."), "{message}");
+    assert!(
+        message.starts_with("Remove tag cohort from 2 of the 60 marked? "),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(" The other 58 do not have it."),
+        "{message}"
+    );
     keys(&mut app, "y");
     assert_eq!(store(&app).count_users(application, &tagged).unwrap(), 0);
     let batch = newest_batch(&app);
     let updated = batch.iter().filter(|e| e.op == "user.update").count();
     assert_eq!(updated, 2, "only the users that had the tag changed");
+    // Nobody has it any more: nothing to ask, nothing written.
+    let entries = store(&app).verify_audit().unwrap().entries;
+    keys(&mut app, "*mT");
+    type_text(&mut app, "cohort");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.modal.is_none(), "no dialog: {:?}", app.modal);
+    let status = app.session.status.as_ref().unwrap().text.clone();
+    assert_eq!(
+        status,
+        "None of the marked users has tag cohort: nothing to remove"
+    );
+    assert_eq!(store(&app).verify_audit().unwrap().entries, entries);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::action::Action;
 use super::app::{App, Modal};
 use super::events::spawn_worker;
-use super::job::BulkEvent;
+use super::job::{BulkEvent, Job};
 use super::screens::audit::AuditLog;
 use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::{Confirm, Pending};
@@ -21,7 +21,7 @@ use super::screens::{Effect, help};
 use super::writer::{GroupWrite, Write};
 use super::written::{GroupOutcome, Written};
 use crate::auth::PasswordHash;
-use crate::store::{Result, StoreError};
+use crate::store::{BulkAction, Result, StoreError};
 
 /// What the status line says while the marked users are counted for a dialog.
 const COUNTING: &str = "Counting the marked users…";
@@ -505,6 +505,20 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
             if count == 0 {
                 session.error("None of the marked users is left: nothing to do");
                 app.browse.reload(session);
+                return Effect::None;
+            }
+            if concerned == Some(0) {
+                let none = match &job {
+                    Job::Change(BulkAction::RemoveFromGroup(group)) => {
+                        format!("None of the marked users is in {group} itself: nothing to remove")
+                    }
+                    Job::Change(BulkAction::RemoveTag(key)) => format!(
+                        "None of the marked users has tag {}: nothing to remove",
+                        key.as_str()
+                    ),
+                    _ => "None of the marked users would change".to_string(),
+                };
+                session.error(none);
                 return Effect::None;
             }
             Effect::Ask(Confirm::bulk(job, selection, (count, concerned), &sample))

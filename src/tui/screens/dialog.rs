@@ -155,8 +155,9 @@ impl Confirm {
                      They will have to log in again."
                 ),
                 _ => format!(
-                    "Invalidate the access tokens of all {users} users of '{application}'? \
-                     Every one of them will have to log in again."
+                    "Invalidate the access tokens of all {} users of '{application}'? \
+                     Every one of them will have to log in again.",
+                    HumanCount(users)
                 ),
             },
             "Invalidate all",
@@ -175,12 +176,19 @@ impl Confirm {
     ) -> Confirm {
         let who = some_of(count, sample);
         let n = users(count);
-        let of_them = |is: &str, are: &str| match concerned {
-            Some(k) if k == count => String::new(),
-            Some(0) => format!(" None of them {is}."),
-            Some(1) if count > 1 => format!(" 1 of them {is}."),
-            Some(k) => format!(" {} of them {are}.", HumanCount(k)),
-            None => String::new(),
+        // A removal counts whom it concerns (in the group itself, with the tag): the
+        // headline says that many, and the rest are named as left alone.
+        let (removed, others) = match concerned {
+            Some(k) if k < count => (
+                format!("{} of the {} marked", HumanCount(k), HumanCount(count)),
+                count - k,
+            ),
+            _ => (n.clone(), 0),
+        };
+        let left = |one: &str, many: &str| match others {
+            0 => String::new(),
+            1 => format!(" The other one {one}."),
+            k => format!(" The other {} {many}.", HumanCount(k)),
         };
         let (title, message, ok) = match &job {
             Job::Change(BulkAction::Delete) => (
@@ -202,8 +210,11 @@ impl Confirm {
             Job::Change(BulkAction::RemoveFromGroup(group)) => (
                 "Remove from group",
                 format!(
-                    "Remove {n} from {group}?{who}{} No user is deleted.",
-                    of_them("is in it", "are in it")
+                    "Remove {removed} from {group}?{who}{} No user is deleted.",
+                    left(
+                        "is not in it itself (perhaps in a subgroup)",
+                        "are not in it themselves (perhaps in a subgroup)",
+                    )
                 ),
                 "Remove",
             ),
@@ -215,9 +226,9 @@ impl Confirm {
             Job::Change(BulkAction::RemoveTag(key)) => (
                 "Remove tag",
                 format!(
-                    "Remove tag {} from {n}?{who}{}",
+                    "Remove tag {} from {removed}?{who}{}",
                     key.as_str(),
-                    of_them("has it", "have it")
+                    left("does not have it", "do not have it")
                 ),
                 "Remove tag",
             ),
@@ -494,22 +505,23 @@ mod tests {
         let group = || Job::Change(BulkAction::RemoveFromGroup("Acme".into()));
         assert_eq!(
             remove(group(), 3),
-            "Remove 60 users from Acme? alice@acme.io, bob@acme.io and 58 more. \
-             3 of them are in it. No user is deleted."
+            "Remove 3 of the 60 marked from Acme? alice@acme.io, bob@acme.io and 58 more. \
+             The other 57 are not in it themselves (perhaps in a subgroup). No user is \
+             deleted."
         );
-        assert!(remove(group(), 1).contains(" 1 of them is in it. "));
-        assert!(remove(group(), 0).contains(" None of them is in it. "));
-        assert!(
-            !remove(group(), 60).contains("of them"),
-            "all are: said once"
+        assert!(remove(group(), 59).contains(" The other one is not in it itself"));
+        assert_eq!(
+            remove(group(), 60),
+            "Remove 60 users from Acme? alice@acme.io, bob@acme.io and 58 more. \
+             No user is deleted.",
+            "all are: nobody named as left alone"
         );
         let tag = || Job::Change(BulkAction::RemoveTag(TagKey::parse("plan").unwrap()));
         assert_eq!(
             remove(tag(), 30),
-            "Remove tag plan from 60 users? alice@acme.io, bob@acme.io and 58 more. \
-             30 of them have it."
+            "Remove tag plan from 30 of the 60 marked? alice@acme.io, bob@acme.io and 58 \
+             more. The other 30 do not have it."
         );
-        assert!(remove(tag(), 0).ends_with(" None of them has it."));
     }
 
     #[test]
@@ -585,6 +597,12 @@ mod tests {
         assert!(Confirm::delete(&row()).pending.writes());
         assert!(Confirm::invalidate(&row()).pending.writes());
         assert!(Confirm::invalidate_all(1, "default").pending.writes());
+        assert!(
+            Confirm::invalidate_all(3000, "default")
+                .message
+                .contains("all 3,000 users"),
+            "thousands separated, as everywhere else"
+        );
         assert!(!Confirm::discard().pending.writes());
         assert!(!Confirm::quit().pending.writes());
         assert!(
