@@ -895,6 +895,16 @@ fn a_removal_counts_the_selected_users_it_concerns_without_doing_it() {
         concerned(&two, BulkAction::RemoveFromGroup("EMEA".into())),
         Some(0)
     );
+    // An addition counts those it would change: not in the group yet, not with the value.
+    let total = store.selection_count(app, &everyone).unwrap();
+    let into_sales = || BulkAction::AddToGroup("Sales".into());
+    assert_eq!(concerned(&everyone, into_sales()), Some(total - 2));
+    assert_eq!(concerned(&two, into_sales()), Some(1), "cy only");
+    let set = |value: &str| BulkAction::SetTag {
+        key: key("plan"),
+        value: value.into(),
+    };
+    assert_eq!(concerned(&everyone, set("never-given")), Some(total));
     assert_eq!(concerned(&everyone, BulkAction::Delete), None);
     let unknown = store
         .bulk_concerned(app, &everyone, &BulkAction::RemoveFromGroup("Nope".into()))

@@ -231,31 +231,46 @@ impl Store {
         })
     }
 
-    /// How many users of the selection a removal concerns — those directly in the
-    /// group, those with the tag key — counted without doing it; `None` for the other
-    /// actions.
+    /// How many users of the selection a group or tag action would change — for a
+    /// removal those directly in the group or with the tag key, for an addition those
+    /// not yet in the group or without that tag value — counted without doing it;
+    /// `None` for the other actions.
     pub fn bulk_concerned(
         &self,
         app: AppId,
         selection: &Selection,
         action: &BulkAction,
     ) -> Result<Option<u64>> {
-        let (holding, subject) = match action {
-            BulkAction::RemoveFromGroup(name) => (
-                "SELECT 1 FROM memberships m WHERE m.user_id = s.id AND m.group_id = ?",
-                Value::Integer(group_id(&self.conn, app, name)?),
-            ),
+        const MEMBER: &str =
+            "SELECT 1 FROM memberships m WHERE m.user_id = s.id AND m.group_id = ?";
+        const TAGGED: &str = "SELECT 1 FROM user_tags t WHERE t.user_id = s.id AND t.key = ?";
+        const VALUED: &str =
+            "SELECT 1 FROM user_tags t WHERE t.user_id = s.id AND t.key = ? AND t.value = ?";
+        let group =
+            |name: &str| -> Result<Value> { Ok(Value::Integer(group_id(&self.conn, app, name)?)) };
+        let (holding, subjects, changed_when) = match action {
+            BulkAction::RemoveFromGroup(name) => (MEMBER, vec![group(name)?], "EXISTS"),
+            BulkAction::AddToGroup(name) => (MEMBER, vec![group(name)?], "NOT EXISTS"),
             BulkAction::RemoveTag(key) => (
-                "SELECT 1 FROM user_tags t WHERE t.user_id = s.id AND t.key = ?",
-                Value::Text(key.as_str().to_string()),
+                TAGGED,
+                vec![Value::Text(key.as_str().to_string())],
+                "EXISTS",
+            ),
+            BulkAction::SetTag { key, value } => (
+                VALUED,
+                vec![
+                    Value::Text(key.as_str().to_string()),
+                    Value::Text(value.clone()),
+                ],
+                "NOT EXISTS",
             ),
             _ => return Ok(None),
         };
         let Some((sql, mut params)) = self.selected_sql(app, selection)? else {
             return Ok(Some(0));
         };
-        params.push(subject);
-        let sql = format!("SELECT count(*) FROM ({sql}) s WHERE EXISTS ({holding})");
+        params.extend(subjects);
+        let sql = format!("SELECT count(*) FROM ({sql}) s WHERE {changed_when} ({holding})");
         let count = self
             .conn
             .prepare_cached(&sql)?

@@ -516,6 +516,13 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
                         "None of the marked users has tag {}: nothing to remove",
                         key.as_str()
                     ),
+                    Job::Change(BulkAction::AddToGroup(group)) => {
+                        format!("All the marked users are in {group} already: nothing to add")
+                    }
+                    Job::Change(BulkAction::SetTag { key, value }) => format!(
+                        "All the marked users have tag {}={value} already: nothing to set",
+                        key.as_str()
+                    ),
                     _ => "None of the marked users would change".to_string(),
                 };
                 session.error(none);

@@ -176,9 +176,9 @@ impl Confirm {
     ) -> Confirm {
         let who = some_of(count, sample);
         let n = users(count);
-        // A removal counts whom it concerns (in the group itself, with the tag): the
-        // headline says that many, and the rest are named as left alone.
-        let (removed, others) = match concerned {
+        // A group or tag action counts whom it would change: the headline says that
+        // many, and the rest are named as left alone.
+        let (changed, others) = match concerned {
             Some(k) if k < count => (
                 format!("{} of the {} marked", HumanCount(k), HumanCount(count)),
                 count - k,
@@ -204,13 +204,18 @@ impl Confirm {
                 format!("Invalidate the tokens of {n}?{who} They will have to log in again."),
                 "Invalidate",
             ),
-            Job::Change(BulkAction::AddToGroup(group)) => {
-                ("Add to group", format!("Add {n} to {group}?{who}"), "Add")
-            }
+            Job::Change(BulkAction::AddToGroup(group)) => (
+                "Add to group",
+                format!(
+                    "Add {changed} to {group}?{who}{}",
+                    left("is in it already", "are in it already")
+                ),
+                "Add",
+            ),
             Job::Change(BulkAction::RemoveFromGroup(group)) => (
                 "Remove from group",
                 format!(
-                    "Remove {removed} from {group}?{who}{} No user is deleted.",
+                    "Remove {changed} from {group}?{who}{} No user is deleted.",
                     left(
                         "is not in it itself (perhaps in a subgroup)",
                         "are not in it themselves (perhaps in a subgroup)",
@@ -220,13 +225,19 @@ impl Confirm {
             ),
             Job::Change(BulkAction::SetTag { key, value }) => (
                 "Set tag",
-                format!("Set tag {}={value} on {n}?{who}", key.as_str()),
+                format!(
+                    "Set tag {}={value} on {changed}?{who}{} Another value of {} they have \
+                     is replaced.",
+                    key.as_str(),
+                    left("has it already", "have it already"),
+                    key.as_str()
+                ),
                 "Set tag",
             ),
             Job::Change(BulkAction::RemoveTag(key)) => (
                 "Remove tag",
                 format!(
-                    "Remove tag {} from {removed}?{who}{}",
+                    "Remove tag {} from {changed}?{who}{}",
                     key.as_str(),
                     left("does not have it", "do not have it")
                 ),
@@ -521,6 +532,25 @@ mod tests {
             remove(tag(), 30),
             "Remove tag plan from 30 of the 60 marked? alice@acme.io, bob@acme.io and 58 \
              more. The other 30 do not have it."
+        );
+        let add = || Job::Change(BulkAction::AddToGroup("Acme".into()));
+        assert!(
+            remove(add(), 59).starts_with("Add 59 of the 60 marked to Acme? ")
+                && remove(add(), 59).ends_with(" The other one is in it already."),
+            "{}",
+            remove(add(), 59)
+        );
+        let set = || {
+            Job::Change(BulkAction::SetTag {
+                key: TagKey::parse("plan").unwrap(),
+                value: "gold".into(),
+            })
+        };
+        assert!(
+            remove(set(), 60).starts_with("Set tag plan=gold on 60 users? ")
+                && remove(set(), 60).ends_with(" Another value of plan they have is replaced."),
+            "{}",
+            remove(set(), 60)
         );
     }
 
