@@ -772,3 +772,24 @@ fn the_pickers_keys_show_in_its_footer_and_question_mark_is_searched() {
     assert!(app.modal.is_none(), "no help over the picker");
     assert_eq!(app.picker.as_ref().unwrap().search.value(), "?");
 }
+
+/// `a` in a group's members view adds a user who starts in that group (so the new user
+/// shows in the list being looked at); elsewhere the form starts in no group. Leaving
+/// it untouched asks nothing: the group is where it started, not an edit.
+#[test]
+fn a_in_the_members_view_starts_the_new_user_in_its_group() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "a");
+    assert!(app.form.as_ref().unwrap().groups.ticked_names().is_empty());
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none());
+    members_of(&mut app, "Support");
+    keys(&mut app, "a");
+    let form = app.form.as_ref().expect("the add form");
+    assert_eq!(form.groups.ticked_names(), ["Support"]);
+    key(&mut app, KeyCode::Esc);
+    assert!(
+        app.form.is_none() && app.modal.is_none(),
+        "nothing to discard"
+    );
+}

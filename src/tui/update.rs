@@ -224,7 +224,13 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
     let application = session.application.id;
     match effect {
         Effect::None => {}
-        Effect::Add => app.form = Some(UserForm::add(&session.store, application)?),
+        Effect::Add => {
+            // From a group's members view, the new user starts in that group.
+            let groups = (app.browse.members.iter())
+                .map(|m| m.name.clone())
+                .collect();
+            app.form = Some(UserForm::add(&session.store, application, groups)?)
+        }
         Effect::Edit { id, email } => match UserForm::edit(&session.store, application, id) {
             Ok(form) => app.form = Some(form),
             Err(StoreError::UserGone(_)) => gone(app, &email),

@@ -120,9 +120,11 @@ impl UserForm {
         drop(PasswordInput::from(self.password.value_and_reset()));
     }
 
-    pub fn add(store: &Store, application: AppId) -> Result<UserForm> {
+    /// An empty form for a new user, in `groups` (a group's members view adds to it).
+    pub fn add(store: &Store, application: AppId, groups: Vec<String>) -> Result<UserForm> {
         let draft = UserDraft {
             password: Some(PasswordInput::default()),
+            groups,
             ..Default::default()
         };
         UserForm::build(store, application, FormMode::Add, draft, None)
