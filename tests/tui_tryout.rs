@@ -177,6 +177,38 @@ fn esc_after_a_filter_matching_nothing_selects_the_group_again() {
     assert_eq!(app.browse.members.as_ref().unwrap().name, "Sales");
 }
 
+/// The group a filter found stays selected when the filter goes, its parents opened
+/// (Berlin office sits under Sales › EMEA, which are closed at first).
+#[test]
+fn esc_after_a_filter_keeps_the_group_it_found_and_opens_its_parents() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "4/berl");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    let groups = app.groups.as_ref().unwrap();
+    assert!(groups.filter.value().is_empty());
+    let selected = groups.selected_group().map(|g| g.group.name.clone());
+    assert_eq!(selected.as_deref(), Some("Berlin office"));
+    assert!(groups.selected_index().is_some(), "it shows in the tree");
+}
+
+/// A group added while a filter it does not match is on shows, selected: the filter
+/// goes rather than hide it.
+#[test]
+fn a_group_added_under_a_filter_it_does_not_match_shows_selected() {
+    let (_d, mut app) = console(60, SIZE);
+    keys(&mut app, "4/berl");
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "a");
+    type_text(&mut app, "Zed");
+    key(&mut app, KeyCode::Enter);
+    let groups = app.groups.as_ref().unwrap();
+    let selected = groups.selected_group().map(|g| g.group.name.clone());
+    assert_eq!(selected.as_deref(), Some("Zed"), "{:?}", app.session.status);
+    assert!(groups.selected_index().is_some(), "it shows in the tree");
+    assert!(groups.filter.value().is_empty());
+}
+
 #[test]
 fn a_filter_matching_nothing_from_the_start_then_esc_selects_the_first_group() {
     let (_d, mut app) = console(60, SIZE);

@@ -110,6 +110,10 @@ impl GroupsPane {
         {
             self.selected = Some(g.group.id);
             self.reveal(g.group.id);
+            // A filter it does not match would hide the group just made: it goes.
+            if self.position(&self.rows()).is_none() {
+                self.filter.reset();
+            }
         }
         self.fix_selection();
     }
@@ -305,6 +309,10 @@ impl GroupsPane {
                 self.filter.reset();
                 if self.selected.is_none() {
                     self.selected = self.before_filter;
+                }
+                // The group the filter found stays selected, its parents opened.
+                if let Some(id) = self.selected {
+                    self.reveal(id);
                 }
                 self.fix_selection();
                 self.scroll_into_view(height);
