@@ -9,6 +9,16 @@ use super::columns::{Column, layout};
 use super::pane::Pane;
 use crate::store::{ScopeCounts, SortField};
 
+/// The two rows across the middle of `area` (fewer in a smaller one), where a pane
+/// with nothing to list puts its note.
+pub fn middle_rows(area: Rect) -> Rect {
+    Rect {
+        y: area.y + area.height / 2,
+        height: 2.min(area.height),
+        ..area
+    }
+}
+
 pub struct Areas {
     pub header: Rect,
     pub tabs: Rect,

@@ -1,6 +1,9 @@
 //! Every colour the console uses, with a monochrome variant for `NO_COLOR`.
 
+use ratatui::layout::Alignment;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Text;
+use ratatui::widgets::{Paragraph, Wrap};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
@@ -102,5 +105,15 @@ impl Theme {
             matched: bold.add_modifier(Modifier::UNDERLINED),
             marked: bold,
         }
+    }
+}
+
+impl Theme {
+    /// A dim note, centred and wrapped: what a list with nothing to show says instead.
+    pub fn note<'a>(&self, text: impl Into<Text<'a>>) -> Paragraph<'a> {
+        Paragraph::new(text)
+            .style(self.dim)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true })
     }
 }

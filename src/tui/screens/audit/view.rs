@@ -2,7 +2,7 @@
 //! change as before → after) and a user's history for the form. Stored text is inert.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use unicode_width::UnicodeWidthStr;
@@ -12,7 +12,7 @@ use crate::domain::rfc3339_ms;
 use crate::inert::inert;
 use crate::store::{AuditEntry, shown};
 use crate::tui::fit::{fit, fit_email};
-use crate::tui::layout::centered;
+use crate::tui::layout::{centered, middle_rows};
 use crate::tui::screens::list::filter::typed_line;
 use crate::tui::theme::Theme;
 
@@ -98,18 +98,7 @@ pub fn draw_log(frame: &mut Frame, area: Rect, log: &AuditLog, t: &Theme) {
         } else {
             "No entry matches the filter (actor, target or op). Esc clears it."
         };
-        let middle = Rect {
-            y: inner.y + inner.height / 2,
-            height: 2.min(inner.height),
-            ..inner
-        };
-        frame.render_widget(
-            Paragraph::new(message)
-                .style(t.dim)
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            middle,
-        );
+        frame.render_widget(t.note(message), middle_rows(inner));
         return;
     }
     let columns = columns(inner.width);

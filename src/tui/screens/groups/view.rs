@@ -3,7 +3,7 @@
 //! popups (the group form, the device pickers). Stored text is inert.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Position, Rect};
+use ratatui::layout::{Constraint, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, Cell, Clear, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap,
@@ -15,7 +15,7 @@ use super::picker::{DevicePicker, Purpose};
 use super::{GroupsPane, Popup};
 use crate::inert::inert;
 use crate::tui::fit::fit;
-use crate::tui::layout::{Areas, centered};
+use crate::tui::layout::{Areas, centered, middle_rows};
 use crate::tui::screens::form::field_text::visible_text;
 use crate::tui::screens::list::filter::typed_line;
 use crate::tui::theme::Theme;
@@ -101,18 +101,7 @@ fn draw_tree(frame: &mut Frame, area: Rect, pane: &GroupsPane, t: &Theme) {
         } else {
             "No group name matches the filter. Esc clears it."
         };
-        let middle = Rect {
-            y: inner.y + inner.height / 2,
-            height: 2.min(inner.height),
-            ..inner
-        };
-        frame.render_widget(
-            Paragraph::new(message)
-                .style(t.dim)
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            middle,
-        );
+        frame.render_widget(t.note(message), middle_rows(inner));
         return;
     }
     // The name keeps at least 16 columns (after the 2 of the selection mark).

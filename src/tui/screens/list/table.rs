@@ -3,9 +3,9 @@
 //! there are none.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 use unicode_width::UnicodeWidthStr;
 
 use super::Browse;
@@ -87,10 +87,7 @@ pub fn draw(session: &Session, browse: &Browse, frame: &mut Frame, area: Rect) {
     draw_marks(session, browse, rows, frame, inner);
     if rows.is_empty() {
         // Under the column header, which stays to show what the list would hold.
-        let message = Paragraph::new(empty_message(browse))
-            .style(t.dim)
-            .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true });
+        let message = t.note(empty_message(browse));
         let below = inner.height.saturating_sub(1);
         let middle = Rect {
             y: inner.y + 1 + below.saturating_sub(2) / 2,
