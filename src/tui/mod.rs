@@ -14,6 +14,7 @@ pub mod job;
 pub mod keymap;
 pub mod layout;
 pub mod pane;
+pub mod query_worker;
 pub mod reader;
 pub mod screens;
 pub mod session;

@@ -1,18 +1,17 @@
-//! Reading the user list's pages on a connection of its own, off the UI thread: a
-//! keystroke never waits for SQLite. Each request carries a generation; a newer one
-//! interrupts the query still running for an older one, and only the newest waiting
-//! request is read. What was read arrives on the console's one channel as
-//! `Action::Loaded`.
+//! Reading the user list's (or the picker's) pages through a query worker of its own,
+//! off the UI thread: a keystroke never waits for SQLite. A newer request interrupts
+//! the query still running for an older one, and only the newest waiting request is
+//! read. What was read arrives on the console's one channel as `Action::Loaded` (or
+//! `Action::PickerLoaded`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Sender};
-
-use rusqlite::InterruptHandle;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
 
 use super::action::Action;
 use super::events::Event;
+use super::query_worker::{QueryWorker, Reply};
 use super::screens::list::marks::{MarksAsk, MarksRead};
 use super::screens::list::rows::{Load, Loaded, Pages};
 use crate::store::{AppId, Result, Store, UserQuery};
@@ -20,15 +19,8 @@ use crate::store::{AppId, Result, Store, UserQuery};
 /// Opens the store a worker reads or writes through (tests open slow ones).
 pub type Connect = Arc<dyn Fn(&std::path::Path) -> Result<Store> + Send + Sync>;
 
-/// One request: where to read and what.
-struct Request {
-    generation: u64,
-    application: AppId,
-    query: UserQuery,
-    height: usize,
-    load: Load,
-    marks: MarksAsk,
-}
+/// The reader's one lane: a newer page supersedes an older one.
+const PAGES: &str = "pages";
 
 /// How a reader's results reach the console: as the user list's, or the picker's.
 #[derive(Clone, Copy)]
@@ -51,10 +43,8 @@ pub const PICKER: Replies = Replies {
 };
 
 pub struct ListReader {
-    requests: Sender<Request>,
-    interrupt: InterruptHandle,
-    generation: u64,
-    interrupted: Arc<AtomicU64>,
+    worker: QueryWorker,
+    replies: Replies,
 }
 
 impl ListReader {
@@ -66,45 +56,8 @@ impl ListReader {
         outbox: Sender<Event>,
         replies: Replies,
     ) -> Result<ListReader> {
-        let store = connect(&path)?;
-        let interrupt = store.interrupt_handle();
-        let interrupted = Arc::new(AtomicU64::new(0));
-        let counted = interrupted.clone();
-        let (requests, inbox) = mpsc::channel::<Request>();
-        std::thread::spawn(move || {
-            while let Ok(mut request) = inbox.recv() {
-                // Only the newest request matters.
-                while let Ok(newer) = inbox.try_recv() {
-                    request = newer;
-                }
-                let pages = Pages {
-                    store: &store,
-                    application: request.application,
-                    query: request.query,
-                    height: request.height,
-                };
-                let read = pages
-                    .fetch(request.load)
-                    .and_then(|loaded| Ok((marks_of(&pages, &loaded, &request.marks)?, loaded)));
-                let done = match read {
-                    Ok((marks, loaded)) => (replies.loaded)(request.generation, loaded, marks),
-                    Err(e) if e.is_interrupted() => {
-                        counted.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                    Err(e) => (replies.failed)(request.generation, e.to_string()),
-                };
-                if outbox.send(Event::Done(done)).is_err() {
-                    return;
-                }
-            }
-        });
-        Ok(ListReader {
-            requests,
-            interrupt,
-            generation: 0,
-            interrupted,
-        })
+        let worker = QueryWorker::start(&path, connect, outbox, Duration::ZERO)?;
+        Ok(ListReader { worker, replies })
     }
 
     /// Asks for `load`, interrupting the query of any earlier request; returns the
@@ -117,22 +70,25 @@ impl ListReader {
         load: Load,
         marks: MarksAsk,
     ) -> u64 {
-        self.generation += 1;
-        self.interrupt.interrupt();
-        let _ = self.requests.send(Request {
-            generation: self.generation,
-            application,
-            query,
-            height,
-            load,
-            marks,
+        let loaded = self.replies.loaded;
+        let work = Box::new(move |store: &Store, reply: &Reply| {
+            let pages = Pages {
+                store,
+                application,
+                query: query.clone(),
+                height,
+            };
+            let read = pages.fetch(load.clone())?;
+            let marked = marks_of(&pages, &read, &marks)?;
+            reply.send(loaded(reply.generation(), read, marked));
+            Ok(())
         });
-        self.generation
+        self.worker.request(PAGES, work, self.replies.failed)
     }
 
     /// How many queries a newer request has interrupted so far.
     pub fn interrupted(&self) -> u64 {
-        self.interrupted.load(Ordering::Relaxed)
+        self.worker.interrupted()
     }
 }
 

@@ -1,0 +1,205 @@
+//! The one way the console reads off the UI thread: a worker with a connection of its
+//! own runs the reads it is asked for and sends what they yield, as actions, on the
+//! console's one channel. Each request belongs to a lane (what it reads for: the
+//! list's pages, the group tree, the form, the audit pane …) and carries a generation,
+//! unique in its worker; a newer request of the same lane supersedes the older one —
+//! skipped while it still waits, interrupted while it runs — and a read of another
+//! lane is left alone. The screens drop a reply whose generation they no longer await.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::InterruptHandle;
+
+use super::action::Action;
+use super::events::Event;
+use super::reader::Connect;
+use crate::store::{Result, Store};
+
+/// What a request reads for; one request of each lane is current at a time.
+pub type Lane = &'static str;
+
+/// A read: what it finds goes out through the [`Reply`] (once, or in steps).
+pub type Work = Box<dyn Fn(&Store, &Reply) -> Result<()> + Send>;
+
+/// What a read that failed (other than by being superseded) sends: (generation, why).
+pub type Failed = fn(u64, String) -> Action;
+
+struct Request {
+    lane: Lane,
+    generation: u64,
+    work: Work,
+    failed: Failed,
+}
+
+/// What the console and its worker share.
+#[derive(Default)]
+struct Shared {
+    /// The newest generation asked for in each lane.
+    newest: Mutex<HashMap<Lane, u64>>,
+    /// The lane of the read under way.
+    running: Mutex<Option<Lane>>,
+    /// Reads a newer request of their lane interrupted.
+    interrupted: AtomicU64,
+}
+
+impl Shared {
+    fn current(&self, lane: Lane, generation: u64) -> bool {
+        self.newest.lock().unwrap().get(lane) == Some(&generation)
+    }
+}
+
+/// How a read sends what it found.
+pub struct Reply<'a> {
+    lane: Lane,
+    generation: u64,
+    shared: &'a Shared,
+    outbox: &'a Sender<Event>,
+    /// The console is gone: the worker ends.
+    gone: Cell<bool>,
+}
+
+impl Reply<'_> {
+    /// The generation of the request being read.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Whether no newer request of this lane came meanwhile: a read in steps stops
+    /// when one did (there may have been no query running to interrupt).
+    pub fn current(&self) -> bool {
+        self.shared.current(self.lane, self.generation)
+    }
+
+    /// Sends `action` on the console's channel.
+    pub fn send(&self, action: Action) {
+        if self.outbox.send(Event::Done(action)).is_err() {
+            self.gone.set(true);
+        }
+    }
+}
+
+pub struct QueryWorker {
+    requests: Sender<Request>,
+    interrupt: InterruptHandle,
+    shared: Arc<Shared>,
+    generation: u64,
+}
+
+impl QueryWorker {
+    /// Reads on a connection of its own to `path`, sending to `outbox`. A waiting
+    /// request first waits `settle` for a newer one of its lane (which then replaces
+    /// it): reads that keys typed in quick succession would waste are skipped.
+    pub fn start(
+        path: &Path,
+        connect: &Connect,
+        outbox: Sender<Event>,
+        settle: Duration,
+    ) -> Result<QueryWorker> {
+        QueryWorker::with_store(connect(path)?, outbox, settle)
+    }
+
+    /// Reads through `store` (opened, and tuned, by the caller).
+    pub fn with_store(store: Store, outbox: Sender<Event>, settle: Duration) -> Result<QueryWorker> {
+        let interrupt = store.interrupt_handle();
+        let shared = Arc::new(Shared::default());
+        let worker = shared.clone();
+        let (requests, inbox) = mpsc::channel::<Request>();
+        std::thread::spawn(move || {
+            while let Ok(first) = inbox.recv() {
+                let mut waiting = vec![first];
+                let wait = if settle.is_zero() {
+                    inbox.try_recv().map_err(|_| ())
+                } else {
+                    inbox.recv_timeout(settle).map_err(|_| ())
+                };
+                let mut next = wait;
+                while let Ok(newer) = next {
+                    waiting.push(newer);
+                    next = inbox.try_recv().map_err(|_| ());
+                }
+                for request in waiting {
+                    if !run(&store, &worker, &outbox, &request) {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(QueryWorker {
+            requests,
+            interrupt,
+            shared,
+            generation: 0,
+        })
+    }
+
+    /// Asks for `work` in `lane`, superseding the lane's earlier request (its query is
+    /// interrupted if it runs); returns the request's generation. A read that fails
+    /// sends `failed`.
+    pub fn request(&mut self, lane: Lane, work: Work, failed: Failed) -> u64 {
+        self.generation += 1;
+        self.shared
+            .newest
+            .lock()
+            .unwrap()
+            .insert(lane, self.generation);
+        if *self.shared.running.lock().unwrap() == Some(lane) {
+            self.interrupt.interrupt();
+        }
+        let _ = self.requests.send(Request {
+            lane,
+            generation: self.generation,
+            work,
+            failed,
+        });
+        self.generation
+    }
+
+    /// How many reads a newer request of their lane has interrupted so far.
+    pub fn interrupted(&self) -> u64 {
+        self.shared.interrupted.load(Ordering::Relaxed)
+    }
+}
+
+/// Runs one request unless a newer one of its lane superseded it; false once the
+/// console is gone.
+fn run(store: &Store, shared: &Shared, outbox: &Sender<Event>, request: &Request) -> bool {
+    let reply = Reply {
+        lane: request.lane,
+        generation: request.generation,
+        shared,
+        outbox,
+        gone: Cell::new(false),
+    };
+    loop {
+        {
+            let mut running = shared.running.lock().unwrap();
+            if !reply.current() {
+                return true;
+            }
+            *running = Some(request.lane);
+        }
+        let read = (request.work)(store, &reply);
+        *shared.running.lock().unwrap() = None;
+        match read {
+            Ok(()) => return !reply.gone.get(),
+            // An interruption aimed at a read of this lane that had just ended may
+            // land on this one: read it again, unless it was superseded.
+            Err(e) if e.is_interrupted() => {
+                if !reply.current() {
+                    shared.interrupted.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+            }
+            Err(e) => {
+                reply.send((request.failed)(request.generation, e.to_string()));
+                return !reply.gone.get();
+            }
+        }
+    }
+}
