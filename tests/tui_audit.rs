@@ -216,7 +216,11 @@ fn the_form_shows_the_users_history_on_ctrl_o() {
     edit_ann(&mut app);
     keys(&mut app, "e");
     key_with(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
-    let Some(Modal::History { entries, .. }) = &app.modal else {
+    let Some(Modal::History {
+        entries: Some(entries),
+        ..
+    }) = &app.modal
+    else {
         panic!("{:?}", app.modal);
     };
     let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();

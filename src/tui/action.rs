@@ -1,6 +1,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::job::BulkEvent;
+use super::lookups::Looked;
 use super::pane::Pane;
 use super::screens::groups::tree::{GroupTree, SubtreeCounts};
 use super::screens::list::marks::MarksRead;
@@ -139,6 +140,8 @@ pub enum Action {
     GroupsCounted(u64, SubtreeCounts),
     /// The groups reader failed: (generation, why).
     GroupsFailed(u64, String),
+    /// A lookup finished: (generation, what it found or why it failed).
+    Looked(u64, Result<Looked, String>),
     /// The writer finished a write.
     Written(Written),
     /// The password hash computed off the UI thread is ready.

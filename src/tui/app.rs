@@ -10,6 +10,7 @@ use super::counter::MatchCounter;
 use super::events::Event;
 use super::groups_reader::GroupsReader;
 use super::keymap::Context;
+use super::lookups::Lookups;
 use super::reader::{Connect, LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
 use super::screens::bulk_prompt::BulkPrompt;
@@ -42,10 +43,12 @@ pub enum Modal {
     Confirm(Confirm),
     /// The keys of the screen under it.
     Help(Help),
-    /// A user's recent changes, over the form.
+    /// A user's recent changes, over the form (`None` while the lookup `reading`
+    /// runs).
     History {
         email: String,
-        entries: Vec<AuditEntry>,
+        entries: Option<Vec<AuditEntry>>,
+        reading: u64,
     },
 }
 
@@ -134,6 +137,7 @@ impl App {
         let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST)?;
         let picker_reader = ListReader::start(path.clone(), &connect, outbox.clone(), PICKER)?;
         let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
+        let lookups = Lookups::start(&path, &connect, outbox.clone())?;
         let bulk = BulkWorker::start(
             path.clone(),
             connect.clone(),
@@ -143,6 +147,7 @@ impl App {
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
+            lookups,
             application,
             db_label,
             size,
@@ -214,7 +219,9 @@ impl App {
             || self.writing.is_some()
             || self.job.is_some()
             || self.asking
-            || self.form.as_ref().is_some_and(|f| f.saving)
+            || self.form.as_ref().is_some_and(|f| f.saving || f.busy())
+            || self.audit.as_ref().is_some_and(AuditLog::busy)
+            || matches!(self.modal, Some(Modal::History { entries: None, .. }))
             || self.picker.as_ref().is_some_and(UserPicker::busy)
             || self.groups.as_ref().is_some_and(GroupsPane::busy)
     }

@@ -105,7 +105,11 @@ impl QueryWorker {
     }
 
     /// Reads through `store` (opened, and tuned, by the caller).
-    pub fn with_store(store: Store, outbox: Sender<Event>, settle: Duration) -> Result<QueryWorker> {
+    pub fn with_store(
+        store: Store,
+        outbox: Sender<Event>,
+        settle: Duration,
+    ) -> Result<QueryWorker> {
         let interrupt = store.interrupt_handle();
         let shared = Arc::new(Shared::default());
         let worker = shared.clone();

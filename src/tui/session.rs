@@ -4,6 +4,7 @@
 use ratatui::layout::Rect;
 
 use super::layout::Areas;
+use super::lookups::Lookups;
 use super::theme::Theme;
 use crate::store::{Application, Store};
 
@@ -27,7 +28,11 @@ pub struct Status {
 const STATUS_SECONDS: i64 = 5;
 
 pub struct Session {
+    /// The UI thread's own connection: it runs no SQL (every read goes through a
+    /// worker); it keeps what the console was opened with (read-only or not, the path).
     pub store: Store,
+    /// Reads for the screens, off the UI thread.
+    pub lookups: Lookups,
     pub application: Application,
     /// The database path as shown in the header.
     pub db_label: String,

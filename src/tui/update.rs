@@ -8,6 +8,7 @@ use super::action::Action;
 use super::app::{App, Modal};
 use super::events::spawn_worker;
 use super::job::{BulkEvent, Job};
+use super::lookups::Looked;
 use super::screens::audit::AuditLog;
 use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::{Confirm, Pending};
@@ -21,13 +22,16 @@ use super::screens::{Effect, help};
 use super::writer::{GroupWrite, Write};
 use super::written::{GroupOutcome, Written};
 use crate::auth::PasswordHash;
-use crate::store::{BulkAction, Result, StoreError};
+use crate::store::{BulkAction, Result};
 
 /// What the status line says while the marked users are counted for a dialog.
 const COUNTING: &str = "Counting the marked users…";
 
 /// How many of a user's changes the form's history shows.
 const HISTORY_ENTRIES: usize = 50;
+
+/// The lane of the form's history lookups.
+const HISTORY: &str = "history";
 
 pub fn update(app: &mut App, action: Action) {
     if let Err(e) = apply(app, action) {
@@ -118,6 +122,7 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             Effect::None
         }
         Action::Written(written) => written_out(app, written),
+        Action::Looked(generation, found) => looked(app, generation, found),
         Action::PasswordHashed(hash) => match &mut app.form {
             Some(form) => form.finish_save(session.application.id, Some(hash)),
             None => Effect::None,
@@ -229,13 +234,9 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             let groups = (app.browse.members.iter())
                 .map(|m| m.name.clone())
                 .collect();
-            app.form = Some(UserForm::add(&session.store, application, groups)?)
+            app.form = Some(UserForm::add(session, groups))
         }
-        Effect::Edit { id, email } => match UserForm::edit(&session.store, application, id) {
-            Ok(form) => app.form = Some(form),
-            Err(StoreError::UserGone(_)) => gone(app, &email),
-            Err(other) => return Err(other),
-        },
+        Effect::Edit { id, email } => app.form = Some(UserForm::edit(session, id, &email)),
         Effect::OpenMenu => app.modal = Some(Modal::Menu(Menu::default())),
         Effect::OpenBulkMenu => app.modal = Some(Modal::BulkMenu(BulkMenu::default())),
         Effect::OpenBulkPrompt(asking) => {
@@ -270,6 +271,10 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             run(app, pending);
         }
         Effect::CloseForm => app.form = None,
+        Effect::CloseFormGone => {
+            app.form = None;
+            app.browse.reload(session);
+        }
         Effect::Save if app.writing.is_some() => {
             session.error("Still writing the last change: try again when it is done");
         }
@@ -302,7 +307,7 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         Effect::UserGone => app.browse.reload(session),
         Effect::ShowAudit => {
             app.groups = None;
-            app.audit = Some(AuditLog::open(session)?);
+            app.audit = Some(AuditLog::open(session));
         }
         Effect::ShowGroups => {
             app.audit = None;
@@ -342,11 +347,49 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
             }
         }
         Effect::History { id, email } => {
-            let entries = session.store.user_history(id, HISTORY_ENTRIES)?;
-            app.modal = Some(Modal::History { email, entries });
+            let reading = session.lookups.ask(HISTORY, move |store| {
+                Ok(Looked::History(store.user_history(id, HISTORY_ENTRIES)?))
+            });
+            app.modal = Some(Modal::History {
+                email,
+                entries: None,
+                reading,
+            });
         }
     }
     Ok(())
+}
+
+/// A lookup came back: the screen that awaits it takes it; any other is dropped (the
+/// screen closed, or asked again since).
+fn looked(app: &mut App, generation: u64, found: std::result::Result<Looked, String>) -> Effect {
+    let session = &mut app.session;
+    if let Some(form) = &mut app.form
+        && form.awaits(generation)
+    {
+        return form.looked(session, generation, found);
+    }
+    if let Some(log) = &mut app.audit
+        && log.awaits(generation)
+    {
+        log.looked(session, found);
+        return Effect::None;
+    }
+    if let Some(Modal::History {
+        entries, reading, ..
+    }) = &mut app.modal
+        && *reading == generation
+    {
+        match found {
+            Ok(Looked::History(read)) => *entries = Some(read),
+            Ok(_) => {}
+            Err(why) => {
+                app.modal = None;
+                session.error(why);
+            }
+        }
+    }
+    Effect::None
 }
 
 /// Leaves the members view for the group tree, where it was left; its counts are
@@ -361,13 +404,6 @@ fn back_to_groups(app: &mut App) {
         }
         None => GroupsPane::open(&app.session, &mut app.groups_reader),
     });
-}
-
-/// The user `email` was deleted by someone else: say so, and let the list and its
-/// counts catch up at once.
-fn gone(app: &mut App, email: &str) {
-    app.session.user_gone(email);
-    app.browse.reload(&app.session);
 }
 
 /// A write ended: the form hears how its save went; after any other write the list

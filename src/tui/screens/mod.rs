@@ -57,6 +57,9 @@ pub enum Effect {
     Choose(Action),
     /// Close the form, dropping whatever it holds.
     CloseForm,
+    /// The user a form was opening was deleted by someone else: the form closes and
+    /// the list catches up.
+    CloseFormGone,
     /// Save the form.
     Save,
     /// Hash this password off the UI thread; the form's save goes on when it arrives.

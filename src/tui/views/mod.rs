@@ -101,8 +101,8 @@ pub fn view(app: &App, frame: &mut Frame) {
         Some(Modal::BulkPrompt(p)) => bulk_prompt::draw(t, p, frame, above_filter),
         Some(Modal::Confirm(c)) => dialog::draw(t, c, frame, above_filter, frame.area()),
         Some(Modal::Help(h)) => help::draw(t, h, frame, above_filter),
-        Some(Modal::History { email, entries }) => {
-            audit::draw_history(t, email, entries, frame, above_filter)
+        Some(Modal::History { email, entries, .. }) => {
+            audit::draw_history(t, email, entries.as_deref(), frame, above_filter)
         }
         None => {}
     }

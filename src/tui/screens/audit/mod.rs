@@ -8,9 +8,10 @@ use tui_input::backend::crossterm::to_input_request;
 use tui_input::{Input, InputRequest};
 
 use super::Effect;
-use crate::store::{AuditEntry, AuditPage, AuditQuery, Result, Store};
+use crate::store::{AuditEntry, AuditPage, AuditQuery, Result};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
+use crate::tui::lookups::Looked;
 use crate::tui::pane::Pane;
 use crate::tui::session::Session;
 
@@ -19,6 +20,9 @@ const WHEEL_STEP: isize = 3;
 
 /// Pages read ahead of the screen in either direction, in screen heights.
 const AHEAD: usize = 2;
+
+/// The lane of the pane's lookups: a newer page supersedes an older one.
+const PAGES: &str = "audit";
 
 #[derive(Debug, Default)]
 pub struct AuditLog {
@@ -37,14 +41,16 @@ pub struct AuditLog {
     pub open: Option<AuditEntry>,
     /// How many lines of the open entry are scrolled out above (the view clamps it).
     pub entry_scroll: u16,
+    /// The page being read off the UI thread (the lookup's generation), if any.
+    reading: Option<(u64, AuditPage)>,
 }
 
 impl AuditLog {
-    /// The log from its newest entry.
-    pub fn open(session: &Session) -> Result<AuditLog> {
+    /// The log from its newest entry, read off the UI thread.
+    pub fn open(session: &mut Session) -> AuditLog {
         let mut log = AuditLog::default();
-        log.restart(&session.store, session.visible_rows())?;
-        Ok(log)
+        log.restart(session);
+        log
     }
 
     pub fn context(&self) -> Context {
@@ -58,8 +64,7 @@ impl AuditLog {
     }
 
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
-        let (store, height) = (&session.store, session.visible_rows());
-        let page = height as isize;
+        let page = session.visible_rows() as isize;
         if let Some(entry) = &self.open {
             // Every line of the entry can be reached: its fields, then one line a change.
             let most = (entry.changes.iter().count() as isize + 10) * 4;
@@ -80,36 +85,39 @@ impl AuditLog {
             Action::ShowPane(pane) => return Ok(Effect::ShowUsers(pane)),
             Action::NextPane => return Ok(Effect::ShowUsers(Pane::All)),
             Action::PrevPane | Action::ShowGroups => return Ok(Effect::ShowGroups),
-            Action::Up => self.move_by(store, -1, height)?,
-            Action::Down => self.move_by(store, 1, height)?,
-            Action::PageUp => self.move_by(store, -page, height)?,
-            Action::PageDown => self.move_by(store, page, height)?,
-            Action::ScrollUp => self.move_by(store, -WHEEL_STEP, height)?,
-            Action::ScrollDown => self.move_by(store, WHEEL_STEP, height)?,
-            Action::Home => self.restart(store, height)?,
-            Action::End => self.to_oldest(store, height)?,
+            Action::Up => self.move_by(session, -1),
+            Action::Down => self.move_by(session, 1),
+            Action::PageUp => self.move_by(session, -page),
+            Action::PageDown => self.move_by(session, page),
+            Action::ScrollUp => self.move_by(session, -WHEEL_STEP),
+            Action::ScrollDown => self.move_by(session, WHEEL_STEP),
+            Action::Home => self.restart(session),
+            Action::End => {
+                let want = Self::want(session.visible_rows());
+                self.read(session, AuditPage::Oldest(want));
+            }
             Action::StartFilter => self.filter_focused = true,
             Action::FilterDone => self.filter_focused = false,
             Action::ClearFilter => {
                 self.filter_focused = false;
                 if !self.filter.value().is_empty() {
                     self.filter.reset();
-                    self.restart(store, height)?;
+                    self.restart(session);
                 }
             }
             Action::FilterKey(key) => {
                 if let Some(request) = to_input_request(&Event::Key(key)) {
-                    self.edit_filter(store, height, [request])?;
+                    self.edit_filter(session, [request]);
                 }
             }
             Action::Paste(text) if self.filter_focused => {
                 let chars = text.chars().map(|c| if c.is_control() { ' ' } else { c });
-                self.edit_filter(store, height, chars.map(InputRequest::InsertChar))?;
+                self.edit_filter(session, chars.map(InputRequest::InsertChar));
             }
             Action::OpenEntry => self.open_selected(),
             Action::Close => self.open = None,
             Action::Reload => {
-                self.restart(store, height)?;
+                self.restart(session);
                 session.info("Reloaded");
             }
             Action::Help => return Ok(Effect::Help),
@@ -120,18 +128,16 @@ impl AuditLog {
 
     fn edit_filter(
         &mut self,
-        store: &Store,
-        height: usize,
+        session: &mut Session,
         requests: impl IntoIterator<Item = InputRequest>,
-    ) -> Result<()> {
+    ) {
         let before = self.filter.value().to_string();
         for request in requests {
             self.filter.handle(request);
         }
         if self.filter.value() != before {
-            self.restart(store, height)?;
+            self.restart(session);
         }
-        Ok(())
     }
 
     pub fn query(&self) -> AuditQuery {
@@ -141,70 +147,118 @@ impl AuditLog {
         }
     }
 
-    /// The newest entries, the first one selected.
-    pub fn restart(&mut self, store: &Store, height: usize) -> Result<()> {
-        let want = height.max(1) * AHEAD;
-        self.entries = store.audit_page(&self.query(), AuditPage::Newest(want))?;
-        self.at_newest = true;
-        self.at_oldest = self.entries.len() < want;
-        self.selected = 0;
-        self.top = 0;
-        Ok(())
+    /// How many entries a read asks for, at a screen `height` rows high.
+    fn want(height: usize) -> usize {
+        height.max(1) * AHEAD
     }
 
-    /// The oldest entries, the last one selected.
-    pub fn to_oldest(&mut self, store: &Store, height: usize) -> Result<()> {
-        let want = height.max(1) * AHEAD;
-        self.entries = store.audit_page(&self.query(), AuditPage::Oldest(want))?;
-        self.at_oldest = true;
-        self.at_newest = self.entries.len() < want;
-        self.selected = self.entries.len().saturating_sub(1);
-        self.top = self.entries.len().saturating_sub(height);
-        Ok(())
+    /// Reads the newest entries (the first one is then selected).
+    fn restart(&mut self, session: &mut Session) {
+        let want = Self::want(session.visible_rows());
+        self.read(session, AuditPage::Newest(want));
     }
 
-    /// Moves the selection, reading further pages as it nears either end.
-    pub fn move_by(&mut self, store: &Store, delta: isize, height: usize) -> Result<()> {
+    /// Asks for `page` off the UI thread, superseding the page being read.
+    fn read(&mut self, session: &mut Session, page: AuditPage) {
+        let query = self.query();
+        let generation = session.lookups.ask(PAGES, move |store| {
+            Ok(Looked::Audit(page, store.audit_page(&query, page)?))
+        });
+        self.reading = Some((generation, page));
+    }
+
+    /// Whether the pane awaits the lookup of `generation`.
+    pub fn awaits(&self, generation: u64) -> bool {
+        self.reading
+            .is_some_and(|(awaited, _)| awaited == generation)
+    }
+
+    /// Whether a page is being read.
+    pub fn busy(&self) -> bool {
+        self.reading.is_some()
+    }
+
+    /// The page it awaited arrived (or the read failed).
+    pub fn looked(&mut self, session: &mut Session, found: std::result::Result<Looked, String>) {
+        self.reading = None;
+        match found {
+            Ok(Looked::Audit(page, entries)) => {
+                let height = session.visible_rows();
+                self.read_done(page, entries, height);
+                if let Some(next) = self.ahead(height) {
+                    self.read(session, next);
+                }
+            }
+            Ok(_) => {}
+            Err(why) => session.error(why),
+        }
+    }
+
+    /// Takes in a page read for `page`, at a screen `height` rows high.
+    fn read_done(&mut self, page: AuditPage, mut entries: Vec<AuditEntry>, height: usize) {
         let height = height.max(1);
-        let target = self.selected as isize + delta;
-        if target >= self.entries.len() as isize && !self.at_oldest {
-            self.read_older(
-                store,
-                (target as usize + 1 - self.entries.len()).max(height * AHEAD),
-            )?;
+        match page {
+            AuditPage::Newest(want) => {
+                self.at_newest = true;
+                self.at_oldest = entries.len() < want;
+                self.entries = entries;
+                self.selected = 0;
+                self.top = 0;
+            }
+            AuditPage::Oldest(want) => {
+                self.at_oldest = true;
+                self.at_newest = entries.len() < want;
+                self.entries = entries;
+                self.selected = self.entries.len().saturating_sub(1);
+                self.top = self.entries.len().saturating_sub(height);
+            }
+            AuditPage::OlderThan(_, n) => {
+                self.at_oldest = entries.len() < n;
+                self.entries.extend(entries);
+            }
+            AuditPage::NewerThan(_, n) => {
+                self.at_newest = entries.len() < n;
+                let added = entries.len();
+                entries.append(&mut self.entries);
+                self.entries = entries;
+                self.selected += added;
+                self.top += added;
+            }
         }
-        if target < 0 && !self.at_newest {
-            let before = self.entries.len();
-            self.read_newer(store, (-target as usize).max(height * AHEAD))?;
-            let added = self.entries.len() - before;
-            self.selected += added;
-            self.top += added;
+    }
+
+    /// Moves the selection within the loaded entries at once, and reads further ones
+    /// as it nears either end.
+    fn move_by(&mut self, session: &mut Session, delta: isize) {
+        let height = session.visible_rows();
+        self.move_within(delta, height);
+        if self.reading.is_none()
+            && let Some(next) = self.ahead(height)
+        {
+            self.read(session, next);
         }
+    }
+
+    fn move_within(&mut self, delta: isize, height: usize) {
         let target = self.selected as isize + delta;
         self.selected = target.clamp(0, self.entries.len().saturating_sub(1) as isize) as usize;
         self.scroll_into_view(height);
-        Ok(())
     }
 
-    fn read_older(&mut self, store: &Store, n: usize) -> Result<()> {
-        let Some(last) = self.entries.last() else {
-            return Ok(());
-        };
-        let page = store.audit_page(&self.query(), AuditPage::OlderThan(last.seq, n))?;
-        self.at_oldest = page.len() < n;
-        self.entries.extend(page);
-        Ok(())
-    }
-
-    fn read_newer(&mut self, store: &Store, n: usize) -> Result<()> {
-        let Some(first) = self.entries.first() else {
-            return Ok(());
-        };
-        let mut page = store.audit_page(&self.query(), AuditPage::NewerThan(first.seq, n))?;
-        self.at_newest = page.len() < n;
-        page.append(&mut self.entries);
-        self.entries = page;
-        Ok(())
+    /// The page to read so that a screen's worth of entries lies loaded beyond the
+    /// selection on either side (unless that side's end is loaded).
+    fn ahead(&self, height: usize) -> Option<AuditPage> {
+        let height = height.max(1);
+        let below = self.entries.len().saturating_sub(self.selected + 1);
+        match (self.entries.first(), self.entries.last()) {
+            (_, Some(last)) if !self.at_oldest && below < height => {
+                Some(AuditPage::OlderThan(last.seq, Self::want(height)))
+            }
+            (Some(first), _) if !self.at_newest && self.selected < height => {
+                Some(AuditPage::NewerThan(first.seq, Self::want(height)))
+            }
+            _ => None,
+        }
     }
 
     /// Keeps the selection on screen.
@@ -258,23 +312,56 @@ mod tests {
         log.selected_entry().unwrap().seq
     }
 
+    /// Reads `page` as the lookup would, then every page it reads ahead.
+    fn read(log: &mut AuditLog, store: &Store, page: AuditPage, height: usize) {
+        let mut next = Some(page);
+        while let Some(page) = next {
+            let entries = store.audit_page(&log.query(), page).unwrap();
+            log.read_done(page, entries, height);
+            next = log.ahead(height);
+        }
+    }
+
+    /// Moves as a key does, then reads what the move asked for.
+    fn move_by(log: &mut AuditLog, store: &Store, delta: isize, height: usize) {
+        log.move_within(delta, height);
+        if let Some(page) = log.ahead(height) {
+            read(log, store, page, height);
+        }
+    }
+
     #[test]
     fn moving_reads_pages_on_either_side_and_stops_at_the_ends() {
         let store = store_with(50);
         let mut log = AuditLog::default();
-        log.restart(&store, 5).unwrap();
-        assert_eq!((selected(&log), log.entries.len()), (50, 10));
-        log.move_by(&store, 12, 5).unwrap();
-        assert_eq!(selected(&log), 38, "read past the first pages");
-        log.move_by(&store, 100, 5).unwrap();
+        read(&mut log, &store, AuditPage::Newest(10), 5);
+        assert_eq!(selected(&log), 50);
+        assert_eq!(
+            log.entries.len(),
+            10,
+            "two screens, a screen ahead of the selection"
+        );
+        move_by(&mut log, &store, 12, 5);
+        assert_eq!(selected(&log), 41, "stops at the last loaded entry at once");
+        assert_eq!(log.entries.len(), 20, "and the next page was read");
+        move_by(&mut log, &store, 12, 5);
+        assert_eq!(selected(&log), 31, "past the first pages");
+        for _ in 0..10 {
+            move_by(&mut log, &store, 100, 5);
+        }
         assert_eq!(selected(&log), 1, "the oldest, and no further");
-        log.to_oldest(&store, 5).unwrap();
+        read(&mut log, &store, AuditPage::Oldest(10), 5);
         assert_eq!(selected(&log), 1);
-        log.move_by(&store, -15, 5).unwrap();
-        assert_eq!(selected(&log), 16, "read newer entries in front");
+        move_by(&mut log, &store, -15, 5);
+        assert_eq!(selected(&log), 10, "stops at the newest loaded entry");
+        assert_eq!(log.entries.len(), 20, "newer entries were read in front");
+        move_by(&mut log, &store, -5, 5);
+        assert_eq!(selected(&log), 15);
         let (rows, at) = log.visible(5);
-        assert_eq!(rows[at.unwrap()].seq, 16);
-        log.move_by(&store, -100, 5).unwrap();
+        assert_eq!(rows[at.unwrap()].seq, 15);
+        for _ in 0..10 {
+            move_by(&mut log, &store, -100, 5);
+        }
         assert_eq!(selected(&log), 50);
     }
 
@@ -285,7 +372,7 @@ mod tests {
             filter: Input::new("g02".into()),
             ..Default::default()
         };
-        log.restart(&store, 5).unwrap();
+        read(&mut log, &store, AuditPage::Newest(10), 5);
         let labels: Vec<&str> = log
             .entries
             .iter()
@@ -297,7 +384,7 @@ mod tests {
                 "G029", "G028", "G027", "G026", "G025", "G024", "G023", "G022", "G021", "G020"
             ]
         );
-        log.move_by(&store, 20, 5).unwrap();
+        move_by(&mut log, &store, 20, 5);
         assert_eq!(log.selected_entry().unwrap().target.label, "G020");
         log.open_selected();
         assert_eq!(log.open.as_ref().map(|e| e.seq), Some(21));

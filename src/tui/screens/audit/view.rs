@@ -93,7 +93,9 @@ pub fn draw_log(frame: &mut Frame, area: Rect, log: &AuditLog, t: &Theme) {
     frame.render_widget(&block, area);
     let (rows, selected) = log.visible(table_rows(area));
     if rows.is_empty() {
-        let message = if log.filter.value().is_empty() {
+        let message = if log.busy() {
+            "Reading the audit log…"
+        } else if log.filter.value().is_empty() {
             "Nothing has been changed yet."
         } else {
             "No entry matches the filter (actor, target or op). Esc clears it."
@@ -247,11 +249,12 @@ pub fn draw_filter(t: &Theme, log: &AuditLog, frame: &mut Frame, area: Rect) {
 pub fn draw_history(
     t: &Theme,
     email: &str,
-    entries: &[AuditEntry],
+    entries: Option<&[AuditEntry]>,
     frame: &mut Frame,
     bounds: Rect,
 ) {
-    let area = centered(bounds, 96, entries.len().max(1) as u16 + 2);
+    let count = entries.map_or(1, <[AuditEntry]>::len);
+    let area = centered(bounds, 96, count.max(1) as u16 + 2);
     let title = format!(" Recent changes of {} ", inert(email));
     let block = Block::bordered()
         .border_style(t.border)
@@ -260,7 +263,10 @@ pub fn draw_history(
             t.title,
         ))
         .title_bottom(Line::styled(" Esc close ", t.dim));
-    let lines = history_lines(entries, area.width.saturating_sub(2) as usize, t);
+    let lines = match entries {
+        Some(entries) => history_lines(entries, area.width.saturating_sub(2) as usize, t),
+        None => vec![Line::styled("Reading…", t.dim)],
+    };
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -14,8 +14,10 @@ pub use tags::{SUGGESTIONS, TagColumn, TagEditor, TagRow};
 use tui_input::Input;
 
 use crate::domain::{Field, FieldError, PasswordInput, UserDraft};
-use crate::store::{AppId, ReachedDevice, Result, Store, UserId};
+use crate::store::{ReachedDevice, StoreError, UserId};
 use crate::tui::keymap::Context;
+use crate::tui::lookups::{FormRead, Looked};
+use crate::tui::session::Session;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormMode {
@@ -99,8 +101,30 @@ pub struct UserForm {
     pub saving: bool,
     /// The user changed or vanished under us: the message shown instead of saving.
     pub conflict: Option<String>,
+    /// The lookup of what the form opens with, while it is awaited (an edit form
+    /// takes no edits until its user is read).
+    pub loading: Option<u64>,
+    /// Whether what the form opens with arrived once (a later read is a reload).
+    pub read_once: bool,
+    /// The lookup of the devices the ticked groups reach, while it is awaited.
+    pub devices_loading: Option<u64>,
+    /// A lookup a save or a button waits for, and what it is for.
+    pub waiting: Option<(u64, Waiting)>,
     initial: UserDraft,
 }
+
+/// What the form waits for before it goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// What else is wrong with a draft that broke a rule, to show every problem.
+    Problems,
+    /// The user as they are now, for the dialog the button asks.
+    Button(FormButton),
+}
+
+/// Lanes of the lookups the form asks for.
+const FORM: &str = "form";
+const DEVICES: &str = "form devices";
 
 impl Drop for UserForm {
     /// The typed password is wiped when the form closes. (Copies left by the text
@@ -120,60 +144,137 @@ impl UserForm {
         drop(PasswordInput::from(self.password.value_and_reset()));
     }
 
-    /// An empty form for a new user, in `groups` (a group's members view adds to it).
-    pub fn add(store: &Store, application: AppId, groups: Vec<String>) -> Result<UserForm> {
+    /// An empty form for a new user, in `groups` (a group's members view adds to it);
+    /// its groups and tag keys are read off the UI thread while the fields take typing.
+    pub fn add(session: &mut Session, groups: Vec<String>) -> UserForm {
         let draft = UserDraft {
             password: Some(PasswordInput::default()),
             groups,
             ..Default::default()
         };
-        UserForm::build(store, application, FormMode::Add, draft, None)
+        let (application, ticked) = (session.application.id, draft.groups.clone());
+        let loading = session.lookups.ask(FORM, move |store| {
+            let groups = store.groups(application)?;
+            let ids = GroupChecklist::new(&groups, &ticked).ticked_ids();
+            Ok(Looked::Form(Box::new(FormRead {
+                user: None,
+                devices: store.devices_reached(&ids)?,
+                usage: store.tag_key_usage(application, None)?,
+                groups,
+            })))
+        });
+        UserForm::build(FormMode::Add, draft, &FormRead::default(), Some(loading))
     }
 
-    pub fn edit(store: &Store, application: AppId, id: UserId) -> Result<UserForm> {
-        let user = store.user(id)?;
+    /// The form for user `id` (`email` as the list showed it), read off the UI thread:
+    /// it shows the email and "Reading…" until the user arrives.
+    pub fn edit(session: &mut Session, id: UserId, email: &str) -> UserForm {
+        let loading = UserForm::read_user(session, id);
         let draft = UserDraft {
-            email: user.email.clone(),
-            password: None,
-            first_name: user.first_name.clone().unwrap_or_default(),
-            last_name: user.last_name.clone().unwrap_or_default(),
-            groups: user.groups.clone(),
-            tags: user.tags.clone().into_iter().collect(),
+            email: email.to_string(),
+            ..Default::default()
         };
-        let mode = FormMode::Edit {
-            id,
-            version: user.version,
-        };
-        UserForm::build(store, application, mode, draft, Some(id))
+        let mode = FormMode::Edit { id, version: 0 };
+        UserForm::build(mode, draft, &FormRead::default(), Some(loading))
     }
 
-    fn build(
-        store: &Store,
-        application: AppId,
-        mode: FormMode,
-        draft: UserDraft,
-        user: Option<UserId>,
-    ) -> Result<UserForm> {
-        let groups = GroupChecklist::new(&store.groups(application)?, &draft.groups);
-        let devices = store.devices_reached(&groups.ticked_ids())?;
-        Ok(UserForm {
+    /// Asks for user `id` and what their form shows.
+    pub(super) fn read_user(session: &mut Session, id: UserId) -> u64 {
+        let application = session.application.id;
+        session.lookups.ask(FORM, move |store| {
+            let user = match store.user(id) {
+                Ok(user) => user,
+                Err(StoreError::UserGone(_)) => return Ok(Looked::Gone),
+                Err(other) => return Err(other),
+            };
+            let groups = store.groups(application)?;
+            let ids = GroupChecklist::new(&groups, &user.groups).ticked_ids();
+            Ok(Looked::Form(Box::new(FormRead {
+                devices: store.devices_reached(&ids)?,
+                usage: store.tag_key_usage(application, Some(id))?,
+                groups,
+                user: Some(user),
+            })))
+        })
+    }
+
+    fn build(mode: FormMode, draft: UserDraft, read: &FormRead, loading: Option<u64>) -> UserForm {
+        UserForm {
             mode,
             email: Input::new(draft.email.clone()),
             change_password: false,
             password: Input::default(),
             first_name: Input::new(draft.first_name.clone()),
             last_name: Input::new(draft.last_name.clone()),
-            groups,
-            tags: TagEditor::new(&draft.tags, store.tag_key_usage(application, user)?),
-            devices,
+            groups: GroupChecklist::new(&read.groups, &draft.groups),
+            tags: TagEditor::new(&draft.tags, read.usage.clone()),
+            devices: read.devices.clone(),
             focus: FormFocus::Email,
             button: 0,
             errors: Vec::new(),
             reported: None,
             saving: false,
             conflict: None,
+            read_once: loading.is_none(),
+            loading,
+            devices_loading: None,
+            waiting: None,
             initial: draft,
-        })
+        }
+    }
+
+    /// What the form opened with arrived: an edit form shows the user as read (the
+    /// focus stays); an add form keeps what was typed meanwhile.
+    pub fn opened(&mut self, read: FormRead) {
+        self.loading = None;
+        match (&self.mode, read.user.as_ref()) {
+            (FormMode::Edit { id, .. }, Some(user)) => {
+                let draft = UserDraft {
+                    email: user.email.clone(),
+                    password: None,
+                    first_name: user.first_name.clone().unwrap_or_default(),
+                    last_name: user.last_name.clone().unwrap_or_default(),
+                    groups: user.groups.clone(),
+                    tags: user.tags.clone().into_iter().collect(),
+                };
+                let mode = FormMode::Edit {
+                    id: *id,
+                    version: user.version,
+                };
+                let focus = self.focus;
+                *self = UserForm::build(mode, draft, &read, None);
+                self.focus = focus;
+            }
+            _ => {
+                self.read_once = true;
+                self.groups = GroupChecklist::new(&read.groups, &self.initial.groups);
+                self.devices = read.devices;
+                self.tags.known_keys = read.usage;
+            }
+        }
+    }
+
+    /// Whether the form awaits the lookup of `generation`.
+    pub fn awaits(&self, generation: u64) -> bool {
+        [
+            self.loading,
+            self.devices_loading,
+            self.waiting.map(|w| w.0),
+        ]
+        .contains(&Some(generation))
+    }
+
+    /// Whether a lookup the form waits for is under way.
+    pub fn busy(&self) -> bool {
+        self.loading.is_some() || self.devices_loading.is_some() || self.waiting.is_some()
+    }
+
+    /// Reads the devices the ticked groups reach (the list shows until they arrive).
+    pub(super) fn read_devices(&mut self, session: &mut Session) {
+        let ids = self.groups.ticked_ids();
+        self.devices_loading = Some(session.lookups.ask(DEVICES, move |store| {
+            Ok(Looked::Devices(store.devices_reached(&ids)?))
+        }));
     }
 
     /// The keys in force, by the focused field.

@@ -128,7 +128,9 @@ fn draw_groups(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
     block.render(area, buf);
     let visible = form.groups.visible();
     if visible.is_empty() {
-        let text = if form.groups.items.is_empty() {
+        let text = if form.loading.is_some() {
+            "Reading…"
+        } else if form.groups.items.is_empty() {
             "No groups yet"
         } else {
             "No group matches"
@@ -163,11 +165,11 @@ fn draw_groups(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
 }
 
 fn draw_devices(t: &Theme, form: &UserForm, buf: &mut Buffer, area: Rect) {
-    let block = pane(
-        t,
-        format!(" Devices reached ({}) ", form.devices.len()),
-        false,
-    );
+    let count = match form.loading.or(form.devices_loading) {
+        Some(_) => "reading…".to_string(),
+        None => form.devices.len().to_string(),
+    };
+    let block = pane(t, format!(" Devices reached ({count}) "), false);
     let inner = block.inner(area);
     block.render(area, buf);
     devices_text(t, form).render(inner, buf);

@@ -5,16 +5,24 @@ use ratatui::crossterm::event::Event;
 use tui_input::InputRequest;
 use tui_input::backend::crossterm::to_input_request;
 
-use super::{FormButton, FormFocus, FormMode, TagColumn, UserForm};
+use super::{FormButton, FormFocus, FormMode, TagColumn, UserForm, Waiting};
 use crate::auth::PasswordHash;
 use crate::domain::{Field, FieldError, Password, UserDraft};
-use crate::store::{AppId, Result, StoreError, UserRow};
+use crate::store::{AppId, Result, StoreError};
 use crate::tui::action::Action;
+use crate::tui::lookups::Looked;
 use crate::tui::screens::Effect;
 use crate::tui::screens::dialog::Confirm;
 use crate::tui::session::Session;
 use crate::tui::writer::Write;
 use crate::tui::written::SaveOutcome;
+
+/// What the status line says while the form waits for a lookup.
+const READING: &str = "Reading the user…";
+
+/// Lanes of the lookups a save or a button waits for.
+const USER: &str = "form user";
+const PROBLEMS: &str = "form problems";
 
 impl UserForm {
     pub fn update(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
@@ -28,8 +36,15 @@ impl UserForm {
     }
 
     fn handle(&mut self, session: &mut Session, action: Action) -> Result<Effect> {
-        if self.saving {
-            // Nothing changes under a save in flight.
+        if self.saving || self.waiting.is_some() {
+            // Nothing changes under a save in flight, or while a save or a button
+            // waits for a lookup.
+            return Ok(Effect::None);
+        }
+        if self.loading.is_some() && !self.takes_while_loading(&action) {
+            if matches!(action, Action::Save | Action::PressButton) {
+                session.info(READING);
+            }
             return Ok(Effect::None);
         }
         match action {
@@ -54,7 +69,7 @@ impl UserForm {
                 FormFocus::Groups => {
                     self.groups.toggle();
                     self.clear_errors_of_focus();
-                    self.devices = session.store.devices_reached(&self.groups.ticked_ids())?;
+                    self.read_devices(session);
                 }
                 _ => {}
             },
@@ -106,6 +121,80 @@ impl UserForm {
         Ok(Effect::None)
     }
 
+    /// What the form does while what it opens with is read: moving about and closing,
+    /// and, in a new user's form, typing (an edit form has no user to edit yet).
+    fn takes_while_loading(&self, action: &Action) -> bool {
+        let typing = matches!(action, Action::FormKey(_) | Action::Paste(_));
+        let moving = matches!(
+            action,
+            Action::NextField
+                | Action::PrevField
+                | Action::Up
+                | Action::Down
+                | Action::PrevButton
+                | Action::NextButton
+                | Action::Close
+        );
+        moving || (typing && !self.is_edit())
+    }
+
+    /// A lookup the form asked for came back (the caller checked it awaits it).
+    pub fn looked(
+        &mut self,
+        session: &mut Session,
+        generation: u64,
+        found: std::result::Result<Looked, String>,
+    ) -> Effect {
+        let waiting = self.waiting.filter(|w| w.0 == generation).map(|w| w.1);
+        if self.loading == Some(generation) {
+            self.loading = None;
+        } else if self.devices_loading == Some(generation) {
+            self.devices_loading = None;
+        } else if waiting.is_some() {
+            self.waiting = None;
+        }
+        let found = match found {
+            Ok(found) => found,
+            Err(why) => {
+                session.error(why);
+                return Effect::None;
+            }
+        };
+        match (found, waiting) {
+            (Looked::Form(read), _) => {
+                let reloaded = self.read_once;
+                self.opened(*read);
+                if reloaded {
+                    session.info("Reloaded the user as it is now; your edits were dropped");
+                }
+                Effect::None
+            }
+            // The user vanished before the form ever showed them: it closes.
+            (Looked::Gone, _) if !self.read_once => {
+                session.user_gone(self.opened_email());
+                Effect::CloseFormGone
+            }
+            (Looked::Gone, _) => self.vanished(session),
+            (Looked::Devices(devices), _) => {
+                self.devices = devices;
+                Effect::None
+            }
+            (Looked::User(row), Some(Waiting::Button(button))) => {
+                session.withdraw(READING);
+                match button {
+                    FormButton::InvalidateTokens => Effect::Ask(Confirm::invalidate(&row)),
+                    FormButton::Delete => Effect::Ask(Confirm::delete(&row)),
+                    FormButton::Save | FormButton::Cancel => Effect::None,
+                }
+            }
+            (Looked::Problems(errors), _) => {
+                self.show_problems(session, errors);
+                Effect::None
+            }
+            _ => Effect::None,
+        }
+    }
+
     fn edit_focused(&mut self, requests: impl IntoIterator<Item = InputRequest>) {
         let Some(input) = self.focused_input() else {
             return;
@@ -126,21 +215,25 @@ impl UserForm {
     }
 
     fn press(&mut self, session: &mut Session, button: FormButton) -> Result<Effect> {
-        let ask: fn(&UserRow) -> Confirm = match button {
+        match button {
             FormButton::Save => return Ok(Effect::Save),
             FormButton::Cancel => return Ok(self.close()),
-            FormButton::InvalidateTokens => Confirm::invalidate,
-            FormButton::Delete => Confirm::delete,
-        };
+            FormButton::InvalidateTokens | FormButton::Delete => {}
+        }
         let FormMode::Edit { id, .. } = self.mode else {
             return Ok(Effect::None);
         };
         // The dialog names the user as they are now, not as the form opened them.
-        match session.store.user_row(id) {
-            Ok(row) => Ok(Effect::Ask(ask(&row))),
-            Err(StoreError::UserGone(_)) => Ok(self.vanished(session)),
-            Err(other) => Err(other),
-        }
+        let asked = session
+            .lookups
+            .ask(USER, move |store| match store.user_row(id) {
+                Ok(row) => Ok(Looked::User(Box::new(row))),
+                Err(StoreError::UserGone(_)) => Ok(Looked::Gone),
+                Err(other) => Err(other),
+            });
+        self.waiting = Some((asked, Waiting::Button(button)));
+        session.info(READING);
+        Ok(Effect::None)
     }
 
     /// The edited user was deleted elsewhere: the form says so, and asks the list and
@@ -165,16 +258,8 @@ impl UserForm {
         let FormMode::Edit { id, .. } = self.mode else {
             return Ok(Effect::None);
         };
-        match UserForm::edit(&session.store, session.application.id, id) {
-            Ok(mut fresh) => {
-                fresh.focus = self.focus;
-                *self = fresh;
-                session.info("Reloaded the user as it is now; your edits were dropped");
-                Ok(Effect::None)
-            }
-            Err(StoreError::UserGone(_)) => Ok(self.vanished(session)),
-            Err(other) => Err(other),
-        }
+        self.loading = Some(UserForm::read_user(session, id));
+        Ok(Effect::None)
     }
 
     /// Checks every rule; a new password is then hashed off the UI thread (argon2
@@ -189,17 +274,17 @@ impl UserForm {
                     FormMode::Edit { id, .. } => Some(id),
                     FormMode::Add => None,
                 };
+                // Taken emails and unknown groups are found off the UI thread, to
+                // show every problem at once.
                 let application = session.application.id;
-                return match session
-                    .store
-                    .draft_problems(application, &draft, editing, broken)
-                {
-                    StoreError::Invalid(errors) => {
-                        self.show_problems(session, errors);
-                        Ok(Effect::None)
+                let asked = session.lookups.ask(PROBLEMS, move |store| {
+                    match store.draft_problems(application, &draft, editing, broken.clone()) {
+                        StoreError::Invalid(errors) => Ok(Looked::Problems(errors)),
+                        other => Err(other),
                     }
-                    other => Err(other),
-                };
+                });
+                self.waiting = Some((asked, Waiting::Problems));
+                return Ok(Effect::None);
             }
         };
         self.errors.clear();

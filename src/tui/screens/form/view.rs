@@ -293,6 +293,10 @@ fn input_width(total: u16, with_error: bool) -> u16 {
 fn message<'a>(t: &Theme, form: &UserForm) -> Option<Paragraph<'a>> {
     let text = if form.saving {
         Some(("Saving…".to_string(), t.dim))
+    } else if form.loading.is_some() {
+        Some(("Reading…".to_string(), t.dim))
+    } else if form.waiting.is_some() {
+        Some(("Checking…".to_string(), t.dim))
     } else if let Some(conflict) = &form.conflict {
         Some((format!("✗ {conflict}"), t.invalid))
     } else {

@@ -1,0 +1,72 @@
+//! The reads the screens need besides the lists' pages and the group tree — what the
+//! user form opens with, the devices a ticked group reaches, the audit pane's pages, a
+//! user's history, whether a group is still there — through one query worker of
+//! their own, a lane for each kind of read. What was read arrives as
+//! `Action::Looked`; each screen keeps the generation it awaits and drops any other.
+
+use std::path::Path;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use super::action::Action;
+use super::events::Event;
+use super::query_worker::{Lane, QueryWorker, Reply};
+use super::reader::Connect;
+use crate::domain::FieldError;
+use crate::store::{AuditEntry, AuditPage, Group, ReachedDevice, Result, Store, User, UserRow};
+
+/// What the user form opens with: the user (when editing), the groups to tick, the
+/// devices the ticked ones reach and the tag keys other users have.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormRead {
+    pub user: Option<User>,
+    pub groups: Vec<Group>,
+    pub devices: Vec<ReachedDevice>,
+    pub usage: Vec<(String, u64)>,
+}
+
+/// What a lookup found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Looked {
+    Form(Box<FormRead>),
+    Devices(Vec<ReachedDevice>),
+    /// The user as they are now (a dialog names them so).
+    User(Box<UserRow>),
+    /// The user looked for was deleted by someone else.
+    Gone,
+    /// What else is wrong with a draft that broke a rule (taken emails, unknown groups).
+    Problems(Vec<FieldError>),
+    /// A page of the audit log, and which.
+    Audit(AuditPage, Vec<AuditEntry>),
+    History(Vec<AuditEntry>),
+    GroupExists(bool),
+}
+
+pub struct Lookups {
+    worker: QueryWorker,
+}
+
+impl Lookups {
+    /// Reads on a connection of its own to `path`, sending what it found to `outbox`.
+    pub fn start(path: &Path, connect: &Connect, outbox: Sender<Event>) -> Result<Lookups> {
+        let worker = QueryWorker::start(path, connect, outbox, Duration::ZERO)?;
+        Ok(Lookups { worker })
+    }
+
+    /// Asks for `read` in `lane`, superseding the lane's earlier lookup; returns its
+    /// generation.
+    pub fn ask(
+        &mut self,
+        lane: Lane,
+        read: impl Fn(&Store) -> Result<Looked> + Send + 'static,
+    ) -> u64 {
+        let work = Box::new(move |store: &Store, reply: &Reply| {
+            let found = read(store)?;
+            reply.send(Action::Looked(reply.generation(), Ok(found)));
+            Ok(())
+        });
+        self.worker.request(lane, work, |generation, why| {
+            Action::Looked(generation, Err(why))
+        })
+    }
+}
