@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+use super::action::Action;
 use super::bulk::{BulkWorker, Running};
 use super::counter::MatchCounter;
 use super::events::Event;
@@ -86,6 +87,9 @@ pub struct App {
     /// Reads the group tree off the UI thread, for the Groups pane.
     pub groups_reader: GroupsReader,
     pub modal: Option<Modal>,
+    /// An action on the members view's group (`r`, `+`, `-`) waiting while a lookup
+    /// checks the group is still there: (the lookup's generation, the group, it).
+    pub checking_group: Option<(u64, i64, Action)>,
     pub quit: bool,
     /// Since when the write in flight runs, and whether the console said it waits.
     pub writing: Option<(Instant, bool)>,
@@ -166,6 +170,7 @@ impl App {
             groups_behind: None,
             groups_reader,
             modal: None,
+            checking_group: None,
             quit: false,
             writing: None,
             writer,
@@ -217,6 +222,7 @@ impl App {
     pub fn busy(&self) -> bool {
         self.browse.busy()
             || self.writing.is_some()
+            || self.checking_group.is_some()
             || self.job.is_some()
             || self.asking
             || self.form.as_ref().is_some_and(|f| f.saving || f.busy())

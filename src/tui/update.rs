@@ -30,8 +30,9 @@ const COUNTING: &str = "Counting the marked users…";
 /// How many of a user's changes the form's history shows.
 const HISTORY_ENTRIES: usize = 50;
 
-/// The lane of the form's history lookups.
+/// The lanes of the form's history lookups, and of the members view's group check.
 const HISTORY: &str = "history";
+const GROUP: &str = "members group";
 
 pub fn update(app: &mut App, action: Action) {
     if let Err(e) = apply(app, action) {
@@ -122,7 +123,7 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             Effect::None
         }
         Action::Written(written) => written_out(app, written),
-        Action::Looked(generation, found) => looked(app, generation, found),
+        Action::Looked(generation, found) => looked(app, generation, found)?,
         Action::PasswordHashed(hash) => match &mut app.form {
             Some(form) => form.finish_save(session.application.id, Some(hash)),
             None => Effect::None,
@@ -133,7 +134,7 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             }
             Effect::None
         }
-        action if members_gone(app, &action)? => Effect::BackToGroups,
+        action if check_group_first(app, &action) => Effect::None,
         action => route(app, action)?,
     };
     follow(app, effect)
@@ -163,32 +164,47 @@ fn route(app: &mut App, action: Action) -> Result<Effect> {
     })
 }
 
-/// Whether `action` acts on the group of the members view in front (`r`, `+`, `-`), and someone else
-/// deleted that group: then says so, for the view to go back to the tree. (One lookup
-/// by id, as opening a form reads its user.)
-fn members_gone(app: &mut App, action: &Action) -> Result<bool> {
+/// Whether `action` acts on the group of the members view in front (`r`, `+`, `-`):
+/// then it waits while a lookup checks that nobody deleted the group meanwhile (one
+/// lookup by id, as opening a form reads its user), and goes on when it is found.
+fn check_group_first(app: &mut App, action: &Action) -> bool {
     let on_the_group = matches!(
         action,
         Action::Reload | Action::AddMembers | Action::RemoveMember
     );
-    // The members view is in front: no popup, picker or form over it.
-    let in_front = app.modal.is_none() && app.picker.is_none() && app.form.is_none();
-    let session = &mut app.session;
-    let members = app.browse.members.as_ref();
-    let Some(group) = members.filter(|_| on_the_group && in_front) else {
-        return Ok(false);
+    let Some(group) = app.browse.members.as_ref() else {
+        return false;
     };
-    if session
-        .store
-        .group_exists(session.application.id, group.id)?
-    {
-        return Ok(false);
+    if !on_the_group || !members_in_front(app) {
+        return false;
     }
-    session.error(format!(
-        "Group {} was deleted (by someone else)",
-        group.name
-    ));
-    Ok(true)
+    let (application, id) = (app.session.application.id, group.id);
+    let asked = app.session.lookups.ask(GROUP, move |store| {
+        Ok(Looked::GroupExists(store.group_exists(application, id)?))
+    });
+    app.checking_group = Some((asked, id, action.clone()));
+    true
+}
+
+/// Whether the members view (if any) is in front: no popup, picker or form over it.
+fn members_in_front(app: &App) -> bool {
+    app.modal.is_none() && app.picker.is_none() && app.form.is_none()
+}
+
+/// The check of the members view's group came back: the action waiting for it goes
+/// on, or the view goes back to the tree when the group is gone.
+fn group_checked(app: &mut App, action: Action, group: i64, found: Looked) -> Result<Effect> {
+    let members = app.browse.members.as_ref().filter(|m| m.id == group);
+    let Some(members) = members.filter(|_| members_in_front(app)) else {
+        return Ok(Effect::None);
+    };
+    if found != Looked::GroupExists(false) {
+        return route(app, action);
+    }
+    let name = members.name.clone();
+    app.session
+        .error(format!("Group {name} was deleted (by someone else)"));
+    Ok(Effect::BackToGroups)
 }
 
 /// Quits at once, unless the form holds unsaved edits: then it asks first, and a
@@ -362,18 +378,35 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
 
 /// A lookup came back: the screen that awaits it takes it; any other is dropped (the
 /// screen closed, or asked again since).
-fn looked(app: &mut App, generation: u64, found: std::result::Result<Looked, String>) -> Effect {
+fn looked(
+    app: &mut App,
+    generation: u64,
+    found: std::result::Result<Looked, String>,
+) -> Result<Effect> {
+    if let Some((asked, group, action)) = app.checking_group.take() {
+        if asked != generation {
+            app.checking_group = Some((asked, group, action));
+        } else {
+            return match found {
+                Ok(found) => group_checked(app, action, group, found),
+                Err(why) => {
+                    app.session.error(why);
+                    Ok(Effect::None)
+                }
+            };
+        }
+    }
     let session = &mut app.session;
     if let Some(form) = &mut app.form
         && form.awaits(generation)
     {
-        return form.looked(session, generation, found);
+        return Ok(form.looked(session, generation, found));
     }
     if let Some(log) = &mut app.audit
         && log.awaits(generation)
     {
         log.looked(session, found);
-        return Effect::None;
+        return Ok(Effect::None);
     }
     if let Some(Modal::History {
         entries, reading, ..
@@ -389,7 +422,7 @@ fn looked(app: &mut App, generation: u64, found: std::result::Result<Looked, Str
             }
         }
     }
-    Effect::None
+    Ok(Effect::None)
 }
 
 /// Leaves the members view for the group tree, where it was left; its counts are
