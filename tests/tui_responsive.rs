@@ -12,8 +12,8 @@ use std::time::Instant;
 use common::console::*;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::style::Color;
-use xusers::store::{Page, UserQuery};
-use xusers::tui::app::{App, WAITING_AFTER};
+use xusers::store::{AuditPage, AuditQuery, Page, Store, UserQuery};
+use xusers::tui::app::{App, Modal, WAITING_AFTER};
 use xusers::tui::screens::list::SEARCHING_AFTER;
 use xusers::tui::session::StatusKind;
 
@@ -275,4 +275,199 @@ fn an_empty_list_waiting_for_rows_says_so_rather_than_that_none_match() {
     gate.open();
     finish_background(&mut app);
     assert!(screen(&app).contains("No users match this filter (Esc clears it)"));
+}
+
+/// Another connection to the console's database, for what a test expects (the UI
+/// thread's own connection counts every statement it runs).
+fn other_store(dir: &tempfile::TempDir) -> Store {
+    Store::open(&dir.path().join("demo.db")).unwrap()
+}
+
+#[test]
+fn the_add_form_opens_and_takes_typing_while_its_groups_are_read() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, 'a');
+    let form = app.form.as_ref().expect("the form opens at once");
+    assert!(form.loading.is_some());
+    gate.wait_for_stopped(1);
+    for c in "new@acme.io".chars() {
+        tap(&mut app, c);
+    }
+    let shown = screen(&app);
+    assert!(
+        shown.contains("new@acme.io"),
+        "typing shows at once: {shown}"
+    );
+    assert!(shown.contains("Reading…"), "{shown}");
+    assert!(!shown.contains("No groups yet"), "{shown}");
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+
+    gate.open();
+    finish_background(&mut app);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(form.email.value(), "new@acme.io", "what was typed stays");
+    let groups = other_store(&dir)
+        .groups(app.session.application.id)
+        .unwrap();
+    assert!(!groups.is_empty(), "the demo has groups");
+    let names: Vec<&str> = form.groups.items.iter().map(|g| g.name.as_str()).collect();
+    let expected: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, expected, "the groups arrived");
+    assert!(!screen(&app).contains("Reading…"));
+}
+
+#[test]
+fn the_edit_form_reads_its_user_off_the_ui_thread_and_esc_still_closes() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    let email = selected_email(&app);
+    gate.shut();
+    tap(&mut app, 'e');
+    gate.wait_for_stopped(1);
+    let shown = screen(&app);
+    assert!(shown.contains(&format!("Edit user {email}")), "{shown}");
+    assert!(shown.contains("Reading…"), "{shown}");
+    // No user to edit yet: typing changes nothing, and saving says why.
+    tap(&mut app, 'x');
+    assert_eq!(app.form.as_ref().unwrap().email.value(), email);
+    press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert_eq!(
+        app.session.status.as_ref().unwrap().text,
+        "Reading the user…"
+    );
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.form.is_none(), "Esc closes the form while it reads");
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+
+    // Opened again, the form shows the user once the read ends; the first read's
+    // answer, superseded, is dropped.
+    tap(&mut app, 'e');
+    gate.open();
+    finish_background(&mut app);
+    let form = app.form.as_ref().expect("the form is open");
+    assert!(form.loading.is_none());
+    let id = other_store(&dir)
+        .find_user(app.session.application.id, &email)
+        .unwrap();
+    let user = other_store(&dir).user(id).unwrap();
+    assert_eq!(form.email.value(), user.email);
+    assert_eq!(form.first_name.value(), user.first_name.unwrap_or_default());
+    assert_eq!(form.groups.ticked_names(), user.groups);
+    assert!(!screen(&app).contains("Reading…"));
+    assert_eq!(gate.ui_steps(), 0);
+}
+
+#[test]
+fn ticking_a_group_ticks_at_once_and_its_devices_follow() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    key(&mut app, KeyCode::Char('a'));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+    }
+    gate.shut();
+    for c in "berlin".chars() {
+        tap(&mut app, c);
+    }
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    gate.wait_for_stopped(1);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(
+        form.groups.ticked_names(),
+        ["Berlin office"],
+        "ticked at once"
+    );
+    assert!(form.devices.is_empty(), "the devices are not read yet");
+    let shown = screen(&app);
+    assert!(shown.contains("Devices reached (reading…)"), "{shown}");
+    // The form still takes keys.
+    press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    assert_eq!(app.form.as_ref().unwrap().groups.filter.value(), "berli");
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+
+    gate.open();
+    finish_background(&mut app);
+    let form = app.form.as_ref().unwrap();
+    let expected = other_store(&dir)
+        .devices_reached(&form.groups.ticked_ids())
+        .unwrap();
+    assert!(!expected.is_empty(), "Berlin office reaches devices");
+    assert_eq!(form.devices, expected);
+    assert!(screen(&app).contains(&format!("Devices reached ({})", expected.len())));
+}
+
+#[test]
+fn the_audit_pane_opens_and_filters_while_its_pages_are_read() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    let newest = other_store(&dir)
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap();
+    let term = newest
+        .first()
+        .expect("the demo left audit entries")
+        .op
+        .clone();
+    gate.shut();
+    tap(&mut app, '5');
+    gate.wait_for_stopped(1);
+    assert!(app.audit.is_some(), "the pane opens at once");
+    assert!(screen(&app).contains("Reading the audit log…"));
+    tap(&mut app, '/');
+    for c in term.chars() {
+        tap(&mut app, c);
+    }
+    assert!(screen(&app).contains(&format!("filter / {term}")));
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+
+    gate.open();
+    finish_background(&mut app);
+    let log = app.audit.as_ref().unwrap();
+    let (rows, selected) = log.visible(app.session.visible_rows());
+    assert!(!rows.is_empty(), "the entries arrived");
+    assert_eq!(selected, Some(0));
+    assert!(rows.iter().all(|e| {
+        [&e.op, &e.actor, &e.target.label]
+            .iter()
+            .any(|text| text.to_lowercase().contains(&term.to_lowercase()))
+    }));
+    assert!(!screen(&app).contains("Reading the audit log…"));
+    assert_eq!(gate.ui_steps(), 0);
+}
+
+#[test]
+fn ctrl_o_reads_the_history_off_the_ui_thread_and_esc_still_closes_it() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    // Someone changes the user: their history has an entry.
+    let mut other = other_store(&dir);
+    let id = other
+        .find_user(app.session.application.id, &selected_email(&app))
+        .unwrap();
+    other.invalidate_user_tokens(id).unwrap();
+    key(&mut app, KeyCode::Char('e'));
+    gate.shut();
+    press(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    gate.wait_for_stopped(1);
+    assert!(matches!(
+        app.modal,
+        Some(Modal::History { entries: None, .. })
+    ));
+    assert!(screen(&app).contains("Reading…"));
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.modal.is_none(), "Esc closes it while it reads");
+    assert!(app.form.is_some(), "and only it");
+    press(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+
+    gate.open();
+    finish_background(&mut app);
+    let Some(Modal::History {
+        entries: Some(entries),
+        ..
+    }) = &app.modal
+    else {
+        panic!("{:?}", app.modal);
+    };
+    let expected = other.user_history(id, 50).unwrap();
+    assert!(!expected.is_empty(), "the change is in the history");
+    assert_eq!(entries, &expected);
+    assert!(!screen(&app).contains("Reading…"));
 }
