@@ -4,34 +4,26 @@
 //! in progress. Counts arrive on the console's one channel of events.
 
 use std::path::Path;
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::Sender;
 use std::time::Duration;
-
-use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
+use super::query_worker::{QueryWorker, Reply};
 use super::reader::Connect;
 use super::screens::list::marks::MarksAsk;
-use crate::store::{AppId, Result, UserQuery};
+use crate::store::{AppId, Result, Store, UserQuery};
 
 const SCAN_CACHE_KIB: i64 = 512;
 
 /// How long a request waits for a newer one before counting starts.
 const SETTLE: Duration = Duration::from_millis(15);
 
-/// What to count: the panes always, the filter's matches and the marks when given.
-struct Request {
-    generation: u64,
-    application: AppId,
-    query: Option<UserQuery>,
-    marks: MarksAsk,
-}
+/// The counter's one lane: newer counts supersede older ones.
+const COUNTS: &str = "counts";
 
 pub struct MatchCounter {
-    requests: Sender<Request>,
-    interrupt: InterruptHandle,
-    generation: u64,
+    worker: QueryWorker,
 }
 
 impl MatchCounter {
@@ -40,45 +32,10 @@ impl MatchCounter {
         let store = connect(path)?;
         // Counting scans: a page cache would only hold pages it never reads again.
         store.set_cache_kib(SCAN_CACHE_KIB)?;
-        let interrupt = store.interrupt_handle();
-        let (requests, inbox) = mpsc::channel::<Request>();
-        std::thread::spawn(move || {
-            while let Ok(mut request) = inbox.recv() {
-                // Only the newest request matters; waiting a moment for it also leaves
-                // the cores to the page the keystroke asked for, and skips counts for
-                // keys typed in quick succession.
-                while let Ok(newer) = inbox.recv_timeout(SETTLE) {
-                    request = newer;
-                }
-                let Request {
-                    generation,
-                    application,
-                    query,
-                    marks,
-                } = request;
-                let counted = store.scope_counts(application).and_then(|counts| {
-                    let matches = match &query {
-                        Some(query) => Some(store.count_users(application, query)?),
-                        None => None,
-                    };
-                    let marked = match marks.settle(&store, application)? {
-                        Some(marks) => Some(store.selection_count(application, &marks.selection)?),
-                        None => None,
-                    };
-                    Ok(Action::Counted(generation, counts, matches, marked))
-                });
-                if let Ok(done) = counted
-                    && outbox.send(Event::Done(done)).is_err()
-                {
-                    return;
-                }
-            }
-        });
-        Ok(MatchCounter {
-            requests,
-            interrupt,
-            generation: 0,
-        })
+        // Waiting a moment for a newer request also leaves the cores to the page the
+        // keystroke asked for, and skips counts for keys typed in quick succession.
+        let worker = QueryWorker::with_store(store, outbox, SETTLE);
+        Ok(MatchCounter { worker })
     }
 
     /// Asks for the panes' counts and, with a filter, its matches, and with marks how
@@ -89,14 +46,20 @@ impl MatchCounter {
         query: Option<UserQuery>,
         marks: MarksAsk,
     ) -> u64 {
-        self.generation += 1;
-        self.interrupt.interrupt();
-        let _ = self.requests.send(Request {
-            generation: self.generation,
-            application,
-            query,
-            marks,
+        let work = Box::new(move |store: &Store, reply: &Reply| {
+            let counts = store.scope_counts(application)?;
+            let matches = match &query {
+                Some(query) => Some(store.count_users(application, query)?),
+                None => None,
+            };
+            let marked = match marks.settle(store, application)? {
+                Some(marks) => Some(store.selection_count(application, &marks.selection)?),
+                None => None,
+            };
+            reply.send(Action::Counted(reply.generation(), counts, matches, marked));
+            Ok(())
         });
-        self.generation
+        // A count that fails leaves the counts shown until the next one.
+        self.worker.request(COUNTS, work, None)
     }
 }

@@ -46,6 +46,6 @@ impl GroupsReader {
             }
             Ok(())
         });
-        self.worker.request(TREE, work, Action::GroupsFailed)
+        self.worker.request(TREE, work, Some(Action::GroupsFailed))
     }
 }

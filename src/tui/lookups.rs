@@ -65,8 +65,7 @@ impl Lookups {
             reply.send(Action::Looked(reply.generation(), Ok(found)));
             Ok(())
         });
-        self.worker.request(lane, work, |generation, why| {
-            Action::Looked(generation, Err(why))
-        })
+        let failed = |generation, why| Action::Looked(generation, Err(why));
+        self.worker.request(lane, work, Some(failed))
     }
 }

@@ -27,8 +27,9 @@ pub type Lane = &'static str;
 /// A read: what it finds goes out through the [`Reply`] (once, or in steps).
 pub type Work = Box<dyn Fn(&Store, &Reply) -> Result<()> + Send>;
 
-/// What a read that failed (other than by being superseded) sends: (generation, why).
-pub type Failed = fn(u64, String) -> Action;
+/// What a read that failed (other than by being superseded) sends: (generation, why);
+/// `None` sends nothing (what was read before stays until the next request).
+pub type Failed = Option<fn(u64, String) -> Action>;
 
 struct Request {
     lane: Lane,
@@ -92,24 +93,20 @@ pub struct QueryWorker {
 }
 
 impl QueryWorker {
-    /// Reads on a connection of its own to `path`, sending to `outbox`. A waiting
-    /// request first waits `settle` for a newer one of its lane (which then replaces
-    /// it): reads that keys typed in quick succession would waste are skipped.
+    /// Reads on a connection of its own to `path`, sending to `outbox`. A request
+    /// first waits until none newer came for `settle` (a newer one of its lane then
+    /// replaces it): reads that keys typed in quick succession would waste are skipped.
     pub fn start(
         path: &Path,
         connect: &Connect,
         outbox: Sender<Event>,
         settle: Duration,
     ) -> Result<QueryWorker> {
-        QueryWorker::with_store(connect(path)?, outbox, settle)
+        Ok(QueryWorker::with_store(connect(path)?, outbox, settle))
     }
 
     /// Reads through `store` (opened, and tuned, by the caller).
-    pub fn with_store(
-        store: Store,
-        outbox: Sender<Event>,
-        settle: Duration,
-    ) -> Result<QueryWorker> {
+    pub fn with_store(store: Store, outbox: Sender<Event>, settle: Duration) -> QueryWorker {
         let interrupt = store.interrupt_handle();
         let shared = Arc::new(Shared::default());
         let worker = shared.clone();
@@ -117,15 +114,12 @@ impl QueryWorker {
         std::thread::spawn(move || {
             while let Ok(first) = inbox.recv() {
                 let mut waiting = vec![first];
-                let wait = if settle.is_zero() {
-                    inbox.try_recv().map_err(|_| ())
-                } else {
-                    inbox.recv_timeout(settle).map_err(|_| ())
-                };
-                let mut next = wait;
-                while let Ok(newer) = next {
+                // Requests that come within `settle` of the last one join it.
+                while let Some(newer) = match settle.is_zero() {
+                    true => inbox.try_recv().ok(),
+                    false => inbox.recv_timeout(settle).ok(),
+                } {
                     waiting.push(newer);
-                    next = inbox.try_recv().map_err(|_| ());
                 }
                 for request in waiting {
                     if !run(&store, &worker, &outbox, &request) {
@@ -134,12 +128,12 @@ impl QueryWorker {
                 }
             }
         });
-        Ok(QueryWorker {
+        QueryWorker {
             requests,
             interrupt,
             shared,
             generation: 0,
-        })
+        }
     }
 
     /// Asks for `work` in `lane`, superseding the lane's earlier request (its query is
@@ -201,7 +195,9 @@ fn run(store: &Store, shared: &Shared, outbox: &Sender<Event>, request: &Request
                 }
             }
             Err(e) => {
-                reply.send((request.failed)(request.generation, e.to_string()));
+                if let Some(failed) = request.failed {
+                    reply.send(failed(request.generation, e.to_string()));
+                }
                 return !reply.gone.get();
             }
         }

@@ -83,7 +83,7 @@ impl ListReader {
             reply.send(loaded(reply.generation(), read, marked));
             Ok(())
         });
-        self.worker.request(PAGES, work, self.replies.failed)
+        self.worker.request(PAGES, work, Some(self.replies.failed))
     }
 
     /// How many queries a newer request has interrupted so far.
