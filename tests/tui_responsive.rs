@@ -471,3 +471,103 @@ fn ctrl_o_reads_the_history_off_the_ui_thread_and_esc_still_closes_it() {
     assert_eq!(entries, &expected);
     assert!(!screen(&app).contains("Reading…"));
 }
+
+/// One key of a script: a character, or a named key in angle brackets (`<Esc>`,
+/// `<C-s>` …).
+fn script_key(token: &str) -> (KeyCode, KeyModifiers) {
+    let none = KeyModifiers::NONE;
+    match token {
+        "<Esc>" => (KeyCode::Esc, none),
+        "<Enter>" => (KeyCode::Enter, none),
+        "<Tab>" => (KeyCode::Tab, none),
+        "<Right>" => (KeyCode::Right, none),
+        "<Down>" => (KeyCode::Down, none),
+        "<PgDn>" => (KeyCode::PageDown, none),
+        "<Space>" => (KeyCode::Char(' '), none),
+        ctrl if ctrl.starts_with("<C-") => {
+            let c = ctrl.chars().nth(3).unwrap();
+            (KeyCode::Char(c), KeyModifiers::CONTROL)
+        }
+        text => {
+            let mut chars = text.chars();
+            let c = chars.next().unwrap();
+            assert!(chars.next().is_none(), "one key a token: {text}");
+            (KeyCode::Char(c), none)
+        }
+    }
+}
+
+#[test]
+fn driving_every_screen_runs_no_sql_on_the_ui_thread() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    // Each key is pressed with the workers' gate shut (so nothing it asks for can
+    // have been read yet), then the gate opens and what it asked for arrives.
+    let script = [
+        // The user list, its filter, sort, panes, marks, help.
+        "j k <PgDn> G g s S / a n <Enter> <Esc> 2 3 1 r ? <Esc>",
+        // The row menu and the dialogs.
+        "m <Esc> d n i n I n",
+        // The bulk menu, its group pick and its prompt.
+        "<Space> m + <Esc> m t <Esc> m <Esc> u",
+        // A new user's form: typing, a save with problems (a lookup), discarding.
+        "a x @ y <Tab> <Tab> <Tab> <Tab> <Enter> <Tab> k <C-s> <Esc> y",
+        // An edit form: history, a button that reads its user, a group ticked.
+        "e <C-o> <Esc> <Tab> <Space> <Tab> <Tab> <Tab> <Tab> <Tab> <Tab> <Right> <Right> <Enter> n",
+        "<Esc> y e <Tab> <Tab> <Tab> <Tab> <Enter> <Esc> y",
+        // The Groups pane, its forms and pickers, a members view and the user picker.
+        "4 j l h / s <Enter> <Esc> a <Esc> e <Esc> t <Esc> n <Esc> ? <Esc>",
+        "<Enter> r + a <Esc> - n <Esc>",
+        // The audit log, its filter and an entry.
+        "5 j <PgDn> G g / u <Enter> <Esc> <Enter> j <Esc> r 1",
+        // A change saved through the form.
+        "e <Tab> <Tab> <Tab> z <C-s>",
+    ];
+    let mut seen = Vec::new();
+    for line in script {
+        for token in line.split_whitespace() {
+            let (code, modifiers) = script_key(token);
+            gate.shut();
+            press(&mut app, code, modifiers);
+            gate.open();
+            finish_background(&mut app);
+            seen.push(app.context());
+            assert_eq!(
+                gate.ui_steps(),
+                0,
+                "SQL on the UI thread after {token} in {line}"
+            );
+        }
+    }
+    use xusers::tui::keymap::Context::*;
+    for context in [
+        List,
+        Filter,
+        Help,
+        Menu,
+        Dialog,
+        BulkMenu,
+        GroupPick,
+        BulkPrompt,
+        FormText,
+        FormCheck,
+        FormGroups,
+        FormTags,
+        FormActions,
+        History,
+        Groups,
+        GroupForm,
+        Picker,
+        Prompt,
+        Members,
+        UserPicker,
+        Audit,
+        AuditEntry,
+    ] {
+        assert!(
+            seen.contains(&context),
+            "the script never reached {context:?}"
+        );
+    }
+    let status = app.session.status.as_ref().unwrap();
+    assert!(status.text.starts_with("Saved "), "{}", status.text);
+}
