@@ -571,3 +571,38 @@ fn driving_every_screen_runs_no_sql_on_the_ui_thread() {
     let status = app.session.status.as_ref().unwrap();
     assert!(status.text.starts_with("Saved "), "{}", status.text);
 }
+
+#[test]
+fn a_new_members_form_still_reading_its_groups_closes_on_esc_without_asking() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Enter);
+    let group = app
+        .browse
+        .members
+        .as_ref()
+        .expect("a members view")
+        .name
+        .clone();
+    gate.shut();
+    tap(&mut app, 'a');
+    gate.wait_for_stopped(1);
+    let form = app.form.as_ref().unwrap();
+    assert_eq!(
+        form.draft().groups,
+        [group.clone()],
+        "it starts in the group"
+    );
+    assert!(!form.is_dirty(), "nothing was edited");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(
+        app.form.is_none() && app.modal.is_none(),
+        "closed, no question"
+    );
+    // Opened again, it ticks the group once the groups arrive.
+    tap(&mut app, 'a');
+    gate.open();
+    finish_background(&mut app);
+    assert_eq!(app.form.as_ref().unwrap().groups.ticked_names(), [group]);
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+}

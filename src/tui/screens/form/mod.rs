@@ -364,7 +364,11 @@ impl UserForm {
             password: self.password_shown().then(|| self.password.value().into()),
             first_name: self.first_name.value().to_string(),
             last_name: self.last_name.value().to_string(),
-            groups: self.groups.ticked_names(),
+            // Until the groups are read, those the form opened with stand.
+            groups: match self.loading {
+                Some(_) => self.initial.groups.clone(),
+                None => self.groups.ticked_names(),
+            },
             tags: self.tags.filled().into_iter().map(|(_, t)| t).collect(),
         }
     }
