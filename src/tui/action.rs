@@ -1,7 +1,7 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::job::BulkEvent;
-use super::lookups::Looked;
+use super::looked::Looked;
 use super::pane::Pane;
 use super::screens::groups::tree::{GroupTree, SubtreeCounts};
 use super::screens::list::marks::MarksRead;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::action::Action;
 use super::events::Event;
 use super::job::{BulkEvent, Job};
-use super::reader::Connect;
+use super::query_worker::Connect;
 use super::screens::list::marks::MarksAsk;
 use crate::export::{ExportOptions, FileFormat, write_users};
 use crate::private_file;

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use super::action::Action;
 use super::events::Event;
-use super::query_worker::{QueryWorker, Reply};
-use super::reader::Connect;
+use super::query_worker::{Connect, QueryWorker, Reply};
 use super::screens::list::marks::MarksAsk;
 use crate::store::{AppId, Result, Store, UserQuery};
 

@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use super::action::Action;
 use super::events::Event;
-use super::query_worker::{QueryWorker, Reply};
-use super::reader::Connect;
+use super::query_worker::{Connect, QueryWorker, Reply};
 use super::screens::groups::tree::GroupTree;
 use crate::store::{AppId, Result, Store};
 

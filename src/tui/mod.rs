@@ -13,6 +13,7 @@ pub mod groups_reader;
 pub mod job;
 pub mod keymap;
 pub mod layout;
+pub mod looked;
 pub mod lookups;
 pub mod pane;
 pub mod query_worker;

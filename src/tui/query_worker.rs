@@ -18,8 +18,10 @@ use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
-use super::reader::Connect;
 use crate::store::{Result, Store};
+
+/// Opens the store a worker reads or writes through (tests open slow ones).
+pub type Connect = Arc<dyn Fn(&Path) -> Result<Store> + Send + Sync>;
 
 /// What a request reads for; one request of each lane is current at a time.
 pub type Lane = &'static str;

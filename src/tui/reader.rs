@@ -5,19 +5,15 @@
 //! `Action::PickerLoaded`).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use super::action::Action;
 use super::events::Event;
-use super::query_worker::{QueryWorker, Reply};
+use super::query_worker::{Connect, QueryWorker, Reply};
 use super::screens::list::marks::{MarksAsk, MarksRead};
 use super::screens::list::rows::{Load, Loaded, Pages};
 use crate::store::{AppId, Result, Store, UserQuery};
-
-/// Opens the store a worker reads or writes through (tests open slow ones).
-pub type Connect = Arc<dyn Fn(&std::path::Path) -> Result<Store> + Send + Sync>;
 
 /// The reader's one lane: a newer page supersedes an older one.
 const PAGES: &str = "pages";

@@ -8,7 +8,7 @@ use super::action::Action;
 use super::app::{App, Modal};
 use super::events::spawn_worker;
 use super::job::{BulkEvent, Job};
-use super::lookups::Looked;
+use super::looked::Looked;
 use super::screens::audit::AuditLog;
 use super::screens::bulk_prompt::BulkPrompt;
 use super::screens::dialog::{Confirm, Pending};

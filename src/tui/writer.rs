@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Sender};
 
 use super::action::Action;
 use super::events::Event;
-use super::reader::Connect;
+use super::query_worker::Connect;
 use super::session::user_gone;
 use super::written::{GroupOutcome, SaveOutcome, Written};
 use crate::auth::PasswordHash;

@@ -15,7 +15,7 @@ use xusers::demo::seed_demo;
 use xusers::store::{Application, Store};
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
-use xusers::tui::reader::Connect;
+use xusers::tui::query_worker::Connect;
 use xusers::tui::theme::Theme;
 use xusers::tui::update::update;
 use xusers::tui::{action_for_key, views};

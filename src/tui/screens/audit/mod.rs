@@ -11,7 +11,7 @@ use super::Effect;
 use crate::store::{AuditEntry, AuditPage, AuditQuery, Result};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
-use crate::tui::lookups::Looked;
+use crate::tui::looked::Looked;
 use crate::tui::pane::Pane;
 use crate::tui::session::Session;
 

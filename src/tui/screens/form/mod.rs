@@ -16,7 +16,7 @@ use tui_input::Input;
 use crate::domain::{Field, FieldError, PasswordInput, UserDraft};
 use crate::store::{ReachedDevice, StoreError, UserId};
 use crate::tui::keymap::Context;
-use crate::tui::lookups::{FormRead, Looked};
+use crate::tui::looked::{FormRead, Looked};
 use crate::tui::session::Session;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use crate::auth::PasswordHash;
 use crate::domain::{Field, FieldError, Password, UserDraft};
 use crate::store::{AppId, Result, StoreError};
 use crate::tui::action::Action;
-use crate::tui::lookups::Looked;
+use crate::tui::looked::Looked;
 use crate::tui::screens::Effect;
 use crate::tui::screens::dialog::Confirm;
 use crate::tui::session::Session;
@@ -146,6 +146,7 @@ impl UserForm {
         found: std::result::Result<Looked, String>,
     ) -> Effect {
         let waiting = self.waiting.filter(|w| w.0 == generation).map(|w| w.1);
+        let opening = self.loading == Some(generation) && !self.read_once;
         if self.loading == Some(generation) {
             self.loading = None;
         } else if self.devices_loading == Some(generation) {
@@ -157,7 +158,11 @@ impl UserForm {
             Ok(found) => found,
             Err(why) => {
                 session.error(why);
-                return Effect::None;
+                // A form that could not read what it opens with has nothing to show.
+                return match opening {
+                    true => Effect::CloseForm,
+                    false => Effect::None,
+                };
             }
         };
         match (found, waiting) {
