@@ -205,3 +205,51 @@ fn run(store: &Store, shared: &Shared, outbox: &Sender<Event>, request: &Request
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::Receiver;
+
+    /// A read that waits for `go`, then sends a tick naming its generation unless a
+    /// newer request of its lane came meanwhile.
+    fn read(go: Arc<Mutex<Receiver<()>>>) -> Work {
+        Box::new(move |_: &Store, reply: &Reply| {
+            go.lock().unwrap().recv().unwrap();
+            if reply.current() {
+                reply.send(Action::Tick(reply.generation() as i64));
+            }
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn a_newer_request_supersedes_its_own_lane_only() {
+        let (outbox, inbox) = mpsc::channel();
+        let store = Store::open_in_memory().unwrap();
+        let mut worker = QueryWorker::with_store(store, outbox, Duration::ZERO);
+        let (release, go) = mpsc::channel();
+        let go = Arc::new(Mutex::new(go));
+        let first = worker.request("x", read(go.clone()), None);
+        // The first read runs (waiting for `go`) while the others are asked for.
+        while *worker.shared.running.lock().unwrap() != Some("x") {
+            std::thread::yield_now();
+        }
+        let waiting = worker.request("x", read(go.clone()), None);
+        let other = worker.request("y", read(go.clone()), None);
+        let newest = worker.request("x", read(go.clone()), None);
+        for _ in 0..4 {
+            let _ = release.send(());
+        }
+        let mut ticks = Vec::new();
+        while let Ok(Event::Done(Action::Tick(n))) = inbox.recv_timeout(Duration::from_millis(500))
+        {
+            ticks.push(n as u64);
+        }
+        assert_eq!(
+            ticks,
+            [other, newest],
+            "{first} and {waiting} were superseded"
+        );
+    }
+}
