@@ -11,10 +11,12 @@ use crate::domain::{Field, email_key};
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
 /// A token is valid while its issue number is above its application's stamp
-/// (schema_v4.sql).
+/// (schema_v4.sql) and its user's (schema_v8.sql).
 pub(crate) const AUTHENTICATE_SQL: &str =
     "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
-     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > a.tokens_void_through";
+     JOIN users u ON u.id = t.user_id
+     WHERE t.digest = ?1 AND t.app_id = ?2
+       AND t.seq > max(a.tokens_void_through, u.tokens_void_through)";
 
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,9 +138,11 @@ impl Store {
             [app.0],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        // Tokens an "invalidate all" ended stay until their user's next login.
+        // Tokens an "invalidate all" or a bulk invalidation ended stay until their
+        // user's next login.
         tx.execute(
-            "DELETE FROM tokens WHERE user_id = ?1 AND seq <= ?2",
+            "DELETE FROM tokens WHERE user_id = ?1
+             AND seq <= max(?2, (SELECT tokens_void_through FROM users WHERE id = ?1))",
             params![id.0, void_through],
         )?;
         tx.execute(

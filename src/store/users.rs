@@ -622,7 +622,8 @@ pub(crate) fn end_sessions(conn: &Connection, user: UserId) -> Result<usize> {
     let live: usize = conn
         .prepare_cached(
             "SELECT count(*) FROM tokens t JOIN applications a ON a.id = t.app_id
-             WHERE t.user_id = ?1 AND t.seq > a.tokens_void_through",
+             JOIN users u ON u.id = t.user_id
+             WHERE t.user_id = ?1 AND t.seq > max(a.tokens_void_through, u.tokens_void_through)",
         )?
         .query_row([user.0], |r| r.get(0))?;
     conn.prepare_cached("DELETE FROM tokens WHERE user_id = ?1")?
