@@ -340,8 +340,12 @@ impl Store {
              DELETE FROM temp.bulk_users;",
         )?;
         if let Some((sql, params)) = selected {
+            // In id order, each id is appended: in the order a query reads them (by
+            // email, say), a million went each into the middle of the table.
             tx.execute(
-                &format!("INSERT OR IGNORE INTO temp.bulk_users (id) {sql}"),
+                &format!(
+                    "INSERT OR IGNORE INTO temp.bulk_users (id) SELECT id FROM ({sql}) ORDER BY id"
+                ),
                 params_from_iter(params),
             )?;
         }
