@@ -416,6 +416,7 @@ impl Store {
         }
         let summary = action.summary(changed, tokens);
         log.push(action.summary_op(), &app_target(&tx, app)?, &summary, None)?;
+        drop(log);
         tx.execute_batch("DROP TABLE temp.bulk_users; DROP TABLE temp.bulk_changed;")?;
         tx.commit()?;
         Ok(BulkOutcome {
