@@ -333,6 +333,29 @@ fn bulk_invalidation_ends_the_sessions_of_the_selected_users_only() {
     assert_eq!(store.authenticate(app, &dee_token).unwrap(), dee);
     let fresh = store.login(app, "ann@acme.io", PASSWORD).unwrap();
     assert_eq!(store.authenticate(app, &fresh).unwrap(), ann);
+    // The void tokens and the stamp stay until the user's next login: ann's went.
+    let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let held = |table: &str, email: &str| -> i64 {
+        conn.query_row(
+            &format!(
+                "SELECT count(*) FROM {table}
+                 WHERE user_id = (SELECT id FROM users WHERE email_key = ?1)"
+            ),
+            [email],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let ann_email = "ann@acme.io";
+    assert_eq!(
+        (held("tokens", ann_email), held("token_stamps", ann_email)),
+        (1, 0)
+    );
+    let bob_email = "bob@acme.io";
+    assert_eq!(
+        (held("tokens", bob_email), held("token_stamps", bob_email)),
+        (1, 1)
+    );
 
     let entries = batch(&store, outcome);
     let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
@@ -668,8 +691,8 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
          CREATE TRIGGER fail_tokens BEFORE DELETE ON tokens
          WHEN OLD.user_id = (SELECT max(id) FROM users)
          BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
-         CREATE TRIGGER fail_void BEFORE UPDATE OF tokens_void_through ON users
-         WHEN NEW.id = (SELECT max(id) FROM users)
+         CREATE TRIGGER fail_stamp BEFORE INSERT ON token_stamps
+         WHEN NEW.user_id = (SELECT max(id) FROM users)
          BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
          CREATE TRIGGER fail_leave BEFORE DELETE ON memberships
          WHEN OLD.user_id = (SELECT max(id) FROM users)

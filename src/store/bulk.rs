@@ -15,6 +15,7 @@ use super::audit::{
 };
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
+use super::tokens::USER_STAMP_SQL;
 use super::users::SCOPE_COUNTS_SQL;
 use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
 use crate::domain::{Field, TagKey, tag_value};
@@ -437,11 +438,11 @@ fn changed_in(
     // An invalidation needs only the live tokens, an edit only the fields, a
     // deletion both.
     let tokens = match action {
-        BulkAction::Delete | BulkAction::InvalidateTokens => {
+        BulkAction::Delete | BulkAction::InvalidateTokens => format!(
             "(SELECT count(*) FROM tokens t
-              WHERE t.user_id = u.id AND t.seq > max(?3, u.tokens_void_through))"
-        }
-        _ => "?3 * 0",
+              WHERE t.user_id = u.id AND t.seq > max(?3, {USER_STAMP_SQL}))"
+        ),
+        _ => "?3 * 0".to_string(),
     };
     let fields = match action {
         BulkAction::InvalidateTokens => "NULL",
@@ -540,11 +541,11 @@ fn apply(
             // Their tokens issued so far become void (schema_v8.sql); those issued
             // after, in this very millisecond, work.
             conn.prepare_cached(&format!(
-                "UPDATE users SET last_audit = {NEWEST_ENTRY}, tokens_void_through = ?1
-                 WHERE id IN {CHANGED}"
+                "INSERT INTO token_stamps (user_id, void_through) SELECT id, ?1 FROM {CHANGED}
+                 WHERE true ON CONFLICT (user_id) DO UPDATE SET void_through = excluded.void_through"
             ))?
             .execute([issued])?;
-            return Ok(());
+            return point_at_entries(conn);
         }
         _ => {}
     }
@@ -637,7 +638,13 @@ fn delete_changed(conn: &Connection, app: AppId) -> Result<()> {
         ),
         None,
     )?;
-    for table in ["user_tags", "tokens", "memberships", "users"] {
+    for table in [
+        "user_tags",
+        "tokens",
+        "token_stamps",
+        "memberships",
+        "users",
+    ] {
         let id = if table == "users" { "id" } else { "user_id" };
         run(
             &format!("DELETE FROM {table} WHERE {id} IN {CHANGED}"),

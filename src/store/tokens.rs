@@ -10,13 +10,22 @@ use crate::domain::{Field, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
+/// The stamp of the user of token `t` (schema_v8.sql), 0 when there is none.
+macro_rules! user_stamp_sql {
+    () => {
+        "coalesce((SELECT s.void_through FROM token_stamps s WHERE s.user_id = t.user_id), 0)"
+    };
+}
+pub(crate) const USER_STAMP_SQL: &str = user_stamp_sql!();
+
 /// A token is valid while its issue number is above its application's stamp
-/// (schema_v4.sql) and its user's (schema_v8.sql).
-pub(crate) const AUTHENTICATE_SQL: &str =
+/// (schema_v4.sql) and its user's.
+pub(crate) const AUTHENTICATE_SQL: &str = concat!(
     "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
-     JOIN users u ON u.id = t.user_id
-     WHERE t.digest = ?1 AND t.app_id = ?2
-       AND t.seq > max(a.tokens_void_through, u.tokens_void_through)";
+     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > max(a.tokens_void_through, ",
+    user_stamp_sql!(),
+    ")"
+);
 
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,10 +150,11 @@ impl Store {
         // Tokens an "invalidate all" or a bulk invalidation ended stay until their
         // user's next login.
         tx.execute(
-            "DELETE FROM tokens WHERE user_id = ?1
-             AND seq <= max(?2, (SELECT tokens_void_through FROM users WHERE id = ?1))",
+            "DELETE FROM tokens WHERE user_id = ?1 AND seq <= max(?2,
+                coalesce((SELECT void_through FROM token_stamps WHERE user_id = ?1), 0))",
             params![id.0, void_through],
         )?;
+        tx.execute("DELETE FROM token_stamps WHERE user_id = ?1", [id.0])?;
         tx.execute(
             "INSERT INTO tokens (digest, user_id, app_id, created_at, seq)
              VALUES (?1, ?2, ?3, ?4, ?5)",

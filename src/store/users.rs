@@ -7,6 +7,7 @@ use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
+use super::tokens::USER_STAMP_SQL;
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
@@ -620,11 +621,10 @@ pub(crate) fn rewrite_user(
 /// "invalidate all" voids tokens without removing them).
 pub(crate) fn end_sessions(conn: &Connection, user: UserId) -> Result<usize> {
     let live: usize = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT count(*) FROM tokens t JOIN applications a ON a.id = t.app_id
-             JOIN users u ON u.id = t.user_id
-             WHERE t.user_id = ?1 AND t.seq > max(a.tokens_void_through, u.tokens_void_through)",
-        )?
+             WHERE t.user_id = ?1 AND t.seq > max(a.tokens_void_through, {USER_STAMP_SQL})"
+        ))?
         .query_row([user.0], |r| r.get(0))?;
     conn.prepare_cached("DELETE FROM tokens WHERE user_id = ?1")?
         .execute([user.0])?;
