@@ -15,8 +15,7 @@ use super::audit::{
 };
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
-use super::tokens::USER_STAMP_SQL;
-use super::users::SCOPE_COUNTS_SQL;
+use super::users::{SCOPE_COUNTS_SQL, USER_STAMP_SQL};
 use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
 use crate::domain::{Field, TagKey, tag_value};
 

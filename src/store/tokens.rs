@@ -3,21 +3,13 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use super::audit::{self, Changes, Record, Target};
-use super::users::{end_sessions, find_user_id, read_user};
+use super::users::{end_sessions, find_user_id, read_user, user_stamp_sql};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
-/// The stamp of the user of token `t` (schema_v8.sql), 0 when there is none.
-macro_rules! user_stamp_sql {
-    () => {
-        "coalesce((SELECT s.void_through FROM token_stamps s WHERE s.user_id = t.user_id), 0)"
-    };
-}
-pub(crate) const USER_STAMP_SQL: &str = user_stamp_sql!();
-
 /// A token is valid while its issue number is above its application's stamp
 /// (schema_v4.sql) and its user's.
 pub(crate) const AUTHENTICATE_SQL: &str = concat!(

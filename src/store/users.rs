@@ -7,7 +7,6 @@ use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
 use super::query::{page_clause, where_clause};
-use super::tokens::USER_STAMP_SQL;
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
@@ -616,6 +615,15 @@ pub(crate) fn rewrite_user(
     write_links(conn, id, groups, profile)?;
     Ok(ended)
 }
+
+/// The stamp of the user of token `t` (schema_v8.sql), 0 when there is none.
+macro_rules! user_stamp_sql {
+    () => {
+        "coalesce((SELECT s.void_through FROM token_stamps s WHERE s.user_id = t.user_id), 0)"
+    };
+}
+pub(crate) use user_stamp_sql;
+pub(crate) const USER_STAMP_SQL: &str = user_stamp_sql!();
 
 /// Ends every session of a user: their tokens go. Returns how many still worked (an
 /// "invalidate all" voids tokens without removing them).
