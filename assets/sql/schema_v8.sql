@@ -4,7 +4,7 @@
 -- any. A narrow table of its own, not a column of users: authenticating reads it
 -- beside the token, and a users row read at random would halve the logins checked
 -- per second. The void tokens, and the stamp, go at the user's next login.
-CREATE TABLE token_stamps (
+CREATE TABLE IF NOT EXISTS token_stamps (
     user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     void_through INTEGER NOT NULL
 );
