@@ -4,6 +4,7 @@
 //!
 //!     cargo bench --bench bulk                              # 10,000 users (CI)
 //!     XUSERS_BENCH_USERS=1000000 cargo bench --bench bulk   # the targets' size
+//!     XUSERS_BENCH_ONLY=invalidate_all,delete_tenth cargo bench --bench bulk  # some cases
 //!
 //! The users are made by the real binary (`xusers demo --users N`), or copied from
 //! `XUSERS_BENCH_DB` (a database `xusers demo` filled, left as it is). Every user gets
@@ -68,54 +69,70 @@ fn main() {
         value: "tagged".into(),
     };
 
-    let half_way = |p: BulkProgress| p.done * 2 >= p.total || p.done >= MID_WAY;
-    let cancelled = cancel_when(&mut store, app, &everyone, &BulkAction::Delete, half_way);
-    metric("cancel_delete_all", cancelled, "s");
+    // `XUSERS_BENCH_ONLY` names the cases to run, by commas (`cancel` for the three
+    // cancels); all of them when unset.
+    let only = std::env::var("XUSERS_BENCH_ONLY").unwrap_or_default();
+    let wanted = |case: &str| only.is_empty() || only.split(',').any(|c| c.trim() == case);
+
+    if wanted("cancel") {
+        let half_way = |p: BulkProgress| p.done * 2 >= p.total || p.done >= MID_WAY;
+        let cancelled = cancel_when(&mut store, app, &everyone, &BulkAction::Delete, half_way);
+        metric("cancel_delete_all", cancelled, "s");
+        let invalidate = BulkAction::InvalidateTokens;
+        let cancelled = cancel_when(&mut store, app, &everyone, &invalidate, half_way);
+        metric("cancel_invalidate_all", cancelled, "s");
+        // 90% in, or the last chunk's start at a small size (chunks are 2,000 users).
+        let late = |p: BulkProgress| p.done * 10 >= p.total * 9 || p.total - p.done <= 2_000;
+        let cancelled = cancel_when(&mut store, app, &everyone, &BulkAction::Delete, late);
+        metric("cancel_delete_all_at_90pct", cancelled, "s");
+    }
+
+    if wanted("add_tag_tenth") {
+        let (seconds, changed) = timed("add_tag_tenth", &mut store, app, &tenth(0), &tag);
+        assert_eq!(changed as usize, ids.len().div_ceil(10));
+        metric("add_tag_tenth", seconds, "s");
+        println!("# {changed} users tagged");
+    }
+
     let invalidate = BulkAction::InvalidateTokens;
-    let cancelled = cancel_when(&mut store, app, &everyone, &invalidate, half_way);
-    metric("cancel_invalidate_all", cancelled, "s");
-    // 90% in, or the last chunk's start at a small size (chunks are 2,000 users).
-    let late = |p: BulkProgress| p.done * 10 >= p.total * 9 || p.total - p.done <= 2_000;
-    let cancelled = cancel_when(&mut store, app, &everyone, &BulkAction::Delete, late);
-    metric("cancel_delete_all_at_90pct", cancelled, "s");
+    if wanted("invalidate_all") {
+        let (seconds, changed) = timed("invalidate_all", &mut store, app, &everyone, &invalidate);
+        assert_eq!(changed, issued, "every user had a live token");
+        metric("invalidate_all", seconds, "s");
+    }
 
-    let (seconds, changed) = timed("add_tag_tenth", &mut store, app, &tenth(0), &tag);
-    assert_eq!(changed as usize, ids.len().div_ceil(10));
-    metric("add_tag_tenth", seconds, "s");
-    println!("# {changed} users tagged");
+    if wanted("invalidate_all_but_one") {
+        let again = store
+            .insert_seed_tokens(app, |n| format!("bench-token-again-{n:012}"))
+            .unwrap();
+        assert_eq!(again, issued);
+        let all_but_one = Selection {
+            except: BTreeSet::from([ids[0]]),
+            ..everyone.clone()
+        };
+        let (seconds, changed) = timed(
+            "invalidate_all_but_one",
+            &mut store,
+            app,
+            &all_but_one,
+            &invalidate,
+        );
+        assert_eq!(changed, issued - 1, "each user's tokens but the one's");
+        metric("invalidate_all_but_one", seconds, "s");
+    }
 
-    let (seconds, changed) = timed("invalidate_all", &mut store, app, &everyone, &invalidate);
-    assert_eq!(changed, issued, "every user had a live token");
-    metric("invalidate_all", seconds, "s");
-
-    let again = store
-        .insert_seed_tokens(app, |n| format!("bench-token-again-{n:012}"))
-        .unwrap();
-    assert_eq!(again, issued);
-    let all_but_one = Selection {
-        except: BTreeSet::from([ids[0]]),
-        ..everyone.clone()
-    };
-    let (seconds, changed) = timed(
-        "invalidate_all_but_one",
-        &mut store,
-        app,
-        &all_but_one,
-        &invalidate,
-    );
-    assert_eq!(changed, issued - 1, "each user's tokens but the one's");
-    metric("invalidate_all_but_one", seconds, "s");
-
-    let (seconds, changed) = timed(
-        "delete_tenth",
-        &mut store,
-        app,
-        &tenth(5),
-        &BulkAction::Delete,
-    );
-    assert_eq!(changed as usize, (ids.len() + 4) / 10);
-    metric("delete_tenth", seconds, "s");
-    println!("# {changed} users deleted");
+    if wanted("delete_tenth") {
+        let (seconds, changed) = timed(
+            "delete_tenth",
+            &mut store,
+            app,
+            &tenth(5),
+            &BulkAction::Delete,
+        );
+        assert_eq!(changed as usize, (ids.len() + 4) / 10);
+        metric("delete_tenth", seconds, "s");
+        println!("# {changed} users deleted");
+    }
     assert!(store.verify_audit().unwrap().broken.is_none());
 }
 

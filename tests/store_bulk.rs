@@ -101,6 +101,37 @@ fn assert_member_counts(store: &Store, after: &BulkAction) {
     }
 }
 
+/// The names of the database's triggers.
+fn triggers(store: &Store) -> Vec<String> {
+    let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(names.len() > 10, "{names:?}");
+    names
+}
+
+/// The search index finds, for `term`, exactly the users whose search text holds it.
+fn search_index_matches_users(store: &Store, term: &str) {
+    let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let ids = |sql: &str| -> Vec<i64> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([term], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let indexed = ids("SELECT rowid FROM users_fts WHERE users_fts MATCH ?1 ORDER BY rowid");
+    let held = ids("SELECT id FROM users WHERE instr(search, ?1) ORDER BY id");
+    assert!(!held.is_empty(), "{term}");
+    assert_eq!(indexed, held, "{term}");
+}
+
 /// The batch's entries, oldest first.
 fn batch(store: &Store, outcome: BulkOutcome) -> Vec<AuditEntry> {
     let id = outcome.batch.expect("a batch was written");
@@ -221,9 +252,16 @@ fn bulk_delete_removes_users_with_everything_they_held_in_one_batch() {
     store.login(app, "ann@acme.io", PASSWORD).unwrap();
     let token = store.login(app, "bob@acme.io", PASSWORD).unwrap();
     let before = store.scope_counts(app).unwrap();
+    let triggers = triggers(&store);
     let selection = Selection::of_query(UserQuery::default().filter("tag:plan=pro"));
     let outcome = run(&mut store, app, &selection, BulkAction::Delete);
     assert_eq!(outcome.changed, 2);
+    // The deletion kept the counts and the search index without the triggers that
+    // keep them row by row, and brought those back.
+    assert_eq!(self::triggers(&store), triggers);
+    search_index_matches_users(&store, "acm");
+    let gone = UserQuery::default().filter("acme.io");
+    assert_eq!(store.count_users(app, &gone).unwrap(), 1, "eve");
     for id in [ann, bob] {
         assert!(matches!(store.user(id), Err(StoreError::UserGone(_))));
     }
@@ -270,6 +308,10 @@ fn bulk_delete_removes_users_with_everything_they_held_in_one_batch() {
     let ops: Vec<&str> = history.iter().map(|e| e.op.as_str()).collect();
     assert_eq!(ops, ["user.delete", "user.create"]);
     assert!(store.verify_audit().unwrap().broken.is_none());
+    // The triggers work again: one user's deletion keeps the counts.
+    let eve = store.find_user(app, "eve@acme.io").unwrap();
+    store.delete_user(eve).unwrap();
+    assert_member_counts(&store, &BulkAction::Delete);
 }
 
 #[test]
@@ -291,6 +333,29 @@ fn bulk_invalidation_ends_the_sessions_of_the_selected_users_only() {
     assert_eq!(store.authenticate(app, &dee_token).unwrap(), dee);
     let fresh = store.login(app, "ann@acme.io", PASSWORD).unwrap();
     assert_eq!(store.authenticate(app, &fresh).unwrap(), ann);
+    // The void tokens and the stamp stay until the user's next login: ann's went.
+    let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let held = |table: &str, email: &str| -> i64 {
+        conn.query_row(
+            &format!(
+                "SELECT count(*) FROM {table}
+                 WHERE user_id = (SELECT id FROM users WHERE email_key = ?1)"
+            ),
+            [email],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let ann_email = "ann@acme.io";
+    assert_eq!(
+        (held("tokens", ann_email), held("token_stamps", ann_email)),
+        (1, 0)
+    );
+    let bob_email = "bob@acme.io";
+    assert_eq!(
+        (held("tokens", bob_email), held("token_stamps", bob_email)),
+        (1, 1)
+    );
 
     let entries = batch(&store, outcome);
     let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
@@ -625,6 +690,9 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
          BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
          CREATE TRIGGER fail_tokens BEFORE DELETE ON tokens
          WHEN OLD.user_id = (SELECT max(id) FROM users)
+         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
+         CREATE TRIGGER fail_stamp BEFORE INSERT ON token_stamps
+         WHEN NEW.user_id = (SELECT max(id) FROM users)
          BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
          CREATE TRIGGER fail_leave BEFORE DELETE ON memberships
          WHEN OLD.user_id = (SELECT max(id) FROM users)

@@ -429,4 +429,20 @@ fn an_upgraded_database_keeps_its_tokens_and_its_search() {
     assert!(store.authenticate(app, "old-token").is_err());
     let fresh = store.login(app, "old@acme.io", PASSWORD).unwrap();
     assert_eq!(store.authenticate(app, &fresh).unwrap(), id);
+    // Version 8's stamps: a bulk invalidation ends the user's sessions, a login right
+    // after works.
+    let outcome = store
+        .bulk(
+            app,
+            &xusers::store::Selection::of_ids([id]),
+            &xusers::store::BulkAction::InvalidateTokens,
+            xusers::store::Source::Cli,
+            &mut |_| (),
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(outcome.changed, 1);
+    assert!(store.authenticate(app, &fresh).is_err());
+    let again = store.login(app, "old@acme.io", PASSWORD).unwrap();
+    assert_eq!(store.authenticate(app, &again).unwrap(), id);
 }

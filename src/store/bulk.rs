@@ -14,7 +14,8 @@ use super::audit::{
     Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
 };
 use super::groups::group_id;
-use super::users::SCOPE_COUNTS_SQL;
+use super::migrations::{pause_removal_triggers, resume_triggers};
+use super::users::{SCOPE_COUNTS_SQL, USER_STAMP_SQL};
 use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
 use crate::domain::{Field, TagKey, tag_value};
 
@@ -168,6 +169,14 @@ struct Changed {
     tokens: i64,
 }
 
+/// The application's token stamps as the action begins.
+struct Stamps {
+    /// Its tokens up to this issue number are void.
+    void_through: i64,
+    /// The issue number of its newest token.
+    issued: i64,
+}
+
 /// Whether the transaction is kept or, for a preview, rolled back.
 #[derive(PartialEq, Eq)]
 enum Finish {
@@ -303,11 +312,16 @@ impl Store {
         let selected = self.selected_sql(app, selection)?;
         let tx = begin_write(&mut self.conn)?;
         // What the statements compare with: a group's id, a tag key, the stamp up to
-        // which tokens are void already.
-        let void_through: i64 = tx.query_row(
-            "SELECT tokens_void_through FROM applications WHERE id = ?1",
+        // which the application's tokens are void already, the last token issued.
+        let stamps: Stamps = tx.query_row(
+            "SELECT tokens_void_through, tokens_issued FROM applications WHERE id = ?1",
             [app.0],
-            |r| r.get(0),
+            |r| {
+                Ok(Stamps {
+                    void_through: r.get(0)?,
+                    issued: r.get(1)?,
+                })
+            },
         )?;
         let subjects = (action.edits().iter())
             .map(|edit| match edit {
@@ -326,8 +340,12 @@ impl Store {
              DELETE FROM temp.bulk_users;",
         )?;
         if let Some((sql, params)) = selected {
+            // In id order, each id is appended: in the order a query reads them (by
+            // email, say), a million went each into the middle of the table.
             tx.execute(
-                &format!("INSERT OR IGNORE INTO temp.bulk_users (id) {sql}"),
+                &format!(
+                    "INSERT OR IGNORE INTO temp.bulk_users (id) SELECT id FROM ({sql}) ORDER BY id"
+                ),
                 params_from_iter(params),
             )?;
         }
@@ -345,6 +363,9 @@ impl Store {
         };
         let actor = self.actor.clone();
         let mut log = Appender::new(&tx, &actor, app, context)?;
+        if *action == BulkAction::Delete {
+            pause_removal_triggers(&tx)?;
+        }
         let (mut done, mut changed, mut tokens) = (0u64, 0u64, 0i64);
         let mut after = i64::MIN;
         loop {
@@ -362,7 +383,7 @@ impl Store {
             tx.execute("DELETE FROM temp.bulk_changed", [])?;
             let mut record =
                 tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
-            for user in changed_in(&tx, action, void_through, chunk)? {
+            for user in changed_in(&tx, action, stamps.void_through, chunk)? {
                 let target = Target::new("user", Some(user.id), user.email);
                 let seq = log.push(action.user_op(), &target, &user.changes, user.prev)?;
                 record.execute(params![user.id, seq])?;
@@ -372,7 +393,7 @@ impl Store {
             if void_all {
                 point_at_entries(&tx)?;
             } else {
-                apply(&tx, action, &subjects, chunk)?;
+                apply(&tx, app, action, &subjects, stamps.issued)?;
             }
             after = last;
             done += n;
@@ -390,8 +411,12 @@ impl Store {
                 [app.0],
             )?;
         }
+        if *action == BulkAction::Delete {
+            resume_triggers(&tx)?;
+        }
         let summary = action.summary(changed, tokens);
         log.push(action.summary_op(), &app_target(&tx, app)?, &summary, None)?;
+        drop(log);
         tx.execute_batch("DROP TABLE temp.bulk_users; DROP TABLE temp.bulk_changed;")?;
         tx.commit()?;
         Ok(BulkOutcome {
@@ -412,10 +437,11 @@ fn changed_in(
     // An invalidation needs only the live tokens, an edit only the fields, a
     // deletion both.
     let tokens = match action {
-        BulkAction::Delete | BulkAction::InvalidateTokens => {
-            "(SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND t.seq > ?3)"
-        }
-        _ => "?3 * 0",
+        BulkAction::Delete | BulkAction::InvalidateTokens => format!(
+            "(SELECT count(*) FROM tokens t
+              WHERE t.user_id = u.id AND t.seq > max(?3, {USER_STAMP_SQL}))"
+        ),
+        _ => "?3 * 0".to_string(),
     };
     let fields = match action {
         BulkAction::InvalidateTokens => "NULL",
@@ -498,33 +524,26 @@ fn point_at_entries(conn: &Connection) -> Result<()> {
 const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
 const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
 
-/// The action's statements over the chunk `(after, last]`: its changed users are in
-/// `temp.bulk_changed`. `subjects` are the edits' group ids and tag keys.
+/// The action's statements over the chunk's changed users, in `temp.bulk_changed`.
+/// `subjects` are the edits' group ids and tag keys; `issued` the application's newest
+/// token's issue number.
 fn apply(
     conn: &Connection,
+    app: AppId,
     action: &BulkAction,
     subjects: &[Value],
-    (after, last): (i64, i64),
+    issued: i64,
 ) -> Result<()> {
     match action {
-        BulkAction::Delete => {
-            // Tags before the user, whose application the trigger keeping tag-key
-            // counts looks up; memberships after, so that no group count of a user
-            // about to go is kept (the user's own trigger counts the grouped users).
-            for table in ["user_tags", "tokens", "users", "memberships"] {
-                let id = if table == "users" { "id" } else { "user_id" };
-                conn.prepare_cached(&format!("DELETE FROM {table} WHERE {id} IN {CHANGED}"))?
-                    .execute([])?;
-            }
-            return Ok(());
-        }
+        BulkAction::Delete => return delete_changed(conn, app),
         BulkAction::InvalidateTokens => {
-            // Void tokens go too, as when one user's tokens are invalidated.
-            conn.prepare_cached(
-                "DELETE FROM tokens WHERE user_id IN
-                    (SELECT id FROM temp.bulk_users WHERE id > ?1 AND id <= ?2)",
-            )?
-            .execute(params![after, last])?;
+            // Their tokens issued so far become void (schema_v8.sql); those issued
+            // after, in this very millisecond, work.
+            conn.prepare_cached(&format!(
+                "INSERT INTO token_stamps (user_id, void_through) SELECT id, ?1 FROM {CHANGED}
+                 WHERE true ON CONFLICT (user_id) DO UPDATE SET void_through = excluded.void_through"
+            ))?
+            .execute([issued])?;
             return point_at_entries(conn);
         }
         _ => {}
@@ -565,5 +584,71 @@ fn apply(
          WHERE id IN {CHANGED}"
     ))?
     .execute([unix_now()])?;
+    Ok(())
+}
+
+/// Deletes the chunk's changed users with everything they held. The triggers that
+/// count and unindex what goes are paused (`pause_removal_triggers`): the counts they
+/// keep are lowered here by what the chunk's users held, before it goes.
+fn delete_changed(conn: &Connection, app: AppId) -> Result<()> {
+    let run = |sql: &str, app: Option<AppId>| -> Result<usize> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        Ok(match app {
+            Some(app) => stmt.execute([app.0])?,
+            None => stmt.execute([])?,
+        })
+    };
+    run(
+        &format!(
+            "UPDATE applications SET user_count = user_count - (SELECT count(*) FROM {CHANGED}),
+                grouped_count = grouped_count
+                    - (SELECT count(*) FROM users WHERE id IN {CHANGED} AND group_count > 0)
+             WHERE id = ?1"
+        ),
+        Some(app),
+    )?;
+    run(
+        &format!(
+            "UPDATE groups SET member_count = member_count - gone.n
+             FROM (SELECT group_id, count(*) AS n FROM memberships WHERE user_id IN {CHANGED}
+                   GROUP BY group_id) AS gone
+             WHERE groups.id = gone.group_id"
+        ),
+        None,
+    )?;
+    run(
+        &format!(
+            "UPDATE tag_keys SET users = users - gone.n
+             FROM (SELECT key, count(*) AS n FROM user_tags WHERE user_id IN {CHANGED}
+                   GROUP BY key) AS gone
+             WHERE tag_keys.app_id = ?1 AND tag_keys.key = gone.key"
+        ),
+        Some(app),
+    )?;
+    run(
+        "DELETE FROM tag_keys WHERE app_id = ?1 AND users <= 0",
+        Some(app),
+    )?;
+    // What the search index holds of each, exactly as it was inserted.
+    run(
+        &format!(
+            "INSERT INTO users_fts (users_fts, rowid, search)
+             SELECT 'delete', id, search || char(10, 10) FROM users WHERE id IN {CHANGED}"
+        ),
+        None,
+    )?;
+    for table in [
+        "user_tags",
+        "tokens",
+        "token_stamps",
+        "memberships",
+        "users",
+    ] {
+        let id = if table == "users" { "id" } else { "user_id" };
+        run(
+            &format!("DELETE FROM {table} WHERE {id} IN {CHANGED}"),
+            None,
+        )?;
+    }
     Ok(())
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
         Some(fill_member_counts),
     ),
     (include_str!("../../assets/sql/schema_v7.sql"), None),
+    (include_str!("../../assets/sql/schema_v8.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;
@@ -212,6 +213,23 @@ pub(crate) fn resume_indexing(conn: &Connection, after: i64) -> Result<()> {
          WHERE id > ?1",
         [after],
     )?;
+    resume_triggers(conn)
+}
+
+/// The triggers that count and unindex what a deleted user held. A bulk deletion
+/// drops them within its transaction and keeps those counts and the search index
+/// itself, a chunk of users at a time in a few set-based statements: row by row they
+/// were most of its time. [`resume_triggers`] brings them back.
+pub(crate) fn pause_removal_triggers(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "DROP TRIGGER users_removed; DROP TRIGGER memberships_removed;
+         DROP TRIGGER group_members_removed; DROP TRIGGER user_tags_removed;",
+    )?;
+    Ok(())
+}
+
+/// Creates every trigger a pause dropped.
+pub(crate) fn resume_triggers(conn: &Connection) -> Result<()> {
     conn.execute_batch(DERIVED_TRIGGERS)?;
     Ok(())
 }

@@ -3,7 +3,7 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use super::audit::{self, Changes, Record, Target};
-use super::users::{end_sessions, find_user_id, read_user};
+use super::users::{end_sessions, find_user_id, read_user, user_stamp_sql};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, email_key};
@@ -11,10 +11,13 @@ use crate::domain::{Field, email_key};
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
 /// A token is valid while its issue number is above its application's stamp
-/// (schema_v4.sql).
-pub(crate) const AUTHENTICATE_SQL: &str =
+/// (schema_v4.sql) and its user's.
+pub(crate) const AUTHENTICATE_SQL: &str = concat!(
     "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
-     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > a.tokens_void_through";
+     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > max(a.tokens_void_through, ",
+    user_stamp_sql!(),
+    ")"
+);
 
 /// How many failed logins within how many seconds lock an email out (for that long).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,11 +139,14 @@ impl Store {
             [app.0],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        // Tokens an "invalidate all" ended stay until their user's next login.
+        // Tokens an "invalidate all" or a bulk invalidation ended stay until their
+        // user's next login.
         tx.execute(
-            "DELETE FROM tokens WHERE user_id = ?1 AND seq <= ?2",
+            "DELETE FROM tokens WHERE user_id = ?1 AND seq <= max(?2,
+                coalesce((SELECT void_through FROM token_stamps WHERE user_id = ?1), 0))",
             params![id.0, void_through],
         )?;
+        tx.execute("DELETE FROM token_stamps WHERE user_id = ?1", [id.0])?;
         tx.execute(
             "INSERT INTO tokens (digest, user_id, app_id, created_at, seq)
              VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -1,7 +1,7 @@
 //! The hash chain: each entry's hash is SHA-256 over the previous entry's hash and
 //! this entry's content, so changing, removing or reordering an entry breaks it.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, Statement, params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -131,7 +131,8 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         batch: record.batch,
         target_prev,
     };
-    insert(conn, &content, &prev)?;
+    let mut statement = conn.prepare_cached(INSERT_SQL)?;
+    insert(&mut statement, &content, &prev)?;
     if let Some(id) = user {
         conn.prepare_cached("UPDATE users SET last_audit = ?2 WHERE id = ?1")?
             .execute(params![id, seq])?;
@@ -145,15 +146,16 @@ fn app_name(conn: &Connection, app: crate::store::AppId) -> Result<String> {
         .query_row([app.0], |r| r.get(0))?)
 }
 
-/// Writes an entry after the one whose hash is `prev`; returns its hash.
-fn insert(conn: &Connection, content: &Content, prev: &Hash) -> Result<Hash> {
+const INSERT_SQL: &str =
+    "INSERT INTO audit (seq, time_ms, app, actor, source, op, target_type, target_id,
+                        target_label, changes, batch, target_prev, hash)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+/// Writes an entry after the one whose hash is `prev` with `insert` (of [`INSERT_SQL`]);
+/// returns its hash.
+fn insert(insert: &mut Statement, content: &Content, prev: &Hash) -> Result<Hash> {
     let hash = content.hash(prev);
-    conn.prepare_cached(
-        "INSERT INTO audit (seq, time_ms, app, actor, source, op, target_type, target_id,
-                            target_label, changes, batch, target_prev, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
+    insert.execute(params![
         content.seq,
         content.time_ms,
         content.app,
@@ -177,7 +179,8 @@ fn insert(conn: &Connection, content: &Content, prev: &Hash) -> Result<Hash> {
 /// user name the user's previous entry, and the caller points the users row at the
 /// new one (set-based, for many users at once).
 pub(crate) struct Appender<'c> {
-    conn: &'c Connection,
+    /// Prepared once for all its entries.
+    insert: CachedStatement<'c>,
     actor: &'c Actor,
     app: String,
     context: super::Context,
@@ -192,7 +195,7 @@ impl<'c> Appender<'c> {
         context: super::Context,
     ) -> Result<Appender<'c>> {
         Ok(Appender {
-            conn,
+            insert: conn.prepare_cached(INSERT_SQL)?,
             actor,
             app: app_name(conn, app)?,
             context,
@@ -228,7 +231,7 @@ impl<'c> Appender<'c> {
             batch: self.context.batch.map(|b| b.0),
             target_prev,
         };
-        let hash = insert(self.conn, &content, &prev)?;
+        let hash = insert(&mut self.insert, &content, &prev)?;
         self.last = Some((seq, content.time_ms, hash));
         Ok(seq)
     }
