@@ -9,6 +9,7 @@ mod groups;
 mod import;
 mod logged;
 mod lookups;
+mod member_set;
 mod members;
 mod migrations;
 mod plan;
@@ -152,6 +153,8 @@ pub struct Store {
     read_only: Option<ReadOnly>,
     /// Named in the audit entry of every change this store writes.
     actor: Actor,
+    /// A large group's members, as the SQL function on `conn` tests them.
+    members: member_set::MemberSet,
 }
 
 /// Why a store refuses every write.
@@ -246,10 +249,26 @@ impl Store {
         // memory: on disk, a 100,000-user import wrote them 800,000 times.
         conn.pragma_update(None, "temp_store", "memory")?;
         migrations::migrate(&mut conn)?;
+        Store::over(conn, None)
+    }
+
+    fn over(conn: Connection, read_only: Option<ReadOnly>) -> Result<Store> {
+        let members = member_set::MemberSet::default();
+        members.register(&conn)?;
         Ok(Store {
             conn,
-            read_only: None,
+            read_only,
             actor: Actor::local(Source::Cli),
+            members,
+        })
+    }
+
+    /// A read transaction for the statements that follow, unless one is open: what
+    /// they read (the member set included) comes from one state of the data.
+    pub(crate) fn snapshot(&self) -> Result<Option<rusqlite::Transaction<'_>>> {
+        Ok(match self.conn.is_autocommit() {
+            true => Some(self.conn.unchecked_transaction()?),
+            false => None,
         })
     }
 
@@ -286,11 +305,7 @@ impl Store {
             }
             opened => opened?,
         };
-        Ok(Store {
-            conn,
-            read_only: Some(why),
-            actor: Actor::local(Source::Cli),
-        })
+        Store::over(conn, Some(why))
     }
 
     fn read_only_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {

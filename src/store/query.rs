@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 
 use super::AppId;
+use super::member_set::{member_params, member_test};
 use super::plan::Plan;
 use super::subtree::group_test;
 
@@ -190,28 +191,49 @@ pub(crate) fn where_clause(
         Scope::Ungrouped => parts.push("u.group_count = 0".into()),
         Scope::Group(_) | Scope::GroupTree(_) => {}
     }
+    let members = match q.scope.group() {
+        Some((group, subgroups)) if plan.member_set => member_params(group, subgroups).to_vec(),
+        _ => Vec::new(),
+    };
+    // What a subquery reading few users from an index adds to keep the members only.
+    let only_members = |id: &str, params: &mut Vec<Value>| -> String {
+        params.extend(members.iter().cloned());
+        match members.is_empty() {
+            true => String::new(),
+            false => format!(" AND {}", member_test(id)),
+        }
+    };
     if let Some((group, subgroups)) = q.scope.group() {
         // Few members: read them from the membership index; many: test each user
-        // met while walking the sort index (a key lookup).
-        parts.push(if plan.narrow_group {
-            let test = group_test(subgroups, false);
-            format!("u.id IN (SELECT m.user_id FROM memberships m WHERE {test})")
+        // met while walking the sort index (in the member set, or by a key lookup).
+        if plan.member_set {
+            parts.push(member_test("u.id"));
+            params.extend(members.iter().cloned());
         } else {
-            let test = group_test(subgroups, true);
-            format!("EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {test})")
-        });
-        params.push(Value::Integer(group));
+            parts.push(if plan.narrow_group {
+                let test = group_test(subgroups, false);
+                format!("u.id IN (SELECT m.user_id FROM memberships m WHERE {test})")
+            } else {
+                let test = group_test(subgroups, true);
+                format!("EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {test})")
+            });
+            params.push(Value::Integer(group));
+        }
     }
     if let Some(expr) = &plan.fts {
-        parts.push("u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)".into());
         params.push(Value::Text(expr.clone()));
+        let members = only_members("rowid", &mut params);
+        parts.push(format!(
+            "u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?{members})"
+        ));
     }
     for term in &q.text {
         parts.push("instr(u.search, ?) > 0".into());
         params.push(Value::Text(term.to_lowercase()));
     }
     for (i, tag) in q.tags.iter().enumerate() {
-        let mut clause = if plan.narrow_tags.get(i).copied().unwrap_or(false) {
+        let narrow = plan.narrow_tags.get(i).copied().unwrap_or(false);
+        let mut clause = if narrow {
             "u.id IN (SELECT t.user_id FROM user_tags t WHERE t.key = ?"
         } else {
             "EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.key = ?"
@@ -221,6 +243,9 @@ pub(crate) fn where_clause(
         if let Some(value) = &tag.value {
             clause.push_str(" AND t.value = ?");
             params.push(Value::Text(value.clone()));
+        }
+        if narrow {
+            clause.push_str(&only_members("t.user_id", &mut params));
         }
         clause.push(')');
         parts.push(clause);

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
-use super::plan::Plan;
+use super::plan::{FEW_FOR_SELECTION, Plan};
 use super::query::{page_clause, where_clause};
 use super::users::{ROW_COLUMNS, read_row};
 use super::{AppId, Page, Result, Sort, Store, StoreError, UserId, UserQuery, UserRow};
@@ -281,7 +281,9 @@ impl Store {
         let mut parts = Vec::new();
         let mut params = Vec::new();
         for query in &selection.queries {
-            if let Some((sql, query_params)) = self.matching_sql(app, query, "u.id AS id")? {
+            if let Some((sql, query_params)) =
+                self.matching_sql(app, query, "u.id AS id", FEW_FOR_SELECTION)?
+            {
                 parts.push(sql);
                 params.extend(query_params);
             }

@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
-use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
+use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Few, Plan};
 use super::query::{page_clause, where_clause};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
@@ -336,7 +336,19 @@ impl Store {
 
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let Some((sql, params, reversed)) = self.list_sql(app, query, page)? else {
+        self.list_users_planned(app, query, page, FEW_FOR_PAGE)
+    }
+
+    /// A page read with the plan `few` makes.
+    pub(crate) fn list_users_planned(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        page: &Page,
+        few: Few,
+    ) -> Result<Vec<UserRow>> {
+        let _snapshot = self.snapshot()?;
+        let Some((sql, params, reversed)) = self.list_sql(app, query, page, few)? else {
             return Ok(Vec::new());
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -351,10 +363,21 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        if let Some(n) = self.count_from_indexes(app, query)? {
+        self.count_users_planned(app, query, FEW_FOR_COUNT)
+    }
+
+    /// A count made with the plan `few` makes.
+    pub(crate) fn count_users_planned(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        few: Few,
+    ) -> Result<u64> {
+        let _snapshot = self.snapshot()?;
+        if let Some(n) = self.count_from_indexes(app, query, few)? {
             return Ok(n);
         }
-        let Some((sql, params)) = self.count_sql(app, query)? else {
+        let Some((sql, params)) = self.matching_sql(app, query, "count(*)", few)? else {
             return Ok(0);
         };
         Ok(self
@@ -367,7 +390,7 @@ impl Store {
     /// details), so that losing an index shows up in tests and diagnostics; or
     /// [`NOTHING_TO_READ`] when the search index shows that a term is in no user.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
-        let list = match self.list_sql(app, query, page)? {
+        let list = match self.list_sql(app, query, page, FEW_FOR_PAGE)? {
             Some((sql, params, _)) => self.explain(&sql, params)?,
             None => NOTHING_TO_READ.to_string(),
         };
@@ -378,13 +401,14 @@ impl Store {
         Ok([list, count])
     }
 
-    fn list_sql(
+    pub(super) fn list_sql(
         &self,
         app: AppId,
         query: &UserQuery,
         page: &Page,
+        few: Few,
     ) -> Result<Option<(String, Vec<Value>, bool)>> {
-        let plan = self.plan(query, FEW_FOR_PAGE)?;
+        let plan = self.plan(query, few)?;
         if plan.nothing {
             return Ok(None);
         }
@@ -401,7 +425,7 @@ impl Store {
 
     /// The count's SQL, or `None` when the plan shows that nothing matches.
     fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<Option<(String, Vec<Value>)>> {
-        self.matching_sql(app, query, "count(*)")
+        self.matching_sql(app, query, "count(*)", FEW_FOR_COUNT)
     }
 
     /// `SELECT columns` over every user the query matches (planned as for a count:
@@ -411,8 +435,9 @@ impl Store {
         app: AppId,
         query: &UserQuery,
         columns: &str,
+        few: Few,
     ) -> Result<Option<(String, Vec<Value>)>> {
-        let plan = self.plan(query, FEW_FOR_COUNT)?;
+        let plan = self.plan(query, few)?;
         if plan.nothing {
             return Ok(None);
         }
