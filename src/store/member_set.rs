@@ -138,6 +138,7 @@ mod tests {
         tags: 0,
         members: 0,
         member_set: 0,
+        member_text: 0,
     };
 
     /// Every group's members in the member set, the filters read from their indexes
@@ -148,6 +149,7 @@ mod tests {
             tags,
             members: 0,
             member_set: i64::MAX,
+            member_text: text,
         }
     }
 

@@ -20,6 +20,7 @@ mod subtree;
 mod tags;
 mod tokens;
 mod users;
+mod walk;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

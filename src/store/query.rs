@@ -73,7 +73,7 @@ impl SortField {
         Self::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             SortField::Email => "u.email_key",
             SortField::FirstName => "u.first_key",
@@ -253,12 +253,33 @@ pub(crate) fn where_clause(
     (parts.join(" AND "), params)
 }
 
-/// Adds the page's keyset condition, `ORDER BY` and `LIMIT` to a where clause.
+/// A second edge for a page's rows, in list order: where a walk over one part of the
+/// list stops (see walk.rs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bound<'a> {
+    /// Only rows before this position.
+    Before(&'a Cursor),
+    /// Only rows at or after this position.
+    AtOrAfter(&'a Cursor),
+}
+
+/// `AND ({col}, u.id) {op} (?, ?)` for a position in the list.
+fn push_position(col: &str, op: &str, c: &Cursor, where_sql: &mut String, params: &mut Vec<Value>) {
+    where_sql.push_str(&format!(" AND ({col}, u.id) {op} (?, ?)"));
+    params.push(match &c.key {
+        SortKey::Text(s) => Value::Text(s.clone()),
+        SortKey::Int(i) => Value::Integer(*i),
+    });
+    params.push(Value::Integer(c.id));
+}
+
+/// Adds the page's keyset conditions, `ORDER BY` and `LIMIT` to a where clause.
 /// Returns the SQL tail and whether the rows come back reversed (to be flipped).
 pub(crate) fn page_clause(
     sort: Sort,
     narrow: bool,
     page: &Page,
+    bound: Option<Bound>,
     where_sql: &mut String,
     params: &mut Vec<Value>,
 ) -> (String, bool) {
@@ -279,12 +300,16 @@ pub(crate) fn page_clause(
             (true, false) => "<",
             (true, true) => "<=",
         };
-        where_sql.push_str(&format!(" AND ({col}, u.id) {op} (?, ?)"));
-        params.push(match &c.key {
-            SortKey::Text(s) => Value::Text(s.clone()),
-            SortKey::Int(i) => Value::Integer(*i),
-        });
-        params.push(Value::Integer(c.id));
+        push_position(col, op, c, where_sql, params);
+    }
+    if let Some(bound) = bound {
+        let (c, op) = match (bound, sort.descending) {
+            (Bound::Before(c), false) => (c, "<"),
+            (Bound::Before(c), true) => (c, ">"),
+            (Bound::AtOrAfter(c), false) => (c, ">="),
+            (Bound::AtOrAfter(c), true) => (c, "<="),
+        };
+        push_position(col, op, c, where_sql, params);
     }
     let dir = if descending { "DESC" } else { "ASC" };
     params.push(Value::Integer(limit as i64));

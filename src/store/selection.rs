@@ -230,7 +230,7 @@ impl Store {
         let mut where_sql = format!("u.app_id = ? AND {test}");
         let mut params = vec![Value::Integer(app.0)];
         params.extend(test_params);
-        let (tail, reversed) = page_clause(sort, false, page, &mut where_sql, &mut params);
+        let (tail, reversed) = page_clause(sort, false, page, None, &mut where_sql, &mut params);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql}{tail}"
         ))?;

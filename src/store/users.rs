@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Few, Plan};
-use super::query::{page_clause, where_clause};
+use super::query::{Bound, page_clause, where_clause};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
@@ -348,10 +348,20 @@ impl Store {
         few: Few,
     ) -> Result<Vec<UserRow>> {
         let _snapshot = self.snapshot()?;
-        let Some((sql, params, reversed)) = self.list_sql(app, query, page, few)? else {
-            return Ok(Vec::new());
-        };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        match self.list_sql(app, query, page, few)? {
+            Some((sql, params, reversed)) => self.page_rows(&sql, params, reversed),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The rows of a page's SQL, in list order.
+    pub(super) fn page_rows(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+        reversed: bool,
+    ) -> Result<Vec<UserRow>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows: Vec<UserRow> = stmt
             .query_map(params_from_iter(params), read_row)?
             .collect::<rusqlite::Result<_>>()?;
@@ -412,15 +422,7 @@ impl Store {
         if plan.nothing {
             return Ok(None);
         }
-        let (mut where_sql, mut params) = where_clause(app, query, &plan, !plan.narrow());
-        let (tail, reversed) =
-            page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
-        let index = match query.sort.field {
-            SortField::Email => scan_index(query, &plan),
-            _ => "",
-        };
-        let sql = format!("SELECT {ROW_COLUMNS} FROM users u {index} WHERE {where_sql}{tail}");
-        Ok(Some((sql, params, reversed)))
+        Ok(Some(page_sql(app, query, &plan, page, None)))
     }
 
     /// The count's SQL, or `None` when the plan shows that nothing matches.
@@ -469,6 +471,32 @@ impl Store {
             ungrouped: all - grouped,
         })
     }
+}
+
+/// A page's SQL under a plan, its parameters, and whether its rows come reversed;
+/// `bound` keeps the rows to one part of the list.
+pub(super) fn page_sql(
+    app: AppId,
+    query: &UserQuery,
+    plan: &Plan,
+    page: &Page,
+    bound: Option<Bound>,
+) -> (String, Vec<Value>, bool) {
+    let (mut where_sql, mut params) = where_clause(app, query, plan, !plan.narrow());
+    let (tail, reversed) = page_clause(
+        query.sort,
+        plan.narrow(),
+        page,
+        bound,
+        &mut where_sql,
+        &mut params,
+    );
+    let index = match query.sort.field {
+        SortField::Email => scan_index(query, plan),
+        _ => "",
+    };
+    let sql = format!("SELECT {ROW_COLUMNS} FROM users u {index} WHERE {where_sql}{tail}");
+    (sql, params, reversed)
 }
 
 /// Filters that test many rows one by one are tested in `users_search`, which holds

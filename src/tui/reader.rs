@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 
@@ -52,7 +53,8 @@ pub const PICKER: Replies = Replies {
 
 pub struct ListReader {
     requests: Sender<Request>,
-    interrupt: InterruptHandle,
+    /// The reader's two connections' (a long walk is shared by both).
+    interrupt: [InterruptHandle; 2],
     generation: u64,
     interrupted: Arc<AtomicU64>,
 }
@@ -67,7 +69,9 @@ impl ListReader {
         replies: Replies,
     ) -> Result<ListReader> {
         let store = connect(&path)?;
-        let interrupt = store.interrupt_handle();
+        let helper = connect(&path)?;
+        let interrupt = [store.interrupt_handle(), helper.interrupt_handle()];
+        let helper = Mutex::new(helper);
         let interrupted = Arc::new(AtomicU64::new(0));
         let counted = interrupted.clone();
         let (requests, inbox) = mpsc::channel::<Request>();
@@ -79,6 +83,7 @@ impl ListReader {
                 }
                 let pages = Pages {
                     store: &store,
+                    helper: Some(&helper),
                     application: request.application,
                     query: request.query,
                     height: request.height,
@@ -118,7 +123,9 @@ impl ListReader {
         marks: MarksAsk,
     ) -> u64 {
         self.generation += 1;
-        self.interrupt.interrupt();
+        for interrupt in &self.interrupt {
+            interrupt.interrupt();
+        }
         let _ = self.requests.send(Request {
             generation: self.generation,
             application,
