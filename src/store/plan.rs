@@ -4,7 +4,6 @@
 //! which fills a page after a few rows. A cheap probe tells the two apart.
 
 use rusqlite::params;
-
 use rusqlite::types::Value;
 
 use super::member_set::{member_params, member_test};
