@@ -16,7 +16,9 @@ use rusqlite::types::Value;
 use super::plan::FEW_FOR_PAGE;
 use super::query::Bound;
 use super::users::{SCOPE_COUNTS_SQL, page_sql};
-use super::{AppId, Cursor, Page, Result, Scope, SortKey, Store, StoreError, UserQuery, UserRow};
+use super::{
+    AppId, Cursor, Page, Result, Scope, SortField, SortKey, Store, StoreError, UserQuery, UserRow,
+};
 
 /// Below this many users in the application a walk is short (a few milliseconds):
 /// it is not split.
@@ -160,16 +162,13 @@ impl Store {
     fn cuts(&self, app: AppId, query: &UserQuery, parts: usize) -> Result<Vec<Cursor>> {
         let (low, high): (Option<i64>, Option<i64>) = self
             .conn
-            .prepare_cached("SELECT min(id), max(id) FROM users")?
+            .prepare_cached(ID_RANGE_SQL)?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let (Some(low), Some(high)) = (low, high) else {
             return Ok(Vec::new());
         };
         let field = query.sort.field;
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {}, u.id FROM users u WHERE u.id >= ?1 AND u.app_id = ?2 ORDER BY u.id LIMIT 1",
-            field.column()
-        ))?;
+        let mut stmt = self.conn.prepare_cached(&sample_sql(field))?;
         let mut samples = Vec::new();
         for i in 0..SAMPLES {
             let id = low + (high - low) / SAMPLES * i;
@@ -200,6 +199,19 @@ impl Store {
         cuts.dedup();
         Ok(cuts)
     }
+}
+
+/// The lowest and highest ids, each read from one end of the table (`min` and `max`
+/// in one select would read every row).
+const ID_RANGE_SQL: &str = "SELECT (SELECT min(id) FROM users), (SELECT max(id) FROM users)";
+
+/// The first user of the application from an id on, found by id: `+` keeps SQLite
+/// from reading every user of the application through an index instead.
+fn sample_sql(field: SortField) -> String {
+    format!(
+        "SELECT {}, u.id FROM users u WHERE u.id >= ?1 AND +u.app_id = ?2 ORDER BY u.id LIMIT 1",
+        field.column()
+    )
 }
 
 /// A position as a value Rust orders as SQLite orders `(key, id)`.
@@ -260,7 +272,7 @@ mod tests {
     use super::*;
     use crate::auth::PasswordHash;
     use crate::domain::Password;
-    use crate::store::{SeedUser, Sort, SortField};
+    use crate::store::{SeedUser, Sort};
 
     /// Few letters, so that random terms often match.
     const LETTERS: &[char] = &['a', 'b', 'q', 'x', 'z', 'é', '.'];
@@ -442,6 +454,27 @@ mod tests {
             .unwrap();
         assert!(rows.len() > 1_000, "{}", rows.len());
         assert_eq!(rows, world.store.list_users(world.app, &q, &page).unwrap());
+    }
+
+    /// The id range is two seeks, and each sample one seek by id, whatever the sort.
+    #[test]
+    fn samples_are_found_by_id() {
+        let world = world().lock().unwrap();
+        for field in SortField::ALL {
+            let plan = world
+                .store
+                .explain(
+                    &sample_sql(field),
+                    vec![Value::Integer(1), Value::Integer(1)],
+                )
+                .unwrap();
+            assert_eq!(
+                plan, "SEARCH u USING INTEGER PRIMARY KEY (rowid>?)",
+                "{field:?}"
+            );
+        }
+        let plan = world.store.explain(ID_RANGE_SQL, vec![]).unwrap();
+        assert!(!plan.contains("SCAN users"), "{plan}");
     }
 
     /// Below the size worth splitting, and for pages that start at a position, the
