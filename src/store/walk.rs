@@ -26,8 +26,10 @@ const SPLIT_FROM_USERS: u64 = 50_000;
 /// Parts the list is cut into: small enough that the connection still walking a
 /// part nobody needs wastes little, few enough that each part's query is long.
 const PARTS: usize = 8;
-/// Users sampled, evenly spaced by id, to place the cuts.
-const SAMPLES: i64 = 64;
+/// Users sampled, at ids drawn at random, to place the cuts: evenly spaced ids can
+/// fall in step with the order users were made in (the demo's names repeat every so
+/// many ids) and cut the list into parts of very different sizes.
+const SAMPLES: usize = 128;
 
 /// The parts' rows as they come in, and whether the walk is over.
 struct Walk {
@@ -184,7 +186,7 @@ impl Store {
     }
 
     /// Up to `parts - 1` positions in the query's list order that cut the
-    /// application's users into about equal parts: sampled at evenly spaced ids.
+    /// application's users into about equal parts: sampled at random ids.
     fn cuts(&self, app: AppId, query: &UserQuery, parts: usize) -> Result<Vec<Cursor>> {
         let (low, high): (Option<i64>, Option<i64>) = self
             .conn
@@ -196,8 +198,10 @@ impl Store {
         let field = query.sort.field;
         let mut stmt = self.conn.prepare_cached(&sample_sql(field))?;
         let mut samples = Vec::new();
-        for i in 0..SAMPLES {
-            let id = low + (high - low) / SAMPLES * i;
+        // A fixed seed: the same cuts for the same users, whatever the run.
+        let mut rng = fastrand::Rng::with_seed(0x7761_6c6b);
+        for _ in 0..SAMPLES {
+            let id = rng.i64(low..=high);
             let sample = stmt.query_row([id, app.0], |r| {
                 let id = r.get(1)?;
                 let key = match r.get::<_, Value>(0)? {
@@ -480,6 +484,36 @@ mod tests {
             .unwrap();
         assert!(rows.len() > 1_000, "{}", rows.len());
         assert_eq!(rows, world.store.list_users(world.app, &q, &page).unwrap());
+    }
+
+    /// The cuts part the list into pieces of about equal size, for every sort (two
+    /// of them with many ties that only the id breaks).
+    #[test]
+    fn cuts_make_parts_of_about_equal_size() {
+        let world = world().lock().unwrap();
+        for field in 0..SortField::ALL.len() {
+            for descending in [false, true] {
+                let q = query("", Scope::All, field, descending);
+                let all = world
+                    .store
+                    .list_users(world.app, &q, &Page::First(10_000))
+                    .unwrap();
+                assert_eq!(all.len(), 6_000);
+                let cuts = world.store.cuts(world.app, &q, PARTS).unwrap();
+                assert_eq!(cuts.len(), PARTS - 1, "{q:?}");
+                let mut starts = vec![0];
+                starts.extend(cuts.iter().map(|cut| {
+                    all.iter()
+                        .position(|r| r.id.0 == cut.id)
+                        .expect("a cut is a user's position")
+                }));
+                starts.push(all.len());
+                for part in starts.windows(2) {
+                    let size = part[1] - part[0];
+                    assert!(size > all.len() / PARTS / 3, "{q:?}: parts at {starts:?}");
+                }
+            }
+        }
     }
 
     /// The id range is two seeks, and each sample one seek by id, whatever the sort.
