@@ -13,7 +13,7 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::InterruptHandle;
 use rusqlite::types::Value;
 
-use super::plan::FEW_FOR_PAGE;
+use super::plan::{FEW_FOR_PAGE, Plan};
 use super::query::Bound;
 use super::users::{SCOPE_COUNTS_SQL, page_sql};
 use super::{
@@ -81,19 +81,14 @@ impl Store {
         };
         let filtered =
             !query.text.is_empty() || !query.tags.is_empty() || query.scope != Scope::All;
-        if !filtered || self.app_users(app)? < from_users {
+        if !filtered {
             return self.list_users(app, query, page);
         }
-        let plan = self.plan(query, FEW_FOR_PAGE)?;
-        // A group's members in the member set are found a bit test each, and only
-        // this connection holds the set.
-        if plan.nothing || plan.narrow() || plan.member_set {
+        let split = self.split(app, query, from_users)?;
+        self.stop_if_interrupted()?;
+        let Some((plan, cuts)) = split else {
             return self.list_users(app, query, page);
-        }
-        let cuts = self.cuts(app, query, PARTS)?;
-        if cuts.is_empty() {
-            return self.list_users(app, query, page);
-        }
+        };
         let parts = cuts.len() + 1;
         // Part `i` in walking order is part `list_part(i)` in list order.
         let list_part = |i: usize| if backwards { parts - 1 - i } else { i };
@@ -148,6 +143,37 @@ impl Store {
             rows.reverse();
         }
         Ok(rows)
+    }
+
+    /// The plan and the cuts of a walk worth splitting, or `None`.
+    fn split(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        from_users: u64,
+    ) -> Result<Option<(Plan, Vec<Cursor>)>> {
+        if self.app_users(app)? < from_users {
+            return Ok(None);
+        }
+        let plan = self.plan(query, FEW_FOR_PAGE)?;
+        // A group's members in the member set are found a bit test each, and only
+        // this connection holds the set.
+        if plan.nothing || plan.narrow() || plan.member_set {
+            return Ok(None);
+        }
+        let cuts = self.cuts(app, query, PARTS)?;
+        Ok((!cuts.is_empty()).then_some((plan, cuts)))
+    }
+
+    /// A newer request's interrupt that came while only short statements ran here
+    /// (they end without looking at it, and the next statement would clear it) still
+    /// stops the read.
+    fn stop_if_interrupted(&self) -> Result<()> {
+        if self.conn.is_interrupted() {
+            let interrupted = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT);
+            return Err(rusqlite::Error::SqliteFailure(interrupted, None).into());
+        }
+        Ok(())
     }
 
     fn app_users(&self, app: AppId) -> Result<u64> {

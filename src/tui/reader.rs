@@ -2,7 +2,8 @@
 //! keystroke never waits for SQLite. Each request carries a generation; a newer one
 //! interrupts the query still running for an older one, and only the newest waiting
 //! request is read. What was read arrives on the console's one channel as
-//! `Action::Loaded`.
+//! `Action::Loaded`. A second connection shares the long index walks that some
+//! filtered pages take (src/store/walk.rs), so they use both cores.
 
 use std::path::PathBuf;
 use std::sync::Arc;
