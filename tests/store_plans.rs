@@ -256,7 +256,7 @@ fn group_members_walk_the_sort_index_in_the_member_set_when_many_and_read_member
                 );
                 assert!(
                     !(list.lines())
-                        .any(|l| l.starts_with("SEARCH m ") || l.contains("memberships")),
+                        .any(|l| l.starts_with("SEARCH m EXISTS") || l.contains("memberships")),
                     "{what}\n{list}"
                 );
                 assert_searches(&count, &format!("{what} count"));

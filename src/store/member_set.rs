@@ -67,7 +67,7 @@ fn not_read() -> rusqlite::Error {
 impl Store {
     /// Makes the set hold the scope's members as the data now stands, unless it has
     /// more than `up_to` memberships; returns whether it holds them. Read inside the
-    /// snapshot the query then runs in (see [`Store::snapshot`]).
+    /// snapshot the query then runs in (see `Store::snapshot`).
     pub(crate) fn read_members(&self, group: i64, subgroups: bool, up_to: i64) -> Result<bool> {
         let scope = (group, subgroups);
         let version: i64 = self

@@ -264,13 +264,17 @@ impl Store {
         })
     }
 
-    /// A read transaction for the statements that follow, unless one is open: what
-    /// they read (the member set included) comes from one state of the data.
-    pub(crate) fn snapshot(&self) -> Result<Option<rusqlite::Transaction<'_>>> {
-        Ok(match self.conn.is_autocommit() {
-            true => Some(self.conn.unchecked_transaction()?),
-            false => None,
-        })
+    /// For a query of a group's members, a read transaction for the statements that
+    /// follow (unless one is open), so that the member set is read from the state of
+    /// the data its rows come from. Other queries take none: an interrupt that came
+    /// while `BEGIN` ran would end with it, and the query it was meant for run on.
+    pub(crate) fn snapshot(&self, q: &UserQuery) -> Result<Option<rusqlite::Transaction<'_>>> {
+        Ok(
+            match q.scope.group().is_some() && self.conn.is_autocommit() {
+                true => Some(self.conn.unchecked_transaction()?),
+                false => None,
+            },
+        )
     }
 
     /// Opens an existing database for looking only: every write is refused with

@@ -56,12 +56,12 @@ pub(crate) const FEW_FOR_SELECTION: Few = Few {
     ..FEW_FOR_COUNT
 };
 
-/// With the member set, a short term is read from the search index when its trigrams
-/// name up to this many users: they are tested against the set, and the few that are
-/// members read (walking the sort index instead tests every user until a page of
-/// members holds the term: at a million users `q`'s 66,666, in 16 trigrams, are
-/// read in 30 ms; walking to them took 125 ms).
-const SHORT_FOR_MEMBERS: i64 = 100_000;
+/// With the member set, a filter is read from its own index when the index names up
+/// to this many users (a short term: its trigrams' haystacks): they are tested in the
+/// set, and the members read if few (walking the sort index instead tests every user
+/// until a page of members holds the filter: at a million users `q`'s 66,666, in 16
+/// trigrams, are read in 30 ms; walking to them took 125 ms).
+const MEMBERS_FROM_INDEX: i64 = 100_000;
 
 /// The users who carry a tag key, or a key with a value, as the plan's probes count
 /// them: their id column, and where they are.
@@ -70,14 +70,16 @@ pub(crate) const TAG_VALUE_USERS: [&str; 2] = ["user_id", "user_tags WHERE key =
 pub(crate) const FTS_USERS: [&str; 2] = ["rowid", "users_fts WHERE users_fts MATCH ?"];
 
 /// How many (up to a limit, the last parameter) of the users `users` names there
-/// are: only those in the member set when `members` (its parameters come after
-/// `users`' own).
+/// are. With `members`, also how many of those are in the member set: its parameters
+/// come first.
 pub(crate) fn probe_sql([id, users]: [&str; 2], members: bool) -> String {
-    let members = match members {
-        true => format!(" AND {}", member_test(id)),
-        false => String::new(),
-    };
-    format!("SELECT count(*) FROM (SELECT 1 FROM {users}{members} LIMIT ?)")
+    match members {
+        true => format!(
+            "SELECT count(*), total({}) FROM (SELECT {id} AS id FROM {users} LIMIT ?)",
+            member_test("id")
+        ),
+        false => format!("SELECT count(*), 0 FROM (SELECT 1 FROM {users} LIMIT ?)"),
+    }
 }
 
 /// Trigram search needs terms of at least three characters; shorter ones are found
@@ -182,7 +184,7 @@ impl Store {
     pub(crate) fn plan(&self, q: &UserQuery, few: Few) -> Result<Plan> {
         let (narrow_group, member_set) = self.group_plan(q, few)?;
         let (short, few_text) = match member_set {
-            Some(_) => (few.text.max(SHORT_FOR_MEMBERS), few.member_text),
+            Some(_) => (few.text.max(MEMBERS_FROM_INDEX), few.member_text),
             None => (few.text, few.text),
         };
         let (expr, nothing) = self.text_query(q, short)?;
@@ -192,17 +194,29 @@ impl Store {
                 ..Plan::default()
             });
         }
-        // Each probe counts, up to `few`, the users its index names (those of the
-        // member set only, when there is one: they are all that will be read).
-        let probe = |users: [&str; 2], mut params: Vec<Value>, few: i64| -> Result<bool> {
-            let sql = probe_sql(users, member_set.is_some());
-            params.extend(member_set.iter().flatten().cloned());
-            params.push(few.into());
-            let n: i64 = self
+        // Each probe counts, up to `few`, the users its index names. With the member
+        // set, up to MEMBERS_FROM_INDEX of them and the members among them (all that
+        // will be read): finding `few` members among more users would read many times
+        // that, and a walk meets a page of members so common a filter holds soon
+        // enough.
+        let probe = |users: [&str; 2], values: Vec<Value>, few: i64| -> Result<bool> {
+            let mut params: Vec<Value> = member_set.iter().flatten().cloned().collect();
+            params.extend(values);
+            let limit = match member_set {
+                Some(_) => MEMBERS_FROM_INDEX,
+                None => few,
+            };
+            params.push(limit.into());
+            let (n, members): (i64, f64) = self
                 .conn
-                .prepare_cached(&sql)?
-                .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?;
-            Ok(n < few)
+                .prepare_cached(&probe_sql(users, member_set.is_some()))?
+                .query_row(rusqlite::params_from_iter(params), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok(match member_set {
+                Some(_) => n < limit && members < few as f64,
+                None => n < few,
+            })
         };
         let fts = match expr {
             Some(expr) => probe(FTS_USERS, vec![expr.clone().into()], few_text)?.then_some(expr),

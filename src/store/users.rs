@@ -347,7 +347,7 @@ impl Store {
         page: &Page,
         few: Few,
     ) -> Result<Vec<UserRow>> {
-        let _snapshot = self.snapshot()?;
+        let _snapshot = self.snapshot(query)?;
         match self.list_sql(app, query, page, few)? {
             Some((sql, params, reversed)) => self.page_rows(&sql, params, reversed),
             None => Ok(Vec::new()),
@@ -383,7 +383,7 @@ impl Store {
         query: &UserQuery,
         few: Few,
     ) -> Result<u64> {
-        let _snapshot = self.snapshot()?;
+        let _snapshot = self.snapshot(query)?;
         if let Some(n) = self.count_from_indexes(app, query, few)? {
             return Ok(n);
         }
