@@ -222,12 +222,13 @@ fn a_lost_index_shows_as_a_full_scan() {
 }
 
 /// A large group's members (Acme with its subgroups: 7,000 users or so here) are
-/// tested while walking the sort index, a page stopping after a page; a small group's
+/// tested while walking the sort index, a page stopping after a page, each in the
+/// member set read once (no membership read per user; the store's unit tests show
+/// the key lookup a group too large for a page's set takes); a small group's
 /// (Support, or Acme's own ~1,000) come from the membership index and only they are
-/// sorted. Neither reads
-/// every user; counts read the membership index.
+/// sorted. Neither reads every user; counts read the membership index.
 #[test]
-fn group_members_walk_the_sort_index_when_many_and_read_memberships_when_few() {
+fn group_members_walk_the_sort_index_in_the_member_set_when_many_and_read_memberships_when_few() {
     let (_d, store, app) = store_with_users(12_000);
     let acme = store.group_named(app, "Acme").unwrap();
     let support = store.group_named(app, "Support").unwrap();
@@ -253,10 +254,9 @@ fn group_members_walk_the_sort_index_when_many_and_read_memberships_when_few() {
                     !list.contains("TEMP B-TREE"),
                     "{what}: sorts every member\n{list}"
                 );
-                // Each user's few memberships are read and checked against the
-                // subtree, not the key probed once per group of the subtree.
                 assert!(
-                    (list.lines()).any(|l| l == "SEARCH m EXISTS USING PRIMARY KEY (user_id=?)"),
+                    !(list.lines())
+                        .any(|l| l.starts_with("SEARCH m EXISTS") || l.contains("memberships")),
                     "{what}\n{list}"
                 );
                 assert_searches(&count, &format!("{what} count"));

@@ -4,12 +4,16 @@
 //! begins name exactly its users, see plan.rs); the count is the size of their
 //! intersection. Neither index knows applications or scopes, so this serves the All
 //! pane while one application holds every user — the usual case, and the one where
-//! counting row by row costs most.
+//! counting row by row costs most — and a large group's members view, its members
+//! tested in the member set (member_set.rs).
 
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
-use super::plan::{MIN_SEARCH_CHARS, Short, quoted};
+use super::member_set::member_test;
+use super::plan::{
+    FEW_FOR_PAGE, FTS_USERS, Few, MIN_SEARCH_CHARS, Short, TAG_KEY_USERS, TAG_VALUE_USERS, quoted,
+};
 use super::subtree::group_test;
 use super::{AppId, Result, Scope, Store, UserQuery};
 
@@ -30,36 +34,56 @@ enum Text {
 
 impl Store {
     /// The query's match count when the indexes answer it alone, else `None`.
-    pub(crate) fn count_from_indexes(&self, app: AppId, q: &UserQuery) -> Result<Option<u64>> {
-        if let Some((group, subgroups)) = q.scope.group()
-            && q.text.is_empty()
-            && q.tags.is_empty()
-        {
-            return self.count_members(group, subgroups).map(Some);
-        }
-        if q.scope != Scope::All || !self.holds_every_user(app)? {
+    pub(crate) fn count_from_indexes(
+        &self,
+        app: AppId,
+        q: &UserQuery,
+        few: Few,
+    ) -> Result<Option<u64>> {
+        // A large group's members are counted among the users the indexes name by
+        // testing each in the member set (a group and its members are always of one
+        // application).
+        let mut members = Vec::new();
+        if let Some((group, subgroups)) = q.scope.group() {
+            if q.text.is_empty() && q.tags.is_empty() {
+                return self.count_members(group, subgroups).map(Some);
+            }
+            // The indexes answer exactly: the set pays for itself from the group size
+            // a page reads it at, where reading memberships row by row would not.
+            let few = Few {
+                members: few.members.min(FEW_FOR_PAGE.members),
+                ..few
+            };
+            match self.group_plan(q, few)? {
+                (_, Some(params)) => members = params.to_vec(),
+                (_, None) => return Ok(None),
+            }
+        } else if q.scope != Scope::All || !self.holds_every_user(app)? {
             return Ok(None);
         }
         let mut selects = Vec::new();
         let mut params = Vec::new();
+        let mut select = |[id, users]: [&str; 2], mut values: Vec<Value>| {
+            let test = match members.is_empty() {
+                true => String::new(),
+                false => format!(" AND {}", member_test(id)),
+            };
+            selects.push(format!("SELECT {id} FROM {users}{test}"));
+            params.append(&mut values);
+            params.extend(members.iter().cloned());
+        };
         if !q.text.is_empty() {
             match self.exact_text(&q.text)? {
                 Text::Nothing => return Ok(Some(0)),
                 Text::Unknown => return Ok(None),
-                Text::Exactly(expr) => {
-                    selects.push("SELECT rowid FROM users_fts WHERE users_fts MATCH ?");
-                    params.push(Value::Text(expr));
-                }
+                Text::Exactly(expr) => select(FTS_USERS, vec![Value::Text(expr)]),
             }
         }
         for tag in &q.tags {
-            params.push(Value::Text(tag.key.clone()));
+            let key = Value::Text(tag.key.clone());
             match &tag.value {
-                Some(value) => {
-                    selects.push("SELECT user_id FROM user_tags WHERE key = ? AND value = ?");
-                    params.push(Value::Text(value.clone()));
-                }
-                None => selects.push("SELECT user_id FROM user_tags WHERE key = ?"),
+                Some(value) => select(TAG_VALUE_USERS, vec![key, Value::Text(value.clone())]),
+                None => select(TAG_KEY_USERS, vec![key]),
             }
         }
         if selects.is_empty() {
@@ -115,5 +139,44 @@ impl Store {
             }
         }
         Ok(Text::Exactly(groups.join(" AND ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DEFAULT_APP, Scope, SeedUser, Store, UserQuery};
+    use crate::auth::PasswordHash;
+    use crate::domain::Password;
+
+    /// Without a filter no index names the users: every pane is counted, not an
+    /// empty intersection.
+    #[test]
+    fn an_unfiltered_count_counts_every_user_of_the_pane() {
+        let mut store = Store::open_in_memory().unwrap();
+        let app = store.application(DEFAULT_APP).unwrap().id;
+        let group = store.create_group(app, "G", None).unwrap().id;
+        let hash = PasswordHash::new(&Password::parse("s3cret-pass").unwrap());
+        let users = (0..3).map(|i| SeedUser {
+            email: format!("u{i}@x.io"),
+            first_name: String::new(),
+            last_name: String::new(),
+            groups: if i == 0 { vec![group] } else { vec![] },
+            tags: vec![],
+            created_at: 1_800_000_000,
+            last_login: 0,
+        });
+        store.insert_seed_users(app, users, &hash, |_| ()).unwrap();
+        for (scope, n) in [
+            (Scope::All, 3),
+            (Scope::Grouped, 1),
+            (Scope::Ungrouped, 2),
+            (Scope::GroupTree(group), 1),
+        ] {
+            let q = UserQuery {
+                scope,
+                ..UserQuery::default()
+            };
+            assert_eq!(store.count_users(app, &q).unwrap(), n, "{scope:?}");
+        }
     }
 }

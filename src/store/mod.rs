@@ -9,6 +9,7 @@ mod groups;
 mod import;
 mod logged;
 mod lookups;
+mod member_set;
 mod members;
 mod migrations;
 mod plan;
@@ -19,6 +20,7 @@ mod subtree;
 mod tags;
 mod tokens;
 mod users;
+mod walk;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -152,6 +154,8 @@ pub struct Store {
     read_only: Option<ReadOnly>,
     /// Named in the audit entry of every change this store writes.
     actor: Actor,
+    /// A large group's members, as the SQL function on `conn` tests them.
+    members: member_set::MemberSet,
 }
 
 /// Why a store refuses every write.
@@ -246,11 +250,31 @@ impl Store {
         // memory: on disk, a 100,000-user import wrote them 800,000 times.
         conn.pragma_update(None, "temp_store", "memory")?;
         migrations::migrate(&mut conn)?;
+        Store::over(conn, None)
+    }
+
+    fn over(conn: Connection, read_only: Option<ReadOnly>) -> Result<Store> {
+        let members = member_set::MemberSet::default();
+        members.register(&conn)?;
         Ok(Store {
             conn,
-            read_only: None,
+            read_only,
             actor: Actor::local(Source::Cli),
+            members,
         })
+    }
+
+    /// For a query of a group's members, a read transaction for the statements that
+    /// follow (unless one is open), so that the member set is read from the state of
+    /// the data its rows come from. Other queries take none: an interrupt that came
+    /// while `BEGIN` ran would end with it, and the query it was meant for run on.
+    pub(crate) fn snapshot(&self, q: &UserQuery) -> Result<Option<rusqlite::Transaction<'_>>> {
+        Ok(
+            match q.scope.group().is_some() && self.conn.is_autocommit() {
+                true => Some(self.conn.unchecked_transaction()?),
+                false => None,
+            },
+        )
     }
 
     /// Opens an existing database for looking only: every write is refused with
@@ -286,11 +310,7 @@ impl Store {
             }
             opened => opened?,
         };
-        Ok(Store {
-            conn,
-            read_only: Some(why),
-            actor: Actor::local(Source::Cli),
-        })
+        Store::over(conn, Some(why))
     }
 
     fn read_only_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {

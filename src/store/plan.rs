@@ -4,7 +4,9 @@
 //! which fills a page after a few rows. A cheap probe tells the two apart.
 
 use rusqlite::params;
+use rusqlite::types::Value;
 
+use super::member_set::{member_params, member_test};
 use super::subtree::group_test;
 use super::{Result, Store, UserQuery};
 
@@ -15,30 +17,70 @@ use super::{Result, Store, UserQuery};
 /// users the two meet near n = 1,000 for text and 5,000 for tags. Counting visits
 /// every match either way, against one pass over all users: it pays to read the
 /// index up to far more matches.
-/// A group's members cost what a tag's users do (a key lookup each).
+/// A group's members cost what a tag's users do (a key lookup each), unless they are
+/// in the member set (member_set.rs): then a bit each.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Few {
     pub text: i64,
     pub tags: i64,
     pub members: i64,
+    /// The most memberships read into the member set for a group with `members` or
+    /// more (0: never). Reading one costs ~0.15 µs: 100,000 is a page's worth of
+    /// time once per view, where testing a mid-size group's members by key lookups
+    /// cost 12 ms a page; a count visits every match and always pays for it.
+    pub member_set: i64,
+    /// `text` for the members in the set: the search index was read to count them
+    /// already, and walking the sort index for a rare term tests most of a million
+    /// users however few it finds, so reading them costs what reading a tag's does.
+    pub member_text: i64,
 }
 
 pub(crate) const FEW_FOR_PAGE: Few = Few {
     text: 1_000,
     tags: 5_000,
     members: 5_000,
+    member_set: 100_000,
+    member_text: 5_000,
 };
 pub(crate) const FEW_FOR_COUNT: Few = Few {
     text: 10_000,
     tags: 200_000,
     members: 200_000,
+    member_set: i64::MAX,
+    member_text: 10_000,
+};
+/// A selection joins the queries it was made of in one statement: the member set
+/// holds one group only.
+pub(crate) const FEW_FOR_SELECTION: Few = Few {
+    member_set: 0,
+    ..FEW_FOR_COUNT
 };
 
-/// How many users (up to a limit) carry a tag key, or a key with a value.
-pub(crate) const TAG_KEY_PROBE_SQL: &str =
-    "SELECT count(*) FROM (SELECT 1 FROM user_tags WHERE key = ?1 LIMIT ?2)";
-pub(crate) const TAG_VALUE_PROBE_SQL: &str =
-    "SELECT count(*) FROM (SELECT 1 FROM user_tags WHERE key = ?1 AND value = ?2 LIMIT ?3)";
+/// With the member set, a filter is read from its own index when the index names up
+/// to this many users (a short term: its trigrams' haystacks): they are tested in the
+/// set, and the members read if few (walking the sort index instead tests every user
+/// until a page of members holds the filter: at a million users `q`'s 66,666, in 16
+/// trigrams, are read in 30 ms; walking to them took 125 ms).
+const MEMBERS_FROM_INDEX: i64 = 100_000;
+
+/// The users who carry a tag key, or a key with a value, as the plan's probes count
+/// them: their id column, and where they are.
+pub(crate) const TAG_KEY_USERS: [&str; 2] = ["user_id", "user_tags WHERE key = ?"];
+pub(crate) const TAG_VALUE_USERS: [&str; 2] = ["user_id", "user_tags WHERE key = ? AND value = ?"];
+pub(crate) const FTS_USERS: [&str; 2] = ["rowid", "users_fts WHERE users_fts MATCH ?"];
+
+/// How many (up to a limit, the last parameter) of the users `users` names there
+/// are. With `members`, also how many of those are in the member set: its parameters
+/// come first.
+pub(crate) fn probe_sql([id, users]: [&str; 2], members: bool) -> String {
+    match members {
+        true => format!(
+            "SELECT count(*), total({}) FROM (SELECT {id} AS id FROM {users} LIMIT ?)",
+            member_test("id")
+        ),
+        false => format!("SELECT count(*), 0 FROM (SELECT 1 FROM {users} LIMIT ?)"),
+    }
+}
 
 /// Trigram search needs terms of at least three characters; shorter ones are found
 /// through the trigrams they begin.
@@ -52,6 +94,8 @@ pub(crate) struct Plan {
     pub narrow_tags: Vec<bool>,
     /// The scope is a group with few memberships.
     pub narrow_group: bool,
+    /// The scope's members are tested in the member set.
+    pub member_set: bool,
     /// A text term occurs in no user's haystack: the query matches nobody.
     pub nothing: bool,
 }
@@ -119,7 +163,7 @@ impl Store {
 
     /// The FTS5 query that narrows the text terms (`None` when none can), and
     /// whether a short term occurs in no haystack at all.
-    fn text_query(&self, q: &UserQuery, few: i64) -> Result<(Option<String>, bool)> {
+    fn text_query(&self, q: &UserQuery, short: i64) -> Result<(Option<String>, bool)> {
         let mut parts: Vec<String> = Vec::new();
         let mut long = Vec::new();
         for term in &q.text {
@@ -127,7 +171,7 @@ impl Store {
                 long_term_query(term, &mut long);
                 continue;
             }
-            match self.short_term(term, few)? {
+            match self.short_term(term, short)? {
                 Short::Absent => return Ok((None, true)),
                 Short::Few(trigrams) => parts.push(format!("({})", trigrams.join(" OR "))),
                 Short::Many => {}
@@ -138,52 +182,79 @@ impl Store {
     }
 
     pub(crate) fn plan(&self, q: &UserQuery, few: Few) -> Result<Plan> {
-        let (expr, nothing) = self.text_query(q, few.text)?;
+        let (narrow_group, member_set) = self.group_plan(q, few)?;
+        let (short, few_text) = match member_set {
+            Some(_) => (few.text.max(MEMBERS_FROM_INDEX), few.member_text),
+            None => (few.text, few.text),
+        };
+        let (expr, nothing) = self.text_query(q, short)?;
         if nothing {
             return Ok(Plan {
                 nothing,
                 ..Plan::default()
             });
         }
+        // Each probe counts, up to `few`, the users its index names. With the member
+        // set, up to MEMBERS_FROM_INDEX of them and the members among them (all that
+        // will be read): finding `few` members among more users would read many times
+        // that, and a walk meets a page of members so common a filter holds soon
+        // enough.
+        let probe = |users: [&str; 2], values: Vec<Value>, few: i64| -> Result<bool> {
+            let mut params: Vec<Value> = member_set.iter().flatten().cloned().collect();
+            params.extend(values);
+            let limit = match member_set {
+                Some(_) => MEMBERS_FROM_INDEX,
+                None => few,
+            };
+            params.push(limit.into());
+            let (n, members): (i64, f64) = self
+                .conn
+                .prepare_cached(&probe_sql(users, member_set.is_some()))?
+                .query_row(rusqlite::params_from_iter(params), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+            Ok(match member_set {
+                Some(_) => n < limit && members < few as f64,
+                None => n < few,
+            })
+        };
         let fts = match expr {
-            Some(expr) => {
-                let n: i64 = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT count(*) FROM (SELECT rowid FROM users_fts
-                         WHERE users_fts MATCH ?1 LIMIT ?2)",
-                    )?
-                    .query_row(params![expr, few.text], |r| r.get(0))?;
-                (n < few.text).then_some(expr)
-            }
+            Some(expr) => probe(FTS_USERS, vec![expr.clone().into()], few_text)?.then_some(expr),
             None => None,
         };
         let mut narrow_tags = Vec::new();
         for tag in &q.tags {
-            // One statement per shape: `(?2 IS NULL OR value = ?2)` would keep the
+            // One statement per shape: `(? IS NULL OR value = ?)` would keep the
             // value out of the index range, reading every user with the key.
-            let n: i64 = match &tag.value {
-                Some(value) => self
-                    .conn
-                    .prepare_cached(TAG_VALUE_PROBE_SQL)?
-                    .query_row(params![tag.key, value, few.tags], |r| r.get(0))?,
-                None => self
-                    .conn
-                    .prepare_cached(TAG_KEY_PROBE_SQL)?
-                    .query_row(params![tag.key, few.tags], |r| r.get(0))?,
-            };
-            narrow_tags.push(n < few.tags);
+            narrow_tags.push(match &tag.value {
+                Some(value) => probe(
+                    TAG_VALUE_USERS,
+                    vec![tag.key.clone().into(), value.clone().into()],
+                    few.tags,
+                )?,
+                None => probe(TAG_KEY_USERS, vec![tag.key.clone().into()], few.tags)?,
+            });
         }
-        let narrow_group = match q.scope.group() {
-            Some((group, subgroups)) => self.memberships_below(group, subgroups, few.members)?,
-            None => false,
-        };
         Ok(Plan {
             fts,
             narrow_tags,
             narrow_group,
+            member_set: member_set.is_some(),
             nothing,
         })
+    }
+
+    /// Whether the query's group has few members, and when it has many and the member
+    /// set holds them, the parameters of its test there.
+    pub(crate) fn group_plan(&self, q: &UserQuery, few: Few) -> Result<(bool, Option<[Value; 2]>)> {
+        let Some((group, subgroups)) = q.scope.group() else {
+            return Ok((false, None));
+        };
+        if self.memberships_below(group, subgroups, few.members)? {
+            return Ok((true, None));
+        }
+        let held = few.member_set > 0 && self.read_members(group, subgroups, few.member_set)?;
+        Ok((false, held.then(|| member_params(group, subgroups))))
     }
 
     /// Whether a group (with its subgroups) holds fewer than `few` memberships: a

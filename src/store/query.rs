@@ -4,6 +4,7 @@
 use rusqlite::types::Value;
 
 use super::AppId;
+use super::member_set::{member_params, member_test};
 use super::plan::Plan;
 use super::subtree::group_test;
 
@@ -72,7 +73,7 @@ impl SortField {
         Self::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             SortField::Email => "u.email_key",
             SortField::FirstName => "u.first_key",
@@ -190,28 +191,49 @@ pub(crate) fn where_clause(
         Scope::Ungrouped => parts.push("u.group_count = 0".into()),
         Scope::Group(_) | Scope::GroupTree(_) => {}
     }
+    let members = match q.scope.group() {
+        Some((group, subgroups)) if plan.member_set => member_params(group, subgroups).to_vec(),
+        _ => Vec::new(),
+    };
+    // What a subquery reading few users from an index adds to keep the members only.
+    let only_members = |id: &str, params: &mut Vec<Value>| -> String {
+        params.extend(members.iter().cloned());
+        match members.is_empty() {
+            true => String::new(),
+            false => format!(" AND {}", member_test(id)),
+        }
+    };
     if let Some((group, subgroups)) = q.scope.group() {
         // Few members: read them from the membership index; many: test each user
-        // met while walking the sort index (a key lookup).
-        parts.push(if plan.narrow_group {
-            let test = group_test(subgroups, false);
-            format!("u.id IN (SELECT m.user_id FROM memberships m WHERE {test})")
+        // met while walking the sort index (in the member set, or by a key lookup).
+        if plan.member_set {
+            parts.push(member_test("u.id"));
+            params.extend(members.iter().cloned());
         } else {
-            let test = group_test(subgroups, true);
-            format!("EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {test})")
-        });
-        params.push(Value::Integer(group));
+            parts.push(if plan.narrow_group {
+                let test = group_test(subgroups, false);
+                format!("u.id IN (SELECT m.user_id FROM memberships m WHERE {test})")
+            } else {
+                let test = group_test(subgroups, true);
+                format!("EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {test})")
+            });
+            params.push(Value::Integer(group));
+        }
     }
     if let Some(expr) = &plan.fts {
-        parts.push("u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)".into());
         params.push(Value::Text(expr.clone()));
+        let members = only_members("rowid", &mut params);
+        parts.push(format!(
+            "u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?{members})"
+        ));
     }
     for term in &q.text {
         parts.push("instr(u.search, ?) > 0".into());
         params.push(Value::Text(term.to_lowercase()));
     }
     for (i, tag) in q.tags.iter().enumerate() {
-        let mut clause = if plan.narrow_tags.get(i).copied().unwrap_or(false) {
+        let narrow = plan.narrow_tags.get(i).copied().unwrap_or(false);
+        let mut clause = if narrow {
             "u.id IN (SELECT t.user_id FROM user_tags t WHERE t.key = ?"
         } else {
             "EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.key = ?"
@@ -222,18 +244,42 @@ pub(crate) fn where_clause(
             clause.push_str(" AND t.value = ?");
             params.push(Value::Text(value.clone()));
         }
+        if narrow {
+            clause.push_str(&only_members("t.user_id", &mut params));
+        }
         clause.push(')');
         parts.push(clause);
     }
     (parts.join(" AND "), params)
 }
 
-/// Adds the page's keyset condition, `ORDER BY` and `LIMIT` to a where clause.
+/// A second edge for a page's rows, in list order: where a walk over one part of the
+/// list stops (see walk.rs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bound<'a> {
+    /// Only rows before this position.
+    Before(&'a Cursor),
+    /// Only rows at or after this position.
+    AtOrAfter(&'a Cursor),
+}
+
+/// `AND ({col}, u.id) {op} (?, ?)` for a position in the list.
+fn push_position(col: &str, op: &str, c: &Cursor, where_sql: &mut String, params: &mut Vec<Value>) {
+    where_sql.push_str(&format!(" AND ({col}, u.id) {op} (?, ?)"));
+    params.push(match &c.key {
+        SortKey::Text(s) => Value::Text(s.clone()),
+        SortKey::Int(i) => Value::Integer(*i),
+    });
+    params.push(Value::Integer(c.id));
+}
+
+/// Adds the page's keyset conditions, `ORDER BY` and `LIMIT` to a where clause.
 /// Returns the SQL tail and whether the rows come back reversed (to be flipped).
 pub(crate) fn page_clause(
     sort: Sort,
     narrow: bool,
     page: &Page,
+    bound: Option<Bound>,
     where_sql: &mut String,
     params: &mut Vec<Value>,
 ) -> (String, bool) {
@@ -254,12 +300,16 @@ pub(crate) fn page_clause(
             (true, false) => "<",
             (true, true) => "<=",
         };
-        where_sql.push_str(&format!(" AND ({col}, u.id) {op} (?, ?)"));
-        params.push(match &c.key {
-            SortKey::Text(s) => Value::Text(s.clone()),
-            SortKey::Int(i) => Value::Integer(*i),
-        });
-        params.push(Value::Integer(c.id));
+        push_position(col, op, c, where_sql, params);
+    }
+    if let Some(bound) = bound {
+        let (c, op) = match (bound, sort.descending) {
+            (Bound::Before(c), false) => (c, "<"),
+            (Bound::Before(c), true) => (c, ">"),
+            (Bound::AtOrAfter(c), false) => (c, ">="),
+            (Bound::AtOrAfter(c), true) => (c, "<="),
+        };
+        push_position(col, op, c, where_sql, params);
     }
     let dir = if descending { "DESC" } else { "ASC" };
     params.push(Value::Integer(limit as i64));

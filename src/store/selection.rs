@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
-use super::plan::Plan;
+use super::plan::{FEW_FOR_SELECTION, Plan};
 use super::query::{page_clause, where_clause};
 use super::users::{ROW_COLUMNS, read_row};
 use super::{AppId, Page, Result, Sort, Store, StoreError, UserId, UserQuery, UserRow};
@@ -230,7 +230,7 @@ impl Store {
         let mut where_sql = format!("u.app_id = ? AND {test}");
         let mut params = vec![Value::Integer(app.0)];
         params.extend(test_params);
-        let (tail, reversed) = page_clause(sort, false, page, &mut where_sql, &mut params);
+        let (tail, reversed) = page_clause(sort, false, page, None, &mut where_sql, &mut params);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql}{tail}"
         ))?;
@@ -281,7 +281,9 @@ impl Store {
         let mut parts = Vec::new();
         let mut params = Vec::new();
         for query in &selection.queries {
-            if let Some((sql, query_params)) = self.matching_sql(app, query, "u.id AS id")? {
+            if let Some((sql, query_params)) =
+                self.matching_sql(app, query, "u.id AS id", FEW_FOR_SELECTION)?
+            {
                 parts.push(sql);
                 params.extend(query_params);
             }

@@ -5,8 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
-use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Plan};
-use super::query::{page_clause, where_clause};
+use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Few, Plan};
+use super::query::{Bound, page_clause, where_clause};
 use super::{
     AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
     UserQuery, begin_write, unix_now,
@@ -336,10 +336,32 @@ impl Store {
 
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let Some((sql, params, reversed)) = self.list_sql(app, query, page)? else {
-            return Ok(Vec::new());
-        };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        self.list_users_planned(app, query, page, FEW_FOR_PAGE)
+    }
+
+    /// A page read with the plan `few` makes.
+    pub(crate) fn list_users_planned(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        page: &Page,
+        few: Few,
+    ) -> Result<Vec<UserRow>> {
+        let _snapshot = self.snapshot(query)?;
+        match self.list_sql(app, query, page, few)? {
+            Some((sql, params, reversed)) => self.page_rows(&sql, params, reversed),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The rows of a page's SQL, in list order.
+    pub(super) fn page_rows(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+        reversed: bool,
+    ) -> Result<Vec<UserRow>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows: Vec<UserRow> = stmt
             .query_map(params_from_iter(params), read_row)?
             .collect::<rusqlite::Result<_>>()?;
@@ -351,10 +373,21 @@ impl Store {
 
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        if let Some(n) = self.count_from_indexes(app, query)? {
+        self.count_users_planned(app, query, FEW_FOR_COUNT)
+    }
+
+    /// A count made with the plan `few` makes.
+    pub(crate) fn count_users_planned(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        few: Few,
+    ) -> Result<u64> {
+        let _snapshot = self.snapshot(query)?;
+        if let Some(n) = self.count_from_indexes(app, query, few)? {
             return Ok(n);
         }
-        let Some((sql, params)) = self.count_sql(app, query)? else {
+        let Some((sql, params)) = self.matching_sql(app, query, "count(*)", few)? else {
             return Ok(0);
         };
         Ok(self
@@ -367,7 +400,7 @@ impl Store {
     /// details), so that losing an index shows up in tests and diagnostics; or
     /// [`NOTHING_TO_READ`] when the search index shows that a term is in no user.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
-        let list = match self.list_sql(app, query, page)? {
+        let list = match self.list_sql(app, query, page, FEW_FOR_PAGE)? {
             Some((sql, params, _)) => self.explain(&sql, params)?,
             None => NOTHING_TO_READ.to_string(),
         };
@@ -378,30 +411,23 @@ impl Store {
         Ok([list, count])
     }
 
-    fn list_sql(
+    pub(super) fn list_sql(
         &self,
         app: AppId,
         query: &UserQuery,
         page: &Page,
+        few: Few,
     ) -> Result<Option<(String, Vec<Value>, bool)>> {
-        let plan = self.plan(query, FEW_FOR_PAGE)?;
+        let plan = self.plan(query, few)?;
         if plan.nothing {
             return Ok(None);
         }
-        let (mut where_sql, mut params) = where_clause(app, query, &plan, !plan.narrow());
-        let (tail, reversed) =
-            page_clause(query.sort, plan.narrow(), page, &mut where_sql, &mut params);
-        let index = match query.sort.field {
-            SortField::Email => scan_index(query, &plan),
-            _ => "",
-        };
-        let sql = format!("SELECT {ROW_COLUMNS} FROM users u {index} WHERE {where_sql}{tail}");
-        Ok(Some((sql, params, reversed)))
+        Ok(Some(page_sql(app, query, &plan, page, None)))
     }
 
     /// The count's SQL, or `None` when the plan shows that nothing matches.
     fn count_sql(&self, app: AppId, query: &UserQuery) -> Result<Option<(String, Vec<Value>)>> {
-        self.matching_sql(app, query, "count(*)")
+        self.matching_sql(app, query, "count(*)", FEW_FOR_COUNT)
     }
 
     /// `SELECT columns` over every user the query matches (planned as for a count:
@@ -411,8 +437,9 @@ impl Store {
         app: AppId,
         query: &UserQuery,
         columns: &str,
+        few: Few,
     ) -> Result<Option<(String, Vec<Value>)>> {
-        let plan = self.plan(query, FEW_FOR_COUNT)?;
+        let plan = self.plan(query, few)?;
         if plan.nothing {
             return Ok(None);
         }
@@ -444,6 +471,32 @@ impl Store {
             ungrouped: all - grouped,
         })
     }
+}
+
+/// A page's SQL under a plan, its parameters, and whether its rows come reversed;
+/// `bound` keeps the rows to one part of the list.
+pub(super) fn page_sql(
+    app: AppId,
+    query: &UserQuery,
+    plan: &Plan,
+    page: &Page,
+    bound: Option<Bound>,
+) -> (String, Vec<Value>, bool) {
+    let (mut where_sql, mut params) = where_clause(app, query, plan, !plan.narrow());
+    let (tail, reversed) = page_clause(
+        query.sort,
+        plan.narrow(),
+        page,
+        bound,
+        &mut where_sql,
+        &mut params,
+    );
+    let index = match query.sort.field {
+        SortField::Email => scan_index(query, plan),
+        _ => "",
+    };
+    let sql = format!("SELECT {ROW_COLUMNS} FROM users u {index} WHERE {where_sql}{tail}");
+    (sql, params, reversed)
 }
 
 /// Filters that test many rows one by one are tested in `users_search`, which holds

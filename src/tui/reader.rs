@@ -2,11 +2,15 @@
 //! off the UI thread: a keystroke never waits for SQLite. A newer request interrupts
 //! the query still running for an older one, and only the newest waiting request is
 //! read. What was read arrives on the console's one channel as `Action::Loaded` (or
-//! `Action::PickerLoaded`).
+//! `Action::PickerLoaded`). A second connection shares the long index walks that some
+//! filtered pages take (src/store/walk.rs), so they use both cores.
 
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
@@ -41,6 +45,9 @@ pub const PICKER: Replies = Replies {
 pub struct ListReader {
     worker: QueryWorker,
     replies: Replies,
+    /// The second connection a long walk is shared with, and its interrupt.
+    helper: Arc<Mutex<Store>>,
+    helper_interrupt: InterruptHandle,
 }
 
 impl ListReader {
@@ -53,7 +60,14 @@ impl ListReader {
         replies: Replies,
     ) -> Result<ListReader> {
         let worker = QueryWorker::start(&path, connect, outbox, Duration::ZERO)?;
-        Ok(ListReader { worker, replies })
+        let helper = connect(&path)?;
+        let helper_interrupt = helper.interrupt_handle();
+        Ok(ListReader {
+            worker,
+            replies,
+            helper: Arc::new(Mutex::new(helper)),
+            helper_interrupt,
+        })
     }
 
     /// Asks for `load`, interrupting the query of any earlier request; returns the
@@ -67,9 +81,14 @@ impl ListReader {
         marks: MarksAsk,
     ) -> u64 {
         let loaded = self.replies.loaded;
+        let helper = self.helper.clone();
+        // The helper works only for this reader's one lane: its part of a superseded
+        // walk stops too.
+        self.helper_interrupt.interrupt();
         let work = Box::new(move |store: &Store, reply: &Reply| {
             let pages = Pages {
                 store,
+                helper: Some(&helper),
                 application,
                 query: query.clone(),
                 height,

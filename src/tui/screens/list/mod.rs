@@ -161,6 +161,7 @@ impl Browse {
     fn pages<'a>(&self, session: &'a Session) -> Pages<'a> {
         Pages {
             store: &session.store,
+            helper: None,
             application: session.application.id,
             query: self.query(),
             height: session.visible_rows(),

@@ -3,6 +3,8 @@
 //! thread only moves within the loaded rows; what it needs beyond them it asks for as
 //! a [`Load`], which the list reader (`src/tui/reader.rs`) turns into a [`Loaded`].
 
+use std::sync::Mutex;
+
 use crate::store::{AppId, Cursor, Page, Result, Store, UserId, UserQuery, UserRow};
 
 /// What the list asks the reader for.
@@ -52,6 +54,8 @@ impl Loaded {
 /// many rows the screen shows.
 pub struct Pages<'a> {
     pub store: &'a Store,
+    /// A second connection a long walk for a page is shared with (the reader's).
+    pub helper: Option<&'a Mutex<Store>>,
     pub application: AppId,
     pub query: UserQuery,
     pub height: usize,
@@ -59,7 +63,12 @@ pub struct Pages<'a> {
 
 impl Pages<'_> {
     fn read(&self, page: Page) -> Result<Vec<UserRow>> {
-        self.store.list_users(self.application, &self.query, &page)
+        match self.helper {
+            Some(helper) => {
+                (self.store).list_users_split(helper, self.application, &self.query, &page)
+            }
+            None => self.store.list_users(self.application, &self.query, &page),
+        }
     }
 
     fn cursor(&self, row: &UserRow) -> Cursor {

@@ -65,6 +65,7 @@ impl UserPicker {
     fn pages<'a>(&self, session: &'a Session) -> Pages<'a> {
         Pages {
             store: &session.store,
+            helper: None,
             application: session.application.id,
             query: self.query(),
             height: view::rows(session.size),
