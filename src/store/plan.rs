@@ -70,16 +70,14 @@ pub(crate) const TAG_VALUE_USERS: [&str; 2] = ["user_id", "user_tags WHERE key =
 pub(crate) const FTS_USERS: [&str; 2] = ["rowid", "users_fts WHERE users_fts MATCH ?"];
 
 /// How many (up to a limit, the last parameter) of the users `users` names there
-/// are. With `members`, also how many of those are in the member set: its parameters
-/// come first.
+/// are: only those in the member set when `members` (its parameters come after
+/// `users`' own).
 pub(crate) fn probe_sql([id, users]: [&str; 2], members: bool) -> String {
-    match members {
-        true => format!(
-            "SELECT count(*), total({}) FROM (SELECT {id} AS id FROM {users} LIMIT ?)",
-            member_test("id")
-        ),
-        false => format!("SELECT count(*), 0 FROM (SELECT 1 FROM {users} LIMIT ?)"),
-    }
+    let members = match members {
+        true => format!(" AND {}", member_test(id)),
+        false => String::new(),
+    };
+    format!("SELECT count(*) FROM (SELECT 1 FROM {users}{members} LIMIT ?)")
 }
 
 /// Trigram search needs terms of at least three characters; shorter ones are found
@@ -195,28 +193,27 @@ impl Store {
             });
         }
         // Each probe counts, up to `few`, the users its index names. With the member
-        // set, up to MEMBERS_FROM_INDEX of them and the members among them (all that
-        // will be read): finding `few` members among more users would read many times
-        // that, and a walk meets a page of members so common a filter holds soon
-        // enough.
-        let probe = |users: [&str; 2], values: Vec<Value>, few: i64| -> Result<bool> {
-            let mut params: Vec<Value> = member_set.iter().flatten().cloned().collect();
-            params.extend(values);
-            let limit = match member_set {
-                Some(_) => MEMBERS_FROM_INDEX,
-                None => few,
+        // set, the members among them (all that will be read), once the index names at
+        // most MEMBERS_FROM_INDEX: finding `few` members among more users would read
+        // many times that, and a walk meets a page of members so common a filter holds
+        // soon enough.
+        let probe = |users: [&str; 2], params: Vec<Value>, few: i64| -> Result<bool> {
+            let count = |members: bool, limit: i64| -> Result<bool> {
+                let mut params = params.clone();
+                if members {
+                    params.extend(member_set.iter().flatten().cloned());
+                }
+                params.push(limit.into());
+                let n: i64 = self
+                    .conn
+                    .prepare_cached(&probe_sql(users, members))?
+                    .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?;
+                Ok(n < limit)
             };
-            params.push(limit.into());
-            let (n, members): (i64, f64) = self
-                .conn
-                .prepare_cached(&probe_sql(users, member_set.is_some()))?
-                .query_row(rusqlite::params_from_iter(params), |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
-            Ok(match member_set {
-                Some(_) => n < limit && members < few as f64,
-                None => n < few,
-            })
+            match member_set {
+                None => count(false, few),
+                Some(_) => Ok(count(false, MEMBERS_FROM_INDEX)? && count(true, few)?),
+            }
         };
         let fts = match expr {
             Some(expr) => probe(FTS_USERS, vec![expr.clone().into()], few_text)?.then_some(expr),
