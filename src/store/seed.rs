@@ -28,6 +28,11 @@ const BATCHES_AHEAD: usize = 4;
 /// Helper threads SQLite's sorter may use while building indexes after a load.
 const SORTER_THREADS: i64 = 4;
 
+/// Page cache while the indexes are built, in KiB. SQLite's sorter sorts runs of this
+/// size, each on a helper thread, then merges them: with the bulk cache one run held a
+/// whole index, sorted on the writing thread alone.
+const SORTER_CACHE_KIB: i64 = 16 * 1024;
+
 /// A seed user with every column the table stores computed: the work done off the
 /// writing thread.
 struct SeedRow {
@@ -104,9 +109,14 @@ impl Store {
             }
             Ok::<u64, StoreError>(done)
         })?;
+        // The sorter uses no helper thread while temporary data is kept in memory.
+        self.conn.pragma_update(None, "temp_store", "file")?;
         self.conn.pragma_update(None, "threads", SORTER_THREADS)?;
+        self.conn
+            .pragma_update(None, "cache_size", -SORTER_CACHE_KIB)?;
         migrations::ensure_derived(&mut self.conn)?;
         self.conn.pragma_update(None, "threads", 0)?;
+        self.conn.pragma_update(None, "temp_store", "memory")?;
         self.conn
             .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
         self.conn.pragma_update(None, "synchronous", "normal")?;
