@@ -217,3 +217,63 @@ fn an_import_indexes_its_users_and_each_later_insert_is_indexed_again() {
     assert_eq!(found("imilia"), ["max@acme.io"]);
     assert_eq!(found("xi"), ["max@acme.io"]);
 }
+
+/// A seed builds its search index on a thread of its own and moves it in. In the same
+/// session, filters find exactly the users whose haystack holds the text (short terms
+/// too, which read the index's vocabulary), and the index holds every (trigram, user)
+/// that indexing each user in place gives.
+#[test]
+fn a_seeded_search_index_is_the_one_indexing_in_place_makes() {
+    let (dir, mut store, app) = temp_store();
+    seed_demo(&mut store, app, 3_000, 1_800_000_000, |_| ()).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
+    for term in ["quinn", "o'brien", "example.org", "an", "x"] {
+        let holding: usize = conn
+            .query_row(
+                "SELECT count(*) FROM users WHERE instr(search, ?1)",
+                [term],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(holding > 0, "{term} is in some demo users");
+        let found = store
+            .list_users(
+                app,
+                &UserQuery::default().filter(term),
+                &Page::First(10_000),
+            )
+            .unwrap();
+        assert_eq!(found.len(), holding, "{term}");
+    }
+    drop(store);
+    conn.execute_batch("INSERT INTO users_fts(users_fts, rank) VALUES ('integrity-check', 0)")
+        .unwrap();
+    let definition: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'users_fts'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute_batch(&format!(
+        "{};
+         INSERT INTO temp.in_place(rowid, search) SELECT id, search || char(10, 10) FROM users;
+         CREATE VIRTUAL TABLE temp.seeded_entries USING fts5vocab(main, users_fts, instance);
+         CREATE VIRTUAL TABLE temp.in_place_entries USING fts5vocab(temp, in_place, instance);",
+        definition.replacen("users_fts", "temp.in_place", 1)
+    ))
+    .unwrap();
+    let entries = |table: &str| -> Vec<(String, i64)> {
+        conn.prepare(&format!(
+            "SELECT term, doc FROM temp.{table} ORDER BY term, doc"
+        ))
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let seeded = entries("seeded_entries");
+    assert!(seeded.len() > 3_000, "{} entries", seeded.len());
+    assert_eq!(seeded, entries("in_place_entries"));
+}

@@ -68,15 +68,19 @@ const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const DERIVED_INDEXES: &str = include_str!("../../assets/sql/derived_indexes.sql");
 const DERIVED_TRIGGERS: &str = include_str!("../../assets/sql/derived_triggers.sql");
 
-/// Recomputes what the triggers maintain, for when they were not there to do it.
-/// (`groups.member_count` is recounted with [`RECOUNT_MEMBERS`]; `users.group_count`
-/// needs no recount: the only writer without triggers, the bulk
+/// Recounts the application counters the triggers maintain, for when they were not
+/// there to do it. (`groups.member_count` is recounted with [`RECOUNT_MEMBERS`];
+/// `users.group_count` needs no recount: the only writer without triggers, the bulk
 /// load, writes each user's count with the user.)
-const RECOMPUTE: &str = "
+const RECOUNT_USERS: &str = "
     UPDATE applications SET
         user_count = (SELECT count(*) FROM users u WHERE u.app_id = applications.id),
         grouped_count = (SELECT count(*) FROM users u
                          WHERE u.app_id = applications.id AND u.group_count > 0);
+";
+
+/// Indexes every user's haystack again, for when the triggers were not there to do it.
+const REINDEX_SEARCH: &str = "
     INSERT INTO users_fts(users_fts) VALUES ('delete-all');
     INSERT INTO users_fts(rowid, search) SELECT id, search || char(10, 10) FROM users;
 ";
@@ -173,12 +177,33 @@ pub fn ensure_derived(conn: &mut Connection) -> Result<()> {
     let tx = begin_write(conn)?;
     tx.execute_batch(DERIVED_INDEXES)?;
     if count_triggers(&tx)? < expected_triggers() {
-        tx.execute_batch(RECOMPUTE)?;
-        tx.execute_batch(RECOUNT_MEMBERS)?;
-        recount_tag_keys(&tx)?;
-        tx.execute_batch(DERIVED_TRIGGERS)?;
+        recompute(&tx, |tx| Ok(tx.execute_batch(REINDEX_SEARCH)?))?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Builds every derived object again after a bulk load dropped them ([`drop_derived`]),
+/// in one transaction; `index_search` fills the search index with every user.
+pub(crate) fn rebuild_derived(
+    conn: &mut Connection,
+    index_search: impl FnOnce(&Connection) -> Result<()>,
+) -> Result<()> {
+    let tx = begin_write(conn)?;
+    tx.execute_batch(DERIVED_INDEXES)?;
+    recompute(&tx, index_search)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Recomputes what the triggers maintain, then brings them back. The search index
+/// comes last: a bulk load builds it on another thread meanwhile (store/seed.rs).
+fn recompute(tx: &Connection, index_search: impl FnOnce(&Connection) -> Result<()>) -> Result<()> {
+    tx.execute_batch(RECOUNT_USERS)?;
+    tx.execute_batch(RECOUNT_MEMBERS)?;
+    recount_tag_keys(tx)?;
+    index_search(tx)?;
+    tx.execute_batch(DERIVED_TRIGGERS)?;
     Ok(())
 }
 

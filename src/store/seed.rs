@@ -2,7 +2,7 @@ use rusqlite::params;
 
 use super::audit::{self, Changes, Record};
 use super::users::search_haystack;
-use super::{AppId, Result, Store, StoreError, begin_write, migrations};
+use super::{AppId, Result, Store, StoreError, begin_write, migrations, search_apart};
 use crate::auth::{PasswordHash, token_digest};
 use crate::domain::{email_key, name_sort_key};
 
@@ -27,6 +27,11 @@ const BATCHES_AHEAD: usize = 4;
 
 /// Helper threads SQLite's sorter may use while building indexes after a load.
 const SORTER_THREADS: i64 = 4;
+
+/// Page cache while the indexes are built, in KiB. SQLite's sorter sorts runs of this
+/// size, each on a helper thread, then merges them: with the bulk cache one run held a
+/// whole index, sorted on the writing thread alone.
+const SORTER_CACHE_KIB: i64 = 16 * 1024;
 
 /// A seed user with every column the table stores computed: the work done off the
 /// writing thread.
@@ -85,6 +90,7 @@ impl Store {
         // A machine crash mid-load may lose the load, which is then run again; a
         // killed process loses nothing committed (the OS still writes it out).
         self.conn.pragma_update(None, "synchronous", "off")?;
+        let search_index = search_apart::definition(&self.conn)?;
         let done = std::thread::scope(|scope| {
             let (send, batches) = std::sync::mpsc::sync_channel::<Vec<SeedRow>>(BATCHES_AHEAD);
             scope.spawn(move || {
@@ -96,17 +102,35 @@ impl Store {
                     }
                 }
             });
+            // Unbounded: the indexer is slower than the writer, which must not wait
+            // for it (it goes on to the other indexes meanwhile).
+            let (to_index, haystacks) = std::sync::mpsc::channel();
+            let indexer = scope.spawn(|| search_apart::build(&search_index, haystacks));
             let mut done = 0u64;
             for batch in batches {
-                self.insert_seed_batch(app, &batch, hash)?;
+                let ids = self.insert_seed_batch(app, &batch, hash)?;
                 done += batch.len() as u64;
                 progress(done);
+                let haystacks = ids.into_iter().zip(batch).map(|(id, row)| (id, row.search));
+                // A failed indexer says why when it is joined.
+                let _ = to_index.send(haystacks.collect());
             }
+            drop(to_index);
+            // The sorter uses no helper thread while temporary data is kept in memory.
+            self.conn.pragma_update(None, "temp_store", "file")?;
+            self.conn.pragma_update(None, "threads", SORTER_THREADS)?;
+            self.conn
+                .pragma_update(None, "cache_size", -SORTER_CACHE_KIB)?;
+            migrations::rebuild_derived(&mut self.conn, |tx| {
+                let apart = indexer
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                search_apart::move_into(&apart, &search_index, tx)
+            })?;
             Ok::<u64, StoreError>(done)
         })?;
-        self.conn.pragma_update(None, "threads", SORTER_THREADS)?;
-        migrations::ensure_derived(&mut self.conn)?;
         self.conn.pragma_update(None, "threads", 0)?;
+        self.conn.pragma_update(None, "temp_store", "memory")?;
         self.conn
             .pragma_update(None, "cache_size", -super::CACHE_KIB)?;
         self.conn.pragma_update(None, "synchronous", "normal")?;
@@ -128,7 +152,8 @@ impl Store {
         app: AppId,
         batch: &[SeedRow],
         hash: &PasswordHash,
-    ) -> Result<()> {
+    ) -> Result<Vec<i64>> {
+        let mut ids = Vec::with_capacity(batch.len());
         let tx = begin_write(&mut self.conn)?;
         {
             let mut user = tx.prepare_cached(
@@ -159,6 +184,7 @@ impl Store {
                     u.groups.len()
                 ])?;
                 let id = tx.last_insert_rowid();
+                ids.push(id);
                 for g in &u.groups {
                     member.execute(params![id, g])?;
                 }
@@ -168,7 +194,7 @@ impl Store {
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(ids)
     }
 }
 
