@@ -221,16 +221,20 @@ fn an_import_indexes_its_users_and_each_later_insert_is_indexed_again() {
 /// A seed builds its search index on a thread of its own and moves it in. In the same
 /// session, filters find exactly the users whose haystack holds the text (short terms
 /// too, which read the index's vocabulary), and the index holds every (trigram, user)
-/// that indexing each user in place gives.
+/// that indexing each user in place gives — another application's users, there before
+/// the seed, included.
 #[test]
 fn a_seeded_search_index_is_the_one_indexing_in_place_makes() {
-    let (dir, mut store, app) = temp_store();
+    let (dir, mut store, other) = temp_store();
+    seed_demo(&mut store, other, 1_000, 1_800_000_000, |_| ()).unwrap();
+    let app = store.application("second").unwrap().id;
     seed_demo(&mut store, app, 3_000, 1_800_000_000, |_| ()).unwrap();
     let conn = rusqlite::Connection::open(dir.path().join("test.db")).unwrap();
     for term in ["quinn", "o'brien", "example.org", "an", "x"] {
         let holding: usize = conn
             .query_row(
-                "SELECT count(*) FROM users WHERE instr(search, ?1)",
+                "SELECT count(*) FROM users WHERE instr(search, ?1)
+                 AND app_id = (SELECT id FROM applications WHERE name = 'second')",
                 [term],
                 |r| r.get(0),
             )
@@ -274,6 +278,6 @@ fn a_seeded_search_index_is_the_one_indexing_in_place_makes() {
         .collect()
     };
     let seeded = entries("seeded_entries");
-    assert!(seeded.len() > 3_000, "{} entries", seeded.len());
+    assert!(seeded.len() > 4_000, "{} entries", seeded.len());
     assert_eq!(seeded, entries("in_place_entries"));
 }

@@ -106,6 +106,14 @@ impl Store {
             // for it (it goes on to the other indexes meanwhile).
             let (to_index, haystacks) = std::sync::mpsc::channel();
             let indexer = scope.spawn(|| search_apart::build(&search_index, haystacks));
+            // The index is made anew from what the indexer is sent: the users already
+            // in the database (another application's) go first.
+            let existing = self
+                .conn
+                .prepare("SELECT id, search FROM users")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+            let _ = to_index.send(existing);
             let mut done = 0u64;
             for batch in batches {
                 let ids = self.insert_seed_batch(app, &batch, hash)?;
