@@ -33,6 +33,8 @@ struct Held {
     scope: (i64, bool),
     stamp: (i64, u64),
     read_up_to: i64,
+    /// The memberships read: all of them when the set is held.
+    memberships: i64,
     members: Option<FixedBitSet>,
 }
 
@@ -80,7 +82,8 @@ impl Store {
             .filter(|h| h.scope == scope && h.stamp == stamp)
         {
             match h.members {
-                Some(_) => return Ok(true),
+                // Held for a larger limit: it answers for this one too.
+                Some(_) => return Ok(h.memberships <= up_to),
                 None if h.read_up_to >= up_to => return Ok(false),
                 None => {}
             }
@@ -113,6 +116,7 @@ impl Store {
             scope,
             stamp,
             read_up_to: up_to,
+            memberships: read,
             members,
         });
         Ok(holds)
