@@ -181,6 +181,27 @@ fn space_on_a_row_marked_by_star_leaves_it_out() {
     assert!(store(&app).user(first).is_ok(), "the one left out stays");
 }
 
+/// Found by the tryout: `*` then Space on its only match left "0 marked", `d` and
+/// `i` saying there was nobody to act on.
+#[test]
+fn unmarking_every_user_a_star_marked_marks_nobody() {
+    let (_d, mut app) = console(60, SIZE);
+    let email = app.browse.list.rows[0].email.clone();
+    filter(&mut app, &email);
+    keys(&mut app, "*");
+    assert_eq!(app.browse.marks.count, Some(1));
+    space(&mut app);
+    assert_eq!(app.browse.marks.count, Some(0));
+    assert!(!app.browse.marks.any());
+    assert!(!screen(&app).contains("marked"), "{}", screen(&app));
+    keys(&mut app, "d");
+    assert!(
+        dialog(&app).starts_with(&format!("Delete {email}?")),
+        "{}",
+        dialog(&app)
+    );
+}
+
 #[test]
 fn a_later_star_marks_again_a_user_left_out_even_off_screen() {
     let (_d, mut app) = console(300, SIZE);

@@ -108,9 +108,10 @@ pub struct Marks {
 }
 
 impl Marks {
-    /// Whether any user is marked.
+    /// Whether any user is marked: a `*` whose every match was unmarked one by one,
+    /// counted at none, marks nobody (the keys act on the selected user again).
     pub fn any(&self) -> bool {
-        !self.selection.is_empty()
+        !self.selection.is_empty() && self.count != Some(0)
     }
 
     pub fn selection(&self) -> &Arc<Selection> {
@@ -120,7 +121,8 @@ impl Marks {
     /// The marks as a request to a worker takes them.
     pub fn ask(&self) -> MarksAsk {
         MarksAsk {
-            selection: self.any().then(|| self.selection.clone()),
+            // Asked even when counted at none: the count says whether that still holds.
+            selection: (!self.selection.is_empty()).then(|| self.selection.clone()),
             unsettled: self.unsettled.clone(),
             version: self.version,
         }
