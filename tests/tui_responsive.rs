@@ -606,3 +606,28 @@ fn a_new_members_form_still_reading_its_groups_closes_on_esc_without_asking() {
     assert_eq!(app.form.as_ref().unwrap().groups.ticked_names(), [group]);
     assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
 }
+
+/// Found by the tryout: switched to another pane, the previous pane's rows stay until
+/// the new ones come, and `d` offered to delete a user the pane's title did not hold.
+#[test]
+fn keys_that_act_on_a_user_wait_for_the_rows_of_the_pane_shown() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, '3');
+    gate.wait_for_stopped(2);
+    assert!(app.browse.stale());
+    for key in ['d', 'i', 'e', ' '] {
+        tap(&mut app, key);
+        let shown = screen(&app);
+        assert!(shown.contains("still being read"), "{key}: {shown}");
+        assert!(!shown.contains("Delete "), "{key}: {shown}");
+        assert!(!app.browse.marks.any(), "{key}: nobody is marked");
+    }
+    assert!(app.form.is_none());
+    gate.open();
+    finish_background(&mut app);
+    assert!(!app.browse.stale());
+    tap(&mut app, 'd');
+    assert!(screen(&app).contains("Delete "), "{}", screen(&app));
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+}

@@ -466,7 +466,7 @@ impl Browse {
                 self.restart(session);
             }
             Action::ToggleMark => {
-                if let Some(row) = self.list.selected_row() {
+                if let Some(row) = self.acted_on(session) {
                     self.marks.toggle(row.id);
                     self.recount_marks(session);
                     self.move_by(session, 1);
@@ -494,19 +494,19 @@ impl Browse {
             }
             Action::Add => return Ok(Effect::Add),
             Action::Edit => {
-                if let Some(row) = self.list.selected_row() {
+                if let Some(row) = self.acted_on(session) {
                     let (id, email) = (row.id, row.email.clone());
                     return Ok(Effect::Edit { id, email });
                 }
             }
-            Action::OpenMenu if self.list.selected_row().is_some() => return Ok(Effect::OpenMenu),
+            Action::OpenMenu if self.acted_on(session).is_some() => return Ok(Effect::OpenMenu),
             Action::Delete => {
-                if let Some(row) = self.list.selected_row() {
+                if let Some(row) = self.acted_on(session) {
                     return Ok(Effect::Ask(Confirm::delete(row)));
                 }
             }
             Action::InvalidateUser => {
-                if let Some(row) = self.list.selected_row() {
+                if let Some(row) = self.acted_on(session) {
                     return Ok(Effect::Ask(Confirm::invalidate(row)));
                 }
             }
@@ -523,6 +523,18 @@ impl Browse {
             _ => {}
         }
         Ok(Effect::None)
+    }
+
+    /// The selected row, for a key that acts on its user; `None`, saying why, while
+    /// the rows shown are stale: they may belong to another pane or filter than the
+    /// one the title names.
+    fn acted_on(&self, session: &mut Session) -> Option<&UserRow> {
+        let row = self.list.selected_row()?;
+        if self.stale() {
+            session.info("The list is still being read: act on a user once its rows show");
+            return None;
+        }
+        Some(row)
     }
 
     /// The table's top border: the list's title (with how many are marked), the
