@@ -348,10 +348,23 @@ impl Store {
         few: Few,
     ) -> Result<Vec<UserRow>> {
         let _snapshot = self.snapshot(query)?;
-        match self.list_sql(app, query, page, few)? {
-            Some((sql, params, reversed)) => self.page_rows(&sql, params, reversed),
-            None => Ok(Vec::new()),
+        let plan = self.plan(query, few)?;
+        self.page_of_plan(app, query, &plan, page)
+    }
+
+    /// A page read as `plan` says (inside the caller's snapshot, if it needs one).
+    pub(super) fn page_of_plan(
+        &self,
+        app: AppId,
+        query: &UserQuery,
+        plan: &Plan,
+        page: &Page,
+    ) -> Result<Vec<UserRow>> {
+        if plan.nothing {
+            return Ok(Vec::new());
         }
+        let (sql, params, reversed) = page_sql(app, query, plan, page, None);
+        self.page_rows(&sql, params, reversed)
     }
 
     /// The rows of a page's SQL, in list order.

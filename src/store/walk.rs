@@ -15,7 +15,7 @@ use rusqlite::types::Value;
 
 use super::plan::{FEW_FOR_PAGE, Plan};
 use super::query::Bound;
-use super::users::{SCOPE_COUNTS_SQL, page_sql};
+use super::users::page_sql;
 use super::{
     AppId, Cursor, Page, Result, Scope, SortField, SortKey, Store, StoreError, UserQuery, UserRow,
 };
@@ -86,10 +86,12 @@ impl Store {
         if !filtered {
             return self.list_users(app, query, page);
         }
-        let split = self.split(app, query, from_users)?;
+        let _snapshot = self.snapshot(query)?;
+        let plan = self.plan(query, FEW_FOR_PAGE)?;
+        let cuts = self.cuts_worth_splitting(app, query, &plan, from_users)?;
         self.stop_if_interrupted()?;
-        let Some((plan, cuts)) = split else {
-            return self.list_users(app, query, page);
+        let Some(cuts) = cuts else {
+            return self.page_of_plan(app, query, &plan, page);
         };
         let parts = cuts.len() + 1;
         // Part `i` in walking order is part `list_part(i)` in list order.
@@ -147,24 +149,24 @@ impl Store {
         Ok(rows)
     }
 
-    /// The plan and the cuts of a walk worth splitting, or `None`.
-    fn split(
+    /// The cuts of a walk worth splitting, or `None`.
+    fn cuts_worth_splitting(
         &self,
         app: AppId,
         query: &UserQuery,
+        plan: &Plan,
         from_users: u64,
-    ) -> Result<Option<(Plan, Vec<Cursor>)>> {
-        if self.app_users(app)? < from_users {
-            return Ok(None);
-        }
-        let plan = self.plan(query, FEW_FOR_PAGE)?;
+    ) -> Result<Option<Vec<Cursor>>> {
         // A group's members in the member set are found a bit test each, and only
         // this connection holds the set.
         if plan.nothing || plan.narrow() || plan.member_set {
             return Ok(None);
         }
+        if self.scope_counts(app)?.all < from_users {
+            return Ok(None);
+        }
         let cuts = self.cuts(app, query, PARTS)?;
-        Ok((!cuts.is_empty()).then_some((plan, cuts)))
+        Ok((!cuts.is_empty()).then_some(cuts))
     }
 
     /// A newer request's interrupt that came while only short statements ran here
@@ -176,13 +178,6 @@ impl Store {
             return Err(rusqlite::Error::SqliteFailure(interrupted, None).into());
         }
         Ok(())
-    }
-
-    fn app_users(&self, app: AppId) -> Result<u64> {
-        Ok(self
-            .conn
-            .prepare_cached(SCOPE_COUNTS_SQL)?
-            .query_row([app.0], |r| r.get(0))?)
     }
 
     /// Up to `parts - 1` positions in the query's list order that cut the
