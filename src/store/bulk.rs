@@ -15,7 +15,7 @@ use super::audit::{
 };
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
-use super::users::{SCOPE_COUNTS_SQL, USER_STAMP_SQL};
+use super::users::{SCOPE_COUNTS_SQL, live_token_sql};
 use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
 use crate::domain::{Field, TagKey, tag_value};
 
@@ -437,11 +437,12 @@ fn changed_in(
     // An invalidation needs only the live tokens, an edit only the fields, a
     // deletion both.
     let tokens = match action {
-        BulkAction::Delete | BulkAction::InvalidateTokens => format!(
-            "(SELECT count(*) FROM tokens t
-              WHERE t.user_id = u.id AND t.seq > max(?3, {USER_STAMP_SQL}))"
+        BulkAction::Delete | BulkAction::InvalidateTokens => concat!(
+            "(SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND ",
+            live_token_sql!("?3"),
+            ")"
         ),
-        _ => "?3 * 0".to_string(),
+        _ => "?3 * 0",
     };
     let fields = match action {
         BulkAction::InvalidateTokens => "NULL",

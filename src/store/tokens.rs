@@ -3,20 +3,17 @@ use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use super::audit::{self, Changes, Record, Target};
-use super::users::{end_sessions, find_user_id, read_user, user_stamp_sql};
+use super::users::{end_sessions, find_user_id, live_token_sql, read_user};
 use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, email_key};
 
 pub(crate) const RECENT_FAILURES_SQL: &str =
     "SELECT count(*) FROM login_failures WHERE app_id = ?1 AND email_key = ?2 AND at > ?3";
-/// A token is valid while its issue number is above its application's stamp
-/// (schema_v4.sql) and its user's.
 pub(crate) const AUTHENTICATE_SQL: &str = concat!(
     "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
-     WHERE t.digest = ?1 AND t.app_id = ?2 AND t.seq > max(a.tokens_void_through, ",
-    user_stamp_sql!(),
-    ")"
+     WHERE t.digest = ?1 AND t.app_id = ?2 AND ",
+    live_token_sql!("a.tokens_void_through")
 );
 
 /// How many failed logins within how many seconds lock an email out (for that long).
@@ -142,8 +139,10 @@ impl Store {
         // Tokens an "invalidate all" or a bulk invalidation ended stay until their
         // user's next login.
         tx.execute(
-            "DELETE FROM tokens WHERE user_id = ?1 AND seq <= max(?2,
-                coalesce((SELECT void_through FROM token_stamps WHERE user_id = ?1), 0))",
+            concat!(
+                "DELETE FROM tokens AS t WHERE t.user_id = ?1 AND NOT ",
+                live_token_sql!("?2")
+            ),
             params![id.0, void_through],
         )?;
         tx.execute("DELETE FROM token_stamps WHERE user_id = ?1", [id.0])?;

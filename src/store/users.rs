@@ -682,22 +682,28 @@ pub(crate) fn rewrite_user(
     Ok(ended)
 }
 
-/// The stamp of the user of token `t` (schema_v8.sql), 0 when there is none.
-macro_rules! user_stamp_sql {
-    () => {
-        "coalesce((SELECT s.void_through FROM token_stamps s WHERE s.user_id = t.user_id), 0)"
+/// Whether token `t` still works, its application's stamp (schema_v4.sql) being
+/// `$app_stamp`: its issue number is above that stamp and its user's (schema_v8.sql),
+/// 0 when there is none.
+macro_rules! live_token_sql {
+    ($app_stamp:literal) => {
+        concat!(
+            "t.seq > max(",
+            $app_stamp,
+            ", coalesce((SELECT s.void_through FROM token_stamps s WHERE s.user_id = t.user_id), 0))"
+        )
     };
 }
-pub(crate) use user_stamp_sql;
-pub(crate) const USER_STAMP_SQL: &str = user_stamp_sql!();
+pub(crate) use live_token_sql;
 
 /// Ends every session of a user: their tokens go. Returns how many still worked (an
 /// "invalidate all" voids tokens without removing them).
 pub(crate) fn end_sessions(conn: &Connection, user: UserId) -> Result<usize> {
     let live: usize = conn
-        .prepare_cached(&format!(
+        .prepare_cached(concat!(
             "SELECT count(*) FROM tokens t JOIN applications a ON a.id = t.app_id
-             WHERE t.user_id = ?1 AND t.seq > max(a.tokens_void_through, {USER_STAMP_SQL})"
+             WHERE t.user_id = ?1 AND ",
+            live_token_sql!("a.tokens_void_through")
         ))?
         .query_row([user.0], |r| r.get(0))?;
     conn.prepare_cached("DELETE FROM tokens WHERE user_id = ?1")?
