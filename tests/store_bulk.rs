@@ -678,30 +678,26 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
         "INSERT OR IGNORE INTO memberships (user_id, group_id)
             SELECT max(id), (SELECT id FROM groups WHERE name = 'Support') FROM users;
          INSERT OR REPLACE INTO user_tags (user_id, key, value)
-            SELECT max(id), 'plan', 'pro' FROM users;
-         CREATE TRIGGER fail_users BEFORE DELETE ON users
-         WHEN OLD.id = (SELECT max(id) FROM users)
-         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
-         CREATE TRIGGER fail_tags BEFORE INSERT ON user_tags
-         WHEN NEW.user_id = (SELECT max(id) FROM users)
-         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
-         CREATE TRIGGER fail_members BEFORE INSERT ON memberships
-         WHEN NEW.user_id = (SELECT max(id) FROM users)
-         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
-         CREATE TRIGGER fail_tokens BEFORE DELETE ON tokens
-         WHEN OLD.user_id = (SELECT max(id) FROM users)
-         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
-         CREATE TRIGGER fail_stamp BEFORE INSERT ON token_stamps
-         WHEN NEW.user_id = (SELECT max(id) FROM users)
-         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
-         CREATE TRIGGER fail_leave BEFORE DELETE ON memberships
-         WHEN OLD.user_id = (SELECT max(id) FROM users)
-         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;
-         CREATE TRIGGER fail_untag BEFORE DELETE ON user_tags
-         WHEN OLD.user_id = (SELECT max(id) FROM users)
-         BEGIN SELECT RAISE(ABORT, 'planted failure'); END;",
+            SELECT max(id), 'plan', 'pro' FROM users;",
     )
     .unwrap();
+    // Each write an action makes to the last user fails.
+    for (event, table, row) in [
+        ("DELETE", "users", "OLD.id"),
+        ("INSERT", "user_tags", "NEW.user_id"),
+        ("INSERT", "memberships", "NEW.user_id"),
+        ("DELETE", "tokens", "OLD.user_id"),
+        ("INSERT", "token_stamps", "NEW.user_id"),
+        ("DELETE", "memberships", "OLD.user_id"),
+        ("DELETE", "user_tags", "OLD.user_id"),
+    ] {
+        side.execute_batch(&format!(
+            "CREATE TRIGGER fail_{event}_{table} BEFORE {event} ON {table}
+             WHEN {row} = (SELECT max(id) FROM users)
+             BEGIN SELECT RAISE(ABORT, 'planted failure'); END;"
+        ))
+        .unwrap();
+    }
     let before = dump(&path);
     // Everyone but one: an invalidation then ends each user's tokens one by one
     // (everyone's would be one write that no user's trigger sees).
