@@ -104,15 +104,7 @@ fn assert_member_counts(store: &Store, after: &BulkAction) {
 /// The names of the database's triggers.
 fn triggers(store: &Store) -> Vec<String> {
     let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
-    let names: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(names.len() > 10, "{names:?}");
-    names
+    schema_names(&conn, "trigger")
 }
 
 /// The search index finds, for `term`, exactly the users whose search text holds it.

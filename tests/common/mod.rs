@@ -55,18 +55,25 @@ pub fn group_tree(store: &mut Store, app: AppId) {
     store.create_group(app, "Support", None).unwrap();
 }
 
+/// The names of the database's schema objects of one `kind` (`table`, `trigger`), in
+/// order; a schema holds more than ten of each.
+pub fn schema_names(conn: &rusqlite::Connection, kind: &str) -> Vec<String> {
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = ?1 ORDER BY name")
+        .unwrap()
+        .query_map([kind], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(names.len() > 10, "{names:?}");
+    names
+}
+
 /// Every row of every table (the search index's too), to compare a database before
 /// and after.
 pub fn dump(path: &std::path::Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).unwrap();
-    let tables: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(tables.len() > 10, "{tables:?}");
+    let tables = schema_names(&conn, "table");
     let mut rows = Vec::new();
     for table in tables {
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
