@@ -63,6 +63,9 @@ pub struct Gate {
 
 impl Gate {
     pub fn shut(&self) {
+        // A worker let out by `open` may still have marked itself stopped just after
+        // it: forget that, or the next `wait_for_stopped` would not wait.
+        self.stopped.lock().unwrap().clear();
         self.budget.store(0, Ordering::SeqCst);
         self.shut.store(true, Ordering::SeqCst);
     }
