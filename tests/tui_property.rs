@@ -23,10 +23,10 @@ use xusers::domain::Email;
 use xusers::store::Store;
 use xusers::tui::action::Action;
 use xusers::tui::app::App;
+use xusers::tui::events::Event as TermEvent;
 use xusers::tui::keymap::BINDINGS;
 use xusers::tui::theme::Theme;
-use xusers::tui::update::update;
-use xusers::tui::{action_for_event, views};
+use xusers::tui::{step, views};
 
 /// A seeded database made once; every case works on its own copy.
 fn template() -> &'static PathBuf {
@@ -121,9 +121,7 @@ fn drive(app: &mut App, events: &[Event]) {
         if app.quit {
             break;
         }
-        if let Some(action) = action_for_event(app, event.clone()) {
-            update(app, action);
-        }
+        step(app, Some(TermEvent::Terminal(Ok(event.clone())))).unwrap();
         if terminal.backend().buffer().area.as_size() != app.session.size.into() {
             terminal = screen(app);
         }

@@ -26,6 +26,7 @@ use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::UserPicker;
 use super::session::Session;
 use super::theme::Theme;
+use super::typeahead::Typeahead;
 use super::writer::{Write, Writer};
 use crate::store::{Application, AuditEntry, Result, Source, Store, StoreError};
 
@@ -91,6 +92,8 @@ pub struct App {
     /// An action on the members view's group (`r`, `+`, `-`) waiting while a lookup
     /// checks the group is still there: (the lookup's generation, the group, it).
     pub checking_group: Option<(u64, i64, Action)>,
+    /// Keys waiting for the screen in front to read what they act on.
+    pub typeahead: Option<Typeahead>,
     pub quit: bool,
     /// Since when the write in flight runs, and whether the console said it waits.
     pub writing: Option<(Instant, bool)>,
@@ -172,6 +175,7 @@ impl App {
             groups_reader,
             modal: None,
             checking_group: None,
+            typeahead: None,
             quit: false,
             writing: None,
             writer,

@@ -23,6 +23,7 @@ pub mod session;
 pub mod terminal;
 pub mod theme;
 mod title_bar;
+pub mod typeahead;
 pub mod update;
 pub mod views;
 pub mod writer;
@@ -71,7 +72,13 @@ pub fn run(
 /// Applies what came on the channel (`None`: nothing within a tick).
 pub fn step(app: &mut App, event: Option<events::Event>) -> std::io::Result<()> {
     let action = match event {
-        Some(events::Event::Terminal(event)) => action_for_event(app, event?),
+        Some(events::Event::Terminal(event)) => match event? {
+            Event::Key(key) if key.kind == KeyEventKind::Press => {
+                typeahead::press_key(app, key);
+                None
+            }
+            event => action_for_event(event),
+        },
         Some(events::Event::Done(done)) => Some(done),
         None => Some(Action::Tick(unix_now())),
     };
@@ -91,10 +98,9 @@ pub fn finish_write(app: &mut App) {
     }
 }
 
-/// Translates a terminal event into an action through the keymap.
-pub fn action_for_event(app: &App, event: Event) -> Option<Action> {
+/// Translates a terminal event other than a key press into an action.
+fn action_for_event(event: Event) -> Option<Action> {
     match event {
-        Event::Key(key) if key.kind == KeyEventKind::Press => action_for_key(app, key),
         Event::Paste(text) => Some(Action::Paste(text)),
         Event::Resize(w, h) => Some(Action::Resize(w, h)),
         Event::Mouse(m) => match m.kind {

@@ -19,6 +19,7 @@ use super::screens::help::Help;
 use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::view as picker_view;
 use super::screens::{Effect, help};
+use super::typeahead;
 use super::writer::{GroupWrite, Write};
 use super::written::{GroupOutcome, Written};
 use crate::auth::PasswordHash;
@@ -38,6 +39,7 @@ pub fn update(app: &mut App, action: Action) {
     if let Err(e) = apply(app, action) {
         app.session.error(e.to_string());
     }
+    typeahead::replay(app);
 }
 
 fn apply(app: &mut App, action: Action) -> Result<()> {

@@ -17,8 +17,9 @@ use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::query_worker::Connect;
 use xusers::tui::theme::Theme;
+use xusers::tui::typeahead::press_key;
 use xusers::tui::update::update;
-use xusers::tui::{action_for_key, views};
+use xusers::tui::views;
 
 /// A fixed "now" so ages in snapshots never drift.
 pub const NOW: i64 = 1_800_000_000;
@@ -153,9 +154,7 @@ pub fn key_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
 
 /// Presses a key without waiting for anything it started off the UI thread.
 pub fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
-    if let Some(action) = action_for_key(app, KeyEvent::new(code, modifiers)) {
-        update(app, action);
-    }
+    press_key(app, KeyEvent::new(code, modifiers));
 }
 
 /// Presses each character as a key (letters, digits, `/`, `?` …).

@@ -173,6 +173,12 @@ impl AuditLog {
             .is_some_and(|(awaited, _)| awaited == generation)
     }
 
+    /// Whether the log, in front of its filter, has no entries yet because its first
+    /// page is still being read.
+    pub fn first_page_pending(&self) -> bool {
+        self.open.is_none() && !self.filter_focused && self.entries.is_empty() && self.busy()
+    }
+
     /// Whether a page is being read.
     pub fn busy(&self) -> bool {
         self.reading.is_some()

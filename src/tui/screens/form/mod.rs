@@ -288,6 +288,11 @@ impl UserForm {
         }
     }
 
+    /// The lookup an edit form awaits before it has a user to show, if it still does.
+    pub fn opening(&self) -> Option<u64> {
+        self.loading.filter(|_| !self.read_once && self.is_edit())
+    }
+
     pub fn is_edit(&self) -> bool {
         matches!(self.mode, FormMode::Edit { .. })
     }
