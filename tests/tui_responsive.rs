@@ -630,3 +630,50 @@ fn keys_that_act_on_a_user_wait_for_the_rows_of_the_pane_shown() {
     assert!(screen(&app).contains("Delete "), "{}", screen(&app));
     assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
 }
+
+/// The colour `text` is drawn in, where it first shows on screen.
+fn colour_of(app: &App, text: &str) -> Color {
+    let terminal = render(app);
+    let buffer = terminal.backend().buffer();
+    let width = buffer.area.width as usize;
+    let cells: Vec<&str> = buffer.content().iter().map(|c| c.symbol()).collect();
+    let joined: String = cells.concat();
+    let at = joined
+        .find(text)
+        .unwrap_or_else(|| panic!("{text} is not on screen"));
+    // Every cell here holds one character of the ASCII emails looked for.
+    let cell = joined[..at].chars().count();
+    buffer[((cell % width) as u16, (cell / width) as u16)].fg
+}
+
+#[test]
+fn another_panes_rows_stay_dimmed_until_the_new_scopes_rows_arrive() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    // The second row: the selected one is drawn highlighted, stale or not.
+    let first = app.browse.list.rows[1].email.clone();
+    let fresh = colour_of(&app, &first);
+    assert_ne!(fresh, Color::DarkGray);
+    gate.shut();
+    // Pane 3 (users in no group): All users' rows stay, dimmed.
+    tap(&mut app, '3');
+    gate.wait_for_stopped(1);
+    assert!(app.browse.stale());
+    assert_eq!(colour_of(&app, &first), Color::DarkGray);
+    gate.open();
+    finish_background(&mut app);
+    assert!(!app.browse.stale());
+
+    // A group's members view: the pane's rows stay, dimmed.
+    let shown = app.browse.list.rows[1].email.clone();
+    tap(&mut app, '4');
+    finish_background(&mut app);
+    gate.shut();
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    gate.wait_for_stopped(1);
+    assert!(app.browse.members.is_some(), "the members view is open");
+    assert!(app.browse.stale());
+    assert_eq!(colour_of(&app, &shown), Color::DarkGray);
+    gate.open();
+    finish_background(&mut app);
+    assert!(!app.browse.stale());
+}
