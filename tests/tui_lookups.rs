@@ -5,7 +5,6 @@ mod common;
 
 use common::console::*;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::Store;
 use xusers::tui::action::Action;
 use xusers::tui::app::{App, Modal};
 use xusers::tui::looked::{FormRead, Looked};
@@ -13,10 +12,6 @@ use xusers::tui::session::StatusKind;
 use xusers::tui::update::update;
 
 const SIZE: (u16, u16) = (120, 30);
-
-fn other_store(dir: &tempfile::TempDir) -> Store {
-    Store::open(&dir.path().join("demo.db")).unwrap()
-}
 
 /// The generation the open form awaits (its opening read).
 fn awaited_by_form(app: &App) -> u64 {

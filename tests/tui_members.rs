@@ -67,10 +67,6 @@ fn newest(store: &Store) -> AuditEntry {
         .remove(0)
 }
 
-fn other_store(dir: &tempfile::TempDir) -> Store {
-    Store::open(&dir.path().join("demo.db")).unwrap()
-}
-
 /// `xusers users list --group NAME` on the console's database, as emails.
 fn cli_emails(dir: &tempfile::TempDir, args: &[&str]) -> Vec<String> {
     let out = std::process::Command::new(assert_cmd::cargo::cargo_bin!("xusers"))

@@ -12,7 +12,7 @@ use std::time::Instant;
 use common::console::*;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::style::Color;
-use xusers::store::{AuditPage, AuditQuery, Page, Store, UserQuery};
+use xusers::store::{AuditPage, AuditQuery, Page, UserQuery};
 use xusers::tui::app::{App, Modal, WAITING_AFTER};
 use xusers::tui::screens::list::SEARCHING_AFTER;
 use xusers::tui::session::StatusKind;
@@ -20,10 +20,6 @@ use xusers::tui::session::StatusKind;
 const SIZE: (u16, u16) = (120, 30);
 /// The screen row of the table's first user (below the header, tabs, border, titles).
 const FIRST_ROW: u16 = 4;
-
-fn tap(app: &mut App, c: char) {
-    press(app, KeyCode::Char(c), KeyModifiers::NONE);
-}
 
 /// The colour the first user's email is drawn in.
 fn first_row_colour(app: &App) -> Color {
@@ -279,9 +275,6 @@ fn an_empty_list_waiting_for_rows_says_so_rather_than_that_none_match() {
 
 /// Another connection to the console's database, for what a test expects (the UI
 /// thread's own connection counts every statement it runs).
-fn other_store(dir: &tempfile::TempDir) -> Store {
-    Store::open(&dir.path().join("demo.db")).unwrap()
-}
 
 #[test]
 fn the_add_form_opens_and_takes_typing_while_its_groups_are_read() {

@@ -6,18 +6,9 @@ mod common;
 
 use common::console::*;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::Store;
-use xusers::tui::app::{App, Modal};
+use xusers::tui::app::Modal;
 
 const SIZE: (u16, u16) = (120, 30);
-
-fn tap(app: &mut App, c: char) {
-    press(app, KeyCode::Char(c), KeyModifiers::NONE);
-}
-
-fn other_store(dir: &tempfile::TempDir) -> Store {
-    Store::open(&dir.path().join("demo.db")).unwrap()
-}
 
 #[test]
 fn what_is_typed_while_the_edit_form_reads_goes_into_it_once_the_user_arrives() {

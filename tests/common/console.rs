@@ -157,6 +157,16 @@ pub fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
     press_key(app, KeyEvent::new(code, modifiers));
 }
 
+/// Presses a character's key without waiting for anything it started.
+pub fn tap(app: &mut App, c: char) {
+    press(app, KeyCode::Char(c), KeyModifiers::NONE);
+}
+
+/// Another connection to the console's database, as another administrator's.
+pub fn other_store(dir: &TempDir) -> Store {
+    Store::open(&dir.path().join("demo.db")).unwrap()
+}
+
 /// Presses each character as a key (letters, digits, `/`, `?` …).
 pub fn keys(app: &mut App, text: &str) {
     for c in text.chars() {
