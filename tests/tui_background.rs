@@ -133,3 +133,61 @@ fn a_hashing_worker_that_dies_shows_an_error_and_keeps_the_edit() {
         21
     );
 }
+
+/// The nice value of a thread, from its `/proc/…/stat` line (the 19th field; the
+/// command name before it may hold spaces).
+#[cfg(target_os = "linux")]
+fn nice(stat: &str) -> i64 {
+    let after_name = &stat[stat.rfind(')').expect("a stat line") + 2..];
+    let field = after_name.split(' ').nth(19 - 3).expect("the nice field");
+    field.parse().expect("a number")
+}
+
+#[cfg(target_os = "linux")]
+fn own_nice() -> i64 {
+    nice(&std::fs::read_to_string("/proc/thread-self/stat").unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread() {
+    use xusers::tui::background::NICER_BY;
+    let (_d, mut app) = console(20, SIZE);
+    let ui = own_nice();
+    let background = (ui + NICER_BY as i64).min(19);
+    assert!(background > ui, "a priority to lower to");
+    // Readers, counter, writer and bulk worker wait for work as long as the console
+    // lives. (Tests run side by side: other consoles' workers are listed too.)
+    let mut workers = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let task = task.unwrap().path();
+        // A thread may end while it is read: it is then left out.
+        let (Ok(name), Ok(stat)) = (
+            std::fs::read_to_string(task.join("comm")),
+            std::fs::read_to_string(task.join("stat")),
+        ) else {
+            continue;
+        };
+        if name.starts_with("xusers-") {
+            workers.push((name.trim().to_string(), nice(&stat)));
+        }
+    }
+    for kind in ["xusers-reader", "xusers-writer", "xusers-bulk"] {
+        assert!(
+            workers.iter().any(|(n, _)| n == kind),
+            "{kind}: {workers:?}"
+        );
+    }
+    assert!(
+        workers.iter().all(|(_, n)| *n == background),
+        "every worker at nice {background}, the UI thread at {ui}: {workers:?}"
+    );
+    // A worker started for one job (hashing a password) too.
+    spawn_worker(
+        app.outbox(),
+        || Action::Tick(own_nice()),
+        Action::HashingFailed,
+    );
+    assert_eq!(next_background_action(&mut app), Action::Tick(background));
+    assert_eq!(own_nice(), ui, "the UI thread keeps its priority");
+}

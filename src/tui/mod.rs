@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod background;
 pub mod bulk;
 mod columns;
 pub mod counter;
