@@ -191,3 +191,61 @@ fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread() {
     assert_eq!(next_background_action(&mut app), Action::Tick(background));
     assert_eq!(own_nice(), ui, "the UI thread keeps its priority");
 }
+
+/// Once the first frame shows, the other sort orders' first pages are read ahead once,
+/// on a connection of the thread that reads them, which ends when done.
+#[test]
+fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use xusers::store::Store;
+    use xusers::tui::query_worker::Connect;
+    use xusers::tui::theme::Theme;
+
+    let (dir, _) = console(20, SIZE);
+    let (opened, steps) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (counted_open, counted_steps) = (opened.clone(), steps.clone());
+    let connect: Connect = Arc::new(move |path| {
+        let mut store = Store::open(path)?;
+        if std::thread::current().name() == Some("xusers-sorts") {
+            counted_open.fetch_add(1, Ordering::SeqCst);
+            let steps = counted_steps.clone();
+            store.on_progress(1, move || {
+                steps.fetch_add(1, Ordering::SeqCst);
+                false
+            });
+        }
+        Ok(store)
+    });
+    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+    let application = store.application("default").unwrap();
+    let mut app = App::with_connect(
+        store,
+        application,
+        "demo.db".into(),
+        SIZE,
+        NOW,
+        Theme::color(),
+        connect,
+    )
+    .unwrap();
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        0,
+        "not before the first frame"
+    );
+    finish_background(&mut app);
+    assert!(!app.browse.stale() && app.browse.count_pending.is_none());
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        1,
+        "read ahead once it showed"
+    );
+    assert!(steps.load(Ordering::SeqCst) > 0, "pages were read");
+    // Other frames read nothing more ahead.
+    for key in ['s', 'S', '2', '1'] {
+        keys(&mut app, &key.to_string());
+    }
+    assert_eq!(opened.load(Ordering::SeqCst), 1);
+    assert!(!app.busy());
+}

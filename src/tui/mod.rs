@@ -21,6 +21,7 @@ pub mod query_worker;
 pub mod reader;
 pub mod screens;
 pub mod session;
+pub mod sorts_ahead;
 pub mod terminal;
 pub mod theme;
 mod title_bar;
