@@ -663,3 +663,34 @@ fn keys_that_act_on_a_user_wait_for_the_rows_of_the_pane_shown() {
     assert!(screen(&app).contains("Delete "), "{}", screen(&app));
     assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
 }
+
+/// A filter's count waits for the page the key asked for (on a machine with few
+/// cores they would share them): while the page is read no count is, and the page
+/// arrives first.
+#[test]
+fn a_filters_count_waits_for_its_first_page() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, '/');
+    tap(&mut app, 'a');
+    gate.wait_for_stopped(1);
+    // Past the counter's settling time, well within how long it yields to a page.
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    assert_eq!(gate.stopped(), 1, "only the page is being read");
+    gate.open();
+    let first = loop {
+        if let Some(xusers::tui::events::Event::Done(done)) =
+            app.next_event(std::time::Duration::from_secs(30))
+        {
+            break done;
+        }
+    };
+    assert!(
+        matches!(first, xusers::tui::action::Action::Loaded(..)),
+        "{first:?}"
+    );
+    xusers::tui::update::update(&mut app, first);
+    finish_background(&mut app);
+    assert!(!app.browse.list.rows.is_empty());
+    assert!(app.browse.matches.is_some_and(|n| n > 0));
+}

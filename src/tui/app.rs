@@ -12,6 +12,7 @@ use super::events::Event;
 use super::groups_reader::GroupsReader;
 use super::keymap::Context;
 use super::lookups::Lookups;
+use super::page_gate::PageGate;
 use super::query_worker::Connect;
 use super::reader::{LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
@@ -144,9 +145,11 @@ impl App {
         let path = store.path().ok_or_else(|| {
             StoreError::Unusable("the console needs a database file, not one in memory".into())
         })?;
-        let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
-        let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST)?;
-        let picker_reader = ListReader::start(path.clone(), &connect, outbox.clone(), PICKER)?;
+        let gate = Arc::new(PageGate::default());
+        let counter = MatchCounter::start(&path, &connect, outbox.clone(), gate.clone())?;
+        let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST, Some(gate))?;
+        let picker_reader =
+            ListReader::start(path.clone(), &connect, outbox.clone(), PICKER, None)?;
         let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
         let lookups = Lookups::start(&path, &connect, outbox.clone())?;
         let bulk = BulkWorker::start(

@@ -16,6 +16,7 @@ pub mod keymap;
 pub mod layout;
 pub mod looked;
 pub mod lookups;
+pub mod page_gate;
 pub mod pane;
 pub mod query_worker;
 pub mod reader;

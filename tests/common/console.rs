@@ -90,6 +90,11 @@ impl Gate {
         }
     }
 
+    /// How many worker threads are stopped at the gate now.
+    pub fn stopped(&self) -> usize {
+        self.stopped.lock().unwrap().len()
+    }
+
     /// Steps of SQL run on the UI thread's connection so far.
     pub fn ui_steps(&self) -> u64 {
         self.ui_steps.load(Ordering::SeqCst)
