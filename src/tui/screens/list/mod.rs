@@ -175,6 +175,13 @@ impl Browse {
         self.recount(session);
     }
 
+    /// The order changed, not who is listed: rows from the top; the counts stand (at a
+    /// million users counting a large group's members again took the cores from the
+    /// page the key asked for).
+    fn resort(&mut self, session: &Session) {
+        self.load(session, Load::First);
+    }
+
     /// Someone may have changed the users: recount, and load the rows afresh around
     /// the selection.
     pub fn reload(&mut self, session: &Session) {
@@ -459,11 +466,11 @@ impl Browse {
             Action::NextSort => {
                 self.sort.field = self.sort.field.next();
                 self.sort.descending = false;
-                self.restart(session);
+                self.resort(session);
             }
             Action::FlipSort => {
                 self.sort.descending = !self.sort.descending;
-                self.restart(session);
+                self.resort(session);
             }
             Action::ToggleMark => {
                 if let Some(row) = self.acted_on(session) {
