@@ -736,6 +736,7 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
     // Each sort, both ways, back to the default; figures per field and direction too.
     let mut sorts = Vec::new();
     let mut by_sort: Vec<(xusers::store::Sort, Vec<Duration>)> = Vec::new();
+    let cpu = cpu_time();
     for i in 0..200 {
         let took = console.key_until_fresh(KeyCode::Char(if i % 5 == 4 { 'S' } else { 's' }));
         sorts.push(took);
@@ -745,6 +746,11 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
             None => by_sort.push((sort, vec![took])),
         }
     }
+    println!(
+        "# {name} sorts: processor time {:.0} ms over {} sorts",
+        ms(cpu_time() - cpu),
+        sorts.len()
+    );
     for (sort, times) in &mut by_sort {
         let way = if sort.descending {
             "descending"

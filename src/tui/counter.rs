@@ -10,6 +10,7 @@ use std::sync::mpsc::Sender;
 use std::time::Duration;
 
 use super::action::Action;
+use super::background::Priority;
 use super::events::Event;
 use super::page_gate::PageGate;
 use super::query_worker::{Connect, QueryWorker, Reply};
@@ -47,7 +48,8 @@ impl MatchCounter {
         store.set_cache_kib(SCAN_CACHE_KIB)?;
         // Waiting a moment for a newer request also leaves the cores to the page the
         // keystroke asked for, and skips counts for keys typed in quick succession.
-        let worker = QueryWorker::with_store(store, outbox, SETTLE);
+        let worker =
+            QueryWorker::with_store(store, outbox, SETTLE, ("xusers-counter", Priority::Lowest));
         Ok(MatchCounter { worker, gate })
     }
 

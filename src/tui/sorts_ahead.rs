@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 
 use super::action::Action;
-use super::background;
+use super::background::{self, Priority};
 use super::events::Event;
 use super::query_worker::Connect;
 use crate::store::{AppId, Page, Result, Sort, SortField, UserQuery};
@@ -24,7 +24,7 @@ impl SortsAhead {
     /// Reads `rows` rows of each order of every user but the first frame's, then sends
     /// [`Action::SortsRead`]. A failure only leaves them to be read when asked for.
     pub fn read(self, rows: usize, outbox: Sender<Event>) {
-        background::spawn("xusers-sorts", move || {
+        background::spawn("xusers-sorts", Priority::Background, move || {
             if let Err(why) = self.read_pages(rows) {
                 tracing::debug!("reading the sort orders ahead stopped: {why}");
             }
