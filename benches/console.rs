@@ -735,10 +735,32 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
         "ms",
     );
 
-    // Each sort, both ways, back to the default.
+    // Each sort, both ways, back to the default; figures per field and direction too.
     let mut sorts = Vec::new();
+    let mut by_sort: Vec<(xusers::store::Sort, Vec<Duration>)> = Vec::new();
     for i in 0..200 {
-        sorts.push(console.key_until_fresh(KeyCode::Char(if i % 5 == 4 { 'S' } else { 's' })));
+        let took = console.key_until_fresh(KeyCode::Char(if i % 5 == 4 { 'S' } else { 's' }));
+        sorts.push(took);
+        let sort = console.app.browse.sort;
+        match by_sort.iter_mut().find(|(s, _)| *s == sort) {
+            Some((_, times)) => times.push(took),
+            None => by_sort.push((sort, vec![took])),
+        }
+    }
+    for (sort, times) in &mut by_sort {
+        let way = if sort.descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        println!(
+            "# {name} sort by {} {way}: p50 {:.1} p99 {:.1} max {:.1} ms ({} times)",
+            sort.field.name(),
+            percentile(times, 0.5),
+            percentile(times, 0.99),
+            percentile(times, 1.0),
+            times.len(),
+        );
     }
     report(&format!("{name}_sort"), &mut sorts);
     while console.app.browse.sort != Default::default() {

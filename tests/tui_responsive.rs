@@ -327,14 +327,11 @@ fn the_edit_form_reads_its_user_off_the_ui_thread_and_esc_still_closes() {
     let shown = screen(&app);
     assert!(shown.contains(&format!("Edit user {email}")), "{shown}");
     assert!(shown.contains("Reading…"), "{shown}");
-    // No user to edit yet: typing changes nothing, and saving says why.
+    // No user to edit yet: typing and saving change nothing.
     tap(&mut app, 'x');
     assert_eq!(app.form.as_ref().unwrap().email.value(), email);
     press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
-    assert_eq!(
-        app.session.status.as_ref().unwrap().text,
-        "Reading the user…"
-    );
+    assert!(app.session.status.is_none() && app.writing.is_none());
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.form.is_none(), "Esc closes the form while it reads");
     assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
@@ -355,6 +352,41 @@ fn the_edit_form_reads_its_user_off_the_ui_thread_and_esc_still_closes() {
     assert_eq!(form.groups.ticked_names(), user.groups);
     assert!(!screen(&app).contains("Reading…"));
     assert_eq!(gate.ui_steps(), 0);
+}
+
+#[test]
+fn the_edit_form_shows_reading_instead_of_fields_and_only_esc_acts_until_its_user_arrives() {
+    let (_d, mut app, gate) = gated_console(60, (80, 24));
+    gate.shut();
+    tap(&mut app, 'e');
+    gate.wait_for_stopped(1);
+    let reading = screen(&app);
+    for label in ["Email", "First name", "Last name", "Groups"] {
+        assert!(!reading.contains(label), "no {label} field yet: {reading}");
+    }
+    insta::assert_snapshot!("edit_form_reading_its_user", reading);
+    let focus = app.form.as_ref().unwrap().focus;
+    for (code, modifiers) in [
+        (KeyCode::Tab, KeyModifiers::NONE),
+        (KeyCode::Down, KeyModifiers::NONE),
+        (KeyCode::Char('x'), KeyModifiers::NONE),
+        (KeyCode::Char(' '), KeyModifiers::NONE),
+        (KeyCode::Backspace, KeyModifiers::NONE),
+        (KeyCode::BackTab, KeyModifiers::SHIFT),
+        (KeyCode::Enter, KeyModifiers::NONE),
+        (KeyCode::Char('s'), KeyModifiers::CONTROL),
+        (KeyCode::Char('o'), KeyModifiers::CONTROL),
+    ] {
+        press(&mut app, code, modifiers);
+        let form = app.form.as_ref().expect("only Esc closes the form");
+        assert_eq!(form.focus, focus, "{code:?} moves nothing");
+        assert_eq!(screen(&app), reading, "{code:?} changes nothing on screen");
+    }
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.form.is_none(), "Esc closes it");
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+    gate.open();
+    finish_background(&mut app);
 }
 
 #[test]

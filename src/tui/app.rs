@@ -23,9 +23,11 @@ use super::screens::group_pick::GroupPick;
 use super::screens::groups::GroupsPane;
 use super::screens::help::Help;
 use super::screens::list::Browse;
+use super::screens::list::rows::fetch_size;
 use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::UserPicker;
 use super::session::Session;
+use super::sorts_ahead::SortsAhead;
 use super::theme::Theme;
 use super::writer::{Write, Writer};
 use crate::store::{Application, AuditEntry, Result, Source, Store, StoreError};
@@ -102,6 +104,10 @@ pub struct App {
     /// from.
     pub asking: bool,
     pub bulk: BulkWorker,
+    /// The other sort orders' first pages, to read ahead once the first frame shows.
+    sorts_ahead: Option<SortsAhead>,
+    /// … and while they are read.
+    reading_sorts: bool,
     /// The one channel of events: the input reader and every worker send into it.
     outbox: Sender<Event>,
     inbox: Receiver<Event>,
@@ -152,6 +158,11 @@ impl App {
             store.actor().clone(),
             outbox.clone(),
         );
+        let sorts_ahead = SortsAhead {
+            path: path.clone(),
+            connect: connect.clone(),
+            application: application.id,
+        };
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
@@ -181,6 +192,8 @@ impl App {
             job: None,
             asking: false,
             bulk,
+            sorts_ahead: Some(sorts_ahead),
+            reading_sorts: false,
             outbox,
             inbox,
         })
@@ -234,6 +247,25 @@ impl App {
             || matches!(self.modal, Some(Modal::History { entries: None, .. }))
             || self.picker.as_ref().is_some_and(UserPicker::busy)
             || self.groups.as_ref().is_some_and(GroupsPane::busy)
+            || self.reading_sorts
+    }
+
+    /// Once the first frame shows its rows and counts, reads the other sort orders'
+    /// first pages ahead (see src/tui/sorts_ahead.rs).
+    pub fn read_sorts_once_shown(&mut self) {
+        if self.browse.stale() || self.browse.count_pending.is_some() {
+            return;
+        }
+        if let Some(ahead) = self.sorts_ahead.take() {
+            self.reading_sorts = true;
+            let rows = fetch_size(self.session.visible_rows());
+            ahead.read(rows, self.outbox.clone());
+        }
+    }
+
+    /// The other sort orders were read ahead.
+    pub fn sorts_read(&mut self) {
+        self.reading_sorts = false;
     }
 
     /// Opens the user picker on the group (its reader is free while none is open).

@@ -98,7 +98,7 @@ impl BulkWorker {
     ) -> BulkWorker {
         let (requests, inbox) = mpsc::channel::<Request>();
         let log = tracing::dispatcher::get_default(|log| log.clone());
-        std::thread::spawn(move || {
+        super::background::spawn("xusers-bulk", move || {
             tracing::dispatcher::with_default(&log, || {
                 let mut store: Option<Store> = None;
                 while let Ok(request) = inbox.recv() {

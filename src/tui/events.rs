@@ -54,7 +54,7 @@ pub fn spawn_worker(
     work: impl FnOnce() -> Action + Send + 'static,
     died: Action,
 ) {
-    std::thread::spawn(move || {
+    super::background::spawn("xusers-worker", move || {
         let done = catch_unwind(AssertUnwindSafe(work)).unwrap_or(died);
         let _ = outbox.send(Event::Done(done));
     });

@@ -113,7 +113,7 @@ impl QueryWorker {
         let shared = Arc::new(Shared::default());
         let worker = shared.clone();
         let (requests, inbox) = mpsc::channel::<Request>();
-        std::thread::spawn(move || {
+        super::background::spawn("xusers-reader", move || {
             while let Ok(first) = inbox.recv() {
                 let mut waiting = vec![first];
                 // Requests that come within `settle` of the last one join it.

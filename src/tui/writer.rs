@@ -106,7 +106,7 @@ impl Writer {
         let (jobs, inbox) = mpsc::channel::<Write>();
         // The store logs every write: the writer logs where the console's thread does.
         let log = tracing::dispatcher::get_default(|log| log.clone());
-        std::thread::spawn(move || {
+        super::background::spawn("xusers-writer", move || {
             tracing::dispatcher::with_default(&log, || {
                 let mut store = None;
                 while let Ok(job) = inbox.recv() {

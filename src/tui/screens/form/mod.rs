@@ -277,8 +277,12 @@ impl UserForm {
         }));
     }
 
-    /// The keys in force, by the focused field.
+    /// The keys in force, by the focused field; none but closing while an edit form
+    /// waits for its user.
     pub fn context(&self) -> Context {
+        if self.reading_user() {
+            return Context::FormReading;
+        }
         match self.focus {
             FormFocus::ChangePassword => Context::FormCheck,
             FormFocus::Groups => Context::FormGroups,
@@ -286,6 +290,11 @@ impl UserForm {
             FormFocus::Actions => Context::FormActions,
             _ => Context::FormText,
         }
+    }
+
+    /// An edit form waiting for its user: it has no fields to show or take keys yet.
+    pub fn reading_user(&self) -> bool {
+        self.is_edit() && self.loading.is_some()
     }
 
     pub fn is_edit(&self) -> bool {
