@@ -51,6 +51,8 @@ const SIZE: (u16, u16) = (160, 48);
 const KEY_INTERVAL: Duration = Duration::from_millis(30);
 /// Times each filter case is typed.
 const ROUNDS: usize = 30;
+/// Times each of the user picker's terms is typed.
+const PICKER_ROUNDS: usize = 12;
 /// Times the Groups pane is opened.
 const GROUPS_ROUNDS: usize = 200;
 
@@ -838,7 +840,7 @@ fn members_and_picker(console: &mut Console) {
         "a", "al", "ali", "q", "qz", "xj", "zzz", "@acme", "smith", "ali smi",
     ] {
         let mut samples = Vec::new();
-        for _ in 0..ROUNDS {
+        for _ in 0..PICKER_ROUNDS {
             console.char('+');
             assert!(
                 console.settle(|app| app.picker.as_ref().is_some_and(|p| !p.stale())),
