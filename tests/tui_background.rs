@@ -156,7 +156,10 @@ fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread_and_counts
     let ui = own_nice();
     let nicer = |by: Priority| (ui + by as i64).min(19);
     let (background, lowest) = (nicer(Priority::Background), nicer(Priority::Lowest));
-    assert!(ui < background && background < lowest, "priorities to lower to");
+    assert!(
+        ui < background && background < lowest,
+        "priorities to lower to"
+    );
     // Readers, counter, writer and bulk worker wait for work as long as the console
     // lives. (Tests run side by side: other consoles' workers are listed too.)
     let mut workers = Vec::new();
@@ -173,15 +176,34 @@ fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread_and_counts
             workers.push((name.trim().to_string(), nice(&stat)));
         }
     }
-    for kind in ["xusers-reader", "xusers-counter", "xusers-writer", "xusers-bulk"] {
-        assert!(workers.iter().any(|(n, _)| n == kind), "{kind}: {workers:?}");
+    for kind in [
+        "xusers-reader",
+        "xusers-counter",
+        "xusers-writer",
+        "xusers-bulk",
+    ] {
+        assert!(
+            workers.iter().any(|(n, _)| n == kind),
+            "{kind}: {workers:?}"
+        );
     }
     for (name, nice) in &workers {
-        let expected = if name == "xusers-counter" { lowest } else { background };
-        assert_eq!(*nice, expected, "{name}, the UI thread at {ui}: {workers:?}");
+        let expected = if name == "xusers-counter" {
+            lowest
+        } else {
+            background
+        };
+        assert_eq!(
+            *nice, expected,
+            "{name}, the UI thread at {ui}: {workers:?}"
+        );
     }
     // A worker started for one job (hashing a password) too.
-    spawn_worker(app.outbox(), || Action::Tick(own_nice()), Action::HashingFailed);
+    spawn_worker(
+        app.outbox(),
+        || Action::Tick(own_nice()),
+        Action::HashingFailed,
+    );
     assert_eq!(next_background_action(&mut app), Action::Tick(background));
     assert_eq!(own_nice(), ui, "the UI thread keeps its priority");
 }
