@@ -50,7 +50,9 @@ const SIZE: (u16, u16) = (160, 48);
 /// How fast the benchmark types into the filter.
 const KEY_INTERVAL: Duration = Duration::from_millis(30);
 /// Times each filter case is typed.
-const ROUNDS: usize = 12;
+const ROUNDS: usize = 30;
+/// Times each of the user picker's terms is typed.
+const PICKER_ROUNDS: usize = 12;
 /// Times the Groups pane is opened.
 const GROUPS_ROUNDS: usize = 200;
 
@@ -236,6 +238,38 @@ fn report(name: &str, samples: &mut [Duration]) {
     metric(&format!("{name}_p99"), percentile(samples, 0.99), "ms");
 }
 
+/// The processor time the whole process (every thread, ended ones too) has used.
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// One round of a filter case: each key's first page, the count, and the processor
+/// time the round used (all threads), to tell a round that worked more from one
+/// that waited.
+fn print_round(
+    part: &str,
+    round: usize,
+    term: &str,
+    pages: &[Duration],
+    count: Duration,
+    cpu: Duration,
+) {
+    let pages: Vec<String> = pages.iter().map(|p| format!("{:.1}", ms(*p))).collect();
+    println!(
+        "# round {part} {round:2} {term:?}: first_page [{}] count {:.1} ms, cpu {:.1} ms",
+        pages.join(" "),
+        ms(count),
+        ms(cpu)
+    );
+}
+
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -400,6 +434,7 @@ fn main() {
                 console.char('/');
                 console.pages.clear();
                 console.superseded = 0;
+                let cpu = cpu_time();
                 let mut typed = Instant::now();
                 for c in term.chars() {
                     // Keys come every 30 ms whatever is still pending.
@@ -417,6 +452,14 @@ fn main() {
                 }
                 assert!(console.await_count(), "rows and a count for {term}");
                 counts[case].push(typed.elapsed());
+                print_round(
+                    "filter",
+                    round,
+                    term,
+                    &console.pages,
+                    typed.elapsed(),
+                    cpu_time() - cpu,
+                );
                 pages[case].append(&mut console.pages);
                 superseded[case] += console.superseded;
                 console.key_until_fresh(KeyCode::Esc);
@@ -649,10 +692,11 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
     ];
     let mut pages: Vec<Vec<Duration>> = vec![Vec::new(); terms.len()];
     let mut counts: Vec<Vec<Duration>> = vec![Vec::new(); terms.len()];
-    for _ in 0..ROUNDS {
+    for round in 0..ROUNDS {
         for (case, term) in terms.iter().enumerate() {
             console.char('/');
             console.pages.clear();
+            let cpu = cpu_time();
             let mut typed = Instant::now();
             for c in term.chars() {
                 console.settle_until(typed + KEY_INTERVAL);
@@ -661,6 +705,14 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
             }
             assert!(console.await_count(), "rows and a count for {term}");
             counts[case].push(typed.elapsed());
+            print_round(
+                name,
+                round,
+                term,
+                &console.pages,
+                typed.elapsed(),
+                cpu_time() - cpu,
+            );
             pages[case].append(&mut console.pages);
             // Enter keeps the filter; Esc clears it (a second would leave the view).
             console.key(KeyCode::Enter);
@@ -683,10 +735,38 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
         "ms",
     );
 
-    // Each sort, both ways, back to the default.
+    // Each sort, both ways, back to the default; figures per field and direction too.
     let mut sorts = Vec::new();
+    let mut by_sort: Vec<(xusers::store::Sort, Vec<Duration>)> = Vec::new();
+    let cpu = cpu_time();
     for i in 0..200 {
-        sorts.push(console.key_until_fresh(KeyCode::Char(if i % 5 == 4 { 'S' } else { 's' })));
+        let took = console.key_until_fresh(KeyCode::Char(if i % 5 == 4 { 'S' } else { 's' }));
+        sorts.push(took);
+        let sort = console.app.browse.sort;
+        match by_sort.iter_mut().find(|(s, _)| *s == sort) {
+            Some((_, times)) => times.push(took),
+            None => by_sort.push((sort, vec![took])),
+        }
+    }
+    println!(
+        "# {name} sorts: processor time {:.0} ms over {} sorts",
+        ms(cpu_time() - cpu),
+        sorts.len()
+    );
+    for (sort, times) in &mut by_sort {
+        let way = if sort.descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        println!(
+            "# {name} sort by {} {way}: p50 {:.1} p99 {:.1} max {:.1} ms ({} times)",
+            sort.field.name(),
+            percentile(times, 0.5),
+            percentile(times, 0.99),
+            percentile(times, 1.0),
+            times.len(),
+        );
     }
     report(&format!("{name}_sort"), &mut sorts);
     while console.app.browse.sort != Default::default() {
@@ -760,7 +840,7 @@ fn members_and_picker(console: &mut Console) {
         "a", "al", "ali", "q", "qz", "xj", "zzz", "@acme", "smith", "ali smi",
     ] {
         let mut samples = Vec::new();
-        for _ in 0..ROUNDS {
+        for _ in 0..PICKER_ROUNDS {
             console.char('+');
             assert!(
                 console.settle(|app| app.picker.as_ref().is_some_and(|p| !p.stale())),

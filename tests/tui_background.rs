@@ -133,3 +133,135 @@ fn a_hashing_worker_that_dies_shows_an_error_and_keeps_the_edit() {
         21
     );
 }
+
+/// The nice value of a thread, from its `/proc/…/stat` line (the 19th field; the
+/// command name before it may hold spaces).
+#[cfg(target_os = "linux")]
+fn nice(stat: &str) -> i64 {
+    let after_name = &stat[stat.rfind(')').expect("a stat line") + 2..];
+    let field = after_name.split(' ').nth(19 - 3).expect("the nice field");
+    field.parse().expect("a number")
+}
+
+#[cfg(target_os = "linux")]
+fn own_nice() -> i64 {
+    nice(&std::fs::read_to_string("/proc/thread-self/stat").unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread_and_counts_nicest() {
+    use xusers::tui::background::Priority;
+    let (_d, mut app) = console(20, SIZE);
+    let ui = own_nice();
+    let nicer = |by: Priority| (ui + by as i64).min(19);
+    let (background, lowest) = (nicer(Priority::Background), nicer(Priority::Lowest));
+    assert!(
+        ui < background && background < lowest,
+        "priorities to lower to: run the tests at nice 0, not {ui}"
+    );
+    // Readers, counter, writer and bulk worker wait for work as long as the console
+    // lives. (Tests run side by side: other consoles' workers are listed too.)
+    let mut workers = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let task = task.unwrap().path();
+        // A thread may end while it is read: it is then left out.
+        let (Ok(name), Ok(stat)) = (
+            std::fs::read_to_string(task.join("comm")),
+            std::fs::read_to_string(task.join("stat")),
+        ) else {
+            continue;
+        };
+        if name.starts_with("xusers-") {
+            workers.push((name.trim().to_string(), nice(&stat)));
+        }
+    }
+    for kind in [
+        "xusers-reader",
+        "xusers-counter",
+        "xusers-writer",
+        "xusers-bulk",
+    ] {
+        assert!(
+            workers.iter().any(|(n, _)| n == kind),
+            "{kind}: {workers:?}"
+        );
+    }
+    for (name, nice) in &workers {
+        let expected = if name == "xusers-counter" {
+            lowest
+        } else {
+            background
+        };
+        assert_eq!(
+            *nice, expected,
+            "{name}, the UI thread at {ui}: {workers:?}"
+        );
+    }
+    // A worker started for one job (hashing a password) too.
+    spawn_worker(
+        app.outbox(),
+        || Action::Tick(own_nice()),
+        Action::HashingFailed,
+    );
+    assert_eq!(next_background_action(&mut app), Action::Tick(background));
+    assert_eq!(own_nice(), ui, "the UI thread keeps its priority");
+}
+
+/// Once the first frame shows, the other sort orders' first pages are read ahead once,
+/// on a connection of the thread that reads them, which ends when done.
+#[test]
+fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use xusers::store::Store;
+    use xusers::tui::query_worker::Connect;
+    use xusers::tui::theme::Theme;
+
+    let (dir, _) = console(20, SIZE);
+    let (opened, steps) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (counted_open, counted_steps) = (opened.clone(), steps.clone());
+    let connect: Connect = Arc::new(move |path| {
+        let mut store = Store::open(path)?;
+        if std::thread::current().name() == Some("xusers-sorts") {
+            counted_open.fetch_add(1, Ordering::SeqCst);
+            let steps = counted_steps.clone();
+            store.on_progress(1, move || {
+                steps.fetch_add(1, Ordering::SeqCst);
+                false
+            });
+        }
+        Ok(store)
+    });
+    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+    let application = store.application("default").unwrap();
+    let mut app = App::with_connect(
+        store,
+        application,
+        "demo.db".into(),
+        SIZE,
+        NOW,
+        Theme::color(),
+        connect,
+    )
+    .unwrap();
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        0,
+        "not before the first frame"
+    );
+    finish_background(&mut app);
+    assert!(!app.browse.stale() && app.browse.count_pending.is_none());
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        1,
+        "read ahead once it showed"
+    );
+    assert!(steps.load(Ordering::SeqCst) > 0, "pages were read");
+    // Other frames read nothing more ahead.
+    for key in ['s', 'S', '2', '1'] {
+        keys(&mut app, &key.to_string());
+    }
+    assert_eq!(opened.load(Ordering::SeqCst), 1);
+    assert!(!app.busy());
+}

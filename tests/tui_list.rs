@@ -6,6 +6,7 @@ use common::console::*;
 use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyCode;
 use unicode_width::UnicodeWidthStr;
+use xusers::store::ScopeCounts;
 use xusers::tui::action::Action;
 use xusers::tui::app::{App, Modal};
 use xusers::tui::pane::Pane;
@@ -134,6 +135,41 @@ fn list_at_50_columns() {
 fn list_at_40x12() {
     let (_d, app) = console(60, (40, 12));
     assert_snapshot!(screen(&app));
+}
+
+/// The tab bar of a million users, with the users, the Groups pane and the Audit log
+/// in front: every pane's tab shows whole, the one in front named.
+#[test]
+fn every_tab_shows_at_80x24_and_40x12_with_a_million_users() {
+    let million = ScopeCounts {
+        all: 1_000_000,
+        grouped: 671_507,
+        ungrouped: 328_493,
+    };
+    for size in [(80, 24), (40, 12)] {
+        let (_d, mut app) = console(60, size);
+        let mut bars = Vec::new();
+        for (pane, name) in [('1', "All"), ('4', "Groups"), ('5', "Log")] {
+            keys(&mut app, &pane.to_string());
+            // What the counter would have counted in a million users.
+            app.browse.counts = million;
+            let shown = screen(&app);
+            let bar = shown.lines().nth(1).unwrap().to_string();
+            for n in 1..=5 {
+                assert!(
+                    bar.contains(&format!(" {n} ")),
+                    "tab {n} at {size:?}: {bar}"
+                );
+            }
+            assert!(bar.contains(&format!("{pane} {name}")), "{bar}");
+            bars.push(bar);
+        }
+        let (w, h) = size;
+        assert_snapshot!(
+            format!("tab_bar_of_a_million_users_{w}x{h}"),
+            bars.join("\n")
+        );
+    }
 }
 
 #[test]

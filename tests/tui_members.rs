@@ -114,6 +114,27 @@ fn the_members_view_and_users_list_group_agree_with_and_without_subgroups() {
     assert!(screen(&app).contains("Members of Sales and its subgroups"));
 }
 
+/// A sort changes the order, not who is listed: it reads rows, never the counts again
+/// (a large group's count took the cores from the page the key asked for), and the
+/// count shown stays.
+#[test]
+fn a_sort_keeps_the_count_and_asks_for_no_new_one() {
+    let (_d, mut app) = console(60, SIZE);
+    members_of(&mut app, "Acme");
+    keys(&mut app, "/a");
+    key(&mut app, KeyCode::Enter);
+    let matches = app.browse.matches.expect("the filtered members counted");
+    assert!(matches > 0);
+    for sort in ['s', 'S', 's'] {
+        press(&mut app, KeyCode::Char(sort), KeyModifiers::NONE);
+        assert!(app.browse.stale(), "{sort} reads rows");
+        assert_eq!(app.browse.count_pending, None, "{sort} asks for no count");
+        assert_eq!(app.browse.matches, Some(matches), "{sort} keeps the count");
+        finish_background(&mut app);
+    }
+    assert_eq!(app.browse.matches, Some(matches));
+}
+
 #[test]
 fn the_members_view_filters_sorts_and_edits_like_the_user_list() {
     let (dir, mut app) = console(60, SIZE);

@@ -326,6 +326,7 @@ fn the_edit_form_reads_its_user_off_the_ui_thread_and_esc_still_closes() {
     press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert_eq!(app.form.as_ref().unwrap().email.value(), email);
     assert!(app.typeahead.is_some());
+    assert!(app.session.status.is_none() && app.writing.is_none());
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.form.is_none(), "Esc closes the form while it reads");
     assert!(app.typeahead.is_none());
@@ -347,6 +348,41 @@ fn the_edit_form_reads_its_user_off_the_ui_thread_and_esc_still_closes() {
     assert_eq!(form.groups.ticked_names(), user.groups);
     assert!(!screen(&app).contains("Reading…"));
     assert_eq!(gate.ui_steps(), 0);
+}
+
+#[test]
+fn the_edit_form_shows_reading_instead_of_fields_and_only_esc_acts_until_its_user_arrives() {
+    let (_d, mut app, gate) = gated_console(60, (80, 24));
+    gate.shut();
+    tap(&mut app, 'e');
+    gate.wait_for_stopped(1);
+    let reading = screen(&app);
+    for label in ["Email", "First name", "Last name", "Groups"] {
+        assert!(!reading.contains(label), "no {label} field yet: {reading}");
+    }
+    insta::assert_snapshot!("edit_form_reading_its_user", reading);
+    let focus = app.form.as_ref().unwrap().focus;
+    for (code, modifiers) in [
+        (KeyCode::Tab, KeyModifiers::NONE),
+        (KeyCode::Down, KeyModifiers::NONE),
+        (KeyCode::Char('x'), KeyModifiers::NONE),
+        (KeyCode::Char(' '), KeyModifiers::NONE),
+        (KeyCode::Backspace, KeyModifiers::NONE),
+        (KeyCode::BackTab, KeyModifiers::SHIFT),
+        (KeyCode::Enter, KeyModifiers::NONE),
+        (KeyCode::Char('s'), KeyModifiers::CONTROL),
+        (KeyCode::Char('o'), KeyModifiers::CONTROL),
+    ] {
+        press(&mut app, code, modifiers);
+        let form = app.form.as_ref().expect("only Esc closes the form");
+        assert_eq!(form.focus, focus, "{code:?} moves nothing");
+        assert_eq!(screen(&app), reading, "{code:?} changes nothing on screen");
+    }
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.form.is_none(), "Esc closes it");
+    assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");
+    gate.open();
+    finish_background(&mut app);
 }
 
 #[test]
@@ -669,4 +705,35 @@ fn another_panes_rows_stay_dimmed_until_the_new_scopes_rows_arrive() {
     gate.open();
     finish_background(&mut app);
     assert!(!app.browse.stale());
+}
+
+/// A filter's count waits for the page the key asked for (on a machine with few
+/// cores they would share them): while the page is read no count is, and the page
+/// arrives first.
+#[test]
+fn a_filters_count_waits_for_its_first_page() {
+    let (_d, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, '/');
+    tap(&mut app, 'a');
+    gate.wait_for_stopped(1);
+    // Past the counter's settling time, well within how long it yields to a page.
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    assert_eq!(gate.stopped(), 1, "only the page is being read");
+    gate.open();
+    let first = loop {
+        if let Some(xusers::tui::events::Event::Done(done)) =
+            app.next_event(std::time::Duration::from_secs(30))
+        {
+            break done;
+        }
+    };
+    assert!(
+        matches!(first, xusers::tui::action::Action::Loaded(..)),
+        "{first:?}"
+    );
+    xusers::tui::update::update(&mut app, first);
+    finish_background(&mut app);
+    assert!(!app.browse.list.rows.is_empty());
+    assert!(app.browse.matches.is_some_and(|n| n > 0));
 }

@@ -72,7 +72,12 @@ fn esc_cancels_a_bulk_job_from_the_audit_log() {
 fn the_groups_pane_shows_a_refusal_during_a_job_and_then_its_outcome() {
     let (_d, mut app, gate) = gated_console(60, SIZE);
     start_delete_all(&mut app, &gate);
+    // The tree is read (`a` adds under the selected group: it waits for the tree)
+    // while the job stays held.
+    gate.hold_only("xusers-bulk");
     press(&mut app, KeyCode::Char('4'), KeyModifiers::NONE);
+    background_until(&mut app, |app| app.groups.as_ref().unwrap().loaded);
+    assert!(app.job.is_some(), "the job is still held");
     press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
     let groups = app.groups.as_ref().expect("the Groups pane");
     assert!(groups.popup.is_none(), "no form opens");

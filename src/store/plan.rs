@@ -122,6 +122,18 @@ fn long_term_query(term: &str, trigrams: &mut Vec<String>) {
     }
 }
 
+/// What the search index says about a query's text terms.
+#[derive(Default)]
+struct TextQuery {
+    /// The FTS5 query that narrows them, when one can.
+    expr: Option<String>,
+    /// Some short term's trigrams, part of `expr`, name fewer users than the most
+    /// they were read up to.
+    below_short: bool,
+    /// A short term occurs in no haystack: nobody matches.
+    nothing: bool,
+}
+
 /// What the search index says about one short term.
 pub(crate) enum Short {
     /// Begins no trigram: no haystack holds it.
@@ -159,24 +171,37 @@ impl Store {
         })
     }
 
-    /// The FTS5 query that narrows the text terms (`None` when none can), and
-    /// whether a short term occurs in no haystack at all.
-    fn text_query(&self, q: &UserQuery, short: i64) -> Result<(Option<String>, bool)> {
+    /// What the search index says of the text terms, the short ones read up to
+    /// `short` haystacks.
+    fn text_query(&self, q: &UserQuery, short: i64) -> Result<TextQuery> {
         let mut parts: Vec<String> = Vec::new();
         let mut long = Vec::new();
+        let mut below_short = false;
         for term in &q.text {
             if term.chars().count() >= MIN_SEARCH_CHARS {
                 long_term_query(term, &mut long);
                 continue;
             }
             match self.short_term(term, short)? {
-                Short::Absent => return Ok((None, true)),
-                Short::Few(trigrams) => parts.push(format!("({})", trigrams.join(" OR "))),
+                Short::Absent => {
+                    return Ok(TextQuery {
+                        nothing: true,
+                        ..TextQuery::default()
+                    });
+                }
+                Short::Few(trigrams) => {
+                    parts.push(format!("({})", trigrams.join(" OR ")));
+                    below_short = true;
+                }
                 Short::Many => {}
             }
         }
         parts.extend(long);
-        Ok(((!parts.is_empty()).then(|| parts.join(" AND ")), false))
+        Ok(TextQuery {
+            expr: (!parts.is_empty()).then(|| parts.join(" AND ")),
+            below_short,
+            nothing: false,
+        })
     }
 
     pub(crate) fn plan(&self, q: &UserQuery, few: Few) -> Result<Plan> {
@@ -185,10 +210,10 @@ impl Store {
             Some(_) => (few.text.max(MEMBERS_FROM_INDEX), few.member_text),
             None => (few.text, few.text),
         };
-        let (expr, nothing) = self.text_query(q, short)?;
-        if nothing {
+        let text = self.text_query(q, short)?;
+        if text.nothing {
             return Ok(Plan {
-                nothing,
+                nothing: true,
                 ..Plan::default()
             });
         }
@@ -196,27 +221,36 @@ impl Store {
         // set, the members among them (all that will be read), once the index names at
         // most MEMBERS_FROM_INDEX: finding `few` members among more users would read
         // many times that, and a walk meets a page of members so common a filter holds
-        // soon enough.
-        let probe = |users: [&str; 2], params: Vec<Value>, few: i64| -> Result<bool> {
-            let count = |members: bool, limit: i64| -> Result<bool> {
-                let mut params = params.clone();
-                if members {
-                    params.extend(member_set.iter().flatten().cloned());
+        // soon enough. Reading a short term's trigrams counted the users they name
+        // (fewer than `short`), and every term is required: the search index names
+        // fewer than that, known without a probe.
+        let text_below = text.below_short.then_some(short);
+        let probe =
+            |users: [&str; 2], params: Vec<Value>, few: i64, below: Option<i64>| -> Result<bool> {
+                let count = |members: bool, limit: i64| -> Result<bool> {
+                    if !members && below.is_some_and(|below| below <= limit) {
+                        return Ok(true);
+                    }
+                    let mut params = params.clone();
+                    if members {
+                        params.extend(member_set.iter().flatten().cloned());
+                    }
+                    params.push(limit.into());
+                    let n: i64 = self
+                        .conn
+                        .prepare_cached(&probe_sql(users, members))?
+                        .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?;
+                    Ok(n < limit)
+                };
+                match member_set {
+                    None => count(false, few),
+                    Some(_) => Ok(count(false, MEMBERS_FROM_INDEX)? && count(true, few)?),
                 }
-                params.push(limit.into());
-                let n: i64 = self
-                    .conn
-                    .prepare_cached(&probe_sql(users, members))?
-                    .query_row(rusqlite::params_from_iter(params), |r| r.get(0))?;
-                Ok(n < limit)
             };
-            match member_set {
-                None => count(false, few),
-                Some(_) => Ok(count(false, MEMBERS_FROM_INDEX)? && count(true, few)?),
+        let fts = match text.expr {
+            Some(expr) => {
+                probe(FTS_USERS, vec![expr.clone().into()], few_text, text_below)?.then_some(expr)
             }
-        };
-        let fts = match expr {
-            Some(expr) => probe(FTS_USERS, vec![expr.clone().into()], few_text)?.then_some(expr),
             None => None,
         };
         let mut narrow_tags = Vec::new();
@@ -228,8 +262,9 @@ impl Store {
                     TAG_VALUE_USERS,
                     vec![tag.key.clone().into(), value.clone().into()],
                     few.tags,
+                    None,
                 )?,
-                None => probe(TAG_KEY_USERS, vec![tag.key.clone().into()], few.tags)?,
+                None => probe(TAG_KEY_USERS, vec![tag.key.clone().into()], few.tags, None)?,
             });
         }
         Ok(Plan {
@@ -237,7 +272,7 @@ impl Store {
             narrow_tags,
             narrow_group,
             member_set: member_set.is_some(),
-            nothing,
+            nothing: false,
         })
     }
 

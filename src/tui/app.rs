@@ -12,6 +12,7 @@ use super::events::Event;
 use super::groups_reader::GroupsReader;
 use super::keymap::Context;
 use super::lookups::Lookups;
+use super::page_gate::PageGate;
 use super::query_worker::Connect;
 use super::reader::{LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
@@ -22,9 +23,11 @@ use super::screens::group_pick::GroupPick;
 use super::screens::groups::GroupsPane;
 use super::screens::help::Help;
 use super::screens::list::Browse;
+use super::screens::list::rows::fetch_size;
 use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::UserPicker;
 use super::session::Session;
+use super::sorts_ahead::SortsAhead;
 use super::theme::Theme;
 use super::typeahead::Typeahead;
 use super::writer::{Write, Writer};
@@ -104,6 +107,10 @@ pub struct App {
     /// from.
     pub asking: bool,
     pub bulk: BulkWorker,
+    /// The other sort orders' first pages, to read ahead once the first frame shows.
+    sorts_ahead: Option<SortsAhead>,
+    /// … and while they are read.
+    reading_sorts: bool,
     /// The one channel of events: the input reader and every worker send into it.
     outbox: Sender<Event>,
     inbox: Receiver<Event>,
@@ -141,9 +148,11 @@ impl App {
         let path = store.path().ok_or_else(|| {
             StoreError::Unusable("the console needs a database file, not one in memory".into())
         })?;
-        let counter = MatchCounter::start(&path, &connect, outbox.clone())?;
-        let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST)?;
-        let picker_reader = ListReader::start(path.clone(), &connect, outbox.clone(), PICKER)?;
+        let gate = Arc::new(PageGate::default());
+        let counter = MatchCounter::start(&path, &connect, outbox.clone(), gate.clone())?;
+        let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST, Some(gate))?;
+        let picker_reader =
+            ListReader::start(path.clone(), &connect, outbox.clone(), PICKER, None)?;
         let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
         let lookups = Lookups::start(&path, &connect, outbox.clone())?;
         let bulk = BulkWorker::start(
@@ -152,6 +161,11 @@ impl App {
             store.actor().clone(),
             outbox.clone(),
         );
+        let sorts_ahead = SortsAhead {
+            path: path.clone(),
+            connect: connect.clone(),
+            application: application.id,
+        };
         let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
@@ -182,6 +196,8 @@ impl App {
             job: None,
             asking: false,
             bulk,
+            sorts_ahead: Some(sorts_ahead),
+            reading_sorts: false,
             outbox,
             inbox,
         })
@@ -235,6 +251,25 @@ impl App {
             || matches!(self.modal, Some(Modal::History { entries: None, .. }))
             || self.picker.as_ref().is_some_and(UserPicker::busy)
             || self.groups.as_ref().is_some_and(GroupsPane::busy)
+            || self.reading_sorts
+    }
+
+    /// Once the first frame shows its rows and counts, reads the other sort orders'
+    /// first pages ahead (see src/tui/sorts_ahead.rs).
+    pub fn read_sorts_once_shown(&mut self) {
+        if self.browse.stale() || self.browse.count_pending.is_some() {
+            return;
+        }
+        if let Some(ahead) = self.sorts_ahead.take() {
+            self.reading_sorts = true;
+            let rows = fetch_size(self.session.visible_rows());
+            ahead.read(rows, self.outbox.clone());
+        }
+    }
+
+    /// The other sort orders were read ahead.
+    pub fn sorts_read(&mut self) {
+        self.reading_sorts = false;
     }
 
     /// Opens the user picker on the group (its reader is free while none is open).

@@ -12,6 +12,7 @@ use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
 use super::action::Action;
+use super::background::{self, Priority};
 use super::events::Event;
 use super::job::{BulkEvent, Job};
 use super::query_worker::Connect;
@@ -98,7 +99,7 @@ impl BulkWorker {
     ) -> BulkWorker {
         let (requests, inbox) = mpsc::channel::<Request>();
         let log = tracing::dispatcher::get_default(|log| log.clone());
-        std::thread::spawn(move || {
+        background::spawn("xusers-bulk", Priority::Background, move || {
             tracing::dispatcher::with_default(&log, || {
                 let mut store: Option<Store> = None;
                 while let Ok(request) = inbox.recv() {

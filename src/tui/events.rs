@@ -11,6 +11,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use super::action::Action;
+use super::background::{self, Priority};
 
 pub enum Event {
     /// A key, mouse, paste or resize event, or the error that ended reading them.
@@ -54,7 +55,7 @@ pub fn spawn_worker(
     work: impl FnOnce() -> Action + Send + 'static,
     died: Action,
 ) {
-    std::thread::spawn(move || {
+    background::spawn("xusers-worker", Priority::Background, move || {
         let done = catch_unwind(AssertUnwindSafe(work)).unwrap_or(died);
         let _ = outbox.send(Event::Done(done));
     });

@@ -37,6 +37,8 @@ pub enum Context {
     Picker,
     /// The new device's name.
     Prompt,
+    /// The edit form while its user is read: no fields yet, only closing.
+    FormReading,
     /// Keys that work anywhere in the user form.
     Form,
     FormText,
@@ -376,6 +378,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(FormActions, &[code(Right)],               Action::NextButton,                None,               "Next button"),
     bind(FormActions, &[code(Enter), k(' ')],       Action::PressButton,               Some("press"),      "Press the button"),
     bind(FormActions, &[code(Up)],                  Action::PrevField,                 None,               "Previous field"),
+    bind(FormReading, &[code(Esc)],                 Action::Close,                     Some("close"),      "Close"),
+    bind(FormReading, &[ctrl('c')],                 Action::Quit,                      None,               "Quit"),
     bind(Form,        &[ctrl('s')],                 Action::Save,                      Some("save"),       "Save"),
     bind(Form,        &[code(Tab)],                 Action::NextField,                 Some("next"),       "Next field"),
     bind(Form,        &[code(BackTab)],             Action::PrevField,                 None,               "Previous field"),
@@ -757,6 +761,7 @@ mod tests {
             FormGroups,
             FormTags,
             FormActions,
+            FormReading,
         ] {
             let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
             assert_eq!(action_for(ctx, &ctrl_c), Some(Action::Quit), "{ctx:?}");

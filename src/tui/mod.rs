@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod background;
 pub mod bulk;
 mod columns;
 pub mod counter;
@@ -15,11 +16,13 @@ pub mod keymap;
 pub mod layout;
 pub mod looked;
 pub mod lookups;
+pub mod page_gate;
 pub mod pane;
 pub mod query_worker;
 pub mod reader;
 pub mod screens;
 pub mod session;
+pub mod sorts_ahead;
 pub mod terminal;
 pub mod theme;
 mod title_bar;

@@ -17,6 +17,7 @@ use std::time::Duration;
 use rusqlite::InterruptHandle;
 
 use super::action::Action;
+use super::background::Priority;
 use super::events::Event;
 use crate::store::{Result, Store};
 
@@ -87,6 +88,9 @@ impl Reply<'_> {
     }
 }
 
+/// The name and priority of a reader's thread.
+const READER: (&str, Priority) = ("xusers-reader", Priority::Background);
+
 pub struct QueryWorker {
     requests: Sender<Request>,
     interrupt: InterruptHandle,
@@ -104,16 +108,23 @@ impl QueryWorker {
         outbox: Sender<Event>,
         settle: Duration,
     ) -> Result<QueryWorker> {
-        Ok(QueryWorker::with_store(connect(path)?, outbox, settle))
+        let store = connect(path)?;
+        Ok(QueryWorker::with_store(store, outbox, settle, READER))
     }
 
-    /// Reads through `store` (opened, and tuned, by the caller).
-    pub fn with_store(store: Store, outbox: Sender<Event>, settle: Duration) -> QueryWorker {
+    /// Reads through `store` (opened, and tuned, by the caller) on a thread named
+    /// `name`, at `priority`.
+    pub fn with_store(
+        store: Store,
+        outbox: Sender<Event>,
+        settle: Duration,
+        (name, priority): (&str, Priority),
+    ) -> QueryWorker {
         let interrupt = store.interrupt_handle();
         let shared = Arc::new(Shared::default());
         let worker = shared.clone();
         let (requests, inbox) = mpsc::channel::<Request>();
-        std::thread::spawn(move || {
+        super::background::spawn(name, priority, move || {
             while let Ok(first) = inbox.recv() {
                 let mut waiting = vec![first];
                 // Requests that come within `settle` of the last one join it.
@@ -224,7 +235,7 @@ mod tests {
     fn a_newer_request_supersedes_its_own_lane_only() {
         let (outbox, inbox) = mpsc::channel();
         let store = Store::open_in_memory().unwrap();
-        let mut worker = QueryWorker::with_store(store, outbox, Duration::ZERO);
+        let mut worker = QueryWorker::with_store(store, outbox, Duration::ZERO, READER);
         let (release, go) = mpsc::channel();
         let go = Arc::new(Mutex::new(go));
         let first = worker.request("x", read(go.clone()), None);

@@ -3,7 +3,8 @@
 //! the query still running for an older one, and only the newest waiting request is
 //! read. What was read arrives on the console's one channel as `Action::Loaded` (or
 //! `Action::PickerLoaded`). A second connection shares the long index walks that some
-//! filtered pages take (src/store/walk.rs), so they use both cores.
+//! filtered pages take (src/store/walk.rs), so they use both cores; the list's
+//! reader tells the counter, through a [`PageGate`], when its pages are read.
 
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
@@ -14,6 +15,7 @@ use rusqlite::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;
+use super::page_gate::PageGate;
 use super::query_worker::{Connect, QueryWorker, Reply};
 use super::screens::list::marks::{MarksAsk, MarksRead};
 use super::screens::list::rows::{Load, Loaded, Pages};
@@ -48,16 +50,19 @@ pub struct ListReader {
     /// The second connection a long walk is shared with, and its interrupt.
     helper: Arc<Mutex<Store>>,
     helper_interrupt: InterruptHandle,
+    /// Told of each page asked for and read (the list's reader only).
+    gate: Option<Arc<PageGate>>,
 }
 
 impl ListReader {
     /// Reads on a connection of its own to `path`, sending what it read to `outbox`
-    /// as `replies` say.
+    /// as `replies` say, and telling `gate` of its pages.
     pub fn start(
         path: PathBuf,
         connect: &Connect,
         outbox: Sender<Event>,
         replies: Replies,
+        gate: Option<Arc<PageGate>>,
     ) -> Result<ListReader> {
         let worker = QueryWorker::start(&path, connect, outbox, Duration::ZERO)?;
         let helper = connect(&path)?;
@@ -67,6 +72,7 @@ impl ListReader {
             replies,
             helper: Arc::new(Mutex::new(helper)),
             helper_interrupt,
+            gate,
         })
     }
 
@@ -85,6 +91,8 @@ impl ListReader {
         // The helper works only for this reader's one lane: its part of a superseded
         // walk stops too.
         self.helper_interrupt.interrupt();
+        let gate = self.gate.clone();
+        let ticket = gate.as_ref().map(|gate| gate.ask());
         let work = Box::new(move |store: &Store, reply: &Reply| {
             let pages = Pages {
                 store,
@@ -93,10 +101,15 @@ impl ListReader {
                 query: query.clone(),
                 height,
             };
-            let read = pages.fetch(load.clone())?;
-            let marked = marks_of(&pages, &read, &marks)?;
-            reply.send(loaded(reply.generation(), read, marked));
-            Ok(())
+            let read = pages.fetch(load.clone()).and_then(|read| {
+                let marked = marks_of(&pages, &read, &marks)?;
+                reply.send(loaded(reply.generation(), read, marked));
+                Ok(())
+            });
+            if let (Some(gate), Some(ticket)) = (&gate, ticket) {
+                gate.read(ticket);
+            }
+            read
         });
         self.worker.request(PAGES, work, Some(self.replies.failed))
     }

@@ -49,7 +49,8 @@ impl App {
             ) => Some(Reading::History(*reading)),
             (Some(_), _) => None,
             (None, _) if self.picker.is_some() => None,
-            (None, Some(form)) => form.opening().map(Reading::Form),
+            (None, Some(form)) if form.reading_user() => form.loading.map(Reading::Form),
+            (None, Some(_)) => None,
             (None, None) => match (&self.groups, &self.audit) {
                 (Some(groups), _) if !groups.loaded && groups.context() == Context::Groups => {
                     Some(Reading::Groups)

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 
 use super::action::Action;
+use super::background::{self, Priority};
 use super::events::Event;
 use super::query_worker::Connect;
 use super::session::user_gone;
@@ -106,7 +107,7 @@ impl Writer {
         let (jobs, inbox) = mpsc::channel::<Write>();
         // The store logs every write: the writer logs where the console's thread does.
         let log = tracing::dispatcher::get_default(|log| log.clone());
-        std::thread::spawn(move || {
+        background::spawn("xusers-writer", Priority::Background, move || {
             tracing::dispatcher::with_default(&log, || {
                 let mut store = None;
                 while let Ok(job) = inbox.recv() {

@@ -59,6 +59,8 @@ pub struct Gate {
     stopped: Arc<Mutex<HashSet<ThreadId>>>,
     /// Steps the workers may still take while it is shut.
     budget: Arc<AtomicI64>,
+    /// While shut, only the threads whose name starts with this stop (all: `None`).
+    only: Arc<Mutex<Option<&'static str>>>,
     ui_steps: Arc<AtomicU64>,
 }
 
@@ -69,6 +71,12 @@ impl Gate {
         self.stopped.lock().unwrap().clear();
         self.budget.store(0, Ordering::SeqCst);
         self.shut.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on the shut gate stops only the threads named `thread…` (the bulk
+    /// worker's, say), and lets every other worker through.
+    pub fn hold_only(&self, thread: &'static str) {
+        *self.only.lock().unwrap() = Some(thread);
     }
 
     pub fn open(&self) {
@@ -94,6 +102,11 @@ impl Gate {
         }
     }
 
+    /// How many worker threads are stopped at the gate now.
+    pub fn stopped(&self) -> usize {
+        self.stopped.lock().unwrap().len()
+    }
+
     /// Steps of SQL run on the UI thread's connection so far.
     pub fn ui_steps(&self) -> u64 {
         self.ui_steps.load(Ordering::SeqCst)
@@ -108,9 +121,14 @@ pub fn gated_console(users: u64, size: (u16, u16)) -> (TempDir, App, Gate) {
     let connect: Connect = Arc::new(move |path| {
         let mut store = Store::open(path)?;
         let (shut, stopped) = (workers.shut.clone(), workers.stopped.clone());
-        let budget = workers.budget.clone();
+        let (budget, only) = (workers.budget.clone(), workers.only.clone());
         store.on_progress(1, move || {
-            while shut.load(Ordering::SeqCst) {
+            let held = || {
+                let only = *only.lock().unwrap();
+                let thread = std::thread::current();
+                only.is_none_or(|prefix| thread.name().is_some_and(|n| n.starts_with(prefix)))
+            };
+            while shut.load(Ordering::SeqCst) && held() {
                 if budget.fetch_sub(1, Ordering::SeqCst) > 0 {
                     break;
                 }
@@ -198,6 +216,18 @@ pub fn finish_background(app: &mut App) {
         assert!(Instant::now() < deadline, "background work never finished");
         if let Some(Event::Done(done)) = app.next_event(Duration::from_millis(10)) {
             update(app, done);
+        }
+    }
+}
+
+/// Applies what arrives on the console's channel until `done` holds (other work may
+/// stay held at a gate).
+pub fn background_until(app: &mut App, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done(app) {
+        assert!(Instant::now() < deadline, "it never came");
+        if let Some(Event::Done(event)) = app.next_event(Duration::from_millis(10)) {
+            update(app, event);
         }
     }
 }

@@ -9,11 +9,10 @@ use ratatui::layout::Rect;
 
 use super::app::{App, Modal};
 use super::keymap::Offer;
-use super::layout::Areas;
+use super::layout::{Areas, Tab};
 use super::screens::audit::view as audit;
 use super::screens::form::FormMode;
 use super::screens::groups::view as groups;
-use super::screens::list::tabs::Front;
 use super::screens::list::{filter, table, tabs};
 use super::screens::picker::view as picker;
 use super::screens::{bulk_prompt, dialog, form, group_pick, help, menu};
@@ -24,11 +23,9 @@ pub fn view(app: &App, frame: &mut Frame) {
     let areas = Areas::new((frame.area().width, frame.area().height));
     header::draw(session, browse.counts.all, frame, areas.header);
     let front = match (&app.groups, &app.audit) {
-        (Some(_), _) => Front::Groups,
-        // A group's members are part of the Groups pane.
-        (None, None) if browse.members.is_some() => Front::Groups,
-        (None, Some(_)) => Front::Audit,
-        (None, None) => Front::Users,
+        (Some(_), _) => Tab::Groups,
+        (None, Some(_)) => Tab::Audit,
+        (None, None) => browse.front_tab(),
     };
     tabs::draw(t, browse, front, frame, areas.tabs);
     // The form covers the list: drawing the list under it would be wasted work.

@@ -277,8 +277,12 @@ impl UserForm {
         }));
     }
 
-    /// The keys in force, by the focused field.
+    /// The keys in force, by the focused field; none but closing while an edit form
+    /// waits for its user.
     pub fn context(&self) -> Context {
+        if self.reading_user() {
+            return Context::FormReading;
+        }
         match self.focus {
             FormFocus::ChangePassword => Context::FormCheck,
             FormFocus::Groups => Context::FormGroups,
@@ -288,9 +292,9 @@ impl UserForm {
         }
     }
 
-    /// The lookup an edit form awaits before it has a user to show, if it still does.
-    pub fn opening(&self) -> Option<u64> {
-        self.loading.filter(|_| !self.read_once && self.is_edit())
+    /// An edit form waiting for its user: it has no fields to show or take keys yet.
+    pub fn reading_user(&self) -> bool {
+        self.is_edit() && self.loading.is_some()
     }
 
     pub fn is_edit(&self) -> bool {

@@ -121,21 +121,26 @@ impl UserForm {
         Ok(Effect::None)
     }
 
-    /// What the form does while what it opens with is read: moving about and closing,
-    /// and, in a new user's form, typing (an edit form has no user to edit yet).
+    /// What the form does while what it opens with is read: closing; in a new user's
+    /// form also moving about and typing. An edit form has no user to edit yet: it
+    /// shows no fields, so nothing may act on them (its keys offer only `Esc`; this
+    /// also holds off a paste).
     fn takes_while_loading(&self, action: &Action) -> bool {
-        let typing = matches!(action, Action::FormKey(_) | Action::Paste(_));
-        let moving = matches!(
+        if self.is_edit() {
+            return *action == Action::Close;
+        }
+        matches!(
             action,
-            Action::NextField
+            Action::FormKey(_)
+                | Action::Paste(_)
+                | Action::NextField
                 | Action::PrevField
                 | Action::Up
                 | Action::Down
                 | Action::PrevButton
                 | Action::NextButton
                 | Action::Close
-        );
-        moving || (typing && !self.is_edit())
+        )
     }
 
     /// A lookup the form asked for came back (the caller checked it awaits it).

@@ -44,6 +44,11 @@ pub fn draw(t: &Theme, form: &UserForm, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(Clear, area);
     frame.render_widget(block, area);
+    if form.reading_user() {
+        // Empty fields would read like a user without names: none show until it arrives.
+        frame.render_widget(Paragraph::new(Line::styled(" Reading…", t.dim)), inner);
+        return;
+    }
 
     let bands = bands(t, form, inner);
     let total: u16 = bands.iter().map(|(_, h)| h).sum();
@@ -104,7 +109,11 @@ fn frame_block<'a>(t: &Theme, form: &UserForm, width: u16) -> Block<'a> {
     } else {
         format!(" {} ", form.title())
     };
-    let hint = Line::styled(" * required · Ctrl-S saves · Esc closes ", t.dim).right_aligned();
+    let hint = match form.reading_user() {
+        true => " Esc closes ",
+        false => " * required · Ctrl-S saves · Esc closes ",
+    };
+    let hint = Line::styled(hint, t.dim).right_aligned();
     let block = Block::bordered().border_style(t.title);
     let block = if Line::raw(title.as_str()).width() + 1 + hint.width() <= room {
         block.title(hint)

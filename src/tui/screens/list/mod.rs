@@ -27,7 +27,7 @@ use crate::tui::counter::MatchCounter;
 use crate::tui::fit::{fit, fit_email};
 use crate::tui::job::Job;
 use crate::tui::keymap::Context;
-use crate::tui::layout::Areas;
+use crate::tui::layout::{Areas, Tab};
 use crate::tui::pane::Pane;
 use crate::tui::reader::ListReader;
 use crate::tui::session::Session;
@@ -173,6 +173,13 @@ impl Browse {
     pub fn restart(&mut self, session: &Session) {
         self.load(session, Load::First);
         self.recount(session);
+    }
+
+    /// The order changed, not who is listed: rows from the top; the counts stand (at a
+    /// million users counting a large group's members again took the cores from the
+    /// page the key asked for).
+    fn resort(&mut self, session: &Session) {
+        self.load(session, Load::First);
     }
 
     /// Someone may have changed the users: recount, and load the rows afresh around
@@ -459,11 +466,11 @@ impl Browse {
             Action::NextSort => {
                 self.sort.field = self.sort.field.next();
                 self.sort.descending = false;
-                self.restart(session);
+                self.resort(session);
             }
             Action::FlipSort => {
                 self.sort.descending = !self.sort.descending;
-                self.restart(session);
+                self.resort(session);
             }
             Action::ToggleMark => {
                 if let Some(row) = self.acted_on(session) {
@@ -589,6 +596,14 @@ impl Browse {
         }
     }
 
+    /// The tab this list stands in front of: a group's members are part of Groups.
+    pub fn front_tab(&self) -> Tab {
+        match self.members {
+            Some(_) => Tab::Groups,
+            None => Tab::Users(self.pane),
+        }
+    }
+
     fn click(&mut self, session: &mut Session, x: u16, y: u16) -> Result<Effect> {
         let areas = Areas::new(session.size);
         if let Some(offset) = areas.row_at(y) {
@@ -600,7 +615,7 @@ impl Browse {
             && let Some(button) = self.title_bar(areas.table).button_at(x)
         {
             return self.update(session, button.action());
-        } else if let Some(pane) = areas.tab_at(x, y, &self.counts) {
+        } else if let Some(Tab::Users(pane)) = areas.tab_at(x, y, &self.counts, self.front_tab()) {
             self.show_pane(session, pane);
         }
         Ok(Effect::None)

@@ -120,7 +120,8 @@ pub struct UserList {
 }
 
 /// Rows beyond the screen loaded at each fetch, and the most kept in memory.
-fn fetch_size(height: usize) -> usize {
+/// How many rows a page read for a screen `height` rows tall holds.
+pub(crate) fn fetch_size(height: usize) -> usize {
     (height * 2).max(20)
 }
 fn capacity(height: usize) -> usize {
