@@ -237,6 +237,48 @@ fn a_users_history_is_newest_first_and_only_since_that_user_was_created() {
 }
 
 #[test]
+fn a_database_of_schema_version_8_keeps_each_users_history() {
+    let (dir, mut store, app) = temp_store();
+    let ann = add_email(&mut store, app, "ann@acme.io");
+    store.invalidate_user_tokens(ann).unwrap();
+    let bob = add_email(&mut store, app, "bob@acme.io");
+    let before = (store.user_history(ann, 10).unwrap()).len();
+    assert_eq!(before, 2);
+    drop(store);
+    // Back to version 8: each user's newest entry was a column of the users row.
+    raw(&dir)
+        .execute_batch(
+            "ALTER TABLE users ADD COLUMN last_audit INTEGER;
+             UPDATE users SET last_audit =
+                (SELECT seq FROM user_audit_heads h WHERE h.user_id = users.id);
+             DROP TABLE user_audit_heads;
+             PRAGMA user_version = 8;",
+        )
+        .unwrap();
+    let mut store = Store::open(&dir.path().join("test.db")).unwrap();
+    let ops = |store: &Store, id| -> Vec<String> {
+        (store.user_history(id, 10).unwrap().into_iter())
+            .map(|e| e.op)
+            .collect()
+    };
+    assert_eq!(ops(&store, ann), ["tokens.invalidate", "user.create"]);
+    assert_eq!(ops(&store, bob), ["user.create"]);
+    // The chain goes on from there, and the column is gone.
+    store.invalidate_user_tokens(bob).unwrap();
+    assert_eq!(ops(&store, bob), ["tokens.invalidate", "user.create"]);
+    let columns: Vec<String> = raw(&dir)
+        .prepare("SELECT name FROM pragma_table_info('users')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(columns.contains(&"email".to_string()));
+    assert!(!columns.contains(&"last_audit".to_string()));
+    assert_eq!(broken(&store), None);
+}
+
+#[test]
 fn pages_follow_each_other_newest_first_and_text_filters() {
     let (_dir, mut store, app) = logged(25);
     store.set_actor(Actor::named("Dana", Source::Console).unwrap());

@@ -307,6 +307,57 @@ fn bulk_delete_removes_users_with_everything_they_held_in_one_batch() {
 }
 
 #[test]
+fn a_bulk_deletion_leaves_nothing_naming_its_users_and_their_ids_start_anew() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, .., fay] = people(&mut store, app);
+    store.login(app, "fay@x.io", PASSWORD).unwrap();
+    let only = |id| Selection::of_ids([id]);
+    // fay holds a stamp (her tokens ended one by one), a tag, a group and a history.
+    run(&mut store, app, &only(fay), BulkAction::InvalidateTokens);
+    let tag = BulkAction::SetTag {
+        key: key("plan"),
+        value: "x".into(),
+    };
+    run(&mut store, app, &only(fay), tag.clone());
+    run(
+        &mut store,
+        app,
+        &only(fay),
+        BulkAction::AddToGroup("Sales".into()),
+    );
+    store.login(app, "fay@x.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(fay), BulkAction::Delete);
+    // The foreign keys are not enforced during a bulk action: its statements remove
+    // every row that named a deleted user.
+    let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let orphans: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let history = |store: &Store, id| -> Vec<String> {
+        (store.user_history(id, 10).unwrap().into_iter())
+            .map(|e| e.op)
+            .collect()
+    };
+    let again = add(&mut store, app, draft("new@acme.io"));
+    assert_eq!(
+        again, fay,
+        "the id is reused (what this test guards against)"
+    );
+    assert_eq!(history(&store, again), ["user.create"]);
+    // Enforced again after a bulk action: a one-user deletion takes the user's
+    // newest entry with it (by its foreign key), so the next user of the id starts anew.
+    run(&mut store, app, &only(ann), tag);
+    store.delete_user(again).unwrap();
+    let third = add(&mut store, app, draft("third@acme.io"));
+    assert_eq!(third, fay);
+    assert_eq!(history(&store, third), ["user.create"]);
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
 fn bulk_invalidation_ends_the_sessions_of_the_selected_users_only() {
     let (_dir, mut store, app) = temp_store();
     let [ann, bob, cy, dee, ..] = people(&mut store, app);
@@ -680,6 +731,8 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
         ("INSERT", "memberships", "NEW.user_id"),
         ("DELETE", "tokens", "OLD.user_id"),
         ("INSERT", "token_stamps", "NEW.user_id"),
+        ("INSERT", "user_audit_heads", "NEW.user_id"),
+        ("DELETE", "user_audit_heads", "OLD.user_id"),
         ("DELETE", "memberships", "OLD.user_id"),
         ("DELETE", "user_tags", "OLD.user_id"),
     ] {

@@ -197,7 +197,7 @@ impl Store {
         progress: &mut dyn FnMut(BulkProgress),
         cancel: &AtomicBool,
     ) -> Result<BulkOutcome> {
-        let result = self.with_bulk_cache(|store| {
+        let result = self.with_bulk_settings(|store| {
             store.bulk_unlogged(
                 app,
                 selection,
@@ -228,7 +228,7 @@ impl Store {
     ) -> Result<BulkOutcome> {
         let source = self.actor.source;
         let never = AtomicBool::new(false);
-        self.with_bulk_cache(|store| {
+        self.with_bulk_settings(|store| {
             store.bulk_unlogged(
                 app,
                 selection,
@@ -287,15 +287,24 @@ impl Store {
         Ok(Some(count))
     }
 
-    /// Runs `work` with a page cache for many users, then gives back the one before.
-    fn with_bulk_cache<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        let before: i64 = self
-            .conn
-            .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    /// Runs `work` with a page cache for many users and without the foreign keys'
+    /// per-row upkeep, then gives back the settings before. Every row a bulk action
+    /// writes names a user or group read in its own transaction, and a deletion
+    /// removes every row that names its users itself (`delete_changed`): enforced, the
+    /// keys cost each deleted user a search of each of five tables that hold nothing
+    /// of them any more, and each row written a search of its user.
+    fn with_bulk_settings<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let setting = |store: &Store, name: &str| -> Result<i64> {
+            Ok(store.conn.pragma_query_value(None, name, |r| r.get(0))?)
+        };
+        let (cache, keys) = (setting(self, "cache_size")?, setting(self, "foreign_keys")?);
         self.conn
-            .pragma_update(None, "cache_size", -super::BULK_CACHE_KIB)?;
+            .pragma_update(None, "cache_size", -super::BULK_ACTION_CACHE_KIB)?;
+        // Only takes effect outside a transaction, which is where a bulk action starts.
+        self.conn.pragma_update(None, "foreign_keys", false)?;
         let result = work(self);
-        self.conn.pragma_update(None, "cache_size", before)?;
+        self.conn.pragma_update(None, "foreign_keys", keys)?;
+        self.conn.pragma_update(None, "cache_size", cache)?;
         result
     }
 
@@ -449,8 +458,10 @@ fn changed_in(
         _ => USER_FIELDS_SQL,
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT u.id, u.last_audit, u.email, {tokens}, {fields}
-         FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2"
+        "SELECT u.id, h.seq, u.email, {tokens}, {fields}
+         FROM temp.bulk_users b JOIN users u ON u.id = b.id
+         LEFT JOIN user_audit_heads h ON h.user_id = b.id
+         WHERE b.id > ?1 AND b.id <= ?2"
     ))?;
     let mut rows = stmt.query(params![after, last, void_through])?;
     let mut out = Vec::new();
@@ -512,18 +523,18 @@ fn edited(fields: &mut UserFields, edit: &BulkAction) {
     }
 }
 
-/// Points each changed user's row at their new entry (their history's newest).
+/// Points each changed user's head at their new entry (their history's newest).
 fn point_at_entries(conn: &Connection) -> Result<()> {
-    conn.prepare_cached(&format!(
-        "UPDATE users SET last_audit = {NEWEST_ENTRY} WHERE id IN {CHANGED}"
-    ))?
+    conn.prepare_cached(
+        "INSERT INTO user_audit_heads (user_id, seq) SELECT id, seq FROM temp.bulk_changed
+         WHERE true ON CONFLICT (user_id) DO UPDATE SET seq = excluded.seq",
+    )?
     .execute([])?;
     Ok(())
 }
 
 // Driven by the chunk's few ids (`UPDATE … FROM` would scan every user).
 const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
-const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
 
 /// The action's statements over the chunk's changed users, in `temp.bulk_changed`.
 /// `subjects` are the edits' group ids and tag keys; `issued` the application's newest
@@ -581,11 +592,10 @@ fn apply(
     // An edit: a newer version (so an edit begun before it is refused), and the
     // user's newest entry.
     conn.prepare_cached(&format!(
-        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = {NEWEST_ENTRY}
-         WHERE id IN {CHANGED}"
+        "UPDATE users SET version = version + 1, updated_at = ?1 WHERE id IN {CHANGED}"
     ))?
     .execute([unix_now()])?;
-    Ok(())
+    point_at_entries(conn)
 }
 
 /// Deletes the chunk's changed users with everything they held. The triggers that
@@ -642,6 +652,7 @@ fn delete_changed(conn: &Connection, app: AppId) -> Result<()> {
         "user_tags",
         "tokens",
         "token_stamps",
+        "user_audit_heads",
         "memberships",
         "users",
     ] {

@@ -106,7 +106,7 @@ impl AuditQuery {
                     email.trim().to_string().into(),
                 );
             } else {
-                // The user who has it now: their chain of entries (see schema_v5.sql).
+                // The user who has it now: their chain of entries (see schema_v9.sql).
                 let ids = serde_json::to_string(&ids).expect("ids serialise");
                 bind(&mut terms, &format!("seq IN ({USER_CHAIN})"), ids.into());
             }
@@ -134,7 +134,7 @@ fn current_user_ids(conn: &Connection, email: &str) -> Result<Vec<i64>> {
 
 /// The seqs of the users' entries, newest first, along each user's chain.
 const USER_CHAIN: &str = "WITH RECURSIVE chain(seq) AS (
-        SELECT last_audit FROM users WHERE id IN (SELECT value FROM json_each(?))
+        SELECT seq FROM user_audit_heads WHERE user_id IN (SELECT value FROM json_each(?))
         UNION ALL
         SELECT a.target_prev FROM audit a JOIN chain c ON a.seq = c.seq
     ) SELECT seq FROM chain";
@@ -204,7 +204,7 @@ impl Store {
     pub fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "WITH RECURSIVE chain(seq, n) AS (
-                 SELECT last_audit, 1 FROM users WHERE id = ?1
+                 SELECT seq, 1 FROM user_audit_heads WHERE user_id = ?1
                  UNION ALL
                  SELECT a.target_prev, c.n + 1 FROM audit a JOIN chain c ON a.seq = c.seq
                  WHERE c.n < ?2
