@@ -4,7 +4,11 @@
 mod common;
 
 use common::*;
-use xusers::store::{Actor, AuditPage, AuditQuery, Source, Store, StoreError};
+use std::sync::atomic::AtomicBool;
+
+use xusers::store::{
+    Actor, AuditPage, AuditQuery, BulkAction, Selection, Source, Store, StoreError,
+};
 
 fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join("test.db")).unwrap()
@@ -237,44 +241,49 @@ fn a_users_history_is_newest_first_and_only_since_that_user_was_created() {
 }
 
 #[test]
-fn a_database_of_schema_version_8_keeps_each_users_history() {
+fn a_database_of_schema_version_8_is_upgraded_and_keeps_each_users_history() {
     let (dir, mut store, app) = temp_store();
     let ann = add_email(&mut store, app, "ann@acme.io");
     store.invalidate_user_tokens(ann).unwrap();
-    let bob = add_email(&mut store, app, "bob@acme.io");
-    let before = (store.user_history(ann, 10).unwrap()).len();
-    assert_eq!(before, 2);
     drop(store);
-    // Back to version 8: each user's newest entry was a column of the users row.
+    // Back to version 8: without the table that bulk actions point users from.
     raw(&dir)
-        .execute_batch(
-            "ALTER TABLE users ADD COLUMN last_audit INTEGER;
-             UPDATE users SET last_audit =
-                (SELECT seq FROM user_audit_heads h WHERE h.user_id = users.id);
-             DROP TABLE user_audit_heads;
-             PRAGMA user_version = 8;",
-        )
+        .execute_batch("DROP TABLE bulk_last_audit; PRAGMA user_version = 8;")
         .unwrap();
     let mut store = Store::open(&dir.path().join("test.db")).unwrap();
-    let ops = |store: &Store, id| -> Vec<String> {
-        (store.user_history(id, 10).unwrap().into_iter())
+    let ops = |store: &Store| -> Vec<String> {
+        (store.user_history(ann, 10).unwrap().into_iter())
             .map(|e| e.op)
             .collect()
     };
-    assert_eq!(ops(&store, ann), ["tokens.invalidate", "user.create"]);
-    assert_eq!(ops(&store, bob), ["user.create"]);
-    // The chain goes on from there, and the column is gone.
-    store.invalidate_user_tokens(bob).unwrap();
-    assert_eq!(ops(&store, bob), ["tokens.invalidate", "user.create"]);
-    let columns: Vec<String> = raw(&dir)
-        .prepare("SELECT name FROM pragma_table_info('users')")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
+    assert_eq!(ops(&store), ["tokens.invalidate", "user.create"]);
+    // A bulk action writes the new table, and the history follows it on.
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    let outcome = store
+        .bulk(
+            app,
+            &Selection::of_ids([ann]),
+            &BulkAction::InvalidateTokens,
+            Source::Cli,
+            &mut |_| (),
+            &AtomicBool::new(false),
+        )
         .unwrap();
-    assert!(columns.contains(&"email".to_string()));
-    assert!(!columns.contains(&"last_audit".to_string()));
+    assert_eq!(outcome.changed, 1);
+    store.invalidate_user_tokens(ann).unwrap();
+    assert_eq!(
+        ops(&store),
+        [
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "user.create"
+        ]
+    );
+    let version: i64 = raw(&dir)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 9);
     assert_eq!(broken(&store), None);
 }
 

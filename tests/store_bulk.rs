@@ -347,13 +347,63 @@ fn a_bulk_deletion_leaves_nothing_naming_its_users_and_their_ids_start_anew() {
         "the id is reused (what this test guards against)"
     );
     assert_eq!(history(&store, again), ["user.create"]);
-    // Enforced again after a bulk action: a one-user deletion takes the user's
-    // newest entry with it (by its foreign key), so the next user of the id starts anew.
-    run(&mut store, app, &only(ann), tag);
+    // Enforced again after a bulk action: a one-user deletion takes the pointer a
+    // bulk action wrote with it (by its foreign key), so the next user of the id
+    // starts anew.
+    store.login(app, "new@acme.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(again), BulkAction::InvalidateTokens);
+    assert_eq!(history(&store, again), ["tokens.invalidate", "user.create"]);
     store.delete_user(again).unwrap();
     let third = add(&mut store, app, draft("third@acme.io"));
     assert_eq!(third, fay);
     assert_eq!(history(&store, third), ["user.create"]);
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
+fn a_users_history_follows_one_user_and_bulk_changes_in_turn() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, ..] = people(&mut store, app);
+    let only = |id| Selection::of_ids([id]);
+    // One-user changes point the users row at their entry, bulk invalidations a
+    // table of their own: the history takes the newer each time.
+    store.invalidate_user_tokens(ann).unwrap();
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(ann), BulkAction::InvalidateTokens);
+    store.invalidate_user_tokens(ann).unwrap();
+    run(
+        &mut store,
+        app,
+        &only(ann),
+        BulkAction::AddToGroup("Support".into()),
+    );
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(ann), BulkAction::InvalidateTokens);
+    let ops: Vec<String> = (store.user_history(ann, 10).unwrap().into_iter())
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "tokens.invalidate",
+            "user.update",
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "user.create"
+        ]
+    );
+    let found = store
+        .audit_page(
+            &AuditQuery {
+                user: Some("ann@acme.io".into()),
+                ..Default::default()
+            },
+            AuditPage::Newest(10),
+        )
+        .unwrap();
+    assert_eq!(found.len(), ops.len());
+    assert_eq!(store.user_history(bob, 10).unwrap().len(), 1, "bob's own");
     assert!(store.verify_audit().unwrap().broken.is_none());
 }
 
@@ -731,8 +781,8 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
         ("INSERT", "memberships", "NEW.user_id"),
         ("DELETE", "tokens", "OLD.user_id"),
         ("INSERT", "token_stamps", "NEW.user_id"),
-        ("INSERT", "user_audit_heads", "NEW.user_id"),
-        ("DELETE", "user_audit_heads", "OLD.user_id"),
+        ("INSERT", "bulk_last_audit", "NEW.user_id"),
+        ("DELETE", "bulk_last_audit", "OLD.user_id"),
         ("DELETE", "memberships", "OLD.user_id"),
         ("DELETE", "user_tags", "OLD.user_id"),
     ] {

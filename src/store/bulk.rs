@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 
 use super::audit::{
     Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
+    newest_user_entry_sql,
 };
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
@@ -458,10 +459,9 @@ fn changed_in(
         _ => USER_FIELDS_SQL,
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT u.id, h.seq, u.email, {tokens}, {fields}
-         FROM temp.bulk_users b JOIN users u ON u.id = b.id
-         LEFT JOIN user_audit_heads h ON h.user_id = b.id
-         WHERE b.id > ?1 AND b.id <= ?2"
+        "SELECT u.id, {}, u.email, {tokens}, {fields}
+         FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2",
+        newest_user_entry_sql!()
     ))?;
     let mut rows = stmt.query(params![after, last, void_through])?;
     let mut out = Vec::new();
@@ -523,10 +523,11 @@ fn edited(fields: &mut UserFields, edit: &BulkAction) {
     }
 }
 
-/// Points each changed user's head at their new entry (their history's newest).
+/// Points each changed user at their new entry (their history's newest) where their
+/// users row is not written anyway: in the narrow `bulk_last_audit` (schema_v9.sql).
 fn point_at_entries(conn: &Connection) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO user_audit_heads (user_id, seq) SELECT id, seq FROM temp.bulk_changed
+        "INSERT INTO bulk_last_audit (user_id, seq) SELECT id, seq FROM temp.bulk_changed
          WHERE true ON CONFLICT (user_id) DO UPDATE SET seq = excluded.seq",
     )?
     .execute([])?;
@@ -535,6 +536,7 @@ fn point_at_entries(conn: &Connection) -> Result<()> {
 
 // Driven by the chunk's few ids (`UPDATE … FROM` would scan every user).
 const CHANGED: &str = "(SELECT id FROM temp.bulk_changed)";
+const NEWEST_ENTRY: &str = "(SELECT c.seq FROM temp.bulk_changed c WHERE c.id = users.id)";
 
 /// The action's statements over the chunk's changed users, in `temp.bulk_changed`.
 /// `subjects` are the edits' group ids and tag keys; `issued` the application's newest
@@ -590,12 +592,13 @@ fn apply(
         };
     }
     // An edit: a newer version (so an edit begun before it is refused), and the
-    // user's newest entry.
+    // user's newest entry, in the row written anyway.
     conn.prepare_cached(&format!(
-        "UPDATE users SET version = version + 1, updated_at = ?1 WHERE id IN {CHANGED}"
+        "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = {NEWEST_ENTRY}
+         WHERE id IN {CHANGED}"
     ))?
     .execute([unix_now()])?;
-    point_at_entries(conn)
+    Ok(())
 }
 
 /// Deletes the chunk's changed users with everything they held. The triggers that
@@ -652,7 +655,7 @@ fn delete_changed(conn: &Connection, app: AppId) -> Result<()> {
         "user_tags",
         "tokens",
         "token_stamps",
-        "user_audit_heads",
+        "bulk_last_audit",
         "memberships",
         "users",
     ] {

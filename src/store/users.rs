@@ -256,7 +256,7 @@ impl Store {
                 tx.execute(&format!("DELETE FROM {child} WHERE user_id = ?1"), [id.0])?;
             }
             let ended = end_sessions(&tx, *id)?;
-            // Recorded while the user (and so their chain of entries) still exists.
+            // Recorded while the users row still holds the user's chain of entries.
             audit_user(
                 &tx,
                 &self.actor,

@@ -49,6 +49,17 @@ pub(super) fn first_at_or_after(conn: &Connection, time_ms: i64) -> Result<Optio
     Ok(entry(hi)?.map(|(seq, _)| seq))
 }
 
+/// The seq of the newest entry about the user `u` (NULL for none): the newer of the
+/// users row's pointer, which the one-user paths write, and the one a bulk action
+/// writes (schema_v9.sql).
+macro_rules! newest_user_entry_sql {
+    () => {
+        "nullif(max(coalesce(u.last_audit, 0),
+                    coalesce((SELECT b.seq FROM bulk_last_audit b WHERE b.user_id = u.id), 0)), 0)"
+    };
+}
+pub(crate) use newest_user_entry_sql;
+
 /// An entry's fields as they are hashed and stored.
 struct Content<'a> {
     seq: i64,
@@ -107,13 +118,19 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         Some(app) => Some(app_name(conn, app)?),
         None => None,
     };
-    // A user's entries are chained from their newest (see schema_v9.sql).
+    // A user's entries are chained through the users row (see schema_v5.sql) and,
+    // after a bulk action, its pointer (schema_v9.sql).
     let user = record.target.id.filter(|_| record.target.kind == "user");
     let target_prev: Option<i64> = match user {
         Some(id) => conn
-            .prepare_cached("SELECT seq FROM user_audit_heads WHERE user_id = ?1")?
+            .prepare_cached(concat!(
+                "SELECT ",
+                newest_user_entry_sql!(),
+                " FROM users u WHERE u.id = ?1"
+            ))?
             .query_row([id], |r| r.get(0))
-            .optional()?,
+            .optional()?
+            .flatten(),
         None => None,
     };
     let changes = record.changes.to_json();
@@ -133,12 +150,8 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
     let mut statement = conn.prepare_cached(INSERT_SQL)?;
     insert(&mut statement, &content, &prev)?;
     if let Some(id) = user {
-        // Only while the user exists: an entry about a user gone starts no chain.
-        conn.prepare_cached(
-            "INSERT INTO user_audit_heads (user_id, seq) SELECT id, ?2 FROM users WHERE id = ?1
-             ON CONFLICT (user_id) DO UPDATE SET seq = excluded.seq",
-        )?
-        .execute(params![id, seq])?;
+        conn.prepare_cached("UPDATE users SET last_audit = ?2 WHERE id = ?1")?
+            .execute(params![id, seq])?;
     }
     Ok(seq)
 }
@@ -179,8 +192,8 @@ fn insert(insert: &mut Statement, content: &Content, prev: &Hash) -> Result<Hash
 /// Appends the many entries of one bulk action to the log, in the caller's
 /// transaction, keeping the newest seq, time and hash itself instead of reading them
 /// back for each entry. Nothing else may append while it lives; the entries about a
-/// user name the user's previous entry, and the caller points the user's head
-/// (`user_audit_heads`) at the new one (set-based, for many users at once).
+/// user name the user's previous entry, and the caller points the users row or
+/// `bulk_last_audit` at the new one (set-based, for many users at once).
 pub(crate) struct Appender<'c> {
     /// Prepared once for all its entries.
     insert: CachedStatement<'c>,
