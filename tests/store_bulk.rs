@@ -309,7 +309,7 @@ fn bulk_delete_removes_users_with_everything_they_held_in_one_batch() {
 #[test]
 fn a_bulk_deletion_leaves_nothing_naming_its_users_and_their_ids_start_anew() {
     let (_dir, mut store, app) = temp_store();
-    let [ann, .., fay] = people(&mut store, app);
+    let [.., fay] = people(&mut store, app);
     store.login(app, "fay@x.io", PASSWORD).unwrap();
     let only = |id| Selection::of_ids([id]);
     // fay holds a stamp (her tokens ended one by one), a tag, a group and a history.
