@@ -4,6 +4,7 @@
 //! a chunk at a time, so that progress is reported and a cancel takes effect between
 //! chunks.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::types::Value;
@@ -166,7 +167,8 @@ struct Changed {
     email: String,
     /// The user's newest entry, which theirs follows.
     prev: Option<i64>,
-    changes: Changes,
+    /// As JSON.
+    changes: String,
     tokens: i64,
 }
 
@@ -425,7 +427,8 @@ impl Store {
             resume_triggers(&tx)?;
         }
         let summary = action.summary(changed, tokens);
-        log.push(action.summary_op(), &app_target(&tx, app)?, &summary, None)?;
+        let target = app_target(&tx, app)?;
+        log.push(action.summary_op(), &target, &summary.to_json(), None)?;
         drop(log);
         tx.execute_batch("DROP TABLE temp.bulk_users; DROP TABLE temp.bulk_changed;")?;
         tx.commit()?;
@@ -465,6 +468,11 @@ fn changed_in(
     ))?;
     let mut rows = stmt.query(params![after, last, void_through])?;
     let mut out = Vec::new();
+    // An invalidation's changes are the same for every user with as many tokens.
+    let mut ended_json: HashMap<i64, Option<String>> = HashMap::new();
+    // A user already as asked (no live token, already in the group, …) gets no
+    // entry and is left alone.
+    let written = |changes: Changes| (!changes.is_empty()).then(|| changes.to_json());
     while let Some(r) = rows.next()? {
         let tokens: i64 = r.get(3)?;
         let ended = || Changes::default().with("tokens", tokens, 0);
@@ -473,21 +481,21 @@ fn changed_in(
                 let before = UserFields::from_row(r, 4)?;
                 let mut changes = UserFields::changes(Some(&before), None, false);
                 changes.extend(ended());
-                changes
+                written(changes)
             }
-            BulkAction::InvalidateTokens => ended(),
+            BulkAction::InvalidateTokens => (ended_json.entry(tokens))
+                .or_insert_with(|| written(ended()))
+                .clone(),
             _ => {
                 let before = UserFields::from_row(r, 4)?;
                 let mut after = before.clone();
                 for edit in action.edits() {
                     edited(&mut after, edit);
                 }
-                UserFields::changes(Some(&before), Some(&after), false)
+                written(UserFields::changes(Some(&before), Some(&after), false))
             }
         };
-        // A user already as asked (no live token, already in the group, …) gets no
-        // entry and is left alone.
-        if !changes.is_empty() {
+        if let Some(changes) = changes {
             out.push(Changed {
                 id: r.get(0)?,
                 prev: r.get(1)?,

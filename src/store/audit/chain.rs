@@ -219,12 +219,13 @@ impl<'c> Appender<'c> {
         })
     }
 
-    /// Appends one entry; returns its seq (0 when the actor is not recorded).
+    /// Appends one entry, its changes given as JSON ([`Changes::to_json`]); returns its
+    /// seq (0 when the actor is not recorded).
     pub fn push(
         &mut self,
         op: &'static str,
         target: &Target,
-        changes: &Changes,
+        changes: &str,
         target_prev: Option<i64>,
     ) -> Result<i64> {
         if !self.actor.recorded() {
@@ -234,7 +235,6 @@ impl<'c> Appender<'c> {
             Some((seq, time, hash)) => (seq + 1, time, hash),
             None => (1, 0, GENESIS),
         };
-        let changes = changes.to_json();
         let content = Content {
             seq,
             time_ms: now_ms().max(time_ms),
@@ -243,7 +243,7 @@ impl<'c> Appender<'c> {
             source: self.context.source.unwrap_or(self.actor.source).as_str(),
             op,
             target,
-            changes: &changes,
+            changes,
             batch: self.context.batch.map(|b| b.0),
             target_prev,
         };
