@@ -4,7 +4,7 @@
 -- their entries rewrote the whole users table, and points this narrow table instead.
 -- A user's newest entry is the newer of the two (seqs only grow); both go with the
 -- user, so that a reused id starts a new chain.
-CREATE TABLE bulk_last_audit (
+CREATE TABLE IF NOT EXISTS bulk_last_audit (
     user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL
 );
