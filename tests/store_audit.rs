@@ -4,7 +4,11 @@
 mod common;
 
 use common::*;
-use xusers::store::{Actor, AuditPage, AuditQuery, Source, Store, StoreError};
+use std::sync::atomic::AtomicBool;
+
+use xusers::store::{
+    Actor, AuditPage, AuditQuery, BulkAction, Selection, Source, Store, StoreError,
+};
 
 fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join("test.db")).unwrap()
@@ -234,6 +238,53 @@ fn a_users_history_is_newest_first_and_only_since_that_user_was_created() {
     assert_eq!(ops, ["tokens.invalidate", "user.create"]);
     assert!(history.iter().all(|e| e.target.label == "ann@acme.io"));
     assert_eq!(store.user_history(ann, 1).unwrap().len(), 1);
+}
+
+#[test]
+fn a_database_of_schema_version_8_is_upgraded_and_keeps_each_users_history() {
+    let (dir, mut store, app) = temp_store();
+    let ann = add_email(&mut store, app, "ann@acme.io");
+    store.invalidate_user_tokens(ann).unwrap();
+    drop(store);
+    // Back to version 8: without the table that bulk actions point users from.
+    raw(&dir)
+        .execute_batch("DROP TABLE bulk_last_audit; PRAGMA user_version = 8;")
+        .unwrap();
+    let mut store = Store::open(&dir.path().join("test.db")).unwrap();
+    let ops = |store: &Store| -> Vec<String> {
+        (store.user_history(ann, 10).unwrap().into_iter())
+            .map(|e| e.op)
+            .collect()
+    };
+    assert_eq!(ops(&store), ["tokens.invalidate", "user.create"]);
+    // A bulk action writes the new table, and the history follows it on.
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    let outcome = store
+        .bulk(
+            app,
+            &Selection::of_ids([ann]),
+            &BulkAction::InvalidateTokens,
+            Source::Cli,
+            &mut |_| (),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert_eq!(outcome.changed, 1);
+    store.invalidate_user_tokens(ann).unwrap();
+    assert_eq!(
+        ops(&store),
+        [
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "user.create"
+        ]
+    );
+    let version: i64 = raw(&dir)
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 9);
+    assert_eq!(broken(&store), None);
 }
 
 #[test]

@@ -307,6 +307,107 @@ fn bulk_delete_removes_users_with_everything_they_held_in_one_batch() {
 }
 
 #[test]
+fn a_bulk_deletion_leaves_nothing_naming_its_users_and_their_ids_start_anew() {
+    let (_dir, mut store, app) = temp_store();
+    let [.., fay] = people(&mut store, app);
+    store.login(app, "fay@x.io", PASSWORD).unwrap();
+    let only = |id| Selection::of_ids([id]);
+    // fay holds a stamp (her tokens ended one by one), a tag, a group and a history.
+    run(&mut store, app, &only(fay), BulkAction::InvalidateTokens);
+    let tag = BulkAction::SetTag {
+        key: key("plan"),
+        value: "x".into(),
+    };
+    run(&mut store, app, &only(fay), tag.clone());
+    run(
+        &mut store,
+        app,
+        &only(fay),
+        BulkAction::AddToGroup("Sales".into()),
+    );
+    store.login(app, "fay@x.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(fay), BulkAction::Delete);
+    // The foreign keys are not enforced during a bulk action: its statements remove
+    // every row that named a deleted user.
+    let conn = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let orphans: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let history = |store: &Store, id| -> Vec<String> {
+        (store.user_history(id, 10).unwrap().into_iter())
+            .map(|e| e.op)
+            .collect()
+    };
+    let again = add(&mut store, app, draft("new@acme.io"));
+    assert_eq!(
+        again, fay,
+        "the id is reused (what this test guards against)"
+    );
+    assert_eq!(history(&store, again), ["user.create"]);
+    // Enforced again after a bulk action: a one-user deletion takes the pointer a
+    // bulk action wrote with it (by its foreign key), so the next user of the id
+    // starts anew.
+    store.login(app, "new@acme.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(again), BulkAction::InvalidateTokens);
+    assert_eq!(history(&store, again), ["tokens.invalidate", "user.create"]);
+    store.delete_user(again).unwrap();
+    let third = add(&mut store, app, draft("third@acme.io"));
+    assert_eq!(third, fay);
+    assert_eq!(history(&store, third), ["user.create"]);
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
+fn a_users_history_follows_one_user_and_bulk_changes_in_turn() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, ..] = people(&mut store, app);
+    let only = |id| Selection::of_ids([id]);
+    // One-user changes point the users row at their entry, bulk invalidations a
+    // table of their own: the history takes the newer each time.
+    store.invalidate_user_tokens(ann).unwrap();
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(ann), BulkAction::InvalidateTokens);
+    store.invalidate_user_tokens(ann).unwrap();
+    run(
+        &mut store,
+        app,
+        &only(ann),
+        BulkAction::AddToGroup("Support".into()),
+    );
+    store.login(app, "ann@acme.io", PASSWORD).unwrap();
+    run(&mut store, app, &only(ann), BulkAction::InvalidateTokens);
+    let ops: Vec<String> = (store.user_history(ann, 10).unwrap().into_iter())
+        .map(|e| e.op)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "tokens.invalidate",
+            "user.update",
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "tokens.invalidate",
+            "user.create"
+        ]
+    );
+    let found = store
+        .audit_page(
+            &AuditQuery {
+                user: Some("ann@acme.io".into()),
+                ..Default::default()
+            },
+            AuditPage::Newest(10),
+        )
+        .unwrap();
+    assert_eq!(found.len(), ops.len());
+    assert_eq!(store.user_history(bob, 10).unwrap().len(), 1, "bob's own");
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}
+
+#[test]
 fn bulk_invalidation_ends_the_sessions_of_the_selected_users_only() {
     let (_dir, mut store, app) = temp_store();
     let [ann, bob, cy, dee, ..] = people(&mut store, app);
@@ -680,6 +781,8 @@ fn a_failure_half_way_leaves_every_table_as_it_was() {
         ("INSERT", "memberships", "NEW.user_id"),
         ("DELETE", "tokens", "OLD.user_id"),
         ("INSERT", "token_stamps", "NEW.user_id"),
+        ("INSERT", "bulk_last_audit", "NEW.user_id"),
+        ("DELETE", "bulk_last_audit", "OLD.user_id"),
         ("DELETE", "memberships", "OLD.user_id"),
         ("DELETE", "user_tags", "OLD.user_id"),
     ] {

@@ -4,6 +4,7 @@
 //! a chunk at a time, so that progress is reported and a cancel takes effect between
 //! chunks.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::types::Value;
@@ -12,6 +13,7 @@ use serde_json::Value as Json;
 
 use super::audit::{
     Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
+    newest_user_entry_sql,
 };
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
@@ -165,7 +167,8 @@ struct Changed {
     email: String,
     /// The user's newest entry, which theirs follows.
     prev: Option<i64>,
-    changes: Changes,
+    /// As JSON.
+    changes: String,
     tokens: i64,
 }
 
@@ -197,7 +200,7 @@ impl Store {
         progress: &mut dyn FnMut(BulkProgress),
         cancel: &AtomicBool,
     ) -> Result<BulkOutcome> {
-        let result = self.with_bulk_cache(|store| {
+        let result = self.with_bulk_settings(|store| {
             store.bulk_unlogged(
                 app,
                 selection,
@@ -228,7 +231,7 @@ impl Store {
     ) -> Result<BulkOutcome> {
         let source = self.actor.source;
         let never = AtomicBool::new(false);
-        self.with_bulk_cache(|store| {
+        self.with_bulk_settings(|store| {
             store.bulk_unlogged(
                 app,
                 selection,
@@ -287,15 +290,24 @@ impl Store {
         Ok(Some(count))
     }
 
-    /// Runs `work` with a page cache for many users, then gives back the one before.
-    fn with_bulk_cache<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        let before: i64 = self
-            .conn
-            .pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    /// Runs `work` with a page cache for many users and without the foreign keys'
+    /// per-row upkeep, then gives back the settings before. Every row a bulk action
+    /// writes names a user or group read in its own transaction, and a deletion
+    /// removes every row that names its users itself (`delete_changed`): enforced, the
+    /// keys cost each deleted user a search of each of five tables that hold nothing
+    /// of them any more, and each row written a search of its user.
+    fn with_bulk_settings<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let setting = |store: &Store, name: &str| -> Result<i64> {
+            Ok(store.conn.pragma_query_value(None, name, |r| r.get(0))?)
+        };
+        let (cache, keys) = (setting(self, "cache_size")?, setting(self, "foreign_keys")?);
         self.conn
-            .pragma_update(None, "cache_size", -super::BULK_CACHE_KIB)?;
+            .pragma_update(None, "cache_size", -super::BULK_ACTION_CACHE_KIB)?;
+        // Only takes effect outside a transaction, which is where a bulk action starts.
+        self.conn.pragma_update(None, "foreign_keys", false)?;
         let result = work(self);
-        self.conn.pragma_update(None, "cache_size", before)?;
+        self.conn.pragma_update(None, "foreign_keys", keys)?;
+        self.conn.pragma_update(None, "cache_size", cache)?;
         result
     }
 
@@ -415,7 +427,8 @@ impl Store {
             resume_triggers(&tx)?;
         }
         let summary = action.summary(changed, tokens);
-        log.push(action.summary_op(), &app_target(&tx, app)?, &summary, None)?;
+        let target = app_target(&tx, app)?;
+        log.push(action.summary_op(), &target, &summary.to_json(), None)?;
         drop(log);
         tx.execute_batch("DROP TABLE temp.bulk_users; DROP TABLE temp.bulk_changed;")?;
         tx.commit()?;
@@ -449,11 +462,17 @@ fn changed_in(
         _ => USER_FIELDS_SQL,
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT u.id, u.last_audit, u.email, {tokens}, {fields}
-         FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2"
+        "SELECT u.id, {}, u.email, {tokens}, {fields}
+         FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2",
+        newest_user_entry_sql!()
     ))?;
     let mut rows = stmt.query(params![after, last, void_through])?;
     let mut out = Vec::new();
+    // An invalidation's changes are the same for every user with as many tokens.
+    let mut ended_json: HashMap<i64, Option<String>> = HashMap::new();
+    // A user already as asked (no live token, already in the group, …) gets no
+    // entry and is left alone.
+    let written = |changes: Changes| (!changes.is_empty()).then(|| changes.to_json());
     while let Some(r) = rows.next()? {
         let tokens: i64 = r.get(3)?;
         let ended = || Changes::default().with("tokens", tokens, 0);
@@ -462,21 +481,21 @@ fn changed_in(
                 let before = UserFields::from_row(r, 4)?;
                 let mut changes = UserFields::changes(Some(&before), None, false);
                 changes.extend(ended());
-                changes
+                written(changes)
             }
-            BulkAction::InvalidateTokens => ended(),
+            BulkAction::InvalidateTokens => (ended_json.entry(tokens))
+                .or_insert_with(|| written(ended()))
+                .clone(),
             _ => {
                 let before = UserFields::from_row(r, 4)?;
                 let mut after = before.clone();
                 for edit in action.edits() {
                     edited(&mut after, edit);
                 }
-                UserFields::changes(Some(&before), Some(&after), false)
+                written(UserFields::changes(Some(&before), Some(&after), false))
             }
         };
-        // A user already as asked (no live token, already in the group, …) gets no
-        // entry and is left alone.
-        if !changes.is_empty() {
+        if let Some(changes) = changes {
             out.push(Changed {
                 id: r.get(0)?,
                 prev: r.get(1)?,
@@ -512,11 +531,13 @@ fn edited(fields: &mut UserFields, edit: &BulkAction) {
     }
 }
 
-/// Points each changed user's row at their new entry (their history's newest).
+/// Points each changed user at their new entry (their history's newest) where their
+/// users row is not written anyway: in the narrow `bulk_last_audit` (schema_v9.sql).
 fn point_at_entries(conn: &Connection) -> Result<()> {
-    conn.prepare_cached(&format!(
-        "UPDATE users SET last_audit = {NEWEST_ENTRY} WHERE id IN {CHANGED}"
-    ))?
+    conn.prepare_cached(
+        "INSERT INTO bulk_last_audit (user_id, seq) SELECT id, seq FROM temp.bulk_changed
+         WHERE true ON CONFLICT (user_id) DO UPDATE SET seq = excluded.seq",
+    )?
     .execute([])?;
     Ok(())
 }
@@ -579,7 +600,7 @@ fn apply(
         };
     }
     // An edit: a newer version (so an edit begun before it is refused), and the
-    // user's newest entry.
+    // user's newest entry, in the row written anyway.
     conn.prepare_cached(&format!(
         "UPDATE users SET version = version + 1, updated_at = ?1, last_audit = {NEWEST_ENTRY}
          WHERE id IN {CHANGED}"
@@ -642,6 +663,7 @@ fn delete_changed(conn: &Connection, app: AppId) -> Result<()> {
         "user_tags",
         "tokens",
         "token_stamps",
+        "bulk_last_audit",
         "memberships",
         "users",
     ] {

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
     ),
     (include_str!("../../assets/sql/schema_v7.sql"), None),
     (include_str!("../../assets/sql/schema_v8.sql"), None),
+    (include_str!("../../assets/sql/schema_v9.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;

@@ -49,6 +49,17 @@ pub(super) fn first_at_or_after(conn: &Connection, time_ms: i64) -> Result<Optio
     Ok(entry(hi)?.map(|(seq, _)| seq))
 }
 
+/// The seq of the newest entry about the user `u` (NULL for none): the newer of the
+/// users row's pointer, which the one-user paths write, and the one a bulk action
+/// writes (schema_v9.sql).
+macro_rules! newest_user_entry_sql {
+    () => {
+        "nullif(max(coalesce(u.last_audit, 0),
+                    coalesce((SELECT b.seq FROM bulk_last_audit b WHERE b.user_id = u.id), 0)), 0)"
+    };
+}
+pub(crate) use newest_user_entry_sql;
+
 /// An entry's fields as they are hashed and stored.
 struct Content<'a> {
     seq: i64,
@@ -107,11 +118,16 @@ pub(super) fn append(conn: &Connection, actor: &Actor, record: Record) -> Result
         Some(app) => Some(app_name(conn, app)?),
         None => None,
     };
-    // A user's entries are chained through the users row (see schema_v5.sql).
+    // A user's entries are chained through the users row (see schema_v5.sql) and,
+    // after a bulk action, its pointer (schema_v9.sql).
     let user = record.target.id.filter(|_| record.target.kind == "user");
     let target_prev: Option<i64> = match user {
         Some(id) => conn
-            .prepare_cached("SELECT last_audit FROM users WHERE id = ?1")?
+            .prepare_cached(concat!(
+                "SELECT ",
+                newest_user_entry_sql!(),
+                " FROM users u WHERE u.id = ?1"
+            ))?
             .query_row([id], |r| r.get(0))
             .optional()?
             .flatten(),
@@ -176,8 +192,8 @@ fn insert(insert: &mut Statement, content: &Content, prev: &Hash) -> Result<Hash
 /// Appends the many entries of one bulk action to the log, in the caller's
 /// transaction, keeping the newest seq, time and hash itself instead of reading them
 /// back for each entry. Nothing else may append while it lives; the entries about a
-/// user name the user's previous entry, and the caller points the users row at the
-/// new one (set-based, for many users at once).
+/// user name the user's previous entry, and the caller points the users row or
+/// `bulk_last_audit` at the new one (set-based, for many users at once).
 pub(crate) struct Appender<'c> {
     /// Prepared once for all its entries.
     insert: CachedStatement<'c>,
@@ -203,12 +219,13 @@ impl<'c> Appender<'c> {
         })
     }
 
-    /// Appends one entry; returns its seq (0 when the actor is not recorded).
+    /// Appends one entry, its changes given as JSON ([`Changes::to_json`]); returns its
+    /// seq (0 when the actor is not recorded).
     pub fn push(
         &mut self,
         op: &'static str,
         target: &Target,
-        changes: &Changes,
+        changes: &str,
         target_prev: Option<i64>,
     ) -> Result<i64> {
         if !self.actor.recorded() {
@@ -218,7 +235,6 @@ impl<'c> Appender<'c> {
             Some((seq, time, hash)) => (seq + 1, time, hash),
             None => (1, 0, GENESIS),
         };
-        let changes = changes.to_json();
         let content = Content {
             seq,
             time_ms: now_ms().max(time_ms),
@@ -227,7 +243,7 @@ impl<'c> Appender<'c> {
             source: self.context.source.unwrap_or(self.actor.source).as_str(),
             op,
             target,
-            changes: &changes,
+            changes,
             batch: self.context.batch.map(|b| b.0),
             target_prev,
         };

@@ -3,7 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
-use super::chain::first_at_or_after;
+use super::chain::{first_at_or_after, newest_user_entry_sql};
 use super::{AuditEntry, Changes, Target};
 use crate::store::{Result, Store, StoreError, UserId};
 
@@ -133,11 +133,15 @@ fn current_user_ids(conn: &Connection, email: &str) -> Result<Vec<i64>> {
 }
 
 /// The seqs of the users' entries, newest first, along each user's chain.
-const USER_CHAIN: &str = "WITH RECURSIVE chain(seq) AS (
-        SELECT last_audit FROM users WHERE id IN (SELECT value FROM json_each(?))
+const USER_CHAIN: &str = concat!(
+    "WITH RECURSIVE chain(seq) AS (
+        SELECT ",
+    newest_user_entry_sql!(),
+    " FROM users u WHERE u.id IN (SELECT value FROM json_each(?))
         UNION ALL
         SELECT a.target_prev FROM audit a JOIN chain c ON a.seq = c.seq
-    ) SELECT seq FROM chain";
+    ) SELECT seq FROM chain"
+);
 
 impl Store {
     /// One page of the entries matching `query`, newest first, read by key (seq).
@@ -204,13 +208,14 @@ impl Store {
     pub fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "WITH RECURSIVE chain(seq, n) AS (
-                 SELECT last_audit, 1 FROM users WHERE id = ?1
+                 SELECT {}, 1 FROM users u WHERE u.id = ?1
                  UNION ALL
                  SELECT a.target_prev, c.n + 1 FROM audit a JOIN chain c ON a.seq = c.seq
                  WHERE c.n < ?2
              )
              SELECT {COLUMNS} FROM audit WHERE seq IN (SELECT seq FROM chain)
-             ORDER BY seq DESC"
+             ORDER BY seq DESC",
+            newest_user_entry_sql!()
         ))?;
         let rows = stmt.query_map(rusqlite::params![user.0, limit as i64], read_entry)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
