@@ -44,7 +44,8 @@ use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::theme::Theme;
 use xusers::tui::update::update;
-use xusers::tui::{action_for_key, views};
+use xusers::tui::typeahead::press_key;
+use xusers::tui::views;
 
 const SIZE: (u16, u16) = (160, 48);
 /// How fast the benchmark types into the filter.
@@ -76,9 +77,7 @@ impl Console {
     /// One key press → updated frame; returns how long that took (the key's echo).
     fn press(&mut self, code: KeyCode, modifiers: KeyModifiers) -> Duration {
         let start = Instant::now();
-        if let Some(action) = action_for_key(&self.app, KeyEvent::new(code, modifiers)) {
-            update(&mut self.app, action);
-        }
+        press_key(&mut self.app, KeyEvent::new(code, modifiers));
         self.draw();
         if self.app.browse.stale() {
             if self.page_asked.is_some() {
