@@ -43,8 +43,8 @@ use xusers::tui::action::Action;
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::theme::Theme;
-use xusers::tui::update::update;
 use xusers::tui::typeahead::press_key;
+use xusers::tui::update::update;
 use xusers::tui::views;
 
 const SIZE: (u16, u16) = (160, 48);
