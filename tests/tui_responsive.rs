@@ -320,13 +320,15 @@ fn the_edit_form_reads_its_user_off_the_ui_thread_and_esc_still_closes() {
     let shown = screen(&app);
     assert!(shown.contains(&format!("Edit user {email}")), "{shown}");
     assert!(shown.contains("Reading…"), "{shown}");
-    // No user to edit yet: typing and saving wait for the user (tui_typeahead.rs),
-    // and Esc, at once, closes the form and drops them.
+    // No user to edit yet: typing and saving wait for the user (tui_typeahead.rs);
+    // Esc takes them back, and a second Esc closes the form.
     tap(&mut app, 'x');
     press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
     assert_eq!(app.form.as_ref().unwrap().email.value(), email);
     assert!(app.typeahead.is_some());
     assert!(app.session.status.is_none() && app.writing.is_none());
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.typeahead.is_none());
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.form.is_none(), "Esc closes the form while it reads");
     assert!(app.typeahead.is_none());
@@ -378,6 +380,9 @@ fn the_edit_form_shows_reading_instead_of_fields_and_only_esc_acts_until_its_use
         assert_eq!(form.focus, focus, "{code:?} moves nothing");
         assert_eq!(screen(&app), reading, "{code:?} changes nothing on screen");
     }
+    // The keys wait for the user (tui_typeahead.rs): Esc takes them back, then closes.
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.form.is_some() && app.typeahead.is_none());
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.form.is_none(), "Esc closes it");
     assert_eq!(gate.ui_steps(), 0, "no SQL on the UI thread");

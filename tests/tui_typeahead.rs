@@ -77,14 +77,17 @@ fn four_and_enter_in_one_burst_open_the_first_groups_members() {
 }
 
 #[test]
-fn esc_drops_the_keys_that_wait() {
+fn esc_takes_back_the_waiting_keys_and_then_closes_the_screen_that_reads() {
     let (_dir, mut app, gate) = gated_console(60, SIZE);
     gate.shut();
     tap(&mut app, 'e');
     // On the list, `d` would ask to delete the selected user.
     tap(&mut app, 'd');
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    assert!(app.form.is_none(), "Esc acts at once");
+    assert!(app.typeahead.is_none(), "Esc took the `d` back");
+    assert!(app.form.is_some(), "and closed nothing");
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.form.is_none(), "with nothing waiting, Esc acts at once");
     // The list has the keys again, at once.
     let first = selected_email(&app);
     tap(&mut app, 'j');
@@ -93,6 +96,69 @@ fn esc_drops_the_keys_that_wait() {
     finish_background(&mut app);
     assert!(app.modal.is_none(), "{:?}", app.modal);
     assert!(app.form.is_none());
+}
+
+/// `e`, Ctrl-O, `Esc` meant for the history, then typing: the Esc must not close the
+/// form (which would send the typing to the list, where `d` `y` deletes a user).
+#[test]
+fn esc_behind_a_waiting_history_leaves_the_form_and_the_typing_goes_into_it() {
+    let (_dir, mut app, gate) = gated_console(60, SIZE);
+    let email = selected_email(&app);
+    let users = app.browse.counts.all;
+    gate.shut();
+    tap(&mut app, 'e');
+    press(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    for c in "dy".chars() {
+        tap(&mut app, c);
+    }
+    gate.open();
+    finish_background(&mut app);
+    let form = app.form.as_ref().expect("the form stays open");
+    assert_eq!(form.email.value(), format!("{email}dy"));
+    assert!(app.modal.is_none(), "{:?}", app.modal);
+    assert_eq!(app.browse.counts.all, users, "nobody was deleted");
+}
+
+#[test]
+fn enter_then_esc_typed_ahead_on_the_audit_log_opens_nothing() {
+    let (_dir, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, '5');
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    gate.open();
+    finish_background(&mut app);
+    let log = app.audit.as_ref().expect("the log stays in front");
+    assert!(log.open.is_none(), "no entry opened");
+}
+
+#[test]
+fn a_dialog_opened_by_a_waiting_key_takes_no_waiting_key() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, '4');
+    tap(&mut app, 'd');
+    tap(&mut app, 'y');
+    gate.open();
+    finish_background(&mut app);
+    assert!(
+        matches!(app.modal, Some(Modal::Confirm(_))),
+        "the delete dialog shows, unanswered: {:?}",
+        app.modal
+    );
+    assert!(app.typeahead.is_none());
+    let groups = app.groups.as_ref().unwrap();
+    let selected = groups.selected_group().unwrap().group.name.clone();
+    let application = app.session.application.id;
+    assert!(
+        other_store(&dir)
+            .groups(application)
+            .unwrap()
+            .iter()
+            .any(|g| g.name == selected),
+        "{selected} is not deleted"
+    );
 }
 
 #[test]

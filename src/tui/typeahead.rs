@@ -2,9 +2,11 @@
 //! form before its user arrives, the history, the Groups pane or the Audit log before
 //! their first rows) wait, in order, and act once it has read — as if typed then. So
 //! `e` and a name typed at once, or `4 Enter` sent in one burst over ssh, do what they
-//! say instead of falling on an empty screen. `Esc` and `Ctrl-C` act at once; a screen
-//! that closes before it has read (Esc, its user deleted, its read failed) takes its
-//! waiting keys with it. `/` focuses a pane's filter at once: a
+//! say instead of falling on an empty screen. `Esc` takes back the keys that wait, or
+//! with none waiting acts at once (closing the screen that reads); `Ctrl-C` quits. A
+//! screen that closes before it has read (its user deleted, its read failed) takes its
+//! waiting keys with it; a confirm dialog opened by a waiting key drops the keys after
+//! it, so that nothing is confirmed before it was seen. `/` focuses a pane's filter at once: a
 //! filter shows each key as it is typed.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -77,6 +79,11 @@ impl App {
 
 /// A key pressed: it acts now, or waits behind the screen that reads.
 pub fn press_key(app: &mut App, key: KeyEvent) {
+    if key.code == KeyCode::Esc && app.typeahead.take().is_some() {
+        // Behind waiting keys, `Esc` takes them back rather than jump ahead of them
+        // (to close a screen they would have opened, the wrong one would close).
+        return;
+    }
     if !acts_at_once(&key) {
         if let Some(waiting) = &mut app.typeahead {
             if waiting.keys.len() < MOST_WAITING {
@@ -116,6 +123,11 @@ pub fn replay(app: &mut App) {
     }
     for key in waiting.keys {
         press_key(app, key);
+        // A dialog takes only keys pressed once it shows: nobody confirms blind.
+        if matches!(app.modal, Some(Modal::Confirm(_))) {
+            app.typeahead = None;
+            return;
+        }
     }
 }
 
