@@ -1069,5 +1069,26 @@ fn a_removal_counts_the_selected_users_it_concerns_without_doing_it() {
         .bulk_concerned(app, &everyone, &BulkAction::RemoveFromGroup("Nope".into()))
         .unwrap_err();
     assert!(unknown.to_string().contains("Nope"), "{unknown}");
+
+    // The users a dialog names are among those it changes, in email order.
+    let sample = |selection: &Selection, action: BulkAction, n| {
+        store
+            .bulk_concerned_sample(app, selection, &action, n)
+            .unwrap()
+    };
+    assert_eq!(
+        sample(&everyone, sales(), 5),
+        Some(vec!["ann@acme.io".to_string(), "eve@acme.io".to_string()])
+    );
+    assert_eq!(sample(&everyone, sales(), 1).map(|s| s.len()), Some(1));
+    assert_eq!(
+        sample(&two, sales(), 5),
+        Some(vec!["ann@acme.io".to_string()])
+    );
+    assert_eq!(
+        sample(&two, into_sales(), 5),
+        Some(vec!["cy@other.io".to_string()])
+    );
+    assert_eq!(sample(&two, BulkAction::Delete, 5), None);
     assert_eq!(dump(&path), before, "counting changes nothing");
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use common::console::*;
 use common::dump;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-use xusers::store::{AuditEntry, AuditPage, AuditQuery, BulkProgress, Store, UserId, UserQuery};
+use xusers::store::{
+    AuditEntry, AuditPage, AuditQuery, BulkProgress, Page, Store, UserId, UserQuery,
+};
 use xusers::tui::app::{App, JOB_RUNNING, Modal};
 use xusers::tui::events::Event;
 use xusers::tui::session::StatusKind;
@@ -441,6 +443,16 @@ fn the_bulk_menu_sets_and_removes_a_tag_checked_as_the_form_checks_it() {
     );
     assert!(
         message.ends_with(" The other 58 do not have it."),
+        "{message}"
+    );
+    // It names the two it changes, not the first two marked.
+    let holders = store(&app)
+        .list_users(application, &tagged, &Page::First(10))
+        .unwrap();
+    assert_eq!(holders.len(), 2);
+    let named = format!(" {} and {}.", holders[0].email, holders[1].email);
+    assert!(
+        message.contains(&format!("marked?{named} The other")),
         "{message}"
     );
     keys(&mut app, "y");

@@ -180,6 +180,9 @@ struct Stamps {
     issued: i64,
 }
 
+/// A query of user ids (`SELECT id …`) and its parameters.
+type IdQuery = (String, Vec<Value>);
+
 /// Whether the transaction is kept or, for a preview, rolled back.
 #[derive(PartialEq, Eq)]
 enum Finish {
@@ -253,6 +256,54 @@ impl Store {
         selection: &Selection,
         action: &BulkAction,
     ) -> Result<Option<u64>> {
+        let Some(concerned) = self.concerned_sql(app, selection, action)? else {
+            return Ok(None);
+        };
+        let Some((sql, params)) = concerned else {
+            return Ok(Some(0));
+        };
+        let count = (self
+            .conn
+            .prepare_cached(&format!("SELECT count(*) FROM ({sql})"))?)
+        .query_row(params_from_iter(params), |r| r.get(0))?;
+        Ok(Some(count))
+    }
+
+    /// The emails of up to `n` of the users [`Store::bulk_concerned`] counts, in email
+    /// order (the first `n` found: a dialog names a few of them); `None` for the other
+    /// actions.
+    pub fn bulk_concerned_sample(
+        &self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+        n: usize,
+    ) -> Result<Option<Vec<String>>> {
+        let Some(concerned) = self.concerned_sql(app, selection, action)? else {
+            return Ok(None);
+        };
+        let Some((sql, mut params)) = concerned else {
+            return Ok(Some(Vec::new()));
+        };
+        params.push(Value::Integer(n as i64));
+        let sql =
+            format!("SELECT u.email FROM users u WHERE u.id IN (SELECT id FROM ({sql}) LIMIT ?)");
+        let mut emails: Vec<String> = (self.conn.prepare_cached(&sql)?)
+            .query_map(params_from_iter(params), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        emails.sort_by_key(|e| crate::domain::email_key(e));
+        Ok(Some(emails))
+    }
+
+    /// The selected users a group or tag action would change, as a query of their ids
+    /// and its parameters (`Some(None)`: the selection is empty); `None` for the other
+    /// actions.
+    fn concerned_sql(
+        &self,
+        app: AppId,
+        selection: &Selection,
+        action: &BulkAction,
+    ) -> Result<Option<Option<IdQuery>>> {
         const MEMBER: &str =
             "SELECT 1 FROM memberships m WHERE m.user_id = s.id AND m.group_id = ?";
         const TAGGED: &str = "SELECT 1 FROM user_tags t WHERE t.user_id = s.id AND t.key = ?";
@@ -279,15 +330,11 @@ impl Store {
             _ => return Ok(None),
         };
         let Some((sql, mut params)) = self.selected_sql(app, selection)? else {
-            return Ok(Some(0));
+            return Ok(Some(None));
         };
         params.extend(subjects);
-        let sql = format!("SELECT count(*) FROM ({sql}) s WHERE {changed_when} ({holding})");
-        let count = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(params), |r| r.get(0))?;
-        Ok(Some(count))
+        let sql = format!("SELECT s.id FROM ({sql}) s WHERE {changed_when} ({holding})");
+        Ok(Some(Some((sql, params))))
     }
 
     /// Runs `work` with a page cache for many users and without the foreign keys'

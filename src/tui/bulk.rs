@@ -183,10 +183,16 @@ fn work(store: &mut Store, request: Request, outbox: &Sender<Event>) -> BulkEven
             let asked = marks.settle(store, application).and_then(|settled| {
                 let selection = settled.map(|s| s.selection).unwrap_or_default();
                 let count = store.selection_count(application, &selection)?;
-                let sample = store.selection_sample(application, &selection, SAMPLE)?;
                 let concerned = match &job {
                     Job::Change(action) => store.bulk_concerned(application, &selection, action)?,
                     Job::Export { .. } => None,
+                };
+                // The users named are those the job changes.
+                let sample = match (&job, concerned) {
+                    (Job::Change(action), Some(k)) if k < count => store
+                        .bulk_concerned_sample(application, &selection, action, SAMPLE)?
+                        .unwrap_or_default(),
+                    _ => store.selection_sample(application, &selection, SAMPLE)?,
                 };
                 Ok((selection, count, sample, concerned))
             });

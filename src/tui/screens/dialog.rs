@@ -165,16 +165,16 @@ impl Confirm {
         )
     }
 
-    /// Asks once before a bulk job on `count` users, naming the first of them
-    /// (`sample`); for a removal, says how many of them are `concerned` (in the group,
-    /// with the tag) when not all are.
+    /// Asks once before a bulk job on `count` users; for a group or tag change, says
+    /// how many of them are `concerned` (it changes them) when not all are. `sample`
+    /// names the first of those it changes.
     pub fn bulk(
         job: Job,
         selection: Arc<Selection>,
         (count, concerned): (u64, Option<u64>),
         sample: &[String],
     ) -> Confirm {
-        let who = some_of(count, sample);
+        let who = some_of(concerned.map_or(count, |k| k.min(count)), sample);
         let n = users(count);
         // A group or tag action counts whom it would change: the headline says that
         // many, and the rest are named as left alone.
@@ -516,7 +516,7 @@ mod tests {
         let group = || Job::Change(BulkAction::RemoveFromGroup("Acme".into()));
         assert_eq!(
             remove(group(), 3),
-            "Remove 3 of the 60 marked from Acme? alice@acme.io, bob@acme.io and 58 more. \
+            "Remove 3 of the 60 marked from Acme? alice@acme.io, bob@acme.io and 1 more. \
              The other 57 are not in it themselves (perhaps in a subgroup). No user is \
              deleted."
         );
@@ -530,7 +530,7 @@ mod tests {
         let tag = || Job::Change(BulkAction::RemoveTag(TagKey::parse("plan").unwrap()));
         assert_eq!(
             remove(tag(), 30),
-            "Remove tag plan from 30 of the 60 marked? alice@acme.io, bob@acme.io and 58 \
+            "Remove tag plan from 30 of the 60 marked? alice@acme.io, bob@acme.io and 28 \
              more. The other 30 do not have it."
         );
         let add = || Job::Change(BulkAction::AddToGroup("Acme".into()));
