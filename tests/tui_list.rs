@@ -298,3 +298,37 @@ fn delete_dialog_at_40x12() {
     keys(&mut app, "d");
     assert_snapshot!(screen(&app));
 }
+
+/// A click on any tab shows its pane, from every pane, at 80 and 40 columns (the
+/// narrow bar shows numbers for most tabs: the click finds what is drawn there).
+#[test]
+fn a_click_on_any_tab_shows_its_pane_from_every_pane() {
+    use xusers::tui::layout::{Areas, Tab, tab_labels};
+    let tabs = [
+        ('1', Tab::Users(Pane::All)),
+        ('2', Tab::Users(Pane::Grouped)),
+        ('3', Tab::Users(Pane::Ungrouped)),
+        ('4', Tab::Groups),
+        ('5', Tab::Audit),
+    ];
+    for size in [(80, 24), (40, 12)] {
+        let (_d, mut app) = console(60, size);
+        for (from_key, from) in tabs {
+            for (_, to) in tabs {
+                keys(&mut app, &from_key.to_string());
+                assert_eq!(app.front_tab(), from);
+                // Where the bar draws `to`'s tab now.
+                let areas = Areas::new(size);
+                let mut x = areas.tabs.x;
+                for (tab, label) in tab_labels(&app.browse.counts, areas.tabs.width, from) {
+                    if tab == to {
+                        break;
+                    }
+                    x += label.width() as u16 + 1;
+                }
+                act(&mut app, Action::Click(x + 1, areas.tabs.y));
+                assert_eq!(app.front_tab(), to, "{from:?} → {to:?} at {size:?}");
+            }
+        }
+    }
+}

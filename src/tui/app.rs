@@ -11,6 +11,7 @@ use super::counter::MatchCounter;
 use super::events::Event;
 use super::groups_reader::GroupsReader;
 use super::keymap::Context;
+use super::layout::{Areas, Tab};
 use super::lookups::Lookups;
 use super::page_gate::PageGate;
 use super::query_worker::Connect;
@@ -201,6 +202,33 @@ impl App {
             outbox,
             inbox,
         })
+    }
+
+    /// The tab of the pane in front: the Groups pane (a group's members too), the
+    /// Audit log, or the user list's pane.
+    pub fn front_tab(&self) -> Tab {
+        match (&self.groups, &self.audit) {
+            (Some(_), _) => Tab::Groups,
+            (None, Some(_)) => Tab::Audit,
+            (None, None) => self.browse.front_tab(),
+        }
+    }
+
+    /// What a click at (`x`, `y`) on a tab asks for, as its number key would: only
+    /// with a pane in front (no form, picker or popup over it).
+    pub fn tab_clicked(&self, x: u16, y: u16) -> Option<Action> {
+        let popup = self.groups.as_ref().is_some_and(|g| g.popup.is_some());
+        if self.modal.is_some() || self.form.is_some() || self.picker.is_some() || popup {
+            return None;
+        }
+        let areas = Areas::new(self.session.size);
+        Some(
+            match areas.tab_at(x, y, &self.browse.counts, self.front_tab())? {
+                Tab::Users(pane) => Action::ShowPane(pane),
+                Tab::Groups => Action::ShowGroups,
+                Tab::Audit => Action::ShowAudit,
+            },
+        )
     }
 
     /// Where the keys go: the popup, else the picker, else the form, else the list.

@@ -143,6 +143,7 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             Effect::None
         }
         action if check_group_first(app, &action) => Effect::None,
+        Action::Click(x, y) if let Some(pane) = app.tab_clicked(x, y) => route(app, pane)?,
         action => route(app, action)?,
     };
     follow(app, effect)

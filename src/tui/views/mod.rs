@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 
 use super::app::{App, Modal};
 use super::keymap::Offer;
-use super::layout::{Areas, Tab};
+use super::layout::Areas;
 use super::screens::audit::view as audit;
 use super::screens::form::FormMode;
 use super::screens::groups::view as groups;
@@ -22,12 +22,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     let t = &session.theme;
     let areas = Areas::new((frame.area().width, frame.area().height));
     header::draw(session, browse.counts.all, frame, areas.header);
-    let front = match (&app.groups, &app.audit) {
-        (Some(_), _) => Tab::Groups,
-        (None, Some(_)) => Tab::Audit,
-        (None, None) => browse.front_tab(),
-    };
-    tabs::draw(t, browse, front, frame, areas.tabs);
+    tabs::draw(t, browse, app.front_tab(), frame, areas.tabs);
     // The form covers the list: drawing the list under it would be wasted work.
     match (&app.form, &app.groups, &app.audit) {
         (Some(_), ..) => {}

@@ -615,8 +615,6 @@ impl Browse {
             && let Some(button) = self.title_bar(areas.table).button_at(x)
         {
             return self.update(session, button.action());
-        } else if let Some(Tab::Users(pane)) = areas.tab_at(x, y, &self.counts, self.front_tab()) {
-            self.show_pane(session, pane);
         }
         Ok(Effect::None)
     }
