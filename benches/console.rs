@@ -43,7 +43,7 @@ use xusers::tui::action::Action;
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::theme::Theme;
-use xusers::tui::typeahead::press_key;
+use xusers::tui::update::press_key;
 use xusers::tui::update::update;
 use xusers::tui::views;
 

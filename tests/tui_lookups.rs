@@ -87,6 +87,15 @@ fn the_edit_form_closes_with_the_error_when_its_read_fails() {
     press(&mut app, KeyCode::Char('e'), KeyModifiers::NONE);
     gate.wait_for_stopped(1);
     let generation = awaited_by_form(&app);
+    // A key typed meanwhile waits for the user; it goes with the form.
+    tap(&mut app, 'd');
+    // A reply for another generation is not the form's: it still awaits its own.
+    update(
+        &mut app,
+        Action::Looked(generation + 1, Err("not mine".into())),
+    );
+    assert_eq!(app.form.as_ref().unwrap().loading, Some(generation));
+    assert!(app.session.status.is_none());
     update(
         &mut app,
         Action::Looked(generation, Err("disk I/O error".into())),
@@ -99,10 +108,12 @@ fn the_edit_form_closes_with_the_error_when_its_read_fails() {
         status(&app),
         ("disk I/O error".to_string(), StatusKind::Error)
     );
-    // The real read, arriving after, finds no form awaiting it.
+    // The real read, arriving after, finds no form awaiting it; the `d` typed for the
+    // form did not fall on the list.
     gate.open();
     finish_background(&mut app);
     assert!(app.form.is_none());
+    assert!(app.modal.is_none(), "{:?}", app.modal);
     assert_eq!(status(&app).0, "disk I/O error");
 }
 
@@ -139,4 +150,31 @@ fn a_failed_history_read_closes_the_history_with_its_error() {
     gate.open();
     finish_background(&mut app);
     assert!(app.modal.is_none(), "the late read opens nothing");
+}
+
+/// The form's own refusal while it reads its user, for what does not go through the
+/// keys' type-ahead (a paste, an action sent directly).
+#[test]
+fn an_edit_form_reading_its_user_takes_no_paste_and_moves_nowhere() {
+    let (_dir, mut app, gate) = gated_console(60, SIZE);
+    let email = selected_email(&app);
+    gate.shut();
+    tap(&mut app, 'e');
+    gate.wait_for_stopped(1);
+    let focus = app.form.as_ref().unwrap().focus;
+    for action in [
+        Action::Paste("pasted".into()),
+        Action::NextField,
+        Action::FormKey(ratatui::crossterm::event::KeyEvent::from(KeyCode::Char(
+            'x',
+        ))),
+    ] {
+        update(&mut app, action);
+        let form = app.form.as_ref().expect("the form stays");
+        assert_eq!(form.focus, focus);
+        assert_eq!(form.email.value(), email);
+    }
+    gate.open();
+    finish_background(&mut app);
+    assert_eq!(app.form.as_ref().unwrap().email.value(), email);
 }

@@ -7,6 +7,7 @@ mod common;
 use common::console::*;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use xusers::tui::app::Modal;
+use xusers::tui::typeahead::MOST_WAITING;
 
 const SIZE: (u16, u16) = (120, 30);
 
@@ -127,6 +128,7 @@ fn enter_then_esc_typed_ahead_on_the_audit_log_opens_nothing() {
     tap(&mut app, '5');
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.typeahead.is_none(), "Esc took the Enter back");
     gate.open();
     finish_background(&mut app);
     let log = app.audit.as_ref().expect("the log stays in front");
@@ -181,4 +183,63 @@ fn a_form_that_closes_instead_of_reading_takes_its_keys_along() {
         app.modal
     );
     assert!(app.typeahead.is_none());
+}
+
+#[test]
+fn ctrl_c_quits_at_once_while_keys_wait() {
+    let (_dir, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, 'e');
+    tap(&mut app, 'x');
+    assert!(app.typeahead.is_some());
+    press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(app.quit, "Ctrl-C does not wait behind the keys");
+    gate.open();
+    finish_background(&mut app);
+}
+
+#[test]
+fn slash_opens_a_reading_panes_filter_at_once_and_shows_what_is_typed() {
+    let (_dir, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, '4');
+    tap(&mut app, '/');
+    tap(&mut app, 'a');
+    assert!(app.typeahead.is_none(), "nothing waits");
+    assert_eq!(app.groups.as_ref().unwrap().filter.value(), "a");
+    gate.open();
+    finish_background(&mut app);
+}
+
+#[test]
+fn no_more_than_the_most_waiting_keys_wait() {
+    let (_dir, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, 'e');
+    for _ in 0..MOST_WAITING + 10 {
+        tap(&mut app, 'x');
+    }
+    assert_eq!(app.typeahead.as_ref().unwrap().keys.len(), MOST_WAITING);
+    gate.open();
+    finish_background(&mut app);
+}
+
+#[test]
+fn a_menu_opened_by_a_waiting_key_takes_none_of_the_keys_after_it() {
+    let (_dir, mut app, gate) = gated_console(60, SIZE);
+    gate.shut();
+    tap(&mut app, '4');
+    // Enter opens the members view; `*` marks them all and `m` opens the bulk menu,
+    // where `d` would choose "delete".
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    tap(&mut app, '*');
+    tap(&mut app, 'm');
+    tap(&mut app, 'd');
+    gate.open();
+    finish_background(&mut app);
+    assert!(
+        matches!(app.modal, Some(Modal::BulkMenu(_))),
+        "the menu shows, nothing chosen: {:?}",
+        app.modal
+    );
 }

@@ -30,7 +30,7 @@ use super::screens::picker::UserPicker;
 use super::session::Session;
 use super::sorts_ahead::SortsAhead;
 use super::theme::Theme;
-use super::typeahead::Typeahead;
+use super::typeahead::{Reading, Typeahead};
 use super::writer::{Write, Writer};
 use crate::store::{Application, AuditEntry, Result, Source, Store, StoreError};
 
@@ -363,6 +363,46 @@ impl App {
         {
             *said = true;
             self.session.info("Waiting for the database…");
+        }
+    }
+}
+
+impl App {
+    /// The screen in front, if it is still reading what keys act on.
+    pub fn reading(&self) -> Option<Reading> {
+        match (&self.modal, &self.form) {
+            (
+                Some(Modal::History {
+                    entries: None,
+                    reading,
+                    ..
+                }),
+                _,
+            ) => Some(Reading::History(*reading)),
+            (Some(_), _) => None,
+            (None, _) if self.picker.is_some() => None,
+            (None, Some(form)) if form.reading_user() => form.loading.map(Reading::Form),
+            (None, Some(_)) => None,
+            (None, None) => match (&self.groups, &self.audit) {
+                (Some(groups), _) if !groups.loaded && groups.context() == Context::Groups => {
+                    Some(Reading::Groups)
+                }
+                (None, Some(log)) if log.first_page_pending() => Some(Reading::Audit),
+                _ => None,
+            },
+        }
+    }
+
+    /// Whether the screen that was `reading` is still open (read or not).
+    pub fn still_open(&self, reading: Reading) -> bool {
+        match reading {
+            Reading::Form(_) => self.form.is_some(),
+            Reading::History(generation) => matches!(
+                self.modal,
+                Some(Modal::History { reading, .. }) if reading == generation
+            ),
+            Reading::Groups => self.groups.is_some(),
+            Reading::Audit => self.audit.is_some(),
         }
     }
 }

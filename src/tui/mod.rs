@@ -77,7 +77,7 @@ pub fn step(app: &mut App, event: Option<events::Event>) -> std::io::Result<()> 
     let action = match event {
         Some(events::Event::Terminal(event)) => match event? {
             Event::Key(key) if key.kind == KeyEventKind::Press => {
-                typeahead::press_key(app, key);
+                update::press_key(app, key);
                 None
             }
             event => action_for_event(event),

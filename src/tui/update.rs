@@ -19,11 +19,12 @@ use super::screens::help::Help;
 use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::view as picker_view;
 use super::screens::{Effect, help};
-use super::typeahead;
+use super::typeahead::{MOST_WAITING, Typeahead};
 use super::writer::{GroupWrite, Write};
 use super::written::{GroupOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::store::{BulkAction, Result};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What the status line says while the marked users are counted for a dialog.
 const COUNTING: &str = "Counting the marked users…";
@@ -39,7 +40,7 @@ pub fn update(app: &mut App, action: Action) {
     if let Err(e) = apply(app, action) {
         app.session.error(e.to_string());
     }
-    typeahead::replay(app);
+    replay(app);
 }
 
 fn apply(app: &mut App, action: Action) -> Result<()> {
@@ -654,4 +655,74 @@ fn bulk_event(app: &mut App, event: BulkEvent) -> Effect {
             Effect::None
         }
     }
+}
+
+/// A key pressed: it acts now, or waits behind the screen that reads.
+pub fn press_key(app: &mut App, key: KeyEvent) {
+    if key.code == KeyCode::Esc && app.typeahead.take().is_some() {
+        // Behind waiting keys, `Esc` takes them back rather than jump ahead of them
+        // (to close a screen they would have opened, the wrong one would close).
+        return;
+    }
+    if !acts_at_once(&key) {
+        if let Some(waiting) = &mut app.typeahead {
+            if waiting.keys.len() < MOST_WAITING {
+                waiting.keys.push(key);
+            }
+            return;
+        }
+        if let Some(reading) = app.reading()
+            && !starts_filter(app, key)
+        {
+            app.typeahead = Some(Typeahead {
+                reading,
+                keys: vec![key],
+            });
+            return;
+        }
+    }
+    if let Some(action) = super::action_for_key(app, key) {
+        update(app, action);
+    }
+}
+
+/// Once the screen they wait for has read, the waiting keys act, in order (one may
+/// open another screen that reads: the keys after it wait again).
+pub fn replay(app: &mut App) {
+    let Some(waiting) = &app.typeahead else {
+        return;
+    };
+    if app.reading() == Some(waiting.reading) {
+        return;
+    }
+    let Some(waiting) = app.typeahead.take() else {
+        return;
+    };
+    if !app.still_open(waiting.reading) {
+        return;
+    }
+    for key in waiting.keys {
+        press_key(app, key);
+        // A popup (a dialog, a menu, a prompt) takes only keys pressed once it shows:
+        // nobody confirms or chooses blind.
+        if app
+            .modal
+            .as_ref()
+            .is_some_and(|m| !matches!(m, Modal::History { .. }))
+        {
+            app.typeahead = None;
+            return;
+        }
+    }
+}
+
+/// `/` on a pane that reads focuses its filter at once: what is typed there shows as
+/// it is typed.
+fn starts_filter(app: &App, key: KeyEvent) -> bool {
+    matches!(super::action_for_key(app, key), Some(Action::StartFilter))
+}
+
+fn acts_at_once(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Esc
+        || (key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL))
 }

@@ -17,7 +17,7 @@ use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::query_worker::Connect;
 use xusers::tui::theme::Theme;
-use xusers::tui::typeahead::press_key;
+use xusers::tui::update::press_key;
 use xusers::tui::update::update;
 use xusers::tui::views;
 
@@ -80,6 +80,7 @@ impl Gate {
     }
 
     pub fn open(&self) {
+        *self.only.lock().unwrap() = None;
         self.shut.store(false, Ordering::SeqCst);
         self.stopped.lock().unwrap().clear();
     }
