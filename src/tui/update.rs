@@ -353,10 +353,10 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         Effect::ShowMembers { id, name } => {
             app.audit = None;
             app.groups_behind = app.groups.take();
-            let subgroups = (app.groups_behind.as_ref())
-                .map(|pane| pane.tree.subgroups(id))
-                .unwrap_or_default();
-            app.browse.show_members(session, id, name, subgroups);
+            let pane = app.groups_behind.as_ref();
+            let subgroups = pane.map(|pane| pane.tree.subgroups(id)).unwrap_or_default();
+            let known = pane.map(|pane| pane.known_counts(id)).unwrap_or_default();
+            app.browse.show_members(session, id, name, subgroups, known);
         }
         Effect::BackToGroups => back_to_groups(app),
         Effect::PickUsers { id, name } => app.open_picker(id, name),
