@@ -14,6 +14,7 @@ mod members;
 mod migrations;
 mod plan;
 mod query;
+mod read_ahead;
 mod search_apart;
 mod seed;
 mod selection;

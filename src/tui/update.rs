@@ -94,16 +94,16 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         }
         Action::Counted(generation, counts, matches, marked) => {
             app.browse.counted(generation, counts, matches, marked);
-            app.read_sorts_once_shown();
+            app.read_ahead_once_shown();
             Effect::None
         }
         Action::Loaded(generation, loaded, marks) => {
             app.browse.loaded(session, generation, loaded, marks);
-            app.read_sorts_once_shown();
+            app.read_ahead_once_shown();
             Effect::None
         }
-        Action::SortsRead => {
-            app.sorts_read();
+        Action::ReadAhead => {
+            app.read_ahead_done();
             Effect::None
         }
         Action::Bulk(event) => bulk_event(app, event),

@@ -1,0 +1,49 @@
+//! Reading rows only so that the system's file cache holds them when the queries a
+//! screen is about to run need them (src/tui/read_ahead.rs).
+
+use super::subtree::group_test;
+use super::{Result, Store};
+
+impl Store {
+    /// Reads the users rows of up to `most` of group `group`'s members, its subgroups'
+    /// included; returns how many it read. In user id order, which is file order.
+    pub fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64> {
+        let sql = format!(
+            "SELECT count(*), sum(length(u.search)) FROM users u WHERE u.id IN
+                 (SELECT m.user_id FROM memberships m WHERE {} LIMIT ?)",
+            group_test(true, false)
+        );
+        let read = self
+            .conn
+            .query_row(&sql, rusqlite::params![group, most], |r| r.get(0))?;
+        Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{Scope, Store, UserQuery};
+
+    #[test]
+    fn the_rows_read_are_the_groups_members_with_its_subgroups_up_to_the_most_asked() {
+        let mut store = Store::open_in_memory().unwrap();
+        let app = store.existing_application("default").unwrap().id;
+        crate::demo::seed_demo(&mut store, app, 60, 0, |_| ()).unwrap();
+        let acme = (store.groups(app).unwrap().into_iter())
+            .find(|g| g.name == "Acme")
+            .unwrap()
+            .id;
+        let query = UserQuery {
+            scope: Scope::GroupTree(acme),
+            ..Default::default()
+        };
+        let members = store.count_users(app, &query).unwrap();
+        let direct = UserQuery {
+            scope: Scope::Group(acme),
+            ..Default::default()
+        };
+        assert!(store.count_users(app, &direct).unwrap() < members);
+        assert_eq!(store.read_members_ahead(acme, 1_000).unwrap(), members);
+        assert_eq!(store.read_members_ahead(acme, 2).unwrap(), 2);
+    }
+}
