@@ -306,7 +306,11 @@ fn a_groups_members_are_read_ahead_once_when_its_view_first_shows() {
     assert_eq!(opened.load(Ordering::SeqCst), 0, "not for the tree");
     key(&mut app, KeyCode::Enter);
     assert!(app.browse.members.is_some(), "the members view");
-    assert_eq!(opened.load(Ordering::SeqCst), 1, "read ahead once it showed");
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        1,
+        "read ahead once it showed"
+    );
     assert!(steps.load(Ordering::SeqCst) > 0, "rows were read");
     // Filters, sorts and the same group again read nothing more ahead.
     keys(&mut app, "/a");
