@@ -1,8 +1,9 @@
 //! Acting on many users at once. One transaction, all or nothing; one audit batch (an
 //! entry per user changed, as the one-user paths write it, then a summary). The
-//! selected ids go into a temporary table; set-based statements then work through it
-//! a chunk at a time, so that progress is reported and a cancel takes effect between
-//! chunks.
+//! selected ids go into a temporary table (an invalidation of every user but a few
+//! reads the users table itself: bulk_invalidation.rs); set-based statements then work
+//! through them a chunk at a time, so that progress is reported and a cancel takes
+//! effect between chunks.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
