@@ -195,12 +195,15 @@ fn insert(insert: &mut Statement, content: &Content, prev: &Hash) -> Result<Hash
 /// user name the user's previous entry, and the caller points the users row or
 /// `bulk_last_audit` at the new one (set-based, for many users at once).
 pub(crate) struct Appender<'c> {
-    /// Prepared once for all its entries.
+    /// Prepared once for all its entries, with the fields they share bound once (at
+    /// a million entries, binding them again for each took a tenth of a second).
     insert: CachedStatement<'c>,
     actor: &'c Actor,
     app: String,
     context: super::Context,
     last: Option<(i64, i64, Hash)>,
+    /// The op and target kind bound last.
+    bound: Option<(&'static str, String)>,
 }
 
 impl<'c> Appender<'c> {
@@ -210,12 +213,19 @@ impl<'c> Appender<'c> {
         app: crate::store::AppId,
         context: super::Context,
     ) -> Result<Appender<'c>> {
+        let app = app_name(conn, app)?;
+        let mut insert = conn.prepare_cached(INSERT_SQL)?;
+        insert.raw_bind_parameter(3, &app)?;
+        insert.raw_bind_parameter(4, actor.name())?;
+        insert.raw_bind_parameter(5, context.source.unwrap_or(actor.source).as_str())?;
+        insert.raw_bind_parameter(11, context.batch.map(|b| b.0))?;
         Ok(Appender {
-            insert: conn.prepare_cached(INSERT_SQL)?,
+            insert,
             actor,
-            app: app_name(conn, app)?,
+            app,
             context,
             last: last(conn)?,
+            bound: None,
         })
     }
 
@@ -247,7 +257,21 @@ impl<'c> Appender<'c> {
             batch: self.context.batch.map(|b| b.0),
             target_prev,
         };
-        let hash = insert(&mut self.insert, &content, &prev)?;
+        let hash = content.hash(&prev);
+        let insert = &mut self.insert;
+        if !matches!(&self.bound, Some((o, k)) if *o == op && *k == target.kind) {
+            insert.raw_bind_parameter(6, op)?;
+            insert.raw_bind_parameter(7, &target.kind)?;
+            self.bound = Some((op, target.kind.clone()));
+        }
+        insert.raw_bind_parameter(1, seq)?;
+        insert.raw_bind_parameter(2, content.time_ms)?;
+        insert.raw_bind_parameter(8, target.id)?;
+        insert.raw_bind_parameter(9, &target.label)?;
+        insert.raw_bind_parameter(10, changes)?;
+        insert.raw_bind_parameter(12, target_prev)?;
+        insert.raw_bind_parameter(13, &hash[..])?;
+        insert.raw_execute()?;
         self.last = Some((seq, content.time_ms, hash));
         Ok(seq)
     }
