@@ -13,8 +13,8 @@ use rusqlite::{Connection, params, params_from_iter};
 use serde_json::Value as Json;
 
 use super::audit::{
-    Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
-    newest_user_entry_sql,
+    Appender, Batch, Changes, Context, Pending, Source, Target, USER_FIELDS_SQL, UserFields,
+    app_target, newest_user_entry_sql,
 };
 use super::bulk_invalidation::{Chunk, Users, next_chunk};
 use super::groups::group_id;
@@ -459,21 +459,30 @@ impl Store {
             else {
                 break;
             };
-            tx.execute("DELETE FROM temp.bulk_changed", [])?;
-            let mut record =
-                tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
-            for user in users_changed {
-                let target = Target::new("user", Some(user.id), user.email);
-                let seq = log.push(action.user_op(), &target, &user.changes, user.prev)?;
-                record.execute(params![user.id, seq])?;
-                changed += 1;
-                tokens += user.tokens;
-            }
-            if void_all {
-                point_at_entries(&tx)?;
-            } else {
-                apply(&tx, app, action, &subjects, stamps.issued)?;
-            }
+            changed += users_changed.len() as u64;
+            tokens += users_changed.iter().map(|u| u.tokens).sum::<i64>();
+            let ids: Vec<i64> = users_changed.iter().map(|u| u.id).collect();
+            let entries: Vec<Pending> = (users_changed.into_iter())
+                .map(|user| Pending {
+                    target: Target::new("user", Some(user.id), user.email),
+                    changes: user.changes,
+                    target_prev: user.prev,
+                })
+                .collect();
+            // The statements name each user's new entry by seq: they run while the
+            // entries' hashes are worked out.
+            log.push_chunk(action.user_op(), &entries, |seqs| {
+                tx.execute("DELETE FROM temp.bulk_changed", [])?;
+                let mut record =
+                    tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
+                for (id, seq) in ids.iter().zip(seqs) {
+                    record.execute(params![id, seq])?;
+                }
+                match void_all {
+                    true => point_at_entries(&tx),
+                    false => apply(&tx, app, action, &subjects, stamps.issued),
+                }
+            })?;
             after = last;
             done += n;
             progress(BulkProgress { done, total });
