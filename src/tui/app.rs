@@ -114,7 +114,7 @@ pub struct App {
     /// The other sort orders' first pages are still to be read ahead, once the first
     /// frame shows.
     sorts_to_read: bool,
-    /// The groups whose members were read ahead (or found too many to).
+    /// The groups whose members' orders (and rows) were read ahead.
     members_read: HashSet<i64>,
     /// How many readings ahead are under way.
     reading_ahead: usize,
@@ -305,10 +305,12 @@ impl App {
         }
         if let Some(group) = &self.browse.members
             && self.members_read.insert(group.id)
-            && (group.known.with_subgroups).is_none_or(|n| n <= MEMBERS_AHEAD)
         {
             self.reading_ahead += 1;
-            self.read_ahead.members(group.id, self.outbox.clone());
+            let rows = fetch_size(self.session.visible_rows());
+            let few = (group.known.with_subgroups).is_none_or(|n| n <= MEMBERS_AHEAD);
+            self.read_ahead
+                .members(group.id, rows, few, self.outbox.clone());
         }
     }
 
