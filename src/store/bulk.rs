@@ -16,7 +16,8 @@ use super::audit::{
     Appender, Batch, Changes, Context, Pending, Source, Target, USER_FIELDS_SQL, UserFields,
     app_target, newest_user_entry_sql,
 };
-use super::bulk_invalidation::{Chunk, Users, next_chunk};
+use super::bulk_chunk::{CHUNK, Changed, Chunk};
+use super::bulk_invalidation::{Users, next_chunk};
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
 use super::selection::everyone_but_count;
@@ -57,10 +58,6 @@ pub struct BulkOutcome {
     /// or for a preview.
     pub batch: Option<i64>,
 }
-
-/// Users per chunk: tens of milliseconds of work, so progress comes often and a
-/// cancel takes effect well within a second.
-pub(super) const CHUNK: i64 = 2_000;
 
 impl BulkAction {
     /// The group and tag changes it makes, in order (none for a delete or an
@@ -162,17 +159,6 @@ impl BulkAction {
 /// A tag's field in an entry's changes, as [`UserFields::changes`] names it.
 fn tag_field(key: &TagKey) -> String {
     format!("tag:{}", key.as_str())
-}
-
-/// One selected user the action changes, with its entry's changes.
-pub(super) struct Changed {
-    pub id: i64,
-    pub email: String,
-    /// The user's newest entry, which theirs follows.
-    pub prev: Option<i64>,
-    /// As JSON.
-    pub changes: String,
-    pub tokens: i64,
 }
 
 /// The application's token stamps as the action begins.

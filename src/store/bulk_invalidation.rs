@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use rusqlite::{Connection, Row, params};
 
 use super::audit::Changes;
-use super::bulk::{CHUNK, Changed};
+use super::bulk_chunk::{CHUNK, Changed, Chunk};
 use super::selection::id_list;
 use super::{AppId, Result, UserId};
 
@@ -23,14 +23,6 @@ pub(super) enum Users<'a> {
         app: AppId,
         except: &'a BTreeSet<UserId>,
     },
-}
-
-/// One chunk: the last id it covers, how many selected users it held, and those of
-/// them with live tokens, which the invalidation changes.
-pub(super) struct Chunk {
-    pub last: i64,
-    pub selected: u64,
-    pub changed: Vec<Changed>,
 }
 
 /// Pairs of (user id, value) in user id order.

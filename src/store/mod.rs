@@ -3,6 +3,7 @@
 mod apps;
 mod audit;
 mod bulk;
+mod bulk_chunk;
 mod bulk_invalidation;
 mod count;
 mod devices;
