@@ -196,6 +196,40 @@ fn the_unfiltered_members_count_is_the_trees_and_shows_without_the_counter() {
 }
 
 #[test]
+fn another_administrators_change_is_counted_when_a_filter_is_cleared() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    members_of(&mut app, "Acme");
+    let before = app.browse.matches.expect("counted");
+    keys(&mut app, "/a");
+    key(&mut app, KeyCode::Enter);
+    let draft = UserDraft {
+        groups: vec!["Acme".into()],
+        ..common::draft("joined-meanwhile@example.org")
+    };
+    common::add(&mut other_store(&dir), application, draft);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.browse.filter.value(), "");
+    assert_eq!(
+        app.browse.matches,
+        Some(before + 1),
+        "counted again, not kept"
+    );
+    keys(&mut app, "t");
+    let direct = app.browse.matches.expect("direct members counted");
+    common::add(
+        &mut other_store(&dir),
+        application,
+        UserDraft {
+            groups: vec!["Acme".into()],
+            ..common::draft("joined-later@example.org")
+        },
+    );
+    keys(&mut app, "tt");
+    assert_eq!(app.browse.matches, Some(direct + 1));
+}
+
+#[test]
 fn a_known_members_count_is_counted_again_after_a_change() {
     let (dir, mut app) = console(60, SIZE);
     let application = app.session.application.id;

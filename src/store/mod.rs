@@ -17,6 +17,7 @@ mod migrations;
 mod plan;
 mod query;
 mod read_ahead;
+mod recent_counts;
 mod search_apart;
 mod seed;
 mod selection;
@@ -167,6 +168,7 @@ pub struct Store {
     actor: Actor,
     /// A large group's members, as the SQL function on `conn` tests them.
     members: member_set::MemberSet,
+    recent_counts: recent_counts::RecentCounts,
 }
 
 /// Why a store refuses every write.
@@ -272,6 +274,7 @@ impl Store {
             read_only,
             actor: Actor::local(Source::Cli),
             members,
+            recent_counts: Default::default(),
         })
     }
 

@@ -499,11 +499,13 @@ mod tests {
                 .cuts_worth_splitting(world.app, &alone, &too_many_for_the_set, 0)
                 .unwrap();
             assert_eq!(cuts, None, "{alone:?}");
-            let filtered = query("b", scope, 0, false);
-            let cuts = (world.store)
-                .cuts_worth_splitting(world.app, &filtered, &too_many_for_the_set, 0)
-                .unwrap();
-            assert!(cuts.is_some_and(|c| !c.is_empty()), "{filtered:?}");
+            for line in ["b", "tag:plan=pro"] {
+                let filtered = query(line, scope, 0, false);
+                let cuts = (world.store)
+                    .cuts_worth_splitting(world.app, &filtered, &too_many_for_the_set, 0)
+                    .unwrap();
+                assert!(cuts.is_some_and(|c| !c.is_empty()), "{filtered:?}");
+            }
         }
         let pane = query("", Scope::Grouped, 0, false);
         let cuts = (world.store)

@@ -31,7 +31,7 @@ impl Job {
     pub fn doing(&self) -> &'static str {
         match self {
             Job::Change(BulkAction::Delete) => "Deleting",
-            Job::Change(BulkAction::InvalidateTokens) => "Invalidating tokens of",
+            Job::Change(BulkAction::InvalidateTokens) => "Invalidating",
             Job::Change(BulkAction::AddToGroup(_)) => "Adding to the group",
             Job::Change(BulkAction::RemoveFromGroup(_)) => "Removing from the group",
             Job::Change(BulkAction::SetTag { .. }) => "Tagging",

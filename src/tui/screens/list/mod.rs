@@ -55,9 +55,8 @@ pub struct MembersOf {
 }
 
 /// A group's members without and with its subgroups', as the tree counted them or a
-/// count of the unfiltered view found: clearing a filter or toggling `d` shows them
-/// instead of counting a large group again (at a million users, counting Acme's
-/// 671,507 members again held a core while the next keys' pages were read).
+/// count of the unfiltered view found: opening the view, clearing a filter or toggling
+/// `t` shows them at once, until the counter's count comes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KnownCounts {
     pub direct: Option<u64>,
@@ -369,8 +368,10 @@ impl Browse {
     fn recount(&mut self, session: &Session) {
         let known = self.known_members();
         // A group's members are counted filtered or not (the filter line says how
-        // many), unless known.
-        let filtered = known.is_none() && (!self.unfiltered() || self.members.is_some());
+        // many); a count known meanwhile shows until it comes (the counter answers at
+        // once when no connection changed the data since it counted: another
+        // administrator's change is counted).
+        let filtered = !self.unfiltered() || self.members.is_some();
         let query = filtered.then(|| self.query());
         let marks = self.marks.ask();
         let generation = self.counter.request(session.application.id, query, marks);
