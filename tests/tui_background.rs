@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::console::*;
@@ -208,10 +209,15 @@ fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread_and_counts
     assert_eq!(own_nice(), ui, "the UI thread keeps its priority");
 }
 
-/// Once the first frame shows, the other sort orders' first pages are read ahead once,
-/// on a connection of the thread that reads them, which ends when done.
-#[test]
-fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
+/// What a console's threads named `thread` did on their connections: how many they
+/// opened and the steps of SQL run on them.
+struct ReadAhead {
+    opened: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    steps: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A console of 20 users whose connections opened by threads named `thread` are counted.
+fn reading_ahead_on(thread: &'static str) -> (tempfile::TempDir, App, ReadAhead) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
     use xusers::store::Store;
@@ -219,11 +225,14 @@ fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
     use xusers::tui::theme::Theme;
 
     let (dir, _) = console(20, SIZE);
-    let (opened, steps) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let (counted_open, counted_steps) = (opened.clone(), steps.clone());
+    let ahead = ReadAhead {
+        opened: Arc::new(AtomicU64::new(0)),
+        steps: Arc::new(AtomicU64::new(0)),
+    };
+    let (counted_open, counted_steps) = (ahead.opened.clone(), ahead.steps.clone());
     let connect: Connect = Arc::new(move |path| {
         let mut store = Store::open(path)?;
-        if std::thread::current().name() == Some("xusers-sorts") {
+        if std::thread::current().name() == Some(thread) {
             counted_open.fetch_add(1, Ordering::SeqCst);
             let steps = counted_steps.clone();
             store.on_progress(1, move || {
@@ -235,7 +244,7 @@ fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
     });
     let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
     let application = store.application("default").unwrap();
-    let mut app = App::with_connect(
+    let app = App::with_connect(
         store,
         application,
         "demo.db".into(),
@@ -245,6 +254,15 @@ fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
         connect,
     )
     .unwrap();
+    (dir, app, ahead)
+}
+
+/// Once the first frame shows, the other sort orders' first pages are read ahead once,
+/// on a connection of the thread that reads them, which ends when done.
+#[test]
+fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
+    let (_dir, mut app, ahead) = reading_ahead_on("xusers-sorts");
+    let (opened, steps) = (&ahead.opened, &ahead.steps);
     assert_eq!(
         opened.load(Ordering::SeqCst),
         0,
@@ -268,39 +286,8 @@ fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
 
 #[test]
 fn a_groups_members_are_read_ahead_once_when_its_view_first_shows() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    use xusers::store::Store;
-    use xusers::tui::query_worker::Connect;
-    use xusers::tui::theme::Theme;
-
-    let (dir, _) = console(20, SIZE);
-    let (opened, steps) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let (counted_open, counted_steps) = (opened.clone(), steps.clone());
-    let connect: Connect = Arc::new(move |path| {
-        let mut store = Store::open(path)?;
-        if std::thread::current().name() == Some("xusers-members") {
-            counted_open.fetch_add(1, Ordering::SeqCst);
-            let steps = counted_steps.clone();
-            store.on_progress(1, move || {
-                steps.fetch_add(1, Ordering::SeqCst);
-                false
-            });
-        }
-        Ok(store)
-    });
-    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
-    let application = store.application("default").unwrap();
-    let mut app = App::with_connect(
-        store,
-        application,
-        "demo.db".into(),
-        SIZE,
-        NOW,
-        Theme::color(),
-        connect,
-    )
-    .unwrap();
+    let (_dir, mut app, ahead) = reading_ahead_on("xusers-members");
+    let (opened, steps) = (&ahead.opened, &ahead.steps);
     finish_background(&mut app);
     keys(&mut app, "4");
     assert_eq!(opened.load(Ordering::SeqCst), 0, "not for the tree");

@@ -27,12 +27,7 @@ mod tests {
     #[test]
     fn the_rows_read_are_the_groups_members_with_its_subgroups_up_to_the_most_asked() {
         let mut store = Store::open_in_memory().unwrap();
-        let app = store.existing_application("default").unwrap().id;
-        crate::demo::seed_demo(&mut store, app, 60, 0, |_| ()).unwrap();
-        let acme = (store.groups(app).unwrap().into_iter())
-            .find(|g| g.name == "Acme")
-            .unwrap()
-            .id;
+        let (app, acme) = crate::demo::seeded_with_acme(&mut store, 60);
         let query = UserQuery {
             scope: Scope::GroupTree(acme),
             ..Default::default()

@@ -88,12 +88,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let mut store = Store::open(&path).unwrap();
-        let app = store.existing_application("default").unwrap().id;
-        crate::demo::seed_demo(&mut store, app, 300, 0, |_| ()).unwrap();
-        let acme = (store.groups(app).unwrap().into_iter())
-            .find(|g| g.name == "Acme")
-            .unwrap()
-            .id;
+        let (app, acme) = crate::demo::seeded_with_acme(&mut store, 300);
         let query = UserQuery {
             scope: Scope::GroupTree(acme),
             ..Default::default()
