@@ -8,16 +8,21 @@ impl Store {
     /// Reads the users rows of up to `most` of group `group`'s members, its subgroups'
     /// included; returns how many it read. In user id order, which is file order.
     pub fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64> {
-        let sql = format!(
-            "SELECT count(*), sum(length(u.search)) FROM users u WHERE u.id IN
-                 (SELECT m.user_id FROM memberships m WHERE {} LIMIT ?)",
-            group_test(true, false)
-        );
-        let read = self
-            .conn
-            .query_row(&sql, rusqlite::params![group, most], |r| r.get(0))?;
+        let read =
+            (self.conn).query_row(&members_rows_sql(), rusqlite::params![group, most], |r| {
+                r.get(0)
+            })?;
         Ok(read)
     }
+}
+
+/// Each member's users row, read for a column only the row holds.
+fn members_rows_sql() -> String {
+    format!(
+        "SELECT count(*), sum(length(u.search)) FROM users u WHERE u.id IN
+             (SELECT m.user_id FROM memberships m WHERE {} LIMIT ?)",
+        group_test(true, false)
+    )
 }
 
 #[cfg(test)]
@@ -40,5 +45,12 @@ mod tests {
         assert!(store.count_users(app, &direct).unwrap() < members);
         assert_eq!(store.read_members_ahead(acme, 1_000).unwrap(), members);
         assert_eq!(store.read_members_ahead(acme, 2).unwrap(), 2);
+        // The rows themselves are read, each by its id.
+        let plan =
+            (store.explain(&super::members_rows_sql(), vec![acme.into(), 2.into()])).unwrap();
+        assert!(
+            plan.contains("SEARCH u USING INTEGER PRIMARY KEY"),
+            "{plan}"
+        );
     }
 }
