@@ -10,7 +10,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use super::plan::{FEW_FOR_SELECTION, Plan};
 use super::query::{page_clause, where_clause};
 use super::users::{ROW_COLUMNS, read_row};
-use super::{AppId, Page, Result, Scope, Sort, Store, StoreError, UserId, UserQuery, UserRow};
+use super::{AppId, Page, Result, Sort, Store, StoreError, UserId, UserQuery, UserRow};
 use crate::domain::email_key;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -47,10 +47,8 @@ impl Selection {
 
     /// The users left out when it is every user of the application but those.
     pub(super) fn everyone_but(&self) -> Option<&BTreeSet<UserId>> {
-        let everyone =
-            |q: &UserQuery| q.scope == Scope::All && q.text.is_empty() && q.tags.is_empty();
         match self.queries.as_slice() {
-            [query] if everyone(query) && self.ids.is_empty() => Some(&self.except),
+            [query] if query.is_everyone() && self.ids.is_empty() => Some(&self.except),
             _ => None,
         }
     }

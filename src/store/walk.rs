@@ -17,7 +17,7 @@ use super::plan::{FEW_FOR_PAGE, Plan};
 use super::query::Bound;
 use super::users::page_sql;
 use super::{
-    AppId, Cursor, Page, Result, Scope, SortField, SortKey, Store, StoreError, UserQuery, UserRow,
+    AppId, Cursor, Page, Result, SortField, SortKey, Store, StoreError, UserQuery, UserRow,
 };
 
 /// Below this many users in the application a walk is short (a few milliseconds):
@@ -81,9 +81,7 @@ impl Store {
             Page::Last(n) => (*n, true),
             _ => return self.list_users(app, query, page),
         };
-        let filtered =
-            !query.text.is_empty() || !query.tags.is_empty() || query.scope != Scope::All;
-        if !filtered {
+        if query.is_everyone() {
             return self.list_users(app, query, page);
         }
         let _snapshot = self.snapshot(query)?;
@@ -162,9 +160,7 @@ impl Store {
         // else to test, is a good part of the users: a page fills within a few dozen
         // rows, where starting a second connection's walk cost more (at a million
         // users, Acme's 671,507 members sorted in 2 ms, and now and then 15–20).
-        let group_alone = matches!(query.scope, Scope::Group(_) | Scope::GroupTree(_))
-            && query.text.is_empty()
-            && query.tags.is_empty();
+        let group_alone = query.scope.group().is_some() && query.filters_nothing();
         if plan.nothing || plan.narrow() || plan.member_set || group_alone {
             return Ok(None);
         }
@@ -303,7 +299,7 @@ mod tests {
     use super::*;
     use crate::auth::PasswordHash;
     use crate::domain::Password;
-    use crate::store::{SeedUser, Sort};
+    use crate::store::{Scope, SeedUser, Sort};
 
     /// Few letters, so that random terms often match.
     const LETTERS: &[char] = &['a', 'b', 'q', 'x', 'z', 'é', '.'];
