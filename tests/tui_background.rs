@@ -222,7 +222,6 @@ fn reading_ahead_on(thread: &'static str) -> (tempfile::TempDir, App, ReadAhead)
     use std::sync::atomic::{AtomicU64, Ordering};
     use xusers::store::Store;
     use xusers::tui::query_worker::Connect;
-    use xusers::tui::theme::Theme;
 
     let (dir, _) = console(20, SIZE);
     let ahead = ReadAhead {
@@ -244,16 +243,7 @@ fn reading_ahead_on(thread: &'static str) -> (tempfile::TempDir, App, ReadAhead)
     });
     let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
     let application = store.application("default").unwrap();
-    let app = App::with_connect(
-        store,
-        application,
-        "demo.db".into(),
-        SIZE,
-        NOW,
-        Theme::color(),
-        connect,
-    )
-    .unwrap();
+    let app = console_over(store, application, SIZE, Some(connect));
     (dir, app, ahead)
 }
 

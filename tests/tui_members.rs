@@ -12,7 +12,6 @@ use xusers::domain::UserDraft;
 use xusers::store::{AuditEntry, AuditPage, AuditQuery, Scope, Store, UserQuery};
 use xusers::tui::app::App;
 use xusers::tui::app::Modal;
-use xusers::tui::theme::Theme;
 
 const SIZE: (u16, u16) = (100, 50);
 const SMALL: (u16, u16) = (40, 12);
@@ -649,15 +648,7 @@ fn a_read_only_console_refuses_plus_and_minus() {
     drop(seeded);
     let store = Store::open_read_only(&dir.path().join("demo.db")).unwrap();
     let application = store.existing_application("default").unwrap();
-    let mut app = App::new(
-        store,
-        application,
-        "demo.db".into(),
-        SIZE,
-        NOW,
-        Theme::color(),
-    )
-    .unwrap();
+    let mut app = console_over(store, application, SIZE, None);
     finish_background(&mut app);
     members_of(&mut app, "Sales");
     keys(&mut app, "t");
