@@ -329,15 +329,6 @@ fn edits_and_deletes_based_on_an_older_version_of_a_group_are_refused() {
     assert!(store.group_named(app, "Revenue").is_err());
 }
 
-/// Takes a database back to schema v9: without the groups' ancestors, the kept
-/// counts of members including subgroups and what keeps them.
-const BACK_TO_V9: &str = "
-    DROP TRIGGER subtree_members_added; DROP TRIGGER subtree_members_removed;
-    DROP TRIGGER groups_placed; DROP TRIGGER groups_moved;
-    DROP INDEX group_ancestors_below; DROP TABLE group_ancestors;
-    ALTER TABLE groups DROP COLUMN subtree_member_count;
-    PRAGMA user_version = 9;";
-
 /// A schema v9 database gets its groups' ancestors and counts of members including
 /// subgroups filled, and the triggers that keep them, when it is upgraded: no other
 /// trigger is rebuilt (nothing else is recounted).

@@ -127,3 +127,12 @@ pub fn assert_subtree_counts_kept(path: &std::path::Path, after: &str) {
         );
     }
 }
+
+/// Takes a database back to schema v9: without the groups' ancestors, the kept
+/// counts of members including subgroups and what keeps them.
+pub const BACK_TO_V9: &str = "
+    DROP TRIGGER subtree_members_added; DROP TRIGGER subtree_members_removed;
+    DROP TRIGGER groups_placed; DROP TRIGGER groups_moved;
+    DROP INDEX group_ancestors_below; DROP TABLE group_ancestors;
+    ALTER TABLE groups DROP COLUMN subtree_member_count;
+    PRAGMA user_version = 9;";
