@@ -488,12 +488,13 @@ fn named(counts: &[(&str, u64)]) -> Vec<(String, u64)> {
 
 /// A group moving with its subgroups and their members: each group above only the new
 /// parent gains the members it did not reach yet, each above only the old one loses
-/// those it reaches no other way, and a group above both keeps its count.
+/// those it reaches no other way, and a group above both keeps its count; members
+/// added or removed in the moved subtree afterwards count in the groups now above it.
 #[test]
 fn moving_a_group_counts_its_members_once_above_the_new_parent_and_not_above_the_old() {
     let (dir, mut store, app) = temp_store();
     let path = dir.path().join("test.db");
-    branches_with_shared_members(&mut store, app);
+    let users = branches_with_shared_members(&mut store, app);
     let start = [
         ("Acme", 4),
         ("Sales", 4),
@@ -520,14 +521,32 @@ fn moving_a_group_counts_its_members_once_above_the_new_parent_and_not_above_the
         "EMEA under Support"
     );
     assert_subtree_counts_kept(&path, "EMEA under Support");
+    // The moved subtree's ties to the groups above: a member added in it counts in
+    // Support and Acme, not in Sales.
+    let e = add_email(&mut store, app, "e@acme.io");
+    let berlin = store.group_named(app, "Berlin").unwrap();
+    store.add_members(app, berlin, &[e]).unwrap();
+    let joined = [
+        ("Acme", 5),
+        ("Sales", 1),
+        ("EMEA", 4),
+        ("Berlin", 4),
+        ("Support", 4),
+    ];
+    assert_eq!(
+        with_subgroups(&store, app),
+        named(&joined),
+        "e added to Berlin under Support"
+    );
+    assert_subtree_counts_kept(&path, "e added to Berlin under Support");
 
     // Support keeps a (a member of its own), Acme keeps a (through Support).
     store.set_group_parent(app, "EMEA", None).unwrap();
     let top = [
         ("Acme", 2),
         ("Sales", 1),
-        ("EMEA", 3),
-        ("Berlin", 3),
+        ("EMEA", 4),
+        ("Berlin", 4),
         ("Support", 1),
     ];
     assert_eq!(with_subgroups(&store, app), named(&top), "EMEA at the top");
@@ -540,8 +559,8 @@ fn moving_a_group_counts_its_members_once_above_the_new_parent_and_not_above_the
     let deep = [
         ("Acme", 1),
         ("Sales", 1),
-        ("EMEA", 4),
-        ("Berlin", 4),
+        ("EMEA", 5),
+        ("Berlin", 5),
         ("Support", 1),
     ];
     assert_eq!(
@@ -550,6 +569,22 @@ fn moving_a_group_counts_its_members_once_above_the_new_parent_and_not_above_the
         "Sales under Berlin"
     );
     assert_subtree_counts_kept(&path, "Sales under Berlin");
+    // d, in Sales alone, leaves every group above it, three levels up.
+    let (sales, d) = (store.group_named(app, "Sales").unwrap(), users[3]);
+    store.remove_member(app, sales, d).unwrap();
+    let left = [
+        ("Acme", 1),
+        ("Sales", 0),
+        ("EMEA", 4),
+        ("Berlin", 4),
+        ("Support", 1),
+    ];
+    assert_eq!(
+        with_subgroups(&store, app),
+        named(&left),
+        "d out of Sales under Berlin"
+    );
+    assert_subtree_counts_kept(&path, "d out of Sales under Berlin");
 }
 
 /// A bulk deletion lowers each group once per user deleted, however many of the
