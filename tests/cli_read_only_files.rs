@@ -18,6 +18,24 @@ use tempfile::TempDir;
 
 const NOBODY: u32 = 65534;
 
+/// Waits until a copy just written can run. A process another test forked while the
+/// copy was being written holds its write descriptor until that process execs, and
+/// until then running the copy fails with "Text file busy".
+fn wait_until_executable(binary: &Path) {
+    for _ in 0..100 {
+        match std::process::Command::new(binary).arg("--version").output() {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            ran => {
+                ran.unwrap();
+                return;
+            }
+        }
+    }
+    panic!("{} stayed busy", binary.display());
+}
+
 struct Locked {
     dir: TempDir,
     binary: PathBuf,
@@ -38,6 +56,7 @@ impl Locked {
         fs::copy(env.db(), &db).unwrap();
         let binary = dir.path().join("xusers");
         fs::copy(assert_cmd::cargo::cargo_bin("xusers"), &binary).unwrap();
+        wait_until_executable(&binary);
         let as_nobody = fs::metadata(dir.path()).unwrap().uid() == 0;
         let locked = Locked {
             dir,
