@@ -5,6 +5,8 @@ pub mod cli;
 #[allow(dead_code)]
 pub mod console;
 #[allow(dead_code)]
+pub mod pg;
+#[allow(dead_code)]
 pub mod svg;
 
 use std::sync::OnceLock;
