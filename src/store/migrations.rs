@@ -64,7 +64,7 @@ fn fill_member_counts(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const DERIVED_INDEXES: &str = include_str!("../../assets/sql/derived_indexes.sql");
 const DERIVED_TRIGGERS: &str = include_str!("../../assets/sql/derived_triggers.sql");

@@ -14,6 +14,7 @@ mod member_set;
 mod members;
 mod migrations;
 mod plan;
+mod postgres;
 mod query;
 mod search_apart;
 mod seed;
@@ -42,6 +43,7 @@ pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
 pub use location::{Location, LocationError};
 pub use members::MembersAdded;
+pub use postgres::PgStore;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use selection::Selection;
@@ -88,6 +90,25 @@ pub enum StoreError {
     Cancelled,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// PostgreSQL's own message (never a connection string, so never its password).
+    #[error("PostgreSQL: {}", describe_postgres(.0))]
+    Postgres(::postgres::Error),
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> StoreError {
+        StoreError::Postgres(e)
+    }
+}
+
+/// What went wrong, in the server's words when it answered: its message alone, as
+/// its DETAIL may quote a whole failing row (a password hash with it).
+fn describe_postgres(e: &::postgres::Error) -> String {
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => db.message().to_owned(),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -3,6 +3,9 @@
 -- are rebuilt at each open; here they are part of the schema). Later versions come as
 -- schema_v10.sql and on, in step with SQLite's numbers.
 --
+-- Every number is a bigint, as every SQLite INTEGER is 64 bits: the store reads them
+-- all as i64 on both.
+--
 -- Text that pages are ordered by is COLLATE "C": byte order, as SQLite's, so a key
 -- read from one backend continues a page the same on the other, whatever the
 -- database's own collation. Times are unix seconds (ms in the audit log), as on SQLite.
@@ -44,7 +47,7 @@ CREATE TABLE users (
     created_at bigint NOT NULL,
     updated_at bigint NOT NULL,
     last_login bigint NOT NULL DEFAULT 0,        -- unix seconds, 0 = never
-    group_count integer NOT NULL DEFAULT 0,      -- kept by triggers on memberships
+    group_count bigint NOT NULL DEFAULT 0,       -- kept by triggers on memberships
     version bigint NOT NULL DEFAULT 1,           -- bumped on every edit: detects concurrent edits
     last_audit bigint                            -- the user's newest audit entry (schema_v5.sql)
 );
@@ -134,7 +137,7 @@ CREATE TABLE audit (
 
 -- Where the log starts after `audit prune`; only ever moves forward.
 CREATE TABLE audit_horizon (
-    id integer PRIMARY KEY CHECK (id = 1),
+    id bigint PRIMARY KEY CHECK (id = 1),
     first_kept bigint NOT NULL,
     anchor bytea NOT NULL
 );
@@ -222,9 +225,8 @@ END $$;
 CREATE TRIGGER user_tags_added AFTER INSERT ON user_tags
     FOR EACH ROW EXECUTE FUNCTION user_tags_added();
 
--- A tag removed with its user (a cascade) finds the user gone: its application is
--- then the one the deleted row named, which the users trigger cannot pass on, so the
--- key is found by key and user alone through tag_keys' own application.
+-- As on SQLite, the store deletes a user's tags before the user: a tag the cascade
+-- removed would find no user to name its application.
 CREATE FUNCTION user_tags_removed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE tag_keys SET users = users - 1
@@ -243,9 +245,17 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW
     EXECUTE FUNCTION audit_refuse('the audit log is append-only: entries cannot be changed');
+-- (A trigger's WHEN may not read another table: the horizon is read in the function.)
+CREATE FUNCTION audit_no_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.seq >= coalesce((SELECT first_kept FROM audit_horizon), 0) THEN
+        RAISE EXCEPTION 'the audit log is append-only: only audit prune removes entries'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN OLD;
+END $$;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW
-    WHEN (OLD.seq >= 0) -- narrowed in the function: a WHEN may not read another table
-    EXECUTE FUNCTION audit_guard_delete();
+    EXECUTE FUNCTION audit_no_delete();
 CREATE TRIGGER audit_horizon_kept BEFORE DELETE ON audit_horizon FOR EACH ROW
     EXECUTE FUNCTION audit_refuse('the audit log horizon cannot be removed');
 CREATE TRIGGER audit_horizon_forward BEFORE UPDATE ON audit_horizon FOR EACH ROW
