@@ -301,9 +301,28 @@ fn the_default_application_is_there_and_an_unknown_one_is_named_with_those_there
         store.existing_application("Acme").unwrap().user_limit,
         Some(5)
     );
+    look(&database)
+        .batch_execute(
+            "INSERT INTO applications (name) VALUES ('zeta'), ('Zeta');
+             INSERT INTO users (app_id, email, email_key, password_hash, search, created_at, updated_at)
+             SELECT id, 'a@x.io', 'a@x.io', 'h', 'a@x.io', 0, 0 FROM applications WHERE name = 'Acme'",
+        )
+        .unwrap();
+    let listed: Vec<_> = store
+        .applications()
+        .unwrap()
+        .into_iter()
+        .map(|(app, users)| (app.name, users))
+        .collect();
+    let expected = [("Acme", 1), ("Zeta", 0), ("default", 0), ("zeta", 0)];
+    assert_eq!(
+        listed,
+        expected.map(|(name, users)| (name.to_string(), users)),
+        "by name in byte order, with their user counts"
+    );
     let unknown = store.existing_application("acme").unwrap_err();
     assert_eq!(
         unknown.to_string(),
-        "no such application: acme (known: Acme, default)"
+        "no such application: acme (known: Acme, Zeta, default, zeta)"
     );
 }

@@ -18,7 +18,7 @@ use super::audit::{
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
 use super::users::{SCOPE_COUNTS_SQL, live_token_sql};
-use super::{AppId, Result, Selection, Store, StoreError, begin_write, unix_now};
+use super::{AppId, Result, Selection, SqliteStore, StoreError, begin_write, unix_now};
 use crate::domain::{Field, TagKey, tag_value};
 
 /// What to do to every selected user.
@@ -190,7 +190,7 @@ enum Finish {
     RollBack,
 }
 
-impl Store {
+impl SqliteStore {
     /// Applies `action` to every user of the selection, in one transaction: all of
     /// them, or — on a failure, or when `cancel` is set — none (the log included).
     /// `progress` hears after each chunk of users.
@@ -269,7 +269,7 @@ impl Store {
         Ok(Some(count))
     }
 
-    /// The emails of up to `n` of the users [`Store::bulk_concerned`] counts, in email
+    /// The emails of up to `n` of the users [`SqliteStore::bulk_concerned`] counts, in email
     /// order (the first `n` found: a dialog names a few of them); `None` for the other
     /// actions.
     pub fn bulk_concerned_sample(
@@ -343,8 +343,11 @@ impl Store {
     /// removes every row that names its users itself (`delete_changed`): enforced, the
     /// keys cost each deleted user a search of each of five tables that hold nothing
     /// of them any more, and each row written a search of its user.
-    fn with_bulk_settings<T>(&mut self, work: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        let setting = |store: &Store, name: &str| -> Result<i64> {
+    fn with_bulk_settings<T>(
+        &mut self,
+        work: impl FnOnce(&mut SqliteStore) -> Result<T>,
+    ) -> Result<T> {
+        let setting = |store: &SqliteStore, name: &str| -> Result<i64> {
             Ok(store.conn.pragma_query_value(None, name, |r| r.get(0))?)
         };
         let (cache, keys) = (setting(self, "cache_size")?, setting(self, "foreign_keys")?);

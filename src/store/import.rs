@@ -7,7 +7,7 @@ use rusqlite::params;
 use super::audit::{self, Batch, Changes, Context, Record, Source, Target, UserFields};
 use super::migrations::{pause_indexing, resume_indexing};
 use super::users::{audit_user, conflicts, find_user_id, insert_user, rewrite_user};
-use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
+use super::{AppId, Result, SqliteStore, StoreError, UserId, begin_write, unix_now};
 use crate::auth::PasswordHash;
 use crate::domain::{Email, Field, FieldError, Profile};
 
@@ -69,7 +69,7 @@ pub struct ImportReport {
     pub written: bool,
 }
 
-impl Store {
+impl SqliteStore {
     /// Takes the rows one by one as they are read, so that a file of any size is never
     /// held whole; an `Err` from the rows (a file that stops making sense half-way)
     /// ends the import with nothing written.

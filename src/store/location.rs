@@ -65,13 +65,26 @@ impl FromStr for Location {
                 .parse::<postgres::Config>()
                 .map(|config| Location::Postgres(Box::new(config)))
                 .map_err(|e| {
-                    LocationError(format!("not a usable PostgreSQL connection string: {e}"))
+                    LocationError(format!(
+                        "not a usable PostgreSQL connection string: {}",
+                        parse_failure(&e)
+                    ))
                 });
         }
         match text.is_empty() {
             true => Err(LocationError("the database location is empty".into())),
             false => Ok(Location::Sqlite(PathBuf::from(text))),
         }
+    }
+}
+
+/// Why the text did not parse. The parser may quote the one character it did not
+/// expect, maybe one of a password: where it is says enough.
+fn parse_failure(e: &postgres::Error) -> String {
+    let reason = std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string);
+    match reason.split_once(": expected") {
+        Some((at, _)) => at.to_owned(),
+        None => reason,
     }
 }
 
@@ -82,6 +95,15 @@ fn starts_with_keyword(text: &str) -> bool {
 }
 
 impl Location {
+    /// Reads `--db` as given on the command line: text that is not UTF-8 can only be a
+    /// file's path.
+    pub fn parse_os(text: &std::ffi::OsStr) -> Result<Location, LocationError> {
+        match text.to_str() {
+            Some(text) => text.parse(),
+            None => Ok(Location::Sqlite(PathBuf::from(text))),
+        }
+    }
+
     /// The SQLite file, when the data is in one.
     pub fn sqlite_path(&self) -> Option<&std::path::Path> {
         match self {
@@ -180,6 +202,16 @@ mod tests {
     }
 
     #[test]
+    fn a_command_line_argument_that_is_not_utf8_is_a_path() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"host=\xff.db");
+        let location = Location::parse_os(name).unwrap();
+        assert_eq!(location.sqlite_path(), Some(std::path::Path::new(name)));
+        let url = std::ffi::OsStr::new("postgres://a@b/c");
+        assert!(Location::parse_os(url).unwrap().sqlite_path().is_none());
+    }
+
+    #[test]
     fn urls_and_key_value_strings_are_postgresql() {
         let url = postgres("postgres://alice@db.example.com:6543/users");
         assert_eq!(url.get_user(), Some("alice"));
@@ -248,6 +280,20 @@ mod tests {
                 "{error}"
             );
             assert!(!error.contains("s3cr3t"), "{error}");
+        }
+        for (text, reason) in [
+            (
+                "host=/tmp password=s3cr3t-pw sslmode=sometimes",
+                "invalid value for option `sslmode`",
+            ),
+            ("host=/tmp nonsense=1", "unknown option `nonsense`"),
+            ("password=s3 cr3t pw", "unexpected character at byte 17"),
+        ] {
+            let error = text.parse::<Location>().unwrap_err().to_string();
+            assert_eq!(
+                error,
+                format!("not a usable PostgreSQL connection string: {reason}")
+            );
         }
         assert_eq!(
             "sqlite:".parse::<Location>().unwrap_err().to_string(),

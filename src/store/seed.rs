@@ -2,7 +2,7 @@ use rusqlite::params;
 
 use super::audit::{self, Changes, Record};
 use super::users::search_haystack;
-use super::{AppId, Result, Store, StoreError, begin_write, migrations, search_apart};
+use super::{AppId, Result, SqliteStore, StoreError, begin_write, migrations, search_apart};
 use crate::auth::{PasswordHash, token_digest};
 use crate::domain::{email_key, name_sort_key};
 
@@ -55,7 +55,7 @@ impl SeedRow {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Inserts many users sharing one password hash with prepared statements in
     /// batched transactions; `progress` is told how many are in after each batch.
     /// The users are generated and their derived columns computed on another thread
@@ -206,7 +206,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Replaces every token of the application with one per user, as logins would
     /// issue them (without their password checks): the `n`-th user in id order gets
     /// `token_of(n)`, stored as its digest. For load tests, which can then name any

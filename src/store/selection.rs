@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 use super::plan::{FEW_FOR_SELECTION, Plan};
 use super::query::{page_clause, where_clause};
 use super::users::{ROW_COLUMNS, read_row};
-use super::{AppId, Page, Result, Sort, Store, StoreError, UserId, UserQuery, UserRow};
+use super::{AppId, Page, Result, Sort, SqliteStore, StoreError, UserId, UserQuery, UserRow};
 use crate::domain::email_key;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,7 +87,7 @@ fn selection_test(app: AppId, selection: &Selection) -> (String, Vec<Value>) {
     )
 }
 
-impl Store {
+impl SqliteStore {
     /// How many users the selection holds now.
     pub fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64> {
         if let [query] = selection.queries.as_slice() {

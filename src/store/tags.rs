@@ -2,12 +2,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::params;
 
-use super::{AppId, Result, Store, UserId};
+use super::{AppId, Result, SqliteStore, UserId};
 use crate::domain::{KeySuggestion, rank_tag_keys};
 
 pub(crate) const TAG_KEY_USAGE_SQL: &str = "SELECT key, users FROM tag_keys WHERE app_id = ?1";
 
-impl Store {
+impl SqliteStore {
     /// Distinct tag keys on users other than `except`, with how many of them use each.
     pub fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>> {
         let own: Vec<String> = match except {
@@ -50,7 +50,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// The tags of several users in one query.
     pub fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>> {
         let ids = serde_json::to_string(&users.iter().map(|u| u.0).collect::<Vec<_>>())

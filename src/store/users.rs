@@ -8,7 +8,7 @@ use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Few, Plan};
 use super::query::{Bound, page_clause, where_clause};
 use super::{
-    AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
+    AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, SqliteStore, StoreError,
     UserQuery, begin_write, unix_now,
 };
 use crate::auth::PasswordHash;
@@ -91,7 +91,7 @@ pub(super) fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     pub fn create_user(
         &mut self,
         app: AppId,
@@ -328,7 +328,7 @@ pub(crate) fn read_user(conn: &Connection, id: UserId) -> Result<User> {
     Ok(user)
 }
 
-impl Store {
+impl SqliteStore {
     /// The user with this email (any case) in the application.
     pub fn find_user(&self, app: AppId, email: &str) -> Result<UserId> {
         find_user_id(&self.conn, app, email)?.ok_or_else(|| StoreError::not_found("user", email))
@@ -549,7 +549,7 @@ pub(crate) fn conflicts(
 ) -> Result<(Vec<FieldError>, Vec<i64>)> {
     let mut errors = Vec::new();
     if editing.is_none()
-        && let Some(limit) = Store::user_limit(conn, app)?
+        && let Some(limit) = SqliteStore::user_limit(conn, app)?
     {
         let count: u64 = conn.query_row(
             "SELECT user_count FROM applications WHERE id = ?1",
@@ -586,7 +586,7 @@ pub(crate) fn conflicts(
     Ok((errors, ids))
 }
 
-impl Store {
+impl SqliteStore {
     /// Every problem with a draft: its own rules broken and, for the fields that do
     /// pass them, what the database would refuse, so that all are reported at once.
     pub fn draft_problems(
@@ -802,7 +802,7 @@ pub(crate) fn search_haystack(email: &str, first: &str, last: &str) -> String {
     haystack
 }
 
-impl Store {
+impl SqliteStore {
     /// One user as a list row.
     pub fn user_row(&self, id: UserId) -> Result<UserRow> {
         self.conn
@@ -815,7 +815,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// The stored password hashes (PHC strings) of several users, in one query; for
     /// exports that ask for them.
     pub fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>> {

@@ -14,7 +14,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::InterruptHandle;
+use crate::store::InterruptHandle;
 
 use super::action::Action;
 use super::background::Priority;

@@ -11,7 +11,7 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::InterruptHandle;
+use crate::store::InterruptHandle;
 
 use super::action::Action;
 use super::events::Event;

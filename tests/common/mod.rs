@@ -1,6 +1,8 @@
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
 #[allow(dead_code)]
+pub mod backend;
+#[allow(dead_code)]
 pub mod cli;
 #[allow(dead_code)]
 pub mod console;

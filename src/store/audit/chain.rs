@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Actor, Changes, Record, Target};
-use crate::store::{Result, Store, StoreError, begin_write};
+use crate::store::{Result, SqliteStore, StoreError, begin_write};
 
 type Hash = [u8; 32];
 
@@ -273,7 +273,7 @@ fn horizon(conn: &Connection) -> Result<Option<(i64, Hash)>> {
         .optional()?)
 }
 
-impl Store {
+impl SqliteStore {
     /// Recomputes the chain from the first entry kept to the newest, in one snapshot.
     pub fn verify_audit(&self) -> Result<VerifyReport> {
         let snapshot = self.conn.unchecked_transaction()?;
@@ -375,7 +375,7 @@ pub struct PruneReport {
     pub first_kept: i64,
 }
 
-impl Store {
+impl SqliteStore {
     /// Removes the entries older than `before_ms` (UTC, ms), the only way entries go.
     /// It records itself, and the log stays verifiable from the first entry kept: the
     /// horizon keeps the hash that entry builds on.

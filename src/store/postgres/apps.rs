@@ -27,13 +27,15 @@ fn application_row(r: &postgres::Row) -> Result<Application> {
     })
 }
 
+/// The columns [`application_row`] reads, first.
+const APP_COLUMNS: &str = "id, name, user_limit, lockout_failures, lockout_secs";
+
 impl PgStore {
     /// The application called `name`, which must exist (see the SQLite store's).
     pub fn existing_application(&self, name: &str) -> Result<Application> {
         let mut client = self.client.borrow_mut();
         if let Some(row) = client.query_opt(
-            "SELECT id, name, user_limit, lockout_failures, lockout_secs
-             FROM applications WHERE name = $1",
+            &format!("SELECT {APP_COLUMNS} FROM applications WHERE name = $1"),
             &[&name],
         )? {
             return application_row(&row);
@@ -50,5 +52,19 @@ impl PgStore {
             name: name.to_string(),
             known,
         })
+    }
+
+    /// Every application with its number of users, by name (in byte order, as on
+    /// SQLite).
+    pub fn applications(&self) -> Result<Vec<(Application, u64)>> {
+        let rows = self.client.borrow_mut().query(
+            &format!(
+                "SELECT {APP_COLUMNS}, user_count FROM applications ORDER BY name COLLATE \"C\""
+            ),
+            &[],
+        )?;
+        rows.iter()
+            .map(|r| Ok((application_row(r)?, narrow(r.get(5), "user_count")?)))
+            .collect()
     }
 }

@@ -9,12 +9,14 @@ use std::cell::RefCell;
 
 use postgres::Client;
 
-use super::Result;
+use super::{Actor, Result, Source};
 
 pub struct PgStore {
     /// In a cell: the client needs `&mut` even to read, where the store's readers
     /// take `&self` (as rusqlite's connection does inside).
     client: RefCell<Client>,
+    /// Named in the audit entry of every change this store writes.
+    actor: Actor,
 }
 
 impl PgStore {
@@ -24,6 +26,16 @@ impl PgStore {
         migrations::migrate(&mut client)?;
         Ok(PgStore {
             client: RefCell::new(client),
+            actor: Actor::local(Source::Cli),
         })
+    }
+
+    /// Who the audit entries of the changes from here on name.
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
     }
 }

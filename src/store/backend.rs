@@ -1,0 +1,329 @@
+//! One store, two backends: [`Store`] is a SQLite file ([`SqliteStore`]) or a
+//! PostgreSQL database ([`PgStore`]), and every public method of the store is written
+//! once below, where it is dispatched to the backend. A method PostgreSQL does not
+//! have yet (not marked `on postgres`) answers there with a plain "not available on
+//! PostgreSQL yet"; marking it is how a PostgreSQL method is switched on.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use super::{
+    Actor, AppId, Application, AuditEntry, AuditPage, AuditQuery, BulkAction, BulkOutcome,
+    BulkProgress, Device, Group, GroupRef, GroupSummary, ImportOptions, ImportReport, ImportUser,
+    Location, LoginPolicy, MembersAdded, Page, PgStore, PruneReport, ReachedDevice, ReadOnly,
+    Result, ScopeCounts, SeedUser, Selection, Sort, Source, SqliteStore, StoreError, User, UserId,
+    UserQuery, UserRow, VerifyReport,
+};
+use crate::auth::PasswordHash;
+use crate::domain::{FieldError, KeySuggestion, NewUser, UserChanges, UserDraft};
+
+/// Where the users are, and the connection to them.
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// The answer of a method PostgreSQL does not have yet.
+fn not_yet(method: &str) -> StoreError {
+    StoreError::Unusable(format!("{method} is not available on PostgreSQL yet"))
+}
+
+/// `impl Store` for each signature: the call goes to the backend's method of the same
+/// name (PostgreSQL's only for those marked `on postgres`).
+macro_rules! dispatch {
+    () => {};
+    (fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty $(, on $pg:ident)?; $($rest:tt)*) => {
+        impl Store {
+            pub fn $name(&self $(, $arg: $ty)*) -> $ret {
+                dispatch!(@call self, $name($($arg),*) $(, $pg)?)
+            }
+        }
+        dispatch!($($rest)*);
+    };
+    (fn $name:ident(&mut self $(, $arg:ident: $ty:ty)*) -> $ret:ty $(, on $pg:ident)?; $($rest:tt)*) => {
+        impl Store {
+            pub fn $name(&mut self $(, $arg: $ty)*) -> $ret {
+                dispatch!(@call self, $name($($arg),*) $(, $pg)?)
+            }
+        }
+        dispatch!($($rest)*);
+    };
+    (@call $store:ident, $name:ident($($arg:ident),*)) => {
+        match $store {
+            Store::Sqlite(s) => s.$name($($arg),*),
+            Store::Postgres(_) => Err(not_yet(stringify!($name))),
+        }
+    };
+    (@call $store:ident, $name:ident($($arg:ident),*), postgres) => {
+        match $store {
+            Store::Sqlite(s) => s.$name($($arg),*),
+            Store::Postgres(p) => p.$name($($arg),*),
+        }
+    };
+}
+
+dispatch! {
+    fn application(&mut self, name: &str) -> Result<Application>;
+    fn existing_application(&self, name: &str) -> Result<Application>, on postgres;
+    fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()>;
+    fn set_login_policy(&mut self, app: AppId, policy: LoginPolicy) -> Result<()>;
+    fn create_application(&mut self, name: &str, user_limit: Option<u64>) -> Result<Application>;
+    fn applications(&self) -> Result<Vec<(Application, u64)>>, on postgres;
+    fn verify_audit(&self) -> Result<VerifyReport>;
+    fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>;
+    fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>;
+    fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>;
+    fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>>;
+    fn bulk(&mut self, app: AppId, selection: &Selection, action: &BulkAction, source: Source, progress: &mut dyn FnMut(BulkProgress), cancel: &AtomicBool) -> Result<BulkOutcome>;
+    fn bulk_preview(&mut self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome>;
+    fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>;
+    fn bulk_concerned_sample(&self, app: AppId, selection: &Selection, action: &BulkAction, n: usize) -> Result<Option<Vec<String>>>;
+    fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64>;
+    fn devices_reached(&self, groups: &[i64]) -> Result<Vec<ReachedDevice>>;
+    fn user_devices(&self, user: UserId) -> Result<Vec<ReachedDevice>>;
+    fn devices(&self, app: AppId) -> Result<Vec<Device>>;
+    fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<bool>;
+    fn delete_device(&mut self, app: AppId, name: &str) -> Result<()>;
+    fn create_group(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<Group>;
+    fn set_group_parent(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<()>;
+    fn groups(&self, app: AppId) -> Result<Vec<Group>>;
+    fn group_named(&self, app: AppId, name: &str) -> Result<i64>;
+    fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>>;
+    fn rename_group(&mut self, app: AppId, old: &str, new: &str) -> Result<()>;
+    fn delete_group(&mut self, app: AppId, name: &str) -> Result<()>;
+    fn edit_group(&mut self, app: AppId, group: &GroupRef, name: &str, parent: Option<&str>) -> Result<()>;
+    fn delete_group_read(&mut self, app: AppId, group: &GroupRef) -> Result<()>;
+    fn members_with_subgroups(&self, app: AppId) -> Result<HashMap<i64, u64>>;
+    fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>>;
+    fn add_members(&mut self, app: AppId, group: i64, users: &[UserId]) -> Result<MembersAdded>;
+    fn group_exists(&self, app: AppId, group: i64) -> Result<bool>;
+    fn remove_member(&mut self, app: AppId, group: i64, user: UserId) -> Result<()>;
+    fn set_busy_timeout(&self, timeout: Duration) -> Result<()>;
+    fn set_cache_kib(&self, kib: i64) -> Result<()>;
+    fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>;
+    fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>;
+    fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>;
+    fn selection_page(&self, app: AppId, selection: &Selection, sort: Sort, page: &Page) -> Result<Vec<UserRow>>;
+    fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>;
+    fn suggest_tag_keys(&self, app: AppId, except: Option<UserId>, typed: &str, limit: usize) -> Result<Vec<KeySuggestion>>;
+    fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>>;
+    fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String>;
+    fn authenticate(&self, app: AppId, token: &str) -> Result<UserId>;
+    fn invalidate_user_tokens(&mut self, user: UserId) -> Result<usize>;
+    fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize>;
+    fn create_user(&mut self, app: AppId, user: &NewUser, hash: &PasswordHash) -> Result<UserId>;
+    fn update_user(&mut self, app: AppId, id: UserId, changes: &UserChanges, new_hash: Option<&PasswordHash>, expected_version: Option<i64>) -> Result<()>;
+    fn delete_user(&mut self, id: UserId) -> Result<()>;
+    fn delete_users(&mut self, ids: &[UserId]) -> Result<()>;
+    fn user(&self, id: UserId) -> Result<User>;
+    fn find_user(&self, app: AppId, email: &str) -> Result<UserId>;
+    fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>;
+    fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>;
+    fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;
+    fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>;
+    fn user_row(&self, id: UserId) -> Result<UserRow>;
+    fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>>;
+}
+
+impl From<&Path> for Location {
+    fn from(path: &Path) -> Location {
+        Location::Sqlite(path.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(path: &PathBuf) -> Location {
+        Location::Sqlite(path.clone())
+    }
+}
+
+/// The methods whose signatures the macro above does not take (constructors, generic
+/// ones) or that are the backend's own (a file, SQLite's interrupt and settings).
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `location`: a SQLite
+    /// file (see [`SqliteStore::open`]) or a PostgreSQL database.
+    pub fn open(location: impl Into<Location>) -> Result<Store> {
+        match location.into() {
+            Location::Sqlite(path) => SqliteStore::open(&path).map(Store::Sqlite),
+            Location::Postgres(config) => PgStore::open(&config).map(Store::Postgres),
+        }
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        SqliteStore::open_in_memory().map(Store::Sqlite)
+    }
+
+    /// Opens an existing database for looking only (see [`SqliteStore::open_read_only`]).
+    pub fn open_read_only(location: impl Into<Location>) -> Result<Store> {
+        match location.into() {
+            Location::Sqlite(path) => SqliteStore::open_read_only(&path).map(Store::Sqlite),
+            Location::Postgres(_) => Err(not_yet("open_read_only")),
+        }
+    }
+
+    /// Another connection to `location`, read-only for the same reason as the one
+    /// opened first (see [`SqliteStore::open_like`]).
+    pub fn open_like(location: impl Into<Location>, read_only: Option<ReadOnly>) -> Result<Store> {
+        match (location.into(), read_only) {
+            (Location::Sqlite(path), _) => {
+                SqliteStore::open_like(&path, read_only).map(Store::Sqlite)
+            }
+            (Location::Postgres(config), None) => PgStore::open(&config).map(Store::Postgres),
+            (Location::Postgres(_), Some(_)) => Err(not_yet("open_like (read-only)")),
+        }
+    }
+
+    pub fn set_actor(&mut self, actor: Actor) {
+        match self {
+            Store::Sqlite(s) => s.set_actor(actor),
+            Store::Postgres(p) => p.set_actor(actor),
+        }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        match self {
+            Store::Sqlite(s) => s.actor(),
+            Store::Postgres(p) => p.actor(),
+        }
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only().is_some()
+    }
+
+    /// Why every write is refused, when it is (a PostgreSQL store refuses none yet).
+    pub fn read_only(&self) -> Option<ReadOnly> {
+        match self {
+            Store::Sqlite(s) => s.read_only(),
+            Store::Postgres(_) => None,
+        }
+    }
+
+    /// The SQLite file, when the store has one.
+    pub fn path(&self) -> Option<PathBuf> {
+        match self {
+            Store::Sqlite(s) => s.path(),
+            Store::Postgres(_) => None,
+        }
+    }
+
+    /// Lets another thread cancel this connection's running query (on SQLite; a
+    /// PostgreSQL query is not cancelled yet: its handle does nothing).
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        match self {
+            Store::Sqlite(s) => InterruptHandle(Some(s.interrupt_handle())),
+            Store::Postgres(_) => InterruptHandle(None),
+        }
+    }
+
+    /// On SQLite, calls `step` every `every` steps of its virtual machine (see
+    /// [`SqliteStore::on_progress`]); PostgreSQL has no such hook, and never calls it.
+    pub fn on_progress(&mut self, every: i32, step: impl FnMut() -> bool + Send + 'static) {
+        if let Store::Sqlite(s) = self {
+            s.on_progress(every, step);
+        }
+    }
+
+    pub fn draft_problems(
+        &self,
+        app: AppId,
+        draft: &UserDraft,
+        editing: Option<UserId>,
+        broken: Vec<FieldError>,
+    ) -> StoreError {
+        match self {
+            Store::Sqlite(s) => s.draft_problems(app, draft, editing, broken),
+            Store::Postgres(_) => not_yet("draft_problems"),
+        }
+    }
+
+    pub fn audit_for_each<E: From<StoreError>>(
+        &self,
+        query: &AuditQuery,
+        each: impl FnMut(AuditEntry) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        match self {
+            Store::Sqlite(s) => s.audit_for_each(query, each),
+            Store::Postgres(_) => Err(not_yet("audit_for_each").into()),
+        }
+    }
+
+    pub fn import_users<E: From<StoreError>>(
+        &mut self,
+        app: AppId,
+        users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
+        options: ImportOptions,
+    ) -> Result<ImportReport, E> {
+        match self {
+            Store::Sqlite(s) => s.import_users(app, users, options),
+            Store::Postgres(_) => Err(not_yet("import_users").into()),
+        }
+    }
+
+    pub fn insert_seed_users(
+        &mut self,
+        app: AppId,
+        users: impl Iterator<Item = SeedUser> + Send,
+        hash: &PasswordHash,
+        progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        match self {
+            Store::Sqlite(s) => s.insert_seed_users(app, users, hash, progress),
+            Store::Postgres(_) => Err(not_yet("insert_seed_users")),
+        }
+    }
+
+    pub fn insert_seed_tokens(
+        &mut self,
+        app: AppId,
+        token_of: impl Fn(u64) -> String,
+    ) -> Result<u64> {
+        match self {
+            Store::Sqlite(s) => s.insert_seed_tokens(app, token_of),
+            Store::Postgres(_) => Err(not_yet("insert_seed_tokens")),
+        }
+    }
+
+    pub fn for_each_selected<E: From<StoreError>>(
+        &self,
+        app: AppId,
+        selection: &Selection,
+        sort: Sort,
+        limit: usize,
+        each: impl FnMut(Vec<UserRow>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        match self {
+            Store::Sqlite(s) => s.for_each_selected(app, selection, sort, limit, each),
+            Store::Postgres(_) => Err(not_yet("for_each_selected").into()),
+        }
+    }
+
+    /// One page of the query's users, as [`Store::list_users`] reads it, the walk
+    /// shared with `helper` (another connection to the same SQLite database).
+    pub fn list_users_split(
+        &self,
+        helper: &Mutex<Store>,
+        app: AppId,
+        query: &UserQuery,
+        page: &Page,
+    ) -> Result<Vec<UserRow>> {
+        match self {
+            Store::Sqlite(s) => s.list_users_split(helper, app, query, page),
+            Store::Postgres(_) => Err(not_yet("list_users_split")),
+        }
+    }
+}
+
+/// Cancels the running query of the connection it was taken from.
+pub struct InterruptHandle(Option<rusqlite::InterruptHandle>);
+
+impl InterruptHandle {
+    pub fn interrupt(&self) {
+        if let Some(handle) = &self.0 {
+            handle.interrupt();
+        }
+    }
+}
