@@ -77,7 +77,7 @@ fn an_unreachable_postgresql_is_named_without_its_password() {
 }
 
 #[test]
-fn a_postgresql_database_is_opened_and_migrated_and_says_what_it_cannot_do_yet() {
+fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_do_yet() {
     let Some(database) = pg::fresh_database() else {
         return;
     };
@@ -96,6 +96,14 @@ fn a_postgresql_database_is_opened_and_migrated_and_says_what_it_cannot_do_yet()
         .unwrap()
         .get(0);
     assert_eq!(version, 9);
+    let listed = env
+        .bare()
+        .args(["--db", &database, "apps", "list", "--format", "json"])
+        .assert()
+        .success();
+    let apps: serde_json::Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    assert_eq!(apps[0]["name"], "default", "{apps}");
+    assert_eq!(apps.as_array().map(Vec::len), Some(1), "{apps}");
     env.bare()
         .args(["--db", &database, "--app", "nope", "users", "list"])
         .assert()
