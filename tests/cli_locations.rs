@@ -96,6 +96,22 @@ fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_d
         .unwrap()
         .get(0);
     assert_eq!(version, 9);
+    env.bare()
+        .args(["--db", &database, "users", "add", "--email", "ann@x.io"])
+        .arg("--password-stdin")
+        .write_stdin("long enough\n")
+        .assert()
+        .success()
+        .stdout("Added ann@x.io\n");
+    env.bare()
+        .args(["--db", &database, "users", "add", "--email", "ANN@x.io"])
+        .arg("--password-stdin")
+        .write_stdin("short\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "email: already used by another user of this application",
+        ));
     let listed = env
         .bare()
         .args(["--db", &database, "apps", "list", "--format", "json"])
@@ -103,6 +119,7 @@ fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_d
         .success();
     let apps: serde_json::Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
     assert_eq!(apps[0]["name"], "default", "{apps}");
+    assert_eq!(apps[0]["users"], 1, "{apps}");
     assert_eq!(apps.as_array().map(Vec::len), Some(1), "{apps}");
     env.bare()
         .args(["--db", &database, "--app", "nope", "users", "list"])

@@ -114,7 +114,7 @@ dispatch! {
     fn authenticate(&self, app: AppId, token: &str) -> Result<UserId>;
     fn invalidate_user_tokens(&mut self, user: UserId) -> Result<usize>;
     fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize>;
-    fn create_user(&mut self, app: AppId, user: &NewUser, hash: &PasswordHash) -> Result<UserId>;
+    fn create_user(&mut self, app: AppId, user: &NewUser, hash: &PasswordHash) -> Result<UserId>, on postgres;
     fn update_user(&mut self, app: AppId, id: UserId, changes: &UserChanges, new_hash: Option<&PasswordHash>, expected_version: Option<i64>) -> Result<()>;
     fn delete_user(&mut self, id: UserId) -> Result<()>;
     fn delete_users(&mut self, ids: &[UserId]) -> Result<()>;
@@ -236,7 +236,7 @@ impl Store {
     ) -> StoreError {
         match self {
             Store::Sqlite(s) => s.draft_problems(app, draft, editing, broken),
-            Store::Postgres(_) => not_yet("draft_problems"),
+            Store::Postgres(p) => p.draft_problems(app, draft, editing, broken),
         }
     }
 

@@ -8,10 +8,10 @@ use sha2::{Digest, Sha256};
 use super::{Actor, Changes, Record, Target};
 use crate::store::{Result, SqliteStore, StoreError, begin_write};
 
-type Hash = [u8; 32];
+pub(crate) type Hash = [u8; 32];
 
 /// What the first entry's hash builds on when nothing was ever pruned.
-const GENESIS: Hash = [0; 32];
+pub(crate) const GENESIS: Hash = [0; 32];
 
 /// The newest entry: its seq, time and hash.
 pub(super) fn last(conn: &Connection) -> Result<Option<(i64, i64, Hash)>> {
@@ -60,24 +60,24 @@ macro_rules! newest_user_entry_sql {
 }
 pub(crate) use newest_user_entry_sql;
 
-/// An entry's fields as they are hashed and stored.
-struct Content<'a> {
-    seq: i64,
-    time_ms: i64,
-    app: Option<&'a str>,
-    actor: &'a str,
-    source: &'a str,
-    op: &'a str,
-    target: &'a Target,
-    changes: &'a str,
-    batch: Option<i64>,
-    target_prev: Option<i64>,
+/// An entry's fields as they are hashed and stored (by either backend).
+pub(crate) struct Content<'a> {
+    pub seq: i64,
+    pub time_ms: i64,
+    pub app: Option<&'a str>,
+    pub actor: &'a str,
+    pub source: &'a str,
+    pub op: &'a str,
+    pub target: &'a Target,
+    pub changes: &'a str,
+    pub batch: Option<i64>,
+    pub target_prev: Option<i64>,
 }
 
 impl Content<'_> {
     /// SHA-256 over `prev` and every field, each length-prefixed (so no two different
     /// entries hash the same bytes) and `NULL` told apart from any text.
-    fn hash(&self, prev: &Hash) -> Hash {
+    pub fn hash(&self, prev: &Hash) -> Hash {
         let mut h = Sha256::new();
         h.update(prev);
         let mut field = |bytes: Option<&[u8]>| match bytes {
@@ -105,7 +105,7 @@ impl Content<'_> {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }
 

@@ -2,14 +2,16 @@
 //! servers share.
 
 mod apps;
+mod audit;
 mod connect;
 mod migrations;
+mod users;
 
 use std::cell::RefCell;
 
 use postgres::Client;
 
-use super::{Actor, Result, Source};
+use super::{Actor, AppId, Result, Source};
 
 pub struct PgStore {
     /// In a cell: the client needs `&mut` even to read, where the store's readers
@@ -38,4 +40,33 @@ impl PgStore {
     pub fn actor(&self) -> &Actor {
         &self.actor
     }
+}
+
+impl PgStore {
+    /// Logs the outcome of `what` (an operation: "add user") done to `subject` in
+    /// application `app`, as the SQLite store does, and hands the outcome back.
+    fn logged<T>(&self, app: AppId, what: &str, subject: &str, result: Result<T>) -> Result<T> {
+        let name = self
+            .client
+            .borrow_mut()
+            .query_one("SELECT name FROM applications WHERE id = $1", &[&app.0])
+            .map_or_else(|_| app.0.to_string(), |row| row.get(0));
+        match &result {
+            Ok(_) => tracing::info!(app = name, subject, "{what}"),
+            Err(e) => tracing::warn!(app = name, subject, error = %e, "{what} failed"),
+        }
+        result
+    }
+}
+
+/// One writer at a time, as SQLite's write lock makes it (the audit log's chain and
+/// the checks before a write rely on it): every write transaction takes this
+/// transaction-level advisory lock (an arbitrary number of xusers' own) first.
+const WRITE_LOCK: i64 = 0x7875_7365_7277; // "xuserw"
+
+/// Starts a write transaction holding the write lock.
+fn begin_write(client: &mut Client) -> Result<postgres::Transaction<'_>> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    Ok(tx)
 }

@@ -1,0 +1,91 @@
+//! The audit log on PostgreSQL: the same entries and hash chain as SQLite's
+//! (store/audit/chain.rs), each appended in its change's own transaction.
+
+use postgres::Transaction;
+
+use crate::store::audit::{Content, GENESIS, Hash, Record, now_ms};
+use crate::store::{Actor, Result, StoreError};
+
+/// Appends one entry after the newest (the caller holds the write lock, so nothing
+/// appends meanwhile); returns its seq (0 when the actor is not recorded).
+pub(super) fn append(tx: &mut Transaction, actor: &Actor, record: Record) -> Result<i64> {
+    if !actor.recorded() {
+        return Ok(0);
+    }
+    let newest = tx.query_opt(
+        "SELECT seq, time_ms, hash FROM audit ORDER BY seq DESC LIMIT 1",
+        &[],
+    )?;
+    let (seq, time_ms, prev) = match newest {
+        Some(row) => (row.get::<_, i64>(0) + 1, row.get(1), hash(row.get(2))?),
+        None => (1, 0, GENESIS),
+    };
+    let app: Option<String> = match record.app {
+        Some(app) => Some(
+            tx.query_one("SELECT name FROM applications WHERE id = $1", &[&app.0])?
+                .get(0),
+        ),
+        None => None,
+    };
+    // A user's entries chain through the users row and a bulk action's pointer
+    // (schema_v5.sql, schema_v9.sql), as on SQLite.
+    let user = record.target.id.filter(|_| record.target.kind == "user");
+    let target_prev: Option<i64> = match user {
+        Some(id) => tx
+            .query_opt(
+                "SELECT nullif(greatest(coalesce(u.last_audit, 0),
+                    coalesce((SELECT b.seq FROM bulk_last_audit b WHERE b.user_id = u.id), 0)), 0)
+                 FROM users u WHERE u.id = $1",
+                &[&id],
+            )?
+            .and_then(|row| row.get(0)),
+        None => None,
+    };
+    let changes = record.changes.to_json();
+    let content = Content {
+        seq,
+        time_ms: now_ms().max(time_ms),
+        app: app.as_deref(),
+        actor: actor.name(),
+        source: record.source.unwrap_or(actor.source).as_str(),
+        op: record.op,
+        target: &record.target,
+        changes: &changes,
+        batch: record.batch,
+        target_prev,
+    };
+    let hash = content.hash(&prev);
+    tx.execute(
+        "INSERT INTO audit (seq, time_ms, app, actor, source, op, target_type, target_id,
+                            target_label, changes, batch, target_prev, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        &[
+            &content.seq,
+            &content.time_ms,
+            &content.app,
+            &content.actor,
+            &content.source,
+            &content.op,
+            &content.target.kind,
+            &content.target.id,
+            &content.target.label,
+            &content.changes,
+            &content.batch,
+            &content.target_prev,
+            &&hash[..],
+        ],
+    )?;
+    if let Some(id) = user {
+        tx.execute(
+            "UPDATE users SET last_audit = $2 WHERE id = $1",
+            &[&id, &seq],
+        )?;
+    }
+    Ok(seq)
+}
+
+fn hash(stored: Vec<u8>) -> Result<Hash> {
+    stored
+        .try_into()
+        .map_err(|_| StoreError::Unusable("the audit log's newest entry has a damaged hash".into()))
+}
