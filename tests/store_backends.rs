@@ -69,7 +69,7 @@ fn user_count(store: &Store) -> u64 {
 }
 
 #[rstest]
-fn a_created_user_is_counted_and_another_with_its_email_in_any_case_is_refused(
+fn a_created_user_is_counted_found_by_email_in_any_case_and_never_added_twice(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
     let Some(mut f) = fresh(backend) else {
@@ -80,6 +80,14 @@ fn a_created_user_is_counted_and_another_with_its_email_in_any_case_is_refused(
         .create_user(f.app, &new_user("Ann@x.io", &[]), common::hash());
     assert!(ann.is_ok(), "{ann:?}");
     assert_eq!(user_count(&f.store), 1);
+    assert_eq!(f.store.find_user(f.app, " ANN@X.io").ok(), ann.ok());
+    assert_eq!(
+        f.store
+            .find_user(f.app, "bob@x.io")
+            .unwrap_err()
+            .to_string(),
+        "no such user: bob@x.io"
+    );
     let again = f
         .store
         .create_user(f.app, &new_user("ANN@X.IO", &["Nowhere"]), common::hash())

@@ -119,7 +119,7 @@ dispatch! {
     fn delete_user(&mut self, id: UserId) -> Result<()>;
     fn delete_users(&mut self, ids: &[UserId]) -> Result<()>;
     fn user(&self, id: UserId) -> Result<User>;
-    fn find_user(&self, app: AppId, email: &str) -> Result<UserId>;
+    fn find_user(&self, app: AppId, email: &str) -> Result<UserId>, on postgres;
     fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>;
     fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>;
     fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;

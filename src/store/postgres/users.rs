@@ -4,7 +4,7 @@ use postgres::GenericClient;
 
 use super::{PgStore, audit, begin_write};
 use crate::auth::PasswordHash;
-use crate::domain::{Email, Field, FieldError, NewUser, UserDraft, name_sort_key};
+use crate::domain::{Email, Field, FieldError, NewUser, UserDraft, email_key, name_sort_key};
 use crate::store::audit::{Record, Target, UserFields};
 use crate::store::users::search_text;
 use crate::store::{AppId, Result, StoreError, UserId, unix_now};
@@ -39,6 +39,11 @@ impl PgStore {
             }
             Err(e) => e,
         }
+    }
+
+    pub fn find_user(&self, app: AppId, email: &str) -> Result<UserId> {
+        find_user_id(&mut *self.client.borrow_mut(), app, email)?
+            .ok_or_else(|| StoreError::not_found("user", email))
     }
 
     fn create_user_unlogged(
@@ -101,6 +106,19 @@ impl PgStore {
     }
 }
 
+/// The user of application `app` with `email` (in any case), if there is one.
+fn find_user_id(
+    client: &mut impl GenericClient,
+    app: AppId,
+    email: &str,
+) -> Result<Option<UserId>> {
+    let found = client.query_opt(
+        "SELECT id FROM users WHERE app_id = $1 AND email_key = $2",
+        &[&app.0, &email_key(email)],
+    )?;
+    Ok(found.map(|row| UserId(row.get(0))))
+}
+
 /// What only the database can refuse (see the SQLite store's `conflicts`): a full
 /// application (when adding), an email another user has, unknown groups. Returns the
 /// problems and the groups' ids.
@@ -126,11 +144,8 @@ fn conflicts(
         }
     }
     if let Some(email) = email {
-        let other = client.query_opt(
-            "SELECT id FROM users WHERE app_id = $1 AND email_key = $2",
-            &[&app.0, &email.key()],
-        )?;
-        if other.is_some_and(|row| Some(UserId(row.get(0))) != editing) {
+        let other = find_user_id(client, app, email.as_str())?;
+        if other.is_some_and(|other| Some(other) != editing) {
             errors.push(FieldError::new(
                 Field::Email,
                 "already used by another user of this application",
