@@ -16,9 +16,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 // other needs no translation of versions.
 const _: () = assert!(SCHEMA_VERSION == crate::store::migrations::SCHEMA_VERSION);
 
-/// Every host may open a new database at once: migrations take this transaction-level
-/// advisory lock (an arbitrary number of xusers' own), and the later ones find the
-/// work done.
+/// Every host may open a new database at once: migrations take this advisory lock
+/// (an arbitrary number of xusers' own), and the later ones find the work done.
 const MIGRATION_LOCK: i64 = 0x7875_7365_7273; // "xusers"
 
 /// The version a database is at; 0 for one xusers never wrote.
@@ -47,8 +46,18 @@ pub fn migrate(client: &mut Client) -> Result<()> {
     if version(client)? == SCHEMA_VERSION {
         return Ok(());
     }
+    // A session lock, taken before the transaction begins: a transaction that began
+    // while another host's migration ran may not see the tables it committed.
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let migrated = migrate_locked(client);
+    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    migrated?;
+    unlocked?;
+    Ok(())
+}
+
+fn migrate_locked(client: &mut Client) -> Result<()> {
     let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
     let found = version(&mut tx)?;
     for (to, sql) in MIGRATIONS.iter().filter(|(to, _)| *to > found) {
         tx.batch_execute(sql)?;
