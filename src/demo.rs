@@ -238,6 +238,19 @@ fn ascii_local(name: &str) -> String {
         .collect()
 }
 
+/// Seeds `users` demo users into `store`'s default application; returns it and the
+/// id of its top group, Acme (for unit tests).
+#[cfg(test)]
+pub(crate) fn seeded_with_acme(store: &mut Store, users: u64) -> (AppId, i64) {
+    let app = store.existing_application("default").unwrap().id;
+    seed_demo(store, app, users, 0, |_| ()).unwrap();
+    let acme = (store.groups(app).unwrap().into_iter())
+        .find(|g| g.name == "Acme")
+        .unwrap()
+        .id;
+    (app, acme)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1119,3 +1119,72 @@ fn a_removal_counts_the_selected_users_it_concerns_without_doing_it() {
     assert_eq!(sample(&two, BulkAction::Delete, 5), None);
     assert_eq!(dump(&path), before, "counting changes nothing");
 }
+
+/// Everyone but a few is read from the users table itself: another application's
+/// users (with ids among theirs) keep their sessions, the tokens a user's own stamp
+/// voided already are not counted again, and each entry follows the user's newest.
+#[test]
+fn invalidating_everyone_but_a_few_counts_live_tokens_only_and_leaves_other_applications() {
+    let (_dir, mut store, app) = temp_store();
+    let [ann, bob, cy, ..] = people(&mut store, app);
+    let other = store.application("other").unwrap().id;
+    add_email(&mut store, other, "stranger@acme.io");
+    let stranger_token = store.login(other, "stranger@acme.io", PASSWORD).unwrap();
+    let late = add_email(&mut store, app, "late@acme.io");
+    let login = |store: &mut Store, email: &str| store.login(app, email, PASSWORD).unwrap();
+    for _ in 0..2 {
+        login(&mut store, "ann@acme.io");
+    }
+    login(&mut store, "bob@acme.io");
+    // ann's two sessions and bob's end by their own stamps; ann begins a third, bob
+    // keeps only his void token (and his stamp).
+    run(
+        &mut store,
+        app,
+        &Selection::of_ids([ann, bob]),
+        BulkAction::InvalidateTokens,
+    );
+    let ann_token = login(&mut store, "ann@acme.io");
+    let late_token = login(&mut store, "late@acme.io");
+    let cy_token = login(&mut store, "cy@other.io");
+    let everyone_but_cy = Selection {
+        except: BTreeSet::from([cy]),
+        ..Selection::of_query(UserQuery::default())
+    };
+    let outcome = run(
+        &mut store,
+        app,
+        &everyone_but_cy,
+        BulkAction::InvalidateTokens,
+    );
+    assert_eq!(outcome.changed, 2, "ann and late had live sessions");
+    for token in [&ann_token, &late_token] {
+        assert!(store.authenticate(app, token).is_err());
+    }
+    assert_eq!(store.authenticate(app, &cy_token).unwrap(), cy);
+    assert!(store.authenticate(other, &stranger_token).is_ok());
+    let entries = batch(&store, outcome);
+    let labels: Vec<&str> = entries.iter().map(|e| e.target.label.as_str()).collect();
+    assert_eq!(labels, ["ann@acme.io", "late@acme.io", "default"]);
+    assert_eq!(
+        changes(&entries[0]),
+        json!({"tokens": [1, 0]}),
+        "the live one"
+    );
+    let history = |user: UserId| -> Vec<String> {
+        (store.user_history(user, 10).unwrap().into_iter())
+            .map(|e| e.op)
+            .collect()
+    };
+    assert_eq!(
+        history(ann),
+        ["tokens.invalidate", "tokens.invalidate", "user.create"]
+    );
+    assert_eq!(history(late), ["tokens.invalidate", "user.create"]);
+    assert_eq!(
+        history(bob),
+        ["tokens.invalidate", "user.create"],
+        "his void token is not counted: no second entry"
+    );
+    assert!(store.verify_audit().unwrap().broken.is_none());
+}

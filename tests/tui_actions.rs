@@ -617,15 +617,7 @@ fn a_read_only_console_shows_a_banner_and_refuses_every_change() {
     drop(seeded);
     let store = xusers::store::Store::open_read_only(&dir.path().join("demo.db")).unwrap();
     let application = store.existing_application("default").unwrap();
-    let mut app = xusers::tui::app::App::new(
-        store,
-        application,
-        "demo.db".into(),
-        SIZE,
-        NOW,
-        Theme::color(),
-    )
-    .unwrap();
+    let mut app = console_over(store, application, SIZE, None);
     finish_background(&mut app);
     assert!(screen(&app).lines().next().unwrap().contains("READ-ONLY"));
     let refused = |app: &xusers::tui::app::App| {

@@ -15,7 +15,6 @@ use xusers::store::{Actor, AuditEntry, AuditPage, AuditQuery, Source, Store};
 use xusers::tui::app::{App, Modal};
 use xusers::tui::keymap::Context;
 use xusers::tui::pane::Pane;
-use xusers::tui::theme::Theme;
 
 const SIZE: (u16, u16) = (120, 30);
 
@@ -26,15 +25,7 @@ fn audited_console(users: u64) -> (TempDir, App) {
     store.set_actor(Actor::named("admin@test", Source::Cli).unwrap());
     let application = store.application("default").unwrap();
     seed_demo(&mut store, application.id, users, NOW, |_| ()).unwrap();
-    let mut app = App::new(
-        store,
-        application,
-        "demo.db".into(),
-        SIZE,
-        NOW,
-        Theme::color(),
-    )
-    .unwrap();
+    let mut app = console_over(store, application, SIZE, None);
     finish_background(&mut app);
     (dir, app)
 }

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::console::*;
@@ -188,7 +189,7 @@ fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread_and_counts
         );
     }
     for (name, nice) in &workers {
-        let expected = if name == "xusers-counter" {
+        let expected = if name == "xusers-counter" || name == "xusers-members" {
             lowest
         } else {
             background
@@ -208,22 +209,29 @@ fn every_thread_working_for_the_console_runs_nicer_than_its_ui_thread_and_counts
     assert_eq!(own_nice(), ui, "the UI thread keeps its priority");
 }
 
-/// Once the first frame shows, the other sort orders' first pages are read ahead once,
-/// on a connection of the thread that reads them, which ends when done.
-#[test]
-fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
+/// What a console's threads named `thread` did on their connections: how many they
+/// opened and the steps of SQL run on them.
+struct ReadAhead {
+    opened: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    steps: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A console of 20 users whose connections opened by threads named `thread` are counted.
+fn reading_ahead_on(thread: &'static str) -> (tempfile::TempDir, App, ReadAhead) {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
     use xusers::store::Store;
     use xusers::tui::query_worker::Connect;
-    use xusers::tui::theme::Theme;
 
     let (dir, _) = console(20, SIZE);
-    let (opened, steps) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let (counted_open, counted_steps) = (opened.clone(), steps.clone());
+    let ahead = ReadAhead {
+        opened: Arc::new(AtomicU64::new(0)),
+        steps: Arc::new(AtomicU64::new(0)),
+    };
+    let (counted_open, counted_steps) = (ahead.opened.clone(), ahead.steps.clone());
     let connect: Connect = Arc::new(move |path| {
         let mut store = Store::open(path)?;
-        if std::thread::current().name() == Some("xusers-sorts") {
+        if std::thread::current().name() == Some(thread) {
             counted_open.fetch_add(1, Ordering::SeqCst);
             let steps = counted_steps.clone();
             store.on_progress(1, move || {
@@ -235,16 +243,16 @@ fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
     });
     let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
     let application = store.application("default").unwrap();
-    let mut app = App::with_connect(
-        store,
-        application,
-        "demo.db".into(),
-        SIZE,
-        NOW,
-        Theme::color(),
-        connect,
-    )
-    .unwrap();
+    let app = console_over(store, application, SIZE, Some(connect));
+    (dir, app, ahead)
+}
+
+/// Once the first frame shows, the other sort orders' first pages are read ahead once,
+/// on a connection of the thread that reads them, which ends when done.
+#[test]
+fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
+    let (_dir, mut app, ahead) = reading_ahead_on("xusers-sorts");
+    let (opened, steps) = (&ahead.opened, &ahead.steps);
     assert_eq!(
         opened.load(Ordering::SeqCst),
         0,
@@ -263,5 +271,40 @@ fn the_sort_orders_are_read_ahead_once_after_the_first_frame() {
         keys(&mut app, &key.to_string());
     }
     assert_eq!(opened.load(Ordering::SeqCst), 1);
+    assert!(!app.busy());
+}
+
+#[test]
+fn a_groups_members_are_read_ahead_once_when_its_view_first_shows() {
+    let (_dir, mut app, ahead) = reading_ahead_on("xusers-members");
+    let (opened, steps) = (&ahead.opened, &ahead.steps);
+    finish_background(&mut app);
+    keys(&mut app, "4");
+    assert_eq!(opened.load(Ordering::SeqCst), 0, "not for the tree");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.browse.members.is_some(), "the members view");
+    assert_eq!(
+        opened.load(Ordering::SeqCst),
+        1,
+        "read ahead once it showed"
+    );
+    assert!(steps.load(Ordering::SeqCst) > 0, "rows were read");
+    // Filters, sorts and the same group again read nothing more ahead.
+    keys(&mut app, "/a");
+    key(&mut app, KeyCode::Enter);
+    for key_text in ["s", "t", "t"] {
+        keys(&mut app, key_text);
+    }
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.groups.is_some(), "back in the tree");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(opened.load(Ordering::SeqCst), 1);
+    // Another group's members are read ahead in turn.
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "j");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.browse.members.is_some());
+    assert_eq!(opened.load(Ordering::SeqCst), 2);
     assert!(!app.busy());
 }

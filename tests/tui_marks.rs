@@ -891,4 +891,31 @@ mod looks {
             assert_eq!(users(&app), 60);
         }
     }
+
+    /// At 80 columns an invalidation of a million users still shows its rate and the
+    /// time left, a fast one "under a second" (not "0 seconds").
+    #[test]
+    fn a_fast_invalidations_progress_shows_its_rate_and_time_left_at_80_columns() {
+        let (_d, mut app, gate) = gated_console(60, (80, 24));
+        keys(&mut app, "*i");
+        gate.shut();
+        press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+        gate.wait_for_stopped(1);
+        let job = app.job.as_mut().unwrap();
+        job.progress = BulkProgress {
+            done: 600_000,
+            total: 999_999,
+        };
+        job.elapsed = Duration::from_millis(1_500);
+        let text = screen(&app);
+        let line = (text.lines())
+            .find(|l| l.contains("Invalidating 600,000/999,999"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert!(line.contains("60%"), "{line}");
+        assert!(line.contains("under a second left"), "{line}");
+        assert!(line.contains("400,000/s"), "{line}");
+        press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        gate.open();
+        finish_background(&mut app);
+    }
 }

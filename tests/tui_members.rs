@@ -9,10 +9,9 @@ use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use xusers::demo::DEMO_PASSWORD;
 use xusers::domain::UserDraft;
-use xusers::store::{AuditEntry, AuditPage, AuditQuery, Store};
+use xusers::store::{AuditEntry, AuditPage, AuditQuery, Scope, Store, UserQuery};
 use xusers::tui::app::App;
 use xusers::tui::app::Modal;
-use xusers::tui::theme::Theme;
 
 const SIZE: (u16, u16) = (100, 50);
 const SMALL: (u16, u16) = (40, 12);
@@ -133,6 +132,141 @@ fn a_sort_keeps_the_count_and_asks_for_no_new_one() {
         finish_background(&mut app);
     }
     assert_eq!(app.browse.matches, Some(matches));
+}
+
+/// How many users `scope` holds, as another connection counts them.
+fn counted(dir: &tempfile::TempDir, app: &App, scope: Scope) -> u64 {
+    let query = UserQuery {
+        scope,
+        ..Default::default()
+    };
+    (other_store(dir).count_users(app.session.application.id, &query)).unwrap()
+}
+
+#[test]
+fn the_unfiltered_members_count_is_the_trees_and_shows_without_the_counter() {
+    let (dir, mut app, gate) = gated_console(60, SIZE);
+    select_group(&mut app, "Acme");
+    let acme = app
+        .groups
+        .as_ref()
+        .unwrap()
+        .selected_group()
+        .unwrap()
+        .group
+        .id;
+    let (all, direct) = (
+        counted(&dir, &app, Scope::GroupTree(acme)),
+        counted(&dir, &app, Scope::Group(acme)),
+    );
+    assert!(0 < direct && direct < all, "{direct} direct of {all}");
+    gate.hold_only("xusers-counter");
+    gate.shut();
+    let shown = |app: &App| app.browse.members.is_some() && !app.browse.stale();
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    background_until(&mut app, shown);
+    assert_eq!(
+        app.browse.matches,
+        Some(all),
+        "the tree's count, counter held"
+    );
+    // A filter's matches wait for the counter; clearing it shows the count again.
+    for c in ['/', 'a'] {
+        tap(&mut app, c);
+    }
+    background_until(&mut app, shown);
+    assert_eq!(app.browse.matches, None, "the filter is being counted");
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.browse.filter.value(), "");
+    assert_eq!(app.browse.matches, Some(all), "cleared: the known count");
+    tap(&mut app, 't');
+    assert_eq!(
+        app.browse.matches,
+        Some(direct),
+        "direct members: the kept count"
+    );
+    gate.open();
+    finish_background(&mut app);
+    assert_eq!(app.browse.matches, Some(direct));
+    tap(&mut app, 't');
+    finish_background(&mut app);
+    assert_eq!(app.browse.matches, Some(all));
+}
+
+#[test]
+fn another_administrators_change_is_counted_when_a_filter_is_cleared() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    members_of(&mut app, "Acme");
+    let before = app.browse.matches.expect("counted");
+    keys(&mut app, "/a");
+    key(&mut app, KeyCode::Enter);
+    let draft = UserDraft {
+        groups: vec!["Acme".into()],
+        ..common::draft("joined-meanwhile@example.org")
+    };
+    common::add(&mut other_store(&dir), application, draft);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.browse.filter.value(), "");
+    assert_eq!(
+        app.browse.matches,
+        Some(before + 1),
+        "counted again, not kept"
+    );
+    keys(&mut app, "t");
+    let direct = app.browse.matches.expect("direct members counted");
+    common::add(
+        &mut other_store(&dir),
+        application,
+        UserDraft {
+            groups: vec!["Acme".into()],
+            ..common::draft("joined-later@example.org")
+        },
+    );
+    keys(&mut app, "tt");
+    assert_eq!(app.browse.matches, Some(direct + 1));
+}
+
+#[test]
+fn a_known_members_count_is_counted_again_after_a_change() {
+    let (dir, mut app) = console(60, SIZE);
+    let application = app.session.application.id;
+    members_of(&mut app, "Acme");
+    let acme = app.browse.members.as_ref().unwrap().id;
+    let before = app.browse.matches.expect("counted");
+    let draft = UserDraft {
+        groups: vec!["Acme".into()],
+        ..common::draft("joined-meanwhile@example.org")
+    };
+    common::add(&mut other_store(&dir), application, draft);
+    keys(&mut app, "r");
+    assert_eq!(app.browse.matches, Some(before + 1), "r counts again");
+    assert_eq!(counted(&dir, &app, Scope::GroupTree(acme)), before + 1);
+    // A change made here: the member removed is no longer counted, filter or not.
+    keys(&mut app, "t");
+    let direct = app.browse.matches.expect("direct members counted");
+    keys(&mut app, "-y");
+    assert_eq!(app.browse.matches, Some(direct - 1), "{}", status(&app));
+    keys(&mut app, "/a");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.browse.filter.value(), "");
+    assert!(app.browse.members.is_some(), "still the members view");
+    assert_eq!(app.browse.matches, Some(direct - 1));
+    assert_eq!(counted(&dir, &app, Scope::Group(acme)), direct - 1);
+    // A user added here (the form ticks Acme): saved, shown in the view, counted again.
+    keys(&mut app, "a");
+    type_text(&mut app, "added-here@example.org");
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "a long enough password");
+    assert_eq!(app.form.as_ref().unwrap().groups.ticked_names(), ["Acme"]);
+    key_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.form.is_none(), "{}", status(&app));
+    assert!(app.browse.members.is_some(), "still the members view");
+    assert_eq!(selected_email(&app), "added-here@example.org");
+    assert_eq!(app.browse.matches, Some(direct), "{}", status(&app));
+    assert_eq!(counted(&dir, &app, Scope::Group(acme)), direct);
 }
 
 #[test]
@@ -514,15 +648,7 @@ fn a_read_only_console_refuses_plus_and_minus() {
     drop(seeded);
     let store = Store::open_read_only(&dir.path().join("demo.db")).unwrap();
     let application = store.existing_application("default").unwrap();
-    let mut app = App::new(
-        store,
-        application,
-        "demo.db".into(),
-        SIZE,
-        NOW,
-        Theme::color(),
-    )
-    .unwrap();
+    let mut app = console_over(store, application, SIZE, None);
     finish_background(&mut app);
     members_of(&mut app, "Sales");
     keys(&mut app, "t");

@@ -122,6 +122,7 @@ dispatch! {
     fn find_user(&self, app: AppId, email: &str) -> Result<UserId>, on postgres;
     fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>;
     fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>;
+    fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>;
     fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;
     fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>;
     fn user_row(&self, id: UserId) -> Result<UserRow>;

@@ -1,8 +1,9 @@
 //! Acting on many users at once. One transaction, all or nothing; one audit batch (an
 //! entry per user changed, as the one-user paths write it, then a summary). The
-//! selected ids go into a temporary table; set-based statements then work through it
-//! a chunk at a time, so that progress is reported and a cancel takes effect between
-//! chunks.
+//! selected ids go into a temporary table (an invalidation of every user but a few
+//! reads the users table itself: bulk_invalidation.rs); set-based statements then work
+//! through them a chunk at a time, so that progress is reported and a cancel takes
+//! effect between chunks.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,11 +13,14 @@ use rusqlite::{Connection, params, params_from_iter};
 use serde_json::Value as Json;
 
 use super::audit::{
-    Appender, Batch, Changes, Context, Source, Target, USER_FIELDS_SQL, UserFields, app_target,
-    newest_user_entry_sql,
+    Appender, Batch, Changes, Context, Pending, Source, Target, USER_FIELDS_SQL, UserFields,
+    app_target, newest_user_entry_sql,
 };
+use super::bulk_chunk::{CHUNK, Changed, Chunk};
+use super::bulk_invalidation::{Users, next_chunk};
 use super::groups::group_id;
 use super::migrations::{pause_removal_triggers, resume_triggers};
+use super::selection::everyone_but_count;
 use super::users::{SCOPE_COUNTS_SQL, live_token_sql};
 use super::{AppId, Result, Selection, SqliteStore, StoreError, begin_write, unix_now};
 use crate::domain::{Field, TagKey, tag_value};
@@ -54,10 +58,6 @@ pub struct BulkOutcome {
     /// or for a preview.
     pub batch: Option<i64>,
 }
-
-/// Users per chunk: tens of milliseconds of work, so progress comes often and a
-/// cancel takes effect well within a second.
-const CHUNK: i64 = 2_000;
 
 impl BulkAction {
     /// The group and tag changes it makes, in order (none for a delete or an
@@ -159,17 +159,6 @@ impl BulkAction {
 /// A tag's field in an entry's changes, as [`UserFields::changes`] names it.
 fn tag_field(key: &TagKey) -> String {
     format!("tag:{}", key.as_str())
-}
-
-/// One selected user the action changes, with its entry's changes.
-struct Changed {
-    id: i64,
-    email: String,
-    /// The user's newest entry, which theirs follows.
-    prev: Option<i64>,
-    /// As JSON.
-    changes: String,
-    tokens: i64,
 }
 
 /// The application's token stamps as the action begins.
@@ -371,7 +360,14 @@ impl SqliteStore {
         finish: Finish,
     ) -> Result<BulkOutcome> {
         action.check()?;
-        let selected = self.selected_sql(app, selection)?;
+        // An invalidation of every user (but a few) reads them from the users table.
+        let everyone = (selection.everyone_but())
+            .filter(|_| *action == BulkAction::InvalidateTokens)
+            .map(|except| Users::Everyone { app, except });
+        let selected = match everyone {
+            Some(_) => None,
+            None => self.selected_sql(app, selection)?,
+        };
         let tx = begin_write(&mut self.conn)?;
         // What the statements compare with: a group's id, a tag key, the stamp up to
         // which the application's tokens are void already, the last token issued.
@@ -411,7 +407,12 @@ impl SqliteStore {
                 params_from_iter(params),
             )?;
         }
-        let total: u64 = tx.query_row("SELECT count(*) FROM temp.bulk_users", [], |r| r.get(0))?;
+        let total: u64 = match &everyone {
+            None => tx.query_row("SELECT count(*) FROM temp.bulk_users", [], |r| r.get(0))?,
+            Some(_) => everyone_but_count(&tx, app, &selection.except)?,
+        };
+        let users = everyone.unwrap_or(Users::Selected);
+        let mut ended_json = HashMap::new();
         // Ending the sessions of every user of the application is one write at any
         // size, as `invalidate_all_tokens`: its tokens all become void.
         let void_all = *action == BulkAction::InvalidateTokens
@@ -434,29 +435,43 @@ impl SqliteStore {
             if cancel.load(Ordering::Relaxed) {
                 return Err(StoreError::Cancelled);
             }
-            let (last, n): (Option<i64>, u64) = tx
-                .prepare_cached(
-                    "SELECT max(id), count(*) FROM
-                        (SELECT id FROM temp.bulk_users WHERE id > ?1 ORDER BY id LIMIT ?2)",
-                )?
-                .query_row(params![after, CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let Some(last) = last else { break };
-            let chunk = (after, last);
-            tx.execute("DELETE FROM temp.bulk_changed", [])?;
-            let mut record =
-                tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
-            for user in changed_in(&tx, action, stamps.void_through, chunk)? {
-                let target = Target::new("user", Some(user.id), user.email);
-                let seq = log.push(action.user_op(), &target, &user.changes, user.prev)?;
-                record.execute(params![user.id, seq])?;
-                changed += 1;
-                tokens += user.tokens;
-            }
-            if void_all {
-                point_at_entries(&tx)?;
-            } else {
-                apply(&tx, app, action, &subjects, stamps.issued)?;
-            }
+            let Some(Chunk {
+                last,
+                selected: n,
+                changed: users_changed,
+            }) = (match action {
+                BulkAction::InvalidateTokens => {
+                    next_chunk(&tx, &users, after, stamps.void_through, &mut ended_json)?
+                }
+                _ => chunk_changed(&tx, action, stamps.void_through, after)?,
+            })
+            else {
+                break;
+            };
+            changed += users_changed.len() as u64;
+            tokens += users_changed.iter().map(|u| u.tokens).sum::<i64>();
+            let ids: Vec<i64> = users_changed.iter().map(|u| u.id).collect();
+            let entries: Vec<Pending> = (users_changed.into_iter())
+                .map(|user| Pending {
+                    target: Target::new("user", Some(user.id), user.email),
+                    changes: user.changes,
+                    target_prev: user.prev,
+                })
+                .collect();
+            // The statements name each user's new entry by seq: they run while the
+            // entries' hashes are worked out.
+            log.push_chunk(action.user_op(), &entries, |seqs| {
+                tx.execute("DELETE FROM temp.bulk_changed", [])?;
+                let mut record =
+                    tx.prepare_cached("INSERT INTO temp.bulk_changed (id, seq) VALUES (?1, ?2)")?;
+                for (id, seq) in ids.iter().zip(seqs) {
+                    record.execute(params![id, seq])?;
+                }
+                match void_all {
+                    true => point_at_entries(&tx),
+                    false => apply(&tx, app, action, &subjects, stamps.issued),
+                }
+            })?;
             after = last;
             done += n;
             progress(BulkProgress { done, total });
@@ -489,53 +504,65 @@ impl SqliteStore {
     }
 }
 
-/// The users of the chunk `(after, last]` that the action changes, with what it
-/// changes for each.
+/// The next chunk of the selected users after id `after` (temp.bulk_users), with those
+/// of them the action changes; `None` past the last.
+fn chunk_changed(
+    conn: &Connection,
+    action: &BulkAction,
+    void_through: i64,
+    after: i64,
+) -> Result<Option<Chunk>> {
+    let (last, selected): (Option<i64>, u64) = conn
+        .prepare_cached(
+            "SELECT max(id), count(*) FROM
+                (SELECT id FROM temp.bulk_users WHERE id > ?1 ORDER BY id LIMIT ?2)",
+        )?
+        .query_row(params![after, CHUNK], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let Some(last) = last else { return Ok(None) };
+    Ok(Some(Chunk {
+        last,
+        selected,
+        changed: changed_in(conn, action, void_through, (after, last))?,
+    }))
+}
+
+/// The users of the chunk `(after, last]` that the action (a deletion or an edit)
+/// changes, with what it changes for each.
 fn changed_in(
     conn: &Connection,
     action: &BulkAction,
     void_through: i64,
     (after, last): (i64, i64),
 ) -> Result<Vec<Changed>> {
-    // An invalidation needs only the live tokens, an edit only the fields, a
-    // deletion both.
+    // A deletion needs the live tokens too (bulk_invalidation.rs reads an
+    // invalidation's).
     let tokens = match action {
-        BulkAction::Delete | BulkAction::InvalidateTokens => concat!(
+        BulkAction::Delete => concat!(
             "(SELECT count(*) FROM tokens t WHERE t.user_id = u.id AND ",
             live_token_sql!("?3"),
             ")"
         ),
         _ => "?3 * 0",
     };
-    let fields = match action {
-        BulkAction::InvalidateTokens => "NULL",
-        _ => USER_FIELDS_SQL,
-    };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT u.id, {}, u.email, {tokens}, {fields}
+        "SELECT u.id, {}, u.email, {tokens}, {USER_FIELDS_SQL}
          FROM temp.bulk_users b JOIN users u ON u.id = b.id WHERE b.id > ?1 AND b.id <= ?2",
         newest_user_entry_sql!()
     ))?;
     let mut rows = stmt.query(params![after, last, void_through])?;
     let mut out = Vec::new();
-    // An invalidation's changes are the same for every user with as many tokens.
-    let mut ended_json: HashMap<i64, Option<String>> = HashMap::new();
     // A user already as asked (no live token, already in the group, …) gets no
     // entry and is left alone.
     let written = |changes: Changes| (!changes.is_empty()).then(|| changes.to_json());
     while let Some(r) = rows.next()? {
         let tokens: i64 = r.get(3)?;
-        let ended = || Changes::default().with("tokens", tokens, 0);
         let changes = match action {
             BulkAction::Delete => {
                 let before = UserFields::from_row(r, 4)?;
                 let mut changes = UserFields::changes(Some(&before), None, false);
-                changes.extend(ended());
+                changes.extend(Changes::default().with("tokens", tokens, 0));
                 written(changes)
             }
-            BulkAction::InvalidateTokens => (ended_json.entry(tokens))
-                .or_insert_with(|| written(ended()))
-                .clone(),
             _ => {
                 let before = UserFields::from_row(r, 4)?;
                 let mut after = before.clone();

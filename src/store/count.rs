@@ -45,7 +45,7 @@ impl SqliteStore {
         // application).
         let mut members = Vec::new();
         if let Some((group, subgroups)) = q.scope.group() {
-            if q.text.is_empty() && q.tags.is_empty() {
+            if q.filters_nothing() {
                 return self.count_members(group, subgroups).map(Some);
             }
             // The indexes answer exactly: the set pays for itself from the group size

@@ -72,10 +72,7 @@ impl SqliteStore {
     /// snapshot the query then runs in (see `SqliteStore::snapshot`).
     pub(crate) fn read_members(&self, group: i64, subgroups: bool, up_to: i64) -> Result<bool> {
         let scope = (group, subgroups);
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "data_version", |r| r.get(0))?;
-        let stamp = (version, self.conn.total_changes());
+        let stamp = self.data_stamp()?;
         let mut held = self.members.0.lock().expect("member set lock");
         if let Some(h) = held
             .as_ref()

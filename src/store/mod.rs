@@ -6,6 +6,8 @@ mod apps;
 mod audit;
 mod backend;
 mod bulk;
+mod bulk_chunk;
+mod bulk_invalidation;
 mod count;
 mod devices;
 mod groups;
@@ -19,6 +21,8 @@ mod migrations;
 mod plan;
 mod postgres;
 mod query;
+mod read_ahead;
+mod recent_counts;
 mod search_apart;
 mod seed;
 mod selection;
@@ -192,6 +196,7 @@ pub struct SqliteStore {
     actor: Actor,
     /// A large group's members, as the SQL function on `conn` tests them.
     members: member_set::MemberSet,
+    recent_counts: recent_counts::RecentCounts,
 }
 
 /// Why a store refuses every write.
@@ -297,6 +302,7 @@ impl SqliteStore {
             read_only,
             actor: Actor::local(Source::Cli),
             members,
+            recent_counts: Default::default(),
         })
     }
 

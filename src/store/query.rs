@@ -134,6 +134,16 @@ impl UserQuery {
         }
         self
     }
+
+    /// Whether it has no text term and no tag filter: its scope alone selects.
+    pub(crate) fn filters_nothing(&self) -> bool {
+        self.text.is_empty() && self.tags.is_empty()
+    }
+
+    /// Whether it selects every user of the application.
+    pub(crate) fn is_everyone(&self) -> bool {
+        self.scope == Scope::All && self.filters_nothing()
+    }
 }
 
 /// The value a list is ordered by, taken from a row to page from it.

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use rusqlite::params_from_iter;
 use rusqlite::types::Value;
+use rusqlite::{Connection, params, params_from_iter};
 
 use super::plan::{FEW_FOR_SELECTION, Plan};
 use super::query::{page_clause, where_clause};
@@ -44,6 +44,30 @@ impl Selection {
     pub fn is_empty(&self) -> bool {
         self.queries.is_empty() && self.ids.is_subset(&self.except)
     }
+
+    /// The users left out when it is every user of the application but those.
+    pub(super) fn everyone_but(&self) -> Option<&BTreeSet<UserId>> {
+        match self.queries.as_slice() {
+            [query] if query.is_everyone() && self.ids.is_empty() => Some(&self.except),
+            _ => None,
+        }
+    }
+}
+
+/// How many users the application has but `except`, from its kept count.
+pub(super) fn everyone_but_count(
+    conn: &Connection,
+    app: AppId,
+    except: &BTreeSet<UserId>,
+) -> Result<u64> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT user_count - (SELECT count(*) FROM users u {AMONG} AND u.app_id = ?2)
+             FROM applications WHERE id = ?2"
+        ),
+        params![id_list(except), app.0],
+        |r| r.get(0),
+    )?)
 }
 
 /// The users of a JSON array of ids (a parameter), read by id: a join with
@@ -52,7 +76,7 @@ impl Selection {
 const AMONG: &str = "WHERE u.id IN (SELECT value FROM json_each(?))";
 
 /// A JSON array of ids, for `json_each(?)`: one parameter however many ids.
-fn id_list<'a>(ids: impl IntoIterator<Item = &'a UserId>) -> Value {
+pub(super) fn id_list<'a>(ids: impl IntoIterator<Item = &'a UserId>) -> Value {
     let ids: Vec<i64> = ids.into_iter().map(|id| id.0).collect();
     Value::Text(serde_json::to_string(&ids).expect("ids serialise"))
 }

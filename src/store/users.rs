@@ -384,11 +384,6 @@ impl SqliteStore {
         Ok(rows)
     }
 
-    /// How many users the query matches (scope, text and tags; sort is irrelevant).
-    pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
-        self.count_users_planned(app, query, FEW_FOR_COUNT)
-    }
-
     /// A count made with the plan `few` makes.
     pub(crate) fn count_users_planned(
         &self,

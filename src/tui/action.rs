@@ -128,8 +128,8 @@ pub enum Action {
     /// Counts computed off the UI thread: (generation, the panes' counts, the filter's
     /// matches when a filter is set, the marked users when some are).
     Counted(u64, ScopeCounts, Option<u64>, Option<u64>),
-    /// The first pages of the other sort orders were read ahead (src/tui/sorts_ahead.rs).
-    SortsRead,
+    /// Something was read ahead (src/tui/read_ahead.rs).
+    ReadAhead,
     /// Rows the list reader read: (generation, rows, which of them are marked).
     Loaded(u64, Loaded, MarksRead),
     /// The bulk worker asks, tells how far its job is, or finished it.

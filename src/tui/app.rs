@@ -1,6 +1,7 @@
 //! The console's whole state: what every screen shares, and the screens — the user
 //! list always, the form when open, a popup on top.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use super::layout::{Areas, Tab};
 use super::lookups::Lookups;
 use super::page_gate::PageGate;
 use super::query_worker::Connect;
+use super::read_ahead::{MEMBERS_AHEAD, ReadAhead};
 use super::reader::{LIST, ListReader, PICKER};
 use super::screens::audit::AuditLog;
 use super::screens::bulk_prompt::BulkPrompt;
@@ -28,7 +30,6 @@ use super::screens::list::rows::fetch_size;
 use super::screens::menu::{BulkMenu, Menu};
 use super::screens::picker::UserPicker;
 use super::session::Session;
-use super::sorts_ahead::SortsAhead;
 use super::theme::Theme;
 use super::typeahead::{Reading, Typeahead};
 use super::writer::{Write, Writer};
@@ -108,10 +109,15 @@ pub struct App {
     /// from.
     pub asking: bool,
     pub bulk: BulkWorker,
-    /// The other sort orders' first pages, to read ahead once the first frame shows.
-    sorts_ahead: Option<SortsAhead>,
-    /// … and while they are read.
-    reading_sorts: bool,
+    /// Where to read ahead from (src/tui/read_ahead.rs).
+    read_ahead: ReadAhead,
+    /// The other sort orders' first pages are still to be read ahead, once the first
+    /// frame shows.
+    sorts_to_read: bool,
+    /// The groups whose members' orders (and rows) were read ahead.
+    members_read: HashSet<i64>,
+    /// How many readings ahead are under way.
+    reading_ahead: usize,
     /// The one channel of events: the input reader and every worker send into it.
     outbox: Sender<Event>,
     inbox: Receiver<Event>,
@@ -162,7 +168,7 @@ impl App {
             store.actor().clone(),
             outbox.clone(),
         );
-        let sorts_ahead = SortsAhead {
+        let read_ahead = ReadAhead {
             path: path.clone(),
             connect: connect.clone(),
             application: application.id,
@@ -197,8 +203,10 @@ impl App {
             job: None,
             asking: false,
             bulk,
-            sorts_ahead: Some(sorts_ahead),
-            reading_sorts: false,
+            read_ahead,
+            sorts_to_read: true,
+            members_read: HashSet::new(),
+            reading_ahead: 0,
             outbox,
             inbox,
         })
@@ -279,25 +287,36 @@ impl App {
             || matches!(self.modal, Some(Modal::History { entries: None, .. }))
             || self.picker.as_ref().is_some_and(UserPicker::busy)
             || self.groups.as_ref().is_some_and(GroupsPane::busy)
-            || self.reading_sorts
+            || self.reading_ahead > 0
     }
 
     /// Once the first frame shows its rows and counts, reads the other sort orders'
-    /// first pages ahead (see src/tui/sorts_ahead.rs).
-    pub fn read_sorts_once_shown(&mut self) {
-        if self.browse.stale() || self.browse.count_pending.is_some() {
+    /// first pages ahead; once a group's members view first shows its rows, reads
+    /// their rows ahead (see src/tui/read_ahead.rs).
+    pub fn read_ahead_once_shown(&mut self) {
+        if self.browse.stale() {
             return;
         }
-        if let Some(ahead) = self.sorts_ahead.take() {
-            self.reading_sorts = true;
+        if self.sorts_to_read && self.browse.count_pending.is_none() {
+            self.sorts_to_read = false;
+            self.reading_ahead += 1;
             let rows = fetch_size(self.session.visible_rows());
-            ahead.read(rows, self.outbox.clone());
+            self.read_ahead.sorts(rows, self.outbox.clone());
+        }
+        if let Some(group) = &self.browse.members
+            && self.members_read.insert(group.id)
+        {
+            self.reading_ahead += 1;
+            let rows = fetch_size(self.session.visible_rows());
+            let few = (group.known.with_subgroups).is_none_or(|n| n <= MEMBERS_AHEAD);
+            self.read_ahead
+                .members(group.id, rows, few, self.outbox.clone());
         }
     }
 
-    /// The other sort orders were read ahead.
-    pub fn sorts_read(&mut self) {
-        self.reading_sorts = false;
+    /// A reading ahead ended.
+    pub fn read_ahead_done(&mut self) {
+        self.reading_ahead -= 1;
     }
 
     /// Opens the user picker on the group (its reader is free while none is open).

@@ -31,7 +31,7 @@ impl Job {
     pub fn doing(&self) -> &'static str {
         match self {
             Job::Change(BulkAction::Delete) => "Deleting",
-            Job::Change(BulkAction::InvalidateTokens) => "Invalidating tokens of",
+            Job::Change(BulkAction::InvalidateTokens) => "Invalidating",
             Job::Change(BulkAction::AddToGroup(_)) => "Adding to the group",
             Job::Change(BulkAction::RemoveFromGroup(_)) => "Removing from the group",
             Job::Change(BulkAction::SetTag { .. }) => "Tagging",
@@ -47,7 +47,7 @@ impl Job {
         match self {
             Job::Change(BulkAction::Delete) => format!("Deleted {n}"),
             Job::Change(BulkAction::InvalidateTokens) => {
-                format!("Invalidated the tokens of {n}: they must log in again")
+                format!("Ended the sessions of {n} who had any: they must log in again")
             }
             Job::Change(BulkAction::AddToGroup(group)) => format!("Added {n} to {group}"),
             Job::Change(BulkAction::RemoveFromGroup(group)) => {
@@ -94,4 +94,20 @@ pub enum BulkEvent {
     /// The job ended: the status line, and whether every change was made (else none
     /// was).
     Finished { message: String, done: bool },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Users without a live token are left alone: the message counts only the others,
+    /// and says so, after a dialog that named every marked user.
+    #[test]
+    fn an_invalidation_says_it_counts_only_the_users_who_had_sessions() {
+        let done = Job::Change(BulkAction::InvalidateTokens).done(2);
+        assert_eq!(
+            done,
+            "Ended the sessions of 2 users who had any: they must log in again"
+        );
+    }
 }

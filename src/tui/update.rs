@@ -94,16 +94,16 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
         }
         Action::Counted(generation, counts, matches, marked) => {
             app.browse.counted(generation, counts, matches, marked);
-            app.read_sorts_once_shown();
+            app.read_ahead_once_shown();
             Effect::None
         }
         Action::Loaded(generation, loaded, marks) => {
             app.browse.loaded(session, generation, loaded, marks);
-            app.read_sorts_once_shown();
+            app.read_ahead_once_shown();
             Effect::None
         }
-        Action::SortsRead => {
-            app.sorts_read();
+        Action::ReadAhead => {
+            app.read_ahead_done();
             Effect::None
         }
         Action::Bulk(event) => bulk_event(app, event),
@@ -353,10 +353,10 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         Effect::ShowMembers { id, name } => {
             app.audit = None;
             app.groups_behind = app.groups.take();
-            let subgroups = (app.groups_behind.as_ref())
-                .map(|pane| pane.tree.subgroups(id))
-                .unwrap_or_default();
-            app.browse.show_members(session, id, name, subgroups);
+            let pane = app.groups_behind.as_ref();
+            let subgroups = pane.map(|pane| pane.tree.subgroups(id)).unwrap_or_default();
+            let known = pane.map(|pane| pane.known_counts(id)).unwrap_or_default();
+            app.browse.show_members(session, id, name, subgroups, known);
         }
         Effect::BackToGroups => back_to_groups(app),
         Effect::PickUsers { id, name } => app.open_picker(id, name),

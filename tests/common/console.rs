@@ -26,17 +26,25 @@ pub const NOW: i64 = 1_800_000_000;
 
 pub fn console(users: u64, size: (u16, u16)) -> (TempDir, App) {
     let (dir, store, application) = seeded(users);
-    let mut app = App::new(
-        store,
-        application,
-        "demo.db".into(),
-        size,
-        NOW,
-        Theme::color(),
-    )
-    .unwrap();
+    let mut app = console_over(store, application, size, None);
     finish_background(&mut app);
     (dir, app)
+}
+
+/// The console over `store` (shown as `demo.db`, at `NOW`, in colour), its workers'
+/// connections opened as the console opens them, or by `connect`.
+pub fn console_over(
+    store: Store,
+    application: Application,
+    size: (u16, u16),
+    connect: Option<Connect>,
+) -> App {
+    let (label, theme) = ("demo.db".to_string(), Theme::color());
+    match connect {
+        Some(connect) => App::with_connect(store, application, label, size, NOW, theme, connect),
+        None => App::new(store, application, label, size, NOW, theme),
+    }
+    .unwrap()
 }
 
 fn seeded(users: u64) -> (TempDir, Store, Application) {
@@ -141,16 +149,7 @@ pub fn gated_console(users: u64, size: (u16, u16)) -> (TempDir, App, Gate) {
         });
         Ok(store)
     });
-    let mut app = App::with_connect(
-        store,
-        application,
-        "demo.db".into(),
-        size,
-        NOW,
-        Theme::color(),
-        connect,
-    )
-    .unwrap();
+    let mut app = console_over(store, application, size, Some(connect));
     finish_background(&mut app);
     let ui_steps = gate.ui_steps.clone();
     app.session.store.on_progress(1, move || {

@@ -195,12 +195,15 @@ fn insert(insert: &mut Statement, content: &Content, prev: &Hash) -> Result<Hash
 /// user name the user's previous entry, and the caller points the users row or
 /// `bulk_last_audit` at the new one (set-based, for many users at once).
 pub(crate) struct Appender<'c> {
-    /// Prepared once for all its entries.
+    /// Prepared once for all its entries, with the fields they share bound once (at
+    /// a million entries, binding them again for each took a tenth of a second).
     insert: CachedStatement<'c>,
     actor: &'c Actor,
     app: String,
     context: super::Context,
     last: Option<(i64, i64, Hash)>,
+    /// The op and target kind bound last.
+    bound: Option<(String, String)>,
 }
 
 impl<'c> Appender<'c> {
@@ -210,12 +213,19 @@ impl<'c> Appender<'c> {
         app: crate::store::AppId,
         context: super::Context,
     ) -> Result<Appender<'c>> {
+        let app = app_name(conn, app)?;
+        let mut insert = conn.prepare_cached(INSERT_SQL)?;
+        insert.raw_bind_parameter(3, &app)?;
+        insert.raw_bind_parameter(4, actor.name())?;
+        insert.raw_bind_parameter(5, context.source.unwrap_or(actor.source).as_str())?;
+        insert.raw_bind_parameter(11, context.batch.map(|b| b.0))?;
         Ok(Appender {
-            insert: conn.prepare_cached(INSERT_SQL)?,
+            insert,
             actor,
-            app: app_name(conn, app)?,
+            app,
             context,
             last: last(conn)?,
+            bound: None,
         })
     }
 
@@ -228,29 +238,107 @@ impl<'c> Appender<'c> {
         changes: &str,
         target_prev: Option<i64>,
     ) -> Result<i64> {
-        if !self.actor.recorded() {
-            return Ok(0);
-        }
-        let (seq, time_ms, prev) = match self.last {
-            Some((seq, time, hash)) => (seq + 1, time, hash),
-            None => (1, 0, GENESIS),
-        };
-        let content = Content {
-            seq,
-            time_ms: now_ms().max(time_ms),
-            app: Some(&self.app),
-            actor: self.actor.name(),
-            source: self.context.source.unwrap_or(self.actor.source).as_str(),
-            op,
-            target,
-            changes,
-            batch: self.context.batch.map(|b| b.0),
+        let entry = Pending {
+            target: target.clone(),
+            changes: changes.to_string(),
             target_prev,
         };
-        let hash = insert(&mut self.insert, &content, &prev)?;
-        self.last = Some((seq, content.time_ms, hash));
-        Ok(seq)
+        let seqs = self.push_chunk(op, std::slice::from_ref(&entry), |_| Ok(()))?;
+        Ok(seqs[0])
     }
+
+    /// Appends an entry per `pending`, all with `op`, and returns their seqs (0 when
+    /// the actor is not recorded). Their hashes, one after the other, are worked out on
+    /// another core while `meanwhile` writes what names the new entries by seq: at a
+    /// million entries hashing took a tenth of the time on the one core.
+    pub fn push_chunk(
+        &mut self,
+        op: &'static str,
+        pending: &[Pending],
+        meanwhile: impl FnOnce(&[i64]) -> Result<()>,
+    ) -> Result<Vec<i64>> {
+        if !self.actor.recorded() {
+            meanwhile(&vec![0; pending.len()])?;
+            return Ok(vec![0; pending.len()]);
+        }
+        let (mut seq, mut time_ms, prev) = match self.last {
+            Some((seq, time, hash)) => (seq, time, hash),
+            None => (0, 0, GENESIS),
+        };
+        let (app, actor_of): (String, &'c Actor) = (self.app.clone(), self.actor);
+        let (app, actor) = (Some(app.as_str()), actor_of.name());
+        let source = self.context.source.unwrap_or(actor_of.source).as_str();
+        let batch = self.context.batch.map(|b| b.0);
+        let contents: Vec<Content> = (pending.iter())
+            .map(|entry| {
+                seq += 1;
+                time_ms = now_ms().max(time_ms);
+                Content {
+                    seq,
+                    time_ms,
+                    app,
+                    actor,
+                    source,
+                    op,
+                    target: &entry.target,
+                    changes: &entry.changes,
+                    batch,
+                    target_prev: entry.target_prev,
+                }
+            })
+            .collect();
+        let seqs: Vec<i64> = contents.iter().map(|c| c.seq).collect();
+        let (hashes, written) = std::thread::scope(|scope| {
+            let chain = scope.spawn(|| {
+                let mut prev = prev;
+                (contents.iter())
+                    .map(|content| {
+                        prev = content.hash(&prev);
+                        prev
+                    })
+                    .collect::<Vec<Hash>>()
+            });
+            let written = meanwhile(&seqs);
+            (chain.join().expect("hashing the chain"), written)
+        });
+        written?;
+        for (content, hash) in contents.iter().zip(&hashes) {
+            self.write(content, hash)?;
+        }
+        if let (Some(content), Some(hash)) = (contents.last(), hashes.last()) {
+            self.last = Some((content.seq, content.time_ms, *hash));
+        }
+        Ok(seqs)
+    }
+
+    /// Writes one entry: only the fields the entries do not share are bound again.
+    fn write(&mut self, content: &Content, hash: &Hash) -> Result<()> {
+        let insert = &mut self.insert;
+        let target = content.target;
+        if !matches!(&self.bound, Some((o, k)) if *o == content.op && *k == target.kind) {
+            insert.raw_bind_parameter(6, content.op)?;
+            insert.raw_bind_parameter(7, &target.kind)?;
+            self.bound = Some((content.op.to_string(), target.kind.clone()));
+        }
+        insert.raw_bind_parameter(1, content.seq)?;
+        insert.raw_bind_parameter(2, content.time_ms)?;
+        insert.raw_bind_parameter(8, target.id)?;
+        insert.raw_bind_parameter(9, &target.label)?;
+        insert.raw_bind_parameter(10, content.changes)?;
+        insert.raw_bind_parameter(12, content.target_prev)?;
+        insert.raw_bind_parameter(13, &hash[..])?;
+        insert.raw_execute()?;
+        Ok(())
+    }
+}
+
+/// An entry to append with [`Appender::push_chunk`].
+pub(crate) struct Pending {
+    pub target: Target,
+    /// As JSON ([`Changes::to_json`]).
+    pub changes: String,
+    /// The entry about the same user before this one.
+    pub target_prev: Option<i64>,
 }
 
 /// The result of `audit verify`.

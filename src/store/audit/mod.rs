@@ -11,7 +11,7 @@ use super::{AppId, Result};
 use rusqlite::Connection;
 
 pub use actor::{Actor, Source};
-pub(crate) use chain::{Appender, Content, GENESIS, Hash, newest_user_entry_sql, now_ms};
+pub(crate) use chain::{Appender, Content, GENESIS, Hash, Pending, newest_user_entry_sql, now_ms};
 pub use chain::{PruneReport, VerifyReport};
 pub use changes::{Changes, shown};
 pub(crate) use changes::{USER_FIELDS_SQL, UserFields};

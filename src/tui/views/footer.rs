@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -60,8 +62,10 @@ pub fn draw_job(session: &Session, job: &Running, frame: &mut Frame, area: Rect)
     );
     let percent = progress.done * 100 / progress.total;
     let mut tail = vec![format!(" {percent}%")];
-    if let Some(left) = job.time_left() {
-        tail.push(format!(" · {} left", HumanDuration(left)));
+    match job.time_left() {
+        Some(left) if left < Duration::from_secs(1) => tail.push(" · under a second left".into()),
+        Some(left) => tail.push(format!(" · {} left", HumanDuration(left))),
+        None => {}
     }
     if let Some(rate) = job.rate() {
         tail.push(format!(" · {}/s", HumanCount(rate as u64)));

@@ -17,6 +17,7 @@ use tui_input::backend::crossterm::to_input_request;
 
 use super::Effect;
 use super::dialog::Confirm;
+use super::list::KnownCounts;
 use crate::domain::FieldError;
 use crate::store::{AppId, GroupSummary};
 use crate::tui::action::Action;
@@ -163,6 +164,19 @@ impl GroupsPane {
 
     pub fn selected_index(&self) -> Option<usize> {
         self.position(&self.rows())
+    }
+
+    /// What the tree counted of group `id`'s members, while no newer tree is read
+    /// (a group nobody reaches is left out of the subtree counts: none).
+    pub fn known_counts(&self, id: i64) -> KnownCounts {
+        let current = self.loaded && self.loading.is_none();
+        let group = (self.tree.groups.iter()).find(|g| g.group.id == id);
+        KnownCounts {
+            direct: group.filter(|_| current).map(|g| g.members),
+            with_subgroups: (self.subtree.as_ref())
+                .filter(|_| current && self.counting.is_none() && group.is_some())
+                .map(|counts| counts.get(&id).copied().unwrap_or(0)),
+        }
     }
 
     pub fn selected_group(&self) -> Option<&GroupSummary> {

@@ -50,6 +50,17 @@ pub struct MembersOf {
     pub direct: bool,
     /// The names of its subgroups (at every depth), as the tree had them.
     pub subgroups: Vec<String>,
+    /// How many members it has, as far as known without counting.
+    pub known: KnownCounts,
+}
+
+/// A group's members without and with its subgroups', as the tree counted them or a
+/// count of the unfiltered view found: opening the view, clearing a filter or toggling
+/// `t` shows them at once, until the counter's count comes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KnownCounts {
+    pub direct: Option<u64>,
+    pub with_subgroups: Option<u64>,
 }
 
 impl MembersOf {
@@ -58,6 +69,20 @@ impl MembersOf {
             Scope::Group(self.id)
         } else {
             Scope::GroupTree(self.id)
+        }
+    }
+
+    fn known(&self) -> Option<u64> {
+        match self.direct {
+            true => self.known.direct,
+            false => self.known.with_subgroups,
+        }
+    }
+
+    fn remember(&mut self, count: u64) {
+        match self.direct {
+            true => self.known.direct = Some(count),
+            false => self.known.with_subgroups = Some(count),
         }
     }
 }
@@ -145,12 +170,14 @@ impl Browse {
         id: i64,
         name: String,
         subgroups: Vec<String>,
+        known: KnownCounts,
     ) {
         self.members = Some(MembersOf {
             id,
             name,
             direct: false,
             subgroups,
+            known,
         });
         self.filter.reset();
         self.filter_focused = false;
@@ -185,6 +212,7 @@ impl Browse {
     /// Someone may have changed the users: recount, and load the rows afresh around
     /// the selection.
     pub fn reload(&mut self, session: &Session) {
+        self.forget_known_counts();
         self.recount(session);
         let load = self.list.reload(&self.pages(session));
         self.load(session, load);
@@ -199,6 +227,7 @@ impl Browse {
     /// Selects user `id` after a write, recounting first; a user outside this pane or
     /// filter switches the list to everyone.
     pub fn show(&mut self, session: &Session, id: UserId) {
+        self.forget_known_counts();
         self.recount(session);
         self.showing = Some(id);
         self.load(session, Load::Show(id));
@@ -327,19 +356,45 @@ impl Browse {
         if self.count_pending == Some(generation) {
             self.count_pending = None;
             self.counts = counts;
-            self.matches = matches;
+            self.matches = matches.or_else(|| self.known_members());
             self.marks.count = marked;
+            let unfiltered = self.unfiltered();
+            if let (Some(count), Some(group), true) = (matches, &mut self.members, unfiltered) {
+                group.remember(count);
+            }
         }
     }
 
     fn recount(&mut self, session: &Session) {
-        self.matches = None;
-        // A group's members are counted filtered or not: the filter line says how many.
-        let filtered = !self.filter.value().trim().is_empty() || self.members.is_some();
+        let known = self.known_members();
+        // A group's members are counted filtered or not (the filter line says how
+        // many); a count known meanwhile shows until it comes (the counter answers at
+        // once when no connection changed the data since it counted: another
+        // administrator's change is counted).
+        let filtered = !self.unfiltered() || self.members.is_some();
         let query = filtered.then(|| self.query());
         let marks = self.marks.ask();
         let generation = self.counter.request(session.application.id, query, marks);
         self.count_pending = Some(generation);
+        self.matches = known;
+    }
+
+    fn unfiltered(&self) -> bool {
+        self.filter.value().trim().is_empty()
+    }
+
+    /// The unfiltered members view's count, when known without counting.
+    fn known_members(&self) -> Option<u64> {
+        (self.members.as_ref())
+            .filter(|_| self.unfiltered())
+            .and_then(MembersOf::known)
+    }
+
+    /// Users may have changed: the members view's counts are counted again.
+    fn forget_known_counts(&mut self) {
+        if let Some(group) = &mut self.members {
+            group.known = KnownCounts::default();
+        }
     }
 
     /// The marks changed: only their count is asked for again (what the panes and the
