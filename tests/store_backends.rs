@@ -7,7 +7,10 @@ mod common;
 use common::backend::{Backend, fresh};
 use rstest::rstest;
 use xusers::domain::{NewUser, UserDraft};
-use xusers::store::{Location, LoginPolicy, Store, StoreError};
+use xusers::store::{
+    Location, LoginPolicy, Page, Scope, Sort, SortField, Store, StoreError, UserId, UserQuery,
+    UserRow,
+};
 
 #[rstest]
 fn the_default_application_is_there_with_the_schemas_defaults(
@@ -134,17 +137,484 @@ fn a_drafts_problems_are_its_own_and_the_databases_all_at_once(
     assert_eq!(editing_herself, "groups: no such group: Nowhere");
 }
 
+/// Five users, each with its own first and last name; two with a `plan` tag.
+fn five_users(f: &mut common::backend::Fresh) -> Vec<UserId> {
+    [
+        ("cy@x.io", "Ann", "Zed", Some("pro")),
+        ("ab@x.io", "Bob", "Young", None),
+        ("bx@x.io", "Cat", "Xu", Some("free")),
+        ("d_e@x.io", "Dan", "Web", None),
+        ("ea@x.io", "Eve", "Vos", None),
+    ]
+    .into_iter()
+    .map(|(email, first, last, plan)| {
+        let draft = UserDraft {
+            first_name: first.into(),
+            last_name: last.into(),
+            tags: plan
+                .map(|p| ("plan".into(), p.into()))
+                .into_iter()
+                .collect(),
+            ..common::draft(email)
+        };
+        common::add(&mut f.store, f.app, draft)
+    })
+    .collect()
+}
+
+fn emails(rows: &[UserRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.email.as_str()).collect()
+}
+
+#[rstest]
+fn users_are_listed_a_page_at_a_time_from_where_the_last_page_ended(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    five_users(&mut f);
+    let all = UserQuery::default();
+    let page =
+        |store: &Store, q: &UserQuery, page: Page| store.list_users(f.app, q, &page).unwrap();
+    let first = page(&f.store, &all, Page::First(2));
+    assert_eq!(emails(&first), ["ab@x.io", "bx@x.io"]);
+    let cursor = first[1].cursor(SortField::Email);
+    let second = page(&f.store, &all, Page::After(cursor.clone(), 2));
+    assert_eq!(emails(&second), ["cy@x.io", "d_e@x.io"]);
+    let last = page(
+        &f.store,
+        &all,
+        Page::After(second[1].cursor(SortField::Email), 2),
+    );
+    assert_eq!(emails(&last), ["ea@x.io"]);
+    assert_eq!(
+        emails(&page(&f.store, &all, Page::Last(2))),
+        ["d_e@x.io", "ea@x.io"]
+    );
+    assert_eq!(
+        emails(&page(
+            &f.store,
+            &all,
+            Page::Before(second[0].cursor(SortField::Email), 5)
+        )),
+        ["ab@x.io", "bx@x.io"]
+    );
+    assert_eq!(
+        emails(&page(&f.store, &all, Page::AtOrAfter(cursor, 2))),
+        ["bx@x.io", "cy@x.io"]
+    );
+    // The other sorts, either way.
+    let sorted = |field, descending| UserQuery {
+        sort: Sort { field, descending },
+        ..UserQuery::default()
+    };
+    let by_last = page(
+        &f.store,
+        &sorted(SortField::LastName, false),
+        Page::First(2),
+    );
+    assert_eq!(emails(&by_last), ["ea@x.io", "d_e@x.io"]);
+    let next = Page::After(by_last[1].cursor(SortField::LastName), 2);
+    assert_eq!(
+        emails(&page(&f.store, &sorted(SortField::LastName, false), next)),
+        ["bx@x.io", "ab@x.io"]
+    );
+    let by_first_desc = page(
+        &f.store,
+        &sorted(SortField::FirstName, true),
+        Page::First(3),
+    );
+    assert_eq!(emails(&by_first_desc), ["ea@x.io", "d_e@x.io", "bx@x.io"]);
+    // Created in the same second: the id breaks the tie, in the sort's direction.
+    let by_created = page(&f.store, &sorted(SortField::Created, true), Page::First(5));
+    assert_eq!(
+        emails(&by_created),
+        ["ea@x.io", "d_e@x.io", "bx@x.io", "ab@x.io", "cy@x.io"]
+    );
+    let one = &first[0];
+    assert_eq!(
+        (
+            one.first_name.as_str(),
+            one.last_name.as_str(),
+            one.tag_count,
+            one.last_login
+        ),
+        ("Bob", "Young", 0, None)
+    );
+    assert_eq!(page(&f.store, &all, Page::First(5))[2].tag_count, 1);
+}
+
+#[rstest]
+fn users_are_filtered_by_text_and_tags_and_counted_as_listed(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    five_users(&mut f);
+    for (line, expected) in [
+        (
+            "",
+            vec!["ab@x.io", "bx@x.io", "cy@x.io", "d_e@x.io", "ea@x.io"],
+        ),
+        // A name, in any case; every term must match.
+        ("zED", vec!["cy@x.io"]),
+        ("x.io ann", vec!["cy@x.io"]),
+        // `_` and `%` are letters, not wildcards.
+        ("_", vec!["d_e@x.io"]),
+        ("%", vec![]),
+        ("tag:plan", vec!["bx@x.io", "cy@x.io"]),
+        ("tag:plan=pro", vec!["cy@x.io"]),
+        ("tag:plan b", vec!["bx@x.io"]),
+        ("tag:nope", vec![]),
+    ] {
+        let query = UserQuery::default().filter(line);
+        let listed = f.store.list_users(f.app, &query, &Page::First(10)).unwrap();
+        assert_eq!(emails(&listed), expected, "{line:?}");
+        let counted = f.store.count_users(f.app, &query).unwrap();
+        assert_eq!(counted, expected.len() as u64, "{line:?}");
+    }
+    let counts = f.store.scope_counts(f.app).unwrap();
+    assert_eq!((counts.all, counts.grouped, counts.ungrouped), (5, 0, 5));
+    let ungrouped = UserQuery {
+        scope: Scope::Ungrouped,
+        ..UserQuery::default()
+    };
+    assert_eq!(f.store.count_users(f.app, &ungrouped).unwrap(), 5);
+    let grouped = UserQuery {
+        scope: Scope::Grouped,
+        ..UserQuery::default()
+    };
+    assert!(
+        f.store
+            .list_users(f.app, &grouped, &Page::First(5))
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[rstest]
+fn one_user_is_read_whole_with_tags_and_as_a_list_row(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    let cy = f.store.user(ids[0]).unwrap();
+    assert_eq!(
+        (
+            cy.email.as_str(),
+            cy.first_name.as_deref(),
+            cy.last_name.as_deref()
+        ),
+        ("cy@x.io", Some("Ann"), Some("Zed"))
+    );
+    assert_eq!(cy.tags.get("plan").map(String::as_str), Some("pro"));
+    assert_eq!((cy.version, cy.last_login, cy.groups.len()), (1, None, 0));
+    assert!(cy.created_at > 1_700_000_000 && cy.updated_at == cy.created_at);
+    let row = f.store.user_row(ids[0]).unwrap();
+    assert_eq!((row.email.as_str(), row.tag_count), ("cy@x.io", 1));
+    let tags = f.store.tags_of(&ids[..3]).unwrap();
+    assert_eq!(tags.len(), 2, "{tags:?}");
+    assert_eq!(tags[&ids[2]]["plan"], "free");
+}
+
+fn verified(store: &Store) -> (u64, Option<(i64, String)>) {
+    let report = store.verify_audit().unwrap();
+    (report.entries, report.broken)
+}
+
+#[rstest]
+fn an_edit_is_saved_with_its_audit_entries_and_one_based_on_an_old_version_is_refused(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    let opened = f.store.user(ids[0]).unwrap();
+    let edit = UserDraft {
+        email: "Cyan@x.io".into(),
+        password: Some("a brand new password".into()),
+        first_name: "Ann".into(),
+        last_name: "".into(),
+        tags: vec![("plan".into(), "max".into())],
+        ..Default::default()
+    }
+    .validate_changes()
+    .unwrap();
+    let hash = xusers::auth::PasswordHash::new(edit.password.as_ref().unwrap());
+    let saved = f
+        .store
+        .update_user(f.app, ids[0], &edit, Some(&hash), Some(opened.version));
+    assert!(saved.is_ok(), "{saved:?}");
+    let now = f.store.user(ids[0]).unwrap();
+    assert_eq!(
+        (now.email.as_str(), now.last_name.as_deref(), now.version),
+        ("Cyan@x.io", None, opened.version + 1)
+    );
+    assert_eq!(now.tags.get("plan").map(String::as_str), Some("max"));
+    assert_eq!(f.store.find_user(f.app, "cyan@X.io").ok(), Some(ids[0]));
+    // Listed and found under the new email.
+    let found = f
+        .store
+        .list_users(f.app, &UserQuery::default().filter("cyan"), &Page::First(5));
+    assert_eq!(emails(&found.unwrap()), ["Cyan@x.io"]);
+    // Someone else saved meanwhile: the edit begun before is refused, nothing changes.
+    let stale = f
+        .store
+        .update_user(f.app, ids[0], &edit, None, Some(opened.version))
+        .unwrap_err();
+    assert!(matches!(stale, StoreError::Conflict), "{stale:?}");
+    assert_eq!(
+        stale.to_string(),
+        "the user was changed by someone else since it was opened"
+    );
+    assert_eq!(f.store.user(ids[0]).unwrap(), now);
+    // Another user's email is refused, naming the field.
+    let taken = UserDraft {
+        email: "AB@x.io".into(),
+        ..Default::default()
+    }
+    .validate_changes()
+    .unwrap();
+    let refused = f
+        .store
+        .update_user(f.app, ids[0], &taken, None, None)
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "email: already used by another user of this application"
+    );
+    let (entries, broken) = verified(&f.store);
+    assert_eq!(
+        (entries, broken),
+        (7, None),
+        "5 creations, an update, a password"
+    );
+}
+
+#[rstest]
+fn deleted_users_are_gone_with_their_tags_counted_out_and_audited_in_one_batch(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    f.store.delete_user(ids[0]).unwrap();
+    let gone = f.store.user(ids[0]).unwrap_err();
+    assert!(matches!(gone, StoreError::UserGone(_)), "{gone:?}");
+    assert_eq!(user_count(&f.store), 4);
+    // Several at once: all or none.
+    let missing = f.store.delete_users(&[ids[1], ids[0]]).unwrap_err();
+    assert!(matches!(missing, StoreError::UserGone(_)), "{missing:?}");
+    assert_eq!(user_count(&f.store), 4, "nothing was deleted");
+    f.store.delete_users(&[ids[1], ids[2]]).unwrap();
+    let left = f
+        .store
+        .list_users(f.app, &UserQuery::default(), &Page::First(9))
+        .unwrap();
+    assert_eq!(emails(&left), ["d_e@x.io", "ea@x.io"]);
+    assert_eq!(
+        f.store
+            .count_users(f.app, &UserQuery::default().filter("tag:plan"))
+            .unwrap(),
+        0
+    );
+    assert_eq!(f.store.tags_of(&ids).unwrap().len(), 0);
+    // 5 creations, one deletion, then two in a batch with its summary.
+    assert_eq!(verified(&f.store), (9, None));
+}
+
+#[rstest]
+fn a_login_issues_a_token_that_authenticates_until_its_sessions_are_ended(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    let wrong = f.store.login(f.app, "ab@x.io", "not the password");
+    assert!(
+        matches!(wrong, Err(StoreError::InvalidCredentials)),
+        "{wrong:?}"
+    );
+    let nobody = f.store.login(f.app, "nobody@x.io", common::PASSWORD);
+    assert!(
+        matches!(nobody, Err(StoreError::InvalidCredentials)),
+        "{nobody:?}"
+    );
+    let bob = f.store.login(f.app, "AB@x.io", common::PASSWORD).unwrap();
+    let ann = f.store.login(f.app, "cy@x.io", common::PASSWORD).unwrap();
+    assert_ne!(bob, ann);
+    assert_eq!(f.store.authenticate(f.app, &bob).ok(), Some(ids[1]));
+    assert_eq!(f.store.authenticate(f.app, &ann).ok(), Some(ids[0]));
+    assert!(f.store.user(ids[1]).unwrap().last_login.is_some());
+    let forged = f.store.authenticate(f.app, &bob.replace(&bob[..1], "x"));
+    assert!(
+        matches!(forged, Err(StoreError::InvalidToken)),
+        "{forged:?}"
+    );
+    // One user's sessions end; the others' go on.
+    assert_eq!(f.store.invalidate_user_tokens(ids[1]).unwrap(), 1);
+    assert!(matches!(
+        f.store.authenticate(f.app, &bob),
+        Err(StoreError::InvalidToken)
+    ));
+    assert_eq!(f.store.authenticate(f.app, &ann).ok(), Some(ids[0]));
+    assert_eq!(f.store.invalidate_user_tokens(ids[1]).unwrap(), 0);
+    // Every token of the application is void; a new login works again.
+    let bob = f.store.login(f.app, "ab@x.io", common::PASSWORD).unwrap();
+    assert_eq!(f.store.invalidate_all_tokens(f.app).unwrap(), 5);
+    for token in [&bob, &ann] {
+        let void = f.store.authenticate(f.app, token);
+        assert!(matches!(void, Err(StoreError::InvalidToken)), "{void:?}");
+    }
+    let again = f.store.login(f.app, "ab@x.io", common::PASSWORD).unwrap();
+    assert_eq!(f.store.authenticate(f.app, &again).ok(), Some(ids[1]));
+    // 5 creations, two invalidations of one user, one of everyone.
+    assert_eq!(verified(&f.store), (8, None));
+}
+
+#[rstest]
+fn too_many_failed_logins_lock_the_email_out_once_audited(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    for _ in 0..LoginPolicy::default().max_failures {
+        let wrong = f.store.login(f.app, "ab@x.io", "not the password");
+        assert!(
+            matches!(wrong, Err(StoreError::InvalidCredentials)),
+            "{wrong:?}"
+        );
+    }
+    let locked = f.store.login(f.app, "AB@x.io", common::PASSWORD);
+    assert!(
+        matches!(locked, Err(StoreError::InvalidCredentials)),
+        "{locked:?}"
+    );
+    // Another email is not locked.
+    assert!(f.store.login(f.app, "cy@x.io", common::PASSWORD).is_ok());
+    assert!(f.store.user(ids[1]).unwrap().last_login.is_none());
+    assert_eq!(verified(&f.store), (6, None), "5 creations and one lockout");
+}
+
+#[rstest]
+fn groups_form_a_tree_whose_member_counts_the_database_keeps(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    common::group_tree(&mut f.store, f.app);
+    let twice = f.store.create_group(f.app, " Acme ", None).unwrap_err();
+    assert_eq!(
+        twice.to_string(),
+        "group name: a group named 'Acme' already exists"
+    );
+    let orphan = f
+        .store
+        .create_group(f.app, "Lost", Some("Nope"))
+        .unwrap_err();
+    assert_eq!(orphan.to_string(), "no such group: Nope");
+    let names: Vec<String> = (f.store.groups(f.app).unwrap().into_iter())
+        .map(|g| g.name)
+        .collect();
+    assert_eq!(names, ["Acme", "Sales", "EMEA", "Support"]);
+    let [acme, sales, emea] =
+        ["Acme", "Sales", "EMEA"].map(|g| f.store.group_named(f.app, g).unwrap());
+    let added = f
+        .store
+        .add_members(f.app, sales, &[ids[0], ids[1]])
+        .unwrap();
+    assert_eq!((added.group.as_str(), added.added.len()), ("Sales", 2));
+    let again = f
+        .store
+        .add_members(f.app, sales, &[ids[1], ids[2]])
+        .unwrap();
+    assert_eq!((again.added, again.already), (vec![ids[2]], vec![ids[1]]));
+    f.store.add_members(f.app, emea, &[ids[0]]).unwrap();
+    let members = |store: &Store| -> Vec<(String, usize, u64)> {
+        (store.group_summaries(f.app).unwrap().into_iter())
+            .map(|g| (g.group.name, g.depth, g.members))
+            .collect()
+    };
+    let expected = |sales: u64| {
+        vec![
+            ("Acme".to_string(), 0, 0),
+            ("Sales".to_string(), 1, sales),
+            ("EMEA".to_string(), 2, 1),
+            ("Support".to_string(), 0, 0),
+        ]
+    };
+    assert_eq!(members(&f.store), expected(3));
+    let counts = f.store.scope_counts(f.app).unwrap();
+    assert_eq!((counts.grouped, counts.ungrouped), (3, 2));
+    let scoped = |scope| UserQuery {
+        scope,
+        ..UserQuery::default()
+    };
+    let listed = |store: &Store, q: &UserQuery| {
+        let rows = store.list_users(f.app, q, &Page::First(9)).unwrap();
+        (
+            emails(&rows).join(" "),
+            store.count_users(f.app, q).unwrap(),
+        )
+    };
+    assert_eq!(
+        listed(&f.store, &scoped(Scope::Group(sales))),
+        ("ab@x.io bx@x.io cy@x.io".to_string(), 3)
+    );
+    assert_eq!(
+        listed(&f.store, &scoped(Scope::Group(acme))),
+        (String::new(), 0)
+    );
+    assert_eq!(
+        listed(&f.store, &scoped(Scope::GroupTree(acme)).filter("zed")),
+        ("cy@x.io".to_string(), 1)
+    );
+    assert_eq!(
+        listed(&f.store, &scoped(Scope::GroupTree(acme))),
+        ("ab@x.io bx@x.io cy@x.io".to_string(), 3)
+    );
+    let cy = f.store.user(ids[0]).unwrap();
+    assert_eq!(
+        (cy.groups, cy.version),
+        (vec!["EMEA".into(), "Sales".into()], 3)
+    );
+    assert_eq!(f.store.user_row(ids[0]).unwrap().groups, ["EMEA", "Sales"]);
+    // Removing a member, and one no longer in the group.
+    f.store.remove_member(f.app, sales, ids[0]).unwrap();
+    let gone = f.store.remove_member(f.app, sales, ids[0]).unwrap_err();
+    assert!(matches!(gone, StoreError::NotMember(_)), "{gone:?}");
+    assert_eq!(members(&f.store), expected(2));
+    // A deleted member leaves the count too.
+    f.store.delete_user(ids[1]).unwrap();
+    assert_eq!(members(&f.store), expected(1));
+    assert_eq!(f.store.scope_counts(f.app).unwrap().grouped, 2);
+    assert!(f.store.group_exists(f.app, sales).unwrap());
+    // 5 users, 4 groups, 2 joined with a summary, 1 joined twice, a removal, a deletion.
+    assert_eq!(verified(&f.store), (16, None));
+}
+
 /// Until PostgreSQL has a method, it says so and changes nothing.
 #[test]
 fn what_postgresql_cannot_do_yet_it_refuses_plainly() {
-    let Some(mut f) = fresh(Backend::Postgres) else {
+    let Some(f) = fresh(Backend::Postgres) else {
         return;
     };
-    let refused = f.store.delete_users(&[]).unwrap_err();
+    let refused = f.store.devices(f.app).unwrap_err();
     assert!(matches!(refused, StoreError::Unusable(_)), "{refused:?}");
     assert_eq!(
         refused.to_string(),
-        "delete_users is not available on PostgreSQL yet"
+        "devices is not available on PostgreSQL yet"
     );
     assert!(f.store.path().is_none(), "a PostgreSQL store has no file");
 }

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use super::selection::WALK_PAGE;
 use super::{
     Actor, AppId, Application, AuditEntry, AuditPage, AuditQuery, BulkAction, BulkOutcome,
     BulkProgress, Device, Group, GroupRef, GroupSummary, ImportOptions, ImportReport, ImportUser,
@@ -72,7 +73,7 @@ dispatch! {
     fn set_login_policy(&mut self, app: AppId, policy: LoginPolicy) -> Result<()>;
     fn create_application(&mut self, name: &str, user_limit: Option<u64>) -> Result<Application>;
     fn applications(&self) -> Result<Vec<(Application, u64)>>, on postgres;
-    fn verify_audit(&self) -> Result<VerifyReport>;
+    fn verify_audit(&self) -> Result<VerifyReport>, on postgres;
     fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>;
     fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>;
     fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>;
@@ -82,51 +83,51 @@ dispatch! {
     fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>;
     fn bulk_concerned_sample(&self, app: AppId, selection: &Selection, action: &BulkAction, n: usize) -> Result<Option<Vec<String>>>;
     fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64>;
-    fn devices_reached(&self, groups: &[i64]) -> Result<Vec<ReachedDevice>>;
-    fn user_devices(&self, user: UserId) -> Result<Vec<ReachedDevice>>;
+    fn devices_reached(&self, groups: &[i64]) -> Result<Vec<ReachedDevice>>, on postgres;
+    fn user_devices(&self, user: UserId) -> Result<Vec<ReachedDevice>>, on postgres;
     fn devices(&self, app: AppId) -> Result<Vec<Device>>;
     fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<bool>;
     fn delete_device(&mut self, app: AppId, name: &str) -> Result<()>;
-    fn create_group(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<Group>;
+    fn create_group(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<Group>, on postgres;
     fn set_group_parent(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<()>;
-    fn groups(&self, app: AppId) -> Result<Vec<Group>>;
-    fn group_named(&self, app: AppId, name: &str) -> Result<i64>;
-    fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>>;
+    fn groups(&self, app: AppId) -> Result<Vec<Group>>, on postgres;
+    fn group_named(&self, app: AppId, name: &str) -> Result<i64>, on postgres;
+    fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>>, on postgres;
     fn rename_group(&mut self, app: AppId, old: &str, new: &str) -> Result<()>;
     fn delete_group(&mut self, app: AppId, name: &str) -> Result<()>;
     fn edit_group(&mut self, app: AppId, group: &GroupRef, name: &str, parent: Option<&str>) -> Result<()>;
     fn delete_group_read(&mut self, app: AppId, group: &GroupRef) -> Result<()>;
     fn members_with_subgroups(&self, app: AppId) -> Result<HashMap<i64, u64>>;
     fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>>;
-    fn add_members(&mut self, app: AppId, group: i64, users: &[UserId]) -> Result<MembersAdded>;
-    fn group_exists(&self, app: AppId, group: i64) -> Result<bool>;
-    fn remove_member(&mut self, app: AppId, group: i64, user: UserId) -> Result<()>;
+    fn add_members(&mut self, app: AppId, group: i64, users: &[UserId]) -> Result<MembersAdded>, on postgres;
+    fn group_exists(&self, app: AppId, group: i64) -> Result<bool>, on postgres;
+    fn remove_member(&mut self, app: AppId, group: i64, user: UserId) -> Result<()>, on postgres;
     fn set_busy_timeout(&self, timeout: Duration) -> Result<()>;
     fn set_cache_kib(&self, kib: i64) -> Result<()>;
     fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>;
     fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>;
     fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>;
-    fn selection_page(&self, app: AppId, selection: &Selection, sort: Sort, page: &Page) -> Result<Vec<UserRow>>;
+    fn selection_page(&self, app: AppId, selection: &Selection, sort: Sort, page: &Page) -> Result<Vec<UserRow>>, on postgres;
     fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>;
     fn suggest_tag_keys(&self, app: AppId, except: Option<UserId>, typed: &str, limit: usize) -> Result<Vec<KeySuggestion>>;
-    fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>>;
-    fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String>;
-    fn authenticate(&self, app: AppId, token: &str) -> Result<UserId>;
-    fn invalidate_user_tokens(&mut self, user: UserId) -> Result<usize>;
-    fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize>;
+    fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>>, on postgres;
+    fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String>, on postgres;
+    fn authenticate(&self, app: AppId, token: &str) -> Result<UserId>, on postgres;
+    fn invalidate_user_tokens(&mut self, user: UserId) -> Result<usize>, on postgres;
+    fn invalidate_all_tokens(&mut self, app: AppId) -> Result<usize>, on postgres;
     fn create_user(&mut self, app: AppId, user: &NewUser, hash: &PasswordHash) -> Result<UserId>, on postgres;
-    fn update_user(&mut self, app: AppId, id: UserId, changes: &UserChanges, new_hash: Option<&PasswordHash>, expected_version: Option<i64>) -> Result<()>;
-    fn delete_user(&mut self, id: UserId) -> Result<()>;
-    fn delete_users(&mut self, ids: &[UserId]) -> Result<()>;
-    fn user(&self, id: UserId) -> Result<User>;
+    fn update_user(&mut self, app: AppId, id: UserId, changes: &UserChanges, new_hash: Option<&PasswordHash>, expected_version: Option<i64>) -> Result<()>, on postgres;
+    fn delete_user(&mut self, id: UserId) -> Result<()>, on postgres;
+    fn delete_users(&mut self, ids: &[UserId]) -> Result<()>, on postgres;
+    fn user(&self, id: UserId) -> Result<User>, on postgres;
     fn find_user(&self, app: AppId, email: &str) -> Result<UserId>, on postgres;
-    fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>;
-    fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>;
+    fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>, on postgres;
+    fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>, on postgres;
     fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>;
     fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;
-    fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>;
-    fn user_row(&self, id: UserId) -> Result<UserRow>;
-    fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>>;
+    fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>, on postgres;
+    fn user_row(&self, id: UserId) -> Result<UserRow>, on postgres;
+    fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>>, on postgres;
 }
 
 impl From<&Path> for Location {
@@ -288,18 +289,32 @@ impl Store {
         }
     }
 
+    /// Hands the selection's users to `each` in `sort` order, a page at a time, at
+    /// most `limit` in all.
     pub fn for_each_selected<E: From<StoreError>>(
         &self,
         app: AppId,
         selection: &Selection,
         sort: Sort,
         limit: usize,
-        each: impl FnMut(Vec<UserRow>) -> std::result::Result<(), E>,
+        mut each: impl FnMut(Vec<UserRow>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        match self {
-            Store::Sqlite(s) => s.for_each_selected(app, selection, sort, limit, each),
-            Store::Postgres(_) => Err(not_yet("for_each_selected").into()),
+        let mut done = 0;
+        let mut page = Page::First(WALK_PAGE.min(limit));
+        while done < limit {
+            let rows = self.selection_page(app, selection, sort, &page)?;
+            let full = rows.len() == WALK_PAGE.min(limit - done);
+            let next = rows.last().map(|r| r.cursor(sort.field));
+            done += rows.len();
+            each(rows)?;
+            match next {
+                Some(cursor) if full && done < limit => {
+                    page = Page::After(cursor, WALK_PAGE.min(limit - done))
+                }
+                _ => break,
+            }
         }
+        Ok(())
     }
 
     /// One page of the query's users, as [`Store::list_users`] reads it, the walk

@@ -4,7 +4,7 @@ use super::PgStore;
 use crate::store::{AppId, Application, LoginPolicy, Result, StoreError};
 
 /// A bigint that the schema keeps within a Rust type's range (its CHECKs), read as one.
-fn narrow<T: TryFrom<i64>>(value: i64, column: &str) -> Result<T> {
+pub(super) fn narrow<T: TryFrom<i64>>(value: i64, column: &str) -> Result<T> {
     T::try_from(value).map_err(|_| {
         StoreError::Unusable(format!(
             "the database holds {value} in {column}, out of range"

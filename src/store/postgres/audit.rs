@@ -1,10 +1,77 @@
 //! The audit log on PostgreSQL: the same entries and hash chain as SQLite's
 //! (store/audit/chain.rs), each appended in its change's own transaction.
 
-use postgres::Transaction;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{IsolationLevel, Transaction};
 
-use crate::store::audit::{Content, GENESIS, Hash, Record, now_ms};
-use crate::store::{Actor, Result, StoreError};
+use super::PgStore;
+use crate::store::audit::{Batch, Content, GENESIS, Hash, Record, Target, Verifier, now_ms};
+use crate::store::{Actor, AppId, Result, StoreError, VerifyReport};
+
+impl PgStore {
+    /// Recomputes the chain from the first entry kept to the newest, in one snapshot
+    /// (the same checks as on SQLite: audit/chain.rs's `Verifier`).
+    pub fn verify_audit(&self) -> Result<VerifyReport> {
+        let mut client = self.client.borrow_mut();
+        let mut snapshot = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let horizon = snapshot.query_opt("SELECT first_kept, anchor FROM audit_horizon", &[])?;
+        let horizon = match horizon {
+            Some(row) => Some((row.get(0), hash(row.get(1))?)),
+            None => None,
+        };
+        let mut verifier = Verifier::new(horizon);
+        let mut rows = snapshot.query_raw(
+            "SELECT seq, time_ms, app, actor, source, op, target_type, target_id,
+                    target_label, changes, batch, target_prev, hash FROM audit ORDER BY seq",
+            std::iter::empty::<i64>(),
+        )?;
+        while let Some(r) = rows.next()? {
+            let target = Target {
+                kind: r.get(6),
+                id: r.get(7),
+                label: r.get(8),
+            };
+            let (app, actor, source, op, changes): (Option<&str>, &str, &str, &str, &str) =
+                (r.get(2), r.get(3), r.get(4), r.get(5), r.get(9));
+            let content = Content {
+                seq: r.get(0),
+                time_ms: r.get(1),
+                app,
+                actor,
+                source,
+                op,
+                target: &target,
+                changes,
+                batch: r.get(10),
+                target_prev: r.get(11),
+            };
+            if !verifier.check(&content, r.get::<_, &[u8]>(12)) {
+                break;
+            }
+        }
+        drop(rows);
+        snapshot.commit()?;
+        Ok(verifier.report())
+    }
+}
+
+/// The batch a bulk write's entries share: its first entry's seq.
+pub(super) fn begin_batch(tx: &mut Transaction) -> Result<Batch> {
+    let newest = tx.query_one("SELECT max(seq) FROM audit", &[])?;
+    Ok(Batch::after(newest.get(0)))
+}
+
+/// The application as an audit entry's target.
+pub(super) fn app_target(tx: &mut Transaction, app: AppId) -> Result<Target> {
+    let name: String = tx
+        .query_one("SELECT name FROM applications WHERE id = $1", &[&app.0])?
+        .get(0);
+    Ok(Target::new("application", Some(app.0), name))
+}
 
 /// Appends one entry after the newest (the caller holds the write lock, so nothing
 /// appends meanwhile); returns its seq (0 when the actor is not recorded).

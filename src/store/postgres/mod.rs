@@ -4,7 +4,11 @@
 mod apps;
 mod audit;
 mod connect;
+mod groups;
 mod migrations;
+mod query;
+mod reads;
+mod tokens;
 mod users;
 
 use std::cell::RefCell;

@@ -1,0 +1,240 @@
+//! The commands that work on both backends, each run through the real binary once on
+//! a SQLite file and once on a PostgreSQL database (tests/common/cli.rs, `Env::on`).
+
+mod common;
+
+use common::backend::Backend;
+use common::cli::{Env, stdout};
+use predicates::prelude::*;
+use rstest::rstest;
+
+/// Three users: Ann and Cy with a tag, Bob without.
+fn three_users(env: &Env) {
+    for (email, extra) in [
+        ("cy@x.io", vec!["--first", "Cy", "--tag", "plan=pro"]),
+        ("ann@x.io", vec!["--last", "Lee", "--tag", "plan=free"]),
+        ("bob@x.io", vec![]),
+    ] {
+        env.add(email, common::PASSWORD, &extra)
+            .success()
+            .stdout(format!("Added {email}\n"));
+    }
+}
+
+#[rstest]
+fn users_list_shows_every_user_in_order_a_page_at_a_time_filtered_and_sorted(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    assert_eq!(env.emails(&[]), ["ann@x.io", "bob@x.io", "cy@x.io"]);
+    assert_eq!(env.emails(&["--limit", "2"]), ["ann@x.io", "bob@x.io"]);
+    assert_eq!(
+        env.emails(&["--sort", "created", "--desc"]),
+        ["bob@x.io", "ann@x.io", "cy@x.io"]
+    );
+    assert_eq!(env.emails(&["--tag", "plan"]), ["ann@x.io", "cy@x.io"]);
+    assert_eq!(env.emails(&["--filter", "LEE"]), ["ann@x.io"]);
+    let listed = env.json(&["users", "list", "--format", "json", "--limit", "1"]);
+    assert_eq!(listed[0]["tags"]["plan"], "free", "{listed}");
+    let table = env.cmd().args(["users", "list"]).assert().success();
+    let table = stdout(&table);
+    let at = |email: &str| table.find(email).unwrap_or_else(|| panic!("{table}"));
+    assert!(
+        at("ann@x.io") < at("bob@x.io") && at("bob@x.io") < at("cy@x.io"),
+        "{table}"
+    );
+}
+
+#[rstest]
+fn users_get_shows_one_users_whole_profile_and_refuses_an_unknown_one(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    let ann = env.json(&["users", "get", "ANN@x.io", "--format", "json"]);
+    assert_eq!(
+        (&ann["email"], &ann["last_name"], &ann["tags"]["plan"]),
+        (&"ann@x.io".into(), &"Lee".into(), &"free".into()),
+        "{ann}"
+    );
+    env.cmd()
+        .args(["users", "get", "nobody@x.io"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no such user: nobody@x.io"));
+}
+
+#[rstest]
+fn users_set_saves_an_edit_and_users_delete_deletes_both_audited_in_a_chain_that_verifies(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    env.cmd()
+        .args([
+            "users",
+            "set",
+            "ann@x.io",
+            "--email",
+            "anna@x.io",
+            "--first",
+            "Anna",
+        ])
+        .args(["--untag", "plan"])
+        .assert()
+        .success()
+        .stdout("Saved anna@x.io\n");
+    let anna = env.json(&["users", "get", "anna@x.io", "--format", "json"]);
+    assert_eq!(
+        (&anna["first_name"], &anna["tags"]),
+        (&"Anna".into(), &serde_json::json!({}))
+    );
+    env.cmd()
+        .args(["users", "set", "anna@x.io", "--email", "BOB@x.io"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "email: already used by another user of this application",
+        ));
+    env.cmd()
+        .args(["users", "delete", "bob@x.io", "cy@x.io", "--yes"])
+        .assert()
+        .success()
+        .stdout("Deleted 2 user(s)\n");
+    assert_eq!(env.emails(&[]), ["anna@x.io"]);
+    env.cmd()
+        .args(["audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "7 entries intact; the newest entry's hash is ",
+        ));
+}
+
+#[rstest]
+fn login_whoami_and_tokens_invalidate_end_sessions(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    env.login("ann@x.io", "wrong password")
+        .code(1)
+        .stderr("xusers: invalid email or password\n");
+    let token = |email: &str| {
+        stdout(&env.login(email, common::PASSWORD).success())
+            .trim()
+            .to_string()
+    };
+    let (ann, bob) = (token("ann@x.io"), token("bob@x.io"));
+    assert_eq!(ann.len(), 64, "{ann}");
+    let whoami = |token: &str| env.cmd().args(["whoami", token]).assert();
+    let me = whoami(&ann).success();
+    let me: serde_json::Value = serde_json::from_str(&stdout(&me)).unwrap();
+    assert_eq!(me["email"], "ann@x.io");
+    env.cmd()
+        .args(["tokens", "invalidate", "--email", "ann@x.io", "--yes"])
+        .assert()
+        .success()
+        .stdout("Invalidated 1 token of ann@x.io.\n");
+    whoami(&ann).code(1).stderr("xusers: token is not valid\n");
+    whoami(&bob).success();
+    env.cmd()
+        .args(["tokens", "invalidate", "--all", "--yes"])
+        .assert()
+        .success()
+        .stdout("Every token of the 3 users of 'default' is void: they log in again.\n");
+    whoami(&bob).code(1).stderr("xusers: token is not valid\n");
+}
+
+#[rstest]
+fn groups_add_and_list_show_the_tree_with_the_members_users_set_gave_it(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    for (name, parent) in [("Acme", None), ("Sales", Some("Acme"))] {
+        let mut cmd = env.cmd();
+        cmd.args(["groups", "add", name]);
+        if let Some(parent) = parent {
+            cmd.args(["--parent", parent]);
+        }
+        cmd.assert()
+            .success()
+            .stdout(format!("Added group {name}\n"));
+    }
+    env.cmd()
+        .args(["groups", "add", "Acme"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "a group named 'Acme' already exists",
+        ));
+    for email in ["ann@x.io", "cy@x.io"] {
+        env.cmd()
+            .args(["users", "set", email, "--add-group", "Sales"])
+            .assert()
+            .success();
+    }
+    env.cmd()
+        .args([
+            "users",
+            "set",
+            "cy@x.io",
+            "--remove-group",
+            "Sales",
+            "--add-group",
+            "Acme",
+        ])
+        .assert()
+        .success();
+    let groups = env.json(&["groups", "list", "--format", "json"]);
+    assert_eq!(
+        groups,
+        serde_json::json!([
+            {"name": "Acme", "parent": null, "members": 1, "devices": 0},
+            {"name": "Sales", "parent": "Acme", "members": 1, "devices": 0},
+        ])
+    );
+    assert_eq!(env.emails(&["--group", "Acme"]), ["ann@x.io", "cy@x.io"]);
+    assert_eq!(env.emails(&["--group", "Acme", "--direct"]), ["cy@x.io"]);
+}
+
+#[rstest]
+fn users_export_writes_the_selected_users_with_their_hashes_only_when_asked(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    let exported = env.json(&["users", "export", "--format", "json", "--has-tag", "plan"]);
+    let emails: Vec<&str> = (exported["users"].as_array().unwrap().iter())
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["ann@x.io", "cy@x.io"], "{exported}");
+    assert!(!exported.to_string().contains("argon2id"), "{exported}");
+    let out = env.dir.path().join("users.json");
+    env.cmd()
+        .args(["users", "export", "--with-password-hashes", "--output"])
+        .arg(&out)
+        .assert()
+        .success();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let hashes = written["users"].as_array().unwrap().iter();
+    let hashed = hashes
+        .filter(|u| u.to_string().contains("$argon2id$"))
+        .count();
+    assert_eq!(hashed, 3, "{written}");
+}
