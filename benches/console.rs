@@ -23,9 +23,8 @@
 //! first sort by each field and direction is `sort_first`, apart from `sort`.
 //! `mark_all` is `*` → frame showing the marks (over everyone, a common tag and a
 //! short text); `mark_all_count` is `*` → the exact "N marked" in the title.
-//! `groups_open` is `4` → the frame showing the group tree (1,000,000 users come
-//! with 200 groups); `groups_subtree_counts` is `4` → the frame showing every group's
-//! members including its subgroups (20 rounds: p50 and the slowest).
+//! `groups_open` is `4` → the frame showing the group tree with every group's kept
+//! counts, direct and including subgroups (1,000,000 users come with 200 groups).
 //! A group's members view and the user picker are measured likewise
 //! (`members_and_picker`): the members view of the top group (`members_…`) and of a
 //! mid-size one (`mid_members_…`, the group nearest 20,000 members), each opened,
@@ -320,32 +319,21 @@ fn main() {
                 .as_ref()
                 .is_some_and(|g| g.loaded && !g.loading())
         };
-        let counted = |app: &App| app.groups.as_ref().is_some_and(|g| g.subtree.is_some());
-        let (mut open_groups, mut subtree) = (Vec::new(), Vec::new());
-        for round in 0..GROUPS_ROUNDS {
+        let mut open_groups = Vec::new();
+        for _ in 0..GROUPS_ROUNDS {
             console.key_until_fresh(KeyCode::Char('1'));
             let start = Instant::now();
             console.char('4');
             assert!(console.settle(shown), "the tree");
             open_groups.push(start.elapsed());
-            // Counting every membership takes longer: timed in fewer rounds.
-            if round % 10 == 0 {
-                assert!(console.settle(counted), "the counts");
-                subtree.push(start.elapsed());
-            }
         }
+        let tree = &console.app.groups.as_ref().unwrap().tree.groups;
+        assert!(
+            tree.iter().any(|g| g.with_subgroups > g.members),
+            "the tree came with its counts including subgroups"
+        );
         report("groups_open", &mut open_groups);
         metric("groups_open_max", percentile(&mut open_groups, 1.0), "ms");
-        metric(
-            "groups_subtree_counts_p50",
-            percentile(&mut subtree, 0.5),
-            "ms",
-        );
-        metric(
-            "groups_subtree_counts_max",
-            percentile(&mut subtree, 1.0),
-            "ms",
-        );
         console.key_until_fresh(KeyCode::Char('1'));
     }
 
@@ -659,7 +647,7 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
         assert!(console.app.browse.members.is_some(), "the members view");
         console.key(KeyCode::Esc);
         assert!(
-            console.settle(|app| app.groups.as_ref().is_some_and(|g| !g.busy())),
+            console.settle(|app| app.groups.as_ref().is_some_and(|g| !g.loading())),
             "back in the tree"
         );
     }
@@ -782,7 +770,7 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
     }
     console.key(KeyCode::Esc);
     assert!(
-        console.settle(|app| app.groups.as_ref().is_some_and(|g| !g.busy())),
+        console.settle(|app| app.groups.as_ref().is_some_and(|g| !g.loading())),
         "back in the tree"
     );
 }
@@ -790,8 +778,11 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
 fn members_and_picker(console: &mut Console) {
     console.char('4');
     assert!(
-        console.settle(|app| app.groups.as_ref().is_some_and(|g| g.loaded && !g.busy())),
-        "the group tree and its counts"
+        console.settle(|app| app
+            .groups
+            .as_ref()
+            .is_some_and(|g| g.loaded && !g.loading())),
+        "the group tree"
     );
     let group = |app: &App| {
         app.groups
@@ -811,13 +802,9 @@ fn members_and_picker(console: &mut Console) {
 
     let mid = {
         let pane = console.app.groups.as_ref().unwrap();
-        let counts = pane.subtree.as_ref().expect("the subtree counts");
         (pane.tree.groups.iter())
-            .min_by_key(|g| {
-                let n = counts.get(&g.group.id).copied().unwrap_or(0);
-                n.abs_diff(MID_GROUP_MEMBERS)
-            })
-            .map(|g| (g.group.name.clone(), counts.get(&g.group.id).copied()))
+            .min_by_key(|g| g.with_subgroups.abs_diff(MID_GROUP_MEMBERS))
+            .map(|g| (g.group.name.clone(), g.with_subgroups))
             .unwrap()
     };
     println!(

@@ -78,6 +78,7 @@ fn assert_member_counts(store: &Store, after: &BulkAction) {
     for (name, kept, members) in groups {
         assert_eq!(kept, members, "{name} after {after:?}");
     }
+    assert_subtree_counts_kept(&store.path().unwrap(), &format!("{after:?}"));
     let apps: Vec<(String, u64, u64)> = conn
         .prepare(
             "SELECT a.name, count(u.id),

@@ -129,6 +129,7 @@ fn an_interrupted_bulk_load_is_repaired_on_the_next_open() {
     }
     conn.execute_batch(
         "UPDATE applications SET user_count = 0, grouped_count = 0;
+         UPDATE groups SET subtree_member_count = 0; DELETE FROM group_ancestors;
          DELETE FROM tag_keys;
          INSERT INTO users_fts(users_fts) VALUES ('delete-all');",
     )
@@ -136,6 +137,7 @@ fn an_interrupted_bulk_load_is_repaired_on_the_next_open() {
     drop(conn);
 
     let store = Store::open(&path).unwrap();
+    assert_subtree_counts_kept(&path, "the repair");
     assert_eq!(counters(&store, app), expected);
     assert_eq!(counters(&store, app), recount(&store, app));
     let mut repaired = store.tag_key_usage(app, None).unwrap();

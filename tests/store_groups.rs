@@ -1,8 +1,13 @@
 mod common;
 
+use std::sync::atomic::AtomicBool;
+
 use common::*;
+use proptest::prelude::*;
 use xusers::domain::{Field, UserDraft};
-use xusers::store::{ReachedDevice, Store, StoreError};
+use xusers::store::{
+    AppId, BulkAction, ReachedDevice, Selection, Source, Store, StoreError, UserId,
+};
 
 #[test]
 fn devices_come_through_groups_and_all_their_ancestors() {
@@ -216,8 +221,10 @@ fn a_database_from_an_older_version_is_upgraded_keeping_its_users() {
     assert!(store.login(app.id, "old@acme.io", PASSWORD).is_ok());
 }
 
-/// Every group's kept direct member count equals the memberships counted afresh.
+/// Every group's kept member counts, direct and including subgroups, equal the
+/// memberships counted afresh.
 fn assert_member_counts_kept(store: &Store, path: &std::path::Path, app: xusers::store::AppId) {
+    assert_subtree_counts_kept(path, "the last change");
     let sql = rusqlite::Connection::open(path).unwrap();
     let groups = store.group_summaries(app).unwrap();
     assert!(!groups.is_empty());
@@ -322,6 +329,73 @@ fn edits_and_deletes_based_on_an_older_version_of_a_group_are_refused() {
     assert!(store.group_named(app, "Revenue").is_err());
 }
 
+/// Takes a database back to schema v9: without the groups' ancestors, the kept
+/// counts of members including subgroups and what keeps them.
+const BACK_TO_V9: &str = "
+    DROP TRIGGER subtree_members_added; DROP TRIGGER subtree_members_removed;
+    DROP TRIGGER groups_placed; DROP TRIGGER groups_moved;
+    DROP INDEX group_ancestors_below; DROP TABLE group_ancestors;
+    ALTER TABLE groups DROP COLUMN subtree_member_count;
+    PRAGMA user_version = 9;";
+
+/// A schema v9 database gets its groups' ancestors and counts of members including
+/// subgroups filled, and the triggers that keep them, when it is upgraded: no other
+/// trigger is rebuilt (nothing else is recounted).
+#[test]
+fn upgrading_to_v10_fills_the_members_with_subgroups_and_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v9.db");
+    let mut store = Store::open(&path).unwrap();
+    let app = store.application("default").unwrap().id;
+    xusers::demo::seed_demo(&mut store, app, 100, 1_800_000_000, |_| ()).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(BACK_TO_V9).unwrap();
+    // A counter the upgrade must not recount: were every trigger rebuilt, it would be.
+    conn.execute_batch("UPDATE applications SET user_count = user_count + 7")
+        .unwrap();
+    drop(conn);
+    let mut store = Store::open(&path).unwrap();
+    assert_subtree_counts_kept(&path, "the upgrade");
+    let acme = |s: &Store| {
+        s.group_summaries(app)
+            .unwrap()
+            .into_iter()
+            .find(|g| g.group.name == "Acme")
+            .unwrap()
+    };
+    assert!(acme(&store).with_subgroups > acme(&store).members);
+    assert_eq!(
+        store.scope_counts(app).unwrap().all,
+        107,
+        "only the new counts filled"
+    );
+    let triggers = schema_names(&rusqlite::Connection::open(&path).unwrap(), "trigger");
+    for name in [
+        "subtree_members_added",
+        "subtree_members_removed",
+        "groups_placed",
+        "groups_moved",
+    ] {
+        assert!(triggers.contains(&name.to_string()), "{name}");
+    }
+    let before = acme(&store).with_subgroups;
+    add(
+        &mut store,
+        app,
+        UserDraft {
+            groups: vec!["EMEA".into()],
+            ..draft("after@acme.io")
+        },
+    );
+    assert_eq!(
+        acme(&store).with_subgroups,
+        before + 1,
+        "kept after the upgrade"
+    );
+    assert_subtree_counts_kept(&path, "a user added after the upgrade");
+}
+
 /// A schema v5 database gets its member counts filled, and the triggers that keep
 /// them, when it is upgraded.
 #[test]
@@ -334,11 +408,12 @@ fn upgrading_to_v6_fills_the_member_counts_and_keeps_them() {
     drop(store);
     // Back to version 5: without the v6 columns and the triggers that keep them.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "DROP TRIGGER group_members_added; DROP TRIGGER group_members_removed;
-         ALTER TABLE groups DROP COLUMN member_count; ALTER TABLE groups DROP COLUMN version;
-         PRAGMA user_version = 5;",
-    )
+    conn.execute_batch(&format!(
+        "{BACK_TO_V9}
+             DROP TRIGGER group_members_added; DROP TRIGGER group_members_removed;
+             ALTER TABLE groups DROP COLUMN member_count; ALTER TABLE groups DROP COLUMN version;
+             PRAGMA user_version = 5;"
+    ))
     .unwrap();
     drop(conn);
     let mut store = Store::open(&path).unwrap();
@@ -361,4 +436,175 @@ fn upgrading_to_v6_fills_the_member_counts_and_keeps_them() {
         },
     );
     assert_member_counts_kept(&store, &path, app);
+}
+
+/// A change of users, memberships or the tree, naming groups and users by their
+/// position among those that exist (modulo their number).
+#[derive(Debug, Clone)]
+enum Change {
+    AddUser(Vec<usize>),
+    SetGroups(usize, Vec<usize>),
+    DeleteUser(usize),
+    AddMembers(usize, Vec<usize>),
+    RemoveMember(usize, usize),
+    CreateGroup(Option<usize>),
+    MoveGroup(usize, Option<usize>),
+    DeleteGroup(usize),
+    /// 0 adds to the group, 1 removes from it, 2 deletes the users.
+    Bulk(u8, usize, Vec<usize>),
+}
+
+fn change() -> impl Strategy<Value = Change> {
+    let few = || proptest::collection::vec(0..16usize, 0..4);
+    prop_oneof![
+        few().prop_map(Change::AddUser),
+        (0..16usize, few()).prop_map(|(u, g)| Change::SetGroups(u, g)),
+        (0..16usize).prop_map(Change::DeleteUser),
+        (0..16usize, few()).prop_map(|(g, u)| Change::AddMembers(g, u)),
+        (0..16usize, 0..16usize).prop_map(|(g, u)| Change::RemoveMember(g, u)),
+        proptest::option::of(0..16usize).prop_map(Change::CreateGroup),
+        (0..16usize, proptest::option::of(0..16usize)).prop_map(|(g, p)| Change::MoveGroup(g, p)),
+        (0..16usize).prop_map(Change::DeleteGroup),
+        (0..3u8, 0..16usize, few()).prop_map(|(k, g, u)| Change::Bulk(k, g, u)),
+    ]
+}
+
+/// The users that exist, with their emails, and how many changes were applied (which
+/// makes each new name unique).
+#[derive(Default)]
+struct World {
+    users: Vec<(UserId, String)>,
+    made: usize,
+}
+
+/// Applies `change`; a change the store refuses (a cycle, a user not in the group)
+/// is fine: the counts must hold either way.
+fn apply(store: &mut Store, app: AppId, world: &mut World, change: &Change) {
+    let World { users, made } = world;
+    *made += 1;
+    let groups: Vec<String> = store
+        .groups(app)
+        .unwrap()
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    let group = |i: usize| groups.get(i % groups.len().max(1)).cloned();
+    let names =
+        |picks: &[usize]| -> Vec<String> { picks.iter().filter_map(|&i| group(i)).collect() };
+    let user = |users: &[(UserId, String)], i: usize| users.get(i % users.len().max(1)).cloned();
+    let id_of = |store: &Store, name: &str| store.group_named(app, name).unwrap();
+    match change {
+        Change::AddUser(picks) => {
+            let email = format!("u{made}@acme.io");
+            let draft = UserDraft {
+                groups: names(picks),
+                ..draft(&email)
+            };
+            users.push((add(store, app, draft), email));
+        }
+        Change::SetGroups(u, picks) => {
+            if let Some((id, email)) = user(users, *u) {
+                let changes = UserDraft {
+                    groups: names(picks),
+                    password: None,
+                    ..draft(&email)
+                };
+                let changes = changes.validate_changes().unwrap();
+                store.update_user(app, id, &changes, None, None).unwrap();
+            }
+        }
+        Change::DeleteUser(u) => {
+            if let Some((id, _)) = user(users, *u) {
+                store.delete_user(id).unwrap();
+                users.retain(|(other, _)| *other != id);
+            }
+        }
+        Change::AddMembers(g, picks) => {
+            if let Some(name) = group(*g) {
+                let ids: Vec<UserId> = picks
+                    .iter()
+                    .filter_map(|&i| user(users, i))
+                    .map(|u| u.0)
+                    .collect();
+                store.add_members(app, id_of(store, &name), &ids).unwrap();
+            }
+        }
+        Change::RemoveMember(g, u) => {
+            if let (Some(name), Some((id, _))) = (group(*g), user(users, *u)) {
+                let _ = store.remove_member(app, id_of(store, &name), id);
+            }
+        }
+        Change::CreateGroup(parent) => {
+            let name = format!("New{made}");
+            let parent = parent.and_then(group);
+            store.create_group(app, &name, parent.as_deref()).unwrap();
+        }
+        Change::MoveGroup(g, parent) => {
+            if let Some(name) = group(*g) {
+                let _ = store.set_group_parent(app, &name, parent.and_then(group).as_deref());
+            }
+        }
+        Change::DeleteGroup(g) => {
+            if let Some(name) = group(*g) {
+                store.delete_group(app, &name).unwrap();
+            }
+        }
+        Change::Bulk(kind, g, picks) => {
+            let (Some(name), false) = (group(*g), users.is_empty()) else {
+                return;
+            };
+            let ids: Vec<UserId> = picks
+                .iter()
+                .filter_map(|&i| user(users, i))
+                .map(|u| u.0)
+                .collect();
+            let action = match kind {
+                0 => BulkAction::AddToGroup(name),
+                1 => BulkAction::RemoveFromGroup(name),
+                _ => BulkAction::Delete,
+            };
+            store
+                .bulk(
+                    app,
+                    &Selection::of_ids(ids.iter().copied()),
+                    &action,
+                    Source::Console,
+                    &mut |_| (),
+                    &AtomicBool::new(false),
+                )
+                .unwrap();
+            if action == BulkAction::Delete {
+                users.retain(|(id, _)| !ids.contains(id));
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Whatever changes users, memberships or the tree, in whatever order, each group's
+    /// kept count of members including its subgroups is the one counted afresh.
+    #[test]
+    fn members_with_subgroups_stay_kept_through_any_changes(
+        tree in proptest::collection::vec(proptest::option::of(0..16usize), 1..6),
+        start in proptest::collection::vec(proptest::collection::vec(0..16usize, 0..4), 0..6),
+        changes in proptest::collection::vec(change(), 1..16),
+    ) {
+        let (dir, mut store, app) = temp_store();
+        let path = dir.path().join("test.db");
+        let mut world = World::default();
+        for (i, parent) in tree.iter().enumerate() {
+            let parent = parent.filter(|_| i > 0).map(|p| format!("G{}", p % i));
+            store.create_group(app, &format!("G{i}"), parent.as_deref()).unwrap();
+        }
+        for picks in start {
+            apply(&mut store, app, &mut world, &Change::AddUser(picks));
+        }
+        assert_subtree_counts_kept(&path, "the start");
+        for change in &changes {
+            apply(&mut store, app, &mut world, change);
+            assert_subtree_counts_kept(&path, &format!("{change:?}"));
+        }
+    }
 }

@@ -259,6 +259,11 @@ fn adding_one_user_is_one_entry_without_a_batch_and_a_gone_user_adds_nobody() {
     );
     assert!(store.user(e).unwrap().groups.is_empty(), "all or nothing");
     assert_eq!(newest(&store, 1)[0].seq, seq);
+    // A user named twice is added once, with one entry.
+    let done = store.add_members(app, support, &[e, e]).unwrap();
+    assert_eq!(done.added, [e]);
+    assert_eq!(store.user(e).unwrap().groups, ["Support"]);
+    assert_eq!(newest(&store, 1)[0].seq, seq + 1);
 }
 
 #[test]

@@ -12,6 +12,8 @@ CREATE INDEX IF NOT EXISTS users_last_key ON users(app_id, last_key, id);
 CREATE INDEX IF NOT EXISTS users_created ON users(app_id, created_at, id);
 CREATE INDEX IF NOT EXISTS users_login ON users(app_id, last_login, id);
 CREATE INDEX IF NOT EXISTS groups_parent ON groups(parent_id);
+-- The groups below a group, itself included (schema_v10.sql).
+CREATE INDEX IF NOT EXISTS group_ancestors_below ON group_ancestors(ancestor_id, group_id);
 CREATE INDEX IF NOT EXISTS group_devices_device ON group_devices(device_id);
 CREATE INDEX IF NOT EXISTS memberships_group ON memberships(group_id, user_id);
 CREATE INDEX IF NOT EXISTS user_tags_key ON user_tags(key, value, user_id);

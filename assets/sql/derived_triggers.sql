@@ -18,6 +18,61 @@ CREATE TRIGGER IF NOT EXISTS group_members_removed AFTER DELETE ON memberships B
     UPDATE groups SET member_count = member_count - 1 WHERE id = OLD.group_id;
 END;
 
+-- Each group's members including its subgroups (schema_v10.sql): a membership counts
+-- in its group and each group above, unless the user has another membership below
+-- that group already (when added) or still (when removed).
+CREATE TRIGGER IF NOT EXISTS subtree_members_added AFTER INSERT ON memberships BEGIN
+    UPDATE groups SET subtree_member_count = subtree_member_count + 1
+    WHERE id IN (SELECT ancestor_id FROM group_ancestors WHERE group_id = NEW.group_id)
+      AND NOT EXISTS (
+          SELECT 1 FROM memberships o JOIN group_ancestors a ON a.group_id = o.group_id
+          WHERE o.user_id = NEW.user_id AND o.group_id != NEW.group_id
+            AND a.ancestor_id = groups.id);
+END;
+CREATE TRIGGER IF NOT EXISTS subtree_members_removed AFTER DELETE ON memberships BEGIN
+    UPDATE groups SET subtree_member_count = subtree_member_count - 1
+    WHERE id IN (SELECT ancestor_id FROM group_ancestors WHERE group_id = OLD.group_id)
+      AND NOT EXISTS (
+          SELECT 1 FROM memberships o JOIN group_ancestors a ON a.group_id = o.group_id
+          WHERE o.user_id = OLD.user_id AND a.ancestor_id = groups.id);
+END;
+-- A new group has no members; it is its own ancestor, then its parent's ancestors are.
+CREATE TRIGGER IF NOT EXISTS groups_placed AFTER INSERT ON groups BEGIN
+    INSERT INTO group_ancestors (group_id, ancestor_id)
+    SELECT NEW.id, NEW.id
+    UNION ALL
+    SELECT NEW.id, ancestor_id FROM group_ancestors WHERE group_id = NEW.parent_id;
+END;
+-- A group moving takes its subtree along: the subtree's ties to the groups above the
+-- old parent go, ties to those above the new parent come. Then each group above only
+-- one of the two parents counts the subtree's members that have no other membership
+-- below it: one less above the old parent, one more above the new. A deleted group's
+-- ties go with it (ON DELETE CASCADE).
+CREATE TRIGGER IF NOT EXISTS groups_moved AFTER UPDATE OF parent_id ON groups
+WHEN OLD.parent_id IS NOT NEW.parent_id BEGIN
+    DELETE FROM group_ancestors
+    WHERE group_id IN (SELECT group_id FROM group_ancestors WHERE ancestor_id = NEW.id)
+      AND ancestor_id IN (SELECT ancestor_id FROM group_ancestors WHERE group_id = OLD.parent_id);
+    INSERT INTO group_ancestors (group_id, ancestor_id)
+    SELECT below.group_id, above.ancestor_id
+    FROM group_ancestors below, group_ancestors above
+    WHERE below.ancestor_id = NEW.id AND above.group_id = NEW.parent_id;
+    UPDATE groups SET subtree_member_count = subtree_member_count
+        + (CASE WHEN id IN (SELECT ancestor_id FROM group_ancestors WHERE group_id = NEW.parent_id)
+           THEN 1 ELSE -1 END)
+        * (SELECT count(*) FROM (
+               SELECT DISTINCT m.user_id FROM memberships m
+               JOIN group_ancestors s ON s.group_id = m.group_id WHERE s.ancestor_id = NEW.id
+           ) AS moved
+           WHERE NOT EXISTS (
+               SELECT 1 FROM memberships o JOIN group_ancestors a ON a.group_id = o.group_id
+               WHERE o.user_id = moved.user_id AND a.ancestor_id = groups.id
+                 AND o.group_id NOT IN
+                     (SELECT group_id FROM group_ancestors WHERE ancestor_id = NEW.id)))
+    WHERE (id IN (SELECT ancestor_id FROM group_ancestors WHERE group_id = NEW.parent_id))
+       != (id IN (SELECT ancestor_id FROM group_ancestors WHERE group_id = OLD.parent_id));
+END;
+
 CREATE TRIGGER IF NOT EXISTS users_added AFTER INSERT ON users BEGIN
     UPDATE applications SET user_count = user_count + 1,
         grouped_count = grouped_count + (NEW.group_count > 0)

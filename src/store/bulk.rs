@@ -715,6 +715,17 @@ fn delete_changed(conn: &Connection, app: AppId) -> Result<()> {
         ),
         None,
     )?;
+    // Each user goes once from every group it reached, whatever memberships led there.
+    run(
+        &format!(
+            "UPDATE groups SET subtree_member_count = subtree_member_count - gone.n
+             FROM (SELECT a.ancestor_id, count(DISTINCT m.user_id) AS n
+                   FROM memberships m JOIN group_ancestors a ON a.group_id = m.group_id
+                   WHERE m.user_id IN {CHANGED} GROUP BY a.ancestor_id) AS gone
+             WHERE groups.id = gone.ancestor_id"
+        ),
+        None,
+    )?;
     run(
         &format!(
             "UPDATE tag_keys SET users = users - gone.n

@@ -142,6 +142,8 @@ pub struct GroupSummary {
     /// Levels below the top (0 = a top-level group).
     pub depth: usize,
     pub members: u64,
+    /// Distinct users in the group and every group below it.
+    pub with_subgroups: u64,
     pub devices: u64,
     /// Bumped by every change of the group itself (see [`GroupRef`]).
     pub version: i64,
@@ -160,11 +162,11 @@ impl GroupSummary {
 
 impl SqliteStore {
     /// The group tree (parents first) with member and device counts: the member
-    /// counts are kept (schema v6), so this reads no membership.
+    /// counts are kept (schema v6 and v10), so this reads no membership.
     pub fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>> {
         let groups = list_groups(&self.conn, app)?;
         let mut counts = self.conn.prepare_cached(
-            "SELECT member_count, version,
+            "SELECT member_count, subtree_member_count, version,
                     (SELECT count(*) FROM group_devices WHERE group_id = ?1)
              FROM groups WHERE id = ?1",
         )?;
@@ -176,12 +178,15 @@ impl SqliteStore {
                 .and_then(|p| depth.get(&p))
                 .map_or(0, |d| d + 1);
             depth.insert(group.id, d);
-            let (members, version, devices) =
-                counts.query_row([group.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let (members, with_subgroups, version, devices) = counts
+                .query_row([group.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
             out.push(GroupSummary {
                 group,
                 depth: d,
                 members,
+                with_subgroups,
                 devices,
                 version,
             });
@@ -405,45 +410,5 @@ impl SqliteStore {
             &format!("group {}", group.name),
             result,
         )
-    }
-
-    /// How many distinct users each group holds with its subgroups (by group id):
-    /// one pass over the memberships in user order, each user counted once in every
-    /// group it reaches upwards. Groups nobody reaches are left out.
-    pub fn members_with_subgroups(&self, app: AppId) -> Result<HashMap<i64, u64>> {
-        let parents: HashMap<i64, Option<i64>> = list_groups(&self.conn, app)?
-            .into_iter()
-            .map(|g| (g.id, g.parent_id))
-            .collect();
-        let mut counts: HashMap<i64, u64> = HashMap::new();
-        let mut reached: Vec<i64> = Vec::new();
-        let mut flush = |reached: &mut Vec<i64>| {
-            reached.sort_unstable();
-            reached.dedup();
-            for g in reached.drain(..) {
-                *counts.entry(g).or_default() += 1;
-            }
-        };
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT user_id, group_id FROM memberships ORDER BY user_id")?;
-        let mut rows = stmt.query([])?;
-        let mut user = None;
-        while let Some(row) = rows.next()? {
-            let (owner, group): (i64, i64) = (row.get(0)?, row.get(1)?);
-            if user != Some(owner) {
-                flush(&mut reached);
-                user = Some(owner);
-            }
-            let mut at = Some(group).filter(|g| parents.contains_key(g));
-            // The depth bound guards against a cycle in a damaged database.
-            for _ in 0..=parents.len() {
-                let Some(g) = at else { break };
-                reached.push(g);
-                at = parents.get(&g).copied().flatten();
-            }
-        }
-        flush(&mut reached);
-        Ok(counts)
     }
 }

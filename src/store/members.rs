@@ -52,7 +52,8 @@ impl SqliteStore {
         for user in users {
             if is_member(&tx, app, *user, group)? {
                 done.already.push(*user);
-            } else {
+            } else if !done.added.contains(user) {
+                // A user named twice is added once.
                 done.added.push(*user);
             }
         }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
+use super::subtree_counts::recount_subtree_members;
 use super::{Result, StoreError, begin_write};
 use crate::domain::name_sort_key;
 
@@ -26,6 +27,10 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
     (include_str!("../../assets/sql/schema_v7.sql"), None),
     (include_str!("../../assets/sql/schema_v8.sql"), None),
     (include_str!("../../assets/sql/schema_v9.sql"), None),
+    (
+        include_str!("../../assets/sql/schema_v10.sql"),
+        Some(fill_subtree_counts),
+    ),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;
@@ -57,8 +62,20 @@ const RECOUNT_MEMBERS: &str = "
 /// recount of everything.
 fn fill_member_counts(conn: &Connection) -> Result<()> {
     conn.execute_batch(RECOUNT_MEMBERS)?;
-    let new_triggers = ["group_members_added", "group_members_removed"];
-    if count_triggers(conn)? + new_triggers.len() == expected_triggers() {
+    add_triggers_if_only_these_missing(conn, 2)
+}
+
+/// Fills the groups' ancestors and subtree member counts schema v10 added, and the
+/// triggers that keep them, as [`fill_member_counts`] does.
+fn fill_subtree_counts(conn: &Connection) -> Result<()> {
+    recount_subtree_members(conn)?;
+    add_triggers_if_only_these_missing(conn, 4)
+}
+
+/// Creates the derived triggers when the only ones missing are the `new` ones a
+/// migration added; otherwise [`ensure_derived`] recounts everything and adds them.
+fn add_triggers_if_only_these_missing(conn: &Connection, new: usize) -> Result<()> {
+    if count_triggers(conn)? + new == expected_triggers() {
         conn.execute_batch(DERIVED_TRIGGERS)?;
     }
     Ok(())
@@ -202,6 +219,7 @@ pub(crate) fn rebuild_derived(
 fn recompute(tx: &Connection, index_search: impl FnOnce(&Connection) -> Result<()>) -> Result<()> {
     tx.execute_batch(RECOUNT_USERS)?;
     tx.execute_batch(RECOUNT_MEMBERS)?;
+    recount_subtree_members(tx)?;
     recount_tag_keys(tx)?;
     index_search(tx)?;
     tx.execute_batch(DERIVED_TRIGGERS)?;
@@ -249,7 +267,8 @@ pub(crate) fn resume_indexing(conn: &Connection, after: i64) -> Result<()> {
 pub(crate) fn pause_removal_triggers(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "DROP TRIGGER users_removed; DROP TRIGGER memberships_removed;
-         DROP TRIGGER group_members_removed; DROP TRIGGER user_tags_removed;",
+         DROP TRIGGER group_members_removed; DROP TRIGGER subtree_members_removed;
+         DROP TRIGGER user_tags_removed;",
     )?;
     Ok(())
 }

@@ -27,6 +27,7 @@ mod search_apart;
 mod seed;
 mod selection;
 mod subtree;
+mod subtree_counts;
 mod tags;
 mod tokens;
 mod users;

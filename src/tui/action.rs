@@ -3,7 +3,7 @@ use ratatui::crossterm::event::KeyEvent;
 use super::job::BulkEvent;
 use super::looked::Looked;
 use super::pane::Pane;
-use super::screens::groups::tree::{GroupTree, SubtreeCounts};
+use super::screens::groups::tree::GroupTree;
 use super::screens::list::marks::MarksRead;
 use super::screens::list::rows::Loaded;
 use super::written::Written;
@@ -138,8 +138,6 @@ pub enum Action {
     LoadFailed(u64, String),
     /// The groups reader read the tree: (generation, tree).
     GroupsLoaded(u64, GroupTree),
-    /// … and then counted each group's members including subgroups.
-    GroupsCounted(u64, SubtreeCounts),
     /// The groups reader failed: (generation, why).
     GroupsFailed(u64, String),
     /// A lookup finished: (generation, what it found or why it failed).

@@ -286,7 +286,7 @@ impl App {
             || self.audit.as_ref().is_some_and(AuditLog::busy)
             || matches!(self.modal, Some(Modal::History { entries: None, .. }))
             || self.picker.as_ref().is_some_and(UserPicker::busy)
-            || self.groups.as_ref().is_some_and(GroupsPane::busy)
+            || self.groups.as_ref().is_some_and(GroupsPane::loading)
             || self.reading_ahead > 0
     }
 

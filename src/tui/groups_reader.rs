@@ -1,8 +1,7 @@
-//! Reading the group tree through a query worker of its own, off the UI thread: first the
+//! Reading the group tree through a query worker of its own, off the UI thread: the
 //! tree with its kept counts and the devices (a few hundred rows at most, so the pane
-//! shows at once), then each group's members including its subgroups, which takes a
-//! pass over every membership and so arrives later. A newer request interrupts the one
-//! in progress; both results carry the request's generation.
+//! shows at once). A newer request interrupts the one in progress; the result carries
+//! the request's generation.
 
 use std::path::Path;
 use std::sync::mpsc::Sender;
@@ -37,12 +36,6 @@ impl GroupsReader {
                 devices: store.devices(application)?,
             };
             reply.send(Action::GroupsLoaded(reply.generation(), tree));
-            // A newer request that came meanwhile (when there was no query to
-            // interrupt) supersedes the counts.
-            if reply.current() {
-                let counts = store.members_with_subgroups(application)?;
-                reply.send(Action::GroupsCounted(reply.generation(), counts));
-            }
             Ok(())
         });
         self.worker.request(TREE, work, Some(Action::GroupsFailed))

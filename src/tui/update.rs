@@ -80,12 +80,6 @@ fn apply(app: &mut App, action: Action) -> Result<()> {
             }
             Effect::None
         }
-        Action::GroupsCounted(generation, counts) => {
-            if let Some(groups) = &mut app.groups {
-                groups.counted(generation, counts);
-            }
-            Effect::None
-        }
         Action::GroupsFailed(generation, why) => {
             if let Some(groups) = &mut app.groups {
                 groups.failed(session, generation, why);

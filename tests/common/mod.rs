@@ -97,3 +97,37 @@ pub fn dump(path: &std::path::Path) -> Vec<String> {
     }
     rows
 }
+
+/// Every group's kept count of members including its subgroups
+/// (`groups.subtree_member_count`) beside one counted afresh from the memberships and
+/// the groups' parents alone: (group, kept, counted), by group name.
+pub fn subtree_counts(path: &std::path::Path) -> Vec<(String, u64, u64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.prepare(
+        "WITH RECURSIVE below(top, id) AS (
+             SELECT id, id FROM groups
+             UNION SELECT b.top, g.id FROM groups g JOIN below b ON g.parent_id = b.id
+         )
+         SELECT g.name, g.subtree_member_count,
+                (SELECT count(DISTINCT m.user_id) FROM below b
+                 JOIN memberships m ON m.group_id = b.id WHERE b.top = g.id)
+         FROM groups g ORDER BY g.app_id, g.name",
+    )
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Asserts that every group's kept count of members including its subgroups is the
+/// one counted afresh ([`subtree_counts`]); `after` names what was done.
+pub fn assert_subtree_counts_kept(path: &std::path::Path, after: &str) {
+    let counts = subtree_counts(path);
+    for (group, kept, counted) in &counts {
+        assert_eq!(
+            kept, counted,
+            "{group}'s members with subgroups after {after}"
+        );
+    }
+}

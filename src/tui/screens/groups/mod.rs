@@ -1,6 +1,5 @@
-//! The Groups pane: the group tree with each group's direct members (kept counts),
-//! its members including subgroups (counted off the UI thread, "…" until they
-//! arrive) and its devices; the selected group's devices beside it; popups to add,
+//! The Groups pane: the group tree with each group's direct members and members
+//! including subgroups (both kept counts) and its devices; the selected group's devices beside it; popups to add,
 //! edit and delete groups and to link, unlink and add devices. The tree is read by the
 //! groups reader, off the UI thread; while a new tree loads the old one stays.
 
@@ -28,7 +27,7 @@ use crate::tui::session::Session;
 use crate::tui::writer::{GroupWrite, Write};
 use form::GroupForm;
 use picker::{DevicePicker, Picked, Purpose};
-use tree::{GroupTree, SubtreeCounts, TreeRow, visible_rows};
+use tree::{GroupTree, TreeRow, visible_rows};
 
 /// A popup of the pane, over the tree.
 #[derive(Debug, Clone)]
@@ -42,11 +41,8 @@ pub struct GroupsPane {
     pub tree: GroupTree,
     /// Whether a tree has arrived yet.
     pub loaded: bool,
-    /// Members including subgroups, once counted for the tree on screen.
-    pub subtree: Option<SubtreeCounts>,
-    /// The generation of the tree (and then of the counts) waited for.
+    /// The generation of the tree waited for.
     loading: Option<u64>,
-    counting: Option<u64>,
     /// The ids of the open groups.
     expanded: HashSet<i64>,
     /// The selected group's id; a name to select once the next tree arrives (a group
@@ -75,17 +71,11 @@ impl GroupsPane {
     pub fn reload(&mut self, application: AppId, reader: &mut GroupsReader) {
         let generation = reader.request(application);
         self.loading = Some(generation);
-        self.counting = Some(generation);
     }
 
     /// Whether the tree on screen waits for a newer one.
     pub fn loading(&self) -> bool {
         self.loading.is_some()
-    }
-
-    /// Whether the pane waits for the tree or its counts.
-    pub fn busy(&self) -> bool {
-        self.loading.is_some() || self.counting.is_some()
     }
 
     /// A tree the reader read; only the newest request's is taken.
@@ -104,7 +94,6 @@ impl GroupsPane {
                 .collect();
         }
         self.loaded = true;
-        self.subtree = None;
         self.tree = tree;
         if let Some(name) = self.select_name.take()
             && let Some(g) = self.tree.groups.iter().find(|g| g.group.name == name)
@@ -119,17 +108,9 @@ impl GroupsPane {
         self.fix_selection();
     }
 
-    pub fn counted(&mut self, generation: u64, counts: SubtreeCounts) {
-        if self.counting == Some(generation) {
-            self.counting = None;
-            self.subtree = Some(counts);
-        }
-    }
-
     pub fn failed(&mut self, session: &mut Session, generation: u64, why: String) {
-        if self.counting == Some(generation) {
+        if self.loading == Some(generation) {
             self.loading = None;
-            self.counting = None;
             session.error(format!("Could not read the groups: {why}"));
         }
     }
@@ -166,16 +147,14 @@ impl GroupsPane {
         self.position(&self.rows())
     }
 
-    /// What the tree counted of group `id`'s members, while no newer tree is read
-    /// (a group nobody reaches is left out of the subtree counts: none).
+    /// What the tree counted of group `id`'s members, while no newer tree is read.
     pub fn known_counts(&self, id: i64) -> KnownCounts {
         let current = self.loaded && self.loading.is_none();
         let group = (self.tree.groups.iter()).find(|g| g.group.id == id);
+        let group = group.filter(|_| current);
         KnownCounts {
-            direct: group.filter(|_| current).map(|g| g.members),
-            with_subgroups: (self.subtree.as_ref())
-                .filter(|_| current && self.counting.is_none() && group.is_some())
-                .map(|counts| counts.get(&id).copied().unwrap_or(0)),
+            direct: group.map(|g| g.members),
+            with_subgroups: group.map(|g| g.with_subgroups),
         }
     }
 

@@ -2,7 +2,7 @@
 //! expanded branches, or with a filter every group whose name matches and the
 //! ancestors that lead to it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use crate::store::{Device, GroupSummary};
 
@@ -26,9 +26,6 @@ impl GroupTree {
             .collect()
     }
 }
-
-/// Distinct users per group id, subgroups included.
-pub type SubtreeCounts = HashMap<i64, u64>;
 
 /// A group on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +133,7 @@ mod tests {
             },
             depth: *depth,
             members: 0,
+            with_subgroups: 0,
             devices: 0,
             version: 1,
         })

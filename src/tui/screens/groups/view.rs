@@ -139,9 +139,7 @@ fn draw_tree(frame: &mut Frame, area: Rect, pane: &GroupsPane, t: &Theme) {
         for (i, (_, w)) in columns.iter().enumerate() {
             let text = match i {
                 0 => g.members.to_string(),
-                1 => pane.subtree.as_ref().map_or("…".into(), |c| {
-                    c.get(&g.group.id).copied().unwrap_or(0).to_string()
-                }),
+                1 => g.with_subgroups.to_string(),
                 _ => g.devices.to_string(),
             };
             cells.push(right(text, *w));
