@@ -93,7 +93,7 @@ fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_d
         .query_one("SELECT version FROM schema_version", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 9);
+    assert_eq!(version, 10);
     env.bare()
         .args(["--db", &database, "users", "add", "--email", "ann@x.io"])
         .arg("--password-stdin")

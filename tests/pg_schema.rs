@@ -64,6 +64,7 @@ fn a_new_database_gets_the_whole_schema_at_sqlites_version() {
             "audit_horizon",
             "bulk_last_audit",
             "devices",
+            "group_ancestors",
             "group_devices",
             "groups",
             "login_failures",
@@ -78,7 +79,7 @@ fn a_new_database_gets_the_whole_schema_at_sqlites_version() {
     );
     let catalog = catalog(&mut c);
     for expected in [
-        "version 9",
+        "version 10",
         "application 1 default",
         "extension pg_trgm",
         "index users_search_trgm",
@@ -121,7 +122,7 @@ fn a_newer_schema_is_refused_naming_both_versions_and_left_as_it_was() {
     };
     open(&database).unwrap();
     look(&database)
-        .batch_execute("UPDATE schema_version SET version = 10")
+        .batch_execute("UPDATE schema_version SET version = 11")
         .unwrap();
     let before = catalog(&mut look(&database));
     let refused = open(&database)
@@ -131,17 +132,96 @@ fn a_newer_schema_is_refused_naming_both_versions_and_left_as_it_was() {
         matches!(
             refused,
             StoreError::NewerSchema {
-                found: 10,
-                supported: 9
+                found: 11,
+                supported: 10
             }
         ),
         "{refused:?}"
     );
     assert_eq!(
         refused.to_string(),
-        "this database was written by a newer xusers (schema version 10; this build supports up to 9)"
+        "this database was written by a newer xusers (schema version 11; this build supports up to 10)"
     );
     assert_eq!(catalog(&mut look(&database)), before);
+}
+
+/// Each group's (kept, counted afresh) members including its subgroups, by id.
+fn subtree_counts(c: &mut Client) -> Vec<(i64, i64)> {
+    let rows = c
+        .query(
+            "WITH RECURSIVE below(top, id) AS (
+                 SELECT id, id FROM groups
+                 UNION SELECT b.top, g.id FROM groups g JOIN below b ON g.parent_id = b.id
+             )
+             SELECT g.subtree_member_count,
+                    (SELECT count(DISTINCT m.user_id) FROM below b
+                     JOIN memberships m ON m.group_id = b.id WHERE b.top = g.id)
+             FROM groups g ORDER BY g.id",
+            &[],
+        )
+        .unwrap();
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+#[test]
+fn version_10_fills_a_version_9_databases_subtree_counts_and_its_triggers_keep_them() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let mut c = look(&database);
+    c.batch_execute(include_str!("../assets/sql/pg/schema_v9.sql"))
+        .unwrap();
+    c.batch_execute(
+        "CREATE TABLE schema_version (id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL);
+         INSERT INTO schema_version VALUES (1, 9);
+         INSERT INTO users (id, app_id, email, email_key, password_hash, search, created_at, updated_at)
+         VALUES (1, 1, 'a@x.io', 'a@x.io', 'h', 'a@x.io', 0, 0),
+                (2, 1, 'b@x.io', 'b@x.io', 'h', 'b@x.io', 0, 0);
+         INSERT INTO groups (id, app_id, name, parent_id)
+         VALUES (1, 1, 'Acme', NULL), (2, 1, 'Sales', 1), (3, 1, 'EMEA', 2), (4, 1, 'Support', NULL);
+         INSERT INTO memberships VALUES (1, 2), (1, 3), (2, 3), (2, 4);",
+    )
+    .unwrap();
+    open(&database).unwrap();
+    let kept = |c: &mut Client| -> Vec<i64> {
+        let counts = subtree_counts(c);
+        for (kept, counted) in &counts {
+            assert_eq!(kept, counted, "{counts:?}");
+        }
+        counts.into_iter().map(|(kept, _)| kept).collect()
+    };
+    assert_eq!(kept(&mut c), [2, 2, 2, 1]);
+    assert_eq!(
+        strings(
+            &mut c,
+            "SELECT ancestor_id::text FROM group_ancestors WHERE group_id = 3 ORDER BY 1"
+        ),
+        ["1", "2", "3"]
+    );
+    // EMEA moves to the top: Acme and Sales keep only the user who is in Sales.
+    c.batch_execute("UPDATE groups SET parent_id = NULL WHERE id = 3")
+        .unwrap();
+    assert_eq!(kept(&mut c), [1, 1, 2, 1]);
+    c.batch_execute("UPDATE groups SET parent_id = 1 WHERE id = 3")
+        .unwrap();
+    assert_eq!(kept(&mut c), [2, 1, 2, 1]);
+    // One statement removes both of user 1's memberships; another adds two at once.
+    c.batch_execute("DELETE FROM memberships WHERE user_id = 1")
+        .unwrap();
+    assert_eq!(kept(&mut c), [1, 0, 1, 1]);
+    c.batch_execute("INSERT INTO memberships VALUES (1, 2), (1, 3)")
+        .unwrap();
+    assert_eq!(kept(&mut c), [2, 1, 2, 1]);
+    // A new group under EMEA is placed below each of EMEA's ancestors.
+    c.batch_execute("INSERT INTO groups (id, app_id, name, parent_id) VALUES (5, 1, 'Paris', 3)")
+        .unwrap();
+    assert_eq!(
+        strings(
+            &mut c,
+            "SELECT ancestor_id::text FROM group_ancestors WHERE group_id = 5 ORDER BY 1"
+        ),
+        ["1", "3", "5"]
+    );
 }
 
 #[test]

@@ -541,20 +541,21 @@ fn groups_form_a_tree_whose_member_counts_the_database_keeps(
         .unwrap();
     assert_eq!((again.added, again.already), (vec![ids[2]], vec![ids[1]]));
     f.store.add_members(f.app, emea, &[ids[0]]).unwrap();
-    let members = |store: &Store| -> Vec<(String, usize, u64)> {
+    // (group, depth, direct members, members with subgroups)
+    let members = |store: &Store| -> Vec<(String, usize, u64, u64)> {
         (store.group_summaries(f.app).unwrap().into_iter())
-            .map(|g| (g.group.name, g.depth, g.members))
+            .map(|g| (g.group.name, g.depth, g.members, g.with_subgroups))
             .collect()
     };
-    let expected = |sales: u64| {
+    let expected = |sales: u64, tree: u64| {
         vec![
-            ("Acme".to_string(), 0, 0),
-            ("Sales".to_string(), 1, sales),
-            ("EMEA".to_string(), 2, 1),
-            ("Support".to_string(), 0, 0),
+            ("Acme".to_string(), 0, 0, tree),
+            ("Sales".to_string(), 1, sales, tree),
+            ("EMEA".to_string(), 2, 1, 1),
+            ("Support".to_string(), 0, 0, 0),
         ]
     };
-    assert_eq!(members(&f.store), expected(3));
+    assert_eq!(members(&f.store), expected(3, 3));
     let counts = f.store.scope_counts(f.app).unwrap();
     assert_eq!((counts.grouped, counts.ungrouped), (3, 2));
     let scoped = |scope| UserQuery {
@@ -590,18 +591,45 @@ fn groups_form_a_tree_whose_member_counts_the_database_keeps(
         (vec!["EMEA".into(), "Sales".into()], 3)
     );
     assert_eq!(f.store.user_row(ids[0]).unwrap().groups, ["EMEA", "Sales"]);
-    // Removing a member, and one no longer in the group.
+    // Removing a member, and one no longer in the group: still in the tree through
+    // EMEA.
     f.store.remove_member(f.app, sales, ids[0]).unwrap();
     let gone = f.store.remove_member(f.app, sales, ids[0]).unwrap_err();
     assert!(matches!(gone, StoreError::NotMember(_)), "{gone:?}");
-    assert_eq!(members(&f.store), expected(2));
-    // A deleted member leaves the count too.
+    assert_eq!(members(&f.store), expected(2, 3));
+    // A deleted member leaves the counts too.
     f.store.delete_user(ids[1]).unwrap();
-    assert_eq!(members(&f.store), expected(1));
+    assert_eq!(members(&f.store), expected(1, 2));
     assert_eq!(f.store.scope_counts(f.app).unwrap().grouped, 2);
     assert!(f.store.group_exists(f.app, sales).unwrap());
-    // 5 users, 4 groups, 2 joined with a summary, 1 joined twice, a removal, a deletion.
-    assert_eq!(verified(&f.store), (16, None));
+    // One edit joins Sales and EMEA at once, the next leaves both: the tree counts
+    // the user once, then not at all.
+    let edit = |groups: &[&str]| {
+        UserDraft {
+            email: "ea@x.io".into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            ..Default::default()
+        }
+        .validate_changes()
+        .unwrap()
+    };
+    f.store
+        .update_user(f.app, ids[4], &edit(&["Sales", "EMEA"]), None, None)
+        .unwrap();
+    assert_eq!(members(&f.store)[0], ("Acme".to_string(), 0, 0, 3));
+    assert_eq!(members(&f.store)[2], ("EMEA".to_string(), 2, 2, 2));
+    f.store
+        .update_user(f.app, ids[4], &edit(&[]), None, None)
+        .unwrap();
+    assert_eq!(members(&f.store), expected(1, 2));
+    let tree = UserQuery {
+        scope: Scope::GroupTree(sales),
+        ..UserQuery::default()
+    };
+    assert_eq!(f.store.count_users(f.app, &tree).unwrap(), 2);
+    // 5 users, 4 groups, 2 joined with a summary, 1 joined twice, a removal, a
+    // deletion, two edits.
+    assert_eq!(verified(&f.store), (18, None));
 }
 
 /// Until PostgreSQL has a method, it says so and changes nothing.

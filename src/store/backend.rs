@@ -97,7 +97,6 @@ dispatch! {
     fn delete_group(&mut self, app: AppId, name: &str) -> Result<()>;
     fn edit_group(&mut self, app: AppId, group: &GroupRef, name: &str, parent: Option<&str>) -> Result<()>;
     fn delete_group_read(&mut self, app: AppId, group: &GroupRef) -> Result<()>;
-    fn members_with_subgroups(&self, app: AppId) -> Result<HashMap<i64, u64>>;
     fn lookup_plans(&self) -> Result<Vec<(&'static str, String)>>;
     fn add_members(&mut self, app: AppId, group: i64, users: &[UserId]) -> Result<MembersAdded>, on postgres;
     fn group_exists(&self, app: AppId, group: i64) -> Result<bool>, on postgres;

@@ -73,13 +73,13 @@ impl PgStore {
         list_groups(&mut *self.client.borrow_mut(), app)
     }
 
-    /// The group tree (parents first) with the member counts the triggers keep and
-    /// device counts.
+    /// The group tree (parents first) with the member counts the triggers keep (direct
+    /// and with subgroups) and device counts.
     pub fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>> {
         let mut client = self.client.borrow_mut();
         let groups = list_groups(&mut *client, app)?;
         let counts = client.prepare(
-            "SELECT member_count, version,
+            "SELECT member_count, subtree_member_count, version,
                     (SELECT count(*) FROM group_devices WHERE group_id = $1)
              FROM groups WHERE id = $1",
         )?;
@@ -95,8 +95,9 @@ impl PgStore {
                 group,
                 depth: d,
                 members: narrow(row.get(0), "member_count")?,
-                devices: narrow(row.get(2), "a device count")?,
-                version: row.get(1),
+                with_subgroups: narrow(row.get(1), "subtree_member_count")?,
+                devices: narrow(row.get(3), "a device count")?,
+                version: row.get(2),
             });
         }
         Ok(out)
@@ -141,7 +142,8 @@ impl PgStore {
         for user in users {
             if is_member(&mut tx, app, *user, group)? {
                 done.already.push(*user);
-            } else {
+            } else if !done.added.contains(user) {
+                // A user named twice is added once.
                 done.added.push(*user);
             }
         }

@@ -8,7 +8,10 @@ use crate::store::{Result, StoreError};
 
 /// `(version, SQL that brings a database of the version before it — or a new one, for
 /// the first — to it)`; never edit a released one.
-const MIGRATIONS: &[(i64, &str)] = &[(9, include_str!("../../../assets/sql/pg/schema_v9.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (9, include_str!("../../../assets/sql/pg/schema_v9.sql")),
+    (10, include_str!("../../../assets/sql/pg/schema_v10.sql")),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 

@@ -66,7 +66,8 @@ impl PgStore {
     }
 
     /// How many users the query matches: read from the kept counts when the scope
-    /// alone selects (all, grouped, ungrouped, a group's direct members), else counted.
+    /// alone selects (all, grouped, ungrouped, a group with or without its
+    /// subgroups), else counted.
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
         if query.filters_nothing() {
             let counts = self.scope_counts(app)?;
@@ -74,14 +75,17 @@ impl PgStore {
                 Scope::All => return Ok(counts.all),
                 Scope::Grouped => return Ok(counts.grouped),
                 Scope::Ungrouped => return Ok(counts.ungrouped),
-                Scope::Group(group) => {
+                Scope::Group(group) | Scope::GroupTree(group) => {
+                    let column = match query.scope {
+                        Scope::Group(_) => "member_count",
+                        _ => "subtree_member_count",
+                    };
                     let row = self.client.borrow_mut().query_opt(
-                        "SELECT member_count FROM groups WHERE id = $1 AND app_id = $2",
+                        &format!("SELECT {column} FROM groups WHERE id = $1 AND app_id = $2"),
                         &[&group, &app.0],
                     )?;
-                    return row.map_or(Ok(0), |r| narrow(r.get(0), "member_count"));
+                    return row.map_or(Ok(0), |r| narrow(r.get(0), column));
                 }
-                Scope::GroupTree(_) => {}
             }
         }
         let mut sql = Sql::default();
