@@ -632,6 +632,78 @@ fn groups_form_a_tree_whose_member_counts_the_database_keeps(
     assert_eq!(verified(&f.store), (18, None));
 }
 
+#[rstest]
+fn of_two_administrators_editing_one_user_the_second_to_save_is_told_and_changes_nothing(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    let mut other = f.another();
+    let mine = f.store.user(ids[1]).unwrap();
+    let theirs = other.user(ids[1]).unwrap();
+    let named = |first: &str| {
+        UserDraft {
+            email: "ab@x.io".into(),
+            first_name: first.into(),
+            ..Default::default()
+        }
+        .validate_changes()
+        .unwrap()
+    };
+    other
+        .update_user(f.app, ids[1], &named("Robert"), None, Some(theirs.version))
+        .unwrap();
+    let late = f
+        .store
+        .update_user(f.app, ids[1], &named("Bobby"), None, Some(mine.version));
+    assert!(matches!(late, Err(StoreError::Conflict)), "{late:?}");
+    let saved = f.store.user(ids[1]).unwrap();
+    assert_eq!(
+        (saved.first_name.as_deref(), saved.version),
+        (Some("Robert"), mine.version + 1)
+    );
+    // Read again, the edit goes through.
+    f.store
+        .update_user(f.app, ids[1], &named("Bobby"), None, Some(saved.version))
+        .unwrap();
+    assert_eq!(
+        other.user(ids[1]).unwrap().first_name.as_deref(),
+        Some("Bobby")
+    );
+}
+
+#[rstest]
+fn administrators_writing_at_once_lose_no_change_and_keep_one_audit_chain(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(f) = fresh(backend) else {
+        return;
+    };
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let mut store = f.another();
+            let app = f.app;
+            std::thread::spawn(move || {
+                for i in 0..8 {
+                    let email = format!("w{w}-{i}@x.io");
+                    store
+                        .create_user(app, &new_user(&email, &[]), common::hash())
+                        .unwrap();
+                    let id = store.find_user(app, &email).unwrap();
+                    store.invalidate_user_tokens(id).unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    assert_eq!(user_count(&f.store), 24);
+    assert_eq!(verified(&f.store), (48, None));
+}
+
 /// Until PostgreSQL has a method, it says so and changes nothing.
 #[test]
 fn what_postgresql_cannot_do_yet_it_refuses_plainly() {

@@ -20,7 +20,15 @@ pub enum Backend {
 pub struct Fresh {
     pub store: Store,
     pub app: AppId,
+    location: Location,
     _dir: Option<TempDir>,
+}
+
+impl Fresh {
+    /// Another connection to the same database: another administrator's, or a host's.
+    pub fn another(&self) -> Store {
+        Store::open(self.location.clone()).unwrap()
+    }
 }
 
 pub fn fresh(backend: Backend) -> Option<Fresh> {
@@ -31,11 +39,12 @@ pub fn fresh(backend: Backend) -> Option<Fresh> {
         }
         Backend::Postgres => (pg::fresh_database()?.parse().unwrap(), None),
     };
-    let store = Store::open(location).unwrap();
+    let store = Store::open(location.clone()).unwrap();
     let app = store.existing_application("default").unwrap().id;
     Some(Fresh {
         store,
         app,
+        location,
         _dir: dir,
     })
 }
