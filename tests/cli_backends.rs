@@ -238,3 +238,58 @@ fn users_export_writes_the_selected_users_with_their_hashes_only_when_asked(
         .count();
     assert_eq!(hashed, 3, "{written}");
 }
+
+#[rstest]
+fn groups_rename_move_and_delete_change_the_tree_and_refuse_a_cycle(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    for name in ["Acme", "Sales", "EMEA"] {
+        env.cmd().args(["groups", "add", name]).assert().success();
+    }
+    env.cmd()
+        .args(["users", "set", "ann@x.io", "--add-group", "EMEA"])
+        .assert()
+        .success();
+    let run = |args: &[&str], out: &str| {
+        env.cmd()
+            .args(args)
+            .assert()
+            .success()
+            .stdout(out.to_string());
+    };
+    run(
+        &["groups", "move", "Sales", "--parent", "Acme"],
+        "Moved Sales under Acme\n",
+    );
+    run(
+        &["groups", "move", "EMEA", "--parent", "Sales"],
+        "Moved EMEA under Sales\n",
+    );
+    env.cmd()
+        .args(["groups", "move", "Acme", "--parent", "EMEA"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("that would make a cycle"));
+    run(
+        &["groups", "rename", "EMEA", "Europe"],
+        "Renamed EMEA to Europe\n",
+    );
+    assert_eq!(env.emails(&["--group", "Acme"]), ["ann@x.io"]);
+    run(&["groups", "delete", "Sales"], "Deleted group Sales\n");
+    run(
+        &["groups", "move", "Europe", "--root"],
+        "Moved Europe to the top\n",
+    );
+    let groups = env.json(&["groups", "list", "--format", "json"]);
+    assert_eq!(
+        groups,
+        serde_json::json!([
+            {"name": "Acme", "parent": null, "members": 0, "devices": 0},
+            {"name": "Europe", "parent": null, "members": 1, "devices": 0},
+        ])
+    );
+}

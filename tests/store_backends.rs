@@ -633,6 +633,113 @@ fn groups_form_a_tree_whose_member_counts_the_database_keeps(
 }
 
 #[rstest]
+fn groups_are_renamed_moved_and_deleted_with_their_counts_kept_and_cycles_refused(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    common::group_tree(&mut f.store, f.app);
+    let [sales, emea, support] =
+        ["Sales", "EMEA", "Support"].map(|g| f.store.group_named(f.app, g).unwrap());
+    f.store.add_members(f.app, emea, &[ids[0], ids[1]]).unwrap();
+    f.store.add_members(f.app, sales, &[ids[0]]).unwrap();
+    f.store.add_members(f.app, support, &[ids[2]]).unwrap();
+    // (group, depth, members with subgroups), in tree order.
+    let tree = |store: &Store| -> Vec<(String, usize, u64)> {
+        (store.group_summaries(f.app).unwrap().into_iter())
+            .map(|g| (g.group.name, g.depth, g.with_subgroups))
+            .collect()
+    };
+    let named = |rows: &[(&str, usize, u64)]| -> Vec<(String, usize, u64)> {
+        rows.iter()
+            .map(|(n, d, c)| (n.to_string(), *d, *c))
+            .collect()
+    };
+    assert_eq!(
+        tree(&f.store),
+        named(&[
+            ("Acme", 0, 2),
+            ("Sales", 1, 2),
+            ("EMEA", 2, 2),
+            ("Support", 0, 1)
+        ])
+    );
+    let cycle = f
+        .store
+        .set_group_parent(f.app, "Acme", Some("EMEA"))
+        .unwrap_err();
+    assert_eq!(
+        cycle.to_string(),
+        "parent group: 'EMEA' is one of the subgroups of 'Acme': that would make a cycle"
+    );
+    // EMEA moves under Support: Sales keeps the user it holds itself.
+    f.store
+        .set_group_parent(f.app, "EMEA", Some("Support"))
+        .unwrap();
+    assert_eq!(
+        tree(&f.store),
+        named(&[
+            ("Acme", 0, 1),
+            ("Sales", 1, 1),
+            ("Support", 0, 3),
+            ("EMEA", 1, 2)
+        ])
+    );
+    f.store.rename_group(f.app, "Support", "Helpdesk").unwrap();
+    let taken = f.store.rename_group(f.app, "Helpdesk", "Acme").unwrap_err();
+    assert_eq!(
+        taken.to_string(),
+        "group name: a group named 'Acme' already exists"
+    );
+    assert_eq!(f.store.user(ids[2]).unwrap().groups, ["Helpdesk"]);
+    // An edit made on a group read before someone else changed it is refused.
+    let read = f.store.group_summaries(f.app).unwrap()[2].reference();
+    assert_eq!(read.name, "Helpdesk");
+    let mut other = f.another();
+    other
+        .set_group_parent(f.app, "Helpdesk", Some("Acme"))
+        .unwrap();
+    let stale = f
+        .store
+        .edit_group(f.app, &read, "Support", None)
+        .unwrap_err();
+    assert_eq!(
+        stale.to_string(),
+        "Someone else changed group Helpdesk meanwhile"
+    );
+    let stale = f.store.delete_group_read(f.app, &read).unwrap_err();
+    assert!(matches!(stale, StoreError::GroupChanged(_)), "{stale:?}");
+    assert_eq!(
+        tree(&f.store),
+        named(&[
+            ("Acme", 0, 3),
+            ("Helpdesk", 1, 3),
+            ("EMEA", 2, 2),
+            ("Sales", 1, 1)
+        ])
+    );
+    // Deleting Helpdesk lifts EMEA to Acme; its own member leaves the tree.
+    f.store.delete_group(f.app, "Helpdesk").unwrap();
+    assert_eq!(
+        tree(&f.store),
+        named(&[("Acme", 0, 2), ("EMEA", 1, 2), ("Sales", 1, 1)])
+    );
+    assert!(f.store.user(ids[2]).unwrap().groups.is_empty());
+    assert!(!f.store.group_exists(f.app, support).unwrap());
+    let read = f.store.group_summaries(f.app).unwrap()[1].reference();
+    f.store
+        .edit_group(f.app, &read, "Europe", Some("Sales"))
+        .unwrap();
+    assert_eq!(
+        tree(&f.store),
+        named(&[("Acme", 0, 2), ("Sales", 1, 2), ("Europe", 2, 2)])
+    );
+    assert_eq!(verified(&f.store).1, None);
+}
+
+#[rstest]
 fn of_two_administrators_editing_one_user_the_second_to_save_is_told_and_changes_nothing(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {

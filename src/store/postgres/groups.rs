@@ -10,11 +10,12 @@ use super::apps::narrow;
 use super::reads::read_user;
 use super::users::append_all;
 use super::{PgStore, audit, begin_write};
-use crate::domain::{Field, required_text};
+use crate::domain::{Field, creates_cycle, required_text};
 use crate::store::audit::{Changes, Context, Record, Target, UserFields};
 use crate::store::users::user_records;
 use crate::store::{
-    AppId, Group, GroupSummary, MembersAdded, Result, StoreError, UserId, unix_now,
+    Actor, AppId, Group, GroupRef, GroupSummary, MembersAdded, Result, StoreError, UserId,
+    cycle_reason, unix_now,
 };
 
 impl PgStore {
@@ -61,6 +62,80 @@ impl PgStore {
             name,
             parent_id,
         })
+    }
+
+    /// Moves `name` under `parent` (or to the top with `None`); refuses cycles.
+    pub fn set_group_parent(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<()> {
+        let result = self.in_write(|tx, actor| {
+            let id = group_id(tx, app, name)?;
+            move_in(tx, actor, app, id, name, parent)
+        });
+        let subject = format!("group {name} under {}", parent.unwrap_or("the top"));
+        self.logged(app, "move group", &subject, result)
+    }
+
+    pub fn rename_group(&mut self, app: AppId, old: &str, new: &str) -> Result<()> {
+        let result = self.in_write(|tx, actor| {
+            let id = group_id(tx, app, old)?;
+            rename_in(tx, actor, app, id, old, new)
+        });
+        let subject = format!("group {old} -> {new}");
+        self.logged(app, "rename group", &subject, result)
+    }
+
+    /// Deletes a group: its members stay (they only leave it), its devices stay (only
+    /// the tie goes), and its child groups move up to its parent.
+    pub fn delete_group(&mut self, app: AppId, name: &str) -> Result<()> {
+        let result = self.in_write(|tx, actor| {
+            let id = group_id(tx, app, name)?;
+            delete_in(tx, actor, app, id, name)
+        });
+        self.logged(app, "delete group", &format!("group {name}"), result)
+    }
+
+    /// Renames and moves `group` in one go, unless someone else changed it since it
+    /// was read.
+    pub fn edit_group(
+        &mut self,
+        app: AppId,
+        group: &GroupRef,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<()> {
+        let result = self.in_write(|tx, actor| {
+            check_version(tx, app, group)?;
+            rename_in(tx, actor, app, group.id, &group.name, name)?;
+            move_in(tx, actor, app, group.id, name.trim(), parent)
+        });
+        let subject = format!(
+            "group {} -> {name} under {}",
+            group.name,
+            parent.unwrap_or("the top")
+        );
+        self.logged(app, "edit group", &subject, result)
+    }
+
+    /// Deletes `group` as [`PgStore::delete_group`] does, unless someone else changed
+    /// it since it was read.
+    pub fn delete_group_read(&mut self, app: AppId, group: &GroupRef) -> Result<()> {
+        let result = self.in_write(|tx, actor| {
+            check_version(tx, app, group)?;
+            delete_in(tx, actor, app, group.id, &group.name)
+        });
+        let subject = format!("group {}", group.name);
+        self.logged(app, "delete group", &subject, result)
+    }
+
+    /// Runs `write` in a write transaction, committed when it succeeds.
+    fn in_write(
+        &mut self,
+        write: impl FnOnce(&mut Transaction, &Actor) -> Result<()>,
+    ) -> Result<()> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = begin_write(&mut client)?;
+        write(&mut tx, &self.actor)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The id of the group called `name`.
@@ -244,6 +319,133 @@ fn find_group(client: &mut impl GenericClient, app: AppId, name: &str) -> Result
 
 fn group_id(client: &mut impl GenericClient, app: AppId, name: &str) -> Result<i64> {
     find_group(client, app, name)?.ok_or_else(|| StoreError::not_found("group", name))
+}
+
+/// The name of the group's parent, if it has one.
+fn parent_name(tx: &mut Transaction, id: i64) -> Result<Option<String>> {
+    let found = tx.query_opt(
+        "SELECT p.name FROM groups g JOIN groups p ON p.id = g.parent_id WHERE g.id = $1",
+        &[&id],
+    )?;
+    Ok(found.map(|r| r.get(0)))
+}
+
+/// Renames group `id` (now called `old`) to `new`, bumping its version.
+fn rename_in(
+    tx: &mut Transaction,
+    actor: &Actor,
+    app: AppId,
+    id: i64,
+    old: &str,
+    new: &str,
+) -> Result<()> {
+    let new = required_text(new).map_err(|m| StoreError::invalid(Field::GroupName, m))?;
+    if find_group(tx, app, &new)?.is_some_and(|other| other != id) {
+        return Err(StoreError::invalid(
+            Field::GroupName,
+            format!("a group named '{new}' already exists"),
+        ));
+    }
+    if new == old {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE groups SET name = $2, version = version + 1 WHERE id = $1",
+        &[&id, &new],
+    )?;
+    let changes = Changes::default().with("name", old, new.clone());
+    let target = Target::new("group", Some(id), new);
+    audit::append(
+        tx,
+        actor,
+        Record::new(Some(app), "group.rename", target, changes),
+    )?;
+    Ok(())
+}
+
+/// Puts group `id` (called `name`) under `parent`, or at the top with `None`, bumping
+/// its version; refuses cycles.
+fn move_in(
+    tx: &mut Transaction,
+    actor: &Actor,
+    app: AppId,
+    id: i64,
+    name: &str,
+    parent: Option<&str>,
+) -> Result<()> {
+    let parent_id = match parent {
+        Some(p) => {
+            let pid = group_id(tx, app, p)?;
+            let parents: HashMap<i64, Option<i64>> = list_groups(tx, app)?
+                .into_iter()
+                .map(|g| (g.id, g.parent_id))
+                .collect();
+            if creates_cycle(&parents, id, pid) {
+                return Err(StoreError::invalid(
+                    Field::GroupParent,
+                    cycle_reason(name, p),
+                ));
+            }
+            Some(pid)
+        }
+        None => None,
+    };
+    let before = parent_name(tx, id)?;
+    if before.as_deref() == parent.map(str::trim) {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE groups SET parent_id = $2, version = version + 1 WHERE id = $1",
+        &[&id, &parent_id],
+    )?;
+    let changes = Changes::default().with("parent", before, parent_name(tx, id)?);
+    let target = Target::new("group", Some(id), name);
+    audit::append(
+        tx,
+        actor,
+        Record::new(Some(app), "group.move", target, changes),
+    )?;
+    Ok(())
+}
+
+/// Deletes group `id` (called `name`): its children move up to its parent, its
+/// members and device ties go.
+fn delete_in(tx: &mut Transaction, actor: &Actor, app: AppId, id: i64, name: &str) -> Result<()> {
+    let parent = parent_name(tx, id)?;
+    let children = tx.execute(
+        "UPDATE groups SET parent_id = (SELECT parent_id FROM groups WHERE id = $1)
+         WHERE parent_id = $1",
+        &[&id],
+    )?;
+    let members = tx.execute("DELETE FROM memberships WHERE group_id = $1", &[&id])?;
+    let devices = tx.execute("DELETE FROM group_devices WHERE group_id = $1", &[&id])?;
+    tx.execute("DELETE FROM groups WHERE id = $1", &[&id])?;
+    let changes = Changes::default()
+        .with("name", name, None::<String>)
+        .with("parent", parent, None::<String>)
+        .with("members", members, 0)
+        .with("devices", devices, 0)
+        .with("subgroups", children, 0);
+    let target = Target::new("group", Some(id), name);
+    audit::append(
+        tx,
+        actor,
+        Record::new(Some(app), "group.delete", target, changes),
+    )?;
+    Ok(())
+}
+
+/// Refuses to go on when `group` is gone or was changed since it was read.
+fn check_version(tx: &mut Transaction, app: AppId, group: &GroupRef) -> Result<()> {
+    let found = tx.query_opt(
+        "SELECT version FROM groups WHERE id = $1 AND app_id = $2",
+        &[&group.id, &app.0],
+    )?;
+    match found.map(|r| r.get::<_, i64>(0)) {
+        None => Err(StoreError::not_found("group", &group.name)),
+        Some(v) if v != group.version => Err(StoreError::GroupChanged(group.name.clone())),
+        Some(_) => Ok(()),
+    }
 }
 
 /// The group's name; a group of another application, or one deleted meanwhile, is not
