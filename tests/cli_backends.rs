@@ -293,3 +293,68 @@ fn groups_rename_move_and_delete_change_the_tree_and_refuse_a_cycle(
         ])
     );
 }
+
+#[rstest]
+fn apps_add_set_limit_and_set_lockout_change_what_apps_list_shows(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    let run = |args: &[&str], out: &str| {
+        env.cmd()
+            .args(args)
+            .assert()
+            .success()
+            .stdout(out.to_string());
+    };
+    run(
+        &["apps", "add", "shop", "--user-limit", "1"],
+        "Added application shop\n",
+    );
+    env.cmd()
+        .args(["apps", "add", "shop"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "an application named 'shop' already exists",
+        ));
+    run(
+        &["apps", "set-limit", "shop", "5"],
+        "shop may have up to 5 users\n",
+    );
+    run(
+        &[
+            "apps",
+            "set-lockout",
+            "shop",
+            "--failures",
+            "3",
+            "--minutes",
+            "10",
+        ],
+        "shop: 3 failed logins within 10 minutes lock an email out\n",
+    );
+    env.cmd()
+        .args([
+            "--app",
+            "shop",
+            "users",
+            "add",
+            "--email",
+            "ann@x.io",
+            "--password-stdin",
+        ])
+        .write_stdin(format!("{}\n", common::PASSWORD))
+        .assert()
+        .success();
+    let apps = env.json(&["apps", "list", "--format", "json"]);
+    let shop = &apps[1];
+    assert_eq!(
+        (&shop["name"], &shop["users"], &shop["user_limit"]),
+        (&"shop".into(), &1.into(), &5.into()),
+        "{apps}"
+    );
+    assert_eq!(shop["lockout"]["failures"], 3, "{apps}");
+    assert_eq!(shop["lockout"]["minutes"], 10, "{apps}");
+}

@@ -56,6 +56,87 @@ fn applications_are_listed_by_name_with_their_user_counts(
     assert_eq!(names, [("default", 0)]);
 }
 
+#[rstest]
+fn applications_are_added_once_limited_and_given_a_lockout_each_change_audited(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let shop = f.store.create_application(" shop ", Some(1)).unwrap();
+    assert_eq!((shop.name.as_str(), shop.user_limit), ("shop", Some(1)));
+    let twice = f.store.create_application("shop", None).unwrap_err();
+    assert_eq!(
+        twice.to_string(),
+        "user: an application named 'shop' already exists"
+    );
+    // Opened by name, or made on first use.
+    assert_eq!(f.store.application("shop").unwrap(), shop);
+    let blog = f.store.application("blog").unwrap();
+    assert_ne!(blog.id, shop.id);
+    // The limit holds: a second user of shop is refused, another application's is not.
+    f.store
+        .create_user(shop.id, &new_user("ann@x.io", &[]), common::hash())
+        .unwrap();
+    let full = f
+        .store
+        .create_user(shop.id, &new_user("bob@x.io", &[]), common::hash())
+        .unwrap_err();
+    assert_eq!(
+        full.to_string(),
+        "user: the application's user limit of 1 is reached"
+    );
+    f.store
+        .create_user(blog.id, &new_user("bob@x.io", &[]), common::hash())
+        .unwrap();
+    f.store.set_user_limit(shop.id, None).unwrap();
+    f.store.set_user_limit(shop.id, None).unwrap();
+    f.store
+        .create_user(shop.id, &new_user("bob@x.io", &[]), common::hash())
+        .unwrap();
+    let policy = LoginPolicy {
+        max_failures: 2,
+        window_secs: 60,
+    };
+    f.store.set_login_policy(shop.id, policy).unwrap();
+    let never = LoginPolicy {
+        max_failures: 0,
+        window_secs: 60,
+    };
+    assert!(f.store.set_login_policy(shop.id, never).is_err());
+    assert_eq!(
+        f.store.existing_application("shop").unwrap().login_policy,
+        policy
+    );
+    for _ in 0..2 {
+        assert!(
+            f.store
+                .login(shop.id, "ann@x.io", "wrong password")
+                .is_err()
+        );
+    }
+    let locked = f.store.login(shop.id, "ann@x.io", common::PASSWORD);
+    assert!(
+        matches!(locked, Err(StoreError::InvalidCredentials)),
+        "{locked:?}"
+    );
+    assert!(f.store.login(blog.id, "bob@x.io", common::PASSWORD).is_ok());
+    let names: Vec<(String, u64)> = (f.store.applications().unwrap().into_iter())
+        .map(|(app, users)| (app.name, users))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("blog".into(), 1),
+            ("default".into(), 0),
+            ("shop".into(), 2)
+        ]
+    );
+    // 2 applications, 3 users, a limit lifted (once: the second changed nothing), a
+    // lockout set, the lockout itself.
+    assert_eq!(verified(&f.store), (8, None));
+}
+
 fn new_user(email: &str, groups: &[&str]) -> NewUser {
     UserDraft {
         email: email.into(),

@@ -67,11 +67,11 @@ macro_rules! dispatch {
 }
 
 dispatch! {
-    fn application(&mut self, name: &str) -> Result<Application>;
+    fn application(&mut self, name: &str) -> Result<Application>, on postgres;
     fn existing_application(&self, name: &str) -> Result<Application>, on postgres;
-    fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()>;
-    fn set_login_policy(&mut self, app: AppId, policy: LoginPolicy) -> Result<()>;
-    fn create_application(&mut self, name: &str, user_limit: Option<u64>) -> Result<Application>;
+    fn set_user_limit(&mut self, app: AppId, limit: Option<u64>) -> Result<()>, on postgres;
+    fn set_login_policy(&mut self, app: AppId, policy: LoginPolicy) -> Result<()>, on postgres;
+    fn create_application(&mut self, name: &str, user_limit: Option<u64>) -> Result<Application>, on postgres;
     fn applications(&self) -> Result<Vec<(Application, u64)>>, on postgres;
     fn verify_audit(&self) -> Result<VerifyReport>, on postgres;
     fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>;
