@@ -358,3 +358,66 @@ fn apps_add_set_limit_and_set_lockout_change_what_apps_list_shows(
     assert_eq!(shop["lockout"]["failures"], 3, "{apps}");
     assert_eq!(shop["lockout"]["minutes"], 10, "{apps}");
 }
+
+#[rstest]
+fn devices_add_link_unlink_and_delete_show_in_devices_list_and_users_get(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    for name in ["Acme", "Lab"] {
+        env.cmd().args(["groups", "add", name]).assert().success();
+    }
+    env.cmd()
+        .args(["users", "set", "ann@x.io", "--add-group", "Acme"])
+        .assert()
+        .success();
+    let run = |args: &[&str], out: &str| {
+        env.cmd()
+            .args(args)
+            .assert()
+            .success()
+            .stdout(out.to_string());
+    };
+    run(
+        &["devices", "add", "door", "--group", "Acme"],
+        "Added device door\n",
+    );
+    run(&["devices", "add", "scope"], "Added device scope\n");
+    run(
+        &["devices", "link", "scope", "--group", "Lab"],
+        "Tied scope to Lab\n",
+    );
+    run(
+        &["devices", "link", "scope", "--group", "Acme"],
+        "Tied scope to Acme\n",
+    );
+    run(
+        &["devices", "unlink", "scope", "--group", "Lab"],
+        "Untied scope from Lab\n",
+    );
+    let devices = env.json(&["devices", "list", "--format", "json"]);
+    assert_eq!(
+        devices,
+        serde_json::json!([
+            {"name": "door", "groups": ["Acme"]},
+            {"name": "scope", "groups": ["Acme"]},
+        ])
+    );
+    let ann = env.json(&["users", "get", "ann@x.io", "--format", "json"]);
+    assert_eq!(
+        ann["devices"],
+        serde_json::json!([
+            {"name": "door", "via_group": "Acme"},
+            {"name": "scope", "via_group": "Acme"},
+        ])
+    );
+    run(&["devices", "delete", "door"], "Deleted device door\n");
+    env.cmd()
+        .args(["devices", "delete", "door"])
+        .assert()
+        .code(1)
+        .stderr("xusers: no such device: door\n");
+}

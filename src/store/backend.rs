@@ -82,12 +82,12 @@ dispatch! {
     fn bulk_preview(&mut self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome>;
     fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>;
     fn bulk_concerned_sample(&self, app: AppId, selection: &Selection, action: &BulkAction, n: usize) -> Result<Option<Vec<String>>>;
-    fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64>;
+    fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64>, on postgres;
     fn devices_reached(&self, groups: &[i64]) -> Result<Vec<ReachedDevice>>, on postgres;
     fn user_devices(&self, user: UserId) -> Result<Vec<ReachedDevice>>, on postgres;
-    fn devices(&self, app: AppId) -> Result<Vec<Device>>;
-    fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<bool>;
-    fn delete_device(&mut self, app: AppId, name: &str) -> Result<()>;
+    fn devices(&self, app: AppId) -> Result<Vec<Device>>, on postgres;
+    fn link_device(&mut self, app: AppId, device: &str, group: &str, link: bool) -> Result<bool>, on postgres;
+    fn delete_device(&mut self, app: AppId, name: &str) -> Result<()>, on postgres;
     fn create_group(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<Group>, on postgres;
     fn set_group_parent(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<()>, on postgres;
     fn groups(&self, app: AppId) -> Result<Vec<Group>>, on postgres;

@@ -317,7 +317,7 @@ fn find_group(client: &mut impl GenericClient, app: AppId, name: &str) -> Result
     Ok(found.map(|r| r.get(0)))
 }
 
-fn group_id(client: &mut impl GenericClient, app: AppId, name: &str) -> Result<i64> {
+pub(super) fn group_id(client: &mut impl GenericClient, app: AppId, name: &str) -> Result<i64> {
     find_group(client, app, name)?.ok_or_else(|| StoreError::not_found("group", name))
 }
 

@@ -4,6 +4,7 @@
 mod apps;
 mod audit;
 mod connect;
+mod devices;
 mod groups;
 mod migrations;
 mod query;

@@ -9,8 +9,8 @@ use super::PgStore;
 use super::apps::narrow;
 use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
 use crate::store::{
-    AppId, Page, ReachedDevice, Result, Scope, ScopeCounts, Selection, Sort, StoreError, User,
-    UserId, UserQuery, UserRow,
+    AppId, Page, Result, Scope, ScopeCounts, Selection, Sort, StoreError, User, UserId, UserQuery,
+    UserRow,
 };
 
 /// A list row from the columns of [`ROW_COLUMNS`].
@@ -159,45 +159,6 @@ impl PgStore {
             &[&ids],
         )?;
         Ok(rows.iter().map(|r| (UserId(r.get(0)), r.get(1))).collect())
-    }
-
-    /// The devices tied to these groups or to a group above them, each once, named
-    /// with the first group (by name) that reaches it.
-    pub fn devices_reached(&self, groups: &[i64]) -> Result<Vec<ReachedDevice>> {
-        let rows = self.client.borrow_mut().query(
-            "WITH RECURSIVE reach(id) AS (
-                 SELECT unnest($1::bigint[])
-                 UNION
-                 SELECT g.parent_id FROM groups g JOIN reach r ON g.id = r.id
-                 WHERE g.parent_id IS NOT NULL
-             )
-             SELECT d.name, min(g.name COLLATE \"C\") FROM reach r
-             JOIN group_devices gd ON gd.group_id = r.id
-             JOIN devices d ON d.id = gd.device_id
-             JOIN groups g ON g.id = gd.group_id
-             GROUP BY d.id, d.name ORDER BY d.name COLLATE \"C\"",
-            &[&groups],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| ReachedDevice {
-                device: r.get(0),
-                via_group: r.get(1),
-            })
-            .collect())
-    }
-
-    /// The devices a user reaches through their groups and those groups' ancestors.
-    pub fn user_devices(&self, user: UserId) -> Result<Vec<ReachedDevice>> {
-        let groups: Vec<i64> = (self.client.borrow_mut())
-            .query(
-                "SELECT group_id FROM memberships WHERE user_id = $1",
-                &[&user.0],
-            )?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        self.devices_reached(&groups)
     }
 }
 
