@@ -421,3 +421,40 @@ fn devices_add_link_unlink_and_delete_show_in_devices_list_and_users_get(
         .code(1)
         .stderr("xusers: no such device: door\n");
 }
+
+#[rstest]
+fn audit_list_and_export_show_the_entries_filtered_newest_first_and_all_oldest_first(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    env.cmd()
+        .args(["users", "delete", "bob@x.io", "--yes"])
+        .assert()
+        .success();
+    let listed = env.json(&["audit", "list", "--format", "json", "--limit", "2"]);
+    let ops: Vec<(&str, &str)> = (listed.as_array().unwrap().iter())
+        .map(|e| {
+            (
+                e["op"].as_str().unwrap(),
+                e["target"]["label"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [("user.delete", "bob@x.io"), ("user.create", "bob@x.io")]
+    );
+    let bob = env.json(&["audit", "list", "--format", "json", "--user", "BOB@x.io"]);
+    assert_eq!(bob.as_array().map(Vec::len), Some(2), "{bob}");
+    let created = env.json(&["audit", "list", "--format", "json", "--op", "user.create"]);
+    assert_eq!(created.as_array().map(Vec::len), Some(3), "{created}");
+    let exported = env.cmd().args(["audit", "export"]).assert().success();
+    let lines: Vec<serde_json::Value> = (stdout(&exported).lines())
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let seqs: Vec<i64> = lines.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3, 4]);
+}

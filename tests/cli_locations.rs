@@ -84,10 +84,10 @@ fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_d
     let env = Env::new();
     env.bare()
         .env("XUSERS_DB", &database)
-        .args(["audit", "list"])
+        .args(["audit", "prune", "--before", "90d"])
         .assert()
         .code(1)
-        .stderr("xusers: audit_page is not available on PostgreSQL yet\n");
+        .stderr("xusers: prune_audit is not available on PostgreSQL yet\n");
     let mut c = postgres::Client::connect(&database, postgres::NoTls).unwrap();
     let version: i64 = c
         .query_one("SELECT version FROM schema_version", &[])

@@ -8,8 +8,8 @@ use common::backend::{Backend, fresh};
 use rstest::rstest;
 use xusers::domain::{NewUser, UserDraft};
 use xusers::store::{
-    Location, LoginPolicy, Page, Scope, Sort, SortField, Store, StoreError, UserId, UserQuery,
-    UserRow,
+    Actor, AuditEntry, AuditPage, AuditQuery, Location, LoginPolicy, Page, Scope, Sort, SortField,
+    Source, Store, StoreError, UserId, UserQuery, UserRow,
 };
 
 #[rstest]
@@ -882,6 +882,102 @@ fn devices_are_tied_to_groups_and_reached_by_their_members_and_subgroups_members
     assert_eq!(gone.to_string(), "no such device: printer");
     // 5 users, 4 groups, a member, 2 devices, a tie, an untie, a deletion.
     assert_eq!(verified(&f.store), (15, None));
+}
+
+#[rstest]
+fn the_audit_log_is_read_a_page_at_a_time_filtered_and_along_a_users_own_chain(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    f.store
+        .set_actor(Actor::named("Dana", Source::Console).unwrap());
+    f.store.create_group(f.app, "Finance", None).unwrap();
+    f.store.invalidate_user_tokens(ids[1]).unwrap();
+    f.store.delete_user(ids[3]).unwrap();
+    // 5 creations, a group, an invalidation, a deletion: seq 1 to 8.
+    let seqs = |entries: Vec<AuditEntry>| -> Vec<i64> { entries.iter().map(|e| e.seq).collect() };
+    let all = AuditQuery::default();
+    let page = |q: &AuditQuery, page| seqs(f.store.audit_page(q, page).unwrap());
+    assert_eq!(page(&all, AuditPage::Newest(3)), [8, 7, 6]);
+    assert_eq!(page(&all, AuditPage::OlderThan(6, 3)), [5, 4, 3]);
+    assert_eq!(page(&all, AuditPage::NewerThan(3, 2)), [5, 4]);
+    assert_eq!(page(&all, AuditPage::Oldest(2)), [2, 1]);
+    let only = |q: AuditQuery| page(&q, AuditPage::Newest(50));
+    let text = |t: &str| AuditQuery {
+        text: t.into(),
+        ..AuditQuery::default()
+    };
+    assert_eq!(only(text("dana")), [8, 7, 6], "the actor, in any case");
+    assert_eq!(only(text("FINANCE")), [6], "a target's label");
+    assert_eq!(only(text("user.")), [8, 5, 4, 3, 2, 1], "an op");
+    let op = |op: &str| AuditQuery {
+        op: Some(op.into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(
+        only(op("user")),
+        [8, 5, 4, 3, 2, 1],
+        "every op under a prefix"
+    );
+    assert_eq!(only(op("user.delete")), [8]);
+    assert_eq!(
+        only(op("use")),
+        Vec::<i64>::new(),
+        "a prefix is a whole part"
+    );
+    let actor = AuditQuery {
+        actor: Some("Dana".into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(only(actor), [8, 7, 6]);
+    let user = |email: &str| AuditQuery {
+        user: Some(email.into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(only(user("AB@x.io")), [7, 2], "the user who has it now");
+    assert_eq!(
+        only(user("D_E@X.IO")),
+        [8, 4],
+        "a deleted user, by the label"
+    );
+    let newest = f.store.audit_entry(8).unwrap().unwrap();
+    assert_eq!(
+        (
+            newest.op.as_str(),
+            newest.actor.as_str(),
+            newest.source.as_str()
+        ),
+        ("user.delete", "Dana", "console")
+    );
+    assert_eq!(newest.target.label, "d_e@x.io");
+    assert!(f.store.audit_entry(9).unwrap().is_none());
+    let window = AuditQuery {
+        since_ms: Some(f.store.audit_entry(3).unwrap().unwrap().time_ms),
+        until_ms: Some(newest.time_ms),
+        ..AuditQuery::default()
+    };
+    let mut walked = Vec::new();
+    f.store
+        .audit_for_each(&window, |e| -> Result<(), StoreError> {
+            walked.push(e.seq);
+            Ok(())
+        })
+        .unwrap();
+    // Entries written within the same millisecond as entry 3 are in the window too.
+    let since = window.since_ms.unwrap();
+    let within: Vec<i64> = (f.store.audit_page(&all, AuditPage::Oldest(50)).unwrap())
+        .iter()
+        .rev()
+        .filter(|e| e.time_ms >= since)
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(walked, within);
+    assert!(walked.ends_with(&[3, 4, 5, 6, 7, 8]), "{walked:?}");
+    assert_eq!(seqs(f.store.user_history(ids[1], 10).unwrap()), [7, 2]);
+    assert_eq!(seqs(f.store.user_history(ids[1], 1).unwrap()), [7]);
 }
 
 #[rstest]

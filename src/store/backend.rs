@@ -75,9 +75,9 @@ dispatch! {
     fn applications(&self) -> Result<Vec<(Application, u64)>>, on postgres;
     fn verify_audit(&self) -> Result<VerifyReport>, on postgres;
     fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>;
-    fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>;
-    fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>;
-    fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>>;
+    fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>, on postgres;
+    fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>, on postgres;
+    fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>>, on postgres;
     fn bulk(&mut self, app: AppId, selection: &Selection, action: &BulkAction, source: Source, progress: &mut dyn FnMut(BulkProgress), cancel: &AtomicBool) -> Result<BulkOutcome>;
     fn bulk_preview(&mut self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome>;
     fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>;
@@ -248,7 +248,7 @@ impl Store {
     ) -> std::result::Result<(), E> {
         match self {
             Store::Sqlite(s) => s.audit_for_each(query, each),
-            Store::Postgres(_) => Err(not_yet("audit_for_each").into()),
+            Store::Postgres(p) => p.audit_for_each(query, each),
         }
     }
 

@@ -59,6 +59,11 @@ impl PgStore {
     }
 }
 
+/// The seq of the newest entry about the user `u` (NULL for none): the newer of the
+/// users row's pointer and a bulk action's (as SQLite's `newest_user_entry_sql`).
+pub(super) const NEWEST_USER_ENTRY: &str = "nullif(greatest(coalesce(u.last_audit, 0),
+     coalesce((SELECT b.seq FROM bulk_last_audit b WHERE b.user_id = u.id), 0)), 0)";
+
 /// The batch a bulk write's entries share: its first entry's seq.
 pub(super) fn begin_batch(tx: &mut Transaction) -> Result<Batch> {
     let newest = tx.query_one("SELECT max(seq) FROM audit", &[])?;
@@ -100,9 +105,7 @@ pub(super) fn append(tx: &mut Transaction, actor: &Actor, record: Record) -> Res
     let target_prev: Option<i64> = match user {
         Some(id) => tx
             .query_opt(
-                "SELECT nullif(greatest(coalesce(u.last_audit, 0),
-                    coalesce((SELECT b.seq FROM bulk_last_audit b WHERE b.user_id = u.id), 0)), 0)
-                 FROM users u WHERE u.id = $1",
+                &format!("SELECT {NEWEST_USER_ENTRY} FROM users u WHERE u.id = $1"),
                 &[&id],
             )?
             .and_then(|row| row.get(0)),

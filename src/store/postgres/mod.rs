@@ -3,6 +3,7 @@
 
 mod apps;
 mod audit;
+mod audit_query;
 mod connect;
 mod devices;
 mod groups;
