@@ -980,6 +980,130 @@ fn the_audit_log_is_read_a_page_at_a_time_filtered_and_along_a_users_own_chain(
     assert_eq!(seqs(f.store.user_history(ids[1], 1).unwrap()), [7]);
 }
 
+/// Each group's kept count of members including its subgroups beside the one a
+/// filtered count walks afresh ("@" is in every email), by name.
+fn subtree_counts(store: &Store, app: xusers::store::AppId) -> Vec<(String, u64, u64)> {
+    (store.group_summaries(app).unwrap().into_iter())
+        .map(|g| {
+            let walked = UserQuery {
+                scope: Scope::GroupTree(g.group.id),
+                ..UserQuery::default()
+            }
+            .filter("@");
+            let counted = store.count_users(app, &walked).unwrap();
+            (g.group.name, g.with_subgroups, counted)
+        })
+        .collect()
+}
+
+/// Random trees, memberships and moves, each change checked at once: a seeded walk
+/// (the same on both backends) of users joining, leaving, being edited and deleted,
+/// and groups being created, moved (mostly under another group) and deleted.
+#[rstest]
+fn members_with_subgroups_stay_kept_through_random_changes(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    for seed in 0..6 {
+        let Some(mut f) = fresh(backend) else {
+            return;
+        };
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut users: Vec<UserId> = Vec::new();
+        for i in 0..6 {
+            let parent = (i > 0 && rng.u8(0..5) > 0).then(|| format!("G{}", rng.usize(0..i)));
+            f.store
+                .create_group(f.app, &format!("G{i}"), parent.as_deref())
+                .unwrap();
+        }
+        for step in 0..40 {
+            let groups: Vec<(i64, String)> = (f.store.groups(f.app).unwrap().into_iter())
+                .map(|g| (g.id, g.name))
+                .collect();
+            let pick = |rng: &mut fastrand::Rng| groups[rng.usize(0..groups.len())].clone();
+            let some = |rng: &mut fastrand::Rng| -> Vec<String> {
+                (0..rng.usize(0..4)).map(|_| pick(rng).1).collect()
+            };
+            let kind = match (users.is_empty(), groups.len() < 2) {
+                (true, _) => 0,
+                (false, true) => rng.choice([0, 1, 2, 5]).unwrap(),
+                (false, false) => rng.u8(0..8),
+            };
+            let user = users.get(rng.usize(0..users.len().max(1))).copied();
+            let what = match kind {
+                0 => {
+                    let mut groups = some(&mut rng);
+                    groups.sort();
+                    groups.dedup();
+                    let draft = UserDraft {
+                        groups,
+                        ..common::draft(&format!("u{step}@x.io"))
+                    };
+                    users.push(common::add(&mut f.store, f.app, draft));
+                    "a user added"
+                }
+                1 => {
+                    let id = user.unwrap();
+                    let mut groups = some(&mut rng);
+                    groups.sort();
+                    groups.dedup();
+                    let email = f.store.user(id).unwrap().email;
+                    let edit = UserDraft {
+                        email,
+                        groups,
+                        ..Default::default()
+                    };
+                    let edit = edit.validate_changes().unwrap();
+                    f.store.update_user(f.app, id, &edit, None, None).unwrap();
+                    "a user's groups set"
+                }
+                2 => {
+                    let id = user.unwrap();
+                    f.store.delete_user(id).unwrap();
+                    users.retain(|u| *u != id);
+                    "a user deleted"
+                }
+                3 => {
+                    let (group, _) = pick(&mut rng);
+                    let some: Vec<UserId> = users.iter().copied().filter(|_| rng.bool()).collect();
+                    f.store.add_members(f.app, group, &some).unwrap();
+                    "members added"
+                }
+                4 => {
+                    let (group, _) = pick(&mut rng);
+                    let _ = f.store.remove_member(f.app, group, user.unwrap());
+                    "a member removed"
+                }
+                5 => {
+                    let parent = rng.bool().then(|| pick(&mut rng).1);
+                    f.store
+                        .create_group(f.app, &format!("N{step}"), parent.as_deref())
+                        .unwrap();
+                    "a group created"
+                }
+                6 => {
+                    let (_, name) = pick(&mut rng);
+                    let parent = (rng.u8(0..5) > 0).then(|| pick(&mut rng).1);
+                    // A cycle is refused: the counts must hold either way.
+                    let _ = f.store.set_group_parent(f.app, &name, parent.as_deref());
+                    "a group moved"
+                }
+                _ => {
+                    let (_, name) = pick(&mut rng);
+                    f.store.delete_group(f.app, &name).unwrap();
+                    "a group deleted"
+                }
+            };
+            for (group, kept, counted) in subtree_counts(&f.store, f.app) {
+                assert_eq!(
+                    kept, counted,
+                    "{group} after {what} (seed {seed}, step {step})"
+                );
+            }
+        }
+        assert_eq!(verified(&f.store).1, None);
+    }
+}
+
 #[rstest]
 fn of_two_administrators_editing_one_user_the_second_to_save_is_told_and_changes_nothing(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
