@@ -423,7 +423,7 @@ fn devices_add_link_unlink_and_delete_show_in_devices_list_and_users_get(
 }
 
 #[rstest]
-fn audit_list_and_export_show_the_entries_filtered_newest_first_and_all_oldest_first(
+fn audit_list_export_prune_and_verify_read_and_keep_the_log(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
     let Some(env) = Env::on(backend) else {
@@ -457,4 +457,19 @@ fn audit_list_and_export_show_the_entries_filtered_newest_first_and_all_oldest_f
         .collect();
     let seqs: Vec<i64> = lines.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
+    // Pruned up to now: the prune's own entry is all that is left, and it verifies.
+    let pruned = env
+        .cmd()
+        .args(["audit", "prune", "--before", "0s"])
+        .assert()
+        .success();
+    assert!(stdout(&pruned).contains('4'), "{}", stdout(&pruned));
+    let left = env.json(&["audit", "list", "--format", "json"]);
+    assert_eq!(left[0]["op"], "audit.prune", "{left}");
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    env.cmd()
+        .args(["audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("1 entry intact"));
 }

@@ -84,10 +84,10 @@ fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_d
     let env = Env::new();
     env.bare()
         .env("XUSERS_DB", &database)
-        .args(["audit", "prune", "--before", "90d"])
+        .args(["users", "delete", "--has-tag", "plan", "--yes"])
         .assert()
         .code(1)
-        .stderr("xusers: prune_audit is not available on PostgreSQL yet\n");
+        .stderr("xusers: selection_count is not available on PostgreSQL yet\n");
     // Seeding would add groups and devices before finding no way to add users: it is
     // refused first, and nothing is written.
     env.bare()

@@ -1105,6 +1105,43 @@ fn members_with_subgroups_stay_kept_through_random_changes(
 }
 
 #[rstest]
+fn pruning_removes_the_older_entries_records_itself_and_the_rest_still_verifies(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    five_users(&mut f);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    f.store.create_group(f.app, "Later", None).unwrap();
+    let later = f
+        .store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(1))
+        .unwrap();
+    let report = f.store.prune_audit(later[0].time_ms).unwrap();
+    assert_eq!(
+        (report.removed, report.entry, report.first_kept),
+        (5, Some(7), 6)
+    );
+    let left: Vec<(i64, String)> = (f
+        .store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(9)))
+    .unwrap()
+    .into_iter()
+    .map(|e| (e.seq, e.op))
+    .collect();
+    assert_eq!(
+        left,
+        [(7, "audit.prune".into()), (6, "group.create".into())]
+    );
+    assert_eq!(verified(&f.store), (2, None));
+    // Nothing older is left: nothing changes.
+    let again = f.store.prune_audit(later[0].time_ms).unwrap();
+    assert_eq!((again.removed, again.entry, again.first_kept), (0, None, 6));
+    assert_eq!(verified(&f.store), (2, None));
+}
+
+#[rstest]
 fn of_two_administrators_editing_one_user_the_second_to_save_is_told_and_changes_nothing(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
@@ -1182,11 +1219,11 @@ fn what_postgresql_cannot_do_yet_it_refuses_plainly() {
     let Some(mut f) = fresh(Backend::Postgres) else {
         return;
     };
-    let refused = f.store.prune_audit(i64::MAX).unwrap_err();
+    let refused = f.store.tag_key_usage(f.app, None).unwrap_err();
     assert!(matches!(refused, StoreError::Unusable(_)), "{refused:?}");
     assert_eq!(
         refused.to_string(),
-        "prune_audit is not available on PostgreSQL yet"
+        "tag_key_usage is not available on PostgreSQL yet"
     );
     assert!(f.store.path().is_none(), "a PostgreSQL store has no file");
 }

@@ -74,7 +74,7 @@ dispatch! {
     fn create_application(&mut self, name: &str, user_limit: Option<u64>) -> Result<Application>, on postgres;
     fn applications(&self) -> Result<Vec<(Application, u64)>>, on postgres;
     fn verify_audit(&self) -> Result<VerifyReport>, on postgres;
-    fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>;
+    fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>, on postgres;
     fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>, on postgres;
     fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>, on postgres;
     fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>>, on postgres;
