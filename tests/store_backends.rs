@@ -1216,7 +1216,7 @@ fn administrators_writing_at_once_lose_no_change_and_keep_one_audit_chain(
 /// Until PostgreSQL has a method, it says so and changes nothing.
 #[test]
 fn what_postgresql_cannot_do_yet_it_refuses_plainly() {
-    let Some(mut f) = fresh(Backend::Postgres) else {
+    let Some(f) = fresh(Backend::Postgres) else {
         return;
     };
     let refused = f.store.tag_key_usage(f.app, None).unwrap_err();
