@@ -1142,6 +1142,61 @@ fn pruning_removes_the_older_entries_records_itself_and_the_rest_still_verifies(
 }
 
 #[rstest]
+fn tag_keys_are_counted_as_users_carry_them_and_suggested_but_the_edited_users_own(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    let tagged = |email: &str, tags: &[(&str, &str)]| {
+        UserDraft {
+            email: email.into(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        }
+        .validate_changes()
+        .unwrap()
+    };
+    let edit = tagged("ab@x.io", &[("plan", "team"), ("floor", "3")]);
+    f.store
+        .update_user(f.app, ids[1], &edit, None, None)
+        .unwrap();
+    let usage = |store: &Store, except| {
+        let mut usage = store.tag_key_usage(f.app, except).unwrap();
+        usage.sort();
+        usage
+    };
+    assert_eq!(
+        usage(&f.store, None),
+        [("floor".into(), 1), ("plan".into(), 3)]
+    );
+    // Editing Bob: his own keys count only the others who carry them.
+    assert_eq!(usage(&f.store, Some(ids[1])), [("plan".into(), 2)]);
+    let keys = |typed: &str| -> Vec<String> {
+        (f.store
+            .suggest_tag_keys(f.app, None, typed, 5)
+            .unwrap()
+            .into_iter())
+        .map(|s| s.key)
+        .collect()
+    };
+    assert_eq!(keys("fl"), ["floor"]);
+    assert_eq!(keys("pn"), ["plan"]);
+    // Keys go with the last user who carried them.
+    f.store.delete_user(ids[1]).unwrap();
+    assert_eq!(usage(&f.store, None), [("plan".into(), 2)]);
+    let untagged = tagged("cy@x.io", &[]);
+    f.store
+        .update_user(f.app, ids[0], &untagged, None, None)
+        .unwrap();
+    assert_eq!(usage(&f.store, None), [("plan".into(), 1)]);
+}
+
+#[rstest]
 fn of_two_administrators_editing_one_user_the_second_to_save_is_told_and_changes_nothing(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
@@ -1219,11 +1274,15 @@ fn what_postgresql_cannot_do_yet_it_refuses_plainly() {
     let Some(f) = fresh(Backend::Postgres) else {
         return;
     };
-    let refused = f.store.tag_key_usage(f.app, None).unwrap_err();
+    let refused = f
+        .store
+        .scope_counts(f.app)
+        .and_then(|_| f.store.lookup_plans());
+    let refused = refused.unwrap_err();
     assert!(matches!(refused, StoreError::Unusable(_)), "{refused:?}");
     assert_eq!(
         refused.to_string(),
-        "tag_key_usage is not available on PostgreSQL yet"
+        "lookup_plans is not available on PostgreSQL yet"
     );
     assert!(f.store.path().is_none(), "a PostgreSQL store has no file");
 }

@@ -19,7 +19,7 @@ use super::{
     UserQuery, UserRow, VerifyReport,
 };
 use crate::auth::PasswordHash;
-use crate::domain::{FieldError, KeySuggestion, NewUser, UserChanges, UserDraft};
+use crate::domain::{FieldError, KeySuggestion, NewUser, UserChanges, UserDraft, rank_tag_keys};
 
 /// Where the users are, and the connection to them.
 pub enum Store {
@@ -107,8 +107,7 @@ dispatch! {
     fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>;
     fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>;
     fn selection_page(&self, app: AppId, selection: &Selection, sort: Sort, page: &Page) -> Result<Vec<UserRow>>, on postgres;
-    fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>;
-    fn suggest_tag_keys(&self, app: AppId, except: Option<UserId>, typed: &str, limit: usize) -> Result<Vec<KeySuggestion>>;
+    fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>, on postgres;
     fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>>, on postgres;
     fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String>, on postgres;
     fn authenticate(&self, app: AppId, token: &str) -> Result<UserId>, on postgres;
@@ -286,6 +285,21 @@ impl Store {
             Store::Sqlite(s) => s.insert_seed_tokens(app, token_of),
             Store::Postgres(_) => Err(not_yet("insert_seed_tokens")),
         }
+    }
+
+    /// Keys used on other users that fuzzily match `typed`, best first.
+    pub fn suggest_tag_keys(
+        &self,
+        app: AppId,
+        except: Option<UserId>,
+        typed: &str,
+        limit: usize,
+    ) -> Result<Vec<KeySuggestion>> {
+        Ok(rank_tag_keys(
+            &self.tag_key_usage(app, except)?,
+            typed,
+            limit,
+        ))
     }
 
     /// Hands the selection's users to `each` in `sort` order, a page at a time, at
