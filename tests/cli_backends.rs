@@ -473,3 +473,34 @@ fn audit_list_export_prune_and_verify_read_and_keep_the_log(
         .success()
         .stdout(predicate::str::starts_with("1 entry intact"));
 }
+
+#[rstest]
+fn read_only_reads_and_refuses_every_change(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    let listed = env
+        .cmd()
+        .args(["--read-only", "users", "list", "--format", "json"])
+        .assert()
+        .success();
+    assert!(stdout(&listed).contains("cy@x.io"));
+    env.cmd()
+        .args(["--read-only", "groups", "add", "Acme"])
+        .assert()
+        .code(1)
+        .stderr("xusers: the database was opened read-only: nothing can be changed\n");
+    env.cmd()
+        .args(["--read-only", "users", "delete", "ann@x.io", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("read-only"));
+    assert_eq!(env.emails(&[]), ["ann@x.io", "bob@x.io", "cy@x.io"]);
+    assert_eq!(
+        env.json(&["groups", "list", "--format", "json"]),
+        serde_json::json!([])
+    );
+}

@@ -1197,6 +1197,39 @@ fn tag_keys_are_counted_as_users_carry_them_and_suggested_but_the_edited_users_o
 }
 
 #[rstest]
+fn a_store_opened_read_only_reads_everything_and_refuses_every_write(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    let token = f.store.login(f.app, "ab@x.io", common::PASSWORD).unwrap();
+    let mut looking = f.read_only();
+    assert_eq!(looking.read_only(), Some(xusers::store::ReadOnly::Asked));
+    let all = looking.list_users(f.app, &UserQuery::default(), &Page::First(9));
+    assert_eq!(all.unwrap().len(), 5);
+    assert_eq!(looking.authenticate(f.app, &token).ok(), Some(ids[1]));
+    assert_eq!(looking.user(ids[0]).unwrap().email, "cy@x.io");
+    assert_eq!(verified(&looking), (5, None));
+    let refused = [
+        looking
+            .create_user(f.app, &new_user("new@x.io", &[]), common::hash())
+            .err(),
+        looking.delete_user(ids[0]).err(),
+        looking.create_group(f.app, "G", None).err(),
+        looking.invalidate_all_tokens(f.app).err(),
+        looking.login(f.app, "ab@x.io", common::PASSWORD).err(),
+    ];
+    for refused in refused {
+        assert!(matches!(refused, Some(StoreError::ReadOnly)), "{refused:?}");
+    }
+    assert_eq!(user_count(&f.store), 5);
+    assert_eq!(verified(&f.store), (5, None), "nothing was written");
+    assert_eq!(f.store.authenticate(f.app, &token).ok(), Some(ids[1]));
+}
+
+#[rstest]
 fn of_two_administrators_editing_one_user_the_second_to_save_is_told_and_changes_nothing(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {

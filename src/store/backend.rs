@@ -160,7 +160,7 @@ impl Store {
     pub fn open_read_only(location: impl Into<Location>) -> Result<Store> {
         match location.into() {
             Location::Sqlite(path) => SqliteStore::open_read_only(&path).map(Store::Sqlite),
-            Location::Postgres(_) => Err(not_yet("open_read_only")),
+            Location::Postgres(config) => PgStore::open_read_only(&config).map(Store::Postgres),
         }
     }
 
@@ -172,7 +172,9 @@ impl Store {
                 SqliteStore::open_like(&path, read_only).map(Store::Sqlite)
             }
             (Location::Postgres(config), None) => PgStore::open(&config).map(Store::Postgres),
-            (Location::Postgres(_), Some(_)) => Err(not_yet("open_like (read-only)")),
+            (Location::Postgres(config), Some(_)) => {
+                PgStore::open_read_only(&config).map(Store::Postgres)
+            }
         }
     }
 
@@ -194,11 +196,11 @@ impl Store {
         self.read_only().is_some()
     }
 
-    /// Why every write is refused, when it is (a PostgreSQL store refuses none yet).
+    /// Why every write is refused, when it is.
     pub fn read_only(&self) -> Option<ReadOnly> {
         match self {
             Store::Sqlite(s) => s.read_only(),
-            Store::Postgres(_) => None,
+            Store::Postgres(p) => p.read_only(),
         }
     }
 
