@@ -504,3 +504,67 @@ fn read_only_reads_and_refuses_every_change(
         serde_json::json!([])
     );
 }
+
+/// Moving users over: exported with their hashes from a SQLite file and imported into
+/// either backend, they are the same users and log in with the same passwords.
+#[rstest]
+fn users_exported_from_sqlite_import_whole_and_again_only_as_asked(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(target) = Env::on(backend) else {
+        return;
+    };
+    let source = Env::new();
+    three_users(&source);
+    source
+        .cmd()
+        .args(["groups", "add", "Acme"])
+        .assert()
+        .success();
+    source
+        .cmd()
+        .args(["groups", "add", "Sales", "--parent", "Acme"])
+        .assert()
+        .success();
+    source
+        .cmd()
+        .args(["users", "set", "cy@x.io", "--add-group", "Sales"])
+        .assert()
+        .success();
+    source.login("ann@x.io", common::PASSWORD).success();
+    let file = source.dir.path().join("users.json");
+    source
+        .cmd()
+        .args(["users", "export", "--with-password-hashes", "--output"])
+        .arg(&file)
+        .assert()
+        .success();
+    let import = |extra: &[&str]| {
+        let mut cmd = target.cmd();
+        cmd.args(["users", "import"]).arg(&file).args(extra);
+        cmd.assert()
+    };
+    import(&["--create-groups", "--dry-run"]).success();
+    assert!(target.emails(&[]).is_empty(), "a dry run writes nothing");
+    import(&["--create-groups"])
+        .success()
+        .stdout("created 3, updated 0, skipped 0, failed 0\n");
+    let exported = |env: &Env| env.json(&["users", "export", "--format", "json"])["users"].clone();
+    assert_eq!(exported(&target), exported(&source));
+    // A group a row names is made (at the top: the file holds no tree).
+    assert_eq!(target.emails(&["--group", "Sales"]), ["cy@x.io"]);
+    target.login("bob@x.io", common::PASSWORD).success();
+    // Again: refused whole, unless the rows are skipped.
+    import(&[])
+        .failure()
+        .stdout(
+            "would be created 0, would be updated 0, skipped 0, failed 3 — nothing was written\n",
+        )
+        .stderr(predicate::str::contains("line 1: email: already a user"));
+    import(&["--on-conflict", "skip"])
+        .success()
+        .stdout("created 0, updated 0, skipped 3, failed 0\n");
+    target.cmd().args(["audit", "verify"]).assert().success();
+    let imports = target.json(&["audit", "list", "--format", "json", "--op", "import"]);
+    assert_eq!(imports.as_array().map(Vec::len), Some(2), "{imports}");
+}

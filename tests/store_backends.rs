@@ -8,8 +8,9 @@ use common::backend::{Backend, fresh};
 use rstest::rstest;
 use xusers::domain::{NewUser, UserDraft};
 use xusers::store::{
-    Actor, AuditEntry, AuditPage, AuditQuery, Location, LoginPolicy, Page, Scope, Sort, SortField,
-    Source, Store, StoreError, UserId, UserQuery, UserRow,
+    Actor, AuditEntry, AuditPage, AuditQuery, ImportOptions, ImportUser, Location, LoginPolicy,
+    OnConflict, Page, Scope, Sort, SortField, Source, Store, StoreError, UserId, UserQuery,
+    UserRow,
 };
 
 #[rstest]
@@ -1227,6 +1228,84 @@ fn a_store_opened_read_only_reads_everything_and_refuses_every_write(
     assert_eq!(user_count(&f.store), 5);
     assert_eq!(verified(&f.store), (5, None), "nothing was written");
     assert_eq!(f.store.authenticate(f.app, &token).ok(), Some(ids[1]));
+}
+
+/// An import row that passed its own rules.
+fn row(line: usize, email: &str, groups: &[&str], gives_password: bool) -> ImportUser {
+    ImportUser {
+        line,
+        broken: Vec::new(),
+        email: Some(xusers::domain::Email::parse(email).unwrap()),
+        profile: xusers::domain::Profile {
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            ..Default::default()
+        },
+        group_parents: Vec::new(),
+        gives_password,
+        hash: gives_password.then(|| common::hash().clone()),
+        created: None,
+        last_login: None,
+    }
+}
+
+#[rstest]
+fn an_import_writes_all_or_with_partial_the_good_rows_updating_as_asked(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    let ids = five_users(&mut f);
+    f.store.create_group(f.app, "Sales", None).unwrap();
+    let token = f.store.login(f.app, "ab@x.io", common::PASSWORD).unwrap();
+    let rows = || {
+        vec![
+            row(1, "new@x.io", &["Sales"], true),
+            row(2, "AB@x.io", &["Sales"], true),
+            row(3, "New@x.io", &[], true),
+            row(4, "other@x.io", &["Nope"], true),
+            row(5, "nopass@x.io", &[], false),
+        ]
+        .into_iter()
+        .map(Ok::<_, StoreError>)
+    };
+    let options = |partial| ImportOptions {
+        origin: "test rows".into(),
+        on_conflict: OnConflict::Update,
+        create_groups: false,
+        partial,
+        dry_run: false,
+    };
+    let whole = f.store.import_users(f.app, rows(), options(false)).unwrap();
+    assert_eq!((whole.created, whole.updated, whole.written), (1, 1, false));
+    let failed: Vec<usize> = whole.failed.iter().map(|(line, _)| *line).collect();
+    assert_eq!(failed, [3, 4, 5]);
+    assert_eq!(user_count(&f.store), 5, "nothing was written");
+    assert_eq!(f.store.authenticate(f.app, &token).ok(), Some(ids[1]));
+    let partial = f.store.import_users(f.app, rows(), options(true)).unwrap();
+    assert_eq!(
+        (partial.created, partial.updated, partial.written),
+        (1, 1, true)
+    );
+    assert_eq!(user_count(&f.store), 6);
+    assert_eq!(f.store.user(ids[1]).unwrap().groups, ["Sales"]);
+    let sessions = f.store.authenticate(f.app, &token);
+    assert!(
+        matches!(sessions, Err(StoreError::InvalidToken)),
+        "a new password ends them"
+    );
+    let ops: Vec<String> = (f
+        .store
+        .audit_page(&AuditQuery::default(), AuditPage::Newest(4)))
+    .unwrap()
+    .into_iter()
+    .map(|e| e.op)
+    .collect();
+    assert_eq!(
+        ops,
+        ["import", "user.password", "user.update", "user.create"]
+    );
+    assert_eq!(verified(&f.store).1, None);
 }
 
 #[rstest]

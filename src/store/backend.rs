@@ -261,7 +261,7 @@ impl Store {
     ) -> Result<ImportReport, E> {
         match self {
             Store::Sqlite(s) => s.import_users(app, users, options),
-            Store::Postgres(_) => Err(not_yet("import_users").into()),
+            Store::Postgres(p) => p.import_users(app, users, options),
         }
     }
 

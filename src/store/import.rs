@@ -86,21 +86,8 @@ impl SqliteStore {
             Ok(Ok(report)) => Ok(report),
             Err(e) => Err(e),
         };
-        let what = match &result {
-            Ok(r) if r.written => format!(
-                "import users from {origin} (created {}, updated {}, skipped {}, failed {})",
-                r.created,
-                r.updated,
-                r.skipped,
-                r.failed.len()
-            ),
-            Ok(_) => format!("import users from {origin} (dry run: nothing written)"),
-            Err(_) => format!("import users from {origin}"),
-        };
-        let rows = result.as_ref().map_or(0, |r| {
-            r.created + r.updated + r.skipped + r.failed.len() as u64
-        });
-        Ok(self.logged(app, &what, &format!("{rows} row(s)"), result)?)
+        let (what, subject) = described(&origin, &result);
+        Ok(self.logged(app, &what, &subject, result)?)
     }
 
     /// The import, with the database's errors apart from the rows' own.
@@ -132,6 +119,25 @@ impl SqliteStore {
         }
         Ok(Ok(report))
     }
+}
+
+/// What the log says of an import from `origin` that ended so, and its subject.
+pub(crate) fn described(origin: &str, result: &Result<ImportReport>) -> (String, String) {
+    let what = match result {
+        Ok(r) if r.written => format!(
+            "import users from {origin} (created {}, updated {}, skipped {}, failed {})",
+            r.created,
+            r.updated,
+            r.skipped,
+            r.failed.len()
+        ),
+        Ok(_) => format!("import users from {origin} (dry run: nothing written)"),
+        Err(_) => format!("import users from {origin}"),
+    };
+    let rows = result.as_ref().map_or(0, |r| {
+        r.created + r.updated + r.skipped + r.failed.len() as u64
+    });
+    (what, format!("{rows} row(s)"))
 }
 
 /// What an import writes, row by row, inside its one transaction: each backend's

@@ -7,6 +7,7 @@ mod audit_query;
 mod connect;
 mod devices;
 mod groups;
+mod import;
 mod migrations;
 mod query;
 mod reads;
