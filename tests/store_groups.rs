@@ -329,17 +329,23 @@ fn edits_and_deletes_based_on_an_older_version_of_a_group_are_refused() {
     assert!(store.group_named(app, "Revenue").is_err());
 }
 
+/// A demo database of 100 users in a file called `name`, closed (to be taken back to
+/// an older schema version and upgraded).
+fn demo_file(name: &str) -> (tempfile::TempDir, std::path::PathBuf, AppId) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    let mut store = Store::open(&path).unwrap();
+    let app = store.application("default").unwrap().id;
+    xusers::demo::seed_demo(&mut store, app, 100, 1_800_000_000, |_| ()).unwrap();
+    (dir, path, app)
+}
+
 /// A schema v9 database gets its groups' ancestors and counts of members including
 /// subgroups filled, and the triggers that keep them, when it is upgraded: no other
 /// trigger is rebuilt (nothing else is recounted).
 #[test]
 fn upgrading_to_v10_fills_the_members_with_subgroups_and_keeps_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v9.db");
-    let mut store = Store::open(&path).unwrap();
-    let app = store.application("default").unwrap().id;
-    xusers::demo::seed_demo(&mut store, app, 100, 1_800_000_000, |_| ()).unwrap();
-    drop(store);
+    let (_dir, path, app) = demo_file("v9.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(BACK_TO_V9).unwrap();
     // A counter the upgrade must not recount: were every trigger rebuilt, it would be.
@@ -391,12 +397,7 @@ fn upgrading_to_v10_fills_the_members_with_subgroups_and_keeps_them() {
 /// them, when it is upgraded.
 #[test]
 fn upgrading_to_v6_fills_the_member_counts_and_keeps_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v5.db");
-    let mut store = Store::open(&path).unwrap();
-    let app = store.application("default").unwrap().id;
-    xusers::demo::seed_demo(&mut store, app, 100, 1_800_000_000, |_| ()).unwrap();
-    drop(store);
+    let (_dir, path, app) = demo_file("v5.db");
     // Back to version 5: without the v6 columns and the triggers that keep them.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(&format!(
