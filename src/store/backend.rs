@@ -103,9 +103,9 @@ dispatch! {
     fn remove_member(&mut self, app: AppId, group: i64, user: UserId) -> Result<()>, on postgres;
     fn set_busy_timeout(&self, timeout: Duration) -> Result<()>;
     fn set_cache_kib(&self, kib: i64) -> Result<()>;
-    fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>;
-    fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>;
-    fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>;
+    fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>, on postgres;
+    fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>, on postgres;
+    fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>, on postgres;
     fn selection_page(&self, app: AppId, selection: &Selection, sort: Sort, page: &Page) -> Result<Vec<UserRow>>, on postgres;
     fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>, on postgres;
     fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>>, on postgres;

@@ -11,6 +11,7 @@ mod import;
 mod migrations;
 mod query;
 mod reads;
+mod selection;
 mod tokens;
 mod users;
 
