@@ -78,10 +78,10 @@ dispatch! {
     fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>, on postgres;
     fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>, on postgres;
     fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>>, on postgres;
-    fn bulk(&mut self, app: AppId, selection: &Selection, action: &BulkAction, source: Source, progress: &mut dyn FnMut(BulkProgress), cancel: &AtomicBool) -> Result<BulkOutcome>;
-    fn bulk_preview(&mut self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome>;
-    fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>;
-    fn bulk_concerned_sample(&self, app: AppId, selection: &Selection, action: &BulkAction, n: usize) -> Result<Option<Vec<String>>>;
+    fn bulk(&mut self, app: AppId, selection: &Selection, action: &BulkAction, source: Source, progress: &mut dyn FnMut(BulkProgress), cancel: &AtomicBool) -> Result<BulkOutcome>, on postgres;
+    fn bulk_preview(&mut self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome>, on postgres;
+    fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>, on postgres;
+    fn bulk_concerned_sample(&self, app: AppId, selection: &Selection, action: &BulkAction, n: usize) -> Result<Option<Vec<String>>>, on postgres;
     fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64>, on postgres;
     fn devices_reached(&self, groups: &[i64]) -> Result<Vec<ReachedDevice>>, on postgres;
     fn user_devices(&self, user: UserId) -> Result<Vec<ReachedDevice>>, on postgres;

@@ -4,6 +4,7 @@
 mod apps;
 mod audit;
 mod audit_query;
+mod bulk;
 mod connect;
 mod devices;
 mod groups;
