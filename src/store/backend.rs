@@ -101,8 +101,8 @@ dispatch! {
     fn add_members(&mut self, app: AppId, group: i64, users: &[UserId]) -> Result<MembersAdded>, on postgres;
     fn group_exists(&self, app: AppId, group: i64) -> Result<bool>, on postgres;
     fn remove_member(&mut self, app: AppId, group: i64, user: UserId) -> Result<()>, on postgres;
-    fn set_busy_timeout(&self, timeout: Duration) -> Result<()>;
-    fn set_cache_kib(&self, kib: i64) -> Result<()>;
+    fn set_busy_timeout(&self, timeout: Duration) -> Result<()>, on postgres;
+    fn set_cache_kib(&self, kib: i64) -> Result<()>, on postgres;
     fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>, on postgres;
     fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>, on postgres;
     fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>, on postgres;
@@ -121,7 +121,7 @@ dispatch! {
     fn find_user(&self, app: AppId, email: &str) -> Result<UserId>, on postgres;
     fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>, on postgres;
     fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>, on postgres;
-    fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>;
+    fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>, on postgres;
     fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;
     fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>, on postgres;
     fn user_row(&self, id: UserId) -> Result<UserRow>, on postgres;
@@ -201,6 +201,15 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.read_only(),
             Store::Postgres(p) => p.read_only(),
+        }
+    }
+
+    /// Where the store is, for another connection to it; `None` for a SQLite
+    /// database in memory.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Store::Sqlite(s) => s.path().map(Location::Sqlite),
+            Store::Postgres(p) => Some(Location::Postgres(Box::new(p.config().clone()))),
         }
     }
 
@@ -333,7 +342,8 @@ impl Store {
     }
 
     /// One page of the query's users, as [`Store::list_users`] reads it, the walk
-    /// shared with `helper` (another connection to the same SQLite database).
+    /// shared with `helper` (another connection to the same SQLite database; on
+    /// PostgreSQL the server reads it alone).
     pub fn list_users_split(
         &self,
         helper: &Mutex<Store>,
@@ -343,7 +353,7 @@ impl Store {
     ) -> Result<Vec<UserRow>> {
         match self {
             Store::Sqlite(s) => s.list_users_split(helper, app, query, page),
-            Store::Postgres(_) => Err(not_yet("list_users_split")),
+            Store::Postgres(p) => p.list_users_split(helper, app, query, page),
         }
     }
 }
