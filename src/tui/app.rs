@@ -88,8 +88,8 @@ pub struct App {
     picker_reader: Option<ListReader>,
     /// The Groups pane, when it is in front of the user list.
     pub groups: Option<GroupsPane>,
-    /// The Groups pane behind a group's members view, as it was left (selection,
-    /// expansion), for `Esc` to go back to.
+    /// The Groups pane behind a group's members view or another pane, as it was left
+    /// (selection, expansion), for `Esc` or `4` to go back to.
     pub groups_behind: Option<GroupsPane>,
     /// Reads the group tree off the UI thread, for the Groups pane.
     pub groups_reader: GroupsReader,
