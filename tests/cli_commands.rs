@@ -36,7 +36,7 @@ fn every_command_has_help() {
             .split_once("Global options:")
             .expect("a global section");
         assert!(
-            global.contains("--db <PATH>") && !own.contains("--db <PATH>"),
+            global.contains("--db <PATH|URL>") && !own.contains("--db <PATH|URL>"),
             "{help}"
         );
         let undocumented: Vec<&str> = own

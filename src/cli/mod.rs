@@ -25,7 +25,8 @@ use crate::demo::{DEFAULT_DEMO_USERS, seed_demo};
 use crate::domain::PasswordInput;
 use crate::private_file;
 use crate::store::{
-    Actor, Application, BulkAction, DEFAULT_APP, ReadOnly, Selection, Source, Store, StoreError,
+    Actor, Application, BulkAction, DEFAULT_APP, Location, ReadOnly, Selection, Source, Store,
+    StoreError,
 };
 use output::{errln, outln};
 
@@ -36,15 +37,18 @@ use output::{errln, outln};
     about = "Manage an application's Experience Users"
 )]
 pub struct Cli {
-    /// The database file [default: the platform data directory's xusers.db]
+    /// The database: a SQLite file (PATH or sqlite:PATH), or a PostgreSQL database
+    /// (postgres://USER@HOST/DBNAME, or host=… dbname=… user=…) [default: the platform
+    /// data directory's xusers.db]
     #[arg(
         long,
         global = true,
         help_heading = "Global options",
         env = "XUSERS_DB",
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
-    db: Option<PathBuf>,
+    // Parsed here, not by clap, whose error would quote it, password and all.
+    db: Option<std::ffi::OsString>,
     /// The application whose users to manage
     #[arg(long, global = true, help_heading = "Global options", default_value = DEFAULT_APP, value_name = "NAME")]
     app: String,
@@ -250,14 +254,19 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         return output::to_stdout(|out| out.write_all(&script));
     }
     start_log(cli.log_dir.as_deref(), cli.log_level);
-    let db = if cli.demo {
-        paths::data_file("demo.db")?
+    let location = if cli.demo {
+        Location::Sqlite(paths::data_file("demo.db")?)
     } else {
-        match cli.db {
-            Some(path) => path,
-            None => paths::data_file("xusers.db")?,
+        match &cli.db {
+            Some(text) => {
+                Location::parse_os(text).map_err(|e| Failure::usage(format!("--db: {e}")))?
+            }
+            None => Location::Sqlite(paths::data_file("xusers.db")?),
         }
     };
+    // The SQLite file, if the data is in one (not on PostgreSQL).
+    let db = location.sqlite_path().map(std::path::Path::to_path_buf);
+    let missing_file = db.as_ref().is_some_and(|db| !db.exists());
     let source = match cli.command {
         None => Source::Console,
         Some(_) => Source::Cli,
@@ -268,14 +277,14 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         }
         None => Actor::local(source),
     };
-    let fresh_demo = cli.demo && !db.exists();
+    let fresh_demo = cli.demo && missing_file;
     // Only seeding demo data creates the application it names; everything else (the
     // console before it takes the terminal) refuses an unknown one, so that a typo
     // never creates an application (`default` always exists; `apps add` adds others).
     let creates = fresh_demo || matches!(cli.command, Some(Command::Demo { .. }));
     // A database not made yet knows only `default`: a typo is refused before the file is.
     let adds_apps = matches!(cli.command, Some(Command::Apps(_)));
-    if !db.exists() && !creates && !adds_apps && cli.app != DEFAULT_APP {
+    if missing_file && !creates && !adds_apps && cli.app != DEFAULT_APP {
         return Err(StoreError::UnknownApplication {
             name: cli.app,
             known: vec![DEFAULT_APP.to_string()],
@@ -283,19 +292,19 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         .into());
     }
     // Checked before opening: SQLite makes new companions with the database's mode.
-    if let Some(warning) = private_file::warning(&private_file::exposed(&database_files(&db))) {
+    let files = db.as_deref().map(database_files).unwrap_or_default();
+    if let Some(warning) = private_file::warning(&private_file::exposed(&files)) {
         errln!("warning: {warning}");
     }
     let opened = if cli.read_only {
-        Store::open_read_only(&db)
+        Store::open_read_only(location.clone())
     } else {
-        Store::open(&db)
+        Store::open(location.clone())
     };
-    let mut store =
-        opened.map_err(|e| Failure::runtime(format!("cannot open {}: {e}", db.display())))?;
+    let mut store = opened.map_err(|e| Failure::runtime(format!("cannot open {location}: {e}")))?;
     store.set_actor(actor);
     if let Some(why) = store.read_only().filter(|why| *why != ReadOnly::Asked) {
-        errln!("note: {why}: {} is opened read-only", db.display());
+        errln!("note: {why}: {location} is opened read-only");
     }
     match cli.command {
         Some(Command::Apps(cmd)) => return admin::apps(&mut store, cmd),
@@ -323,7 +332,9 @@ fn execute(cli: Cli) -> Result<(), Failure> {
                     "the console needs a terminal; see `xusers --help` for commands",
                 ));
             }
-            crate::tui::run(store, app, db).map_err(|e| Failure::runtime(e.to_string()))
+            // Named as messages name it: never with a connection string's password.
+            crate::tui::run(store, app, location.to_string())
+                .map_err(|e| Failure::runtime(e.to_string()))
         }
         Some(Command::Demo { users }) => {
             let bar = indicatif::ProgressBar::new(users).with_style(
@@ -348,7 +359,7 @@ fn execute(cli: Cli) -> Result<(), Failure> {
             outln!(
                 "Added {n} demo users to '{}' in {}; every password is '{}'.",
                 app.name,
-                db.display(),
+                location,
                 crate::demo::DEMO_PASSWORD
             )
         }

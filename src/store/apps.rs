@@ -1,7 +1,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::audit::{self, Changes, Record};
-use super::{LoginPolicy, Result, Store, StoreError, begin_write};
+use super::{LoginPolicy, Result, SqliteStore, StoreError, begin_write};
 use crate::domain::Field;
 
 /// The application used when none is named.
@@ -32,7 +32,7 @@ fn application_row(r: &rusqlite::Row) -> rusqlite::Result<Application> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     /// The application called `name`, created on first use (`--app NAME` selects a
     /// namespace of users, much like a realm).
     pub fn application(&mut self, name: &str) -> Result<Application> {
@@ -106,7 +106,7 @@ impl Store {
 
     fn set_user_limit_unlogged(&mut self, app: AppId, limit: Option<u64>) -> Result<()> {
         let tx = begin_write(&mut self.conn)?;
-        let before = Store::user_limit(&tx, app)?;
+        let before = SqliteStore::user_limit(&tx, app)?;
         tx.execute(
             "UPDATE applications SET user_limit = ?2 WHERE id = ?1",
             params![app.0, limit],
@@ -135,7 +135,7 @@ impl Store {
     fn set_login_policy_unlogged(&mut self, app: AppId, policy: LoginPolicy) -> Result<()> {
         policy.check()?;
         let tx = begin_write(&mut self.conn)?;
-        let before = Store::login_policy(&tx, app)?;
+        let before = SqliteStore::login_policy(&tx, app)?;
         tx.execute(
             "UPDATE applications SET lockout_failures = ?2, lockout_secs = ?3 WHERE id = ?1",
             params![app.0, policy.max_failures, policy.window_secs],
@@ -178,7 +178,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Adds an application; its name must be new.
     pub fn create_application(
         &mut self,

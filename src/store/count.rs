@@ -15,7 +15,7 @@ use super::plan::{
     FEW_FOR_PAGE, FTS_USERS, Few, MIN_SEARCH_CHARS, Short, TAG_KEY_USERS, TAG_VALUE_USERS, quoted,
 };
 use super::subtree::group_test;
-use super::{AppId, Result, Scope, Store, UserQuery};
+use super::{AppId, Result, Scope, SqliteStore, UserQuery};
 
 /// Above this many haystacks a short term is counted row by row instead: its
 /// trigrams' lists would be as long to merge.
@@ -32,7 +32,7 @@ enum Text {
     Unknown,
 }
 
-impl Store {
+impl SqliteStore {
     /// The query's match count when the indexes answer it alone, else `None`.
     pub(crate) fn count_from_indexes(
         &self,
@@ -144,7 +144,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{DEFAULT_APP, Scope, SeedUser, Store, UserQuery};
+    use super::super::{DEFAULT_APP, Scope, SeedUser, SqliteStore, UserQuery};
     use crate::auth::PasswordHash;
     use crate::domain::Password;
 
@@ -152,7 +152,7 @@ mod tests {
     /// empty intersection.
     #[test]
     fn an_unfiltered_count_counts_every_user_of_the_pane() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let app = store.application(DEFAULT_APP).unwrap().id;
         let group = store.create_group(app, "G", None).unwrap().id;
         let hash = PasswordHash::new(&Password::parse("s3cret-pass").unwrap());

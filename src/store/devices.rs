@@ -2,7 +2,7 @@ use rusqlite::params;
 
 use super::audit::{self, Changes, Record, Target};
 use super::groups::group_id;
-use super::{AppId, Result, Store, StoreError, UserId, begin_write};
+use super::{AppId, Result, SqliteStore, StoreError, UserId, begin_write};
 use crate::domain::{Field, required_text};
 
 /// A device a user reaches, and the group it is tied to on the way.
@@ -12,7 +12,7 @@ pub struct ReachedDevice {
     pub via_group: String,
 }
 
-impl Store {
+impl SqliteStore {
     pub fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64> {
         let result = self.create_device_unlogged(app, name, groups);
         let subject = format!("device {name} tied to [{}]", groups.join(", "));
@@ -97,7 +97,7 @@ pub struct Device {
     pub groups: Vec<String>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Every device of the application with its groups, by name.
     pub fn devices(&self, app: AppId) -> Result<Vec<Device>> {
         let mut stmt = self.conn.prepare_cached(

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Changes, Record, Target};
-use super::{Actor, AppId, Result, Store, StoreError, begin_write};
+use super::{Actor, AppId, Result, SqliteStore, StoreError, begin_write};
 use crate::domain::{Field, creates_cycle, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +13,7 @@ pub struct Group {
     pub parent_id: Option<i64>,
 }
 
-impl Store {
+impl SqliteStore {
     pub fn create_group(&mut self, app: AppId, name: &str, parent: Option<&str>) -> Result<Group> {
         let result = self.create_group_unlogged(app, name, parent);
         let subject = format!("group {name} under {}", parent.unwrap_or("the top"));
@@ -128,7 +128,7 @@ pub(crate) fn group_id(conn: &Connection, app: AppId, name: &str) -> Result<i64>
     find_group(conn, app, name)?.ok_or_else(|| StoreError::not_found("group", name))
 }
 
-impl Store {
+impl SqliteStore {
     /// The id of the group called `name`.
     pub fn group_named(&self, app: AppId, name: &str) -> Result<i64> {
         group_id(&self.conn, app, name)
@@ -160,7 +160,7 @@ impl GroupSummary {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// The group tree (parents first) with member and device counts: the member
     /// counts are kept (schema v6 and v10), so this reads no membership.
     pub fn group_summaries(&self, app: AppId) -> Result<Vec<GroupSummary>> {
@@ -367,7 +367,7 @@ fn check_version(tx: &Connection, app: AppId, group: &GroupRef) -> Result<()> {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Renames and moves `group` in one go (each change recorded as the CLI's
     /// rename and move are), unless someone else changed it since it was read.
     pub fn edit_group(
@@ -394,7 +394,7 @@ impl Store {
         self.logged(app, "edit group", &subject, result)
     }
 
-    /// Deletes `group` as [`Store::delete_group`] does, unless someone else changed it
+    /// Deletes `group` as [`SqliteStore::delete_group`] does, unless someone else changed it
     /// since it was read.
     pub fn delete_group_read(&mut self, app: AppId, group: &GroupRef) -> Result<()> {
         let result = (|| {

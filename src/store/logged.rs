@@ -4,9 +4,9 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{AppId, Result, Store, UserId};
+use super::{AppId, Result, SqliteStore, UserId};
 
-impl Store {
+impl SqliteStore {
     /// Logs the outcome of `what` (an operation: "add user") done to `subject` in
     /// application `app`, and hands the outcome back.
     pub(super) fn logged<T>(

@@ -7,9 +7,9 @@ use super::plan::{TAG_KEY_USERS, TAG_VALUE_USERS, probe_sql};
 use super::tags::TAG_KEY_USAGE_SQL;
 use super::tokens::{AUTHENTICATE_SQL, RECENT_FAILURES_SQL};
 use super::users::{FIND_USER_SQL, SCOPE_COUNTS_SQL};
-use super::{Result, Store};
+use super::{Result, SqliteStore};
 
-impl Store {
+impl SqliteStore {
     /// SQLite's plan for each lookup that runs per login, request, form or filter
     /// keystroke: by email, by token, recent login failures, the pane counters, tag-key
     /// usage and the planner's tag probes.

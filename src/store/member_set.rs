@@ -13,7 +13,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, params};
 
 use super::subtree::group_test;
-use super::{Result, Store};
+use super::{Result, SqliteStore};
 
 const FUNCTION: &str = "xusers_member";
 
@@ -66,10 +66,10 @@ fn not_read() -> rusqlite::Error {
     rusqlite::Error::UserFunctionError("the group's members were not read".into())
 }
 
-impl Store {
+impl SqliteStore {
     /// Makes the set hold the scope's members as the data now stands, unless it has
     /// more than `up_to` memberships; returns whether it holds them. Read inside the
-    /// snapshot the query then runs in (see `Store::snapshot`).
+    /// snapshot the query then runs in (see `SqliteStore::snapshot`).
     pub(crate) fn read_members(&self, group: i64, subgroups: bool, up_to: i64) -> Result<bool> {
         let scope = (group, subgroups);
         let stamp = self.data_stamp()?;
@@ -128,7 +128,7 @@ mod tests {
 
     use super::super::plan::Few;
     use super::super::{
-        AppId, DEFAULT_APP, Page, Scope, SeedUser, Sort, SortField, Store, UserId, UserQuery,
+        AppId, DEFAULT_APP, Page, Scope, SeedUser, Sort, SortField, SqliteStore, UserId, UserQuery,
     };
     use crate::auth::PasswordHash;
     use crate::domain::Password;
@@ -194,7 +194,7 @@ mod tests {
     }
 
     /// A tree Root > (A > A1, B) and a group apart, and the store holding them.
-    fn grouped_store(store: &mut Store, seed: u64, n: usize) -> (AppId, Vec<i64>) {
+    fn grouped_store(store: &mut SqliteStore, seed: u64, n: usize) -> (AppId, Vec<i64>) {
         let app = store.application(DEFAULT_APP).unwrap().id;
         let mut groups = Vec::new();
         for (name, parent) in [
@@ -215,7 +215,7 @@ mod tests {
     }
 
     struct World {
-        store: Store,
+        store: SqliteStore,
         app: AppId,
         groups: Vec<i64>,
     }
@@ -223,13 +223,13 @@ mod tests {
     fn world() -> &'static Mutex<World> {
         static WORLD: OnceLock<Mutex<World>> = OnceLock::new();
         WORLD.get_or_init(|| {
-            let mut store = Store::open_in_memory().unwrap();
+            let mut store = SqliteStore::open_in_memory().unwrap();
             let (app, groups) = grouped_store(&mut store, 16, 800);
             Mutex::new(World { store, app, groups })
         })
     }
 
-    fn ids(store: &Store, app: AppId, q: &UserQuery, page: &Page, few: Few) -> Vec<UserId> {
+    fn ids(store: &SqliteStore, app: AppId, q: &UserQuery, page: &Page, few: Few) -> Vec<UserId> {
         let rows = store.list_users_planned(app, q, page, few).unwrap();
         rows.into_iter().map(|r| r.id).collect()
     }
@@ -346,16 +346,16 @@ mod tests {
     fn the_set_follows_changes_made_here_and_by_another_connection() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("set.db");
-        let mut here = Store::open(&path).unwrap();
+        let mut here = SqliteStore::open(&path).unwrap();
         let (app, groups) = grouped_store(&mut here, 3, 200);
-        let mut other = Store::open(&path).unwrap();
+        let mut other = SqliteStore::open(&path).unwrap();
         let q = UserQuery {
             scope: Scope::GroupTree(groups[0]),
             ..UserQuery::default()
         }
         .filter("tag:plan");
         let few = with_set(1_000, 1_000);
-        let check = |store: &Store| {
+        let check = |store: &SqliteStore| {
             let expected = ids(store, app, &q, &Page::First(10_000), PLAIN);
             assert!(!expected.is_empty());
             assert_eq!(ids(store, app, &q, &Page::First(10_000), few), expected);

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::audit::{self, Batch, Context, Record, Target, UserFields};
 use super::users::audit_user;
-use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
+use super::{AppId, Result, SqliteStore, StoreError, UserId, begin_write, unix_now};
 
 /// What adding users to a group did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct MembersAdded {
     pub already: Vec<UserId>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Adds `users` to the group, in one transaction: all of them or, when one is gone
     /// or the group is, none. Users already in it are left as they are. Several users
     /// changed are one batch in the audit log, with a `group.add_members` summary.

@@ -81,7 +81,7 @@ fn add_triggers_if_only_these_missing(conn: &Connection, new: usize) -> Result<(
     Ok(())
 }
 
-const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const DERIVED_INDEXES: &str = include_str!("../../assets/sql/derived_indexes.sql");
 const DERIVED_TRIGGERS: &str = include_str!("../../assets/sql/derived_triggers.sql");

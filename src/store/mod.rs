@@ -1,7 +1,10 @@
-//! SQLite storage: the only module that speaks SQL.
+//! Storage, the only module that speaks SQL: [`Store`] (backend.rs) is a SQLite file,
+//! [`SqliteStore`] (this module and the files beside it), or a PostgreSQL database,
+//! [`PgStore`] (postgres/).
 
 mod apps;
 mod audit;
+mod backend;
 mod bulk;
 mod bulk_chunk;
 mod bulk_invalidation;
@@ -9,12 +12,14 @@ mod count;
 mod devices;
 mod groups;
 mod import;
+mod location;
 mod logged;
 mod lookups;
 mod member_set;
 mod members;
 mod migrations;
 mod plan;
+mod postgres;
 mod query;
 mod read_ahead;
 mod recent_counts;
@@ -40,11 +45,14 @@ pub use audit::{
     Actor, AuditEntry, AuditPage, AuditQuery, Changes, PruneReport, Source, Target, VerifyReport,
     shown,
 };
+pub use backend::{InterruptHandle, Store};
 pub use bulk::{BulkAction, BulkOutcome, BulkProgress};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};
+pub use location::{Location, LocationError};
 pub use members::MembersAdded;
+pub use postgres::PgStore;
 pub use query::{Cursor, Page, Scope, ScopeCounts, Sort, SortField, SortKey, TagFilter, UserQuery};
 pub use seed::SeedUser;
 pub use selection::Selection;
@@ -91,6 +99,29 @@ pub enum StoreError {
     Cancelled,
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// PostgreSQL's own message (never a connection string, so never its password).
+    #[error("PostgreSQL: {}", describe_postgres(.0))]
+    Postgres(::postgres::Error),
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> StoreError {
+        match e.code() {
+            // A write in a session opened read-only (PgStore::open_read_only).
+            Some(&::postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION) => StoreError::ReadOnly,
+            _ => StoreError::Postgres(e),
+        }
+    }
+}
+
+/// What went wrong, in the server's words when it answered: its message alone, as
+/// its DETAIL may quote a whole failing row (a password hash with it).
+fn describe_postgres(e: &::postgres::Error) -> String {
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => db.message().to_owned(),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -162,7 +193,8 @@ pub(crate) const BULK_ACTION_CACHE_KIB: i64 = 1024 * 1024;
 /// How long a write waits for another process's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub struct Store {
+/// A SQLite file's store.
+pub struct SqliteStore {
     conn: Connection,
     read_only: Option<ReadOnly>,
     /// Named in the audit entry of every change this store writes.
@@ -193,10 +225,10 @@ impl std::fmt::Display for ReadOnly {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if needed) and migrates the database file at `path`. A file
-    /// this user may not change is opened read-only instead (see [`Store::read_only`]).
-    pub fn open(path: &Path) -> Result<Store> {
+    /// this user may not change is opened read-only instead (see [`SqliteStore::read_only`]).
+    pub fn open(path: &Path) -> Result<SqliteStore> {
         if path.is_dir() {
             return Err(StoreError::Unusable(
                 "it is a directory, not a database file".into(),
@@ -219,14 +251,14 @@ impl Store {
         // Created owner-only before SQLite opens it: its `-wal` and `-shm` files take
         // the database's mode. A failure here shows as SQLite's own, just below.
         let _ = crate::private_file::create_if_missing(path);
-        match Store::open_file(path) {
+        match SqliteStore::open_file(path) {
             Err(e) if path.is_file() && cannot_write(&e) => {
                 let why = if std::fs::OpenOptions::new().append(true).open(path).is_err() {
                     ReadOnly::FileNotWritable
                 } else {
                     ReadOnly::FolderNotWritable
                 };
-                Store::open_read_only_because(path, why)
+                SqliteStore::open_read_only_because(path, why)
             }
             Err(e) if cannot_write(&e) => Err(StoreError::Unusable(
                 "cannot create it: the folder is not writable".into(),
@@ -236,7 +268,7 @@ impl Store {
         .map_err(describe_fault)
     }
 
-    fn open_file(path: &Path) -> Result<Store> {
+    fn open_file(path: &Path) -> Result<SqliteStore> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -247,14 +279,14 @@ impl Store {
         if conn.is_readonly(rusqlite::MAIN_DB)? {
             return Err(StoreError::ReadOnly);
         }
-        Store::setup(conn)
+        SqliteStore::setup(conn)
     }
 
-    pub fn open_in_memory() -> Result<Store> {
-        Store::setup(Connection::open_in_memory()?)
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        SqliteStore::setup(Connection::open_in_memory()?)
     }
 
-    fn setup(mut conn: Connection) -> Result<Store> {
+    fn setup(mut conn: Connection) -> Result<SqliteStore> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         conn.pragma_update(None, "foreign_keys", true)?;
@@ -264,13 +296,13 @@ impl Store {
         // memory: on disk, a 100,000-user import wrote them 800,000 times.
         conn.pragma_update(None, "temp_store", "memory")?;
         migrations::migrate(&mut conn)?;
-        Store::over(conn, None)
+        SqliteStore::over(conn, None)
     }
 
-    fn over(conn: Connection, read_only: Option<ReadOnly>) -> Result<Store> {
+    fn over(conn: Connection, read_only: Option<ReadOnly>) -> Result<SqliteStore> {
         let members = member_set::MemberSet::default();
         members.register(&conn)?;
-        Ok(Store {
+        Ok(SqliteStore {
             conn,
             read_only,
             actor: Actor::local(Source::Cli),
@@ -294,38 +326,41 @@ impl Store {
 
     /// Opens an existing database for looking only: every write is refused with
     /// [`StoreError::ReadOnly`]. It must already be at this build's schema version.
-    pub fn open_read_only(path: &Path) -> Result<Store> {
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore> {
         if !path.is_file() {
             return Err(StoreError::Unusable(
                 "there is no database file to open read-only".into(),
             ));
         }
-        Store::open_read_only_because(path, ReadOnly::Asked).map_err(describe_fault)
+        SqliteStore::open_read_only_because(path, ReadOnly::Asked).map_err(describe_fault)
     }
 
     /// Another connection to `path` opened as one that is read-only for `why` (or
-    /// writable, for `None`) was: what `Store::read_only` said of it.
-    pub fn open_like(path: &Path, read_only: Option<ReadOnly>) -> Result<Store> {
+    /// writable, for `None`) was: what `SqliteStore::read_only` said of it.
+    pub fn open_like(path: &Path, read_only: Option<ReadOnly>) -> Result<SqliteStore> {
         match read_only {
-            None => Store::open(path),
-            Some(why) => Store::open_read_only_because(path, why),
+            None => SqliteStore::open(path),
+            Some(why) => SqliteStore::open_read_only_because(path, why),
         }
     }
 
-    fn open_read_only_because(path: &Path, why: ReadOnly) -> Result<Store> {
+    fn open_read_only_because(path: &Path, why: ReadOnly) -> Result<SqliteStore> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = match Store::read_only_connection(path, flags) {
+        let conn = match SqliteStore::read_only_connection(path, flags) {
             // In a folder it may not write, SQLite cannot make the shared-memory file a
             // WAL reader needs. A writer would need the folder too (for its journal),
             // so only a privileged user could change the file: it is read as unchanging.
             Err(e) if why == ReadOnly::FolderNotWritable && cannot_write(&e) => {
                 let mut uri = url_path(path);
                 uri.push_str("?immutable=1");
-                Store::read_only_connection(Path::new(&uri), flags | OpenFlags::SQLITE_OPEN_URI)?
+                SqliteStore::read_only_connection(
+                    Path::new(&uri),
+                    flags | OpenFlags::SQLITE_OPEN_URI,
+                )?
             }
             opened => opened?,
         };
-        Store::over(conn, Some(why))
+        SqliteStore::over(conn, Some(why))
     }
 
     fn read_only_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {
@@ -413,7 +448,7 @@ pub fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-impl Store {
+impl SqliteStore {
     /// The database file, when the store has one (not for in-memory stores).
     pub fn path(&self) -> Option<std::path::PathBuf> {
         self.conn

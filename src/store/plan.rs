@@ -8,7 +8,7 @@ use rusqlite::types::Value;
 
 use super::member_set::{member_params, member_test};
 use super::subtree::group_test;
-use super::{Result, Store, UserQuery};
+use super::{Result, SqliteStore, UserQuery};
 
 /// Below how many matches a filter's own index is read instead of testing rows one
 /// by one. Reading n scattered rows costs ~10 µs each; a page found by walking the
@@ -144,7 +144,7 @@ pub(crate) enum Short {
     Many,
 }
 
-impl Store {
+impl SqliteStore {
     /// Every haystack is indexed with two characters after it, so every one- or
     /// two-character piece of it begins a trigram: a short term is in exactly the
     /// haystacks of the trigrams it begins, a key range of the index's vocabulary.

@@ -2,9 +2,9 @@
 //! screen is about to run need them (src/tui/read_ahead.rs).
 
 use super::subtree::group_test;
-use super::{Result, Store};
+use super::{Result, SqliteStore};
 
-impl Store {
+impl SqliteStore {
     /// Reads the users rows of up to `most` of group `group`'s members, its subgroups'
     /// included; returns how many it read. In user id order, which is file order.
     pub fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64> {
@@ -46,6 +46,9 @@ mod tests {
         assert_eq!(store.read_members_ahead(acme, 1_000).unwrap(), members);
         assert_eq!(store.read_members_ahead(acme, 2).unwrap(), 2);
         // The rows themselves are read, each by its id.
+        let Store::Sqlite(store) = store else {
+            unreachable!("opened in memory")
+        };
         let plan =
             (store.explain(&super::members_rows_sql(), vec![acme.into(), 2.into()])).unwrap();
         assert!(

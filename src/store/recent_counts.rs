@@ -7,7 +7,7 @@
 use std::sync::Mutex;
 
 use super::plan::FEW_FOR_COUNT;
-use super::{AppId, Result, Sort, Store, UserQuery};
+use super::{AppId, Result, Sort, SqliteStore, UserQuery};
 
 /// Counts kept per connection.
 const KEPT: usize = 8;
@@ -23,7 +23,7 @@ struct Counted {
     count: u64,
 }
 
-impl Store {
+impl SqliteStore {
     /// How many users the query matches (scope, text and tags; sort is irrelevant).
     pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
         let query = UserQuery {

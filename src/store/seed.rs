@@ -2,7 +2,7 @@ use rusqlite::params;
 
 use super::audit::{self, Changes, Record};
 use super::users::search_haystack;
-use super::{AppId, Result, Store, StoreError, begin_write, migrations, search_apart};
+use super::{AppId, Result, SqliteStore, StoreError, begin_write, migrations, search_apart};
 use crate::auth::{PasswordHash, token_digest};
 use crate::domain::{email_key, name_sort_key};
 
@@ -20,7 +20,7 @@ pub struct SeedUser {
 
 /// Users per transaction: large enough to amortise commits, small enough that an
 /// interrupted seed keeps most of its work.
-const BATCH: usize = 10_000;
+pub(super) const BATCH: usize = 10_000;
 
 /// Batches made ahead of the writer.
 const BATCHES_AHEAD: usize = 4;
@@ -35,16 +35,16 @@ const SORTER_CACHE_KIB: i64 = 16 * 1024;
 
 /// A seed user with every column the table stores computed: the work done off the
 /// writing thread.
-struct SeedRow {
-    user: SeedUser,
-    email_key: String,
-    first_key: String,
-    last_key: String,
-    search: String,
+pub(super) struct SeedRow {
+    pub user: SeedUser,
+    pub email_key: String,
+    pub first_key: String,
+    pub last_key: String,
+    pub search: String,
 }
 
 impl SeedRow {
-    fn new(user: SeedUser) -> SeedRow {
+    pub(super) fn new(user: SeedUser) -> SeedRow {
         SeedRow {
             email_key: email_key(&user.email),
             first_key: name_sort_key(&user.first_name),
@@ -55,7 +55,7 @@ impl SeedRow {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Inserts many users sharing one password hash with prepared statements in
     /// batched transactions; `progress` is told how many are in after each batch.
     /// The users are generated and their derived columns computed on another thread
@@ -206,7 +206,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Replaces every token of the application with one per user, as logins would
     /// issue them (without their password checks): the `n`-th user in id order gets
     /// `token_of(n)`, stored as its digest. For load tests, which can then name any

@@ -10,7 +10,7 @@ use rusqlite::{Connection, params, params_from_iter};
 use super::plan::{FEW_FOR_SELECTION, Plan};
 use super::query::{page_clause, where_clause};
 use super::users::{ROW_COLUMNS, read_row};
-use super::{AppId, Page, Result, Sort, Store, StoreError, UserId, UserQuery, UserRow};
+use super::{AppId, Page, Result, Sort, SqliteStore, UserId, UserQuery, UserRow};
 use crate::domain::email_key;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,6 +37,14 @@ impl Selection {
         Selection {
             ids: ids.into_iter().collect(),
             ..Selection::default()
+        }
+    }
+
+    /// The query it is, when it is only every user one query matches.
+    pub(super) fn only_query(&self) -> Option<&UserQuery> {
+        match self.queries.as_slice() {
+            [query] if self.ids.is_empty() && self.except.is_empty() => Some(query),
+            _ => None,
         }
     }
 
@@ -82,7 +90,7 @@ pub(super) fn id_list<'a>(ids: impl IntoIterator<Item = &'a UserId>) -> Value {
 }
 
 /// Users read per query when walking a whole selection.
-const WALK_PAGE: usize = 1000;
+pub(super) const WALK_PAGE: usize = 1000;
 
 /// A test of one row `u` against the query, without any index: for rows already in
 /// hand (a page, a few ids).
@@ -111,7 +119,7 @@ fn selection_test(app: AppId, selection: &Selection) -> (String, Vec<Value>) {
     )
 }
 
-impl Store {
+impl SqliteStore {
     /// How many users the selection holds now.
     pub fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64> {
         if let [query] = selection.queries.as_slice() {
@@ -230,11 +238,7 @@ impl Store {
         sort: Sort,
         page: &Page,
     ) -> Result<Vec<UserRow>> {
-        if let ([query], true, true) = (
-            selection.queries.as_slice(),
-            selection.ids.is_empty(),
-            selection.except.is_empty(),
-        ) {
+        if let Some(query) = selection.only_query() {
             // The query's own plan (its indexes) serves it best.
             return self.list_users(
                 app,
@@ -265,34 +269,6 @@ impl Store {
             rows.reverse();
         }
         Ok(rows)
-    }
-
-    /// Hands the selection's users to `each` in `sort` order, a page at a time, at
-    /// most `limit` in all.
-    pub fn for_each_selected<E: From<StoreError>>(
-        &self,
-        app: AppId,
-        selection: &Selection,
-        sort: Sort,
-        limit: usize,
-        mut each: impl FnMut(Vec<UserRow>) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
-        let mut done = 0;
-        let mut page = Page::First(WALK_PAGE.min(limit));
-        while done < limit {
-            let rows = self.selection_page(app, selection, sort, &page)?;
-            let full = rows.len() == WALK_PAGE.min(limit - done);
-            let next = rows.last().map(|r| r.cursor(sort.field));
-            done += rows.len();
-            each(rows)?;
-            match next {
-                Some(cursor) if full && done < limit => {
-                    page = Page::After(cursor, WALK_PAGE.min(limit - done))
-                }
-                _ => break,
-            }
-        }
-        Ok(())
     }
 
     /// A `SELECT id` of the selection's users (each once), each query read through

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::audit::{self, Changes, Record, Target};
 use super::users::{end_sessions, find_user_id, live_token_sql, read_user};
-use super::{AppId, Result, Store, StoreError, UserId, begin_write, unix_now};
+use super::{AppId, Result, SqliteStore, StoreError, UserId, begin_write, unix_now};
 use crate::auth::{PasswordHash, check_login_password, new_token, token_digest};
 use crate::domain::{Field, email_key};
 
@@ -46,7 +46,7 @@ impl LoginPolicy {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Checks email and password and issues a new access token. Every failure reads
     /// the same and costs at least one full argon2id verification with today's
     /// parameters: an unknown email is verified against a dummy hash, and so is a
@@ -61,7 +61,7 @@ impl Store {
     fn login_unlogged(&mut self, app: AppId, email: &str, password: &str) -> Result<String> {
         let key = email_key(email);
         let now = unix_now();
-        let policy = Store::login_policy(&self.conn, app)?;
+        let policy = SqliteStore::login_policy(&self.conn, app)?;
         let since = now - policy.window_secs;
         let failures: u32 =
             self.conn
@@ -247,9 +247,9 @@ mod tests {
     #[test]
     fn every_failed_login_costs_one_full_verification_with_todays_parameters() {
         use argon2::password_hash::PasswordHasher;
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let app = store.application("default").unwrap().id;
-        let add = |store: &mut Store, email: &str, hash: &PasswordHash| {
+        let add = |store: &mut SqliteStore, email: &str, hash: &PasswordHash| {
             let user = UserDraft {
                 email: email.into(),
                 password: Some("right password".into()),
@@ -291,7 +291,7 @@ mod tests {
                 },
             )
             .unwrap();
-        let verified = |store: &mut Store, email: &str, password: &str| {
+        let verified = |store: &mut SqliteStore, email: &str, password: &str| {
             VERIFIED.with(|v| v.borrow_mut().clear());
             let result = store.login(app, email, password);
             (result.is_ok(), VERIFIED.with(|v| v.borrow().clone()))

@@ -8,7 +8,7 @@ use super::groups::group_id;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Few, Plan};
 use super::query::{Bound, page_clause, where_clause};
 use super::{
-    AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, Store, StoreError,
+    AppId, Cursor, Page, Result, Scope, ScopeCounts, SortField, SortKey, SqliteStore, StoreError,
     UserQuery, begin_write, unix_now,
 };
 use crate::auth::PasswordHash;
@@ -91,7 +91,7 @@ pub(super) fn read_row(r: &Row) -> rusqlite::Result<UserRow> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     pub fn create_user(
         &mut self,
         app: AppId,
@@ -328,7 +328,7 @@ pub(crate) fn read_user(conn: &Connection, id: UserId) -> Result<User> {
     Ok(user)
 }
 
-impl Store {
+impl SqliteStore {
     /// The user with this email (any case) in the application.
     pub fn find_user(&self, app: AppId, email: &str) -> Result<UserId> {
         find_user_id(&self.conn, app, email)?.ok_or_else(|| StoreError::not_found("user", email))
@@ -544,7 +544,7 @@ pub(crate) fn conflicts(
 ) -> Result<(Vec<FieldError>, Vec<i64>)> {
     let mut errors = Vec::new();
     if editing.is_none()
-        && let Some(limit) = Store::user_limit(conn, app)?
+        && let Some(limit) = SqliteStore::user_limit(conn, app)?
     {
         let count: u64 = conn.query_row(
             "SELECT user_count FROM applications WHERE id = ?1",
@@ -581,7 +581,7 @@ pub(crate) fn conflicts(
     Ok((errors, ids))
 }
 
-impl Store {
+impl SqliteStore {
     /// Every problem with a draft: its own rules broken and, for the fields that do
     /// pass them, what the database would refuse, so that all are reported at once.
     pub fn draft_problems(
@@ -706,11 +706,7 @@ pub(crate) fn end_sessions(conn: &Connection, user: UserId) -> Result<usize> {
     Ok(live)
 }
 
-/// The audit entries of a user's creation (no `before`), edit or deletion (no
-/// `after`): `user.create`; `user.update` with the fields that changed and
-/// `user.password` apart (so password changes are found by their op); `user.delete`
-/// with what the user held. `ended` is how many sessions ended: with a new password
-/// (then `Some`, even `Some(0)`), or with the deletion.
+/// Appends the entries of a user's creation, edit or deletion ([`user_records`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn audit_user(
     conn: &Connection,
@@ -722,37 +718,60 @@ pub(crate) fn audit_user(
     ended: Option<usize>,
     context: Context,
 ) -> Result<()> {
+    for record in user_records(app, id, before, after, ended) {
+        audit::append(conn, actor, record.within(context))?;
+    }
+    Ok(())
+}
+
+/// The audit entries of a user's creation (no `before`), edit or deletion (no
+/// `after`), in the order written (by either backend): `user.create`; `user.update`
+/// with the fields that changed and `user.password` apart (so password changes are
+/// found by their op); `user.delete` with what the user held. `ended` is how many
+/// sessions ended: with a new password (then `Some`, even `Some(0)`), or with the
+/// deletion.
+pub(crate) fn user_records(
+    app: AppId,
+    id: UserId,
+    before: Option<&UserFields>,
+    after: Option<&UserFields>,
+    ended: Option<usize>,
+) -> Vec<Record> {
     let label = after.or(before).map_or(String::new(), |u| u.email.clone());
-    let target = || Target::new("user", Some(id.0), label.clone());
-    let append = |op, changes| {
-        audit::append(
-            conn,
-            actor,
-            Record::new(Some(app), op, target(), changes).within(context),
+    let record = |op, changes| {
+        Record::new(
+            Some(app),
+            op,
+            Target::new("user", Some(id.0), &label),
+            changes,
         )
     };
     let sessions = |n: Option<usize>| audit::Changes::default().with("tokens", n.unwrap_or(0), 0);
+    let mut records = Vec::new();
     match (before, after) {
         (None, _) => {
-            append("user.create", UserFields::changes(None, after, true))?;
+            records.push(record(
+                "user.create",
+                UserFields::changes(None, after, true),
+            ));
         }
         (Some(_), None) => {
             let mut changes = UserFields::changes(before, None, false);
             changes.extend(sessions(ended));
-            append("user.delete", changes)?;
+            records.push(record("user.delete", changes));
         }
         (Some(_), Some(_)) => {
             let changes = UserFields::changes(before, after, false);
             if !changes.is_empty() {
-                append("user.update", changes)?;
+                records.push(record("user.update", changes));
             }
             if ended.is_some() {
                 let changes = sessions(ended).with("password", serde_json::Value::Null, "changed");
-                append("user.password", changes)?;
+                records.push(record("user.password", changes));
             }
         }
     }
-    Ok(())
+    records
 }
 
 fn write_links(conn: &Connection, id: UserId, groups: &[i64], profile: &Profile) -> Result<()> {
@@ -797,7 +816,7 @@ pub(crate) fn search_haystack(email: &str, first: &str, last: &str) -> String {
     haystack
 }
 
-impl Store {
+impl SqliteStore {
     /// One user as a list row.
     pub fn user_row(&self, id: UserId) -> Result<UserRow> {
         self.conn
@@ -810,7 +829,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// The stored password hashes (PHC strings) of several users, in one query; for
     /// exports that ask for them.
     pub fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>> {

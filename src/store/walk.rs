@@ -17,7 +17,8 @@ use super::plan::{FEW_FOR_PAGE, Plan};
 use super::query::Bound;
 use super::users::page_sql;
 use super::{
-    AppId, Cursor, Page, Result, SortField, SortKey, Store, StoreError, UserQuery, UserRow,
+    AppId, Cursor, Page, Result, SortField, SortKey, SqliteStore, Store, StoreError, UserQuery,
+    UserRow,
 };
 
 /// Below this many users in the application a walk is short (a few milliseconds):
@@ -54,8 +55,8 @@ impl Walk {
     }
 }
 
-impl Store {
-    /// One page of the query's users, exactly as [`Store::list_users`] reads it, the
+impl SqliteStore {
+    /// One page of the query's users, exactly as [`SqliteStore::list_users`] reads it, the
     /// walk shared with `helper` (another connection to the same database) when it
     /// tests rows one by one over many users.
     pub fn list_users_split(
@@ -94,7 +95,7 @@ impl Store {
         let parts = cuts.len() + 1;
         // Part `i` in walking order is part `list_part(i)` in list order.
         let list_part = |i: usize| if backwards { parts - 1 - i } else { i };
-        let read_part = |store: &Store, i: usize| -> Result<Vec<UserRow>> {
+        let read_part = |store: &SqliteStore, i: usize| -> Result<Vec<UserRow>> {
             let part = list_part(i);
             let start = part.checked_sub(1).map(|p| &cuts[p]);
             let end = cuts.get(part);
@@ -125,9 +126,17 @@ impl Store {
             failed: None,
         });
         let own_interrupt = self.interrupt_handle();
-        let helper_interrupt = lock(helper).interrupt_handle();
+        // A helper is another connection to the same SQLite file.
+        let helper_interrupt = match &*lock(helper) {
+            Store::Sqlite(helper) => helper.interrupt_handle(),
+            Store::Postgres(_) => return self.page_of_plan(app, query, &plan, page),
+        };
         std::thread::scope(|s| {
-            s.spawn(|| walk_parts(&lock(helper), &own_interrupt, &walk, &read_part, n));
+            s.spawn(|| {
+                if let Store::Sqlite(helper) = &*lock(helper) {
+                    walk_parts(helper, &own_interrupt, &walk, &read_part, n);
+                }
+            });
             walk_parts(self, &helper_interrupt, &walk, &read_part, n);
         });
         let walk = walk.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -256,10 +265,10 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One connection's share of a walk: takes the next part until the page is complete
 /// or a part failed; then stops the other connection's part, which nobody needs.
 fn walk_parts(
-    store: &Store,
+    store: &SqliteStore,
     other: &InterruptHandle,
     walk: &Mutex<Walk>,
-    read_part: &(dyn Fn(&Store, usize) -> Result<Vec<UserRow>> + Sync),
+    read_part: &(dyn Fn(&SqliteStore, usize) -> Result<Vec<UserRow>> + Sync),
     n: usize,
 ) {
     loop {
@@ -306,7 +315,7 @@ mod tests {
 
     struct World {
         _dir: tempfile::TempDir,
-        store: Store,
+        store: SqliteStore,
         helper: Mutex<Store>,
         app: AppId,
         /// Holds most users (with its subgroup), so that its pages walk too.
@@ -350,7 +359,7 @@ mod tests {
         WORLD.get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("walk.db");
-            let mut store = Store::open(&path).unwrap();
+            let mut store = SqliteStore::open(&path).unwrap();
             let app = store.application("default").unwrap().id;
             let other = store.create_application("other", None).unwrap().id;
             let top = store.create_group(app, "top", None).unwrap().id;
@@ -369,7 +378,7 @@ mod tests {
                     .insert_seed_users(into, users.into_iter(), &hash, |_| ())
                     .unwrap();
             }
-            let helper = Mutex::new(Store::open(&path).unwrap());
+            let helper = Mutex::new(Store::Sqlite(SqliteStore::open(&path).unwrap()));
             Mutex::new(World {
                 _dir: dir,
                 store,

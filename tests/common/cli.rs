@@ -7,20 +7,36 @@ use tempfile::TempDir;
 
 pub struct Env {
     pub dir: TempDir,
+    /// A PostgreSQL database's connection string; `None`: the SQLite file [`Env::db`].
+    postgres: Option<String>,
 }
 
 impl Env {
     pub fn new() -> Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
+            postgres: None,
         }
+    }
+
+    /// An environment whose commands use a new store of `backend`'s kind; `None`
+    /// (after one line saying so) where PostgreSQL cannot run here.
+    pub fn on(backend: super::backend::Backend) -> Option<Env> {
+        let postgres = match backend {
+            super::backend::Backend::Sqlite => None,
+            super::backend::Backend::Postgres => Some(super::pg::fresh_database()?),
+        };
+        Some(Env {
+            postgres,
+            ..Env::new()
+        })
     }
 
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("x.db")
     }
 
-    /// `xusers --db <temp>` with a private data directory.
+    /// `xusers --db <temp>` (or the PostgreSQL database) with a private data directory.
     pub fn cmd(&self) -> Command {
         Command::from_std(self.std_cmd())
     }
@@ -28,7 +44,10 @@ impl Env {
     /// [`Env::cmd`] as a plain std command, for wiring its streams by hand.
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = self.bare_std();
-        cmd.arg("--db").arg(self.db());
+        match &self.postgres {
+            Some(database) => cmd.arg("--db").arg(database),
+            None => cmd.arg("--db").arg(self.db()),
+        };
         cmd
     }
 

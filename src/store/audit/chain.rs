@@ -6,12 +6,12 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::{Actor, Changes, Record, Target};
-use crate::store::{Result, Store, StoreError, begin_write};
+use crate::store::{Result, SqliteStore, StoreError, begin_write};
 
-type Hash = [u8; 32];
+pub(crate) type Hash = [u8; 32];
 
 /// What the first entry's hash builds on when nothing was ever pruned.
-const GENESIS: Hash = [0; 32];
+pub(crate) const GENESIS: Hash = [0; 32];
 
 /// The newest entry: its seq, time and hash.
 pub(super) fn last(conn: &Connection) -> Result<Option<(i64, i64, Hash)>> {
@@ -60,24 +60,24 @@ macro_rules! newest_user_entry_sql {
 }
 pub(crate) use newest_user_entry_sql;
 
-/// An entry's fields as they are hashed and stored.
-struct Content<'a> {
-    seq: i64,
-    time_ms: i64,
-    app: Option<&'a str>,
-    actor: &'a str,
-    source: &'a str,
-    op: &'a str,
-    target: &'a Target,
-    changes: &'a str,
-    batch: Option<i64>,
-    target_prev: Option<i64>,
+/// An entry's fields as they are hashed and stored (by either backend).
+pub(crate) struct Content<'a> {
+    pub seq: i64,
+    pub time_ms: i64,
+    pub app: Option<&'a str>,
+    pub actor: &'a str,
+    pub source: &'a str,
+    pub op: &'a str,
+    pub target: &'a Target,
+    pub changes: &'a str,
+    pub batch: Option<i64>,
+    pub target_prev: Option<i64>,
 }
 
 impl Content<'_> {
     /// SHA-256 over `prev` and every field, each length-prefixed (so no two different
     /// entries hash the same bytes) and `NULL` told apart from any text.
-    fn hash(&self, prev: &Hash) -> Hash {
+    pub fn hash(&self, prev: &Hash) -> Hash {
         let mut h = Sha256::new();
         h.update(prev);
         let mut field = |bytes: Option<&[u8]>| match bytes {
@@ -105,7 +105,7 @@ impl Content<'_> {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000
 }
 
@@ -361,36 +361,98 @@ fn horizon(conn: &Connection) -> Result<Option<(i64, Hash)>> {
         .optional()?)
 }
 
-impl Store {
+/// Checks a log's entries one by one in seq order, from the first kept (either
+/// backend reads them and hands each over).
+pub(crate) struct Verifier {
+    first: i64,
+    prev: Hash,
+    expected: i64,
+    last_time: i64,
+    pruned_to: Option<i64>,
+    report: VerifyReport,
+}
+
+impl Verifier {
+    /// Starts at the horizon a prune left (its first entry kept and the hash it builds
+    /// on), or at entry 1 over [`GENESIS`].
+    pub fn new(horizon: Option<(i64, Hash)>) -> Verifier {
+        let (first, anchor) = horizon.unwrap_or((1, GENESIS));
+        Verifier {
+            first,
+            prev: anchor,
+            expected: first,
+            last_time: i64::MIN,
+            pruned_to: None,
+            report: VerifyReport {
+                entries: 0,
+                head: None,
+                broken: None,
+            },
+        }
+    }
+
+    /// Checks the next entry and its `stored` hash; `false` once the chain is found
+    /// broken (the report says where), when the rest need not be read.
+    pub fn check(&mut self, content: &Content, stored: &[u8]) -> bool {
+        let (seq, expected) = (content.seq, self.expected);
+        if seq != expected {
+            let what = if expected + 1 == seq {
+                format!("entry {expected} was removed")
+            } else {
+                format!("entries {expected} to {} were removed", seq - 1)
+            };
+            self.report.broken = Some((expected, what));
+            return false;
+        }
+        let hash = content.hash(&self.prev);
+        if stored != hash || content.time_ms < self.last_time {
+            self.report.broken = Some((seq, format!("entry {seq} was changed or reordered")));
+            return false;
+        }
+        if content.op == PRUNE_OP {
+            self.pruned_to = Changes::from_json(content.changes)
+                .get(FIRST_KEPT)
+                .and_then(|[_, after]| after.as_i64());
+        }
+        self.last_time = content.time_ms;
+        self.prev = hash;
+        self.expected += 1;
+        self.report.entries += 1;
+        true
+    }
+
+    /// What was found, once every entry was handed over (or one was found broken).
+    pub fn report(mut self) -> VerifyReport {
+        if self.report.broken.is_some() {
+            return self.report;
+        }
+        let first = self.first;
+        if self.pruned_to.unwrap_or(1) != first {
+            self.report.broken = Some((
+                first,
+                format!(
+                    "the log starts at entry {first}, but the last prune kept it from entry {}",
+                    self.pruned_to.unwrap_or(1)
+                ),
+            ));
+            return self.report;
+        }
+        self.report.head = (self.report.entries > 0).then(|| hex(&self.prev));
+        self.report
+    }
+}
+
+impl SqliteStore {
     /// Recomputes the chain from the first entry kept to the newest, in one snapshot.
     pub fn verify_audit(&self) -> Result<VerifyReport> {
         let snapshot = self.conn.unchecked_transaction()?;
-        let (first, anchor) = horizon(&snapshot)?.unwrap_or((1, GENESIS));
-        let mut prev = anchor;
-        let mut expected = first;
-        let mut last_time = i64::MIN;
-        let mut pruned_to = None;
-        let mut report = VerifyReport {
-            entries: 0,
-            head: None,
-            broken: None,
-        };
+        let mut verifier = Verifier::new(horizon(&snapshot)?);
         let mut stmt = snapshot.prepare(
             "SELECT seq, time_ms, app, actor, source, op, target_type, target_id,
                     target_label, changes, batch, target_prev, hash FROM audit ORDER BY seq",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let seq: i64 = r.get(0)?;
-            if seq != expected {
-                let what = if expected + 1 == seq {
-                    format!("entry {expected} was removed")
-                } else {
-                    format!("entries {expected} to {} were removed", seq - 1)
-                };
-                report.broken = Some((expected, what));
-                return Ok(report);
-            }
             let target = Target {
                 kind: r.get(6)?,
                 id: r.get(7)?,
@@ -404,7 +466,7 @@ impl Store {
                 String,
             ) = (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(9)?);
             let content = Content {
-                seq,
+                seq: r.get(0)?,
                 time_ms: r.get(1)?,
                 app: app.as_deref(),
                 actor: &actor,
@@ -416,33 +478,11 @@ impl Store {
                 target_prev: r.get(11)?,
             };
             let stored: Vec<u8> = r.get(12)?;
-            let hash = content.hash(&prev);
-            if stored != hash || content.time_ms < last_time {
-                report.broken = Some((seq, format!("entry {seq} was changed or reordered")));
-                return Ok(report);
+            if !verifier.check(&content, &stored) {
+                break;
             }
-            if op == PRUNE_OP {
-                pruned_to = Changes::from_json(&changes)
-                    .get(FIRST_KEPT)
-                    .and_then(|[_, after]| after.as_i64());
-            }
-            last_time = content.time_ms;
-            prev = hash;
-            expected += 1;
-            report.entries += 1;
         }
-        if pruned_to.unwrap_or(1) != first {
-            report.broken = Some((
-                first,
-                format!(
-                    "the log starts at entry {first}, but the last prune kept it from entry {}",
-                    pruned_to.unwrap_or(1)
-                ),
-            ));
-            return Ok(report);
-        }
-        report.head = (report.entries > 0).then(|| hex(&prev));
-        Ok(report)
+        Ok(verifier.report())
     }
 }
 
@@ -452,6 +492,27 @@ fn hex(bytes: &[u8]) -> String {
 
 const PRUNE_OP: &str = "audit.prune";
 const FIRST_KEPT: &str = "first_kept";
+
+/// The entry of a prune (by either backend) that removed `removed` of `total` entries
+/// older than `before_ms`: the log started at `old_first`, it starts at `first_kept`.
+pub(crate) fn prune_record(
+    total: u64,
+    removed: u64,
+    old_first: Option<i64>,
+    first_kept: i64,
+    before_ms: i64,
+) -> super::Record {
+    let changes = Changes::default()
+        .with("entries", total, total - removed + 1)
+        .with(FIRST_KEPT, old_first, first_kept)
+        .with(
+            "older_than",
+            Value::Null,
+            crate::domain::rfc3339_ms(before_ms),
+        );
+    let target = Target::new("audit", None, "audit log");
+    super::Record::new(None, PRUNE_OP, target, changes)
+}
 
 /// What `audit prune` removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -463,7 +524,7 @@ pub struct PruneReport {
     pub first_kept: i64,
 }
 
-impl Store {
+impl SqliteStore {
     /// Removes the entries older than `before_ms` (UTC, ms), the only way entries go.
     /// It records itself, and the log stays verifiable from the first entry kept: the
     /// horizon keeps the hash that entry builds on.
@@ -491,20 +552,8 @@ impl Store {
             [first_kept],
             |r| r.get(0),
         )?;
-        let changes = Changes::default()
-            .with("entries", total, total - removed + 1)
-            .with(FIRST_KEPT, old_first, first_kept)
-            .with(
-                "older_than",
-                Value::Null,
-                crate::domain::rfc3339_ms(before_ms),
-            );
-        let target = Target::new("audit", None, "audit log");
-        let entry = super::append(
-            &tx,
-            &actor,
-            super::Record::new(None, PRUNE_OP, target, changes),
-        )?;
+        let record = prune_record(total, removed, old_first, first_kept, before_ms);
+        let entry = super::append(&tx, &actor, record)?;
         tx.execute(
             "INSERT INTO audit_horizon (id, first_kept, anchor) VALUES (1, ?1, ?2)
              ON CONFLICT (id) DO UPDATE SET first_kept = excluded.first_kept, anchor = excluded.anchor",

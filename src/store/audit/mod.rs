@@ -11,7 +11,10 @@ use super::{AppId, Result};
 use rusqlite::Connection;
 
 pub use actor::{Actor, Source};
-pub(crate) use chain::{Appender, Pending, newest_user_entry_sql};
+pub(crate) use chain::{
+    Appender, Content, GENESIS, Hash, Pending, Verifier, newest_user_entry_sql, now_ms,
+    prune_record,
+};
 pub use chain::{PruneReport, VerifyReport};
 pub use changes::{Changes, shown};
 pub(crate) use changes::{USER_FIELDS_SQL, UserFields};
@@ -99,7 +102,12 @@ pub(crate) struct Batch(i64);
 
 impl Batch {
     pub fn begin(conn: &Connection) -> Result<Batch> {
-        Ok(Batch(chain::last(conn)?.map_or(1, |(seq, ..)| seq + 1)))
+        Ok(Batch::after(chain::last(conn)?.map(|(seq, ..)| seq)))
+    }
+
+    /// The batch whose first entry comes after the `newest` entry of the log.
+    pub fn after(newest: Option<i64>) -> Batch {
+        Batch(newest.map_or(1, |seq| seq + 1))
     }
 
     pub fn id(self) -> i64 {

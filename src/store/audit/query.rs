@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
 use super::chain::{first_at_or_after, newest_user_entry_sql};
 use super::{AuditEntry, Changes, Target};
-use crate::store::{Result, Store, StoreError, UserId};
+use crate::store::{Result, SqliteStore, StoreError, UserId};
 
 /// Which entries to read; every filter set must hold (AND).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -143,7 +143,7 @@ const USER_CHAIN: &str = concat!(
     ) SELECT seq FROM chain"
 );
 
-impl Store {
+impl SqliteStore {
     /// One page of the entries matching `query`, newest first, read by key (seq).
     pub fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>> {
         let (bound, newest_first, limit) = match page {

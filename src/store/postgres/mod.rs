@@ -1,0 +1,113 @@
+//! PostgreSQL storage: one database that many administrators and the application's
+//! servers share.
+
+mod apps;
+mod audit;
+mod audit_query;
+mod bulk;
+mod connect;
+mod console;
+mod devices;
+mod groups;
+mod import;
+mod migrations;
+mod query;
+mod reads;
+mod seed;
+mod selection;
+mod tokens;
+mod users;
+
+use std::cell::RefCell;
+
+use postgres::Client;
+
+use super::{Actor, AppId, ReadOnly, Result, Source};
+
+pub struct PgStore {
+    /// In a cell: the client needs `&mut` even to read, where the store's readers
+    /// take `&self` (as rusqlite's connection does inside).
+    client: RefCell<Client>,
+    /// Where it is, for the console's workers' own connections.
+    config: Box<postgres::Config>,
+    /// Named in the audit entry of every change this store writes.
+    actor: Actor,
+    read_only: Option<ReadOnly>,
+}
+
+impl PgStore {
+    /// Connects to the database `config` names and brings its schema up to date.
+    pub fn open(config: &postgres::Config) -> Result<PgStore> {
+        let mut client = connect::connect(config)?;
+        migrations::migrate(&mut client)?;
+        Ok(PgStore::over(client, config, None))
+    }
+
+    /// Connects for looking only: the session's transactions are read-only, so the
+    /// server refuses every write ([`crate::store::StoreError::ReadOnly`]). The
+    /// database must already be at this build's schema version.
+    pub fn open_read_only(config: &postgres::Config) -> Result<PgStore> {
+        let mut client = connect::connect(config)?;
+        migrations::check_version(&mut client)?;
+        client.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+        Ok(PgStore::over(client, config, Some(ReadOnly::Asked)))
+    }
+
+    fn over(client: Client, config: &postgres::Config, read_only: Option<ReadOnly>) -> PgStore {
+        PgStore {
+            client: RefCell::new(client),
+            config: Box::new(config.clone()),
+            actor: Actor::local(Source::Cli),
+            read_only,
+        }
+    }
+
+    /// The database it is connected to (its password included: never show it; a
+    /// [`crate::store::Location`] displays without it).
+    pub fn config(&self) -> &postgres::Config {
+        &self.config
+    }
+
+    /// Why every write is refused, when it is.
+    pub fn read_only(&self) -> Option<ReadOnly> {
+        self.read_only
+    }
+
+    /// Who the audit entries of the changes from here on name.
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+impl PgStore {
+    /// Logs the outcome of `what` (an operation: "add user") done to `subject` in
+    /// application `app`, as the SQLite store does, and hands the outcome back.
+    fn logged<T>(&self, app: AppId, what: &str, subject: &str, result: Result<T>) -> Result<T> {
+        let name = self
+            .client
+            .borrow_mut()
+            .query_one("SELECT name FROM applications WHERE id = $1", &[&app.0])
+            .map_or_else(|_| app.0.to_string(), |row| row.get(0));
+        match &result {
+            Ok(_) => tracing::info!(app = name, subject, "{what}"),
+            Err(e) => tracing::warn!(app = name, subject, error = %e, "{what} failed"),
+        }
+        result
+    }
+}
+
+/// One writer at a time, as SQLite's write lock makes it (the audit log's chain and
+/// the checks before a write rely on it): every write transaction takes this
+/// transaction-level advisory lock (an arbitrary number of xusers' own) first.
+const WRITE_LOCK: i64 = 0x7875_7365_7277; // "xuserw"
+
+/// Starts a write transaction holding the write lock.
+fn begin_write(client: &mut Client) -> Result<postgres::Transaction<'_>> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    Ok(tx)
+}

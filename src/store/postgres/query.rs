@@ -1,0 +1,144 @@
+//! A user query as PostgreSQL SQL (see the SQLite store's store/query.rs): the same
+//! scopes, text terms, tag filters and keyset pages, every value a bound parameter.
+
+use postgres::types::ToSql;
+
+use crate::store::{AppId, Page, Scope, Sort, SortField, SortKey, UserQuery};
+
+/// SQL text and the parameters its `$n` placeholders bind, in order.
+#[derive(Default)]
+pub(super) struct Sql {
+    pub text: String,
+    params: Vec<Box<dyn ToSql + Sync>>,
+}
+
+impl Sql {
+    /// Adds a parameter; returns its placeholder.
+    pub fn bind(&mut self, value: impl ToSql + Sync + 'static) -> String {
+        self.params.push(Box::new(value));
+        format!("${}", self.params.len())
+    }
+
+    pub fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.params.iter().map(|p| p.as_ref()).collect()
+    }
+}
+
+/// The columns of a list row, in the order `users::read_row` reads them.
+pub(super) const ROW_COLUMNS: &str = "u.id, u.email, u.first_name, u.last_name,
+     (SELECT count(*) FROM user_tags t WHERE t.user_id = u.id), u.created_at, u.last_login,
+     (SELECT array_agg(g.name) FROM memberships m JOIN groups g ON g.id = m.group_id
+      WHERE m.user_id = u.id)";
+
+/// The ids of a group and every group below it (`$group`); `UNION` ends a cycle.
+fn subtree(group: &str) -> String {
+    format!(
+        "WITH RECURSIVE sub(id) AS (
+             SELECT {group}::bigint UNION SELECT g.id FROM groups g JOIN sub ON g.parent_id = sub.id
+         ) SELECT id FROM sub"
+    )
+}
+
+/// `LIKE` pattern matching `term` anywhere (its own `%`, `_` and `\` taken literally):
+/// the form the trigram index serves.
+fn containing(term: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The `WHERE` clause (without the keyword) of the users `u` the query selects.
+pub(super) fn where_clause(app: AppId, q: &UserQuery, sql: &mut Sql) -> String {
+    let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
+    match q.scope {
+        Scope::All => {}
+        Scope::Grouped => parts.push("u.group_count > 0".into()),
+        Scope::Ungrouped => parts.push("u.group_count = 0".into()),
+        Scope::Group(group) => parts.push(format!(
+            "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = {})",
+            sql.bind(group)
+        )),
+        Scope::GroupTree(group) => parts.push(format!(
+            "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id IN ({}))",
+            subtree(&sql.bind(group))
+        )),
+    }
+    for term in &q.text {
+        parts.push(format!("u.search LIKE {}", sql.bind(containing(term))));
+    }
+    for tag in &q.tags {
+        let mut clause = format!(
+            "EXISTS (SELECT 1 FROM user_tags t WHERE t.user_id = u.id AND t.key = {}",
+            sql.bind(tag.key.clone())
+        );
+        if let Some(value) = &tag.value {
+            clause.push_str(&format!(" AND t.value = {}", sql.bind(value.clone())));
+        }
+        clause.push(')');
+        parts.push(clause);
+    }
+    parts.join(" AND ")
+}
+
+/// One page of the query's users: the SQL, and whether its rows come reversed.
+pub(super) fn page_sql(app: AppId, q: &UserQuery, page: &Page) -> (Sql, bool) {
+    let mut sql = Sql::default();
+    let where_sql = where_clause(app, q, &mut sql);
+    page_of(sql, where_sql, q.sort, page)
+}
+
+/// One page in `sort` order of the users `u` that `where_sql` (its parameters bound in
+/// `sql`) selects: the SQL, and whether its rows come reversed.
+pub(super) fn page_of(mut sql: Sql, mut where_sql: String, sort: Sort, page: &Page) -> (Sql, bool) {
+    let col = sort.field.column();
+    let (cursor, limit, backwards, inclusive) = match page {
+        Page::First(n) => (None, *n, false, false),
+        Page::Last(n) => (None, *n, true, false),
+        Page::After(c, n) => (Some(c), *n, false, false),
+        Page::AtOrAfter(c, n) => (Some(c), *n, false, true),
+        Page::Before(c, n) => (Some(c), *n, true, false),
+    };
+    // Reading backwards is reading forwards in the opposite direction.
+    let descending = sort.descending != backwards;
+    if let Some(c) = cursor {
+        let op = match (descending, inclusive) {
+            (false, false) => ">",
+            (false, true) => ">=",
+            (true, false) => "<",
+            (true, true) => "<=",
+        };
+        let key = match &c.key {
+            SortKey::Text(s) => sql.bind(s.clone()),
+            SortKey::Int(i) => sql.bind(*i),
+        };
+        let id = sql.bind(c.id);
+        where_sql.push_str(&format!(" AND ({col}, u.id) {op} ({key}, {id})"));
+    }
+    let dir = if descending { "DESC" } else { "ASC" };
+    // Emails are unique within an application: the id breaks no tie there.
+    let tie = match sort.field {
+        SortField::Email => String::new(),
+        _ => format!(", u.id {dir}"),
+    };
+    let limit = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    sql.text = format!(
+        "SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql} ORDER BY {col} {dir}{tie} LIMIT {limit}"
+    );
+    (sql, backwards)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terms_wildcards_are_matched_literally() {
+        assert_eq!(containing("A_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
+}

@@ -1,0 +1,200 @@
+//! Reading users on PostgreSQL: pages of a query, counts, one user, their tags and
+//! the devices their groups reach (see the SQLite store's users.rs and devices.rs).
+
+use std::collections::{BTreeMap, HashMap};
+
+use postgres::{GenericClient, IsolationLevel};
+
+use super::PgStore;
+use super::apps::narrow;
+use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
+use crate::store::tags::others_usage;
+use crate::store::{
+    AppId, Page, Result, Scope, ScopeCounts, StoreError, User, UserId, UserQuery, UserRow,
+};
+
+/// A list row from the columns of [`ROW_COLUMNS`].
+pub(super) fn read_row(r: &postgres::Row) -> Result<UserRow> {
+    let mut groups: Vec<String> = r.get::<_, Option<Vec<String>>>(7).unwrap_or_default();
+    groups.sort();
+    Ok(UserRow {
+        id: UserId(r.get(0)),
+        email: r.get(1),
+        first_name: r.get(2),
+        last_name: r.get(3),
+        tag_count: narrow(r.get(4), "a tag count")?,
+        created_at: r.get(5),
+        last_login: Some(r.get::<_, i64>(6)).filter(|t| *t > 0),
+        groups,
+    })
+}
+
+impl PgStore {
+    /// One page of the query's users, in list order.
+    pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
+        let (sql, reversed) = page_sql(app, query, page);
+        let found = self.client.borrow_mut().query(&sql.text, &sql.params())?;
+        let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
+        if reversed {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// How many users the query matches: read from the kept counts when the scope
+    /// alone selects (all, grouped, ungrouped, a group with or without its
+    /// subgroups), else counted.
+    pub fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64> {
+        if query.filters_nothing() {
+            let counts = self.scope_counts(app)?;
+            match query.scope {
+                Scope::All => return Ok(counts.all),
+                Scope::Grouped => return Ok(counts.grouped),
+                Scope::Ungrouped => return Ok(counts.ungrouped),
+                Scope::Group(group) | Scope::GroupTree(group) => {
+                    let column = match query.scope {
+                        Scope::Group(_) => "member_count",
+                        _ => "subtree_member_count",
+                    };
+                    let row = self.client.borrow_mut().query_opt(
+                        &format!("SELECT {column} FROM groups WHERE id = $1 AND app_id = $2"),
+                        &[&group, &app.0],
+                    )?;
+                    return row.map_or(Ok(0), |r| narrow(r.get(0), column));
+                }
+            }
+        }
+        let mut sql = Sql::default();
+        let where_sql = where_clause(app, query, &mut sql);
+        sql.text = format!("SELECT count(*) FROM users u WHERE {where_sql}");
+        let row = self
+            .client
+            .borrow_mut()
+            .query_one(&sql.text, &sql.params())?;
+        narrow(row.get(0), "a count")
+    }
+
+    /// The sizes of the three panes, from the counts the triggers keep.
+    pub fn scope_counts(&self, app: AppId) -> Result<ScopeCounts> {
+        let row = self.client.borrow_mut().query_one(
+            "SELECT user_count, grouped_count FROM applications WHERE id = $1",
+            &[&app.0],
+        )?;
+        let all: u64 = narrow(row.get(0), "user_count")?;
+        let grouped: u64 = narrow(row.get(1), "grouped_count")?;
+        Ok(ScopeCounts {
+            all,
+            grouped,
+            ungrouped: all - grouped,
+        })
+    }
+
+    /// One user, read in one snapshot so that its version matches what is shown.
+    pub fn user(&self, id: UserId) -> Result<User> {
+        let mut client = self.client.borrow_mut();
+        let mut snapshot = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let user = read_user(&mut snapshot, id)?;
+        snapshot.commit()?;
+        Ok(user)
+    }
+
+    /// One user's list row.
+    pub fn user_row(&self, id: UserId) -> Result<UserRow> {
+        let found = self.client.borrow_mut().query_opt(
+            &format!("SELECT {ROW_COLUMNS} FROM users u WHERE u.id = $1"),
+            &[&id.0],
+        )?;
+        read_row(&found.ok_or(StoreError::UserGone(id))?)
+    }
+
+    /// The tags of several users, in one query.
+    pub fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>> {
+        let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+        let rows = self.client.borrow_mut().query(
+            "SELECT user_id, key, value FROM user_tags WHERE user_id = ANY($1)",
+            &[&ids],
+        )?;
+        let mut out: HashMap<UserId, BTreeMap<String, String>> = HashMap::new();
+        for r in rows {
+            out.entry(UserId(r.get(0)))
+                .or_default()
+                .insert(r.get(1), r.get(2));
+        }
+        Ok(out)
+    }
+
+    /// Distinct tag keys on users other than `except`, with how many of them use each
+    /// (from the counts the triggers keep).
+    pub fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>> {
+        let mut client = self.client.borrow_mut();
+        let own: Vec<String> = match except {
+            Some(user) => (client
+                .query("SELECT key FROM user_tags WHERE user_id = $1", &[&user.0])?)
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+            None => Vec::new(),
+        };
+        let rows = client.query(
+            "SELECT key, users FROM tag_keys WHERE app_id = $1 ORDER BY key",
+            &[&app.0],
+        )?;
+        let usage = (rows.iter())
+            .map(|r| Ok((r.get(0), narrow(r.get(1), "a tag key's users")?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(others_usage(usage, &own))
+    }
+
+    /// The stored password hashes (PHC strings) of several users, in one query.
+    pub fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>> {
+        let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+        let rows = self.client.borrow_mut().query(
+            "SELECT id, password_hash FROM users WHERE id = ANY($1)",
+            &[&ids],
+        )?;
+        Ok(rows.iter().map(|r| (UserId(r.get(0)), r.get(1))).collect())
+    }
+}
+
+/// One user, read through `client` (a snapshot, or the writing transaction).
+pub(super) fn read_user(client: &mut impl GenericClient, id: UserId) -> Result<User> {
+    let found = client.query_opt(
+        "SELECT id, email, first_name, last_name, created_at, updated_at, last_login, version
+         FROM users WHERE id = $1",
+        &[&id.0],
+    )?;
+    let r = found.ok_or(StoreError::UserGone(id))?;
+    let groups = client
+        .query(
+            "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+             WHERE m.user_id = $1 ORDER BY g.name COLLATE \"C\"",
+            &[&id.0],
+        )?
+        .iter()
+        .map(|g| g.get(0))
+        .collect();
+    let tags = client
+        .query(
+            "SELECT key, value FROM user_tags WHERE user_id = $1 ORDER BY key",
+            &[&id.0],
+        )?
+        .iter()
+        .map(|t| (t.get(0), t.get(1)))
+        .collect();
+    Ok(User {
+        id: UserId(r.get(0)),
+        email: r.get(1),
+        first_name: Some(r.get::<_, String>(2)).filter(|s| !s.is_empty()),
+        last_name: Some(r.get::<_, String>(3)).filter(|s| !s.is_empty()),
+        created_at: r.get(4),
+        updated_at: r.get(5),
+        last_login: Some(r.get::<_, i64>(6)).filter(|t| *t > 0),
+        version: r.get(7),
+        groups,
+        tags,
+    })
+}

@@ -1,0 +1,411 @@
+//! PostgreSQL's schema (assets/sql/pg/): a new database gets it whole, a second open
+//! changes nothing, a newer one is refused untouched, and its triggers keep the same
+//! rules as SQLite's.
+
+mod common;
+
+use common::pg;
+use postgres::{Client, NoTls};
+use xusers::store::{Location, PgStore, StoreError};
+
+fn open(database: &str) -> Result<PgStore, StoreError> {
+    match database.parse::<Location>().unwrap() {
+        Location::Postgres(config) => PgStore::open(&config),
+        other => panic!("not PostgreSQL: {other}"),
+    }
+}
+
+fn look(database: &str) -> Client {
+    Client::connect(database, NoTls).unwrap()
+}
+
+fn strings(c: &mut Client, sql: &str) -> Vec<String> {
+    c.query(sql, &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// Every schema object and the rows a migration writes, to compare a database
+/// before and after.
+fn catalog(c: &mut Client) -> Vec<String> {
+    let mut all = strings(
+        c,
+        "SELECT 'table ' || tablename FROM pg_tables WHERE schemaname = 'public'
+         UNION ALL SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = 'public'
+         UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal
+         UNION ALL SELECT 'function ' || proname FROM pg_proc
+             WHERE pronamespace = 'public'::regnamespace AND prolang <> 13
+         UNION ALL SELECT 'extension ' || extname FROM pg_extension
+         UNION ALL SELECT 'version ' || version FROM schema_version
+         UNION ALL SELECT 'application ' || id || ' ' || name FROM applications",
+    );
+    all.sort();
+    all
+}
+
+#[test]
+fn a_new_database_gets_the_whole_schema_at_sqlites_version() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    open(&database).unwrap();
+    let mut c = look(&database);
+    let tables = strings(
+        &mut c,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    );
+    assert_eq!(
+        tables,
+        [
+            "applications",
+            "audit",
+            "audit_horizon",
+            "bulk_last_audit",
+            "devices",
+            "group_ancestors",
+            "group_devices",
+            "groups",
+            "login_failures",
+            "memberships",
+            "schema_version",
+            "tag_keys",
+            "token_stamps",
+            "tokens",
+            "user_tags",
+            "users"
+        ]
+    );
+    let catalog = catalog(&mut c);
+    for expected in [
+        "version 10",
+        "application 1 default",
+        "extension pg_trgm",
+        "index users_search_trgm",
+        "trigger memberships_added",
+        "trigger audit_no_delete",
+    ] {
+        assert!(
+            catalog.iter().any(|o| o == expected),
+            "{expected}: {catalog:?}"
+        );
+    }
+    // Substring search uses the trigram index, as SQLite's uses FTS5.
+    let access: String = c
+        .query_one(
+            "SELECT amname::text FROM pg_class i JOIN pg_am a ON a.oid = i.relam
+             WHERE i.relname = 'users_search_trgm'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(access, "gin");
+}
+
+#[test]
+fn opening_it_again_changes_nothing() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    open(&database).unwrap();
+    let before = catalog(&mut look(&database));
+    open(&database).unwrap();
+    open(&database).unwrap();
+    assert_eq!(catalog(&mut look(&database)), before);
+}
+
+#[test]
+fn a_newer_schema_is_refused_naming_both_versions_and_left_as_it_was() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    open(&database).unwrap();
+    look(&database)
+        .batch_execute("UPDATE schema_version SET version = 11")
+        .unwrap();
+    let before = catalog(&mut look(&database));
+    let refused = open(&database)
+        .err()
+        .expect("a newer schema must be refused");
+    assert!(
+        matches!(
+            refused,
+            StoreError::NewerSchema {
+                found: 11,
+                supported: 10
+            }
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "this database was written by a newer xusers (schema version 11; this build supports up to 10)"
+    );
+    assert_eq!(catalog(&mut look(&database)), before);
+}
+
+/// Each group's (kept, counted afresh) members including its subgroups, by id.
+fn subtree_counts(c: &mut Client) -> Vec<(i64, i64)> {
+    let rows = c
+        .query(
+            "WITH RECURSIVE below(top, id) AS (
+                 SELECT id, id FROM groups
+                 UNION SELECT b.top, g.id FROM groups g JOIN below b ON g.parent_id = b.id
+             )
+             SELECT g.subtree_member_count,
+                    (SELECT count(DISTINCT m.user_id) FROM below b
+                     JOIN memberships m ON m.group_id = b.id WHERE b.top = g.id)
+             FROM groups g ORDER BY g.id",
+            &[],
+        )
+        .unwrap();
+    rows.iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+#[test]
+fn version_10_fills_a_version_9_databases_subtree_counts_and_its_triggers_keep_them() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let mut c = look(&database);
+    c.batch_execute(include_str!("../assets/sql/pg/schema_v9.sql"))
+        .unwrap();
+    c.batch_execute(
+        "CREATE TABLE schema_version (id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL);
+         INSERT INTO schema_version VALUES (1, 9);
+         INSERT INTO users (id, app_id, email, email_key, password_hash, search, created_at, updated_at)
+         VALUES (1, 1, 'a@x.io', 'a@x.io', 'h', 'a@x.io', 0, 0),
+                (2, 1, 'b@x.io', 'b@x.io', 'h', 'b@x.io', 0, 0);
+         INSERT INTO groups (id, app_id, name, parent_id)
+         VALUES (1, 1, 'Acme', NULL), (2, 1, 'Sales', 1), (3, 1, 'EMEA', 2), (4, 1, 'Support', NULL);
+         INSERT INTO memberships VALUES (1, 2), (1, 3), (2, 3), (2, 4);",
+    )
+    .unwrap();
+    open(&database).unwrap();
+    let kept = |c: &mut Client| -> Vec<i64> {
+        let counts = subtree_counts(c);
+        for (kept, counted) in &counts {
+            assert_eq!(kept, counted, "{counts:?}");
+        }
+        counts.into_iter().map(|(kept, _)| kept).collect()
+    };
+    assert_eq!(kept(&mut c), [2, 2, 2, 1]);
+    assert_eq!(
+        strings(
+            &mut c,
+            "SELECT ancestor_id::text FROM group_ancestors WHERE group_id = 3 ORDER BY 1"
+        ),
+        ["1", "2", "3"]
+    );
+    // EMEA moves to the top: Acme and Sales keep only the user who is in Sales.
+    c.batch_execute("UPDATE groups SET parent_id = NULL WHERE id = 3")
+        .unwrap();
+    assert_eq!(kept(&mut c), [1, 1, 2, 1]);
+    c.batch_execute("UPDATE groups SET parent_id = 1 WHERE id = 3")
+        .unwrap();
+    assert_eq!(kept(&mut c), [2, 1, 2, 1]);
+    // One statement removes both of user 1's memberships; another adds two at once.
+    c.batch_execute("DELETE FROM memberships WHERE user_id = 1")
+        .unwrap();
+    assert_eq!(kept(&mut c), [1, 0, 1, 1]);
+    c.batch_execute("INSERT INTO memberships VALUES (1, 2), (1, 3)")
+        .unwrap();
+    assert_eq!(kept(&mut c), [2, 1, 2, 1]);
+    // A new group under EMEA is placed below each of EMEA's ancestors.
+    c.batch_execute("INSERT INTO groups (id, app_id, name, parent_id) VALUES (5, 1, 'Paris', 3)")
+        .unwrap();
+    assert_eq!(
+        strings(
+            &mut c,
+            "SELECT ancestor_id::text FROM group_ancestors WHERE group_id = 5 ORDER BY 1"
+        ),
+        ["1", "3", "5"]
+    );
+}
+
+#[test]
+fn several_hosts_opening_a_new_database_at_once_migrate_it_once() {
+    // Several rounds: a host that loses the race must see the winner's tables.
+    for _ in 0..5 {
+        let Some(database) = pg::fresh_database() else {
+            return;
+        };
+        let opened: Vec<_> = (0..6)
+            .map(|_| {
+                let database = database.clone();
+                std::thread::spawn(move || open(&database).map(drop))
+            })
+            .collect();
+        for host in opened {
+            host.join().unwrap().unwrap();
+        }
+        let catalog = catalog(&mut look(&database));
+        assert_eq!(
+            catalog
+                .iter()
+                .filter(|o| o.starts_with("application "))
+                .count(),
+            1,
+            "{catalog:?}"
+        );
+    }
+}
+
+fn number(c: &mut Client, sql: &str) -> i64 {
+    c.query_one(sql, &[]).unwrap().get(0)
+}
+
+#[test]
+fn triggers_keep_the_counts_and_tag_keys() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    open(&database).unwrap();
+    let mut c = look(&database);
+    c.batch_execute(
+        "INSERT INTO users (id, app_id, email, email_key, password_hash, search, created_at, updated_at)
+         VALUES (1, 1, 'A@x.io', 'a@x.io', 'h', 'a@x.io', 0, 0),
+                (2, 1, 'b@x.io', 'b@x.io', 'h', 'b@x.io', 0, 0);
+         INSERT INTO groups (id, app_id, name) VALUES (1, 1, 'Sales'), (2, 1, 'EMEA');
+         INSERT INTO memberships VALUES (1, 1), (1, 2), (2, 2);
+         INSERT INTO user_tags VALUES (1, 'team', 'red'), (2, 'team', 'blue'), (2, 'floor', '3');",
+    )
+    .unwrap();
+    let counts = "SELECT user_count * 100 + grouped_count FROM applications WHERE id = 1";
+    assert_eq!(number(&mut c, counts), 202);
+    assert_eq!(
+        number(&mut c, "SELECT group_count FROM users WHERE id = 1"),
+        2
+    );
+    assert_eq!(
+        number(&mut c, "SELECT member_count FROM groups WHERE id = 2"),
+        2
+    );
+    let team = "SELECT coalesce(sum(users), 0)::bigint FROM tag_keys WHERE key = 'team'";
+    assert_eq!(number(&mut c, team), 2);
+
+    // Leaving its last group makes a user ungrouped; as on SQLite, a user's
+    // memberships and tags go before the user.
+    c.batch_execute(
+        "DELETE FROM memberships WHERE user_id = 2;
+         DELETE FROM user_tags WHERE user_id = 2; DELETE FROM users WHERE id = 2;",
+    )
+    .unwrap();
+    assert_eq!(number(&mut c, counts), 101);
+    assert_eq!(
+        number(&mut c, "SELECT member_count FROM groups WHERE id = 2"),
+        1
+    );
+    assert_eq!(number(&mut c, team), 1);
+    let floor = "SELECT count(*) FROM tag_keys WHERE key = 'floor'";
+    assert_eq!(number(&mut c, floor), 0, "a key no one uses any more goes");
+}
+
+#[test]
+fn the_audit_log_is_append_only_above_its_horizon() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    open(&database).unwrap();
+    let mut c = look(&database);
+    c.batch_execute(
+        "INSERT INTO audit (seq, time_ms, actor, source, op, target_type, target_label, changes, hash)
+         SELECT n, n, 'a', 'cli', 'user.create', 'user', 'x', '{}', '\\x00' FROM generate_series(1, 3) n;
+         INSERT INTO audit_horizon VALUES (1, 2, '\\x00');",
+    )
+    .unwrap();
+    for (sql, refusal) in [
+        (
+            "UPDATE audit SET actor = 'b' WHERE seq = 3",
+            "the audit log is append-only: entries cannot be changed",
+        ),
+        (
+            "DELETE FROM audit WHERE seq = 2",
+            "the audit log is append-only: only audit prune removes entries",
+        ),
+        (
+            "DELETE FROM audit_horizon",
+            "the audit log horizon cannot be removed",
+        ),
+        (
+            "UPDATE audit_horizon SET first_kept = 1",
+            "the audit log horizon only moves forward",
+        ),
+    ] {
+        let error = c.batch_execute(sql).unwrap_err();
+        assert_eq!(error.as_db_error().unwrap().message(), refusal, "{sql}");
+    }
+    c.batch_execute("DELETE FROM audit WHERE seq = 1; UPDATE audit_horizon SET first_kept = 3")
+        .unwrap();
+    assert_eq!(number(&mut c, "SELECT count(*) FROM audit"), 2);
+}
+
+#[test]
+fn sslmode_require_refuses_a_server_without_tls() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let error = open(&format!("{database} sslmode=require password=s3cr3t-pw"))
+        .err()
+        .expect("no TLS on the test cluster: require must refuse it");
+    let message = error.to_string();
+    assert!(message.contains("server does not support TLS"), "{message}");
+    assert!(!message.contains("s3cr3t"), "{message}");
+}
+
+#[test]
+fn a_failed_connection_names_the_cause_but_not_the_password() {
+    let missing = "host=/nonexistent/socket/dir user=x password=s3cr3t-pw dbname=x";
+    let message = open(missing).err().unwrap().to_string();
+    assert!(
+        message.starts_with("PostgreSQL: error connecting to server: "),
+        "{message}"
+    );
+    assert!(!message.contains("s3cr3t"), "{message}");
+}
+
+#[test]
+fn the_default_application_is_there_and_an_unknown_one_is_named_with_those_there_are() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let store = open(&database).unwrap();
+    let app = store.existing_application("default").unwrap();
+    assert_eq!((app.name.as_str(), app.user_limit), ("default", None));
+    assert_eq!(
+        (app.login_policy.max_failures, app.login_policy.window_secs),
+        (10, 900)
+    );
+    look(&database)
+        .batch_execute("INSERT INTO applications (name, user_limit) VALUES ('Acme', 5)")
+        .unwrap();
+    assert_eq!(
+        store.existing_application("Acme").unwrap().user_limit,
+        Some(5)
+    );
+    look(&database)
+        .batch_execute(
+            "INSERT INTO applications (name) VALUES ('zeta'), ('Zeta');
+             INSERT INTO users (app_id, email, email_key, password_hash, search, created_at, updated_at)
+             SELECT id, 'a@x.io', 'a@x.io', 'h', 'a@x.io', 0, 0 FROM applications WHERE name = 'Acme'",
+        )
+        .unwrap();
+    let listed: Vec<_> = store
+        .applications()
+        .unwrap()
+        .into_iter()
+        .map(|(app, users)| (app.name, users))
+        .collect();
+    let expected = [("Acme", 1), ("Zeta", 0), ("default", 0), ("zeta", 0)];
+    assert_eq!(
+        listed,
+        expected.map(|(name, users)| (name.to_string(), users)),
+        "by name in byte order, with their user counts"
+    );
+    let unknown = store.existing_application("acme").unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "no such application: acme (known: Acme, Zeta, default, zeta)"
+    );
+}
