@@ -29,7 +29,11 @@ fn path(p: &Path) -> String {
 /// `xusers --db DB ARGS…` as JSON.
 fn json(env: &Env, db: &str, args: &[&str]) -> serde_json::Value {
     let out = env.bare().arg("--db").arg(db).args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -40,8 +44,16 @@ fn counts(env: &Env, db: &str) -> Vec<serde_json::Value> {
     vec![
         json(env, db, &["apps", "list", "--format", "json"]),
         json(env, db, &["groups", "list", "--format", "json"]),
-        json(env, db, &["users", "list", "--format", "json", "--has-tag", "team"]),
-        json(env, db, &["users", "list", "--format", "json", "--sort", "last"]),
+        json(
+            env,
+            db,
+            &["users", "list", "--format", "json", "--has-tag", "team"],
+        ),
+        json(
+            env,
+            db,
+            &["users", "list", "--format", "json", "--sort", "last"],
+        ),
     ]
 }
 
@@ -56,7 +68,10 @@ fn verifies(env: &Env, db: &str) {
 /// tokens voided in bulk, a device, and an audit log pruned once (so it has a horizon)
 /// and written on after.
 fn demo_source(env: &Env) -> String {
-    env.cmd().args(["demo", "--users", "300"]).assert().success();
+    env.cmd()
+        .args(["demo", "--users", "300"])
+        .assert()
+        .success();
     let emails = env.emails(&["--limit", "3"]);
     env.login(&emails[0], DEMO_PASSWORD).success();
     env.login(&emails[1], DEMO_PASSWORD).success();
@@ -68,9 +83,35 @@ fn demo_source(env: &Env) -> String {
         .args(["tokens", "invalidate", "--filter", &emails[1], "--yes"])
         .assert()
         .success();
-    env.cmd().args(["devices", "add", "kiosk"]).assert().success();
+    env.cmd()
+        .args(["devices", "add", "kiosk"])
+        .assert()
+        .success();
     env.add("late@x.io", common::PASSWORD, &["--tag", "team=late"])
         .success();
+    let conn = rusqlite::Connection::open(env.db()).unwrap();
+    for table in [
+        "applications",
+        "users",
+        "groups",
+        "devices",
+        "group_devices",
+        "group_ancestors",
+        "memberships",
+        "user_tags",
+        "tag_keys",
+        "login_failures",
+        "tokens",
+        "token_stamps",
+        "audit",
+        "audit_horizon",
+        "bulk_last_audit",
+    ] {
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert!(n > 0, "the source has no {table}");
+    }
     path(&env.db())
 }
 
@@ -111,24 +152,56 @@ fn a_demo_database_copied_to_postgres_and_back_holds_the_same_rows_verifies_and_
     assert_eq!(counts(&env, &path(&back)), expected);
     common::assert_subtree_counts_kept(&back, "a copy");
     // The users found by a search term, as the search index finds them.
-    let found = |db: &str| json(&env, db, &["users", "list", "--format", "json", "--filter", "ar"]);
+    let found = |db: &str| {
+        json(
+            &env,
+            db,
+            &["users", "list", "--format", "json", "--filter", "ar"],
+        )
+    };
     assert_eq!(found(&path(&back)), found(&source));
     assert_eq!(found(&postgres), found(&source));
     // Both copies go on as the original would: the next ids, counts kept, logins.
     for db in [&postgres, &path(&back)] {
         env.bare()
-            .args(["--db", db, "users", "add", "--email", "next@x.io", "--password-stdin"])
+            .args([
+                "--db",
+                db,
+                "users",
+                "add",
+                "--email",
+                "next@x.io",
+                "--password-stdin",
+            ])
             .args(["--tag", "team=late"])
             .write_stdin(format!("{}\n", common::PASSWORD))
             .assert()
             .success();
         let apps = json(&env, db, &["apps", "list", "--format", "json"]);
         assert_eq!(apps[0]["users"], 302, "{apps}");
-        let late = json(&env, db, &["users", "list", "--format", "json", "--has-tag", "team=late"]);
+        let late = json(
+            &env,
+            db,
+            &[
+                "users",
+                "list",
+                "--format",
+                "json",
+                "--has-tag",
+                "team=late",
+            ],
+        );
         assert_eq!(late.as_array().unwrap().len(), 2, "{late}");
         let emails = env.emails(&["--limit", "1"]);
         env.bare()
-            .args(["--db", db, "login", "--email", &emails[0], "--password-stdin"])
+            .args([
+                "--db",
+                db,
+                "login",
+                "--email",
+                &emails[0],
+                "--password-stdin",
+            ])
             .write_stdin(DEMO_PASSWORD)
             .assert()
             .success();
@@ -152,7 +225,15 @@ fn run(env: &Env, db: &str, args: &[&str]) -> String {
 
 fn add(env: &Env, db: &str, email: &str, extra: &[&str]) {
     env.bare()
-        .args(["--db", db, "users", "add", "--email", email, "--password-stdin"])
+        .args([
+            "--db",
+            db,
+            "users",
+            "add",
+            "--email",
+            email,
+            "--password-stdin",
+        ])
         .args(extra)
         .write_stdin(format!("{}\n", common::PASSWORD))
         .assert()
@@ -192,14 +273,21 @@ fn a_copy_into_a_database_that_holds_users_is_refused_and_changes_nothing(
 /// character (SQLite keeps it, PostgreSQL's text refuses it); on SQLite, a creation
 /// time that is not a number (read as one, it fails).
 fn broken_source(env: &Env, target: Backend) -> String {
-    env.cmd().args(["demo", "--users", "300"]).assert().success();
+    env.cmd()
+        .args(["demo", "--users", "300"])
+        .assert()
+        .success();
     let conn = rusqlite::Connection::open(env.db()).unwrap();
     let broken = match target {
         Backend::Postgres => "UPDATE users SET first_name = 'a' || char(0) || 'b'",
         Backend::Sqlite => "UPDATE users SET created_at = 'soon'",
     };
     let user: i64 = conn
-        .query_row("SELECT id FROM users ORDER BY id LIMIT 1 OFFSET 249", [], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM users ORDER BY id LIMIT 1 OFFSET 249",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     conn.execute(&format!("{broken} WHERE id = ?1"), [user])
         .unwrap();
@@ -239,7 +327,10 @@ fn a_copy_that_fails_half_way_leaves_its_target_as_it_was(
         assert_eq!(common::dump(Path::new(&to)), dump);
         let conn = rusqlite::Connection::open(&to).unwrap();
         let triggers = common::schema_names(&conn, "trigger");
-        assert!(triggers.contains(&"users_added".to_string()), "{triggers:?}");
+        assert!(
+            triggers.contains(&"users_added".to_string()),
+            "{triggers:?}"
+        );
         assert!(common::schema_names(&conn, "index").len() > 10);
     }
     // Nothing of the source went in: the target takes its own users, from id 1 on.
@@ -272,9 +363,41 @@ fn a_copy_names_its_databases_without_their_passwords_and_refuses_a_source_that_
     let secret = "postgresql://alice:hunter2-secret@localhost:1/users?connect_timeout=2";
     copy(&env, &path(&env.db()), secret)
         .code(1)
-        .stderr(predicate::str::contains("cannot open postgresql://alice@localhost:1/users"))
+        .stderr(predicate::str::contains(
+            "cannot open postgresql://alice@localhost:1/users",
+        ))
         .stderr(predicate::str::contains("hunter2").not());
     copy(&env, &path(&env.db()), "postgres://a@b/c?sslmode=sometimes")
         .code(2)
-        .stderr(predicate::str::starts_with("xusers: --to: not a usable PostgreSQL connection string"));
+        .stderr(predicate::str::starts_with(
+            "xusers: --to: not a usable PostgreSQL connection string",
+        ));
+}
+
+#[rstest]
+fn a_copy_between_two_databases_of_one_kind_holds_the_same_rows(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let env = Env::new();
+    let (Some(first), Some(second)) = (
+        new_database(&env, backend, "first.db"),
+        new_database(&env, backend, "second.db"),
+    ) else {
+        return;
+    };
+    let source = demo_source(&env);
+    copy(&env, &source, &first).success();
+    copy(&env, &first, &second)
+        .success()
+        .stdout(predicate::str::starts_with("Copied 301 users, "));
+    let expected = counts(&env, &source);
+    assert_eq!(counts(&env, &second), expected);
+    assert_eq!(
+        run(&env, &second, &["audit", "export"]),
+        run(&env, &source, &["audit", "export"])
+    );
+    verifies(&env, &second);
+    if backend == Backend::Sqlite {
+        assert_eq!(rows(Path::new(&second)), rows(&env.db()));
+    }
 }

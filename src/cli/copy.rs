@@ -43,8 +43,8 @@ pub fn run(args: &CopyArgs) -> Result<(), Failure> {
             path.display()
         )));
     }
-    let source =
-        Store::open(from.clone()).map_err(|e| Failure::runtime(format!("cannot open {from}: {e}")))?;
+    let source = Store::open(from.clone())
+        .map_err(|e| Failure::runtime(format!("cannot open {from}: {e}")))?;
     // A file this copy makes goes again if the copy fails: nothing is left behind.
     let made = to.sqlite_path().filter(|path| !path.exists());
     let started = Instant::now();

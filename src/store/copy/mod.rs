@@ -36,11 +36,17 @@ impl CopyReport {
     }
 }
 
+/// Takes one row; its caller hands it every row of a table.
+type Put<'p> = dyn FnMut(&[Cell]) -> Result<()> + 'p;
+
+/// Hands every row of a table to the [`Put`] it is given.
+type Feed<'f> = dyn FnMut(&mut Put) -> Result<()> + 'f;
+
 /// A database read for a copy, in one snapshot.
 trait Reader {
     fn count(&mut self, table: &Table) -> Result<u64>;
     /// Hands `put` every row of `table`, in its key's order.
-    fn each(&mut self, table: &Table, put: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>;
+    fn each(&mut self, table: &Table, put: &mut Put) -> Result<()>;
 }
 
 /// A database written by a copy, in one transaction.
@@ -48,11 +54,7 @@ trait Writer {
     /// Whether the copy brings this table (or the target builds it itself).
     fn wants(&self, table: &Table) -> bool;
     /// Fills `table` with the rows `feed` hands the function it is given.
-    fn load(
-        &mut self,
-        table: &Table,
-        feed: &mut dyn FnMut(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>,
-    ) -> Result<()>;
+    fn load(&mut self, table: &Table, feed: &mut Feed) -> Result<()>;
     fn count(&mut self, table: &str) -> Result<u64>;
 }
 

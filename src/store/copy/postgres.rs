@@ -8,7 +8,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 
 use super::tables::{Cell, Kind, TABLES, Table, WITH_IDS};
-use super::{Reader, Writer};
+use super::{Feed, Put, Reader, Writer};
 use crate::store::postgres::begin_write;
 use crate::store::{PgStore, Result};
 
@@ -18,7 +18,11 @@ fn types(table: &Table) -> Vec<Type> {
         Kind::Text => Type::TEXT,
         Kind::Blob => Type::BYTEA,
     };
-    table.columns.iter().map(|(_, kind)| type_of(kind)).collect()
+    table
+        .columns
+        .iter()
+        .map(|(_, kind)| type_of(kind))
+        .collect()
 }
 
 fn count(tx: &mut Transaction, table: &str) -> Result<u64> {
@@ -37,7 +41,7 @@ impl Reader for PgReader<'_, '_> {
         count(self.tx, table.name)
     }
 
-    fn each(&mut self, table: &Table, put: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()> {
+    fn each(&mut self, table: &Table, put: &mut Put) -> Result<()> {
         let sql = format!(
             "COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT (FORMAT binary)",
             table.column_list(),
@@ -86,11 +90,7 @@ impl Writer for PgWriter<'_, '_> {
         true
     }
 
-    fn load(
-        &mut self,
-        table: &Table,
-        feed: &mut dyn FnMut(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>,
-    ) -> Result<()> {
+    fn load(&mut self, table: &Table, feed: &mut Feed) -> Result<()> {
         let sql = format!(
             "COPY {} ({}) FROM STDIN (FORMAT binary)",
             table.name,

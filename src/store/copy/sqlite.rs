@@ -6,14 +6,16 @@ use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
 use super::tables::{Cell, Kind, TABLES, Table};
-use super::{Reader, Writer};
+use super::{Feed, Put, Reader, Writer};
 use crate::store::{Result, SqliteStore, begin_write, migrations};
 
 impl rusqlite::ToSql for Cell {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match self {
             Cell::Int(v) => v.map_or(ValueRef::Null, ValueRef::Integer),
-            Cell::Text(v) => v.as_deref().map_or(ValueRef::Null, |t| ValueRef::Text(t.as_bytes())),
+            Cell::Text(v) => v
+                .as_deref()
+                .map_or(ValueRef::Null, |t| ValueRef::Text(t.as_bytes())),
             Cell::Blob(v) => v.as_deref().map_or(ValueRef::Null, ValueRef::Blob),
         }))
     }
@@ -29,7 +31,7 @@ impl Reader for SqliteReader<'_> {
         Ok(self.conn.query_row(&sql, [], |r| r.get(0))?)
     }
 
-    fn each(&mut self, table: &Table, put: &mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()> {
+    fn each(&mut self, table: &Table, put: &mut Put) -> Result<()> {
         let sql = format!(
             "SELECT {} FROM {} ORDER BY {}",
             table.column_list(),
@@ -74,11 +76,7 @@ impl Writer for SqliteWriter<'_> {
         !table.derived
     }
 
-    fn load(
-        &mut self,
-        table: &Table,
-        feed: &mut dyn FnMut(&mut dyn FnMut(&[Cell]) -> Result<()>) -> Result<()>,
-    ) -> Result<()> {
+    fn load(&mut self, table: &Table, feed: &mut Feed) -> Result<()> {
         let marks: Vec<String> = (1..=table.columns.len()).map(|i| format!("?{i}")).collect();
         let sql = format!(
             "INSERT INTO {} ({}) VALUES ({})",

@@ -214,7 +214,10 @@ mod tests {
             ("tokens", "users"),
             ("bulk_last_audit", "users"),
         ] {
-            assert!(position(parent) < position(child), "{parent} before {child}");
+            assert!(
+                position(parent) < position(child),
+                "{parent} before {child}"
+            );
         }
     }
 }
