@@ -64,17 +64,23 @@ pub fn run(args: &CopyArgs) -> Result<(), Failure> {
         }
     };
     tracing::info!(from = %from, to = %to, "copy the database");
-    let n = |table: &str| HumanCount(report.rows(table));
+    let n = |table: &str, one: &str, many: &str| {
+        let rows = report.rows(table);
+        format!(
+            "{} {}",
+            HumanCount(rows),
+            if rows == 1 { one } else { many }
+        )
+    };
     outln!(
-        "Copied {} users, {} groups, {} devices, {} applications, {} tokens and {} audit \
-         entries from {from} to {to} in {} s.",
-        n("users"),
-        n("groups"),
-        n("devices"),
-        n("applications"),
-        n("tokens"),
-        n("audit"),
-        started.elapsed().as_secs()
+        "Copied {}, {}, {}, {}, {} and {} from {from} to {to} in {:.1} s.",
+        n("users", "user", "users"),
+        n("groups", "group", "groups"),
+        n("devices", "device", "devices"),
+        n("applications", "application", "applications"),
+        n("tokens", "token", "tokens"),
+        n("audit", "audit entry", "audit entries"),
+        started.elapsed().as_secs_f64()
     )
 }
 

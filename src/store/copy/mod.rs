@@ -66,11 +66,17 @@ fn refuse_unless_empty(target: &mut dyn Writer) -> Result<()> {
     if users + entries == 0 {
         return Ok(());
     }
-    let count = indicatif::HumanCount;
+    let count = |n: u64, one: &str, many: &str| {
+        format!(
+            "{} {}",
+            indicatif::HumanCount(n),
+            if n == 1 { one } else { many }
+        )
+    };
     Err(StoreError::Unusable(format!(
-        "the target is not empty ({} users, {} audit entries): a copy goes only into a new database",
-        count(users),
-        count(entries)
+        "the target is not empty ({}, {}): a copy goes only into a new database",
+        count(users, "user", "users"),
+        count(entries, "audit entry", "audit entries")
     )))
 }
 
