@@ -365,6 +365,19 @@ fn a_copy_names_its_databases_without_their_passwords_and_refuses_a_source_that_
             "cannot open postgresql://alice@localhost:1/users",
         ))
         .stderr(predicate::str::contains("hunter2").not());
+    env.bare()
+        .args([
+            "--read-only",
+            "copy",
+            "--from",
+            &path(&env.db()),
+            "--to",
+            &path(&missing),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("a copy writes its target"));
+    assert!(!missing.exists(), "nothing made");
     copy(&env, &path(&env.db()), "postgres://a@b/c?sslmode=sometimes")
         .code(2)
         .stderr(predicate::str::starts_with(
@@ -398,4 +411,57 @@ fn a_copy_between_two_databases_of_one_kind_holds_the_same_rows(
     if backend == Backend::Sqlite {
         assert_eq!(rows(Path::new(&second)), rows(&env.db()));
     }
+}
+
+#[test]
+fn a_copy_to_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
+    let Some(to) = pg::fresh_database() else {
+        return;
+    };
+    let env = Env::new();
+    env.cmd()
+        .args(["demo", "--users", "20000"])
+        .assert()
+        .success();
+    run(&env, &to, &["apps", "list"]);
+    let before = run(&env, &to, &["apps", "list", "--format", "json"]);
+    let dbname = to.rsplit("dbname=").next().unwrap().to_string();
+    let mut watcher = pg::cluster().unwrap().connect("postgres").unwrap();
+    let mut child = env
+        .std_cmd()
+        .args(["copy", "--from", &path(&env.db()), "--to", &to])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Stopped while it writes: a COPY into one of the target's large tables is running
+    // (with some left to copy after it).
+    loop {
+        let writing: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = $1
+                   AND (query LIKE 'COPY users %' OR query LIKE 'COPY memberships %')",
+                &[&dbname],
+            )
+            .unwrap()
+            .get(0);
+        if writing > 0 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the copy ended before it could be stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert!(!child.wait().unwrap().success());
+    assert_eq!(
+        run(&env, &to, &["apps", "list", "--format", "json"]),
+        before
+    );
+    assert_eq!(run(&env, &to, &["audit", "export"]), "");
+    let users = json(&env, &to, &["users", "list", "--format", "json"]);
+    assert_eq!(users, serde_json::json!([]));
 }

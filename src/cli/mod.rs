@@ -259,6 +259,11 @@ fn execute(cli: Cli) -> Result<(), Failure> {
     }
     start_log(cli.log_dir.as_deref(), cli.log_level);
     if let Some(Command::Copy(args)) = &cli.command {
+        if cli.read_only {
+            return Err(Failure::usage(
+                "--read-only: a copy writes its target (--to); leave --read-only out",
+            ));
+        }
         return copy::run(args);
     }
     let location = if cli.demo {
