@@ -124,6 +124,29 @@ fn rows(db: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A PostgreSQL database's indexes, constraints and triggers (with whether each is
+/// on), to compare a copy's with a new database's.
+fn pg_schema(connection_string: &str) -> Vec<String> {
+    let dbname = connection_string.rsplit("dbname=").next().unwrap();
+    let mut client = pg::cluster().unwrap().connect(dbname).unwrap();
+    let rows = client
+        .query(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+             UNION ALL
+             SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+             FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+             UNION ALL
+             SELECT tgrelid::regclass || ' ' || tgname || ' ' || tgenabled::text
+             FROM pg_trigger WHERE NOT tgisinternal
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap();
+    let schema: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    assert!(schema.len() > 40, "{schema:?}");
+    schema
+}
+
 #[test]
 fn a_demo_database_copied_to_postgres_and_back_holds_the_same_rows_verifies_and_counts_the_same() {
     let Some(postgres) = pg::fresh_database() else {
@@ -138,6 +161,9 @@ fn a_demo_database_copied_to_postgres_and_back_holds_the_same_rows_verifies_and_
     ).unwrap());
     // Not a terminal: no progress bar.
     there.stderr("");
+    let fresh = pg::fresh_database().unwrap();
+    run(&env, &fresh, &["apps", "list"]);
+    assert_eq!(pg_schema(&postgres), pg_schema(&fresh));
     copy(&env, &postgres, &path(&back))
         .success()
         .stdout(predicate::str::starts_with("Copied 301 users, "));
