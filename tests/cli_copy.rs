@@ -285,6 +285,10 @@ fn a_copy_into_a_database_that_holds_users_is_refused_and_changes_nothing(
     assert_eq!(run(&env, &to, &["audit", "export"]), before);
     let users = json(&env, &to, &["users", "list", "--format", "json"]);
     assert_eq!(users.as_array().unwrap().len(), 1, "{users}");
+    // Not onto itself either (on PostgreSQL it would wait for its own locks).
+    copy(&env, &to, &to)
+        .code(2)
+        .stderr(predicate::str::contains("--from and --to both name"));
     env.bare()
         .args(["copy", "--from", &path(&env.db()), "--to", &to, "--merge"])
         .assert()

@@ -37,6 +37,11 @@ pub fn run(args: &CopyArgs) -> Result<(), Failure> {
             "--merge is not available yet: copy into a new database (nothing was changed)",
         ));
     }
+    if same_database(&from, &to) {
+        return Err(Failure::usage(format!(
+            "--from and --to both name {to}: a copy goes into another database"
+        )));
+    }
     if let Some(path) = from.sqlite_path().filter(|path| !path.exists()) {
         return Err(Failure::runtime(format!(
             "cannot copy {from}: there is no file {}",
@@ -82,6 +87,23 @@ pub fn run(args: &CopyArgs) -> Result<(), Failure> {
         n("audit", "audit entry", "audit entries"),
         started.elapsed().as_secs_f64()
     )
+}
+
+/// Whether both name one database (a copy onto itself would wait for its own locks on
+/// PostgreSQL): one file, or one database on the same servers, whoever connects.
+fn same_database(from: &Location, to: &Location) -> bool {
+    match (from, to) {
+        (Location::Sqlite(a), Location::Sqlite(b)) => {
+            matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+        }
+        (Location::Postgres(a), Location::Postgres(b)) => {
+            let dbname = |c: &postgres::Config| c.get_dbname().or(c.get_user()).map(str::to_owned);
+            a.get_hosts() == b.get_hosts()
+                && a.get_ports() == b.get_ports()
+                && dbname(a) == dbname(b)
+        }
+        _ => false,
+    }
 }
 
 fn copy_showing_progress(
