@@ -13,6 +13,10 @@
 //! - invalidate the tokens of everyone (a selection of all N);
 //! - invalidate the tokens of everyone but one user (after a fresh token each): not
 //!   the one write that voids everyone's, but each user's tokens ended one by one;
+//! - add N/10 users (another tenth) to a group three levels down (Berlin office,
+//!   under EMEA, Sales and Acme): each membership counts in every group above it;
+//! - move a group with a large subtree (Engineering, from Acme to Partners) and back:
+//!   the groups above each parent recount the moved members;
 //! - delete N/10 users (another tenth);
 //! - cancel: the flag is set between two chunks once a job over everyone is half
 //!   done, or 50,000 users in (a deletion, then an invalidation); and once a deletion
@@ -119,6 +123,34 @@ fn main() {
         );
         assert_eq!(changed, issued - 1, "each user's tokens but the one's");
         metric("invalidate_all_but_one", seconds, "s");
+    }
+
+    if wanted("add_to_group_tenth") {
+        let berlin = BulkAction::AddToGroup("Berlin office".into());
+        let (seconds, changed) = timed("add_to_group_tenth", &mut store, app, &tenth(1), &berlin);
+        assert!(
+            changed as usize > ids.len() / 20,
+            "most of them were not in it"
+        );
+        metric("add_to_group_tenth", seconds, "s");
+        println!("# {changed} users added to Berlin office");
+    }
+
+    if wanted("move_group") {
+        for (case, parent) in [("move_group_away", "Partners"), ("move_group_back", "Acme")] {
+            let start = Instant::now();
+            store
+                .set_group_parent(app, "Engineering", Some(parent))
+                .unwrap();
+            metric(case, start.elapsed().as_secs_f64(), "s");
+        }
+        let engineering = (store.group_summaries(app).unwrap().into_iter())
+            .find(|g| g.group.name == "Engineering")
+            .unwrap();
+        println!(
+            "# Engineering: {} members with its subgroups",
+            engineering.with_subgroups
+        );
     }
 
     if wanted("delete_tenth") {

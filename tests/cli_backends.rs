@@ -423,7 +423,7 @@ fn devices_add_link_unlink_and_delete_show_in_devices_list_and_users_get(
 }
 
 #[rstest]
-fn audit_list_and_export_show_the_entries_filtered_newest_first_and_all_oldest_first(
+fn audit_list_export_prune_and_verify_read_and_keep_the_log(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
     let Some(env) = Env::on(backend) else {
@@ -457,4 +457,114 @@ fn audit_list_and_export_show_the_entries_filtered_newest_first_and_all_oldest_f
         .collect();
     let seqs: Vec<i64> = lines.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
+    // Pruned up to now: the prune's own entry is all that is left, and it verifies.
+    let pruned = env
+        .cmd()
+        .args(["audit", "prune", "--before", "0s"])
+        .assert()
+        .success();
+    assert!(stdout(&pruned).contains('4'), "{}", stdout(&pruned));
+    let left = env.json(&["audit", "list", "--format", "json"]);
+    assert_eq!(left[0]["op"], "audit.prune", "{left}");
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    env.cmd()
+        .args(["audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("1 entry intact"));
+}
+
+#[rstest]
+fn read_only_reads_and_refuses_every_change(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = Env::on(backend) else {
+        return;
+    };
+    three_users(&env);
+    let listed = env
+        .cmd()
+        .args(["--read-only", "users", "list", "--format", "json"])
+        .assert()
+        .success();
+    assert!(stdout(&listed).contains("cy@x.io"));
+    env.cmd()
+        .args(["--read-only", "groups", "add", "Acme"])
+        .assert()
+        .code(1)
+        .stderr("xusers: the database was opened read-only: nothing can be changed\n");
+    env.cmd()
+        .args(["--read-only", "users", "delete", "ann@x.io", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("read-only"));
+    assert_eq!(env.emails(&[]), ["ann@x.io", "bob@x.io", "cy@x.io"]);
+    assert_eq!(
+        env.json(&["groups", "list", "--format", "json"]),
+        serde_json::json!([])
+    );
+}
+
+/// Moving users over: exported with their hashes from a SQLite file and imported into
+/// either backend, they are the same users and log in with the same passwords.
+#[rstest]
+fn users_exported_from_sqlite_import_whole_and_again_only_as_asked(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(target) = Env::on(backend) else {
+        return;
+    };
+    let source = Env::new();
+    three_users(&source);
+    source
+        .cmd()
+        .args(["groups", "add", "Acme"])
+        .assert()
+        .success();
+    source
+        .cmd()
+        .args(["groups", "add", "Sales", "--parent", "Acme"])
+        .assert()
+        .success();
+    source
+        .cmd()
+        .args(["users", "set", "cy@x.io", "--add-group", "Sales"])
+        .assert()
+        .success();
+    source.login("ann@x.io", common::PASSWORD).success();
+    let file = source.dir.path().join("users.json");
+    source
+        .cmd()
+        .args(["users", "export", "--with-password-hashes", "--output"])
+        .arg(&file)
+        .assert()
+        .success();
+    let import = |extra: &[&str]| {
+        let mut cmd = target.cmd();
+        cmd.args(["users", "import"]).arg(&file).args(extra);
+        cmd.assert()
+    };
+    import(&["--create-groups", "--dry-run"]).success();
+    assert!(target.emails(&[]).is_empty(), "a dry run writes nothing");
+    import(&["--create-groups"])
+        .success()
+        .stdout("created 3, updated 0, skipped 0, failed 0\n");
+    let exported = |env: &Env| env.json(&["users", "export", "--format", "json"])["users"].clone();
+    assert_eq!(exported(&target), exported(&source));
+    // A group a row names is made (at the top: the file holds no tree).
+    assert_eq!(target.emails(&["--group", "Sales"]), ["cy@x.io"]);
+    target.login("bob@x.io", common::PASSWORD).success();
+    // Again: refused whole, unless the rows are skipped.
+    import(&[])
+        .failure()
+        .stdout(
+            "would be created 0, would be updated 0, skipped 0, failed 3 — nothing was written\n",
+        )
+        .stderr(predicate::str::contains("line 1: email: already a user"));
+    import(&["--on-conflict", "skip"])
+        .success()
+        .stdout("created 0, updated 0, skipped 3, failed 0\n");
+    target.cmd().args(["audit", "verify"]).assert().success();
+    let imports = target.json(&["audit", "list", "--format", "json", "--op", "import"]);
+    assert_eq!(imports.as_array().map(Vec::len), Some(2), "{imports}");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::cli::Env;
+use common::cli::{Env, stdout};
 use common::pg;
 use predicates::prelude::*;
 
@@ -84,10 +84,23 @@ fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_d
     let env = Env::new();
     env.bare()
         .env("XUSERS_DB", &database)
-        .args(["audit", "prune", "--before", "90d"])
+        .args(["users", "delete", "--has-tag", "plan", "--yes"])
         .assert()
         .code(1)
-        .stderr("xusers: prune_audit is not available on PostgreSQL yet\n");
+        .stderr("xusers: selection_count is not available on PostgreSQL yet\n");
+    // Seeding would add groups and devices before finding no way to add users: it is
+    // refused first, and nothing is written.
+    env.bare()
+        .args(["--db", &database, "demo", "--users", "10"])
+        .assert()
+        .code(1)
+        .stderr("xusers: demo is not available on PostgreSQL yet\n");
+    let groups = env
+        .bare()
+        .args(["--db", &database, "groups", "list", "--format", "json"])
+        .assert()
+        .success();
+    assert_eq!(stdout(&groups), "[]\n");
     let mut c = postgres::Client::connect(&database, postgres::NoTls).unwrap();
     let version: i64 = c
         .query_one("SELECT version FROM schema_version", &[])

@@ -136,6 +136,16 @@ fn an_interrupted_bulk_load_is_repaired_on_the_next_open() {
     .unwrap();
     drop(conn);
 
+    // Read-only, it cannot be repaired: refused rather than shown with wrong counts.
+    let before = dump(&path);
+    let refused = Store::open_read_only(&path).err().expect("refused");
+    assert!(
+        refused.to_string().contains(
+            "a bulk load of the database was cut short and its counts need rebuilding: open it once without --read-only"
+        ),
+        "{refused}"
+    );
+    assert_eq!(dump(&path), before, "nothing written");
     let store = Store::open(&path).unwrap();
     assert_subtree_counts_kept(&path, "the repair");
     assert_eq!(counters(&store, app), expected);

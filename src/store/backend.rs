@@ -19,7 +19,7 @@ use super::{
     UserQuery, UserRow, VerifyReport,
 };
 use crate::auth::PasswordHash;
-use crate::domain::{FieldError, KeySuggestion, NewUser, UserChanges, UserDraft};
+use crate::domain::{FieldError, KeySuggestion, NewUser, UserChanges, UserDraft, rank_tag_keys};
 
 /// Where the users are, and the connection to them.
 pub enum Store {
@@ -74,7 +74,7 @@ dispatch! {
     fn create_application(&mut self, name: &str, user_limit: Option<u64>) -> Result<Application>, on postgres;
     fn applications(&self) -> Result<Vec<(Application, u64)>>, on postgres;
     fn verify_audit(&self) -> Result<VerifyReport>, on postgres;
-    fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>;
+    fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport>, on postgres;
     fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>, on postgres;
     fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>, on postgres;
     fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>>, on postgres;
@@ -107,8 +107,7 @@ dispatch! {
     fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>;
     fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>;
     fn selection_page(&self, app: AppId, selection: &Selection, sort: Sort, page: &Page) -> Result<Vec<UserRow>>, on postgres;
-    fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>;
-    fn suggest_tag_keys(&self, app: AppId, except: Option<UserId>, typed: &str, limit: usize) -> Result<Vec<KeySuggestion>>;
+    fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>, on postgres;
     fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>>, on postgres;
     fn login(&mut self, app: AppId, email: &str, password: &str) -> Result<String>, on postgres;
     fn authenticate(&self, app: AppId, token: &str) -> Result<UserId>, on postgres;
@@ -161,7 +160,7 @@ impl Store {
     pub fn open_read_only(location: impl Into<Location>) -> Result<Store> {
         match location.into() {
             Location::Sqlite(path) => SqliteStore::open_read_only(&path).map(Store::Sqlite),
-            Location::Postgres(_) => Err(not_yet("open_read_only")),
+            Location::Postgres(config) => PgStore::open_read_only(&config).map(Store::Postgres),
         }
     }
 
@@ -173,7 +172,9 @@ impl Store {
                 SqliteStore::open_like(&path, read_only).map(Store::Sqlite)
             }
             (Location::Postgres(config), None) => PgStore::open(&config).map(Store::Postgres),
-            (Location::Postgres(_), Some(_)) => Err(not_yet("open_like (read-only)")),
+            (Location::Postgres(config), Some(_)) => {
+                PgStore::open_read_only(&config).map(Store::Postgres)
+            }
         }
     }
 
@@ -195,11 +196,11 @@ impl Store {
         self.read_only().is_some()
     }
 
-    /// Why every write is refused, when it is (a PostgreSQL store refuses none yet).
+    /// Why every write is refused, when it is.
     pub fn read_only(&self) -> Option<ReadOnly> {
         match self {
             Store::Sqlite(s) => s.read_only(),
-            Store::Postgres(_) => None,
+            Store::Postgres(p) => p.read_only(),
         }
     }
 
@@ -260,7 +261,7 @@ impl Store {
     ) -> Result<ImportReport, E> {
         match self {
             Store::Sqlite(s) => s.import_users(app, users, options),
-            Store::Postgres(_) => Err(not_yet("import_users").into()),
+            Store::Postgres(p) => p.import_users(app, users, options),
         }
     }
 
@@ -286,6 +287,21 @@ impl Store {
             Store::Sqlite(s) => s.insert_seed_tokens(app, token_of),
             Store::Postgres(_) => Err(not_yet("insert_seed_tokens")),
         }
+    }
+
+    /// Keys used on other users that fuzzily match `typed`, best first.
+    pub fn suggest_tag_keys(
+        &self,
+        app: AppId,
+        except: Option<UserId>,
+        typed: &str,
+        limit: usize,
+    ) -> Result<Vec<KeySuggestion>> {
+        Ok(rank_tag_keys(
+            &self.tag_key_usage(app, except)?,
+            typed,
+            limit,
+        ))
     }
 
     /// Hands the selection's users to `each` in `sort` order, a page at a time, at

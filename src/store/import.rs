@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
-use super::audit::{self, Batch, Changes, Context, Record, Source, Target, UserFields};
+use super::audit::{self, Actor, Batch, Changes, Context, Record, Source, Target, UserFields};
 use super::migrations::{pause_indexing, resume_indexing};
 use super::users::{audit_user, conflicts, find_user_id, insert_user, rewrite_user};
 use super::{AppId, Result, SqliteStore, StoreError, UserId, begin_write, unix_now};
@@ -86,21 +86,8 @@ impl SqliteStore {
             Ok(Ok(report)) => Ok(report),
             Err(e) => Err(e),
         };
-        let what = match &result {
-            Ok(r) if r.written => format!(
-                "import users from {origin} (created {}, updated {}, skipped {}, failed {})",
-                r.created,
-                r.updated,
-                r.skipped,
-                r.failed.len()
-            ),
-            Ok(_) => format!("import users from {origin} (dry run: nothing written)"),
-            Err(_) => format!("import users from {origin}"),
-        };
-        let rows = result.as_ref().map_or(0, |r| {
-            r.created + r.updated + r.skipped + r.failed.len() as u64
-        });
-        Ok(self.logged(app, &what, &format!("{rows} row(s)"), result)?)
+        let (what, subject) = described(&origin, &result);
+        Ok(self.logged(app, &what, &subject, result)?)
     }
 
     /// The import, with the database's errors apart from the rows' own.
@@ -112,143 +99,279 @@ impl SqliteStore {
     ) -> Result<std::result::Result<ImportReport, E>> {
         let tx = begin_write(&mut self.conn)?;
         let unindexed_after = pause_indexing(&tx)?;
-        let actor = &self.actor;
         let context = Context {
             batch: Some(Batch::begin(&tx)?),
             source: Some(Source::Import),
         };
-        let mut report = ImportReport::default();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for user in users {
-            let mut user = match user {
-                Ok(user) => user,
-                Err(e) => return Ok(Err(e)),
-            };
-            let mut errors = std::mem::take(&mut user.broken);
-            if let Some(email) = &user.email {
-                let first = *seen.entry(email.key()).or_insert(user.line);
-                if first != user.line {
-                    // A repeat is that problem alone: whether its email is a user, or
-                    // the limit is reached, depends on whether the first row was written.
-                    errors.push(FieldError::new(
-                        Field::Email,
-                        format!("{email} is already on line {first} of this file"),
-                    ));
-                    report.failed.push((user.line, errors));
-                    continue;
-                }
-            }
-            let email = user.email.as_ref();
-            // Groups to create are made only for a row that can be written; for the
-            // others they are no problem.
-            let mut groups: &[String] = &user.profile.groups;
-            if options.create_groups {
-                if errors.is_empty() {
-                    // A group made here is recorded as `groups add` records it.
-                    let create = |name: &str, parent: Option<&str>| -> Result<()> {
-                        let added = tx.execute(
-                            "INSERT INTO groups (app_id, name, parent_id)
-                             VALUES (?1, ?2, (SELECT id FROM groups WHERE app_id = ?1 AND name = ?3))
-                             ON CONFLICT DO NOTHING",
-                            params![app.0, name, parent],
-                        )?;
-                        if added > 0 {
-                            let target = Target::new("group", Some(tx.last_insert_rowid()), name);
-                            let changes = Changes::default()
-                                .with("name", None::<String>, name)
-                                .with("parent", None::<String>, parent);
-                            let record = Record::new(Some(app), "group.create", target, changes);
-                            audit::append(&tx, actor, record.within(context))?;
-                        }
-                        Ok(())
-                    };
-                    for (child, parent) in &user.group_parents {
-                        create(parent, None)?;
-                        create(child, Some(parent))?;
-                    }
-                    for name in groups {
-                        create(name, None)?;
-                    }
-                } else {
-                    groups = &[];
-                }
-            }
-            let existing = match email {
-                Some(email) => find_user_id(&tx, app, email.as_str())?,
-                None => None,
-            };
-            let (found, group_ids) = conflicts(&tx, app, email, groups, existing)?;
-            errors.extend(found);
-            match (existing, options.on_conflict) {
-                (Some(_), OnConflict::Fail) => errors.push(FieldError::new(
-                    Field::Email,
-                    "already a user (--on-conflict skip or update to go on)",
-                )),
-                (Some(_), OnConflict::Skip) if errors.is_empty() => {
-                    report.skipped += 1;
-                    continue;
-                }
-                (None, _) if !user.gives_password => errors.push(FieldError::new(
-                    Field::Password,
-                    "a new user needs a password or a password_hash",
-                )),
-                _ => {}
-            }
-            if !errors.is_empty() {
-                report.failed.push((user.line, errors));
-                continue;
-            }
-            let email = email.expect("a row without problems has a valid email");
-            match existing {
-                Some(id) => {
-                    let before = UserFields::read(&tx, id)?;
-                    let ended = rewrite_user(
-                        &tx,
-                        id,
-                        email,
-                        &user.profile,
-                        user.hash.as_ref(),
-                        &group_ids,
-                    )?;
-                    let after = UserFields::of(email, &user.profile);
-                    audit_user(
-                        &tx,
-                        actor,
-                        app,
-                        id,
-                        Some(&before),
-                        Some(&after),
-                        ended,
-                        context,
-                    )?;
-                    report.updated += 1;
-                }
-                None => {
-                    let hash = (user.hash.as_ref())
-                        .expect("a row without problems that gives a password has its hash");
-                    let created = user.created.unwrap_or_else(unix_now);
-                    let times = (created, user.last_login.unwrap_or(0));
-                    let id: UserId =
-                        insert_user(&tx, app, email, &user.profile, hash, &group_ids, times)?;
-                    let after = UserFields::of(email, &user.profile);
-                    audit_user(&tx, actor, app, id, None, Some(&after), None, context)?;
-                    report.created += 1;
-                }
-            }
-        }
-        if !options.dry_run && (report.failed.is_empty() || options.partial) {
-            let changes = Changes::default()
-                .with("created", 0, report.created)
-                .with("updated", 0, report.updated)
-                .with("skipped", 0, report.skipped)
-                .with("failed", 0, report.failed.len());
-            let target = Target::new("import", None, options.origin.as_str());
-            let summary = Record::new(Some(app), "import", target, changes);
-            audit::append(&tx, actor, summary.within(context))?;
+        let mut writes = SqliteImport {
+            tx: &tx,
+            actor: &self.actor,
+            app,
+            context,
+        };
+        let report = match import_rows(&mut writes, users, &options)? {
+            Ok(report) => report,
+            Err(unreadable) => return Ok(Err(unreadable)),
+        };
+        if report.written {
             resume_indexing(&tx, unindexed_after)?;
             tx.commit()?;
-            report.written = true;
         }
         Ok(Ok(report))
     }
+}
+
+/// What the log says of an import from `origin` that ended so, and its subject.
+pub(crate) fn described(origin: &str, result: &Result<ImportReport>) -> (String, String) {
+    let what = match result {
+        Ok(r) if r.written => format!(
+            "import users from {origin} (created {}, updated {}, skipped {}, failed {})",
+            r.created,
+            r.updated,
+            r.skipped,
+            r.failed.len()
+        ),
+        Ok(_) => format!("import users from {origin} (dry run: nothing written)"),
+        Err(_) => format!("import users from {origin}"),
+    };
+    let rows = result.as_ref().map_or(0, |r| {
+        r.created + r.updated + r.skipped + r.failed.len() as u64
+    });
+    (what, format!("{rows} row(s)"))
+}
+
+/// What an import writes, row by row, inside its one transaction: each backend's
+/// own SQL, so that the rules of an import ([`import_rows`]) are written once.
+pub(crate) trait ImportWrites {
+    /// Creates the group (under `parent`, by name) unless it exists; records it as
+    /// `groups add` does when it is made.
+    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<()>;
+    fn find_user(&mut self, email: &Email) -> Result<Option<UserId>>;
+    /// See `users::conflicts`.
+    fn conflicts(
+        &mut self,
+        email: Option<&Email>,
+        groups: &[String],
+        editing: Option<UserId>,
+    ) -> Result<(Vec<FieldError>, Vec<i64>)>;
+    /// Rewrites user `id` as the row gives it, with its audit entries.
+    fn update_user(
+        &mut self,
+        id: UserId,
+        row: &ImportUser,
+        email: &Email,
+        groups: &[i64],
+    ) -> Result<()>;
+    /// Adds the row's user, with its audit entry.
+    fn insert_user(&mut self, row: &ImportUser, email: &Email, groups: &[i64]) -> Result<()>;
+    /// Appends the import's summary entry.
+    fn summary(&mut self, record: Record) -> Result<()>;
+}
+
+/// Checks and writes the rows one by one (see [`SqliteStore::import_users`]); the
+/// report says whether the caller is to commit (`written`).
+pub(crate) fn import_rows<E>(
+    writes: &mut impl ImportWrites,
+    users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
+    options: &ImportOptions,
+) -> Result<std::result::Result<ImportReport, E>> {
+    let mut report = ImportReport::default();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for user in users {
+        let mut user = match user {
+            Ok(user) => user,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut errors = std::mem::take(&mut user.broken);
+        if let Some(email) = &user.email {
+            let first = *seen.entry(email.key()).or_insert(user.line);
+            if first != user.line {
+                // A repeat is that problem alone: whether its email is a user, or the
+                // limit is reached, depends on whether the first row was written.
+                errors.push(FieldError::new(
+                    Field::Email,
+                    format!("{email} is already on line {first} of this file"),
+                ));
+                report.failed.push((user.line, errors));
+                continue;
+            }
+        }
+        let email = user.email.as_ref();
+        // Groups to create are made only for a row that can be written; for the others
+        // they are no problem.
+        let mut groups: &[String] = &user.profile.groups;
+        if options.create_groups {
+            if errors.is_empty() {
+                for (child, parent) in &user.group_parents {
+                    writes.create_group(parent, None)?;
+                    writes.create_group(child, Some(parent))?;
+                }
+                for name in groups {
+                    writes.create_group(name, None)?;
+                }
+            } else {
+                groups = &[];
+            }
+        }
+        let existing = match email {
+            Some(email) => writes.find_user(email)?,
+            None => None,
+        };
+        let (found, group_ids) = writes.conflicts(email, groups, existing)?;
+        errors.extend(found);
+        match (existing, options.on_conflict) {
+            (Some(_), OnConflict::Fail) => errors.push(FieldError::new(
+                Field::Email,
+                "already a user (--on-conflict skip or update to go on)",
+            )),
+            (Some(_), OnConflict::Skip) if errors.is_empty() => {
+                report.skipped += 1;
+                continue;
+            }
+            (None, _) if !user.gives_password => errors.push(FieldError::new(
+                Field::Password,
+                "a new user needs a password or a password_hash",
+            )),
+            _ => {}
+        }
+        if !errors.is_empty() {
+            report.failed.push((user.line, errors));
+            continue;
+        }
+        let email = email.expect("a row without problems has a valid email");
+        match existing {
+            Some(id) => {
+                writes.update_user(id, &user, email, &group_ids)?;
+                report.updated += 1;
+            }
+            None => {
+                writes.insert_user(&user, email, &group_ids)?;
+                report.created += 1;
+            }
+        }
+    }
+    if !options.dry_run && (report.failed.is_empty() || options.partial) {
+        let changes = Changes::default()
+            .with("created", 0, report.created)
+            .with("updated", 0, report.updated)
+            .with("skipped", 0, report.skipped)
+            .with("failed", 0, report.failed.len());
+        let target = Target::new("import", None, options.origin.as_str());
+        writes.summary(Record::new(None, "import", target, changes))?;
+        report.written = true;
+    }
+    Ok(Ok(report))
+}
+
+/// An import's writes on SQLite.
+struct SqliteImport<'a> {
+    tx: &'a Connection,
+    actor: &'a Actor,
+    app: AppId,
+    context: Context,
+}
+
+impl ImportWrites for SqliteImport<'_> {
+    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<()> {
+        let added = self.tx.execute(
+            "INSERT INTO groups (app_id, name, parent_id)
+             VALUES (?1, ?2, (SELECT id FROM groups WHERE app_id = ?1 AND name = ?3))
+             ON CONFLICT DO NOTHING",
+            params![self.app.0, name, parent],
+        )?;
+        if added > 0 {
+            let target = Target::new("group", Some(self.tx.last_insert_rowid()), name);
+            let record = Record::new(
+                Some(self.app),
+                "group.create",
+                target,
+                group_created(name, parent),
+            );
+            audit::append(self.tx, self.actor, record.within(self.context))?;
+        }
+        Ok(())
+    }
+
+    fn find_user(&mut self, email: &Email) -> Result<Option<UserId>> {
+        find_user_id(self.tx, self.app, email.as_str())
+    }
+
+    fn conflicts(
+        &mut self,
+        email: Option<&Email>,
+        groups: &[String],
+        editing: Option<UserId>,
+    ) -> Result<(Vec<FieldError>, Vec<i64>)> {
+        conflicts(self.tx, self.app, email, groups, editing)
+    }
+
+    fn update_user(
+        &mut self,
+        id: UserId,
+        row: &ImportUser,
+        email: &Email,
+        groups: &[i64],
+    ) -> Result<()> {
+        let before = UserFields::read(self.tx, id)?;
+        let ended = rewrite_user(self.tx, id, email, &row.profile, row.hash.as_ref(), groups)?;
+        let after = UserFields::of(email, &row.profile);
+        audit_user(
+            self.tx,
+            self.actor,
+            self.app,
+            id,
+            Some(&before),
+            Some(&after),
+            ended,
+            self.context,
+        )
+    }
+
+    fn insert_user(&mut self, row: &ImportUser, email: &Email, groups: &[i64]) -> Result<()> {
+        let hash =
+            (row.hash.as_ref()).expect("a row without problems that gives a password has its hash");
+        let id = insert_user(
+            self.tx,
+            self.app,
+            email,
+            &row.profile,
+            hash,
+            groups,
+            row.times(),
+        )?;
+        let after = UserFields::of(email, &row.profile);
+        audit_user(
+            self.tx,
+            self.actor,
+            self.app,
+            id,
+            None,
+            Some(&after),
+            None,
+            self.context,
+        )
+    }
+
+    fn summary(&mut self, mut record: Record) -> Result<()> {
+        record.app = Some(self.app);
+        audit::append(self.tx, self.actor, record.within(self.context))?;
+        Ok(())
+    }
+}
+
+impl ImportUser {
+    /// (created, last login) of a new user from the row: now and never unless given.
+    pub(crate) fn times(&self) -> (i64, i64) {
+        (
+            self.created.unwrap_or_else(unix_now),
+            self.last_login.unwrap_or(0),
+        )
+    }
+}
+
+/// The changes of a group an import made.
+pub(crate) fn group_created(name: &str, parent: Option<&str>) -> Changes {
+    Changes::default()
+        .with("name", None::<String>, name)
+        .with("parent", None::<String>, parent)
 }

@@ -136,13 +136,20 @@ fn recount_tag_keys(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a database this build cannot use as it is (for read-only opening).
+/// Refuses a database this build cannot use as it is (for read-only opening): an
+/// older schema, or one a bulk load left without the triggers that keep its counts
+/// (read as they are, they would be wrong; a missing index only slows reading).
 pub fn check_version(conn: &Connection) -> Result<()> {
     let found = version(conn)?;
     if found < SCHEMA_VERSION {
         return Err(StoreError::Unusable(format!(
             "the database (schema version {found}) needs upgrading to version {SCHEMA_VERSION}: open it once without --read-only"
         )));
+    }
+    if count_triggers(conn)? < expected_triggers() {
+        return Err(StoreError::Unusable(
+            "a bulk load of the database was cut short and its counts need rebuilding: open it once without --read-only".into(),
+        ));
     }
     Ok(())
 }

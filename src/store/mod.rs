@@ -108,7 +108,11 @@ pub enum StoreError {
 
 impl From<::postgres::Error> for StoreError {
     fn from(e: ::postgres::Error) -> StoreError {
-        StoreError::Postgres(e)
+        match e.code() {
+            // A write in a session opened read-only (PgStore::open_read_only).
+            Some(&::postgres::error::SqlState::READ_ONLY_SQL_TRANSACTION) => StoreError::ReadOnly,
+            _ => StoreError::Postgres(e),
+        }
     }
 }
 

@@ -3,9 +3,20 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::params;
 
 use super::{AppId, Result, SqliteStore, UserId};
-use crate::domain::{KeySuggestion, rank_tag_keys};
 
 pub(crate) const TAG_KEY_USAGE_SQL: &str = "SELECT key, users FROM tag_keys WHERE app_id = ?1";
+
+/// Each key's users (as `tag_keys` counts them) but the edited user, whose own `keys`
+/// count only their other users; keys nobody else has are left out.
+pub(crate) fn others_usage(usage: Vec<(String, u64)>, own: &[String]) -> Vec<(String, u64)> {
+    (usage.into_iter())
+        .map(|(key, users)| {
+            let users = users - u64::from(own.contains(&key));
+            (key, users)
+        })
+        .filter(|(_, users)| *users > 0)
+        .collect()
+}
 
 impl SqliteStore {
     /// Distinct tag keys on users other than `except`, with how many of them use each.
@@ -22,30 +33,9 @@ impl SqliteStore {
         let rows = stmt.query_map(params![app.0], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
         })?;
-        let mut usage = Vec::new();
-        for row in rows {
-            let (key, users) = row?;
-            // The edited user's own keys count only their other users.
-            let users = users - u64::from(own.contains(&key));
-            if users > 0 {
-                usage.push((key, users));
-            }
-        }
-        Ok(usage)
-    }
-
-    /// Keys used on other users that fuzzily match `typed`, best first.
-    pub fn suggest_tag_keys(
-        &self,
-        app: AppId,
-        except: Option<UserId>,
-        typed: &str,
-        limit: usize,
-    ) -> Result<Vec<KeySuggestion>> {
-        Ok(rank_tag_keys(
-            &self.tag_key_usage(app, except)?,
-            typed,
-            limit,
+        Ok(others_usage(
+            rows.collect::<rusqlite::Result<Vec<_>>>()?,
+            &own,
         ))
     }
 }

@@ -29,6 +29,11 @@ impl Fresh {
     pub fn another(&self) -> Store {
         Store::open(self.location.clone()).unwrap()
     }
+
+    /// Another connection to the same database, for looking only.
+    pub fn read_only(&self) -> Store {
+        Store::open_read_only(self.location.clone()).unwrap()
+    }
 }
 
 pub fn fresh(backend: Backend) -> Option<Fresh> {

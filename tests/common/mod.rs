@@ -121,8 +121,29 @@ pub fn subtree_counts(path: &std::path::Path) -> Vec<(String, u64, u64)> {
 }
 
 /// Asserts that every group's kept count of members including its subgroups is the
-/// one counted afresh ([`subtree_counts`]); `after` names what was done.
+/// one counted afresh ([`subtree_counts`]), and that the groups' ancestors the
+/// triggers keep them by are those the groups' parents give; `after` names what was
+/// done.
 pub fn assert_subtree_counts_kept(path: &std::path::Path, after: &str) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let ties = |sql: &str| -> Vec<(i64, i64)> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let kept = ties("SELECT group_id, ancestor_id FROM group_ancestors ORDER BY 1, 2");
+    let walked = ties(
+        "WITH RECURSIVE up(group_id, ancestor_id) AS (
+             SELECT id, id FROM groups
+             UNION SELECT up.group_id, g.parent_id FROM up
+                   JOIN groups g ON g.id = up.ancestor_id WHERE g.parent_id IS NOT NULL
+         )
+         SELECT group_id, ancestor_id FROM up ORDER BY 1, 2",
+    );
+    assert_eq!(kept, walked, "the groups' ancestors after {after}");
     let counts = subtree_counts(path);
     for (group, kept, counted) in &counts {
         assert_eq!(
@@ -131,3 +152,12 @@ pub fn assert_subtree_counts_kept(path: &std::path::Path, after: &str) {
         );
     }
 }
+
+/// Takes a database back to schema v9: without the groups' ancestors, the kept
+/// counts of members including subgroups and what keeps them.
+pub const BACK_TO_V9: &str = "
+    DROP TRIGGER subtree_members_added; DROP TRIGGER subtree_members_removed;
+    DROP TRIGGER groups_placed; DROP TRIGGER groups_moved;
+    DROP INDEX group_ancestors_below; DROP TABLE group_ancestors;
+    ALTER TABLE groups DROP COLUMN subtree_member_count;
+    PRAGMA user_version = 9;";

@@ -493,6 +493,27 @@ fn hex(bytes: &[u8]) -> String {
 const PRUNE_OP: &str = "audit.prune";
 const FIRST_KEPT: &str = "first_kept";
 
+/// The entry of a prune (by either backend) that removed `removed` of `total` entries
+/// older than `before_ms`: the log started at `old_first`, it starts at `first_kept`.
+pub(crate) fn prune_record(
+    total: u64,
+    removed: u64,
+    old_first: Option<i64>,
+    first_kept: i64,
+    before_ms: i64,
+) -> super::Record {
+    let changes = Changes::default()
+        .with("entries", total, total - removed + 1)
+        .with(FIRST_KEPT, old_first, first_kept)
+        .with(
+            "older_than",
+            Value::Null,
+            crate::domain::rfc3339_ms(before_ms),
+        );
+    let target = Target::new("audit", None, "audit log");
+    super::Record::new(None, PRUNE_OP, target, changes)
+}
+
 /// What `audit prune` removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PruneReport {
@@ -531,20 +552,8 @@ impl SqliteStore {
             [first_kept],
             |r| r.get(0),
         )?;
-        let changes = Changes::default()
-            .with("entries", total, total - removed + 1)
-            .with(FIRST_KEPT, old_first, first_kept)
-            .with(
-                "older_than",
-                Value::Null,
-                crate::domain::rfc3339_ms(before_ms),
-            );
-        let target = Target::new("audit", None, "audit log");
-        let entry = super::append(
-            &tx,
-            &actor,
-            super::Record::new(None, PRUNE_OP, target, changes),
-        )?;
+        let record = prune_record(total, removed, old_first, first_kept, before_ms);
+        let entry = super::append(&tx, &actor, record)?;
         tx.execute(
             "INSERT INTO audit_horizon (id, first_kept, anchor) VALUES (1, ?1, ?2)
              ON CONFLICT (id) DO UPDATE SET first_kept = excluded.first_kept, anchor = excluded.anchor",

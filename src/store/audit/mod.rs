@@ -13,6 +13,7 @@ use rusqlite::Connection;
 pub use actor::{Actor, Source};
 pub(crate) use chain::{
     Appender, Content, GENESIS, Hash, Pending, Verifier, newest_user_entry_sql, now_ms,
+    prune_record,
 };
 pub use chain::{PruneReport, VerifyReport};
 pub use changes::{Changes, shown};

@@ -4,9 +4,11 @@
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{IsolationLevel, Transaction};
 
-use super::PgStore;
-use crate::store::audit::{Batch, Content, GENESIS, Hash, Record, Target, Verifier, now_ms};
-use crate::store::{Actor, AppId, Result, StoreError, VerifyReport};
+use super::{PgStore, begin_write};
+use crate::store::audit::{
+    Batch, Content, GENESIS, Hash, Record, Target, Verifier, now_ms, prune_record,
+};
+use crate::store::{Actor, AppId, PruneReport, Result, StoreError, VerifyReport};
 
 impl PgStore {
     /// Recomputes the chain from the first entry kept to the newest, in one snapshot
@@ -56,6 +58,58 @@ impl PgStore {
         drop(rows);
         snapshot.commit()?;
         Ok(verifier.report())
+    }
+}
+
+impl PgStore {
+    /// Removes the entries older than `before_ms` (see the SQLite store's): the log
+    /// then starts at the first entry kept, its hash chain anchored on the hash of the
+    /// last entry removed, and the prune is recorded itself.
+    pub fn prune_audit(&mut self, before_ms: i64) -> Result<PruneReport> {
+        let mut client = self.client.borrow_mut();
+        let mut tx = begin_write(&mut client)?;
+        let first_kept: i64 = tx
+            .query_one(
+                "SELECT coalesce((SELECT min(seq) FROM audit WHERE time_ms >= $1),
+                                 (SELECT max(seq) + 1 FROM audit), 1)",
+                &[&before_ms],
+            )?
+            .get(0);
+        let row = tx.query_one(
+            "SELECT (SELECT count(*) FROM audit WHERE seq < $1), count(*), min(seq) FROM audit",
+            &[&first_kept],
+        )?;
+        let (removed, total, old_first): (i64, i64, Option<i64>) =
+            (row.get(0), row.get(1), row.get(2));
+        if removed == 0 {
+            return Ok(PruneReport {
+                removed: 0,
+                entry: None,
+                first_kept: old_first.unwrap_or(first_kept),
+            });
+        }
+        let anchor: Vec<u8> = tx
+            .query_one(
+                "SELECT hash FROM audit WHERE seq < $1 ORDER BY seq DESC LIMIT 1",
+                &[&first_kept],
+            )?
+            .get(0);
+        let (removed, total) = (removed.unsigned_abs(), total.unsigned_abs());
+        let record = prune_record(total, removed, old_first, first_kept, before_ms);
+        let entry = append(&mut tx, &self.actor, record)?;
+        tx.execute(
+            "INSERT INTO audit_horizon (id, first_kept, anchor) VALUES (1, $1, $2)
+             ON CONFLICT (id) DO UPDATE SET first_kept = excluded.first_kept,
+                                            anchor = excluded.anchor",
+            &[&first_kept, &anchor],
+        )?;
+        tx.execute("DELETE FROM audit WHERE seq < $1", &[&first_kept])?;
+        tx.commit()?;
+        Ok(PruneReport {
+            removed,
+            entry: Some(entry),
+            first_kept,
+        })
     }
 }
 

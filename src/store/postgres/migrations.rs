@@ -43,6 +43,18 @@ fn version(client: &mut impl postgres::GenericClient) -> Result<i64> {
     Ok(found)
 }
 
+/// Refuses a database this build cannot read as it is (for read-only opening): one
+/// at an older version (or none), with the same words as SQLite's.
+pub fn check_version(client: &mut Client) -> Result<()> {
+    let found = version(client)?;
+    if found < SCHEMA_VERSION {
+        return Err(StoreError::Unusable(format!(
+            "the database (schema version {found}) needs upgrading to version {SCHEMA_VERSION}: open it once without --read-only"
+        )));
+    }
+    Ok(())
+}
+
 /// Brings the database to [`SCHEMA_VERSION`], all in one transaction; one already
 /// there is only read.
 pub fn migrate(client: &mut Client) -> Result<()> {

@@ -7,6 +7,7 @@ mod audit_query;
 mod connect;
 mod devices;
 mod groups;
+mod import;
 mod migrations;
 mod query;
 mod reads;
@@ -17,7 +18,7 @@ use std::cell::RefCell;
 
 use postgres::Client;
 
-use super::{Actor, AppId, Result, Source};
+use super::{Actor, AppId, ReadOnly, Result, Source};
 
 pub struct PgStore {
     /// In a cell: the client needs `&mut` even to read, where the store's readers
@@ -25,6 +26,7 @@ pub struct PgStore {
     pub(in crate::store) client: RefCell<Client>,
     /// Named in the audit entry of every change this store writes.
     actor: Actor,
+    read_only: Option<ReadOnly>,
 }
 
 impl PgStore {
@@ -32,10 +34,30 @@ impl PgStore {
     pub fn open(config: &postgres::Config) -> Result<PgStore> {
         let mut client = connect::connect(config)?;
         migrations::migrate(&mut client)?;
-        Ok(PgStore {
+        Ok(PgStore::over(client, None))
+    }
+
+    /// Connects for looking only: the session's transactions are read-only, so the
+    /// server refuses every write ([`crate::store::StoreError::ReadOnly`]). The
+    /// database must already be at this build's schema version.
+    pub fn open_read_only(config: &postgres::Config) -> Result<PgStore> {
+        let mut client = connect::connect(config)?;
+        migrations::check_version(&mut client)?;
+        client.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
+        Ok(PgStore::over(client, Some(ReadOnly::Asked)))
+    }
+
+    fn over(client: Client, read_only: Option<ReadOnly>) -> PgStore {
+        PgStore {
             client: RefCell::new(client),
             actor: Actor::local(Source::Cli),
-        })
+            read_only,
+        }
+    }
+
+    /// Why every write is refused, when it is.
+    pub fn read_only(&self) -> Option<ReadOnly> {
+        self.read_only
     }
 
     /// Who the audit entries of the changes from here on name.

@@ -8,6 +8,7 @@ use postgres::{GenericClient, IsolationLevel};
 use super::PgStore;
 use super::apps::narrow;
 use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
+use crate::store::tags::others_usage;
 use crate::store::{
     AppId, Page, Result, Scope, ScopeCounts, Selection, Sort, StoreError, User, UserId, UserQuery,
     UserRow,
@@ -149,6 +150,28 @@ impl PgStore {
                 .insert(r.get(1), r.get(2));
         }
         Ok(out)
+    }
+
+    /// Distinct tag keys on users other than `except`, with how many of them use each
+    /// (from the counts the triggers keep).
+    pub fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>> {
+        let mut client = self.client.borrow_mut();
+        let own: Vec<String> = match except {
+            Some(user) => (client
+                .query("SELECT key FROM user_tags WHERE user_id = $1", &[&user.0])?)
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+            None => Vec::new(),
+        };
+        let rows = client.query(
+            "SELECT key, users FROM tag_keys WHERE app_id = $1",
+            &[&app.0],
+        )?;
+        let usage = (rows.iter())
+            .map(|r| Ok((r.get(0), narrow(r.get(1), "a tag key's users")?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(others_usage(usage, &own))
     }
 
     /// The stored password hashes (PHC strings) of several users, in one query.

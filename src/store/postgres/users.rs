@@ -63,31 +63,20 @@ impl PgStore {
             return Err(StoreError::Invalid(errors));
         }
         let profile = &user.profile;
-        let id: i64 = tx
-            .query_one(
-                "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
-                                    first_key, last_key, search, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-                &[
-                    &app.0,
-                    &user.email.as_str(),
-                    &user.email.key(),
-                    &hash.as_str(),
-                    &first_name(profile),
-                    &last_name(profile),
-                    &name_sort_key(first_name(profile)),
-                    &name_sort_key(last_name(profile)),
-                    &search_text(user.email.as_str(), profile),
-                    &unix_now(),
-                ],
-            )?
-            .get(0);
-        write_links(&mut tx, UserId(id), &groups, profile)?;
+        let id = insert_user(
+            &mut tx,
+            app,
+            &user.email,
+            profile,
+            hash,
+            &groups,
+            (unix_now(), 0),
+        )?;
         let created = UserFields::of(&user.email, profile);
-        let records = user_records(app, UserId(id), None, Some(&created), None);
+        let records = user_records(app, id, None, Some(&created), None);
         append_all(&mut tx, &self.actor, records, Context::default())?;
         tx.commit()?;
-        Ok(UserId(id))
+        Ok(id)
     }
 
     /// Applies an edit (see the SQLite store's): `expected_version` guards against
@@ -246,6 +235,41 @@ fn last_name(profile: &Profile) -> &str {
     profile.last_name.as_deref().unwrap_or("")
 }
 
+/// Inserts a user whose every check has passed; `times` is (created, last login).
+pub(super) fn insert_user(
+    tx: &mut Transaction,
+    app: AppId,
+    email: &Email,
+    profile: &Profile,
+    hash: &PasswordHash,
+    groups: &[i64],
+    (created, last_login): (i64, i64),
+) -> Result<UserId> {
+    let id = UserId(
+        tx.query_one(
+            "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
+                                first_key, last_key, search, created_at, updated_at, last_login)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
+            &[
+                &app.0,
+                &email.as_str(),
+                &email.key(),
+                &hash.as_str(),
+                &first_name(profile),
+                &last_name(profile),
+                &name_sort_key(first_name(profile)),
+                &name_sort_key(last_name(profile)),
+                &search_text(email.as_str(), profile),
+                &created,
+                &last_login,
+            ],
+        )?
+        .get(0),
+    );
+    write_links(tx, id, groups, profile)?;
+    Ok(id)
+}
+
 /// A user's memberships and tags.
 fn write_links(tx: &mut Transaction, id: UserId, groups: &[i64], profile: &Profile) -> Result<()> {
     for group in groups {
@@ -266,7 +290,7 @@ fn write_links(tx: &mut Transaction, id: UserId, groups: &[i64], profile: &Profi
 /// Replaces a user's email, names, groups and tags (and password, which also ends
 /// their sessions); bumps the version. With a new password, returns how many
 /// sessions it ended.
-fn rewrite_user(
+pub(super) fn rewrite_user(
     tx: &mut Transaction,
     id: UserId,
     email: &Email,
@@ -341,7 +365,7 @@ pub(super) fn find_user_id(
 /// What only the database can refuse (see the SQLite store's `conflicts`): a full
 /// application (when adding), an email another user has, unknown groups. Returns the
 /// problems and the groups' ids.
-fn conflicts(
+pub(super) fn conflicts(
     client: &mut impl GenericClient,
     app: AppId,
     email: Option<&Email>,
