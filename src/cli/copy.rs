@@ -117,12 +117,12 @@ fn copy_showing_progress(
         ),
         false => ProgressBar::hidden(),
     };
-    let mut table = "";
+    let mut step = "";
     let report = source.copy_into(target, &mut |progress| {
-        if progress.table != table {
-            table = progress.table;
+        if progress.step != step {
+            step = progress.step;
             bar.set_length(progress.total);
-            bar.set_message(table);
+            bar.set_message(step);
         }
         bar.set_position(progress.done);
     });

@@ -48,7 +48,7 @@ pub use audit::{
 };
 pub use backend::{InterruptHandle, Store};
 pub use bulk::{BulkAction, BulkOutcome, BulkProgress};
-pub use copy::{CopyProgress, CopyReport};
+pub use copy::{BUILDING_INDEXES, CopyProgress, CopyReport};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};

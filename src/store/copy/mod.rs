@@ -14,11 +14,15 @@ use super::{Result, Store, StoreError};
 /// How far a copy is: rows written of every table so far, of `total`.
 #[derive(Debug, Clone, Copy)]
 pub struct CopyProgress {
-    /// The table being written.
-    pub table: &'static str,
+    /// The table being written, or [`BUILDING_INDEXES`] once every row is in.
+    pub step: &'static str,
     pub done: u64,
     pub total: u64,
 }
+
+/// The last step of a copy: the target's indexes (and on SQLite its counts and search
+/// index) are built, and it commits.
+pub const BUILDING_INDEXES: &str = "building the indexes";
 
 /// The rows a copy wrote, per table.
 #[derive(Debug, Clone, Default)]
@@ -131,7 +135,7 @@ fn copy_tables(
                 rows += 1;
                 done += 1;
                 progress(CopyProgress {
-                    table: table.name,
+                    step: table.name,
                     done,
                     total,
                 });
@@ -140,5 +144,10 @@ fn copy_tables(
         })?;
         report.rows.push((table.name, rows));
     }
+    progress(CopyProgress {
+        step: BUILDING_INDEXES,
+        done,
+        total,
+    });
     Ok(report)
 }
