@@ -161,7 +161,7 @@ fn set_aside(tx: &mut Transaction) -> Result<Vec<String>> {
 
 /// The tables whose triggers keep counts and the groups' ancestors: off while the
 /// copy, which brings those as the source kept them, is loaded.
-const COUNTED: &str = "users, groups, memberships, user_tags";
+const COUNTED: &[&str] = &["users", "groups", "memberships", "user_tags"];
 
 /// Writes the copy into the database in one transaction (under the write lock every
 /// writer takes): `load` fills the tables of a database found empty (its rows — the
@@ -174,7 +174,7 @@ pub(super) fn write<T>(
     let mut client = store.client.borrow_mut();
     let mut tx = begin_write(&mut client)?;
     super::refuse_unless_empty(&mut PgWriter { tx: &mut tx })?;
-    for table in COUNTED.split(", ") {
+    for table in COUNTED {
         tx.batch_execute(&format!("ALTER TABLE {table} DISABLE TRIGGER USER"))?;
     }
     for table in TABLES.iter().rev().filter(|t| !t.name.starts_with("audit")) {
@@ -194,7 +194,7 @@ pub(super) fn write<T>(
              FROM {table}"
         ))?;
     }
-    for table in COUNTED.split(", ") {
+    for table in COUNTED {
         tx.batch_execute(&format!("ALTER TABLE {table} ENABLE TRIGGER USER"))?;
     }
     tx.commit()?;
