@@ -1,15 +1,19 @@
 //! `users delete`, `users set` and `tokens invalidate` over a selection instead of
 //! emails, through the real binary: `--dry-run`, the refusal without `--yes` off a
-//! terminal, emails and a selection together refused, bad input changing nothing.
+//! terminal, emails and a selection together refused, bad input changing nothing —
+//! on both backends (tests/common/cli.rs, `Env::on`).
 
 mod common;
 
+use common::backend::Backend;
 use common::cli::*;
 use predicates::prelude::*;
+use rstest::rstest;
 
-/// ann (Sales, plan=pro), bob (plan=pro), cy, dee (plan=free).
-fn env() -> Env {
-    let env = Env::new();
+/// ann (Sales, plan=pro), bob (plan=pro), cy, dee (plan=free), on a store of
+/// `backend`'s kind; `None` where it cannot run here.
+fn env(backend: Backend) -> Option<Env> {
+    let env = Env::on(backend)?;
     env.cmd()
         .args(["groups", "add", "Sales"])
         .assert()
@@ -29,7 +33,7 @@ fn env() -> Env {
     ] {
         env.add(email, "long enough", extra).success();
     }
-    env
+    Some(env)
 }
 
 /// Every user and every audit entry: what "nothing changed" compares.
@@ -67,9 +71,13 @@ fn newest_ops(env: &Env, n: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn delete_by_selection_says_what_it_would_do_asks_and_then_deletes() {
-    let env = env();
+#[rstest]
+fn delete_by_selection_says_what_it_would_do_asks_and_then_deletes(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = env(backend) else {
+        return;
+    };
     let before = state(&env);
     for tag in ["--has-tag", "--tag"] {
         env.cmd()
@@ -144,9 +152,13 @@ fn delete_by_selection_says_what_it_would_do_asks_and_then_deletes() {
     );
 }
 
-#[test]
-fn a_dry_run_of_emails_or_all_changes_nothing_either() {
-    let env = env();
+#[rstest]
+fn a_dry_run_of_emails_or_all_changes_nothing_either(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = env(backend) else {
+        return;
+    };
     let token = stdout(&env.login("ann@acme.io", "long enough").success());
     let token = token.trim();
     let before = state(&env);
@@ -188,9 +200,13 @@ fn a_dry_run_of_emails_or_all_changes_nothing_either() {
         .stderr(predicate::str::contains("--dry-run needs a selection"));
 }
 
-#[test]
-fn set_by_selection_changes_groups_and_tags_of_every_selected_user_in_one_batch() {
-    let env = env();
+#[rstest]
+fn set_by_selection_changes_groups_and_tags_of_every_selected_user_in_one_batch(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = env(backend) else {
+        return;
+    };
     let before = state(&env);
     let set = |args: &[&str]| env.cmd().args([&["users", "set"], args].concat()).assert();
     set(&[
@@ -287,9 +303,13 @@ fn set_by_selection_changes_groups_and_tags_of_every_selected_user_in_one_batch(
     assert_eq!(newest_ops(&env, 4)[3].0, "users.remove_from_group");
 }
 
-#[test]
-fn invalidate_by_selection_ends_the_selected_users_sessions() {
-    let env = env();
+#[rstest]
+fn invalidate_by_selection_ends_the_selected_users_sessions(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = env(backend) else {
+        return;
+    };
     let ann = stdout(&env.login("ann@acme.io", "long enough").success());
     let cy = stdout(&env.login("cy@other.io", "long enough").success());
     let before = state(&env);
@@ -329,9 +349,13 @@ fn invalidate_by_selection_ends_the_selected_users_sessions() {
     );
 }
 
-#[test]
-fn a_group_selects_its_subgroups_members_unless_direct() {
-    let env = env();
+#[rstest]
+fn a_group_selects_its_subgroups_members_unless_direct(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = env(backend) else {
+        return;
+    };
     env.cmd()
         .args(["groups", "add", "EMEA", "--parent", "Sales"])
         .assert()
@@ -353,9 +377,13 @@ fn a_group_selects_its_subgroups_members_unless_direct() {
     assert_eq!(dry_run(&["--direct"]), "Selected 1 user: ann@acme.io");
 }
 
-#[test]
-fn invalidate_by_group_scope_and_filter_ends_only_those_sessions() {
-    let env = env();
+#[rstest]
+fn invalidate_by_group_scope_and_filter_ends_only_those_sessions(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = env(backend) else {
+        return;
+    };
     let token = |email: &str| stdout(&env.login(email, "long enough").success());
     let tokens: Vec<(&str, String)> = ["ann@acme.io", "bob@acme.io", "cy@other.io", "dee@other.io"]
         .into_iter()
@@ -395,9 +423,13 @@ fn invalidate_by_group_scope_and_filter_ends_only_those_sessions() {
     assert_eq!(alive(), ["bob@acme.io"], "bob matches no filter");
 }
 
-#[test]
-fn set_by_group_scope_and_filter_changes_only_those_users() {
-    let env = env();
+#[rstest]
+fn set_by_group_scope_and_filter_changes_only_those_users(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(env) = env(backend) else {
+        return;
+    };
     env.cmd()
         .args([
             "users",

@@ -229,8 +229,8 @@ fn reading_ahead_on(thread: &'static str) -> (tempfile::TempDir, App, ReadAhead)
         steps: Arc::new(AtomicU64::new(0)),
     };
     let (counted_open, counted_steps) = (ahead.opened.clone(), ahead.steps.clone());
-    let connect: Connect = Arc::new(move |path| {
-        let mut store = Store::open(path)?;
+    let connect: Connect = Arc::new(move |location| {
+        let mut store = Store::open(location.clone())?;
         if std::thread::current().name() == Some(thread) {
             counted_open.fetch_add(1, Ordering::SeqCst);
             let steps = counted_steps.clone();

@@ -153,6 +153,28 @@ fn the_tree_shows_kept_member_counts_members_with_subgroups_and_devices() {
     assert_snapshot!("groups_tree_with_counts", screen(&app));
 }
 
+/// Leaving the pane for another and coming back finds the tree as it was left: the
+/// same groups open, the same group selected (from the tryout).
+#[test]
+fn the_tree_is_as_it_was_left_after_another_pane() {
+    let (_d, mut app) = groups_console(SIZE);
+    keys(&mut app, "jl");
+    assert!(screen(&app).contains("Platform"), "Engineering opened");
+    keys(&mut app, "jj");
+    assert_eq!(selected(&app), "Platform");
+    for other in ["1", "5"] {
+        keys(&mut app, other);
+        assert!(app.groups.is_none());
+        keys(&mut app, "4");
+        finish_background(&mut app);
+        assert_eq!(selected(&app), "Platform", "after {other}");
+        assert!(
+            screen(&app).contains("Mobile"),
+            "Engineering still open after {other}"
+        );
+    }
+}
+
 #[test]
 fn keys_move_expand_and_collapse_the_tree() {
     let (_d, mut app) = groups_console(SIZE);

@@ -349,10 +349,9 @@ fn execute(cli: Cli) -> Result<(), Failure> {
                     "the console needs a terminal; see `xusers --help` for commands",
                 ));
             }
-            let db = db.ok_or_else(|| {
-                Failure::runtime("the console is not available on PostgreSQL yet")
-            })?;
-            crate::tui::run(store, app, db).map_err(|e| Failure::runtime(e.to_string()))
+            // Named as messages name it: never with a connection string's password.
+            crate::tui::run(store, app, location.to_string())
+                .map_err(|e| Failure::runtime(e.to_string()))
         }
         Some(Command::Demo { users }) => {
             let bar = indicatif::ProgressBar::new(users).with_style(

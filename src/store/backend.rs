@@ -78,10 +78,10 @@ dispatch! {
     fn audit_page(&self, query: &AuditQuery, page: AuditPage) -> Result<Vec<AuditEntry>>, on postgres;
     fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>>, on postgres;
     fn user_history(&self, user: UserId, limit: usize) -> Result<Vec<AuditEntry>>, on postgres;
-    fn bulk(&mut self, app: AppId, selection: &Selection, action: &BulkAction, source: Source, progress: &mut dyn FnMut(BulkProgress), cancel: &AtomicBool) -> Result<BulkOutcome>;
-    fn bulk_preview(&mut self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome>;
-    fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>;
-    fn bulk_concerned_sample(&self, app: AppId, selection: &Selection, action: &BulkAction, n: usize) -> Result<Option<Vec<String>>>;
+    fn bulk(&mut self, app: AppId, selection: &Selection, action: &BulkAction, source: Source, progress: &mut dyn FnMut(BulkProgress), cancel: &AtomicBool) -> Result<BulkOutcome>, on postgres;
+    fn bulk_preview(&mut self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<BulkOutcome>, on postgres;
+    fn bulk_concerned(&self, app: AppId, selection: &Selection, action: &BulkAction) -> Result<Option<u64>>, on postgres;
+    fn bulk_concerned_sample(&self, app: AppId, selection: &Selection, action: &BulkAction, n: usize) -> Result<Option<Vec<String>>>, on postgres;
     fn create_device(&mut self, app: AppId, name: &str, groups: &[&str]) -> Result<i64>, on postgres;
     fn devices_reached(&self, groups: &[i64]) -> Result<Vec<ReachedDevice>>, on postgres;
     fn user_devices(&self, user: UserId) -> Result<Vec<ReachedDevice>>, on postgres;
@@ -101,11 +101,11 @@ dispatch! {
     fn add_members(&mut self, app: AppId, group: i64, users: &[UserId]) -> Result<MembersAdded>, on postgres;
     fn group_exists(&self, app: AppId, group: i64) -> Result<bool>, on postgres;
     fn remove_member(&mut self, app: AppId, group: i64, user: UserId) -> Result<()>, on postgres;
-    fn set_busy_timeout(&self, timeout: Duration) -> Result<()>;
-    fn set_cache_kib(&self, kib: i64) -> Result<()>;
-    fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>;
-    fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>;
-    fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>;
+    fn set_busy_timeout(&self, timeout: Duration) -> Result<()>, on postgres;
+    fn set_cache_kib(&self, kib: i64) -> Result<()>, on postgres;
+    fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>, on postgres;
+    fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>, on postgres;
+    fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>, on postgres;
     fn selection_page(&self, app: AppId, selection: &Selection, sort: Sort, page: &Page) -> Result<Vec<UserRow>>, on postgres;
     fn tag_key_usage(&self, app: AppId, except: Option<UserId>) -> Result<Vec<(String, u64)>>, on postgres;
     fn tags_of(&self, users: &[UserId]) -> Result<HashMap<UserId, BTreeMap<String, String>>>, on postgres;
@@ -121,7 +121,7 @@ dispatch! {
     fn find_user(&self, app: AppId, email: &str) -> Result<UserId>, on postgres;
     fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>, on postgres;
     fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>, on postgres;
-    fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>;
+    fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>, on postgres;
     fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;
     fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>, on postgres;
     fn user_row(&self, id: UserId) -> Result<UserRow>, on postgres;
@@ -201,6 +201,15 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.read_only(),
             Store::Postgres(p) => p.read_only(),
+        }
+    }
+
+    /// Where the store is, for another connection to it; `None` for a SQLite
+    /// database in memory.
+    pub fn location(&self) -> Option<Location> {
+        match self {
+            Store::Sqlite(s) => s.path().map(Location::Sqlite),
+            Store::Postgres(p) => Some(Location::Postgres(Box::new(p.config().clone()))),
         }
     }
 
@@ -333,7 +342,8 @@ impl Store {
     }
 
     /// One page of the query's users, as [`Store::list_users`] reads it, the walk
-    /// shared with `helper` (another connection to the same SQLite database).
+    /// shared with `helper` (another connection to the same SQLite database; on
+    /// PostgreSQL the server reads it alone).
     pub fn list_users_split(
         &self,
         helper: &Mutex<Store>,
@@ -343,7 +353,7 @@ impl Store {
     ) -> Result<Vec<UserRow>> {
         match self {
             Store::Sqlite(s) => s.list_users_split(helper, app, query, page),
-            Store::Postgres(_) => Err(not_yet("list_users_split")),
+            Store::Postgres(p) => p.list_users_split(helper, app, query, page),
         }
     }
 }

@@ -62,7 +62,7 @@ pub struct BulkOutcome {
 impl BulkAction {
     /// The group and tag changes it makes, in order (none for a delete or an
     /// invalidation).
-    fn edits(&self) -> &[BulkAction] {
+    pub(super) fn edits(&self) -> &[BulkAction] {
         match self {
             BulkAction::Edit(parts) => parts,
             edit if edit.is_edit() => std::slice::from_ref(self),
@@ -82,7 +82,7 @@ impl BulkAction {
     }
 
     /// The op of the batch's summary entry.
-    fn summary_op(&self) -> &'static str {
+    pub(super) fn summary_op(&self) -> &'static str {
         match self {
             BulkAction::Delete => "users.delete",
             BulkAction::InvalidateTokens => "users.invalidate_tokens",
@@ -95,7 +95,7 @@ impl BulkAction {
     }
 
     /// The op of each changed user's entry, as the one-user path writes it.
-    fn user_op(&self) -> &'static str {
+    pub(super) fn user_op(&self) -> &'static str {
         match self {
             BulkAction::Delete => "user.delete",
             BulkAction::InvalidateTokens => "tokens.invalidate",
@@ -104,7 +104,7 @@ impl BulkAction {
     }
 
     /// What the summary entry records: how many users changed, and how.
-    fn summary(&self, changed: u64, tokens: i64) -> Changes {
+    pub(super) fn summary(&self, changed: u64, tokens: i64) -> Changes {
         let mut changes = Changes::default();
         match self {
             BulkAction::Delete => return changes.with("users", changed, 0),
@@ -138,7 +138,7 @@ impl BulkAction {
     }
 
     /// Refuses what cannot be done, before anything is read.
-    fn check(&self) -> Result<()> {
+    pub(super) fn check(&self) -> Result<()> {
         if let BulkAction::Edit(parts) = self
             && !parts.iter().all(BulkAction::is_edit)
         {
@@ -551,38 +551,47 @@ fn changed_in(
     ))?;
     let mut rows = stmt.query(params![after, last, void_through])?;
     let mut out = Vec::new();
-    // A user already as asked (no live token, already in the group, …) gets no
-    // entry and is left alone.
-    let written = |changes: Changes| (!changes.is_empty()).then(|| changes.to_json());
     while let Some(r) = rows.next()? {
         let tokens: i64 = r.get(3)?;
-        let changes = match action {
-            BulkAction::Delete => {
-                let before = UserFields::from_row(r, 4)?;
-                let mut changes = UserFields::changes(Some(&before), None, false);
-                changes.extend(Changes::default().with("tokens", tokens, 0));
-                written(changes)
-            }
-            _ => {
-                let before = UserFields::from_row(r, 4)?;
-                let mut after = before.clone();
-                for edit in action.edits() {
-                    edited(&mut after, edit);
-                }
-                written(UserFields::changes(Some(&before), Some(&after), false))
-            }
-        };
-        if let Some(changes) = changes {
+        let before = UserFields::from_row(r, 4)?;
+        if let Some(changes) = user_changes(action, &before, tokens) {
             out.push(Changed {
                 id: r.get(0)?,
                 prev: r.get(1)?,
                 email: r.get(2)?,
-                changes,
+                changes: changes.to_json(),
                 tokens,
             });
         }
     }
     Ok(out)
+}
+
+/// What `action` changes of a user with the fields `before` and `tokens` live
+/// tokens, as their entry records it; `None` for a user already as asked (no live
+/// token, already in the group, …), who gets no entry and is left alone.
+pub(super) fn user_changes(
+    action: &BulkAction,
+    before: &UserFields,
+    tokens: i64,
+) -> Option<Changes> {
+    let changes = match action {
+        BulkAction::Delete => {
+            let mut changes = UserFields::changes(Some(before), None, false);
+            changes.extend(Changes::default().with("tokens", tokens, 0));
+            changes
+        }
+        BulkAction::InvalidateTokens if tokens > 0 => Changes::default().with("tokens", tokens, 0),
+        BulkAction::InvalidateTokens => Changes::default(),
+        _ => {
+            let mut after = before.clone();
+            for edit in action.edits() {
+                edited(&mut after, edit);
+            }
+            UserFields::changes(Some(before), Some(&after), false)
+        }
+    };
+    (!changes.is_empty()).then_some(changes)
 }
 
 /// A user's fields after one group or tag change.

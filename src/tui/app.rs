@@ -88,8 +88,8 @@ pub struct App {
     picker_reader: Option<ListReader>,
     /// The Groups pane, when it is in front of the user list.
     pub groups: Option<GroupsPane>,
-    /// The Groups pane behind a group's members view, as it was left (selection,
-    /// expansion), for `Esc` to go back to.
+    /// The Groups pane behind a group's members view or another pane, as it was left
+    /// (selection, expansion), for `Esc` or `4` to go back to.
     pub groups_behind: Option<GroupsPane>,
     /// Reads the group tree off the UI thread, for the Groups pane.
     pub groups_reader: GroupsReader,
@@ -133,7 +133,8 @@ impl App {
         theme: Theme,
     ) -> Result<App> {
         let read_only = store.read_only();
-        let connect: Connect = Arc::new(move |path| Store::open_like(path, read_only));
+        let connect: Connect =
+            Arc::new(move |location| Store::open_like(location.clone(), read_only));
         App::with_connect(store, application, db_label, size, now, theme, connect)
     }
 
@@ -152,28 +153,29 @@ impl App {
         // What the console changes is recorded as done in the console.
         let mut store = store;
         store.set_actor(store.actor().clone().with_source(Source::Console));
-        let path = store.path().ok_or_else(|| {
+        let location = store.location().ok_or_else(|| {
             StoreError::Unusable("the console needs a database file, not one in memory".into())
         })?;
         let gate = Arc::new(PageGate::default());
-        let counter = MatchCounter::start(&path, &connect, outbox.clone(), gate.clone())?;
-        let reader = ListReader::start(path.clone(), &connect, outbox.clone(), LIST, Some(gate))?;
+        let counter = MatchCounter::start(&location, &connect, outbox.clone(), gate.clone())?;
+        let reader =
+            ListReader::start(location.clone(), &connect, outbox.clone(), LIST, Some(gate))?;
         let picker_reader =
-            ListReader::start(path.clone(), &connect, outbox.clone(), PICKER, None)?;
-        let groups_reader = GroupsReader::start(&path, &connect, outbox.clone())?;
-        let lookups = Lookups::start(&path, &connect, outbox.clone())?;
+            ListReader::start(location.clone(), &connect, outbox.clone(), PICKER, None)?;
+        let groups_reader = GroupsReader::start(&location, &connect, outbox.clone())?;
+        let lookups = Lookups::start(&location, &connect, outbox.clone())?;
         let bulk = BulkWorker::start(
-            path.clone(),
+            location.clone(),
             connect.clone(),
             store.actor().clone(),
             outbox.clone(),
         );
         let read_ahead = ReadAhead {
-            path: path.clone(),
+            location: location.clone(),
             connect: connect.clone(),
             application: application.id,
         };
-        let writer = Writer::start(path, connect, store.actor().clone(), outbox.clone());
+        let writer = Writer::start(location, connect, store.actor().clone(), outbox.clone());
         let session = Session {
             store,
             lookups,

@@ -5,7 +5,7 @@
 //! export of the marked users runs the same way.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -20,7 +20,7 @@ use super::screens::list::marks::MarksAsk;
 use crate::export::{ExportOptions, FileFormat, write_users};
 use crate::private_file;
 use crate::store::{
-    Actor, AppId, Application, BulkProgress, Selection, Sort, Source, Store, StoreError,
+    Actor, AppId, Application, BulkProgress, Location, Selection, Sort, Source, Store, StoreError,
 };
 
 /// Emails a bulk dialog names.
@@ -89,10 +89,10 @@ impl Running {
 }
 
 impl BulkWorker {
-    /// Works through a connection to `path`, opened at the first request, recording
+    /// Works through a connection to `location`, opened at the first request, recording
     /// `actor` in the audit log.
     pub fn start(
-        path: PathBuf,
+        location: Location,
         connect: Connect,
         actor: Actor,
         outbox: Sender<Event>,
@@ -105,7 +105,7 @@ impl BulkWorker {
                 while let Ok(request) = inbox.recv() {
                     let opened = match store.take() {
                         Some(opened) => Ok(opened),
-                        None => connect(&path).map(|mut opened| {
+                        None => connect(&location).map(|mut opened| {
                             opened.set_actor(actor.clone());
                             opened
                         }),

@@ -4,7 +4,6 @@
 //! page_gate.rs). A newer request interrupts the one in progress. Counts arrive on the
 //! console's one channel of events.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
@@ -15,7 +14,7 @@ use super::events::Event;
 use super::page_gate::PageGate;
 use super::query_worker::{Connect, QueryWorker, Reply};
 use super::screens::list::marks::MarksAsk;
-use crate::store::{AppId, Result, Store, UserQuery};
+use crate::store::{AppId, Location, Result, Store, UserQuery};
 
 const SCAN_CACHE_KIB: i64 = 512;
 
@@ -35,15 +34,15 @@ pub struct MatchCounter {
 }
 
 impl MatchCounter {
-    /// Counts on a connection of its own to `path`, sending each count to `outbox`;
+    /// Counts on a connection of its own to `location`, sending each count to `outbox`;
     /// a filter's count waits for the pages `gate` is told of.
     pub fn start(
-        path: &Path,
+        location: &Location,
         connect: &Connect,
         outbox: Sender<Event>,
         gate: Arc<PageGate>,
     ) -> Result<MatchCounter> {
-        let store = connect(path)?;
+        let store = connect(location)?;
         // Counting scans: a page cache would only hold pages it never reads again.
         store.set_cache_kib(SCAN_CACHE_KIB)?;
         // Waiting a moment for a newer request also leaves the cores to the page the

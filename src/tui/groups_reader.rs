@@ -3,7 +3,6 @@
 //! shows at once). A newer request interrupts the one in progress; the result carries
 //! the request's generation.
 
-use std::path::Path;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use super::action::Action;
 use super::events::Event;
 use super::query_worker::{Connect, QueryWorker, Reply};
 use super::screens::groups::tree::GroupTree;
-use crate::store::{AppId, Result, Store};
+use crate::store::{AppId, Location, Result, Store};
 
 /// The reader's one lane: a newer tree supersedes an older one.
 const TREE: &str = "tree";
@@ -22,8 +21,12 @@ pub struct GroupsReader {
 
 impl GroupsReader {
     /// Reads on a connection of its own to `path`, sending what it read to `outbox`.
-    pub fn start(path: &Path, connect: &Connect, outbox: Sender<Event>) -> Result<GroupsReader> {
-        let worker = QueryWorker::start(path, connect, outbox, Duration::ZERO)?;
+    pub fn start(
+        location: &Location,
+        connect: &Connect,
+        outbox: Sender<Event>,
+    ) -> Result<GroupsReader> {
+        let worker = QueryWorker::start(location, connect, outbox, Duration::ZERO)?;
         Ok(GroupsReader { worker })
     }
 

@@ -4,7 +4,6 @@
 //! their own, a lane for each kind of read. What was read arrives as
 //! `Action::Looked`; each screen keeps the generation it awaits and drops any other.
 
-use std::path::Path;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use super::events::Event;
 use super::looked::Looked;
 use super::query_worker::Connect;
 use super::query_worker::{Lane, QueryWorker, Reply};
-use crate::store::{Result, Store};
+use crate::store::{Location, Result, Store};
 
 pub struct Lookups {
     worker: QueryWorker,
@@ -21,8 +20,8 @@ pub struct Lookups {
 
 impl Lookups {
     /// Reads on a connection of its own to `path`, sending what it found to `outbox`.
-    pub fn start(path: &Path, connect: &Connect, outbox: Sender<Event>) -> Result<Lookups> {
-        let worker = QueryWorker::start(path, connect, outbox, Duration::ZERO)?;
+    pub fn start(location: &Location, connect: &Connect, outbox: Sender<Event>) -> Result<Lookups> {
+        let worker = QueryWorker::start(location, connect, outbox, Duration::ZERO)?;
         Ok(Lookups { worker })
     }
 

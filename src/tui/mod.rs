@@ -32,7 +32,6 @@ pub mod views;
 pub mod writer;
 pub mod written;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEventKind};
@@ -49,14 +48,14 @@ const TICK: Duration = Duration::from_millis(500);
 pub fn run(
     store: Store,
     application: Application,
-    db: PathBuf,
+    db_label: String,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut guard = terminal::TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     let mut app = App::new(
         store,
         application,
-        db.display().to_string(),
+        db_label,
         (size.width, size.height),
         unix_now(),
         theme::Theme::from_env(),

@@ -8,7 +8,6 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
@@ -19,10 +18,10 @@ use crate::store::InterruptHandle;
 use super::action::Action;
 use super::background::Priority;
 use super::events::Event;
-use crate::store::{Result, Store};
+use crate::store::{Location, Result, Store};
 
 /// Opens the store a worker reads or writes through (tests open slow ones).
-pub type Connect = Arc<dyn Fn(&Path) -> Result<Store> + Send + Sync>;
+pub type Connect = Arc<dyn Fn(&Location) -> Result<Store> + Send + Sync>;
 
 /// What a request reads for; one request of each lane is current at a time.
 pub type Lane = &'static str;
@@ -99,16 +98,16 @@ pub struct QueryWorker {
 }
 
 impl QueryWorker {
-    /// Reads on a connection of its own to `path`, sending to `outbox`. A request
+    /// Reads on a connection of its own to `location`, sending to `outbox`. A request
     /// first waits until none newer came for `settle` (a newer one of its lane then
     /// replaces it): reads that keys typed in quick succession would waste are skipped.
     pub fn start(
-        path: &Path,
+        location: &Location,
         connect: &Connect,
         outbox: Sender<Event>,
         settle: Duration,
     ) -> Result<QueryWorker> {
-        let store = connect(path)?;
+        let store = connect(location)?;
         Ok(QueryWorker::with_store(store, outbox, settle, READER))
     }
 

@@ -12,14 +12,13 @@
 //!   the first page of every other order is read once, and its members' rows when
 //!   there are up to [`MEMBERS_AHEAD`].
 
-use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 
 use super::action::Action;
 use super::background::{self, Priority};
 use super::events::Event;
 use super::query_worker::Connect;
-use crate::store::{AppId, Page, Result, Scope, Sort, SortField, Store, UserQuery};
+use crate::store::{AppId, Location, Page, Result, Scope, Sort, SortField, Store, UserQuery};
 
 /// The most members whose rows a members view reads ahead: a larger group's members
 /// are most of the users, whose rows the pages read as they go.
@@ -28,7 +27,7 @@ pub const MEMBERS_AHEAD: u64 = 100_000;
 /// Where to read ahead from.
 #[derive(Clone)]
 pub struct ReadAhead {
-    pub path: PathBuf,
+    pub location: Location,
     pub connect: Connect,
     pub application: AppId,
 }
@@ -39,7 +38,7 @@ impl ReadAhead {
     pub fn sorts(&self, rows: usize, outbox: Sender<Event>) {
         let ahead = self.clone();
         let read = move || {
-            let store = (ahead.connect)(&ahead.path)?;
+            let store = (ahead.connect)(&ahead.location)?;
             ahead.orders(&store, Scope::All, rows)
         };
         spawn("xusers-sorts", Priority::Background, read, outbox);
@@ -51,7 +50,7 @@ impl ReadAhead {
     pub fn members(&self, group: i64, rows: usize, few: bool, outbox: Sender<Event>) {
         let ahead = self.clone();
         let read = move || {
-            let store = (ahead.connect)(&ahead.path)?;
+            let store = (ahead.connect)(&ahead.location)?;
             if few {
                 store.read_members_ahead(group, MEMBERS_AHEAD)?;
             }

@@ -6,7 +6,6 @@
 //! filtered pages take (src/store/walk.rs), so they use both cores; the list's
 //! reader tells the counter, through a [`PageGate`], when its pages are read.
 
-use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,7 +18,7 @@ use super::page_gate::PageGate;
 use super::query_worker::{Connect, QueryWorker, Reply};
 use super::screens::list::marks::{MarksAsk, MarksRead};
 use super::screens::list::rows::{Load, Loaded, Pages};
-use crate::store::{AppId, Result, Store, UserQuery};
+use crate::store::{AppId, Location, Result, Store, UserQuery};
 
 /// The reader's one lane: a newer page supersedes an older one.
 const PAGES: &str = "pages";
@@ -55,17 +54,17 @@ pub struct ListReader {
 }
 
 impl ListReader {
-    /// Reads on a connection of its own to `path`, sending what it read to `outbox`
+    /// Reads on a connection of its own to `location`, sending what it read to `outbox`
     /// as `replies` say, and telling `gate` of its pages.
     pub fn start(
-        path: PathBuf,
+        location: Location,
         connect: &Connect,
         outbox: Sender<Event>,
         replies: Replies,
         gate: Option<Arc<PageGate>>,
     ) -> Result<ListReader> {
-        let worker = QueryWorker::start(&path, connect, outbox, Duration::ZERO)?;
-        let helper = connect(&path)?;
+        let worker = QueryWorker::start(&location, connect, outbox, Duration::ZERO)?;
+        let helper = connect(&location)?;
         let helper_interrupt = helper.interrupt_handle();
         Ok(ListReader {
             worker,

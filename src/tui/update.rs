@@ -326,12 +326,12 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         }
         Effect::UserGone => app.browse.reload(session),
         Effect::ShowAudit => {
-            app.groups = None;
-            app.audit = Some(AuditLog::open(session));
+            leave_groups(app);
+            app.audit = Some(AuditLog::open(&mut app.session));
         }
         Effect::ShowGroups => {
             app.audit = None;
-            app.groups = Some(GroupsPane::open(session, &mut app.groups_reader));
+            show_groups(app);
         }
         Effect::GroupPopup(popup) => {
             if let Some(groups) = &mut app.groups {
@@ -340,8 +340,10 @@ fn follow(app: &mut App, effect: Effect) -> Result<()> {
         }
         Effect::ShowUsers(pane) => {
             app.audit = None;
-            app.groups = None;
-            let effect = app.browse.update(session, Action::ShowPane(pane))?;
+            leave_groups(app);
+            let effect = app
+                .browse
+                .update(&mut app.session, Action::ShowPane(pane))?;
             follow(app, effect)?;
         }
         Effect::ShowMembers { id, name } => {
@@ -429,10 +431,23 @@ fn looked(
     Ok(Effect::None)
 }
 
-/// Leaves the members view for the group tree, where it was left; its counts are
-/// read afresh (members may have come and gone).
+/// Leaves the members view for the group tree, where it was left.
 fn back_to_groups(app: &mut App) {
     app.browse.members = None;
+    show_groups(app);
+}
+
+/// Puts the group tree away, with its open groups and selection, for when it shows
+/// again.
+fn leave_groups(app: &mut App) {
+    if let Some(pane) = app.groups.take() {
+        app.groups_behind = Some(pane);
+    }
+}
+
+/// Shows the group tree as it was left (or anew), its counts read afresh: members
+/// may have come and gone meanwhile.
+fn show_groups(app: &mut App) {
     let application = app.session.application.id;
     app.groups = Some(match app.groups_behind.take() {
         Some(mut pane) => {

@@ -4,7 +4,6 @@
 //! `Action::Written`.
 
 use indicatif::HumanCount;
-use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 
 use super::action::Action;
@@ -15,7 +14,7 @@ use super::session::user_gone;
 use super::written::{GroupOutcome, SaveOutcome, Written};
 use crate::auth::PasswordHash;
 use crate::domain::{NewUser, UserChanges};
-use crate::store::{Actor, AppId, GroupRef, MembersAdded, Store, StoreError, UserId};
+use crate::store::{Actor, AppId, GroupRef, Location, MembersAdded, Store, StoreError, UserId};
 
 /// A change the console asks for.
 #[derive(Debug)]
@@ -101,9 +100,14 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Writes through a connection to `path`, opened at the first write (a read-only
+    /// Writes through a connection to `location`, opened at the first write (a read-only
     /// console never writes, so never opens one), recording `actor` in the audit log.
-    pub fn start(path: PathBuf, connect: Connect, actor: Actor, outbox: Sender<Event>) -> Writer {
+    pub fn start(
+        location: Location,
+        connect: Connect,
+        actor: Actor,
+        outbox: Sender<Event>,
+    ) -> Writer {
         let (jobs, inbox) = mpsc::channel::<Write>();
         // The store logs every write: the writer logs where the console's thread does.
         let log = tracing::dispatcher::get_default(|log| log.clone());
@@ -113,7 +117,7 @@ impl Writer {
                 while let Ok(job) = inbox.recv() {
                     let opened = match store.take() {
                         Some(opened) => Ok(opened),
-                        None => connect(&path).map(|mut opened| {
+                        None => connect(&location).map(|mut opened| {
                             opened.set_actor(actor.clone());
                             opened
                         }),

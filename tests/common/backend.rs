@@ -30,6 +30,12 @@ impl Fresh {
         Store::open(self.location.clone()).unwrap()
     }
 
+    /// The store and its application, with what must outlive the store (a SQLite
+    /// file's folder).
+    pub fn split(self) -> (Store, AppId, Option<TempDir>) {
+        (self.store, self.app, self._dir)
+    }
+
     /// Another connection to the same database, for looking only.
     pub fn read_only(&self) -> Store {
         Store::open_read_only(self.location.clone()).unwrap()

@@ -127,8 +127,8 @@ pub fn gated_console(users: u64, size: (u16, u16)) -> (TempDir, App, Gate) {
     let (dir, store, application) = seeded(users);
     let gate = Gate::default();
     let workers = gate.clone();
-    let connect: Connect = Arc::new(move |path| {
-        let mut store = Store::open(path)?;
+    let connect: Connect = Arc::new(move |location| {
+        let mut store = Store::open(location.clone())?;
         let (shut, stopped) = (workers.shut.clone(), workers.stopped.clone());
         let (budget, only) = (workers.budget.clone(), workers.only.clone());
         store.on_progress(1, move || {

@@ -161,3 +161,29 @@ pub const BACK_TO_V9: &str = "
     DROP INDEX group_ancestors_below; DROP TABLE group_ancestors;
     ALTER TABLE groups DROP COLUMN subtree_member_count;
     PRAGMA user_version = 9;";
+
+/// ann (Sales, plan=pro), bob (plan=pro), cy (Support), dee (plan=free), eve (Sales),
+/// fay (nothing).
+pub fn people(store: &mut Store, app: AppId) -> [UserId; 6] {
+    group_tree(store, app);
+    let user = |email: &str, groups: &[&str], tags: &[(&str, &str)]| UserDraft {
+        groups: groups.iter().map(|g| g.to_string()).collect(),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..draft(email)
+    };
+    [
+        add(
+            store,
+            app,
+            user("ann@acme.io", &["Sales"], &[("plan", "pro")]),
+        ),
+        add(store, app, user("bob@acme.io", &[], &[("plan", "pro")])),
+        add(store, app, user("cy@other.io", &["Support"], &[])),
+        add(store, app, user("dee@other.io", &[], &[("plan", "free")])),
+        add(store, app, user("eve@acme.io", &["Sales"], &[])),
+        add(store, app, user("fay@x.io", &[], &[])),
+    ]
+}

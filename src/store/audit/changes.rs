@@ -122,15 +122,34 @@ impl UserFields {
 
     /// The fields from the columns of [`USER_FIELDS_SQL`], starting at column `at`.
     pub fn from_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<UserFields> {
-        let name = |s: String| Some(s).filter(|s| !s.is_empty());
         let json = |i| -> rusqlite::Result<String> { r.get(at + i) };
-        Ok(UserFields {
-            email: r.get(at)?,
-            first_name: name(r.get(at + 1)?),
-            last_name: name(r.get(at + 2)?),
-            groups: serde_json::from_str(&json(3)?).unwrap_or_default(),
-            tags: serde_json::from_str(&json(4)?).unwrap_or_default(),
-        })
+        Ok(UserFields::stored(
+            r.get(at)?,
+            r.get(at + 1)?,
+            r.get(at + 2)?,
+            serde_json::from_str(&json(3)?).unwrap_or_default(),
+            serde_json::from_str(&json(4)?).unwrap_or_default(),
+        ))
+    }
+
+    /// The fields as a database holds them: an absent name is empty, groups in any
+    /// order.
+    pub fn stored(
+        email: String,
+        first_name: String,
+        last_name: String,
+        mut groups: Vec<String>,
+        tags: BTreeMap<String, String>,
+    ) -> UserFields {
+        let name = |s: String| Some(s).filter(|s| !s.is_empty());
+        groups.sort();
+        UserFields {
+            email,
+            first_name: name(first_name),
+            last_name: name(last_name),
+            groups,
+            tags,
+        }
     }
 
     /// The group names (kept sorted by whoever changes them).

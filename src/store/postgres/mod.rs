@@ -4,13 +4,16 @@
 mod apps;
 mod audit;
 mod audit_query;
+mod bulk;
 mod connect;
+mod console;
 mod devices;
 mod groups;
 mod import;
 mod migrations;
 mod query;
 mod reads;
+mod selection;
 mod tokens;
 mod users;
 
@@ -24,6 +27,8 @@ pub struct PgStore {
     /// In a cell: the client needs `&mut` even to read, where the store's readers
     /// take `&self` (as rusqlite's connection does inside).
     pub(in crate::store) client: RefCell<Client>,
+    /// Where it is, for the console's workers' own connections.
+    config: Box<postgres::Config>,
     /// Named in the audit entry of every change this store writes.
     actor: Actor,
     read_only: Option<ReadOnly>,
@@ -34,7 +39,7 @@ impl PgStore {
     pub fn open(config: &postgres::Config) -> Result<PgStore> {
         let mut client = connect::connect(config)?;
         migrations::migrate(&mut client)?;
-        Ok(PgStore::over(client, None))
+        Ok(PgStore::over(client, config, None))
     }
 
     /// Connects for looking only: the session's transactions are read-only, so the
@@ -44,15 +49,22 @@ impl PgStore {
         let mut client = connect::connect(config)?;
         migrations::check_version(&mut client)?;
         client.batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")?;
-        Ok(PgStore::over(client, Some(ReadOnly::Asked)))
+        Ok(PgStore::over(client, config, Some(ReadOnly::Asked)))
     }
 
-    fn over(client: Client, read_only: Option<ReadOnly>) -> PgStore {
+    fn over(client: Client, config: &postgres::Config, read_only: Option<ReadOnly>) -> PgStore {
         PgStore {
             client: RefCell::new(client),
+            config: Box::new(config.clone()),
             actor: Actor::local(Source::Cli),
             read_only,
         }
+    }
+
+    /// The database it is connected to (its password included: never show it; a
+    /// [`crate::store::Location`] displays without it).
+    pub fn config(&self) -> &postgres::Config {
+        &self.config
     }
 
     /// Why every write is refused, when it is.

@@ -3,7 +3,7 @@
 
 use postgres::types::ToSql;
 
-use crate::store::{AppId, Page, Scope, SortField, SortKey, UserQuery};
+use crate::store::{AppId, Page, Scope, Sort, SortField, SortKey, UserQuery};
 
 /// SQL text and the parameters its `$n` placeholders bind, in order.
 #[derive(Default)]
@@ -89,8 +89,14 @@ pub(super) fn where_clause(app: AppId, q: &UserQuery, sql: &mut Sql) -> String {
 /// One page of the query's users: the SQL, and whether its rows come reversed.
 pub(super) fn page_sql(app: AppId, q: &UserQuery, page: &Page) -> (Sql, bool) {
     let mut sql = Sql::default();
-    let mut where_sql = where_clause(app, q, &mut sql);
-    let col = q.sort.field.column();
+    let where_sql = where_clause(app, q, &mut sql);
+    page_of(sql, where_sql, q.sort, page)
+}
+
+/// One page in `sort` order of the users `u` that `where_sql` (its parameters bound in
+/// `sql`) selects: the SQL, and whether its rows come reversed.
+pub(super) fn page_of(mut sql: Sql, mut where_sql: String, sort: Sort, page: &Page) -> (Sql, bool) {
+    let col = sort.field.column();
     let (cursor, limit, backwards, inclusive) = match page {
         Page::First(n) => (None, *n, false, false),
         Page::Last(n) => (None, *n, true, false),
@@ -99,7 +105,7 @@ pub(super) fn page_sql(app: AppId, q: &UserQuery, page: &Page) -> (Sql, bool) {
         Page::Before(c, n) => (Some(c), *n, true, false),
     };
     // Reading backwards is reading forwards in the opposite direction.
-    let descending = q.sort.descending != backwards;
+    let descending = sort.descending != backwards;
     if let Some(c) = cursor {
         let op = match (descending, inclusive) {
             (false, false) => ">",
@@ -116,7 +122,7 @@ pub(super) fn page_sql(app: AppId, q: &UserQuery, page: &Page) -> (Sql, bool) {
     }
     let dir = if descending { "DESC" } else { "ASC" };
     // Emails are unique within an application: the id breaks no tie there.
-    let tie = match q.sort.field {
+    let tie = match sort.field {
         SortField::Email => String::new(),
         _ => format!(", u.id {dir}"),
     };

@@ -10,12 +10,11 @@ use super::apps::narrow;
 use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
 use crate::store::tags::others_usage;
 use crate::store::{
-    AppId, Page, Result, Scope, ScopeCounts, Selection, Sort, StoreError, User, UserId, UserQuery,
-    UserRow,
+    AppId, Page, Result, Scope, ScopeCounts, StoreError, User, UserId, UserQuery, UserRow,
 };
 
 /// A list row from the columns of [`ROW_COLUMNS`].
-fn read_row(r: &postgres::Row) -> Result<UserRow> {
+pub(super) fn read_row(r: &postgres::Row) -> Result<UserRow> {
     let mut groups: Vec<String> = r.get::<_, Option<Vec<String>>>(7).unwrap_or_default();
     groups.sort();
     Ok(UserRow {
@@ -40,30 +39,6 @@ impl PgStore {
             rows.reverse();
         }
         Ok(rows)
-    }
-
-    /// A page of a selection: on PostgreSQL, so far only a selection that is one query.
-    pub fn selection_page(
-        &self,
-        app: AppId,
-        selection: &Selection,
-        sort: Sort,
-        page: &Page,
-    ) -> Result<Vec<UserRow>> {
-        match selection.only_query() {
-            Some(query) => self.list_users(
-                app,
-                &UserQuery {
-                    sort,
-                    ..query.clone()
-                },
-                page,
-            ),
-            None => Err(StoreError::Unusable(
-                "a selection of several queries or of single users is not available on PostgreSQL yet"
-                    .into(),
-            )),
-        }
     }
 
     /// How many users the query matches: read from the kept counts when the scope
