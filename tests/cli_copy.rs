@@ -495,3 +495,36 @@ fn a_copy_to_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
     let users = json(&env, &to, &["users", "list", "--format", "json"]);
     assert_eq!(users, serde_json::json!([]));
 }
+
+#[test]
+fn a_copy_to_sqlite_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
+    let env = Env::new();
+    env.cmd()
+        .args(["demo", "--users", "20000"])
+        .assert()
+        .success();
+    let to = env.dir.path().join("target.db");
+    run(&env, &path(&to), &["apps", "list"]);
+    let before = common::dump(&to);
+    let wal = env.dir.path().join("target.db-wal");
+    let mut child = env
+        .std_cmd()
+        .args(["copy", "--from", &path(&env.db()), "--to", &path(&to)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Stopped while it writes: pages of its transaction spill into the write-ahead log
+    // (its page cache holds 4 MB) long before it commits.
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 1 << 20 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the copy ended before it could be stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert!(!child.wait().unwrap().success());
+    assert_eq!(common::dump(&to), before);
+    assert_eq!(run(&env, &path(&to), &["audit", "export"]), "");
+}
