@@ -77,18 +77,11 @@ fn an_unreachable_postgresql_is_named_without_its_password() {
 }
 
 #[test]
-fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_do_yet() {
+fn a_postgresql_database_is_opened_migrated_listed_and_seeded() {
     let Some(database) = pg::fresh_database() else {
         return;
     };
     let env = Env::new();
-    // Seeding would add groups and devices before finding no way to add users: it is
-    // refused first, and nothing is written.
-    env.bare()
-        .args(["--db", &database, "demo", "--users", "10"])
-        .assert()
-        .code(1)
-        .stderr("xusers: demo is not available on PostgreSQL yet\n");
     let groups = env
         .bare()
         .env("XUSERS_DB", &database)
@@ -132,4 +125,23 @@ fn a_postgresql_database_is_opened_migrated_and_listed_and_says_what_it_cannot_d
         .assert()
         .code(1)
         .stderr("xusers: no such application: nope (known: default)\n");
+    // The demo seeds an application of its own (an empty one only).
+    let demo = |app: &str| {
+        env.bare()
+            .args(["--db", &database, "--app", app, "demo", "--users", "10"])
+            .assert()
+    };
+    demo("shop").success();
+    let users = env
+        .bare()
+        .args([
+            "--db", &database, "--app", "shop", "users", "list", "--format", "json",
+        ])
+        .assert()
+        .success();
+    let users: serde_json::Value = serde_json::from_slice(&users.get_output().stdout).unwrap();
+    assert_eq!(users.as_array().map(Vec::len), Some(10), "{users}");
+    demo("default").code(2).stderr(predicate::str::contains(
+        "the application already has 1 users; demo fills an empty one",
+    ));
 }

@@ -291,6 +291,19 @@ fn bulk_actions_change_only_users_not_as_asked_in_one_verifying_batch(
         BulkAction::RemoveTag(key("plan")),
     );
     assert_eq!(outcome.changed, 6);
+    // Each user's history follows their own entries through the batches.
+    let history: Vec<String> = (store.user_history(bob, 10).unwrap().into_iter())
+        .map(|e| format!("{} {}", e.op, e.changes.as_json()))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            r#"user.update {"tag:plan":["pro",null]}"#,
+            r#"user.update {"groups":[[],["Support"]]}"#,
+            &history[2],
+        ]
+    );
+    assert!(history[2].starts_with("user.create"), "{history:?}");
     // Tokens: only users with a live one are changed, and theirs stop working.
     let token = store.login(app, "cy@other.io", common::PASSWORD).unwrap();
     let support = Selection::of_query(UserQuery {

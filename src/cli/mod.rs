@@ -290,11 +290,6 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         None => Actor::local(source),
     };
     let fresh_demo = cli.demo && missing_file;
-    // Refused before anything is written: seeding would add the demo's groups and
-    // devices, then find no way to add its users.
-    if db.is_none() && matches!(cli.command, Some(Command::Demo { .. })) {
-        return Err(Failure::runtime("demo is not available on PostgreSQL yet"));
-    }
     // Only seeding demo data creates the application it names; everything else (the
     // console before it takes the terminal) refuses an unknown one, so that a typo
     // never creates an application (`default` always exists; `apps add` adds others).

@@ -283,7 +283,7 @@ impl Store {
     ) -> Result<u64> {
         match self {
             Store::Sqlite(s) => s.insert_seed_users(app, users, hash, progress),
-            Store::Postgres(_) => Err(not_yet("insert_seed_users")),
+            Store::Postgres(p) => p.insert_seed_users(app, users, hash, progress),
         }
     }
 
@@ -294,7 +294,7 @@ impl Store {
     ) -> Result<u64> {
         match self {
             Store::Sqlite(s) => s.insert_seed_tokens(app, token_of),
-            Store::Postgres(_) => Err(not_yet("insert_seed_tokens")),
+            Store::Postgres(p) => p.insert_seed_tokens(app, token_of),
         }
     }
 

@@ -20,7 +20,7 @@ pub struct SeedUser {
 
 /// Users per transaction: large enough to amortise commits, small enough that an
 /// interrupted seed keeps most of its work.
-const BATCH: usize = 10_000;
+pub(super) const BATCH: usize = 10_000;
 
 /// Batches made ahead of the writer.
 const BATCHES_AHEAD: usize = 4;
@@ -35,16 +35,16 @@ const SORTER_CACHE_KIB: i64 = 16 * 1024;
 
 /// A seed user with every column the table stores computed: the work done off the
 /// writing thread.
-struct SeedRow {
-    user: SeedUser,
-    email_key: String,
-    first_key: String,
-    last_key: String,
-    search: String,
+pub(super) struct SeedRow {
+    pub user: SeedUser,
+    pub email_key: String,
+    pub first_key: String,
+    pub last_key: String,
+    pub search: String,
 }
 
 impl SeedRow {
-    fn new(user: SeedUser) -> SeedRow {
+    pub(super) fn new(user: SeedUser) -> SeedRow {
         SeedRow {
             email_key: email_key(&user.email),
             first_key: name_sort_key(&user.first_name),

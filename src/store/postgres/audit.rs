@@ -1,12 +1,16 @@
 //! The audit log on PostgreSQL: the same entries and hash chain as SQLite's
 //! (store/audit/chain.rs), each appended in its change's own transaction.
 
+use std::collections::HashMap;
+
+use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::Type;
 use postgres::{IsolationLevel, Transaction};
 
 use super::{PgStore, begin_write};
 use crate::store::audit::{
-    Batch, Content, GENESIS, Hash, Record, Target, Verifier, now_ms, prune_record,
+    Batch, Changes, Content, Context, GENESIS, Hash, Record, Target, Verifier, now_ms, prune_record,
 };
 use crate::store::{Actor, AppId, PruneReport, Result, StoreError, VerifyReport};
 
@@ -206,6 +210,111 @@ pub(super) fn append(tx: &mut Transaction, actor: &Actor, record: Record) -> Res
         )?;
     }
     Ok(seq)
+}
+
+/// Appends the entries of many users at once (a bulk action's chunk), each within
+/// `context`, as [`append`] would one after another: the newest entry, the
+/// application's name and the users' previous entries read once, the chain worked
+/// out here, the entries written by one `COPY` and the users pointed at theirs by one
+/// statement.
+pub(super) fn append_users(
+    tx: &mut Transaction,
+    actor: &Actor,
+    app: AppId,
+    op: &'static str,
+    entries: Vec<(Target, Changes)>,
+    context: Context,
+) -> Result<()> {
+    if !actor.recorded() || entries.is_empty() {
+        return Ok(());
+    }
+    let newest = tx.query_opt(
+        "SELECT seq, time_ms, hash FROM audit ORDER BY seq DESC LIMIT 1",
+        &[],
+    )?;
+    let (mut seq, time_ms, mut prev) = match newest {
+        Some(row) => (row.get::<_, i64>(0), row.get(1), hash(row.get(2))?),
+        None => (0, 0, GENESIS),
+    };
+    let name: String = tx
+        .query_one("SELECT name FROM applications WHERE id = $1", &[&app.0])?
+        .get(0);
+    let users: Vec<i64> = entries.iter().filter_map(|(t, _)| t.id).collect();
+    let previous: HashMap<i64, Option<i64>> = tx
+        .query(
+            &format!("SELECT u.id, {NEWEST_USER_ENTRY} FROM users u WHERE u.id = ANY($1)"),
+            &[&users],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let time_ms = now_ms().max(time_ms);
+    let source = context.source.unwrap_or(actor.source).as_str();
+    let batch = context.batch.map(|b| b.id());
+    let types = [
+        Type::INT8,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::INT8,
+        Type::BYTEA,
+    ];
+    let sink = tx.copy_in(
+        "COPY audit (seq, time_ms, app, actor, source, op, target_type, target_id,
+                     target_label, changes, batch, target_prev, hash) FROM STDIN BINARY",
+    )?;
+    let mut writer = BinaryCopyInWriter::new(sink, &types);
+    let mut seqs = Vec::with_capacity(entries.len());
+    for (target, changes) in &entries {
+        seq += 1;
+        let changes = changes.to_json();
+        let target_prev = target
+            .id
+            .and_then(|id| previous.get(&id).copied().flatten());
+        let content = Content {
+            seq,
+            time_ms,
+            app: Some(&name),
+            actor: actor.name(),
+            source,
+            op,
+            target,
+            changes: &changes,
+            batch,
+            target_prev,
+        };
+        prev = content.hash(&prev);
+        writer.write(&[
+            &content.seq,
+            &content.time_ms,
+            &content.app,
+            &content.actor,
+            &content.source,
+            &content.op,
+            &content.target.kind,
+            &content.target.id,
+            &content.target.label,
+            &content.changes,
+            &content.batch,
+            &content.target_prev,
+            &&prev[..],
+        ])?;
+        seqs.push(seq);
+    }
+    writer.finish()?;
+    tx.execute(
+        "UPDATE users SET last_audit = v.seq
+         FROM unnest($1::bigint[], $2::bigint[]) AS v(id, seq) WHERE users.id = v.id",
+        &[&users, &seqs],
+    )?;
+    Ok(())
 }
 
 fn hash(stored: Vec<u8>) -> Result<Hash> {

@@ -194,17 +194,24 @@ impl PgStore {
             if cancel.load(Ordering::Relaxed) {
                 return Err(StoreError::Cancelled);
             }
-            let mut ids = Vec::new();
+            let (mut ids, mut entries) = (Vec::new(), Vec::new());
             for (id, email, before, live) in read_chunk(&mut tx, chunk)? {
                 let Some(changes) = user_changes(action, &before, live) else {
                     continue;
                 };
-                let target = Target::new("user", Some(id), email);
-                let record = Record::new(Some(app), action.user_op(), target, changes);
-                audit::append(&mut tx, &self.actor, record.within(context))?;
+                entries.push((Target::new("user", Some(id), email), changes));
                 ids.push(id);
                 tokens += live;
             }
+            // Recorded while the users' rows still hold their chains of entries.
+            audit::append_users(
+                &mut tx,
+                &self.actor,
+                app,
+                action.user_op(),
+                entries,
+                context,
+            )?;
             apply(&mut tx, action, &subjects, &ids)?;
             changed += ids.len() as u64;
             done += chunk.len() as u64;

@@ -13,6 +13,7 @@ mod import;
 mod migrations;
 mod query;
 mod reads;
+mod seed;
 mod selection;
 mod tokens;
 mod users;

@@ -140,7 +140,7 @@ impl PgStore {
             None => Vec::new(),
         };
         let rows = client.query(
-            "SELECT key, users FROM tag_keys WHERE app_id = $1",
+            "SELECT key, users FROM tag_keys WHERE app_id = $1 ORDER BY key",
             &[&app.0],
         )?;
         let usage = (rows.iter())
