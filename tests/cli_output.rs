@@ -80,6 +80,20 @@ fn commands(t: &Template, import: &str) -> Vec<(Vec<String>, &'static str)> {
         .collect();
     all.push((vec!["whoami".into(), t.token.clone()], ""));
     all.push((vec!["users".into(), "import".into(), import.into()], ""));
+    // Into a new file each time the list is made (a copy refuses a target in use).
+    static COPIES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let to = t.env.dir.path().join(format!("copy-{n}.db"));
+    all.push((
+        vec![
+            "copy".into(),
+            "--from".into(),
+            t.env.db().to_string_lossy().into_owned(),
+            "--to".into(),
+            to.to_string_lossy().into_owned(),
+        ],
+        "",
+    ));
     all
 }
 

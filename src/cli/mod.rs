@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod bulk;
+mod copy;
 mod export;
 mod import;
 mod output;
@@ -123,6 +124,9 @@ enum Command {
     /// Read, export, verify and prune the audit log of every change (all applications)
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Copy a whole database into a new one: SQLite or PostgreSQL, either way (ignores
+    /// --db and --app)
+    Copy(copy::CopyArgs),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -254,6 +258,14 @@ fn execute(cli: Cli) -> Result<(), Failure> {
         return output::to_stdout(|out| out.write_all(&script));
     }
     start_log(cli.log_dir.as_deref(), cli.log_level);
+    if let Some(Command::Copy(args)) = &cli.command {
+        if cli.read_only {
+            return Err(Failure::usage(
+                "--read-only: a copy writes its target (--to); leave --read-only out",
+            ));
+        }
+        return copy::run(args);
+    }
     let location = if cli.demo {
         Location::Sqlite(paths::data_file("demo.db")?)
     } else {
@@ -379,6 +391,7 @@ fn execute(cli: Cli) -> Result<(), Failure> {
             output::print_json(&crate::export::UserJson::from_user(user))
         }
         Some(Command::Completions { .. }) => unreachable!("answered before the database opens"),
+        Some(Command::Copy(_)) => unreachable!("answered before the database opens"),
         Some(Command::Apps(_) | Command::Audit(_)) => {
             unreachable!("answered before an application is chosen")
         }

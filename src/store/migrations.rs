@@ -221,6 +221,13 @@ pub(crate) fn rebuild_derived(
     Ok(())
 }
 
+/// Builds every derived object again within the caller's transaction, after
+/// [`drop_derived`] in it: a copy into this database (store/copy/) is then all or nothing.
+pub(crate) fn rebuild_derived_within(tx: &Connection) -> Result<()> {
+    tx.execute_batch(DERIVED_INDEXES)?;
+    recompute(tx, |tx| Ok(tx.execute_batch(REINDEX_SEARCH)?))
+}
+
 /// Recomputes what the triggers maintain, then brings them back. The search index
 /// comes last: a bulk load builds it on another thread meanwhile (store/seed.rs).
 fn recompute(tx: &Connection, index_search: impl FnOnce(&Connection) -> Result<()>) -> Result<()> {

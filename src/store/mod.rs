@@ -8,6 +8,7 @@ mod backend;
 mod bulk;
 mod bulk_chunk;
 mod bulk_invalidation;
+mod copy;
 mod count;
 mod devices;
 mod groups;
@@ -47,6 +48,7 @@ pub use audit::{
 };
 pub use backend::{InterruptHandle, Store};
 pub use bulk::{BulkAction, BulkOutcome, BulkProgress};
+pub use copy::{BUILDING_INDEXES, CopyProgress, CopyReport};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};
 pub use import::{ImportOptions, ImportReport, ImportUser, OnConflict};

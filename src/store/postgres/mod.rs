@@ -27,7 +27,7 @@ use super::{Actor, AppId, ReadOnly, Result, Source};
 pub struct PgStore {
     /// In a cell: the client needs `&mut` even to read, where the store's readers
     /// take `&self` (as rusqlite's connection does inside).
-    client: RefCell<Client>,
+    pub(in crate::store) client: RefCell<Client>,
     /// Where it is, for the console's workers' own connections.
     config: Box<postgres::Config>,
     /// Named in the audit entry of every change this store writes.
@@ -106,7 +106,7 @@ impl PgStore {
 const WRITE_LOCK: i64 = 0x7875_7365_7277; // "xuserw"
 
 /// Starts a write transaction holding the write lock.
-fn begin_write(client: &mut Client) -> Result<postgres::Transaction<'_>> {
+pub(in crate::store) fn begin_write(client: &mut Client) -> Result<postgres::Transaction<'_>> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
     Ok(tx)
