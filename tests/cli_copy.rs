@@ -457,8 +457,7 @@ fn a_copy_to_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
     let before = run(&env, &to, &["apps", "list", "--format", "json"]);
     let dbname = to.rsplit("dbname=").next().unwrap().to_string();
     let mut watcher = pg::cluster().unwrap().connect("postgres").unwrap();
-    let mut child = env
-        .std_cmd()
+    let mut child = interruptible(env.std_cmd())
         .args(["copy", "--from", &path(&env.db()), "--to", &to])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -496,6 +495,21 @@ fn a_copy_to_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
     assert_eq!(users, serde_json::json!([]));
 }
 
+/// `cmd` with Ctrl-C's default action (ending the process) even where this test runs
+/// with SIGINT ignored, as everything a shell without job control starts in the
+/// background does (`.ci/run … &`): ignored, the copy would run on to its end.
+fn interruptible(mut cmd: std::process::Command) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe signal(2) runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    cmd
+}
+
 #[test]
 fn a_copy_to_sqlite_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
     let env = Env::new();
@@ -507,8 +521,7 @@ fn a_copy_to_sqlite_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
     run(&env, &path(&to), &["apps", "list"]);
     let before = common::dump(&to);
     let wal = env.dir.path().join("target.db-wal");
-    let mut child = env
-        .std_cmd()
+    let mut child = interruptible(env.std_cmd())
         .args(["copy", "--from", &path(&env.db()), "--to", &path(&to)])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
