@@ -16,11 +16,7 @@ impl SqliteStore {
         subject: &str,
         result: Result<T>,
     ) -> Result<T> {
-        let app = self.app_name(app);
-        match &result {
-            Ok(_) => tracing::info!(app, subject, "{what}"),
-            Err(e) => tracing::warn!(app, subject, error = %e, "{what} failed"),
-        }
+        log_outcome(&self.app_name(app), what, subject, &result);
         result
     }
 
@@ -49,4 +45,31 @@ impl SqliteStore {
             .flatten()
             .unwrap_or_default()
     }
+}
+
+/// Logs the outcome of `what` done to `subject` in the application named `app` (both
+/// backends' `logged`).
+pub(super) fn log_outcome<T>(app: &str, what: &str, subject: &str, result: &Result<T>) {
+    match result {
+        Ok(_) => tracing::info!(app, subject, "{what}"),
+        Err(e) => tracing::warn!(app, subject, error = %e, "{what} failed"),
+    }
+}
+
+/// How a user's save is logged: the operation, and the email it concerned (`old ->
+/// new` when the email changed; `before` is the email it had, if it was read).
+pub(super) fn user_save_logged(
+    before: Option<&str>,
+    email: &str,
+    new_password: bool,
+) -> (&'static str, String) {
+    let what = match new_password {
+        true => "save user, with a new password",
+        false => "save user",
+    };
+    let subject = match before {
+        Some(old) if old != email => format!("{old} -> {email}"),
+        _ => email.to_string(),
+    };
+    (what, subject)
 }

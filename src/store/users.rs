@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::audit::{self, Actor, Batch, Context, Record, Target, UserFields};
 use super::groups::group_id;
+use super::logged::user_save_logged;
 use super::plan::{FEW_FOR_COUNT, FEW_FOR_PAGE, Few, Plan};
 use super::query::{Bound, page_clause, where_clause};
 use super::{
@@ -150,16 +151,11 @@ impl SqliteStore {
     ) -> Result<()> {
         let before = self.user_for_log(id);
         let result = self.update_user_unlogged(app, id, changes, new_hash, expected_version);
-        let what = match new_hash {
-            Some(_) => "save user, with a new password",
-            None => "save user",
-        };
-        let subject = match before {
-            Some((_, old)) if old != changes.email.as_str() => {
-                format!("{old} -> {}", changes.email)
-            }
-            _ => changes.email.to_string(),
-        };
+        let (what, subject) = user_save_logged(
+            before.as_ref().map(|(_, old)| old.as_str()),
+            changes.email.as_str(),
+            new_hash.is_some(),
+        );
         self.logged(app, what, &subject, result)
     }
 

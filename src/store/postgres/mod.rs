@@ -92,10 +92,7 @@ impl PgStore {
             .borrow_mut()
             .query_one("SELECT name FROM applications WHERE id = $1", &[&app.0])
             .map_or_else(|_| app.0.to_string(), |row| row.get(0));
-        match &result {
-            Ok(_) => tracing::info!(app = name, subject, "{what}"),
-            Err(e) => tracing::warn!(app = name, subject, error = %e, "{what} failed"),
-        }
+        crate::store::logged::log_outcome(&name, what, subject, &result);
         result
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::{
     Email, Field, FieldError, NewUser, Profile, UserChanges, UserDraft, email_key, name_sort_key,
 };
 use crate::store::audit::{Changes, Context, Record, UserFields};
+use crate::store::logged::user_save_logged;
 use crate::store::users::{search_text, user_records};
 use crate::store::{AppId, Result, StoreError, UserId, unix_now};
 
@@ -91,16 +92,11 @@ impl PgStore {
     ) -> Result<()> {
         let before = self.user_for_log(id);
         let result = self.update_user_unlogged(app, id, changes, new_hash, expected_version);
-        let what = match new_hash {
-            Some(_) => "save user, with a new password",
-            None => "save user",
-        };
-        let subject = match before {
-            Some((_, old)) if old != changes.email.as_str() => {
-                format!("{old} -> {}", changes.email)
-            }
-            _ => changes.email.to_string(),
-        };
+        let (what, subject) = user_save_logged(
+            before.as_ref().map(|(_, old)| old.as_str()),
+            changes.email.as_str(),
+            new_hash.is_some(),
+        );
         self.logged(app, what, &subject, result)
     }
 
