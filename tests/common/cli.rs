@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
+use xusers::store::Location;
 
 pub struct Env {
     pub dir: TempDir,
@@ -34,6 +35,14 @@ impl Env {
 
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("x.db")
+    }
+
+    /// The database the commands use, for the test to open as well.
+    pub fn location(&self) -> Location {
+        match &self.postgres {
+            Some(database) => database.parse().unwrap(),
+            None => Location::Sqlite(self.db()),
+        }
     }
 
     /// `xusers --db <temp>` (or the PostgreSQL database) with a private data directory.
