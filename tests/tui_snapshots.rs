@@ -1,42 +1,57 @@
-//! What the console shows, as text snapshots of rendered frames.
+//! What the console shows, as text snapshots of rendered frames: the same snapshots
+//! over either backend.
 
 mod common;
 
+use common::assert_snapshot;
+use common::backend::Backend;
 use common::console::*;
-use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyCode;
+use rstest::rstest;
 
 const SIZE: (u16, u16) = (120, 30);
 
-#[test]
-fn all_users_pane() {
-    let (_d, app) = console(60, SIZE);
+#[rstest]
+fn all_users_pane(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn in_a_group_pane() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn in_a_group_pane(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "2");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn in_no_group_pane() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn in_no_group_pane(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "3");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn empty_database() {
-    let (_d, app) = console(0, SIZE);
+#[rstest]
+fn empty_database(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, app)) = console_on_backend(backend, 0, SIZE) else {
+        return;
+    };
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn empty_pane_when_nobody_is_grouped() {
-    let (_d, mut app) = console(0, SIZE);
+#[rstest]
+fn empty_pane_when_nobody_is_grouped(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 0, SIZE) else {
+        return;
+    };
     common::add_email(
         &mut app.session.store,
         app.session.application.id,
@@ -46,9 +61,11 @@ fn empty_pane_when_nobody_is_grouped() {
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn filter_matching_nothing() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn filter_matching_nothing(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "/xyz");
     key(&mut app, KeyCode::Enter);
     finish_background(&mut app);
@@ -64,9 +81,13 @@ fn filter_matching_nothing() {
     assert_snapshot!(text);
 }
 
-#[test]
-fn the_sort_shows_at_40_columns_though_its_column_is_hidden() {
-    let (_d, mut app) = console(60, (40, 12));
+#[rstest]
+fn the_sort_shows_at_40_columns_though_its_column_is_hidden(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     let mut borders = Vec::new();
     for _ in 0..5 {
         keys(&mut app, "s");
@@ -96,26 +117,32 @@ fn the_sort_shows_at_40_columns_though_its_column_is_hidden() {
     assert_snapshot!(borders.join("\n"));
 }
 
-#[test]
-fn filter_by_text_while_typing() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn filter_by_text_while_typing(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "/ali");
     finish_background(&mut app);
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn filter_by_tag_in_a_pane() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn filter_by_tag_in_a_pane(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "2/tag:plan=pro");
     key(&mut app, KeyCode::Enter);
     finish_background(&mut app);
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn every_sort_indicator() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn every_sort_indicator(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     let mut lines = Vec::new();
     for _ in 0..5 {
         for _ in 0..2 {
@@ -129,71 +156,91 @@ fn every_sort_indicator() {
     assert_snapshot!(lines.join("\n"));
 }
 
-#[test]
-fn row_menu() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn row_menu(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "jjm");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn delete_dialog() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn delete_dialog(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "jjd");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn invalidate_one_dialog() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn invalidate_one_dialog(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "i");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn invalidate_all_dialog() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn invalidate_all_dialog(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "I");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn help_popup() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn help_popup(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "?");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn status_after_delete() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn status_after_delete(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "jdy");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn small_terminal_80x24() {
-    let (_d, mut app) = console(60, (80, 24));
+#[rstest]
+fn small_terminal_80x24(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 24)) else {
+        return;
+    };
     keys(&mut app, "j");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn help_at_80x24_fits() {
-    let (_d, mut app) = console(60, (80, 24));
+#[rstest]
+fn help_at_80x24_fits(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 24)) else {
+        return;
+    };
     keys(&mut app, "?");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn large_terminal_160x48() {
-    let (_d, app) = console(60, (160, 48));
+#[rstest]
+fn large_terminal_160x48(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, app)) = console_on_backend(backend, 60, (160, 48)) else {
+        return;
+    };
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn far_down_a_list_of_ten_thousand() {
-    let (_d, mut app) = console(10_000, SIZE);
+#[rstest]
+fn far_down_a_list_of_ten_thousand(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 10_000, SIZE) else {
+        return;
+    };
     for _ in 0..300 {
         key(&mut app, KeyCode::PageDown);
     }
@@ -202,16 +249,22 @@ fn far_down_a_list_of_ten_thousand() {
 }
 
 /// A console with just one user, this email.
-fn one_user(email: &str, size: (u16, u16)) -> (tempfile::TempDir, xusers::tui::app::App) {
-    let (d, mut app) = console(0, size);
+fn one_user(
+    backend: Backend,
+    email: &str,
+    size: (u16, u16),
+) -> Option<(Option<tempfile::TempDir>, xusers::tui::app::App)> {
+    let (d, mut app) = console_on_backend(backend, 0, size)?;
     let application = app.session.application.id;
     common::add_email(&mut app.session.store, application, email);
     keys(&mut app, "r");
-    (d, app)
+    Some((d, app))
 }
 
-#[test]
-fn dialogs_show_their_whole_message_down_to_40x10() {
+#[rstest]
+fn dialogs_show_their_whole_message_down_to_40x10(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
     let long = format!("{}@example.com", "a".repeat(52));
     assert_eq!(long.len(), 64);
     for (email, size, keys_pressed, name) in [
@@ -230,7 +283,9 @@ fn dialogs_show_their_whole_message_down_to_40x10() {
         ),
         ("ann@acme.io", (40, 10), "I", "invalidate_all_dialog_40x10"),
     ] {
-        let (_d, mut app) = one_user(email, size);
+        let Some((_d, mut app)) = one_user(backend, email, size) else {
+            return;
+        };
         keys(&mut app, keys_pressed);
         let text = screen(&app);
         let joined: String = text
@@ -257,9 +312,11 @@ fn dialogs_show_their_whole_message_down_to_40x10() {
     }
 }
 
-#[test]
-fn help_scrolls_at_40x12() {
-    let (_d, mut app) = console(60, (40, 12));
+#[rstest]
+fn help_scrolls_at_40x12(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     keys(&mut app, "?");
     let top = screen(&app);
     assert!(top.contains("All users"), "{top}");
@@ -292,15 +349,19 @@ fn help_scrolls_at_40x12() {
     assert_snapshot!("help_40x12_bottom", bottom);
 }
 
-#[test]
-fn the_footer_drops_help_last() {
+#[rstest]
+fn the_footer_drops_help_last(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
     for width in [40, 50, 60, 70, 80] {
-        let (_d, app) = console(60, (width, 12));
+        let Some((_d, app)) = console_on_backend(backend, 60, (width, 12)) else {
+            return;
+        };
         let text = screen(&app);
         let footer = text.lines().last().unwrap();
         assert!(footer.contains("? help"), "{width}: {footer}");
     }
-    let (_d, app) = console(60, (40, 12));
+    let Some((_d, app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     let footer = screen(&app).lines().last().unwrap().to_string();
     assert_snapshot!("footer_40", footer);
 }
@@ -340,7 +401,7 @@ fn with_no_user_to_act_on_only_what_can_be_done_is_offered() {
 #[test]
 fn a_status_naming_a_long_email_keeps_its_end_at_80_columns() {
     let long = format!("{}@example.com", "a".repeat(52));
-    let (_d, mut app) = one_user(&long, (80, 24));
+    let (_d, mut app) = one_user(Backend::Sqlite, &long, (80, 24)).unwrap();
     let id = app.browse.list.selected_row().unwrap().id;
     let mut other = xusers::store::Store::open(&app.session.store.path().unwrap()).unwrap();
     other.delete_user(id).unwrap();

@@ -12,7 +12,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tempfile::TempDir;
 use xusers::demo::seed_demo;
-use xusers::store::{Application, Store};
+use xusers::store::{AppId, Application, Store};
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::query_worker::Connect;
@@ -20,6 +20,8 @@ use xusers::tui::theme::Theme;
 use xusers::tui::update::press_key;
 use xusers::tui::update::update;
 use xusers::tui::views;
+
+use super::backend::{Backend, fresh};
 
 /// A fixed "now" so ages in snapshots never drift.
 pub const NOW: i64 = 1_800_000_000;
@@ -29,6 +31,21 @@ pub fn console(users: u64, size: (u16, u16)) -> (TempDir, App) {
     let mut app = console_over(store, application, size, None);
     finish_background(&mut app);
     (dir, app)
+}
+
+/// [`console`] over a new store of `backend`'s kind (with the folder of a SQLite
+/// file); `None` where the backend cannot run here.
+pub fn console_on_backend(
+    backend: Backend,
+    users: u64,
+    size: (u16, u16),
+) -> Option<(Option<TempDir>, App)> {
+    let (mut store, application, dir) = fresh(backend)?.split();
+    seed(&mut store, application, users);
+    let application = store.existing_application("default").unwrap();
+    let mut app = console_over(store, application, size, None);
+    finish_background(&mut app);
+    Some((dir, app))
 }
 
 /// The console over `store` (shown as `demo.db`, at `NOW`, in colour), its workers'
@@ -51,10 +68,15 @@ fn seeded(users: u64) -> (TempDir, Store, Application) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
     let application = store.application("default").unwrap();
-    if users > 0 {
-        seed_demo(&mut store, application.id, users, NOW, |_| ()).unwrap();
-    }
+    seed(&mut store, application.id, users);
     (dir, store, application)
+}
+
+/// `users` demo users, made at [`NOW`].
+fn seed(store: &mut Store, application: AppId, users: u64) {
+    if users > 0 {
+        seed_demo(store, application, users, NOW, |_| ()).unwrap();
+    }
 }
 
 /// A gate on the connections of a console's workers: while it is shut, every query

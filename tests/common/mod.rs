@@ -13,6 +13,17 @@ pub mod svg;
 
 use std::sync::OnceLock;
 
+/// `insta::assert_snapshot!` against the one snapshot that a test's cases over both
+/// backends share: insta would name the second assertion of a name in one run `NAME-2`.
+#[allow(unused_macros)]
+macro_rules! assert_snapshot {
+    ($($snapshot:tt)*) => {
+        insta::allow_duplicates! { insta::assert_snapshot!($($snapshot)*) }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use assert_snapshot;
+
 use tempfile::TempDir;
 use xusers::auth::PasswordHash;
 use xusers::domain::{Password, UserDraft};
