@@ -2,9 +2,11 @@
 
 mod common;
 
+use common::assert_snapshot;
+use common::backend::Backend;
 use common::console::*;
-use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyCode;
+use rstest::rstest;
 use unicode_width::UnicodeWidthStr;
 use xusers::store::ScopeCounts;
 use xusers::tui::action::Action;
@@ -100,16 +102,22 @@ fn only_all_users_offers_invalidate_all() {
     assert!(!offered(&empty), "no users");
 }
 
-#[test]
-fn list_at_80x24() {
-    let (_d, mut app) = console(60, (80, 24));
+#[rstest]
+fn list_at_80x24(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 24)) else {
+        return;
+    };
     keys(&mut app, "jjjjjjj");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn list_at_120x35_has_a_column_for_every_sort() {
-    let (_d, mut app) = console(60, (120, 35));
+#[rstest]
+fn list_at_120x35_has_a_column_for_every_sort(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (120, 35)) else {
+        return;
+    };
     let mut headers = Vec::new();
     for _ in 0..5 {
         for _ in 0..2 {
@@ -125,29 +133,37 @@ fn list_at_120x35_has_a_column_for_every_sort() {
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn list_at_50_columns() {
-    let (_d, app) = console(60, (50, 20));
+#[rstest]
+fn list_at_50_columns(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, app)) = console_on_backend(backend, 60, (50, 20)) else {
+        return;
+    };
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn list_at_40x12() {
-    let (_d, app) = console(60, (40, 12));
+#[rstest]
+fn list_at_40x12(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     assert_snapshot!(screen(&app));
 }
 
 /// The tab bar of a million users, with the users, the Groups pane and the Audit log
 /// in front: every pane's tab shows whole, the one in front named.
-#[test]
-fn every_tab_shows_at_80x24_and_40x12_with_a_million_users() {
+#[rstest]
+fn every_tab_shows_at_80x24_and_40x12_with_a_million_users(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
     let million = ScopeCounts {
         all: 1_000_000,
         grouped: 671_507,
         ungrouped: 328_493,
     };
     for size in [(80, 24), (40, 12)] {
-        let (_d, mut app) = console(60, size);
+        let Some((_d, mut app)) = console_on_backend(backend, 60, size) else {
+            return;
+        };
         let mut bars = Vec::new();
         for (pane, name) in [('1', "All"), ('4', "Groups"), ('5', "Log")] {
             keys(&mut app, &pane.to_string());
@@ -275,16 +291,24 @@ fn popups_never_cover_the_filter_or_the_footer() {
     }
 }
 
-#[test]
-fn help_at_40x12_says_how_many_keys_it_leaves_out() {
-    let (_d, mut app) = console(60, (40, 12));
+#[rstest]
+fn help_at_40x12_says_how_many_keys_it_leaves_out(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     keys(&mut app, "?");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn row_menu_near_the_bottom_at_80x24() {
-    let (_d, mut app) = console(60, (80, 24));
+#[rstest]
+fn row_menu_near_the_bottom_at_80x24(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 24)) else {
+        return;
+    };
     for _ in 0..16 {
         key(&mut app, KeyCode::Down);
     }
@@ -292,9 +316,11 @@ fn row_menu_near_the_bottom_at_80x24() {
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn delete_dialog_at_40x12() {
-    let (_d, mut app) = console(60, (40, 12));
+#[rstest]
+fn delete_dialog_at_40x12(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     keys(&mut app, "d");
     assert_snapshot!(screen(&app));
 }
