@@ -2,9 +2,11 @@
 
 mod common;
 
+use common::assert_snapshot;
+use common::backend::{Backend, execute_behind_the_store};
 use common::console::*;
-use insta::assert_snapshot;
 use ratatui::crossterm::event::KeyCode;
+use rstest::rstest;
 use tempfile::TempDir;
 use unicode_width::UnicodeWidthStr;
 use xusers::domain::UserDraft;
@@ -17,8 +19,8 @@ const EVE_FIRST: &str = "\u{1b}[2J\u{1b}]0;pwned\u{7}Eve";
 /// Four users whose names and tags a terminal could trip over: escape sequences and
 /// an RTL override (written by another program, since xusers refuses them on input),
 /// CJK, emoji, a zero-width joiner sequence and a zero-width space.
-fn hostile_console() -> (TempDir, App) {
-    let (dir, mut app) = console(0, SIZE);
+fn hostile_console(backend: Backend) -> Option<(Option<TempDir>, App)> {
+    let (dir, mut app) = console_on_backend(backend, 0, SIZE)?;
     let id = app.session.application.id;
     app.session.store.create_group(id, "営業部", None).unwrap();
     let mut add = |email: &str, first: &str, last: &str, groups: &[&str], tags: &[(&str, &str)]| {
@@ -53,19 +55,19 @@ fn hostile_console() -> (TempDir, App) {
         &["営業部"],
         &[],
     );
-    let conn = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
-    conn.execute(
-        "UPDATE users SET first_name = ?1, last_name = ?2 WHERE email = 'eve@acme.io'",
-        [EVE_FIRST, "x\u{202e}gpj.exe"],
-    )
-    .unwrap();
-    conn.execute(
-        "UPDATE user_tags SET value = ?1 WHERE key = 'note'",
-        ["\u{1b}[31mred\u{1b}[0m\u{9b}2J"],
-    )
-    .unwrap();
+    let location = app.session.store.location().unwrap();
+    execute_behind_the_store(
+        &location,
+        "UPDATE users SET first_name = $1, last_name = $2 WHERE email = 'eve@acme.io'",
+        &[EVE_FIRST, "x\u{202e}gpj.exe"],
+    );
+    execute_behind_the_store(
+        &location,
+        "UPDATE user_tags SET value = $1 WHERE key = 'note'",
+        &["\u{1b}[31mred\u{1b}[0m\u{9b}2J"],
+    );
     keys(&mut app, "r");
-    (dir, app)
+    Some((dir, app))
 }
 
 fn assert_inert(text: &str) {
@@ -98,9 +100,13 @@ fn column_of(app: &App, y: u16, needle: &str) -> Option<u16> {
     starts.iter().find(|(i, _)| *i == at).map(|(_, x)| *x)
 }
 
-#[test]
-fn the_list_shows_hostile_names_inert_and_aligned() {
-    let (_d, app) = hostile_console();
+#[rstest]
+fn the_list_shows_hostile_names_inert_and_aligned(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, app)) = hostile_console(backend) else {
+        return;
+    };
     let text = screen(&app);
     assert_inert(&text);
     assert_snapshot!(text);
@@ -126,9 +132,13 @@ fn the_list_shows_hostile_names_inert_and_aligned() {
     }
 }
 
-#[test]
-fn the_form_shows_hostile_text_inert_and_aligned() {
-    let (_d, mut app) = hostile_console();
+#[rstest]
+fn the_form_shows_hostile_text_inert_and_aligned(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = hostile_console(backend) else {
+        return;
+    };
     keys(&mut app, "e");
     let text = screen(&app);
     assert_inert(&text);
@@ -162,7 +172,7 @@ fn the_form_shows_hostile_text_inert_and_aligned() {
 
 #[test]
 fn a_name_longer_than_its_field_scrolls_by_display_width() {
-    let (_d, mut app) = hostile_console();
+    let (_d, mut app) = hostile_console(Backend::Sqlite).unwrap();
     keys(&mut app, "Ge");
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);

@@ -59,3 +59,22 @@ pub fn fresh(backend: Backend) -> Option<Fresh> {
         _dir: dir,
     })
 }
+
+/// Runs `sql` (its parameters written `$1`, `$2` …, which both engines read) on the
+/// database at `location` directly, past the store: what another program could write
+/// there.
+pub fn execute_behind_the_store(location: &Location, sql: &str, params: &[&str]) {
+    match location {
+        Location::Sqlite(path) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute(sql, rusqlite::params_from_iter(params))
+                .unwrap();
+        }
+        Location::Postgres(config) => {
+            let mut client = config.connect(postgres::NoTls).unwrap();
+            let params: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                params.iter().map(|p| p as _).collect();
+            client.execute(sql, &params).unwrap();
+        }
+    }
+}
