@@ -4,14 +4,16 @@
 
 mod common;
 
+use common::assert_snapshot;
+use common::backend::{Backend, fresh};
 use common::console::*;
-use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use rstest::rstest;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use xusers::demo::seed_demo;
 use xusers::domain::UserDraft;
-use xusers::store::{Actor, AuditEntry, AuditPage, AuditQuery, Source, Store};
+use xusers::store::{Actor, AuditEntry, AuditPage, AuditQuery, Source};
 use xusers::tui::app::{App, Modal};
 use xusers::tui::keymap::Context;
 use xusers::tui::pane::Pane;
@@ -19,15 +21,15 @@ use xusers::tui::pane::Pane;
 const SIZE: (u16, u16) = (120, 30);
 
 /// A console over `users` demo users, whose changes name `admin@test`.
-fn audited_console(users: u64) -> (TempDir, App) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+/// `None` where `backend` cannot run here.
+fn audited_console(backend: Backend, users: u64) -> Option<(Option<TempDir>, App)> {
+    let (mut store, application, dir) = fresh(backend)?.split();
     store.set_actor(Actor::named("admin@test", Source::Cli).unwrap());
-    let application = store.application("default").unwrap();
-    seed_demo(&mut store, application.id, users, NOW, |_| ()).unwrap();
+    seed_demo(&mut store, application, users, NOW, |_| ()).unwrap();
+    let application = store.existing_application("default").unwrap();
     let mut app = console_over(store, application, SIZE, None);
     finish_background(&mut app);
-    (dir, app)
+    Some((dir, app))
 }
 
 /// The screen with every date and time of day (entries are stamped with the real
@@ -95,9 +97,13 @@ fn edit_ann(app: &mut App) -> String {
     user.email
 }
 
-#[test]
-fn pane_five_lists_the_log_newest_first() {
-    let (_d, mut app) = audited_console(20);
+#[rstest]
+fn pane_five_lists_the_log_newest_first(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = audited_console(backend, 20) else {
+        return;
+    };
     edit_ann(&mut app);
     keys(&mut app, "5");
     assert_eq!(app.context(), Context::Audit);
@@ -114,9 +120,13 @@ fn pane_five_lists_the_log_newest_first() {
 /// (80) and the op and target, each cut with `…` (an email keeps its whole domain, or
 /// is cut at its end when the domain does not fit) — never a value cut so that it
 /// reads like another.
-#[test]
-fn narrow_windows_keep_whole_columns_and_mark_every_cut() {
-    let (_d, mut app) = audited_console(20);
+#[rstest]
+fn narrow_windows_keep_whole_columns_and_mark_every_cut(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = audited_console(backend, 20) else {
+        return;
+    };
     let long = "someone.with.a.long.address@example-company.com";
     let store = &mut app.session.store;
     let application = app.session.application.id;
@@ -154,7 +164,7 @@ fn narrow_windows_keep_whole_columns_and_mark_every_cut() {
 /// A small window shows a long entry a part at a time: every change can be scrolled to.
 #[test]
 fn a_long_entry_scrolls_to_its_last_change_in_a_small_window() {
-    let (_d, mut app) = audited_console(20);
+    let (_d, mut app) = audited_console(Backend::Sqlite, 20).unwrap();
     edit_ann(&mut app);
     app.session.size = (40, 12);
     keys(&mut app, "5j");
@@ -176,9 +186,13 @@ fn a_long_entry_scrolls_to_its_last_change_in_a_small_window() {
     assert_eq!(screen(&app), first, "back to the top");
 }
 
-#[test]
-fn enter_opens_an_entry_with_every_change_before_and_after() {
-    let (_d, mut app) = audited_console(20);
+#[rstest]
+fn enter_opens_an_entry_with_every_change_before_and_after(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = audited_console(backend, 20) else {
+        return;
+    };
     let email = edit_ann(&mut app);
     keys(&mut app, "5j");
     assert_eq!(
@@ -201,9 +215,13 @@ fn enter_opens_an_entry_with_every_change_before_and_after() {
     );
 }
 
-#[test]
-fn the_form_shows_the_users_history_on_ctrl_o() {
-    let (_d, mut app) = audited_console(20);
+#[rstest]
+fn the_form_shows_the_users_history_on_ctrl_o(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = audited_console(backend, 20) else {
+        return;
+    };
     edit_ann(&mut app);
     keys(&mut app, "e");
     key_with(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
@@ -258,7 +276,7 @@ fn the_form_shows_the_users_history_on_ctrl_o() {
 
 #[test]
 fn tab_and_number_keys_reach_the_pane_and_leave_it() {
-    let (_d, mut app) = audited_console(20);
+    let (_d, mut app) = audited_console(Backend::Sqlite, 20).unwrap();
     keys(&mut app, "3");
     key(&mut app, KeyCode::Tab);
     assert!(app.groups.is_some(), "the Groups pane (4) comes first");
@@ -285,7 +303,7 @@ fn tab_and_number_keys_reach_the_pane_and_leave_it() {
 
 #[test]
 fn the_filter_narrows_to_actor_target_or_op_and_esc_clears_it() {
-    let (_d, mut app) = audited_console(20);
+    let (_d, mut app) = audited_console(Backend::Sqlite, 20).unwrap();
     let email = edit_ann(&mut app);
     keys(&mut app, "5/");
     assert_eq!(app.context(), Context::Filter);
@@ -330,7 +348,7 @@ fn shown(entry: &AuditEntry) -> Value {
 /// Every console action that changes something, and the entry it leaves.
 #[test]
 fn every_console_action_that_changes_something_leaves_its_entry() {
-    let (_d, mut app) = audited_console(20);
+    let (_d, mut app) = audited_console(Backend::Sqlite, 20).unwrap();
     let expect = |op: &str, kind: &str, label: &str, changes: Value| json!({"op": op, "target": [kind, label], "changes": changes, "actor": "admin@test", "source": "console"});
     type Step = (
         &'static str,
