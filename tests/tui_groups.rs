@@ -5,9 +5,11 @@
 
 mod common;
 
+use common::assert_snapshot;
+use common::backend::Backend;
 use common::console::*;
-use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use rstest::rstest;
 use xusers::store::{
     Actor, AuditEntry, AuditPage, AuditQuery, Device, GroupSummary, Page, Scope, Source, Store,
     UserQuery, UserRow,
@@ -18,11 +20,12 @@ use xusers::tui::screens::dialog::Pending;
 
 const SIZE: (u16, u16) = (100, 24);
 
-/// A console over the 60 demo users, showing the Groups pane.
-fn groups_console(size: (u16, u16)) -> (tempfile::TempDir, App) {
-    let (dir, mut app) = console(60, size);
+/// A console over the 60 demo users on `backend`, showing the Groups pane; `None`
+/// where the backend cannot run here.
+fn groups_console(backend: Backend, size: (u16, u16)) -> Option<(Option<tempfile::TempDir>, App)> {
+    let (dir, mut app) = console_on_backend(backend, 60, size)?;
     keys(&mut app, "4");
-    (dir, app)
+    Some((dir, app))
 }
 
 fn selected(app: &App) -> String {
@@ -100,8 +103,8 @@ fn status(app: &App) -> String {
 }
 
 /// Another administrator, on a connection of their own.
-fn other_admin(dir: &tempfile::TempDir) -> Store {
-    let mut store = Store::open(&dir.path().join("demo.db")).unwrap();
+fn other_admin(app: &App) -> Store {
+    let mut store = Store::open(app.session.store.location().unwrap()).unwrap();
     store.set_actor(Actor::named("other@test", Source::Cli).unwrap());
     store
 }
@@ -125,28 +128,36 @@ fn tab_reaches_the_groups_pane_between_no_group_and_the_audit_log() {
     assert!(app.groups.is_none() && app.context() == Context::List);
 }
 
-#[test]
-fn the_tree_shows_kept_member_counts_members_with_subgroups_and_devices() {
-    let (dir, app) = groups_console(SIZE);
-    // Both kept counts checked against plain SQL over the memberships.
-    let sql = rusqlite::Connection::open(dir.path().join("demo.db")).unwrap();
-    let count = |query: &str, id: i64| -> u64 { sql.query_row(query, [id], |r| r.get(0)).unwrap() };
+#[rstest]
+fn the_tree_shows_kept_member_counts_members_with_subgroups_and_devices(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, app)) = groups_console(backend, SIZE) else {
+        return;
+    };
     let groups = summaries(&app);
     assert_eq!(groups.len(), 11);
-    for g in &groups {
-        let with_subgroups = count(
-            "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION ALL
-                 SELECT g.id FROM groups g JOIN sub ON g.parent_id = sub.id)
-             SELECT count(DISTINCT user_id) FROM memberships WHERE group_id IN sub",
-            g.group.id,
-        );
-        let name = &g.group.name;
-        assert_eq!(g.with_subgroups, with_subgroups, "{name}");
-        let direct = count(
-            "SELECT count(*) FROM memberships WHERE group_id = ?1",
-            g.group.id,
-        );
-        assert_eq!(g.members, direct, "{name}");
+    // Both kept counts checked against plain SQL over the memberships: SQLite's here,
+    // PostgreSQL's in tests/store_backends.rs.
+    if let Some(path) = app.session.store.path() {
+        let sql = rusqlite::Connection::open(path).unwrap();
+        let count =
+            |query: &str, id: i64| -> u64 { sql.query_row(query, [id], |r| r.get(0)).unwrap() };
+        for g in &groups {
+            let with_subgroups = count(
+                "WITH RECURSIVE sub(id) AS (SELECT ?1 UNION ALL
+                     SELECT g.id FROM groups g JOIN sub ON g.parent_id = sub.id)
+                 SELECT count(DISTINCT user_id) FROM memberships WHERE group_id IN sub",
+                g.group.id,
+            );
+            let name = &g.group.name;
+            assert_eq!(g.with_subgroups, with_subgroups, "{name}");
+            let direct = count(
+                "SELECT count(*) FROM memberships WHERE group_id = ?1",
+                g.group.id,
+            );
+            assert_eq!(g.members, direct, "{name}");
+        }
     }
     let acme = summary(&app, "Acme").unwrap();
     assert!(acme.with_subgroups > acme.members);
@@ -157,7 +168,7 @@ fn the_tree_shows_kept_member_counts_members_with_subgroups_and_devices() {
 /// same groups open, the same group selected (from the tryout).
 #[test]
 fn the_tree_is_as_it_was_left_after_another_pane() {
-    let (_d, mut app) = groups_console(SIZE);
+    let (_d, mut app) = groups_console(Backend::Sqlite, SIZE).unwrap();
     keys(&mut app, "jl");
     assert!(screen(&app).contains("Platform"), "Engineering opened");
     keys(&mut app, "jj");
@@ -177,7 +188,7 @@ fn the_tree_is_as_it_was_left_after_another_pane() {
 
 #[test]
 fn keys_move_expand_and_collapse_the_tree() {
-    let (_d, mut app) = groups_console(SIZE);
+    let (_d, mut app) = groups_console(Backend::Sqlite, SIZE).unwrap();
     assert_eq!(selected(&app), "Acme");
     keys(&mut app, "j");
     assert_eq!(selected(&app), "Engineering");
@@ -214,9 +225,13 @@ fn keys_move_expand_and_collapse_the_tree() {
     assert!(!screen(&app).contains("Engineering"));
 }
 
-#[test]
-fn the_filter_keeps_the_ancestors_of_each_match() {
-    let (_d, mut app) = groups_console(SIZE);
+#[rstest]
+fn the_filter_keeps_the_ancestors_of_each_match(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = groups_console(backend, SIZE) else {
+        return;
+    };
     keys(&mut app, "/berl");
     let text = screen(&app);
     for shown in ["Acme", "Sales", "EMEA", "Berlin office"] {
@@ -271,9 +286,13 @@ fn the_previous_tree_stays_while_a_new_one_loads() {
     assert!(screen(&app).contains("Engineering"));
 }
 
-#[test]
-fn a_adds_a_group_under_the_selected_one() {
-    let (_d, mut app) = groups_console(SIZE);
+#[rstest]
+fn a_adds_a_group_under_the_selected_one(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = groups_console(backend, SIZE) else {
+        return;
+    };
     select(&mut app, "Sales");
     keys(&mut app, "a");
     assert_eq!(app.context(), Context::GroupForm);
@@ -297,7 +316,7 @@ fn a_adds_a_group_under_the_selected_one() {
 /// The parent picked in the form (`↑↓`), not the selected group.
 #[test]
 fn a_adds_a_group_under_a_parent_picked_in_the_form() {
-    let (_d, mut app) = groups_console(SIZE);
+    let (_d, mut app) = groups_console(Backend::Sqlite, SIZE).unwrap();
     select(&mut app, "Sales");
     keys(&mut app, "a");
     let parent = |app: &App| match &app.groups.as_ref().unwrap().popup {
@@ -336,12 +355,12 @@ fn a_adds_a_group_under_a_parent_picked_in_the_form() {
 /// again.
 #[test]
 fn a_link_or_unlink_someone_else_made_meanwhile_is_detected() {
-    let (dir, mut app) = groups_console(SIZE);
+    let (_d, mut app) = groups_console(Backend::Sqlite, SIZE).unwrap();
     let application = app.session.application.id;
     select(&mut app, "Support");
     keys(&mut app, "t");
     keys(&mut app, "printer");
-    other_admin(&dir)
+    other_admin(&app)
         .link_device(application, "Berlin printer", "Support", true)
         .unwrap();
     let before = newest(&app).seq;
@@ -357,7 +376,7 @@ fn a_link_or_unlink_someone_else_made_meanwhile_is_detected() {
     keys(&mut app, "printer");
     key(&mut app, KeyCode::Enter);
     assert!(matches!(app.modal, Some(Modal::Confirm(_))));
-    other_admin(&dir)
+    other_admin(&app)
         .link_device(application, "Berlin printer", "Support", false)
         .unwrap();
     let before = newest(&app).seq;
@@ -376,7 +395,7 @@ fn a_link_or_unlink_someone_else_made_meanwhile_is_detected() {
 
 #[test]
 fn a_bad_name_is_refused_at_its_field_and_nothing_is_written() {
-    let (_d, mut app) = groups_console(SIZE);
+    let (_d, mut app) = groups_console(Backend::Sqlite, SIZE).unwrap();
     let before = newest(&app).seq;
     keys(&mut app, "a");
     key(&mut app, KeyCode::Enter);
@@ -400,9 +419,13 @@ fn a_bad_name_is_refused_at_its_field_and_nothing_is_written() {
     assert_eq!(app.context(), Context::Groups);
 }
 
-#[test]
-fn e_renames_and_moves_a_group_and_refuses_a_cycle_inline() {
-    let (_d, mut app) = groups_console(SIZE);
+#[rstest]
+fn e_renames_and_moves_a_group_and_refuses_a_cycle_inline(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = groups_console(backend, SIZE) else {
+        return;
+    };
     let before = newest(&app).seq;
     select(&mut app, "Sales");
     keys(&mut app, "e");
@@ -476,7 +499,7 @@ fn e_renames_and_moves_a_group_and_refuses_a_cycle_inline() {
 /// As in the user form: Esc or Ctrl-C with unsaved edits asks first.
 #[test]
 fn esc_or_ctrl_c_in_the_group_form_with_edits_asks_before_dropping_them() {
-    let (_d, mut app) = groups_console(SIZE);
+    let (_d, mut app) = groups_console(Backend::Sqlite, SIZE).unwrap();
     let before = newest(&app).seq;
     select(&mut app, "Sales");
     keys(&mut app, "e");
@@ -520,9 +543,13 @@ fn esc_or_ctrl_c_in_the_group_form_with_edits_asks_before_dropping_them() {
     assert!(app.quit, "a second Ctrl-C quits");
 }
 
-#[test]
-fn d_states_what_deleting_does_and_deletes_as_it_says() {
-    let (_d, mut app) = groups_console(SIZE);
+#[rstest]
+fn d_states_what_deleting_does_and_deletes_as_it_says(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = groups_console(backend, SIZE) else {
+        return;
+    };
     select(&mut app, "Sales");
     let sales = summary(&app, "Sales").unwrap();
     keys(&mut app, "d");
@@ -592,11 +619,11 @@ fn d_states_what_deleting_does_and_deletes_as_it_says() {
 
 #[test]
 fn a_change_someone_else_made_meanwhile_is_detected_and_the_tree_reloads() {
-    let (dir, mut app) = groups_console(SIZE);
+    let (_d, mut app) = groups_console(Backend::Sqlite, SIZE).unwrap();
     let application = app.session.application.id;
     select(&mut app, "Sales");
     keys(&mut app, "e");
-    other_admin(&dir)
+    other_admin(&app)
         .rename_group(application, "Sales", "Deals")
         .unwrap();
     let before = newest(&app).seq;
@@ -617,7 +644,7 @@ fn a_change_someone_else_made_meanwhile_is_detected_and_the_tree_reloads() {
     // Deleting a group moved meanwhile is refused too.
     select(&mut app, "Deals");
     keys(&mut app, "d");
-    other_admin(&dir)
+    other_admin(&app)
         .set_group_parent(application, "Deals", None)
         .unwrap();
     keys(&mut app, "y");
@@ -628,7 +655,7 @@ fn a_change_someone_else_made_meanwhile_is_detected_and_the_tree_reloads() {
     assert!(summary(&app, "Deals").is_some(), "not deleted");
     // And a group deleted meanwhile.
     keys(&mut app, "d");
-    other_admin(&dir)
+    other_admin(&app)
         .delete_group(application, "Deals")
         .unwrap();
     keys(&mut app, "y");
@@ -639,9 +666,13 @@ fn a_change_someone_else_made_meanwhile_is_detected_and_the_tree_reloads() {
     );
 }
 
-#[test]
-fn devices_are_linked_unlinked_and_added_for_the_selected_group() {
-    let (_d, mut app) = groups_console(SIZE);
+#[rstest]
+fn devices_are_linked_unlinked_and_added_for_the_selected_group(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = groups_console(backend, SIZE) else {
+        return;
+    };
     select(&mut app, "Support");
     assert!(screen(&app).contains("Devices of Support (1)"));
     keys(&mut app, "t");
@@ -740,9 +771,11 @@ fn a_read_only_console_refuses_every_change_of_the_tree() {
     assert!(screen(&app).contains("Sales"), "looking still works");
 }
 
-#[test]
-fn the_pane_works_at_40x12() {
-    let (_d, mut app) = groups_console((40, 12));
+#[rstest]
+fn the_pane_works_at_40x12(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = groups_console(backend, (40, 12)) else {
+        return;
+    };
     let text = screen(&app);
     assert!(text.contains("4 Groups") && text.contains("Acme") && text.contains("Devices of Acme"));
     assert_snapshot!("groups_tree_40x12", text);
@@ -765,7 +798,7 @@ fn the_pane_works_at_40x12() {
 
 #[test]
 fn help_lists_the_panes_keys() {
-    let (_d, mut app) = groups_console((100, 40));
+    let (_d, mut app) = groups_console(Backend::Sqlite, (100, 40)).unwrap();
     keys(&mut app, "?");
     let text = screen(&app);
     for key in [
