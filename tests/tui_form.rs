@@ -2,9 +2,11 @@
 
 mod common;
 
+use common::assert_snapshot;
+use common::backend::Backend;
 use common::console::*;
-use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use rstest::rstest;
 use xusers::demo::DEMO_PASSWORD;
 use xusers::domain::UserDraft;
 use xusers::tui::action::Action;
@@ -44,24 +46,30 @@ fn edit_user_with_groups(app: &mut App, n: usize) -> String {
     selected_email(app)
 }
 
-#[test]
-fn empty_add_form() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn empty_add_form(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "a");
     assert_eq!(focus(&app), FormFocus::Email, "opens on Email");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn filled_edit_form() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn filled_edit_form(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     edit_user_with_groups(&mut app, 2);
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn change_password_off_then_on() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn change_password_off_then_on(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "e");
     tab(&mut app, 1);
     assert_eq!(focus(&app), FormFocus::ChangePassword);
@@ -77,9 +85,13 @@ fn change_password_off_then_on() {
     assert_snapshot!("change_password_on", on);
 }
 
-#[test]
-fn groups_tree_with_a_nested_selection_and_its_devices() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn groups_tree_with_a_nested_selection_and_its_devices(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "a");
     tab(&mut app, 4);
     assert_eq!(focus(&app), FormFocus::Groups);
@@ -110,9 +122,13 @@ fn groups_tree_with_a_nested_selection_and_its_devices() {
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn tag_editor_suggests_keys_with_highlighted_matches() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn tag_editor_suggests_keys_with_highlighted_matches(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "a");
     tab(&mut app, 5);
     assert_eq!(focus(&app), FormFocus::Tags);
@@ -176,9 +192,11 @@ fn typing_on_ignores_a_suggestion() {
     assert_eq!(form.tags.column, TagColumn::Value);
 }
 
-#[test]
-fn every_inline_error_at_once() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn every_inline_error_at_once(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     app.session
         .store
         .set_user_limit(app.session.application.id, Some(60))
@@ -337,9 +355,13 @@ fn editing_keeps_the_password_unless_asked() {
     assert!(app.session.store.login(id, &email, "another-pass").is_ok());
 }
 
-#[test]
-fn escape_with_edits_asks_to_discard() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn escape_with_edits_asks_to_discard(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "e");
     key(&mut app, KeyCode::Esc);
     assert!(app.form.is_none(), "no edits: closes at once");
@@ -454,9 +476,11 @@ fn saving_over_someone_elses_change_offers_a_reload() {
     );
 }
 
-#[test]
-fn form_at_80x24() {
-    let (_d, mut app) = console(60, (80, 24));
+#[rstest]
+fn form_at_80x24(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 24)) else {
+        return;
+    };
     edit_user_with_groups(&mut app, 2);
     tab(&mut app, 5);
     type_text(&mut app, "x");
@@ -515,9 +539,13 @@ fn a_busy_database_keeps_the_edit_for_a_retry() {
     assert_eq!(selected_email(&app), "retry@acme.io");
 }
 
-#[test]
-fn devices_pane_tells_no_tick_from_ticks_that_reach_nothing() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn devices_pane_tells_no_tick_from_ticks_that_reach_nothing(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     app.session
         .store
         .create_group(app.session.application.id, "Lab", None)
@@ -604,14 +632,20 @@ fn tag_key_keeps_what_was_typed_unless_a_suggestion_was_chosen() {
     assert_eq!(form.tags.column, TagColumn::Value);
 }
 
-#[test]
-fn ctrl_c_with_unsaved_edits_asks_and_a_second_ctrl_c_quits() {
-    let (_d, mut app) = console(60, SIZE);
+#[rstest]
+fn ctrl_c_with_unsaved_edits_asks_and_a_second_ctrl_c_quits(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "e");
     ctrl(&mut app, 'c');
     assert!(app.quit, "nothing unsaved: quits at once");
 
-    let (_d, mut app) = console(60, SIZE);
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "e");
     tab(&mut app, 2);
     type_text(&mut app, "zz");
@@ -636,7 +670,9 @@ fn ctrl_c_with_unsaved_edits_asks_and_a_second_ctrl_c_quits() {
     ctrl(&mut app, 'c');
     assert!(app.quit, "a second Ctrl-C quits");
 
-    let (_d, mut app) = console(60, SIZE);
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SIZE) else {
+        return;
+    };
     keys(&mut app, "a");
     type_text(&mut app, "x");
     ctrl(&mut app, 'c');
@@ -709,9 +745,13 @@ fn cursor_line(app: &App) -> String {
     screen(app).lines().nth(at.y as usize).unwrap().to_string()
 }
 
-#[test]
-fn form_scrolls_to_keep_the_focus_and_cursor_in_view_at_40x10() {
-    let (_d, mut app) = console(60, (40, 10));
+#[rstest]
+fn form_scrolls_to_keep_the_focus_and_cursor_in_view_at_40x10(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 10)) else {
+        return;
+    };
     edit_user_with_groups(&mut app, 2);
     tab(&mut app, 1);
     key(&mut app, KeyCode::Char(' ')); // Change password? shows one more field
@@ -786,9 +826,13 @@ fn form_scrolls_to_keep_the_focus_and_cursor_in_view_at_40x10() {
     assert_snapshot!("form_40x10_buttons", screen(&app));
 }
 
-#[test]
-fn suggestions_at_40x10_leave_the_key_in_view_and_scroll_to_the_chosen_one() {
-    let (_d, mut app) = console(60, (40, 10));
+#[rstest]
+fn suggestions_at_40x10_leave_the_key_in_view_and_scroll_to_the_chosen_one(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 10)) else {
+        return;
+    };
     keys(&mut app, "a");
     tab(&mut app, 5);
     type_text(&mut app, "p");
@@ -848,13 +892,17 @@ fn form_text(screen: &str) -> String {
     lines.join(" ")
 }
 
-#[test]
-fn field_errors_show_whole_and_the_focus_goes_to_the_first_problem() {
+#[rstest]
+fn field_errors_show_whole_and_the_focus_goes_to_the_first_problem(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
     for (size, name) in [
         ((80, 24), "field_errors_80x24"),
         ((40, 12), "field_errors_40x12"),
     ] {
-        let (_d, mut app) = console(60, size);
+        let Some((_d, mut app)) = console_on_backend(backend, 60, size) else {
+            return;
+        };
         keys(&mut app, "a");
         tab(&mut app, 1);
         type_text(&mut app, "short");
@@ -902,9 +950,13 @@ fn the_problem_count_goes_once_every_problem_is_fixed() {
     assert!(app.form.as_ref().unwrap().errors.is_empty());
 }
 
-#[test]
-fn tag_suggestions_at_40x12_leave_the_status_and_footer_whole_and_cut_with_an_ellipsis() {
-    let (_d, mut app) = console(60, (40, 12));
+#[rstest]
+fn tag_suggestions_at_40x12_leave_the_status_and_footer_whole_and_cut_with_an_ellipsis(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     let application = app.session.application.id;
     let long_key = "region-of-the-customer-account-manager";
     common::add(
@@ -933,9 +985,13 @@ fn tag_suggestions_at_40x12_leave_the_status_and_footer_whole_and_cut_with_an_el
     assert_snapshot!(text);
 }
 
-#[test]
-fn groups_box_escape_clears_its_filter_first_and_end_jumps_to_the_last_group() {
-    let (_d, mut app) = console(60, (40, 12));
+#[rstest]
+fn groups_box_escape_clears_its_filter_first_and_end_jumps_to_the_last_group(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 12)) else {
+        return;
+    };
     let application = app.session.application.id;
     let long = "Regional offices of the northern hemisphere";
     app.session
