@@ -12,7 +12,7 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tempfile::TempDir;
 use xusers::demo::seed_demo;
-use xusers::store::{AppId, Application, Store};
+use xusers::store::{AppId, Application, Location, Store};
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
 use xusers::tui::query_worker::Connect;
@@ -40,8 +40,25 @@ pub fn console_on_backend(
     users: u64,
     size: (u16, u16),
 ) -> Option<(Option<TempDir>, App)> {
-    let (mut store, application, dir) = fresh(backend)?.split();
-    seed(&mut store, application, users);
+    let (store, dir) = match backend {
+        Backend::Sqlite => {
+            let (mut store, application, dir) = fresh(backend)?.split();
+            seed(&mut store, application, users);
+            (store, dir)
+        }
+        // Seeded once per test process, copied for each console.
+        Backend::Postgres => {
+            let database = super::pg::copy_of(&format!("demo_{users}"), |template| {
+                let mut store = Store::open(template.parse::<Location>().unwrap()).unwrap();
+                let application = store.existing_application("default").unwrap().id;
+                seed(&mut store, application, users);
+            })?;
+            (
+                Store::open(database.parse::<Location>().unwrap()).unwrap(),
+                None,
+            )
+        }
+    };
     let application = store.existing_application("default").unwrap();
     let mut app = console_over(store, application, size, None);
     finish_background(&mut app);

@@ -9,8 +9,8 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The superuser `initdb` creates; over the cluster's socket it needs no password.
@@ -46,7 +46,27 @@ pub fn cluster() -> Option<&'static Cluster> {
 /// A connection string for a new, empty database on the test process's cluster, or
 /// `None` where PostgreSQL cannot run here (see [`cluster`]).
 pub fn fresh_database() -> Option<String> {
-    cluster().map(Cluster::create_database)
+    cluster().map(|cluster| cluster.create_database(None))
+}
+
+/// A connection string for a new database holding what `fill` wrote into the database
+/// `template` (given its connection string) the first time this process asked for it:
+/// a set-up made once and copied for each test. `None` where PostgreSQL cannot run
+/// here (see [`cluster`]). `fill` must close its connections before it returns.
+pub fn copy_of(template: &str, fill: impl FnOnce(&str)) -> Option<String> {
+    static MADE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let cluster = cluster()?;
+    {
+        // Held while `fill` runs, so that no test copies a template half made.
+        let mut made = MADE.lock().unwrap();
+        if !made.iter().any(|name| name == template) {
+            let mut admin = cluster.connect("postgres").unwrap();
+            (admin.batch_execute(&format!("CREATE DATABASE {template}"))).unwrap();
+            fill(&cluster.connection_string(template));
+            made.push(template.to_string());
+        }
+    }
+    Some(cluster.create_database(Some(template)))
 }
 
 /// The folder of PostgreSQL's server binaries: Debian's newest under
@@ -207,11 +227,13 @@ impl Cluster {
         postgres::Client::connect(&self.connection_string(dbname), postgres::NoTls)
     }
 
-    fn create_database(&self) -> String {
+    /// A new database: empty, or a copy of `template`.
+    fn create_database(&self, template: Option<&str>) -> String {
         let name = format!("t_{}", self.next.fetch_add(1, Ordering::Relaxed));
+        let template = template.map_or(String::new(), |t| format!(" TEMPLATE {t}"));
         let mut admin = self.connect("postgres").unwrap();
         admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .batch_execute(&format!("CREATE DATABASE {name}{template}"))
             .unwrap();
         self.connection_string(&name)
     }
