@@ -8,6 +8,7 @@ use common::backend::Backend;
 use common::console::*;
 use ratatui::crossterm::event::KeyCode;
 use rstest::rstest;
+use xusers::tui::action::Action;
 
 const SIZE: (u16, u16) = (120, 30);
 
@@ -351,17 +352,15 @@ fn help_scrolls_at_40x12(#[values(Backend::Sqlite, Backend::Postgres)] backend: 
 
 #[rstest]
 fn the_footer_drops_help_last(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
-    for width in [40, 50, 60, 70, 80] {
-        let Some((_d, app)) = console_on_backend(backend, 60, (width, 12)) else {
-            return;
-        };
+    let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 12)) else {
+        return;
+    };
+    for width in [80, 70, 60, 50, 40] {
+        act(&mut app, Action::Resize(width, 12));
         let text = screen(&app);
         let footer = text.lines().last().unwrap();
         assert!(footer.contains("? help"), "{width}: {footer}");
     }
-    let Some((_d, app)) = console_on_backend(backend, 60, (40, 12)) else {
-        return;
-    };
     let footer = screen(&app).lines().last().unwrap().to_string();
     assert_snapshot!("footer_40", footer);
 }
