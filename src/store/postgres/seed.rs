@@ -10,7 +10,7 @@ use postgres::Transaction;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 
-use super::{PgStore, audit, begin_write};
+use super::{PgStore, audit, begin_write, seed_indexes};
 use crate::auth::{PasswordHash, token_digest};
 use crate::store::audit::{Changes, Record};
 use crate::store::seed::{BATCH, SeedRow};
@@ -44,7 +44,9 @@ impl PgStore {
         hash: &PasswordHash,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
-        let done = std::thread::scope(|scope| {
+        seed_indexes::lock(&mut self.client.borrow_mut())?;
+        let mut set_aside = false;
+        let loaded = std::thread::scope(|scope| {
             let (send, batches) = std::sync::mpsc::sync_channel::<Vec<SeedRow>>(BATCHES_AHEAD);
             scope.spawn(move || {
                 let mut users = users.map(SeedRow::new).peekable();
@@ -62,6 +64,9 @@ impl PgStore {
                 // Transactional: a failed batch leaves the triggers on. The tables'
                 // writers wait for the batch meanwhile (its lock), their readers not.
                 tx.batch_execute(&triggers("DISABLE"))?;
+                if done == 0 {
+                    set_aside = seed_indexes::set_aside_if_empty(&mut tx)?;
+                }
                 copy_batch(&mut tx, app, &batch, hash)?;
                 tx.batch_execute(&triggers("ENABLE"))?;
                 tx.commit()?;
@@ -69,7 +74,18 @@ impl PgStore {
                 progress(done);
             }
             Ok::<u64, StoreError>(done)
-        })?;
+        });
+        // Built again whether the load ended or failed: what it committed stays.
+        let mut client = self.client.borrow_mut();
+        let restored = match set_aside {
+            true => seed_indexes::restore(&mut client),
+            false => Ok(()),
+        };
+        let unlocked = seed_indexes::unlock(&mut client);
+        drop(client);
+        let done = loaded?;
+        restored?;
+        unlocked?;
         // One entry for the whole load (demo users, not one entry each).
         let mut client = self.client.borrow_mut();
         let mut tx = begin_write(&mut client)?;
