@@ -158,14 +158,14 @@ fn a_seed_failing_midway_keeps_its_whole_batches_and_builds_the_indexes_again() 
         created_at: 1_800_000_000,
         last_login: 0,
     };
-    // The second batch (of 10,000) repeats the first user's email.
-    let users = (0..10_000).map(user).chain([user(10_000), user(0)]);
+    // The second batch (of 50,000) repeats the first user's email.
+    let users = (0..50_000).map(user).chain([user(50_000), user(0)]);
     let hash = PasswordHash::new(&Password::parse(DEMO_PASSWORD).unwrap());
     let mut heard = Vec::new();
     let failed = store.insert_seed_users(app, users, &hash, |n| heard.push(n));
     assert!(failed.is_err());
-    assert_eq!(heard, [10_000], "the first batch went in, the second not");
-    assert_eq!(store.scope_counts(app).unwrap().all, 10_000);
+    assert_eq!(heard, [50_000], "the first batch went in, the second not");
+    assert_eq!(store.scope_counts(app).unwrap().all, 50_000);
     assert_eq!(store.tag_key_usage(app, None).unwrap().len(), 1);
     assert_eq!(indexes_and_triggers(&database), migrated);
 }
@@ -194,4 +194,61 @@ fn an_open_builds_the_indexes_a_killed_seed_left_set_aside_unless_the_seed_still
     drop(seed);
     open_postgres(&database);
     assert_eq!(indexes_and_triggers(&database), migrated);
+}
+
+#[test]
+fn a_batch_naming_a_group_not_there_is_refused_whole() {
+    let Some((migrated, database, mut store, app)) = migrated_and_empty() else {
+        return;
+    };
+    let user = |i: i64, group: i64| SeedUser {
+        email: format!("u{i}@x.io"),
+        first_name: String::new(),
+        last_name: String::new(),
+        groups: vec![group],
+        tags: Vec::new(),
+        created_at: 1_800_000_000,
+        last_login: 0,
+    };
+    let group = store.create_group(app, "Sales", None).unwrap().id;
+    let users = [user(1, group), user(2, 999)].into_iter();
+    let hash = PasswordHash::new(&Password::parse(DEMO_PASSWORD).unwrap());
+    let refused = store.insert_seed_users(app, users, &hash, |_| ());
+    assert_eq!(refused.unwrap_err().to_string(), "no such group: 999");
+    assert_eq!(store.scope_counts(app).unwrap().all, 0);
+    assert_eq!(indexes_and_triggers(&database), migrated);
+}
+
+#[test]
+fn a_role_that_is_not_a_superuser_seeds_the_same_world_keeping_the_schema() {
+    let Some((migrated, _, _, _)) = migrated_and_empty() else {
+        return;
+    };
+    let database = common::pg::fresh_database().unwrap();
+    // The database's owner, as an application's administrators are: it may turn its
+    // tables' triggers off, not the foreign keys' checks.
+    let (_, name) = database.split_once("dbname=").unwrap();
+    let role = format!("owner_of_{name}");
+    let mut admin = postgres::Client::connect(&database, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; ALTER DATABASE {name} OWNER TO {role}"
+        ))
+        .unwrap();
+    let owned = database.replace("user=xusers", &format!("user={role}"));
+    let mut store = open_postgres(&owned);
+    let mut c = postgres::Client::connect(&owned, postgres::NoTls).unwrap();
+    let may: bool = (c.query_one(
+        "SELECT has_parameter_privilege('session_replication_role', 'SET')",
+        &[],
+    ))
+    .unwrap()
+    .get(0);
+    assert!(!may);
+    let app = store.existing_application("default").unwrap().id;
+    seed_demo(&mut store, app, 300, 1_800_000_000, |_| ()).unwrap();
+    assert_eq!(indexes_and_triggers(&owned), migrated);
+    let mut sqlite = fresh(Backend::Sqlite).unwrap();
+    seed_demo(&mut sqlite.store, sqlite.app, 300, 1_800_000_000, |_| ()).unwrap();
+    assert_eq!(world(&store, app), world(&sqlite.store, sqlite.app));
 }
