@@ -5,9 +5,13 @@
 //!     cargo bench --bench bulk                              # 10,000 users (CI)
 //!     XUSERS_BENCH_USERS=1000000 cargo bench --bench bulk   # the targets' size
 //!     XUSERS_BENCH_ONLY=invalidate_all,delete_tenth cargo bench --bench bulk  # some cases
+//!     XUSERS_BENCH_PG=postgres://host/db cargo bench --bench bulk  # on PostgreSQL
 //!
 //! The users are made by the real binary (`xusers demo --users N`), or copied from
-//! `XUSERS_BENCH_DB` (a database `xusers demo` filled, left as it is). Every user gets
+//! `XUSERS_BENCH_DB` (a database `xusers demo` filled, left as it is). On PostgreSQL,
+//! `XUSERS_BENCH_PG=postgres://…` names the database: `xusers demo` fills it when
+//! empty, else its users are used as they are (and changed); the same cases and
+//! metric names. Every user gets
 //! a live token first, so that invalidating ends a session for each. With N users:
 //! - add a tag to N/10 users (every tenth: spread over the table, not one run of it);
 //! - invalidate the tokens of everyone (a selection of all N);
@@ -24,6 +28,7 @@
 //!   chunk); measured from setting it to `bulk` returning, the rollback included.
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,7 +36,8 @@ use std::time::Instant;
 
 use xusers::domain::TagKey;
 use xusers::store::{
-    AppId, BulkAction, BulkProgress, Selection, Sort, Source, Store, StoreError, UserId, UserQuery,
+    AppId, BulkAction, BulkProgress, Location, Selection, Sort, Source, Store, StoreError, UserId,
+    UserQuery,
 };
 
 /// How far into a job over everyone the cancel comes at most (half way at CI size).
@@ -47,12 +53,27 @@ fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bulk.db");
-    match std::env::var_os("XUSERS_BENCH_DB") {
-        Some(source) => copy_database(Path::new(&source), &path),
-        None => seed(&path, users),
-    }
-    let mut store = Store::open(&path).unwrap();
+    let location: Location = match std::env::var("XUSERS_BENCH_PG") {
+        Ok(database) => {
+            let location: Location = database.parse().expect("XUSERS_BENCH_PG: PostgreSQL");
+            let store = Store::open(location.clone()).unwrap();
+            let app = store.existing_application("default").unwrap().id;
+            match store.scope_counts(app).unwrap().all {
+                0 => seed(database.as_ref(), users),
+                there => println!("# {there} users in {location} already"),
+            }
+            location
+        }
+        Err(_) => {
+            let path = dir.path().join("bulk.db");
+            match std::env::var_os("XUSERS_BENCH_DB") {
+                Some(source) => copy_database(Path::new(&source), &path),
+                None => seed(path.as_ref(), users),
+            }
+            Location::Sqlite(path)
+        }
+    };
+    let mut store = Store::open(location).unwrap();
     let app = store.existing_application("default").unwrap().id;
     let start = Instant::now();
     let issued = store
@@ -255,11 +276,13 @@ fn every_user(store: &Store, app: AppId) -> Vec<UserId> {
     ids
 }
 
-fn seed(path: &Path, users: u64) {
+/// `xusers demo` into `database` (a SQLite file's path, or PostgreSQL's connection
+/// string).
+fn seed(database: &OsStr, users: u64) {
     let start = Instant::now();
     let status = Command::new(env!("CARGO_BIN_EXE_xusers"))
         .arg("--db")
-        .arg(path)
+        .arg(database)
         .args(["--log-level", "off", "demo", "--users", &users.to_string()])
         .status()
         .expect("run xusers demo");

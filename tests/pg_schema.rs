@@ -70,6 +70,7 @@ fn a_new_database_gets_the_whole_schema_at_sqlites_version() {
             "login_failures",
             "memberships",
             "schema_version",
+            "seed_set_aside",
             "tag_keys",
             "token_stamps",
             "tokens",
@@ -79,7 +80,7 @@ fn a_new_database_gets_the_whole_schema_at_sqlites_version() {
     );
     let catalog = catalog(&mut c);
     for expected in [
-        "version 10",
+        "version 11",
         "application 1 default",
         "extension pg_trgm",
         "index users_search_trgm",
@@ -122,7 +123,7 @@ fn a_newer_schema_is_refused_naming_both_versions_and_left_as_it_was() {
     };
     open(&database).unwrap();
     look(&database)
-        .batch_execute("UPDATE schema_version SET version = 11")
+        .batch_execute("UPDATE schema_version SET version = 12")
         .unwrap();
     let before = catalog(&mut look(&database));
     let refused = open(&database)
@@ -132,15 +133,15 @@ fn a_newer_schema_is_refused_naming_both_versions_and_left_as_it_was() {
         matches!(
             refused,
             StoreError::NewerSchema {
-                found: 11,
-                supported: 10
+                found: 12,
+                supported: 11
             }
         ),
         "{refused:?}"
     );
     assert_eq!(
         refused.to_string(),
-        "this database was written by a newer xusers (schema version 11; this build supports up to 10)"
+        "this database was written by a newer xusers (schema version 12; this build supports up to 11)"
     );
     assert_eq!(catalog(&mut look(&database)), before);
 }
@@ -407,5 +408,124 @@ fn the_default_application_is_there_and_an_unknown_one_is_named_with_those_there
     assert_eq!(
         unknown.to_string(),
         "no such application: acme (known: Acme, Zeta, default, zeta)"
+    );
+}
+
+/// Every kept count next to the same counted afresh: the application's users and
+/// grouped users, each user's groups, each group's direct members and members with
+/// its subgroups, each tag key's users.
+fn kept_and_counted(c: &mut Client) -> Vec<(String, i64, i64)> {
+    let rows = c
+        .query(
+            "WITH RECURSIVE below(top, id) AS (
+                 SELECT id, id FROM groups
+                 UNION SELECT b.top, g.id FROM groups g JOIN below b ON g.parent_id = b.id
+             )
+             SELECT 'app ' || id, user_count, (SELECT count(*) FROM users WHERE app_id = a.id)
+             FROM applications a
+             UNION ALL SELECT 'grouped ' || id, grouped_count,
+                 (SELECT count(*) FROM users u WHERE app_id = a.id
+                  AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id))
+             FROM applications a
+             UNION ALL SELECT 'user ' || id, group_count,
+                 (SELECT count(*) FROM memberships WHERE user_id = u.id) FROM users u
+             UNION ALL SELECT 'group ' || id, member_count,
+                 (SELECT count(*) FROM memberships WHERE group_id = g.id) FROM groups g
+             UNION ALL SELECT 'subtree ' || id, subtree_member_count,
+                 (SELECT count(DISTINCT m.user_id) FROM below b
+                  JOIN memberships m ON m.group_id = b.id WHERE b.top = g.id)
+             FROM groups g
+             UNION ALL SELECT 'key ' || k.key, coalesce(k.users, 0), count(t.user_id)
+             FROM tag_keys k FULL JOIN user_tags t ON t.key = k.key
+             GROUP BY k.key, k.users
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap();
+    rows.iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+fn assert_kept(c: &mut Client) {
+    for (what, kept, counted) in kept_and_counted(c) {
+        assert_eq!(kept, counted, "{what}");
+    }
+}
+
+#[test]
+fn version_11_keeps_a_version_10_databases_counts_by_statement_each_counter_once() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let mut c = look(&database);
+    c.batch_execute(include_str!("../assets/sql/pg/schema_v9.sql"))
+        .unwrap();
+    c.batch_execute(include_str!("../assets/sql/pg/schema_v10.sql"))
+        .unwrap();
+    // Written under version 10's row triggers: 60 users, two levels of groups.
+    c.batch_execute(
+        "CREATE TABLE schema_version (id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL);
+         INSERT INTO schema_version VALUES (1, 10);
+         INSERT INTO users (id, app_id, email, email_key, password_hash, search, created_at, updated_at)
+         SELECT i, 1, i || '@x.io', i || '@x.io', 'h', i || '@x.io', 0, 0 FROM generate_series(1, 60) i;
+         INSERT INTO groups (id, app_id, name, parent_id)
+         VALUES (1, 1, 'Acme', NULL), (2, 1, 'Sales', 1), (3, 1, 'EMEA', 2), (4, 1, 'Support', NULL);
+         INSERT INTO memberships SELECT i, 2 + i % 3 FROM generate_series(1, 30) i;
+         INSERT INTO user_tags SELECT i, 'plan', 'pro' FROM generate_series(1, 20) i;",
+    )
+    .unwrap();
+    assert_kept(&mut c);
+    let before = kept_and_counted(&mut c);
+    open(&database).unwrap();
+    assert_eq!(
+        kept_and_counted(&mut c),
+        before,
+        "the counts are taken over"
+    );
+    let row_level = strings(
+        &mut c,
+        "SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal AND tgtype & 1 = 1
+         AND tgrelid IN ('users'::regclass, 'memberships'::regclass, 'user_tags'::regclass)",
+    );
+    assert_eq!(
+        row_level,
+        Vec::<String>::new(),
+        "no count is kept row by row"
+    );
+
+    // Bulk statements, as bulk actions make them: each counter is written once.
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute(
+        "INSERT INTO memberships SELECT i, 3 FROM generate_series(1, 60) i ON CONFLICT DO NOTHING;
+         INSERT INTO user_tags SELECT i, 'plan', 'team' FROM generate_series(21, 60) i;",
+    )
+    .unwrap();
+    let writes = |tx: &mut postgres::Transaction, table: &str| -> i64 {
+        let sql = "SELECT (n_tup_upd + n_tup_ins)::bigint FROM pg_stat_xact_user_tables WHERE relname = $1";
+        tx.query_one(sql, &[&table]).unwrap().get(0)
+    };
+    // EMEA's members and subtree, Sales's and Acme's subtree; the one application
+    // and the one key once each (row by row, each was written per row).
+    assert_eq!(writes(&mut tx, "groups"), 4);
+    assert_eq!(writes(&mut tx, "applications"), 1);
+    assert_eq!(writes(&mut tx, "tag_keys"), 1);
+    tx.commit().unwrap();
+    assert_kept(&mut c);
+    c.batch_execute(
+        "DELETE FROM memberships WHERE group_id = 3 AND user_id % 2 = 0;
+         DELETE FROM memberships WHERE user_id BETWEEN 1 AND 9;
+         INSERT INTO memberships VALUES (1, 2), (1, 3), (1, 4);
+         DELETE FROM user_tags WHERE user_id > 10;
+         DELETE FROM memberships WHERE user_id > 50; DELETE FROM user_tags WHERE user_id > 50;
+         DELETE FROM users WHERE id > 50;
+         UPDATE groups SET parent_id = 1 WHERE parent_id = 2;
+         DELETE FROM memberships WHERE group_id = 2; DELETE FROM groups WHERE id = 2;",
+    )
+    .unwrap();
+    assert_kept(&mut c);
+    assert_eq!(
+        number(&mut c, "SELECT user_count FROM applications WHERE id = 1"),
+        50
     );
 }

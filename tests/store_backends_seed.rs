@@ -5,9 +5,10 @@
 mod common;
 
 use common::backend::{Backend, fresh};
+use xusers::auth::PasswordHash;
 use xusers::demo::{DEMO_PASSWORD, seed_demo};
-use xusers::domain::UserDraft;
-use xusers::store::{AppId, Page, Scope, Store, UserQuery};
+use xusers::domain::{Password, UserDraft};
+use xusers::store::{AppId, Page, Scope, SeedUser, Store, UserQuery};
 
 /// What a seeded store shows: pane counts, each group with its kept counts and those
 /// its listed members give, the tag keys in use, and the first page by email.
@@ -87,4 +88,167 @@ fn the_demo_and_its_tokens_seed_the_same_world_on_both_backends() {
             .to_string()
             .contains("the application already has 301 users"),
     );
+}
+
+/// Every index (as defined) and trigger (with whether it is on) of a PostgreSQL
+/// database, to compare with a fresh migrate's.
+fn indexes_and_triggers(database: &str) -> Vec<String> {
+    let mut c = postgres::Client::connect(database, postgres::NoTls).unwrap();
+    let mut all: Vec<String> = c
+        .query(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+             UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal
+             UNION ALL SELECT 'set aside ' || name FROM seed_set_aside",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    all.sort();
+    all
+}
+
+fn open_postgres(database: &str) -> Store {
+    Store::open(database.parse::<xusers::store::Location>().unwrap()).unwrap()
+}
+
+/// A fresh migrate's indexes and triggers, and an empty database (its `default`
+/// application) to seed; `None` where PostgreSQL cannot run here.
+fn migrated_and_empty() -> Option<(Vec<String>, String, Store, AppId)> {
+    let fresh = common::pg::fresh_database()?;
+    open_postgres(&fresh);
+    let database = common::pg::fresh_database()?;
+    let store = open_postgres(&database);
+    let app = store.existing_application("default").unwrap().id;
+    Some((indexes_and_triggers(&fresh), database, store, app))
+}
+
+#[test]
+fn a_seed_into_an_empty_postgres_table_leaves_the_schema_of_a_fresh_migrate() {
+    let Some((migrated, database, mut store, app)) = migrated_and_empty() else {
+        return;
+    };
+    assert!(migrated.iter().any(|o| o.contains("users_search_trgm")));
+    seed_demo(&mut store, app, 300, 1_800_000_000, |_| ()).unwrap();
+    assert_eq!(indexes_and_triggers(&database), migrated);
+    // Into a table with users already (another application's) the indexes stay.
+    let other = store.create_application("other", None).unwrap().id;
+    seed_demo(&mut store, other, 50, 1_800_000_000, |_| ()).unwrap();
+    assert_eq!(indexes_and_triggers(&database), migrated);
+    assert_eq!(store.scope_counts(other).unwrap().all, 50);
+    assert_eq!(world(&store, app), {
+        let mut sqlite = fresh(Backend::Sqlite).unwrap();
+        seed_demo(&mut sqlite.store, sqlite.app, 300, 1_800_000_000, |_| ()).unwrap();
+        world(&sqlite.store, sqlite.app)
+    });
+}
+
+#[test]
+fn a_seed_failing_midway_keeps_its_whole_batches_and_builds_the_indexes_again() {
+    let Some((migrated, database, mut store, app)) = migrated_and_empty() else {
+        return;
+    };
+    let user = |i: usize| SeedUser {
+        email: format!("u{i}@x.io"),
+        first_name: format!("F{i}"),
+        last_name: "L".into(),
+        groups: Vec::new(),
+        tags: vec![("plan".into(), "pro".into())],
+        created_at: 1_800_000_000,
+        last_login: 0,
+    };
+    // The second batch (of 50,000) repeats the first user's email.
+    let users = (0..50_000).map(user).chain([user(50_000), user(0)]);
+    let hash = PasswordHash::new(&Password::parse(DEMO_PASSWORD).unwrap());
+    let mut heard = Vec::new();
+    let failed = store.insert_seed_users(app, users, &hash, |n| heard.push(n));
+    assert!(failed.is_err());
+    assert_eq!(heard, [50_000], "the first batch went in, the second not");
+    assert_eq!(store.scope_counts(app).unwrap().all, 50_000);
+    assert_eq!(store.tag_key_usage(app, None).unwrap().len(), 1);
+    assert_eq!(indexes_and_triggers(&database), migrated);
+}
+
+#[test]
+fn an_open_builds_the_indexes_a_killed_seed_left_set_aside_unless_the_seed_still_runs() {
+    let Some((migrated, database, _store, _)) = migrated_and_empty() else {
+        return;
+    };
+    // What a seed killed after its first batch leaves: two indexes set aside.
+    let mut c = postgres::Client::connect(&database, postgres::NoTls).unwrap();
+    c.batch_execute(
+        "INSERT INTO seed_set_aside SELECT indexname, indexdef FROM pg_indexes
+         WHERE indexname IN ('users_search_trgm', 'memberships_group');
+         DROP INDEX users_search_trgm; DROP INDEX memberships_group;",
+    )
+    .unwrap();
+    let left = indexes_and_triggers(&database);
+    assert_ne!(left, migrated);
+    // While a seed holds its lock (it builds them at its end), an open leaves them.
+    let mut seed = postgres::Client::connect(&database, postgres::NoTls).unwrap();
+    seed.execute("SELECT pg_advisory_lock($1)", &[&0x7875_7365_6564_i64])
+        .unwrap();
+    open_postgres(&database);
+    assert_eq!(indexes_and_triggers(&database), left);
+    drop(seed);
+    open_postgres(&database);
+    assert_eq!(indexes_and_triggers(&database), migrated);
+}
+
+#[test]
+fn a_batch_naming_a_group_not_there_is_refused_whole() {
+    let Some((migrated, database, mut store, app)) = migrated_and_empty() else {
+        return;
+    };
+    let user = |i: i64, group: i64| SeedUser {
+        email: format!("u{i}@x.io"),
+        first_name: String::new(),
+        last_name: String::new(),
+        groups: vec![group],
+        tags: Vec::new(),
+        created_at: 1_800_000_000,
+        last_login: 0,
+    };
+    let group = store.create_group(app, "Sales", None).unwrap().id;
+    let users = [user(1, group), user(2, 999)].into_iter();
+    let hash = PasswordHash::new(&Password::parse(DEMO_PASSWORD).unwrap());
+    let refused = store.insert_seed_users(app, users, &hash, |_| ());
+    assert_eq!(refused.unwrap_err().to_string(), "no such group: 999");
+    assert_eq!(store.scope_counts(app).unwrap().all, 0);
+    assert_eq!(indexes_and_triggers(&database), migrated);
+}
+
+#[test]
+fn a_role_that_is_not_a_superuser_seeds_the_same_world_keeping_the_schema() {
+    let Some((migrated, _, _, _)) = migrated_and_empty() else {
+        return;
+    };
+    let database = common::pg::fresh_database().unwrap();
+    // The database's owner, as an application's administrators are: it may turn its
+    // tables' triggers off, not the foreign keys' checks.
+    let (_, name) = database.split_once("dbname=").unwrap();
+    let role = format!("owner_of_{name}");
+    let mut admin = postgres::Client::connect(&database, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; ALTER DATABASE {name} OWNER TO {role}"
+        ))
+        .unwrap();
+    let owned = database.replace("user=xusers", &format!("user={role}"));
+    let mut store = open_postgres(&owned);
+    let mut c = postgres::Client::connect(&owned, postgres::NoTls).unwrap();
+    let may: bool = (c.query_one(
+        "SELECT has_parameter_privilege('session_replication_role', 'SET')",
+        &[],
+    ))
+    .unwrap()
+    .get(0);
+    assert!(!may);
+    let app = store.existing_application("default").unwrap().id;
+    seed_demo(&mut store, app, 300, 1_800_000_000, |_| ()).unwrap();
+    assert_eq!(indexes_and_triggers(&owned), migrated);
+    let mut sqlite = fresh(Backend::Sqlite).unwrap();
+    seed_demo(&mut sqlite.store, sqlite.app, 300, 1_800_000_000, |_| ()).unwrap();
+    assert_eq!(world(&store, app), world(&sqlite.store, sqlite.app));
 }

@@ -7,10 +7,19 @@ use postgres::Client;
 use crate::store::{Result, StoreError};
 
 /// `(version, SQL that brings a database of the version before it — or a new one, for
-/// the first — to it)`; never edit a released one.
+/// the first — to it)`; never edit a released one. A version may come in several
+/// files, run in order.
 const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../../../assets/sql/pg/schema_v9.sql")),
     (10, include_str!("../../../assets/sql/pg/schema_v10.sql")),
+    (
+        11,
+        include_str!("../../../assets/sql/pg/schema_v11_counts.sql"),
+    ),
+    (
+        11,
+        include_str!("../../../assets/sql/pg/schema_v11_seed.sql"),
+    ),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -14,6 +14,7 @@ mod migrations;
 mod query;
 mod reads;
 mod seed;
+mod seed_indexes;
 mod selection;
 mod tokens;
 mod users;
@@ -40,6 +41,7 @@ impl PgStore {
     pub fn open(config: &postgres::Config) -> Result<PgStore> {
         let mut client = connect::connect(config)?;
         migrations::migrate(&mut client)?;
+        seed_indexes::restore_left_over(&mut client)?;
         Ok(PgStore::over(client, config, None))
     }
 

@@ -1,23 +1,28 @@
 //! Seeding many users (the demo, benchmarks) on PostgreSQL: each batch's rows go in
 //! by `COPY … FROM STDIN BINARY`, their ids drawn from the users' sequence first so
 //! that memberships and tags can name them. The triggers that keep counts are off
-//! for the batch's transaction (row by row, each updates the same few group and
-//! application rows again: 10,000 users took 25 s); the batch's counts are added by
-//! a few set-based statements instead. Users are generated and their derived columns
-//! computed (seed.rs's `SeedRow`) on another thread while this one writes.
+//! for the batch's transaction; the batch's counts, taken from the rows in hand, are
+//! added by a few set-based statements instead. Into an empty users table the
+//! secondary indexes are set aside for the load (seed_indexes.rs). Users are
+//! generated and their derived columns computed (seed.rs's `SeedRow`) on another
+//! thread while this one writes.
 
 use postgres::Transaction;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 
-use super::{PgStore, audit, begin_write};
+use super::{PgStore, audit, begin_write, seed_indexes};
 use crate::auth::{PasswordHash, token_digest};
 use crate::store::audit::{Changes, Record};
-use crate::store::seed::{BATCH, SeedRow};
+use crate::store::seed::SeedRow;
 use crate::store::{AppId, Result, SeedUser, StoreError, unix_now};
 
+/// Users per transaction: more than SQLite's, as each batch writes the counters of
+/// every group and tag key it touches (up to 10,000 keys) once.
+const BATCH: usize = 50_000;
+
 /// Batches made ahead of the writer.
-const BATCHES_AHEAD: usize = 4;
+const BATCHES_AHEAD: usize = 2;
 
 impl PgStore {
     /// Inserts many users sharing one password hash, a transaction per batch;
@@ -44,7 +49,10 @@ impl PgStore {
         hash: &PasswordHash,
         mut progress: impl FnMut(u64),
     ) -> Result<u64> {
-        let done = std::thread::scope(|scope| {
+        seed_indexes::lock(&mut self.client.borrow_mut())?;
+        let off = TriggersOff::choose(&mut self.client.borrow_mut())?;
+        let mut set_aside = false;
+        let loaded = std::thread::scope(|scope| {
             let (send, batches) = std::sync::mpsc::sync_channel::<Vec<SeedRow>>(BATCHES_AHEAD);
             scope.spawn(move || {
                 let mut users = users.map(SeedRow::new).peekable();
@@ -59,17 +67,30 @@ impl PgStore {
             for batch in batches {
                 let mut client = self.client.borrow_mut();
                 let mut tx = begin_write(&mut client)?;
-                // Transactional: a failed batch leaves the triggers on. The tables'
-                // writers wait for the batch meanwhile (its lock), their readers not.
-                tx.batch_execute(&triggers("DISABLE"))?;
+                // Transactional: a failed batch leaves the triggers on.
+                off.begin(&mut tx, app, &batch)?;
+                if done == 0 {
+                    set_aside = seed_indexes::set_aside_if_empty(&mut tx)?;
+                }
                 copy_batch(&mut tx, app, &batch, hash)?;
-                tx.batch_execute(&triggers("ENABLE"))?;
+                off.end(&mut tx)?;
                 tx.commit()?;
                 done += batch.len() as u64;
                 progress(done);
             }
             Ok::<u64, StoreError>(done)
-        })?;
+        });
+        // Built again whether the load ended or failed: what it committed stays.
+        let mut client = self.client.borrow_mut();
+        let restored = match set_aside {
+            true => seed_indexes::restore(&mut client),
+            false => Ok(()),
+        };
+        let unlocked = seed_indexes::unlock(&mut client);
+        drop(client);
+        let done = loaded?;
+        restored?;
+        unlocked?;
         // One entry for the whole load (demo users, not one entry each).
         let mut client = self.client.borrow_mut();
         let mut tx = begin_write(&mut client)?;
@@ -139,15 +160,17 @@ fn copy_batch(
     batch: &[SeedRow],
     hash: &PasswordHash,
 ) -> Result<()> {
-    let ids: Vec<i64> = tx
-        .query(
-            "SELECT nextval(pg_get_serial_sequence('users', 'id'))
-             FROM generate_series(1, $1::bigint)",
-            &[&(batch.len() as i64)],
+    // A run of ids drawn at once: every writer holds the write lock, so none draws
+    // one meanwhile (one nextval per user cost more than the users' COPY).
+    let n = batch.len() as i64;
+    let first: i64 = tx
+        .query_one(
+            "SELECT setval(s, nextval(s) + $1 - 1) - $1 + 1
+             FROM pg_get_serial_sequence('users', 'id') AS s",
+            &[&n],
         )?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .get(0);
+    let ids: Vec<i64> = (first..first + n).collect();
     let text = Type::TEXT;
     let types = [
         Type::INT8,
@@ -208,11 +231,53 @@ fn copy_batch(
         }
     }
     writer.finish()?;
-    let grouped = batch
-        .iter()
-        .filter(|row| !row.user.groups.is_empty())
-        .count();
-    add_counts(tx, app, &ids, grouped as i64)
+    add_counts(tx, app, &ids, batch)
+}
+
+/// How a batch's transaction turns the triggers that keep counts off.
+enum TriggersOff {
+    /// `session_replication_role = replica`, for a role that may set it (a
+    /// superuser, as pg_restore's `--disable-triggers` asks): the foreign keys' row
+    /// by row checks go too (they were most of the load's time), replaced by one
+    /// check of the batch's application and groups, locked as those checks lock them.
+    /// The users the memberships and tags name are the batch's own.
+    Replica,
+    /// `ALTER TABLE … DISABLE TRIGGER USER`, for the tables' owner: the tables'
+    /// writers wait for the batch meanwhile (its lock), their readers not.
+    UserTriggers,
+}
+
+impl TriggersOff {
+    fn choose(client: &mut postgres::Client) -> Result<TriggersOff> {
+        let replica: bool = client
+            .query_one(
+                "SELECT has_parameter_privilege('session_replication_role', 'SET')",
+                &[],
+            )?
+            .get(0);
+        Ok(match replica {
+            true => TriggersOff::Replica,
+            false => TriggersOff::UserTriggers,
+        })
+    }
+
+    fn begin(&self, tx: &mut Transaction, app: AppId, batch: &[SeedRow]) -> Result<()> {
+        match self {
+            TriggersOff::Replica => {
+                tx.batch_execute("SET LOCAL session_replication_role = replica")?;
+                lock_references(tx, app, batch)
+            }
+            TriggersOff::UserTriggers => Ok(tx.batch_execute(&triggers("DISABLE"))?),
+        }
+    }
+
+    fn end(&self, tx: &mut Transaction) -> Result<()> {
+        match self {
+            // `SET LOCAL` ends with the transaction.
+            TriggersOff::Replica => Ok(()),
+            TriggersOff::UserTriggers => Ok(tx.batch_execute(&triggers("ENABLE"))?),
+        }
+    }
 }
 
 /// `ALTER TABLE … {verb} TRIGGER USER` for the tables whose triggers keep counts.
@@ -222,37 +287,85 @@ fn triggers(verb: &str) -> String {
         .join("\n")
 }
 
-/// Adds what the users `ids` (just copied, `grouped` of them in a group) hold to the
-/// counts the triggers keep: the application's, each group's (direct, and with its
-/// subgroups: each user once per group above), each tag key's.
-fn add_counts(tx: &mut Transaction, app: AppId, ids: &[i64], grouped: i64) -> Result<()> {
-    let ids = &ids;
+/// What the foreign keys' checks would have found and locked for the batch, at once:
+/// the application, and each group its users join (one of the application's).
+fn lock_references(tx: &mut Transaction, app: AppId, batch: &[SeedRow]) -> Result<()> {
+    let app_there = tx
+        .query_opt(
+            "SELECT id FROM applications WHERE id = $1 FOR KEY SHARE",
+            &[&app.0],
+        )?
+        .is_some();
+    if !app_there {
+        return Err(StoreError::NotFound {
+            what: "application",
+            name: app.0.to_string(),
+        });
+    }
+    let mut groups: Vec<i64> = batch
+        .iter()
+        .flat_map(|row| row.user.groups.iter().copied())
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let found: Vec<i64> = tx
+        .query(
+            "SELECT id FROM groups WHERE id = ANY($1) AND app_id = $2 ORDER BY id FOR KEY SHARE",
+            &[&groups, &app.0],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    match groups.iter().find(|id| found.binary_search(id).is_err()) {
+        Some(missing) => Err(StoreError::NotFound {
+            what: "group",
+            name: missing.to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Adds what the users `ids` (just copied from `batch`) hold to the counts the
+/// triggers keep: the application's, each group's (direct, and with its subgroups:
+/// each user once per group above), each tag key's. Counted from the batch in hand,
+/// not read back.
+fn add_counts(tx: &mut Transaction, app: AppId, ids: &[i64], batch: &[SeedRow]) -> Result<()> {
+    let grouped = batch.iter().filter(|r| !r.user.groups.is_empty()).count() as i64;
     tx.execute(
-        "UPDATE applications SET user_count = user_count + cardinality($2::bigint[]),
-                                 grouped_count = grouped_count + $3
+        "UPDATE applications SET user_count = user_count + $2, grouped_count = grouped_count + $3
          WHERE id = $1",
-        &[&app.0, ids, &grouped],
+        &[&app.0, &(ids.len() as i64), &grouped],
     )?;
+    let (members, groups): (Vec<i64>, Vec<i64>) = ids
+        .iter()
+        .zip(batch)
+        .flat_map(|(id, row)| row.user.groups.iter().map(move |g| (*id, *g)))
+        .unzip();
     tx.execute(
         "UPDATE groups g SET member_count = g.member_count + m.n
-         FROM (SELECT group_id, count(*) AS n FROM memberships WHERE user_id = ANY($1)
+         FROM (SELECT group_id, count(*) AS n FROM unnest($1::bigint[]) AS group_id
                GROUP BY group_id) m
          WHERE g.id = m.group_id",
-        &[ids],
+        &[&groups],
     )?;
     tx.execute(
         "UPDATE groups g SET subtree_member_count = g.subtree_member_count + s.n
          FROM (SELECT a.ancestor_id, count(DISTINCT m.user_id) AS n
-               FROM memberships m JOIN group_ancestors a ON a.group_id = m.group_id
-               WHERE m.user_id = ANY($1) GROUP BY a.ancestor_id) s
+               FROM unnest($1::bigint[], $2::bigint[]) AS m(user_id, group_id)
+               JOIN group_ancestors a ON a.group_id = m.group_id GROUP BY a.ancestor_id) s
          WHERE g.id = s.ancestor_id",
-        &[ids],
+        &[&members, &groups],
     )?;
+    let mut users_by_key = std::collections::BTreeMap::<&str, i64>::new();
+    for (key, _) in batch.iter().flat_map(|row| &row.user.tags) {
+        *users_by_key.entry(key).or_default() += 1;
+    }
+    let (keys, users): (Vec<&str>, Vec<i64>) = users_by_key.into_iter().unzip();
     tx.execute(
         "INSERT INTO tag_keys (app_id, key, users)
-         SELECT $1, key, count(*) FROM user_tags WHERE user_id = ANY($2) GROUP BY key
+         SELECT $1, key, n FROM unnest($2::text[], $3::bigint[]) AS t(key, n)
          ON CONFLICT (app_id, key) DO UPDATE SET users = tag_keys.users + excluded.users",
-        &[&app.0, ids],
+        &[&app.0, &keys, &users],
     )?;
     Ok(())
 }

@@ -1,0 +1,5 @@
+-- Version 11 changes nothing here: it is PostgreSQL's (its count-keeping triggers made
+-- statement-level, and the table where a seed sets indexes aside), and both backends
+-- stay at the same version number so that a database copied between them needs no
+-- translation of versions. SQLite's triggers are row-level by nature, and its seed
+-- rebuilds its derived indexes at every open anyway.
