@@ -33,8 +33,8 @@ pub struct CopyArgs {
     /// again; the target's log records the merge)
     #[arg(long)]
     merge: bool,
-    /// With --merge, a user in both: fail (refuse the merge), skip (keep the target's)
-    /// or update (the source's names, password hash, groups and tags win)
+    /// With --merge, a user in both: fail (the default: refuse the merge), skip (keep
+    /// the target's) or update (the source's names, password hash, groups and tags win)
     #[arg(long, value_enum, requires = "merge")]
     on_conflict: Option<ConflictArg>,
 }
