@@ -80,8 +80,11 @@ fn merge(env: &Env, from: &str, to: &str, extra: &[&str]) -> assert_cmd::assert:
 /// tied to Sales, Ann (in Sales, tagged) and Bob (in Acme); `shop` (its own limit and
 /// lockout) with Carol. Ann has signed in, so the source holds a token.
 fn source(env: &Env, db: &str) -> String {
+    // Sales made before Acme, and moved under it: a merge makes a parent first all
+    // the same.
+    run(env, db, &["groups", "add", "Sales"]);
     run(env, db, &["groups", "add", "Acme"]);
-    run(env, db, &["groups", "add", "Sales", "--parent", "Acme"]);
+    run(env, db, &["groups", "move", "Sales", "--parent", "Acme"]);
     run(env, db, &["devices", "add", "kiosk", "--group", "Sales"]);
     run(env, db, &["apps", "add", "shop", "--user-limit", "50"]);
     run(
@@ -320,6 +323,30 @@ fn a_merge_with_a_user_in_both_is_refused_by_default_naming_them_and_changes_not
     assert_eq!(state(&env, &target_db), before);
 }
 
+#[test]
+fn a_source_user_the_target_cannot_take_refuses_the_merge_naming_them_inert() {
+    let env = Env::new();
+    let Some((source_db, target_db, _)) = databases(&env, Backend::Sqlite, Backend::Sqlite) else {
+        return;
+    };
+    // An email no command accepts, which would clear the screen: written by hand.
+    let conn = rusqlite::Connection::open(&source_db).unwrap();
+    conn.execute(
+        "UPDATE users SET email = 'ann' || char(27) || '[2J@x.io' WHERE email = 'ann@x.io'",
+        [],
+    )
+    .unwrap();
+    let before = state(&env, &target_db);
+    let out = merge(&env, &source_db, &target_db, &["--on-conflict", "skip"])
+        .code(1)
+        .stderr(predicate::str::contains(
+            "1 user of the source cannot be merged: ann\u{241b}[2J@x.io (email: ",
+        ));
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    assert_eq!(state(&env, &target_db), before);
+}
+
 #[rstest]
 fn a_merge_that_fails_half_way_leaves_its_target_as_it_was(
     #[values(Backend::Sqlite, Backend::Postgres)] to: Backend,
@@ -359,6 +386,15 @@ fn a_merge_into_a_new_database_adds_everything_and_bad_flags_are_refused() {
              1 device added, 0 already there; 1 application added, 1 already there.",
         ));
     login(&env, &new, "default", "ann@x.io", "ann-password-1").success();
+    let under_acme = json(
+        &env,
+        &new,
+        &["users", "list", "--group", "Acme", "--format", "json"],
+    );
+    let under_acme: Vec<&str> = (under_acme.as_array().unwrap().iter())
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(under_acme, ["ann@x.io", "Bob@x.io"]);
     env.bare()
         .args(["--db", &new, "audit", "verify"])
         .assert()

@@ -439,12 +439,13 @@ fn count(tally: &mut Tally, added: bool) {
 }
 
 /// Why the merge is refused: how many users cannot be merged, and the first few with
-/// their problems (the emails shown inert).
+/// their problems (shown inert: the source's emails are any text it holds).
 fn refusal(refused: &[(&str, Vec<FieldError>)]) -> StoreError {
     let named: Vec<String> = (refused.iter().take(NAMED))
         .map(|(email, problems)| {
             let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            format!("{} ({})", crate::inert::inert(email), problems.join("; "))
+            let named = format!("{email} ({})", problems.join("; "));
+            crate::inert::inert(&named).into_owned()
         })
         .collect();
     let more = match refused.len().saturating_sub(NAMED) {
