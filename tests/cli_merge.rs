@@ -324,7 +324,8 @@ fn a_merge_with_a_user_in_both_is_refused_by_default_naming_them_and_changes_not
 }
 
 #[test]
-fn a_source_user_the_target_cannot_take_refuses_the_merge_naming_them_inert() {
+fn a_source_user_the_target_cannot_take_refuses_the_merge_naming_them_inert_and_leaves_no_new_file()
+{
     let env = Env::new();
     let Some((source_db, target_db, _)) = databases(&env, Backend::Sqlite, Backend::Sqlite) else {
         return;
@@ -345,6 +346,12 @@ fn a_source_user_the_target_cannot_take_refuses_the_merge_naming_them_inert() {
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
     assert_eq!(state(&env, &target_db), before);
+    // A file the refused merge made goes again.
+    let new = env.dir.path().join("new.db");
+    merge(&env, &source_db, &path(&new), &[])
+        .code(1)
+        .stderr(predicate::str::contains("nothing was changed"));
+    assert!(!new.exists());
 }
 
 #[rstest]
