@@ -1,6 +1,10 @@
 //! `xusers copy` through the built binary: N users SQLite → PostgreSQL (target: the
 //! 1,000,000-user database in ≤ 5 minutes), then back into a new SQLite file. Prints
-//! `metric copy_to_postgres <s> s` and `metric copy_to_sqlite <s> s`.
+//! `metric copy_to_postgres <s> s` and `metric copy_to_sqlite <s> s`. Then
+//! `copy --merge` of the N users into a store of N others (the demo's users in another
+//! application), SQLite and PostgreSQL (target: 100,000 into 100,000 well under a
+//! minute), and into the copy back, where every user is in both (`--on-conflict
+//! update`): `metric merge_into_sqlite`, `merge_update_sqlite`, `merge_into_postgres`.
 //!
 //!     cargo bench --bench copy                              # 10,000 users
 //!     XUSERS_BENCH_USERS=1000000 cargo bench --bench copy   # the target's size
@@ -42,6 +46,19 @@ fn main() {
     println!("metric copy_to_postgres {to_postgres:.1} s");
     let to_sqlite = copy(&postgres, path(&back));
     println!("metric copy_to_sqlite {to_sqlite:.1} s");
+    let others = dir.path().join("others.db");
+    let others_postgres = pg::fresh_database().expect("a second database");
+    for target in [path(&others), &others_postgres] {
+        let n = users.to_string();
+        xusers(&["--db", target, "--app", "others", "demo", "--users", &n]);
+    }
+    let into_sqlite = copy_with(path(&source), path(&others), &["--merge"]);
+    println!("metric merge_into_sqlite {into_sqlite:.1} s");
+    let update = ["--merge", "--on-conflict", "update"];
+    let updated = copy_with(path(&source), path(&back), &update);
+    println!("metric merge_update_sqlite {updated:.1} s");
+    let into_postgres = copy_with(path(&source), &others_postgres, &["--merge"]);
+    println!("metric merge_into_postgres {into_postgres:.1} s");
 }
 
 fn path(p: &Path) -> &str {
@@ -50,8 +67,13 @@ fn path(p: &Path) -> &str {
 
 /// Runs `xusers copy` and returns its seconds, after printing its summary.
 fn copy(from: &str, to: &str) -> f64 {
+    copy_with(from, to, &[])
+}
+
+/// Runs `xusers copy` with `extra` flags (`--merge`): its seconds.
+fn copy_with(from: &str, to: &str, extra: &[&str]) -> f64 {
     let start = Instant::now();
-    let summary = xusers(&["copy", "--from", from, "--to", to]);
+    let summary = xusers(&[&["copy", "--from", from, "--to", to], extra].concat());
     let took = start.elapsed().as_secs_f64();
     print!("# {summary}");
     took

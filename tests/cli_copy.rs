@@ -289,11 +289,6 @@ fn a_copy_into_a_database_that_holds_users_is_refused_and_changes_nothing(
     copy(&env, &to, &to)
         .code(2)
         .stderr(predicate::str::contains("--from and --to both name"));
-    env.bare()
-        .args(["copy", "--from", &path(&env.db()), "--to", &to, "--merge"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("--merge is not available yet"));
     assert_eq!(run(&env, &to, &["audit", "export"]), before);
 }
 

@@ -1,5 +1,6 @@
 //! `xusers copy --from DB --to DB`: a whole database into a new one, SQLite or
-//! PostgreSQL either way, with a progress bar when stderr is a terminal.
+//! PostgreSQL either way, or with `--merge` into one in use; with a progress bar when
+//! stderr is a terminal.
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -9,34 +10,47 @@ use std::time::Instant;
 use clap::Args;
 use indicatif::{HumanCount, ProgressBar, ProgressStyle};
 
+use super::import::ConflictArg;
 use super::output::outln;
 use super::{Failure, database_files};
-use crate::store::{CopyReport, Location, Store};
+use crate::store::{
+    CopyProgress, CopyReport, Location, MergeOptions, MergeReport, OnConflict, Store, StoreError,
+    Tally,
+};
 
 #[derive(Debug, Args)]
 pub struct CopyArgs {
     /// The database to copy: PATH, sqlite:PATH, or a PostgreSQL connection string
     #[arg(long, value_name = "PATH|URL")]
     from: OsString,
-    /// The new database to copy it into (made if need be; refused unless empty)
+    /// The database to copy it into (made if need be; refused unless empty, or --merge)
     #[arg(long, value_name = "PATH|URL")]
     to: OsString,
-    /// Copy into a database that holds users already (not available yet)
+    /// Merge into a database in use: applications, groups and devices matched by name,
+    /// users by email within their application (see --on-conflict), ids the target's.
+    /// Users come with their password hashes, names, groups and tags; their tokens and
+    /// failed logins, and the source's audit log, are not copied (merged users sign in
+    /// again; the target's log records the merge)
     #[arg(long)]
     merge: bool,
+    /// With --merge, a user in both: fail (the default: refuse the merge), skip (keep
+    /// the target's) or update (the source's names, password hash, groups and tags win)
+    #[arg(long, value_enum, requires = "merge")]
+    on_conflict: Option<ConflictArg>,
 }
 
 fn location(flag: &str, text: &OsString) -> Result<Location, Failure> {
     Location::parse_os(text).map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
+/// What a copy or a merge did.
+enum Done {
+    Copied(CopyReport),
+    Merged(MergeReport),
+}
+
 pub fn run(args: &CopyArgs) -> Result<(), Failure> {
     let (from, to) = (location("--from", &args.from)?, location("--to", &args.to)?);
-    if args.merge {
-        return Err(Failure::runtime(
-            "--merge is not available yet: copy into a new database (nothing was changed)",
-        ));
-    }
     if same_database(&from, &to) {
         return Err(Failure::usage(format!(
             "--from and --to both name {to}: a copy goes into another database"
@@ -53,14 +67,24 @@ pub fn run(args: &CopyArgs) -> Result<(), Failure> {
     // A file this copy makes goes again if the copy fails: nothing is left behind.
     let made = to.sqlite_path().filter(|path| !path.exists());
     let started = Instant::now();
-    let copied = Store::open(to.clone())
+    let done = Store::open(to.clone())
         .map_err(|e| format!("cannot open {to}: {e}"))
-        .and_then(|mut target| {
-            copy_showing_progress(&source, &mut target)
-                .map_err(|e| format!("cannot copy {from} to {to}: {e}; nothing was changed"))
+        .and_then(|mut target| match args.merge {
+            false => showing_progress(|progress| source.copy_into(&mut target, progress))
+                .map(Done::Copied)
+                .map_err(|e| format!("cannot copy {from} to {to}: {e}; nothing was changed")),
+            true => {
+                let options = MergeOptions {
+                    origin: from.to_string(),
+                    on_conflict: args.on_conflict.map_or(OnConflict::Fail, Into::into),
+                };
+                showing_progress(|progress| source.merge_into(&mut target, &options, progress))
+                    .map(Done::Merged)
+                    .map_err(|e| format!("cannot merge {from} into {to}: {e}; nothing was changed"))
+            }
         });
-    let report = match copied {
-        Ok(report) => report,
+    let done = match done {
+        Ok(done) => done,
         Err(message) => {
             if let Some(path) = made {
                 remove_database(path);
@@ -68,24 +92,73 @@ pub fn run(args: &CopyArgs) -> Result<(), Failure> {
             return Err(Failure::runtime(message));
         }
     };
+    let seconds = started.elapsed().as_secs_f64();
+    match done {
+        Done::Copied(report) => copied(&report, &from, &to, seconds),
+        Done::Merged(report) => merged(&report, &from, &to, seconds),
+    }
+}
+
+/// `n` things, named one or many.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", HumanCount(n), if n == 1 { one } else { many })
+}
+
+fn copied(
+    report: &CopyReport,
+    from: &Location,
+    to: &Location,
+    seconds: f64,
+) -> Result<(), Failure> {
     tracing::info!(from = %from, to = %to, "copy the database");
-    let n = |table: &str, one: &str, many: &str| {
-        let rows = report.rows(table);
-        format!(
-            "{} {}",
-            HumanCount(rows),
-            if rows == 1 { one } else { many }
-        )
-    };
+    let n = |table: &str, one: &str, many: &str| count(report.rows(table), one, many);
     outln!(
-        "Copied {}, {}, {}, {}, {} and {} from {from} to {to} in {:.1} s.",
+        "Copied {}, {}, {}, {}, {} and {} from {from} to {to} in {seconds:.1} s.",
         n("users", "user", "users"),
         n("groups", "group", "groups"),
         n("devices", "device", "devices"),
         n("applications", "application", "applications"),
         n("tokens", "token", "tokens"),
         n("audit", "audit entry", "audit entries"),
-        started.elapsed().as_secs_f64()
+    )
+}
+
+fn merged(
+    report: &MergeReport,
+    from: &Location,
+    to: &Location,
+    seconds: f64,
+) -> Result<(), Failure> {
+    let users = report.users;
+    tracing::info!(
+        from = %from,
+        to = %to,
+        added = users.added,
+        updated = users.updated,
+        skipped = users.kept,
+        "merge the database"
+    );
+    let tally = |t: Tally, one: &str, many: &str, updated: &str| {
+        let mut parts = vec![format!("{} added", count(t.added, one, many))];
+        if t.updated > 0 {
+            parts.push(format!("{} {updated}", HumanCount(t.updated)));
+        }
+        parts.push(format!("{} already there", HumanCount(t.kept)));
+        parts.join(", ")
+    };
+    outln!(
+        "Merged {from} into {to} in {seconds:.1} s: {} added, {} updated, {} skipped; {}; {}; {}.",
+        count(users.added, "user", "users"),
+        HumanCount(users.updated),
+        HumanCount(users.kept),
+        tally(report.groups, "group", "groups", "changed"),
+        tally(report.devices, "device", "devices", "tied to more groups"),
+        tally(
+            report.applications,
+            "application",
+            "applications",
+            "changed"
+        ),
     )
 }
 
@@ -106,10 +179,10 @@ fn same_database(from: &Location, to: &Location) -> bool {
     }
 }
 
-fn copy_showing_progress(
-    source: &Store,
-    target: &mut Store,
-) -> Result<CopyReport, crate::store::StoreError> {
+/// Runs a copy or merge, showing its progress on stderr when that is a terminal.
+fn showing_progress<T>(
+    run: impl FnOnce(&mut dyn FnMut(CopyProgress)) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     let bar = match std::io::stderr().is_terminal() {
         true => ProgressBar::new(0).with_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed}  {msg}")
@@ -118,7 +191,7 @@ fn copy_showing_progress(
         false => ProgressBar::hidden(),
     };
     let mut step = "";
-    let report = source.copy_into(target, &mut |progress| {
+    let done = run(&mut |progress| {
         if progress.step != step {
             step = progress.step;
             bar.set_length(progress.total);
@@ -127,7 +200,7 @@ fn copy_showing_progress(
         bar.set_position(progress.done);
     });
     bar.finish_and_clear();
-    report
+    done
 }
 
 /// Removes a SQLite database file and the companions SQLite kept beside it.

@@ -124,8 +124,8 @@ enum Command {
     /// Read, export, verify and prune the audit log of every change (all applications)
     #[command(subcommand)]
     Audit(audit::AuditCommand),
-    /// Copy a whole database into a new one: SQLite or PostgreSQL, either way (ignores
-    /// --db and --app)
+    /// Copy a whole database into a new one, or merge it into one in use (--merge):
+    /// SQLite or PostgreSQL, either way (ignores --db and --app)
     Copy(copy::CopyArgs),
     /// Print a shell completion script
     Completions {

@@ -203,7 +203,7 @@ impl SqliteStore {
 }
 
 /// The names of the groups a device is tied to, sorted.
-fn device_groups(conn: &rusqlite::Connection, device: i64) -> Result<Vec<String>> {
+pub(crate) fn device_groups(conn: &rusqlite::Connection, device: i64) -> Result<Vec<String>> {
     Ok(conn
         .prepare_cached(
             "SELECT g.name FROM group_devices gd JOIN groups g ON g.id = gd.group_id
@@ -213,7 +213,7 @@ fn device_groups(conn: &rusqlite::Connection, device: i64) -> Result<Vec<String>
         .collect::<rusqlite::Result<_>>()?)
 }
 
-fn device_id(conn: &rusqlite::Connection, app: AppId, name: &str) -> Result<i64> {
+pub(crate) fn device_id(conn: &rusqlite::Connection, app: AppId, name: &str) -> Result<i64> {
     use rusqlite::OptionalExtension;
     conn.prepare_cached("SELECT id FROM devices WHERE app_id = ?1 AND name = ?2")?
         .query_row(params![app.0, name], |r| r.get(0))

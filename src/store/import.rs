@@ -114,6 +114,7 @@ impl SqliteStore {
             Err(unreadable) => return Ok(Err(unreadable)),
         };
         if report.written {
+            writes.summary(summary(&report, &options))?;
             resume_indexing(&tx, unindexed_after)?;
             tx.commit()?;
         }
@@ -144,8 +145,8 @@ pub(crate) fn described(origin: &str, result: &Result<ImportReport>) -> (String,
 /// own SQL, so that the rules of an import ([`import_rows`]) are written once.
 pub(crate) trait ImportWrites {
     /// Creates the group (under `parent`, by name) unless it exists; records it as
-    /// `groups add` does when it is made.
-    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<()>;
+    /// `groups add` does when it is made. Returns whether it was made.
+    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<bool>;
     fn find_user(&mut self, email: &Email) -> Result<Option<UserId>>;
     /// See `users::conflicts`.
     fn conflicts(
@@ -169,7 +170,7 @@ pub(crate) trait ImportWrites {
 }
 
 /// Checks and writes the rows one by one (see [`SqliteStore::import_users`]); the
-/// report says whether the caller is to commit (`written`).
+/// report says whether the caller is to append the [`summary`] and commit (`written`).
 pub(crate) fn import_rows<E>(
     writes: &mut impl ImportWrites,
     users: impl IntoIterator<Item = std::result::Result<ImportUser, E>>,
@@ -250,29 +251,32 @@ pub(crate) fn import_rows<E>(
             }
         }
     }
-    if !options.dry_run && (report.failed.is_empty() || options.partial) {
-        let changes = Changes::default()
-            .with("created", 0, report.created)
-            .with("updated", 0, report.updated)
-            .with("skipped", 0, report.skipped)
-            .with("failed", 0, report.failed.len());
-        let target = Target::new("import", None, options.origin.as_str());
-        writes.summary(Record::new(None, "import", target, changes))?;
-        report.written = true;
-    }
+    report.written = !options.dry_run && (report.failed.is_empty() || options.partial);
     Ok(Ok(report))
 }
 
+/// The summary entry of an import that is to be written, which its caller appends
+/// last (a merge, which imports each application's users, writes one of its own).
+pub(crate) fn summary(report: &ImportReport, options: &ImportOptions) -> Record {
+    let changes = Changes::default()
+        .with("created", 0, report.created)
+        .with("updated", 0, report.updated)
+        .with("skipped", 0, report.skipped)
+        .with("failed", 0, report.failed.len());
+    let target = Target::new("import", None, options.origin.as_str());
+    Record::new(None, "import", target, changes)
+}
+
 /// An import's writes on SQLite.
-struct SqliteImport<'a> {
-    tx: &'a Connection,
-    actor: &'a Actor,
-    app: AppId,
-    context: Context,
+pub(crate) struct SqliteImport<'a> {
+    pub tx: &'a Connection,
+    pub actor: &'a Actor,
+    pub app: AppId,
+    pub context: Context,
 }
 
 impl ImportWrites for SqliteImport<'_> {
-    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<()> {
+    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<bool> {
         let added = self.tx.execute(
             "INSERT INTO groups (app_id, name, parent_id)
              VALUES (?1, ?2, (SELECT id FROM groups WHERE app_id = ?1 AND name = ?3))
@@ -289,7 +293,7 @@ impl ImportWrites for SqliteImport<'_> {
             );
             audit::append(self.tx, self.actor, record.within(self.context))?;
         }
-        Ok(())
+        Ok(added > 0)
     }
 
     fn find_user(&mut self, email: &Email) -> Result<Option<UserId>> {

@@ -48,6 +48,7 @@ pub use audit::{
 };
 pub use backend::{InterruptHandle, Store};
 pub use bulk::{BulkAction, BulkOutcome, BulkProgress};
+pub use copy::merge::{MERGING_USERS, MergeOptions, MergeReport, Tally};
 pub use copy::{BUILDING_INDEXES, CopyProgress, CopyReport};
 pub use devices::{Device, ReachedDevice};
 pub use groups::{Group, GroupRef, GroupSummary, cycle_reason};

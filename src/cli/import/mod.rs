@@ -25,11 +25,22 @@ use crate::export::FileFormat;
 use crate::store::{Application, ImportOptions, ImportUser, OnConflict, Store};
 use row::Row;
 
+/// `--on-conflict`, of `users import` and `copy --merge`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ConflictArg {
+pub(super) enum ConflictArg {
     Fail,
     Skip,
     Update,
+}
+
+impl From<ConflictArg> for OnConflict {
+    fn from(arg: ConflictArg) -> OnConflict {
+        match arg {
+            ConflictArg::Fail => OnConflict::Fail,
+            ConflictArg::Skip => OnConflict::Skip,
+            ConflictArg::Update => OnConflict::Update,
+        }
+    }
 }
 
 /// The system a file comes from (plain comments on the variants: doc comments would
@@ -177,11 +188,7 @@ pub fn import(store: &mut Store, app: &Application, args: ImportArgs) -> Result<
     let options = ImportOptions {
         // The audit log's summary entry and the log line name the system and the file.
         origin: format!("{system}: {}", args.file.display()),
-        on_conflict: match args.on_conflict {
-            ConflictArg::Fail => OnConflict::Fail,
-            ConflictArg::Skip => OnConflict::Skip,
-            ConflictArg::Update => OnConflict::Update,
-        },
+        on_conflict: args.on_conflict.into(),
         create_groups: args.create_groups,
         partial: args.partial,
         dry_run: args.dry_run,

@@ -1,12 +1,16 @@
 //! `xusers copy`: a whole database — applications, users with their hashes, groups,
 //! devices, tags, tokens, the audit log with its chain — into a new one, from SQLite or
-//! PostgreSQL to either. Read in one snapshot, written in one transaction: a copy that
-//! fails or is stopped half-way leaves the target as it was.
+//! PostgreSQL to either; or, with `--merge`, its applications, groups, devices and
+//! users into one in use (merge.rs). Read in one snapshot, written in one
+//! transaction: a copy that fails or is stopped half-way leaves the target as it was.
 
+pub(in crate::store) mod merge;
+mod merge_sqlite;
 mod postgres;
 mod sqlite;
 mod tables;
 
+use merge::{MergeOptions, MergeReport, SourceData};
 use tables::{Cell, TABLES, Table};
 
 use super::{Result, Store, StoreError};
@@ -98,6 +102,28 @@ impl Store {
         read_from(self, |reader| {
             write_into(target, |writer| copy_tables(reader, writer, progress))
         })
+    }
+}
+
+impl Store {
+    /// Merges this database's applications, groups, devices and users into `target`
+    /// (see merge.rs); `progress` is told after each user. All or nothing.
+    pub fn merge_into(
+        &self,
+        target: &mut Store,
+        options: &MergeOptions,
+        progress: &mut dyn FnMut(CopyProgress),
+    ) -> Result<MergeReport> {
+        if target.read_only().is_some() {
+            return Err(StoreError::ReadOnly);
+        }
+        let source = read_from(self, SourceData::read)?;
+        let merge =
+            |writes: &mut dyn merge::MergeWrites| merge::merge(&source, writes, options, progress);
+        match target {
+            Store::Sqlite(s) => merge_sqlite::write(s, merge),
+            Store::Postgres(p) => crate::store::postgres::write_merge(p, merge),
+        }
     }
 }
 

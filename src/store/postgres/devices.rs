@@ -192,7 +192,7 @@ impl PgStore {
 }
 
 /// The names of the groups a device is tied to, sorted.
-fn device_groups(tx: &mut Transaction, device: i64) -> Result<Vec<String>> {
+pub(super) fn device_groups(tx: &mut Transaction, device: i64) -> Result<Vec<String>> {
     let rows = tx.query(
         "SELECT g.name FROM group_devices gd JOIN groups g ON g.id = gd.group_id
          WHERE gd.device_id = $1 ORDER BY g.name COLLATE \"C\"",
@@ -201,7 +201,7 @@ fn device_groups(tx: &mut Transaction, device: i64) -> Result<Vec<String>> {
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
-fn device_id(client: &mut impl GenericClient, app: AppId, name: &str) -> Result<i64> {
+pub(super) fn device_id(client: &mut impl GenericClient, app: AppId, name: &str) -> Result<i64> {
     let found = client.query_opt(
         "SELECT id FROM devices WHERE app_id = $1 AND name = $2",
         &[&app.0, &name],

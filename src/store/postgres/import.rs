@@ -8,7 +8,7 @@ use super::users::{append_all, conflicts, find_user_id, insert_user, rewrite_use
 use super::{PgStore, audit, begin_write};
 use crate::domain::{Email, FieldError};
 use crate::store::audit::{Actor, Context, Record, Source, Target, UserFields};
-use crate::store::import::{ImportWrites, described, group_created, import_rows};
+use crate::store::import::{ImportWrites, described, group_created, import_rows, summary};
 use crate::store::users::user_records;
 use crate::store::{AppId, ImportOptions, ImportReport, ImportUser, Result, StoreError, UserId};
 
@@ -53,6 +53,7 @@ impl PgStore {
             Err(unreadable) => return Ok(Err(unreadable)),
         };
         if report.written {
+            writes.summary(summary(&report, options))?;
             tx.commit()?;
         }
         Ok(Ok(report))
@@ -60,28 +61,28 @@ impl PgStore {
 }
 
 /// An import's writes on PostgreSQL.
-struct PgImport<'a, 't> {
-    tx: &'a mut Transaction<'t>,
-    actor: &'a Actor,
-    app: AppId,
-    context: Context,
+pub(super) struct PgImport<'a, 't> {
+    pub tx: &'a mut Transaction<'t>,
+    pub actor: &'a Actor,
+    pub app: AppId,
+    pub context: Context,
 }
 
 impl ImportWrites for PgImport<'_, '_> {
-    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<()> {
+    fn create_group(&mut self, name: &str, parent: Option<&str>) -> Result<bool> {
         let added = self.tx.query_opt(
             "INSERT INTO groups (app_id, name, parent_id)
              VALUES ($1, $2, (SELECT id FROM groups WHERE app_id = $1 AND name = $3))
              ON CONFLICT DO NOTHING RETURNING id",
             &[&self.app.0, &name, &parent],
         )?;
-        if let Some(row) = added {
+        if let Some(row) = &added {
             let target = Target::new("group", Some(row.get(0)), name);
             let changes = group_created(name, parent);
             let record = Record::new(Some(self.app), "group.create", target, changes);
             audit::append(self.tx, self.actor, record.within(self.context))?;
         }
-        Ok(())
+        Ok(added.is_some())
     }
 
     fn find_user(&mut self, email: &Email) -> Result<Option<UserId>> {

@@ -10,6 +10,7 @@ mod console;
 mod devices;
 mod groups;
 mod import;
+mod merge;
 mod migrations;
 mod query;
 mod reads;
@@ -18,6 +19,8 @@ mod seed_indexes;
 mod selection;
 mod tokens;
 mod users;
+
+pub(in crate::store) use merge::write_merge;
 
 use std::cell::RefCell;
 
