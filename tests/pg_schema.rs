@@ -79,7 +79,7 @@ fn a_new_database_gets_the_whole_schema_at_sqlites_version() {
     );
     let catalog = catalog(&mut c);
     for expected in [
-        "version 10",
+        "version 11",
         "application 1 default",
         "extension pg_trgm",
         "index users_search_trgm",
@@ -122,7 +122,7 @@ fn a_newer_schema_is_refused_naming_both_versions_and_left_as_it_was() {
     };
     open(&database).unwrap();
     look(&database)
-        .batch_execute("UPDATE schema_version SET version = 11")
+        .batch_execute("UPDATE schema_version SET version = 12")
         .unwrap();
     let before = catalog(&mut look(&database));
     let refused = open(&database)
@@ -132,15 +132,15 @@ fn a_newer_schema_is_refused_naming_both_versions_and_left_as_it_was() {
         matches!(
             refused,
             StoreError::NewerSchema {
-                found: 11,
-                supported: 10
+                found: 12,
+                supported: 11
             }
         ),
         "{refused:?}"
     );
     assert_eq!(
         refused.to_string(),
-        "this database was written by a newer xusers (schema version 11; this build supports up to 10)"
+        "this database was written by a newer xusers (schema version 12; this build supports up to 11)"
     );
     assert_eq!(catalog(&mut look(&database)), before);
 }

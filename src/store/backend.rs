@@ -122,7 +122,7 @@ dispatch! {
     fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>, on postgres;
     fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>, on postgres;
     fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>, on postgres;
-    fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;
+    fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>, on postgres;
     fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>, on postgres;
     fn user_row(&self, id: UserId) -> Result<UserRow>, on postgres;
     fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>>, on postgres;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
         include_str!("../../assets/sql/schema_v10.sql"),
         Some(fill_subtree_counts),
     ),
+    (include_str!("../../assets/sql/schema_v11.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;

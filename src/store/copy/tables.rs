@@ -1,4 +1,4 @@
-//! What a copy moves: every table of the schema both backends share (version 10), in
+//! What a copy moves: every table of the schema both backends share (version 11), in
 //! an order where each row's references are in place before it, each column with the
 //! one kind of value both keep in it.
 

@@ -15,6 +15,7 @@ mod query;
 mod reads;
 mod seed;
 mod selection;
+mod short_terms;
 mod tokens;
 mod users;
 

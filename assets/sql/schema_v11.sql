@@ -1,0 +1,4 @@
+-- Version 11 changes nothing on SQLite. PostgreSQL's version 11 (pg/schema_v11.sql)
+-- indexes one- and two-character terms, which SQLite serves already from its FTS5
+-- trigram vocabulary (store/plan.rs); both backends are kept at the same version
+-- number, so that a database copied between them needs no translation of versions.
