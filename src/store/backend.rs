@@ -221,12 +221,11 @@ impl Store {
         }
     }
 
-    /// Lets another thread cancel this connection's running query (on SQLite; a
-    /// PostgreSQL query is not cancelled yet: its handle does nothing).
+    /// Lets another thread cancel this connection's running query.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         match self {
-            Store::Sqlite(s) => InterruptHandle(Some(s.interrupt_handle())),
-            Store::Postgres(_) => InterruptHandle(None),
+            Store::Sqlite(s) => InterruptHandle::Sqlite(s.interrupt_handle()),
+            Store::Postgres(p) => InterruptHandle::Postgres(p.canceller()),
         }
     }
 
@@ -358,13 +357,18 @@ impl Store {
     }
 }
 
-/// Cancels the running query of the connection it was taken from.
-pub struct InterruptHandle(Option<rusqlite::InterruptHandle>);
+/// Cancels the running query of the connection it was taken from; the query then
+/// fails with an error whose `is_interrupted()` holds.
+pub enum InterruptHandle {
+    Sqlite(rusqlite::InterruptHandle),
+    Postgres(super::postgres::connect::Canceller),
+}
 
 impl InterruptHandle {
     pub fn interrupt(&self) {
-        if let Some(handle) = &self.0 {
-            handle.interrupt();
+        match self {
+            InterruptHandle::Sqlite(handle) => handle.interrupt(),
+            InterruptHandle::Postgres(canceller) => canceller.cancel(),
         }
     }
 }

@@ -5,7 +5,7 @@ mod apps;
 mod audit;
 mod audit_query;
 mod bulk;
-mod connect;
+pub(crate) mod connect;
 mod console;
 mod devices;
 mod groups;
@@ -72,6 +72,11 @@ impl PgStore {
     /// Why every write is refused, when it is.
     pub fn read_only(&self) -> Option<ReadOnly> {
         self.read_only
+    }
+
+    /// Lets another thread cancel this connection's running query.
+    pub fn canceller(&self) -> connect::Canceller {
+        connect::Canceller::new(&self.client.borrow(), &self.config)
     }
 
     /// Who the audit entries of the changes from here on name.

@@ -160,8 +160,7 @@ pub(super) fn page_of(
         Rows::Walk => format!("users u WHERE {where_sql}"),
         Rows::Matches => format!("(SELECT u.* FROM users u WHERE {where_sql} OFFSET 0) u"),
     };
-    sql.text =
-        format!("SELECT {ROW_COLUMNS} FROM {users} ORDER BY {col} {dir}{tie} LIMIT {limit}");
+    sql.text = format!("SELECT {ROW_COLUMNS} FROM {users} ORDER BY {col} {dir}{tie} LIMIT {limit}");
     (sql, backwards)
 }
 

@@ -48,7 +48,10 @@ pub(super) fn rare_short_terms(
     Ok(short
         .into_iter()
         .filter(|term| {
-            let share = elems.iter().position(|e| e == *term).map_or(0.0, |i| freqs[i]);
+            let share = elems
+                .iter()
+                .position(|e| e == *term)
+                .map_or(0.0, |i| freqs[i]);
             share <= RARE_SHARE
         })
         .cloned()
