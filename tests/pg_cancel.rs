@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::pg;
 use postgres::{Client, NoTls};
 use xusers::domain::UserDraft;
-use xusers::store::Store;
+use xusers::store::{InterruptHandle, Store};
 
 /// The advisory lock every write transaction takes first (src/store/postgres/mod.rs).
 const WRITE_LOCK: i64 = 0x7875_7365_7277;
@@ -66,4 +66,27 @@ fn a_query_waiting_on_the_server_is_cancelled_by_its_interrupt_handle() {
     assert_eq!(store.scope_counts(app).unwrap().all, 0);
     store.create_user(app, &user, common::hash()).unwrap();
     assert_eq!(store.scope_counts(app).unwrap().all, 1);
+}
+
+/// The helper connection of a split walk runs nothing on PostgreSQL: stopping it
+/// sends no cancel request (each would open a connection, at every keystroke).
+#[test]
+fn a_helper_connection_on_postgresql_has_nothing_to_cancel() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let store = Store::open(database.parse::<xusers::store::Location>().unwrap()).unwrap();
+    assert!(matches!(
+        store.helper_interrupt_handle(),
+        InterruptHandle::Nothing
+    ));
+    assert!(matches!(
+        store.interrupt_handle(),
+        InterruptHandle::Postgres(_)
+    ));
+    let sqlite = Store::open_in_memory().unwrap();
+    assert!(matches!(
+        sqlite.helper_interrupt_handle(),
+        InterruptHandle::Sqlite(_)
+    ));
 }

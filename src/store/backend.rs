@@ -340,6 +340,17 @@ impl Store {
         Ok(())
     }
 
+    /// Lets another thread stop this connection's share of a split walk (see
+    /// [`Store::list_users_split`]) when it helps one: on PostgreSQL it never runs a
+    /// query for one, and its handle does nothing (a cancel request would open a
+    /// connection to the server at every keystroke).
+    pub fn helper_interrupt_handle(&self) -> InterruptHandle {
+        match self {
+            Store::Sqlite(s) => InterruptHandle::Sqlite(s.interrupt_handle()),
+            Store::Postgres(_) => InterruptHandle::Nothing,
+        }
+    }
+
     /// One page of the query's users, as [`Store::list_users`] reads it, the walk
     /// shared with `helper` (another connection to the same SQLite database; on
     /// PostgreSQL the server reads it alone).
@@ -362,6 +373,8 @@ impl Store {
 pub enum InterruptHandle {
     Sqlite(rusqlite::InterruptHandle),
     Postgres(super::postgres::connect::Canceller),
+    /// For a connection that runs nothing to stop.
+    Nothing,
 }
 
 impl InterruptHandle {
@@ -369,6 +382,7 @@ impl InterruptHandle {
         match self {
             InterruptHandle::Sqlite(handle) => handle.interrupt(),
             InterruptHandle::Postgres(canceller) => canceller.cancel(),
+            InterruptHandle::Nothing => {}
         }
     }
 }
