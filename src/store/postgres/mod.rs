@@ -19,7 +19,7 @@ mod short_terms;
 mod tokens;
 mod users;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use postgres::Client;
 
@@ -34,6 +34,9 @@ pub struct PgStore {
     /// Named in the audit entry of every change this store writes.
     actor: Actor,
     read_only: Option<ReadOnly>,
+    /// [`PgStore::authenticate`]'s statement, prepared once: parsing and planning it
+    /// at each call took a second round trip to the server and most of the time.
+    authenticate: OnceCell<postgres::Statement>,
 }
 
 impl PgStore {
@@ -60,6 +63,7 @@ impl PgStore {
             config: Box::new(config.clone()),
             actor: Actor::local(Source::Cli),
             read_only,
+            authenticate: OnceCell::new(),
         }
     }
 
