@@ -1,6 +1,8 @@
 //! A connection to PostgreSQL, over TLS (rustls, with the system's trusted
 //! certificates) whenever the connection string allows or demands it.
 
+use std::sync::{Arc, OnceLock};
+
 use postgres::config::SslMode;
 use postgres::{CancelToken, Client, Config, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -20,6 +22,9 @@ pub fn connect(config: &Config) -> Result<Client> {
 pub struct Canceller {
     token: CancelToken,
     ssl_mode: SslMode,
+    /// The TLS connector, made at the first request: reading the system's
+    /// certificates takes tens of milliseconds, which each request would wait for.
+    tls: Arc<OnceLock<MakeRustlsConnect>>,
 }
 
 impl Canceller {
@@ -27,6 +32,7 @@ impl Canceller {
         Canceller {
             token: client.cancel_token(),
             ssl_mode: config.get_ssl_mode(),
+            tls: Arc::default(),
         }
     }
 
@@ -36,13 +42,13 @@ impl Canceller {
     /// thread) must not wait for. A request that fails to connect is dropped: the
     /// query then runs to its end.
     pub fn cancel(&self) {
-        let (token, ssl_mode) = (self.token.clone(), self.ssl_mode);
+        let (token, ssl_mode, cached) = (self.token.clone(), self.ssl_mode, self.tls.clone());
         let spawned = std::thread::Builder::new()
             .name("xusers-cancel".into())
             .spawn(move || {
                 let sent = match ssl_mode {
                     SslMode::Disable => token.cancel_query(NoTls),
-                    _ => token.cancel_query(tls()),
+                    _ => token.cancel_query(cached.get_or_init(tls).clone()),
                 };
                 if let Err(e) = sent {
                     tracing::debug!("cancelling a query failed: {e}");
