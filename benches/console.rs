@@ -7,7 +7,16 @@
 //!
 //! The dataset is made once by the real binary (`xusers demo --users N`) and kept
 //! under target/ for later runs; `XUSERS_BENCH_DB=PATH` uses (or makes there) another
-//! file instead. `XUSERS_BENCH_ONLY` names the parts to run, by commas: `cold`,
+//! file instead. `XUSERS_BENCH_DB` may name a PostgreSQL database as `--db` does (a
+//! `postgres://` URL or a `key=value` string): the console opens it as `xusers --db`
+//! does, and seeds it with `xusers --db … demo --users N` when it has no users. The
+//! database must exist; on a local socket (a cluster whose socket folder is /tmp/pg):
+//!
+//!     XUSERS_BENCH_USERS=200000 XUSERS_BENCH_DB='host=/tmp/pg user=me dbname=bench' cargo bench --bench console
+//!
+//! Every part runs on PostgreSQL but `cold`: the server keeps what it read in its own
+//! shared buffers, which dropping the OS page cache does not empty (it says so).
+//! `XUSERS_BENCH_ONLY` names the parts to run, by commas: `cold`,
 //! `groups` (the Groups pane's cases), `nav`, `pane_switch`, `sort`, `filter`,
 //! `mark_all`, `members` (a group's members view and the user picker), `suggest`,
 //! `tokens`; all of them when unset.
@@ -37,7 +46,7 @@ use std::time::{Duration, Instant};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use xusers::store::{Page, Store, UserQuery, unix_now};
+use xusers::store::{Location, Page, Store, UserQuery, unix_now};
 use xusers::tui::action::Action;
 use xusers::tui::app::App;
 use xusers::tui::events::Event;
@@ -146,12 +155,25 @@ impl Console {
     }
 }
 
-fn dataset(users: u64) -> PathBuf {
+/// The benchmark's database: a SQLite file made once, or the PostgreSQL database
+/// `XUSERS_BENCH_DB` names, seeded when it has no users.
+fn dataset(users: u64) -> Location {
     let (dir, path) = match std::env::var_os("XUSERS_BENCH_DB") {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            (path.parent().expect("a file").to_path_buf(), path)
-        }
+        Some(text) => match Location::parse_os(&text).expect("XUSERS_BENCH_DB") {
+            Location::Sqlite(path) => (path.parent().expect("a file").to_path_buf(), path),
+            postgres => {
+                let empty = Store::open(postgres.clone())
+                    .and_then(|mut store| {
+                        let app = store.application("default")?;
+                        Ok(store.scope_counts(app.id)?.all == 0)
+                    })
+                    .expect("open the PostgreSQL database");
+                if empty {
+                    seed(&text, users);
+                }
+                return postgres;
+            }
+        },
         None => {
             let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
             let path = dir.join(format!("bench-{users}.db"));
@@ -163,27 +185,33 @@ fn dataset(users: u64) -> PathBuf {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", partial.display()));
         }
-        let start = Instant::now();
-        let status = Command::new(env!("CARGO_BIN_EXE_xusers"))
-            .arg("--db")
-            .arg(&partial)
-            .args(["demo", "--users", &users.to_string()])
-            .status()
-            .expect("run xusers demo");
-        assert!(status.success(), "seeding failed");
-        metric("seed", start.elapsed().as_secs_f64(), "s");
+        seed(partial.as_os_str(), users);
         // Checkpoint the WAL into the file before it is renamed.
         drop(Store::open(&partial).expect("reopen"));
         std::fs::rename(&partial, &path).expect("keep the dataset");
     }
-    path
+    Location::Sqlite(path)
+}
+
+/// Seeds `users` demo users into `db` (as `--db` takes it) with the real binary,
+/// timed as `seed`.
+fn seed(db: &std::ffi::OsStr, users: u64) {
+    let start = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_xusers"))
+        .arg("--db")
+        .arg(db)
+        .args(["demo", "--users", &users.to_string()])
+        .status()
+        .expect("run xusers demo");
+    assert!(status.success(), "seeding failed");
+    metric("seed", start.elapsed().as_secs_f64(), "s");
 }
 
 /// Opens the database and draws the first frame with rows and counts; returns the
 /// console and how long that took in milliseconds.
-fn open_console(path: &std::path::Path) -> (Console, f64) {
+fn open_console(location: &Location) -> (Console, f64) {
     let start = Instant::now();
-    let mut store = Store::open(path).unwrap();
+    let mut store = Store::open(location.clone()).unwrap();
     let application = store.application("default").unwrap();
     let app = App::new(
         store,
@@ -292,23 +320,27 @@ fn main() {
         .ok()
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
-    let path = dataset(users);
-    println!("# {}", path.display());
+    let location = dataset(users);
+    println!("# {location}");
 
     // `XUSERS_BENCH_ONLY=mark_all,nav` runs only those parts (all when unset); `cold`
     // is the open after dropping the page cache, which slows whatever else runs.
     let only = std::env::var("XUSERS_BENCH_ONLY").unwrap_or_default();
     let wanted = |part: &str| only.is_empty() || only.split(',').any(|p| p.trim() == part);
-    if wanted("cold") {
+    if wanted("cold") && location.sqlite_path().is_none() {
+        println!(
+            "# cold open skipped: PostgreSQL keeps what it read in its shared buffers, which dropping the page cache does not empty"
+        );
+    } else if wanted("cold") {
         match drop_page_cache() {
             Ok(()) => {
-                let (_, took) = open_console(&path);
+                let (_, took) = open_console(&location);
                 metric("open_first_frame_cold", took, "ms");
             }
             Err(why) => println!("# cold open skipped: cannot drop the page cache ({why})"),
         }
     }
-    let (mut console, took) = open_console(&path);
+    let (mut console, took) = open_console(&location);
     metric("open_first_frame", took, "ms");
     let app_id = console.app.session.application.id;
     let counts = console.app.session.store.scope_counts(app_id).unwrap();

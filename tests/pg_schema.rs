@@ -226,6 +226,71 @@ fn version_10_fills_a_version_9_databases_subtree_counts_and_its_triggers_keep_t
 }
 
 #[test]
+fn version_11_indexes_a_version_10_databases_short_terms_and_keeps_new_users_indexed() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let mut c = look(&database);
+    c.batch_execute(include_str!("../assets/sql/pg/schema_v9.sql"))
+        .unwrap();
+    c.batch_execute(include_str!("../assets/sql/pg/schema_v10.sql"))
+        .unwrap();
+    c.batch_execute(
+        "CREATE TABLE schema_version (id bigint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL);
+         INSERT INTO schema_version VALUES (1, 10);
+         INSERT INTO users (id, app_id, email, email_key, password_hash, search, created_at, updated_at)
+         VALUES (1, 1, 'qa@x.io', 'qa@x.io', 'h', 'qa@x.io', 0, 0),
+                (2, 1, 'b@x.io', 'b@x.io', 'h', E'b@x.io\nzoé', 0, 0);",
+    )
+    .unwrap();
+    open(&database).unwrap();
+    assert!(catalog(&mut c).contains(&"version 11".to_string()));
+    assert!(catalog(&mut c).contains(&"index users_search_short".to_string()));
+    // Each character and each pair, as stored; the upgrade left statistics behind.
+    assert_eq!(
+        strings(&mut c, "SELECT array_to_string(short_grams('qa@x'), ',')"),
+        ["q,a,@,x,qa,a@,@x"]
+    );
+    let analysed: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'users_search_short'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(analysed, 1);
+    c.batch_execute(
+        "INSERT INTO users (id, app_id, email, email_key, password_hash, search, created_at, updated_at)
+         VALUES (3, 1, 'qz@y.io', 'qz@y.io', 'h', 'qz@y.io', 0, 0)",
+    )
+    .unwrap();
+    // Read through the index alone, the users who hold each term.
+    c.batch_execute("SET enable_seqscan = off").unwrap();
+    for (term, users) in [
+        ("q", "1,3"),
+        ("qz", "3"),
+        ("oé", "2"),
+        ("é", "2"),
+        ("zz", ""),
+    ] {
+        let plan = strings(
+            &mut c,
+            &format!("EXPLAIN SELECT id FROM users WHERE short_grams(search) @> ARRAY['{term}']"),
+        )
+        .join("\n");
+        assert!(plan.contains("users_search_short"), "{plan}");
+        let found = strings(
+            &mut c,
+            &format!(
+                "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM users
+                 WHERE short_grams(search) @> ARRAY['{term}']"
+            ),
+        );
+        assert_eq!(found, [users], "{term}");
+    }
+}
+
+#[test]
 fn several_hosts_opening_a_new_database_at_once_migrate_it_once() {
     // Several rounds: a host that loses the race must see the winner's tables.
     for _ in 0..5 {

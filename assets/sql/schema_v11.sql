@@ -1,5 +1,7 @@
--- Version 11 changes nothing here: it is PostgreSQL's (its count-keeping triggers made
--- statement-level, and the table where a seed sets indexes aside), and both backends
--- stay at the same version number so that a database copied between them needs no
--- translation of versions. SQLite's triggers are row-level by nature, and its seed
--- rebuilds its derived indexes at every open anyway.
+-- Version 11 changes nothing on SQLite: it is PostgreSQL's (pg/schema_v11.sql: its
+-- count-keeping triggers made statement-level, the table where a seed sets indexes
+-- aside, and an index of one- and two-character terms). SQLite's triggers are
+-- row-level by nature, its seed rebuilds its derived indexes at every open anyway,
+-- and it serves short terms from its FTS5 trigram vocabulary (store/plan.rs). Both
+-- backends stay at the same version number, so that a database copied between them
+-- needs no translation of versions.

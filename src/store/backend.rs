@@ -122,7 +122,7 @@ dispatch! {
     fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>>, on postgres;
     fn count_users(&self, app: AppId, query: &UserQuery) -> Result<u64>, on postgres;
     fn read_members_ahead(&self, group: i64, most: u64) -> Result<u64>, on postgres;
-    fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>;
+    fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]>, on postgres;
     fn scope_counts(&self, app: AppId) -> Result<ScopeCounts>, on postgres;
     fn user_row(&self, id: UserId) -> Result<UserRow>, on postgres;
     fn password_hashes_of(&self, users: &[UserId]) -> Result<HashMap<UserId, String>>, on postgres;
@@ -221,12 +221,11 @@ impl Store {
         }
     }
 
-    /// Lets another thread cancel this connection's running query (on SQLite; a
-    /// PostgreSQL query is not cancelled yet: its handle does nothing).
+    /// Lets another thread cancel this connection's running query.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         match self {
-            Store::Sqlite(s) => InterruptHandle(Some(s.interrupt_handle())),
-            Store::Postgres(_) => InterruptHandle(None),
+            Store::Sqlite(s) => InterruptHandle::Sqlite(s.interrupt_handle()),
+            Store::Postgres(p) => InterruptHandle::Postgres(p.canceller()),
         }
     }
 
@@ -341,6 +340,17 @@ impl Store {
         Ok(())
     }
 
+    /// Lets another thread stop this connection's share of a split walk (see
+    /// [`Store::list_users_split`]) when it helps one: on PostgreSQL it never runs a
+    /// query for one, and its handle does nothing (a cancel request would open a
+    /// connection to the server at every keystroke).
+    pub fn helper_interrupt_handle(&self) -> InterruptHandle {
+        match self {
+            Store::Sqlite(s) => InterruptHandle::Sqlite(s.interrupt_handle()),
+            Store::Postgres(_) => InterruptHandle::Nothing,
+        }
+    }
+
     /// One page of the query's users, as [`Store::list_users`] reads it, the walk
     /// shared with `helper` (another connection to the same SQLite database; on
     /// PostgreSQL the server reads it alone).
@@ -358,13 +368,21 @@ impl Store {
     }
 }
 
-/// Cancels the running query of the connection it was taken from.
-pub struct InterruptHandle(Option<rusqlite::InterruptHandle>);
+/// Cancels the running query of the connection it was taken from; the query then
+/// fails with an error whose `is_interrupted()` holds.
+pub enum InterruptHandle {
+    Sqlite(rusqlite::InterruptHandle),
+    Postgres(super::postgres::connect::Canceller),
+    /// For a connection that runs nothing to stop.
+    Nothing,
+}
 
 impl InterruptHandle {
     pub fn interrupt(&self) {
-        if let Some(handle) = &self.0 {
-            handle.interrupt();
+        match self {
+            InterruptHandle::Sqlite(handle) => handle.interrupt(),
+            InterruptHandle::Postgres(canceller) => canceller.cancel(),
+            InterruptHandle::Nothing => {}
         }
     }
 }

@@ -150,8 +150,15 @@ fn join_errors(errors: &[FieldError]) -> String {
 impl StoreError {
     /// Whether the query was cancelled through its connection's interrupt handle.
     pub fn is_interrupted(&self) -> bool {
-        matches!(self, StoreError::Sqlite(e)
-            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted))
+        match self {
+            StoreError::Sqlite(e) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
+            }
+            StoreError::Postgres(e) => {
+                e.code() == Some(&::postgres::error::SqlState::QUERY_CANCELED)
+            }
+            _ => false,
+        }
     }
 
     fn invalid(field: crate::domain::Field, message: impl Into<String>) -> StoreError {

@@ -65,7 +65,7 @@ impl ListReader {
     ) -> Result<ListReader> {
         let worker = QueryWorker::start(&location, connect, outbox, Duration::ZERO)?;
         let helper = connect(&location)?;
-        let helper_interrupt = helper.interrupt_handle();
+        let helper_interrupt = helper.helper_interrupt_handle();
         Ok(ListReader {
             worker,
             replies,

@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use postgres::config::SslMode;
-use postgres::{Client, Config, NoTls};
+use postgres::{CancelToken, Client, Config, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::store::Result;
@@ -16,6 +16,44 @@ pub fn connect(config: &Config) -> Result<Client> {
         SslMode::Disable => config.connect(NoTls)?,
         _ => config.connect(tls())?,
     })
+}
+
+/// Cancels the query a connection runs, as the SQLite store's interrupt handle does.
+pub struct Canceller {
+    token: CancelToken,
+    ssl_mode: SslMode,
+}
+
+impl Canceller {
+    pub(super) fn new(client: &Client, config: &Config) -> Canceller {
+        Canceller {
+            token: client.cancel_token(),
+            ssl_mode: config.get_ssl_mode(),
+        }
+    }
+
+    /// Asks the server to cancel the connection's running query (if any: one that
+    /// ended meanwhile is not cancelled, the next one may be), from a thread of its
+    /// own: the request opens a connection, which the caller (the console's UI
+    /// thread) must not wait for. A request that fails to connect is dropped: the
+    /// query then runs to its end.
+    pub fn cancel(&self) {
+        let (token, ssl_mode) = (self.token.clone(), self.ssl_mode);
+        let spawned = std::thread::Builder::new()
+            .name("xusers-cancel".into())
+            .spawn(move || {
+                let sent = match ssl_mode {
+                    SslMode::Disable => token.cancel_query(NoTls),
+                    _ => token.cancel_query(tls()),
+                };
+                if let Err(e) = sent {
+                    tracing::debug!("cancelling a query failed: {e}");
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::debug!("cancelling a query failed: {e}");
+        }
+    }
 }
 
 /// Verifies the server against the certificates the system trusts (where an

@@ -12,14 +12,7 @@ use crate::store::{Result, StoreError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../../../assets/sql/pg/schema_v9.sql")),
     (10, include_str!("../../../assets/sql/pg/schema_v10.sql")),
-    (
-        11,
-        include_str!("../../../assets/sql/pg/schema_v11_counts.sql"),
-    ),
-    (
-        11,
-        include_str!("../../../assets/sql/pg/schema_v11_seed.sql"),
-    ),
+    (11, include_str!("../../../assets/sql/pg/schema_v11.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

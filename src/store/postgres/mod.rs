@@ -5,7 +5,7 @@ mod apps;
 mod audit;
 mod audit_query;
 mod bulk;
-mod connect;
+pub(crate) mod connect;
 mod console;
 mod devices;
 mod groups;
@@ -17,12 +17,13 @@ mod reads;
 mod seed;
 mod seed_indexes;
 mod selection;
+mod short_terms;
 mod tokens;
 mod users;
 
 pub(in crate::store) use merge::write_merge;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use postgres::Client;
 
@@ -37,6 +38,9 @@ pub struct PgStore {
     /// Named in the audit entry of every change this store writes.
     actor: Actor,
     read_only: Option<ReadOnly>,
+    /// [`PgStore::authenticate`]'s statement, prepared once: parsing and planning it
+    /// at each call took a second round trip to the server and most of the time.
+    authenticate: OnceCell<postgres::Statement>,
 }
 
 impl PgStore {
@@ -64,6 +68,7 @@ impl PgStore {
             config: Box::new(config.clone()),
             actor: Actor::local(Source::Cli),
             read_only,
+            authenticate: OnceCell::new(),
         }
     }
 
@@ -76,6 +81,11 @@ impl PgStore {
     /// Why every write is refused, when it is.
     pub fn read_only(&self) -> Option<ReadOnly> {
         self.read_only
+    }
+
+    /// Lets another thread cancel this connection's running query.
+    pub fn canceller(&self) -> connect::Canceller {
+        connect::Canceller::new(&self.client.borrow(), &self.config)
     }
 
     /// Who the audit entries of the changes from here on name.

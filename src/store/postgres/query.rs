@@ -53,8 +53,9 @@ fn containing(term: &str) -> String {
     pattern
 }
 
-/// The `WHERE` clause (without the keyword) of the users `u` the query selects.
-pub(super) fn where_clause(app: AppId, q: &UserQuery, sql: &mut Sql) -> String {
+/// The `WHERE` clause (without the keyword) of the users `u` the query selects; the
+/// terms in `rare` (see short_terms.rs) are looked up in `users_search_short` too.
+pub(super) fn where_clause(app: AppId, q: &UserQuery, rare: &[String], sql: &mut Sql) -> String {
     let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
     match q.scope {
         Scope::All => {}
@@ -71,6 +72,12 @@ pub(super) fn where_clause(app: AppId, q: &UserQuery, sql: &mut Sql) -> String {
     }
     for term in &q.text {
         parts.push(format!("u.search LIKE {}", sql.bind(containing(term))));
+        if rare.contains(term) {
+            parts.push(format!(
+                "short_grams(u.search) @> ARRAY[{}::text]",
+                sql.bind(term.clone())
+            ));
+        }
     }
     for tag in &q.tags {
         let mut clause = format!(
@@ -86,16 +93,38 @@ pub(super) fn where_clause(app: AppId, q: &UserQuery, sql: &mut Sql) -> String {
     parts.join(" AND ")
 }
 
-/// One page of the query's users: the SQL, and whether its rows come reversed.
-pub(super) fn page_sql(app: AppId, q: &UserQuery, page: &Page) -> (Sql, bool) {
+/// One page of the query's users: the SQL, and whether its rows come reversed. With
+/// `rare` terms, every user they match is read (from their index) and sorted.
+pub(super) fn page_sql(app: AppId, q: &UserQuery, rare: &[String], page: &Page) -> (Sql, bool) {
     let mut sql = Sql::default();
-    let where_sql = where_clause(app, q, &mut sql);
-    page_of(sql, where_sql, q.sort, page)
+    let where_sql = where_clause(app, q, rare, &mut sql);
+    let rows = match rare.is_empty() {
+        true => Rows::Walk,
+        false => Rows::Matches,
+    };
+    page_of(sql, where_sql, rows, q.sort, page)
+}
+
+/// Where a page's rows come from.
+#[derive(Clone, Copy)]
+pub(super) enum Rows {
+    /// Whichever way the planner picks: mostly the sort index, walked until the page
+    /// is full.
+    Walk,
+    /// All the users the test selects, then sorted: `OFFSET 0` keeps the planner from
+    /// walking the sort index instead (it expects matches spread evenly along it).
+    Matches,
 }
 
 /// One page in `sort` order of the users `u` that `where_sql` (its parameters bound in
 /// `sql`) selects: the SQL, and whether its rows come reversed.
-pub(super) fn page_of(mut sql: Sql, mut where_sql: String, sort: Sort, page: &Page) -> (Sql, bool) {
+pub(super) fn page_of(
+    mut sql: Sql,
+    mut where_sql: String,
+    rows: Rows,
+    sort: Sort,
+    page: &Page,
+) -> (Sql, bool) {
     let col = sort.field.column();
     let (cursor, limit, backwards, inclusive) = match page {
         Page::First(n) => (None, *n, false, false),
@@ -127,9 +156,11 @@ pub(super) fn page_of(mut sql: Sql, mut where_sql: String, sort: Sort, page: &Pa
         _ => format!(", u.id {dir}"),
     };
     let limit = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
-    sql.text = format!(
-        "SELECT {ROW_COLUMNS} FROM users u WHERE {where_sql} ORDER BY {col} {dir}{tie} LIMIT {limit}"
-    );
+    let users = match rows {
+        Rows::Walk => format!("users u WHERE {where_sql}"),
+        Rows::Matches => format!("(SELECT u.* FROM users u WHERE {where_sql} OFFSET 0) u"),
+    };
+    sql.text = format!("SELECT {ROW_COLUMNS} FROM {users} ORDER BY {col} {dir}{tie} LIMIT {limit}");
     (sql, backwards)
 }
 

@@ -8,10 +8,20 @@ use postgres::{GenericClient, IsolationLevel};
 use super::PgStore;
 use super::apps::narrow;
 use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
+use super::short_terms::rare_short_terms;
 use crate::store::tags::others_usage;
 use crate::store::{
     AppId, Page, Result, Scope, ScopeCounts, StoreError, User, UserId, UserQuery, UserRow,
 };
+
+/// The count of the users the query selects (filtered: not a kept count).
+fn count_sql(client: &mut impl GenericClient, app: AppId, query: &UserQuery) -> Result<Sql> {
+    let rare = rare_short_terms(client, query)?;
+    let mut sql = Sql::default();
+    let where_sql = where_clause(app, query, &rare, &mut sql);
+    sql.text = format!("SELECT count(*) FROM users u WHERE {where_sql}");
+    Ok(sql)
+}
 
 /// A list row from the columns of [`ROW_COLUMNS`].
 pub(super) fn read_row(r: &postgres::Row) -> Result<UserRow> {
@@ -32,8 +42,10 @@ pub(super) fn read_row(r: &postgres::Row) -> Result<UserRow> {
 impl PgStore {
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let (sql, reversed) = page_sql(app, query, page);
-        let found = self.client.borrow_mut().query(&sql.text, &sql.params())?;
+        let mut client = self.client.borrow_mut();
+        let rare = rare_short_terms(&mut *client, query)?;
+        let (sql, reversed) = page_sql(app, query, &rare, page);
+        let found = client.query(&sql.text, &sql.params())?;
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {
             rows.reverse();
@@ -64,14 +76,24 @@ impl PgStore {
                 }
             }
         }
-        let mut sql = Sql::default();
-        let where_sql = where_clause(app, query, &mut sql);
-        sql.text = format!("SELECT count(*) FROM users u WHERE {where_sql}");
-        let row = self
-            .client
-            .borrow_mut()
-            .query_one(&sql.text, &sql.params())?;
+        let mut client = self.client.borrow_mut();
+        let sql = count_sql(&mut *client, app, query)?;
+        let row = client.query_one(&sql.text, &sql.params())?;
         narrow(row.get(0), "a count")
+    }
+
+    /// PostgreSQL's plans (`EXPLAIN`) for a page of the list and for its count, so that
+    /// losing an index shows up in tests and diagnostics.
+    pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
+        let mut client = self.client.borrow_mut();
+        let rare = rare_short_terms(&mut *client, query)?;
+        let (list, _) = page_sql(app, query, &rare, page);
+        let count = count_sql(&mut *client, app, query)?;
+        let mut explain = |sql: Sql| -> Result<String> {
+            let lines = client.query(&format!("EXPLAIN {}", sql.text), &sql.params())?;
+            Ok(lines.iter().map(|l| l.get::<_, String>(0) + "\n").collect())
+        };
+        Ok([explain(list)?, explain(count)?])
     }
 
     /// The sizes of the three panes, from the counts the triggers keep.

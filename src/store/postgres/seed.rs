@@ -99,6 +99,9 @@ impl PgStore {
         let record = Record::new(Some(app), "users.seed", target, changes);
         audit::append(&mut tx, &self.actor, record)?;
         tx.commit()?;
+        // The planner's statistics (and short_terms.rs's) describe the users loaded,
+        // without waiting for autovacuum.
+        client.batch_execute("ANALYZE users")?;
         Ok(done)
     }
 

@@ -1,7 +1,7 @@
 //! A seed into an empty users table (the demo, benchmarks) loads without the secondary
 //! indexes of the tables it fills and builds each once at the end: at a million users,
 //! keeping the trigram GIN and the sort-key B-trees up to date row by row was most of
-//! the load's time. Their definitions wait in `seed_set_aside` (schema_v11_seed.sql)
+//! the load's time. Their definitions wait in `seed_set_aside` (pg/schema_v11.sql)
 //! meanwhile, written in the first batch's transaction, so that a seed killed midway
 //! leaves them to the next open to build. A seed into a non-empty table keeps them.
 

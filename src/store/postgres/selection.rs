@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::PgStore;
 use super::apps::narrow;
-use super::query::{Sql, page_of, where_clause};
+use super::query::{Rows, Sql, page_of, where_clause};
 use super::reads::read_row;
 use crate::store::{AppId, Page, Result, Selection, Sort, UserId, UserQuery, UserRow};
 
@@ -15,14 +15,15 @@ pub(super) fn id_array<'a>(ids: impl IntoIterator<Item = &'a UserId>) -> Vec<i64
     ids.into_iter().map(|id| id.0).collect()
 }
 
-/// The test of a row `u` of application `app` against the whole selection.
+/// The test of a row `u` of application `app` against the whole selection (its
+/// short terms by `LIKE` alone: several queries' tests are joined by `OR`).
 pub(super) fn selection_where(app: AppId, selection: &Selection, sql: &mut Sql) -> String {
     let mut tests = vec![format!(
         "u.id = ANY({})",
         sql.bind(id_array(&selection.ids))
     )];
     for query in &selection.queries {
-        tests.push(format!("({})", where_clause(app, query, sql)));
+        tests.push(format!("({})", where_clause(app, query, &[], sql)));
     }
     format!(
         "u.app_id = {} AND ({}) AND NOT u.id = ANY({})",
@@ -100,7 +101,7 @@ impl PgStore {
         }
         let mut sql = Sql::default();
         let test = selection_where(app, selection, &mut sql);
-        let (sql, reversed) = page_of(sql, test, sort, page);
+        let (sql, reversed) = page_of(sql, test, Rows::Walk, sort, page);
         let found = self.client.borrow_mut().query(&sql.text, &sql.params())?;
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {

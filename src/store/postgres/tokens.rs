@@ -110,13 +110,18 @@ impl PgStore {
 
     /// The user whose live token this is, in application `app`.
     pub fn authenticate(&self, app: AppId, token: &str) -> Result<UserId> {
-        let found = self.client.borrow_mut().query_opt(
-            &format!(
-                "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
-                 WHERE t.digest = $1 AND t.app_id = $2 AND {LIVE_TOKEN}"
-            ),
-            &[&token_digest(token), &app.0],
-        )?;
+        let mut client = self.client.borrow_mut();
+        let statement = match self.authenticate.get() {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = client.prepare(&format!(
+                    "SELECT t.user_id FROM tokens t JOIN applications a ON a.id = t.app_id
+                     WHERE t.digest = $1 AND t.app_id = $2 AND {LIVE_TOKEN}"
+                ))?;
+                self.authenticate.get_or_init(|| statement).clone()
+            }
+        };
+        let found = client.query_opt(&statement, &[&token_digest(token), &app.0])?;
         found
             .map(|r| UserId(r.get(0)))
             .ok_or(StoreError::InvalidToken)
