@@ -531,3 +531,40 @@ fn a_merge_into_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was(
     assert!(!child.wait().unwrap().success());
     assert_eq!(state(&env, &to), before);
 }
+
+/// A merge onto itself under another name — a hard link to the file, another spelling
+/// of the server's socket folder — is refused as one under the same name is: merged
+/// with `update`, every user would be rewritten and signed out.
+#[rstest]
+fn a_merge_onto_itself_under_another_name_is_refused_and_changes_nothing(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let env = Env::new();
+    let Some(db) = new_database(&env, backend, "one.db") else {
+        return;
+    };
+    source(&env, &db);
+    let other_name = match backend {
+        Backend::Sqlite => {
+            let link = env.dir.path().join("link.db");
+            std::fs::hard_link(&db, &link).unwrap();
+            path(&link)
+        }
+        // The key=value string as a URL: the port it implies is named there only.
+        Backend::Postgres => {
+            let field = |key: &str| {
+                let found = db.split(' ').find_map(|kv| kv.strip_prefix(key));
+                found.unwrap().to_string()
+            };
+            let host = field("host=").replace('/', "%2F");
+            format!("postgres://{}@{host}/{}", field("user="), field("dbname="))
+        }
+    };
+    assert_ne!(other_name, db);
+    let before = state(&env, &db);
+    merge(&env, &db, &other_name, &["--on-conflict", "update"])
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("are one database"));
+    assert_eq!(state(&env, &db), before);
+}

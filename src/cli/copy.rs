@@ -67,22 +67,31 @@ pub fn run(args: &CopyArgs) -> Result<(), Failure> {
     // A file this copy makes goes again if the copy fails: nothing is left behind.
     let made = to.sqlite_path().filter(|path| !path.exists());
     let started = Instant::now();
-    let done = Store::open(to.clone())
-        .map_err(|e| format!("cannot open {to}: {e}"))
-        .and_then(|mut target| match args.merge {
-            false => showing_progress(|progress| source.copy_into(&mut target, progress))
-                .map(Done::Copied)
-                .map_err(|e| format!("cannot copy {from} to {to}: {e}; nothing was changed")),
-            true => {
-                let options = MergeOptions {
-                    origin: from.to_string(),
-                    on_conflict: args.on_conflict.map_or(OnConflict::Fail, Into::into),
-                };
-                showing_progress(|progress| source.merge_into(&mut target, &options, progress))
-                    .map(Done::Merged)
-                    .map_err(|e| format!("cannot merge {from} into {to}: {e}; nothing was changed"))
-            }
-        });
+    let target = Store::open(to.clone()).map_err(|e| format!("cannot open {to}: {e}"));
+    // Names that differ may still reach one database (a URL and a key=value string,
+    // another user, a hard link): what the databases say of themselves decides.
+    if let Ok(target) = &target {
+        let (a, b) = (source.identity(), target.identity());
+        if matches!((&a, &b), (Ok(Some(a)), Ok(Some(b))) if a == b) {
+            return Err(Failure::usage(format!(
+                "--from {from} and --to {to} are one database: a copy goes into another database (nothing was changed)"
+            )));
+        }
+    }
+    let done = target.and_then(|mut target| match args.merge {
+        false => showing_progress(|progress| source.copy_into(&mut target, progress))
+            .map(Done::Copied)
+            .map_err(|e| format!("cannot copy {from} to {to}: {e}; nothing was changed")),
+        true => {
+            let options = MergeOptions {
+                origin: from.to_string(),
+                on_conflict: args.on_conflict.map_or(OnConflict::Fail, Into::into),
+            };
+            showing_progress(|progress| source.merge_into(&mut target, &options, progress))
+                .map(Done::Merged)
+                .map_err(|e| format!("cannot merge {from} into {to}: {e}; nothing was changed"))
+        }
+    });
     let done = match done {
         Ok(done) => done,
         Err(message) => {

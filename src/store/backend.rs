@@ -213,6 +213,21 @@ impl Store {
         }
     }
 
+    /// What tells this database from every other, however it was named: a SQLite
+    /// file's device and inode (a hard link is the same file), a PostgreSQL
+    /// database's oid on a server known by when it started. `None` for a SQLite
+    /// database in memory.
+    pub fn identity(&self) -> Result<Option<String>> {
+        match self {
+            Store::Sqlite(s) => Ok(s.path().and_then(|path| {
+                use std::os::unix::fs::MetadataExt;
+                let meta = std::fs::metadata(path).ok()?;
+                Some(format!("sqlite {}:{}", meta.dev(), meta.ino()))
+            })),
+            Store::Postgres(p) => p.identity().map(Some),
+        }
+    }
+
     /// The SQLite file, when the store has one.
     pub fn path(&self) -> Option<PathBuf> {
         match self {

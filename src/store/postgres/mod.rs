@@ -78,6 +78,22 @@ impl PgStore {
         &self.config
     }
 
+    /// The database's oid on its server, and the server by when it started: the same
+    /// for every spelling of a connection string that reaches this database.
+    pub fn identity(&self) -> Result<String> {
+        let row = self.client.borrow_mut().query_one(
+            "SELECT d.oid::bigint, pg_postmaster_start_time()::text, current_database()::text
+             FROM pg_database d WHERE d.datname = current_database()",
+            &[],
+        )?;
+        Ok(format!(
+            "postgres {}:{}:{}",
+            row.get::<_, i64>(0),
+            row.get::<_, String>(1),
+            row.get::<_, String>(2)
+        ))
+    }
+
     /// Why every write is refused, when it is.
     pub fn read_only(&self) -> Option<ReadOnly> {
         self.read_only
