@@ -109,8 +109,8 @@ fn indexes_and_triggers(database: &str) -> Vec<String> {
     all
 }
 
-/// How many indexes a seed has set aside in `database`, seen from a connection of its
-/// own (as another session sees them while the seed runs).
+/// How many indexes a seed has set aside, as `look` (a session other than the seed's)
+/// sees them while the seed runs.
 fn set_aside(look: &mut postgres::Client) -> i64 {
     let counted = look.query_one("SELECT count(*) FROM seed_set_aside", &[]);
     counted.unwrap().get(0)
