@@ -104,7 +104,16 @@ fn source(env: &Env, db: &str) -> String {
         "--first", "Ann", "--last", "Lee", "--group", "Sales", "--tag", "team=red",
     ];
     add(env, db, "default", "ann@x.io", "ann-password-1", &ann);
-    let bob = ["--first", "Robert", "--group", "Acme", "--tag", "team=blue"];
+    let bob = [
+        "--first",
+        "Robert",
+        "--last",
+        "Brown",
+        "--group",
+        "Acme",
+        "--tag",
+        "team=blue",
+    ];
     add(env, db, "default", "Bob@x.io", "bob-source-pw", &bob);
     add(env, db, "shop", "carol@x.io", "carol-password", &[]);
     stdout(&login(env, db, "default", "ann@x.io", "ann-password-1").success())
@@ -112,12 +121,16 @@ fn source(env: &Env, db: &str) -> String {
         .to_string()
 }
 
-/// A target in use: the group Acme, the device kiosk tied to no group, Bob (another
-/// password, other names and tags) and Dave.
+/// A target in use: the groups Acme and Ops, the device kiosk tied to no group, Bob
+/// (another password, other names, groups and tags) and Dave.
 fn target(env: &Env, db: &str) {
     run(env, db, &["groups", "add", "Acme"]);
+    run(env, db, &["groups", "add", "Ops"]);
     run(env, db, &["devices", "add", "kiosk"]);
-    let bob = ["--first", "Bobby", "--tag", "desk=7"];
+    let bob = [
+        "--first", "Bobby", "--last", "Target", "--group", "Acme", "--group", "Ops", "--tag",
+        "desk=7",
+    ];
     add(env, db, "default", "bob@x.io", "bob-target-pw", &bob);
     add(env, db, "default", "dave@x.io", "dave-password", &[]);
 }
@@ -270,10 +283,29 @@ fn a_merge_with_on_conflict_update_gives_a_user_in_both_the_sources_fields(
     let bob = user(&env, &target_db, "Bob@x.io");
     assert_eq!(bob["email"], "Bob@x.io", "{bob}");
     assert_eq!(bob["first_name"], "Robert", "{bob}");
+    assert_eq!(bob["last_name"], "Brown", "{bob}");
+    // The source's groups, not joined to the target's (Ops, which only it has).
     assert_eq!(bob["groups"], serde_json::json!(["Acme"]), "{bob}");
     assert_eq!(bob["tags"], serde_json::json!({"team": "blue"}), "{bob}");
     login(&env, &target_db, "default", "bob@x.io", "bob-source-pw").success();
     login(&env, &target_db, "default", "bob@x.io", "bob-target-pw").failure();
+    // The application only the source had, with its lockout.
+    let apps = json(&env, &target_db, &["apps", "list", "--format", "json"]);
+    let shop = (apps.as_array().unwrap().iter())
+        .find(|a| a["name"] == "shop")
+        .unwrap_or_else(|| panic!("{apps}"));
+    let lockout = serde_json::json!({"failures": 3, "minutes": 5});
+    assert_eq!(shop["lockout"], lockout, "{apps}");
+    // The users the merge wrote are found by their names (on SQLite, indexed for
+    // search at the merge's end).
+    for (name, email) in [("Robert", "Bob@x.io"), ("Lee", "ann@x.io")] {
+        let args = ["users", "list", "--filter", name, "--format", "json"];
+        let found = json(&env, &target_db, &args);
+        let emails: Vec<&str> = (found.as_array().unwrap().iter())
+            .map(|u| u["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, [email], "{name}");
+    }
     let entries = audit(&env, &target_db);
     let summary = entries.last().unwrap();
     assert_eq!(

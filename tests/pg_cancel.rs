@@ -21,17 +21,24 @@ fn a_query_waiting_on_the_server_is_cancelled_by_its_interrupt_handle() {
     };
     let mut store = Store::open(database.parse::<xusers::store::Location>().unwrap()).unwrap();
     let app = store.existing_application("default").unwrap().id;
-    // Another session holds the write lock: the store's next write waits for it.
-    let mut blocker = Client::connect(&database, NoTls).unwrap();
-    let mut lock = blocker.transaction().unwrap();
-    lock.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-        .unwrap();
+    // Another session holds the write lock: the store's next write waits for it. It
+    // lets go once the write has returned, or 10 s after the cancel: a write the cancel
+    // did not stop then succeeds (and the test fails) rather than hang.
     let handle = store.interrupt_handle();
-    let mut watcher = Client::connect(&database, NoTls).unwrap();
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let (returned, has_returned) = std::sync::mpsc::channel::<()>();
+    let same_database = database.clone();
     let cancel = std::thread::spawn(move || {
+        let mut blocker = Client::connect(&same_database, NoTls).unwrap();
+        let mut lock = blocker.transaction().unwrap();
+        lock.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+            .unwrap();
+        locked.send(()).unwrap();
+        let mut watcher = Client::connect(&same_database, NoTls).unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut interrupted = false;
         // Once the store's write waits on the lock, cancel it.
-        while Instant::now() < deadline {
+        while !interrupted && Instant::now() < deadline {
             let waiting: i64 = watcher
                 .query_one(
                     "SELECT count(*) FROM pg_stat_activity
@@ -43,12 +50,16 @@ fn a_query_waiting_on_the_server_is_cancelled_by_its_interrupt_handle() {
                 .get(0);
             if waiting > 0 {
                 handle.interrupt();
-                return true;
+                interrupted = true;
+            } else {
+                std::thread::sleep(Duration::from_millis(10));
             }
-            std::thread::sleep(Duration::from_millis(10));
         }
-        false
+        let _ = has_returned.recv_timeout(Duration::from_secs(10));
+        lock.commit().unwrap();
+        interrupted
     });
+    is_locked.recv().unwrap();
     let user = UserDraft {
         email: "ann@x.io".into(),
         password: Some(common::PASSWORD.into()),
@@ -57,12 +68,13 @@ fn a_query_waiting_on_the_server_is_cancelled_by_its_interrupt_handle() {
     .validate_new()
     .unwrap();
     let started = Instant::now();
-    let cancelled = store.create_user(app, &user, common::hash()).unwrap_err();
+    let written = store.create_user(app, &user, common::hash());
+    let _ = returned.send(());
     assert!(cancel.join().unwrap(), "the write never waited");
+    let cancelled = written.unwrap_err();
     assert!(cancelled.is_interrupted(), "{cancelled}");
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(started.elapsed() < Duration::from_secs(10));
     // Nothing was written; the connection serves the next query.
-    lock.commit().unwrap();
     assert_eq!(store.scope_counts(app).unwrap().all, 0);
     store.create_user(app, &user, common::hash()).unwrap();
     assert_eq!(store.scope_counts(app).unwrap().all, 1);

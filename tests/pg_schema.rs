@@ -577,11 +577,13 @@ fn version_11_keeps_a_version_10_databases_counts_by_statement_each_counter_once
     assert_eq!(writes(&mut tx, "tag_keys"), 1);
     tx.commit().unwrap();
     assert_kept(&mut c);
+    // User 11 goes with its memberships (in EMEA and Support; no tags): the cascade.
     c.batch_execute(
         "DELETE FROM memberships WHERE group_id = 3 AND user_id % 2 = 0;
          DELETE FROM memberships WHERE user_id BETWEEN 1 AND 9;
          INSERT INTO memberships VALUES (1, 2), (1, 3), (1, 4);
          DELETE FROM user_tags WHERE user_id > 10;
+         DELETE FROM users WHERE id = 11;
          DELETE FROM memberships WHERE user_id > 50; DELETE FROM user_tags WHERE user_id > 50;
          DELETE FROM users WHERE id > 50;
          UPDATE groups SET parent_id = 1 WHERE parent_id = 2;
@@ -591,6 +593,6 @@ fn version_11_keeps_a_version_10_databases_counts_by_statement_each_counter_once
     assert_kept(&mut c);
     assert_eq!(
         number(&mut c, "SELECT user_count FROM applications WHERE id = 1"),
-        50
+        49
     );
 }

@@ -109,6 +109,13 @@ fn indexes_and_triggers(database: &str) -> Vec<String> {
     all
 }
 
+/// How many indexes a seed has set aside, as `look` (a session other than the seed's)
+/// sees them while the seed runs.
+fn set_aside(look: &mut postgres::Client) -> i64 {
+    let counted = look.query_one("SELECT count(*) FROM seed_set_aside", &[]);
+    counted.unwrap().get(0)
+}
+
 fn open_postgres(database: &str) -> Store {
     Store::open(database.parse::<xusers::store::Location>().unwrap()).unwrap()
 }
@@ -130,11 +137,24 @@ fn a_seed_into_an_empty_postgres_table_leaves_the_schema_of_a_fresh_migrate() {
         return;
     };
     assert!(migrated.iter().any(|o| o.contains("users_search_trgm")));
-    seed_demo(&mut store, app, 300, 1_800_000_000, |_| ()).unwrap();
+    // After each committed batch (before the end builds them again) another session
+    // sees the indexes set aside.
+    let mut look = postgres::Client::connect(&database, postgres::NoTls).unwrap();
+    let mut seen = Vec::new();
+    seed_demo(&mut store, app, 300, 1_800_000_000, |_| {
+        seen.push(set_aside(&mut look))
+    })
+    .unwrap();
+    assert!(!seen.is_empty() && seen.iter().all(|n| *n > 0), "{seen:?}");
     assert_eq!(indexes_and_triggers(&database), migrated);
     // Into a table with users already (another application's) the indexes stay.
     let other = store.create_application("other", None).unwrap().id;
-    seed_demo(&mut store, other, 50, 1_800_000_000, |_| ()).unwrap();
+    let mut seen = Vec::new();
+    seed_demo(&mut store, other, 50, 1_800_000_000, |_| {
+        seen.push(set_aside(&mut look))
+    })
+    .unwrap();
+    assert_eq!(seen, [0]);
     assert_eq!(indexes_and_triggers(&database), migrated);
     assert_eq!(store.scope_counts(other).unwrap().all, 50);
     assert_eq!(world(&store, app), {
@@ -161,12 +181,30 @@ fn a_seed_failing_midway_keeps_its_whole_batches_and_builds_the_indexes_again() 
     // The second batch (of 50,000) repeats the first user's email.
     let users = (0..50_000).map(user).chain([user(50_000), user(0)]);
     let hash = PasswordHash::new(&Password::parse(DEMO_PASSWORD).unwrap());
+    let mut look = postgres::Client::connect(&database, postgres::NoTls).unwrap();
     let mut heard = Vec::new();
-    let failed = store.insert_seed_users(app, users, &hash, |n| heard.push(n));
-    assert!(failed.is_err());
-    assert_eq!(heard, [50_000], "the first batch went in, the second not");
+    let failed = store.insert_seed_users(app, users, &hash, |n| {
+        heard.push((n, set_aside(&mut look) > 0))
+    });
+    // The unique email refused the second batch (the server's detail names it).
+    let refused = match failed {
+        Err(xusers::store::StoreError::Postgres(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    let unique = postgres::error::SqlState::UNIQUE_VIOLATION;
+    assert_eq!(refused.code(), Some(&unique), "{refused:?}");
+    let detail = refused.as_db_error().and_then(|db| db.detail());
+    assert!(detail.is_some_and(|d| d.contains("u0@x.io")), "{refused:?}");
+    assert_eq!(
+        heard,
+        [(50_000, true)],
+        "the first batch went in (its indexes set aside), the second not"
+    );
     assert_eq!(store.scope_counts(app).unwrap().all, 50_000);
-    assert_eq!(store.tag_key_usage(app, None).unwrap().len(), 1);
+    assert_eq!(
+        store.tag_key_usage(app, None).unwrap(),
+        [("plan".to_string(), 50_000)]
+    );
     assert_eq!(indexes_and_triggers(&database), migrated);
 }
 
@@ -191,6 +229,10 @@ fn an_open_builds_the_indexes_a_killed_seed_left_set_aside_unless_the_seed_still
         .unwrap();
     open_postgres(&database);
     assert_eq!(indexes_and_triggers(&database), left);
+    // Released before the next open: a dropped connection's lock goes only once the
+    // server has noticed the session end.
+    seed.execute("SELECT pg_advisory_unlock($1)", &[&0x7875_7365_6564_i64])
+        .unwrap();
     drop(seed);
     open_postgres(&database);
     assert_eq!(indexes_and_triggers(&database), migrated);

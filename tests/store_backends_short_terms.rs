@@ -1,7 +1,7 @@
 //! Terms of one or two characters: the same users on both backends, whether the term
 //! is rare (PostgreSQL reads it from `users_search_short`, schema_v11.sql) or common
-//! (it walks the sort index), and PostgreSQL's plans read the index for a rare one
-//! only.
+//! (it walks the sort index), read a page at a time, and PostgreSQL's plans read the
+//! index for a term in up to a tenth of the users only.
 
 mod common;
 
@@ -60,7 +60,7 @@ fn rare_and_common(held: &HashMap<String, usize>) -> (String, String) {
 }
 
 /// What a query shows: its count, every user it matches in email order, and its
-/// first and last pages by last name.
+/// first, second and last pages by last name.
 fn shown(store: &Store, f_app: xusers::store::AppId, line: &str) -> String {
     let query = UserQuery::default().filter(line);
     let emails = |query: &UserQuery, page: &Page| -> Vec<String> {
@@ -77,10 +77,15 @@ fn shown(store: &Store, f_app: xusers::store::AppId, line: &str) -> String {
     };
     let all = emails(&query, &Page::First(10_000));
     assert_eq!(store.count_users(f_app, &query).unwrap(), all.len() as u64);
+    let first = store.list_users(f_app, &by_last, &Page::First(20)).unwrap();
+    let second = match first.last() {
+        Some(row) => emails(&by_last, &Page::After(row.cursor(SortField::LastName), 20)),
+        None => Vec::new(),
+    };
+    let first: Vec<&String> = first.iter().map(|r| &r.email).collect();
     format!(
-        "{line}: {} users {all:?}\nby last name {:?} … {:?}",
+        "{line}: {} users {all:?}\nby last name {first:?} {second:?} … {:?}",
         all.len(),
-        emails(&by_last, &Page::First(20)),
         emails(&by_last, &Page::Last(20)),
     )
 }
@@ -91,10 +96,14 @@ fn rare_and_common_short_terms_and_single_characters_find_the_same_users_on_both
         return;
     };
     let on_sqlite = seeded(Backend::Sqlite, USERS).unwrap();
-    let (rare, common) = rare_and_common(&pairs(&on_sqlite));
+    let held = pairs(&on_sqlite);
+    let (rare, common) = rare_and_common(&held);
+    // Rare too (read from its index), in more users than a page holds.
+    let (paged, _) = nearest(&held, USERS, 0.03);
     let single_rare = "q";
     let lines = [
         rare.as_str(),
+        paged.as_str(),
         common.as_str(),
         single_rare,
         "a",
@@ -110,15 +119,21 @@ fn rare_and_common_short_terms_and_single_characters_find_the_same_users_on_both
         if line == rare {
             assert!(!sqlite.contains(": 0 users"), "{sqlite}");
         }
+        if line == paged {
+            // More than a page: the second (after the first's last row) is there.
+            assert!(!sqlite.contains("] [] …"), "{sqlite}");
+        }
     }
 }
 
 #[test]
-fn on_postgresql_a_rare_short_term_reads_its_index_and_a_common_one_walks_the_sort_index() {
+fn on_postgresql_a_short_term_in_up_to_a_tenth_of_the_users_reads_its_index_a_commoner_one_walks_the_sort_index()
+ {
     let Some(on_postgres) = seeded(Backend::Postgres, PLANNED_USERS) else {
         return;
     };
-    let (rare, common) = rare_and_common(&pairs(&on_postgres));
+    let held = pairs(&on_postgres);
+    let (rare, common) = rare_and_common(&held);
     let plans = |line: &str| {
         let query = UserQuery::default().filter(line);
         on_postgres
@@ -144,4 +159,30 @@ fn on_postgresql_a_rare_short_term_reads_its_index_and_a_common_one_walks_the_so
         assert!(!list.contains("users_search_short"), "{common}: {list}");
         assert!(!count.contains("users_search_short"), "{common}: {count}");
     }
+    // The line between them: a tenth of the users.
+    let (under, under_share) = nearest(&held, PLANNED_USERS, 0.07);
+    let (over, over_share) = nearest(&held, PLANNED_USERS, 0.16);
+    assert!(
+        (0.06..=0.08).contains(&under_share),
+        "{under}: {under_share}"
+    );
+    assert!((0.13..=0.20).contains(&over_share), "{over}: {over_share}");
+    let [list, count] = plans(&under);
+    assert!(list.contains("users_search_short"), "{under}: {list}");
+    assert!(count.contains("users_search_short"), "{under}: {count}");
+    let [list, count] = plans(&over);
+    assert!(!list.contains("short_grams"), "{over}: {list}");
+    assert!(!count.contains("short_grams"), "{over}: {count}");
+}
+
+/// The two-character term whose share of the users is nearest `share`, with its share.
+fn nearest(held: &HashMap<String, usize>, users: u64, share: f64) -> (String, f64) {
+    let share_of = |n: usize| n as f64 / users as f64;
+    let (term, n) = (held.iter())
+        .min_by(|a, b| {
+            let off = |n: usize| (share_of(n) - share).abs();
+            off(*a.1).total_cmp(&off(*b.1)).then(a.0.cmp(b.0))
+        })
+        .unwrap();
+    (term.clone(), share_of(*n))
 }
