@@ -600,3 +600,35 @@ fn a_merge_onto_itself_under_another_name_is_refused_and_changes_nothing(
         .stderr(predicate::str::contains("are one database"));
     assert_eq!(state(&env, &db), before);
 }
+
+/// A user merged with `update` from a copy of the target, password hash and all, has
+/// no new password: they stay signed in and the audit log says nothing of a password.
+#[rstest]
+fn a_merge_with_update_of_an_unchanged_password_keeps_the_users_sessions(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let env = Env::new();
+    let (Some(source_db), Some(target_db)) = (
+        new_database(&env, Backend::Sqlite, "source.db"),
+        new_database(&env, backend, "target.db"),
+    ) else {
+        return;
+    };
+    add(&env, &source_db, "default", "eve@x.io", "eve-password", &[]);
+    env.bare()
+        .args(["copy", "--from", &source_db, "--to", &target_db])
+        .assert()
+        .success();
+    let token = stdout(&login(&env, &target_db, "default", "eve@x.io", "eve-password").success());
+    let token = token.trim().to_string();
+    let before = run(&env, &target_db, &["audit", "export"]);
+    merge(&env, &source_db, &target_db, &["--on-conflict", "update"]).success();
+    env.bare()
+        .args(["--db", &target_db, "whoami", &token])
+        .assert()
+        .success();
+    let audit = run(&env, &target_db, &["audit", "export"]);
+    let merged = audit.strip_prefix(&before).unwrap();
+    assert!(merged.contains("\"op\":\"merge\""), "{merged}");
+    assert!(!merged.contains("password"), "{merged}");
+}

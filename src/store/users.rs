@@ -660,12 +660,16 @@ pub(crate) fn rewrite_user(
         ],
     )?;
     let mut ended = None;
+    // The same hash (an import or merge of the user as they are) is no new password:
+    // it neither ends their sessions nor reads as a change.
     if let Some(hash) = new_hash {
-        conn.execute(
-            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        let changed = conn.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1 AND password_hash IS NOT ?2",
             params![id.0, hash.as_str()],
         )?;
-        ended = Some(end_sessions(conn, id)?);
+        if changed > 0 {
+            ended = Some(end_sessions(conn, id)?);
+        }
     }
     conn.execute("DELETE FROM memberships WHERE user_id = ?1", [id.0])?;
     conn.execute("DELETE FROM user_tags WHERE user_id = ?1", [id.0])?;

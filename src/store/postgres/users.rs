@@ -311,12 +311,16 @@ pub(super) fn rewrite_user(
         ],
     )?;
     let mut ended = None;
+    // The same hash (an import or merge of the user as they are) is no new password
+    // (the SQLite store's rewrite_user).
     if let Some(hash) = new_hash {
-        tx.execute(
-            "UPDATE users SET password_hash = $2 WHERE id = $1",
+        let changed = tx.execute(
+            "UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS DISTINCT FROM $2",
             &[&id.0, &hash.as_str()],
         )?;
-        ended = Some(end_sessions(tx, id)?);
+        if changed > 0 {
+            ended = Some(end_sessions(tx, id)?);
+        }
     }
     tx.execute("DELETE FROM memberships WHERE user_id = $1", &[&id.0])?;
     tx.execute("DELETE FROM user_tags WHERE user_id = $1", &[&id.0])?;
