@@ -22,6 +22,12 @@ const RARE_SHARE: f32 = 0.10;
 /// How many characters a term may have to be served by `users_search_short`.
 const SHORT_CHARS: usize = 2;
 
+/// Whether `term` is short enough for `users_search_short` (and too short for the
+/// trigram index).
+pub(super) fn is_short(term: &str) -> bool {
+    term.chars().count() <= SHORT_CHARS
+}
+
 /// The short terms of `query` that few users hold. A term absent from the most
 /// common elements is rarer than each of them; with no statistics yet (a table
 /// never analysed) none is taken for rare.
@@ -29,9 +35,7 @@ pub(super) fn rare_short_terms(
     client: &mut impl GenericClient,
     query: &UserQuery,
 ) -> Result<Vec<String>> {
-    let short: Vec<&String> = (query.text.iter())
-        .filter(|term| term.chars().count() <= SHORT_CHARS)
-        .collect();
+    let short: Vec<&String> = (query.text.iter()).filter(|term| is_short(term)).collect();
     if short.is_empty() {
         return Ok(Vec::new());
     }
