@@ -36,6 +36,11 @@ impl Fresh {
         (self.store, self.app, self._dir)
     }
 
+    /// Where the database is, for [`execute_behind_the_store`].
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
     /// Another connection to the same database, for looking only.
     pub fn read_only(&self) -> Store {
         Store::open_read_only(self.location.clone()).unwrap()

@@ -99,9 +99,9 @@ impl PgStore {
         let record = Record::new(Some(app), "users.seed", target, changes);
         audit::append(&mut tx, &self.actor, record)?;
         tx.commit()?;
-        // The planner's statistics (and short_terms.rs's) describe the users loaded,
+        // The planner's statistics (and short_terms.rs's) describe what was loaded,
         // without waiting for autovacuum.
-        client.batch_execute("ANALYZE users")?;
+        client.batch_execute("ANALYZE users, memberships, user_tags, groups, group_ancestors")?;
         Ok(done)
     }
 
