@@ -48,7 +48,7 @@ fn a_page_of_a_group_with_its_subgroups_walks_the_sort_index_and_sorts_nothing()
 }
 
 #[test]
-fn a_page_is_planned_without_parallel_workers_or_jit_and_a_count_may_use_them() {
+fn a_connection_for_pages_plans_without_parallel_workers_or_jit_and_others_may_use_them() {
     let Some(f) = seeded() else { return };
     // Make both as cheap as can be, for every connection opened from now on.
     execute_behind_the_store(
@@ -60,14 +60,54 @@ fn a_page_is_planned_without_parallel_workers_or_jit_and_a_count_may_use_them() 
            ALTER DATABASE %1$I SET jit_above_cost = 0', current_database()); END $$",
         &[],
     );
-    let store = f.another();
+    let pages = f.another();
+    pages.plan_for_pages().unwrap();
+    let other = f.another();
     for line in ["a", "q", "smith", "tag:plan=pro smi"] {
         let query = UserQuery::default().filter(line);
-        let [list, count] = store.query_plans(f.app, &query, &Page::First(50)).unwrap();
+        let [list, _] = pages.query_plans(f.app, &query, &Page::First(50)).unwrap();
         assert!(!list.contains("Gather"), "{line}: {list}");
         assert!(!list.contains("JIT"), "{line}: {list}");
-        // The same settings reach the count, which reads every match.
+        // Another connection (the console's counter's) still may.
+        let [list, count] = other.query_plans(f.app, &query, &Page::First(50)).unwrap();
         assert!(count.contains("Gather"), "{line}: {count}");
-        assert!(count.contains("JIT"), "{line}: {count}");
+        assert!(
+            list.contains("JIT") && count.contains("JIT"),
+            "{line}: {list}"
+        );
+    }
+}
+
+#[test]
+fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_small_one_on_each()
+{
+    let Some(f) = seeded() else { return };
+    let group = |name: &str| {
+        (f.store.groups(f.app).unwrap().into_iter())
+            .find(|g| g.name == name)
+            .unwrap()
+            .id
+    };
+    // Acme with its subgroups holds two thirds of the users; Support a fiftieth.
+    for (name, wide) in [("Acme", true), ("Support", false)] {
+        let in_group = UserQuery {
+            scope: Scope::GroupTree(group(name)),
+            ..UserQuery::default()
+        };
+        let members = f.store.count_users(f.app, &in_group).unwrap();
+        assert_eq!(members * 10 >= USERS, wide, "{name}: {members}");
+        let query = in_group.filter("q");
+        let [list, _] = f
+            .store
+            .query_plans(f.app, &query, &Page::First(50))
+            .unwrap();
+        assert!(list.contains("users_search_short"), "{name}: {list}");
+        // Under the limit (and the projection): the group's test over the sorted
+        // matches (wide), or the sort of the matches that passed it (small).
+        let under_limit = (list.lines())
+            .find(|l| l.contains("->") && !l.contains("Result"))
+            .unwrap_or_default();
+        assert_eq!(!under_limit.contains("Sort"), wide, "{name}: {list}");
+        assert!(list.contains("Sort"), "{name}: {list}");
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use common::backend::{Backend, Fresh, fresh};
 use xusers::demo::seed_demo;
-use xusers::store::{Page, Sort, SortField, Store, UserQuery};
+use xusers::store::{Page, Scope, Sort, SortField, Store, UserQuery};
 
 const USERS: u64 = 3_000;
 /// Enough users that reading every user costs more than a rare term's index does:
@@ -62,7 +62,12 @@ fn rare_and_common(held: &HashMap<String, usize>) -> (String, String) {
 /// What a query shows: its count, every user it matches in email order, and its
 /// first, second and last pages by last name.
 fn shown(store: &Store, f_app: xusers::store::AppId, line: &str) -> String {
-    let query = UserQuery::default().filter(line);
+    shown_in(store, f_app, UserQuery::default(), line)
+}
+
+/// [`shown`] within `base`'s scope.
+fn shown_in(store: &Store, f_app: xusers::store::AppId, base: UserQuery, line: &str) -> String {
+    let query = base.filter(line);
     let emails = |query: &UserQuery, page: &Page| -> Vec<String> {
         (store.list_users(f_app, query, page).unwrap().into_iter())
             .map(|r| r.email)
@@ -124,6 +129,53 @@ fn rare_and_common_short_terms_and_single_characters_find_the_same_users_on_both
             assert!(!sqlite.contains("] [] …"), "{sqlite}");
         }
     }
+}
+
+/// PostgreSQL tests a group that holds a tenth of the users or more on a rare term's
+/// sorted matches until a page is full, a smaller one on every match.
+#[test]
+fn rare_short_terms_in_a_group_find_the_same_users_on_both_backends() {
+    let Some(on_postgres) = seeded(Backend::Postgres, USERS) else {
+        return;
+    };
+    let on_sqlite = seeded(Backend::Sqlite, USERS).unwrap();
+    let held = pairs(&on_sqlite);
+    let (paged, _) = nearest(&held, USERS, 0.03);
+    let group = |f: &Fresh, name: &str| {
+        (f.store.groups(f.app).unwrap().into_iter())
+            .find(|g| g.name == name)
+            .unwrap()
+            .id
+    };
+    let tree: fn(i64) -> Scope = Scope::GroupTree;
+    let scopes = [("tree", tree), ("direct", Scope::Group)];
+    let mut wide_and_not = (0, 0);
+    for name in ["Acme", "Engineering", "Support"] {
+        for (how, scope) in scopes {
+            let in_group = |f: &Fresh| UserQuery {
+                scope: scope(group(f, name)),
+                ..UserQuery::default()
+            };
+            let members = (on_sqlite.store)
+                .count_users(on_sqlite.app, &in_group(&on_sqlite))
+                .unwrap();
+            match members * 10 >= USERS {
+                true => wide_and_not.0 += 1,
+                false => wide_and_not.1 += 1,
+            }
+            for line in ["q", paged.as_str(), "qz"] {
+                let sqlite = shown_in(&on_sqlite.store, on_sqlite.app, in_group(&on_sqlite), line);
+                let postgres = shown_in(
+                    &on_postgres.store,
+                    on_postgres.app,
+                    in_group(&on_postgres),
+                    line,
+                );
+                assert_eq!(postgres, sqlite, "{name} {how} ({members} members)");
+            }
+        }
+    }
+    assert!(wide_and_not.0 > 0 && wide_and_not.1 > 0, "{wide_and_not:?}");
 }
 
 #[test]

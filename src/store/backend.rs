@@ -103,6 +103,7 @@ dispatch! {
     fn remove_member(&mut self, app: AppId, group: i64, user: UserId) -> Result<()>, on postgres;
     fn set_busy_timeout(&self, timeout: Duration) -> Result<()>, on postgres;
     fn set_cache_kib(&self, kib: i64) -> Result<()>, on postgres;
+    fn plan_for_pages(&self) -> Result<()>, on postgres;
     fn selection_count(&self, app: AppId, selection: &Selection) -> Result<u64>, on postgres;
     fn selection_sample(&self, app: AppId, selection: &Selection, n: usize) -> Result<Vec<String>>, on postgres;
     fn marked_among(&self, app: AppId, selection: &Selection, rows: &[UserId]) -> Result<HashSet<UserId>>, on postgres;

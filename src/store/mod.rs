@@ -478,6 +478,11 @@ impl SqliteStore {
         Ok(self.conn.pragma_update(None, "cache_size", -kib)?)
     }
 
+    /// Nothing to do: SQLite plans each query of a page itself (see plan.rs).
+    pub fn plan_for_pages(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Lets another thread cancel this connection's running query.
     pub fn interrupt_handle(&self) -> rusqlite::InterruptHandle {
         self.conn.get_interrupt_handle()

@@ -63,8 +63,14 @@ impl ListReader {
         replies: Replies,
         gate: Option<Arc<PageGate>>,
     ) -> Result<ListReader> {
-        let worker = QueryWorker::start(&location, connect, outbox, Duration::ZERO)?;
-        let helper = connect(&location)?;
+        let plain = connect.clone();
+        let for_pages: Connect = Arc::new(move |location| {
+            let store = plain(location)?;
+            store.plan_for_pages()?;
+            Ok(store)
+        });
+        let worker = QueryWorker::start(&location, &for_pages, outbox, Duration::ZERO)?;
+        let helper = for_pages(&location)?;
         let helper_interrupt = helper.helper_interrupt_handle();
         Ok(ListReader {
             worker,

@@ -49,22 +49,34 @@ fn containing(term: &str) -> String {
 /// terms in `rare` (see short_terms.rs) are looked up in `users_search_short` too.
 pub(super) fn where_clause(app: AppId, q: &UserQuery, rare: &[String], sql: &mut Sql) -> String {
     let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
-    match q.scope {
-        Scope::All => {}
-        Scope::Grouped => parts.push("u.group_count > 0".into()),
-        Scope::Ungrouped => parts.push("u.group_count = 0".into()),
-        Scope::Group(group) => parts.push(format!(
+    parts.extend(scope_test(q.scope, sql));
+    parts.extend(filter_tests(q, rare, sql));
+    parts.join(" AND ")
+}
+
+/// The test of the users `u` in `scope`, if it selects some.
+fn scope_test(scope: Scope, sql: &mut Sql) -> Option<String> {
+    match scope {
+        Scope::All => None,
+        Scope::Grouped => Some("u.group_count > 0".into()),
+        Scope::Ungrouped => Some("u.group_count = 0".into()),
+        Scope::Group(group) => Some(format!(
             "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = {})",
             sql.bind(group)
         )),
         // The kept ancestors (schema_v10.sql), not a recursive query: the planner
         // cannot size that, and joined all of a big subtree's memberships (0.8 s).
-        Scope::GroupTree(group) => parts.push(format!(
+        Scope::GroupTree(group) => Some(format!(
             "EXISTS (SELECT 1 FROM memberships m JOIN group_ancestors a ON a.group_id = m.group_id
                      WHERE m.user_id = u.id AND a.ancestor_id = {})",
             sql.bind(group)
         )),
     }
+}
+
+/// The tests of the query's text terms and tags on the users `u`.
+fn filter_tests(q: &UserQuery, rare: &[String], sql: &mut Sql) -> Vec<String> {
+    let mut parts = Vec::new();
     for term in &q.text {
         parts.push(match is_short(term) {
             // pg_trgm finds no trigram in a one- or two-character pattern and reads
@@ -91,23 +103,38 @@ pub(super) fn where_clause(app: AppId, q: &UserQuery, rare: &[String], sql: &mut
         clause.push(')');
         parts.push(clause);
     }
-    parts.join(" AND ")
+    parts
 }
 
 /// One page of the query's users: the SQL, and whether its rows come reversed. With
-/// `rare` terms, every user they match is read (from their index) and sorted.
-pub(super) fn page_sql(app: AppId, q: &UserQuery, rare: &[String], page: &Page) -> (Sql, bool) {
+/// `rare` terms, every user they match is read (from their index) and sorted; when
+/// `wide_scope` (its group holds a good share of the users, short_terms.rs), the
+/// scope is tested on the sorted matches until the page is full, not on every match.
+pub(super) fn page_sql(
+    app: AppId,
+    q: &UserQuery,
+    rare: &[String],
+    wide_scope: bool,
+    page: &Page,
+) -> (Sql, bool) {
     let mut sql = Sql::default();
-    let where_sql = where_clause(app, q, rare, &mut sql);
-    let rows = match rare.is_empty() {
-        true => Rows::Walk,
-        false => Rows::Matches,
+    let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
+    let scope = scope_test(q.scope, &mut sql);
+    parts.extend(filter_tests(q, rare, &mut sql));
+    let rows = match (rare.is_empty(), scope) {
+        (false, Some(scope)) if wide_scope => Rows::MatchesThenScope(scope),
+        (walk, scope) => {
+            parts.extend(scope);
+            match walk {
+                true => Rows::Walk,
+                false => Rows::Matches,
+            }
+        }
     };
-    page_of(sql, where_sql, rows, q.sort, page)
+    page_of(sql, parts.join(" AND "), rows, q.sort, page)
 }
 
 /// Where a page's rows come from.
-#[derive(Clone, Copy)]
 pub(super) enum Rows {
     /// Whichever way the planner picks: mostly the sort index, walked until the page
     /// is full.
@@ -115,6 +142,9 @@ pub(super) enum Rows {
     /// All the users the test selects, then sorted: `OFFSET 0` keeps the planner from
     /// walking the sort index instead (it expects matches spread evenly along it).
     Matches,
+    /// As `Matches`, sorted, and then tested (this test on the users `u`) in that
+    /// order until the page is full.
+    MatchesThenScope(String),
 }
 
 /// One page in `sort` order of the users `u` that `where_sql` (its parameters bound in
@@ -160,6 +190,10 @@ pub(super) fn page_of(
     let users = match rows {
         Rows::Walk => format!("users u WHERE {where_sql}"),
         Rows::Matches => format!("(SELECT u.* FROM users u WHERE {where_sql} OFFSET 0) u"),
+        Rows::MatchesThenScope(scope) => format!(
+            "(SELECT u.* FROM users u WHERE {where_sql} ORDER BY {col} {dir}{tie} OFFSET 0) u
+             WHERE {scope}"
+        ),
     };
     sql.text = format!("SELECT {ROW_COLUMNS} FROM {users} ORDER BY {col} {dir}{tie} LIMIT {limit}");
     (sql, backwards)

@@ -8,7 +8,7 @@ use postgres::{GenericClient, IsolationLevel};
 use super::PgStore;
 use super::apps::narrow;
 use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
-use super::short_terms::rare_short_terms;
+use super::short_terms::{rare_short_terms, scope_is_wide};
 use crate::store::tags::others_usage;
 use crate::store::{
     AppId, Page, Result, Scope, ScopeCounts, StoreError, User, UserId, UserQuery, UserRow,
@@ -21,20 +21,6 @@ fn count_sql(client: &mut impl GenericClient, app: AppId, query: &UserQuery) -> 
     let where_sql = where_clause(app, query, &rare, &mut sql);
     sql.text = format!("SELECT count(*) FROM users u WHERE {where_sql}");
     Ok(sql)
-}
-
-/// A transaction for reading a page, planned for a keystroke's answer: a page reads
-/// few rows, so no parallel workers (on a small machine they slowed the count that
-/// follows it and each other: `tag:plan=pro smi` p99 100 → 55 ms at a million users)
-/// and no JIT compilation (milliseconds each time); sorting a rare term's matches
-/// (`q`: 66,666 users) stays in memory.
-fn page_transaction(client: &mut postgres::Client) -> Result<postgres::Transaction<'_>> {
-    let mut tx = client.transaction()?;
-    tx.batch_execute(
-        "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off;
-         SET LOCAL work_mem = '64MB'",
-    )?;
-    Ok(tx)
 }
 
 /// PostgreSQL's plan for `sql`, a line each.
@@ -63,11 +49,10 @@ impl PgStore {
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
         let mut client = self.client.borrow_mut();
-        let mut tx = page_transaction(&mut client)?;
-        let rare = rare_short_terms(&mut tx, query)?;
-        let (sql, reversed) = page_sql(app, query, &rare, page);
-        let found = tx.query(&sql.text, &sql.params())?;
-        tx.commit()?;
+        let rare = rare_short_terms(&mut *client, query)?;
+        let wide = !rare.is_empty() && scope_is_wide(&mut *client, app, query.scope)?;
+        let (sql, reversed) = page_sql(app, query, &rare, wide, page);
+        let found = client.query(&sql.text, &sql.params())?;
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {
             rows.reverse();
@@ -108,10 +93,9 @@ impl PgStore {
     /// losing an index shows up in tests and diagnostics.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
         let mut client = self.client.borrow_mut();
-        let mut tx = page_transaction(&mut client)?;
-        let rare = rare_short_terms(&mut tx, query)?;
-        let list = explain(&mut tx, &page_sql(app, query, &rare, page).0)?;
-        tx.commit()?;
+        let rare = rare_short_terms(&mut *client, query)?;
+        let wide = !rare.is_empty() && scope_is_wide(&mut *client, app, query.scope)?;
+        let list = explain(&mut *client, &page_sql(app, query, &rare, wide, page).0)?;
         let count = count_sql(&mut *client, app, query)?;
         let count = explain(&mut *client, &count)?;
         Ok([list, count])
