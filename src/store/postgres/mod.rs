@@ -8,7 +8,6 @@ mod bulk;
 pub(crate) mod connect;
 mod console;
 mod devices;
-mod group_share;
 mod groups;
 mod import;
 mod merge;

@@ -7,9 +7,8 @@ use postgres::{GenericClient, IsolationLevel};
 
 use super::PgStore;
 use super::apps::narrow;
-use super::group_share::group_share;
 use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
-use super::short_terms::rare_short_terms;
+use super::short_terms::{group_share, rare_short_terms};
 use crate::store::tags::others_usage;
 use crate::store::{
     AppId, Page, Result, Scope, ScopeCounts, StoreError, User, UserId, UserQuery, UserRow,

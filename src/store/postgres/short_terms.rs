@@ -12,7 +12,8 @@
 
 use postgres::GenericClient;
 
-use crate::store::{Result, UserQuery};
+use super::query::{FEW_MEMBERS, GroupShare};
+use crate::store::{AppId, Result, Scope, UserQuery};
 
 /// The most of the users (a share) a short term may be in to be read from its index:
 /// reading and sorting a tenth of the users costs less than walking the sort index
@@ -60,4 +61,32 @@ pub(super) fn rare_short_terms(
         })
         .cloned()
         .collect())
+}
+
+/// How the group of `scope` (with its subgroups for a tree) compares with the
+/// application's users, by the kept counts (see [`GroupShare`]).
+pub(super) fn group_share(
+    client: &mut impl GenericClient,
+    app: AppId,
+    scope: Scope,
+) -> Result<GroupShare> {
+    let (group, column) = match scope {
+        Scope::Group(group) => (group, "member_count"),
+        Scope::GroupTree(group) => (group, "subtree_member_count"),
+        Scope::All | Scope::Grouped | Scope::Ungrouped => return Ok(GroupShare::Other),
+    };
+    let row = client.query_opt(
+        &format!(
+            "SELECT g.{column}, a.user_count FROM groups g
+             JOIN applications a ON a.id = g.app_id WHERE g.id = $1 AND a.id = $2"
+        ),
+        &[&group, &app.0],
+    )?;
+    Ok(
+        match row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1))) {
+            Some((members, users)) if members * 10 >= users => GroupShare::Wide,
+            Some((members, _)) if members <= FEW_MEMBERS => GroupShare::Few,
+            _ => GroupShare::Other,
+        },
+    )
 }
