@@ -106,50 +106,23 @@ fn filter_tests(q: &UserQuery, rare: &[String], sql: &mut Sql) -> Vec<String> {
     parts
 }
 
-/// How big the query's group is, against the application's users (kept counts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum GroupShare {
-    /// Not a group's scope, or one neither wide nor few.
-    Other,
-    /// A tenth of the users or more: a rare term's sorted matches hold a page of
-    /// members within their first few hundred.
-    Wide,
-    /// Not wide, and few members ([`FEW_MEMBERS`] or fewer): reading them all costs less than
-    /// testing a filter's matches, or walking the sort index to a page of them.
-    Few,
-}
-
-/// The most members a group may have to be read member by member under a filter:
-/// 20,000 are read and tested in ~40 ms at a million users, where a rare term's
-/// matches tested for the group (`q`: 66,666) or a walk to a page of members who
-/// hold `ali` took 100–120 ms.
-pub(super) const FEW_MEMBERS: i64 = 20_000;
-
 /// One page of the query's users: the SQL, and whether its rows come reversed. With
-/// `rare` terms, every user they match is read (from their index) and sorted; in a
-/// [`GroupShare::Wide`] group the scope is then tested on the sorted matches until the
-/// page is full, not on every match. A filtered query in a [`GroupShare::Few`] group
-/// reads the group's members and tests each.
+/// `rare` terms, every user they match is read (from their index) and sorted; when
+/// `wide_scope` (its group holds a good share of the users, short_terms.rs), the
+/// scope is tested on the sorted matches until the page is full, not on every match.
 pub(super) fn page_sql(
     app: AppId,
     q: &UserQuery,
     rare: &[String],
-    share: GroupShare,
+    wide_scope: bool,
     page: &Page,
 ) -> (Sql, bool) {
     let mut sql = Sql::default();
     let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
-    if share == GroupShare::Few && !q.filters_nothing() {
-        // Each member's row is tested as it is read: no index of the filter's.
-        let members = members_of(q.scope, &mut sql);
-        parts.extend(filter_tests(q, &[], &mut sql));
-        let rows = members.map_or(Rows::Walk, Rows::MembersThenTests);
-        return page_of(sql, parts.join(" AND "), rows, q.sort, page);
-    }
     let scope = scope_test(q.scope, &mut sql);
     parts.extend(filter_tests(q, rare, &mut sql));
     let rows = match (rare.is_empty(), scope) {
-        (false, Some(scope)) if share == GroupShare::Wide => Rows::MatchesThenScope(scope),
+        (false, Some(scope)) if wide_scope => Rows::MatchesThenScope(scope),
         (walk, scope) => {
             parts.extend(scope);
             match walk {
@@ -159,23 +132,6 @@ pub(super) fn page_sql(
         }
     };
     page_of(sql, parts.join(" AND "), rows, q.sort, page)
-}
-
-/// The ids (`user_id`, each once) of a group's members, or of a group's and its
-/// subgroups'; `None` for the other scopes.
-fn members_of(scope: Scope, sql: &mut Sql) -> Option<String> {
-    match scope {
-        Scope::Group(group) => Some(format!(
-            "SELECT m.user_id FROM memberships m WHERE m.group_id = {}",
-            sql.bind(group)
-        )),
-        Scope::GroupTree(group) => Some(format!(
-            "SELECT DISTINCT m.user_id FROM memberships m
-             JOIN group_ancestors a ON a.group_id = m.group_id WHERE a.ancestor_id = {}",
-            sql.bind(group)
-        )),
-        Scope::All | Scope::Grouped | Scope::Ungrouped => None,
-    }
 }
 
 /// Where a page's rows come from.
@@ -189,9 +145,6 @@ pub(super) enum Rows {
     /// As `Matches`, sorted, and then tested (this test on the users `u`) in that
     /// order until the page is full.
     MatchesThenScope(String),
-    /// The users these ids (`user_id`) name, each read by its key and tested; `OFFSET
-    /// 0` keeps the planner from reading the tests' indexes instead.
-    MembersThenTests(String),
 }
 
 /// One page in `sort` order of the users `u` that `where_sql` (its parameters bound in
@@ -237,11 +190,6 @@ pub(super) fn page_of(
     let users = match rows {
         Rows::Walk => format!("users u WHERE {where_sql}"),
         Rows::Matches => format!("(SELECT u.* FROM users u WHERE {where_sql} OFFSET 0) u"),
-        Rows::MembersThenTests(members) => format!(
-            "(SELECT u.* FROM ({members} OFFSET 0) s
-              CROSS JOIN LATERAL (SELECT u.* FROM users u
-                                  WHERE u.id = s.user_id AND {where_sql} OFFSET 0) u) u"
-        ),
         Rows::MatchesThenScope(scope) => format!(
             "(SELECT u.* FROM users u WHERE {where_sql} ORDER BY {col} {dir}{tie} OFFSET 0) u
              WHERE {scope}"

@@ -8,7 +8,7 @@ use postgres::{GenericClient, IsolationLevel};
 use super::PgStore;
 use super::apps::narrow;
 use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
-use super::short_terms::{group_share, rare_short_terms};
+use super::short_terms::{rare_short_terms, scope_is_wide};
 use crate::store::tags::others_usage;
 use crate::store::{
     AppId, Page, Result, Scope, ScopeCounts, StoreError, User, UserId, UserQuery, UserRow,
@@ -50,8 +50,8 @@ impl PgStore {
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
         let mut client = self.client.borrow_mut();
         let rare = rare_short_terms(&mut *client, query)?;
-        let share = group_share(&mut *client, app, query.scope)?;
-        let (sql, reversed) = page_sql(app, query, &rare, share, page);
+        let wide = !rare.is_empty() && scope_is_wide(&mut *client, app, query.scope)?;
+        let (sql, reversed) = page_sql(app, query, &rare, wide, page);
         let found = client.query(&sql.text, &sql.params())?;
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {
@@ -94,8 +94,8 @@ impl PgStore {
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
         let mut client = self.client.borrow_mut();
         let rare = rare_short_terms(&mut *client, query)?;
-        let share = group_share(&mut *client, app, query.scope)?;
-        let list = explain(&mut *client, &page_sql(app, query, &rare, share, page).0)?;
+        let wide = !rare.is_empty() && scope_is_wide(&mut *client, app, query.scope)?;
+        let list = explain(&mut *client, &page_sql(app, query, &rare, wide, page).0)?;
         let count = count_sql(&mut *client, app, query)?;
         let count = explain(&mut *client, &count)?;
         Ok([list, count])
