@@ -22,6 +22,13 @@ fn seeded(backend: Backend, users: u64) -> Option<Fresh> {
     Some(f)
 }
 
+/// The same users on SQLite and on PostgreSQL (`None` where PostgreSQL's binaries
+/// are absent).
+fn seeded_on_both() -> Option<(Fresh, Fresh)> {
+    let on_postgres = seeded(Backend::Postgres, USERS)?;
+    Some((seeded(Backend::Sqlite, USERS).unwrap(), on_postgres))
+}
+
 /// The two-character pieces of the users' emails and names, with how many users
 /// hold each, as every user's row shows them.
 fn pairs(f: &Fresh) -> HashMap<String, usize> {
@@ -97,10 +104,9 @@ fn shown_in(store: &Store, f_app: xusers::store::AppId, base: UserQuery, line: &
 
 #[test]
 fn rare_and_common_short_terms_and_single_characters_find_the_same_users_on_both_backends() {
-    let Some(on_postgres) = seeded(Backend::Postgres, USERS) else {
+    let Some((on_sqlite, on_postgres)) = seeded_on_both() else {
         return;
     };
-    let on_sqlite = seeded(Backend::Sqlite, USERS).unwrap();
     let held = pairs(&on_sqlite);
     let (rare, common) = rare_and_common(&held);
     // Rare too (read from its index), in more users than a page holds.
@@ -135,10 +141,9 @@ fn rare_and_common_short_terms_and_single_characters_find_the_same_users_on_both
 /// sorted matches until a page is full, a smaller one on every match.
 #[test]
 fn rare_short_terms_in_a_group_find_the_same_users_on_both_backends() {
-    let Some(on_postgres) = seeded(Backend::Postgres, USERS) else {
+    let Some((on_sqlite, on_postgres)) = seeded_on_both() else {
         return;
     };
-    let on_sqlite = seeded(Backend::Sqlite, USERS).unwrap();
     let held = pairs(&on_sqlite);
     let (paged, _) = nearest(&held, USERS, 0.03);
     let group = |f: &Fresh, name: &str| {
