@@ -23,9 +23,10 @@ fn count_sql(client: &mut impl GenericClient, app: AppId, query: &UserQuery) -> 
     Ok(sql)
 }
 
-/// PostgreSQL's plan for `sql`, a line each.
+/// PostgreSQL's plan for `sql`, a line each, with the planner settings that differ
+/// from the server's defaults.
 fn explain(client: &mut impl GenericClient, sql: &Sql) -> Result<String> {
-    let lines = client.query(&format!("EXPLAIN {}", sql.text), &sql.params())?;
+    let lines = client.query(&format!("EXPLAIN (SETTINGS) {}", sql.text), &sql.params())?;
     Ok(lines.iter().map(|l| l.get::<_, String>(0) + "\n").collect())
 }
 
