@@ -10,6 +10,7 @@ use common::people;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 use rstest::rstest;
 use tempfile::TempDir;
+use xusers::store::Location;
 use xusers::tui::app::{App, Modal};
 
 const SIZE: (u16, u16) = (120, 30);
@@ -104,4 +105,30 @@ fn the_list_and_the_groups_tree_look_the_same_over_both_backends() {
     let tree = screen(&on_sqlite);
     assert!(tree.contains("Support"), "{tree}");
     assert_eq!(screen(&on_postgres), tree);
+}
+
+/// The connections that read the list's and the picker's pages are set up for pages
+/// (`Store::plan_for_pages`: no parallel workers, no JIT), as the server shows them.
+#[test]
+fn on_postgresql_the_consoles_page_readers_are_set_up_for_pages() {
+    let Some((_dir, app)) = console_on(Backend::Postgres) else {
+        return;
+    };
+    let Some(Location::Postgres(config)) = app.session.store.location() else {
+        panic!("a PostgreSQL console");
+    };
+    let mut server = config.connect(postgres::NoTls).unwrap();
+    let names: Vec<String> = (server.query(
+        "SELECT application_name FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        &[],
+    ))
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    // The list's reader and the picker's, each with its helper connection.
+    let for_pages = names.iter().filter(|n| n.ends_with("xusers pages")).count();
+    assert_eq!(for_pages, 4, "{names:?}");
+    assert!(names.len() > for_pages, "the other workers too: {names:?}");
 }

@@ -20,10 +20,13 @@ impl PgStore {
     /// time), and sorting a rare term's matches (`q`: 66,666 users) stays in memory.
     /// Session settings, not a transaction's: a cancel meant for an earlier query
     /// can land on a later statement, and one landing on a `COMMIT` left the
-    /// connection in a failed transaction.
+    /// connection in a failed transaction. The connection's `application_name` gains
+    /// `xusers pages`, so that `pg_stat_activity` tells these connections apart.
     pub fn plan_for_pages(&self) -> Result<()> {
         Ok(self.client.borrow_mut().batch_execute(
-            "SET max_parallel_workers_per_gather = 0; SET jit = off; SET work_mem = '64MB'",
+            "SET max_parallel_workers_per_gather = 0; SET jit = off; SET work_mem = '64MB';
+             SELECT set_config('application_name', concat_ws(' ',
+                 nullif(current_setting('application_name'), ''), 'xusers pages'), false)",
         )?)
     }
 
