@@ -405,3 +405,47 @@ fn run_err(store: &mut Store, app: AppId, selection: &Selection, action: BulkAct
         .unwrap_err()
         .to_string()
 }
+
+/// A bulk dialog names the first users by email that it would change, the same on
+/// both backends: when most of the selection would change (found at once walking the
+/// emails) and when only a few would, last by email (SQLite then reads them all: its
+/// walk stops after 20,000 users).
+#[rstest]
+fn a_dialog_names_the_first_users_by_email_it_would_change_however_few_and_late(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    xusers::demo::seed_demo(&mut f.store, f.app, 21_000, 1_800_000_000, |_| {}).unwrap();
+    let (store, app) = (&mut f.store, f.app);
+    let by_email: Vec<_> = (store.list_users(app, &UserQuery::default(), &Page::Last(3)))
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.email))
+        .collect();
+    let late = store.create_group(app, "Late", None).unwrap();
+    let ids: Vec<UserId> = by_email.iter().map(|(id, _)| *id).collect();
+    store.add_members(app, late.id, &ids).unwrap();
+    let everyone = Selection::of_query(UserQuery::default());
+    let sample = |store: &Store, action: BulkAction| {
+        (store.bulk_concerned_sample(app, &everyone, &action, 2))
+            .unwrap()
+            .unwrap()
+    };
+    // Few, and the last three by email: their first two.
+    let leaving = BulkAction::RemoveFromGroup("Late".into());
+    assert_eq!(
+        store.bulk_concerned(app, &everyone, &leaving).unwrap(),
+        Some(3)
+    );
+    let first_two: Vec<String> = by_email[..2].iter().map(|(_, e)| e.clone()).collect();
+    assert_eq!(sample(store, leaving), first_two);
+    // Nearly everyone: the first two users by email.
+    let first = (store.list_users(app, &UserQuery::default(), &Page::First(2)))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.email)
+        .collect::<Vec<_>>();
+    assert_eq!(sample(store, BulkAction::AddToGroup("Late".into())), first);
+}

@@ -843,15 +843,7 @@ mod looks {
             ("remove_tag", &["mT", "plan", "\n"]),
             ("export", &["mx", csv, "\n"]),
         ];
-        // These dialogs name two of the users they would change, and the backends pick
-        // different ones: SQLite the first two its query plan finds (for speed),
-        // PostgreSQL the first two by email. Until one rule holds for both, they are
-        // compared on SQLite only.
-        let names_the_first_found = ["add_to_group", "set_tag", "remove_tag"];
         for (name, typed) in steps {
-            if backend == Backend::Postgres && names_the_first_found.contains(&name) {
-                continue;
-            }
             let Some((_d, mut app)) = console_on_backend(backend, 60, (80, 24)) else {
                 return;
             };
