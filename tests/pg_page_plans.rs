@@ -154,3 +154,36 @@ fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_
         }
     }
 }
+
+/// The line between the two: a group holding a tenth of the users is wide, one user
+/// fewer is not.
+#[test]
+fn a_group_is_wide_from_a_tenth_of_the_users() {
+    let Some(mut f) = seeded() else { return };
+    let ids: Vec<_> = (f
+        .store
+        .list_users(f.app, &UserQuery::default(), &Page::First(3_000)))
+    .unwrap()
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    for (name, members, wide) in [("Tenth", 3_000, true), ("Under", 2_999, false)] {
+        let group = f.store.create_group(f.app, name, None).unwrap();
+        f.store
+            .add_members(f.app, group.id, &ids[..members])
+            .unwrap();
+        let query = UserQuery {
+            scope: Scope::Group(group.id),
+            ..UserQuery::default()
+        }
+        .filter("q");
+        let [list, _] = f
+            .store
+            .query_plans(f.app, &query, &Page::First(50))
+            .unwrap();
+        let under_limit = (list.lines())
+            .find(|l| l.contains("->") && !l.contains("Result"))
+            .unwrap_or_default();
+        assert_eq!(!under_limit.contains("Sort"), wide, "{name}: {list}");
+    }
+}
