@@ -48,10 +48,23 @@ fn containing(term: &str) -> String {
 /// The `WHERE` clause (without the keyword) of the users `u` the query selects; the
 /// terms in `rare` (see short_terms.rs) are looked up in `users_search_short` too.
 pub(super) fn where_clause(app: AppId, q: &UserQuery, rare: &[String], sql: &mut Sql) -> String {
-    let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
-    parts.extend(scope_test(q.scope, sql));
-    parts.extend(filter_tests(q, rare, sql));
+    let (mut parts, scope) = tests(app, q, rare, sql);
+    parts.extend(scope);
     parts.join(" AND ")
+}
+
+/// The tests of the users `u` the query selects: its application, text terms and
+/// tags; and apart, its scope's.
+fn tests(
+    app: AppId,
+    q: &UserQuery,
+    rare: &[String],
+    sql: &mut Sql,
+) -> (Vec<String>, Option<String>) {
+    let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
+    let scope = scope_test(q.scope, sql);
+    parts.extend(filter_tests(q, rare, sql));
+    (parts, scope)
 }
 
 /// The test of the users `u` in `scope`, if it selects some.
@@ -118,9 +131,7 @@ pub(super) fn page_sql(
     page: &Page,
 ) -> (Sql, bool) {
     let mut sql = Sql::default();
-    let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
-    let scope = scope_test(q.scope, &mut sql);
-    parts.extend(filter_tests(q, rare, &mut sql));
+    let (mut parts, scope) = tests(app, q, rare, &mut sql);
     let rows = match (rare.is_empty(), scope) {
         (false, Some(scope)) if wide_scope => Rows::MatchesThenScope(scope),
         (walk, scope) => {

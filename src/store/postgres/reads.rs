@@ -23,6 +23,19 @@ fn count_sql(client: &mut impl GenericClient, app: AppId, query: &UserQuery) -> 
     Ok(sql)
 }
 
+/// One page of the query's users (see query.rs's `page_sql`), and whether its rows
+/// come reversed.
+fn page_sql_for(
+    client: &mut impl GenericClient,
+    app: AppId,
+    query: &UserQuery,
+    page: &Page,
+) -> Result<(Sql, bool)> {
+    let rare = rare_short_terms(client, query)?;
+    let wide = !rare.is_empty() && scope_is_wide(client, app, query.scope)?;
+    Ok(page_sql(app, query, &rare, wide, page))
+}
+
 /// PostgreSQL's plan for `sql`, a line each, with the planner settings that differ
 /// from the server's defaults.
 fn explain(client: &mut impl GenericClient, sql: &Sql) -> Result<String> {
@@ -50,9 +63,7 @@ impl PgStore {
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
         let mut client = self.client.borrow_mut();
-        let rare = rare_short_terms(&mut *client, query)?;
-        let wide = !rare.is_empty() && scope_is_wide(&mut *client, app, query.scope)?;
-        let (sql, reversed) = page_sql(app, query, &rare, wide, page);
+        let (sql, reversed) = page_sql_for(&mut *client, app, query, page)?;
         let found = client.query(&sql.text, &sql.params())?;
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {
@@ -94,9 +105,8 @@ impl PgStore {
     /// losing an index shows up in tests and diagnostics.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
         let mut client = self.client.borrow_mut();
-        let rare = rare_short_terms(&mut *client, query)?;
-        let wide = !rare.is_empty() && scope_is_wide(&mut *client, app, query.scope)?;
-        let list = explain(&mut *client, &page_sql(app, query, &rare, wide, page).0)?;
+        let (list, _) = page_sql_for(&mut *client, app, query, page)?;
+        let list = explain(&mut *client, &list)?;
         let count = count_sql(&mut *client, app, query)?;
         let count = explain(&mut *client, &count)?;
         Ok([list, count])
