@@ -450,8 +450,6 @@ fn a_copy_to_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
         .success();
     run(&env, &to, &["apps", "list"]);
     let before = run(&env, &to, &["apps", "list", "--format", "json"]);
-    let dbname = to.rsplit("dbname=").next().unwrap().to_string();
-    let mut watcher = pg::cluster().unwrap().connect("postgres").unwrap();
     let mut child = interruptible(env.std_cmd())
         .args(["copy", "--from", &path(&env.db()), "--to", &to])
         .stdout(std::process::Stdio::null())
@@ -460,25 +458,8 @@ fn a_copy_to_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was() {
         .unwrap();
     // Stopped while it writes: a COPY into one of the target's large tables is running
     // (with some left to copy after it).
-    loop {
-        let writing: i64 = watcher
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity
-                 WHERE datname = $1
-                   AND (query LIKE 'COPY users %' OR query LIKE 'COPY memberships %')",
-                &[&dbname],
-            )
-            .unwrap()
-            .get(0);
-        if writing > 0 {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the copy ended before it could be stopped"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    let copying = ["COPY users %", "COPY memberships %"];
+    pg::wait_until_running(&to, &copying, &mut child, "copy");
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     assert!(!child.wait().unwrap().success());
     assert_eq!(

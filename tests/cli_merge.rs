@@ -536,28 +536,9 @@ fn a_merge_into_postgres_stopped_by_ctrl_c_half_way_leaves_its_target_as_it_was(
     let env = Env::new();
     let source = large_source_and_target(&env, &to);
     let before = state(&env, &to);
-    let dbname = to.rsplit("dbname=").next().unwrap().to_string();
-    let mut watcher = pg::cluster().unwrap().connect("postgres").unwrap();
     let mut child = merging(&env, &source, &to);
     // Stopped while it writes: it has added users (and has more to add).
-    loop {
-        let writing: i64 = watcher
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity
-                 WHERE datname = $1 AND query LIKE 'INSERT INTO users %'",
-                &[&dbname],
-            )
-            .unwrap()
-            .get(0);
-        if writing > 0 {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the merge ended before it could be stopped"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
+    pg::wait_until_running(&to, &["INSERT INTO users %"], &mut child, "merge");
     std::thread::sleep(std::time::Duration::from_millis(200));
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     assert!(!child.wait().unwrap().success());

@@ -238,3 +238,33 @@ impl Cluster {
         self.connection_string(&name)
     }
 }
+
+/// Waits until a statement like one of `statements` (SQL `LIKE` patterns) runs on the
+/// database of connection string `database`, run by `child`; fails, naming `what`, if
+/// `child` ends first.
+pub fn wait_until_running(
+    database: &str,
+    statements: &[&str],
+    child: &mut std::process::Child,
+    what: &str,
+) {
+    let dbname = database.rsplit("dbname=").next().unwrap();
+    let mut watcher = cluster().unwrap().connect("postgres").unwrap();
+    loop {
+        let running: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND query LIKE ANY($2)",
+                &[&dbname, &statements],
+            )
+            .unwrap()
+            .get(0);
+        if running > 0 {
+            return;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the {what} ended before it could be stopped"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
