@@ -29,6 +29,18 @@ fn pages(f: &Fresh, query: &UserQuery) -> [Page; 4] {
     ]
 }
 
+/// What a rare term's page (its ids read first, then their rows) reads its ids from:
+/// the plan's line under their limit.
+fn ids_read(plan: &str) -> &str {
+    let lines: Vec<&str> = plan.lines().collect();
+    let mut limits = (lines.iter().enumerate()).filter(|(_, l)| l.contains("Limit  (cost"));
+    let _page = limits.next();
+    let (at, _) = limits.next().expect("the ids' limit");
+    (lines[at + 1..].iter())
+        .find(|l| l.contains("->"))
+        .unwrap_or(&"")
+}
+
 #[test]
 fn a_page_of_a_group_with_its_subgroups_walks_the_sort_index_and_sorts_nothing() {
     let Some(f) = seeded() else { return };
@@ -142,14 +154,13 @@ fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_
             for page in pages(&f, &query) {
                 let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
                 let what = format!("{name} {members} {descending} {page:?}: {list}");
-                assert!(list.contains("users_search_short"), "{what}");
-                assert_eq!(list.matches("Sort  (cost").count(), 1, "{what}");
-                // Under the limit (and the projection): the group's test over the
-                // sorted matches (wide), or the sort of the matches that passed it.
-                let under_limit = (list.lines())
-                    .find(|l| l.contains("->") && !l.contains("Result"))
-                    .unwrap_or_default();
-                assert_eq!(!under_limit.contains("Sort"), wide, "{what}");
+                assert!(list.contains("user_search_short"), "{what}");
+                // The matches' sort, and the page's own rows'.
+                assert_eq!(list.matches("Sort  (cost").count(), 2, "{what}");
+                assert!(list.contains("users_pkey on users"), "{what}");
+                // The page's ids come from the group's test over the sorted matches
+                // (wide), or from the sort of the matches that passed it.
+                assert_eq!(!ids_read(&list).contains("Sort"), wide, "{what}");
             }
         }
     }
@@ -181,9 +192,115 @@ fn a_group_is_wide_from_a_tenth_of_the_users() {
             .store
             .query_plans(f.app, &query, &Page::First(50))
             .unwrap();
-        let under_limit = (list.lines())
-            .find(|l| l.contains("->") && !l.contains("Result"))
-            .unwrap_or_default();
-        assert_eq!(!under_limit.contains("Sort"), wide, "{name}: {list}");
+        assert_eq!(!ids_read(&list).contains("Sort"), wide, "{name}: {list}");
+    }
+}
+
+/// A wide group whose members come last among a rare term's matches: a page read from
+/// the first of the sorted matches only comes back short, and is read again over all
+/// of them.
+#[test]
+fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read_over_all_of_them()
+{
+    let Some(mut f) = seeded() else { return };
+    let by_email = |query: UserQuery| UserQuery {
+        sort: Sort {
+            field: SortField::Email,
+            descending: false,
+        },
+        ..query
+    };
+    let everyone =
+        |query: &UserQuery| (f.store.list_users(f.app, query, &Page::First(usize::MAX))).unwrap();
+    let matches = everyone(&by_email(UserQuery::default().filter("q")));
+    assert!(matches.len() > 1_500, "{}", matches.len());
+    let late: Vec<_> = matches[matches.len() - 60..].iter().map(|r| r.id).collect();
+    let mut members: Vec<_> = (everyone(&UserQuery::default()).into_iter())
+        .map(|r| r.id)
+        .filter(|id| !matches.iter().any(|m| m.id == *id))
+        .take(3_000 - late.len())
+        .collect();
+    members.extend(&late);
+    let group = f.store.create_group(f.app, "Late", None).unwrap();
+    f.store.add_members(f.app, group.id, &members).unwrap();
+    let query = by_email(UserQuery {
+        scope: Scope::Group(group.id),
+        ..UserQuery::default()
+    })
+    .filter("q");
+    let [list, _] = f
+        .store
+        .query_plans(f.app, &query, &Page::First(50))
+        .unwrap();
+    assert!(!ids_read(&list).contains("Sort"), "wide: {list}");
+    let page = |page: &Page| -> Vec<_> {
+        (f.store.list_users(f.app, &query, page).unwrap().into_iter())
+            .map(|r| r.id)
+            .collect()
+    };
+    let first = page(&Page::First(50));
+    assert_eq!(first, late[..50]);
+    let cursor = (f.store.list_users(f.app, &query, &Page::First(50)).unwrap())
+        .last()
+        .unwrap()
+        .cursor(SortField::Email);
+    assert_eq!(page(&Page::After(cursor, 50)), late[50..]);
+    assert_eq!(page(&Page::Last(50)), late[10..]);
+}
+
+/// A term of three characters or more in a group of few members: its matches are read
+/// from `user_search` (through its trigram index) and looked up among the members,
+/// read once, when the planner expects at most five matches per member (`ali` in
+/// Support with its subgroups); with more (a group of a hundred), and in a wide group
+/// (Acme with its subgroups), the planner's own way over `users`.
+#[test]
+fn a_longer_term_in_a_group_of_few_members_is_read_from_its_matches_when_they_are_few_per_member() {
+    let Some(mut f) = seeded() else { return };
+    let group = |f: &Fresh, name: &str| {
+        (f.store.groups(f.app).unwrap().into_iter())
+            .find(|g| g.name == name)
+            .unwrap()
+            .id
+    };
+    let hundred: Vec<_> = (f
+        .store
+        .list_users(f.app, &UserQuery::default(), &Page::First(100)))
+    .unwrap()
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    let small = f.store.create_group(f.app, "Hundred", None).unwrap();
+    f.store.add_members(f.app, small.id, &hundred).unwrap();
+    let matches = (f.store)
+        .count_users(f.app, &UserQuery::default().filter("ali"))
+        .unwrap();
+    let cases = [
+        (Scope::GroupTree(group(&f, "Support")), true),
+        (Scope::Group(small.id), false),
+        (Scope::GroupTree(group(&f, "Acme")), false),
+    ];
+    for (scope, from_matches) in cases {
+        let in_group = UserQuery {
+            scope,
+            ..UserQuery::default()
+        };
+        let members = f.store.count_users(f.app, &in_group).unwrap();
+        assert_eq!(
+            matches <= 5 * members && members * 10 < USERS,
+            from_matches,
+            "{members} members, {matches} matches"
+        );
+        let query = in_group.filter("ali");
+        for page in pages(&f, &query) {
+            let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
+            let what = format!("{scope:?} {page:?}: {list}");
+            assert_eq!(list.contains("user_search_trgm"), from_matches, "{what}");
+            assert_eq!(list.contains("on user_search"), from_matches, "{what}");
+            if from_matches {
+                // The members, read once.
+                assert!(list.contains("Hash"), "{what}");
+                assert_eq!(list.matches("Sort  (cost").count(), 2, "{what}");
+            }
+        }
     }
 }

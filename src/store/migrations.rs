@@ -32,6 +32,7 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
         Some(fill_subtree_counts),
     ),
     (include_str!("../../assets/sql/schema_v11.sql"), None),
+    (include_str!("../../assets/sql/schema_v12.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;

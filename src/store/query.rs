@@ -170,6 +170,16 @@ pub enum Page {
     AtOrAfter(Cursor, usize),
 }
 
+impl Page {
+    /// The most rows it holds.
+    pub fn size(&self) -> usize {
+        match self {
+            Page::First(n) | Page::Last(n) => *n,
+            Page::After(_, n) | Page::Before(_, n) | Page::AtOrAfter(_, n) => *n,
+        }
+    }
+}
+
 /// Aggregate counts for the three panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ScopeCounts {

@@ -9,7 +9,7 @@ use postgres::types::{ToSql, Type};
 
 use super::tables::{Cell, Kind, TABLES, Table, WITH_IDS};
 use super::{Feed, Put, Reader, Writer};
-use crate::store::postgres::begin_write;
+use crate::store::postgres::{begin_write, search_rows};
 use crate::store::{PgStore, Result};
 
 fn types(table: &Table) -> Vec<Type> {
@@ -182,6 +182,8 @@ pub(super) fn write<T>(
     }
     let aside = set_aside(&mut tx)?;
     let loaded = load(&mut PgWriter { tx: &mut tx })?;
+    // Kept by the users' triggers, off meanwhile.
+    search_rows::refill(&mut tx)?;
     tx.batch_execute(&format!(
         "SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'"
     ))?;

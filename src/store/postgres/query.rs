@@ -46,10 +46,18 @@ fn containing(term: &str) -> String {
 }
 
 /// The `WHERE` clause (without the keyword) of the users `u` the query selects; the
-/// terms in `rare` (see short_terms.rs) are looked up in `users_search_short` too.
+/// terms in `rare` (see short_terms.rs) are looked up in `user_search_short` too, and
+/// `u` may then be `user_search` (schema_v12.sql), which holds every column it tests.
 pub(super) fn where_clause(app: AppId, q: &UserQuery, rare: &[String], sql: &mut Sql) -> String {
-    let (mut parts, scope) = tests(app, q, rare, sql);
+    let (mut parts, scope) = tests(app, q, rare, sql, GroupTest::EachUser);
     parts.extend(scope);
+    parts.join(" AND ")
+}
+
+/// The `WHERE` clause of the users `u` the query's filter selects, its scope aside.
+pub(super) fn unscoped_where(app: AppId, q: &UserQuery, sql: &mut Sql) -> String {
+    let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
+    parts.extend(filter_tests(q, &[], sql));
     parts.join(" AND ")
 }
 
@@ -60,31 +68,46 @@ fn tests(
     q: &UserQuery,
     rare: &[String],
     sql: &mut Sql,
+    group_test: GroupTest,
 ) -> (Vec<String>, Option<String>) {
     let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
-    let scope = scope_test(q.scope, sql);
+    let scope = scope_test(q.scope, group_test, sql);
     parts.extend(filter_tests(q, rare, sql));
     (parts, scope)
 }
 
+/// How a group's test finds a user's membership.
+#[derive(Clone, Copy)]
+enum GroupTest {
+    /// Looked up for each user tested.
+    EachUser,
+    /// The group's members read once (and hashed), then each user looked up there:
+    /// for a term's tens of thousands of matches in a group of fewer members (`q` in
+    /// Support with its subgroups, 17,930 of a million: 40 ms, where the planner
+    /// looked each member up among the users: 90 ms).
+    AllMembers,
+}
+
 /// The test of the users `u` in `scope`, if it selects some.
-fn scope_test(scope: Scope, sql: &mut Sql) -> Option<String> {
-    match scope {
-        Scope::All => None,
-        Scope::Grouped => Some("u.group_count > 0".into()),
-        Scope::Ungrouped => Some("u.group_count = 0".into()),
-        Scope::Group(group) => Some(format!(
-            "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = {})",
-            sql.bind(group)
-        )),
+fn scope_test(scope: Scope, group_test: GroupTest, sql: &mut Sql) -> Option<String> {
+    let members = match scope {
+        Scope::All => return None,
+        Scope::Grouped => return Some("u.group_count > 0".into()),
+        Scope::Ungrouped => return Some("u.group_count = 0".into()),
+        Scope::Group(group) => format!("memberships m WHERE m.group_id = {}", sql.bind(group)),
         // The kept ancestors (schema_v10.sql), not a recursive query: the planner
         // cannot size that, and joined all of a big subtree's memberships (0.8 s).
-        Scope::GroupTree(group) => Some(format!(
-            "EXISTS (SELECT 1 FROM memberships m JOIN group_ancestors a ON a.group_id = m.group_id
-                     WHERE m.user_id = u.id AND a.ancestor_id = {})",
+        Scope::GroupTree(group) => format!(
+            "memberships m JOIN group_ancestors a ON a.group_id = m.group_id
+             WHERE a.ancestor_id = {}",
             sql.bind(group)
-        )),
-    }
+        ),
+    };
+    Some(match group_test {
+        GroupTest::EachUser => format!("EXISTS (SELECT 1 FROM {members} AND m.user_id = u.id)"),
+        // `OFFSET 0` keeps the members a set of their own, not joined user by user.
+        GroupTest::AllMembers => format!("u.id IN (SELECT m.user_id FROM {members} OFFSET 0)"),
+    })
 }
 
 /// The tests of the query's text terms and tags on the users `u`.
@@ -119,26 +142,45 @@ fn filter_tests(q: &UserQuery, rare: &[String], sql: &mut Sql) -> Vec<String> {
     parts
 }
 
-/// One page of the query's users: the SQL, and whether its rows come reversed. With
-/// `rare` terms, every user they match is read (from their index) and sorted; when
-/// `wide_scope` (its group holds a good share of the users, short_terms.rs), the
-/// scope is tested on the sorted matches until the page is full, not on every match.
+/// How a page's users are found (page_read.rs chooses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum PageRead {
+    /// The planner's way over `users`: mostly a sort index walked until the page is
+    /// full.
+    Walk,
+    /// Every user the filter matches, read from `user_search` through the terms'
+    /// indexes, the group's members (if any) read once and each match looked up among
+    /// them; then sorted.
+    Matches,
+    /// As `Matches` in a group holding a good share of the users: the matches are
+    /// sorted, then tested for the group in that order until the page is full; only
+    /// the first of them (this many), or all (`None`).
+    SortedMatches(Option<i64>),
+}
+
+/// One page of the query's users, found as `read` says (`rare`: its terms looked up
+/// in `user_search_short`): the SQL, and whether its rows come reversed. Read from
+/// `user_search`, the page's ids come first and then their rows.
 pub(super) fn page_sql(
     app: AppId,
     q: &UserQuery,
     rare: &[String],
-    wide_scope: bool,
+    read: PageRead,
     page: &Page,
 ) -> (Sql, bool) {
     let mut sql = Sql::default();
-    let (mut parts, scope) = tests(app, q, rare, &mut sql);
-    let rows = match (rare.is_empty(), scope) {
-        (false, Some(scope)) if wide_scope => Rows::MatchesThenScope(scope),
-        (walk, scope) => {
+    let group_test = match read {
+        PageRead::Matches => GroupTest::AllMembers,
+        PageRead::Walk | PageRead::SortedMatches(_) => GroupTest::EachUser,
+    };
+    let (mut parts, scope) = tests(app, q, rare, &mut sql, group_test);
+    let rows = match (read, scope) {
+        (PageRead::SortedMatches(first), Some(scope)) => Rows::MatchesThenScope(scope, first),
+        (read, scope) => {
             parts.extend(scope);
-            match walk {
-                true => Rows::Walk,
-                false => Rows::Matches,
+            match read {
+                PageRead::Walk => Rows::Walk,
+                PageRead::Matches | PageRead::SortedMatches(_) => Rows::Matches,
             }
         }
     };
@@ -150,12 +192,13 @@ pub(super) enum Rows {
     /// Whichever way the planner picks: mostly the sort index, walked until the page
     /// is full.
     Walk,
-    /// All the users the test selects, then sorted: `OFFSET 0` keeps the planner from
-    /// walking the sort index instead (it expects matches spread evenly along it).
+    /// All the users the test selects (`u` in it is `user_search`), then sorted:
+    /// `OFFSET 0` keeps the planner from walking the sort index instead (it expects
+    /// matches spread evenly along it).
     Matches,
-    /// As `Matches`, sorted, and then tested (this test on the users `u`) in that
-    /// order until the page is full.
-    MatchesThenScope(String),
+    /// As `Matches` (the first this many in sort order, or all), sorted, and then
+    /// tested (this test on the users `u`) in that order until the page is full.
+    MatchesThenScope(String, Option<i64>),
 }
 
 /// One page in `sort` order of the users `u` that `where_sql` (its parameters bound in
@@ -168,12 +211,12 @@ pub(super) fn page_of(
     page: &Page,
 ) -> (Sql, bool) {
     let col = sort.field.column();
-    let (cursor, limit, backwards, inclusive) = match page {
-        Page::First(n) => (None, *n, false, false),
-        Page::Last(n) => (None, *n, true, false),
-        Page::After(c, n) => (Some(c), *n, false, false),
-        Page::AtOrAfter(c, n) => (Some(c), *n, false, true),
-        Page::Before(c, n) => (Some(c), *n, true, false),
+    let (cursor, backwards, inclusive) = match page {
+        Page::First(_) => (None, false, false),
+        Page::Last(_) => (None, true, false),
+        Page::After(c, _) => (Some(c), false, false),
+        Page::AtOrAfter(c, _) => (Some(c), false, true),
+        Page::Before(c, _) => (Some(c), true, false),
     };
     // Reading backwards is reading forwards in the opposite direction.
     let descending = sort.descending != backwards;
@@ -197,16 +240,29 @@ pub(super) fn page_of(
         SortField::Email => String::new(),
         _ => format!(", u.id {dir}"),
     };
-    let limit = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    let order = format!("ORDER BY {col} {dir}{tie}");
+    let limit = sql.bind(i64::try_from(page.size()).unwrap_or(i64::MAX));
+    // A page read from `user_search`: its ids, then their rows.
+    let matches = |rows: String| {
+        format!("(SELECT u.id FROM {rows} {order} LIMIT {limit}) p JOIN users u ON u.id = p.id")
+    };
     let users = match rows {
         Rows::Walk => format!("users u WHERE {where_sql}"),
-        Rows::Matches => format!("(SELECT u.* FROM users u WHERE {where_sql} OFFSET 0) u"),
-        Rows::MatchesThenScope(scope) => format!(
-            "(SELECT u.* FROM users u WHERE {where_sql} ORDER BY {col} {dir}{tie} OFFSET 0) u
-             WHERE {scope}"
-        ),
+        Rows::Matches => matches(format!(
+            "(SELECT u.id, {col} FROM user_search u WHERE {where_sql} OFFSET 0) u"
+        )),
+        Rows::MatchesThenScope(scope, first) => {
+            let first = match first {
+                Some(n) => format!("LIMIT {}", sql.bind(n)),
+                None => "OFFSET 0".into(),
+            };
+            matches(format!(
+                "(SELECT u.id, {col} FROM user_search u WHERE {where_sql} {order} {first}) u
+                 WHERE {scope}"
+            ))
+        }
     };
-    sql.text = format!("SELECT {ROW_COLUMNS} FROM {users} ORDER BY {col} {dir}{tie} LIMIT {limit}");
+    sql.text = format!("SELECT {ROW_COLUMNS} FROM {users} {order} LIMIT {limit}");
     (sql, backwards)
 }
 

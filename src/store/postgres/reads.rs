@@ -7,8 +7,9 @@ use postgres::{GenericClient, IsolationLevel};
 
 use super::PgStore;
 use super::apps::narrow;
-use super::query::{ROW_COLUMNS, Sql, page_sql, where_clause};
-use super::short_terms::{rare_short_terms, scope_is_wide};
+use super::page_read;
+use super::query::{PageRead, ROW_COLUMNS, Sql, page_sql, where_clause};
+use super::short_terms::rare_short_terms;
 use crate::store::tags::others_usage;
 use crate::store::{
     AppId, Page, Result, Scope, ScopeCounts, StoreError, User, UserId, UserQuery, UserRow,
@@ -19,21 +20,48 @@ fn count_sql(client: &mut impl GenericClient, app: AppId, query: &UserQuery) -> 
     let rare = rare_short_terms(client, query)?;
     let mut sql = Sql::default();
     let where_sql = where_clause(app, query, &rare, &mut sql);
-    sql.text = format!("SELECT count(*) FROM users u WHERE {where_sql}");
+    // A rare term's matches are counted in the narrow rows that hold all it tests.
+    let table = match rare.is_empty() {
+        true => "users",
+        false => "user_search",
+    };
+    sql.text = format!("SELECT count(*) FROM {table} u WHERE {where_sql}");
     Ok(sql)
 }
 
-/// One page of the query's users (see query.rs's `page_sql`), and whether its rows
-/// come reversed.
-fn page_sql_for(
-    client: &mut impl GenericClient,
-    app: AppId,
-    query: &UserQuery,
-    page: &Page,
-) -> Result<(Sql, bool)> {
-    let rare = rare_short_terms(client, query)?;
-    let wide = !rare.is_empty() && scope_is_wide(client, app, query.scope)?;
-    Ok(page_sql(app, query, &rare, wide, page))
+/// How a page of the query is found (page_read.rs), with its rare short terms.
+struct PagePlan {
+    rare: Vec<String>,
+    read: PageRead,
+}
+
+impl PagePlan {
+    fn of(
+        client: &mut impl GenericClient,
+        app: AppId,
+        query: &UserQuery,
+        page: &Page,
+    ) -> Result<Self> {
+        let (rare, read) = page_read::choose(client, app, query, page)?;
+        Ok(PagePlan { rare, read })
+    }
+
+    /// The page's SQL, and whether its rows come reversed.
+    fn sql(&self, app: AppId, query: &UserQuery, page: &Page) -> (Sql, bool) {
+        page_sql(app, query, &self.rare, self.read, page)
+    }
+
+    /// When a page came back short from the first of the sorted matches only (its
+    /// group holding few of them), the plan that tests them all.
+    fn all_matches(&self, found: usize, page: &Page) -> Option<PagePlan> {
+        match self.read {
+            PageRead::SortedMatches(Some(_)) if found < page.size() => Some(PagePlan {
+                rare: self.rare.clone(),
+                read: PageRead::SortedMatches(None),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// PostgreSQL's plan for `sql`, a line each, with the planner settings that differ
@@ -63,8 +91,14 @@ impl PgStore {
     /// One page of the query's users, in list order.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
         let mut client = self.client.borrow_mut();
-        let (sql, reversed) = page_sql_for(&mut *client, app, query, page)?;
-        let found = client.query(&sql.text, &sql.params())?;
+        let mut plan = PagePlan::of(&mut *client, app, query, page)?;
+        let (mut sql, reversed) = plan.sql(app, query, page);
+        let mut found = client.query(&sql.text, &sql.params())?;
+        if let Some(all) = plan.all_matches(found.len(), page) {
+            plan = all;
+            (sql, _) = plan.sql(app, query, page);
+            found = client.query(&sql.text, &sql.params())?;
+        }
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {
             rows.reverse();
@@ -105,7 +139,7 @@ impl PgStore {
     /// losing an index shows up in tests and diagnostics.
     pub fn query_plans(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<[String; 2]> {
         let mut client = self.client.borrow_mut();
-        let (list, _) = page_sql_for(&mut *client, app, query, page)?;
+        let (list, _) = PagePlan::of(&mut *client, app, query, page)?.sql(app, query, page);
         let list = explain(&mut *client, &list)?;
         let count = count_sql(&mut *client, app, query)?;
         let count = explain(&mut *client, &count)?;

@@ -11,7 +11,7 @@ use postgres::Transaction;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 
-use super::{PgStore, audit, begin_write, seed_indexes};
+use super::{PgStore, audit, begin_write, search_rows, seed_indexes};
 use crate::auth::{PasswordHash, token_digest};
 use crate::store::audit::{Changes, Record};
 use crate::store::seed::SeedRow;
@@ -101,7 +101,9 @@ impl PgStore {
         tx.commit()?;
         // The planner's statistics (and short_terms.rs's) describe what was loaded,
         // without waiting for autovacuum.
-        client.batch_execute("ANALYZE users, memberships, user_tags, groups, group_ancestors")?;
+        client.batch_execute(
+            "ANALYZE users, user_search, memberships, user_tags, groups, group_ancestors",
+        )?;
         Ok(done)
     }
 
@@ -234,6 +236,8 @@ fn copy_batch(
         }
     }
     writer.finish()?;
+    // The triggers that keep it are off.
+    search_rows::add_loaded(tx, first, first + n - 1)?;
     add_counts(tx, app, &ids, batch)
 }
 

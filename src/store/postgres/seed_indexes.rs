@@ -41,8 +41,8 @@ pub(super) fn set_aside_if_empty(tx: &mut Transaction) -> Result<bool> {
             "INSERT INTO seed_set_aside (name, definition)
              SELECT c.relname, pg_get_indexdef(i.indexrelid)
              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-             WHERE i.indrelid IN ('users'::regclass, 'memberships'::regclass,
-                                  'user_tags'::regclass)
+             WHERE i.indrelid IN ('users'::regclass, 'user_search'::regclass,
+                                  'memberships'::regclass, 'user_tags'::regclass)
                AND NOT i.indisunique;
              DO $$ DECLARE r record; BEGIN
                  FOR r IN SELECT name FROM seed_set_aside LOOP

@@ -1,5 +1,5 @@
 //! Which of a query's one- and two-character terms are read from their own index
-//! (schema_v11.sql's `users_search_short`), as SQLite's plan (store/plan.rs) reads a
+//! (schema_v12.sql's `user_search_short`), as SQLite's plan (store/plan.rs) reads a
 //! rare term from its search index and walks the sort index for a common one.
 //!
 //! The planner alone does not tell them apart well: it expects a term's users spread
@@ -12,17 +12,17 @@
 
 use postgres::GenericClient;
 
-use crate::store::{AppId, Result, Scope, UserQuery};
+use crate::store::{Result, UserQuery};
 
 /// The most of the users (a share) a short term may be in to be read from its index:
 /// reading and sorting a tenth of the users costs less than walking the sort index
 /// until a page of a term whose users come late.
 const RARE_SHARE: f32 = 0.10;
 
-/// How many characters a term may have to be served by `users_search_short`.
+/// How many characters a term may have to be served by `user_search_short`.
 const SHORT_CHARS: usize = 2;
 
-/// Whether `term` is short enough for `users_search_short` (and too short for the
+/// Whether `term` is short enough for `user_search_short` (and too short for the
 /// trigram index).
 pub(super) fn is_short(term: &str) -> bool {
     term.chars().count() <= SHORT_CHARS
@@ -41,7 +41,7 @@ pub(super) fn rare_short_terms(
     }
     let Some(stats) = client.query_opt(
         "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats
-         WHERE schemaname = current_schema() AND tablename = 'users_search_short'",
+         WHERE schemaname = current_schema() AND tablename = 'user_search_short'",
         &[],
     )?
     else {
@@ -60,28 +60,4 @@ pub(super) fn rare_short_terms(
         })
         .cloned()
         .collect())
-}
-
-/// Whether the group of `scope` (with its subgroups for a tree) holds at least a tenth
-/// of the application's users, by the kept counts. Then a page of a rare term's sorted
-/// matches is found testing a few hundred of them for the group, where testing every
-/// match took 0.2 s (`q` in Acme, two thirds of a million users).
-pub(super) fn scope_is_wide(
-    client: &mut impl GenericClient,
-    app: AppId,
-    scope: Scope,
-) -> Result<bool> {
-    let (group, column) = match scope {
-        Scope::Group(group) => (group, "member_count"),
-        Scope::GroupTree(group) => (group, "subtree_member_count"),
-        Scope::All | Scope::Grouped | Scope::Ungrouped => return Ok(false),
-    };
-    let row = client.query_opt(
-        &format!(
-            "SELECT g.{column} * 10 >= a.user_count FROM groups g
-             JOIN applications a ON a.id = g.app_id WHERE g.id = $1 AND a.id = $2"
-        ),
-        &[&group, &app.0],
-    )?;
-    Ok(row.is_some_and(|r| r.get(0)))
 }

@@ -1,0 +1,5 @@
+-- Version 12 changes nothing on SQLite: it is PostgreSQL's (pg/schema_v12.sql: the
+-- narrow rows a rare one- or two-character term's page is read from). SQLite reads
+-- such a term's matches from its FTS5 index, whose rowids lead to the page's users
+-- (store/plan.rs). Both backends stay at the same version number (see
+-- schema_v11.sql).

@@ -1,0 +1,164 @@
+//! PostgreSQL's `user_search` (pg/schema_v12.sql), the narrow rows a rare short
+//! term's page is read from, holds each user's searched and sorted columns as `users`
+//! does, after every kind of write: kept by triggers, and filled by the loads that turn
+//! those off (a seed into an empty database, a copy).
+
+mod common;
+
+use common::backend::{Backend, Fresh, fresh};
+use xusers::demo::seed_demo;
+use xusers::domain::UserDraft;
+use xusers::store::{Location, MergeOptions, OnConflict, Page, UserQuery};
+
+/// The rows of `users` missing or different in `user_search`, and those of
+/// `user_search` with no such user: none when it mirrors `users`.
+fn differences(f: &Fresh) -> Vec<String> {
+    let columns = "id, app_id, search, email_key, first_key, last_key, created_at, last_login,
+                   group_count";
+    let Location::Postgres(config) = f.location() else {
+        panic!("PostgreSQL's table")
+    };
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    client
+        .query(
+            &format!(
+                "SELECT 'users ' || x::text FROM (SELECT {columns} FROM users
+                     EXCEPT SELECT {columns} FROM user_search) x
+                 UNION ALL
+                 SELECT 'user_search ' || x::text FROM (SELECT {columns} FROM user_search
+                     EXCEPT SELECT {columns} FROM users) x"
+            ),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+fn assert_mirrors(f: &Fresh, after: &str) {
+    let found = differences(f);
+    assert!(found.is_empty(), "after {after}: {found:?}");
+}
+
+fn users_named(f: &Fresh, term: &str) -> Vec<String> {
+    let query = UserQuery::default().filter(term);
+    (f.store.list_users(f.app, &query, &Page::First(1_000)))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.email)
+        .collect()
+}
+
+#[test]
+fn every_write_to_the_users_reaches_their_narrow_rows() {
+    let Some(mut f) = fresh(Backend::Postgres) else {
+        return;
+    };
+    // Into an empty database: the seed turns the triggers off and sets indexes aside.
+    seed_demo(&mut f.store, f.app, 2_000, 1_800_000_000, |_| {}).unwrap();
+    assert_mirrors(&f, "the demo seed");
+    let before = users_named(&f, "q").len();
+    assert!(before > 0);
+
+    let quinn = common::add(
+        &mut f.store,
+        f.app,
+        UserDraft {
+            first_name: "Zq".into(),
+            groups: vec!["Support".into()],
+            ..common::draft("zq@new.io")
+        },
+    );
+    assert_mirrors(&f, "a user added");
+    assert!(users_named(&f, "zq").contains(&"zq@new.io".to_string()));
+
+    let edit = UserDraft {
+        email: "renamed@new.io".into(),
+        last_name: "Other".into(),
+        ..Default::default()
+    }
+    .validate_changes()
+    .unwrap();
+    f.store
+        .update_user(f.app, quinn, &edit, None, None)
+        .unwrap();
+    assert_mirrors(&f, "an edit (email, names, groups)");
+    assert!(users_named(&f, "zq").is_empty());
+
+    f.store
+        .login(f.app, "renamed@new.io", common::PASSWORD)
+        .unwrap();
+    assert_mirrors(&f, "a login");
+
+    let support = (f.store.groups(f.app).unwrap().into_iter())
+        .find(|g| g.name == "Support")
+        .unwrap();
+    let some: Vec<_> = (f
+        .store
+        .list_users(f.app, &UserQuery::default(), &Page::First(300)))
+    .unwrap()
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    f.store.add_members(f.app, support.id, &some).unwrap();
+    assert_mirrors(&f, "members added");
+    f.store.remove_member(f.app, support.id, some[0]).unwrap();
+    assert_mirrors(&f, "a member removed");
+    f.store.delete_group(f.app, "Support").unwrap();
+    assert_mirrors(&f, "a group deleted");
+
+    f.store.delete_user(quinn).unwrap();
+    f.store.delete_users(&some[..100]).unwrap();
+    assert_mirrors(&f, "users deleted");
+}
+
+#[test]
+fn a_copy_and_a_merge_into_postgresql_fill_the_narrow_rows() {
+    let Some(mut source) = fresh(Backend::Sqlite) else {
+        return;
+    };
+    seed_demo(&mut source.store, source.app, 1_500, 1_800_000_000, |_| {}).unwrap();
+    let Some(mut target) = fresh(Backend::Postgres) else {
+        return;
+    };
+    (source.store.copy_into(&mut target.store, &mut |_| {})).unwrap();
+    assert_mirrors(&target, "a copy");
+    assert_eq!(
+        users_named(&target, "q"),
+        users_named(&source, "q"),
+        "the same users found"
+    );
+
+    // A new user and an edited one, merged into it, arrive through the triggers.
+    common::add_email(&mut source.store, source.app, "qq@merged.io");
+    let first = &(source
+        .store
+        .list_users(source.app, &UserQuery::default(), &Page::First(1)))
+    .unwrap()[0];
+    let edit = UserDraft {
+        email: first.email.clone(),
+        last_name: "Qqedited".into(),
+        ..Default::default()
+    }
+    .validate_changes()
+    .unwrap();
+    (source
+        .store
+        .update_user(source.app, first.id, &edit, None, None))
+    .unwrap();
+    let options = MergeOptions {
+        origin: "the test's SQLite file".into(),
+        on_conflict: OnConflict::Update,
+    };
+    (source
+        .store
+        .merge_into(&mut target.store, &options, &mut |_| {}))
+    .unwrap();
+    assert_mirrors(&target, "a merge");
+    let mut found = users_named(&target, "qq");
+    found.sort();
+    let mut expected = [first.email.clone(), "qq@merged.io".into()];
+    expected.sort();
+    assert_eq!(found, expected);
+}
