@@ -7,7 +7,7 @@ mod common;
 
 use common::backend::{Backend, Fresh, execute_behind_the_store, fresh};
 use xusers::demo::seed_demo;
-use xusers::store::{Page, Scope, Sort, SortField, UserQuery};
+use xusers::store::{Page, Scope, Sort, SortField, UserId, UserQuery};
 
 const USERS: u64 = 30_000;
 
@@ -29,6 +29,27 @@ fn pages(f: &Fresh, query: &UserQuery) -> [Page; 4] {
     ]
 }
 
+/// The id of the group named `name`.
+fn group_named(f: &Fresh, name: &str) -> i64 {
+    (f.store.groups(f.app).unwrap().into_iter())
+        .find(|g| g.name == name)
+        .unwrap()
+        .id
+}
+
+/// A new group at the top of the tree holding `members`: its id.
+fn group_of(f: &mut Fresh, name: &str, members: &[UserId]) -> i64 {
+    let group = f.store.create_group(f.app, name, None).unwrap();
+    f.store.add_members(f.app, group.id, members).unwrap();
+    group.id
+}
+
+/// The plan of the first page of `query`.
+fn first_page_plan(f: &Fresh, query: &UserQuery) -> String {
+    let [list, _] = f.store.query_plans(f.app, query, &Page::First(50)).unwrap();
+    list
+}
+
 /// What a rare term's page (its ids read first, then their rows) reads its ids from:
 /// the plan's line under their limit.
 fn ids_read(plan: &str) -> &str {
@@ -44,11 +65,8 @@ fn ids_read(plan: &str) -> &str {
 #[test]
 fn a_page_of_a_group_with_its_subgroups_walks_the_sort_index_and_sorts_nothing() {
     let Some(f) = seeded() else { return };
-    let acme = (f.store.groups(f.app).unwrap().into_iter())
-        .find(|g| g.name == "Acme")
-        .unwrap();
     let subtree = UserQuery {
-        scope: Scope::GroupTree(acme.id),
+        scope: Scope::GroupTree(group_named(&f, "Acme")),
         ..UserQuery::default()
     };
     let members = f.store.count_users(f.app, &subtree).unwrap();
@@ -124,12 +142,7 @@ fn a_connection_for_pages_plans_without_parallel_workers_or_jit_and_others_may_u
 fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_small_one_on_each()
 {
     let Some(f) = seeded() else { return };
-    let group = |name: &str| {
-        (f.store.groups(f.app).unwrap().into_iter())
-            .find(|g| g.name == name)
-            .unwrap()
-            .id
-    };
+    let group = |name: &str| group_named(&f, name);
     let tree: fn(i64) -> Scope = Scope::GroupTree;
     let scopes = [
         ("Acme", tree, true),
@@ -179,19 +192,13 @@ fn a_group_is_wide_from_a_tenth_of_the_users() {
     .map(|r| r.id)
     .collect();
     for (name, members, wide) in [("Tenth", 3_000, true), ("Under", 2_999, false)] {
-        let group = f.store.create_group(f.app, name, None).unwrap();
-        f.store
-            .add_members(f.app, group.id, &ids[..members])
-            .unwrap();
+        let group = group_of(&mut f, name, &ids[..members]);
         let query = UserQuery {
-            scope: Scope::Group(group.id),
+            scope: Scope::Group(group),
             ..UserQuery::default()
         }
         .filter("q");
-        let [list, _] = f
-            .store
-            .query_plans(f.app, &query, &Page::First(50))
-            .unwrap();
+        let list = first_page_plan(&f, &query);
         assert_eq!(!ids_read(&list).contains("Sort"), wide, "{name}: {list}");
     }
 }
@@ -221,17 +228,13 @@ fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read
         .take(3_000 - late.len())
         .collect();
     members.extend(&late);
-    let group = f.store.create_group(f.app, "Late", None).unwrap();
-    f.store.add_members(f.app, group.id, &members).unwrap();
+    let group = group_of(&mut f, "Late", &members);
     let query = by_email(UserQuery {
-        scope: Scope::Group(group.id),
+        scope: Scope::Group(group),
         ..UserQuery::default()
     })
     .filter("q");
-    let [list, _] = f
-        .store
-        .query_plans(f.app, &query, &Page::First(50))
-        .unwrap();
+    let list = first_page_plan(&f, &query);
     assert!(!ids_read(&list).contains("Sort"), "wide: {list}");
     let page = |page: &Page| -> Vec<_> {
         (f.store.list_users(f.app, &query, page).unwrap().into_iter())
@@ -256,12 +259,6 @@ fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read
 #[test]
 fn a_longer_term_in_a_group_of_few_members_is_read_from_its_matches_when_they_are_few_per_member() {
     let Some(mut f) = seeded() else { return };
-    let group = |f: &Fresh, name: &str| {
-        (f.store.groups(f.app).unwrap().into_iter())
-            .find(|g| g.name == name)
-            .unwrap()
-            .id
-    };
     let hundred: Vec<_> = (f
         .store
         .list_users(f.app, &UserQuery::default(), &Page::First(100)))
@@ -269,15 +266,14 @@ fn a_longer_term_in_a_group_of_few_members_is_read_from_its_matches_when_they_ar
     .into_iter()
     .map(|r| r.id)
     .collect();
-    let small = f.store.create_group(f.app, "Hundred", None).unwrap();
-    f.store.add_members(f.app, small.id, &hundred).unwrap();
+    let small = group_of(&mut f, "Hundred", &hundred);
     let matches = (f.store)
         .count_users(f.app, &UserQuery::default().filter("ali"))
         .unwrap();
     let cases = [
-        (Scope::GroupTree(group(&f, "Support")), true),
-        (Scope::Group(small.id), false),
-        (Scope::GroupTree(group(&f, "Acme")), false),
+        (Scope::GroupTree(group_named(&f, "Support")), true),
+        (Scope::Group(small), false),
+        (Scope::GroupTree(group_named(&f, "Acme")), false),
     ];
     for (scope, from_matches) in cases {
         let in_group = UserQuery {
