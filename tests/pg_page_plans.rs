@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::collections::HashSet;
+
 use common::backend::{Backend, Fresh, execute_behind_the_store, fresh};
 use xusers::demo::seed_demo;
 use xusers::store::{Page, Scope, Sort, SortField, UserId, UserQuery};
@@ -174,6 +176,17 @@ fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_
                 // The page's ids come from the group's test over the sorted matches
                 // (wide), or from the sort of the matches that passed it.
                 assert_eq!(!ids_read(&list).contains("Sort"), wide, "{what}");
+                // In the wide group, only the first of the sorted matches, at least a
+                // page's worth (the planner's estimate caps the rows it shows).
+                let limits: Vec<&str> = (list.lines())
+                    .filter(|l| l.contains("Limit  (cost"))
+                    .collect();
+                assert_eq!(limits.len(), if wide { 3 } else { 2 }, "{what}");
+                if let Some(first_matches) = limits.get(2) {
+                    let rows = first_matches.split(" rows=").nth(1).unwrap();
+                    let rows: u64 = rows.split(' ').next().unwrap().parse().unwrap();
+                    assert!(rows >= 80, "{what}");
+                }
             }
         }
     }
@@ -297,6 +310,71 @@ fn a_longer_term_in_a_group_of_few_members_is_read_from_its_matches_when_they_ar
                 assert!(list.contains("Hash"), "{what}");
                 assert_eq!(list.matches("Sort  (cost").count(), 2, "{what}");
             }
+        }
+    }
+}
+
+/// A rare term's pages in a wide group (Acme with its subgroups, where the first twenty
+/// pages' worth of sorted matches are tested for the group): its matches among all the
+/// users that are in the group, in order, paged forward and backward to each end, both
+/// ways, by email and by first name (its ties broken by id).
+#[test]
+fn a_rare_terms_pages_in_a_wide_group_are_its_matches_in_the_group_in_order() {
+    let Some(f) = seeded() else { return };
+    let acme = Scope::GroupTree(group_named(&f, "Acme"));
+    let everyone = |query: &UserQuery| -> Vec<UserId> {
+        (f.store
+            .list_users(f.app, query, &Page::First(usize::MAX))
+            .unwrap()
+            .into_iter())
+        .map(|r| r.id)
+        .collect()
+    };
+    let members: HashSet<UserId> = everyone(&UserQuery {
+        scope: acme,
+        ..UserQuery::default()
+    })
+    .into_iter()
+    .collect();
+    for field in [SortField::Email, SortField::FirstName] {
+        for descending in [false, true] {
+            let sort = Sort { field, descending };
+            let all = everyone(
+                &UserQuery {
+                    sort,
+                    ..UserQuery::default()
+                }
+                .filter("q"),
+            );
+            let expected: Vec<UserId> = all.into_iter().filter(|id| members.contains(id)).collect();
+            // More than the first twenty pages' worth of matches hold.
+            assert!(expected.len() > 1_000, "{}", expected.len());
+            let query = UserQuery {
+                scope: acme,
+                sort,
+                ..UserQuery::default()
+            }
+            .filter("q");
+            let what = format!("{field:?} {descending}");
+            let list = first_page_plan(&f, &query);
+            assert!(!ids_read(&list).contains("Sort"), "wide: {what}: {list}");
+            let read = |page: &Page| f.store.list_users(f.app, &query, page).unwrap();
+            let mut forward: Vec<UserId> = Vec::new();
+            let mut page = read(&Page::First(80));
+            while let Some(last) = page.last() {
+                let cursor = last.cursor(field);
+                forward.extend(page.iter().map(|r| r.id));
+                page = read(&Page::After(cursor, 80));
+            }
+            assert_eq!(forward, expected, "forward, {what}");
+            let mut backward: Vec<UserId> = Vec::new();
+            let mut page = read(&Page::Last(80));
+            while let Some(first) = page.first() {
+                let cursor = first.cursor(field);
+                backward.splice(0..0, page.iter().map(|r| r.id));
+                page = read(&Page::Before(cursor, 80));
+            }
+            assert_eq!(backward, expected, "backward, {what}");
         }
     }
 }

@@ -274,4 +274,34 @@ mod tests {
     fn a_terms_wildcards_are_matched_literally() {
         assert_eq!(containing("A_b%c\\"), "%a\\_b\\%c\\\\%");
     }
+    #[test]
+    fn a_page_read_from_its_matches_reads_the_groups_members_once_the_others_look_each_up() {
+        let query = UserQuery {
+            scope: Scope::GroupTree(7),
+            ..UserQuery::default()
+        }
+        .filter("ali");
+        let text = |read| {
+            page_sql(AppId(1), &query, &[], read, &Page::First(50))
+                .0
+                .text
+        };
+        let matches = text(PageRead::Matches);
+        assert!(
+            matches.contains("u.id IN (SELECT m.user_id FROM memberships m"),
+            "{matches}"
+        );
+        assert!(
+            !matches.contains("EXISTS (SELECT 1 FROM memberships"),
+            "{matches}"
+        );
+        for read in [PageRead::Walk, PageRead::SortedMatches(Some(1_000))] {
+            let each = text(read);
+            assert!(
+                each.contains("EXISTS (SELECT 1 FROM memberships m"),
+                "{each}"
+            );
+            assert!(!each.contains("u.id IN"), "{each}");
+        }
+    }
 }
