@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use common::backend::{Backend, Fresh, execute_behind_the_store, fresh};
 use xusers::demo::seed_demo;
-use xusers::store::{Page, Scope, Sort, SortField, UserId, UserQuery};
+use xusers::store::{Location, Page, Scope, Sort, SortField, UserId, UserQuery};
 
 const USERS: u64 = 30_000;
 
@@ -377,4 +377,33 @@ fn a_rare_terms_pages_in_a_wide_group_are_its_matches_in_the_group_in_order() {
             assert_eq!(backward, expected, "backward, {what}");
         }
     }
+}
+
+/// A tag's key and value are estimated together (schema_v12.sql's statistics): the
+/// planner expects about as many users with `plan` = `pro` as hold it, where taking the
+/// two apart expected a sixth of them and hashed every such tag for a page.
+#[test]
+fn a_tags_users_are_estimated_from_its_key_and_value_together() {
+    let Some(f) = seeded() else { return };
+    let held = (f.store)
+        .count_users(f.app, &UserQuery::default().filter("tag:plan=pro"))
+        .unwrap();
+    assert!(held > USERS / 10, "{held}");
+    let Location::Postgres(config) = f.location() else {
+        unreachable!("a PostgreSQL store")
+    };
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    let plan: String = client
+        .query(
+            "EXPLAIN SELECT 1 FROM user_tags WHERE key = 'plan' AND value = 'pro'",
+            &[],
+        )
+        .unwrap()[0]
+        .get(0);
+    let rows = plan.split(" rows=").nth(1).unwrap();
+    let expected: u64 = rows.split(' ').next().unwrap().parse().unwrap();
+    assert!(
+        expected * 2 > held && expected < held * 2,
+        "{held} held, {expected} expected: {plan}"
+    );
 }

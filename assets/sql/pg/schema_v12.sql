@@ -79,3 +79,10 @@ CREATE INDEX user_search_short ON user_search USING gin (short_grams(search));
 -- narrow rows too (store/postgres/page_read.rs).
 CREATE INDEX user_search_trgm ON user_search USING gin (search gin_trgm_ops);
 ANALYZE user_search;
+
+-- A tag's key and value go together (`plan` = `pro` is one user in six, where `plan`
+-- times `pro` apart gave one in forty): without their combined statistics the planner
+-- hashed all 166,704 such tags for `tag:plan=pro smi` (90 ms a page at a million
+-- users) where looking each match up took 41 ms.
+CREATE STATISTICS user_tags_key_value (mcv) ON key, value FROM user_tags;
+ANALYZE user_tags;
