@@ -29,12 +29,16 @@ pub(super) fn choose(
     page: &Page,
 ) -> Result<(Vec<String>, PageRead)> {
     let rare = rare_short_terms(client, query)?;
+    // A page without text terms (most of a members view's) walks: no group size to ask.
+    if query.text.is_empty() {
+        return Ok((rare, PageRead::Walk));
+    }
     let group = group_size(client, app, query.scope)?;
     let wide = group.is_some_and(|(members, users)| members * WIDE_SHARE >= users);
     let read = match (rare.is_empty(), group) {
         (false, _) if wide => PageRead::SortedMatches(Some(first_matches_tested(page))),
         (false, _) => PageRead::Matches,
-        (true, Some((members, _))) if !wide && !query.text.is_empty() => {
+        (true, Some((members, _))) if !wide => {
             let expected = expected_matches(client, app, query)?;
             match expected <= members.saturating_mul(MATCHES_PER_MEMBER) {
                 true => PageRead::Matches,
