@@ -4,6 +4,7 @@
 use postgres::Transaction;
 
 use super::reads::read_user;
+use super::user_after_user::{self, UserAfterUser};
 use super::users::{append_all, conflicts, find_user_id, insert_user, rewrite_user};
 use super::{PgStore, audit, begin_write};
 use crate::domain::{Email, FieldError};
@@ -42,11 +43,13 @@ impl PgStore {
             batch: Some(audit::begin_batch(&mut tx)?),
             source: Some(Source::Import),
         };
+        let mut counts = UserAfterUser::begin(&mut tx)?;
         let mut writes = PgImport {
             tx: &mut tx,
             actor: &self.actor,
             app,
             context,
+            counts: &mut counts,
         };
         let report = match import_rows(&mut writes, users, options)? {
             Ok(report) => report,
@@ -54,6 +57,7 @@ impl PgStore {
         };
         if report.written {
             writes.summary(summary(&report, options))?;
+            user_after_user::fold(&mut tx)?;
             tx.commit()?;
         }
         Ok(Ok(report))
@@ -66,6 +70,7 @@ pub(super) struct PgImport<'a, 't> {
     pub actor: &'a Actor,
     pub app: AppId,
     pub context: Context,
+    pub counts: &'a mut UserAfterUser,
 }
 
 impl ImportWrites for PgImport<'_, '_> {
@@ -109,7 +114,8 @@ impl ImportWrites for PgImport<'_, '_> {
         let ended = rewrite_user(self.tx, id, email, &row.profile, row.hash.as_ref(), groups)?;
         let after = UserFields::of(email, &row.profile);
         let records = user_records(self.app, id, Some(&before), Some(&after), ended);
-        append_all(self.tx, self.actor, records, self.context)
+        append_all(self.tx, self.actor, records, self.context)?;
+        self.counts.user_written(self.tx)
     }
 
     fn insert_user(&mut self, row: &ImportUser, email: &Email, groups: &[i64]) -> Result<()> {
@@ -126,7 +132,8 @@ impl ImportWrites for PgImport<'_, '_> {
         )?;
         let after = UserFields::of(email, &row.profile);
         let records = user_records(self.app, id, None, Some(&after), None);
-        append_all(self.tx, self.actor, records, self.context)
+        append_all(self.tx, self.actor, records, self.context)?;
+        self.counts.user_written(self.tx)
     }
 
     fn summary(&mut self, mut record: Record) -> Result<()> {

@@ -6,6 +6,7 @@ use postgres::Transaction;
 use super::devices::{device_groups, device_id};
 use super::groups::group_id;
 use super::import::PgImport;
+use super::user_after_user::{self, UserAfterUser};
 use super::{PgStore, audit, begin_write};
 use crate::store::audit::{Actor, Context, Record};
 use crate::store::copy::merge::{
@@ -18,6 +19,7 @@ struct PgMerge<'a, 't> {
     tx: &'a mut Transaction<'t>,
     actor: &'a Actor,
     context: Context,
+    counts: UserAfterUser,
 }
 
 impl<'t> PgMerge<'_, 't> {
@@ -27,6 +29,7 @@ impl<'t> PgMerge<'_, 't> {
             actor: self.actor,
             app,
             context: self.context,
+            counts: &mut self.counts,
         }
     }
 
@@ -129,11 +132,14 @@ pub(in crate::store) fn write_merge<T>(
         batch: Some(audit::begin_batch(&mut tx)?),
         source: None,
     };
+    let counts = UserAfterUser::begin(&mut tx)?;
     let merged = merge(&mut PgMerge {
         tx: &mut tx,
         actor: &store.actor,
         context,
+        counts,
     })?;
+    user_after_user::fold(&mut tx)?;
     tx.commit()?;
     Ok(merged)
 }

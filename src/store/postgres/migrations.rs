@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../../../assets/sql/pg/schema_v10.sql")),
     (11, include_str!("../../../assets/sql/pg/schema_v11.sql")),
     (12, include_str!("../../../assets/sql/pg/schema_v12.sql")),
+    (13, include_str!("../../../assets/sql/pg/schema_v13.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

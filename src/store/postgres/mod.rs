@@ -21,6 +21,7 @@ mod seed_indexes;
 mod selection;
 mod short_terms;
 mod tokens;
+mod user_after_user;
 mod users;
 
 pub(in crate::store) use merge::write_merge;

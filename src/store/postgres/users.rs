@@ -375,7 +375,13 @@ pub(super) fn conflicts(
     let mut errors = Vec::new();
     if editing.is_none() {
         let row = client.query_one(
-            "SELECT user_limit, user_count FROM applications WHERE id = $1",
+            // An import's users not yet counted (schema_v13.sql) count too; they are
+            // summed only where there is a limit.
+            "SELECT user_limit, CASE WHEN user_limit IS NULL THEN user_count
+                 ELSE user_count + (SELECT coalesce(sum(n), 0) FROM counts_later
+                                    WHERE fold = counts_fold() AND counter = 'user_count'
+                                      AND id = $1)::bigint END
+             FROM applications WHERE id = $1",
             &[&app.0],
         )?;
         let (limit, count): (Option<i64>, i64) = (row.get(0), row.get(1));

@@ -1,0 +1,5 @@
+-- Version 13 changes nothing on SQLite: it is PostgreSQL's (pg/schema_v13.sql: kept
+-- counts folded in once per chunk of an import or a merge, where each statement
+-- updated the same rows again). SQLite's count triggers update a row in place, with
+-- no versions left to walk. Both backends stay at the same version number (see
+-- schema_v11.sql).

@@ -1,0 +1,205 @@
+//! Long imports on both backends: the kept counts (users, grouped users, members of
+//! each group with and without its subgroups, users of each tag key) and the user
+//! limit stay true over imports of more users than PostgreSQL writes between folds
+//! of its counts (500, store/postgres/user_after_user.rs).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::backend::{Backend, fresh};
+use rstest::rstest;
+use xusers::domain::{Email, Profile, TagKey};
+use xusers::store::{ImportOptions, ImportUser, MergeOptions, OnConflict, Store, StoreError};
+
+const USERS: usize = 1_203;
+
+fn imported_hash() -> &'static xusers::auth::PasswordHash {
+    static HASH: std::sync::OnceLock<xusers::auth::PasswordHash> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        xusers::auth::PasswordHash::new(&xusers::domain::Password::parse("imported-pass").unwrap())
+    })
+}
+
+/// Line `i`'s user: every third in Sales, every fifth in EU (under Sales), tagged
+/// `plan` by twos and `floor` by sevens; `round` changes the groups and tags.
+fn user(i: usize, round: usize) -> ImportUser {
+    let mut groups = Vec::new();
+    if (i + round).is_multiple_of(3) {
+        groups.push("Sales".to_string());
+    }
+    if (i + round).is_multiple_of(5) {
+        groups.push("EU".to_string());
+    }
+    let mut tags = BTreeMap::new();
+    if (i + round).is_multiple_of(2) {
+        tags.insert(TagKey::parse("plan").unwrap(), format!("p{}", i % 4));
+    }
+    if round == 0 && i.is_multiple_of(7) {
+        tags.insert(TagKey::parse("floor").unwrap(), "3".to_string());
+    }
+    ImportUser {
+        line: i + 1,
+        broken: Vec::new(),
+        email: Some(Email::parse(&format!("user{i:05}@x.io")).unwrap()),
+        profile: Profile {
+            groups,
+            tags,
+            ..Default::default()
+        },
+        group_parents: Vec::new(),
+        gives_password: true,
+        hash: Some(imported_hash().clone()),
+        created: None,
+        last_login: None,
+    }
+}
+
+fn import(store: &mut Store, app: xusers::store::AppId, rows: Vec<ImportUser>, partial: bool) {
+    let options = ImportOptions {
+        origin: "test rows".into(),
+        on_conflict: OnConflict::Update,
+        create_groups: false,
+        partial,
+        dry_run: false,
+    };
+    let rows = rows.into_iter().map(Ok::<_, StoreError>);
+    store.import_users(app, rows, options).unwrap();
+}
+
+/// What the store keeps counted: (all, grouped), each group's (members, with
+/// subgroups), each tag key's users.
+type Kept = ((u64, u64), Vec<(String, u64, u64)>, Vec<(String, u64)>);
+
+fn kept(store: &Store, app: xusers::store::AppId) -> Kept {
+    let scopes = store.scope_counts(app).unwrap();
+    let groups = (store.group_summaries(app).unwrap().into_iter())
+        .map(|g| (g.group.name, g.members, g.with_subgroups))
+        .collect();
+    let mut tags = store.tag_key_usage(app, None).unwrap();
+    tags.sort();
+    ((scopes.all, scopes.grouped), groups, tags)
+}
+
+/// The same, counted from the users: `round` of each line below `users`, earlier
+/// rounds' users for the lines the last round did not reach.
+fn counted(lines: usize, rounds: &[(usize, usize)]) -> Kept {
+    let round_of = |i: usize| {
+        (rounds.iter().rev())
+            .find(|(_, upto)| i < *upto)
+            .map(|(round, _)| *round)
+    };
+    let (mut grouped, mut sales, mut eu, mut below_sales) = (0, 0, 0, 0);
+    let mut tags: BTreeMap<String, u64> = BTreeMap::new();
+    let mut floors = 0;
+    for i in 0..lines {
+        let round = round_of(i).unwrap();
+        let (in_sales, in_eu) = ((i + round).is_multiple_of(3), (i + round).is_multiple_of(5));
+        grouped += u64::from(in_sales || in_eu);
+        sales += u64::from(in_sales);
+        eu += u64::from(in_eu);
+        below_sales += u64::from(in_sales || in_eu);
+        if (i + round).is_multiple_of(2) {
+            *tags.entry("plan".into()).or_default() += 1;
+        }
+        floors += u64::from(round == 0 && i.is_multiple_of(7));
+    }
+    if floors > 0 {
+        tags.insert("floor".into(), floors);
+    }
+    let groups = vec![("Sales".into(), sales, below_sales), ("EU".into(), eu, eu)];
+    ((lines as u64, grouped), groups, tags.into_iter().collect())
+}
+
+#[rstest]
+fn a_long_import_and_its_update_keep_every_count_true(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    f.store.create_group(f.app, "Sales", None).unwrap();
+    f.store.create_group(f.app, "EU", Some("Sales")).unwrap();
+    let first: Vec<ImportUser> = (0..USERS).map(|i| user(i, 0)).collect();
+    import(&mut f.store, f.app, first, false);
+    assert_eq!(kept(&f.store, f.app), counted(USERS, &[(0, USERS)]));
+    // The first 700 again, each in other groups, and none with a floor any more:
+    // memberships and tags removed and added, and the key `floor` kept only by the
+    // users past line 700.
+    let again: Vec<ImportUser> = (0..700).map(|i| user(i, 1)).collect();
+    import(&mut f.store, f.app, again, false);
+    assert_eq!(
+        kept(&f.store, f.app),
+        counted(USERS, &[(0, USERS), (1, 700)])
+    );
+    // Every user a third time, without floors: the key goes with its last user.
+    let third: Vec<ImportUser> = (0..USERS).map(|i| user(i, 2)).collect();
+    import(&mut f.store, f.app, third, false);
+    let kept_now = kept(&f.store, f.app);
+    assert_eq!(kept_now, counted(USERS, &[(2, USERS)]));
+    assert!(kept_now.2.iter().all(|(key, _)| key != "floor"));
+}
+
+#[rstest]
+fn a_user_limit_holds_across_a_long_import(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut f) = fresh(backend) else {
+        return;
+    };
+    f.store.create_group(f.app, "Sales", None).unwrap();
+    f.store.create_group(f.app, "EU", Some("Sales")).unwrap();
+    f.store.set_user_limit(f.app, Some(640)).unwrap();
+    let rows: Vec<ImportUser> = (0..700).map(|i| user(i, 0)).collect();
+    let options = ImportOptions {
+        origin: "test rows".into(),
+        on_conflict: OnConflict::Fail,
+        create_groups: false,
+        partial: true,
+        dry_run: false,
+    };
+    let report = (f.store)
+        .import_users(f.app, rows.into_iter().map(Ok::<_, StoreError>), options)
+        .unwrap();
+    assert_eq!(report.created, 640);
+    let failed: Vec<usize> = report.failed.iter().map(|(line, _)| *line).collect();
+    assert_eq!(failed, (641..=700).collect::<Vec<_>>());
+    let (_, errors) = &report.failed[0];
+    assert_eq!(
+        errors[0].to_string(),
+        "user: the application's user limit of 640 is reached"
+    );
+    assert_eq!(kept(&f.store, f.app), counted(640, &[(0, 640)]));
+}
+
+#[rstest]
+fn a_long_merge_keeps_every_count_true(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut target) = fresh(backend) else {
+        return;
+    };
+    let mut source = fresh(Backend::Sqlite).unwrap();
+    for f in [&mut source, &mut target] {
+        f.store.create_group(f.app, "Sales", None).unwrap();
+        f.store.create_group(f.app, "EU", Some("Sales")).unwrap();
+    }
+    // The target has the first 900 users; the source all of them, in other groups
+    // and without floors: 900 updated and 303 added.
+    let first: Vec<ImportUser> = (0..900).map(|i| user(i, 0)).collect();
+    import(&mut target.store, target.app, first, false);
+    let all: Vec<ImportUser> = (0..USERS).map(|i| user(i, 2)).collect();
+    import(&mut source.store, source.app, all, false);
+    let options = MergeOptions {
+        origin: "source".into(),
+        on_conflict: OnConflict::Update,
+    };
+    let report = (source.store)
+        .merge_into(&mut target.store, &options, &mut |_| {})
+        .unwrap();
+    assert_eq!((report.users.added, report.users.updated), (303, 900));
+    assert_eq!(
+        kept(&target.store, target.app),
+        counted(USERS, &[(2, USERS)])
+    );
+}
