@@ -8,9 +8,15 @@
 //! - and in process, the first login of users with foreign hashes (verified beside the
 //!   argon2id hash that replaces them) against an argon2id login: target within 2×.
 //!
+//! With `XUSERS_BENCH_PG` naming an empty PostgreSQL database, the PHC users are also
+//! imported there in two halves, the second into the first: an import in linear time
+//! takes as long for each (before schema version 13, 5,000 users into an empty
+//! database took 60 s, and each user more took longer).
+//!
 //! Prints `metric` lines. `XUSERS_BENCH_IMPORT_USERS=N` sets the large files' size.
 //!
 //!     cargo bench --bench import
+//!     XUSERS_BENCH_IMPORT_USERS=20000 XUSERS_BENCH_PG='host=/tmp/pg dbname=empty' cargo bench --bench import
 
 use std::io::Write;
 use std::path::Path;
@@ -38,18 +44,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
 
     let phc = dir.path().join("phc.json");
-    write_users(
-        &phc,
-        users,
-        "{\"format\":\"xusers-users\",\"version\":1,\"users\":[",
-        "]}",
-        |i| {
-            format!(
-                "{{\"email\":\"user{i}@example.com\",\"first_name\":\"First{i}\",\"last_name\":\"Last\",\
-             \"tags\":{{\"plan\":\"pro\"}},\"created\":\"2024-03-01T09:30:00Z\",\"password_hash\":\"{PHC}\"}}"
-            )
-        },
-    );
+    write_phc_users(&phc, 0..users);
     let (took, rss) = import(dir.path(), "phc", &phc, &[]);
     println!(
         "metric import_phc_{users}_seconds {:.2} s",
@@ -105,6 +100,38 @@ fn main() {
     );
 
     first_logins(dir.path());
+
+    if let Ok(database) = std::env::var("XUSERS_BENCH_PG") {
+        let half = users / 2;
+        for (name, users) in [("first_half", 0..half), ("second_half", half..2 * half)] {
+            let file = dir.path().join(format!("{name}.json"));
+            write_phc_users(&file, users);
+            let (took, _) = import_into(database.as_ref(), name, &file, &[]);
+            println!(
+                "metric import_phc_postgres_{name}_of_{}_seconds {:.2} s",
+                2 * half,
+                took.as_secs_f64()
+            );
+        }
+    }
+}
+
+/// Writes the users numbered `users`, with argon2id PHC hashes, as an xusers file.
+fn write_phc_users(path: &Path, users: std::ops::Range<usize>) {
+    let first = users.start;
+    write_users(
+        path,
+        users.len(),
+        "{\"format\":\"xusers-users\",\"version\":1,\"users\":[",
+        "]}",
+        |i| {
+            let i = first + i;
+            format!(
+                "{{\"email\":\"user{i}@example.com\",\"first_name\":\"First{i}\",\"last_name\":\"Last\",\
+             \"tags\":{{\"plan\":\"pro\"}},\"created\":\"2024-03-01T09:30:00Z\",\"password_hash\":\"{PHC}\"}}"
+            )
+        },
+    );
 }
 
 /// Writes `count` users made by `user` between `head` and `tail`, joined by commas.
@@ -122,16 +149,20 @@ fn write_users(path: &Path, count: usize, head: &str, tail: &str, user: impl Fn(
 }
 
 /// Imports `file` into a new database; the wall time and the process's peak RSS (MB).
+fn import(dir: &Path, name: &str, file: &Path, args: &[&str]) -> (Duration, f64) {
+    import_into(dir.join(format!("{name}.db")).as_os_str(), name, file, args)
+}
+
+/// Imports `file` into the database `db`; the wall time and the process's peak RSS (MB).
 #[expect(
     clippy::zombie_processes,
     reason = "wait4 reaps the child, to read its own peak RSS"
 )]
-fn import(dir: &Path, name: &str, file: &Path, args: &[&str]) -> (Duration, f64) {
-    let db = dir.join(format!("{name}.db"));
+fn import_into(db: &std::ffi::OsStr, name: &str, file: &Path, args: &[&str]) -> (Duration, f64) {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_xusers"))
         .arg("--db")
-        .arg(&db)
+        .arg(db)
         .args(["users", "import"])
         .arg(file)
         .args(args)
