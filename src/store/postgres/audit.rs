@@ -142,7 +142,8 @@ pub(super) fn append(tx: &mut Transaction, actor: &Actor, record: Record) -> Res
     if !actor.recorded() {
         return Ok(0);
     }
-    let newest = tx.query_opt(
+    // One round trip each (typed), as an import appends entries user after user.
+    let newest = tx.query_typed_opt(
         "SELECT seq, time_ms, hash FROM audit ORDER BY seq DESC LIMIT 1",
         &[],
     )?;
@@ -152,8 +153,11 @@ pub(super) fn append(tx: &mut Transaction, actor: &Actor, record: Record) -> Res
     };
     let app: Option<String> = match record.app {
         Some(app) => Some(
-            tx.query_one("SELECT name FROM applications WHERE id = $1", &[&app.0])?
-                .get(0),
+            tx.query_typed_one(
+                "SELECT name FROM applications WHERE id = $1",
+                &[(&app.0, Type::INT8)],
+            )?
+            .get(0),
         ),
         None => None,
     };
@@ -162,9 +166,9 @@ pub(super) fn append(tx: &mut Transaction, actor: &Actor, record: Record) -> Res
     let user = record.target.id.filter(|_| record.target.kind == "user");
     let target_prev: Option<i64> = match user {
         Some(id) => tx
-            .query_opt(
+            .query_typed_opt(
                 &format!("SELECT {NEWEST_USER_ENTRY} FROM users u WHERE u.id = $1"),
-                &[&id],
+                &[(&id, Type::INT8)],
             )?
             .and_then(|row| row.get(0)),
         None => None,
@@ -183,30 +187,30 @@ pub(super) fn append(tx: &mut Transaction, actor: &Actor, record: Record) -> Res
         target_prev,
     };
     let hash = content.hash(&prev);
-    tx.execute(
+    tx.execute_typed(
         "INSERT INTO audit (seq, time_ms, app, actor, source, op, target_type, target_id,
                             target_label, changes, batch, target_prev, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         &[
-            &content.seq,
-            &content.time_ms,
-            &content.app,
-            &content.actor,
-            &content.source,
-            &content.op,
-            &content.target.kind,
-            &content.target.id,
-            &content.target.label,
-            &content.changes,
-            &content.batch,
-            &content.target_prev,
-            &&hash[..],
+            (&content.seq, Type::INT8),
+            (&content.time_ms, Type::INT8),
+            (&content.app, Type::TEXT),
+            (&content.actor, Type::TEXT),
+            (&content.source, Type::TEXT),
+            (&content.op, Type::TEXT),
+            (&content.target.kind, Type::TEXT),
+            (&content.target.id, Type::INT8),
+            (&content.target.label, Type::TEXT),
+            (&content.changes, Type::TEXT),
+            (&content.batch, Type::INT8),
+            (&content.target_prev, Type::INT8),
+            (&&hash[..], Type::BYTEA),
         ],
     )?;
     if let Some(id) = user {
-        tx.execute(
+        tx.execute_typed(
             "UPDATE users SET last_audit = $2 WHERE id = $1",
-            &[&id, &seq],
+            &[(&id, Type::INT8), (&seq, Type::INT8)],
         )?;
     }
     Ok(seq)

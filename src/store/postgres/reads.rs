@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, IsolationLevel};
 
 use super::PgStore;
@@ -234,25 +235,27 @@ impl PgStore {
 
 /// One user, read through `client` (a snapshot, or the writing transaction).
 pub(super) fn read_user(client: &mut impl GenericClient, id: UserId) -> Result<User> {
-    let found = client.query_opt(
+    // One round trip each (typed): an import's update reads its user so.
+    let user = [(&id.0 as &(dyn ToSql + Sync), Type::INT8)];
+    let found = client.query_typed_opt(
         "SELECT id, email, first_name, last_name, created_at, updated_at, last_login, version
          FROM users WHERE id = $1",
-        &[&id.0],
+        &user,
     )?;
     let r = found.ok_or(StoreError::UserGone(id))?;
     let groups = client
-        .query(
+        .query_typed(
             "SELECT g.name FROM memberships m JOIN groups g ON g.id = m.group_id
              WHERE m.user_id = $1 ORDER BY g.name COLLATE \"C\"",
-            &[&id.0],
+            &user,
         )?
         .iter()
         .map(|g| g.get(0))
         .collect();
     let tags = client
-        .query(
+        .query_typed(
             "SELECT key, value FROM user_tags WHERE user_id = $1 ORDER BY key",
-            &[&id.0],
+            &user,
         )?
         .iter()
         .map(|t| (t.get(0), t.get(1)))

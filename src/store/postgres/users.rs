@@ -1,5 +1,6 @@
 //! Users on PostgreSQL.
 
+use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, Transaction};
 
 use super::reads::read_user;
@@ -242,22 +243,22 @@ pub(super) fn insert_user(
     (created, last_login): (i64, i64),
 ) -> Result<UserId> {
     let id = UserId(
-        tx.query_one(
+        tx.query_typed_one(
             "INSERT INTO users (app_id, email, email_key, password_hash, first_name, last_name,
                                 first_key, last_key, search, created_at, updated_at, last_login)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
             &[
-                &app.0,
-                &email.as_str(),
-                &email.key(),
-                &hash.as_str(),
-                &first_name(profile),
-                &last_name(profile),
-                &name_sort_key(first_name(profile)),
-                &name_sort_key(last_name(profile)),
-                &search_text(email.as_str(), profile),
-                &created,
-                &last_login,
+                (&app.0, Type::INT8),
+                (&email.as_str(), Type::TEXT),
+                (&email.key(), Type::TEXT),
+                (&hash.as_str(), Type::TEXT),
+                (&first_name(profile), Type::TEXT),
+                (&last_name(profile), Type::TEXT),
+                (&name_sort_key(first_name(profile)), Type::TEXT),
+                (&name_sort_key(last_name(profile)), Type::TEXT),
+                (&search_text(email.as_str(), profile), Type::TEXT),
+                (&created, Type::INT8),
+                (&last_login, Type::INT8),
             ],
         )?
         .get(0),
@@ -266,18 +267,27 @@ pub(super) fn insert_user(
     Ok(id)
 }
 
-/// A user's memberships and tags.
+/// A user's memberships and tags: a statement each, not one per row, so that an
+/// import's user fires the count triggers twice, not once per tag.
 fn write_links(tx: &mut Transaction, id: UserId, groups: &[i64], profile: &Profile) -> Result<()> {
-    for group in groups {
-        tx.execute(
-            "INSERT INTO memberships (user_id, group_id) VALUES ($1, $2)",
-            &[&id.0, group],
+    if !groups.is_empty() {
+        tx.execute_typed(
+            "INSERT INTO memberships (user_id, group_id) SELECT $1, unnest($2)",
+            &[(&id.0, Type::INT8), (&groups, Type::INT8_ARRAY)],
         )?;
     }
-    for (key, value) in &profile.tags {
-        tx.execute(
-            "INSERT INTO user_tags (user_id, key, value) VALUES ($1, $2, $3)",
-            &[&id.0, &key.as_str(), value],
+    if !profile.tags.is_empty() {
+        let (keys, values): (Vec<&str>, Vec<&str>) = (profile.tags.iter())
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .unzip();
+        tx.execute_typed(
+            "INSERT INTO user_tags (user_id, key, value)
+             SELECT $1, key, value FROM unnest($2, $3) AS t(key, value)",
+            &[
+                (&id.0, Type::INT8),
+                (&keys, Type::TEXT_ARRAY),
+                (&values, Type::TEXT_ARRAY),
+            ],
         )?;
     }
     Ok(())
@@ -294,36 +304,37 @@ pub(super) fn rewrite_user(
     new_hash: Option<&PasswordHash>,
     groups: &[i64],
 ) -> Result<Option<usize>> {
-    tx.execute(
+    tx.execute_typed(
         "UPDATE users SET email = $2, email_key = $3, first_name = $4, last_name = $5,
              first_key = $6, last_key = $7, search = $8, updated_at = $9, version = version + 1
          WHERE id = $1",
         &[
-            &id.0,
-            &email.as_str(),
-            &email.key(),
-            &first_name(profile),
-            &last_name(profile),
-            &name_sort_key(first_name(profile)),
-            &name_sort_key(last_name(profile)),
-            &search_text(email.as_str(), profile),
-            &unix_now(),
+            (&id.0, Type::INT8),
+            (&email.as_str(), Type::TEXT),
+            (&email.key(), Type::TEXT),
+            (&first_name(profile), Type::TEXT),
+            (&last_name(profile), Type::TEXT),
+            (&name_sort_key(first_name(profile)), Type::TEXT),
+            (&name_sort_key(last_name(profile)), Type::TEXT),
+            (&search_text(email.as_str(), profile), Type::TEXT),
+            (&unix_now(), Type::INT8),
         ],
     )?;
     let mut ended = None;
     // The same hash (an import or merge of the user as they are) is no new password
     // (the SQLite store's rewrite_user).
     if let Some(hash) = new_hash {
-        let changed = tx.execute(
+        let changed = tx.execute_typed(
             "UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS DISTINCT FROM $2",
-            &[&id.0, &hash.as_str()],
+            &[(&id.0, Type::INT8), (&hash.as_str(), Type::TEXT)],
         )?;
         if changed > 0 {
             ended = Some(end_sessions(tx, id)?);
         }
     }
-    tx.execute("DELETE FROM memberships WHERE user_id = $1", &[&id.0])?;
-    tx.execute("DELETE FROM user_tags WHERE user_id = $1", &[&id.0])?;
+    let user = [(&id.0 as &(dyn ToSql + Sync), Type::INT8)];
+    tx.execute_typed("DELETE FROM memberships WHERE user_id = $1", &user)?;
+    tx.execute_typed("DELETE FROM user_tags WHERE user_id = $1", &user)?;
     write_links(tx, id, groups, profile)?;
     Ok(ended)
 }
@@ -355,9 +366,9 @@ pub(super) fn find_user_id(
     app: AppId,
     email: &str,
 ) -> Result<Option<UserId>> {
-    let found = client.query_opt(
+    let found = client.query_typed_opt(
         "SELECT id FROM users WHERE app_id = $1 AND email_key = $2",
-        &[&app.0, &email_key(email)],
+        &[(&app.0, Type::INT8), (&email_key(email), Type::TEXT)],
     )?;
     Ok(found.map(|row| UserId(row.get(0))))
 }
@@ -374,7 +385,7 @@ pub(super) fn conflicts(
 ) -> Result<(Vec<FieldError>, Vec<i64>)> {
     let mut errors = Vec::new();
     if editing.is_none() {
-        let row = client.query_one(
+        let row = client.query_typed_one(
             // An import's users not yet counted (schema_v13.sql) count too; they are
             // summed only where there is a limit.
             "SELECT user_limit, CASE WHEN user_limit IS NULL THEN user_count
@@ -382,7 +393,7 @@ pub(super) fn conflicts(
                                     WHERE fold = counts_fold() AND counter = 'user_count'
                                       AND id = $1)::bigint END
              FROM applications WHERE id = $1",
-            &[&app.0],
+            &[(&app.0, Type::INT8)],
         )?;
         let (limit, count): (Option<i64>, i64) = (row.get(0), row.get(1));
         if let Some(limit) = limit.filter(|limit| count >= *limit) {
@@ -403,9 +414,9 @@ pub(super) fn conflicts(
     }
     let mut ids = Vec::new();
     for name in groups {
-        match client.query_opt(
+        match client.query_typed_opt(
             "SELECT id FROM groups WHERE app_id = $1 AND name = $2",
-            &[&app.0, name],
+            &[(&app.0, Type::INT8), (name, Type::TEXT)],
         )? {
             Some(row) => ids.push(row.get(0)),
             None => errors.push(FieldError::new(
