@@ -374,6 +374,57 @@ fn triggers_keep_the_counts_and_tag_keys() {
     assert_eq!(number(&mut c, floor), 0, "a key no one uses any more goes");
 }
 
+/// Schema version 13: a transaction that sets `xusers.counts_later` (an import, a
+/// merge) leaves its count changes in `counts_later` until it calls `fold_counts()`;
+/// each fold reads only its own rows; the setting ends with the transaction.
+#[test]
+fn a_transaction_may_fold_its_count_changes_in_later_and_only_its_own() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    open(&database).unwrap();
+    let mut c = look(&database);
+    c.batch_execute("INSERT INTO groups (id, app_id, name) VALUES (1, 1, 'Sales')")
+        .unwrap();
+    let add = |c: &mut postgres::Transaction, id: i64, tag: &str| {
+        c.batch_execute(&format!(
+            "INSERT INTO users (id, app_id, email, email_key, password_hash, search, created_at, updated_at)
+             VALUES ({id}, 1, '{id}@x.io', '{id}@x.io', 'h', '{id}@x.io', 0, 0);
+             INSERT INTO memberships VALUES ({id}, 1);
+             INSERT INTO user_tags VALUES ({id}, '{tag}', 'v');"
+        ))
+        .unwrap();
+    };
+    let kept = "SELECT a.user_count * 10000 + a.grouped_count * 100 + g.member_count
+                FROM applications a, groups g WHERE a.id = 1 AND g.id = 1";
+    let tags = "SELECT coalesce(sum(users), 0)::bigint FROM tag_keys";
+    let waiting = "SELECT count(*) FROM counts_later";
+    let mut tx = c.transaction().unwrap();
+    tx.batch_execute("SET LOCAL xusers.counts_later = on")
+        .unwrap();
+    add(&mut tx, 1, "team");
+    add(&mut tx, 2, "team");
+    let number = |tx: &mut postgres::Transaction, sql: &str| -> i64 {
+        tx.query_one(sql, &[]).unwrap().get(0)
+    };
+    assert_eq!((number(&mut tx, kept), number(&mut tx, tags)), (0, 0));
+    assert!(number(&mut tx, waiting) > 0);
+    tx.batch_execute("SELECT fold_counts()").unwrap();
+    assert_eq!((number(&mut tx, kept), number(&mut tx, tags)), (20202, 2));
+    assert_eq!(number(&mut tx, waiting), 0);
+    // The next fold reads only what came after the first: one user more.
+    add(&mut tx, 3, "floor");
+    tx.batch_execute("SELECT fold_counts()").unwrap();
+    assert_eq!((number(&mut tx, kept), number(&mut tx, tags)), (30303, 3));
+    tx.commit().unwrap();
+    // Without the setting (its transaction ended), each statement folds at once.
+    let mut tx = c.transaction().unwrap();
+    add(&mut tx, 4, "floor");
+    assert_eq!((number(&mut tx, kept), number(&mut tx, tags)), (40404, 4));
+    assert_eq!(number(&mut tx, waiting), 0);
+    tx.commit().unwrap();
+}
+
 #[test]
 fn the_audit_log_is_append_only_above_its_horizon() {
     let Some(database) = pg::fresh_database() else {

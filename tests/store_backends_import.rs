@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use common::backend::{Backend, fresh};
 use rstest::rstest;
-use xusers::domain::{Email, Profile, TagKey};
+use xusers::domain::{Email, Profile, TagKey, UserDraft};
 use xusers::store::{ImportOptions, ImportUser, MergeOptions, OnConflict, Store, StoreError};
 
 const USERS: usize = 1_203;
@@ -135,9 +135,21 @@ fn a_long_import_and_its_update_keep_every_count_true(
     // Every user a third time, without floors: the key goes with its last user.
     let third: Vec<ImportUser> = (0..USERS).map(|i| user(i, 2)).collect();
     import(&mut f.store, f.app, third, false);
-    let kept_now = kept(&f.store, f.app);
-    assert_eq!(kept_now, counted(USERS, &[(2, USERS)]));
-    assert!(kept_now.2.iter().all(|(key, _)| key != "floor"));
+    assert_eq!(kept(&f.store, f.app), counted(USERS, &[(2, USERS)]));
+    // The import's way of counting ended with it: the next change counts at once.
+    let draft = UserDraft {
+        email: "after@x.io".into(),
+        password: Some("after-import-pass".into()),
+        groups: vec!["EU".into()],
+        ..Default::default()
+    };
+    (f.store)
+        .create_user(f.app, &draft.validate_new().unwrap(), imported_hash())
+        .unwrap();
+    let ((all, grouped), groups, _) = kept(&f.another(), f.app);
+    let ((all_before, grouped_before), groups_before, _) = counted(USERS, &[(2, USERS)]);
+    assert_eq!((all, grouped), (all_before + 1, grouped_before + 1));
+    assert_eq!(groups[1].1, groups_before[1].1 + 1, "EU's members");
 }
 
 #[rstest]
@@ -202,4 +214,43 @@ fn a_long_merge_keeps_every_count_true(
         kept(&target.store, target.app),
         counted(USERS, &[(2, USERS)])
     );
+}
+
+/// A merge writes its applications' users in turn: one application's users not yet
+/// counted are no part of the next one's user limit.
+#[rstest]
+fn a_merges_applications_each_meet_their_own_user_limit(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let Some(mut target) = fresh(backend) else {
+        return;
+    };
+    let mut source = fresh(Backend::Sqlite).unwrap();
+    let shop = source.store.create_application("shop", None).unwrap().id;
+    let users = |emails: std::ops::Range<usize>| -> Vec<ImportUser> {
+        emails
+            .map(|i| ImportUser {
+                profile: Profile::default(),
+                ..user(i, 0)
+            })
+            .collect()
+    };
+    import(&mut source.store, source.app, users(0..300), false);
+    import(&mut source.store, shop, users(300..600), false);
+    // Both limited: whichever comes second would see the first one's users.
+    let limited = target.store.create_application("shop", Some(300)).unwrap();
+    target.store.set_user_limit(target.app, Some(300)).unwrap();
+    let options = MergeOptions {
+        origin: "source".into(),
+        on_conflict: OnConflict::Fail,
+    };
+    let report = (source.store)
+        .merge_into(&mut target.store, &options, &mut |_| {})
+        .unwrap();
+    assert_eq!(report.users.added, 600);
+    let listed: Vec<(String, u64)> = (target.store.applications().unwrap().into_iter())
+        .map(|(app, users)| (app.name, users))
+        .collect();
+    assert_eq!(listed, [("default".into(), 300), ("shop".into(), 300)]);
+    assert_eq!(limited.user_limit, Some(300));
 }
