@@ -6,7 +6,7 @@
 //! - Its tables' statistics are kept true: the plans of the triggers' statements and
 //!   of the foreign keys' checks are made once per connection, and made over the
 //!   near-empty tables of a new database they scanned all of them: importing 5,000
-//!   users into an empty database, the server worked 27 s on its statements, 6 s with
+//!   users into an empty database, the server worked 27–38 s on its statements, 7 s with
 //!   the statistics made again as the users doubled. `ANALYZE` counts the
 //!   transaction's own new rows and makes those plans again.
 
