@@ -7,10 +7,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::backend::{Backend, fresh};
+use common::backend::{Backend, Fresh, fresh};
 use rstest::rstest;
 use xusers::domain::{Email, Profile, TagKey, UserDraft};
-use xusers::store::{ImportOptions, ImportUser, MergeOptions, OnConflict, Store, StoreError};
+use xusers::store::{
+    ImportOptions, ImportReport, ImportUser, MergeOptions, MergeReport, OnConflict, Store,
+    StoreError,
+};
 
 const USERS: usize = 1_203;
 
@@ -55,7 +58,14 @@ fn user(i: usize, round: usize) -> ImportUser {
     }
 }
 
-fn import(store: &mut Store, app: xusers::store::AppId, rows: Vec<ImportUser>, partial: bool) {
+/// Imports `rows`, updating the users already there; with `partial`, the good rows
+/// of a file with bad ones.
+fn import(
+    store: &mut Store,
+    app: xusers::store::AppId,
+    rows: Vec<ImportUser>,
+    partial: bool,
+) -> ImportReport {
     let options = ImportOptions {
         origin: "test rows".into(),
         on_conflict: OnConflict::Update,
@@ -64,7 +74,22 @@ fn import(store: &mut Store, app: xusers::store::AppId, rows: Vec<ImportUser>, p
         dry_run: false,
     };
     let rows = rows.into_iter().map(Ok::<_, StoreError>);
-    store.import_users(app, rows, options).unwrap();
+    store.import_users(app, rows, options).unwrap()
+}
+
+/// Merges `source` into `target`, a user in both handled as `on_conflict` says.
+fn merge(source: &Store, target: &mut Store, on_conflict: OnConflict) -> MergeReport {
+    let options = MergeOptions {
+        origin: "source".into(),
+        on_conflict,
+    };
+    source.merge_into(target, &options, &mut |_| {}).unwrap()
+}
+
+/// The groups the rows name: Sales, and EU under it.
+fn sales_and_eu(f: &mut Fresh) {
+    f.store.create_group(f.app, "Sales", None).unwrap();
+    f.store.create_group(f.app, "EU", Some("Sales")).unwrap();
 }
 
 /// What the store keeps counted: (all, grouped), each group's (members, with
@@ -118,8 +143,7 @@ fn a_long_import_and_its_update_keep_every_count_true(
     let Some(mut f) = fresh(backend) else {
         return;
     };
-    f.store.create_group(f.app, "Sales", None).unwrap();
-    f.store.create_group(f.app, "EU", Some("Sales")).unwrap();
+    sales_and_eu(&mut f);
     let first: Vec<ImportUser> = (0..USERS).map(|i| user(i, 0)).collect();
     import(&mut f.store, f.app, first, false);
     assert_eq!(kept(&f.store, f.app), counted(USERS, &[(0, USERS)]));
@@ -159,20 +183,10 @@ fn a_user_limit_holds_across_a_long_import(
     let Some(mut f) = fresh(backend) else {
         return;
     };
-    f.store.create_group(f.app, "Sales", None).unwrap();
-    f.store.create_group(f.app, "EU", Some("Sales")).unwrap();
+    sales_and_eu(&mut f);
     f.store.set_user_limit(f.app, Some(640)).unwrap();
     let rows: Vec<ImportUser> = (0..700).map(|i| user(i, 0)).collect();
-    let options = ImportOptions {
-        origin: "test rows".into(),
-        on_conflict: OnConflict::Fail,
-        create_groups: false,
-        partial: true,
-        dry_run: false,
-    };
-    let report = (f.store)
-        .import_users(f.app, rows.into_iter().map(Ok::<_, StoreError>), options)
-        .unwrap();
+    let report = import(&mut f.store, f.app, rows, true);
     assert_eq!(report.created, 640);
     let failed: Vec<usize> = report.failed.iter().map(|(line, _)| *line).collect();
     assert_eq!(failed, (641..=700).collect::<Vec<_>>());
@@ -192,23 +206,15 @@ fn a_long_merge_keeps_every_count_true(
         return;
     };
     let mut source = fresh(Backend::Sqlite).unwrap();
-    for f in [&mut source, &mut target] {
-        f.store.create_group(f.app, "Sales", None).unwrap();
-        f.store.create_group(f.app, "EU", Some("Sales")).unwrap();
-    }
+    sales_and_eu(&mut source);
+    sales_and_eu(&mut target);
     // The target has the first 900 users; the source all of them, in other groups
     // and without floors: 900 updated and 303 added.
     let first: Vec<ImportUser> = (0..900).map(|i| user(i, 0)).collect();
     import(&mut target.store, target.app, first, false);
     let all: Vec<ImportUser> = (0..USERS).map(|i| user(i, 2)).collect();
     import(&mut source.store, source.app, all, false);
-    let options = MergeOptions {
-        origin: "source".into(),
-        on_conflict: OnConflict::Update,
-    };
-    let report = (source.store)
-        .merge_into(&mut target.store, &options, &mut |_| {})
-        .unwrap();
+    let report = merge(&source.store, &mut target.store, OnConflict::Update);
     assert_eq!((report.users.added, report.users.updated), (303, 900));
     assert_eq!(
         kept(&target.store, target.app),
@@ -240,13 +246,7 @@ fn a_merges_applications_each_meet_their_own_user_limit(
     // Both limited: whichever comes second would see the first one's users.
     let limited = target.store.create_application("shop", Some(300)).unwrap();
     target.store.set_user_limit(target.app, Some(300)).unwrap();
-    let options = MergeOptions {
-        origin: "source".into(),
-        on_conflict: OnConflict::Fail,
-    };
-    let report = (source.store)
-        .merge_into(&mut target.store, &options, &mut |_| {})
-        .unwrap();
+    let report = merge(&source.store, &mut target.store, OnConflict::Fail);
     assert_eq!(report.users.added, 600);
     let listed: Vec<(String, u64)> = (target.store.applications().unwrap().into_iter())
         .map(|(app, users)| (app.name, users))
