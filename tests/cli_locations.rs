@@ -94,7 +94,7 @@ fn a_postgresql_database_is_opened_migrated_listed_and_seeded() {
         .query_one("SELECT version FROM schema_version", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 13);
+    assert_eq!(version, 14);
     env.bare()
         .args(["--db", &database, "users", "add", "--email", "ann@x.io"])
         .arg("--password-stdin")

@@ -135,8 +135,8 @@ fn a_connection_for_pages_plans_without_parallel_workers_or_jit_and_others_may_u
     }
 }
 
-/// A rare short term (`q`) in a group: in a wide one (Acme with its subgroups, two
-/// thirds of the users) its matches are read from their index, sorted, then tested for
+/// A rare two-character term (`hi`, as rare as `q`, which its own rows serve: see
+/// below) in a group: in a wide one (Acme with its subgroups, two thirds of the users) its matches are read from their index, sorted, then tested for
 /// the group until a page is full; in a smaller one (Support with its subgroups, a
 /// fiftieth; Acme's direct members, a fourteenth) the matches that pass the group's
 /// test are sorted. Either way the rows are sorted once, whichever way and page.
@@ -164,7 +164,7 @@ fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_
                     field: SortField::Email,
                     descending,
                 },
-                ..in_group.clone().filter("q")
+                ..in_group.clone().filter("hi")
             };
             for page in pages(&f, &query) {
                 let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
@@ -210,7 +210,7 @@ fn a_group_is_wide_from_a_tenth_of_the_users() {
             scope: Scope::Group(group),
             ..UserQuery::default()
         }
-        .filter("q");
+        .filter("hi");
         let list = first_page_plan(&f, &query);
         assert_eq!(!ids_read(&list).contains("Sort"), wide, "{name}: {list}");
     }
@@ -232,7 +232,7 @@ fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read
     };
     let everyone =
         |query: &UserQuery| (f.store.list_users(f.app, query, &Page::First(usize::MAX))).unwrap();
-    let matches = everyone(&by_email(UserQuery::default().filter("q")));
+    let matches = everyone(&by_email(UserQuery::default().filter("hi")));
     assert!(matches.len() > 1_500, "{}", matches.len());
     let late: Vec<_> = matches[matches.len() - 60..].iter().map(|r| r.id).collect();
     let mut members: Vec<_> = (everyone(&UserQuery::default()).into_iter())
@@ -246,7 +246,7 @@ fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read
         scope: Scope::Group(group),
         ..UserQuery::default()
     })
-    .filter("q");
+    .filter("hi");
     let list = first_page_plan(&f, &query);
     assert!(!ids_read(&list).contains("Sort"), "wide: {list}");
     let page = |page: &Page| -> Vec<_> {
@@ -344,7 +344,7 @@ fn a_rare_terms_pages_in_a_wide_group_are_its_matches_in_the_group_in_order() {
                     sort,
                     ..UserQuery::default()
                 }
-                .filter("q"),
+                .filter("hi"),
             );
             let expected: Vec<UserId> = all.into_iter().filter(|id| members.contains(id)).collect();
             // More than the first twenty pages' worth of matches hold.
@@ -354,7 +354,7 @@ fn a_rare_terms_pages_in_a_wide_group_are_its_matches_in_the_group_in_order() {
                 sort,
                 ..UserQuery::default()
             }
-            .filter("q");
+            .filter("hi");
             let what = format!("{field:?} {descending}");
             let list = first_page_plan(&f, &query);
             assert!(!ids_read(&list).contains("Sort"), "wide: {what}: {list}");
@@ -375,6 +375,165 @@ fn a_rare_terms_pages_in_a_wide_group_are_its_matches_in_the_group_in_order() {
                 page = read(&Page::Before(cursor, 80));
             }
             assert_eq!(backward, expected, "backward, {what}");
+        }
+    }
+}
+
+/// The scopes a rare character's page is read in, and whether the scope's members
+/// are read once (a group of few), not looked up for each listed user.
+fn scopes_of_a_rare_character(f: &Fresh) -> [(Scope, bool); 6] {
+    [
+        (Scope::All, false),
+        (Scope::Grouped, false),
+        (Scope::Ungrouped, false),
+        (Scope::GroupTree(group_named(f, "Acme")), false),
+        (Scope::Group(group_named(f, "Acme")), true),
+        (Scope::GroupTree(group_named(f, "Support")), true),
+    ]
+}
+
+/// A character few users hold (`q`, the Quinns', a fifteenth of them, as one typed
+/// alone, in either case) is read in email order from its own rows, `char_users`
+/// (pg/schema_v14.sql), whichever scope, way and page: none of `user_search`'s
+/// indexes, where all its matches were read and sorted for each page (17,400 blocks
+/// at a million users). Its page's ids come in order (only the page's rows are
+/// sorted), but in a group of few members, read once.
+#[test]
+fn a_rare_characters_page_is_read_from_its_own_rows() {
+    let Some(f) = seeded() else { return };
+    for (scope, members_once) in scopes_of_a_rare_character(&f) {
+        for descending in [false, true] {
+            for term in ["q", "Q"] {
+                let query = UserQuery {
+                    scope,
+                    sort: Sort {
+                        field: SortField::Email,
+                        descending,
+                    },
+                    ..UserQuery::default()
+                }
+                .filter(term);
+                for page in pages(&f, &query) {
+                    let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
+                    let what = format!("{scope:?} {descending} {term} {page:?}: {list}");
+                    assert!(list.contains("char_users_email on char_users"), "{what}");
+                    for index in ["user_search_short", "user_search_trgm"] {
+                        assert!(!list.contains(index), "{what}");
+                    }
+                    assert!(list.contains("users_pkey on users"), "{what}");
+                    // (The row's groups are joined by hash, whatever the page.)
+                    let hashed = list.contains("Hash Semi Join") || list.contains("hashed SubPlan");
+                    assert_eq!(hashed, members_once, "{what}");
+                    if !members_once {
+                        assert_eq!(list.matches("Sort  (cost").count(), 1, "{what}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What `char_users` does not serve is read as before: another sort, another term or
+/// a tag beside the character, a common character, a pair.
+#[test]
+fn a_rare_character_with_anything_else_to_test_or_sorted_otherwise_is_read_as_before() {
+    let Some(f) = seeded() else { return };
+    let by_first_name = UserQuery {
+        sort: Sort {
+            field: SortField::FirstName,
+            descending: false,
+        },
+        ..UserQuery::default()
+    };
+    let queries = [
+        by_first_name.filter("q"),
+        UserQuery::default().filter("q hi"),
+        UserQuery::default().filter("q tag:plan=pro"),
+        UserQuery::default().filter("e"),
+        UserQuery::default().filter("qu"),
+    ];
+    for query in queries {
+        let list = first_page_plan(&f, &query);
+        assert!(!list.contains("char_users"), "{query:?}: {list}");
+    }
+}
+
+/// A rare character's pages are its users in the scope, in email order, paged
+/// forward and backward to each end, both ways, and from a row on: the users the
+/// matches read as before find (sorted by first name, where `char_users` serves no
+/// page), put in email order.
+#[test]
+fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
+    let Some(f) = seeded() else { return };
+    let everyone = |query: &UserQuery| -> Vec<UserId> {
+        (f.store.list_users(f.app, query, &Page::First(usize::MAX)))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    let by_email = everyone(&UserQuery::default());
+    assert_eq!(by_email.len() as u64, USERS);
+    for (scope, _) in scopes_of_a_rare_character(&f) {
+        let held: HashSet<UserId> = everyone(
+            &UserQuery {
+                scope,
+                sort: Sort {
+                    field: SortField::FirstName,
+                    descending: false,
+                },
+                ..UserQuery::default()
+            }
+            .filter("q"),
+        )
+        .into_iter()
+        .collect();
+        assert!(!held.is_empty(), "{scope:?}");
+        for descending in [false, true] {
+            let mut expected: Vec<UserId> = (by_email.iter())
+                .filter(|id| held.contains(id))
+                .copied()
+                .collect();
+            if descending {
+                expected.reverse();
+            }
+            let query = UserQuery {
+                scope,
+                sort: Sort {
+                    field: SortField::Email,
+                    descending,
+                },
+                ..UserQuery::default()
+            }
+            .filter("q");
+            let what = format!("{scope:?} {descending}");
+            let read = |page: &Page| f.store.list_users(f.app, &query, page).unwrap();
+            let mut forward: Vec<UserId> = Vec::new();
+            let mut page = read(&Page::First(80));
+            while let Some(last) = page.last() {
+                let cursor = last.cursor(SortField::Email);
+                forward.extend(page.iter().map(|r| r.id));
+                page = read(&Page::After(cursor, 80));
+            }
+            assert_eq!(forward, expected, "forward, {what}");
+            let mut backward: Vec<UserId> = Vec::new();
+            let mut page = read(&Page::Last(80));
+            while let Some(first) = page.first() {
+                let cursor = first.cursor(SortField::Email);
+                backward.splice(0..0, page.iter().map(|r| r.id));
+                page = read(&Page::Before(cursor, 80));
+            }
+            assert_eq!(backward, expected, "backward, {what}");
+            // From a row on, that row included (the console keeps its place so).
+            let rows = read(&Page::First(80));
+            let at = rows.len() / 2;
+            let from = read(&Page::AtOrAfter(rows[at].cursor(SortField::Email), 80));
+            let end = expected.len().min(at + 80);
+            assert_eq!(
+                from.iter().map(|r| r.id).collect::<Vec<_>>(),
+                expected[at..end],
+                "at or after, {what}"
+            );
         }
     }
 }

@@ -1,35 +1,61 @@
 //! PostgreSQL's `user_search` (pg/schema_v12.sql), the narrow rows a rare short
 //! term's page is read from, holds each user's searched and sorted columns as `users`
-//! does, after every kind of write: kept by triggers, and filled by the loads that turn
-//! those off (a seed into an empty database, a copy).
+//! does, and `char_users` (pg/schema_v14.sql) lists each user under each rare
+//! character the user's haystack holds, after every kind of write: kept by triggers,
+//! and filled by the loads that turn those off (a seed into an empty database, a copy).
 
 mod common;
 
 use common::backend::{Backend, Fresh, fresh};
 use xusers::demo::seed_demo;
-use xusers::domain::UserDraft;
-use xusers::store::{Location, MergeOptions, OnConflict, Page, UserQuery};
+use xusers::domain::{Email, Password, Profile, UserDraft};
+use xusers::store::{
+    ImportOptions, ImportUser, Location, MergeOptions, OnConflict, Page, StoreError, UserQuery,
+};
 
-/// The rows of `users` missing or different in `user_search`, and those of
-/// `user_search` with no such user: none when it mirrors `users`.
-fn differences(f: &Fresh) -> Vec<String> {
-    let columns = "id, app_id, search, email_key, first_key, last_key, created_at, last_login,
-                   group_count";
+fn client(f: &Fresh) -> postgres::Client {
     let Location::Postgres(config) = f.location() else {
         panic!("PostgreSQL's table")
     };
-    let mut client = config.connect(postgres::NoTls).unwrap();
-    client
+    config.connect(postgres::NoTls).unwrap()
+}
+
+/// The rows of `users` missing or different in `user_search`, and those of
+/// `user_search` with no such user; then the rows `char_users` lacks or has too many
+/// against each user's distinct characters that are not common (counted, as a row
+/// twice over is wrong too): none when both mirror `users`.
+fn differences(f: &Fresh) -> Vec<String> {
+    let columns = "id, app_id, search, email_key, first_key, last_key, created_at, last_login,
+                   group_count";
+    let listed = "SELECT ch, app_id, email_key, id, count(*) FROM char_users
+                  GROUP BY ch, app_id, email_key, id";
+    let expected = "SELECT c, app_id, email_key, id, 1::bigint FROM users, LATERAL
+                        (SELECT DISTINCT c FROM unnest(string_to_array(search, NULL)) c) d
+                    WHERE c NOT IN (SELECT ch FROM common_chars)";
+    client(f)
         .query(
             &format!(
                 "SELECT 'users ' || x::text FROM (SELECT {columns} FROM users
                      EXCEPT SELECT {columns} FROM user_search) x
                  UNION ALL
                  SELECT 'user_search ' || x::text FROM (SELECT {columns} FROM user_search
-                     EXCEPT SELECT {columns} FROM users) x"
+                     EXCEPT SELECT {columns} FROM users) x
+                 UNION ALL
+                 SELECT 'not listed ' || x::text FROM ({expected} EXCEPT {listed}) x
+                 UNION ALL
+                 SELECT 'listed wrongly ' || x::text FROM ({listed} EXCEPT {expected}) x"
             ),
             &[],
         )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// The characters made common.
+fn common_chars(f: &Fresh) -> Vec<String> {
+    (client(f).query("SELECT ch FROM common_chars ORDER BY ch", &[]))
         .unwrap()
         .iter()
         .map(|r| r.get(0))
@@ -58,6 +84,12 @@ fn every_write_to_the_users_reaches_their_narrow_rows() {
     // Into an empty database: the seed turns the triggers off and sets indexes aside.
     seed_demo(&mut f.store, f.app, 2_000, 1_800_000_000, |_| {}).unwrap();
     assert_mirrors(&f, "the demo seed");
+    // Made common before the first batch was listed: the letters of every domain.
+    let common = common_chars(&f);
+    for ch in ["@", ".", "e", "o"] {
+        assert!(common.contains(&ch.to_string()), "{common:?}");
+    }
+    assert!(!common.contains(&"q".to_string()), "{common:?}");
     let before = users_named(&f, "q").len();
     assert!(before > 0);
 
@@ -140,20 +172,21 @@ fn a_copy_and_a_merge_into_postgresql_fill_the_narrow_rows() {
     };
     (source.store.copy_into(&mut target.store, &mut |_| {})).unwrap();
     assert_mirrors(&target, "a copy");
-    // Analysed by the copy: a rare term is read from the narrow rows at once.
-    let [list, _] = (target.store)
-        .query_plans(
-            target.app,
-            &UserQuery::default().filter("q"),
-            &Page::First(50),
-        )
-        .unwrap();
-    assert!(list.contains("user_search_short"), "{list}");
-    assert_eq!(
-        users_named(&target, "q"),
-        users_named(&source, "q"),
-        "the same users found"
-    );
+    assert!(common_chars(&target).contains(&"@".to_string()));
+    // Analysed by the copy: a rare pair is read from the narrow rows at once, a rare
+    // character from its own.
+    for (term, index) in [("hi", "user_search_short"), ("q", "char_users_email")] {
+        let query = UserQuery::default().filter(term);
+        let [list, _] = (target.store)
+            .query_plans(target.app, &query, &Page::First(50))
+            .unwrap();
+        assert!(list.contains(index), "{term}: {list}");
+        assert_eq!(
+            users_named(&target, term),
+            users_named(&source, term),
+            "the same users found for {term}"
+        );
+    }
 
     // A new user and an edited one, merged into it, arrive through the triggers.
     common::add_email(&mut source.store, source.app, "qq@merged.io");
@@ -186,4 +219,52 @@ fn a_copy_and_a_merge_into_postgresql_fill_the_narrow_rows() {
     let mut expected = [first.email.clone(), "qq@merged.io".into()];
     expected.sort();
     assert_eq!(found, expected);
+}
+
+/// An import into a new database writes user after user through the triggers: the
+/// characters most of its users hold are made common as the users come
+/// (store/postgres/user_after_user.rs), and only the others stay listed.
+#[test]
+fn an_import_into_a_new_database_lists_only_its_rare_characters() {
+    let Some(mut f) = fresh(Backend::Postgres) else {
+        return;
+    };
+    let hash = xusers::auth::PasswordHash::new(&Password::parse("imported-pass").unwrap());
+    let rows = (0..2_000).map(|i: usize| {
+        Ok::<_, StoreError>(ImportUser {
+            line: i + 1,
+            broken: Vec::new(),
+            email: Some(Email::parse(&format!("user{i:04}@x.io")).unwrap()),
+            profile: Profile {
+                // One in twenty: a twentieth of the users hold `q`.
+                first_name: i.is_multiple_of(20).then(|| "Quinn".to_string()),
+                ..Default::default()
+            },
+            group_parents: Vec::new(),
+            gives_password: true,
+            hash: Some(hash.clone()),
+            created: None,
+            last_login: None,
+        })
+    });
+    let options = ImportOptions {
+        origin: "test rows".into(),
+        on_conflict: OnConflict::Fail,
+        create_groups: false,
+        partial: false,
+        dry_run: false,
+    };
+    f.store.import_users(f.app, rows, options).unwrap();
+    assert_mirrors(&f, "an import");
+    let common = common_chars(&f);
+    for ch in ["u", "s", "@", "0"] {
+        assert!(common.contains(&ch.to_string()), "{common:?}");
+    }
+    assert!(!common.contains(&"q".to_string()), "{common:?}");
+    let quinns = users_named(&f, "q");
+    let expected: Vec<String> = (0..2_000)
+        .step_by(20)
+        .map(|i| format!("user{i:04}@x.io"))
+        .collect();
+    assert_eq!(quinns, expected);
 }

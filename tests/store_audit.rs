@@ -285,7 +285,7 @@ fn a_database_of_schema_version_8_is_upgraded_and_keeps_each_users_history() {
     let version: i64 = raw(&dir)
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 13, "upgraded to the newest");
+    assert_eq!(version, 14, "upgraded to the newest");
     assert_eq!(broken(&store), None);
 }
 

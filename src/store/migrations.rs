@@ -34,6 +34,7 @@ const MIGRATIONS: &[(&str, Option<Backfill>)] = &[
     (include_str!("../../assets/sql/schema_v11.sql"), None),
     (include_str!("../../assets/sql/schema_v12.sql"), None),
     (include_str!("../../assets/sql/schema_v13.sql"), None),
+    (include_str!("../../assets/sql/schema_v14.sql"), None),
 ];
 
 type Backfill = fn(&Connection) -> Result<()>;

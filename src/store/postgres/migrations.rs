@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../../../assets/sql/pg/schema_v11.sql")),
     (12, include_str!("../../../assets/sql/pg/schema_v12.sql")),
     (13, include_str!("../../../assets/sql/pg/schema_v13.sql")),
+    (14, include_str!("../../../assets/sql/pg/schema_v14.sql")),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -1,13 +1,14 @@
 //! How a page of the list is found on PostgreSQL, where the planner left alone chose
 //! what cost a keystroke 0.1–1.3 s at a million users: walking the sort index (its
 //! own choice), reading the filter's matches from `user_search` (schema_v12.sql),
-//! or sorting those and testing a wide group on them in that order.
+//! or sorting those and testing a wide group on them in that order; a rare
+//! character alone, in email order, from its own rows (schema_v14.sql).
 
 use postgres::GenericClient;
 
-use super::query::{PageRead, Sql, unscoped_where};
+use super::query::{GroupTest, PageRead, Sql, unscoped_where};
 use super::short_terms::rare_short_terms;
-use crate::store::{AppId, Page, Result, Scope, UserQuery};
+use crate::store::{AppId, Page, Result, Scope, SortField, UserQuery};
 
 /// The most of the users a group may hold to be "few"; from this share on, a page of
 /// a rare term's sorted matches is found testing a few hundred of them for the group,
@@ -35,6 +36,14 @@ pub(super) fn choose(
     }
     let group = group_size(client, app, query.scope)?;
     let wide = group.is_some_and(|(members, users)| members * WIDE_SHARE >= users);
+    if listed_alone(client, query)? {
+        // A group of few members is read once, not looked up for each listed user.
+        let group_test = match group.is_some() && !wide {
+            true => GroupTest::AllMembers,
+            false => GroupTest::EachUser,
+        };
+        return Ok((rare, PageRead::Listed(group_test)));
+    }
     let read = match (rare.is_empty(), group) {
         (false, _) if wide => PageRead::SortedMatches(Some(first_matches_tested(page))),
         (false, _) => PageRead::Matches,
@@ -48,6 +57,27 @@ pub(super) fn choose(
         (true, _) => PageRead::Walk,
     };
     Ok((rare, read))
+}
+
+/// Whether the query is one character, in email order, whose users `char_users`
+/// lists (pg/schema_v14.sql): a page of it is then the first of them that pass the
+/// scope. With another term or a tag to test, each listed user might fail it: the
+/// terms' indexes together find fewer.
+fn listed_alone(client: &mut impl GenericClient, query: &UserQuery) -> Result<bool> {
+    let [term] = query.text.as_slice() else {
+        return Ok(false);
+    };
+    let ch = term.to_lowercase();
+    if !query.tags.is_empty() || query.sort.field != SortField::Email || ch.chars().count() != 1 {
+        return Ok(false);
+    }
+    let common: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM common_chars WHERE ch = $1)",
+            &[&ch],
+        )?
+        .get(0);
+    Ok(!common)
 }
 
 /// How many of a rare term's sorted matches a page in a wide group tests first: in a

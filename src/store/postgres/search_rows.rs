@@ -1,5 +1,6 @@
 //! `user_search` (pg/schema_v12.sql), the narrow rows a rare short term's page is read
-//! from, filled by loads that turn the users' triggers (which keep it) off.
+//! from, and `char_users` (pg/schema_v14.sql), the users of each rare character in
+//! email order: filled by loads that turn the users' triggers (which keep them) off.
 
 use postgres::Transaction;
 
@@ -15,10 +16,32 @@ fn insert_from(users: &str) -> String {
     )
 }
 
-/// Adds the rows of the users with ids `first..=last`, just loaded.
+/// The rows of `char_users` for the users of `user_search` the test selects.
+fn insert_chars_where(test: &str) -> String {
+    format!(
+        "INSERT INTO char_users (ch, app_id, email_key, id)
+         SELECT c, u.app_id, u.email_key, u.id FROM user_search u, listed_chars(u.search) c
+         WHERE {test}"
+    )
+}
+
+/// Makes common the characters most of the users so far hold (by the applications'
+/// kept counts, which a load writes first): before the first load of an empty
+/// database lists its users, who would otherwise each get ~20 rows.
+pub(super) fn grow_common_chars(tx: &mut Transaction) -> Result<()> {
+    tx.batch_execute("SELECT grow_common_chars()")?;
+    Ok(())
+}
+
+/// Adds the rows of the users with ids `first..=last`, just loaded and counted.
 pub(super) fn add_loaded(tx: &mut Transaction, first: i64, last: i64) -> Result<()> {
     tx.execute(
         &insert_from("users WHERE id BETWEEN $1 AND $2"),
+        &[&first, &last],
+    )?;
+    grow_common_chars(tx)?;
+    tx.execute(
+        &insert_chars_where("u.id BETWEEN $1 AND $2"),
         &[&first, &last],
     )?;
     Ok(())
@@ -28,5 +51,8 @@ pub(super) fn add_loaded(tx: &mut Transaction, first: i64, last: i64) -> Result<
 pub(crate) fn refill(tx: &mut Transaction) -> Result<()> {
     tx.batch_execute("DELETE FROM user_search")?;
     tx.batch_execute(&insert_from("users"))?;
+    tx.batch_execute("DELETE FROM char_users")?;
+    grow_common_chars(tx)?;
+    tx.batch_execute(&insert_chars_where("true"))?;
     Ok(())
 }

@@ -104,7 +104,7 @@ impl PgStore {
         // million users, autovacuum's own passes over the new rows in the first minutes
         // doubled the time of a rare term's page while they ran.
         client.batch_execute(
-            "VACUUM (ANALYZE) users, user_search, memberships, user_tags, groups,
+            "VACUUM (ANALYZE) users, user_search, char_users, memberships, user_tags, groups,
              group_ancestors",
         )?;
         Ok(done)
@@ -239,9 +239,9 @@ fn copy_batch(
         }
     }
     writer.finish()?;
-    // The triggers that keep it are off.
-    search_rows::add_loaded(tx, first, first + n - 1)?;
-    add_counts(tx, app, &ids, batch)
+    add_counts(tx, app, &ids, batch)?;
+    // The triggers that keep them are off.
+    search_rows::add_loaded(tx, first, first + n - 1)
 }
 
 /// How a batch's transaction turns the triggers that keep counts off.

@@ -42,6 +42,7 @@ pub(super) fn set_aside_if_empty(tx: &mut Transaction) -> Result<bool> {
              SELECT c.relname, pg_get_indexdef(i.indexrelid)
              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
              WHERE i.indrelid IN ('users'::regclass, 'user_search'::regclass,
+                                  'char_users'::regclass,
                                   'memberships'::regclass, 'user_tags'::regclass)
                AND NOT i.indisunique;
              DO $$ DECLARE r record; BEGIN

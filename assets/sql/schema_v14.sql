@@ -1,0 +1,4 @@
+-- Version 14 changes nothing on SQLite: it is PostgreSQL's (pg/schema_v14.sql: the
+-- users of each rare one- or two-character term, listed in email order). SQLite's
+-- plan (store/plan.rs) reads such a term's matches through its own search index.
+-- Both backends stay at the same version number (see schema_v11.sql).
