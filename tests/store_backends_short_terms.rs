@@ -222,16 +222,16 @@ fn on_postgresql_a_short_term_in_up_to_a_tenth_of_the_users_reads_its_index_a_co
     for rare in [rare.as_str(), "qz"] {
         let [list, count] = plans(rare);
         assert!(list.contains("user_search_short"), "{rare}: {list}");
-        assert!(
-            !list.contains("Index Scan using users_email"),
-            "{rare}: {list}"
-        );
+        for walked in ["users_email", "user_search_email"] {
+            assert!(!list.contains(walked), "{rare}: {list}");
+        }
         assert!(count.contains("user_search_short"), "{rare}: {count}");
     }
+    // The email order walked in the narrow rows' own index (schema_v14.sql).
     for common in [common.as_str(), "a"] {
         let [list, count] = plans(common);
         assert!(
-            list.contains("Index Scan using users_email"),
+            list.contains("Index Only Scan using user_search_email"),
             "{common}: {list}"
         );
         assert!(!list.contains("user_search_short"), "{common}: {list}");

@@ -7,6 +7,7 @@
 -- them). Walking the email index instead reaches the Quinns two thirds down it.
 -- `char_users` lists, for each character a user's haystack holds, the user's email
 -- key: a page of such a term is the first entries of its range of one B-tree.
+-- (And a walk in email order reads `user_search`'s own index: see the end.)
 --
 -- Only rare characters are listed: those most users hold (`e`, `@`, `.`), whose pages
 -- a walk of the sort index finds at once, are in `common_chars` and not listed. Demo
@@ -26,17 +27,25 @@ CREATE TABLE char_users (
     id bigint NOT NULL
 );
 
--- The distinct characters of a haystack that are listed.
-CREATE FUNCTION listed_chars(haystack text) RETURNS SETOF text
-LANGUAGE sql STABLE STRICT AS $$
-    SELECT DISTINCT c FROM unnest(string_to_array(haystack, NULL)) c
-    WHERE NOT EXISTS (SELECT 1 FROM common_chars x WHERE x.ch = c)
+-- The common characters, as one string.
+CREATE FUNCTION common_char_string() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce(string_agg(ch, ''), '') FROM common_chars
+$$;
+
+-- The distinct characters of a haystack but those of `common`: `translate` drops them
+-- at once, where looking each character up in `common_chars` made listing a million
+-- users 25 s instead of 6.
+CREATE FUNCTION rare_chars(haystack text, common text) RETURNS SETOF text
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT DISTINCT c FROM unnest(string_to_array(translate(haystack, common, ''), NULL)) c
 $$;
 
 CREATE FUNCTION char_users_added() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    common text := common_char_string();
 BEGIN
     INSERT INTO char_users (ch, app_id, email_key, id)
-    SELECT c, a.app_id, a.email_key, a.id FROM added a, listed_chars(a.search) c;
+    SELECT c, a.app_id, a.email_key, a.id FROM added a, rare_chars(a.search, common) c;
     RETURN NULL;
 END $$;
 CREATE TRIGGER char_users_added AFTER INSERT ON users
@@ -46,9 +55,11 @@ CREATE TRIGGER char_users_added AFTER INSERT ON users
 -- A character listed now was listed when the user's rows were written (the common
 -- set only grows, and a character's rows go when it joins it): found by key.
 CREATE FUNCTION char_users_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    common text := common_char_string();
 BEGIN
     DELETE FROM char_users u
-    USING removed r, listed_chars(r.search) c
+    USING removed r, rare_chars(r.search, common) c
     WHERE u.ch = c AND u.app_id = r.app_id AND u.email_key = r.email_key;
     RETURN NULL;
 END $$;
@@ -59,11 +70,13 @@ CREATE TRIGGER char_users_removed AFTER DELETE ON users
 -- Row by row, and only for a changed haystack or email: most updates (logins, audit
 -- marks, versions) change neither and run nothing.
 CREATE FUNCTION char_users_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    common text := common_char_string();
 BEGIN
-    DELETE FROM char_users u USING listed_chars(OLD.search) c
+    DELETE FROM char_users u USING rare_chars(OLD.search, common) c
     WHERE u.ch = c AND u.app_id = OLD.app_id AND u.email_key = OLD.email_key;
     INSERT INTO char_users (ch, app_id, email_key, id)
-    SELECT c, NEW.app_id, NEW.email_key, NEW.id FROM listed_chars(NEW.search) c;
+    SELECT c, NEW.app_id, NEW.email_key, NEW.id FROM rare_chars(NEW.search, common) c;
     RETURN NULL;
 END $$;
 CREATE TRIGGER char_users_changed AFTER UPDATE OF app_id, search, email_key ON users
@@ -100,6 +113,17 @@ END $$;
 
 SELECT grow_common_chars();
 INSERT INTO char_users (ch, app_id, email_key, id)
-SELECT c, u.app_id, u.email_key, u.id FROM user_search u, listed_chars(u.search) c;
+SELECT c, u.app_id, u.email_key, u.id
+FROM user_search u, rare_chars(u.search, (SELECT common_char_string())) c;
+SET LOCAL maintenance_work_mem = '256MB';
 CREATE INDEX char_users_email ON char_users (ch, app_id, email_key) INCLUDE (id);
 ANALYZE char_users;
+
+-- A page in email order of a longer term (or a common character) walks the email
+-- order until the page is full, testing each user's haystack. Walked over `users`,
+-- each step read a ~300-byte row from its own block: `@acme` in Support (17,930 of
+-- a million users, 12,400 users walked) took 55–75 ms, 12,500 blocks. The narrow
+-- rows' own email index holds what the walk tests (the haystack, the group count)
+-- and the id it yields: 155 blocks, 10–13 ms.
+CREATE INDEX user_search_email ON user_search (app_id, email_key)
+    INCLUDE (search, group_count, id);

@@ -184,6 +184,9 @@ pub(super) fn page_sql(
         (read, scope) => {
             parts.extend(scope);
             match read {
+                PageRead::Walk if q.sort.field == SortField::Email && !q.text.is_empty() => {
+                    Rows::NarrowWalk
+                }
                 PageRead::Walk => Rows::Walk,
                 // (A listed character's page was made above.)
                 _ => Rows::Matches,
@@ -217,6 +220,9 @@ pub(super) enum Rows {
     /// Whichever way the planner picks: mostly the sort index, walked until the page
     /// is full.
     Walk,
+    /// As `Walk`, in email order, over `user_search`'s email index (schema_v14.sql),
+    /// which holds the haystack each step tests (`u` in the test is `user_search`).
+    NarrowWalk,
     /// All the users the test selects (`u` in it is `user_search`), then sorted:
     /// `OFFSET 0` keeps the planner from walking the sort index instead (it expects
     /// matches spread evenly along it).
@@ -282,6 +288,10 @@ pub(super) fn page_of(
     };
     let users = match rows {
         Rows::Walk => format!("users u WHERE {where_sql}"),
+        Rows::NarrowWalk => format!(
+            "(SELECT u.id FROM user_search u WHERE {where_sql} {order} LIMIT {limit}) p
+             JOIN users u ON u.id = p.id"
+        ),
         Rows::Matches => matches(format!(
             "(SELECT u.id, {col} FROM user_search u WHERE {where_sql} OFFSET 0) u"
         )),

@@ -20,7 +20,8 @@ fn insert_from(users: &str) -> String {
 fn insert_chars_where(test: &str) -> String {
     format!(
         "INSERT INTO char_users (ch, app_id, email_key, id)
-         SELECT c, u.app_id, u.email_key, u.id FROM user_search u, listed_chars(u.search) c
+         SELECT c, u.app_id, u.email_key, u.id
+         FROM user_search u, rare_chars(u.search, (SELECT common_char_string())) c
          WHERE {test}"
     )
 }
@@ -33,13 +34,17 @@ pub(super) fn grow_common_chars(tx: &mut Transaction) -> Result<()> {
     Ok(())
 }
 
-/// Adds the rows of the users with ids `first..=last`, just loaded and counted.
-pub(super) fn add_loaded(tx: &mut Transaction, first: i64, last: i64) -> Result<()> {
+/// Adds the rows of the users with ids `first..=last`, just loaded and counted; with
+/// `grow`, makes the characters most of the users hold common first (a seed's first
+/// batch: enough users to tell, as each of its next would tell again).
+pub(super) fn add_loaded(tx: &mut Transaction, first: i64, last: i64, grow: bool) -> Result<()> {
     tx.execute(
         &insert_from("users WHERE id BETWEEN $1 AND $2"),
         &[&first, &last],
     )?;
-    grow_common_chars(tx)?;
+    if grow {
+        grow_common_chars(tx)?;
+    }
     tx.execute(
         &insert_chars_where("u.id BETWEEN $1 AND $2"),
         &[&first, &last],
