@@ -22,7 +22,8 @@
 //! `tokens`; all of them when unset.
 //!
 //! Filter cases include the hardest a user can type: one- and two-letter terms that
-//! match little or nothing, a tag one user in six carries (alone and with text), a
+//! match little or nothing, or many users (`qu`: 1 in 30, all two thirds down the
+//! email order; `ki`: 1 in 10, spread along it), a tag one user in six carries (alone and with text), a
 //! tag key half the users carry; keys come every 30 ms without waiting for rows or
 //! counts. Pages and counts are read off the UI thread, as in the console:
 //! `key_echo` is key → frame showing the typed key; `first_page` is key → frame
@@ -435,6 +436,8 @@ fn main() {
         println!("# rare term: {rare}");
         let cases = [
             "q",
+            "qu",
+            "ki",
             "qz",
             "xj",
             "ali",
@@ -704,6 +707,8 @@ fn members_view(console: &mut Console, name: &str, rare: &str) {
     // The user list's filter cases.
     let terms = [
         "q",
+        "qu",
+        "ki",
         "qz",
         "xj",
         "ali",

@@ -139,7 +139,8 @@ fn a_connection_for_pages_plans_without_parallel_workers_or_jit_and_others_may_u
 /// below) in a group: in a wide one (Acme with its subgroups, two thirds of the users) its matches are read from their index, sorted, then tested for
 /// the group until a page is full; in a smaller one (Support with its subgroups, a
 /// fiftieth; Acme's direct members, a fourteenth) the matches that pass the group's
-/// test are sorted. Either way the rows are sorted once, whichever way and page.
+/// test are sorted. Either way the rows are sorted once, whichever way and page. (By
+/// first name: in email order the first users are walked first, below.)
 #[test]
 fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_small_one_on_each()
 {
@@ -161,7 +162,7 @@ fn a_rare_short_term_in_a_wide_group_tests_the_group_on_its_sorted_matches_in_a_
         for descending in [false, true] {
             let query = UserQuery {
                 sort: Sort {
-                    field: SortField::Email,
+                    field: SortField::FirstName,
                     descending,
                 },
                 ..in_group.clone().filter("hi")
@@ -208,6 +209,10 @@ fn a_group_is_wide_from_a_tenth_of_the_users() {
         let group = group_of(&mut f, name, &ids[..members]);
         let query = UserQuery {
             scope: Scope::Group(group),
+            sort: Sort {
+                field: SortField::FirstName,
+                descending: false,
+            },
             ..UserQuery::default()
         }
         .filter("hi");
@@ -223,16 +228,16 @@ fn a_group_is_wide_from_a_tenth_of_the_users() {
 fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read_over_all_of_them()
 {
     let Some(mut f) = seeded() else { return };
-    let by_email = |query: UserQuery| UserQuery {
+    let by_first_name = |query: UserQuery| UserQuery {
         sort: Sort {
-            field: SortField::Email,
+            field: SortField::FirstName,
             descending: false,
         },
         ..query
     };
     let everyone =
         |query: &UserQuery| (f.store.list_users(f.app, query, &Page::First(usize::MAX))).unwrap();
-    let matches = everyone(&by_email(UserQuery::default().filter("hi")));
+    let matches = everyone(&by_first_name(UserQuery::default().filter("hi")));
     assert!(matches.len() > 1_500, "{}", matches.len());
     let late: Vec<_> = matches[matches.len() - 60..].iter().map(|r| r.id).collect();
     let mut members: Vec<_> = (everyone(&UserQuery::default()).into_iter())
@@ -242,7 +247,7 @@ fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read
         .collect();
     members.extend(&late);
     let group = group_of(&mut f, "Late", &members);
-    let query = by_email(UserQuery {
+    let query = by_first_name(UserQuery {
         scope: Scope::Group(group),
         ..UserQuery::default()
     })
@@ -259,7 +264,7 @@ fn a_wide_groups_page_whose_members_come_late_among_a_rare_terms_matches_is_read
     let cursor = (f.store.list_users(f.app, &query, &Page::First(50)).unwrap())
         .last()
         .unwrap()
-        .cursor(SortField::Email);
+        .cursor(SortField::FirstName);
     assert_eq!(page(&Page::After(cursor, 50)), late[50..]);
     assert_eq!(page(&Page::Last(50)), late[10..]);
 }
@@ -415,6 +420,7 @@ fn a_rare_characters_page_is_read_from_its_own_rows() {
     let Some(f) = seeded() else { return };
     for (scope, members_once) in scopes_of_a_rare_character(&f) {
         for descending in [false, true] {
+            // (`filter` lowercases what is typed: a term set as such may not be.)
             for term in ["q", "Q"] {
                 let query = UserQuery {
                     scope,
@@ -422,9 +428,9 @@ fn a_rare_characters_page_is_read_from_its_own_rows() {
                         field: SortField::Email,
                         descending,
                     },
+                    text: vec![term.to_string()],
                     ..UserQuery::default()
-                }
-                .filter(term);
+                };
                 for page in pages(&f, &query) {
                     let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
                     let what = format!("{scope:?} {descending} {term} {page:?}: {list}");
@@ -470,13 +476,11 @@ fn a_rare_character_with_anything_else_to_test_or_sorted_otherwise_is_read_as_be
     }
 }
 
-/// A rare character's pages are its users in the scope, in email order, paged
-/// forward and backward to each end, both ways, and from a row on: the users the
-/// matches read as before find (sorted by first name, where `char_users` serves no
+/// Checks the pages of `term` in email order in each of `scopes`, forward and backward
+/// to each end, both ways, and from a row on: the users the matches read as before
+/// find (sorted by first name, where neither `char_users` nor a first walk serves a
 /// page), put in email order.
-#[test]
-fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
-    let Some(f) = seeded() else { return };
+fn assert_pages_in_email_order(f: &Fresh, term: &str, scopes: &[Scope]) {
     let everyone = |query: &UserQuery| -> Vec<UserId> {
         (f.store.list_users(f.app, query, &Page::First(usize::MAX)))
             .unwrap()
@@ -486,7 +490,7 @@ fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
     };
     let by_email = everyone(&UserQuery::default());
     assert_eq!(by_email.len() as u64, USERS);
-    for (scope, _) in scopes_of_a_rare_character(&f) {
+    for &scope in scopes {
         let held: HashSet<UserId> = everyone(
             &UserQuery {
                 scope,
@@ -496,11 +500,11 @@ fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
                 },
                 ..UserQuery::default()
             }
-            .filter("q"),
+            .filter(term),
         )
         .into_iter()
         .collect();
-        assert!(!held.is_empty(), "{scope:?}");
+        assert!(!held.is_empty(), "{term} {scope:?}");
         for descending in [false, true] {
             let mut expected: Vec<UserId> = (by_email.iter())
                 .filter(|id| held.contains(id))
@@ -517,12 +521,15 @@ fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
                 },
                 ..UserQuery::default()
             }
-            .filter("q");
-            let what = format!("{scope:?} {descending}");
+            .filter(term);
+            let what = format!("{term} {scope:?} {descending}");
             let read = |page: &Page| f.store.list_users(f.app, &query, page).unwrap();
+            // A cursor ignored would read the same page again and again.
+            let most_pages = expected.len() / 80 + 2;
             let mut forward: Vec<UserId> = Vec::new();
             let mut page = read(&Page::First(80));
             while let Some(last) = page.last() {
+                assert!(forward.len() <= most_pages * 80, "forward, {what}");
                 let cursor = last.cursor(SortField::Email);
                 forward.extend(page.iter().map(|r| r.id));
                 page = read(&Page::After(cursor, 80));
@@ -531,6 +538,7 @@ fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
             let mut backward: Vec<UserId> = Vec::new();
             let mut page = read(&Page::Last(80));
             while let Some(first) = page.first() {
+                assert!(backward.len() <= most_pages * 80, "backward, {what}");
                 let cursor = first.cursor(SortField::Email);
                 backward.splice(0..0, page.iter().map(|r| r.id));
                 page = read(&Page::Before(cursor, 80));
@@ -547,6 +555,67 @@ fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
                 "at or after, {what}"
             );
         }
+    }
+}
+
+/// A rare character's pages are its users in the scope, in email order.
+#[test]
+fn a_rare_characters_pages_are_its_users_in_the_scope_in_email_order() {
+    let Some(f) = seeded() else { return };
+    let scopes = scopes_of_a_rare_character(&f).map(|(scope, _)| scope);
+    assert_pages_in_email_order(&f, "q", &scopes);
+}
+
+/// A rare pair of characters in email order (but in a group of few members) is first
+/// looked for among the first 4,000 users from the page's start, walked in
+/// `user_search`'s email index (schema_v14.sql), before all its matches are read.
+#[test]
+fn a_rare_pair_in_email_order_walks_the_first_users_before_reading_its_matches() {
+    let Some(f) = seeded() else { return };
+    for (scope, few_members) in scopes_of_a_rare_character(&f) {
+        for descending in [false, true] {
+            let query = UserQuery {
+                scope,
+                sort: Sort {
+                    field: SortField::Email,
+                    descending,
+                },
+                ..UserQuery::default()
+            }
+            .filter("hi");
+            for page in pages(&f, &query) {
+                let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
+                let what = format!("{scope:?} {descending} {page:?}: {list}");
+                // (Backward for a page read backwards.)
+                let walked = list.contains("using user_search_email on user_search");
+                assert_eq!(walked, !few_members, "{what}");
+                assert_eq!(list.contains("rows=4000"), !few_members, "{what}");
+                assert_eq!(list.contains("user_search_short"), few_members, "{what}");
+            }
+        }
+    }
+    let by_first_name = UserQuery {
+        sort: Sort {
+            field: SortField::FirstName,
+            descending: false,
+        },
+        ..UserQuery::default()
+    };
+    let list = first_page_plan(&f, &by_first_name.filter("hi"));
+    assert!(!list.contains("user_search_email"), "{list}");
+    assert!(list.contains("user_search_short"), "{list}");
+}
+
+/// A rare pair's pages, found by the first walk or, when it comes back short, from
+/// the matches, are its users in the scope in email order: `qu` sits two thirds down
+/// the email order (the walk from the start finds none of it), `hi` and `ki` are
+/// spread along it.
+#[test]
+fn a_rare_pairs_pages_are_its_users_in_the_scope_in_email_order() {
+    let Some(f) = seeded() else { return };
+    let scopes = scopes_of_a_rare_character(&f).map(|(scope, _)| scope);
+    for term in ["qu", "hi", "ki"] {
+        assert_pages_in_email_order(&f, term, &scopes);
     }
 }
 

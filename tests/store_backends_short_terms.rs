@@ -208,8 +208,9 @@ fn on_postgresql_a_short_term_in_up_to_a_tenth_of_the_users_reads_its_index_a_co
         // A rare character's page is its own rows' (pg/schema_v14.sql), which test
         // nothing more; its count, and every other term's page, test the text.
         let [list, count] = &plans;
+        // (`strpos(u_1.search` when the walk is a subquery of its own.)
         assert_eq!(
-            list.contains("strpos(search"),
+            list.contains("strpos("),
             short && !list.contains("char_users_email"),
             "{line}: {list}"
         );
@@ -219,21 +220,24 @@ fn on_postgresql_a_short_term_in_up_to_a_tenth_of_the_users_reads_its_index_a_co
     let [list, count] = plans("q");
     assert!(list.contains("char_users_email"), "q: {list}");
     assert!(count.contains("user_search_short"), "q: {count}");
+    // A rare term's page walks the first 4,000 users in email order (the narrow rows'
+    // own index, schema_v14.sql) and reads its index only when that comes back short
+    // (which `EXPLAIN` does not show); a common one walks until the page is full.
+    let first_walk = "rows=4000";
     for rare in [rare.as_str(), "qz"] {
         let [list, count] = plans(rare);
-        assert!(list.contains("user_search_short"), "{rare}: {list}");
-        for walked in ["users_email", "user_search_email"] {
-            assert!(!list.contains(walked), "{rare}: {list}");
-        }
+        assert!(list.contains("user_search_email"), "{rare}: {list}");
+        assert!(list.contains(first_walk), "{rare}: {list}");
+        assert!(!list.contains("users_email"), "{rare}: {list}");
         assert!(count.contains("user_search_short"), "{rare}: {count}");
     }
-    // The email order walked in the narrow rows' own index (schema_v14.sql).
     for common in [common.as_str(), "a"] {
         let [list, count] = plans(common);
         assert!(
             list.contains("Index Only Scan using user_search_email"),
             "{common}: {list}"
         );
+        assert!(!list.contains(first_walk), "{common}: {list}");
         assert!(!list.contains("user_search_short"), "{common}: {list}");
         assert!(!count.contains("user_search_short"), "{common}: {count}");
     }
@@ -247,9 +251,10 @@ fn on_postgresql_a_short_term_in_up_to_a_tenth_of_the_users_reads_its_index_a_co
     );
     assert!((0.13..=0.20).contains(&over_share), "{over}: {over_share}");
     let [list, count] = plans(&under);
-    assert!(list.contains("user_search_short"), "{under}: {list}");
+    assert!(list.contains(first_walk), "{under}: {list}");
     assert!(count.contains("user_search_short"), "{under}: {count}");
     let [list, count] = plans(&over);
+    assert!(!list.contains(first_walk), "{over}: {list}");
     assert!(!list.contains("short_grams"), "{over}: {list}");
     assert!(!count.contains("short_grams"), "{over}: {count}");
 }

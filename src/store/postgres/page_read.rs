@@ -44,6 +44,13 @@ pub(super) fn choose(
         };
         return Ok((rare, PageRead::Listed(group_test)));
     }
+    // A rare short term's users spread along the email order fill a page among its
+    // first few thousand users (`ki`: 100,003 of a million users, 68 ms read whole
+    // from the warm buffers, 0.9 s cold): walked there first; its matches are read
+    // only when that comes back short (`qu`, all at `quinn.` two thirds down).
+    if !rare.is_empty() && query.sort.field == SortField::Email && (group.is_none() || wide) {
+        return Ok((rare, PageRead::WalkFirst { wide }));
+    }
     let read = match (rare.is_empty(), group) {
         (false, _) if wide => PageRead::SortedMatches(Some(first_matches_tested(page))),
         (false, _) => PageRead::Matches,
@@ -71,13 +78,32 @@ fn listed_alone(client: &mut impl GenericClient, query: &UserQuery) -> Result<bo
     if !query.tags.is_empty() || query.sort.field != SortField::Email || ch.chars().count() != 1 {
         return Ok(false);
     }
-    let common: bool = client
+    // In a database of another encoding than UTF-8 (`SQL_ASCII`), `char_users` holds
+    // the bytes of each character, not the character.
+    let listed: bool = client
         .query_one(
-            "SELECT EXISTS (SELECT 1 FROM common_chars WHERE ch = $1)",
+            "SELECT current_setting('server_encoding') = 'UTF8'
+                    AND NOT EXISTS (SELECT 1 FROM common_chars WHERE ch = $1)",
             &[&ch],
         )?
         .get(0);
-    Ok(!common)
+    Ok(listed)
+}
+
+/// How to read a page again that came back short from `read`, which looked at only
+/// some of the users it might hold: over its matches, those first, then all.
+pub(super) fn after_short(read: PageRead, found: usize, page: &Page) -> Option<PageRead> {
+    if found >= page.size() {
+        return None;
+    }
+    match read {
+        PageRead::WalkFirst { wide: true } => {
+            Some(PageRead::SortedMatches(Some(first_matches_tested(page))))
+        }
+        PageRead::WalkFirst { wide: false } => Some(PageRead::Matches),
+        PageRead::SortedMatches(Some(_)) => Some(PageRead::SortedMatches(None)),
+        _ => None,
+    }
 }
 
 /// How many of a rare term's sorted matches a page in a wide group tests first: in a

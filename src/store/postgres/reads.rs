@@ -52,16 +52,13 @@ impl PagePlan {
         page_sql(app, query, &self.rare, self.read, page)
     }
 
-    /// When a page came back short from the first of the sorted matches only (its
-    /// group holding few of them), the plan that tests them all.
-    fn all_matches(&self, found: usize, page: &Page) -> Option<PagePlan> {
-        match self.read {
-            PageRead::SortedMatches(Some(_)) if found < page.size() => Some(PagePlan {
-                rare: self.rare.clone(),
-                read: PageRead::SortedMatches(None),
-            }),
-            _ => None,
-        }
+    /// When a page came back short from a read of only some of the users it might
+    /// hold (page_read.rs), the plan that reads more of them.
+    fn after_short(&self, found: usize, page: &Page) -> Option<PagePlan> {
+        page_read::after_short(self.read, found, page).map(|read| PagePlan {
+            rare: self.rare.clone(),
+            read,
+        })
     }
 }
 
@@ -89,17 +86,25 @@ pub(super) fn read_row(r: &postgres::Row) -> Result<UserRow> {
 }
 
 impl PgStore {
-    /// One page of the query's users, in list order.
+    /// One page of the query's users, in list order: chosen and read in one snapshot,
+    /// so that what the choice read (the common characters, which an import may
+    /// change meanwhile) holds for every read of the page.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
         let mut client = self.client.borrow_mut();
-        let mut plan = PagePlan::of(&mut *client, app, query, page)?;
+        let mut snapshot = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let mut plan = PagePlan::of(&mut snapshot, app, query, page)?;
         let (mut sql, reversed) = plan.sql(app, query, page);
-        let mut found = client.query(&sql.text, &sql.params())?;
-        if let Some(all) = plan.all_matches(found.len(), page) {
-            plan = all;
+        let mut found = snapshot.query(&sql.text, &sql.params())?;
+        while let Some(more) = plan.after_short(found.len(), page) {
+            plan = more;
             (sql, _) = plan.sql(app, query, page);
-            found = client.query(&sql.text, &sql.params())?;
+            found = snapshot.query(&sql.text, &sql.params())?;
         }
+        snapshot.commit()?;
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {
             rows.reverse();

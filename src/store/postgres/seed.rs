@@ -72,7 +72,7 @@ impl PgStore {
                 if done == 0 {
                     set_aside = seed_indexes::set_aside_if_empty(&mut tx)?;
                 }
-                copy_batch(&mut tx, app, &batch, hash, done == 0)?;
+                copy_batch(&mut tx, app, &batch, hash)?;
                 off.end(&mut tx)?;
                 tx.commit()?;
                 done += batch.len() as u64;
@@ -161,14 +161,12 @@ impl PgStore {
     }
 }
 
-/// One batch of users with their memberships and tags, each table by one `COPY`; the
-/// seed's first, `first_batch`, also tells the common characters (search_rows.rs).
+/// One batch of users with their memberships and tags, each table by one `COPY`.
 fn copy_batch(
     tx: &mut Transaction,
     app: AppId,
     batch: &[SeedRow],
     hash: &PasswordHash,
-    first_batch: bool,
 ) -> Result<()> {
     // A run of ids drawn at once: every writer holds the write lock, so none draws
     // one meanwhile (one nextval per user cost more than the users' COPY).
@@ -243,7 +241,7 @@ fn copy_batch(
     writer.finish()?;
     add_counts(tx, app, &ids, batch)?;
     // The triggers that keep them are off.
-    search_rows::add_loaded(tx, first, first + n - 1, first_batch)
+    search_rows::add_loaded(tx, first, first + n - 1)
 }
 
 /// How a batch's transaction turns the triggers that keep counts off.
