@@ -452,7 +452,7 @@ fn a_rare_characters_page_is_read_from_its_own_rows() {
 }
 
 /// What `char_users` does not serve is read as before: another sort, another term or
-/// a tag beside the character, a common character, a pair.
+/// a tag beside the character, a common character, a pair of common ones.
 #[test]
 fn a_rare_character_with_anything_else_to_test_or_sorted_otherwise_is_read_as_before() {
     let Some(f) = seeded() else { return };
@@ -468,7 +468,7 @@ fn a_rare_character_with_anything_else_to_test_or_sorted_otherwise_is_read_as_be
         UserQuery::default().filter("q hi"),
         UserQuery::default().filter("q tag:plan=pro"),
         UserQuery::default().filter("e"),
-        UserQuery::default().filter("qu"),
+        UserQuery::default().filter("hi"),
     ];
     for query in queries {
         let list = first_page_plan(&f, &query);
@@ -606,15 +606,47 @@ fn a_rare_pair_in_email_order_walks_the_first_users_before_reading_its_matches()
     assert!(list.contains("user_search_short"), "{list}");
 }
 
+/// A pair holding a rare character (`qu`, `az`) walks that character's first 4,000
+/// users in `char_users`, each tested for the pair (on its narrow row) and the scope,
+/// before all its matches are read; whichever scope, way and page.
+#[test]
+fn a_pair_holding_a_rare_character_walks_that_characters_users_first() {
+    let Some(f) = seeded() else { return };
+    for (scope, few_members) in scopes_of_a_rare_character(&f) {
+        for term in ["qu", "az"] {
+            for descending in [false, true] {
+                let query = UserQuery {
+                    scope,
+                    sort: Sort {
+                        field: SortField::Email,
+                        descending,
+                    },
+                    ..UserQuery::default()
+                }
+                .filter(term);
+                for page in pages(&f, &query) {
+                    let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
+                    let what = format!("{scope:?} {term} {descending} {page:?}: {list}");
+                    assert!(list.contains("char_users_email on char_users"), "{what}");
+                    assert!(list.contains(&format!("'{term}'::text) > 0")), "{what}");
+                    assert!(!list.contains("user_search_short"), "{what}");
+                    let hashed = list.contains("Hash Semi Join") || list.contains("hashed SubPlan");
+                    assert_eq!(hashed, few_members, "{what}");
+                }
+            }
+        }
+    }
+}
+
 /// A rare pair's pages, found by the first walk or, when it comes back short, from
 /// the matches, are its users in the scope in email order: `qu` sits two thirds down
-/// the email order (the walk from the start finds none of it), `hi` and `ki` are
-/// spread along it.
+/// the email order (found among the users of `q`), `az` among those of `z`, `hi`
+/// and `ki` are spread along it (walked to).
 #[test]
 fn a_rare_pairs_pages_are_its_users_in_the_scope_in_email_order() {
     let Some(f) = seeded() else { return };
     let scopes = scopes_of_a_rare_character(&f).map(|(scope, _)| scope);
-    for term in ["qu", "hi", "ki"] {
+    for term in ["qu", "az", "hi", "ki"] {
         assert_pages_in_email_order(&f, term, &scopes);
     }
 }

@@ -209,9 +209,10 @@ fn on_postgresql_a_short_term_in_up_to_a_tenth_of_the_users_reads_its_index_a_co
         // nothing more; its count, and every other term's page, test the text.
         let [list, count] = &plans;
         // (`strpos(u_1.search` when the walk is a subquery of its own.)
+        let one_listed = line.chars().count() == 1 && list.contains("char_users_email");
         assert_eq!(
             list.contains("strpos("),
-            short && !list.contains("char_users_email"),
+            short && !one_listed,
             "{line}: {list}"
         );
         assert_eq!(count.contains("strpos(search"), short, "{line}: {count}");
@@ -221,14 +222,17 @@ fn on_postgresql_a_short_term_in_up_to_a_tenth_of_the_users_reads_its_index_a_co
     assert!(list.contains("char_users_email"), "q: {list}");
     assert!(count.contains("user_search_short"), "q: {count}");
     // A rare term's page walks the first 4,000 users in email order (the narrow rows'
-    // own index, schema_v14.sql) and reads its index only when that comes back short
-    // (which `EXPLAIN` does not show); a common one walks until the page is full.
+    // own index, schema_v14.sql), or the first 4,000 users of a rare character it
+    // holds (`q` of `qz`), and reads its index only when that comes back short (which
+    // `EXPLAIN` does not show); a common one walks until the page is full.
     let first_walk = "rows=4000";
     for rare in [rare.as_str(), "qz"] {
         let [list, count] = plans(rare);
-        assert!(list.contains("user_search_email"), "{rare}: {list}");
-        assert!(list.contains(first_walk), "{rare}: {list}");
-        assert!(!list.contains("users_email"), "{rare}: {list}");
+        let walked = list.contains(first_walk) && list.contains("user_search_email");
+        let listed = list.contains("Limit") && list.contains("char_users_email");
+        assert!(walked || listed, "{rare}: {list}");
+        assert!(listed || rare != "qz", "{rare}: {list}");
+        assert!(!list.contains("using users_email"), "{rare}: {list}");
         assert!(count.contains("user_search_short"), "{rare}: {count}");
     }
     for common in [common.as_str(), "a"] {

@@ -36,13 +36,19 @@ pub(super) fn choose(
     }
     let group = group_size(client, app, query.scope)?;
     let wide = group.is_some_and(|(members, users)| members * WIDE_SHARE >= users);
-    if listed_alone(client, query)? {
+    if let Some((ch, pair)) = listed_char(client, query)? {
         // A group of few members is read once, not looked up for each listed user.
         let group_test = match group.is_some() && !wide {
             true => GroupTest::AllMembers,
             false => GroupTest::EachUser,
         };
-        return Ok((rare, PageRead::Listed(group_test)));
+        let read = PageRead::Listed {
+            ch,
+            pair,
+            group_test,
+            wide,
+        };
+        return Ok((rare, read));
     }
     // A rare short term's users spread along the email order fill a page among its
     // first few thousand users (`ki`: 100,003 of a million users, 68 ms read whole
@@ -66,44 +72,60 @@ pub(super) fn choose(
     Ok((rare, read))
 }
 
-/// Whether the query is one character, in email order, whose users `char_users`
-/// lists (pg/schema_v14.sql): a page of it is then the first of them that pass the
-/// scope. With another term or a tag to test, each listed user might fail it: the
-/// terms' indexes together find fewer.
-fn listed_alone(client: &mut impl GenericClient, query: &UserQuery) -> Result<bool> {
+/// The character whose users `char_users` lists (pg/schema_v14.sql) that a page of
+/// the query may walk, and whether the query's term is a pair holding it: a query of
+/// one term of one or two characters, in email order. The page is then the first of
+/// its users that pass the scope (and the pair). With another term or a tag to test,
+/// each listed user might fail it: the terms' indexes together find fewer.
+fn listed_char(client: &mut impl GenericClient, query: &UserQuery) -> Result<Option<(char, bool)>> {
     let [term] = query.text.as_slice() else {
-        return Ok(false);
+        return Ok(None);
     };
-    let ch = term.to_lowercase();
-    if !query.tags.is_empty() || query.sort.field != SortField::Email || ch.chars().count() != 1 {
-        return Ok(false);
+    let chars: Vec<String> = term.to_lowercase().chars().map(String::from).collect();
+    if !query.tags.is_empty() || query.sort.field != SortField::Email || chars.len() > 2 {
+        return Ok(None);
     }
     // In a database of another encoding than UTF-8 (`SQL_ASCII`), `char_users` holds
     // the bytes of each character, not the character.
-    let listed: bool = client
-        .query_one(
-            "SELECT current_setting('server_encoding') = 'UTF8'
-                    AND NOT EXISTS (SELECT 1 FROM common_chars WHERE ch = $1)",
-            &[&ch],
+    let listed: Option<String> = client
+        .query_opt(
+            "SELECT c FROM unnest($1::text[]) WITH ORDINALITY AS x(c, n)
+             WHERE current_setting('server_encoding') = 'UTF8'
+               AND NOT EXISTS (SELECT 1 FROM common_chars WHERE ch = c)
+             ORDER BY n LIMIT 1",
+            &[&chars],
         )?
-        .get(0);
-    Ok(listed)
+        .map(|r| r.get(0));
+    Ok(listed
+        .and_then(|c| c.chars().next())
+        .map(|ch| (ch, chars.len() == 2)))
 }
 
 /// How to read a page again that came back short from `read`, which looked at only
 /// some of the users it might hold: over its matches, those first, then all.
-pub(super) fn after_short(read: PageRead, found: usize, page: &Page) -> Option<PageRead> {
+/// A term its index does not tell rare (`rare` empty) is walked to instead.
+pub(super) fn after_short(
+    read: PageRead,
+    rare: &[String],
+    found: usize,
+    page: &Page,
+) -> Option<PageRead> {
     if found >= page.size() {
         return None;
     }
-    match read {
-        PageRead::WalkFirst { wide: true } => {
-            Some(PageRead::SortedMatches(Some(first_matches_tested(page))))
-        }
-        PageRead::WalkFirst { wide: false } => Some(PageRead::Matches),
-        PageRead::SortedMatches(Some(_)) => Some(PageRead::SortedMatches(None)),
-        _ => None,
-    }
+    let wide = match read {
+        PageRead::WalkFirst { wide }
+        | PageRead::Listed {
+            pair: true, wide, ..
+        } => wide,
+        PageRead::SortedMatches(Some(_)) => return Some(PageRead::SortedMatches(None)),
+        _ => return None,
+    };
+    Some(match (rare.is_empty(), wide) {
+        (true, _) => PageRead::Walk,
+        (false, true) => PageRead::SortedMatches(Some(first_matches_tested(page))),
+        (false, false) => PageRead::Matches,
+    })
 }
 
 /// How many of a rare term's sorted matches a page in a wide group tests first: in a

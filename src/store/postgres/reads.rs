@@ -55,7 +55,7 @@ impl PagePlan {
     /// When a page came back short from a read of only some of the users it might
     /// hold (page_read.rs), the plan that reads more of them.
     fn after_short(&self, found: usize, page: &Page) -> Option<PagePlan> {
-        page_read::after_short(self.read, found, page).map(|read| PagePlan {
+        page_read::after_short(self.read, &self.rare, found, page).map(|read| PagePlan {
             rare: self.rare.clone(),
             read,
         })
