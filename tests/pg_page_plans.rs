@@ -9,7 +9,7 @@ use std::collections::HashSet;
 
 use common::backend::{Backend, Fresh, execute_behind_the_store, fresh};
 use xusers::demo::seed_demo;
-use xusers::store::{Location, Page, Scope, Sort, SortField, UserId, UserQuery};
+use xusers::store::{Location, Page, Scope, Sort, SortField, UserId, UserQuery, UserRow};
 
 const USERS: u64 = 30_000;
 
@@ -376,23 +376,49 @@ fn a_rare_terms_pages_in_a_wide_group_are_its_matches_in_the_group_in_order() {
             let list = first_page_plan(&f, &query);
             assert!(!ids_read(&list).contains("Sort"), "wide: {what}: {list}");
             let read = |page: &Page| f.store.list_users(f.app, &query, page).unwrap();
-            let mut forward: Vec<UserId> = Vec::new();
-            let mut page = read(&Page::First(80));
-            while let Some(last) = page.last() {
-                let cursor = last.cursor(field);
-                forward.extend(page.iter().map(|r| r.id));
-                page = read(&Page::After(cursor, 80));
-            }
+            let (forward, backward) = paged_both_ways(read, field, expected.len());
             assert_eq!(forward, expected, "forward, {what}");
-            let mut backward: Vec<UserId> = Vec::new();
-            let mut page = read(&Page::Last(80));
-            while let Some(first) = page.first() {
-                let cursor = first.cursor(field);
-                backward.splice(0..0, page.iter().map(|r| r.id));
-                page = read(&Page::Before(cursor, 80));
-            }
             assert_eq!(backward, expected, "backward, {what}");
         }
+    }
+}
+
+/// The ids of every row `read` finds, read 80 at a time from the first page on and
+/// from the last page back, by `field`'s cursors, both in list order. A page read
+/// again and again (a cursor ignored) fails past `expected` rows and two pages.
+fn paged_both_ways(
+    read: impl Fn(&Page) -> Vec<UserRow>,
+    field: SortField,
+    expected: usize,
+) -> (Vec<UserId>, Vec<UserId>) {
+    let most = expected + 160;
+    let mut forward: Vec<UserId> = Vec::new();
+    let mut page = read(&Page::First(80));
+    while let Some(last) = page.last() {
+        assert!(forward.len() <= most, "forward: {forward:?}");
+        forward.extend(page.iter().map(|r| r.id));
+        page = read(&Page::After(last.cursor(field), 80));
+    }
+    let mut backward: Vec<UserId> = Vec::new();
+    let mut page = read(&Page::Last(80));
+    while let Some(first) = page.first() {
+        assert!(backward.len() <= most, "backward: {backward:?}");
+        backward.splice(0..0, page.iter().map(|r| r.id));
+        page = read(&Page::Before(first.cursor(field), 80));
+    }
+    (forward, backward)
+}
+
+/// The users of `scope` holding `term` as typed (`filter` lowercases it), by email.
+fn by_email(scope: Scope, descending: bool, term: &str) -> UserQuery {
+    UserQuery {
+        scope,
+        sort: Sort {
+            field: SortField::Email,
+            descending,
+        },
+        text: vec![term.to_string()],
+        ..UserQuery::default()
     }
 }
 
@@ -422,15 +448,7 @@ fn a_rare_characters_page_is_read_from_its_own_rows() {
         for descending in [false, true] {
             // (`filter` lowercases what is typed: a term set as such may not be.)
             for term in ["q", "Q"] {
-                let query = UserQuery {
-                    scope,
-                    sort: Sort {
-                        field: SortField::Email,
-                        descending,
-                    },
-                    text: vec![term.to_string()],
-                    ..UserQuery::default()
-                };
+                let query = by_email(scope, descending, term);
                 for page in pages(&f, &query) {
                     let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
                     let what = format!("{scope:?} {descending} {term} {page:?}: {list}");
@@ -488,8 +506,8 @@ fn assert_pages_in_email_order(f: &Fresh, term: &str, scopes: &[Scope]) {
             .map(|r| r.id)
             .collect()
     };
-    let by_email = everyone(&UserQuery::default());
-    assert_eq!(by_email.len() as u64, USERS);
+    let all_by_email = everyone(&UserQuery::default());
+    assert_eq!(all_by_email.len() as u64, USERS);
     for &scope in scopes {
         let held: HashSet<UserId> = everyone(
             &UserQuery {
@@ -506,43 +524,18 @@ fn assert_pages_in_email_order(f: &Fresh, term: &str, scopes: &[Scope]) {
         .collect();
         assert!(!held.is_empty(), "{term} {scope:?}");
         for descending in [false, true] {
-            let mut expected: Vec<UserId> = (by_email.iter())
+            let mut expected: Vec<UserId> = (all_by_email.iter())
                 .filter(|id| held.contains(id))
                 .copied()
                 .collect();
             if descending {
                 expected.reverse();
             }
-            let query = UserQuery {
-                scope,
-                sort: Sort {
-                    field: SortField::Email,
-                    descending,
-                },
-                ..UserQuery::default()
-            }
-            .filter(term);
+            let query = by_email(scope, descending, term);
             let what = format!("{term} {scope:?} {descending}");
             let read = |page: &Page| f.store.list_users(f.app, &query, page).unwrap();
-            // A cursor ignored would read the same page again and again.
-            let most_pages = expected.len() / 80 + 2;
-            let mut forward: Vec<UserId> = Vec::new();
-            let mut page = read(&Page::First(80));
-            while let Some(last) = page.last() {
-                assert!(forward.len() <= most_pages * 80, "forward, {what}");
-                let cursor = last.cursor(SortField::Email);
-                forward.extend(page.iter().map(|r| r.id));
-                page = read(&Page::After(cursor, 80));
-            }
+            let (forward, backward) = paged_both_ways(read, SortField::Email, expected.len());
             assert_eq!(forward, expected, "forward, {what}");
-            let mut backward: Vec<UserId> = Vec::new();
-            let mut page = read(&Page::Last(80));
-            while let Some(first) = page.first() {
-                assert!(backward.len() <= most_pages * 80, "backward, {what}");
-                let cursor = first.cursor(SortField::Email);
-                backward.splice(0..0, page.iter().map(|r| r.id));
-                page = read(&Page::Before(cursor, 80));
-            }
             assert_eq!(backward, expected, "backward, {what}");
             // From a row on, that row included (the console keeps its place so).
             let rows = read(&Page::First(80));
@@ -574,15 +567,7 @@ fn a_rare_pair_in_email_order_walks_the_first_users_before_reading_its_matches()
     let Some(f) = seeded() else { return };
     for (scope, few_members) in scopes_of_a_rare_character(&f) {
         for descending in [false, true] {
-            let query = UserQuery {
-                scope,
-                sort: Sort {
-                    field: SortField::Email,
-                    descending,
-                },
-                ..UserQuery::default()
-            }
-            .filter("hi");
+            let query = by_email(scope, descending, "hi");
             for page in pages(&f, &query) {
                 let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
                 let what = format!("{scope:?} {descending} {page:?}: {list}");
@@ -615,15 +600,7 @@ fn a_pair_holding_a_rare_character_walks_that_characters_users_first() {
     for (scope, few_members) in scopes_of_a_rare_character(&f) {
         for term in ["qu", "az"] {
             for descending in [false, true] {
-                let query = UserQuery {
-                    scope,
-                    sort: Sort {
-                        field: SortField::Email,
-                        descending,
-                    },
-                    ..UserQuery::default()
-                }
-                .filter(term);
+                let query = by_email(scope, descending, term);
                 for page in pages(&f, &query) {
                     let [list, _] = f.store.query_plans(f.app, &query, &page).unwrap();
                     let what = format!("{scope:?} {term} {descending} {page:?}: {list}");
