@@ -190,9 +190,12 @@ pub(super) fn page_sql(
     let group_test = match read {
         PageRead::Matches => GroupTest::AllMembers,
         PageRead::Walk | PageRead::SortedMatches(_) => GroupTest::EachUser,
-        PageRead::Listed { ch, group_test, .. } => {
-            return listed_page_sql(app, q, ch, group_test, page);
-        }
+        PageRead::Listed {
+            ch,
+            pair,
+            group_test,
+            ..
+        } => return listed_page_sql(app, q, (ch, pair), group_test, page),
         PageRead::WalkFirst { .. } => return walked_first_page_sql(app, q, page),
     };
     let (mut parts, scope) = tests(app, q, rare, &mut sql, group_test);
@@ -215,19 +218,19 @@ pub(super) fn page_sql(
 
 /// One page of the users `char_users` lists for `ch` (page_read.rs), in email order:
 /// for the query's one term, that character, its users are its matches, tested for
-/// the scope; for a pair holding it, the first of them are also tested for the pair.
+/// the scope; for a `pair` holding it, the first of them are also tested for the
+/// pair.
 fn listed_page_sql(
     app: AppId,
     q: &UserQuery,
-    ch: char,
+    (ch, pair): (char, bool),
     group_test: GroupTest,
     page: &Page,
 ) -> (Sql, bool) {
     let mut sql = Sql::default();
-    let term = q.text[0].to_lowercase();
     let ch = sql.bind(ch.to_string());
     let mut parts = vec![format!("u.app_id = {}", sql.bind(app.0))];
-    if term.chars().count() == 1 {
+    if !pair {
         parts.extend(match q.scope {
             // Looked up for each listed user, as a value: the planner made `NOT
             // EXISTS` a join with every membership (0.3 s at a million users).
@@ -239,7 +242,7 @@ fn listed_page_sql(
     }
     parts.push(format!("u.ch = {ch}"));
     // On the user's narrow row, `u` there.
-    let mut tests = vec![format!("strpos(u.search, {}) > 0", sql.bind(term))];
+    let mut tests = filter_tests(q, &[], &mut sql);
     tests.extend(scope_test(q.scope, group_test, &mut sql));
     let first = sql.bind(WALKED_FIRST);
     let rows = Rows::ListedFirst(tests.join(" AND "), first);
@@ -256,17 +259,12 @@ const WALKED_FIRST: i64 = 4_000;
 /// test is made on the users walked.
 fn walked_first_page_sql(app: AppId, q: &UserQuery, page: &Page) -> (Sql, bool) {
     let mut sql = Sql::default();
-    let (mut parts, scope) = tests(app, q, &[], &mut sql, GroupTest::EachUser);
-    let walk = parts.remove(0);
-    parts.extend(scope);
+    let walk = format!("u.app_id = {}", sql.bind(app.0));
+    let mut tests = filter_tests(q, &[], &mut sql);
+    tests.extend(scope_test(q.scope, GroupTest::EachUser, &mut sql));
     let first = sql.bind(WALKED_FIRST);
-    page_of(
-        sql,
-        walk,
-        Rows::WalkedFirst(parts.join(" AND "), first),
-        q.sort,
-        page,
-    )
+    let rows = Rows::WalkedFirst(tests.join(" AND "), first);
+    page_of(sql, walk, rows, q.sort, page)
 }
 
 /// The kept count of the groups of the listed user `u`.

@@ -26,9 +26,10 @@ fn insert_chars_where(test: &str) -> String {
     )
 }
 
-/// Makes common the characters most of the users so far hold (by the applications'
-/// kept counts, which a load writes first): before the first load of an empty
-/// database lists its users, who would otherwise each get ~20 rows.
+/// Makes common the characters more than a tenth of a sample of the users so far
+/// hold, and drops their rows (pg/schema_v14.sql; the sample's size comes from the
+/// applications' kept counts, which a load writes first). A load of an empty
+/// database that did not would list each of its users ~20 times.
 pub(super) fn grow_common_chars(tx: &mut Transaction) -> Result<()> {
     tx.batch_execute("SELECT grow_common_chars()")?;
     Ok(())
