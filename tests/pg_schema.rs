@@ -679,3 +679,41 @@ fn version_11_keeps_a_version_10_databases_counts_by_statement_each_counter_once
         49
     );
 }
+
+/// On PostgreSQL as in SQLite's file (store_tokens.rs), no table holds a password or a
+/// token as given: passwords as argon2id hashes, tokens as their digests.
+#[test]
+fn no_table_holds_a_password_or_a_token_as_given() {
+    let Some(database) = pg::fresh_database() else {
+        return;
+    };
+    let mut store = xusers::store::Store::open(database.parse::<Location>().unwrap()).unwrap();
+    let app = store.application("default").unwrap().id;
+    let password = "Correct-Horse-Battery-1";
+    let user = xusers::domain::UserDraft {
+        password: Some(password.into()),
+        ..common::draft("u0@acme.io")
+    }
+    .validate_new()
+    .unwrap();
+    let hash = xusers::auth::PasswordHash::new(&user.password);
+    store.create_user(app, &user, &hash).unwrap();
+    let token = store.login(app, "u0@acme.io", password).unwrap();
+    let mut c = look(&database);
+    let tables = strings(
+        &mut c,
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+    );
+    let mut haystack = String::new();
+    for table in tables {
+        haystack.extend(strings(
+            &mut c,
+            &format!("SELECT coalesce(string_agg(x::text, ' '), '') FROM {table} x"),
+        ));
+    }
+    assert!(haystack.contains("u0@acme.io"), "the tables were read");
+    assert!(haystack.contains("$argon2id$"), "hashes are stored");
+    for needle in [password, token.as_str()] {
+        assert!(!haystack.contains(needle), "found {needle:?} in a table");
+    }
+}
