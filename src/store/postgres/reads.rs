@@ -69,6 +69,32 @@ fn explain(client: &mut impl GenericClient, sql: &Sql) -> Result<String> {
     Ok(lines.iter().map(|l| l.get::<_, String>(0) + "\n").collect())
 }
 
+/// Runs `read` in one repeatable-read, read-only transaction. The cancel of a
+/// superseded read (connect.rs) may land on any later statement, the rollback that
+/// ends a failed transaction or its start included, and leave the session in an
+/// aborted transaction that fails every read after it ("current transaction is
+/// aborted", seen in a console snapshot): after a failure it is rolled back once more.
+fn in_snapshot<T>(
+    client: &mut postgres::Client,
+    read: impl FnOnce(&mut postgres::Transaction) -> Result<T>,
+) -> Result<T> {
+    let result = (|| {
+        let mut snapshot = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let value = read(&mut snapshot)?;
+        snapshot.commit()?;
+        Ok(value)
+    })();
+    if result.is_err() {
+        // With no transaction left open, only a warning.
+        let _ = client.batch_execute("ROLLBACK");
+    }
+    result
+}
+
 /// A list row from the columns of [`ROW_COLUMNS`].
 pub(super) fn read_row(r: &postgres::Row) -> Result<UserRow> {
     let mut groups: Vec<String> = r.get::<_, Option<Vec<String>>>(7).unwrap_or_default();
@@ -90,21 +116,17 @@ impl PgStore {
     /// so that what the choice read (the common characters, which an import may
     /// change meanwhile) holds for every read of the page.
     pub fn list_users(&self, app: AppId, query: &UserQuery, page: &Page) -> Result<Vec<UserRow>> {
-        let mut client = self.client.borrow_mut();
-        let mut snapshot = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        let mut plan = PagePlan::of(&mut snapshot, app, query, page)?;
-        let (mut sql, reversed) = plan.sql(app, query, page);
-        let mut found = snapshot.query(&sql.text, &sql.params())?;
-        while let Some(more) = plan.after_short(found.len(), page) {
-            plan = more;
-            (sql, _) = plan.sql(app, query, page);
-            found = snapshot.query(&sql.text, &sql.params())?;
-        }
-        snapshot.commit()?;
+        let (found, reversed) = in_snapshot(&mut self.client.borrow_mut(), |snapshot| {
+            let mut plan = PagePlan::of(snapshot, app, query, page)?;
+            let (mut sql, reversed) = plan.sql(app, query, page);
+            let mut found = snapshot.query(&sql.text, &sql.params())?;
+            while let Some(more) = plan.after_short(found.len(), page) {
+                plan = more;
+                (sql, _) = plan.sql(app, query, page);
+                found = snapshot.query(&sql.text, &sql.params())?;
+            }
+            Ok((found, reversed))
+        })?;
         let mut rows = found.iter().map(read_row).collect::<Result<Vec<_>>>()?;
         if reversed {
             rows.reverse();
@@ -169,15 +191,9 @@ impl PgStore {
 
     /// One user, read in one snapshot so that its version matches what is shown.
     pub fn user(&self, id: UserId) -> Result<User> {
-        let mut client = self.client.borrow_mut();
-        let mut snapshot = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        let user = read_user(&mut snapshot, id)?;
-        snapshot.commit()?;
-        Ok(user)
+        in_snapshot(&mut self.client.borrow_mut(), |snapshot| {
+            read_user(snapshot, id)
+        })
     }
 
     /// One user's list row.
